@@ -1,0 +1,201 @@
+// The types at the seams: what parsers produce, what the join and the timeline
+// produce, and what renderers consume. Nothing here does work beyond tiny
+// predicates; a parser's raw match types stay private to the parser.
+
+// ---------------------------------------------------------------- input records
+
+/**
+ * One callchain frame as perf printed it. Parsers intern frames: two equal
+ * frame lines yield the same object, so stacks are cheap to hold and compare.
+ */
+export interface Frame {
+  /** Address as printed, lower-case hex without `0x` ('' when the tool printed none, as perf trace does). */
+  readonly addr: string;
+  /** Symbol without `+off`; `[unknown]` when perf printed that; '' when perf printed no symbol. */
+  readonly symbol: string;
+  /** The `+0x…` offset from the symbol start, or -1 when none was printed. */
+  readonly offset: number;
+  /** The dso inside the last balanced `( … )`: `/usr/lib/…/libc.so.6`, `[kernel.kallsyms]`, `//anon`, `[vdso]`, `inlined`, `/tmp/perf-1.map`; '' when none. */
+  readonly dso: string;
+  /** `file:line` from a `-F +srcline` line under the frame. */
+  readonly srcline?: string;
+  /** Inserted by faultpath's unwinding repair; not in the trace. */
+  readonly inferred?: boolean;
+}
+
+/** Where a record came from: the input's name and the 1-based line of its first line. */
+export interface Origin {
+  readonly source: string;
+  readonly line: number;
+}
+
+/** A sample or tracepoint record (perf script), or an equivalent line of perf trace. */
+export interface SampleRecord extends Origin {
+  readonly kind: 'sample';
+  readonly comm: string;
+  /** -1 when the tool printed only a tid. */
+  readonly pid: number;
+  readonly tid: number;
+  /** -1 when absent. */
+  readonly cpu: number;
+  /** Seconds (perf script's clock; perf trace's relative ms / 1000); NaN when absent. */
+  readonly time: number;
+  /** Sample period; 1 when absent (tracepoints). */
+  readonly period: number;
+  /** Event name as perf names it, without the trailing colon: `exceptions:page_fault_user`, `page-faults`, `cycles:u`. */
+  readonly event: string;
+  /** Header text after the event name, trimmed: tracepoint fields or `-F addr,ip,sym` columns. */
+  readonly payload: string;
+  /** Data address (`-d`, `-F addr`, perf trace's `=> 0x…`), hex without `0x`. */
+  readonly addr?: string;
+  /** Callchain, leaf first. When there is no callchain, the header's ip/sym/dso frame (if printed). */
+  readonly stack: readonly Frame[];
+  /** Syscall return value when the tool printed it on the same line (perf trace). */
+  readonly ret?: number;
+  /** Tracepoint fields decoded by the parser that knows their syntax (perf trace); perf script leaves this to `parseTracepointFields`. */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+/** `PERF_RECORD_MMAP`/`MMAP2` from `perf script --show-mmap-events`. */
+export interface MmapRecord extends Origin {
+  readonly kind: 'mmap';
+  readonly comm: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly time: number;
+  readonly start: number;
+  readonly len: number;
+  readonly pgoff: number;
+  /** `r-xp` style protection string, when printed. */
+  readonly prot: string;
+  readonly filename: string;
+  readonly buildId?: string;
+}
+
+/** `PERF_RECORD_COMM`/`FORK`/`EXIT` from `perf script --show-task-events`. */
+export interface TaskRecord extends Origin {
+  readonly kind: 'comm' | 'fork' | 'exit';
+  readonly comm: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly time: number;
+  /** fork/exit: the parent (`(ppid:ptid)`). */
+  readonly ppid?: number;
+  readonly ptid?: number;
+}
+
+/** Events the recorder lost (`LOST N events!`, `PERF_RECORD_LOST`). */
+export interface LostRecord extends Origin {
+  readonly kind: 'lost';
+  readonly count: number;
+}
+
+export type TraceRecord = SampleRecord | MmapRecord | TaskRecord | LostRecord;
+
+// ---------------------------------------------------------------- diagnostics
+
+/** A line that fit no known shape. */
+export interface Diagnostic extends Origin {
+  readonly reason: string;
+}
+
+/** Receives bad lines; parsers never throw on bad input. */
+export type DiagnosticSink = (d: Diagnostic) => void;
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.source}:${d.line}: ${d.reason}`;
+}
+
+// ---------------------------------------------------------------- disassembly
+
+/** One instruction of an objdump listing. */
+export interface Instruction {
+  /** Address as the listing shows it (link-time VA). */
+  readonly address: number;
+  /** Encoded length in bytes when the listing shows raw bytes, else 0. */
+  readonly size: number;
+  /** Mnemonic and operands, e.g. `mov %rdx,(%rdi)` or `call 1030 <mprotect@plt>`. */
+  readonly text: string;
+  /** Enclosing function symbol as the listing names it (`write_field`, `mprotect@plt`). */
+  readonly function: string;
+  /** Address of the enclosing function's first byte. */
+  readonly functionAddress: number;
+  /** `file:line` when the listing has it (`-l`). */
+  readonly source?: string;
+}
+
+// ---------------------------------------------------------------- join results
+
+/** Classification of an x86 page fault from its error code (see protection timeline). */
+export type FaultClass =
+  | 'first-touch-read'
+  | 'first-touch-write'
+  | 'write-to-read-only'
+  | 'copy-on-write'
+  | 'exec'
+  | 'pkey'
+  | 'kernel-mode'
+  | 'unknown';
+
+/** The user-space instruction a fault is attributed to. */
+export interface FaultSite {
+  /** Dso path as perf names it, or '' when unknown. */
+  readonly dso: string;
+  /** Function symbol (from the listing when resolved, else perf's). */
+  readonly symbol: string;
+  /** Offset within the symbol, or -1 when unknown. */
+  readonly offset: number;
+  /** Address in the listing's terms when resolved, else perf's frame address; hex without 0x. */
+  readonly address: string;
+  /** Instruction text when the listing resolved it. */
+  readonly instruction?: string;
+  /** `file:line` when known. */
+  readonly source?: string;
+  /** Whether an objdump listing resolved this site to an instruction. */
+  readonly resolved: boolean;
+  /** Why it is unresolved (no listing for the dso, outside every function, not an instruction boundary…). */
+  readonly unresolvedReason?: string;
+}
+
+// ---------------------------------------------------------------- tree
+
+export type NodeKind =
+  | 'root'
+  | 'comm'
+  | 'user'
+  | 'kernel'
+  | 'jit'
+  | 'inferred'
+  | 'function'
+  | 'instruction'
+  | 'protection-site'
+  | 'unknown';
+
+/** The fault-path tree: the model every renderer draws. Children are sorted by value, descending, then name. */
+export interface TreeNode {
+  readonly name: string;
+  readonly kind: NodeKind;
+  /** Sum of period over every event under this node. */
+  value: number;
+  /** Value of events that end exactly at this node. */
+  self: number;
+  /** Value per event name. */
+  readonly byEvent: Record<string, number>;
+  readonly children: TreeNode[];
+  /** Dso of the frame, when it has one. */
+  dso?: string;
+  /** For instruction leaves: the site they stand for. */
+  site?: FaultSite;
+}
+
+export const KERNEL_DSO = '[kernel.kallsyms]';
+
+/** Kernel frames: perf's `[kernel.kallsyms]`, `[kernel.vmlinux]`, and kernel modules `[xfs]`. */
+export function isKernelDso(dso: string): boolean {
+  return dso.startsWith('[kernel') || (dso.startsWith('[') && dso !== '[vdso]' && dso !== '[vsyscall]' && dso !== '[unknown]' && dso !== '[heap]' && dso !== '[stack]' && dso !== '[anon]');
+}
+
+/** JIT code: perf map files and anonymous executable memory. */
+export function isJitDso(dso: string): boolean {
+  return dso === '//anon' || dso === '[anon]' || (dso.startsWith('/tmp/perf-') && dso.endsWith('.map')) || dso.startsWith('/memfd:');
+}

@@ -199,3 +199,43 @@ export function isKernelDso(dso: string): boolean {
 export function isJitDso(dso: string): boolean {
   return dso === '//anon' || dso === '[anon]' || (dso.startsWith('/tmp/perf-') && dso.endsWith('.map')) || dso.startsWith('/memfd:');
 }
+
+// ---------------------------------------------------------------- report
+
+/** One input file as read. */
+export interface InputSummary {
+  readonly name: string;
+  readonly format: 'perf-script' | 'perf-trace' | 'objdump';
+  readonly lines: number;
+  readonly records: number;
+}
+
+/** A ranked faulting instruction (JSON `sites`). */
+export interface SiteCount extends FaultSite {
+  readonly event: string;
+  readonly count: number;
+}
+
+/** What `faultpath report` computes; every renderer (text, json, folded, svg, html) draws this. */
+export interface Report {
+  readonly inputs: InputSummary[];
+  /** Every record read, by event name (equals what perf wrote). */
+  readonly events: Record<string, number>;
+  /** Records lost by the recorder (`LOST` lines). */
+  readonly lost: number;
+  readonly skipped: { readonly lines: number; readonly examples: string[] };
+  /** Event names the tree counts (fault events unless `--event` chose others). */
+  readonly selectedEvents: string[];
+  /** Records of the selected events that the filters kept; equals tree.value summed over periods. */
+  readonly sites: SiteCount[];
+  readonly tree: TreeNode;
+  /** Warnings a reader must see (listing mismatch, perf trace blind spots, lost events). */
+  readonly warnings: string[];
+  /** Fault times (seconds) and classes, for the timeline chart; optional. */
+  readonly timeline?: { readonly time: number; readonly class: FaultClass; readonly value: number }[];
+  /** Protection timeline results (protection issue); optional. */
+  readonly protection?: unknown;
+  readonly classes?: Partial<Record<FaultClass, number>>;
+  /** Listing context for instruction leaves: listing address (hex) → nearby instructions, for the HTML view. */
+  readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
+}

@@ -1,0 +1,223 @@
+// The fault-path tree: build it from paths, then filter, invert, prune, fold.
+// The tree is the model; folded stacks are its plain-text dump.
+import type { FaultSite, NodeKind, TreeNode } from './model.js';
+
+/** One step of a path from the root towards a leaf. */
+export interface PathStep {
+  readonly name: string;
+  readonly kind: NodeKind;
+  readonly dso?: string;
+  readonly site?: FaultSite;
+}
+
+interface MutableNode extends TreeNode {
+  /** name → child while building; dropped by `finish`. */
+  index?: Map<string, MutableNode>;
+}
+
+export function newNode(name: string, kind: NodeKind, dso?: string, site?: FaultSite): TreeNode {
+  const node: TreeNode = { name, kind, value: 0, self: 0, byEvent: {}, children: [] };
+  if (dso !== undefined) node.dso = dso;
+  if (site !== undefined) node.site = site;
+  return node;
+}
+
+/**
+ * Accumulates paths into a tree. Children are keyed by kind and name, so a
+ * kernel frame and a user frame of the same name stay apart. Memory follows
+ * distinct paths, not events.
+ */
+export class TreeBuilder {
+  readonly root: MutableNode;
+
+  constructor(rootName = 'all') {
+    this.root = newNode(rootName, 'root');
+  }
+
+  /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value. */
+  add(path: readonly PathStep[], value: number, event: string): void {
+    let node = this.root;
+    bump(node, value, event);
+    for (const step of path) {
+      node = childOf(node, step);
+      bump(node, value, event);
+    }
+    node.self += value;
+  }
+
+  /** Sorts children (value descending, then name) and drops the build indexes. */
+  finish(): TreeNode {
+    return finish(this.root);
+  }
+}
+
+function bump(node: TreeNode, value: number, event: string): void {
+  node.value += value;
+  node.byEvent[event] = (node.byEvent[event] ?? 0) + value;
+}
+
+function childOf(node: MutableNode, step: PathStep): MutableNode {
+  const key = step.kind + '\0' + step.name;
+  node.index ??= new Map();
+  let child = node.index.get(key);
+  if (child === undefined) {
+    child = newNode(step.name, step.kind, step.dso, step.site) as MutableNode;
+    node.index.set(key, child);
+    node.children.push(child);
+  }
+  return child;
+}
+
+function finish(node: MutableNode): TreeNode {
+  delete node.index;
+  for (const c of node.children) finish(c);
+  node.children.sort(byValueThenName);
+  return node;
+}
+
+export function byValueThenName(a: TreeNode, b: TreeNode): number {
+  return b.value - a.value || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Calls `fn` for every root-to-leaf path that carries self value: (path without the root, self value, node). */
+export function forEachPath(root: TreeNode, fn: (path: readonly TreeNode[], self: number, node: TreeNode) => void): void {
+  const stack: TreeNode[] = [];
+  const walk = (node: TreeNode): void => {
+    if (node.self > 0) fn(stack, node.self, node);
+    for (const c of node.children) {
+      stack.push(c);
+      walk(c);
+      stack.pop();
+    }
+  };
+  walk(root);
+}
+
+/**
+ * The inverted tree: leaf first, like `perf report --no-children` with the
+ * caller graph, or a FlameGraph `--reverse`. The first level under the root
+ * keeps the command (comm) so processes stay apart.
+ */
+export function invertTree(root: TreeNode): TreeNode {
+  const b = new TreeBuilder(root.name);
+  forEachPath(root, (path, self, leaf) => {
+    const [comm, ...rest] = path;
+    const steps: PathStep[] = [];
+    if (comm !== undefined && comm.kind === 'comm') {
+      steps.push(stepOf(comm));
+      for (let i = rest.length - 1; i >= 0; i--) steps.push(stepOf(rest[i]!));
+    } else {
+      for (let i = path.length - 1; i >= 0; i--) steps.push(stepOf(path[i]!));
+    }
+    for (const [event, v] of proportionalEvents(leaf, self)) b.add(steps, v, event);
+  });
+  return b.finish();
+}
+
+function stepOf(n: TreeNode): PathStep {
+  const s: { name: string; kind: NodeKind; dso?: string; site?: FaultSite } = { name: n.name, kind: n.kind };
+  if (n.dso !== undefined) s.dso = n.dso;
+  if (n.site !== undefined) s.site = n.site;
+  return s;
+}
+
+// A node's self value split by event. Leaves carry only self value, so their
+// byEvent is exact; for inner nodes with self value, the events of the self
+// part are what byEvent holds beyond the children.
+function proportionalEvents(node: TreeNode, self: number): [string, number][] {
+  const out: [string, number][] = [];
+  const rest: Record<string, number> = { ...node.byEvent };
+  for (const c of node.children) for (const [e, v] of Object.entries(c.byEvent)) rest[e] = (rest[e] ?? 0) - v;
+  let total = 0;
+  for (const [e, v] of Object.entries(rest)) {
+    if (v > 0) {
+      out.push([e, v]);
+      total += v;
+    }
+  }
+  if (total !== self) return [['?', self]]; // cannot happen for trees built by TreeBuilder
+  return out;
+}
+
+/**
+ * Replaces children below `minFraction` of the root by one `[N more below X%]`
+ * node per parent, so every level still adds up to its parent.
+ */
+export function pruneTree(root: TreeNode, minFraction: number): TreeNode {
+  if (!(minFraction > 0)) return root;
+  const limit = root.value * minFraction;
+  const label = formatPercent(minFraction * 100);
+  const prune = (node: TreeNode): TreeNode => {
+    const kept: TreeNode[] = [];
+    const other = newNode('', 'unknown');
+    let hidden = 0;
+    for (const c of node.children) {
+      if (c.value >= limit) {
+        kept.push(prune(c));
+      } else {
+        hidden++;
+        other.value += c.value;
+        other.self += c.value;
+        for (const [e, v] of Object.entries(c.byEvent)) other.byEvent[e] = (other.byEvent[e] ?? 0) + v;
+      }
+    }
+    const copy: TreeNode = { ...node, children: kept };
+    if (hidden > 0) {
+      copy.children.push({ ...other, name: `[${hidden} more below ${label}%]` });
+    }
+    return copy;
+  };
+  return prune(root);
+}
+
+function formatPercent(p: number): string {
+  return p >= 1 ? p.toFixed(0) : p.toPrecision(1);
+}
+
+/**
+ * Folded stacks (`a;b;c value`), FlameGraph's plain-text form of the tree,
+ * sorted like stackcollapse output. Frame names lose `;` (the separator) to `:`.
+ */
+export function foldTree(root: TreeNode): string[] {
+  const lines: string[] = [];
+  forEachPath(root, (path, self) => {
+    if (path.length === 0) return;
+    lines.push(path.map((n) => n.name.replaceAll(';', ':')).join(';') + ' ' + String(self));
+  });
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return lines;
+}
+
+/** Sum of self values: must equal root.value for any consistent tree. */
+export function totalSelf(root: TreeNode): number {
+  let sum = 0;
+  forEachPath(root, (_p, self) => {
+    sum += self;
+  });
+  return sum;
+}
+
+/**
+ * A tree from folded stacks (`a;b;c 12`), the inverse of `foldTree`. Every
+ * frame is of `kind` (default 'user'); the first frame is taken as the command.
+ * Lines that are not `stack count` are returned as bad line numbers (1-based).
+ */
+export function treeFromFolded(lines: Iterable<string>, event = 'samples'): { tree: TreeNode; bad: number[] } {
+  const b = new TreeBuilder();
+  const bad: number[] = [];
+  let n = 0;
+  for (const raw of lines) {
+    n++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    const sp = line.lastIndexOf(' ');
+    const count = sp > 0 ? Number(line.slice(sp + 1)) : NaN;
+    if (!(count >= 0) || !Number.isFinite(count)) {
+      bad.push(n);
+      continue;
+    }
+    const names = line.slice(0, sp).split(';');
+    b.add(names.map((name, i) => ({ name, kind: i === 0 ? 'comm' : 'user' })), count, event);
+  }
+  return { tree: b.finish(), bad };
+}

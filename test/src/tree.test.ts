@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { TreeBuilder, foldTree, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
+import type { TreeNode } from '../../src/model.js';
+
+const CONFORMANCE = '../shared/conformance/flamegraph/results';
+
+function realFolded(name: string): string[] {
+  return readFileSync(`${CONFORMANCE}/${name}`, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+function sumChildren(n: TreeNode): boolean {
+  const kids = n.children.reduce((s, c) => s + c.value, 0);
+  return kids + n.self === n.value && n.children.every(sumChildren);
+}
+
+// folded lines: 1-4 frames from a small alphabet, so paths share prefixes
+const foldedLine = fc
+  .tuple(fc.array(fc.constantFrom('a', 'b', 'c', 'd e', 'f(x)'), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 1000 }))
+  .map(([frames, n]) => `${frames.join(';')} ${n}`);
+
+describe('fault-path tree', () => {
+  it('folds a real collapsed file back to the same lines (round trip)', () => {
+    const lines = realFolded('perf-java-faults-01-collapsed-all.txt');
+    const { tree, bad } = treeFromFolded(lines);
+    expect(bad).toEqual([]);
+    expect(foldTree(tree)).toEqual([...lines].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const total = lines.reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    expect(tree.value).toBe(total);
+    expect(sumChildren(tree)).toBe(true);
+  });
+
+  it('keeps every count whatever the order paths arrive in', () => {
+    fc.assert(
+      fc.property(fc.array(foldedLine, { maxLength: 40 }), (lines) => {
+        const a = treeFromFolded(lines).tree;
+        const b = treeFromFolded([...lines].reverse()).tree;
+        expect(foldTree(a)).toEqual(foldTree(b));
+        expect(totalSelf(a)).toBe(a.value);
+        expect(sumChildren(a)).toBe(true);
+      }),
+    );
+  });
+
+  it('inverts without losing or moving counts between events', () => {
+    fc.assert(
+      fc.property(fc.array(foldedLine, { maxLength: 40 }), (lines) => {
+        const tree = treeFromFolded(lines).tree;
+        const inv = invertTree(tree);
+        expect(inv.value).toBe(tree.value);
+        expect(inv.byEvent).toEqual(tree.byEvent);
+        expect(sumChildren(inv)).toBe(true);
+        // inverting twice gives the original paths back
+        expect(foldTree(invertTree(inv))).toEqual(foldTree(tree));
+      }),
+    );
+  });
+
+  it('puts the leaf first under the command when inverted', () => {
+    const tree = treeFromFolded(['guard;main;mutate;write_field 3', 'guard;main;mutate;write_header 1']).tree;
+    expect(foldTree(invertTree(tree))).toEqual(['guard;write_field;mutate;main 3', 'guard;write_header;mutate;main 1']);
+  });
+
+  it('prunes small children into one node per parent, keeping sums', () => {
+    fc.assert(
+      fc.property(fc.array(foldedLine, { maxLength: 40 }), fc.double({ min: 0.001, max: 0.5, noNaN: true }), (lines, frac) => {
+        const tree = treeFromFolded(lines).tree;
+        const pruned = pruneTree(tree, frac);
+        expect(pruned.value).toBe(tree.value);
+        expect(sumChildren(pruned)).toBe(true);
+      }),
+    );
+    const tree = treeFromFolded(['p;a 90', 'p;b 6', 'p;c 4']).tree;
+    expect(foldTree(pruneTree(tree, 0.05))).toEqual(['p;[1 more below 5%] 4', 'p;a 90', 'p;b 6']);
+  });
+
+  it('keeps kernel and user frames of one name apart', () => {
+    const b = new TreeBuilder();
+    b.add([{ name: 'x', kind: 'comm' }, { name: 'f', kind: 'user' }], 1, 'e');
+    b.add([{ name: 'x', kind: 'comm' }, { name: 'f', kind: 'kernel' }], 2, 'e');
+    const tree = b.finish();
+    expect(tree.children[0]!.children.map((c) => [c.kind, c.value])).toEqual([
+      ['kernel', 2],
+      ['user', 1],
+    ]);
+  });
+
+  it('reports lines that are not stack and count', () => {
+    expect(treeFromFolded(['a;b 1', 'garbage', 'c x']).bad).toEqual([2, 3]);
+  });
+});

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, forEachLine, openInput, readLines } from '../../parsers/lines.js';
+import { InputError } from '../../src/errors.js';
+
+function split(chunks: (Buffer | string)[], max?: number): { lines: string[]; overlong: [number, number][] } {
+  const lines: string[] = [];
+  const overlong: [number, number][] = [];
+  const s = new LineSplitter((l) => lines.push(l), { ...(max !== undefined ? { maxLineLength: max } : {}), onOverlong: (n, len) => overlong.push([n, len]) });
+  for (const c of chunks) s.write(c);
+  s.end();
+  return { lines, overlong };
+}
+
+const SAMPLE = 'samples/guard/perf-script-mmap.txt';
+
+describe('line edge', () => {
+  it('cuts UTF-8 fed one byte at a time', () => {
+    const text = 'käse ↯ 1\nzweite Zeile\n\ndritte';
+    const bytes = Buffer.from(text);
+    const chunks = [...bytes].map((b) => Buffer.from([b]));
+    expect(split(chunks).lines).toEqual(['käse ↯ 1', 'zweite Zeile', '', 'dritte']);
+  });
+
+  it('drops the CR of CRLF, also when CR and LF are in different chunks', () => {
+    expect(split(['a\r', '\nb\r\n']).lines).toEqual(['a', 'b']);
+  });
+
+  it('keeps a last line with no newline, and a newline at a chunk edge makes no empty line', () => {
+    expect(split(['x\n', 'y']).lines).toEqual(['x', 'y']);
+    expect(split(['x\n']).lines).toEqual(['x']);
+  });
+
+  it('gives the same lines for any chunking of a real capture', () => {
+    const bytes = readFileSync(SAMPLE);
+    const whole = split([bytes]).lines;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 20 }), (cuts) => {
+        const points = [...new Set([0, ...cuts, bytes.length])].sort((a, b) => a - b);
+        const chunks = points.slice(1).map((end, i) => bytes.subarray(points[i], end));
+        expect(split(chunks).lines).toEqual(whole);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('reports an overlong line with its number and length, and keeps counting lines', () => {
+    const long = 'x'.repeat(100);
+    const r = split(['a\n', long.slice(0, 30), long.slice(30), '\nb\n'], 50);
+    expect(r.lines).toEqual(['a', 'b']);
+    expect(r.overlong).toEqual([[2, 100]]);
+    const r2 = split([`a\n${long}\nb`], 50);
+    expect(r2.lines).toEqual(['a', 'b']);
+    expect(r2.overlong).toEqual([[2, 100]]);
+  });
+
+  it('reads .gz by its content, whatever its name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fp-lines-'));
+    const path = join(dir, 'trace.txt');
+    writeFileSync(path, gzipSync('one\ntwo\n'));
+    const got: string[] = [];
+    for await (const l of readLines(path)) got.push(l);
+    expect(got).toEqual(['one', 'two']);
+  });
+
+  it('says a truncated .gz is truncated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fp-lines-'));
+    const path = join(dir, 'cut.gz');
+    const gz = gzipSync(readFileSync(SAMPLE));
+    writeFileSync(path, gz.subarray(0, gz.length >> 1));
+    const stream = await openInput(path);
+    await expect(forEachLine(stream, () => undefined)).rejects.toThrow(/cut\.gz: .*truncated|cut\.gz: corrupt/);
+  });
+
+  it('names a missing file', async () => {
+    await expect(openInput('no/such/file.txt')).rejects.toThrow(new InputError('no/such/file.txt: cannot read: no such file'));
+  });
+
+  it('reads - from the given stdin', async () => {
+    const stream = await openInput('-', Readable.from([Buffer.from('p\nq\n')]));
+    const got: string[] = [];
+    await forEachLine(stream, (l) => got.push(l));
+    expect(got).toEqual(['p', 'q']);
+  });
+});

@@ -1,0 +1,3 @@
+module goarena
+
+go 1.19

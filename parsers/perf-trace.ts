@@ -1,0 +1,655 @@
+// `perf trace` text output → the same records the perf script parser makes, so
+// everything downstream reads a perf trace capture alone or next to a perf
+// script one. Source of truth: tools/perf/builtin-trace.c (perf 6.1) —
+// trace__fprintf_entry_head, trace__sys_exit, trace__printf_interrupted_entry,
+// trace__pgfault + print_location, trace__event_handler, trace__process_event
+// (LOST) and trace__fprintf_thread_summary; callchains come from
+// util/evsel_fprintf.c (sample__fprintf_callchain). Every line quoted below is
+// from a capture in samples/perf-trace/ (record.sh made them).
+//
+// Normalisation:
+//   syscall              → event `syscalls:sys_enter_<name>`, `fields` = the
+//                          arguments as numbers-in-text (flag names decoded),
+//                          `ret` = the return value, `fields.errno` on failure
+//   minfault / majfault  → event `minor-faults` / `major-faults`, `addr` = the
+//                          data address when perf printed an absolute one
+//   tracepoint           → its own name, `fields` as printed
+//   LOST N events!       → a LostRecord
+// An interrupted syscall (`… ...` then `... [continued]: name())`) is ONE
+// record: the start line's arguments, time and line with the continuation's
+// return value and callchain. It is emitted when it completes, so records are
+// in completion order, not strictly in time order.
+import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord } from '../src/model.js';
+
+export interface PerfTraceOptions {
+  /** Input name used in each record's origin and in diagnostics (a path, or `-`). No default. */
+  source: string;
+  /** Receives lines that fit no known shape (counted in `diagnostics` either way). Default: none. */
+  onDiagnostic?: DiagnosticSink;
+}
+
+// ------------------------------------------------------------------ line shapes
+
+// The head of every event line (trace__fprintf_entry_head): `%10.3f ` relative
+// ms (absolute with -T; `         ? ` when the start time is unknown), then with
+// syscalls traced `( %6.3f ms): ` — or nine blanks when no duration was
+// computed — then, when several threads may be traced, `%.14s/` comm and
+// `%d ` tid:
+//      0.000 ( 0.069 ms): guard/4114 mmap(len: 8192, prot: READ|WRITE, flags: PRIVATE|ANONYMOUS)           = 0x7fd8eb4ae000
+//          ? (         ): prot/5600  ... [continued]: execve())                                           = 0
+//      0.000 guard/5110 exceptions:page_fault_user(address: 0x7fe7ac6c3b70, ip: 140633006947184, error_code: 20)
+// 8050002.437 ( 0.738 ms): prot/10709 mprotect(start: 0x7f50955fa000, len: 16384, prot: READ)               = 0
+const HEAD = /^ *(\d+\.\d+|\?) (?:\((?: *\d+\.\d+ ms| *)\): )?(.*)$/;
+const COMM_TID = /^(.{0,14}?)\/(\d+) (.*)$/s;
+const TID_ONLY = /^(\d+) (.*)$/s;
+
+// A syscall that finished (trace__sys_exit): `name(args)`, padding, `= ret`.
+// The return is a number, `0x…` (hexret), `-1 ERRNO (message)`, a pid with its
+// comm, `?` for exit calls, or nothing when the errpid thread is unknown:
+//      3.930 ( 0.008 ms): prot/5600 mprotect(start: 0x7feaab10e001, len: 4096, prot: READ)                = -1 EINVAL (Invalid argument)
+//      3.653 ( 0.088 ms): prot/5600 mprotect(start: 0x7feaab10f000, len: 4096)                            = 0
+//     12.109 ( 2.251 ms): prot/5600  ... [continued]: wait4())                                            = 5602 (prot)
+//     14.834 (         ): prot/5600 exit_group()                                                          = ?
+//          ? (         ): prot/5602  ... [continued]: clone())                                            =
+const CALL = /^([A-Za-z_][A-Za-z0-9_]*)\((.*)$/s;
+const FINISHED_TAIL = /^(.*)\) +=(?: (.*))?$/s;
+// A syscall interrupted by another event before it returned
+// (trace__printf_interrupted_entry): the arguments, padding, ` ...`:
+//      8.904 (         ): prot/5600 clock_nanosleep(rqtp: 0x7ffd7a36d460)                              ...
+//      9.161 (         ): guard/8013 rt_sigreturn()                                                     ...
+const INTERRUPTED_TAIL = /^(.*)\) +\.\.\.$/s;
+// …and its end, on the same tid (trace__sys_exit with no entry pending). When
+// the sys_enter was lost the continuation stands alone; its time is then the
+// previous syscall's (perf keeps a stale entry_time):
+//      8.904 ( 0.408 ms): prot/5600  ... [continued]: clock_nanosleep())                                  = 0
+//    636.389 ( 2.604 ms): busy/6938  ... [continued]: mprotect())                                         = 0
+const CONTINUED = /^ *\.\.\. \[continued\]: ([A-Za-z_][A-Za-z0-9_]*)\(\)\) +=(?: (.*))?$/s;
+// Errors print `-1`, the errno name and strerror (trace__sys_exit, errno_print):
+//   = -1 EACCES (Permission denied)
+const ERRNO_RET = /^-1 (\S+) \(.*\)$/s;
+const NUMBER_RET = /^(-?\d+|0x[0-9a-fA-F]+)(?: |$)/;
+
+// Page faults (trace__pgfault): `minfault`/`majfault`, the faulting ip as
+// print_location(print_sym) prints it, `=> `, the data address as
+// print_location(print_dso) prints it, and two letters:
+//      0.000 ( 0.000 ms): guard/4173 minfault [elf_load+0x28a] => 0x564a0cb1e068 (?k)
+//      3.249 ( 0.000 ms): guard/4173 minfault [__memset_avx512_unaligned_erms+0x7a] => //anon@0x7f8e438f6000 (d.)
+//      5.721 ( 0.000 ms): prot/5579 majfault [read_pages+0x15] => /tmp/pt/prot-major.tmp@0x0 (d.)
+//      1.079 ( 0.000 ms): guard/4173 minfault [_dl_map_object+0x11] => [stack]@0x7ffec3985c78 (d.)
+//      0.433 ( 0.000 ms): guard/8013 minfault [_start+0x0] => 0x0 (?.)
+// The ip: `sym+0xoff`; `0x…` when no symbol (map-relative when a map was found,
+// else perf prints sample->addr there, not the ip); -v prefixes `dso@`.
+// The target: `0x…` when no map holds it (sample->addr, absolute), else
+// `dso@0x…` where 0x… is map__map_ip(): absolute for maps perf treats as
+// identity-mapped (//anon, /dev/zero, /anon_hugepage, [stack…], [heap], /SYSV…,
+// and /tmp/perf-PID.map for executable anonymous memory), otherwise the offset
+// into the file (address - map start + pgoff); -v prints `dso@sym+0xoff`.
+// The first letter is the map type: `d` found in a map (historically: a data
+// map), `x` found only in an executable map (perf before 4.19 kept the two
+// apart; 6.1 looks up the same maps twice so never prints it), `?` no map.
+// The second is al->level from thread__find_map (util/event.c): `.` user mode,
+// `k` kernel mode (the kernel touched user memory, e.g. copy_to_user; perf
+// then searched the kernel's maps, hence `?`), `g` guest kernel, `u` guest
+// user, `H` hypervisor or any other cpumode.
+// `perf trace record` does not pass -d to perf record, so a replay of its
+// perf.data prints `=> 0x0`: a handled fault at page 0 is impossible (min/maj
+// faults count only faults that succeeded), so 0x0 with `?` means "not recorded".
+const FAULT = /^(min|maj)fault \[(.*)\] => (.*) \(([dx?])([k.guH])\)$/s;
+const MAP_TYPE: Readonly<Record<string, string>> = { d: 'data', x: 'exec', '?': 'none' };
+const LEVEL: Readonly<Record<string, string>> = { '.': 'user', k: 'kernel', g: 'guest-kernel', u: 'guest-user', H: 'hypervisor' };
+const IDENTITY_DSO = /^(?:\/\/anon$|\/dev\/zero|\/anon_hugepage|\[stack|\[heap\]$|\/SYSV|\/tmp\/perf-\d+\.map$)/;
+
+// Other events (trace__event_handler): `system:name(` fields `)`. Fields print
+// as `name: value, …` (perf's beautifiers), or as libtraceevent's
+// `name=value …` with --libtraceevent_print:
+//      0.000 guard/5110 exceptions:page_fault_user(address: 0x7fe7ac6c3b70, ip: 140633006947184, error_code: 20)
+//      0.000 guard/10009 exceptions:page_fault_user(address=0x7f87aa5ffb70 ip=0x7f87aa5ffb70 error_code=0x14)
+//      1.695 guard/10006 syscalls:sys_enter_mprotect(start: 0x7fea6f675000, len: 16384, prot: READ)
+const TRACEPOINT = /^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)\((.*)\)$/s;
+
+// Callchain frames under an event (sample__fprintf_callchain with left
+// alignment 38, EVSEL__PRINT_SYM | EVSEL__PRINT_DSO | EVSEL__PRINT_UNKNOWN_AS_ADDR):
+// no address column; an unresolved frame prints `[%#x]` of its map-relative
+// address (`[0]` for 0), the dso in parentheses, `inlined` for inline frames:
+//                                        __mprotect (/usr/lib/x86_64-linux-gnu/libc.so.6)
+//                                        [0x348a8] (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+//                                        [0] ([unknown])
+//                                        __GI_mprotect (inlined)
+const FRAME = /^ {2,}(\S.*)$/s;
+const UNKNOWN_AS_ADDR = /^\[(0x[0-9a-fA-F]+|0)\]$/;
+const SYM_OFFSET = /^(.*)\+0x([0-9a-fA-F]+)$/s;
+
+// trace__process_event, PERF_RECORD_LOST (no head):
+// LOST 1509 events!
+const LOST = /^LOST (\d+) events!$/;
+
+// The summary (-s, -S, trace__fprintf_thread_summary), quoted with its blank lines:
+//
+//  Summary of events:
+//
+//  prot (10701), 68 events, 68.0%
+//
+//    syscall            calls  errors  total       min       avg       max       stddev
+//                                      (msec)    (msec)    (msec)    (msec)        (%)
+//    --------------- --------  ------ -------- --------- --------- ---------     ------
+//    mprotect              13      3     0.832     0.010     0.064     0.302     37.61%
+// 				EACCES: 1
+// Older perf printed no errors column; --sched adds `, N msec`; -F adds fault counts.
+const SUMMARY: readonly RegExp[] = [
+  /^ Summary of events:$/,
+  /^ .* \(\d+\), \d+ events, \d+(?:\.\d+)?%(?:, \d+ majfaults)?(?:, \d+ minfaults)?(?:, \d+(?:\.\d+)? msec)?$/s,
+  /^ +syscall +calls +/,
+  /^ +\(msec\)/,
+  /^ +-{3,}[ -]*$/,
+  /^ +[A-Za-z_][A-Za-z0-9_]*(?: +\d+(?:\.\d+)?){5,6} +\d+(?:\.\d+)?%$/,
+  /^\t+[A-Z0-9_]+: \d+$/,
+  // --tool_stats
+  /^Stats:$/,
+  /^ +(?:vfs_getname|proc_getname) *: \d+$/,
+  // `perf trace record` run with its messages in the same file
+  /^\[ perf record: .*\]$/s,
+];
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+// ------------------------------------------------------------------ argument decoding
+
+// Flag names as perf's beautifiers print them (tools/perf/trace/beauty/mmap.c,
+// mmap_flags.sh over the uapi headers; x86 values). An optional PROT_/MAP_
+// prefix (--string-prefix) is accepted.
+const PROT_FLAGS: Readonly<Record<string, number>> = {
+  NONE: 0,
+  READ: 0x1,
+  WRITE: 0x2,
+  EXEC: 0x4,
+  SEM: 0x8,
+  GROWSDOWN: 0x01000000,
+  GROWSUP: 0x02000000,
+};
+const MAP_FLAGS: Readonly<Record<string, number>> = {
+  SHARED: 0x01,
+  PRIVATE: 0x02,
+  SHARED_VALIDATE: 0x03,
+  FIXED: 0x10,
+  ANONYMOUS: 0x20,
+  '32BIT': 0x40,
+  GROWSDOWN: 0x0100,
+  DENYWRITE: 0x0800,
+  EXECUTABLE: 0x1000,
+  LOCKED: 0x2000,
+  NORESERVE: 0x4000,
+  POPULATE: 0x8000,
+  NONBLOCK: 0x10000,
+  STACK: 0x20000,
+  HUGETLB: 0x40000,
+  SYNC: 0x80000,
+  FIXED_NOREPLACE: 0x100000,
+  UNINITIALIZED: 0x4000000,
+};
+const HUGE_SIZE = /^HUGE_(\d+)(KB|MB|GB)$/;
+const HUGE_SHIFT = 26;
+
+// Arguments equal to 0 are not printed (syscall__scnprintf_args skips a zero
+// unless its formatter asks to show it); for these calls the missing ones are
+// known to be 0 — mprotect(start, len) with no prot is PROT_NONE:
+//      3.653 ( 0.088 ms): prot/5600 mprotect(start: 0x7feaab10f000, len: 4096)                            = 0
+// mmap's fd is not listed: perf masks it for MAP_ANONYMOUS rather than for being 0.
+const ZERO_WHEN_OMITTED: Readonly<Record<string, readonly string[]>> = {
+  mprotect: ['start', 'len', 'prot'],
+  pkey_mprotect: ['start', 'len', 'prot', 'pkey'],
+  mmap: ['addr', 'len', 'prot', 'off'],
+  munmap: ['addr', 'len'],
+};
+const HEX_ZERO_ARGS = new Set(['start', 'addr', 'prot', 'off']);
+
+const ARG_SPLIT = /, (?=[A-Za-z_][A-Za-z0-9_]*: )/;
+const ARG = /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/s;
+const TEP_SPLIT = / (?=[A-Za-z_][A-Za-z0-9_]*=)/;
+const TEP_ARG = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+const DECIMAL = /^-?\d+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const FD_PATH = /^(-?\d+)<(.*)>$/s;
+const PID_COMM = /^(-?\d+) \((.*)\)$/s;
+
+function decodeFlags(text: string, table: Readonly<Record<string, number>>, prefix: string): string | undefined {
+  let value = 0;
+  for (const raw of text.split('|')) {
+    const token = raw.startsWith(prefix) ? raw.slice(prefix.length) : raw;
+    const known = table[token];
+    if (known !== undefined) {
+      value = (value | known) >>> 0;
+      continue;
+    }
+    if (HEX.test(token) || DECIMAL.test(token)) {
+      value = (value | Number(token)) >>> 0;
+      continue;
+    }
+    const huge = table === MAP_FLAGS ? HUGE_SIZE.exec(token) : null;
+    if (huge !== null) {
+      const bytes = Number(huge[1]) * (huge[2] === 'KB' ? 1 << 10 : huge[2] === 'MB' ? 1 << 20 : 1 << 30);
+      const log2 = Math.log2(bytes);
+      if (!Number.isInteger(log2)) return undefined;
+      value = (value | (log2 << HUGE_SHIFT)) >>> 0;
+      continue;
+    }
+    return undefined;
+  }
+  return `0x${value.toString(16)}`;
+}
+
+// One argument's value as text Number() reads when it is numeric: hex stays hex
+// (lower case), decimal stays decimal, prot/flag names become their value, an
+// fd with its path (`3</etc/ld.so.cache>`) keeps the number and puts the path
+// in `<name>_path`, a pid with its comm (`upid: 5602 (prot)`) the comm in
+// `<name>_comm`. Anything else (symbolic values perf decoded: `dfd: CWD`,
+// `flags: RDONLY|CLOEXEC`, strings) is kept as printed.
+function putArg(fields: Record<string, string>, syscall: string, name: string, value: string): void {
+  if (DECIMAL.test(value)) {
+    fields[name] = value;
+    return;
+  }
+  if (HEX.test(value)) {
+    fields[name] = value.toLowerCase();
+    return;
+  }
+  if (name === 'prot' && (syscall === 'mprotect' || syscall === 'pkey_mprotect' || syscall === 'mmap')) {
+    fields[name] = decodeFlags(value, PROT_FLAGS, 'PROT_') ?? value;
+    return;
+  }
+  if (name === 'flags' && syscall === 'mmap') {
+    fields[name] = decodeFlags(value, MAP_FLAGS, 'MAP_') ?? value;
+    return;
+  }
+  const fd = FD_PATH.exec(value);
+  if (fd !== null) {
+    fields[name] = fd[1]!;
+    fields[`${name}_path`] = fd[2]!;
+    return;
+  }
+  const pid = PID_COMM.exec(value);
+  if (pid !== null) {
+    fields[name] = pid[1]!;
+    fields[`${name}_comm`] = pid[2]!;
+    return;
+  }
+  fields[name] = value;
+}
+
+function syscallFields(syscall: string, argsText: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (argsText !== '') {
+    const parts = argsText.split(ARG_SPLIT);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const m = ARG.exec(part);
+      if (m !== null) putArg(fields, syscall, m[1]!, m[2]!);
+      else fields[`arg${i}`] = part;
+    }
+  }
+  const zeros = ZERO_WHEN_OMITTED[syscall];
+  if (zeros !== undefined) {
+    for (const name of zeros) if (fields[name] === undefined) fields[name] = HEX_ZERO_ARGS.has(name) ? '0x0' : '0';
+  }
+  return fields;
+}
+
+function tracepointFields(event: string, text: string): Record<string, string> {
+  if (event.startsWith('syscalls:sys_enter_')) return syscallFields(event.slice('syscalls:sys_enter_'.length), text);
+  const fields: Record<string, string> = {};
+  if (text === '') return fields;
+  const tep = TEP_ARG.test(text);
+  const parts = text.split(tep ? TEP_SPLIT : ARG_SPLIT);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const m = (tep ? TEP_ARG : ARG).exec(part);
+    if (m !== null) fields[m[1]!] = m[2]!;
+    else fields[`arg${i}`] = part;
+  }
+  return fields;
+}
+
+// The text after `= `: the return value, and the errno name on failure.
+function parseReturn(text: string | undefined, fields: Record<string, string>): number | undefined {
+  if (text === undefined) return undefined;
+  const errno = ERRNO_RET.exec(text);
+  if (errno !== null) {
+    fields.errno = errno[1]!;
+    return -1;
+  }
+  const n = NUMBER_RET.exec(text);
+  return n === null ? undefined : Number(n[1]);
+}
+
+// The text inside the outermost trailing `( … )`, and what precedes it.
+function splitTrailingParens(text: string): { before: string; inside: string } | undefined {
+  if (!text.endsWith(')')) return undefined;
+  let depth = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 41 /* ) */) depth++;
+    else if (c === 40 /* ( */) {
+      depth--;
+      if (depth === 0) return { before: text.slice(0, i).trimEnd(), inside: text.slice(i + 1, -1) };
+    }
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ the parser
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface Head {
+  readonly time: number;
+  readonly comm: string;
+  readonly tid: number;
+  readonly rest: string;
+}
+
+interface PendingCall {
+  readonly head: Head;
+  readonly name: string;
+  readonly args: string;
+  readonly line: number;
+}
+
+/**
+ * Reads `perf trace` output line by line and calls `onRecord` with each
+ * syscall, page fault, tracepoint event and LOST line as a TraceRecord. Lines
+ * that fit no known shape go to `onDiagnostic`; the parser never throws on input.
+ */
+export class PerfTraceParser {
+  private lineCount = 0;
+  private ignored = 0;
+  private bad = 0;
+  private current: Mutable<SampleRecord> | undefined;
+  private currentFrames: Frame[] = [];
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly frames = new Map<string, Frame>();
+
+  constructor(
+    private readonly options: PerfTraceOptions,
+    private readonly onRecord: (r: TraceRecord) => void,
+  ) {}
+
+  /** Lines read so far. */
+  get lines(): number {
+    return this.lineCount;
+  }
+
+  /** Summary-table and other recognised non-event lines seen (blank lines included). */
+  get ignoredLines(): number {
+    return this.ignored;
+  }
+
+  /** Lines reported to `onDiagnostic`. */
+  get diagnostics(): number {
+    return this.bad;
+  }
+
+  /** Feeds one line (without its newline). */
+  line(text: string): void {
+    const n = ++this.lineCount;
+    let t = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (t.includes('\x1b')) t = t.replace(ANSI, '');
+
+    const head = HEAD.exec(t);
+    if (head === null) {
+      if (this.current !== undefined && !SUMMARY.some((re) => re.test(t))) {
+        const frame = FRAME.exec(t);
+        if (frame !== null) {
+          this.currentFrames.push(this.frame(frame[1]!));
+          return;
+        }
+      }
+      this.flushCurrent();
+      this.other(t, n);
+      return;
+    }
+    this.flushCurrent();
+    this.event(this.splitHead(head[1]!, head[2]!), n, t);
+  }
+
+  /** Flushes the last event and any syscall still waiting for its `[continued]` line (emitted without a return value). */
+  end(): void {
+    this.flushCurrent();
+    const waiting = [...this.pending.values()].sort((a, b) => a.line - b.line);
+    this.pending.clear();
+    for (const p of waiting) {
+      this.emitCall(p.head, p.name, p.args, undefined, p.line);
+      this.flushCurrent();
+    }
+  }
+
+  private splitHead(time: string, rest: string): Head {
+    const seconds = time === '?' ? NaN : msToSeconds(time);
+    const ct = COMM_TID.exec(rest);
+    if (ct !== null) return { time: seconds, comm: ct[1]!, tid: Number(ct[2]), rest: ct[3]! };
+    const tOnly = TID_ONLY.exec(rest);
+    if (tOnly !== null) return { time: seconds, comm: '', tid: Number(tOnly[1]), rest: tOnly[2]! };
+    return { time: seconds, comm: '', tid: -1, rest };
+  }
+
+  private event(head: Head, n: number, text: string): void {
+    const rest = head.rest;
+
+    const cont = CONTINUED.exec(rest);
+    if (cont !== null) {
+      const name = cont[1]!;
+      const p = this.pending.get(head.tid);
+      if (p !== undefined) {
+        this.pending.delete(head.tid);
+        if (p.name === name) {
+          this.emitCall(p.head, name, p.args, cont[2], p.line);
+          return;
+        }
+        this.emitCall(p.head, p.name, p.args, undefined, p.line);
+        this.flushCurrent();
+      }
+      // its sys_enter was lost or came before the trace started: arguments unknown
+      this.emitCall(head, name, undefined, cont[2], n);
+      return;
+    }
+
+    const fault = FAULT.exec(rest);
+    if (fault !== null) {
+      this.faultRecord(head, fault, n);
+      return;
+    }
+
+    const tp = TRACEPOINT.exec(rest);
+    if (tp !== null) {
+      const event = tp[1]!;
+      this.current = this.sample(head, event, tp[2]!, n, tracepointFields(event, tp[2]!));
+      return;
+    }
+
+    const call = CALL.exec(rest);
+    if (call !== null) {
+      const name = call[1]!;
+      const tail = call[2]!;
+      const finished = FINISHED_TAIL.exec(tail);
+      if (finished !== null) {
+        this.abandon(head.tid);
+        this.emitCall(head, name, finished[1]!, finished[2] ?? '', n);
+        return;
+      }
+      const interrupted = INTERRUPTED_TAIL.exec(tail);
+      if (interrupted !== null) {
+        this.abandon(head.tid);
+        this.pending.set(head.tid, { head, name, args: interrupted[1]!, line: n });
+        return;
+      }
+    }
+    this.diagnose(n, `unrecognised perf trace event: expected \`name(args) = ret\`, \`name(args) ...\`, \`... [continued]: name()) = ret\`, \`minfault|majfault [ip] => target (XY)\` or \`system:event(fields)\` after the time and comm/tid: ${clip(text)}`);
+  }
+
+  // A syscall started earlier on this thread never printed its end: perf lost
+  // the sys_exit, or the call does not return (rt_sigreturn). It still happened.
+  private abandon(tid: number): void {
+    const p = this.pending.get(tid);
+    if (p === undefined) return;
+    this.pending.delete(tid);
+    this.emitCall(p.head, p.name, p.args, undefined, p.line);
+    this.flushCurrent();
+  }
+
+  private emitCall(head: Head, name: string, args: string | undefined, retText: string | undefined, line: number): void {
+    const fields = args === undefined ? {} : syscallFields(name, args);
+    const ret = parseReturn(retText, fields);
+    const r = this.sample(head, `syscalls:sys_enter_${name}`, args ?? '', line, fields);
+    if (ret !== undefined) r.ret = ret;
+    this.current = r;
+  }
+
+  private faultRecord(head: Head, m: RegExpExecArray, line: number): void {
+    const ipText = m[2]!;
+    const target = m[3]!;
+    const fields: Record<string, string> = { map: MAP_TYPE[m[4]!]!, level: LEVEL[m[5]!]! };
+    let addr: string | undefined;
+    const at = target.lastIndexOf('@');
+    if (HEX.test(target)) {
+      // no map: sample->addr as recorded; 0 means the address was not recorded
+      const value = target.slice(2).toLowerCase().replace(/^0+(?=.)/, '');
+      if (value !== '0') addr = value;
+    } else if (at > 0 && HEX.test(target.slice(at + 1))) {
+      const dso = target.slice(0, at);
+      const value = target.slice(at + 3).toLowerCase().replace(/^0+(?=.)/, '');
+      fields.target_dso = dso;
+      if (IDENTITY_DSO.test(dso)) addr = value;
+      else fields.target_offset = `0x${value}`;
+    } else {
+      // -v: `dso@sym+0xoff`; or a bare symbol or [unknown]
+      const first = target.startsWith('/') || target.startsWith('[') ? target.indexOf('@') : -1;
+      if (first > 0) fields.target_dso = target.slice(0, first);
+      fields.target_symbol = first > 0 ? target.slice(first + 1) : target;
+    }
+    const r = this.sample(head, m[1] === 'maj' ? 'major-faults' : 'minor-faults', `[${ipText}] => ${target} (${m[4]}${m[5]})`, line, fields);
+    if (addr !== undefined) r.addr = addr;
+    r.stack = [this.headerFrame(ipText)];
+    this.current = r;
+  }
+
+  private sample(head: Head, event: string, payload: string, line: number, fields: Record<string, string>): Mutable<SampleRecord> {
+    return {
+      kind: 'sample',
+      source: this.options.source,
+      line,
+      comm: head.comm,
+      pid: -1,
+      tid: head.tid,
+      cpu: -1,
+      time: head.time,
+      period: 1,
+      event,
+      payload,
+      stack: [],
+      fields,
+    };
+  }
+
+  private flushCurrent(): void {
+    const r = this.current;
+    if (r === undefined) return;
+    this.current = undefined;
+    if (this.currentFrames.length > 0) {
+      r.stack = this.currentFrames;
+      this.currentFrames = [];
+    }
+    this.onRecord(r);
+  }
+
+  // `[sym+0xoff]` of a fault line (print_location with print_sym).
+  private headerFrame(text: string): Frame {
+    const key = `[${text}]`;
+    const known = this.frames.get(key);
+    if (known !== undefined) return known;
+    let rest = text;
+    let dso = '';
+    if (rest.startsWith('/') || rest.startsWith('[')) {
+      const at = rest.indexOf('@');
+      if (at > 0) {
+        dso = rest.slice(0, at);
+        rest = rest.slice(at + 1);
+      }
+    }
+    let frame: Frame;
+    if (HEX.test(rest)) {
+      frame = { addr: rest.slice(2).toLowerCase(), symbol: '', offset: -1, dso };
+    } else {
+      const so = SYM_OFFSET.exec(rest);
+      frame = so !== null ? { addr: '', symbol: so[1]!, offset: parseInt(so[2]!, 16), dso } : { addr: '', symbol: rest, offset: -1, dso };
+    }
+    this.frames.set(key, frame);
+    return frame;
+  }
+
+  // `sym (dso)` callchain line.
+  private frame(text: string): Frame {
+    const known = this.frames.get(text);
+    if (known !== undefined) return known;
+    const split = splitTrailingParens(text);
+    const symText = split === undefined ? text : split.before;
+    const dso = split === undefined ? '' : split.inside;
+    let frame: Frame;
+    const unknown = UNKNOWN_AS_ADDR.exec(symText);
+    if (unknown !== null) {
+      const hex = unknown[1] === '0' ? '0' : unknown[1]!.slice(2).toLowerCase();
+      frame = { addr: hex, symbol: '', offset: -1, dso };
+    } else {
+      const so = SYM_OFFSET.exec(symText);
+      frame = so !== null ? { addr: '', symbol: so[1]!, offset: parseInt(so[2]!, 16), dso } : { addr: '', symbol: symText, offset: -1, dso };
+    }
+    this.frames.set(text, frame);
+    return frame;
+  }
+
+  // A line with no event head: LOST, summary tables, blank lines, or nothing we know.
+  private other(t: string, n: number): void {
+    const lost = LOST.exec(t);
+    if (lost !== null) {
+      const r: LostRecord = { kind: 'lost', source: this.options.source, line: n, count: Number(lost[1]) };
+      this.onRecord(r);
+      return;
+    }
+    if (t.trim() === '' || SUMMARY.some((re) => re.test(t))) {
+      this.ignored++;
+      return;
+    }
+    if (FRAME.test(t)) {
+      this.diagnose(n, `callchain frame with no event above it (expected \`sym (dso)\` lines only under an event line): ${clip(t)}`);
+      return;
+    }
+    this.diagnose(n, `not a perf trace line: expected \`TIME ( DURATION ms): COMM/TID event…\`, \`LOST N events!\`, a callchain frame or a summary table line: ${clip(t)}`);
+  }
+
+  private diagnose(line: number, reason: string): void {
+    this.bad++;
+    this.options.onDiagnostic?.({ source: this.options.source, line, reason });
+  }
+}
+
+// `12.345` ms → 0.012345 s by moving the decimal point in the text, so the
+// double is the one nearest the printed value (12.345 / 1000 is not).
+function msToSeconds(ms: string): number {
+  const dot = ms.indexOf('.');
+  const whole = (dot < 0 ? ms : ms.slice(0, dot)).padStart(4, '0');
+  const frac = dot < 0 ? '' : ms.slice(dot + 1);
+  return Number(`${whole.slice(0, -3)}.${whole.slice(-3)}${frac}`);
+}
+
+function clip(text: string): string {
+  return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text);
+}
+
+/** Parses perf trace output into records (an async convenience over PerfTraceParser). */
+export async function* parsePerfTrace(lines: AsyncIterable<string> | Iterable<string>, options: PerfTraceOptions): AsyncGenerator<TraceRecord> {
+  const queue: TraceRecord[] = [];
+  const parser = new PerfTraceParser(options, (r) => queue.push(r));
+  for await (const l of lines) {
+    parser.line(l);
+    if (queue.length > 0) yield* queue.splice(0, queue.length);
+  }
+  parser.end();
+  yield* queue;
+}

@@ -124,6 +124,58 @@ export interface Instruction {
   readonly source?: string;
 }
 
+// ---------------------------------------------------------------- objdump records
+// What parsers/objdump.ts reads from an `objdump -d` / `llvm-objdump -d` listing
+// and src/disasm-index.ts indexes. Addresses are numbers: user-space addresses
+// as they are; addresses at or above 2^63 (a kernel image's ffffffff81000000)
+// as their signed 64-bit value (-0x7f000000), which a double holds exactly.
+
+/** Which objdump wrote the listing (told apart by the file header's spacing). */
+export type ObjdumpTool = 'gnu' | 'llvm';
+
+/** `guard:     file format elf64-x86-64`: the binary as it was named to objdump. */
+export interface ObjdumpFileRecord extends Origin {
+  readonly kind: 'file';
+  /** Path as given to objdump: `/lib/x86_64-linux-gnu/libc.so.6`, `../guard/guard`. */
+  readonly path: string;
+  /** BFD target name: `elf64-x86-64`, `elf64-littleaarch64`. */
+  readonly format: string;
+  readonly tool: ObjdumpTool;
+}
+
+/** `Disassembly of section .plt.sec:` */
+export interface ObjdumpSectionRecord extends Origin {
+  readonly kind: 'section';
+  readonly name: string;
+}
+
+/** `00000000000012eb <write_field>:` — a symbol; the instructions that follow belong to it. */
+export interface ObjdumpFunctionRecord extends Origin {
+  readonly kind: 'function';
+  readonly address: number;
+  /** As the listing prints it: `write_field`, `mprotect@plt`, `abort@@GLIBC_2.2.5`, `geo::Circle::stamp(char*) const`. */
+  readonly name: string;
+}
+
+/** One instruction (its continuation lines already folded in). */
+export interface ObjdumpInstructionRecord extends Origin {
+  readonly kind: 'instruction';
+  readonly address: number;
+  /** Encoded length from the raw bytes; 0 with `--no-show-raw-insn`. */
+  readonly size: number;
+  /** Mnemonic and operands with runs of blanks collapsed: `mov %rsi,(%rdi)`, `movq %rsi, (%rdi)`. */
+  readonly text: string;
+  /** `file:line` from the last `-l` line of this function (discriminator dropped). */
+  readonly srcline?: string;
+}
+
+/** `\t...`: objdump skipped a run of zero bytes up to the next address it prints. */
+export interface ObjdumpSkipRecord extends Origin {
+  readonly kind: 'skip';
+}
+
+export type ObjdumpRecord = ObjdumpFileRecord | ObjdumpSectionRecord | ObjdumpFunctionRecord | ObjdumpInstructionRecord | ObjdumpSkipRecord;
+
 // ---------------------------------------------------------------- join results
 
 /** Classification of an x86 page fault from its error code (see protection timeline). */

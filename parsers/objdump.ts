@@ -1,0 +1,501 @@
+// objdump listings → records: the file header, section starts, symbols
+// ("functions"), instructions and `...` skips, from GNU objdump 2.40 and
+// llvm-objdump 14 output of `-d` with any of -l, -S, -C, -M intel,
+// --no-show-raw-insn, for x86-64 and aarch64 (any BFD target that prints the
+// same shapes). Sources of truth: binutils/objdump.c (disassemble_bytes,
+// show_line, objdump_print_addr_with_sym) and llvm/tools/llvm-objdump.cpp;
+// every quoted line below is from samples/guard/ or samples/listings/.
+//
+// The hot path (one instruction line, hundreds of thousands per libc) is
+// charCode scanning; there is no regex per line.
+import type {
+  Diagnostic,
+  DiagnosticSink,
+  ObjdumpFileRecord,
+  ObjdumpFunctionRecord,
+  ObjdumpInstructionRecord,
+  ObjdumpRecord,
+  ObjdumpSectionRecord,
+  ObjdumpSkipRecord,
+  ObjdumpTool,
+} from '../src/model.js';
+
+export interface ObjdumpOptions {
+  /** Input name used in records and diagnostics (a path, or `-`). Required. */
+  source: string;
+  /** Receives lines that fit no known shape. Default: ignore (they are still counted in `bad`). */
+  onDiagnostic?: DiagnosticSink;
+  /**
+   * An unrecognised line inside a function of a GNU listing is `-S` source text:
+   * skipped and counted in `sourceLines`. Set false for listings known to be made
+   * without -S to have such lines reported instead. Default true.
+   */
+  sourceText?: boolean;
+}
+
+const TAB = 9;
+const SPACE = 32;
+const HASH = 35;
+const RPAREN = 41;
+const DOT = 46;
+const COLON = 58;
+const SEMI = 59;
+const LT = 60;
+const GT = 62;
+const D0 = 48;
+const D9 = 57;
+const LA = 97;
+const LF = 102;
+
+const TWO32 = 4294967296;
+// |address| above this is not exact in a double.
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+// Value of a lower-case hex digit, or -1. objdump prints addresses and bytes in lower case.
+function hexDigit(c: number): number {
+  if (c >= D0 && c <= D9) return c - D0;
+  if (c >= LA && c <= LF) return c - LA + 10;
+  return -1;
+}
+
+/** Cuts an objdump listing into records, one line at a time. */
+export class ObjdumpParser {
+  /** Lines seen so far. */
+  lines = 0;
+  /** Lines reported to the diagnostic sink. */
+  bad = 0;
+  /** `-S` source text lines skipped (GNU bare text, llvm `; text`). */
+  sourceLines = 0;
+  /** `-l` lines read: `file:line` and function-name lines. */
+  lineInfoLines = 0;
+  /** llvm-objdump's `$x`/`$d` mapping-symbol headers folded into the function around them. */
+  mappingSymbols = 0;
+  /** The tool, once the file header said (or the first instruction line showed) it. */
+  tool: ObjdumpTool | undefined;
+
+  private readonly source: string;
+  private readonly sink: DiagnosticSink | undefined;
+  private readonly sourceText: boolean;
+  private inFunction = false;
+  private section = '';
+  private srcline: string | undefined;
+  // The instruction read last, held back until we know no continuation line follows.
+  private pending = false;
+  private pAddress = 0;
+  private pSize = 0;
+  private pText = '';
+  private pSrcline: string | undefined;
+  private pLine = 0;
+  // Set by parseAddress.
+  private addr = 0;
+  private addrEnd = 0;
+  private addrError = '';
+
+  constructor(
+    options: ObjdumpOptions,
+    private readonly onRecord: (r: ObjdumpRecord) => void,
+  ) {
+    this.source = options.source;
+    this.sink = options.onDiagnostic;
+    this.sourceText = options.sourceText ?? true;
+  }
+
+  line(text: string): void {
+    const n = ++this.lines;
+    const len = text.length;
+    if (len === 0) return; // blank lines separate blocks and mean nothing else
+    const c0 = text.charCodeAt(0);
+    if (c0 === SPACE || hexDigit(c0) >= 0) {
+      if (this.addressLine(text, n)) return;
+    } else if (c0 === TAB) {
+      if (this.tabLine(text, n)) return;
+    } else if (c0 === SEMI && this.tool !== 'gnu') {
+      this.llvmComment(text, n);
+      return;
+    }
+    this.otherLine(text, n);
+  }
+
+  /** Flushes the instruction held back for continuation lines. Call once after the last line. */
+  end(): void {
+    this.flush();
+  }
+
+  // Lines that start with an address (or blanks then an address):
+  //
+  // GNU, raw bytes, then a continuation line for bytes that did not fit (x86-64):
+  //     12eb:	48 89 37             	mov    %rsi,(%rdi)
+  //     1344:	48 0f af 3d 2c 2d 00 	imul   0x2d2c(%rip),%rdi        # 4078 <page_size>
+  //     134b:	00 
+  // GNU aarch64 prints the word, not bytes; GNU --no-show-raw-insn prints no bytes:
+  //  ba0:	f9000001 	str	x1, [x0]
+  //     12eb:	mov    %rsi,(%rdi)
+  // llvm-objdump separates the address with a space, never continues a line, and
+  // with --no-show-raw-insn leaves the byte column blank:
+  //     12eb: 48 89 37                     	movq	%rsi, (%rdi)
+  //     12eb:      	movq	%rsi, (%rdi)
+  // llvm's second comment of an instruction goes on a line of its own:
+  //                                                                        # 0x1a1820 <in6addr_loopback+0x840>
+  // Kernel images have no indent (the address fills the column), and symbol
+  // headers start at column 0 too:
+  // ffffffff81000042:	48 83 07 01          	addq   $0x1,(%rdi)
+  // 00000000000012eb <write_field>:
+  // Returns false when the line is not one of these after all (a source line,
+  // a file header naming a binary such as `add`), so the caller tries the rest.
+  private addressLine(text: string, n: number): boolean {
+    const len = text.length;
+    let i = 0;
+    while (i < len && text.charCodeAt(i) === SPACE) i++;
+    if (i === len) return false;
+    const c = text.charCodeAt(i);
+    if (c === HASH && i > 0) return this.commentContinuation(text, i);
+    if (!this.parseAddress(text, i)) return false;
+    const j = this.addrEnd;
+    const after = text.charCodeAt(j);
+    if (after === COLON) {
+      const sep = text.charCodeAt(j + 1);
+      if (sep === TAB && this.tool !== 'llvm') return this.gnuInstruction(text, j + 2, n);
+      if (sep === SPACE && this.tool !== 'gnu') return this.llvmInstruction(text, j + 2, n);
+      return false;
+    }
+    // 00000000000012eb <write_field>:
+    // 0000000000001040 <std::__throw_length_error(char const*)@plt>:
+    if (after === SPACE && i === 0 && text.charCodeAt(j + 1) === LT && text.charCodeAt(len - 1) === COLON && text.charCodeAt(len - 2) === GT) {
+      if (this.addrError !== '') return this.report(n, this.addrError);
+      this.flush();
+      let name = text.slice(j + 2, len - 2);
+      if (isMappingSymbol(name)) {
+        // llvm-objdump prints ARM/AArch64 mapping symbols as if they were functions:
+        // 0000000000000808 <$x>:
+        // Inside a function they only say "code/data from here"; keep the function.
+        // At a section start they are its only name, so name it as GNU does (<.plt>).
+        this.mappingSymbols++;
+        if (this.inFunction) return true;
+        if (this.section !== '') name = this.section;
+      }
+      this.inFunction = true;
+      this.srcline = undefined; // -l prints the first file:line after the header; none when there is no debug info
+      const r: ObjdumpFunctionRecord = { kind: 'function', source: this.source, line: n, address: this.addr, name };
+      this.onRecord(r);
+      return true;
+    }
+    return false;
+  }
+
+  // GNU: after `addr:\t` come either `bytes \ttext`, `bytes ` (a continuation) or
+  // `text` (--no-show-raw-insn). Bytes are hex groups each followed by a space
+  // (`48 89 37 `, aarch64 `f9000001 `), so a mnemonic right before a tab
+  // (`str\tx1, [x0]` without raw bytes) is never taken for bytes.
+  private gnuInstruction(text: string, start: number, n: number): boolean {
+    const len = text.length;
+    let digits = 0;
+    let i = start;
+    let c = 0;
+    for (; i < len; i++) {
+      c = text.charCodeAt(i);
+      if (c === SPACE) continue;
+      if (hexDigit(c) < 0) break;
+      digits++;
+    }
+    const endsWithSpace = i > start && text.charCodeAt(i - 1) === SPACE;
+    if (i === len && digits > 0 && endsWithSpace) {
+      // 134b:	00   — the rest of the bytes of the instruction above
+      if (this.addrError !== '') return this.report(n, this.addrError);
+      if (!this.pending || !this.inFunction) return this.report(n, 'continuation bytes with no instruction before them');
+      if (this.addr !== this.pAddress + this.pSize) return this.report(n, 'continuation bytes at an address that does not follow the instruction above');
+      this.pSize += digits >> 1;
+      this.tool ??= 'gnu';
+      return true;
+    }
+    let size = 0;
+    let textStart = start;
+    if (c === TAB && digits > 0 && endsWithSpace) {
+      size = digits >> 1;
+      textStart = i + 1;
+    }
+    if (textStart >= len) return false;
+    if (!this.inFunction) {
+      // `abc:\tfile format elf64-x86-64` is llvm's header for a binary named abc
+      if (text.startsWith('file format ', start)) return false;
+      return this.report(n, 'instruction before any symbol header');
+    }
+    if (this.addrError !== '') return this.report(n, this.addrError);
+    this.tool ??= 'gnu';
+    this.instruction(this.addr, size, collapseBlanks(text, textStart), n);
+    return true;
+  }
+
+  // llvm: after `addr: ` come the bytes padded with blanks (or blanks only), a
+  // tab, then the mnemonic, a tab and the operands.
+  private llvmInstruction(text: string, start: number, n: number): boolean {
+    const len = text.length;
+    let digits = 0;
+    let i = start;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c === TAB) break;
+      if (c === SPACE) continue;
+      if (hexDigit(c) < 0) return false;
+      digits++;
+    }
+    if (i >= len - 1) return false;
+    if (!this.inFunction) return this.report(n, 'instruction before any symbol header');
+    if (this.addrError !== '') return this.report(n, this.addrError);
+    this.tool ??= 'llvm';
+    this.instruction(this.addr, digits >> 1, collapseBlanks(text, i + 1), n);
+    return true;
+  }
+
+  //                                                                        # 0x1a1820 <in6addr_loopback+0x840>
+  private commentContinuation(text: string, at: number): boolean {
+    if (!this.pending) return false;
+    this.pText = this.pText + ' ' + collapseBlanks(text, at);
+    return true;
+  }
+
+  private instruction(address: number, size: number, text: string, n: number): void {
+    this.flush();
+    this.pending = true;
+    this.pAddress = address;
+    this.pSize = size;
+    this.pText = text;
+    this.pSrcline = this.srcline;
+    this.pLine = n;
+  }
+
+  private flush(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    const r: ObjdumpInstructionRecord =
+      this.pSrcline === undefined
+        ? { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText }
+        : { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText, srcline: this.pSrcline };
+    this.onRecord(r);
+  }
+
+  // Zero bytes objdump did not disassemble (GNU `\t...`, llvm `\t\t...`):
+  // ffffffff81000000:	90                   	nop
+  // 	...
+  // ffffffff81000041:	c3                   	ret
+  private tabLine(text: string, n: number): boolean {
+    let i = 0;
+    while (i < text.length && text.charCodeAt(i) === TAB) i++;
+    if (i <= 2 && text.length === i + 3 && text.charCodeAt(i) === DOT && text.charCodeAt(i + 1) === DOT && text.charCodeAt(i + 2) === DOT) {
+      if (!this.inFunction) return this.report(n, '`...` before any symbol header');
+      this.flush();
+      const r: ObjdumpSkipRecord = { kind: 'skip', source: this.source, line: n };
+      this.onRecord(r);
+      return true;
+    }
+    return false;
+  }
+
+  // llvm-objdump puts -l and -S lines behind `; `:
+  // ; write_field():
+  // ; /work/main/samples/guard/guard.c:58
+  // ;   *slot = value;
+  private llvmComment(text: string, n: number): void {
+    if (!this.inFunction) {
+      this.report(n, 'llvm-objdump comment line before any symbol header');
+      return;
+    }
+    if (text.length > 2 && text.charCodeAt(1) === SPACE && text.charCodeAt(2) !== SPACE) {
+      const srcline = parseSrcline(text, 2);
+      if (srcline !== undefined) {
+        this.srcline = srcline;
+        this.lineInfoLines++;
+        return;
+      }
+      if (text.charCodeAt(text.length - 1) === COLON) {
+        this.lineInfoLines++;
+        return;
+      }
+    }
+    this.sourceLines++;
+  }
+
+  private otherLine(text: string, n: number): void {
+    // Disassembly of section .plt.sec:
+    if (text.startsWith('Disassembly of section ') && text.charCodeAt(text.length - 1) === COLON) {
+      this.flush();
+      this.inFunction = false;
+      this.srcline = undefined;
+      this.section = text.slice(23, -1);
+      const r: ObjdumpSectionRecord = { kind: 'section', source: this.source, line: n, name: this.section };
+      this.onRecord(r);
+      return;
+    }
+    // GNU:  guard:     file format elf64-x86-64
+    // llvm: ../guard/guard:	file format elf64-x86-64
+    const gnu = text.lastIndexOf(':     file format ');
+    const llvm = gnu < 0 ? text.lastIndexOf(':\tfile format ') : -1;
+    if (gnu > 0 || llvm > 0) {
+      this.flush();
+      this.inFunction = false;
+      this.srcline = undefined;
+      this.section = '';
+      const at = gnu > 0 ? gnu : llvm;
+      const format = text.slice(at + (gnu > 0 ? 18 : 14)).trim();
+      this.tool = gnu > 0 ? 'gnu' : 'llvm';
+      const r: ObjdumpFileRecord = { kind: 'file', source: this.source, line: n, path: text.slice(0, at), format, tool: this.tool };
+      this.onRecord(r);
+      return;
+    }
+    if (!this.inFunction) {
+      this.report(n, 'not an objdump listing line');
+      return;
+    }
+    const c0 = text.charCodeAt(0);
+    if (this.tool !== 'llvm' && c0 !== SPACE && c0 !== TAB) {
+      // GNU -l, before the instructions they describe:
+      // /work/main/samples/guard/guard.c:58
+      // ./stdio-common/./stdio-common/vfscanf-internal.c:1895 (discriminator 3)
+      const srcline = parseSrcline(text, 0);
+      if (srcline !== undefined) {
+        this.srcline = srcline;
+        this.lineInfoLines++;
+        return;
+      }
+      // write_field():
+      // geo::Circle::stamp(char*) const:        (-lC: already has its parameters)
+      if (text.charCodeAt(text.length - 1) === COLON) {
+        this.lineInfoLines++;
+        return;
+      }
+    }
+    // GNU -S prints source text as it is, between the instructions:
+    //   *slot = value;
+    //     12eb:	48 89 37             	mov    %rsi,(%rdi)
+    // }
+    if (this.sourceText && this.tool !== 'llvm') {
+      this.sourceLines++;
+      return;
+    }
+    this.report(n, 'not an objdump listing line');
+  }
+
+  // Reads the hex address at `i` into this.addr (signed 64-bit for kernel
+  // addresses) and its end into this.addrEnd; false when there are no digits.
+  // An address a double cannot hold exactly sets this.addrError.
+  private parseAddress(text: string, i: number): boolean {
+    let hi = 0;
+    let lo = 0;
+    let j = i;
+    const len = text.length;
+    for (; j < len && j - i < 17; j++) {
+      const d = hexDigit(text.charCodeAt(j));
+      if (d < 0) break;
+      hi = hi * 16 + Math.floor(lo / 268435456);
+      lo = (lo % 268435456) * 16 + d;
+    }
+    if (j === i) return false;
+    this.addrEnd = j;
+    this.addrError = '';
+    let value: number;
+    if (j - i > 16) {
+      this.addrError = 'address longer than 64 bits';
+      value = 0;
+    } else if (hi >= 0x80000000) {
+      value = (hi - TWO32) * TWO32 + lo; // 0xffffffff81000000 → -0x7f000000
+      if (value < -MAX_EXACT) this.addrError = `address ${text.slice(i, j)} is too far below 2^64 to index exactly`;
+    } else {
+      value = hi * TWO32 + lo;
+      if (value > MAX_EXACT) this.addrError = `address ${text.slice(i, j)} is above 2^53 and below 2^63; it cannot be indexed exactly`;
+    }
+    this.addr = value;
+    return true;
+  }
+
+  private report(line: number, reason: string): true {
+    this.bad++;
+    if (this.sink !== undefined) {
+      const d: Diagnostic = { source: this.source, line, reason };
+      this.sink(d);
+    }
+    return true;
+  }
+}
+
+// ARM ELF mapping symbols: $x, $d, $a, $t, optionally with a `.suffix` ($x.12).
+function isMappingSymbol(name: string): boolean {
+  if (name.length < 2 || name.charCodeAt(0) !== 36) return false;
+  const k = name.charCodeAt(1);
+  if (k !== 120 && k !== 100 && k !== 97 && k !== 116) return false; // x d a t
+  return name.length === 2 || name.charCodeAt(2) === DOT;
+}
+
+// `path:123` or `path:123 (discriminator 2)` from `start`, as `path:123`; else undefined.
+function parseSrcline(text: string, start: number): string | undefined {
+  let end = text.length;
+  if (text.charCodeAt(end - 1) === RPAREN) {
+    const open = text.lastIndexOf(' (discriminator ');
+    if (open <= start) return undefined;
+    for (let k = open + 16; k < end - 1; k++) {
+      const c = text.charCodeAt(k);
+      if (c < D0 || c > D9) return undefined;
+    }
+    end = open;
+  }
+  let k = end - 1;
+  while (k > start) {
+    const c = text.charCodeAt(k);
+    if (c < D0 || c > D9) break;
+    k--;
+  }
+  if (k === end - 1 || k <= start || text.charCodeAt(k) !== COLON) return undefined;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+// The instruction text from `start` with every run of blanks (GNU pads the
+// mnemonic with spaces, llvm separates with tabs) made one space, trailing
+// blanks dropped.
+function collapseBlanks(text: string, start: number): string {
+  let end = text.length;
+  while (end > start) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== SPACE && c !== TAB) break;
+    end--;
+  }
+  let out = '';
+  let seg = start;
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE || c === TAB) {
+      let j = i + 1;
+      while (j < end) {
+        const d = text.charCodeAt(j);
+        if (d !== SPACE && d !== TAB) break;
+        j++;
+      }
+      if (j - i > 1 || c === TAB) {
+        out += text.slice(seg, i) + ' ';
+        seg = j;
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  if (seg === start) return end === text.length && start === 0 ? text : text.slice(start, end);
+  return out + text.slice(seg, end);
+}
+
+/** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
+export async function* parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {
+  const queue: ObjdumpRecord[] = [];
+  const parser = new ObjdumpParser(options, (r) => queue.push(r));
+  if (Symbol.asyncIterator in lines) {
+    for await (const line of lines) {
+      parser.line(line);
+      if (queue.length > 0) yield* queue.splice(0, queue.length);
+    }
+  } else {
+    for (const line of lines) {
+      parser.line(line);
+      if (queue.length > 0) yield* queue.splice(0, queue.length);
+    }
+  }
+  parser.end();
+  yield* queue;
+}

@@ -9,6 +9,7 @@
 #                                     (-F +pid alone drops the tracepoints' callchains in
 #                                     perf 6.1; +addr appends a `0` column to tracepoints.)
 #   <case>.objdump-dl.txt             objdump -dl of the program
+#   <case>.perf-trace.txt[.gz]        perf trace --call-graph fp of the same calls (jit, mapping)
 #
 # Usage: record.sh [program…]   (default: all of them)
 set -euo pipefail
@@ -31,7 +32,13 @@ for prog in "${programs[@]}"; do
   perf script -i perf.data --show-task-events > "$prog.perf-script.txt"
   perf script -i perf.data --show-task-events -F +pid,+addr,+ip,+sym,+symoff,+dso > "$prog.perf-script-pid.txt"
   objdump -dl "$prog" > "$prog.objdump-dl.txt"
-  for f in "$prog.perf-script.txt" "$prog.perf-script-pid.txt" "$prog.objdump-dl.txt"; do
+  outputs=("$prog.perf-script.txt" "$prog.perf-script-pid.txt" "$prog.objdump-dl.txt")
+  if [ "$prog" = jit ] || [ "$prog" = mapping ]; then
+    perf trace -o "$prog.perf-trace.txt" --call-graph fp \
+      -e mprotect,pkey_mprotect,mmap,munmap,mremap,tlb:tlb_flush,exceptions:page_fault_user ./"$prog" > /dev/null
+    outputs+=("$prog.perf-trace.txt")
+  fi
+  for f in "${outputs[@]}"; do
     if [ "$(stat -c %s "$f")" -gt 200000 ]; then gzip -9nf "$f"; else rm -f "$f.gz"; fi
   done
   rm -f perf.data perf.data.old

@@ -1,0 +1,169 @@
+// x86 page-fault error codes → fault classes.
+//
+// The error code is the hardware's (arch/x86/include/asm/trap_pf.h, enum
+// x86_pf_error_code), printed by the exceptions tracepoints
+// (arch/x86/include/asm/trace/exceptions.h: "address=%ps ip=%ps error_code=0x%lx"):
+//   guard  2014 [000]  7537.692729:  exceptions:page_fault_user: address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14
+//   cow  9211 [001]  7956.663197:  exceptions:page_fault_user: address=0x7fa28359f000 ip=0x55e767a66265 error_code=0x7
+//   jit  9272 [000]  7960.554087:  exceptions:page_fault_user: address=0x7f486c1f3000 ip=0x7f486c1f3000 error_code=0x15
+// perf trace decodes the same tracepoint into decimal fields (builtin-trace.c
+// prints integer fields with %ld unless a beautifier knows better):
+//   3.784 (         ): jit/11231 exceptions:page_fault_user(address: 0x7f3cb6869000, ip: 139898737037312, error_code: 21)
+//
+// The software events (page-faults, minor-faults, major-faults) carry no error
+// code; they classify as 'unknown' rather than as a guess.
+import type { FaultClass, SampleRecord } from './model.js';
+
+/** PROT_* bits of mmap/mprotect (include/uapi/asm-generic/mman-common.h). */
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+
+/** The bits of an x86 page-fault error code, one field per bit. */
+export interface ErrorCodeBits {
+  /** Bit 0: the page was present (a protection violation); clear: not present. */
+  readonly protection: boolean;
+  /** Bit 1: the access was a write. */
+  readonly write: boolean;
+  /** Bit 2: the access came from user mode. */
+  readonly user: boolean;
+  /** Bit 3: a reserved bit was set in a paging-structure entry. */
+  readonly reserved: boolean;
+  /** Bit 4: the access was an instruction fetch. */
+  readonly fetch: boolean;
+  /** Bit 5: a protection-key violation. */
+  readonly pkey: boolean;
+  /** Bit 6: a shadow-stack access. */
+  readonly shadowStack: boolean;
+  /** Bit 15: an SGX (enclave page cache map) violation. */
+  readonly sgx: boolean;
+}
+
+/** Splits an x86 page-fault error code into its bits. */
+export function decodeErrorCode(code: number): ErrorCodeBits {
+  return {
+    protection: (code & 0x1) !== 0,
+    write: (code & 0x2) !== 0,
+    user: (code & 0x4) !== 0,
+    reserved: (code & 0x8) !== 0,
+    fetch: (code & 0x10) !== 0,
+    pkey: (code & 0x20) !== 0,
+    shadowStack: (code & 0x40) !== 0,
+    sgx: (code & 0x8000) !== 0,
+  };
+}
+
+/**
+ * An error code as perf script (`0x14`) or perf trace (`20`) prints it;
+ * undefined when absent or not a non-negative integer.
+ */
+export function parseErrorCode(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (!/^(0[xX][0-9a-fA-F]+|\d+)$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Whether protection `prot` (PROT_* bits) forbids the access the error code describes. */
+export function accessDenied(errorCode: number, prot: number): boolean {
+  const b = decodeErrorCode(errorCode);
+  if (b.fetch) return (prot & PROT_EXEC) === 0;
+  if (b.write) return (prot & PROT_WRITE) === 0;
+  // x86 cannot map a page writable or executable without making it readable
+  return (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) === 0;
+}
+
+/**
+ * The class of a fault from its error code and, when the timeline knows one,
+ * the protection covering the faulting page at that moment:
+ *
+ * - no error code (software events) → 'unknown'
+ * - protection-key bit → 'pkey'; user bit clear → 'kernel-mode'; fetch bit → 'exec'
+ * - reserved, shadow-stack or SGX bit → 'unknown'
+ * - a write the covering protection forbids → 'write-to-read-only' (the guard
+ *   page; on x86 a PROT_NONE page is not present, so bit 0 may be clear)
+ * - a write to a present page → 'copy-on-write'; to a missing page → 'first-touch-write'
+ * - a read of a missing page → 'first-touch-read', unless the covering
+ *   protection is PROT_NONE: there is no class for that yet → 'unknown'
+ *   (the timeline still reports it as denied)
+ * - a read of a present page → 'unknown'
+ */
+export function classifyFault(errorCode: number | undefined, covering: { readonly prot: number } | undefined): FaultClass {
+  if (errorCode === undefined || !Number.isFinite(errorCode)) return 'unknown';
+  const b = decodeErrorCode(errorCode);
+  if (b.pkey) return 'pkey';
+  if (!b.user) return 'kernel-mode';
+  if (b.fetch) return 'exec';
+  if (b.reserved || b.shadowStack || b.sgx) return 'unknown';
+  const denied = covering !== undefined && accessDenied(errorCode, covering.prot);
+  if (b.write) {
+    if (denied) return 'write-to-read-only';
+    return b.protection ? 'copy-on-write' : 'first-touch-write';
+  }
+  if (denied || b.protection) return 'unknown';
+  return 'first-touch-read';
+}
+
+/** What a fault record says about the access. */
+export interface FaultAccess {
+  /** The faulting data address (NaN when the record has none). */
+  readonly address: number;
+  /** The faulting instruction's runtime address, when printed. */
+  readonly ip?: number;
+  /** The hardware error code, when the event carries one. */
+  readonly errorCode?: number;
+}
+
+/**
+ * Reads address, ip and error code from a fault record: the exceptions
+ * tracepoints' `address=… ip=… error_code=…` payload (or perf trace's decoded
+ * `fields`), and for software events the sample's data address (`-d` and
+ * `-F +addr`). Undefined when the record is not a fault event.
+ */
+export function readFault(r: SampleRecord): FaultAccess | undefined {
+  if (r.event === 'exceptions:page_fault_user' || r.event === 'exceptions:page_fault_kernel') {
+    const address = fieldOf(r, 'address');
+    const ip = fieldOf(r, 'ip');
+    const code = parseErrorCode(fieldOf(r, 'error_code'));
+    const a = parseAddress(address);
+    const i = parseAddress(ip);
+    return {
+      address: Number.isNaN(a) && r.addr !== undefined ? parseAddress(r.addr, true) : a,
+      ...(Number.isNaN(i) ? {} : { ip: i }),
+      ...(code === undefined ? {} : { errorCode: code }),
+    };
+  }
+  const base = r.event.replace(/:[a-zA-Z]+$/, '');
+  if (base === 'page-faults' || base === 'faults' || base === 'minor-faults' || base === 'major-faults') {
+    const leaf = r.stack[0];
+    const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
+    return {
+      address: r.addr === undefined ? NaN : parseAddress(r.addr, true),
+      ...(Number.isNaN(ip) ? {} : { ip }),
+    };
+  }
+  return undefined;
+}
+
+// `address=0x7f740dbc6b70` in perf script, `address: 0x7f3cb6869000` or
+// `ip: 139898737037312` in perf trace's fields.
+function fieldOf(r: SampleRecord, name: string): string | undefined {
+  const fromFields = r.fields?.[name];
+  if (fromFields !== undefined) return fromFields;
+  const m = new RegExp(`(?:^|[\\s,(])${name}(?:=|:\\s*)([^\\s,)]+)`).exec(r.payload);
+  return m?.[1];
+}
+
+// Hex with 0x, decimal without; `bareHex` for perf's 0x-less hex (`r.addr`, frame addresses).
+// Kernel addresses (above 2^53) come back as NaN rather than rounded.
+function parseAddress(text: string | undefined, bareHex = false): number {
+  if (text === undefined || text === '') return NaN;
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
+  else if (bareHex && /^[0-9a-fA-F]+$/.test(text)) n = parseInt(text, 16);
+  else if (/^\d+$/.test(text)) n = Number(text);
+  else return NaN;
+  return Number.isSafeInteger(n) ? n : NaN;
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { accessDenied, classifyFault, decodeErrorCode, parseErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE, readFault } from '../../src/fault-class.js';
+import type { SampleRecord } from '../../src/model.js';
+
+const BITS = [
+  ['protection', 0],
+  ['write', 1],
+  ['user', 2],
+  ['reserved', 3],
+  ['fetch', 4],
+  ['pkey', 5],
+  ['shadowStack', 6],
+  ['sgx', 15],
+] as const;
+
+const samples = fileURLToPath(new URL('../../samples/protection/', import.meta.url));
+
+// Every error_code the real captures hold, from the raw text.
+function capturedErrorCodes(): number[] {
+  const codes = new Set<number>();
+  for (const name of ['cow', 'threads', 'jit', 'mapping']) {
+    const text = readFileSync(`${samples}${name}.perf-script.txt`, 'utf8');
+    for (const m of text.matchAll(/error_code=0x([0-9a-f]+)/g)) codes.add(parseInt(m[1]!, 16));
+  }
+  return [...codes].sort((a, b) => a - b);
+}
+
+describe('decodeErrorCode', () => {
+  it('reads each bit on its own and nothing else', () => {
+    for (const [name, bit] of BITS) {
+      const d = decodeErrorCode(1 << bit);
+      for (const [other] of BITS) expect(d[other], `${name} alone: ${other}`).toBe(other === name);
+    }
+    for (const [other] of BITS) expect(decodeErrorCode(0)[other]).toBe(false);
+  });
+
+  it('agrees with (code >> bit) & 1 for every 16-bit code', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), (code) => {
+        const d = decodeErrorCode(code);
+        return BITS.every(([name, bit]) => d[name] === (((code >> bit) & 1) === 1));
+      }),
+    );
+  });
+
+  it('decodes the codes the captures hold', () => {
+    const codes = capturedErrorCodes();
+    // first-touch fetch, read, write; copy-on-write / read-only write; a fetch from a present page
+    expect(codes).toEqual([0x4, 0x6, 0x7, 0x14, 0x15]);
+    expect(decodeErrorCode(0x15)).toEqual({ protection: true, write: false, user: true, reserved: false, fetch: true, pkey: false, shadowStack: false, sgx: false });
+    expect(decodeErrorCode(0x7)).toEqual({ protection: true, write: true, user: true, reserved: false, fetch: false, pkey: false, shadowStack: false, sgx: false });
+  });
+});
+
+describe('parseErrorCode', () => {
+  it('reads perf script hex and perf trace decimal alike', () => {
+    expect(parseErrorCode('0x15')).toBe(21);
+    expect(parseErrorCode('21')).toBe(21);
+    expect(parseErrorCode(' 0x7 ')).toBe(7);
+  });
+  it('leaves absent and malformed codes undefined', () => {
+    expect(parseErrorCode(undefined)).toBeUndefined();
+    expect(parseErrorCode('')).toBeUndefined();
+    expect(parseErrorCode('-1')).toBeUndefined();
+    expect(parseErrorCode('0xzz')).toBeUndefined();
+  });
+});
+
+describe('classifyFault', () => {
+  const ro = { prot: PROT_READ };
+  const rw = { prot: PROT_READ | PROT_WRITE };
+  const rx = { prot: PROT_READ | PROT_EXEC };
+  const none = { prot: 0 };
+
+  it('has no class for a fault without an error code', () => {
+    expect(classifyFault(undefined, rw)).toBe('unknown');
+    expect(classifyFault(undefined, undefined)).toBe('unknown');
+  });
+
+  it('tells first touch from copy-on-write by the present bit', () => {
+    expect(classifyFault(0x4, undefined)).toBe('first-touch-read');
+    expect(classifyFault(0x6, undefined)).toBe('first-touch-write');
+    expect(classifyFault(0x6, rw)).toBe('first-touch-write');
+    expect(classifyFault(0x7, rw)).toBe('copy-on-write');
+    expect(classifyFault(0x7, undefined)).toBe('copy-on-write');
+  });
+
+  it('calls a write the covering protection forbids a write to a read-only page, present or not', () => {
+    expect(classifyFault(0x7, ro)).toBe('write-to-read-only');
+    expect(classifyFault(0x7, rx)).toBe('write-to-read-only');
+    // x86 maps PROT_NONE pages not-present: bit 0 is clear
+    expect(classifyFault(0x6, none)).toBe('write-to-read-only');
+  });
+
+  it('gives precedence to pkey, then kernel mode, then fetch', () => {
+    expect(classifyFault(0x27, ro)).toBe('pkey');
+    expect(classifyFault(0x2, rw)).toBe('kernel-mode');
+    expect(classifyFault(0x3, ro)).toBe('kernel-mode');
+    expect(classifyFault(0x14, undefined)).toBe('exec');
+    expect(classifyFault(0x15, ro)).toBe('exec');
+  });
+
+  it('does not invent a class for reserved, shadow-stack, SGX or PROT_NONE reads', () => {
+    expect(classifyFault(0xc, rw)).toBe('unknown');
+    expect(classifyFault(0x46, rw)).toBe('unknown');
+    expect(classifyFault(0x8006, rw)).toBe('unknown');
+    expect(classifyFault(0x4, none)).toBe('unknown');
+    expect(classifyFault(0x5, rw)).toBe('unknown');
+  });
+});
+
+describe('accessDenied', () => {
+  it('checks the access the code describes against the protection', () => {
+    expect(accessDenied(0x7, PROT_READ)).toBe(true);
+    expect(accessDenied(0x7, PROT_READ | PROT_WRITE)).toBe(false);
+    expect(accessDenied(0x15, PROT_READ)).toBe(true);
+    expect(accessDenied(0x15, PROT_READ | PROT_EXEC)).toBe(false);
+    expect(accessDenied(0x4, 0)).toBe(true);
+    expect(accessDenied(0x4, PROT_READ)).toBe(false);
+  });
+});
+
+describe('readFault', () => {
+  const base = { kind: 'sample', comm: 'jit', pid: -1, tid: 14847, cpu: 0, time: 8359.02, period: 1, source: 't', line: 1, stack: [] } as const;
+
+  it('reads the exceptions tracepoint payload perf script prints', () => {
+    // jit.perf-script.txt: the exec fault on the page sealed without PROT_EXEC
+    const line = readFileSync(`${samples}jit.perf-script.txt`, 'utf8').split('\n').find((l) => l.includes('error_code=0x15'))!;
+    const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
+    const r: SampleRecord = { ...base, event: 'exceptions:page_fault_user', payload };
+    const m = /address=0x([0-9a-f]+) ip=0x([0-9a-f]+)/.exec(payload)!;
+    expect(readFault(r)).toEqual({ address: parseInt(m[1]!, 16), ip: parseInt(m[2]!, 16), errorCode: 0x15 });
+  });
+
+  it('reads perf trace fields, decimal error code and ip included', () => {
+    const r: SampleRecord = {
+      ...base,
+      event: 'exceptions:page_fault_user',
+      payload: '',
+      fields: { address: '0x7f3cb6869000', ip: '139898737037312', error_code: '21' },
+    };
+    expect(readFault(r)).toEqual({ address: 0x7f3cb6869000, ip: 139898737037312, errorCode: 21 });
+  });
+
+  it('takes a software event’s data address and leaves its error code out', () => {
+    const r: SampleRecord = {
+      ...base,
+      event: 'page-faults',
+      payload: '',
+      addr: '7f6f18662000',
+      stack: [{ addr: '1241', symbol: 'load', offset: 0, dso: '/work/main/samples/protection/mapping' }],
+    };
+    expect(readFault(r)).toEqual({ address: 0x7f6f18662000, ip: 0x1241 });
+    expect(readFault({ ...r, addr: undefined } as SampleRecord)?.address).toBeNaN();
+  });
+
+  it('ignores records that are not faults', () => {
+    expect(readFault({ ...base, event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x1000, len: 0x1000, prot: 0x1' })).toBeUndefined();
+  });
+});

@@ -7,7 +7,9 @@
 #                    (GNU wraps its bytes onto a continuation line), main.cold
 #   guard-aarch64    ../guard/guard.c cross-compiled for aarch64
 #   kernel           kernel.c linked at 0xffffffff81000000, with a zero run (`...`)
-# Needs: gcc g++ binutils (objdump 2.40) llvm-objdump-14
+# and shapes.perf-script.txt: perf's own names for shapes' functions (page
+# faults with callchains), to check that the index finds what perf names.
+# Needs: gcc g++ binutils (objdump 2.40) llvm-objdump-14 perf (root)
 #        gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,5 +41,10 @@ llvm-objdump -d kernel > kernel.llvm-objdump-d.txt
 aarch64-linux-gnu-objdump -d guard-aarch64 > guard-aarch64.objdump-d.txt
 aarch64-linux-gnu-objdump -dl guard-aarch64 > guard-aarch64.objdump-dl.txt
 llvm-objdump -d guard-aarch64 > guard-aarch64.llvm-objdump-d.txt
+
+# perf 6.1: page faults with callchains (user-space frames name shapes' functions)
+perf record -q -o perf.data -e page-faults -c 1 -g ./shapes > /dev/null
+perf script -i perf.data > shapes.perf-script.txt
+rm -f perf.data perf.data.old
 
 wc -l ./*.txt

@@ -524,10 +524,29 @@ export class PerfTraceParser {
       if (first > 0) fields.target_dso = target.slice(0, first);
       fields.target_symbol = first > 0 ? target.slice(first + 1) : target;
     }
+    fields.ip = ipText;
     const r = this.sample(head, m[1] === 'maj' ? 'major-faults' : 'minor-faults', `[${ipText}] => ${target} (${m[4]}${m[5]})`, line, fields);
     if (addr !== undefined) r.addr = addr;
     r.stack = [this.headerFrame(ipText)];
     this.current = r;
+  }
+
+  // A fault's callchain replaces its `[sym+off]` frame, but callchain lines
+  // print no offset: when the leaf names the same symbol it takes the
+  // header's offset. With --call-graph dwarf the leaf can be an
+  // inlined function or the caller instead (`[brk+0x0]` over
+  // `__brk_call (inlined)`): then the chain stays as printed, and the
+  // header's text stays in fields.ip.
+  private faultStack(header: Frame, chain: Frame[]): Frame[] {
+    const leaf = chain[0];
+    if (leaf === undefined || header.symbol === '' || leaf.symbol !== header.symbol || (header.dso !== '' && header.dso !== leaf.dso)) return chain;
+    const key = `\u0000leaf\u0000${leaf.symbol}\u0000${leaf.dso}\u0000${header.offset}`;
+    let merged = this.frames.get(key);
+    if (merged === undefined) {
+      merged = { addr: leaf.addr, symbol: leaf.symbol, offset: header.offset, dso: leaf.dso };
+      this.frames.set(key, merged);
+    }
+    return [merged, ...chain.slice(1)];
   }
 
   private sample(head: Head, event: string, payload: string, line: number, fields: Record<string, string>): Mutable<SampleRecord> {
@@ -553,7 +572,8 @@ export class PerfTraceParser {
     if (r === undefined) return;
     this.current = undefined;
     if (this.currentFrames.length > 0) {
-      r.stack = this.currentFrames;
+      const header = r.stack[0];
+      r.stack = header !== undefined && (r.event === 'minor-faults' || r.event === 'major-faults') ? this.faultStack(header, this.currentFrames) : this.currentFrames;
       this.currentFrames = [];
     }
     this.onRecord(r);

@@ -194,14 +194,14 @@ describe('page fault lines (--pf / -F)', () => {
       addr: '55b4ffe74068',
       period: 1,
       payload: '[elf_load+0x28a] => 0x55b4ffe74068 (?k)',
-      fields: { map: 'none', level: 'kernel' },
+      fields: { map: 'none', level: 'kernel', ip: 'elf_load+0x28a' },
       stack: [{ addr: '', symbol: 'elf_load', offset: 0x28a, dso: '' }],
     });
   });
 
   test('anonymous memory and the stack print absolute addresses (perf maps them 1:1)', () => {
     const anon = one('     1.039 ( 0.000 ms): guard/14268 minfault [_dl_init_paths+0xce] => //anon@0x7f68f4760008 (d.)');
-    expect([anon.addr, anon.fields]).toEqual(['7f68f4760008', { map: 'data', level: 'user', target_dso: '//anon' }]);
+    expect([anon.addr, anon.fields]).toEqual(['7f68f4760008', { map: 'data', level: 'user', target_dso: '//anon', ip: '_dl_init_paths+0xce' }]);
     const stack = one('     1.176 ( 0.000 ms): guard/14268 minfault [open_verify.constprop.0+0x1ca] => [stack]@0x7ffefa4c6dc8 (d.)');
     expect(stack.addr).toBe('7ffefa4c6dc8');
     expect(stack.stack).toEqual([{ addr: '', symbol: 'open_verify.constprop.0', offset: 0x1ca, dso: '' }]);
@@ -211,7 +211,7 @@ describe('page fault lines (--pf / -F)', () => {
     const r = one('     6.104 ( 0.000 ms): prot/14296 majfault [read_pages+0x15] => /work/main/samples/perf-trace/prot-major.tmp@0x0 (d.)');
     expect(r.event).toBe('major-faults');
     expect(r.addr).toBeUndefined();
-    expect(r.fields).toEqual({ map: 'data', level: 'user', target_dso: '/work/main/samples/perf-trace/prot-major.tmp', target_offset: '0x0' });
+    expect(r.fields).toEqual({ map: 'data', level: 'user', target_dso: '/work/main/samples/perf-trace/prot-major.tmp', target_offset: '0x0', ip: 'read_pages+0x15' });
     const vdso = one('     0.999 ( 0.000 ms): guard/14268 minfault [dl_main+0xe58] => /tmp/perf-vdso.so-KsBp4H@0x20 (d.)');
     expect([vdso.addr, vdso.fields!.target_offset]).toEqual([undefined, '0x20']);
   });
@@ -219,7 +219,7 @@ describe('page fault lines (--pf / -F)', () => {
   test('a replay of `perf trace record` (no -d) prints => 0x0: the address was not recorded', () => {
     const r = one('     0.433 ( 0.000 ms): guard/8013 minfault [_start+0x0] => 0x0 (?.)');
     expect(r.addr).toBeUndefined();
-    expect(r.fields).toEqual({ map: 'none', level: 'user' });
+    expect(r.fields).toEqual({ map: 'none', level: 'user', ip: '_start+0x0' });
   });
 
   test('the ip without a symbol, and -v\'s dso@ forms (from builtin-trace.c print_location)', () => {
@@ -227,7 +227,13 @@ describe('page fault lines (--pf / -F)', () => {
     expect(noSym.stack).toEqual([{ addr: '1b7ad', symbol: '', offset: -1, dso: '' }]);
     const verbose = one('     1.000 ( 0.000 ms): guard/1 minfault [/usr/lib/x86_64-linux-gnu/libc.so.6@memset+0x32] => /usr/lib/x86_64-linux-gnu/libc.so.6@_IO_2_1_stdout_+0x8 (d.)');
     expect(verbose.stack).toEqual([{ addr: '', symbol: 'memset', offset: 0x32, dso: '/usr/lib/x86_64-linux-gnu/libc.so.6' }]);
-    expect(verbose.fields).toEqual({ map: 'data', level: 'user', target_dso: '/usr/lib/x86_64-linux-gnu/libc.so.6', target_symbol: '_IO_2_1_stdout_+0x8' });
+    expect(verbose.fields).toEqual({
+      map: 'data',
+      level: 'user',
+      target_dso: '/usr/lib/x86_64-linux-gnu/libc.so.6',
+      target_symbol: '_IO_2_1_stdout_+0x8',
+      ip: '/usr/lib/x86_64-linux-gnu/libc.so.6@memset+0x32',
+    });
     expect(verbose.addr).toBeUndefined();
   });
 
@@ -274,7 +280,7 @@ describe('callchains', () => {
     expect(s[1]!.stack[1]).toBe(s[0]!.stack[1]);
   });
 
-  test('under a fault the callchain replaces the [sym+off] frame; unresolved frames keep their printed address', () => {
+  test('under a fault the callchain replaces the [sym+off] frame, its leaf keeping the offset; unresolved frames keep their printed address', () => {
     const s = samples([
       '    19.576 ( 0.000 ms): prot/5781 minfault [printf+0x0] => /usr/lib/x86_64-linux-gnu/libc.so.6@0x525b0 (d.)',
       '                                       printf (/usr/lib/x86_64-linux-gnu/libc.so.6)',
@@ -283,11 +289,26 @@ describe('callchains', () => {
       '                                       [0] ([unknown])',
     ]);
     expect(s[0]!.stack).toEqual([
-      { addr: '', symbol: 'printf', offset: -1, dso: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
+      { addr: '', symbol: 'printf', offset: 0, dso: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
       { addr: '348a8', symbol: '', offset: -1, dso: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' },
       { addr: '7ffc464f9b03', symbol: '', offset: -1, dso: '[stack]' },
       { addr: '0', symbol: '', offset: -1, dso: '[unknown]' },
     ]);
+  });
+
+  test('with --call-graph dwarf the leaf may be an inlined function: the chain stays as printed, the header in fields.ip', () => {
+    const s = samples([
+      '     0.609 ( 0.000 ms): guard/14274 minfault [brk+0x0] => /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@0x1fc40 (d.)',
+      '                                       __brk_call (inlined)',
+      '                                       __brk (inlined)',
+      '                                       _dl_sysdep_start (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)',
+    ]);
+    expect(s[0]!.stack.map((f) => [f.symbol, f.offset, f.dso])).toEqual([
+      ['__brk_call', -1, 'inlined'],
+      ['__brk', -1, 'inlined'],
+      ['_dl_sysdep_start', -1, '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'],
+    ]);
+    expect(s[0]!.fields!.ip).toBe('brk+0x0');
   });
 
   test('the callchain of an interrupted syscall follows its [continued] line and joins the one record', () => {

@@ -1,0 +1,575 @@
+// `perf script` text output → TraceRecords (samples, mmaps, task events, lost
+// events), one line at a time. Source of truth: tools/perf/builtin-script.c
+// (perf 6.1: perf_sample__fprintf_start, process_event, print_sample_addr,
+// the --show-*-events handlers) and tools/perf/util/evsel_fprintf.c
+// (sample__fprintf_callchain, sample__fprintf_sym) for frames; side-band lines
+// come from tools/perf/util/event.c (perf_event__fprintf_*). Unless a comment
+// says otherwise, the quoted lines are from samples/guard/ and samples/shapes/
+// (real captures; record.sh re-makes them).
+//
+// A record is a header line, then callchain frame lines (each optionally
+// followed by a srcline line), then a blank line. Records printed without a
+// callchain are one line each with no blank line after them, and side-band
+// lines (PERF_RECORD_*) stand alone, so a header line also ends the record
+// before it, and `end()` flushes the last one.
+import type {
+  DiagnosticSink,
+  Frame,
+  LostRecord,
+  MmapRecord,
+  SampleRecord,
+  TaskRecord,
+  TraceRecord,
+} from '../src/model.js';
+
+export interface PerfScriptOptions {
+  /** Input name used in diagnostics and record origins (a path, or `-`). No default. */
+  source: string;
+  /** Receives lines that fit no known shape. Default: none (they are still counted in `diagnostics`). */
+  onDiagnostic?: DiagnosticSink;
+}
+
+// ------------------------------------------------------------------ line shapes
+
+// Callchain frames (sample__fprintf_callchain): a tab, the address as %16lx,
+// the symbol with `+0x` offset (when the symoff field is on, the default), and
+// the dso in parentheses. The dso is the LAST balanced `( … )` group, because
+// symbols and dsos both may hold spaces and parentheses:
+// 	ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
+// 	    7f1611ef2ad7 [unknown] ([unknown])
+// 	    7f343d794000 jit::store(char*, int) [tier 1]+0x0 (/tmp/perf-9509.map)
+// 	               0 [unknown] (/memfd:shapes jit (deleted))
+// 	            11af heap::(anonymous namespace)::scribble+0x25 (/work/main/samples/shapes/arena)
+// An inlined frame (dwarf callchains) has `(inlined)` where the dso goes:
+// 	            12ea poke+0xc (inlined)
+// perf 3.x–4.x printed no offsets, and some captures lost the tab
+// (FlameGraph's test/perf-java-stacks-02.txt):
+// ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])
+// 7f72421d2d76 JavaCalls::call_helper(JavaValue, methodHandle, JavaCallArguments, Thread) (/home/xguan/opt/jdk1.8.0_112/jre/lib/amd64/server/libjvm.so)
+// (A frame is recognised by its shape `<hex> …`; a line at column 0 only
+// inside a record and only when it is not a header.)
+
+// srcline lines (`-F +srcline`, map__fprintf_srcline with prefix "\n  ") follow
+// their frame. For an inlined frame perf prints the `(inlined)` marker after
+// the srcline instead of after the frame:
+// 	            12ea poke+0xc
+//   shapes.c:38 (inlined)
+// 	            16d5 main+0xa1 (/work/main/samples/shapes/shapes)
+//   shapes.c:108
+// 	            11d0 _start+0x20 (/work/main/samples/shapes/shapes)
+//   ??:0
+const INLINED_SUFFIX = ' (inlined)';
+
+// Header lines (perf_sample__fprintf_start, then process_event): comm — `%s `
+// with a callchain, right-aligned `%16s ` without one (-G, or no -g) — then
+// `%5d ` tid or `%7d/%-7d ` pid/tid, `[%03d] ` cpu, `%5lu.%06lu: ` time, then
+// `%10lu ` period (events that sample a period; tracepoints do not), the
+// event name right-aligned to the longest name, `: `, and whatever fields come
+// after the name: the tracepoint payload, the data address (-d with -F addr)
+// and the ip frame (no callchain):
+// guard  2014  7537.692370:          1                 page-faults: 
+// guard  2014 [000]  7537.692729:  exceptions:page_fault_user: address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14
+// guard  2014 [000]  7537.694305: syscalls:sys_enter_mprotect: start: 0x7f740db86000, len: 0x00004000, prot: 0x00000001
+// worker one 12258  8199.041742:          1 page-faults: 
+//           shapes 12280  8199.322086:               tlb:tlb_flush: pages:1 reason:local MM shootdown (3)
+//           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
+//           shapes 10377/10377 [001]  8029.902417: page-faults:     7f305a5d9000 [unknown] (//anon)     7f305a5e1000 [unknown] (/memfd:shapes jit (deleted))
+// shapes 12322  8200.213180:     250000 cpu-clock:u: 
+// Older perf and trimmed -F lists leave out fields (FlameGraph's test/*.txt):
+// V8 WorkerThread 24636/25607 [000] 94564.109216: cycles:
+// iperf 27409/28744 [000] 441995.133575: cpu-clock: 
+// java 19983 cycles:
+// The timestamp anchors the parse: comm is everything before the pid/tid that
+// precedes it (so comms with spaces and digits survive), the event is the first
+// `name:` token after it.
+const TIME = /\s(\d+\.\d+):(?=\s|$)/;
+const AFTER_TIME = /^\s*(?:(\d+)\s+)?(\S+?):(?=\s|$)/;
+// Without a timestamp: `comm tid [cpu] [period] event:`.
+const NO_TIME = /^\s*(?:(.*?)\s+)?(-?\d+)(?:\/(-?\d+))?\s+(?:\[(\d+)\]\s+)?(?:(\d+)\s+)?([^\s\d:]\S*?):(?=\s|$)/;
+const TASK_ID = /^(-?\d+)(?:\/(-?\d+))?$/;
+
+// Fields printed after the event name on the header line. Each address is
+// printed as ` %16lx` (print_sample_addr for the data address, then
+// sample__fprintf_sym for the ip), so a frame starts at a blank followed by a
+// 16-column field of padding and hex, which tracepoint payloads do not have:
+// page-faults:     563107c610c8 __TMC_END__ (/tmp/h1/shapes) ffffffff81775b9a elf_load ([kernel.kallsyms])
+// tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
+const ADDR_FIELD = 16;
+
+// Side-band records (--show-mmap-events, --show-task-events, --show-lost-events):
+// the same comm/tid/cpu/time prefix, then perf_event__fprintf_*:
+// swapper     0 [000]     0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1276f48) @ 0xffffffff81000000]: x [kernel.kallsyms]_text
+// guard  2014 [000]  7537.692346: PERF_RECORD_MMAP2 2014/2014: [0x559a7b8aa000(0x5000) @ 0 fe:00 5310308 3793793217]: r--p /work/main/samples/guard/guard
+// shapes 12779  8218.716642: PERF_RECORD_MMAP2 12779/12779: [0x557dbd690000(0x1000) @ 0x1000 <edbf0e8272ee4d7a0ed5ba00d95546a02dbcf8a6>]: r-xp /tmp/h1/shapes
+const MMAP =
+  /^PERF_RECORD_MMAP2? (-?\d+)\/(-?\d+): \[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+|0)(?: <([0-9a-f]+)>| [0-9a-f]+:[0-9a-f]+ \d+ \d+)?\]: (\S+) (.*)$/;
+// perf-exec     0     0.000000: PERF_RECORD_COMM: perf-exec:12256/12256
+// shapes 12256  8199.040044: PERF_RECORD_COMM exec: shapes:12256/12256
+// worker one 12258  8199.041735: PERF_RECORD_COMM: worker one:12256/12258
+const COMM = /^PERF_RECORD_COMM(?: exec)?: (.*):(-?\d+)\/(-?\d+)$/;
+// shapes 12256  8199.041703: PERF_RECORD_FORK(12256:12258):(12256:12256)
+// worker one 12258  8199.042005: PERF_RECORD_EXIT(12256:12258):(12255:12255)
+const FORK_EXIT = /^PERF_RECORD_(FORK|EXIT)\((-?\d+):(-?\d+)\):\((-?\d+):(-?\d+)\)$/;
+// perf 12463  8207.270357: PERF_RECORD_LOST lost 15
+// and, as perf trace and perf report's stdio print it: `LOST 15 events!`
+const LOST = /^PERF_RECORD_LOST(?:_SAMPLES)? lost (\d+)/;
+const LOST_BANG = /^\s*LOST (\d+) events!\s*$/;
+
+// ------------------------------------------------------------------ the parser
+
+interface Pending {
+  line: number;
+  comm: string;
+  pid: number;
+  tid: number;
+  cpu: number;
+  time: number;
+  period: number;
+  event: string;
+  payload: string;
+  headerFrames: Frame[];
+  callchain: Frame[];
+}
+
+/** Push parser: feed lines, get TraceRecords (from src/model.ts) in order. */
+export class PerfScriptParser {
+  private readonly source: string;
+  private readonly onDiagnostic: DiagnosticSink | undefined;
+  private lineNo = 0;
+  private pending: Pending | null = null;
+  /** Raw text of the frame line the next srcline belongs to ('' when none). */
+  private lastFrameText = '';
+  private readonly frames = new Map<string, Frame>();
+  /** Lines that fit no known shape. */
+  diagnostics = 0;
+
+  constructor(
+    options: PerfScriptOptions,
+    private readonly onRecord: (r: TraceRecord) => void,
+  ) {
+    this.source = options.source;
+    this.onDiagnostic = options.onDiagnostic;
+  }
+
+  /** Lines fed so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
+  /** Distinct frames interned so far (a measure of the frame cache). */
+  get distinctFrames(): number {
+    return this.frames.size;
+  }
+
+  /** One line without its newline (a trailing CR is tolerated). */
+  line(text: string): void {
+    this.lineNo++;
+    if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.length === 0) {
+      this.flush();
+      return;
+    }
+    const c0 = text.charCodeAt(0);
+    // hot path: a tab-indented callchain frame
+    if (c0 === 9 /* \t */) {
+      if (isFrameShaped(text)) this.addFrame(text);
+      else if (isBlank(text)) this.flush();
+      else this.bad('expected a callchain frame: <tab><hex address> <symbol>[+0xoffset] (<dso>)');
+      return;
+    }
+    if (c0 === 35 /* # */) return; // `perf script --header` block and comments
+    this.other(text, c0 === 32 /* space */);
+  }
+
+  /** Flushes the last record (one not followed by a blank line is kept). */
+  end(): void {
+    this.flush();
+  }
+
+  // A line that is not a tab-indented frame: a header, a side-band record, a
+  // srcline, an unindented frame, or a bad line.
+  private other(text: string, indented: boolean): void {
+    const t = TIME.exec(text);
+    if (t !== null) {
+      this.header(text, t);
+      return;
+    }
+    if (isBlank(text)) {
+      this.flush();
+      return;
+    }
+    const inRecord = this.pending !== null;
+    if (inRecord && isFrameShaped(text)) {
+      this.addFrame(text);
+      return;
+    }
+    const sideBand = text.indexOf('PERF_RECORD_');
+    if (sideBand >= 0 || LOST_BANG.test(text)) {
+      this.sideBand(text, sideBand, NaN);
+      return;
+    }
+    const n = NO_TIME.exec(text);
+    if (n !== null) {
+      this.flush();
+      const [whole, comm = '', a = '', b, cpu, period, event = ''] = n;
+      this.start(comm.trim(), b === undefined ? -1 : Number(a), Number(b ?? a), cpu === undefined ? -1 : Number(cpu), NaN, period, event, text.slice(whole.length));
+      return;
+    }
+    if (indented && inRecord && this.lastFrameText !== '') {
+      this.addSrcline(text);
+      return;
+    }
+    this.bad(
+      inRecord
+        ? 'expected a callchain frame (<hex address> <symbol> (<dso>)), a srcline, a record header or a blank line'
+        : 'expected a record header: comm [pid/]tid [cpu] time: [period] event: …, or a PERF_RECORD_* line',
+    );
+  }
+
+  private header(text: string, t: RegExpExecArray): void {
+    const before = text.slice(0, t.index);
+    const time = Number(t[1]);
+    let after = text.slice(t.index + t[0].length);
+    const sb = after.indexOf('PERF_RECORD_');
+    if (sb >= 0 && after.slice(0, sb).trim() === '') {
+      this.sideBand(text, t.index + t[0].length + sb, time);
+      return;
+    }
+    const e = AFTER_TIME.exec(after);
+    if (e === null) {
+      this.flush();
+      this.bad('expected an event name (`name:`) after the timestamp');
+      return;
+    }
+    after = after.slice(e[0].length);
+    const who = splitCommTask(before);
+    this.flush();
+    this.start(who.comm, who.pid, who.tid, who.cpu, time, e[1], e[2] ?? '', after);
+  }
+
+  private start(comm: string, pid: number, tid: number, cpu: number, time: number, period: string | undefined, event: string, rest: string): void {
+    // Header frames: the data address frame and/or the ip frame after the fields.
+    const starts = frameStarts(rest);
+    const headerFrames: Frame[] = [];
+    let key = '';
+    for (let i = 0; i < starts.length; i++) {
+      key = headerFrameKey(rest.slice(starts[i], starts[i + 1] ?? rest.length));
+      headerFrames.push(this.intern(key));
+    }
+    this.pending = {
+      line: this.lineNo,
+      comm,
+      pid,
+      tid,
+      cpu,
+      time,
+      period: period === undefined ? 1 : Number(period),
+      event,
+      payload: rest.trim(),
+      headerFrames,
+      callchain: [],
+    };
+    this.lastFrameText = key;
+  }
+
+  private addFrame(text: string): void {
+    const p = this.pending;
+    if (p === null) {
+      this.bad('callchain frame outside a record (no header line above it)');
+      return;
+    }
+    p.callchain.push(this.intern(text));
+    this.lastFrameText = text;
+  }
+
+  // A srcline belongs to the frame above: re-intern that frame with it.
+  private addSrcline(text: string): void {
+    const p = this.pending;
+    if (p === null) return;
+    const list = p.callchain.length > 0 ? p.callchain : p.headerFrames;
+    if (list.length === 0) return;
+    const key = this.lastFrameText + '\n' + text;
+    let f = this.frames.get(key);
+    if (f === undefined) {
+      const base = this.intern(this.lastFrameText);
+      let src = text.trim();
+      let dso = base.dso;
+      if (dso === '' && src.endsWith(INLINED_SUFFIX)) {
+        src = src.slice(0, -INLINED_SUFFIX.length);
+        dso = 'inlined';
+      }
+      f = { addr: base.addr, symbol: base.symbol, offset: base.offset, dso, srcline: src };
+      this.frames.set(key, f);
+    }
+    list[list.length - 1] = f;
+    this.lastFrameText = '';
+  }
+
+  private intern(text: string): Frame {
+    let f = this.frames.get(text);
+    if (f === undefined) {
+      f = parseFrame(text);
+      this.frames.set(text, f);
+    }
+    return f;
+  }
+
+  private sideBand(text: string, at: number, time: number): void {
+    this.flush();
+    const prefix = at > 0 ? splitCommTask(text.slice(0, at).replace(/\s\d+\.\d+:\s*$/, '')) : null;
+    const body = at >= 0 ? text.slice(at) : text;
+    const origin = { source: this.source, line: this.lineNo };
+    const comm = prefix?.comm ?? '';
+    let m: RegExpExecArray | null;
+    if ((m = MMAP.exec(body)) !== null) {
+      const [, pid = '', tid = '', start = '', len = '', pgoff = '', buildId, prot = '', filename = ''] = m;
+      const r: MmapRecord = {
+        kind: 'mmap',
+        ...origin,
+        comm,
+        pid: Number(pid),
+        tid: Number(tid),
+        time,
+        start: Number(start),
+        len: Number(len),
+        pgoff: Number(pgoff),
+        prot,
+        filename,
+        ...(buildId === undefined ? {} : { buildId }),
+      };
+      this.onRecord(r);
+    } else if ((m = COMM.exec(body)) !== null) {
+      const r: TaskRecord = { kind: 'comm', ...origin, comm: m[1] ?? '', pid: Number(m[2]), tid: Number(m[3]), time };
+      this.onRecord(r);
+    } else if ((m = FORK_EXIT.exec(body)) !== null) {
+      const r: TaskRecord = {
+        kind: m[1] === 'FORK' ? 'fork' : 'exit',
+        ...origin,
+        comm,
+        pid: Number(m[2]),
+        tid: Number(m[3]),
+        time,
+        ppid: Number(m[4]),
+        ptid: Number(m[5]),
+      };
+      this.onRecord(r);
+    } else if ((m = LOST.exec(body) ?? LOST_BANG.exec(body)) !== null) {
+      const r: LostRecord = { kind: 'lost', ...origin, count: Number(m[1]) };
+      this.onRecord(r);
+    } else {
+      const name = /^PERF_RECORD_[A-Z0-9_]+/.exec(body)?.[0];
+      this.bad(
+        name !== undefined && !name.startsWith('PERF_RECORD_MMAP') && !name.startsWith('PERF_RECORD_COMM') && !/^PERF_RECORD_(FORK|EXIT|LOST)/.test(name)
+          ? `${name}: a side-band record faultpath does not read (only MMAP, MMAP2, COMM, FORK, EXIT and LOST)`
+          : `${name ?? 'side-band record'}: does not match perf's format`,
+      );
+    }
+  }
+
+  private flush(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    this.lastFrameText = '';
+    let stack: readonly Frame[];
+    let addr: string | undefined;
+    const hf = p.headerFrames;
+    if (p.callchain.length > 0) {
+      // the ip went into the callchain: a header frame is the data address
+      stack = p.callchain;
+      addr = hf[0]?.addr;
+    } else if (hf.length >= 2) {
+      addr = hf[0]?.addr;
+      stack = hf.slice(-1);
+    } else {
+      stack = hf;
+    }
+    const r: SampleRecord = {
+      kind: 'sample',
+      source: this.source,
+      line: p.line,
+      comm: p.comm,
+      pid: p.pid,
+      tid: p.tid,
+      cpu: p.cpu,
+      time: p.time,
+      period: p.period,
+      event: p.event,
+      payload: p.payload,
+      ...(addr === undefined ? {} : { addr }),
+      stack,
+    };
+    this.onRecord(r);
+  }
+
+  private bad(reason: string): void {
+    this.diagnostics++;
+    this.onDiagnostic?.({ source: this.source, line: this.lineNo, reason });
+  }
+}
+
+/** Parses perf script lines into records, in order. Bad lines go to `options.onDiagnostic`. */
+export async function* parsePerfScript(lines: AsyncIterable<string> | Iterable<string>, options: PerfScriptOptions): AsyncGenerator<TraceRecord> {
+  const queue: TraceRecord[] = [];
+  const parser = new PerfScriptParser(options, (r) => queue.push(r));
+  for await (const line of lines) {
+    parser.line(line);
+    if (queue.length > 0) yield* queue.splice(0, queue.length);
+  }
+  parser.end();
+  yield* queue;
+}
+
+// ------------------------------------------------------------------ helpers
+
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+// `<ws><hex>` then a blank or the end of the line.
+function isFrameShaped(text: string): boolean {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
+  const start = i;
+  while (i < text.length && isHex(text.charCodeAt(i))) i++;
+  return i > start && (i === text.length || text.charCodeAt(i) === 32);
+}
+
+/** Parses one frame's text (`<ws><hex> <symbol>[+0xoff] (<dso>)`); the caller checked its shape. */
+function parseFrame(text: string): Frame {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
+  const a = i;
+  while (i < text.length && isHex(text.charCodeAt(i))) i++;
+  const addr = text.slice(a, i);
+  let rest = i < text.length ? text.slice(i + 1) : '';
+  let end = rest.length;
+  while (end > 0 && (rest.charCodeAt(end - 1) === 32 || rest.charCodeAt(end - 1) === 9)) end--;
+  rest = rest.slice(0, end);
+  let dso = '';
+  let symOff = rest;
+  if (rest.endsWith(')')) {
+    const open = lastGroupStart(rest);
+    if (open === 0) {
+      dso = rest.slice(1, -1);
+      symOff = '';
+    } else if (open > 0 && rest.charCodeAt(open - 1) === 32) {
+      dso = rest.slice(open + 1, -1);
+      symOff = rest.slice(0, open - 1);
+    }
+  }
+  let symbol = symOff;
+  let offset = -1;
+  const plus = symOff.lastIndexOf('+0x');
+  if (plus >= 0 && plus + 3 < symOff.length) {
+    let ok = true;
+    for (let k = plus + 3; k < symOff.length; k++) {
+      if (!isHex(symOff.charCodeAt(k))) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) {
+      symbol = symOff.slice(0, plus);
+      offset = parseInt(symOff.slice(plus + 3), 16);
+    }
+  }
+  return { addr, symbol, offset, dso };
+}
+
+// Index of the `(` that balances the final `)`, or -1.
+function lastGroupStart(s: string): number {
+  let depth = 0;
+  for (let i = s.length - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    if (c === 41 /* ) */) depth++;
+    else if (c === 40 /* ( */) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+// Where header frames start in the text after `event:`: a blank followed by a
+// 16-column field of padding then hex, then a blank or the end.
+function frameStarts(rest: string): number[] {
+  const out: number[] = [];
+  for (let p = rest.indexOf(' '); p >= 0 && p + ADDR_FIELD < rest.length; p = rest.indexOf(' ', p + 1)) {
+    const after = p + 1 + ADDR_FIELD;
+    if (after < rest.length && rest.charCodeAt(after) !== 32) continue;
+    let k = p + 1;
+    while (k < after && rest.charCodeAt(k) === 32) k++;
+    if (k === after) continue;
+    while (k < after && isHex(rest.charCodeAt(k))) k++;
+    if (k !== after) continue;
+    out.push(p);
+    p = after - 1;
+  }
+  return out;
+}
+
+// Header frames are interned by their trimmed text, apart from callchain lines.
+function headerFrameKey(piece: string): string {
+  return ' ' + piece.trim();
+}
+
+function splitCommTask(before: string): { comm: string; pid: number; tid: number; cpu: number } {
+  let s = before.trimEnd();
+  let cpu = -1;
+  if (s.endsWith(']')) {
+    const open = s.lastIndexOf('[');
+    const inside = s.slice(open + 1, -1);
+    if (open >= 0 && /^\d+$/.test(inside)) {
+      cpu = Number(inside);
+      s = s.slice(0, open).trimEnd();
+    }
+  }
+  const sp = Math.max(s.lastIndexOf(' '), s.lastIndexOf('\t'));
+  const id = TASK_ID.exec(s.slice(sp + 1));
+  if (id === null) return { comm: s.trim(), pid: -1, tid: -1, cpu };
+  const comm = sp >= 0 ? s.slice(0, sp).trim() : '';
+  return id[2] === undefined ? { comm, pid: -1, tid: Number(id[1]), cpu } : { comm, pid: Number(id[1]), tid: Number(id[2]), cpu };
+}
+
+/**
+ * Tracepoint payload → fields, values kept as printed:
+ * `address=0x7f… ip=0x55… error_code=0x7` (exceptions:page_fault_user),
+ * `start: 0x…, len: 0x00001000, prot: 0x00000001` (syscalls:sys_enter_*),
+ * `pages:1 reason:local MM shootdown (3)` (tlb:tlb_flush). A value runs to the
+ * next `key=`/`key:` token, so values may hold spaces. A payload that is one
+ * bare value — syscalls:sys_exit_* print only `0x%lx` of their `ret` field — gives
+ * `{ ret }`. Header frames that `-F …,ip,sym,dso` appended are not fields.
+ */
+export function parseTracepointFields(payload: string): Record<string, string> {
+  const starts = frameStarts(' ' + payload);
+  const text = (starts.length > 0 ? (' ' + payload).slice(0, starts[0]) : payload).trim();
+  const out: Record<string, string> = {};
+  if (text === '') return out;
+  const keys: { at: number; name: string; valueAt: number }[] = [];
+  const KEY = /(^|[\s,])([A-Za-z_][A-Za-z0-9_.]*)(=|: ?)/g;
+  let m: RegExpExecArray | null;
+  while ((m = KEY.exec(text)) !== null) {
+    const at = m.index + (m[1] ?? '').length;
+    keys.push({ at, name: m[2] ?? '', valueAt: m.index + m[0].length });
+  }
+  if (keys.length === 0 || (keys[0]?.at ?? 0) > 0) {
+    const head = text.slice(0, keys[0]?.at ?? text.length).trim().replace(/,$/, '');
+    if (head !== '') out['ret'] = head;
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === undefined) continue;
+    const end = keys[i + 1]?.at ?? text.length;
+    out[k.name] = text.slice(k.valueAt, end).trim().replace(/,$/, '');
+  }
+  return out;
+}

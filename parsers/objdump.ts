@@ -382,9 +382,10 @@ export class ObjdumpParser {
     let lo = 0;
     let j = i;
     const len = text.length;
-    for (; j < len && j - i < 17; j++) {
+    for (; j < len; j++) {
       const d = hexDigit(text.charCodeAt(j));
       if (d < 0) break;
+      if (j - i >= 16) continue; // too long: reported below
       hi = hi * 16 + Math.floor(lo / 268435456);
       lo = (lo % 268435456) * 16 + d;
     }

@@ -23,6 +23,11 @@
 #   lost.txt              -m 1: PERF_RECORD_LOST lines (--show-lost-events), an excerpt of
 #                         the records around the first two of them
 #   cxx.txt               C++: namespaces, (anonymous namespace), templates, operator<, lambda
+#   cxx-addr.txt          the same with -F comm,tid,time,event,addr,ip,sym,dso: data symbols such
+#                         as `typeinfo for std::bad_function_call`
+#   pmu-events.txt        events named in PMU syntax with modifiers (this VM has no `cpu` PMU for
+#                         cpu/mem-loads/pp; the software PMU prints the same shape):
+#                         software/config=2,period=5/u and software/config=2/pp
 #   go.txt                Go (non-PIE): main.(*arena).touch
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -72,10 +77,14 @@ perf script -i "$tmp/lost.data" --show-lost-events |
 
 perf record -q -o "$tmp/cxx.data" -e page-faults -c 1 -d -g ./arena > /dev/null
 perf script -i "$tmp/cxx.data" > cxx.txt
+perf script -i "$tmp/cxx.data" -F comm,tid,time,event,addr,ip,sym,dso > cxx-addr.txt
+
+perf record -q -o "$tmp/pmu.data" -e 'software/config=2,period=5/u' -e 'software/config=2/pp' -g ./shapes touch
+perf script -i "$tmp/pmu.data" > pmu-events.txt
 
 perf record -q -o "$tmp/go.data" -e page-faults -c 1 -d -g ./goarena.bin > /dev/null
 perf script -i "$tmp/go.data" > go.txt
 
-gzip -9nf callchain.txt callchain-addr.txt go.txt
+gzip -9nf callchain.txt callchain-addr.txt go.txt cxx-addr.txt
 rm -f shapes arena goarena.bin
 for f in *.txt *.txt.gz; do echo "$f: $(zcat -f "$f" | wc -l) lines, $(stat -c %s "$f") bytes"; done

@@ -40,11 +40,22 @@ llvm-objdump -d kernel > kernel.llvm-objdump-d.txt
 # aarch64: binutils' cross objdump and llvm-objdump
 aarch64-linux-gnu-objdump -d guard-aarch64 > guard-aarch64.objdump-d.txt
 aarch64-linux-gnu-objdump -dl guard-aarch64 > guard-aarch64.objdump-dl.txt
+aarch64-linux-gnu-objdump -d --no-show-raw-insn guard-aarch64 > guard-aarch64.objdump-d-noraw.txt
 llvm-objdump -d guard-aarch64 > guard-aarch64.llvm-objdump-d.txt
+
+# c++filt's names with and without parameters (-p, as perf prints them) for
+# shapes' symbols and a few shapes shapes.cpp lacks (.cold/.part clones, an
+# anonymous namespace, operator new, a conversion operator, std::function).
+{
+  nm shapes | awk '$3 ~ /^_Z/ { print $3 }'
+  printf '%s\n' _Z3fooi.cold _Z3fooi.part.0 _ZN12_GLOBAL__N_13fooEi _ZnwmPv _ZN3FoocviEv _ZNKSt8functionIFviEEclEi
+} | sort -u | while read -r sym; do
+  printf '%s\t%s\t%s\n' "$sym" "$(c++filt "$sym")" "$(c++filt -p "$sym")"
+done > shapes.cxxfilt.tsv
 
 # perf 6.1: page faults with callchains (user-space frames name shapes' functions)
 perf record -q -o perf.data -e page-faults -c 1 -g ./shapes > /dev/null
 perf script -i perf.data > shapes.perf-script.txt
 rm -f perf.data perf.data.old
 
-wc -l ./*.txt
+wc -l ./*.txt ./*.tsv

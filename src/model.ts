@@ -291,3 +291,89 @@ export interface Report {
   /** Listing context for instruction leaves: listing address (hex) → nearby instructions, for the HTML view. */
   readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
 }
+
+// ---------------------------------------------------------------- protection timeline
+// (this section belongs to src/protection.ts; renderers read these from Report.protection)
+
+/** The syscalls the protection timeline follows. */
+export type ProtectionCall = 'mprotect' | 'pkey_mprotect' | 'mmap' | 'munmap' | 'mremap';
+
+/** One protection syscall as the timeline applied it. */
+export interface ProtectionChange {
+  readonly call: ProtectionCall;
+  /** The process (its pid, or the tid when the trace never tied the thread to a process). */
+  readonly pid: number;
+  readonly tid: number;
+  /** -1 when absent. */
+  readonly cpu: number;
+  /** Seconds, the record's time (the syscall's entry). */
+  readonly time: number;
+  /** The page range [start, end) it set (munmap: cleared); page-aligned. */
+  readonly start: number;
+  readonly end: number;
+  /** PROT_* bits: 1 read, 2 write, 4 exec; 0 for munmap. */
+  readonly prot: number;
+  /** The protection key of pkey_mprotect, else -1. */
+  readonly pkey: number;
+  /** The protection site (the caller of the libc wrapper, as the pipeline resolved it). */
+  readonly site: string;
+  /** The record's input and 1-based line. */
+  readonly source: string;
+  readonly line: number;
+}
+
+/** A faulting instruction under a protection site. */
+export interface ProtectionInstruction {
+  /** The instruction key the pipeline gave (its resolved site). */
+  readonly instruction: string;
+  /** Sum of the faults' values. */
+  readonly faults: number;
+  readonly classes: Partial<Record<FaultClass, number>>;
+  /** Fault → handler mprotect that grants the access → retry, counted once per fault. */
+  readonly cycles: number;
+  /** Handler site → cycles it closed. */
+  readonly handlers: Record<string, number>;
+}
+
+/** Everything the timeline knows about one protection site. */
+export interface ProtectionSiteSummary {
+  readonly site: string;
+  /** Calls per syscall name (failed ones included). */
+  readonly calls: Record<string, number>;
+  /** Calls that failed (exit or perf trace ret < 0, or an unaligned start) and so changed nothing. */
+  readonly failed: number;
+  /** Successful calls per protection, as `rwx` text (`r--`, `rw-`, `r-x`, `---`). */
+  readonly prots: Record<string, number>;
+  /** Pages the successful calls covered, summed. */
+  readonly pages: number;
+  readonly firstTime: number;
+  readonly lastTime: number;
+  /** Sum of the values of the faults on pages this site's changes covered; 0 when none. */
+  readonly faults: number;
+  readonly classes: Partial<Record<FaultClass, number>>;
+  /** Faults whose access this site's protection forbids (the guard-page faults). */
+  readonly denied: number;
+  /** Seconds from the covering change to the fault: smallest, largest. */
+  readonly sinceChange?: { readonly min: number; readonly max: number };
+  readonly instructions: ProtectionInstruction[];
+  /** Retry cycles over all instructions. */
+  readonly cycles: number;
+  /** tlb:tlb_flush events attributed to this site's calls, per reason (`TLB_LOCAL_MM_SHOOTDOWN`…). */
+  readonly tlbFlushes: Record<string, number>;
+}
+
+/** The protection timeline's result (Report.protection). */
+export interface ProtectionReport {
+  /** Sorted by faults, then calls, descending, then site. */
+  readonly sites: ProtectionSiteSummary[];
+  /** Faults noted with no covering change (page never seen in a followed syscall), their values summed. */
+  readonly uncoveredFaults: number;
+  /** tlb:tlb_flush events not attributed to a protection call, per reason. */
+  readonly unattributedFlushes: Record<string, number>;
+  /** mmap/mremap calls whose address never became known (no sys_exit record). */
+  readonly unplaced: number;
+  /** Threads whose process stayed unknown (no pid in the header, no FORK record). */
+  readonly unresolvedThreads: number;
+  /** What a reader must know about the result (missing exit records, lost events…). */
+  readonly notes: string[];
+}

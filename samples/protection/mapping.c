@@ -3,8 +3,9 @@
 // mremap that moves and grows a mapping, munmap, and a new mapping after it.
 //
 //   1. mmap 4 pages RW, write each (first touch, write).
-//   2. mprotect(start + 1, …) fails with EINVAL (unaligned): nothing changes,
-//      the next write to page 0 does not fault.
+//   2. mprotect(start + 1, …) fails with EINVAL (unaligned), and so does
+//      mprotect(start, PROT_READ | 0x10) (an unknown prot bit, on an aligned
+//      page): nothing changes, the next write to page 0 does not fault.
 //   3. mprotect(page 2, 100 bytes, PROT_READ): the kernel rounds 100 up to one
 //      page; a write at page 2 + 200 faults (write to read-only) and the
 //      handler makes page 2 writable; a write to page 3 does not fault.
@@ -57,6 +58,11 @@ __attribute__((noinline)) int protect_unaligned(char *p) {
   return mprotect(p + 1, page_size, PROT_READ);
 }
 
+// Fails with EINVAL: 0x10 is no PROT_* bit.
+__attribute__((noinline)) int protect_bad_prot(char *p) {
+  return mprotect(p, page_size, PROT_READ | 0x10);
+}
+
 // 100 bytes: the kernel protects the whole page.
 __attribute__((noinline)) void protect_short(char *p) {
   if (mprotect(p, 100, PROT_READ) != 0) exit(1);
@@ -87,6 +93,7 @@ int main(void) {
 
   // 2. a failed mprotect changes nothing
   if (protect_unaligned(m) == 0 || errno != EINVAL) return 3;
+  if (protect_bad_prot(m) == 0 || errno != EINVAL) return 3;
   store(m, 'b');
 
   // 3. 100 bytes → one page

@@ -34,6 +34,7 @@ for prog in "${programs[@]}"; do
   objdump -dl "$prog" > "$prog.objdump-dl.txt"
   outputs=("$prog.perf-script.txt" "$prog.perf-script-pid.txt" "$prog.objdump-dl.txt")
   if [ "$prog" = jit ] || [ "$prog" = mapping ]; then
+    rm -f "$prog.perf-trace.txt" # perf trace -o would keep it as .old
     perf trace -o "$prog.perf-trace.txt" --call-graph fp \
       -e mprotect,pkey_mprotect,mmap,munmap,mremap,tlb:tlb_flush,exceptions:page_fault_user ./"$prog" > /dev/null
     outputs+=("$prog.perf-trace.txt")

@@ -39,7 +39,7 @@ export interface PerfTraceOptions {
 //          ? (         ): prot/5600  ... [continued]: execve())                                           = 0
 //      0.000 guard/5110 exceptions:page_fault_user(address: 0x7fe7ac6c3b70, ip: 140633006947184, error_code: 20)
 // 8050002.437 ( 0.738 ms): prot/10709 mprotect(start: 0x7f50955fa000, len: 16384, prot: READ)               = 0
-const HEAD = /^ *(\d+\.\d+|\?) (?:\((?: *\d+\.\d+ ms| *)\): )?(.*)$/;
+const HEAD = /^ *(\d+\.\d+|\?) (?:\((?: *\d+\.\d+ ms| *)\): )?(.*)$/s;
 const COMM_TID = /^(.{0,14}?)\/(\d+) (.*)$/s;
 const TID_ONLY = /^(\d+) (.*)$/s;
 
@@ -94,7 +94,10 @@ const NUMBER_RET = /^(-?\d+|0x[0-9a-fA-F]+)(?: |$)/;
 // `perf trace record` does not pass -d to perf record, so a replay of its
 // perf.data prints `=> 0x0`: a handled fault at page 0 is impossible (min/maj
 // faults count only faults that succeeded), so 0x0 with `?` means "not recorded".
-const FAULT = /^(min|maj)fault \[(.*)\] => (.*) \(([dx?])([k.guH])\)$/s;
+// (Matched by hand, not one regex: two greedy groups would backtrack
+// quadratically on a long line full of `] => `.)
+const FAULT_START = /^(min|maj)fault \[/;
+const FAULT_END = / \(([dx?])([k.guH])\)$/;
 const MAP_TYPE: Readonly<Record<string, string>> = { d: 'data', x: 'exec', '?': 'none' };
 const LEVEL: Readonly<Record<string, string>> = { '.': 'user', k: 'kernel', g: 'guest-kernel', u: 'guest-user', H: 'hypervisor' };
 const IDENTITY_DSO = /^(?:\/\/anon$|\/dev\/zero|\/anon_hugepage|\[stack|\[heap\]$|\/SYSV|\/tmp\/perf-\d+\.map$)/;
@@ -115,7 +118,9 @@ const TRACEPOINT = /^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)\((.*)\)$/s;
 //                                        [0x348a8] (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
 //                                        [0] ([unknown])
 //                                        __GI_mprotect (inlined)
-const FRAME = /^ {2,}(\S.*)$/s;
+// The indent is 39 blanks and ` (dso)` is always printed; anything less
+// indented or without it is not taken for a frame.
+const FRAME_INDENT = /^ {30,}\S/;
 const UNKNOWN_AS_ADDR = /^\[(0x[0-9a-fA-F]+|0)\]$/;
 const SYM_OFFSET = /^(.*)\+0x([0-9a-fA-F]+)$/s;
 
@@ -320,8 +325,9 @@ function parseReturn(text: string | undefined, fields: Record<string, string>): 
   return n === null ? undefined : Number(n[1]);
 }
 
-// The text inside the outermost trailing `( … )`, and what precedes it.
-function splitTrailingParens(text: string): { before: string; inside: string } | undefined {
+// `sym (dso)`: the text inside the last balanced `( … )`, which must follow a
+// blank, and the non-empty text before it.
+function splitFrame(text: string): { before: string; inside: string } | undefined {
   if (!text.endsWith(')')) return undefined;
   let depth = 0;
   for (let i = text.length - 1; i >= 0; i--) {
@@ -329,10 +335,39 @@ function splitTrailingParens(text: string): { before: string; inside: string } |
     if (c === 41 /* ) */) depth++;
     else if (c === 40 /* ( */) {
       depth--;
-      if (depth === 0) return { before: text.slice(0, i).trimEnd(), inside: text.slice(i + 1, -1) };
+      if (depth === 0) {
+        if (i < 2 || text.charCodeAt(i - 1) !== 32) return undefined;
+        const before = text.slice(0, i - 1);
+        return before.trim() === '' ? undefined : { before, inside: text.slice(i + 1, -1) };
+      }
     }
   }
   return undefined;
+}
+
+function frameText(line: string): string | undefined {
+  if (!FRAME_INDENT.test(line)) return undefined;
+  const text = line.trimStart();
+  return splitFrame(text) === undefined ? undefined : text;
+}
+
+interface FaultMatch {
+  readonly major: boolean;
+  readonly ipText: string;
+  readonly target: string;
+  readonly map: string;
+  readonly level: string;
+}
+
+function matchFault(rest: string): FaultMatch | undefined {
+  const start = FAULT_START.exec(rest);
+  if (start === null) return undefined;
+  const end = FAULT_END.exec(rest.slice(-5));
+  if (end === null) return undefined;
+  const middle = rest.slice(start[0].length, -5);
+  const arrow = middle.lastIndexOf('] => ');
+  if (arrow < 0) return undefined;
+  return { major: start[1] === 'maj', ipText: middle.slice(0, arrow), target: middle.slice(arrow + 5), map: end[1]!, level: end[2]! };
 }
 
 // ------------------------------------------------------------------ the parser
@@ -396,9 +431,9 @@ export class PerfTraceParser {
     const head = HEAD.exec(t);
     if (head === null) {
       if (this.current !== undefined && !SUMMARY.some((re) => re.test(t))) {
-        const frame = FRAME.exec(t);
-        if (frame !== null) {
-          this.currentFrames.push(this.frame(frame[1]!));
+        const frame = frameText(t);
+        if (frame !== undefined) {
+          this.currentFrames.push(this.frame(frame));
           return;
         }
       }
@@ -451,8 +486,8 @@ export class PerfTraceParser {
       return;
     }
 
-    const fault = FAULT.exec(rest);
-    if (fault !== null) {
+    const fault = matchFault(rest);
+    if (fault !== undefined) {
       this.faultRecord(head, fault, n);
       return;
     }
@@ -502,10 +537,9 @@ export class PerfTraceParser {
     this.current = r;
   }
 
-  private faultRecord(head: Head, m: RegExpExecArray, line: number): void {
-    const ipText = m[2]!;
-    const target = m[3]!;
-    const fields: Record<string, string> = { map: MAP_TYPE[m[4]!]!, level: LEVEL[m[5]!]! };
+  private faultRecord(head: Head, m: FaultMatch, line: number): void {
+    const { ipText, target } = m;
+    const fields: Record<string, string> = { map: MAP_TYPE[m.map]!, level: LEVEL[m.level]! };
     let addr: string | undefined;
     const at = target.lastIndexOf('@');
     if (HEX.test(target)) {
@@ -525,7 +559,7 @@ export class PerfTraceParser {
       fields.target_symbol = first > 0 ? target.slice(first + 1) : target;
     }
     fields.ip = ipText;
-    const r = this.sample(head, m[1] === 'maj' ? 'major-faults' : 'minor-faults', `[${ipText}] => ${target} (${m[4]}${m[5]})`, line, fields);
+    const r = this.sample(head, m.major ? 'major-faults' : 'minor-faults', `[${ipText}] => ${target} (${m.map}${m.level})`, line, fields);
     if (addr !== undefined) r.addr = addr;
     r.stack = [this.headerFrame(ipText)];
     this.current = r;
@@ -608,9 +642,9 @@ export class PerfTraceParser {
   private frame(text: string): Frame {
     const known = this.frames.get(text);
     if (known !== undefined) return known;
-    const split = splitTrailingParens(text);
-    const symText = split === undefined ? text : split.before;
-    const dso = split === undefined ? '' : split.inside;
+    const split = splitFrame(text)!;
+    const symText = split.before;
+    const dso = split.inside;
     let frame: Frame;
     const unknown = UNKNOWN_AS_ADDR.exec(symText);
     if (unknown !== null) {
@@ -636,7 +670,7 @@ export class PerfTraceParser {
       this.ignored++;
       return;
     }
-    if (FRAME.test(t)) {
+    if (frameText(t) !== undefined) {
       this.diagnose(n, `callchain frame with no event above it (expected \`sym (dso)\` lines only under an event line): ${clip(t)}`);
       return;
     }

@@ -7,7 +7,7 @@
 // still tell kernel from user from JIT code at a glance. The colours come out
 // as #rrggbb because SVG 1.1 image viewers do not all read hsl().
 //
-// `colorFor` and `inkFor` are also inlined into the HTML page as source text
+// `colorFor`, `inkFor` and `paletteKind` are also inlined into the HTML page as source text
 // (`Function.prototype.toString`), so they must stay self-contained: no calls
 // to anything outside their own bodies.
 import type { NodeKind } from '../src/model.js';
@@ -21,6 +21,7 @@ export function colorFor(kind: NodeKind | string, name: string): string {
     kernel: [222, 258, 46, 66, 78], // cool lavender: kernel code
     jit: [88, 132, 52, 50, 62], // green: JIT / anonymous executable memory
     instruction: [200, 214, 68, 30, 38], // deep blue: the faulting instruction
+    'instruction-unresolved': [196, 210, 42, 66, 74], // pale blue: a faulting ip no listing resolved
     'protection-site': [168, 184, 58, 44, 54], // teal: the mprotect() that armed the page
     inferred: [30, 40, 12, 74, 82], // pale grey-brown: frames faultpath inserted
     comm: [205, 215, 16, 70, 78], // slate: processes
@@ -50,6 +51,11 @@ export function colorFor(kind: NodeKind | string, name: string): string {
   return '#' + hex(f(0)) + hex(f(8)) + hex(f(4));
 }
 
+/** The palette a node is drawn with: its kind, except that instruction leaves no listing resolved get the paler 'instruction-unresolved'. */
+export function paletteKind(node: { readonly kind: string; readonly site?: { readonly resolved: boolean } }): string {
+  return node.kind === 'instruction' && node.site !== undefined && !node.site.resolved ? 'instruction-unresolved' : node.kind;
+}
+
 /** Text colour that reads on `fill` (`#rrggbb`): near-black on light fills, white on dark ones. */
 export function inkFor(fill: string): string {
   const r = parseInt(fill.slice(1, 3), 16) / 255;
@@ -65,11 +71,12 @@ export function inkFor(fill: string): string {
 export const MATCH_COLOR = '#e02ee0';
 
 /** Legend entries in reading order: the kind and how the report names it. */
-export const KIND_LABELS: readonly { readonly kind: NodeKind | 'merged'; readonly label: string }[] = [
+export const KIND_LABELS: readonly { readonly kind: NodeKind | 'merged' | 'instruction-unresolved'; readonly label: string }[] = [
   { kind: 'user', label: 'user code' },
   { kind: 'kernel', label: 'kernel' },
   { kind: 'jit', label: 'JIT / anonymous' },
   { kind: 'instruction', label: 'faulting instruction' },
+  { kind: 'instruction-unresolved', label: 'faulting ip, no listing' },
   { kind: 'protection-site', label: 'protection site' },
   { kind: 'inferred', label: 'inferred frame' },
   { kind: 'comm', label: 'process' },

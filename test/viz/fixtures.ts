@@ -305,7 +305,6 @@ export function guardReport(): Report {
   // page → protection site that last removed PROT_WRITE from it.
   const armedBy = new Map<number, string>();
   const protection = new Map<string, { site: string; symbol: string; instruction: string; prot: string; calls: number; faults: number; classes: Record<string, number> }>();
-  const t0 = records[0]?.time ?? 0;
 
   for (const r of records) {
     events[r.event] = (events[r.event] ?? 0) + 1;
@@ -375,8 +374,8 @@ export function guardReport(): Report {
       if (m === null) continue;
       const cls = classify(parseInt(m[2]!, 16));
       classes[cls] = (classes[cls] ?? 0) + 1;
-      timeline.push({ time: r.time - t0, class: cls, value: 1 });
-      const armed = armedBy.get(parseInt(m[1]!, 16) & ~0xfff);
+      timeline.push({ time: r.time, class: cls, value: 1 });
+      const armed = armedBy.get(Math.floor(parseInt(m[1]!, 16) / 4096) * 4096); // addresses exceed 32 bits: no bitwise ops
       const p = armed === undefined ? undefined : protection.get(armed);
       if (p !== undefined && cls === 'write-to-read-only') {
         p.faults++;

@@ -1,0 +1,68 @@
+// Drives the system Chromium (Debian's /usr/bin/chromium) through playwright-core,
+// which never downloads a browser. A missing Chromium is an error, never a skip:
+// the HTML report's promises are only kept if a browser checks them.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+
+export const CHROMIUM = process.env['FAULTPATH_CHROMIUM'] ?? '/usr/bin/chromium';
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface Browser {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium with a fresh temporary profile; throws if it is not installed. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set FAULTPATH_CHROMIUM; the browser tests do not skip`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'faultpath-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1400, height: 900 },
+    offline: true,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a page did while a test looked at it. */
+export interface PageLog {
+  readonly requests: string[];
+  readonly errors: string[];
+  readonly dialogs: string[];
+}
+
+/** Opens a page that records every request, console error, page error and dialog. */
+export async function openPage(browser: Browser): Promise<{ page: Page; log: PageLog }> {
+  const page = await browser.context.newPage();
+  const log: PageLog = { requests: [], errors: [], dialogs: [] };
+  page.on('request', (r: Request) => log.requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log.errors.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => {
+    log.dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { page, log };
+}
+
+export function artifactPath(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}

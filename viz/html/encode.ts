@@ -1,0 +1,108 @@
+// The compact form of a fault-path tree inside the HTML page: a string table
+// and flat arrays in pre-order, so a 100k-node tree is a few MB of JSON rather
+// than a nested object per node with every key and name repeated.
+//
+// `decodeTree` runs in the browser too (inlined as source text), so it must
+// stay self-contained.
+import type { FaultSite, NodeKind, TreeNode } from '../../src/model.js';
+
+export interface EncodedTree {
+  /** Names, dsos and event names, each once. */
+  readonly strings: string[];
+  /** Node kinds, each once. */
+  readonly kinds: string[];
+  /** Per node, in pre-order: distance back to the parent (0 for the root). */
+  readonly up: number[];
+  /** Per node: index into `strings`. */
+  readonly name: number[];
+  /** Per node: index into `kinds`. */
+  readonly kind: number[];
+  readonly value: number[];
+  readonly self: number[];
+  /** Per node: index into `strings` + 1, or 0 when the node has no dso. */
+  readonly dso: number[];
+  /** Per node: the index into `strings` of its only event (its value is all that event's), or -1 (see `multi`), or -2 (no events). */
+  readonly event: number[];
+  /** Nodes with more than one event: node index, event count, then (string index, value) pairs. */
+  readonly multi: number[];
+  /** Instruction sites by node index. */
+  readonly sites: Record<string, FaultSite>;
+}
+
+/** Flattens `tree` into the page's compact form. */
+export function encodeTree(tree: TreeNode): EncodedTree {
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const intern = (s: string): number => {
+    let i = stringIndex.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      stringIndex.set(s, i);
+    }
+    return i;
+  };
+  const kinds: string[] = [];
+  const kindIndex = new Map<string, number>();
+  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], dso: [], event: [], multi: [], sites: {} };
+
+  const stack: { node: TreeNode; parent: number }[] = [{ node: tree, parent: -1 }];
+  while (stack.length > 0) {
+    const { node, parent } = stack.pop()!;
+    const i = enc.name.length;
+    enc.up.push(parent < 0 ? 0 : i - parent);
+    enc.name.push(intern(node.name));
+    let k = kindIndex.get(node.kind);
+    if (k === undefined) {
+      k = kinds.length;
+      kinds.push(node.kind);
+      kindIndex.set(node.kind, k);
+    }
+    enc.kind.push(k);
+    enc.value.push(node.value);
+    enc.self.push(node.self);
+    enc.dso.push(node.dso === undefined ? 0 : intern(node.dso) + 1);
+    const events = Object.entries(node.byEvent);
+    if (events.length === 0) {
+      enc.event.push(-2);
+    } else if (events.length === 1 && events[0]![1] === node.value) {
+      enc.event.push(intern(events[0]![0]));
+    } else {
+      enc.event.push(-1);
+      enc.multi.push(i, events.length);
+      for (const [e, v] of events) enc.multi.push(intern(e), v);
+    }
+    if (node.site !== undefined) enc.sites[i] = node.site;
+    for (let c = node.children.length - 1; c >= 0; c--) stack.push({ node: node.children[c]!, parent: i });
+  }
+  return enc;
+}
+
+/** Rebuilds the tree from `encodeTree`'s output; `id` is the node's pre-order index. */
+export function decodeTree(enc: EncodedTree): TreeNode & { id: number } {
+  type Node = TreeNode & { id: number };
+  const n = enc.name.length;
+  const nodes: Node[] = new Array<Node>(n);
+  const multi = new Map<number, Record<string, number>>();
+  for (let j = 0; j < enc.multi.length; ) {
+    const node = enc.multi[j]!;
+    const count = enc.multi[j + 1]!;
+    const byEvent: Record<string, number> = {};
+    for (let e = 0; e < count; e++) byEvent[enc.strings[enc.multi[j + 2 + 2 * e]!]!] = enc.multi[j + 3 + 2 * e]!;
+    multi.set(node, byEvent);
+    j += 2 + 2 * count;
+  }
+  for (let i = 0; i < n; i++) {
+    const ev = enc.event[i]!;
+    const byEvent: Record<string, number> = ev >= 0 ? { [enc.strings[ev]!]: enc.value[i]! } : ev === -1 ? (multi.get(i) ?? {}) : {};
+    const node: Node = { id: i, name: enc.strings[enc.name[i]!]!, kind: enc.kinds[enc.kind[i]!]! as NodeKind, value: enc.value[i]!, self: enc.self[i]!, byEvent, children: [] };
+    const dso = enc.dso[i]!;
+    if (dso > 0) node.dso = enc.strings[dso - 1]!;
+    const site = enc.sites[i];
+    if (site !== undefined) node.site = site;
+    nodes[i] = node;
+    const up = enc.up[i]!;
+    if (up > 0) nodes[i - up]!.children.push(node);
+  }
+  return nodes[0] ?? { id: 0, name: 'all', kind: 'root', value: 0, self: 0, byEvent: {}, children: [] };
+}

@@ -1,0 +1,297 @@
+// A standalone flame-graph SVG in the spirit of FlameGraph's flamegraph.pl:
+// one <g> per frame with a <title> tooltip, a <rect> and a label; optionally a
+// small inline script for click-to-zoom and regex search. Without the script
+// (or in an image viewer, which ignores it) it is a plain picture.
+//
+// Built with fast-xml-parser's XMLBuilder so every name from the trace is
+// escaped as XML text; characters XML 1.0 cannot hold at all (C0 controls,
+// lone surrogates) become U+FFFD.
+import { XMLBuilder } from 'fast-xml-parser';
+import type { Report, TreeNode } from '../src/model.js';
+import { colorFor, inkFor, MATCH_COLOR, paletteKind } from './colors.js';
+import { layoutTree, type LayoutBox } from './layout.js';
+
+export interface SvgOptions {
+  /** Image width in px. Default 1200. */
+  width?: number;
+  /** Heading above the graph. Default 'Fault paths'. */
+  title?: string;
+  /** true: a small inline script for click-to-zoom and search, like FlameGraph's. Default true. */
+  interactive?: boolean;
+  /** Sibling frames narrower than this many px are merged into one box. Default 0.1. */
+  minWidthPx?: number;
+}
+
+const ROW = 16;
+const FONT_SIZE = 12;
+/** Average glyph width of the label font, as a fraction of its size (FlameGraph's `fontwidth`). */
+const FONT_WIDTH = 0.59;
+const PAD_X = 10;
+const PAD_TOP = FONT_SIZE * 3;
+const PAD_BOTTOM = FONT_SIZE * 2 + 10;
+
+/** Renders `report.tree` as a flame graph (root at the bottom): a complete SVG document. */
+export function renderSvg(report: Report, options: SvgOptions = {}): string {
+  const width = options.width ?? 1200;
+  const title = options.title ?? 'Fault paths';
+  const interactive = options.interactive ?? true;
+  const graphWidth = width - 2 * PAD_X;
+  const layout = layoutTree(report.tree, { width: graphWidth, rowHeight: ROW, minWidth: options.minWidthPx ?? 0.1, orientation: 'flame' });
+  const height = PAD_TOP + layout.height + PAD_BOTTOM;
+  const total = layout.total;
+
+  const frames = layout.boxes.map((box) => frameElement(box, layout.boxes, total, interactive));
+  const texts: Record<string, unknown>[] = [
+    { '@_id': 'title', '@_x': width / 2, '@_y': FONT_SIZE * 2, '@_text-anchor': 'middle', '@_font-size': FONT_SIZE + 5, '#text': xmlText(title) },
+    { '@_id': 'subtitle', '@_x': width / 2, '@_y': FONT_SIZE * 2 + 14, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle(report)) },
+    { '@_id': 'details', '@_x': PAD_X, '@_y': height - 17, '#text': ' ' },
+  ];
+  if (interactive) {
+    texts.push(
+      { '@_id': 'unzoom', '@_class': 'hide', '@_x': PAD_X, '@_y': FONT_SIZE * 2, '#text': 'Reset Zoom' },
+      { '@_id': 'search', '@_x': width - PAD_X, '@_y': FONT_SIZE * 2, '@_text-anchor': 'end', '#text': 'Search' },
+      { '@_id': 'matched', '@_x': width - PAD_X, '@_y': height - 17, '@_text-anchor': 'end', '#text': ' ' },
+    );
+  }
+
+  const svg: Record<string, unknown> = {
+    '@_version': '1.1',
+    '@_xmlns': 'http://www.w3.org/2000/svg',
+    '@_width': width,
+    '@_height': height,
+    '@_viewBox': `0 0 ${width} ${height}`,
+    '@_font-family': 'Verdana, "DejaVu Sans", sans-serif',
+    '@_font-size': FONT_SIZE,
+    '@_data-width': graphWidth,
+    '@_data-pad': PAD_X,
+    '@_data-total': total,
+    '@_data-match': MATCH_COLOR,
+    title: { '#text': xmlText(title) },
+    style: { '#text': STYLE },
+    rect: { '@_x': 0, '@_y': 0, '@_width': width, '@_height': height, '@_fill': '#f8f8f6' },
+    text: texts,
+    g: { '@_id': 'frames', '@_transform': `translate(${PAD_X},${PAD_TOP})`, g: frames },
+  };
+  if (interactive) svg['script'] = { '@_type': 'text/ecmascript', '#cdata': `(${svgClient.toString()})(document);` };
+
+  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', cdataPropName: '#cdata', suppressEmptyNode: true, format: false });
+  return '<?xml version="1.0" standalone="no"?>\n' + builder.build({ svg }) + '\n';
+}
+
+function frameElement(box: LayoutBox, boxes: readonly LayoutBox[], total: number, interactive: boolean): Record<string, unknown> {
+  const node = box.node;
+  const name = node === undefined ? mergedName(box) : node.name;
+  const fill = node === undefined ? colorFor('merged', '') : colorFor(paletteKind(node), node.name);
+  const parent = box.parent >= 0 ? boxes[box.parent] : undefined;
+  const g: Record<string, unknown> = {
+    title: { '#text': xmlText(tooltip(box, name, total, parent?.value)) },
+    rect: { '@_x': round(box.x), '@_y': box.y, '@_width': round(box.width), '@_height': ROW - 1, '@_fill': fill, '@_rx': 2, '@_ry': 2 },
+  };
+  if (interactive) {
+    g['@_class'] = 'f';
+    g['@_data-x'] = round(box.x);
+    g['@_data-w'] = round(box.width);
+    g['@_data-d'] = box.depth;
+  }
+  const label = fitLabel(name, box.width);
+  // Always emit the <text> when interactive: zooming widens the frame and the script fills it in.
+  if (label !== '' || interactive) {
+    g['text'] = { '@_x': round(box.x + 3), '@_y': box.y + ROW - 4.5, '@_fill': inkFor(fill), '#text': xmlText(label) };
+  }
+  return g;
+}
+
+function mergedName(box: LayoutBox): string {
+  return `${box.merged} narrow frames`;
+}
+
+function tooltip(box: LayoutBox, name: string, total: number, parentValue: number | undefined): string {
+  const lines = [name];
+  const share = `${formatCount(box.value)} (${percent(box.value, total)} of all${parentValue === undefined ? '' : `, ${percent(box.value, parentValue)} of parent`})`;
+  lines.push(share);
+  const node = box.node;
+  if (node === undefined) {
+    lines.push(`${box.merged} frames narrower than the minimum width, merged${box.hidden > 0 ? `; ${formatCount(box.hidden)} more frames below them` : ''}`);
+    return lines.join('\n');
+  }
+  const events = Object.entries(node.byEvent);
+  if (events.length > 1 || (events.length === 1 && events[0]![1] !== node.value)) {
+    for (const [e, v] of events) lines.push(`${e}: ${formatCount(v)}`);
+  } else if (events.length === 1) {
+    lines.push(`event ${events[0]![0]}`);
+  }
+  if (node.self > 0 && node.children.length > 0) lines.push(`self ${formatCount(node.self)}`);
+  if (node.dso !== undefined && node.dso !== '') lines.push(node.dso);
+  if (node.site !== undefined) lines.push(siteLine(node));
+  if (box.hidden > 0) lines.push(`${formatCount(box.hidden)} frames below, too narrow to draw`);
+  return lines.join('\n');
+}
+
+function siteLine(node: TreeNode): string {
+  const s = node.site!;
+  const where = `${s.symbol}${s.offset >= 0 ? `+0x${s.offset.toString(16)}` : ''} @ 0x${s.address}`;
+  return [where, s.instruction, s.source].filter((x) => x !== undefined && x !== '').join('  ');
+}
+
+function subtitle(report: Report): string {
+  const inputs = report.inputs.map((i) => i.name).join(', ');
+  const events = report.selectedEvents.join(', ');
+  return `${formatCount(report.tree.value)} ${events === '' ? 'events' : events}${inputs === '' ? '' : ` from ${inputs}`}`;
+}
+
+/** The label that fits `width` px, cut with '..' like FlameGraph; '' when not even 3 characters fit. */
+function fitLabel(name: string, width: number): string {
+  const fits = Math.floor((width - 6) / (FONT_SIZE * FONT_WIDTH));
+  if (fits < 3) return '';
+  return name.length <= fits ? name : name.slice(0, fits - 2) + '..';
+}
+
+// XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function xmlText(s: string): string {
+  return s.replace(NOT_XML_CHAR, '\uFFFD');
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function percent(part: number, whole: number): string {
+  if (whole <= 0) return '0%';
+  const p = (100 * part) / whole;
+  return `${p >= 10 || p === 0 ? p.toFixed(1) : p.toPrecision(2)}%`;
+}
+
+function formatCount(n: number): string {
+  const [int, frac] = String(n).split('.');
+  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return frac === undefined ? grouped : `${grouped}.${frac}`;
+}
+
+// Frame labels carry their own fill attribute (dark or white by contrast); a CSS
+// rule on all text would override it, so only the chrome is styled here.
+const STYLE = `
+#title { font-weight: bold; fill: #1b1b1f; }
+#subtitle, #details, #matched { fill: #444; }
+#search, #unzoom { cursor: pointer; fill: #1f5fa8; }
+.hide { display: none; }
+g.f { cursor: pointer; }
+g.f:hover rect { stroke: #1b1b1f; stroke-width: 0.6; }
+g.f text { pointer-events: none; }
+`;
+
+// The inline script (runs in the browser when the SVG is opened directly).
+// Self-contained: it is inlined as source text.
+function svgClient(doc: Document): void {
+  const svg = doc.documentElement;
+  const graphWidth = Number(svg.getAttribute('data-width'));
+  const match = svg.getAttribute('data-match') ?? '#e02ee0';
+  const frames = Array.from(doc.querySelectorAll<SVGGElement>('g.f'));
+  const details = doc.getElementById('details')!;
+  const matched = doc.getElementById('matched')!;
+  const unzoom = doc.getElementById('unzoom')!;
+  const search = doc.getElementById('search')!;
+  const num = (g: Element, a: string): number => Number(g.getAttribute(a));
+  const nameOf = (g: Element): string => (g.querySelector('title')?.textContent ?? '').split('\n')[0] ?? '';
+  const fit = (g: Element, w: number): void => {
+    const text = g.querySelector('text');
+    if (text === null) return;
+    const name = nameOf(g);
+    const n = Math.floor((w - 6) / (12 * 0.59));
+    text.textContent = n < 3 ? '' : name.length <= n ? name : name.slice(0, n - 2) + '..';
+  };
+  const place = (g: Element, x: number, w: number): void => {
+    const rect = g.querySelector('rect')!;
+    rect.setAttribute('x', x.toFixed(2));
+    rect.setAttribute('width', w.toFixed(2));
+    g.querySelector('text')?.setAttribute('x', (x + 3).toFixed(2));
+    fit(g, w);
+  };
+  const zoom = (target: Element): void => {
+    const zx = num(target, 'data-x');
+    const zw = num(target, 'data-w');
+    const zd = num(target, 'data-d');
+    const k = graphWidth / zw;
+    for (const g of frames) {
+      const x = num(g, 'data-x');
+      const w = num(g, 'data-w');
+      const d = num(g, 'data-d');
+      const inside = x >= zx - 0.005 && x + w <= zx + zw + 0.005;
+      const around = x <= zx + 0.005 && x + w >= zx + zw - 0.005;
+      if (d < zd && around) {
+        g.classList.remove('hide');
+        g.setAttribute('opacity', '0.6');
+        place(g, 0, graphWidth);
+      } else if (d >= zd && inside) {
+        g.classList.remove('hide');
+        g.removeAttribute('opacity');
+        place(g, (x - zx) * k, w * k);
+      } else {
+        g.classList.add('hide');
+      }
+    }
+    unzoom.classList.remove('hide');
+  };
+  const reset = (): void => {
+    for (const g of frames) {
+      g.classList.remove('hide');
+      g.removeAttribute('opacity');
+      place(g, num(g, 'data-x'), num(g, 'data-w'));
+    }
+    unzoom.classList.add('hide');
+  };
+  const find = (pattern: string): void => {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern);
+    } catch {
+      matched.textContent = 'invalid regular expression';
+      return;
+    }
+    const spans: [number, number][] = [];
+    for (const g of frames) {
+      const rect = g.querySelector('rect')!;
+      const original = rect.getAttribute('data-fill') ?? rect.getAttribute('fill') ?? '';
+      rect.setAttribute('data-fill', original);
+      const hit = pattern !== '' && re.test(nameOf(g));
+      rect.setAttribute('fill', hit ? match : original);
+      if (hit) spans.push([num(g, 'data-x'), num(g, 'data-x') + num(g, 'data-w')]);
+    }
+    // Nested matches count once: merge overlapping spans.
+    spans.sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    let end = -Infinity;
+    for (const [a, b] of spans) {
+      if (a >= end) {
+        covered += b - a;
+        end = b;
+      } else if (b > end) {
+        covered += b - end;
+        end = b;
+      }
+    }
+    matched.textContent = pattern === '' ? ' ' : `Matched: ${((100 * covered) / graphWidth).toFixed(1)}%`;
+    search.textContent = pattern === '' ? 'Search' : 'Reset Search';
+  };
+  for (const g of frames) {
+    g.addEventListener('click', () => zoom(g));
+    g.addEventListener('mouseover', () => {
+      details.textContent = (g.querySelector('title')?.textContent ?? '').split('\n').slice(0, 2).join(' — ');
+    });
+    g.addEventListener('mouseout', () => {
+      details.textContent = ' ';
+    });
+  }
+  unzoom.addEventListener('click', reset);
+  search.addEventListener('click', () => {
+    if (search.textContent === 'Reset Search') find('');
+    else find(prompt('Search (regular expression)', '') ?? '');
+  });
+  doc.addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === 'f') {
+      e.preventDefault();
+      find(prompt('Search (regular expression)', '') ?? '');
+    }
+  });
+}

@@ -140,11 +140,12 @@ const LOST = /^LOST (\d+) events!$/;
 //    mprotect              13      3     0.832     0.010     0.064     0.302     37.61%
 // 				EACCES: 1
 // Older perf printed no errors column; --sched adds `, N msec`; -F adds fault counts.
+const SUMMARY_UNITS = /^ +\(msec\)/;
 const SUMMARY: readonly RegExp[] = [
   /^ Summary of events:$/,
   /^ .* \(\d+\), \d+ events, \d+(?:\.\d+)?%(?:, \d+ majfaults)?(?:, \d+ minfaults)?(?:, \d+(?:\.\d+)? msec)?$/s,
   /^ +syscall +calls +/,
-  /^ +\(msec\)/,
+  SUMMARY_UNITS,
   /^ +-{3,}[ -]*$/,
   /^ +[A-Za-z_][A-Za-z0-9_]*(?: +\d+(?:\.\d+)?){5,6} +\d+(?:\.\d+)?%$/,
   /^\t+[A-Z0-9_]+: \d+$/,
@@ -430,9 +431,10 @@ export class PerfTraceParser {
 
     const head = HEAD.exec(t);
     if (head === null) {
-      if (this.current !== undefined && !SUMMARY.some((re) => re.test(t))) {
+      if (this.current !== undefined) {
         const frame = frameText(t);
-        if (frame !== undefined) {
+        // the summary's `(msec)` header line is indented and parenthesised like a frame
+        if (frame !== undefined && !SUMMARY_UNITS.test(t)) {
           this.currentFrames.push(this.frame(frame));
           return;
         }

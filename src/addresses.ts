@@ -1,0 +1,98 @@
+// Runtime addresses ↔ dso-relative addresses, from PERF_RECORD_MMAP/MMAP2.
+//
+// perf prints a user frame's address as the mapping-relative `map_ip`:
+// ip - map.start + map.pgoff (builtin-script.c → map__map_ip). So with the
+// mappings of a process we can turn a runtime ip (a tracepoint's `ip=0x…`)
+// into the same number perf would have printed for that frame, and into the
+// dso it belongs to.
+import type { MmapRecord, TaskRecord } from './model.js';
+
+interface Mapping {
+  readonly start: number;
+  readonly end: number;
+  readonly pgoff: number;
+  readonly filename: string;
+  readonly prot: string;
+}
+
+/** Where a runtime address lies: the dso and the address perf would print for it. */
+export interface MappedAddress {
+  readonly dso: string;
+  /** ip - start + pgoff, in perf's frame-address terms. */
+  readonly dsoAddress: number;
+  readonly executable: boolean;
+}
+
+/** Per-process mappings, kept in trace order. Threads share their process's maps. */
+export class AddressSpaces {
+  private readonly maps = new Map<number, Mapping[]>();
+  private readonly processOf = new Map<number, number>();
+
+  addMmap(r: MmapRecord): void {
+    if (r.pid < 0) return; // the kernel's own map (`-1/0`)
+    this.processOf.set(r.tid, r.pid);
+    let list = this.maps.get(r.pid);
+    if (list === undefined) {
+      list = [];
+      this.maps.set(r.pid, list);
+    }
+    const m: Mapping = { start: r.start, end: r.start + r.len, pgoff: r.pgoff, filename: r.filename, prot: r.prot };
+    // a new mapping replaces what it overlaps, as mmap(MAP_FIXED) does
+    const kept = list.filter((o) => o.end <= m.start || o.start >= m.end);
+    kept.push(m);
+    kept.sort((a, b) => a.start - b.start);
+    this.maps.set(r.pid, kept);
+  }
+
+  /** Fork copies the parent's maps (COW), exec (`COMM` with exec) does not matter here: MMAP records follow. */
+  addTask(r: TaskRecord): void {
+    if (r.pid >= 0) this.processOf.set(r.tid, r.pid);
+    if (r.kind === 'fork' && r.ppid !== undefined && r.pid !== r.ppid && !this.maps.has(r.pid)) {
+      const parent = this.maps.get(r.ppid);
+      if (parent !== undefined) this.maps.set(r.pid, parent.slice());
+    }
+  }
+
+  /** The process a thread belongs to, when MMAP or task records told; else the tid itself. */
+  processFor(pid: number, tid: number): number {
+    if (pid >= 0) return pid;
+    return this.processOf.get(tid) ?? tid;
+  }
+
+  get hasMappings(): boolean {
+    return this.maps.size > 0;
+  }
+
+  lookup(pid: number, address: number): MappedAddress | undefined {
+    const list = this.maps.get(pid);
+    if (list === undefined) return undefined;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = list[mid]!;
+      if (address < m.start) hi = mid - 1;
+      else if (address >= m.end) lo = mid + 1;
+      else return { dso: m.filename, dsoAddress: address - m.start + m.pgoff, executable: m.prot.includes('x') };
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Parses perf's hex text (with or without 0x) to a number; NaN when it is not
+ * hex or needs more than 52 bits (kernel addresses), which a double cannot hold exactly.
+ */
+export function parseHex(text: string): number {
+  const t = (text.startsWith('0x') || text.startsWith('0X') ? text.slice(2) : text).replace(/^0+(?=.)/, '');
+  return /^[0-9a-fA-F]{1,13}$/.test(t) ? parseInt(t, 16) : NaN;
+}
+
+/** A field value as perf script (`0x1f`) or perf trace (`31`) prints it. */
+export function parseNumber(text: string | undefined): number {
+  if (text === undefined) return NaN;
+  const t = text.trim();
+  if (t.startsWith('0x') || t.startsWith('0X')) return parseHex(t);
+  if (!/^-?\d+$/.test(t)) return NaN;
+  return Number(t);
+}

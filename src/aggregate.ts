@@ -1,0 +1,162 @@
+// Fault records → distinct raw paths (keyed by interned frames) → the named
+// fault-path tree and the ranked faulting instructions.
+//
+// Records are aggregated by frame identity while streaming; names are given
+// once per distinct frame at the end, when every listing anchor is known. So
+// memory follows distinct paths, and the result does not depend on the order
+// frames were seen.
+import type { FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
+import { isJitDso, isKernelDso } from './model.js';
+import { basename, type FrameResolver } from './join.js';
+import { type PathStep, TreeBuilder, invertTree } from './tree.js';
+
+interface RawPath {
+  readonly event: string;
+  readonly comm: string;
+  /** Outermost grouping level (a protection site with --group-by site), or ''. */
+  readonly group: string;
+  /** Faulting frame first, then its callers (leaf first, as perf prints). */
+  readonly frames: readonly Frame[];
+  value: number;
+  records: number;
+}
+
+export interface TreeOptions {
+  /** Leaf first (caller graph), like `perf report -G` inverted. Default false. */
+  invert?: boolean;
+  /** Keep a path only if its faulting frame's dso (path or basename) is one of these. Default: all. */
+  dsos?: readonly string[];
+  /** Keep a path only if its faulting function (perf's name or the listing's) is one of these. Default: all. */
+  symbols?: readonly string[];
+  /** Name of the root node. Default 'all'. */
+  rootName?: string;
+  /** Events to include. Default: all that were added. */
+  events?: ReadonlySet<string>;
+}
+
+export interface AggregateResult {
+  readonly tree: TreeNode;
+  readonly sites: SiteCount[];
+  /** Records and value the dso/symbol filters removed. */
+  readonly filtered: { records: number; value: number };
+}
+
+export class FaultAggregator {
+  private readonly ids = new Map<Frame, number>();
+  private readonly paths = new Map<string, RawPath>();
+
+  /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. */
+  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = ''): void {
+    let key = event + '\0' + comm + '\0' + group + '\0' + this.id(site);
+    for (let i = 0; i < callers.length; i++) key += ',' + this.id(callers[i]!);
+    const p = this.paths.get(key);
+    if (p !== undefined) {
+      p.value += value;
+      p.records++;
+      return;
+    }
+    this.paths.set(key, { event, comm, group, frames: [site, ...callers], value, records: 1 });
+  }
+
+  /** Distinct frames seen, for the resolver's anchoring pass. */
+  frames(): IterableIterator<Frame> {
+    return this.ids.keys();
+  }
+
+  get distinctPaths(): number {
+    return this.paths.size;
+  }
+
+  finish(resolver: FrameResolver, options: TreeOptions = {}): AggregateResult {
+    for (const f of this.ids.keys()) resolver.anchor(f);
+    const builder = new TreeBuilder(options.rootName ?? 'all');
+    const sites = new Map<string, { event: string; site: FaultSite; count: number }>();
+    const filtered = { records: 0, value: 0 };
+    const dsos = options.dsos && options.dsos.length > 0 ? new Set(options.dsos) : undefined;
+    const symbols = options.symbols && options.symbols.length > 0 ? new Set(options.symbols) : undefined;
+    for (const p of this.paths.values()) {
+      if (options.events !== undefined && !options.events.has(p.event)) continue;
+      const siteFrame = p.frames[0]!;
+      const site = resolver.resolve(siteFrame);
+      if (dsos !== undefined && !dsos.has(siteFrame.dso) && !dsos.has(basename(siteFrame.dso))) {
+        filtered.records += p.records;
+        filtered.value += p.value;
+        continue;
+      }
+      if (symbols !== undefined && !symbols.has(siteFrame.symbol) && !symbols.has(site.symbol)) {
+        filtered.records += p.records;
+        filtered.value += p.value;
+        continue;
+      }
+      const steps: PathStep[] = [];
+      if (p.group !== '') steps.push({ name: p.group, kind: 'protection-site' });
+      steps.push({ name: p.comm, kind: 'comm' });
+      for (let i = p.frames.length - 1; i >= 1; i--) steps.push(callerStep(p.frames[i]!, resolver));
+      steps.push(functionStep(siteFrame, site));
+      steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
+      builder.add(steps, p.value, p.event);
+      const key = p.event + '\0' + site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset);
+      const s = sites.get(key);
+      if (s === undefined) sites.set(key, { event: p.event, site, count: p.value });
+      else s.count += p.value;
+    }
+    let tree = builder.finish();
+    if (options.invert === true) tree = invertTree(tree);
+    const ranked: SiteCount[] = [...sites.values()]
+      .map((s) => ({ event: s.event, ...s.site, count: s.count }))
+      .sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
+    return { tree, sites: ranked, filtered };
+  }
+
+  private id(f: Frame): number {
+    let id = this.ids.get(f);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(f, id);
+    }
+    return id;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function frameKind(f: Frame): NodeKind {
+  if (f.inferred === true) return 'inferred';
+  if (isKernelDso(f.dso)) return 'kernel';
+  if (isJitDso(f.dso)) return 'jit';
+  return 'user';
+}
+
+/** perf's symbol; for an unknown one, FlameGraph's `[dso basename]`, else `[unknown]`. */
+export function frameName(f: Frame): string {
+  if (f.symbol !== '' && f.symbol !== '[unknown]') return f.symbol;
+  if (f.dso.startsWith('[')) return f.dso;
+  if (f.dso !== '') return `[${basename(f.dso)}]`;
+  return '[unknown]';
+}
+
+function callerStep(f: Frame, resolver: FrameResolver): PathStep {
+  let name = frameName(f);
+  if (f.symbol === '' || f.symbol === '[unknown]') {
+    const s = resolver.resolve(f);
+    if (s.resolved) name = s.symbol;
+  }
+  return { name, kind: frameKind(f), dso: f.dso };
+}
+
+function functionStep(f: Frame, site: FaultSite): PathStep {
+  return { name: site.resolved ? site.symbol : frameName(f), kind: frameKind(f), dso: f.dso };
+}
+
+/** `0x1195: mov %rsi,(%rdi) [guard.c:63]` when resolved, else perf's `sym+0xoff` or `0xaddr`. */
+export function instructionName(f: Frame, site: FaultSite): string {
+  if (site.resolved) {
+    const src = site.source !== undefined ? ` [${basename(site.source)}]` : '';
+    return `0x${site.address}: ${site.instruction ?? ''}${src}`;
+  }
+  if (f.symbol !== '' && f.symbol !== '[unknown]' && f.offset >= 0) return `${f.symbol}+0x${f.offset.toString(16)}`;
+  if (f.addr !== '') return `0x${f.addr}`;
+  return frameName(f);
+}

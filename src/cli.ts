@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+// The CLI boundary: the only place that reads argv, writes stdout/stderr and
+// picks exit codes (0 ok, 1 input error, 2 usage).
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
+import { Command, CommanderError, Option } from 'commander';
+import { forEachLine, openInput } from '../parsers/lines.js';
+import { PerfScriptParser } from '../parsers/perf-script.js';
+import { renderFolded } from '../viz/folded.js';
+import { renderJson } from '../viz/json.js';
+import { renderText } from '../viz/text.js';
+import { Collapser } from './collapse.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
+import type { Diagnostic, Report } from './model.js';
+import { formatDiagnostic } from './model.js';
+import { writeOutput } from './output.js';
+import { buildReport, type ReportOptions } from './pipeline.js';
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  stdin?: NodeJS.ReadableStream;
+}
+
+const REPORT_FORMATS = ['text', 'json', 'folded'] as const;
+/** Bad lines printed on stderr as they are found; the rest are counted in the summary. */
+const STDERR_EXAMPLES = 5;
+
+/** Runs the CLI; resolves with the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = new Command('faultpath');
+  let exitCode = EXIT_OK;
+  program
+    .description('Which instruction faulted, on which call path, and which mprotect() made the page fault-prone.')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  program
+    .command('report')
+    .description('fault-path tree of page faults joined to the faulting instructions')
+    .argument('<trace...>', 'perf script or perf trace output (file, - for stdin, .gz)')
+    .option('--objdump <listing>', 'objdump -d listing of a binary in the trace (repeatable, .gz ok)', collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--event <name>', 'build the tree from these events instead of the page faults (repeatable, comma lists ok)', collectList, [])
+    .option('--comm <comm>', 'only these commands (repeatable, comma lists ok)', collectList, [])
+    .option('--pid <pid>', 'only these processes (repeatable, comma lists ok)', collectInts, [])
+    .option('--tid <tid>', 'only these threads (repeatable, comma lists ok)', collectInts, [])
+    .option('--dso <dso>', 'only faults in these dsos, by path or basename (repeatable)', collectList, [])
+    .option('--symbol <name>', 'only faults in these functions (repeatable)', collectList, [])
+    .option('--time <start,end>', 'only records in this time window, seconds as perf script prints them; either side may be empty')
+    .option('--invert', 'leaf first: faulting instruction at the root, callers below')
+    .option('--percent-limit <pct>', 'fold children below this % of the total into one node', parseFloatArg)
+    .option('--strict', 'a line that fits no known shape is an error')
+    .option('-q, --quiet', 'print no diagnostics on stderr')
+    .action(async (traces: string[], o: ReportCliOptions) => {
+      const options = reportOptions(traces, o, io);
+      const report = await buildReport(options);
+      summarizeSkipped(report, o.quiet === true, io);
+      await writeOutput(renderReport(report, o.format), o.output, io.stdout);
+    });
+
+  program
+    .command('collapse')
+    .description("folded stacks, byte-identical to FlameGraph's stackcollapse-perf.pl")
+    .argument('<trace>', 'perf script output (file, - for stdin, .gz)')
+    .option('--pid', 'include the process id in the root frame (comm-PID)')
+    .option('--tid', 'include process and thread id (comm-PID/TID)')
+    .option('--kernel', 'annotate kernel frames with _[k]')
+    .option('--jit', 'annotate JIT frames (perf-PID.map) with _[j]')
+    .option('--all', 'all annotations (--kernel --jit)')
+    .option('--addrs', 'include raw addresses where symbols cannot be found')
+    .option('--event-filter <event>', 'collapse only this event (default: the first event type in the trace)')
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('-q, --quiet', 'print no diagnostics on stderr')
+    .action(async (trace: string, o: CollapseCliOptions) => {
+      const collapser = new Collapser({
+        pid: o.pid === true,
+        tid: o.tid === true,
+        kernel: o.kernel === true,
+        jit: o.jit === true,
+        all: o.all === true,
+        addrs: o.addrs === true,
+        ...(o.eventFilter !== undefined ? { eventFilter: o.eventFilter } : {}),
+      });
+      let skipped = 0;
+      const onDiagnostic = (d: Diagnostic): void => {
+        skipped++;
+        if (o.quiet !== true && skipped <= STDERR_EXAMPLES) io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+      };
+      const parser = new PerfScriptParser({ source: trace, onDiagnostic }, (r) => collapser.add(r));
+      const stream = await openInput(trace, io.stdin as never);
+      await forEachLine(stream, (l) => parser.line(l), {
+        onOverlong: (line, length) => onDiagnostic({ source: trace, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
+      });
+      parser.end();
+      const { lines, droppedEvents } = collapser.result();
+      if (o.quiet !== true) {
+        if (skipped > 0) io.stderr.write(`faultpath: skipped ${skipped} line${skipped === 1 ? '' : 's'} that fit no known shape\n`);
+        for (const [event, n] of Object.entries(droppedEvents)) {
+          io.stderr.write(`faultpath: ${n} ${event} records not collapsed (one event type at a time; choose with --event-filter)\n`);
+        }
+      }
+      await writeOutput(lines.length === 0 ? '' : lines.join('\n') + '\n', o.output, io.stdout);
+    });
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (e) {
+    exitCode = handleError(e, io);
+  }
+  return exitCode;
+}
+
+interface ReportCliOptions {
+  objdump: string[];
+  format: (typeof REPORT_FORMATS)[number];
+  output?: string;
+  event: string[];
+  comm: string[];
+  pid: number[];
+  tid: number[];
+  dso: string[];
+  symbol: string[];
+  time?: string;
+  invert?: boolean;
+  percentLimit?: number;
+  strict?: boolean;
+  quiet?: boolean;
+}
+
+interface CollapseCliOptions {
+  pid?: boolean;
+  tid?: boolean;
+  kernel?: boolean;
+  jit?: boolean;
+  all?: boolean;
+  addrs?: boolean;
+  eventFilter?: string;
+  output?: string;
+  quiet?: boolean;
+}
+
+function reportOptions(traces: string[], o: ReportCliOptions, io: CliIo): ReportOptions {
+  let printed = 0;
+  const options: ReportOptions = {
+    traces,
+    objdump: o.objdump,
+    events: o.event,
+    comms: o.comm,
+    pids: o.pid,
+    tids: o.tid,
+    dsos: o.dso,
+    symbols: o.symbol,
+    invert: o.invert === true,
+    percentLimit: o.percentLimit ?? 0,
+    strict: o.strict === true,
+    onDiagnostic: (d) => {
+      if (o.quiet !== true && printed++ < STDERR_EXAMPLES) io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+    },
+    ...(io.stdin !== undefined ? { stdin: io.stdin as never } : {}),
+  };
+  if (o.time !== undefined) {
+    const m = /^\s*([0-9.]*)\s*,\s*([0-9.]*)\s*$/.exec(o.time);
+    if (m === null) throw new UsageError(`--time ${o.time}: expected START,END in seconds (either may be empty)`);
+    if (m[1] !== '') options.timeStart = Number(m[1]);
+    if (m[2] !== '') options.timeEnd = Number(m[2]);
+  }
+  return options;
+}
+
+function renderReport(report: Report, format: ReportCliOptions['format']): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'folded':
+      return renderFolded(report);
+    default:
+      return renderText(report);
+  }
+}
+
+function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {
+  if (quiet) return;
+  const n = report.skipped.lines;
+  if (n > 0) io.stderr.write(`faultpath: skipped ${n} line${n === 1 ? '' : 's'} that fit no known shape${n > STDERR_EXAMPLES ? ` (first ${STDERR_EXAMPLES} shown)` : ''}\n`);
+  for (const w of report.warnings) io.stderr.write(`faultpath: warning: ${w}\n`);
+}
+
+function handleError(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError) {
+    // help and version exit 0; commander has already printed its message
+    return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (e instanceof UsageError) {
+    io.stderr.write(`faultpath: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof InputError) {
+    io.stderr.write(`faultpath: ${e.message}\n`);
+    return EXIT_INPUT;
+  }
+  if ((e as { code?: string }).code === 'EPIPE') return EXIT_OK;
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr.write(`faultpath: internal error: ${message}\n`);
+  return EXIT_INPUT;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function collectList(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+function collectInts(value: string, previous: number[]): number[] {
+  const out = [...previous];
+  for (const part of value.split(',')) {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n)) throw new UsageError(`expected whole numbers, got '${part}'`);
+    out.push(n);
+  }
+  return out;
+}
+
+function parseFloatArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new UsageError(`expected a percentage from 0 to 100, got '${value}'`);
+  return n;
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+  });
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = EXIT_INPUT;
+    },
+  );
+}
+

@@ -1,0 +1,270 @@
+// Fault events → the faulting frame → the listing's instruction.
+//
+// Which frame faulted depends on the event:
+//   exceptions:page_fault_user   sample ip is in the kernel's fault handler:
+//       guard  2014 [000]  7537.692863:  exceptions:page_fault_user: address=0x7f740dbdfe06 ip=0x7f740dbc77ad error_code=0x6
+//           ffffffff82260400 exc_page_fault+0x2f0 ([kernel.kallsyms])
+//           ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])
+//                      1b7ad _dl_start+0x3d (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+//     → the first user frame (its runtime address is the payload's ip=).
+//   exceptions:page_fault_kernel → the frame under asm_exc_page_fault.
+//   page-faults / minor-faults / major-faults (software events): the first frame is the faulting ip.
+//
+// A frame resolves to a listing's instruction by symbol + offset, or by its
+// address once the listing's distance from perf's addresses is anchored by a
+// frame that resolved by name (perf prints map-relative addresses: for PIE and
+// libraries they equal the listing's, for a non-PIE binary mapped at 0x400000
+// `82b54 main.(*arena).touch+0x14` is the listing's 0x482b54). Nothing is
+// guessed: what cannot be resolved says why.
+import { parseHex } from './addresses.js';
+import type { FaultSite, Frame, Instruction, SampleRecord } from './model.js';
+import { isKernelDso } from './model.js';
+
+/** What the join needs of an objdump index (src/disasm-index.ts provides it). */
+export interface Listing {
+  readonly path: string;
+  instructionAt(address: number): Instruction | undefined;
+  lookup(address: number): { function: string; functionAddress: number; instruction?: Instruction; boundary: boolean } | undefined;
+  functionsNamed(name: string): { name: string; address: number; end: number }[];
+}
+
+const FAULT_EVENTS = new Set([
+  'exceptions:page_fault_user',
+  'exceptions:page_fault_kernel',
+  'page-faults',
+  'faults',
+  'minor-faults',
+  'major-faults',
+]);
+
+/** The event name without perf's modifiers (`page-faults:u` → `page-faults`). */
+export function baseEventName(event: string): string {
+  if (event.startsWith('exceptions:')) return event;
+  const colon = event.indexOf(':');
+  return colon < 0 ? event : event.slice(0, colon);
+}
+
+export function isFaultEvent(event: string): boolean {
+  return FAULT_EVENTS.has(baseEventName(event));
+}
+
+export function isFaultTracepoint(event: string): boolean {
+  return event === 'exceptions:page_fault_user' || event === 'exceptions:page_fault_kernel';
+}
+
+/**
+ * Index in `r.stack` of the frame that faulted, or -1 when the stack has none
+ * (then the payload's ip is all there is).
+ */
+export function faultFrameIndex(r: SampleRecord): number {
+  const stack = r.stack;
+  if (r.event === 'exceptions:page_fault_user') {
+    for (let i = 0; i < stack.length; i++) if (!isKernelDso(stack[i]!.dso)) return i;
+    return -1;
+  }
+  if (r.event === 'exceptions:page_fault_kernel') {
+    for (let i = 0; i < stack.length; i++) {
+      if (stack[i]!.symbol === 'asm_exc_page_fault') return i + 1 < stack.length ? i + 1 : -1;
+    }
+    const ip = tracepointField(r.payload, 'ip');
+    if (ip !== undefined) {
+      const hex = ip.replace(/^0x/, '');
+      for (let i = 0; i < stack.length; i++) if (stack[i]!.addr === hex) return i;
+    }
+    return stack.length > 0 ? 0 : -1;
+  }
+  return stack.length > 0 ? 0 : -1;
+}
+
+/** One `name=value` or `name: value` field of a tracepoint payload, without parsing the rest. */
+export function tracepointField(payload: string, name: string): string | undefined {
+  let i = 0;
+  for (;;) {
+    i = payload.indexOf(name, i);
+    if (i < 0) return undefined;
+    const before = i === 0 ? ' ' : payload[i - 1]!;
+    let j = i + name.length;
+    if (before === ' ' || before === ',' || before === '(') {
+      if (payload[j] === '=' || payload[j] === ':') {
+        j++;
+        while (payload[j] === ' ') j++;
+        let k = j;
+        while (k < payload.length && payload[k] !== ' ' && payload[k] !== ',' && payload[k] !== ')') k++;
+        return payload.slice(j, k);
+      }
+    }
+    i = j;
+  }
+}
+
+/** Listings by dso: exact path first, then basename. */
+export class ListingSet {
+  private readonly byPath = new Map<string, Listing>();
+  private readonly byBase = new Map<string, Listing[]>();
+  private readonly cache = new Map<string, Listing | undefined>();
+
+  constructor(readonly listings: readonly Listing[]) {
+    for (const l of listings) {
+      this.byPath.set(l.path, l);
+      const base = basename(l.path);
+      const list = this.byBase.get(base) ?? [];
+      list.push(l);
+      this.byBase.set(base, list);
+    }
+  }
+
+  forDso(dso: string): Listing | undefined {
+    if (this.cache.has(dso)) return this.cache.get(dso);
+    let found = this.byPath.get(dso);
+    if (found === undefined && dso !== '' && !dso.startsWith('[')) {
+      const clean = dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso;
+      const candidates = this.byBase.get(basename(clean)) ?? [];
+      if (candidates.length === 1) found = candidates[0];
+    }
+    this.cache.set(dso, found);
+    return found;
+  }
+}
+
+export function basename(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+/**
+ * Resolves frames to instructions. Call `anchor` for every distinct frame
+ * first, then `resolve`: the anchors (listing address − perf address, per
+ * listing) are learned from frames that resolve by name, so the outcome does
+ * not depend on the order frames were seen.
+ */
+export class FrameResolver {
+  private readonly deltas = new Map<Listing, Map<number, number>>();
+  private readonly chosen = new Map<Listing, number | undefined>();
+  private readonly resolved = new Map<Frame, FaultSite>();
+  /** dso → warning, one per dso. */
+  readonly warnings = new Map<string, string>();
+
+  constructor(private readonly listings: ListingSet) {}
+
+  anchor(frame: Frame): void {
+    const listing = this.listings.forDso(frame.dso);
+    if (listing === undefined || frame.addr === '') return;
+    const byName = this.byName(listing, frame);
+    if (byName === undefined || typeof byName === 'string') return;
+    const perfAddress = parseHex(frame.addr);
+    if (Number.isNaN(perfAddress)) return;
+    let counts = this.deltas.get(listing);
+    if (counts === undefined) {
+      counts = new Map();
+      this.deltas.set(listing, counts);
+    }
+    const delta = byName - perfAddress;
+    counts.set(delta, (counts.get(delta) ?? 0) + 1);
+    this.chosen.delete(listing);
+  }
+
+  /** The instruction a frame stands for, or perf's own description of it with the reason it is unresolved. */
+  resolve(frame: Frame): FaultSite {
+    let site = this.resolved.get(frame);
+    if (site === undefined) {
+      site = this.resolveUncached(frame);
+      this.resolved.set(frame, site);
+    }
+    return site;
+  }
+
+  private resolveUncached(frame: Frame): FaultSite {
+    const listing = this.listings.forDso(frame.dso);
+    if (listing === undefined) {
+      return unresolved(frame, frame.dso === '' || frame.dso === '[unknown]' ? 'perf did not know the dso' : `no objdump listing for ${frame.dso}`);
+    }
+    const delta = this.delta(listing);
+    const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
+    const byName = this.byName(listing, frame);
+    let address: number;
+    if (typeof byName === 'number') {
+      address = byName;
+      if (delta !== undefined && !Number.isNaN(perfAddress) && perfAddress + delta !== address) {
+        const why = `listing ${listing.path} does not match the trace: ${frame.symbol}+0x${frame.offset.toString(16)} is at 0x${address.toString(16)} in the listing but perf printed 0x${frame.addr} (a different build?)`;
+        if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
+        return unresolved(frame, why);
+      }
+    } else if (delta !== undefined && !Number.isNaN(perfAddress)) {
+      address = perfAddress + delta;
+    } else {
+      return unresolved(frame, byName ?? `${frame.symbol || '[unknown]'} not found in ${listing.path} and no frame anchors its addresses`);
+    }
+    const hit = listing.lookup(address);
+    if (hit === undefined) {
+      const why = `0x${address.toString(16)} is outside every function of ${listing.path}`;
+      if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
+      return unresolved(frame, why);
+    }
+    if (!hit.boundary || hit.instruction === undefined) {
+      const why = `0x${address.toString(16)} is not an instruction boundary in ${listing.path} (${hit.function}+0x${(address - hit.functionAddress).toString(16)})`;
+      if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
+      return unresolved(frame, why);
+    }
+    const insn = hit.instruction;
+    // perf's name wins: a stripped library's listing labels code by the nearest
+    // exported symbol (memset's body under `__nss_database_lookup@GLIBC_2.2.5`).
+    const named = frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0;
+    const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
+      dso: frame.dso,
+      symbol: named ? frame.symbol : stripVersion(hit.function),
+      offset: named ? frame.offset : address - hit.functionAddress,
+      address: address.toString(16),
+      instruction: insn.text,
+      resolved: true,
+    };
+    const source = insn.source ?? frame.srcline;
+    if (source !== undefined) site.source = source;
+    return site;
+  }
+
+  // Listing address of symbol+offset; a string when the symbol exists but is ambiguous; undefined when absent.
+  private byName(listing: Listing, frame: Frame): number | string | undefined {
+    if (frame.symbol === '' || frame.symbol === '[unknown]' || frame.offset < 0) return undefined;
+    const fns = listing.functionsNamed(frame.symbol);
+    if (fns.length === 0) return undefined;
+    const starts = new Set(fns.map((f) => f.address));
+    if (starts.size > 1) return `${frame.symbol} names ${starts.size} functions in ${listing.path}`;
+    return fns[0]!.address + frame.offset;
+  }
+
+  // The most common anchor wins; ties go to the smaller delta so the choice is deterministic.
+  private delta(listing: Listing): number | undefined {
+    if (this.chosen.has(listing)) return this.chosen.get(listing);
+    const counts = this.deltas.get(listing);
+    let best: number | undefined;
+    let bestCount = 0;
+    if (counts !== undefined) {
+      for (const [d, c] of counts) {
+        if (c > bestCount || (c === bestCount && best !== undefined && d < best)) {
+          best = d;
+          bestCount = c;
+        }
+      }
+    }
+    this.chosen.set(listing, best);
+    return best;
+  }
+}
+
+/** `memcpy@GLIBC_2.2.5` and `strnlen@@GLIBC_2.2.5` → the bare name; `mprotect@plt` stays. */
+export function stripVersion(name: string): string {
+  return name.replace(/@@?[A-Za-z_][\w.]*$/, (suffix) => (suffix === '@plt' ? suffix : ''));
+}
+
+function unresolved(frame: Frame, reason: string): FaultSite {
+  const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
+    dso: frame.dso,
+    symbol: frame.symbol,
+    offset: frame.offset,
+    address: frame.addr,
+    resolved: false,
+    unresolvedReason: reason,
+  };
+  if (frame.srcline !== undefined) site.source = frame.srcline;
+  return site;
+}

@@ -1,0 +1,289 @@
+// The whole flow, top to bottom:
+//   listings  → indexObjdump                      (parsers/objdump → src/disasm-index)
+//   traces    → sniff → PerfScriptParser | PerfTraceParser → TraceRecords
+//   records   → count events, learn mappings, filter, pick the faulting frame
+//   frames    → FrameResolver (listing instructions)  → FaultAggregator → tree + sites
+//   Report    → viz/ renderers (the CLI picks one)
+import type { Readable } from 'node:stream';
+import { forEachLine, openInput, readLines } from '../parsers/lines.js';
+import { PerfScriptParser } from '../parsers/perf-script.js';
+import { PerfTraceParser } from '../parsers/perf-trace.js';
+import { sniffFormat } from '../parsers/sniff.js';
+import { AddressSpaces, parseHex } from './addresses.js';
+import { FaultAggregator } from './aggregate.js';
+import { indexObjdump } from './disasm-index.js';
+import { InputError } from './errors.js';
+import { TimeHistogram } from './histogram.js';
+import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
+import type { Diagnostic, Frame, InputSummary, Report, SampleRecord, TraceRecord } from './model.js';
+import { formatDiagnostic } from './model.js';
+import { pruneTree } from './tree.js';
+
+export interface ReportOptions {
+  /** perf script / perf trace outputs: paths, `-` for stdin, .gz allowed. */
+  traces: readonly string[];
+  /** objdump -d listings of the binaries in the traces. Default none. */
+  objdump?: readonly string[];
+  /** Events to build the tree from. Default: every page-fault event in the trace. */
+  events?: readonly string[];
+  /** Keep only these commands / processes / threads. Default: all. */
+  comms?: readonly string[];
+  pids?: readonly number[];
+  tids?: readonly number[];
+  /** Keep only faults whose faulting frame is in these dsos / functions. Default: all. */
+  dsos?: readonly string[];
+  symbols?: readonly string[];
+  /** Keep records with start ≤ time ≤ end (seconds, perf script's clock). Default: all. */
+  timeStart?: number;
+  timeEnd?: number;
+  /** Leaf-first tree. Default false. */
+  invert?: boolean;
+  /** Fold children below this percentage of the total into one node. Default 0 (keep all). */
+  percentLimit?: number;
+  /** A bad line is fatal. Default false: bad lines are counted and reported. */
+  strict?: boolean;
+  /** How many bad lines to keep as examples. Default 5. */
+  maxExamples?: number;
+  /** Every bad line, as it is found (the CLI prints the first few). Default: none. */
+  onDiagnostic?: (d: Diagnostic) => void;
+  /** stdin for `-`. Default process.stdin. */
+  stdin?: Readable;
+}
+
+/** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
+export async function buildReport(options: ReportOptions): Promise<Report> {
+  const diagnostics = new DiagnosticCounter(options);
+  const listings = await Promise.all((options.objdump ?? []).map((path) => indexListing(path, diagnostics)));
+  const listingSet = new ListingSet(listings.map((l) => l.index));
+  const inputs: InputSummary[] = listings.map((l) => l.summary);
+
+  const events: Record<string, number> = {};
+  const addresses = new AddressSpaces();
+  const aggregator = new FaultAggregator();
+  const chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
+  const keep = recordFilter(options);
+  let lost = 0;
+  // per candidate event: records read, and records the comm/pid/tid/time filters removed
+  const read: Record<string, number> = {};
+  const filteredOut: Record<string, number> = {};
+  const warnings: string[] = [];
+  const timeline = new TimeHistogram();
+  const payloadFrames = new Map<string, Frame>();
+
+  const onRecord = (r: TraceRecord): void => {
+    switch (r.kind) {
+      case 'sample': {
+        events[r.event] = (events[r.event] ?? 0) + 1;
+        if (chosen !== undefined ? !chosen.has(r.event) : !isFaultEvent(r.event)) return;
+        read[r.event] = (read[r.event] ?? 0) + 1;
+        if (!keep(r)) {
+          filteredOut[r.event] = (filteredOut[r.event] ?? 0) + 1;
+          return;
+        }
+        const at = faultFrameIndex(r);
+        const site = at >= 0 ? r.stack[at]! : payloadFrame(r, addresses, payloadFrames);
+        const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
+        aggregator.add(r.event, r.comm, site, callers, r.period);
+        timeline.add(r.time, 'unknown', r.period, r.event);
+        return;
+      }
+      case 'mmap':
+        addresses.addMmap(r);
+        return;
+      case 'comm':
+      case 'fork':
+      case 'exit':
+        addresses.addTask(r);
+        return;
+      case 'lost':
+        lost += r.count;
+        return;
+    }
+  };
+
+  for (const trace of options.traces) inputs.push(await readTrace(trace, onRecord, diagnostics, options.stdin));
+
+  const selected = chosen ?? defaultFaultEvents(Object.keys(events));
+  const resolver = new FrameResolver(listingSet);
+  const result = aggregator.finish(resolver, {
+    invert: options.invert ?? false,
+    dsos: options.dsos ?? [],
+    symbols: options.symbols ?? [],
+    events: selected,
+  });
+  const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
+
+  for (const w of resolver.warnings.values()) warnings.push(w);
+  if (lost > 0) warnings.push(`the recorder lost ${lost} events: the trace is incomplete and counts are lower than what happened`);
+  const seenFaults = Object.keys(events).filter(isFaultEvent);
+  if (chosen === undefined && seenFaults.length === 0) {
+    const others = Object.entries(events).map(([e, n]) => `${e}: ${n}`).join(', ');
+    warnings.push(`no page-fault events in the trace${others ? ` (it has ${others}); use --event to view those` : ''}`);
+  }
+  for (const name of chosen ?? []) if (events[name] === undefined) warnings.push(`no ${name} events in the trace`);
+  const also = seenFaults.filter((e) => !selected.has(e));
+  if (also.length > 0) {
+    warnings.push(`the trace also counts the same faults as ${also.map((e) => `${e} (${events[e]})`).join(', ')}; shown: ${[...selected].join(', ')} (choose with --event)`);
+  }
+  const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
+  const readCount = sum(read);
+  const filteredCount = sum(filteredOut) + result.filtered.records;
+
+  return {
+    inputs,
+    events,
+    lost,
+    skipped: { lines: diagnostics.count, examples: diagnostics.examples.map(formatDiagnostic) },
+    selectedEvents: [...selected],
+    sites: result.sites,
+    tree,
+    warnings,
+    timeline: timeline.result(selected),
+    selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
+  };
+}
+
+/**
+ * The fault events to show when the user chose none. The tracepoints and the
+ * software events count the same faults, so one family is shown: the
+ * tracepoints (they carry address, ip and error code), else page-faults,
+ * else minor- plus major-faults (disjoint, so they add).
+ */
+export function defaultFaultEvents(seen: readonly string[]): Set<string> {
+  const faults = seen.filter(isFaultEvent);
+  const families = [
+    (e: string) => e.startsWith('exceptions:page_fault_'),
+    (e: string) => baseEventName(e) === 'page-faults' || baseEventName(e) === 'faults',
+    (e: string) => baseEventName(e) === 'minor-faults' || baseEventName(e) === 'major-faults',
+  ];
+  for (const inFamily of families) {
+    const hit = faults.filter(inFamily);
+    if (hit.length > 0) return new Set(hit.sort());
+  }
+  return new Set();
+}
+
+/** Counts bad lines, keeps the first few, and makes them fatal under --strict. */
+class DiagnosticCounter {
+  count = 0;
+  readonly examples: Diagnostic[] = [];
+  constructor(private readonly options: Pick<ReportOptions, 'strict' | 'maxExamples' | 'onDiagnostic'>) {}
+  readonly sink = (d: Diagnostic): void => {
+    if (this.options.strict === true) throw new InputError(`${formatDiagnostic(d)} (--strict)`);
+    this.count++;
+    if (this.examples.length < (this.options.maxExamples ?? 5)) this.examples.push(d);
+    this.options.onDiagnostic?.(d);
+  };
+}
+
+async function indexListing(path: string, diagnostics: DiagnosticCounter) {
+  let lines = 0;
+  const counted = (async function* () {
+    for await (const l of readLines(path)) {
+      lines++;
+      yield l;
+    }
+  })();
+  const index = await indexObjdump(counted, { source: path, onDiagnostic: diagnostics.sink });
+  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing`);
+  const summary: InputSummary = { name: path, format: 'objdump', lines, records: index.instructionCount };
+  return { index, summary };
+}
+
+const SNIFF_LINES = 50;
+
+/** Reads one trace, choosing the parser from its first lines. */
+export async function readTrace(
+  path: string,
+  onRecord: (r: TraceRecord) => void,
+  diagnostics: { sink: (d: Diagnostic) => void },
+  stdin?: Readable,
+): Promise<InputSummary> {
+  const stream = await openInput(path, stdin);
+  let parser: PerfScriptParser | PerfTraceParser | undefined;
+  let format: InputSummary['format'] = 'perf-script';
+  let records = 0;
+  const count = (r: TraceRecord): void => {
+    records++;
+    onRecord(r);
+  };
+  const pending: string[] = [];
+  let meaningful = 0;
+  const choose = (final: boolean): void => {
+    const sniffed = sniffFormat(pending);
+    if (sniffed.format === 'unknown' && !final && meaningful < SNIFF_LINES) return;
+    if (sniffed.format === 'perf-trace') {
+      format = 'perf-trace';
+      parser = new PerfTraceParser({ source: path, onDiagnostic: diagnostics.sink }, count);
+    } else if (sniffed.format === 'perf-script') {
+      parser = new PerfScriptParser({ source: path, onDiagnostic: diagnostics.sink }, count);
+    } else if (meaningful === 0) {
+      throw new InputError(`${path}: no events: the file is empty or has only comment lines; expected perf script or perf trace output`);
+    } else {
+      throw new InputError(`${path}: not perf script or perf trace output (${sniffed.format === 'objdump' ? 'it looks like an objdump listing: pass it with --objdump' : sniffed.description})`);
+    }
+    for (const l of pending) parser.line(l);
+    pending.length = 0;
+  };
+  await forEachLine(stream, (line) => {
+    if (parser !== undefined) {
+      parser.line(line);
+      return;
+    }
+    pending.push(line);
+    if (line.trim() !== '' && !line.startsWith('#')) meaningful++;
+    if (meaningful > 0) choose(false);
+  }, {
+    onOverlong: (line, length) => {
+      diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+    },
+  });
+  if (parser === undefined) {
+    if (meaningful === 0 && pending.some((l) => l.startsWith('#'))) {
+      return { name: path, format, lines: pending.length, records: 0 };
+    }
+    choose(true);
+  }
+  parser!.end();
+  return { name: path, format, lines: parser!.lines, records };
+}
+
+function recordFilter(o: ReportOptions): (r: SampleRecord) => boolean {
+  const comms = o.comms && o.comms.length > 0 ? new Set(o.comms) : undefined;
+  const pids = o.pids && o.pids.length > 0 ? new Set(o.pids) : undefined;
+  const tids = o.tids && o.tids.length > 0 ? new Set(o.tids) : undefined;
+  const start = o.timeStart ?? -Infinity;
+  const end = o.timeEnd ?? Infinity;
+  const timed = o.timeStart !== undefined || o.timeEnd !== undefined;
+  return (r) => {
+    if (comms !== undefined && !comms.has(r.comm)) return false;
+    if (pids !== undefined && !pids.has(r.pid >= 0 ? r.pid : r.tid)) return false;
+    if (tids !== undefined && !tids.has(r.tid)) return false;
+    if (timed && !(r.time >= start && r.time <= end)) return false;
+    return true;
+  };
+}
+
+// A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
+function payloadFrame(r: SampleRecord, addresses: AddressSpaces, cache: Map<string, Frame>): Frame {
+  const ipText = isFaultTracepoint(r.event) ? tracepointField(r.payload, 'ip') : undefined;
+  const ip = ipText === undefined ? NaN : parseHex(ipText);
+  let dso = '[unknown]';
+  let addr = ipText === undefined ? '' : ipText.replace(/^0x/, '');
+  if (!Number.isNaN(ip)) {
+    const m = addresses.lookup(addresses.processFor(r.pid, r.tid), ip);
+    if (m !== undefined) {
+      dso = m.dso;
+      addr = m.dsoAddress.toString(16);
+    }
+  } else if (ipText !== undefined && r.event === 'exceptions:page_fault_kernel') {
+    dso = '[kernel.kallsyms]';
+  }
+  const key = dso + '\0' + addr;
+  let f = cache.get(key);
+  if (f === undefined) {
+    f = { addr, symbol: '[unknown]', offset: -1, dso };
+    cache.set(key, f);
+  }
+  return f;
+}

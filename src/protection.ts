@@ -22,6 +22,22 @@
 //   3.853 ( 0.009 ms): jit/11231 pkey_mprotect(start: 0x7f3cb6868000, len: 4096, prot: READ|EXEC, pkey: -1) = 0
 //   3.430 (         ): jit/11231 tlb:tlb_flush(reason: 3, pages: 10)
 //
+// Rules:
+// - A call changes the page map at its entry record and is undone when its
+//   exit (or perf trace's `= -1 ERRNO`) says it failed; an unaligned start
+//   fails without waiting (the kernel returns EINVAL). Lengths round up to pages.
+// - A fault covers the change that set its page last; mremap moves pages with
+//   the changes that set them, its growth is the mremap's own.
+// - Retry cycle: a fault the page's protection forbids, then the same
+//   thread's next protection call covers that page and grants the access (the
+//   SIGSEGV handler's mprotect), after which the instruction retries.
+// - A tlb:tlb_flush belongs to the protection call its thread is inside of
+//   (between the entry and the exit record; without exit records, until the
+//   thread's next record). Flushes outside any call (copy-on-write faults flush
+//   in do_wp_page, task switches, exit) are counted as unattributed, per
+//   reason. TLB_REMOTE_SHOOTDOWN, received from another CPU, belongs to the
+//   call another thread of the process is inside of.
+//
 // What the trace cannot say, the timeline does not guess:
 // - Without sys_exit_* records a failed call looks like a successful one, and
 //   an mmap/mremap whose address the kernel chose cannot be placed (counted as
@@ -504,7 +520,7 @@ export class ProtectionTimeline {
     return this.allChanges.map((c) => ({ change: c.view, faults: c.faults, failed: c.failed }));
   }
 
-  /** Per-site summaries, sorted by faults, then calls, descending, then site. */
+  /** Per-site summaries, sorted by faults, then calls, descending, then site. Call after the last record. */
   summary(): ProtectionSiteSummary[] {
     this.settle();
     const out: ProtectionSiteSummary[] = [];
@@ -539,7 +555,7 @@ export class ProtectionTimeline {
     return out.sort((x, y) => y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site));
   }
 
-  /** The whole result, for Report.protection. */
+  /** The whole result, for Report.protection. Call after the last record. */
   report(): ProtectionReport {
     const sites = this.summary();
     const notes: string[] = [];
@@ -746,7 +762,7 @@ export class ProtectionTimeline {
     }
     const open = thread.open;
     if (open !== undefined && !open.complete) this.attribute(f, open.change);
-    else if (open !== undefined || this.exitsSeen.size === 0 || r.fields !== undefined) thread.held.push(f);
+    else if (open !== undefined || r.fields !== undefined) thread.held.push(f);
     else bump(this.unattributed, f.reason, 1);
   }
 

@@ -35,10 +35,10 @@ export interface PerfTraceOptions {
 // syscalls traced `( %6.3f ms): ` — or nine blanks when no duration was
 // computed — then, when several threads may be traced, `%.14s/` comm and
 // `%d ` tid:
-//      0.000 ( 0.069 ms): guard/4114 mmap(len: 8192, prot: READ|WRITE, flags: PRIVATE|ANONYMOUS)           = 0x7fd8eb4ae000
-//          ? (         ): prot/5600  ... [continued]: execve())                                           = 0
-//      0.000 guard/5110 exceptions:page_fault_user(address: 0x7fe7ac6c3b70, ip: 140633006947184, error_code: 20)
-// 8050002.437 ( 0.738 ms): prot/10709 mprotect(start: 0x7f50955fa000, len: 16384, prot: READ)               = 0
+//      0.725 ( 0.016 ms): guard/14264 mmap(len: 8192, prot: READ|WRITE, flags: PRIVATE|ANONYMOUS)           = 0x7f6fd5e5c000
+//          ? (         ): guard/14264  ... [continued]: execve())                                           = 0
+//      0.000 guard/14281 exceptions:page_fault_user(address: 0x7fc2fa336b70, ip: 140475398056816, error_code: 20)
+// 8304438.728 ( 0.093 ms): prot/14315 mprotect(start: 0x7f5f09c14000, len: 16384, prot: READ)               = 0
 const HEAD = /^ *(\d+\.\d+|\?) (?:\((?: *\d+\.\d+ ms| *)\): )?(.*)$/s;
 const COMM_TID = /^(.{0,14}?)\/(\d+) (.*)$/s;
 const TID_ONLY = /^(\d+) (.*)$/s;
@@ -46,23 +46,23 @@ const TID_ONLY = /^(\d+) (.*)$/s;
 // A syscall that finished (trace__sys_exit): `name(args)`, padding, `= ret`.
 // The return is a number, `0x…` (hexret), `-1 ERRNO (message)`, a pid with its
 // comm, `?` for exit calls, or nothing when the errpid thread is unknown:
-//      3.930 ( 0.008 ms): prot/5600 mprotect(start: 0x7feaab10e001, len: 4096, prot: READ)                = -1 EINVAL (Invalid argument)
-//      3.653 ( 0.088 ms): prot/5600 mprotect(start: 0x7feaab10f000, len: 4096)                            = 0
-//     12.109 ( 2.251 ms): prot/5600  ... [continued]: wait4())                                            = 5602 (prot)
-//     14.834 (         ): prot/5600 exit_group()                                                          = ?
-//          ? (         ): prot/5602  ... [continued]: clone())                                            =
+//      3.737 ( 0.008 ms): prot/14296 mprotect(start: 0x7f19c75fb001, len: 4096, prot: READ)                = -1 EINVAL (Invalid argument)
+//      3.511 ( 0.049 ms): prot/14296 mprotect(start: 0x7f19c75fc000, len: 4096)                            = 0
+//     11.521 ( 1.992 ms): prot/14296  ... [continued]: wait4())                                            = 14298 (prot)
+//     12.913 (         ): prot/14298 exit_group()                                                          = ?
+//          ? (         ): prot/14298  ... [continued]: clone())                                            =
 const CALL = /^([A-Za-z_][A-Za-z0-9_]*)\((.*)$/s;
 const FINISHED_TAIL = /^(.*)\) +=(?: (.*))?$/s;
 // A syscall interrupted by another event before it returned
 // (trace__printf_interrupted_entry): the arguments, padding, ` ...`:
-//      8.904 (         ): prot/5600 clock_nanosleep(rqtp: 0x7ffd7a36d460)                              ...
-//      9.161 (         ): guard/8013 rt_sigreturn()                                                     ...
+//      8.721 (         ): prot/14296 clock_nanosleep(rqtp: 0x7ffe6e754ed0)                              ...
+//      1.899 (         ): guard/14287 rt_sigreturn()                                                     ...
 const INTERRUPTED_TAIL = /^(.*)\) +\.\.\.$/s;
 // …and its end, on the same tid (trace__sys_exit with no entry pending). When
 // the sys_enter was lost the continuation stands alone; its time is then the
 // previous syscall's (perf keeps a stale entry_time):
-//      8.904 ( 0.408 ms): prot/5600  ... [continued]: clock_nanosleep())                                  = 0
-//    636.389 ( 2.604 ms): busy/6938  ... [continued]: mprotect())                                         = 0
+//      8.721 ( 0.440 ms): prot/14296  ... [continued]: clock_nanosleep())                                  = 0
+//    130.962 ( 0.622 ms): lost/14319  ... [continued]: mprotect())                                         = 0
 const CONTINUED = /^ *\.\.\. \[continued\]: ([A-Za-z_][A-Za-z0-9_]*)\(\)\) +=(?: (.*))?$/s;
 // Errors print `-1`, the errno name and strerror (trace__sys_exit, errno_print):
 //   = -1 EACCES (Permission denied)
@@ -72,11 +72,11 @@ const NUMBER_RET = /^(-?\d+|0x[0-9a-fA-F]+)(?: |$)/;
 // Page faults (trace__pgfault): `minfault`/`majfault`, the faulting ip as
 // print_location(print_sym) prints it, `=> `, the data address as
 // print_location(print_dso) prints it, and two letters:
-//      0.000 ( 0.000 ms): guard/4173 minfault [elf_load+0x28a] => 0x564a0cb1e068 (?k)
-//      3.249 ( 0.000 ms): guard/4173 minfault [__memset_avx512_unaligned_erms+0x7a] => //anon@0x7f8e438f6000 (d.)
-//      5.721 ( 0.000 ms): prot/5579 majfault [read_pages+0x15] => /tmp/pt/prot-major.tmp@0x0 (d.)
-//      1.079 ( 0.000 ms): guard/4173 minfault [_dl_map_object+0x11] => [stack]@0x7ffec3985c78 (d.)
-//      0.433 ( 0.000 ms): guard/8013 minfault [_start+0x0] => 0x0 (?.)
+//      0.000 ( 0.000 ms): guard/14268 minfault [elf_load+0x28a] => 0x55b4ffe74068 (?k)
+//      2.629 ( 0.000 ms): guard/14268 minfault [__memset_avx512_unaligned_erms+0x7a] => //anon@0x7f68f4561000 (d.)
+//      6.104 ( 0.000 ms): prot/14296 majfault [read_pages+0x15] => /work/main/samples/perf-trace/prot-major.tmp@0x0 (d.)
+//      1.176 ( 0.000 ms): guard/14268 minfault [open_verify.constprop.0+0x1ca] => [stack]@0x7ffefa4c6dc8 (d.)
+//      0.189 ( 0.000 ms): guard/14287 minfault [_start+0x0] => 0x0 (?.)
 // The ip: `sym+0xoff`; `0x…` when no symbol (map-relative when a map was found,
 // else perf prints sample->addr there, not the ip); -v prefixes `dso@`.
 // The target: `0x…` when no map holds it (sample->addr, absolute), else
@@ -105,9 +105,9 @@ const IDENTITY_DSO = /^(?:\/\/anon$|\/dev\/zero|\/anon_hugepage|\[stack|\[heap\]
 // Other events (trace__event_handler): `system:name(` fields `)`. Fields print
 // as `name: value, …` (perf's beautifiers), or as libtraceevent's
 // `name=value …` with --libtraceevent_print:
-//      0.000 guard/5110 exceptions:page_fault_user(address: 0x7fe7ac6c3b70, ip: 140633006947184, error_code: 20)
-//      0.000 guard/10009 exceptions:page_fault_user(address=0x7f87aa5ffb70 ip=0x7f87aa5ffb70 error_code=0x14)
-//      1.695 guard/10006 syscalls:sys_enter_mprotect(start: 0x7fea6f675000, len: 16384, prot: READ)
+//      0.000 guard/14281 exceptions:page_fault_user(address: 0x7fc2fa336b70, ip: 140475398056816, error_code: 20)
+//      0.000 guard/14285 exceptions:page_fault_user(address=0x7f8975b4eb70 ip=0x7f8975b4eb70 error_code=0x14)
+//      1.612 guard/14285 syscalls:sys_enter_mprotect(start: 0x7f8975b0d000, len: 16384, prot: READ)
 const TRACEPOINT = /^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)\((.*)\)$/s;
 
 // Callchain frames under an event (sample__fprintf_callchain with left
@@ -125,19 +125,19 @@ const UNKNOWN_AS_ADDR = /^\[(0x[0-9a-fA-F]+|0)\]$/;
 const SYM_OFFSET = /^(.*)\+0x([0-9a-fA-F]+)$/s;
 
 // trace__process_event, PERF_RECORD_LOST (no head):
-// LOST 1509 events!
+// LOST 13055 events!
 const LOST = /^LOST (\d+) events!$/;
 
 // The summary (-s, -S, trace__fprintf_thread_summary), quoted with its blank lines:
 //
 //  Summary of events:
 //
-//  prot (10701), 68 events, 68.0%
+//  prot (14311), 68 events, 68.0%
 //
 //    syscall            calls  errors  total       min       avg       max       stddev
 //                                      (msec)    (msec)    (msec)    (msec)        (%)
 //    --------------- --------  ------ -------- --------- --------- ---------     ------
-//    mprotect              13      3     0.832     0.010     0.064     0.302     37.61%
+//    mprotect              13      3     0.578     0.008     0.044     0.148     24.03%
 // 				EACCES: 1
 // Older perf printed no errors column; --sched adds `, N msec`; -F adds fault counts.
 const SUMMARY_UNITS = /^ +\(msec\)/;
@@ -198,7 +198,7 @@ const HUGE_SHIFT = 26;
 // Arguments equal to 0 are not printed (syscall__scnprintf_args skips a zero
 // unless its formatter asks to show it); for these calls the missing ones are
 // known to be 0 — mprotect(start, len) with no prot is PROT_NONE:
-//      3.653 ( 0.088 ms): prot/5600 mprotect(start: 0x7feaab10f000, len: 4096)                            = 0
+//      3.511 ( 0.049 ms): prot/14296 mprotect(start: 0x7f19c75fc000, len: 4096)                            = 0
 // mmap's fd is not listed: perf masks it for MAP_ANONYMOUS rather than for being 0.
 const ZERO_WHEN_OMITTED: Readonly<Record<string, readonly string[]>> = {
   mprotect: ['start', 'len', 'prot'],

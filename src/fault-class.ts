@@ -12,6 +12,7 @@
 //
 // The software events (page-faults, minor-faults, major-faults) carry no error
 // code; they classify as 'unknown' rather than as a guess.
+import { parseTracepointFields } from '../parsers/perf-script.js';
 import type { FaultClass, SampleRecord } from './model.js';
 
 /** PROT_* bits of mmap/mprotect (include/uapi/asm-generic/mman-common.h). */
@@ -124,9 +125,10 @@ export interface FaultAccess {
  */
 export function readFault(r: SampleRecord): FaultAccess | undefined {
   if (r.event === 'exceptions:page_fault_user' || r.event === 'exceptions:page_fault_kernel') {
-    const address = fieldOf(r, 'address');
-    const ip = fieldOf(r, 'ip');
-    const code = parseErrorCode(fieldOf(r, 'error_code'));
+    const fields = r.fields ?? parseTracepointFields(r.payload);
+    const address = fieldOf(fields, 'address');
+    const ip = fieldOf(fields, 'ip');
+    const code = parseErrorCode(fieldOf(fields, 'error_code'));
     const a = parseAddress(address);
     const i = parseAddress(ip);
     return {
@@ -148,12 +150,11 @@ export function readFault(r: SampleRecord): FaultAccess | undefined {
 }
 
 // `address=0x7f740dbc6b70` in perf script, `address: 0x7f3cb6869000` or
-// `ip: 139898737037312` in perf trace's fields.
-function fieldOf(r: SampleRecord, name: string): string | undefined {
-  const fromFields = r.fields?.[name];
-  if (fromFields !== undefined) return fromFields;
-  const m = new RegExp(`(?:^|[\\s,(])${name}(?:=|:\\s*)([^\\s,)]+)`).exec(r.payload);
-  return m?.[1];
+// `ip: 139898737037312` in perf trace's fields. The first token drops what
+// `-F +addr` appends to the last field (`error_code=0x14               0`).
+function fieldOf(fields: Readonly<Record<string, string>>, name: string): string | undefined {
+  const v = fields[name];
+  return v === undefined ? undefined : v.trim().split(/\s/)[0];
 }
 
 // Hex with 0x, decimal without; `bareHex` for perf's 0x-less hex (`r.addr`, frame addresses).

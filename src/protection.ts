@@ -47,6 +47,7 @@
 //   a thread is its own process and sees none of its siblings' changes.
 // - A failed mprotect that hit a hole (ENOMEM) may have changed the part
 //   before the hole; the timeline undoes the whole call.
+import { parseTracepointFields } from '../parsers/perf-script.js';
 import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from './fault-class.js';
 import type {
   DiagnosticSink,
@@ -172,12 +173,13 @@ export function readTlbFlush(r: SampleRecord): { pages: number; reason: string }
     else reasonText = t;
   } else {
     // pages:1 reason:local MM shootdown (3)
-    const m = /(?:^|\s)pages:\s*(-?\d+)\s+reason:\s*([^(]*?)\s*(?:\((-?\d+)\))?(?:\s+\S+)?$/.exec(r.payload);
-    if (m === null) return undefined;
-    pagesText = m[1];
-    if (m[3] !== undefined) reasonValue = Number(m[3]);
-    else if (/^-?\d+$/.test(m[2]!)) reasonValue = Number(m[2]);
-    else reasonText = m[2];
+    const f = parseTracepointFields(r.payload);
+    if (f.pages === undefined || f.reason === undefined) return undefined;
+    pagesText = firstToken(f.pages);
+    const m = /^(.*?)\s*(?:\((-?\d+)\))?(?:\s+\d+)?$/.exec(f.reason.trim())!;
+    if (m[2] !== undefined) reasonValue = Number(m[2]);
+    else if (/^-?\d+$/.test(m[1]!)) reasonValue = Number(m[1]);
+    else reasonText = m[1];
   }
   const pages = pagesText === undefined ? NaN : Number(pagesText);
   if (reasonValue === undefined && reasonText !== undefined) reasonValue = TLB_REASON_TEXT[reasonText];
@@ -190,9 +192,6 @@ export function readTlbFlush(r: SampleRecord): { pages: number; reason: string }
 
 // ---------------------------------------------------------------- field decoding
 
-// `name: value` (syscalls) or `name=value` pairs of a perf script payload.
-const FIELD = /([A-Za-z_]\w*)(?::\s*|=)([^\s,]+)/g;
-
 // perf trace omits zero arguments (`mmap(len: 8192, …)` has no addr, a PROT_NONE mprotect no prot).
 const ZERO_WHEN_OMITTED = ['start', 'addr', 'len', 'prot', 'flags', 'pkey', 'old_len', 'new_len', 'new_addr'];
 
@@ -202,9 +201,16 @@ function fieldsOf(r: SampleRecord): Record<string, string> {
     for (const name of ZERO_WHEN_OMITTED) out[name] ??= '0';
     return out;
   }
-  const out: Record<string, string> = {};
-  for (const m of r.payload.matchAll(FIELD)) out[m[1]!] ??= m[2]!;
+  // The values are single tokens; the first drops what `-F +addr` appends to
+  // the last one (`prot: 0x00000001               0`).
+  const out = parseTracepointFields(r.payload);
+  for (const [k, v] of Object.entries(out)) out[k] = firstToken(v);
   return out;
+}
+
+function firstToken(v: string): string {
+  const i = v.search(/\s/);
+  return i < 0 ? v : v.slice(0, i);
 }
 
 // A number as perf script (`0x00001000`) or perf trace (`4096`, `-1`) prints it.
@@ -251,8 +257,7 @@ function parseBits(text: string | undefined, table: Record<string, number>, stri
 // `0x0`, `0x7f065b3aa000`, `0xffffffffffffffea` (perf script), or a perf trace record's ret.
 function retOf(r: SampleRecord): number {
   if (r.ret !== undefined) return r.ret;
-  const m = /^\s*(0[xX][0-9a-fA-F]+|-?\d+)/.exec(r.payload);
-  return m === null ? NaN : parseNum(m[1]);
+  return parseNum(fieldsOf(r).ret);
 }
 
 function failedRet(ret: number): boolean {

@@ -135,6 +135,14 @@ describe('readFault', () => {
     expect(readFault(r)).toEqual({ address: parseInt(m[1]!, 16), ip: parseInt(m[2]!, 16), errorCode: 0x15 });
   });
 
+  it('drops the column -F +addr appends to tracepoint lines', () => {
+    // jit.perf-script-pid.txt: `… error_code=0x15               0`
+    const line = readFileSync(`${samples}jit.perf-script-pid.txt`, 'utf8').split('\n').find((l) => l.includes('error_code=0x15'))!;
+    expect(line).toMatch(/error_code=0x15\s+0$/);
+    const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
+    expect(readFault({ ...base, event: 'exceptions:page_fault_user', payload })?.errorCode).toBe(0x15);
+  });
+
   it('reads perf trace fields, decimal error code and ip included', () => {
     const r: SampleRecord = {
       ...base,

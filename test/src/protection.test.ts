@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parsePerfScript } from '../../parsers/perf-script.js';
 import { parsePerfTrace } from '../../parsers/perf-trace.js';
 import { readFault } from '../../src/fault-class.js';
 import type { Diagnostic, Frame, ProtectionChange, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
@@ -21,73 +22,31 @@ function text(name: string): string {
 }
 
 // ---------------------------------------------------------------- reading the captures
-// A reader for exactly the perf script shapes these captures hold (the
-// project's perf script parser is another stage; this one only feeds tests):
-//   guard  4975 [000]  7790.130738: syscalls:sys_enter_mprotect: start: 0x7f065b1b8000, len: 0x00001000, prot: 0x00000001
-//   guard  4975/4975  [000]  7790.127574:  tlb:tlb_flush: pages:-1 reason:local MM shootdown (3)               0
-//   cow  8505  7920.610453:          1                      page-faults:
-//   cow 9209 [001] 7956.661917: PERF_RECORD_FORK(9211:9211):(9209:9209)
-//   guard  4975 [000]  7790.127462: PERF_RECORD_COMM exec: guard:4975/4975
-// and frames `\t    101a37 __mprotect+0x7 (/usr/lib/x86_64-linux-gnu/libc.so.6)`.
-const HEADER = /^\s*(.+?)\s+(\d+)(?:\/(\d+))?\s+(?:\[(\d+)\]\s+)?(\d+\.\d+):\s+(.*)$/;
-const TASK = /^PERF_RECORD_(FORK|EXIT)\((\d+):(\d+)\):\((\d+):(\d+)\)$/;
-const COMM = /^PERF_RECORD_COMM(?: exec)?: .*:(\d+)\/(\d+)$/;
-const SOFTWARE = /^(\d+)\s+([\w-]+):\s*(.*)$/;
-const TRACEPOINT = /^([\w-]+:[\w-]+):\s*(.*)$/;
-const FRAME = /^\t\s*([0-9a-f]+) (.*) \((.*)\)$/;
 
-function readPerfScript(name: string): TraceRecord[] {
+const parserDiagnostics: Diagnostic[] = [];
+
+async function readPerfScript(name: string): Promise<TraceRecord[]> {
   const out: TraceRecord[] = [];
-  let stack: Frame[] | undefined;
-  text(name)
-    .split('\n')
-    .forEach((line, i) => {
-      if (line === '') {
-        stack = undefined;
-        return;
-      }
-      const fm = FRAME.exec(line);
-      if (fm !== null) {
-        const so = /^(.*)\+0x([0-9a-f]+)$/.exec(fm[2]!);
-        stack!.push({ addr: fm[1]!, symbol: so === null ? fm[2]! : so[1]!, offset: so === null ? -1 : parseInt(so[2]!, 16), dso: fm[3]! });
-        return;
-      }
-      const h = HEADER.exec(line);
-      if (h === null) throw new Error(`${name}:${i + 1}: unexpected line ${line}`);
-      const [, comm, a, b, cpu, time, rest] = h;
-      const origin = { source: name, line: i + 1, comm: comm!, time: Number(time) };
-      const task = TASK.exec(rest!);
-      if (task !== null) {
-        const kind = task[1] === 'FORK' ? 'fork' : 'exit';
-        out.push({ ...origin, kind, pid: Number(task[2]), tid: Number(task[3]), ppid: Number(task[4]), ptid: Number(task[5]) } satisfies TaskRecord);
-        return;
-      }
-      const c = COMM.exec(rest!);
-      if (c !== null) {
-        out.push({ ...origin, kind: 'comm', pid: Number(c[1]), tid: Number(c[2]) });
-        return;
-      }
-      const sw = SOFTWARE.exec(rest!);
-      const tp = sw === null ? TRACEPOINT.exec(rest!) : null;
-      if (sw === null && tp === null) throw new Error(`${name}:${i + 1}: unexpected header ${line}`);
-      stack = [];
-      const payload = (sw !== null ? sw[3]! : tp![2]!).trim();
-      const addr = sw !== null ? /^([0-9a-f]+)\s/.exec(payload)?.[1] : undefined;
-      out.push({
-        ...origin,
-        kind: 'sample',
-        pid: b === undefined ? -1 : Number(a),
-        tid: Number(b ?? a),
-        cpu: cpu === undefined ? -1 : Number(cpu),
-        period: sw !== null ? Number(sw[1]) : 1,
-        event: sw !== null ? sw[2]! : tp![1]!,
-        payload,
-        stack,
-        ...(addr === undefined ? {} : { addr }),
-      });
-    });
+  for await (const r of parsePerfScript(text(name).split('\n'), { source: name, onDiagnostic: (d) => parserDiagnostics.push(d) })) out.push(r);
   return out;
 }
+
+const captures = {
+  guard: await readPerfScript('guard.perf-script.txt.gz'),
+  guardPid: await readPerfScript('guard.perf-script-pid.txt.gz'),
+  cow: await readPerfScript('cow.perf-script.txt'),
+  threads: await readPerfScript('threads.perf-script.txt'),
+  threadsPid: await readPerfScript('threads.perf-script-pid.txt'),
+  jit: await readPerfScript('jit.perf-script.txt'),
+  mapping: await readPerfScript('mapping.perf-script.txt'),
+};
+
+it('the perf script parser reads every capture', () => {
+  expect(parserDiagnostics).toEqual([]);
+  // every header line is a record
+  const headers = text('cow.perf-script.txt').split('\n').filter((l) => /^\S/.test(l)).length;
+  expect(captures.cow).toHaveLength(headers);
+});
 
 async function readPerfTrace(name: string): Promise<TraceRecord[]> {
   const out: TraceRecord[] = [];
@@ -217,7 +176,7 @@ function site(t: ProtectionTimeline, key: string) {
 // ---------------------------------------------------------------- guard
 
 describe('guard: the write barrier (4 rounds × 16 pages)', () => {
-  const records = readPerfScript('guard.perf-script.txt.gz');
+  const records = captures.guard;
   const { siteOf, callSite } = listingSiteOf('guard');
   const young = callSite('protect_young');
   const old = callSite('protect_old');
@@ -333,7 +292,7 @@ describe('guard: the write barrier (4 rounds × 16 pages)', () => {
   });
 
   it('gives the same summary from the -F +pid capture', () => {
-    const pid = run(readPerfScript('guard.perf-script-pid.txt.gz'), { siteOf: listingSiteOf('guard').siteOf });
+    const pid = run(captures.guardPid, { siteOf: listingSiteOf('guard').siteOf });
     const strip = (t: ProtectionTimeline) => t.summary().map(({ firstTime, lastTime, sinceChange, ...rest }) => rest);
     expect(strip(pid.timeline)).toEqual(strip(result.timeline));
   });
@@ -354,7 +313,7 @@ describe('guard: the write barrier (4 rounds × 16 pages)', () => {
 // ---------------------------------------------------------------- cow
 
 describe('cow: fork copies the protection map', () => {
-  const records = readPerfScript('cow.perf-script.txt');
+  const records = captures.cow;
   const fork = records.find((r): r is TaskRecord => r.kind === 'fork')!;
   const parent = fork.ppid!;
   const child = fork.pid;
@@ -428,7 +387,7 @@ describe('cow: fork copies the protection map', () => {
 // ---------------------------------------------------------------- threads
 
 describe('threads: first touch from two threads, a shootdown by IPI', () => {
-  const records = readPerfScript('threads.perf-script.txt');
+  const records = captures.threads;
   const forks = records.filter((r): r is TaskRecord => r.kind === 'fork');
   const main = forks[0]!.pid;
   const workers = forks.map((f) => f.tid);
@@ -463,7 +422,7 @@ describe('threads: first touch from two threads, a shootdown by IPI', () => {
   });
 
   it('with pid/tid in the header needs no FORK records', () => {
-    const pid = run(readPerfScript('threads.perf-script-pid.txt').filter((r) => r.kind !== 'fork'));
+    const pid = run(captures.threadsPid.filter((r) => r.kind !== 'fork'));
     const t = pid.faults.filter((f) => workers.includes(f.record.tid) && inArea(f.address));
     expect(t).toHaveLength(8);
     expect(t.every((f) => f.attribution.change?.call === 'mmap' && f.attribution.change.pid === main)).toBe(true);
@@ -482,7 +441,7 @@ describe('threads: first touch from two threads, a shootdown by IPI', () => {
 // ---------------------------------------------------------------- jit
 
 describe('jit: a code page sealed without exec', () => {
-  const records = readPerfScript('jit.perf-script.txt');
+  const records = captures.jit;
   const { siteOf, callSite } = listingSiteOf('jit');
   const sealData = callSite('seal_data');
   const sealCode = callSite('seal_code');
@@ -558,7 +517,7 @@ describe('jit: a code page sealed without exec', () => {
 // ---------------------------------------------------------------- mapping
 
 describe('mapping: failed calls, short lengths, PROT_NONE, mremap, munmap', () => {
-  const records = readPerfScript('mapping.perf-script.txt');
+  const records = captures.mapping;
   const { siteOf, callSite } = listingSiteOf('mapping');
   const restore = callSite('restore_page');
   const enters = samples(records).filter((r) => r.event === 'syscalls:sys_enter_mprotect');

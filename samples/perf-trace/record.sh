@@ -24,12 +24,14 @@ trace() { # trace OUTPUT [perf trace options…] -- COMMAND
 trace guard-mprotect-mmap-munmap.txt -e mprotect,mmap,munmap -- ./guard
 trace guard-syscalls.txt -- ./guard
 trace guard-pf-all-mprotect.txt --pf=all -e mprotect -- ./guard
+trace guard-pf-verbose.txt -v --pf=all -e mprotect -- ./guard 2> /dev/null # -v: dso@sym+off on both sides
 trace guard-F-all.txt -F all -- ./guard
 trace guard-F-all-syscalls.txt -F all --syscalls -- ./guard
 trace guard-callchain-fp.txt --call-graph fp --pf=all -e mprotect -- ./guard
 trace guard-callchain-dwarf.txt --call-graph dwarf --pf=all -e mprotect -- ./guard
 trace guard-summary.txt -s -- ./guard
 trace guard-tracepoint.txt -e exceptions:page_fault_user -- ./guard
+trace guard-tracepoint-mprotect.txt -e exceptions:page_fault_user -e mprotect -- ./guard
 trace guard-tracepoint-callchain.txt --call-graph fp -e exceptions:page_fault_user,syscalls:sys_enter_mprotect -- ./guard
 trace guard-tracepoint-libtraceevent.txt --libtraceevent_print -e exceptions:page_fault_user,syscalls:sys_enter_mprotect -- ./guard
 

@@ -207,10 +207,12 @@ describe('against what guard.c does', () => {
     'guard-mprotect-mmap-munmap.txt',
     'guard-syscalls.txt',
     'guard-pf-all-mprotect.txt',
+    'guard-pf-verbose.txt',
     'guard-F-all-syscalls.txt',
     'guard-callchain-fp.txt',
     'guard-replay.txt',
     'guard-replay-d-g.txt',
+    'guard-tracepoint-mprotect.txt',
     'guard-tracepoint-callchain.txt',
     'guard-tracepoint-libtraceevent.txt',
   ];

@@ -1,6 +1,7 @@
 // Each shape perf trace prints, fed as real lines copied from the captures in
-// samples/perf-trace/ (record.sh). Lines marked "from builtin-trace.c" are
-// built from perf's format strings where no capture holds that variant.
+// samples/perf-trace/ (record.sh). Lines marked "from builtin-trace.c" (or
+// "built from …") follow perf's format strings where no capture holds that
+// variant.
 import { describe, expect, test } from 'vitest';
 import { PerfTraceParser, parsePerfTrace } from '../../parsers/perf-trace.js';
 import type { Diagnostic, LostRecord, SampleRecord, TraceRecord } from '../../src/model.js';
@@ -56,7 +57,7 @@ describe('syscall lines', () => {
   test('prot flag names decode to their values: SEM, GROWSDOWN, EXEC', () => {
     expect(one('    3.650 ( 0.054 ms): prot/14296 mprotect(start: 0x7f19c75ff000, len: 4096, prot: READ|SEM)            = 0').fields!.prot).toBe('0x9');
     expect(one('    3.755 ( 0.008 ms): prot/14296 mprotect(start: 0x7f19c7601000, len: 4096, prot: READ|GROWSDOWN)      = -1 EINVAL (Invalid argument)').fields!.prot).toBe('0x1000001');
-    expect(one('     0.256 ( 0.019 ms): guard/4114 mmap(addr: 0x7fd8eb2e9000, len: 1400832, prot: READ|EXEC, flags: PRIVATE|FIXED|DENYWRITE, fd: 4, off: 0x26000) = 0x7fd8eb2e9000').fields!.prot).toBe('0x5');
+    expect(one('     1.060 ( 0.013 ms): guard/14264 mmap(addr: 0x7f6fd5c96000, len: 1400832, prot: READ|EXEC, flags: PRIVATE|FIXED|DENYWRITE, fd: 4, off: 0x26000) = 0x7f6fd5c96000').fields!.prot).toBe('0x5');
     // --string-prefix spelling (from builtin-trace.c's strarray prefix) and a leftover bit perf prints as hex
     expect(one('     3.650 ( 0.054 ms): prot/14296 mprotect(start: 0x1000, len: 4096, prot: PROT_READ|PROT_WRITE|0x10)  = 0').fields!.prot).toBe('0x13');
   });
@@ -80,8 +81,8 @@ describe('syscall lines', () => {
   });
 
   test('symbolic values perf decoded for other syscalls stay as printed; a pid with its comm splits', () => {
-    const open = one('     1.056 ( 0.014 ms): prot/5600 openat(dfd: CWD, filename: 0xab1490b1, flags: RDONLY|CLOEXEC)         = 4');
-    expect(open.fields).toEqual({ dfd: 'CWD', filename: '0xab1490b1', flags: 'RDONLY|CLOEXEC' });
+    const open = one('     1.147 ( 0.013 ms): prot/14296 openat(dfd: CWD, filename: 0xc76360b1, flags: RDONLY|CLOEXEC)         = 4');
+    expect(open.fields).toEqual({ dfd: 'CWD', filename: '0xc76360b1', flags: 'RDONLY|CLOEXEC' });
     expect(open.ret).toBe(4);
     const { records } = parse([
       '    11.521 (         ): prot/14296 wait4(upid: 14298 (prot))                                          ...',
@@ -217,28 +218,39 @@ describe('page fault lines (--pf / -F)', () => {
   });
 
   test('a replay of `perf trace record` (no -d) prints => 0x0: the address was not recorded', () => {
-    const r = one('     0.433 ( 0.000 ms): guard/8013 minfault [_start+0x0] => 0x0 (?.)');
+    const r = one('     0.189 ( 0.000 ms): guard/14287 minfault [_start+0x0] => 0x0 (?.)');
     expect(r.addr).toBeUndefined();
     expect(r.fields).toEqual({ map: 'none', level: 'user', ip: '_start+0x0' });
   });
 
-  test('the ip without a symbol, and -v\'s dso@ forms (from builtin-trace.c print_location)', () => {
+  test('the ip without a symbol (built from builtin-trace.c print_location): its map-relative address', () => {
     const noSym = one('     1.000 ( 0.000 ms): guard/1 minfault [0x1b7ad] => //anon@0x7f68f4760008 (d.)');
     expect(noSym.stack).toEqual([{ addr: '1b7ad', symbol: '', offset: -1, dso: '' }]);
-    const verbose = one('     1.000 ( 0.000 ms): guard/1 minfault [/usr/lib/x86_64-linux-gnu/libc.so.6@memset+0x32] => /usr/lib/x86_64-linux-gnu/libc.so.6@_IO_2_1_stdout_+0x8 (d.)');
-    expect(verbose.stack).toEqual([{ addr: '', symbol: 'memset', offset: 0x32, dso: '/usr/lib/x86_64-linux-gnu/libc.so.6' }]);
-    expect(verbose.fields).toEqual({
+  });
+
+  test('-v names the dso on both sides, and a symbol for the target when it has one', () => {
+    const kernel = one('     0.000 ( 0.000 ms): guard/27334 minfault [[kernel.kallsyms]@elf_load+0x28a] => 0x55f00d53d068 (?k)');
+    expect(kernel.stack).toEqual([{ addr: '', symbol: 'elf_load', offset: 0x28a, dso: '[kernel.kallsyms]' }]);
+    expect(kernel.addr).toBe('55f00d53d068');
+    const anon = one('     5.244 ( 0.000 ms): guard/27334 minfault [/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@_dl_init_paths+0xce] => //anon@0x7f6910691008 (d.)');
+    expect(anon.stack).toEqual([{ addr: '', symbol: '_dl_init_paths', offset: 0xce, dso: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' }]);
+    expect(anon.addr).toBe('7f6910691008');
+    const data = one('     5.143 ( 0.000 ms): guard/27334 minfault [/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@dl_main+0xc11] => /work/main/samples/perf-trace/guard@_DYNAMIC+0x0 (d.)');
+    expect(data.addr).toBeUndefined();
+    expect(data.fields).toEqual({
       map: 'data',
       level: 'user',
-      target_dso: '/usr/lib/x86_64-linux-gnu/libc.so.6',
-      target_symbol: '_IO_2_1_stdout_+0x8',
-      ip: '/usr/lib/x86_64-linux-gnu/libc.so.6@memset+0x32',
+      target_dso: '/work/main/samples/perf-trace/guard',
+      target_symbol: '_DYNAMIC+0x0',
+      ip: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@dl_main+0xc11',
     });
-    expect(verbose.addr).toBeUndefined();
+    const noSymbol = one('     5.068 ( 0.000 ms): guard/27334 minfault [/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@dl_main+0x6e8] => /work/main/samples/perf-trace/guard@0x40 (d.)');
+    expect(noSymbol.fields!.target_offset).toBe('0x40');
   });
 
   test('symbols with @ (real) and C++ brackets (demangled names, built from print_location) stay whole', () => {
-    const plt = one('     1.055 ( 0.000 ms): guard/4173 minfault [_dl_catch_exception@plt+0x0] => /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@0x1010 (d.)');
+    const plt = one('     1.275 ( 0.000 ms): prot/14304 minfault [_dl_catch_exception@plt+0x0] => /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2@0x1010 (d.)');
+    expect(one('     2.730 ( 0.000 ms): prot/14296 minfault [@plt+0x0] => /usr/lib/x86_64-linux-gnu/libc.so.6@0x262c0 (d.)').stack[0]!.symbol).toBe('@plt');
     expect(plt.stack[0]).toEqual({ addr: '', symbol: '_dl_catch_exception@plt', offset: 0, dso: '' });
     const cpp = one('     1.000 ( 0.000 ms): app/9 minfault [std::map<int, int>::operator[](int const&)+0x1f] => //anon@0x7f0000001000 (d.)');
     expect(cpp.stack[0]!.symbol).toBe('std::map<int, int>::operator[](int const&)');
@@ -281,8 +293,9 @@ describe('callchains', () => {
   });
 
   test('under a fault the callchain replaces the [sym+off] frame, its leaf keeping the offset; unresolved frames keep their printed address', () => {
+    // frame lines gathered from several callchains of prot-callchain-fp.txt
     const s = samples([
-      '    19.576 ( 0.000 ms): prot/5781 minfault [printf+0x0] => /usr/lib/x86_64-linux-gnu/libc.so.6@0x525b0 (d.)',
+      '     6.258 ( 0.000 ms): prot/14300 minfault [printf+0x0] => /usr/lib/x86_64-linux-gnu/libc.so.6@0x525b0 (d.)',
       '                                       printf (/usr/lib/x86_64-linux-gnu/libc.so.6)',
       '                                       [0x348a8] (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)',
       '                                       [0x7ffc464f9b03] ([stack])',
@@ -372,8 +385,8 @@ describe('tracepoint events', () => {
   });
 
   test('with syscalls traced too, tracepoints get the empty duration column', () => {
-    const r = one('     0.000 (         ): guard/5115 exceptions:page_fault_user(address: 0x7fbfcf7dbb70, ip: 140461796604784, error_code: 20)');
-    expect([r.event, r.tid, r.time]).toEqual(['exceptions:page_fault_user', 5115, 0]);
+    const r = one('     1.224 (         ): guard/26702 exceptions:page_fault_user(address: 0x7f7806f30770, ip: 140153489393520, error_code: 20)');
+    expect([r.event, r.tid, r.time]).toEqual(['exceptions:page_fault_user', 26702, 0.001224]);
   });
 });
 

@@ -1,0 +1,51 @@
+// sniffFormat on the first lines of real files: every perf script capture, the
+// perf trace captures, objdump and llvm-objdump listings, a binary, perf.data.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { sniffFormat } from '../../parsers/sniff.js';
+import { SAMPLES, sampleLines } from './perf-script-helpers.js';
+
+const head = (rel: string, n = 50): string[] => sampleLines(rel).slice(0, n);
+const list = (dir: string, re: RegExp): string[] =>
+  readdirSync(SAMPLES + dir)
+    .filter((f) => re.test(f))
+    .map((f) => `${dir}/${f}`);
+
+describe('sniffFormat', () => {
+  it.each([...list('shapes', /\.txt(\.gz)?$/), 'guard/perf-script.txt.gz', 'guard/perf-script-mmap.txt'])('names %s perf script output', (rel) => {
+    expect(sniffFormat(head(rel))).toEqual({ format: 'perf-script', description: 'perf script output' });
+  });
+
+  it.each(readdirSync('/work/shared/conformance/flamegraph').filter((f) => f.endsWith('.txt')))('names FlameGraph corpus %s perf script output', (f) => {
+    expect(sniffFormat(head(`flamegraph:${f}`)).format).toBe('perf-script');
+  });
+
+  it.each(list('perf-trace', /^(?!.*objdump).*\.txt(\.gz)?$/))('names %s perf trace output', (rel) => {
+    expect(sniffFormat(head(rel)).format).toBe('perf-trace');
+  });
+
+  it.each([...list('listings', /objdump.*\.txt$/), 'guard/guard.objdump-d.txt', 'guard/libc.objdump-dl.txt.gz'])('names %s an objdump listing', (rel) => {
+    expect(sniffFormat(head(rel))).toEqual({ format: 'objdump', description: 'looks like an objdump listing' });
+  });
+
+  it('decides on the first decisive line, however few lines it has', () => {
+    const lines = sampleLines('guard/perf-script-mmap.txt');
+    expect(sniffFormat(lines.slice(0, 1)).format).toBe('perf-script');
+    expect(sniffFormat(['# ========', '#', ...sampleLines('shapes/flat.txt').slice(0, 1)]).format).toBe('perf-script');
+  });
+
+  it('says a binary is binary data and a perf.data file needs perf script', () => {
+    const elf = readFileSync(SAMPLES + 'guard/guard').toString('utf8').split('\n').slice(0, 50);
+    expect(sniffFormat(elf)).toEqual({ format: 'unknown', description: 'looks like binary data' });
+    // perf.data starts with the PERFILE2 magic (tools/perf/util/header.c)
+    const perfData = ['PERFILE2h\u0000\u0000\u0000\u0000\u0000\u0000\u0000\ufffd\u0000'];
+    expect(sniffFormat(perfData).description).toMatch(/perf\.data file: run `perf script/);
+  });
+
+  it('says what it could not recognise in text that is none of the formats', () => {
+    const c = sniffFormat(sampleLines('guard/guard.c').slice(0, 50));
+    expect(c.format).toBe('unknown');
+    expect(c.description).toMatch(/no line looks like a perf script header/);
+    expect(sniffFormat(['', '# only a comment']).format).toBe('unknown');
+  });
+});

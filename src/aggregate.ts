@@ -32,6 +32,8 @@ export interface TreeOptions {
   rootName?: string;
   /** Events to include. Default: all that were added. */
   events?: ReadonlySet<string>;
+  /** Rewrites a path's frames (leaf first; the faulting frame stays first), e.g. to insert frames unwinding lost. Default: none. */
+  repair?: (frames: readonly Frame[]) => readonly Frame[];
 }
 
 export interface AggregateResult {
@@ -88,10 +90,11 @@ export class FaultAggregator {
         filtered.value += p.value;
         continue;
       }
+      const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
       const steps: PathStep[] = [];
       if (p.group !== '') steps.push({ name: p.group, kind: 'protection-site' });
       steps.push({ name: p.comm, kind: 'comm' });
-      for (let i = p.frames.length - 1; i >= 1; i--) steps.push(callerStep(p.frames[i]!, resolver));
+      for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
       steps.push(functionStep(siteFrame, site));
       steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
       builder.add(steps, p.value, p.event);
@@ -137,7 +140,11 @@ export function frameName(f: Frame): string {
   return '[unknown]';
 }
 
+/** Inferred frames say so in their name, so every output (text, folded, SVG) shows it. */
+export const INFERRED_SUFFIX = ' [inferred]';
+
 function callerStep(f: Frame, resolver: FrameResolver): PathStep {
+  if (f.inferred === true) return { name: f.symbol + INFERRED_SUFFIX, kind: 'inferred', dso: f.dso };
   let name = frameName(f);
   if (f.symbol === '' || f.symbol === '[unknown]') {
     const s = resolver.resolve(f);

@@ -26,6 +26,8 @@ export interface Listing {
   instructionAt(address: number): Instruction | undefined;
   lookup(address: number): { function: string; functionAddress: number; instruction?: Instruction; boundary: boolean } | undefined;
   functionsNamed(name: string): { name: string; address: number; end: number }[];
+  instructionBefore(address: number): Instruction | undefined;
+  functionInstructions(functionAddress: number): Instruction[];
 }
 
 const FAULT_EVENTS = new Set([
@@ -171,6 +173,18 @@ export class FrameResolver {
       this.resolved.set(frame, site);
     }
     return site;
+  }
+
+  /** The listing and the listing address a frame stands for, without asking that it start an instruction. */
+  locate(frame: Frame): { listing: Listing; address: number } | undefined {
+    const listing = this.listings.forDso(frame.dso);
+    if (listing === undefined) return undefined;
+    const byName = this.byName(listing, frame);
+    if (typeof byName === 'number') return { listing, address: byName };
+    const delta = this.delta(listing);
+    const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
+    if (delta === undefined || Number.isNaN(perfAddress)) return undefined;
+    return { listing, address: perfAddress + delta };
   }
 
   private resolveUncached(frame: Frame): FaultSite {

@@ -278,7 +278,9 @@ export interface Report {
   readonly skipped: { readonly lines: number; readonly examples: string[] };
   /** Event names the tree counts (fault events unless `--event` chose others). */
   readonly selectedEvents: string[];
-  /** Records of the selected events that the filters kept; equals tree.value summed over periods. */
+  /** Records of the selected events: read, kept by the filters (the tree holds their periods), and removed by filters. */
+  readonly selection: { readonly read: number; readonly kept: number; readonly filteredOut: number };
+  /** Faulting instructions by count, descending; their counts add up to tree.value. */
   readonly sites: SiteCount[];
   readonly tree: TreeNode;
   /** Warnings a reader must see (listing mismatch, perf trace blind spots, lost events). */

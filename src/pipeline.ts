@@ -18,6 +18,7 @@ import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent
 import type { Diagnostic, Frame, InputSummary, Report, SampleRecord, TraceRecord } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { pruneTree } from './tree.js';
+import { UnwindRepair } from './unwind.js';
 
 export interface ReportOptions {
   /** perf script / perf trace outputs: paths, `-` for stdin, .gz allowed. */
@@ -105,15 +106,22 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
 
   const selected = chosen ?? defaultFaultEvents(Object.keys(events));
   const resolver = new FrameResolver(listingSet);
+  const repair = new UnwindRepair(resolver);
   const result = aggregator.finish(resolver, {
     invert: options.invert ?? false,
     dsos: options.dsos ?? [],
     symbols: options.symbols ?? [],
     events: selected,
+    repair: (frames) => repair.repair(frames),
   });
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
 
   for (const w of resolver.warnings.values()) warnings.push(w);
+  if (repair.inserted > 0) {
+    warnings.push(
+      `${repair.inserted} frame${repair.inserted === 1 ? '' : 's'} marked [inferred]: frame-pointer unwinding skips the caller of a function that keeps no frame pointer; the call instruction before the return address names the function that was there`,
+    );
+  }
   if (lost > 0) warnings.push(`the recorder lost ${lost} events: the trace is incomplete and counts are lower than what happened`);
   const seenFaults = Object.keys(events).filter(isFaultEvent);
   if (chosen === undefined && seenFaults.length === 0) {

@@ -1,0 +1,98 @@
+// Repairs what frame-pointer unwinding loses, using the disassembly.
+//
+// A frameless function does not push a frame pointer, so a chain walked
+// through rbp skips its caller's frame: at -O1, guard's protect_young calls
+// mprotect@plt, but the chain reads
+//            101a37 __mprotect+0x7 (/usr/lib/x86_64-linux-gnu/libc.so.6)
+//              142a main+0xbd (/work/main/samples/guard/guard)
+// The instruction before main's return address is `call 1289 <protect_young>`:
+// its target is not the next frame of the chain, so protect_young was there.
+// It is inserted as an inferred frame (marked in every output). DWARF chains
+// report the return address - 1, inside the call instruction: the same
+// reasoning applies to the instruction that contains the address.
+import type { Frame, Instruction } from './model.js';
+import { type FrameResolver, stripVersion } from './join.js';
+
+/** `call 1289 <protect_young>` → 0x1289 and `protect_young`; indirect calls and non-calls → undefined. */
+export function callTarget(insn: Instruction): { address: number; name: string } | undefined {
+  // GNU: `call   1289 <protect_young>`; -M intel and llvm-objdump: `call(q) 0x1289 <protect_young>`; aarch64: `bl 4007a0 <foo>`
+  const m = /^(?:call[qlw]?|bl|blx|jal|brasl)\s+(?:0x)?([0-9a-f]+)\s+<([^>]+)>/.exec(insn.text);
+  if (m === null) return undefined;
+  const name = m[2]!;
+  if (/\+0x[0-9a-f]+$/.test(name)) return undefined; // a call into the middle of something: not a function entry
+  return { address: parseInt(m[1]!, 16), name };
+}
+
+/** Whether `insn` is a call of any kind (direct or indirect). */
+export function isCall(insn: Instruction): boolean {
+  return /^(?:call[qlw]?|bl|blr|blx|jalr?|brasl|basr)\b/.test(insn.text);
+}
+
+/** Names that denote one function across a plt stub, symbol versions and glibc's internal aliases. */
+export function sameFunction(a: string, b: string): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(name: string): string {
+  let n = stripVersion(name);
+  if (n.endsWith('@plt')) n = n.slice(0, -4);
+  n = n.replace(/^__GI_/, '').replace(/^_+/, '');
+  return n;
+}
+
+export class UnwindRepair {
+  private readonly cache = new Map<string, Frame>();
+  /** Frames inserted, for the report's explanation. */
+  inserted = 0;
+
+  constructor(private readonly resolver: FrameResolver) {}
+
+  /** Frames (leaf first) with inferred callees inserted where the call before a return address does not call the next frame. */
+  repair(frames: readonly Frame[]): readonly Frame[] {
+    let out: Frame[] | undefined;
+    for (let i = 1; i < frames.length; i++) {
+      const inferred = this.missingCallee(frames[i]!, frames[i - 1]!);
+      if (inferred !== undefined) {
+        out ??= frames.slice(0, i);
+        out.push(inferred);
+        this.inserted++;
+      }
+      if (out !== undefined) out.push(frames[i]!);
+    }
+    return out ?? frames;
+  }
+
+  /** The call instruction a caller frame's return address belongs to, when the listing has it. */
+  callAt(caller: Frame): Instruction | undefined {
+    const at = this.resolver.locate(caller);
+    if (at === undefined) return undefined;
+    const hit = at.listing.lookup(at.address);
+    if (hit === undefined) return undefined;
+    const call = hit.boundary ? at.listing.instructionBefore(at.address) : hit.instruction;
+    if (call === undefined || !isCall(call) || call.functionAddress !== hit.functionAddress) return undefined;
+    return call;
+  }
+
+  private missingCallee(caller: Frame, callee: Frame): Frame | undefined {
+    // above a signal frame the next address is where the signal interrupted, not a return address
+    if (caller.inferred === true || caller.addr === '' || callee.symbol === '__restore_rt') return undefined;
+    const call = this.callAt(caller);
+    if (call === undefined) return undefined;
+    const target = callTarget(call);
+    // indirect calls have nothing to check against; a plt stub leads into another
+    // dso, whose aliases (mprotect / __mprotect) are not ours to check
+    if (target === undefined || target.name.endsWith('@plt')) return undefined;
+    if (callee.dso === caller.dso) {
+      const at = this.resolver.locate(callee);
+      const fn = at === undefined ? undefined : at.listing.lookup(at.address);
+      if (fn !== undefined ? fn.functionAddress === target.address : sameFunction(target.name, callee.symbol)) return undefined;
+    }
+    const key = caller.dso + '\0' + target.name;
+    let f = this.cache.get(key);
+    if (f === undefined) {
+      f = { addr: '', symbol: target.name, offset: -1, dso: caller.dso, inferred: true };
+      this.cache.set(key, f);
+    }
+    return f;
+  }
+}

@@ -1,0 +1,199 @@
+// The Collapser on real records: stackcollapse-perf.pl's naming rules frame by
+// frame, the stream rules (event filter, process names, periods), the
+// differences we keep on purpose, and properties of the aggregation.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Collapser, type CollapseOptions } from '../../src/collapse.js';
+import type { SampleRecord, TraceRecord } from '../../src/model.js';
+import { parseLines, quote, sampleLines } from '../parsers/perf-script-helpers.js';
+
+function collapse(lines: string[], options: CollapseOptions = {}): { lines: string[]; droppedEvents: Record<string, number> } {
+  const c = new Collapser(options);
+  for (const r of parseLines(lines).records) c.add(r);
+  return c.result();
+}
+
+/** Collapses one frame line (from a real capture) under a minimal header of the given comm. */
+function name(rel: string, frameLine: string, options: CollapseOptions = {}, comm = 'x'): string {
+  quote(rel, frameLine);
+  const out = collapse([`${comm} 1 1.0: 1 page-faults: `, frameLine], options).lines;
+  expect(out).toHaveLength(1);
+  return (out[0] ?? '').replace(/^[^;]*;/, '').replace(/ 1$/, '');
+}
+
+describe('frame names (stackcollapse-perf.pl rules)', () => {
+  it('drops the +0x offset and keeps the symbol', () => {
+    expect(name('guard/perf-script.txt.gz', '\tffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])')).toBe('elf_load');
+  });
+
+  it('names [unknown] by its dso file name, or [unknown]; with addrs, adds the address', () => {
+    const inLdso = '\t           348a8 [unknown] (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)';
+    const unknown = '\t    7f1611ef2ad7 [unknown] ([unknown])';
+    expect(name('guard/perf-script.txt.gz', unknown)).toBe('[unknown]');
+    expect(name('guard/perf-script.txt.gz', unknown, { addrs: true })).toBe('[unknown <7f1611ef2ad7>]');
+    const ld = sampleLines('guard/perf-script.txt.gz').find((l) => /^\t +[0-9a-f]+ \[unknown\] \(\/usr\/lib\/x86_64-linux-gnu\/ld-linux/.test(l)) ?? inLdso;
+    expect(name('guard/perf-script.txt.gz', ld)).toBe('[ld-linux-x86-64.so.2]');
+    expect(name('guard/perf-script.txt.gz', ld, { addrs: true })).toMatch(/^\[ld-linux-x86-64\.so\.2 <[0-9a-f]+>\]$/);
+  });
+
+  it('annotates kernel frames with kernel (and [vdso], as the reference does), not [unknown]', () => {
+    expect(name('guard/perf-script.txt.gz', '\tffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])', { kernel: true })).toBe('elf_load_[k]');
+    expect(name('shapes/cpu-clock.txt', '\t             79d [unknown] ([vdso])', { kernel: true })).toBe('[[vdso]]_[k]');
+    expect(name('guard/perf-script.txt.gz', '\t    7f1611ef2ad7 [unknown] ([unknown])', { all: true })).toBe('[unknown]');
+    expect(name('flamegraph:perf-dd-stacks-01.txt', '\t          414b3b fsnotify (/lib/modules/4.1.0-virtual/build/vmlinux)', { kernel: true })).toBe('fsnotify_[k]');
+  });
+
+  it('cuts C++ names at the first parenthesis that is not (anonymous namespace); keeps operator< and templates', () => {
+    expect(name('shapes/cxx.txt', '\t            11af heap::(anonymous namespace)::scribble+0x25 (/work/main/samples/shapes/arena)')).toBe('heap::(anonymous namespace)::scribble');
+    expect(name('shapes/cxx.txt', '\t            11ef main::{lambda(char*, int)#1}::operator()+0x25 (/work/main/samples/shapes/arena)')).toBe('main::{lambda');
+    expect(name('shapes/cxx.txt', '\t            1385 heap::Slot::operator<+0x3 (/work/main/samples/shapes/arena)')).toBe('heap::Slot::operator<');
+    expect(name('shapes/cxx.txt', '\t            1401 heap::Arena<char>::touch+0x29 (/work/main/samples/shapes/arena)')).toBe('heap::Arena<char>::touch');
+  });
+
+  it('keeps Go method names whole', () => {
+    expect(name('shapes/go.txt.gz', '\t           81412 main.(*arena).touch+0x12 (/work/main/samples/shapes/goarena.bin)')).toBe('main.(*arena).touch');
+  });
+
+  it('annotates perf-map JIT frames with jit', () => {
+    const line = '\t    7fd5c5c1d000 jit::store(char*, int) [tier 1]+0x0 (/tmp/perf-20075.map)';
+    expect(name('shapes/callchain.txt.gz', line)).toBe('jit::store');
+    expect(name('shapes/callchain.txt.gz', line, { jit: true })).toBe('jit::store_[j]');
+  });
+
+  it('reads a dso with a blank in it the way the reference does: the last `(\\S*)` group', () => {
+    // stackcollapse-perf.pl takes `deleted)` for the dso and `[unknown] (/tmp/…` for the symbol,
+    // then cuts at the parenthesis: `[unknown] ` with its trailing blank.
+    expect(name('shapes/callchain.txt.gz', '\t               0 [unknown] (/tmp/shapes-code-BQCWAY (deleted))')).toBe('[unknown] ');
+    expect(name('shapes/callchain.txt.gz', '\t               0 [unknown] (/memfd:shapes jit (deleted))')).toBe('[unknown] ');
+  });
+
+  it('tidies Java names for processes named java*: the L prefix of paths goes, `;` becomes `:`', () => {
+    const line = '7f722d142778 Ljava/io/PrintStream;::print (/tmp/perf-19982.map)';
+    expect(name('flamegraph:perf-java-stacks-02.txt', line, {}, 'java')).toBe('java/io/PrintStream:::print');
+    expect(name('flamegraph:perf-java-stacks-02.txt', line, {}, 'node')).toBe('Ljava/io/PrintStream:::print');
+  });
+
+  it('removes quotes (FlameGraph corpus: a V8 RegExp)', () => {
+    expect(name('flamegraph:perf-js-stacks-01.txt', '            13a80b608e0a RegExp:[&<>\\"\\\'] (/tmp/perf-7539.map)')).toBe('RegExp:[&<>\\\\]');
+  });
+
+  it('names an (inlined) frame by its symbol, without annotations', () => {
+    expect(name('shapes/dwarf.txt', '\t            12fa poke+0xc (inlined)', { all: true })).toBe('poke');
+  });
+});
+
+describe('the stream', () => {
+  const twoEvents = quote(
+    'guard/perf-script.txt.gz',
+    `guard  2014 [000]  7537.692729:  exceptions:page_fault_user: address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14
+	ffffffff82260400 exc_page_fault+0x2f0 ([kernel.kallsyms])
+	ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])
+	           1ab70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+
+guard  2014  7537.692821:          1                 page-faults: 
+	           1ab70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+`,
+  ).lines;
+
+  it('keeps the first event type and counts the dropped ones; eventFilter picks another', () => {
+    expect(collapse(twoEvents)).toEqual({ lines: ['guard;_start;asm_exc_page_fault;exc_page_fault 1'], droppedEvents: { 'page-faults': 1 } });
+    expect(collapse(twoEvents, { eventFilter: 'page-faults' })).toEqual({ lines: ['guard;_start 1'], droppedEvents: { 'exceptions:page_fault_user': 1 } });
+    expect(collapse(twoEvents, { eventFilter: 'cycles' }).lines).toEqual([]);
+  });
+
+  it('names the process comm, comm-PID or comm-PID/TID, `?` when perf printed only a tid, blanks as _', () => {
+    const q = quote(
+      'shapes/callchain.txt.gz',
+      `worker one 20077  8621.266052:          1 page-faults: 
+	            12fa touch_pages+0xc (/work/main/samples/shapes/shapes)
+	           891f5 start_thread+0x305 (/usr/lib/x86_64-linux-gnu/libc.so.6)
+`,
+    ).lines;
+    expect(collapse(q).lines).toEqual(['worker_one;start_thread;touch_pages 1']);
+    expect(collapse(q, { pid: true }).lines).toEqual(['worker_one-?;start_thread;touch_pages 1']);
+    expect(collapse(q, { tid: true }).lines).toEqual(['worker_one-?/20077;start_thread;touch_pages 1']);
+    const pidTid = quote('flamegraph:perf-iperf-stacks-pidtid-01.txt', `iperf 27409/28744 [000] 441995.133575: cpu-clock: 
+	          59fef5 copy_user_enhanced_fast_string (/lib/modules/4.3.0-rc1-virtual/build/vmlinux)`).lines;
+    expect(collapse(pidTid, { tid: true }).lines).toEqual(['iperf-27409/28744;copy_user_enhanced_fast_string 1']);
+  });
+
+  it('sums periods per stack', () => {
+    const q = quote(
+      'flamegraph:perf-dd-stacks-01.txt',
+      `dd 29776 666709.771979:   10101010 cpu-clock: 
+	          414b3b fsnotify (/lib/modules/4.1.0-virtual/build/vmlinux)
+	          3d6b4c vfs_read (/lib/modules/4.1.0-virtual/build/vmlinux)
+	          3d6b9f sys_read (/lib/modules/4.1.0-virtual/build/vmlinux)
+	          968f6e system_call (/lib/modules/4.1.0-virtual/build/vmlinux)
+	           e5f70 read (/lib/x86_64-linux-gnu/libc-2.15.so)
+	               0 [unknown] ([unknown])
+`,
+    ).lines;
+    expect(collapse([...q, ...q]).lines).toEqual(['dd;[unknown];read;system_call;sys_read;vfs_read;fsnotify 20202020']);
+  });
+
+  it('prints the comm alone for an empty callchain', () => {
+    const q = quote('shapes/dwarf.txt', 'shapes 20169  8626.096112:          1 page-faults: \n').lines;
+    expect(collapse(q).lines).toEqual(['shapes 1']);
+  });
+
+  it('ignores side-band records', () => {
+    const q = quote('shapes/callchain.txt.gz', 'shapes 20075  8621.265983: PERF_RECORD_FORK(20075:20077):(20075:20075)').lines;
+    expect(collapse(q)).toEqual({ lines: [], droppedEvents: {} });
+  });
+
+  // Differences from the reference, kept on purpose (see src/collapse.ts).
+  it('uses the header ip frame of output without a callchain (the reference prints the comm alone)', () => {
+    const q = quote('shapes/hidden-callchain.txt', '          shapes 20075  8621.263104:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])').lines;
+    expect(collapse(q).lines).toEqual(['shapes;elf_load 1']);
+  });
+
+  it('filters tracepoints with a payload by their event like any other sample', () => {
+    // The reference sees no event name on a header that does not end with `event:`,
+    // so it would count both of these under the first event it met.
+    expect(collapse(twoEvents).droppedEvents).toEqual({ 'page-faults': 1 });
+  });
+});
+
+describe('aggregation', () => {
+  const records = parseLines(sampleLines('guard/perf-script.txt.gz')).records;
+  const samples = records.filter((r): r is SampleRecord => r.kind === 'sample');
+
+  it('counts every kept period once, and drops exactly the other events', () => {
+    const c = new Collapser({ eventFilter: 'page-faults' });
+    for (const r of records) c.add(r);
+    const { lines, droppedEvents } = c.result();
+    const total = lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const kept = samples.filter((r) => r.event === 'page-faults');
+    expect(total).toBe(kept.reduce((n, r) => n + r.period, 0));
+    const dropped = Object.values(droppedEvents).reduce((n, k) => n + k, 0);
+    expect(dropped + kept.length).toBe(samples.length);
+    expect(lines).toEqual([...lines].sort());
+    expect(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(lines.length);
+  });
+
+  it('does not depend on the order of the records', () => {
+    const ref = new Collapser({ eventFilter: 'exceptions:page_fault_user', all: true });
+    for (const r of records) ref.add(r);
+    const expected = ref.result();
+    fc.assert(
+      fc.property(fc.shuffledSubarray(records as TraceRecord[], { minLength: records.length, maxLength: records.length }), (shuffled) => {
+        const c = new Collapser({ eventFilter: 'exceptions:page_fault_user', all: true });
+        for (const r of shuffled) c.add(r);
+        expect(c.result()).toEqual(expected);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('grows with distinct stacks, not records: the same records ten times give the same lines, counts ×10', () => {
+    const once = new Collapser();
+    const ten = new Collapser();
+    for (const r of records) once.add(r);
+    for (let i = 0; i < 10; i++) for (const r of records) ten.add(r);
+    const a = once.result().lines;
+    const b = ten.result().lines;
+    expect(b.map((l) => l.slice(0, l.lastIndexOf(' ')))).toEqual(a.map((l) => l.slice(0, l.lastIndexOf(' '))));
+    expect(b.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))).toEqual(a.map((l) => 10 * Number(l.slice(l.lastIndexOf(' ') + 1))));
+  });
+});

@@ -77,8 +77,14 @@ const NUMBER_RET = /^(-?\d+|0x[0-9a-fA-F]+)(?: |$)/;
 //      6.104 ( 0.000 ms): prot/14296 majfault [read_pages+0x15] => /work/main/samples/perf-trace/prot-major.tmp@0x0 (d.)
 //      1.176 ( 0.000 ms): guard/14268 minfault [open_verify.constprop.0+0x1ca] => [stack]@0x7ffefa4c6dc8 (d.)
 //      0.189 ( 0.000 ms): guard/14287 minfault [_start+0x0] => 0x0 (?.)
-// The ip: `sym+0xoff`; `0x…` when no symbol (map-relative when a map was found,
-// else perf prints sample->addr there, not the ip); -v prefixes `dso@`.
+// The ip: `sym+0xoff`; -v prefixes `dso@`. Without a symbol it is `0x…`: the
+// map-relative ip when a map holds the ip, but when none does perf prints
+// sample->addr — the DATA address — there. Faults processed after their
+// process's exit (maps already gone) show it; both sides print the same value:
+//     26.631 ( 0.000 ms): guard/28658 minfault [0x7fa584c495b0] => 0x7fa584c495b0 (?.)
+//     26.987 ( 0.000 ms): guard/28658 minfault [0x5617a64462a8] => //anon@0x5617a64462a8 (d.)
+// So a bare `[0x…]` gives no frame (only -v's `[dso@0x…]` is surely an ip);
+// fields.ip keeps the text either way.
 // The target: `0x…` when no map holds it (sample->addr, absolute), else
 // `dso@0x…` where 0x… is map__map_ip(): absolute for maps perf treats as
 // identity-mapped (//anon, /dev/zero, /anon_hugepage, [stack…], [heap], /SYSV…,
@@ -563,7 +569,8 @@ export class PerfTraceParser {
     fields.ip = ipText;
     const r = this.sample(head, m.major ? 'major-faults' : 'minor-faults', `[${ipText}] => ${target} (${m.map}${m.level})`, line, fields);
     if (addr !== undefined) r.addr = addr;
-    r.stack = [this.headerFrame(ipText)];
+    const header = this.headerFrame(ipText);
+    r.stack = header === undefined ? [] : [header];
     this.current = r;
   }
 
@@ -616,7 +623,7 @@ export class PerfTraceParser {
   }
 
   // `[sym+0xoff]` of a fault line (print_location with print_sym).
-  private headerFrame(text: string): Frame {
+  private headerFrame(text: string): Frame | undefined {
     const key = `[${text}]`;
     const known = this.frames.get(key);
     if (known !== undefined) return known;
@@ -631,6 +638,7 @@ export class PerfTraceParser {
     }
     let frame: Frame;
     if (HEX.test(rest)) {
+      if (dso === '') return undefined; // maybe the data address, see FAULT_START
       frame = { addr: rest.slice(2).toLowerCase(), symbol: '', offset: -1, dso };
     } else {
       const so = SYM_OFFSET.exec(rest);

@@ -184,12 +184,12 @@ describe.each(CAPTURES)('%s', (name) => {
     for (const r of samples) {
       const isFault = r.event === 'minor-faults' || r.event === 'major-faults';
       const hasChain = r.line < lines.length && isFrameLine(lines[r.line]!);
-      if (isFault && !hasChain) expect(r.stack).toHaveLength(1);
+      const symOff = isFault ? /^(.*)\+0x([0-9a-f]+)$/.exec(r.fields!.ip!) : null;
+      if (isFault && !hasChain) expect(r.stack).toHaveLength(symOff === null && !r.fields!.ip!.includes('@') ? 0 : 1);
       else stacked += r.stack.length;
-      if (isFault && hasChain) {
+      if (isFault && hasChain && symOff !== null) {
         // a leaf naming the header's symbol carries the header's offset (fp chains always do here)
-        const [, sym, off] = /^(.*)\+0x([0-9a-f]+)$/.exec(r.fields!.ip!)!;
-        if (r.stack[0]!.symbol === sym) expect(r.stack[0]!.offset).toBe(parseInt(off!, 16));
+        if (r.stack[0]!.symbol === symOff[1]) expect(r.stack[0]!.offset).toBe(parseInt(symOff[2]!, 16));
         else expect(name).toMatch(/dwarf/);
       }
     }
@@ -262,7 +262,10 @@ describe('against perf\'s own summary', () => {
     const threads = readSummary(lines);
     expect(threads.length).toBeGreaterThan(0);
     for (const t of threads) {
-      const mine = samples.filter((r) => r.tid === t.tid && r.event.startsWith('syscalls:sys_enter_'));
+      // events printed while perf knew the thread only as `:TID` are missing from its table
+      // (perf keeps their stats on a thread object it drops); none in the committed captures
+      const known = samples.filter((r) => r.tid === t.tid && !/^:\d+$/.test(r.comm));
+      const mine = known.filter((r) => r.event.startsWith('syscalls:sys_enter_'));
       // perf's table counts sys_exits: the calls that printed a return
       const returned = mine.filter((r) => r.ret !== undefined);
       const calls = countBy(returned, (r) => r.event.slice('syscalls:sys_enter_'.length));
@@ -272,7 +275,7 @@ describe('against perf\'s own summary', () => {
       for (const [k, v] of t.syscalls) {
         if (v.errnos.size > 0) expect(countBy(returned.filter((r) => r.event === `syscalls:sys_enter_${k}`), (r) => r.fields!.errno)).toEqual(v.errnos);
       }
-      expect(samples.filter((r) => r.tid === t.tid && r.event === 'minor-faults')).toHaveLength(t.minfaults);
+      expect(known.filter((r) => r.event === 'minor-faults')).toHaveLength(t.minfaults);
     }
   });
 

@@ -5,7 +5,8 @@
 // trace__pgfault + print_location, trace__event_handler, trace__process_event
 // (LOST) and trace__fprintf_thread_summary; callchains come from
 // util/evsel_fprintf.c (sample__fprintf_callchain). Every line quoted below is
-// from a capture in samples/perf-trace/ (record.sh made them).
+// real perf 6.1 output from record.sh: from the captures in samples/perf-trace/,
+// or from a re-run of it where a timing-dependent shape is marked as such.
 //
 // Normalisation:
 //   syscall              → event `syscalls:sys_enter_<name>`, `fields` = the
@@ -80,7 +81,8 @@ const NUMBER_RET = /^(-?\d+|0x[0-9a-fA-F]+)(?: |$)/;
 // The ip: `sym+0xoff`; -v prefixes `dso@`. Without a symbol it is `0x…`: the
 // map-relative ip when a map holds the ip, but when none does perf prints
 // sample->addr — the DATA address — there. Faults processed after their
-// process's exit (maps already gone) show it; both sides print the same value:
+// process's exit (maps already gone) show it; both sides print the same value
+// (a re-run of record.sh, guard-callchain-dwarf.txt: timing-dependent):
 //     26.631 ( 0.000 ms): guard/28658 minfault [0x7fa584c495b0] => 0x7fa584c495b0 (?.)
 //     26.987 ( 0.000 ms): guard/28658 minfault [0x5617a64462a8] => //anon@0x5617a64462a8 (d.)
 // So a bare `[0x…]` gives no frame (only -v's `[dso@0x…]` is surely an ip);
@@ -638,7 +640,7 @@ export class PerfTraceParser {
     }
     let frame: Frame;
     if (HEX.test(rest)) {
-      if (dso === '') return undefined; // maybe the data address, see FAULT_START
+      if (dso === '') return undefined; // maybe the data address (see the page fault comment)
       frame = { addr: rest.slice(2).toLowerCase(), symbol: '', offset: -1, dso };
     } else {
       const so = SYM_OFFSET.exec(rest);

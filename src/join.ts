@@ -175,6 +175,10 @@ export class FrameResolver {
     return site;
   }
 
+  listingFor(dso: string): Listing | undefined {
+    return this.listings.forDso(dso);
+  }
+
   /** The listing and the listing address a frame stands for, without asking that it start an instruction. */
   locate(frame: Frame): { listing: Listing; address: number } | undefined {
     const listing = this.listings.forDso(frame.dso);

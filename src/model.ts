@@ -287,8 +287,8 @@ export interface Report {
   readonly warnings: string[];
   /** Fault times (seconds) and classes, for the timeline chart; optional. */
   readonly timeline?: { readonly time: number; readonly class: FaultClass; readonly value: number }[];
-  /** Protection timeline results (protection issue); optional. */
-  readonly protection?: unknown;
+  /** The protection timeline: which protection changes made pages fault-prone; present when the trace has protection syscalls. */
+  readonly protection?: ProtectionSection;
   readonly classes?: Partial<Record<FaultClass, number>>;
   /** Listing context for instruction leaves: listing address (hex) → nearby instructions, for the HTML view. */
   readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
@@ -378,4 +378,25 @@ export interface ProtectionReport {
   readonly unresolvedThreads: number;
   /** What a reader must know about the result (missing exit records, lost events…). */
   readonly notes: string[];
+}
+
+/** A protection site as reports show it: the timeline's summary plus where the call is. */
+export interface ProtectionSiteView extends ProtectionSiteSummary {
+  readonly dso: string;
+  readonly symbol: string;
+  /** Offset of the call instruction in `symbol`; null when unknown. */
+  readonly offset: number | null;
+  /** Listing address of the call instruction (`0x…`); null when unknown. */
+  readonly address: string | null;
+  readonly instruction: string | null;
+  readonly source: string | null;
+  /** The function was inferred by the unwinding repair (frame-pointer chains skip it). */
+  readonly inferred: boolean;
+  /** The protections its successful calls set, most frequent first, comma-separated (`r--`). */
+  readonly prot: string;
+}
+
+/** Report.protection: the timeline's report with its sites located. */
+export interface ProtectionSection extends Omit<ProtectionReport, 'sites'> {
+  readonly sites: ProtectionSiteView[];
 }

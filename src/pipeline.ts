@@ -15,9 +15,12 @@ import { indexObjdump } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
-import type { Diagnostic, Frame, InputSummary, Report, SampleRecord, TraceRecord } from './model.js';
+import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord, TraceRecord } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { pruneTree } from './tree.js';
+import { ProtectionSites } from './protection-sites.js';
+import { ProtectionTimeline } from './protection.js';
+import { classifyFault, readFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
 
 export interface ReportOptions {
@@ -39,6 +42,8 @@ export interface ReportOptions {
   timeEnd?: number;
   /** Leaf-first tree. Default false. */
   invert?: boolean;
+  /** `site`: the protection site that made the page fault-prone is the outermost level of the tree. Default `path`. */
+  groupBy?: 'path' | 'site';
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */
   percentLimit?: number;
   /** A bad line is fatal. Default false: bad lines are counted and reported. */
@@ -67,11 +72,25 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // per candidate event: records read, and records the comm/pid/tid/time filters removed
   const read: Record<string, number> = {};
   const filteredOut: Record<string, number> = {};
+  const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
   const warnings: string[] = [];
   const timeline = new TimeHistogram();
   const payloadFrames = new Map<string, Frame>();
 
+  const resolver = new FrameResolver(listingSet);
+  const repair = new UnwindRepair(resolver);
+  const protectionSites = new ProtectionSites(resolver, repair);
+  // One timeline per family of fault events: they count the same faults, and
+  // which family is shown is known only at the end.
+  const timelines = FAMILIES.map(() => new ProtectionTimeline({ siteOf: protectionSites.siteOf, onDiagnostic: diagnostics.sink }));
+  let protectionRecords = 0;
+  const groupBySite = options.groupBy === 'site';
+
   const onRecord = (r: TraceRecord): void => {
+    if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_') || r.event === 'tlb:tlb_flush') {
+      if (r.kind === 'sample') protectionRecords++;
+      for (const t of timelines) t.add(r);
+    }
     switch (r.kind) {
       case 'sample': {
         events[r.event] = (events[r.event] ?? 0) + 1;
@@ -84,8 +103,31 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         const at = faultFrameIndex(r);
         const site = at >= 0 ? r.stack[at]! : payloadFrame(r, addresses, payloadFrames);
         const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
-        aggregator.add(r.event, r.comm, site, callers, r.period);
-        timeline.add(r.time, 'unknown', r.period, r.event);
+        let cls: FaultClass = 'unknown';
+        let group = '';
+        const family = familyOf(r.event);
+        const access = family >= 0 ? readFault(r) : undefined;
+        if (access !== undefined && !Number.isNaN(access.address)) {
+          const attribution = timelines[family]!.noteFault({
+            pid: r.pid,
+            tid: r.tid,
+            cpu: r.cpu,
+            time: r.time,
+            address: access.address,
+            ...(access.errorCode !== undefined ? { errorCode: access.errorCode } : {}),
+            instructionKey: protectionSites.instructionKey(site),
+            value: r.period,
+          });
+          cls = attribution.class;
+          if (groupBySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
+        } else {
+          if (access !== undefined) cls = classifyFault(access.errorCode, undefined);
+          if (groupBySite) group = NO_PROTECTION_SITE;
+        }
+        const byClass = (classes[r.event] ??= {});
+        byClass[cls] = (byClass[cls] ?? 0) + r.period;
+        aggregator.add(r.event, r.comm, site, callers, r.period, group);
+        timeline.add(r.time, cls, r.period, r.event);
         return;
       }
       case 'mmap':
@@ -105,8 +147,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   for (const trace of options.traces) inputs.push(await readTrace(trace, onRecord, diagnostics, options.stdin));
 
   const selected = chosen ?? defaultFaultEvents(Object.keys(events));
-  const resolver = new FrameResolver(listingSet);
-  const repair = new UnwindRepair(resolver);
   const result = aggregator.finish(resolver, {
     invert: options.invert ?? false,
     dsos: options.dsos ?? [],
@@ -134,6 +174,19 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     warnings.push(`the trace also counts the same faults as ${also.map((e) => `${e} (${events[e]})`).join(', ')}; shown: ${[...selected].join(', ')} (choose with --event)`);
   }
   const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
+  const selectedClasses: Partial<Record<FaultClass, number>> = {};
+  for (const e of selected) for (const [c, v] of Object.entries(classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
+  const family = Math.max(0, ...[...selected].map(familyOf));
+  const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
+  if (protection !== undefined) {
+    for (const n of protection.notes) warnings.push(n);
+    const anyFault = Object.keys(events).some((e) => e.startsWith('exceptions:page_fault_'));
+    if (!anyFault && inputs.some((i) => i.format === 'perf-trace')) {
+      warnings.push(
+        'perf trace does not show faults that end in a signal (the guard-page faults a SIGSEGV handler resolves), so no fault here can be tied to a protection change it forbids; record them with: perf record -e exceptions:page_fault_user -e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect -g -- PROG',
+      );
+    }
+  }
   const readCount = sum(read);
   const filteredCount = sum(filteredOut) + result.filtered.records;
 
@@ -147,6 +200,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     tree,
     warnings,
     timeline: timeline.result(selected),
+    classes: selectedClasses,
+    ...(protection !== undefined ? { protection } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
 }
@@ -169,6 +224,19 @@ export function defaultFaultEvents(seen: readonly string[]): Set<string> {
     if (hit.length > 0) return new Set(hit.sort());
   }
   return new Set();
+}
+
+const NO_PROTECTION_SITE = '[no protection change]';
+
+/** Families of fault events that count the same faults: tracepoints, page-faults, minor+major. */
+const FAMILIES = ['tracepoints', 'page-faults', 'minor-major'] as const;
+
+function familyOf(event: string): number {
+  if (event.startsWith('exceptions:page_fault_')) return 0;
+  const base = baseEventName(event);
+  if (base === 'page-faults' || base === 'faults') return 1;
+  if (base === 'minor-faults' || base === 'major-faults') return 2;
+  return -1;
 }
 
 /** Counts bad lines, keeps the first few, and makes them fatal under --strict. */

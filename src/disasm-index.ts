@@ -153,11 +153,11 @@ export class DisasmIndexBuilder {
   private readonly fLine: number[] = [];
   // instructions, in the order they were added
   private n = 0;
-  private iAddr: Float64Array = new Float64Array(1024);
-  private iSize: Uint8Array = new Uint8Array(1024);
-  private iFunc: Uint32Array = new Uint32Array(1024);
-  private iSrc: Int32Array = new Int32Array(1024);
-  private iText: Uint32Array = new Uint32Array(1025);
+  private iAddr: Float64Array = new Float64Array(16384);
+  private iSize: Uint8Array = new Uint8Array(16384);
+  private iFunc: Uint32Array = new Uint32Array(16384);
+  private iSrc: Int32Array = new Int32Array(16384);
+  private iText: Uint32Array = new Uint32Array(16385);
   // The text pool: instruction texts joined into a few long strings, then one.
   private texts: string[] = [];
   private chunks: string[] = [];
@@ -165,6 +165,11 @@ export class DisasmIndexBuilder {
   private readonly srcIds = new Map<string, number>();
   private readonly srcNames: string[] = [];
   private finished = false;
+  // Whether everything so far came in address order with no overlap (the usual
+  // case), so finish() can copy the arrays whole.
+  private inOrder = true;
+  private lastAddr = -Infinity;
+  private lastEnd = -Infinity;
 
   constructor(options: DisasmIndexOptions = {}) {
     this.source = options.source ?? '<objdump>';
@@ -180,6 +185,7 @@ export class DisasmIndexBuilder {
         return;
       case 'function':
         if (this.ignoring) return;
+        if (r.address < (this.fAddr[this.fAddr.length - 1] ?? -Infinity)) this.inOrder = false;
         this.fAddr.push(r.address);
         this.fName.push(r.name);
         this.fSection.push(this.sectionCount);
@@ -219,6 +225,9 @@ export class DisasmIndexBuilder {
       this.iText = growU32(this.iText, k + 2);
     }
     const f = this.fAddr.length - 1;
+    if (address <= this.lastAddr || address < this.lastEnd) this.inOrder = false;
+    this.lastAddr = address;
+    this.lastEnd = address + size;
     this.iAddr[k] = address;
     this.iSize[k] = size > 255 ? 255 : size;
     this.iFunc[k] = f;
@@ -258,6 +267,7 @@ export class DisasmIndexBuilder {
     if (!sorted) order.sort((a, b) => (fAddr[a] as number) - (fAddr[b] as number) || a - b);
 
     const n = this.n;
+    if (this.inOrder) return this.finishInOrder();
     const addr = new Float64Array(n);
     const size = new Uint8Array(n);
     const func = new Uint32Array(n);
@@ -300,7 +310,6 @@ export class DisasmIndexBuilder {
     if (dropped > 0) {
       this.sink?.({ source: this.source, line: droppedLine, reason: `${dropped} instructions overlap code listed before them (the same code twice, or a relocatable object); the first copy is kept` });
     }
-    const names = order.map((f) => this.fName[f] as string);
     const starts = new Float64Array(nf);
     const sections = new Uint32Array(nf);
     const skipEnd = new Uint8Array(nf);
@@ -310,6 +319,49 @@ export class DisasmIndexBuilder {
       sections[rank] = this.fSection[f] as number;
       skipEnd[rank] = this.fSkipEnd[f] === true ? 1 : 0;
     }
+    return this.parts(
+      out,
+      {
+        addr: out === n ? addr : addr.slice(0, out),
+        size: out === n ? size : size.slice(0, out),
+        func: out === n ? func : func.slice(0, out),
+        src: out === n ? src : src.slice(0, out),
+        textStart: out === n ? textStart : textStart.slice(0, out),
+        textEnd: out === n ? textEnd : textEnd.slice(0, out),
+      },
+      { names: order.map((f) => this.fName[f] as string), starts, sections, skipEnd, first, count },
+    );
+  }
+
+  // Listing order is address order: the arrays as they are, trimmed.
+  private finishInOrder(): DisasmIndex {
+    const n = this.n;
+    return this.parts(
+      n,
+      {
+        addr: this.iAddr.slice(0, n),
+        size: this.iSize.slice(0, n),
+        func: this.iFunc.slice(0, n),
+        src: this.iSrc.slice(0, n),
+        textStart: this.iText.slice(0, n),
+        textEnd: this.iText.slice(1, n + 1),
+      },
+      {
+        names: this.fName.slice(),
+        starts: Float64Array.from(this.fAddr),
+        sections: Uint32Array.from(this.fSection),
+        skipEnd: Uint8Array.from(this.fSkipEnd, (b) => (b ? 1 : 0)),
+        first: Uint32Array.from(this.fFirst),
+        count: Uint32Array.from(this.fCount),
+      },
+    );
+  }
+
+  private parts(
+    n: number,
+    code: Pick<IndexParts, 'addr' | 'size' | 'func' | 'src' | 'textStart' | 'textEnd'>,
+    fns: Pick<IndexParts, 'starts' | 'sections' | 'skipEnd' | 'first' | 'count'> & { names: string[] },
+  ): DisasmIndex {
     this.chunks.push(this.texts.join(''));
     const pool = this.chunks.join('');
     this.chunks = [];
@@ -320,27 +372,23 @@ export class DisasmIndexBuilder {
     this.iFunc = new Uint32Array(0);
     this.iSrc = new Int32Array(0);
     this.iText = new Uint32Array(0);
-    return new CompactDisasmIndex({
-      path: this.path,
-      format: this.format,
-      tool: this.tool,
-      n: out,
-      addr: out === n ? addr : addr.slice(0, out),
-      size: out === n ? size : size.slice(0, out),
-      func: out === n ? func : func.slice(0, out),
-      src: out === n ? src : src.slice(0, out),
-      textStart: out === n ? textStart : textStart.slice(0, out),
-      textEnd: out === n ? textEnd : textEnd.slice(0, out),
-      pool,
-      srcNames: this.srcNames,
-      names,
-      starts,
-      sections,
-      skipEnd,
-      first,
-      count,
-    });
+    const [path = '', format = ''] = detach([this.path, this.format]);
+    const srcNames = detach(this.srcNames);
+    // Drop what the builder holds: a stream that is still closing may keep it
+    // reachable for a while, and its strings pin the input's decoded chunks.
+    this.srcIds.clear();
+    this.srcNames.length = 0;
+    this.fName.length = 0;
+    const names = detach(fns.names);
+    return new CompactDisasmIndex({ path, format, tool: this.tool, n, ...code, pool, srcNames, ...fns, names });
   }
+}
+
+// Copies of `strings` that share one flat string instead of each pinning the
+// (megabyte) chunk of input its line was sliced from.
+function detach(strings: readonly string[]): string[] {
+  if (strings.length === 0) return [];
+  return strings.join('\n').split('\n');
 }
 
 interface IndexParts {

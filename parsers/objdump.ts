@@ -148,7 +148,7 @@ export class ObjdumpParser {
     while (i < len && text.charCodeAt(i) === SPACE) i++;
     if (i === len) return false;
     const c = text.charCodeAt(i);
-    if (c === HASH && i > 0) return this.commentContinuation(text, i);
+    if (c === HASH && i > 0 && this.tool !== 'gnu') return this.commentContinuation(text, i);
     if (!this.parseAddress(text, i)) return false;
     const j = this.addrEnd;
     const after = text.charCodeAt(j);

@@ -198,6 +198,14 @@ describe('GNU objdump -dS', () => {
     expect(p.parser.sourceLines).toBeGreaterThan(50);
   });
 
+  it('never glues an indented `#` source line onto the instruction above (only llvm continues comments)', () => {
+    const [header, ...rest] = lines;
+    const at12eb = rest.indexOf('    12eb:\t48 89 37             \tmov    %rsi,(%rdi)');
+    const q = parse([header ?? '', ...rest.slice(0, at12eb + 1), '  #if defined(SLOW_PATH)', ...rest.slice(at12eb + 1)]);
+    expect(at(q, 0x12eb)?.text).toBe('mov %rsi,(%rdi)');
+    expect(q.parser.sourceLines).toBe(p.parser.sourceLines + 1);
+  });
+
   it('reports such lines instead when told the listing has no source text', () => {
     const strict: Diagnostic[] = [];
     const parser = new ObjdumpParser({ source: path, sourceText: false, onDiagnostic: (d) => strict.push(d) }, () => undefined);

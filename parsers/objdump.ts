@@ -135,7 +135,7 @@ export class ObjdumpParser {
   //     12eb: 48 89 37                     	movq	%rsi, (%rdi)
   //     12eb:      	movq	%rsi, (%rdi)
   // llvm's second comment of an instruction goes on a line of its own:
-  //                                                                        # 0x1a1820 <in6addr_loopback+0x840>
+  //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
   // Kernel images have no indent (the address fills the column), and symbol
   // headers start at column 0 too:
   // ffffffff81000042:	48 83 07 01          	addq   $0x1,(%rdi)
@@ -246,7 +246,7 @@ export class ObjdumpParser {
     return true;
   }
 
-  //                                                                        # 0x1a1820 <in6addr_loopback+0x840>
+  //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
   private commentContinuation(text: string, at: number): boolean {
     if (!this.pending) return false;
     this.pText = this.pText + ' ' + collapseBlanks(text, at);
@@ -349,7 +349,7 @@ export class ObjdumpParser {
     if (this.tool !== 'llvm' && c0 !== SPACE && c0 !== TAB) {
       // GNU -l, before the instructions they describe:
       // /work/main/samples/guard/guard.c:58
-      // ./stdio-common/./stdio-common/vfscanf-internal.c:1895 (discriminator 3)
+      // ./stdlib/./stdlib/abort.c:53 (discriminator 5)
       const srcline = parseSrcline(text, 0);
       if (srcline !== undefined) {
         this.srcline = srcline;

@@ -8,8 +8,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { forEachLine, openInput } from '../parsers/lines.js';
 import { PerfScriptParser } from '../parsers/perf-script.js';
 import { renderFolded } from '../viz/folded.js';
-import { renderJson } from '../viz/json.js';
-import { renderText } from '../viz/text.js';
+import { renderHtml } from '../viz/html/index.js';
+import { renderJson, toJson } from '../viz/json.js';
+import { renderSvg } from '../viz/svg.js';
+import { renderProtection, renderText } from '../viz/text.js';
 import { Collapser } from './collapse.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
@@ -23,7 +25,8 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
-const REPORT_FORMATS = ['text', 'json', 'folded'] as const;
+const REPORT_FORMATS = ['text', 'json', 'folded', 'svg', 'html'] as const;
+const SITES_FORMATS = ['text', 'json'] as const;
 /** Bad lines printed on stderr as they are found; the rest are counted in the summary. */
 const STDERR_EXAMPLES = 5;
 
@@ -55,6 +58,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--symbol <name>', 'only faults in these functions (repeatable)', collectList, [])
     .option('--time <start,end>', 'only records in this time window, seconds as perf script prints them; either side may be empty')
     .option('--invert', 'leaf first: faulting instruction at the root, callers below')
+    .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, or the protection site that made the page fault-prone').choices(['path', 'site']).default('path'))
     .option('--percent-limit <pct>', 'fold children below this % of the total into one node', parseFloatArg)
     .option('--strict', 'a line that fits no known shape is an error')
     .option('-q, --quiet', 'print no diagnostics on stderr')
@@ -63,6 +67,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const report = await buildReport(options);
       summarizeSkipped(report, o.quiet === true, io);
       await writeOutput(renderReport(report, o.format), o.output, io.stdout);
+    });
+
+  program
+    .command('sites')
+    .description('protection sites ranked by the faults they caused, with classes, retry cycles and TLB flushes')
+    .argument('<trace...>', 'perf script or perf trace output (file, - for stdin, .gz)')
+    .option('--objdump <listing>', 'objdump -d listing of a binary in the trace (repeatable, .gz ok)', collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(SITES_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--event <name>', 'fault events to attribute (default: the page-fault events)', collectList, [])
+    .option('--comm <comm>', 'only these commands', collectList, [])
+    .option('--pid <pid>', 'only these processes', collectInts, [])
+    .option('--tid <tid>', 'only these threads', collectInts, [])
+    .option('--time <start,end>', 'only records in this time window (seconds)')
+    .option('--strict', 'a line that fits no known shape is an error')
+    .option('-q, --quiet', 'print no diagnostics on stderr')
+    .action(async (traces: string[], o: ReportCliOptions) => {
+      const report = await buildReport(reportOptions(traces, { ...o, dso: [], symbol: [] }, io));
+      summarizeSkipped(report, o.quiet === true, io);
+      await writeOutput(renderSites(report, o.format === 'json' ? 'json' : 'text'), o.output, io.stdout);
     });
 
   program
@@ -120,6 +144,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 interface ReportCliOptions {
   objdump: string[];
   format: (typeof REPORT_FORMATS)[number];
+  groupBy?: 'path' | 'site';
   output?: string;
   event: string[];
   comm: string[];
@@ -158,6 +183,7 @@ function reportOptions(traces: string[], o: ReportCliOptions, io: CliIo): Report
     dsos: o.dso,
     symbols: o.symbol,
     invert: o.invert === true,
+    groupBy: o.groupBy ?? 'path',
     percentLimit: o.percentLimit ?? 0,
     strict: o.strict === true,
     onDiagnostic: (d) => {
@@ -180,9 +206,26 @@ function renderReport(report: Report, format: ReportCliOptions['format']): strin
       return renderJson(report);
     case 'folded':
       return renderFolded(report);
+    case 'svg':
+      return renderSvg(report);
+    case 'html':
+      return renderHtml(report);
     default:
       return renderText(report);
   }
+}
+
+function renderSites(report: Report, format: 'text' | 'json'): string {
+  if (format === 'json') {
+    const j = toJson(report) as Record<string, unknown>;
+    return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
+  }
+  if (report.protection === undefined) {
+    return 'No protection syscalls in the trace: record them with -e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect (and mmap/munmap) to attribute faults to the calls that set up their pages.\n';
+  }
+  const out: string[] = [];
+  renderProtection(report.protection, out, Infinity);
+  return out.join('\n') + '\n';
 }
 
 function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {

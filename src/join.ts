@@ -28,6 +28,7 @@ export interface Listing {
   functionsNamed(name: string): { name: string; address: number; end: number }[];
   instructionBefore(address: number): Instruction | undefined;
   functionInstructions(functionAddress: number): Instruction[];
+  around(address: number, before: number, after: number): Instruction[];
 }
 
 const FAULT_EVENTS = new Set([

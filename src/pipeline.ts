@@ -15,7 +15,7 @@ import { indexObjdump } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
-import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord, TraceRecord } from './model.js';
+import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { pruneTree } from './tree.js';
 import { ProtectionSites } from './protection-sites.js';
@@ -201,6 +201,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     warnings,
     timeline: timeline.result(selected),
     classes: selectedClasses,
+    disassembly: disassemblyAround(result.sites, resolver),
     ...(protection !== undefined ? { protection } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
@@ -224,6 +225,24 @@ export function defaultFaultEvents(seen: readonly string[]): Set<string> {
     if (hit.length > 0) return new Set(hit.sort());
   }
   return new Set();
+}
+
+/** Up to 8 instructions either side of each resolved faulting instruction, for the HTML view. */
+function disassemblyAround(sites: readonly SiteCount[], resolver: FrameResolver): NonNullable<Report['disassembly']> {
+  const out: NonNullable<Report['disassembly']> = {};
+  for (const s of sites) {
+    if (!s.resolved || out[s.address] !== undefined) continue;
+    const listing = resolver.listingFor(s.dso);
+    const at = parseInt(s.address, 16);
+    if (listing === undefined || Number.isNaN(at)) continue;
+    out[s.address] = listing.around(at, 8, 8).map((i) => ({
+      address: i.address.toString(16),
+      text: i.text,
+      ...(i.source !== undefined ? { source: i.source } : {}),
+      fault: i.address === at,
+    }));
+  }
+  return out;
 }
 
 const NO_PROTECTION_SITE = '[no protection change]';

@@ -44,7 +44,9 @@ export class ProtectionSites {
     let chosen = frames[0]!;
     let isLeaf = true;
     for (let i = 0; i < frames.length; i++) {
-      if (!RUNTIME_DSO.test(basename(frames[i]!.dso))) {
+      const dso = frames[i]!.dso;
+      // a frame perf could not place (`0 [unknown] ([unknown])`) is the end of the chain, not a caller
+      if (dso !== '' && dso !== '[unknown]' && !RUNTIME_DSO.test(basename(dso))) {
         chosen = frames[i]!;
         isLeaf = i === 0;
         break;

@@ -1,6 +1,6 @@
 // The default report: a perf-report-like tree with % and counts, then the
 // faulting instructions ranked, then what the report is built from.
-import type { Report, SiteCount, TreeNode } from '../src/model.js';
+import type { FaultClass, ProtectionSection, Report, SiteCount, TreeNode } from '../src/model.js';
 
 export interface TextOptions {
   /** How many faulting instructions to list. Default 20. */
@@ -25,6 +25,14 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     renderTree(report.tree, total, out);
     out.push('');
     renderSites(report.sites, total, options.topSites ?? 20, out);
+  }
+  if (report.classes !== undefined && total > 0) {
+    out.push('');
+    renderClasses(report.classes, total, out);
+  }
+  if (report.protection !== undefined) {
+    out.push('');
+    renderProtection(report.protection, out);
   }
   if (report.warnings.length > 0) {
     out.push('');
@@ -81,4 +89,67 @@ function renderSites(sites: readonly SiteCount[], total: number, top: number, ou
     out.push(`${String(s.count).padStart(width)}  ${pct(s.count, total)}  ${s.event}  ${s.dso || '[unknown]'}  ${where}`);
     out.push(`${' '.repeat(width + 11)}${insn}`);
   }
+}
+
+/** What each fault class means, in plain words. */
+export const CLASS_MEANING: Record<FaultClass, string> = {
+  'write-to-read-only': 'a store to a page a protection change made read-only (guard page, write barrier)',
+  'copy-on-write': 'a store to a present page shared copy-on-write (after fork, or a private file page)',
+  'first-touch-write': 'the first store to a page with no frame yet',
+  'first-touch-read': 'the first load from a page with no frame yet',
+  exec: 'an instruction fetch from a page that is not executable, or not yet mapped in',
+  pkey: 'an access a memory protection key forbids',
+  'kernel-mode': 'the kernel touched a user page on the program\'s behalf (copy_to_user, a syscall)',
+  unknown: 'the event carries no error code (software events), or a code that fits no class',
+};
+
+function renderClasses(classes: Partial<Record<FaultClass, number>>, total: number, out: string[]): void {
+  out.push('Fault classes (from the x86 error code and the protection the page had):');
+  out.push('');
+  const rows = Object.entries(classes).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const width = Math.max(5, ...rows.map(([, n]) => String(n).length));
+  for (const [cls, n] of rows) {
+    out.push(`${String(n).padStart(width)}  ${pct(n, total)}  ${cls.padEnd(18)}  ${CLASS_MEANING[cls as FaultClass] ?? ''}`);
+  }
+}
+
+/** The protection timeline section; also the whole output of `faultpath sites`. */
+export function renderProtection(p: ProtectionSection, out: string[], top = 30): void {
+  out.push('Protection sites (the mprotect/mmap/munmap calls that set the protection the faulting pages had):');
+  out.push('A fault counts against the last change that covered its page before it. "cycles" are guard-page');
+  out.push('retries: a fault the protection forbids, then a handler call that allows the access, then the retry.');
+  out.push('');
+  const sites = p.sites.slice(0, top);
+  const fw = Math.max(6, ...sites.map((s) => String(s.faults).length));
+  out.push(`${'faults'.padStart(fw)}  ${'calls'.padStart(5)}  prot  site`);
+  for (const s of sites) {
+    const calls = Object.values(s.calls).reduce((a, b) => a + b, 0);
+    const callText = Object.entries(s.calls).map(([c, n]) => `${n} ${c}`).join(', ');
+    const at = s.instruction !== null ? `  ${s.address ?? ''}: ${s.instruction}${s.source !== null ? `  (${s.source})` : ''}` : '';
+    out.push(`${String(s.faults).padStart(fw)}  ${String(calls).padStart(5)}  ${(s.prot || '-').padEnd(4)}  ${s.site}${at}`);
+    const pad = ' '.repeat(fw + 15);
+    out.push(`${pad}calls: ${callText}${s.failed > 0 ? ` (${s.failed} failed, changing nothing)` : ''}; ${s.pages} page${s.pages === 1 ? '' : 's'}`);
+    if (s.faults === 0) out.push(`${pad}no fault on the pages it set: a change nothing paid for`);
+    const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(', ');
+    if (classes !== '') out.push(`${pad}classes: ${classes}`);
+    if (s.sinceChange !== undefined) out.push(`${pad}time from change to fault: ${fmtSeconds(s.sinceChange.min)} to ${fmtSeconds(s.sinceChange.max)}`);
+    if (s.cycles > 0) out.push(`${pad}retry cycles: ${s.cycles}`);
+    const tlb = Object.entries(s.tlbFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
+    if (tlb !== '') out.push(`${pad}TLB flushes: ${tlb}`);
+    for (const i of s.instructions.slice(0, 5)) {
+      const handlers = Object.entries(i.handlers).map(([h, n]) => `${n} closed by ${h}`).join(', ');
+      out.push(`${pad}  ${String(i.faults).padStart(5)}  ${i.instruction}${i.cycles > 0 ? `  [${i.cycles} cycles${handlers ? `: ${handlers}` : ''}]` : ''}`);
+    }
+    if (s.instructions.length > 5) out.push(`${pad}  … ${s.instructions.length - 5} more instructions`);
+  }
+  if (p.sites.length > top) out.push(`… ${p.sites.length - top} more sites`);
+  if (p.uncoveredFaults > 0) out.push(`${p.uncoveredFaults} faults hit pages no followed protection call covered (mapped at exec, or before the trace began).`);
+  const unattributed = Object.entries(p.unattributedFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
+  if (unattributed !== '') out.push(`TLB flushes outside any protection call: ${unattributed}.`);
+}
+
+function fmtSeconds(s: number): string {
+  if (s < 1e-3) return `${(s * 1e6).toFixed(0)} µs`;
+  if (s < 1) return `${(s * 1e3).toFixed(2)} ms`;
+  return `${s.toFixed(3)} s`;
 }

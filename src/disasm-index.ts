@@ -164,6 +164,8 @@ export class DisasmIndexBuilder {
   private poolEnd = 0;
   private readonly srcIds = new Map<string, number>();
   private readonly srcNames: string[] = [];
+  private lastSrcline: string | undefined;
+  private lastSrc = -1;
   private finished = false;
   // Whether everything so far came in address order with no overlap (the usual
   // case), so finish() can copy the arrays whole.
@@ -187,7 +189,7 @@ export class DisasmIndexBuilder {
         if (this.ignoring) return;
         if (r.address < (this.fAddr[this.fAddr.length - 1] ?? -Infinity)) this.inOrder = false;
         this.fAddr.push(r.address);
-        this.fName.push(r.name);
+        this.fName.push(unpin(r.name));
         this.fSection.push(this.sectionCount);
         this.fFirst.push(this.n);
         this.fCount.push(0);
@@ -233,11 +235,18 @@ export class DisasmIndexBuilder {
     this.iFunc[k] = f;
     let src = -1;
     if (srcline !== undefined) {
-      src = this.srcIds.get(srcline) ?? -1;
-      if (src < 0) {
-        src = this.srcNames.length;
-        this.srcNames.push(srcline);
-        this.srcIds.set(srcline, src);
+      if (srcline === this.lastSrcline) {
+        src = this.lastSrc;
+      } else {
+        src = this.srcIds.get(srcline) ?? -1;
+        if (src < 0) {
+          src = this.srcNames.length;
+          const copy = unpin(srcline);
+          this.srcNames.push(copy);
+          this.srcIds.set(copy, src);
+        }
+        this.lastSrcline = srcline;
+        this.lastSrc = src;
       }
     }
     this.iSrc[k] = src;
@@ -378,10 +387,18 @@ export class DisasmIndexBuilder {
     // reachable for a while, and its strings pin the input's decoded chunks.
     this.srcIds.clear();
     this.srcNames.length = 0;
+    this.lastSrcline = undefined;
     this.fName.length = 0;
     const names = detach(fns.names);
     return new CompactDisasmIndex({ path, format, tool: this.tool, n, ...code, pool, srcNames, ...fns, names });
   }
+}
+
+// A copy of a string sliced from an input line. Kept as it is, the slice would
+// keep the whole decoded chunk of input (16 KB and more) alive: a function
+// name per chunk would hold the entire listing in memory while indexing.
+function unpin(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 // Copies of `strings` that share one flat string instead of each pinning the

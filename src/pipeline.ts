@@ -180,6 +180,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
   if (protection !== undefined) {
     for (const n of protection.notes) warnings.push(n);
+    if (inputs.some((i) => i.format === 'perf-trace')) {
+      warnings.push(
+        'perf trace prints callchain frames without addresses: protection sites from it are named by function, and a caller that frame-pointer unwinding skipped cannot be recovered (perf script keeps the addresses)',
+      );
+    }
     const anyFault = Object.keys(events).some((e) => e.startsWith('exceptions:page_fault_'));
     if (!anyFault && inputs.some((i) => i.format === 'perf-trace')) {
       warnings.push(

@@ -1,0 +1,108 @@
+// The protection timeline joined in the pipeline, on real captures: each
+// fault attributed to the mprotect call that set up its page, sites located
+// at their call instructions through the listing.
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/pipeline.js';
+import type { ProtectionSiteView, Report } from '../../src/model.js';
+import { renderProtection } from '../../viz/text.js';
+
+const P = 'samples/protection';
+
+function site(r: Report, symbol: string): ProtectionSiteView {
+  const s = r.protection!.sites.find((x) => x.symbol === symbol);
+  if (s === undefined) throw new Error(`no site ${symbol}: ${r.protection!.sites.map((x) => x.site).join(', ')}`);
+  return s;
+}
+
+function attributed(r: Report): number {
+  return r.protection!.sites.reduce((s, x) => s + x.faults, 0) + r.protection!.uncoveredFaults;
+}
+
+describe('protection sites of the guard-page capture', async () => {
+  const report = await buildReport({ traces: [`${P}/guard.perf-script.txt.gz`], objdump: [`${P}/guard.objdump-dl.txt`] });
+
+  it('locates each mprotect at its call instruction in the function perf lost', () => {
+    for (const [fn, line] of [
+      ['protect_young', 51],
+      ['protect_old', 57],
+    ] as const) {
+      const s = site(report, fn);
+      expect(s).toMatchObject({ inferred: true, instruction: expect.stringMatching(/^call\s+[0-9a-f]+ <mprotect@plt>$/), prot: 'r--', calls: { mprotect: 32 } });
+      expect(s.source).toMatch(new RegExp(`guard\\.c:${line}$`));
+      expect(s.faults).toBe(32);
+      expect(s.classes).toEqual({ 'write-to-read-only': 32 });
+      expect(s.cycles).toBe(32);
+      expect(s.tlbFlushes).toEqual({ TLB_LOCAL_MM_SHOOTDOWN: 32 });
+    }
+  });
+
+  it('names the handler that closes every retry cycle, and lists its changes with 0 faults', () => {
+    const young = site(report, 'protect_young');
+    expect(young.instructions.map((i) => [i.instruction, i.faults, i.cycles, i.handlers])).toEqual([
+      ['write_field+0x0: mov %rsi,(%rdi)', 16, 16, { 'unprotect_page+0x10 [inferred] (guard)': 16 }],
+      ['write_header+0x0: mov %sil,(%rdi)', 16, 16, { 'unprotect_page+0x10 [inferred] (guard)': 16 }],
+    ]);
+    const handler = site(report, 'unprotect_page');
+    expect(handler).toMatchObject({ faults: 0, calls: { mprotect: 64 }, prot: 'rw-' });
+  });
+
+  it('attributes every fault once: site faults plus uncovered ones equal the tree', () => {
+    expect(attributed(report)).toBe(report.tree.value);
+    expect(Object.values(report.classes!).reduce((a, b) => a + b, 0)).toBe(report.tree.value);
+    expect(report.classes!['write-to-read-only']).toBe(64);
+  });
+
+  it('puts the protection site at the root with --group-by site, keeping the total', async () => {
+    const grouped = await buildReport({ traces: [`${P}/guard.perf-script.txt.gz`], objdump: [`${P}/guard.objdump-dl.txt`], groupBy: 'site' });
+    expect(grouped.tree.value).toBe(report.tree.value);
+    const top = grouped.tree.children.find((c) => c.name === 'protect_old+0x28 [inferred] (guard)')!;
+    expect(top).toMatchObject({ kind: 'protection-site', value: 32 });
+    expect(top.children.map((c) => c.name)).toEqual(['guard']);
+  });
+
+  it('matches the golden sites text', async () => {
+    const out: string[] = [];
+    renderProtection(report.protection!, out, Infinity);
+    await expect(out.join('\n') + '\n').toMatchFileSnapshot('../golden/protection/guard.sites.txt');
+  });
+});
+
+describe('protection sites of the other captures', () => {
+  it('copy-on-write: the child faults on the page its parent sealed before fork', async () => {
+    const r = await buildReport({ traces: [`${P}/cow.perf-script.txt`], objdump: [`${P}/cow.objdump-dl.txt`] });
+    expect(site(r, 'seal_page')).toMatchObject({ faults: 1, inferred: true, prot: 'r--' });
+    expect(r.classes!['copy-on-write']).toBeGreaterThan(0);
+    expect(attributed(r)).toBe(r.tree.value);
+  });
+
+  it('jit: an exec fault on a page sealed without exec, closed by make_executable', async () => {
+    const r = await buildReport({ traces: [`${P}/jit.perf-script.txt`], objdump: [`${P}/jit.objdump-dl.txt`] });
+    const data = site(r, 'seal_data');
+    expect(data).toMatchObject({ faults: 1, classes: { exec: 1 }, cycles: 1 });
+    expect(Object.keys(data.instructions[0]!.handlers)).toEqual([expect.stringMatching(/^make_executable\+0x10 \[inferred\] \(jit\)$/)]);
+  });
+
+  it('a perf trace capture of the same program gives the same attribution, at function granularity', async () => {
+    const script = await buildReport({ traces: [`${P}/jit.perf-script.txt`], objdump: [`${P}/jit.objdump-dl.txt`] });
+    const trace = await buildReport({ traces: [`${P}/jit.perf-trace.txt`], objdump: [`${P}/jit.objdump-dl.txt`] });
+    // perf trace prints frames without addresses, so the frameless callers cannot be recovered: the site is main
+    const bySo = (r: Report): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const s of r.protection!.sites) {
+        const so = s.dso.slice(s.dso.lastIndexOf('/') + 1);
+        out[so] = (out[so] ?? 0) + s.faults;
+      }
+      return out;
+    };
+    expect(bySo(trace)).toEqual(bySo(script));
+    expect(site(trace, 'main').faults).toBe(site(script, 'seal_data').faults);
+    expect(trace.warnings.join('\n')).toMatch(/perf trace prints callchain frames without addresses/);
+  });
+
+  it('says why a perf trace capture with protection changes shows no guard-page faults', async () => {
+    const r = await buildReport({ traces: ['samples/perf-trace/guard-pf-all-mprotect.txt'] });
+    expect(r.protection!.sites.some((s) => s.calls['mprotect'] !== undefined)).toBe(true);
+    expect(r.classes!['write-to-read-only'] ?? 0).toBe(0);
+    expect(r.warnings.join('\n')).toMatch(/perf trace does not show faults that end in a signal.*perf record -e exceptions:page_fault_user/);
+  });
+});

@@ -128,7 +128,10 @@ interface Pending {
   event: string;
   payload: string;
   headerFrames: Frame[];
-  callchain: Frame[];
+  /** Callchain frame lines; a line with its srcline is `frame line\nsrcline`. Resolved to Frames at flush. */
+  callchain: string[];
+  /** Whether callchain[i] carries a srcline. */
+  withSrcline: boolean[] | null;
 }
 
 /** Push parser: feed lines, get TraceRecords (from src/model.ts) in order. */
@@ -139,7 +142,11 @@ export class PerfScriptParser {
   private pending: Pending | null = null;
   /** Raw text of the frame line the next srcline belongs to ('' when none). */
   private lastFrameText = '';
+  /** Frame cache: the frame line (or `frame line\nsrcline`) → its Frame. */
   private readonly frames = new Map<string, Frame>();
+  /** The previous record's callchain lines and frames: consecutive records share their root-side frames. */
+  private prevLines: string[] = [];
+  private prevFrames: Frame[] = [];
   /** Lines that fit no known shape. */
   diagnostics = 0;
 
@@ -268,6 +275,7 @@ export class PerfScriptParser {
       payload: rest.trim(),
       headerFrames,
       callchain: [],
+      withSrcline: null,
     };
     this.lastFrameText = key;
   }
@@ -278,40 +286,71 @@ export class PerfScriptParser {
       this.bad('callchain frame outside a record (no header line above it)');
       return;
     }
-    p.callchain.push(this.intern(text));
+    p.callchain.push(text);
     this.lastFrameText = text;
   }
 
-  // A srcline belongs to the frame above: re-intern that frame with it.
+  // A srcline belongs to the frame above.
   private addSrcline(text: string): void {
     const p = this.pending;
     if (p === null) return;
-    const list = p.callchain.length > 0 ? p.callchain : p.headerFrames;
-    if (list.length === 0) return;
-    const key = this.lastFrameText + '\n' + text;
-    let f = this.frames.get(key);
-    if (f === undefined) {
-      const base = this.intern(this.lastFrameText);
-      let src = text.trim();
-      let dso = base.dso;
-      if (dso === '' && src.endsWith(INLINED_SUFFIX)) {
-        src = src.slice(0, -INLINED_SUFFIX.length);
-        dso = 'inlined';
-      }
-      f = { addr: base.addr, symbol: base.symbol, offset: base.offset, dso, srcline: src };
-      this.frames.set(key, f);
+    const last = p.callchain.length - 1;
+    if (last >= 0) {
+      p.callchain[last] = this.lastFrameText + '\n' + text;
+      (p.withSrcline ??= [])[last] = true;
+    } else if (p.headerFrames.length > 0) {
+      p.headerFrames[p.headerFrames.length - 1] = this.internWithSrcline(this.lastFrameText + '\n' + text);
     }
-    list[list.length - 1] = f;
     this.lastFrameText = '';
   }
 
-  private intern(text: string): Frame {
-    let f = this.frames.get(text);
-    if (f === undefined) {
-      f = parseFrame(text);
-      this.frames.set(text, f);
+  // Frame lines → Frames. Walking from the root end, lines equal to the
+  // previous record's reuse its frames (a string comparison is cheaper than
+  // hashing the line for the cache); the rest go through the cache.
+  private resolveCallchain(p: Pending): Frame[] {
+    const lines = p.callchain;
+    const n = lines.length;
+    const frames = new Array<Frame>(n);
+    const prevLines = this.prevLines;
+    const prevFrames = this.prevFrames;
+    let k = n - 1;
+    for (let q = prevLines.length - 1; k >= 0 && q >= 0 && lines[k] === prevLines[q]; k--, q--) frames[k] = prevFrames[q] as Frame;
+    const src = p.withSrcline;
+    for (; k >= 0; k--) {
+      const line = lines[k] as string;
+      frames[k] = src !== null && src[k] === true ? this.internWithSrcline(line) : this.intern(line);
     }
-    return f;
+    this.prevLines = lines;
+    this.prevFrames = frames;
+    return frames;
+  }
+
+  // `frame line\nsrcline` → the frame with its srcline.
+  private internWithSrcline(joined: string): Frame {
+    const known = this.frames.get(joined);
+    if (known !== undefined) return known;
+    const key = ownCopy(joined);
+    const nl = key.indexOf('\n');
+    const base = this.intern(key.slice(0, nl));
+    let src = key.slice(nl + 1).trim();
+    let dso = base.dso;
+    if (dso === '' && src.endsWith(INLINED_SUFFIX)) {
+      src = src.slice(0, -INLINED_SUFFIX.length);
+      dso = 'inlined';
+    }
+    const frame: Frame = { addr: base.addr, symbol: base.symbol, offset: base.offset, dso, srcline: src };
+    this.frames.set(key, frame);
+    return frame;
+  }
+
+  // Keys are copied out of their chunk (see ownCopy); frames are parsed from the copy.
+  private intern(text: string): Frame {
+    const known = this.frames.get(text);
+    if (known !== undefined) return known;
+    const key = ownCopy(text);
+    const frame = parseFrame(key);
+    this.frames.set(key, frame);
+    return frame;
   }
 
   private sideBand(text: string, at: number, time: number): void {
@@ -376,7 +415,7 @@ export class PerfScriptParser {
     const hf = p.headerFrames;
     if (p.callchain.length > 0) {
       // the ip went into the callchain: a header frame is the data address
-      stack = p.callchain;
+      stack = this.resolveCallchain(p);
       addr = hf[0]?.addr;
     } else if (hf.length >= 2) {
       addr = hf[0]?.addr;
@@ -421,6 +460,15 @@ export async function* parsePerfScript(lines: AsyncIterable<string> | Iterable<s
 }
 
 // ------------------------------------------------------------------ helpers
+
+// A copy of `s` that does not share memory with the chunk it was cut from.
+// Lines are slices of a decoded chunk of about 1 MB; a slice kept as a cache
+// key (or any string cut from it) would keep its whole chunk alive, and the
+// frame cache would then hold most of the trace. Concatenation then slicing
+// makes V8 flatten the line into a string of its own.
+export function ownCopy(s: string): string {
+  return (' ' + s).slice(1);
+}
 
 function isBlank(text: string): boolean {
   for (let i = 0; i < text.length; i++) {

@@ -79,9 +79,11 @@ export class Collapser {
   /** Adds one record; records other than samples are ignored. */
   add(r: TraceRecord): void {
     if (r.kind !== 'sample') return;
-    if (this.event === undefined) this.event = r.event;
+    if (this.event === undefined) this.event = ownCopy(r.event);
     else if (r.event !== this.event) {
-      this.dropped[r.event] = (this.dropped[r.event] ?? 0) + 1;
+      const n = this.dropped[r.event];
+      if (n === undefined) this.dropped[ownCopy(r.event)] = 1;
+      else this.dropped[r.event] = n + 1;
       return;
     }
     const pname = this.processName(r);
@@ -147,11 +149,18 @@ export class Collapser {
     const raw = this.tid ? `${r.comm}-${pid}/${tid}` : this.pid ? `${r.comm}-${pid}` : r.comm;
     let name = this.pnames.get(raw);
     if (name === undefined) {
-      name = raw.replaceAll(' ', '_');
-      this.pnames.set(raw, name);
+      const key = ownCopy(raw);
+      name = key.replaceAll(' ', '_');
+      this.pnames.set(key, name);
     }
     return name;
   }
+}
+
+// Strings kept across records are copied: a record's strings are slices of the
+// ~1 MB chunk its line came from and would keep that chunk alive.
+function ownCopy(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 // Perl's `sort { $a cmp $b }` on bytes orders UTF-8 text by code point; JS

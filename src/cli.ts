@@ -18,6 +18,13 @@ import type { Diagnostic, Report } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { writeOutput } from './output.js';
 import { buildReport, type ReportOptions } from './pipeline.js';
+import { annotateReport } from './annotate.js';
+import { indexObjdumpFile } from './disasm-index.js';
+import { diffReports } from './diff.js';
+import { isJsonFile, mergeReports, readReportFile } from './merge.js';
+import { renderAnnotateJson, renderAnnotateText } from '../viz/annotate.js';
+import { renderDiffFolded, renderDiffHtml, renderDiffJson, renderDiffSvg, renderDiffText } from '../viz/diff.js';
+import { renderSpeedscope } from '../viz/speedscope.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -25,7 +32,9 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
-const REPORT_FORMATS = ['text', 'json', 'folded', 'svg', 'html'] as const;
+const REPORT_FORMATS = ['text', 'json', 'folded', 'svg', 'html', 'speedscope'] as const;
+const ANNOTATE_FORMATS = ['text', 'json'] as const;
+const DIFF_FORMATS = ['text', 'folded', 'json', 'svg', 'html'] as const;
 const SITES_FORMATS = ['text', 'json'] as const;
 /** Bad lines printed on stderr as they are found; the rest are counted in the summary. */
 const STDERR_EXAMPLES = 5;
@@ -133,6 +142,79 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await writeOutput(lines.length === 0 ? '' : lines.join('\n') + '\n', o.output, io.stdout);
     });
 
+  program
+    .command('annotate')
+    .description('the listing of each faulting function with the faults per instruction, like perf annotate --stdio')
+    .argument('<trace...>', 'perf script or perf trace output (file, - for stdin, .gz)')
+    .option('--objdump <listing>', 'objdump -d listing of a binary in the trace (repeatable, .gz ok; -l adds source lines)', collect, [])
+    .option('--symbol <name>', 'annotate these functions, with or without faults (repeatable, comma lists ok)', collectList, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(ANNOTATE_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--event <name>', 'count these events (default: the page-fault events)', collectList, [])
+    .option('--comm <comm>', 'only these commands', collectList, [])
+    .option('--pid <pid>', 'only these processes', collectInts, [])
+    .option('--tid <tid>', 'only these threads', collectInts, [])
+    .option('--time <start,end>', 'only records in this time window (seconds)')
+    .option('--context <n>', 'show only faulting and marked instructions with N around each', parseCountArg)
+    .option('--strict', 'a line that fits no known shape is an error')
+    .option('-q, --quiet', 'print no diagnostics on stderr')
+    .action(async (traces: string[], o: ReportCliOptions & { context?: number }) => {
+      const [report, listings] = await Promise.all([
+        buildReport(reportOptions(traces, { ...o, dso: [], symbol: [] }, io)),
+        Promise.all(o.objdump.map((path) => indexObjdumpFile(path))),
+      ]);
+      summarizeSkipped(report, o.quiet === true, io);
+      const annotation = annotateReport(report, listings, { symbols: o.symbol });
+      const text = o.format === 'json' ? renderAnnotateJson(annotation) : renderAnnotateText(annotation, o.context !== undefined ? { context: o.context } : {});
+      await writeOutput(text, o.output, io.stdout);
+    });
+
+  program
+    .command('diff')
+    .description('differential fault-path tree of two captures: counts before, after and the delta, by call path and by instruction')
+    .argument('<before>', 'a trace (perf script / perf trace, .gz ok) or a JSON report from report -f json')
+    .argument('<after>', 'the same for the second capture')
+    .option('--objdump <listing>', 'listing for both traces (repeatable)', collect, [])
+    .option('--before-objdump <listing>', "listing for BEFORE's trace only (repeatable)", collect, [])
+    .option('--after-objdump <listing>', "listing for AFTER's trace only (repeatable)", collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format; folded is difffolded.pl\'s two-column form').choices(DIFF_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('-n, --normalize', "scale BEFORE's counts to AFTER's total (difffolded.pl -n)")
+    .addOption(new Option('--widths <side>', 'svg/html: whose counts size the frames').choices(['before', 'after']).default('after'))
+    .option('--event <name>', 'count these events in traces (default: the page-fault events)', collectList, [])
+    .option('--comm <comm>', 'only these commands', collectList, [])
+    .option('--strict', 'a line that fits no known shape is an error')
+    .option('-q, --quiet', 'print no diagnostics on stderr')
+    .action(async (before: string, after: string, o: ReportCliOptions & { beforeObjdump: string[]; afterObjdump: string[]; normalize?: boolean; widths: 'before' | 'after' }) => {
+      const load = async (path: string, extra: string[]): Promise<Report> => {
+        if (await isJsonFile(path)) return readReportFile(path);
+        const report = await buildReport(reportOptions([path], { ...o, objdump: [...o.objdump, ...extra], pid: [], tid: [], dso: [], symbol: [] }, io));
+        summarizeSkipped(report, o.quiet === true, io);
+        return report;
+      };
+      const diff = diffReports(await load(before, o.beforeObjdump), await load(after, o.afterObjdump), { normalize: o.normalize === true });
+      const labels = [before, after] as const;
+      const text =
+        o.format === 'folded' ? renderDiffFolded(diff)
+        : o.format === 'json' ? renderDiffJson(diff)
+        : o.format === 'svg' ? renderDiffSvg(diff, { widths: o.widths })
+        : o.format === 'html' ? renderDiffHtml(diff, { widths: o.widths, labels })
+        : renderDiffText(diff, { labels });
+      await writeOutput(text, o.output, io.stdout);
+    });
+
+  program
+    .command('merge')
+    .description('sum JSON reports from many hosts or runs into one (counts add up; different binaries stay apart by dso)')
+    .argument('<report...>', 'JSON reports from report -f json (.gz ok)')
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('json'))
+    .action(async (paths: string[], o: { output?: string; format: (typeof REPORT_FORMATS)[number] }) => {
+      const reports = [];
+      for (const path of paths) reports.push(await readReportFile(path));
+      await writeOutput(renderReport(mergeReports(reports), o.format), o.output, io.stdout);
+    });
+
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
@@ -210,6 +292,8 @@ function renderReport(report: Report, format: ReportCliOptions['format']): strin
       return renderSvg(report);
     case 'html':
       return renderHtml(report);
+    case 'speedscope':
+      return renderSpeedscope(report);
     default:
       return renderText(report);
   }
@@ -270,6 +354,12 @@ function collectInts(value: string, previous: number[]): number[] {
     out.push(n);
   }
   return out;
+}
+
+function parseCountArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`expected a whole number, got '${value}'`);
+  return n;
 }
 
 function parseFloatArg(value: string): number {

@@ -1,0 +1,279 @@
+// The report's faulting instructions laid over the listings of their
+// functions, in the manner of `perf annotate --stdio`: every instruction of a
+// faulting function with its fault count per event, the faulting ones marked,
+// and the mprotect calls marked as protection sites.
+//
+// Counts come from the report's sites, so they follow the join: for the
+// software events (`page-faults`) the sample ip is the faulting instruction,
+// which is what perf annotate counts too; for the `exceptions:page_fault_user`
+// tracepoint, whose sample ip is in the kernel's fault handler, the faulting
+// instruction is the first user frame of the callchain (the payload's `ip=`).
+//
+// A protection site is the `call` instruction the report's protection section
+// locates (Report.protection.sites[].address); a call of an mprotect wrapper
+// is marked even when no trace record names it. The GNU and llvm forms:
+//     12f5:	e8 a6 fd ff ff       	call   10a0 <mprotect@plt>
+//     1253:	e8 d8 fe ff ff       	callq  0x1130 <mprotect@plt>
+//    101a30:	b8 0a 00 00 00       	mov    $0xa,%eax        (inside <__mprotect>)
+import type { DisasmIndex } from './disasm-index.js';
+import { formatListingAddress, parseListingAddress } from './disasm-index.js';
+import { ListingSet, stripVersion } from './join.js';
+import type { Instruction, Report } from './model.js';
+import { callTarget } from './unwind.js';
+
+export interface AnnotateOptions {
+  /** Annotate only these functions (perf's name or the listing's), with or without faults. Default: every faulting function, and every function holding a protection site whose pages faulted. */
+  symbols?: readonly string[];
+  /** Events to count. Default: the report's selected events. */
+  events?: readonly string[];
+}
+
+/** One instruction of an annotated function. */
+export interface AnnotatedInstruction {
+  /** Listing address, lower-case hex without `0x`. */
+  readonly address: string;
+  readonly text: string;
+  /** `file:line` when the listing has it (`objdump -l`). */
+  readonly source?: string;
+  /** Faults per event at this instruction (events with none are absent). */
+  readonly counts: Record<string, number>;
+  /** Sum over `counts`. */
+  readonly count: number;
+  /** A call of an mprotect wrapper (`mprotect@plt`, `__mprotect`, `pkey_mprotect`). */
+  readonly protectionCall: boolean;
+  /** The report's protection site at this instruction, when the report has one. */
+  readonly protection?: AnnotatedProtectionSite;
+}
+
+/** What the protection section says about a site. */
+export interface AnnotatedProtectionSite {
+  /** The site's name in the report (`seal+0x33 [inferred] (touch)`). */
+  readonly site: string;
+  /** Calls made from here (all protection syscalls, failed ones included). */
+  readonly calls: number;
+  /** Faults on pages these calls covered. */
+  readonly faults: number;
+  /** Faults these calls' protection forbids. */
+  readonly denied: number;
+  /** Protections set, most frequent first (`r--`). */
+  readonly prot: string;
+}
+
+/** One function of a listing with its instructions annotated. */
+export interface AnnotatedFunction {
+  /** The dso as perf names it (the listing's binary path when no fault named it). */
+  readonly dso: string;
+  /** The listing it comes from (the binary path in its header). */
+  readonly listing: string;
+  /** perf's name of the function when the faults agree on one, else the listing's. */
+  readonly symbol: string;
+  /** Function start, listing address, hex without `0x`. */
+  readonly address: string;
+  /** Faults in this function per event. */
+  readonly counts: Record<string, number>;
+  /** Sum over `counts`. */
+  readonly count: number;
+  readonly instructions: AnnotatedInstruction[];
+}
+
+/** Faults whose instruction no listing resolved, by dso and function. */
+export interface UnannotatedFunction {
+  readonly dso: string;
+  readonly symbol: string;
+  readonly counts: Record<string, number>;
+  readonly count: number;
+  /** Why (the first reason the join gave). */
+  readonly reason: string;
+}
+
+/** `faultpath annotate`'s result. */
+export interface Annotation {
+  readonly events: string[];
+  /** Faults of those events in the report (the percentages' base is each function's own count, as perf annotate's "local period"). */
+  readonly total: number;
+  /** By count, descending, then dso, then address. */
+  readonly functions: AnnotatedFunction[];
+  /** By count, descending, then dso, then symbol. */
+  readonly unannotated: UnannotatedFunction[];
+  /** `--symbol` names no listing has. */
+  readonly missing: string[];
+}
+
+const PROTECTION_WRAPPER = /^_*(?:pkey_)?mprotect$/;
+
+/** Whether an instruction calls (or tail-jumps to) an mprotect wrapper. */
+export function isProtectionCall(insn: Pick<Instruction, 'text'>): boolean {
+  let target = callTarget(insn as Instruction)?.name;
+  if (target === undefined) {
+    // a tail call: `jmp 101a30 <__mprotect>`
+    const m = /^jmp[qlw]?\s+(?:0x)?[0-9a-f]+\s+<([^>+]+)>/.exec(insn.text);
+    if (m === null) return false;
+    target = m[1]!;
+  }
+  return PROTECTION_WRAPPER.test(stripVersion(target).replace(/@plt$/, ''));
+}
+
+interface Group {
+  listing: DisasmIndex;
+  dso: string;
+  functionAddress: number;
+  functionName: string;
+  names: Map<string, number>;
+  counts: Record<string, number>;
+  /** listing address → event → count */
+  byAddress: Map<number, Record<string, number>>;
+}
+
+/** Lays the report's faulting instructions over the listings of their functions. */
+export function annotateReport(report: Report, listings: readonly DisasmIndex[], options: AnnotateOptions = {}): Annotation {
+  const events = new Set(options.events && options.events.length > 0 ? options.events : report.selectedEvents);
+  const wanted = options.symbols && options.symbols.length > 0 ? new Set(options.symbols) : undefined;
+  const set = new ListingSet(listings);
+  const indexOf = new Map<unknown, DisasmIndex>(listings.map((l) => [l, l]));
+  const forDso = (dso: string): DisasmIndex | undefined => {
+    const l = set.forDso(dso);
+    return l === undefined ? undefined : indexOf.get(l);
+  };
+
+  const groups = new Map<string, Group>();
+  const unannotated = new Map<string, { dso: string; symbol: string; counts: Record<string, number>; count: number; reason: string }>();
+  let total = 0;
+  for (const s of report.sites) {
+    if (!events.has(s.event)) continue;
+    total += s.count;
+    const listing = s.resolved ? forDso(s.dso) : undefined;
+    const address = s.resolved ? parseListingAddress(s.address) : undefined;
+    const hit = listing !== undefined && address !== undefined ? listing.lookup(address) : undefined;
+    if (listing === undefined || address === undefined || hit === undefined) {
+      if (wanted !== undefined && !wanted.has(s.symbol)) continue;
+      const key = s.dso + '\0' + s.symbol;
+      let u = unannotated.get(key);
+      if (u === undefined) {
+        u = { dso: s.dso, symbol: s.symbol || '[unknown]', counts: {}, count: 0, reason: s.unresolvedReason ?? 'no listing for the dso' };
+        unannotated.set(key, u);
+      }
+      add(u.counts, s.event, s.count);
+      u.count += s.count;
+      continue;
+    }
+    const functionName = stripVersion(hit.function);
+    if (wanted !== undefined && !wanted.has(s.symbol) && !wanted.has(functionName) && !wanted.has(hit.function)) continue;
+    const g = groupFor(groups, listing, s.dso, hit.functionAddress, functionName);
+    g.names.set(s.symbol, (g.names.get(s.symbol) ?? 0) + s.count);
+    add(g.counts, s.event, s.count);
+    let at = g.byAddress.get(address);
+    if (at === undefined) {
+      at = {};
+      g.byAddress.set(address, at);
+    }
+    add(at, s.event, s.count);
+  }
+
+  // protection sites by listing and call address
+  const sites = new Map<DisasmIndex, Map<number, AnnotatedProtectionSite>>();
+  for (const p of report.protection?.sites ?? []) {
+    if (p.address === null) continue;
+    const listing = forDso(p.dso);
+    const address = parseListingAddress(p.address);
+    if (listing === undefined || address === undefined) continue;
+    let m = sites.get(listing);
+    if (m === undefined) {
+      m = new Map();
+      sites.set(listing, m);
+    }
+    const calls = Object.values(p.calls).reduce((a, b) => a + b, 0);
+    const prev = m.get(address);
+    m.set(address, {
+      site: prev?.site ?? p.site,
+      calls: (prev?.calls ?? 0) + calls,
+      faults: (prev?.faults ?? 0) + p.faults,
+      denied: (prev?.denied ?? 0) + p.denied,
+      prot: prev?.prot ?? p.prot,
+    });
+    const hit = listing.lookup(address);
+    if (hit === undefined) continue;
+    const name = stripVersion(hit.function);
+    const chosen = wanted !== undefined ? wanted.has(name) || wanted.has(p.symbol) || wanted.has(hit.function) : p.faults > 0;
+    if (chosen) groupFor(groups, listing, p.dso, hit.functionAddress, name);
+  }
+
+  // functions asked for by name, with or without faults
+  const missing: string[] = [];
+  for (const name of wanted ?? []) {
+    let found = false;
+    for (const listing of listings) {
+      for (const fn of listing.functionsNamed(name)) {
+        if (listing.functionInstructions(fn.address).length === 0) continue;
+        found = true;
+        groupFor(groups, listing, dsoOf(groups, listing), fn.address, stripVersion(fn.name));
+      }
+    }
+    if (!found && ![...unannotated.values()].some((u) => u.symbol === name) && ![...groups.values()].some((g) => g.names.has(name))) missing.push(name);
+  }
+
+  const functions: AnnotatedFunction[] = [];
+  for (const g of groups.values()) {
+    const protections = sites.get(g.listing);
+    const instructions = g.listing.functionInstructions(g.functionAddress).map((insn): AnnotatedInstruction => {
+      const counts = g.byAddress.get(insn.address) ?? {};
+      const site = protections?.get(insn.address);
+      return {
+        address: formatListingAddress(insn.address),
+        text: insn.text,
+        ...(insn.source !== undefined ? { source: insn.source } : {}),
+        counts,
+        count: sum(counts),
+        protectionCall: isProtectionCall(insn),
+        ...(site !== undefined ? { protection: site } : {}),
+      };
+    });
+    functions.push({
+      dso: g.dso,
+      listing: g.listing.path,
+      symbol: perfName(g),
+      address: formatListingAddress(g.functionAddress),
+      counts: g.counts,
+      count: sum(g.counts),
+      instructions,
+    });
+  }
+  functions.sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address.padStart(16, '0'), b.address.padStart(16, '0')));
+  const rest = [...unannotated.values()].sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.symbol, b.symbol));
+  return { events: [...events], total, functions, unannotated: rest, missing };
+}
+
+function groupFor(groups: Map<string, Group>, listing: DisasmIndex, dso: string, functionAddress: number, functionName: string): Group {
+  const key = listing.path + '\0' + String(functionAddress);
+  let g = groups.get(key);
+  if (g === undefined) {
+    g = { listing, dso, functionAddress, functionName, names: new Map(), counts: {}, byAddress: new Map() };
+    groups.set(key, g);
+  }
+  return g;
+}
+
+// The dso perf gave this listing's faults, else the listing's own binary path.
+function dsoOf(groups: Map<string, Group>, listing: DisasmIndex): string {
+  for (const g of groups.values()) if (g.listing === listing) return g.dso;
+  return listing.path;
+}
+
+// perf's name when every fault in the function used the same one; else the listing's.
+function perfName(g: Group): string {
+  const names = [...g.names.keys()].filter((n) => n !== '' && n !== '[unknown]');
+  return names.length === 1 ? names[0]! : g.functionName;
+}
+
+function add(m: Record<string, number>, key: string, v: number): void {
+  m[key] = (m[key] ?? 0) + v;
+}
+
+function sum(m: Record<string, number>): number {
+  let s = 0;
+  for (const v of Object.values(m)) s += v;
+  return s;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -42,7 +42,7 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
   }
   const first = await peekFirstBytes(raw, path);
   if (first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1) {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: 1 << 16 }); // 64 KiB chunks: libc's listing gunzips in about half the time of the 16 KiB default
     raw.on('error', (e) => gunzip.destroy(e));
     gunzip.on('error', () => undefined);
     raw.pipe(gunzip);

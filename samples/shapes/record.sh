@@ -19,6 +19,8 @@
 #   dwarf.txt             --call-graph dwarf: "(inlined)" frames
 #   dwarf-srcline.txt     the same with -F +srcline: srcline lines, "(inlined)" moved there
 #   buildid-mmap.txt      --buildid-mmap, --show-mmap-events: PERF_RECORD_MMAP2 with <build-id>
+#   switch-events.txt     --switch-events, --show-switch-events: PERF_RECORD_SWITCH lines, a
+#                         side-band record faultpath reports as not read
 #   cpu-clock.txt         -e cpu-clock:u -c 250000: an event modifier, a period, [vdso]
 #   lost.txt              -m 1: PERF_RECORD_LOST lines (--show-lost-events), an excerpt of
 #                         the records around the first two of them
@@ -65,6 +67,10 @@ perf script -i "$tmp/dw.data" -F +srcline > dwarf-srcline.txt
 perf record -q --buildid-mmap -o "$tmp/bid.data" -e page-faults -c 1 -g ./shapes touch
 perf script -i "$tmp/bid.data" --show-mmap-events > buildid-mmap.txt
 
+perf record -q --switch-events -o "$tmp/sw.data" -e page-faults -c 1 -g ./shapes all
+perf script -i "$tmp/sw.data" --show-switch-events > switch-events.txt
+forget_maps "$tmp/sw.data"
+
 perf record -q -o "$tmp/clk.data" -e cpu-clock:u -c 250000 -g ./shapes spin 30 > /dev/null
 perf script -i "$tmp/clk.data" > cpu-clock.txt
 
@@ -85,6 +91,6 @@ perf script -i "$tmp/pmu.data" > pmu-events.txt
 perf record -q -o "$tmp/go.data" -e page-faults -c 1 -d -g ./goarena.bin > /dev/null
 perf script -i "$tmp/go.data" > go.txt
 
-gzip -9nf callchain.txt callchain-addr.txt go.txt cxx-addr.txt
+gzip -9nf callchain.txt callchain-addr.txt go.txt cxx-addr.txt switch-events.txt
 rm -f shapes arena goarena.bin
 for f in *.txt *.txt.gz; do echo "$f: $(zcat -f "$f" | wc -l) lines, $(stat -c %s "$f") bytes"; done

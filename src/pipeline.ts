@@ -5,13 +5,14 @@
 //   frames    → FrameResolver (listing instructions)  → FaultAggregator → tree + sites
 //   Report    → viz/ renderers (the CLI picks one)
 import type { Readable } from 'node:stream';
-import { forEachLine, openInput, readLines } from '../parsers/lines.js';
+import { forEachLine, openInput } from '../parsers/lines.js';
+import { ObjdumpParser } from '../parsers/objdump.js';
 import { PerfScriptParser } from '../parsers/perf-script.js';
 import { PerfTraceParser } from '../parsers/perf-trace.js';
 import { sniffFormat } from '../parsers/sniff.js';
 import { AddressSpaces, parseHex } from './addresses.js';
 import { FaultAggregator } from './aggregate.js';
-import { indexObjdump } from './disasm-index.js';
+import { DisasmIndexBuilder } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
@@ -59,7 +60,7 @@ export interface ReportOptions {
 /** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
 export async function buildReport(options: ReportOptions): Promise<Report> {
   const diagnostics = new DiagnosticCounter(options);
-  const listings = await Promise.all((options.objdump ?? []).map((path) => indexListing(path, diagnostics)));
+  const listings = await Promise.all((options.objdump ?? []).map((path) => indexListing(path, diagnostics, options.stdin)));
   const listingSet = new ListingSet(listings.map((l) => l.index));
   const inputs: InputSummary[] = listings.map((l) => l.summary);
 
@@ -276,17 +277,17 @@ class DiagnosticCounter {
   };
 }
 
-async function indexListing(path: string, diagnostics: DiagnosticCounter) {
-  let lines = 0;
-  const counted = (async function* () {
-    for await (const l of readLines(path)) {
-      lines++;
-      yield l;
-    }
-  })();
-  const index = await indexObjdump(counted, { source: path, onDiagnostic: diagnostics.sink });
+async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?: Readable) {
+  const options = { source: path, onDiagnostic: diagnostics.sink };
+  const builder = new DisasmIndexBuilder(options);
+  const parser = new ObjdumpParser(options, (r) => builder.add(r));
+  await forEachLine(await openInput(path, stdin), (line) => parser.line(line), {
+    onOverlong: (line, length) => diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
+  });
+  parser.end();
+  const index = builder.finish();
   if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing`);
-  const summary: InputSummary = { name: path, format: 'objdump', lines, records: index.instructionCount };
+  const summary: InputSummary = { name: path, format: 'objdump', lines: parser.lines, records: index.instructionCount };
   return { index, summary };
 }
 

@@ -114,6 +114,9 @@ const FORK_EXIT = /^PERF_RECORD_(FORK|EXIT)\((-?\d+):(-?\d+)\):\((-?\d+):(-?\d+)
 // and, as perf trace and perf report's stdio print it: `LOST 15 events!`
 const LOST = /^PERF_RECORD_LOST(?:_SAMPLES)? lost (\d+)/;
 const LOST_BANG = /^\s*LOST (\d+) events!\s*$/;
+// Others (--show-switch-events, --show-namespace-events, …) are reported, not read:
+// shapes  9762  9401.989692: PERF_RECORD_SWITCH OUT preempt
+const READ_SIDE_BAND = /^PERF_RECORD_(MMAP2?|COMM|FORK|EXIT|LOST(_SAMPLES)?)$/;
 
 // ------------------------------------------------------------------ the parser
 
@@ -147,8 +150,7 @@ export class PerfScriptParser {
   /** The previous record's callchain lines and frames: consecutive records share their root-side frames. */
   private prevLines: string[] = [];
   private prevFrames: Frame[] = [];
-  /** Lines that fit no known shape. */
-  diagnostics = 0;
+  private badLines = 0;
 
   constructor(
     options: PerfScriptOptions,
@@ -161,6 +163,11 @@ export class PerfScriptParser {
   /** Lines fed so far. */
   get lines(): number {
     return this.lineNo;
+  }
+
+  /** Lines that fit no known shape so far (each one went to onDiagnostic). */
+  get diagnostics(): number {
+    return this.badLines;
   }
 
   /** Distinct frames interned so far (a measure of the frame cache). */
@@ -396,11 +403,11 @@ export class PerfScriptParser {
       const r: LostRecord = { kind: 'lost', ...origin, count: Number(m[1]) };
       this.onRecord(r);
     } else {
-      const name = /^PERF_RECORD_[A-Z0-9_]+/.exec(body)?.[0];
+      const name = /^PERF_RECORD_[A-Z0-9_]+/.exec(body)?.[0] ?? 'PERF_RECORD_?';
       this.bad(
-        name !== undefined && !name.startsWith('PERF_RECORD_MMAP') && !name.startsWith('PERF_RECORD_COMM') && !/^PERF_RECORD_(FORK|EXIT|LOST)/.test(name)
-          ? `${name}: a side-band record faultpath does not read (only MMAP, MMAP2, COMM, FORK, EXIT and LOST)`
-          : `${name ?? 'side-band record'}: does not match perf's format`,
+        READ_SIDE_BAND.test(name)
+          ? `${name} line does not match perf's format`
+          : `${name}: a side-band record faultpath does not read (it reads MMAP, MMAP2, COMM, FORK, EXIT and LOST)`,
       );
     }
   }
@@ -442,7 +449,7 @@ export class PerfScriptParser {
   }
 
   private bad(reason: string): void {
-    this.diagnostics++;
+    this.badLines++;
     this.onDiagnostic?.({ source: this.source, line: this.lineNo, reason });
   }
 }

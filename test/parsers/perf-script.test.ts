@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePerfScript, parseTracepointFields } from '../../parsers/perf-script.js';
 import type { Frame, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
-import { parseLines, quote } from './perf-script-helpers.js';
+import { parseLines, quote, sampleLines } from './perf-script-helpers.js';
 
 function only<K extends TraceRecord['kind']>(records: TraceRecord[], kind: K): Extract<TraceRecord, { kind: K }>[] {
   return records.filter((r): r is Extract<TraceRecord, { kind: K }> => r.kind === kind);
@@ -406,6 +406,22 @@ perf 20405  8631.209831:          1 page-faults:
     expect(diagnostics).toEqual([]);
     expect(records.map((r) => r.kind)).toEqual(['lost', 'sample']);
     expect(records[0]).toEqual({ kind: 'lost', source: 'test', line: 1, count: 53 });
+  });
+});
+
+describe('side-band records faultpath does not read', () => {
+  it('reports each PERF_RECORD_SWITCH line by name, and reads the records around them', () => {
+    const q = quote(
+      'shapes/switch-events.txt.gz',
+      `shapes  9762  9401.989692: PERF_RECORD_SWITCH OUT preempt
+shapes  9762  9401.989940: PERF_RECORD_SWITCH IN         `,
+    );
+    const { records, diagnostics } = parseLines(q.lines, 'sw');
+    expect(records).toEqual([]);
+    expect(diagnostics).toEqual([1, 2].map((line) => ({ source: 'sw', line, reason: expect.stringMatching(/^PERF_RECORD_SWITCH: a side-band record faultpath does not read/) })));
+    const all = parseLines(sampleLines('shapes/switch-events.txt.gz'));
+    expect(all.diagnostics.length).toBe(sampleLines('shapes/switch-events.txt.gz').filter((l) => l.includes('PERF_RECORD_SWITCH')).length);
+    expect(all.records.filter((r) => r.kind === 'sample').length).toBeGreaterThan(100);
   });
 });
 

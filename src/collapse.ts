@@ -19,9 +19,9 @@
 //     the srcline line as a frame of its own);
 //   - comm, pid and tid are the parser's, which reads right-aligned comms (-G)
 //     and comms with digits correctly where the reference's regex does not;
-//   - comm-less side-band lines (PERF_RECORD_*) are records of their own: the
-//     reference takes them for headers, which can lend their comm to the
-//     stack lines of a following filtered-out sample.
+//   - side-band lines (PERF_RECORD_*) are records of their own, ignored here;
+//     the reference takes them for headers, so one can lend its comm to the
+//     frames of a following sample that its event filter skipped.
 import type { Frame, SampleRecord, TraceRecord } from './model.js';
 
 export interface CollapseOptions {

@@ -145,7 +145,8 @@ export function mergeTrees(trees: readonly TreeNode[], rootName = 'all'): TreeNo
   const index = new Map<TreeNode, Map<string, TreeNode>>();
   for (const t of trees) into(root, t, index);
   const sort = (n: TreeNode): void => {
-    n.children.sort(byValueThenName);
+    // the same name from two dsos: the dso decides, so the order of the reports does not
+    n.children.sort((a, b) => byValueThenName(a, b) || cmp(a.dso ?? '', b.dso ?? ''));
     for (const c of n.children) sort(c);
   };
   sort(root);
@@ -214,7 +215,8 @@ function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): P
     faults: a.faults + b.faults,
     classes: addAll({ ...a.classes }, b.classes),
     denied: a.denied + b.denied,
-    instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction)),
+    // stable: rows with equal counts keep the order the reports gave them
+    instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles),
     cycles: a.cycles + b.cycles,
     tlbFlushes: addAll({ ...a.tlbFlushes }, b.tlbFlushes),
     prot: Object.entries(addAll({ ...a.prots }, b.prots))
@@ -222,8 +224,9 @@ function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): P
       .map(([p]) => p)
       .join(','),
   };
+  if (since !== undefined) return { ...out, sinceChange: since };
   const { sinceChange: _drop, ...rest } = out;
-  return since !== undefined ? { ...rest, sinceChange: since } : rest;
+  return rest;
 }
 
 function addAll<T extends Record<string, number | undefined>>(into: T, from: Readonly<Record<string, number | undefined>>): T {

@@ -100,6 +100,9 @@ export function tracepointField(payload: string, name: string): string | undefin
   }
 }
 
+/** Map-relative addresses (what perf prints in callchains) stay below this; runtime addresses of relocated objects do not. */
+const RELATIVE_LIMIT = 2 ** 32;
+
 /** Listings by dso: exact path first, then basename. */
 export class ListingSet {
   private readonly byPath = new Map<string, Listing>();
@@ -155,7 +158,10 @@ export class FrameResolver {
     const byName = this.byName(listing, frame);
     if (byName === undefined || typeof byName === 'string') return;
     const perfAddress = parseHex(frame.addr);
-    if (Number.isNaN(perfAddress)) return;
+    // `-F ip`/`-G` header frames print the absolute runtime address, which for a
+    // relocated object (PIE, library) says nothing about the listing; callchain
+    // frames are map-relative and small
+    if (Number.isNaN(perfAddress) || perfAddress >= RELATIVE_LIMIT) return;
     let counts = this.deltas.get(listing);
     if (counts === undefined) {
       counts = new Map();
@@ -188,7 +194,7 @@ export class FrameResolver {
     if (typeof byName === 'number') return { listing, address: byName };
     const delta = this.delta(listing);
     const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
-    if (delta === undefined || Number.isNaN(perfAddress)) return undefined;
+    if (delta === undefined || !(perfAddress < RELATIVE_LIMIT)) return undefined;
     return { listing, address: perfAddress + delta };
   }
 
@@ -203,12 +209,12 @@ export class FrameResolver {
     let address: number;
     if (typeof byName === 'number') {
       address = byName;
-      if (delta !== undefined && !Number.isNaN(perfAddress) && perfAddress + delta !== address) {
+      if (delta !== undefined && perfAddress < RELATIVE_LIMIT && perfAddress + delta !== address) {
         const why = `listing ${listing.path} does not match the trace: ${frame.symbol}+0x${frame.offset.toString(16)} is at 0x${address.toString(16)} in the listing but perf printed 0x${frame.addr} (a different build?)`;
         if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
         return unresolved(frame, why);
       }
-    } else if (delta !== undefined && !Number.isNaN(perfAddress)) {
+    } else if (delta !== undefined && perfAddress < RELATIVE_LIMIT) {
       address = perfAddress + delta;
     } else {
       return unresolved(frame, byName ?? `${frame.symbol || '[unknown]'} not found in ${listing.path} and no frame anchors its addresses`);

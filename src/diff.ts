@@ -28,6 +28,8 @@ export interface DiffNode {
   /** Faults ending exactly at this node. */
   beforeSelf: number;
   afterSelf: number;
+  /** A path of either capture ends here (its self count may have scaled down to 0). */
+  end: boolean;
   /** Sorted by |after − before| descending, then name. */
   readonly children: DiffNode[];
 }
@@ -67,7 +69,7 @@ export function diffReports(before: Report, after: Report, options: DiffOptions 
   const scale = normalized ? totals.after / totals.before : 1;
   const scaled = (n: number): number => (normalized ? Math.trunc((n * totals.after) / totals.before) : n);
 
-  const root: DiffNode = { name: after.tree.name, kind: 'root', before: 0, after: 0, beforeSelf: 0, afterSelf: 0, children: [] };
+  const root: DiffNode = { name: after.tree.name, kind: 'root', before: 0, after: 0, beforeSelf: 0, afterSelf: 0, end: false, children: [] };
   const index = new Map<DiffNode, Map<string, DiffNode>>();
   const addPath = (path: readonly TreeNode[], value: number, side: 'before' | 'after'): void => {
     let node = root;
@@ -81,7 +83,7 @@ export function diffReports(before: Report, after: Report, options: DiffOptions 
       const key = step.kind + '\0' + step.name;
       let child = kids.get(key);
       if (child === undefined) {
-        child = { name: step.name, kind: step.kind, before: 0, after: 0, beforeSelf: 0, afterSelf: 0, children: [] };
+        child = { name: step.name, kind: step.kind, before: 0, after: 0, beforeSelf: 0, afterSelf: 0, end: false, children: [] };
         if (step.dso !== undefined) (child as { dso?: string }).dso = step.dso;
         if (step.site !== undefined) (child as { site?: FaultSite }).site = step.site;
         kids.set(key, child);
@@ -96,6 +98,7 @@ export function diffReports(before: Report, after: Report, options: DiffOptions 
     }
     if (side === 'before') node.beforeSelf += value;
     else node.afterSelf += value;
+    node.end = true;
   };
   forEachPath(before.tree, (path, self) => addPath(path, scaled(self), 'before'));
   forEachPath(after.tree, (path, self) => addPath(path, self, 'after'));
@@ -150,11 +153,11 @@ function sortDiff(node: DiffNode): void {
   for (const c of node.children) sortDiff(c);
 }
 
-/** Calls `fn` for every root-to-node path that ends with self faults on either side (path without the root). */
+/** Calls `fn` for every root-to-node path that a path of either capture ends at (path without the root). */
 export function forEachDiffPath(root: DiffNode, fn: (path: readonly DiffNode[], node: DiffNode) => void): void {
   const stack: DiffNode[] = [];
   const walk = (node: DiffNode): void => {
-    if (node.beforeSelf > 0 || node.afterSelf > 0) fn(stack, node);
+    if (node.end) fn(stack, node);
     for (const c of node.children) {
       stack.push(c);
       walk(c);

@@ -194,7 +194,7 @@ export function renderDiffHtml(diff: Diff, options: DiffHtmlOptions = {}): strin
     .join('\n');
   const paths: { path: string; node: DiffNode }[] = [];
   const walk = (n: DiffNode, prefix: string[]): void => {
-    if (n.beforeSelf > 0 || n.afterSelf > 0) paths.push({ path: prefix.join(' → '), node: n });
+    if (n.end) paths.push({ path: prefix.join(' → '), node: n });
     for (const c of n.children) walk(c, [...prefix, c.name]);
   };
   for (const c of diff.tree.children) walk(c, [c.name]);
@@ -289,7 +289,7 @@ function collectRows(root: DiffNode): Row[] {
   const walk = (node: DiffNode, linePrefix: string, childPrefix: string): void => {
     rows.push({ node, prefix: linePrefix });
     const kids = node.children;
-    if (kids.length === 1 && node.beforeSelf === 0 && node.afterSelf === 0) {
+    if (kids.length === 1 && !node.end) {
       walk(kids[0]!, childPrefix, childPrefix);
       return;
     }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { diffReports, foldDiff, type Diff, type DiffNode } from '../../src/diff.js';
+import { diffReports, foldDiff, type DiffNode } from '../../src/diff.js';
 import { reportFromJson } from '../../src/merge.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
@@ -31,13 +31,13 @@ beforeAll(async () => {
 //   print "$stack $Folded{$stack}{1} $Folded{$stack}{2}\n";
 function difffolded(folded1: readonly string[], folded2: readonly string[], normalize: boolean): string[] {
   const stacks = new Map<string, [number, number]>();
-  const totals = [0, 0];
+  const totals: [number, number] = [0, 0];
   [folded1, folded2].forEach((lines, side) => {
     for (const line of lines) {
       const m = /^(.*)\s+?(\d+(?:\.\d*)?)$/.exec(line)!;
       const counts = stacks.get(m[1]!) ?? [0, 0];
-      counts[side] += Number(m[2]);
-      totals[side] += Number(m[2]);
+      counts[side] = counts[side]! + Number(m[2]);
+      totals[side] = totals[side]! + Number(m[2]);
       stacks.set(m[1]!, counts);
     }
   });
@@ -216,4 +216,3 @@ describe('faultpath diff (CLI)', () => {
   });
 });
 
-export type { Diff };

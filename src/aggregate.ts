@@ -17,6 +17,8 @@ interface RawPath {
   readonly group: string;
   /** Faulting frame first, then its callers (leaf first, as perf prints). */
   readonly frames: readonly Frame[];
+  /** Functions inlined at the faulting instruction (leaf first): `poke+0xc (inlined)` above `touch_pages+0xc`. */
+  readonly inlined: readonly Frame[];
   value: number;
   records: number;
 }
@@ -48,16 +50,17 @@ export class FaultAggregator {
   private readonly paths = new Map<string, RawPath>();
 
   /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. */
-  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = ''): void {
+  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE): void {
     let key = event + '\0' + comm + '\0' + group + '\0' + this.id(site);
     for (let i = 0; i < callers.length; i++) key += ',' + this.id(callers[i]!);
+    for (let i = 0; i < inlined.length; i++) key += ';' + this.id(inlined[i]!);
     const p = this.paths.get(key);
     if (p !== undefined) {
       p.value += value;
       p.records++;
       return;
     }
-    this.paths.set(key, { event, comm, group, frames: [site, ...callers], value, records: 1 });
+    this.paths.set(key, { event, comm, group, frames: [site, ...callers], inlined, value, records: 1 });
   }
 
   /** Distinct frames seen, for the resolver's anchoring pass. */
@@ -96,6 +99,7 @@ export class FaultAggregator {
       steps.push({ name: p.comm, kind: 'comm' });
       for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
       steps.push(functionStep(siteFrame, site));
+      for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
       builder.add(steps, p.value, p.event);
       const key = p.event + '\0' + site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset);
@@ -140,11 +144,17 @@ export function frameName(f: Frame): string {
   return '[unknown]';
 }
 
+const NONE: readonly Frame[] = [];
+
+/** Inlined functions say so in their name, as perf report prints them. */
+export const INLINED_SUFFIX = ' (inlined)';
+
 /** Inferred frames say so in their name, so every output (text, folded, SVG) shows it. */
 export const INFERRED_SUFFIX = ' [inferred]';
 
 function callerStep(f: Frame, resolver: FrameResolver): PathStep {
   if (f.inferred === true) return { name: f.symbol + INFERRED_SUFFIX, kind: 'inferred', dso: f.dso };
+  if (f.dso === 'inlined') return { name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: f.dso };
   let name = frameName(f);
   if (f.symbol === '' || f.symbol === '[unknown]') {
     const s = resolver.resolve(f);

@@ -101,8 +101,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           filteredOut[r.event] = (filteredOut[r.event] ?? 0) + 1;
           return;
         }
-        const at = faultFrameIndex(r);
+        let at = faultFrameIndex(r);
+        // an inlined function at the faulting ip names no dso: the real frame under it, at the same address, does
+        const inlinedFrom = at;
+        while (at >= 0 && at + 1 < r.stack.length && r.stack[at]!.dso === 'inlined') at++;
         const site = at >= 0 ? r.stack[at]! : payloadFrame(r, addresses, payloadFrames);
+        const inlined = at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : undefined;
         const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
         let cls: FaultClass = 'unknown';
         let group = '';
@@ -127,7 +131,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         }
         const byClass = (classes[r.event] ??= {});
         byClass[cls] = (byClass[cls] ?? 0) + r.period;
-        aggregator.add(r.event, r.comm, site, callers, r.period, group);
+        aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined);
         timeline.add(r.time, cls, r.period, r.event);
         return;
       }

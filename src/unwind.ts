@@ -40,6 +40,8 @@ function canonical(name: string): string {
   return n;
 }
 
+const INLINED = 'inlined';
+
 export class UnwindRepair {
   private readonly cache = new Map<string, Frame>();
   /** Frames inserted, for the report's explanation. */
@@ -75,7 +77,8 @@ export class UnwindRepair {
 
   private missingCallee(caller: Frame, callee: Frame): Frame | undefined {
     // above a signal frame the next address is where the signal interrupted, not a return address
-    if (caller.inferred === true || caller.addr === '' || callee.symbol === '__restore_rt') return undefined;
+    // within an inline group (`poke+0xc (inlined)` over `touch_pages+0xc`) the frames share one address: no call between them
+    if (caller.inferred === true || caller.addr === '' || callee.symbol === '__restore_rt' || callee.dso === INLINED || caller.dso === INLINED) return undefined;
     const call = this.callAt(caller);
     if (call === undefined) return undefined;
     const target = callTarget(call);

@@ -29,6 +29,7 @@ export interface Listing {
   instructionBefore(address: number): Instruction | undefined;
   functionInstructions(functionAddress: number): Instruction[];
   around(address: number, before: number, after: number): Instruction[];
+  functions(): { name: string; address: number; end: number }[];
 }
 
 const FAULT_EVENTS = new Set([
@@ -102,6 +103,9 @@ export function tracepointField(payload: string, name: string): string | undefin
 
 /** Map-relative addresses (what perf prints in callchains) stay below this; runtime addresses of relocated objects do not. */
 const RELATIVE_LIMIT = 2 ** 32;
+
+/** A listing whose code starts below this was linked at 0 (PIE or shared object); executables are linked at 0x400000 and up. */
+const LINKED_AT_ZERO_BELOW = 0x400000;
 
 /** Listings by dso: exact path first, then basename. */
 export class ListingSet {
@@ -257,10 +261,24 @@ export class FrameResolver {
     return fns[0]!.address + frame.offset;
   }
 
-  // The most common anchor wins; ties go to the smaller delta so the choice is deterministic.
+  /** Listings whose addresses were taken as perf's without an anchor (see `delta`). */
+  readonly assumedLayout = new Set<string>();
+
+  // The most common anchor wins; ties go to the smaller delta so the choice is
+  // deterministic. With no anchor (no frame perf named), an object linked at 0
+  // (PIE, shared library) is taken to have the standard layout whose segments'
+  // file offsets equal their addresses, so perf's map-relative address is the
+  // listing's; the report says so.
   private delta(listing: Listing): number | undefined {
     if (this.chosen.has(listing)) return this.chosen.get(listing);
     const counts = this.deltas.get(listing);
+    if (counts === undefined || counts.size === 0) {
+      const first = listing.functions()[0];
+      const linkedAtZero = first !== undefined && first.address < LINKED_AT_ZERO_BELOW;
+      if (linkedAtZero) this.assumedLayout.add(listing.path);
+      this.chosen.set(listing, linkedAtZero ? 0 : undefined);
+      return linkedAtZero ? 0 : undefined;
+    }
     let best: number | undefined;
     let bestCount = 0;
     if (counts !== undefined) {

@@ -162,6 +162,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
 
   for (const w of resolver.warnings.values()) warnings.push(w);
+  for (const path of resolver.assumedLayout) {
+    warnings.push(
+      `no frame perf named anchors ${path}'s addresses, so perf's map-relative addresses were taken as the listing's (true for the standard layout of PIE and shared objects); a callchain (-g) gives anchors`,
+    );
+  }
   if (repair.inserted > 0) {
     warnings.push(
       `${repair.inserted} frame${repair.inserted === 1 ? '' : 's'} marked [inferred]: frame-pointer unwinding skips the caller of a function that keeps no frame pointer; the call instruction before the return address names the function that was there`,

@@ -5,6 +5,8 @@
 #   go.*         Go (non-PIE, mapped at 0x400000: perf prints map-relative 82b54, objdump 0x482b54)
 #   dwarf.*      C (PIE) with --call-graph dwarf: return address - 1 in callers, (inlined) frames
 #   flat.*       C (PIE) without a callchain: -F ...,ip,sym,symoff,dso prints absolute runtime addresses
+#   tracepoint-mmap.*  exceptions:page_fault_user without a callchain: only the payload's ip=, mapped
+#                through the PERF_RECORD_MMAP2 lines of --show-mmap-events
 # Sources live in ../shapes (arena.cc, goarena/, shapes.c). Needs root for perf.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,5 +31,7 @@ perf record -q -o "$tmp/dwarf.data" --call-graph dwarf,16384 -e page-faults -c 1
 perf script -i "$tmp/dwarf.data" > dwarf.perf-script.txt
 perf record -q -o "$tmp/flat.data" -e page-faults -c 1 ./shapes touch > /dev/null
 perf script -i "$tmp/flat.data" -F comm,pid,tid,time,event,ip,sym,symoff,dso > flat.perf-script.txt
+perf record -q -o "$tmp/tp.data" -e exceptions:page_fault_user ./shapes touch > /dev/null
+perf script -i "$tmp/tp.data" --show-mmap-events > tracepoint-mmap.perf-script.txt
 objdump -dl shapes > shapes.objdump-dl.txt
 ls -la

@@ -74,6 +74,19 @@ describe('join on real captures', () => {
   });
 });
 
+describe('tracepoints without a callchain', () => {
+  it('map the payload ip through MMAP2 records to the dso and the listing instruction', async () => {
+    const r = await buildReport({ traces: [`${J}/tracepoint-mmap.perf-script.txt`], objdump: [`${J}/shapes.objdump-dl.txt`] });
+    const touch = r.sites.find((s) => s.dso.endsWith('/shapes') && s.resolved)!;
+    // the same instruction the callchain captures name touch_pages+0xc
+    expect(touch).toMatchObject({ symbol: 'touch_pages', offset: 0xc, address: '12fa', instruction: 'mov %sil,(%rdi)', count: 8 });
+    expect(r.warnings.join('\n')).toMatch(/no frame perf named anchors .*shapes's addresses/);
+    // faults in ld.so, which has no listing, still know their dso
+    expect(r.sites.filter((s) => s.dso.endsWith('ld-linux-x86-64.so.2')).length).toBeGreaterThan(0);
+    expect(r.sites.reduce((n, s) => n + s.count, 0)).toBe(r.events['exceptions:page_fault_user']);
+  });
+});
+
 describe('unwinding repair helpers', () => {
   const insn = (text: string) => ({ address: 0, size: 0, text, function: 'f', functionAddress: 0 });
   it('reads direct call targets in GNU, Intel and llvm syntax, and no others', () => {

@@ -174,6 +174,7 @@ export class FrameResolver {
     const delta = byName - perfAddress;
     counts.set(delta, (counts.get(delta) ?? 0) + 1);
     this.chosen.delete(listing);
+    this.assumedLayout.delete(listing.path);
   }
 
   /** The instruction a frame stands for, or perf's own description of it with the reason it is unresolved. */

@@ -44,8 +44,12 @@ const INLINED = 'inlined';
 
 export class UnwindRepair {
   private readonly cache = new Map<string, Frame>();
-  /** Frames inserted, for the report's explanation. */
-  inserted = 0;
+  private readonly insertedAt = new Set<string>();
+
+  /** Distinct places (return address, inferred callee) where a frame was inserted, for the report's explanation. */
+  get inserted(): number {
+    return this.insertedAt.size;
+  }
 
   constructor(private readonly resolver: FrameResolver) {}
 
@@ -57,7 +61,7 @@ export class UnwindRepair {
       if (inferred !== undefined) {
         out ??= frames.slice(0, i);
         out.push(inferred);
-        this.inserted++;
+        this.insertedAt.add(`${frames[i]!.dso}\0${frames[i]!.addr}\0${inferred.symbol}`);
       }
       if (out !== undefined) out.push(frames[i]!);
     }

@@ -1,8 +1,10 @@
 // annotate on the real touch capture (samples/annotate): the per-instruction
 // counts must be the ones perf annotate itself printed for the same perf.data.
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { annotateReport, isProtectionCall, type Annotation } from '../../src/annotate.js';
+import { main } from '../../src/cli.js';
 import { indexObjdumpFile, type DisasmIndex } from '../../src/disasm-index.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
@@ -174,5 +176,36 @@ describe('annotate goldens (refresh deliberately with vitest -u)', () => {
     const a = annotateReport(report, [await indexObjdumpFile(guardListing)]);
     expect(a.functions.slice(0, 2).map((f) => `${f.symbol} ${f.count}`)).toEqual(['write_field 48', 'write_header 16']);
     await expect(renderAnnotateText(a, { context: 3 })).toMatchFileSnapshot('../golden/annotate/guard-context3.txt');
+  });
+});
+
+describe('faultpath annotate (CLI)', () => {
+  const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void): Writable =>
+      new Writable({
+        write(chunk, _enc, cb) {
+          f(String(chunk));
+          cb();
+        },
+      });
+    const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
+    return { code, out, err };
+  };
+
+  it('prints what the library renders, text and json', async () => {
+    const text = await run(['annotate', TRACE, '--objdump', LISTING, '-q']);
+    expect(text).toEqual({ code: 0, out: renderAnnotateText(annotate(TRACEPOINT)), err: '' });
+    const json = await run(['annotate', TRACE, '--objdump', LISTING, '--event', 'page-faults', '--symbol', 'stamp,bump', '-f', 'json', '-q']);
+    expect(json.out).toBe(renderAnnotateJson(annotate('page-faults', ['stamp', 'bump'])));
+    const context = await run(['annotate', TRACE, '--objdump', LISTING, '--context', '1', '-q']);
+    expect(context.out).toBe(renderAnnotateText(annotate(TRACEPOINT), { context: 1 }));
+  });
+
+  it('rejects a bad --context with exit code 2', async () => {
+    const r = await run(['annotate', TRACE, '--objdump', LISTING, '--context', '-1']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("expected a whole number, got '-1'");
   });
 });

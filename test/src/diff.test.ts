@@ -1,5 +1,6 @@
 // diff on two real captures of samples/annotate/touch.c: `./touch` (before) and
 // `./touch after` (reads a quarter of the pages, seals three times as many).
+import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,3 +217,27 @@ describe('faultpath diff (CLI)', () => {
   });
 });
 
+
+describe('diff arithmetic', () => {
+  const reports = (): Report[] => [before, after];
+  it('a capture against itself changes nothing; swapping the captures negates every delta', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1), fc.constantFrom(0, 1), (i, j) => {
+        const [x, y] = [reports()[i]!, reports()[j]!];
+        const d = diffReports(x, y);
+        const swapped = diffReports(y, x);
+        const deltas = (n: DiffNode, path: string, out: Map<string, number>): Map<string, number> => {
+          out.set(path, n.after - n.before);
+          for (const c of n.children) deltas(c, `${path};${c.kind}:${c.name}`, out);
+          return out;
+        };
+        const a = deltas(d.tree, '', new Map());
+        const b = deltas(swapped.tree, '', new Map());
+        expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+        for (const [k, v] of a) expect(b.get(k)! + v).toBe(0);
+        if (i === j) expect([...a.values()].every((v) => v === 0)).toBe(true);
+        expect(d.sites.map((s) => s.after - s.before).reduce((s, v) => s + v, 0)).toBe(y.tree.value - x.tree.value);
+      }),
+    );
+  });
+});

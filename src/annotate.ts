@@ -9,6 +9,16 @@
 // tracepoint, whose sample ip is in the kernel's fault handler, the faulting
 // instruction is the first user frame of the callchain (the payload's `ip=`).
 //
+// A stripped library's listing labels long runs of code by the nearest
+// exported symbol (memset's body lies inside `<__nss_database_lookup@GLIBC_2.2.5>`),
+// while perf names the real function from its own symbol table. Then the
+// function annotated is perf's: it starts at the faulting address minus perf's
+// offset, and runs to the next function start known (the listing's or perf's)
+// or, past its last fault, to the alignment padding that ends it:
+//    16e0ba:	f3 aa                	rep stos %al,%es:(%rdi)      (__memset_avx512_unaligned_erms+0x7a)
+//    16e0bf:	c3                   	ret
+//    16e0c0:	66 66 2e 0f 1f 84 00 	data16 cs nopw 0x0(%rax,%rax,1)
+//
 // A protection site is the `call` instruction the report's protection section
 // locates (Report.protection.sites[].address); a call of an mprotect wrapper
 // is marked even when no trace record names it. The GNU and llvm forms:
@@ -116,7 +126,10 @@ export function isProtectionCall(insn: Pick<Instruction, 'text'>): boolean {
 interface Group {
   listing: DisasmIndex;
   dso: string;
+  /** The listing function that holds the code. */
   functionAddress: number;
+  /** Where perf's function starts, when the listing labels its code with another (earlier) symbol. */
+  start?: number;
   functionName: string;
   names: Map<string, number>;
   counts: Record<string, number>;
@@ -158,7 +171,9 @@ export function annotateReport(report: Report, listings: readonly DisasmIndex[],
     }
     const functionName = stripVersion(hit.function);
     if (wanted !== undefined && !wanted.has(s.symbol) && !wanted.has(functionName) && !wanted.has(hit.function)) continue;
-    const g = groupFor(groups, listing, s.dso, hit.functionAddress, functionName);
+    const perfStart = s.offset >= 0 && s.symbol !== '' && s.symbol !== '[unknown]' ? address - s.offset : hit.functionAddress;
+    const inner = perfStart > hit.functionAddress && perfStart <= address && s.symbol !== functionName ? perfStart : undefined;
+    const g = groupFor(groups, listing, s.dso, hit.functionAddress, inner !== undefined ? s.symbol : functionName, inner);
     g.names.set(s.symbol, (g.names.get(s.symbol) ?? 0) + s.count);
     add(g.counts, s.event, s.count);
     let at = g.byAddress.get(address);
@@ -214,7 +229,7 @@ export function annotateReport(report: Report, listings: readonly DisasmIndex[],
   const functions: AnnotatedFunction[] = [];
   for (const g of groups.values()) {
     const protections = sites.get(g.listing);
-    const instructions = g.listing.functionInstructions(g.functionAddress).map((insn): AnnotatedInstruction => {
+    const instructions = extent(g, groups).map((insn): AnnotatedInstruction => {
       const counts = g.byAddress.get(insn.address) ?? {};
       const site = protections?.get(insn.address);
       return {
@@ -231,7 +246,7 @@ export function annotateReport(report: Report, listings: readonly DisasmIndex[],
       dso: g.dso,
       listing: g.listing.path,
       symbol: perfName(g),
-      address: formatListingAddress(g.functionAddress),
+      address: formatListingAddress(g.start ?? g.functionAddress),
       counts: g.counts,
       count: sum(g.counts),
       instructions,
@@ -242,14 +257,41 @@ export function annotateReport(report: Report, listings: readonly DisasmIndex[],
   return { events: [...events], total, functions, unannotated: rest, missing };
 }
 
-function groupFor(groups: Map<string, Group>, listing: DisasmIndex, dso: string, functionAddress: number, functionName: string): Group {
-  const key = listing.path + '\0' + String(functionAddress);
+function groupFor(groups: Map<string, Group>, listing: DisasmIndex, dso: string, functionAddress: number, functionName: string, start?: number): Group {
+  const key = listing.path + '\0' + String(functionAddress) + '\0' + String(start ?? '');
   let g = groups.get(key);
   if (g === undefined) {
     g = { listing, dso, functionAddress, functionName, names: new Map(), counts: {}, byAddress: new Map() };
+    if (start !== undefined) g.start = start;
     groups.set(key, g);
   }
   return g;
+}
+
+const PADDING = /^(?:(?:data16 )*(?:cs )?nop[wl]?\b|xchg %ax,%ax$|int3$)/;
+
+// The instructions to show: the listing function's, or for perf's function
+// inside it, from its start to the next known start or the padding after its last fault.
+function extent(g: Group, groups: Map<string, Group>): Instruction[] {
+  const all = g.listing.functionInstructions(g.functionAddress);
+  if (g.start === undefined) {
+    // perf's functions inside this one end it
+    const inner = [...groups.values()].filter((o) => o.listing === g.listing && o.functionAddress === g.functionAddress && o.start !== undefined).map((o) => o.start!);
+    const end = inner.length > 0 ? Math.min(...inner) : Infinity;
+    return all.filter((i) => i.address < end);
+  }
+  const start = g.start;
+  let next = Infinity;
+  for (const o of groups.values()) if (o.listing === g.listing && o.functionAddress === g.functionAddress && o.start !== undefined && o.start > start) next = Math.min(next, o.start);
+  const lastFault = Math.max(start, ...g.byAddress.keys());
+  const out: Instruction[] = [];
+  for (const i of all) {
+    if (i.address < start) continue;
+    if (i.address >= next) break;
+    if (i.address > lastFault && PADDING.test(i.text)) break;
+    out.push(i);
+  }
+  return out;
 }
 
 // The dso perf gave this listing's faults, else the listing's own binary path.

@@ -179,6 +179,28 @@ describe('annotate goldens (refresh deliberately with vitest -u)', () => {
   });
 });
 
+describe('annotate over a stripped library listing', () => {
+  it("annotates perf's function inside the listing's exported-symbol label (libc memset)", async () => {
+    const listings = ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'];
+    const report = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: listings });
+    const a = annotateReport(report, await Promise.all(listings.map((l) => indexObjdumpFile(l))));
+    const memset = a.functions.find((f) => f.symbol === '__memset_avx512_unaligned_erms')!;
+    // the listing calls this code <__nss_database_lookup@GLIBC_2.2.5>+0x1c07a; perf's symbol+offset gives the start
+    expect(memset.address).toBe('16e040');
+    expect(memset.count).toBe(16);
+    expect(memset.instructions.filter((i) => i.count > 0).map((i) => `${i.address} ${i.text} ${i.count}`)).toEqual(['16e0ba rep stos %al,%es:(%rdi) 16']);
+    // it stops at the alignment padding after its last fault, not at the end of the label's range
+    const last = memset.instructions[memset.instructions.length - 1]!;
+    expect(memset.instructions.length).toBeLessThan(200);
+    expect(last.text).not.toMatch(/nop/);
+    // every resolved libc fault is in some annotated function; the sums still hold
+    const total = a.functions.reduce((s, f) => s + f.count, 0) + a.unannotated.reduce((s, f) => s + f.count, 0);
+    expect(total).toBe(report.tree.value);
+    for (const f of a.functions) expect(f.instructions.reduce((s, i) => s + i.count, 0), f.symbol).toBe(f.count);
+    await expect(renderAnnotateText(a, { context: 2 })).toMatchFileSnapshot('../golden/annotate/guard-libc-context2.txt');
+  });
+});
+
 describe('faultpath annotate (CLI)', () => {
   const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
     let out = '';

@@ -19,7 +19,7 @@ import { formatDiagnostic } from './model.js';
 import { writeOutput } from './output.js';
 import { buildReport, type ReportOptions } from './pipeline.js';
 import { annotateReport } from './annotate.js';
-import { indexObjdumpFile } from './disasm-index.js';
+import type { DisasmIndex } from './disasm-index.js';
 import { diffReports } from './diff.js';
 import { isJsonFile, mergeReports, readReportFile } from './merge.js';
 import { renderAnnotateJson, renderAnnotateText } from '../viz/annotate.js';
@@ -159,10 +159,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--strict', 'a line that fits no known shape is an error')
     .option('-q, --quiet', 'print no diagnostics on stderr')
     .action(async (traces: string[], o: ReportCliOptions & { context?: number }) => {
-      const [report, listings] = await Promise.all([
-        buildReport(reportOptions(traces, { ...o, dso: [], symbol: [] }, io)),
-        Promise.all(o.objdump.map((path) => indexObjdumpFile(path))),
-      ]);
+      let listings: readonly DisasmIndex[] = [];
+      const report = await buildReport({ ...reportOptions(traces, { ...o, dso: [], symbol: [] }, io), onListings: (l) => (listings = l) });
       summarizeSkipped(report, o.quiet === true, io);
       const annotation = annotateReport(report, listings, { symbols: o.symbol });
       const text = o.format === 'json' ? renderAnnotateJson(annotation) : renderAnnotateText(annotation, o.context !== undefined ? { context: o.context } : {});

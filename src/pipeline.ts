@@ -12,7 +12,7 @@ import { PerfTraceParser } from '../parsers/perf-trace.js';
 import { sniffFormat } from '../parsers/sniff.js';
 import { AddressSpaces, parseHex } from './addresses.js';
 import { FaultAggregator } from './aggregate.js';
-import { DisasmIndexBuilder } from './disasm-index.js';
+import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
@@ -55,6 +55,8 @@ export interface ReportOptions {
   onDiagnostic?: (d: Diagnostic) => void;
   /** stdin for `-`. Default process.stdin. */
   stdin?: Readable;
+  /** Receives the indexed listings, in `objdump` order (annotate lays the faults over them). Default: none. */
+  onListings?: (listings: readonly DisasmIndex[]) => void;
 }
 
 /** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
@@ -62,6 +64,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const diagnostics = new DiagnosticCounter(options);
   const listings = await Promise.all((options.objdump ?? []).map((path) => indexListing(path, diagnostics, options.stdin)));
   const listingSet = new ListingSet(listings.map((l) => l.index));
+  options.onListings?.(listings.map((l) => l.index));
   const inputs: InputSummary[] = listings.map((l) => l.summary);
 
   const events: Record<string, number> = {};

@@ -357,8 +357,9 @@ export async function readReportFile(path: string, stdin?: Readable): Promise<Re
   return reportFromJson(Buffer.concat(chunks).toString('utf8'), path);
 }
 
-/** Whether a file (plain or .gz) holds JSON rather than a trace: its first non-blank character is `{`. */
+/** Whether a file (plain or .gz) holds JSON rather than a trace: its first non-blank character is `{`. Stdin (`-`) cannot be read twice, so it is taken for a trace. */
 export async function isJsonFile(path: string): Promise<boolean> {
+  if (path === '-') return false;
   const stream = await openInput(path);
   try {
     for await (const c of stream) {

@@ -18,13 +18,13 @@ export interface Browser {
 }
 
 /** Launches Chromium with a fresh temporary profile; throws if it is not installed. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set FAULTPATH_CHROMIUM; the browser tests do not skip`);
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set FAULTPATH_CHROMIUM; the browser tests do not skip`);
   }
   const profile = mkdtempSync(join(tmpdir(), 'faultpath-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ARGS,
     viewport: { width: 1400, height: 900 },
@@ -44,6 +44,8 @@ export interface PageLog {
   readonly requests: string[];
   readonly errors: string[];
   readonly dialogs: string[];
+  /** Answer for the next prompt() (then cleared); other dialogs are dismissed. */
+  promptAnswer?: string;
 }
 
 /** Opens a page that records every request, console error, page error and dialog. */
@@ -57,7 +59,13 @@ export async function openPage(browser: Browser): Promise<{ page: Page; log: Pag
   page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => {
     log.dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss();
+    const answer = log.promptAnswer;
+    if (d.type() === 'prompt' && answer !== undefined) {
+      delete log.promptAnswer;
+      void d.accept(answer);
+    } else {
+      void d.dismiss();
+    }
   });
   return { page, log };
 }

@@ -15,6 +15,7 @@ import {
   type FaultClass,
   type FaultSite,
   type NodeKind,
+  type ProtectionSiteView,
   type Report,
   type SiteCount,
   type TreeNode,
@@ -272,20 +273,26 @@ function classify(errorCode: number): FaultClass {
   return write ? 'write-to-read-only' : 'unknown';
 }
 
-const PROT_NAMES: readonly [number, string][] = [[1, 'PROT_READ'], [2, 'PROT_WRITE'], [4, 'PROT_EXEC']];
-function protName(prot: number): string {
-  const names = PROT_NAMES.filter(([bit]) => prot & bit).map(([, n]) => n);
-  return names.length === 0 ? 'PROT_NONE' : names.join('|');
+// PROT_* bits as the protection timeline prints them: `r--`, `rw-`, `r-x`.
+function protText(prot: number): string {
+  return (prot & 1 ? 'r' : '-') + (prot & 2 ? 'w' : '-') + (prot & 4 ? 'x' : '-');
 }
+
+type MutableSite = { -readonly [K in keyof ProtectionSiteView]: ProtectionSiteView[K] };
 
 /**
  * A Report built from the guard sample: fault events `exceptions:page_fault_user`
  * and `page-faults`, stacks root-first, the guard binary's faulting frames
  * resolved to instruction leaves through guard.objdump-dl.txt, ±8 instructions
  * of disassembly, fault classes from the error codes, a timeline, and the
- * mprotect() callers as protection sites.
+ * mprotect() callers as protection sites. Built once per test file: do not mutate it.
  */
 export function guardReport(): Report {
+  return (guardCache ??= buildGuardReport());
+}
+let guardCache: Report | undefined;
+
+function buildGuardReport(): Report {
   const { records, lines } = readGuardScript();
   const listingPath = join(GUARD_DIR, 'guard.objdump-dl.txt');
   const listing = readListing(listingPath);
@@ -302,9 +309,10 @@ export function guardReport(): Report {
   const timeline: { time: number; class: FaultClass; value: number }[] = [];
   const classes: Partial<Record<FaultClass, number>> = {};
   const unlisted = new Map<string, number>();
-  // page → protection site that last removed PROT_WRITE from it.
-  const armedBy = new Map<number, string>();
-  const protection = new Map<string, { site: string; symbol: string; instruction: string; prot: string; calls: number; faults: number; classes: Record<string, number> }>();
+  // page → the protection site that last set its protection, and when.
+  const armedBy = new Map<number, { site: string; time: number; prot: number }>();
+  const protection = new Map<string, MutableSite>();
+  let uncoveredFaults = 0;
 
   for (const r of records) {
     events[r.event] = (events[r.event] ?? 0) + 1;
@@ -313,18 +321,42 @@ export function guardReport(): Report {
       const m = /start: 0x([0-9a-f]+), len: 0x([0-9a-f]+), prot: 0x([0-9a-f]+)/.exec(r.payload);
       const caller = r.stack.find((f) => f.dso === guardDso) ?? r.stack[1] ?? r.stack[0];
       if (m === null || caller === undefined) continue;
-      const site = `${caller.symbol}+0x${caller.offset.toString(16)}`;
-      const call = listing[(byAddress.get((functionStart.get(caller.symbol) ?? -1) + caller.offset) ?? 0) - 1];
+      const site = `${caller.symbol}+0x${caller.offset.toString(16)} (${basename(caller.dso)})`;
+      // The return address follows the call: the call is the instruction before it.
+      const returnIndex = caller.dso === guardDso ? byAddress.get((functionStart.get(caller.symbol) ?? -1) + caller.offset) : undefined;
+      const call = returnIndex === undefined ? undefined : listing[returnIndex - 1];
       const prot = parseInt(m[3]!, 16);
-      const entry = protection.get(site) ?? { site, symbol: caller.symbol, instruction: call?.text ?? '', prot: protName(prot), calls: 0, faults: 0, classes: {} };
-      entry.calls++;
-      protection.set(site, entry);
       const start = parseInt(m[1]!, 16);
       const len = parseInt(m[2]!, 16);
-      for (let p = start; p < start + len; p += 4096) {
-        if (prot & 2) armedBy.delete(p);
-        else armedBy.set(p, site);
-      }
+      const entry: MutableSite = protection.get(site) ?? {
+        site,
+        calls: {},
+        failed: 0,
+        prots: {},
+        pages: 0,
+        firstTime: r.time,
+        lastTime: r.time,
+        faults: 0,
+        classes: {},
+        denied: 0,
+        instructions: [],
+        cycles: 0,
+        tlbFlushes: {},
+        dso: caller.dso,
+        symbol: caller.symbol,
+        offset: call === undefined ? caller.offset : call.address - (functionStart.get(caller.symbol) ?? 0),
+        address: call === undefined ? null : `0x${call.address.toString(16)}`,
+        instruction: call === undefined ? null : call.text,
+        source: call?.source ?? null,
+        inferred: false,
+        prot: protText(prot),
+      };
+      entry.calls = { mprotect: (entry.calls['mprotect'] ?? 0) + 1 };
+      entry.prots = { ...entry.prots, [protText(prot)]: (entry.prots[protText(prot)] ?? 0) + 1 };
+      entry.pages += Math.ceil(len / 4096);
+      entry.lastTime = r.time;
+      protection.set(site, entry);
+      for (let p = start; p < start + len; p += 4096) armedBy.set(p, { site, time: r.time, prot });
       continue;
     }
     if (!faultEvents.includes(r.event)) continue;
@@ -376,11 +408,20 @@ export function guardReport(): Report {
       classes[cls] = (classes[cls] ?? 0) + 1;
       timeline.push({ time: r.time, class: cls, value: 1 });
       const armed = armedBy.get(Math.floor(parseInt(m[1]!, 16) / 4096) * 4096); // addresses exceed 32 bits: no bitwise ops
-      const p = armed === undefined ? undefined : protection.get(armed);
-      if (p !== undefined && cls === 'write-to-read-only') {
-        p.faults++;
-        p.classes[cls] = (p.classes[cls] ?? 0) + 1;
+      const p = armed === undefined ? undefined : protection.get(armed.site);
+      if (p === undefined || armed === undefined) {
+        uncoveredFaults++;
+        continue;
       }
+      p.faults++;
+      p.classes = { ...p.classes, [cls]: (p.classes[cls] ?? 0) + 1 };
+      if (cls === 'write-to-read-only' && !(armed.prot & 2)) p.denied++;
+      const since = r.time - armed.time;
+      p.sinceChange = { min: Math.min(since, p.sinceChange?.min ?? Infinity), max: Math.max(since, p.sinceChange?.max ?? -Infinity) };
+      const instruction = path[path.length - 1]!.name;
+      const ins = p.instructions.find((x) => x.instruction === instruction);
+      if (ins === undefined) p.instructions = [...p.instructions, { instruction, faults: 1, classes: { [cls]: 1 }, cycles: 0, handlers: {} }];
+      else p.instructions = p.instructions.map((x) => (x === ins ? { ...x, faults: x.faults + 1, classes: { ...x.classes, [cls]: (x.classes[cls] ?? 0) + 1 } } : x));
     }
   }
   sortTree(root);
@@ -400,7 +441,14 @@ export function guardReport(): Report {
     warnings,
     timeline,
     classes,
-    protection: { sites: [...protection.values()].sort((a, b) => b.faults - a.faults || b.calls - a.calls) },
+    protection: {
+      sites: [...protection.values()].sort((a, b) => b.faults - a.faults || (b.calls['mprotect'] ?? 0) - (a.calls['mprotect'] ?? 0) || (a.site < b.site ? -1 : 1)),
+      uncoveredFaults,
+      unattributedFlushes: {},
+      unplaced: 0,
+      unresolvedThreads: 0,
+      notes: ['no sys_exit_mprotect records: failed mprotect calls cannot be told apart from successful ones'],
+    },
     disassembly,
   };
 }
@@ -411,10 +459,17 @@ export function guardReport(): Report {
  * A Report with at least `minNodes` tree nodes, all from real data: the guard
  * report's tree plus every FlameGraph folded result (13 captures × 6 collapse
  * options), each file under its own group node, repeated under `copy N/`
- * prefixes until the tree is big enough.
+ * prefixes until the tree is big enough. Built once per size: do not mutate it.
  */
 export function scaleReport(minNodes = 100_000): Report {
-  const guard = guardReport();
+  let report = scaleCache.get(minNodes);
+  if (report === undefined) scaleCache.set(minNodes, (report = buildScaleReport(minNodes)));
+  return report;
+}
+const scaleCache = new Map<number, Report>();
+
+function buildScaleReport(minNodes: number): Report {
+  const guard = buildGuardReport();
   const root = newNode('all', 'root');
   for (const c of guard.tree.children) mergeInto(root, c);
   const files = conformanceResults().map((f) => ({ name: basename(f, '.txt'), lines: readFileSync(f, 'utf8').split('\n'), event: captureEvent(f) }));
@@ -436,3 +491,33 @@ function mergeInto(parent: TreeNode, node: TreeNode): void {
   parent.value += node.value;
   for (const [e, v] of Object.entries(node.byEvent)) parent.byEvent[e] = (parent.byEvent[e] ?? 0) + v;
 }
+
+// ---------------------------------------------------------------- hostile text
+
+/** A symbol that would run script if a renderer put it into markup unescaped. */
+export const EVIL = '</script><img src=x onerror=alert(1)>';
+
+/** The guard report with a hostile string in every place a trace can put text. */
+export function hostileReport(): Report {
+  const base = guardReport();
+  const tree = newNode('all', 'root');
+  addPath(tree, [{ name: `evil ${EVIL}`, kind: 'comm' }, { name: EVIL, kind: 'user', dso: `/tmp/${EVIL}.so` }, { name: `0x1: mov ${EVIL}`, kind: 'instruction', site: { dso: `/tmp/${EVIL}.so`, symbol: EVIL, offset: 0, address: '1', instruction: `mov ${EVIL}`, source: `${EVIL}.c:1`, resolved: true } }], 7, `ev${EVIL}`);
+  addPath(tree, [{ name: 'line\u2028sep\u2029para', kind: 'comm' }], 3, 'page-faults');
+  return {
+    ...base,
+    inputs: [{ name: `${EVIL}.txt`, format: 'perf-script', lines: 1, records: 1 }],
+    events: { [`ev${EVIL}`]: 7, 'page-faults': 3 },
+    skipped: { lines: 1, examples: [`${EVIL}.txt:1: ${EVIL}`] },
+    selectedEvents: [`ev${EVIL}`, 'page-faults'],
+    sites: [{ dso: `/tmp/${EVIL}.so`, symbol: EVIL, offset: 0, address: '1', instruction: `mov ${EVIL}`, source: `${EVIL}.c:1`, resolved: true, event: `ev${EVIL}`, count: 7 }],
+    tree: sortTree(tree),
+    warnings: [`warning ${EVIL}`],
+    protection: {
+      ...base.protection!,
+      sites: [{ ...base.protection!.sites[0]!, site: `${EVIL}+0x1`, symbol: EVIL, instruction: `call ${EVIL}`, dso: `/tmp/${EVIL}.so`, tlbFlushes: { [EVIL]: 2 }, instructions: [{ instruction: `0x1: mov ${EVIL}`, faults: 7, classes: {}, cycles: 0, handlers: { [EVIL]: 7 } }] }],
+      notes: [`note ${EVIL}`],
+    },
+    disassembly: { '1': [{ address: '1', text: `mov ${EVIL}`, source: `${EVIL}.c:1`, fault: true }] },
+  };
+}
+

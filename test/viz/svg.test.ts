@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
+import { join } from 'node:path';
 import type { Report } from '../../src/model.js';
+import { buildReport } from '../../src/pipeline.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
-import { addPath, countNodes, foldedReport, guardReport, newNode, scaleReport, sortTree } from './fixtures.js';
+import { addPath, countNodes, foldedReport, GUARD_DIR, guardReport, newNode, scaleReport, sortTree } from './fixtures.js';
 
 interface Frame {
   title: string;
@@ -127,6 +129,13 @@ describe('renderSvg', () => {
       expect(String(f.title)).toContain(`${held} frames narrower than the minimum width, merged`);
     }
     expect(svg.length).toBeLessThan(15 * 1024 * 1024);
+  });
+
+  test('the report the pipeline builds from the guard sample is valid XML with a frame per node', async () => {
+    const report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] });
+    const svg = renderSvg(report);
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(parse(svg).frames).toHaveLength(layoutTree(report.tree, { width: 1180 }).boxes.length);
   });
 
   test('minWidthPx = 0 draws every frame', () => {

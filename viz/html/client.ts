@@ -1,14 +1,19 @@
 // The script of the HTML report. It runs in the browser only: renderHtml
 // inlines `runReport` as source text (Function.prototype.toString), so the
 // function must stay self-contained — no imports at run time, only the `lib`
-// it is handed (d3-hierarchy's UMD bundle and the colour and decoding helpers).
+// it is handed (d3-hierarchy's UMD bundle and the colour helpers).
+//
+// The call tree stays in the flat arrays it arrives in (see encode.ts), laid
+// out by d3's partition on the server; node objects are made only for the
+// frame a reader hovers or clicks. The inverted tree is built here, lazily,
+// and laid out by d3's partition in the page.
 //
 // Every string from the trace reaches the DOM through textContent or an
 // attribute value, never through innerHTML.
 import type * as D3 from 'd3-hierarchy';
-import type { FaultSite, Report, TreeNode } from '../../src/model.js';
+import type { FaultSite, ProtectionSiteView, Report, TreeNode } from '../../src/model.js';
 import type { colorFor, inkFor, paletteKind } from '../colors.js';
-import type { decodeTree, EncodedTree } from './encode.js';
+import type { EncodedTree } from './encode.js';
 
 /** What the page's JSON block holds. */
 export interface PageData {
@@ -23,22 +28,41 @@ export interface ClientLib {
   readonly colorFor: typeof colorFor;
   readonly inkFor: typeof inkFor;
   readonly paletteKind: typeof paletteKind;
-  readonly decodeTree: typeof decodeTree;
   readonly matchColor: string;
   readonly legend: readonly { readonly kind: string; readonly label: string }[];
 }
 
 /** Draws the report into the page's skeleton. Browser only. */
 export function runReport(win: Window, lib: ClientLib): void {
-  type Node = TreeNode;
-  type H = D3.HierarchyRectangularNode<Node> & { hit?: boolean; under?: boolean; below?: boolean };
+  /** A tree the flame graph can draw: nodes are numbers, 0 is the root. */
+  interface View {
+    readonly inverted: boolean;
+    /** Edges as fractions of the root's width. */
+    x0(i: number): number;
+    x1(i: number): number;
+    depth(i: number): number;
+    /** Rows below the node (0 for a leaf). */
+    height(i: number): number;
+    parent(i: number): number;
+    kids(i: number): ArrayLike<number>;
+    name(i: number): string;
+    /** The laid-out value (the node's value, or its children's sum when that is larger). */
+    value(i: number): number;
+    /** The node as the model has it (made on demand). */
+    node(i: number): TreeNode;
+    palette(i: number): string;
+    hit(i: number): boolean;
+    /** A match here or anywhere below. */
+    below(i: number): boolean;
+  }
   interface Box {
     readonly x: number;
     readonly y: number;
     readonly w: number;
-    readonly node: H | null;
-    readonly merged: H[];
-    readonly parent: H | null;
+    /** The node drawn, or -1 for a box of merged narrow frames. */
+    readonly node: number;
+    readonly merged: number[];
+    readonly parent: number;
     readonly ancestor: boolean;
   }
 
@@ -65,15 +89,14 @@ export function runReport(win: Window, lib: ClientLib): void {
     const p = (100 * part) / whole;
     return `${p >= 10 || p === 0 ? p.toFixed(1) : p.toPrecision(2)}%`;
   };
+  const seconds = (s: number): string => (s >= 1 ? `${s.toFixed(2)} s` : s >= 1e-3 ? `${(s * 1e3).toFixed(1)} ms` : `${(s * 1e6).toFixed(0)} µs`);
   const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
   const hex = (s: string): string => (s.startsWith('0x') ? s : `0x${s}`);
   const kindLabel = (kind: string): string => lib.legend.find((l) => l.kind === kind)?.label ?? kind;
-  const siteWhere = (s: FaultSite): string => `${s.symbol === '' ? '?' : s.symbol}${s.offset >= 0 ? `+0x${s.offset.toString(16)}` : ''}`;
+  const siteWhere = (s: { symbol: string; offset: number | null }): string => `${s.symbol === '' ? '?' : s.symbol}${s.offset !== null && s.offset >= 0 ? `+0x${s.offset.toString(16)}` : ''}`;
   const kv = (pairs: [string, string][]): HTMLElement => {
     const dl = el('dl', 'kv');
-    for (const [k, v] of pairs) {
-      dl.append(el('dt', '', k), el('dd', '', v));
-    }
+    for (const [k, v] of pairs) dl.append(el('dt', '', k), el('dd', '', v));
     return dl;
   };
   const table = (head: string[], numeric: boolean[], rows: (string | HTMLElement)[][], rowClass?: string): HTMLTableElement => {
@@ -95,110 +118,282 @@ export function runReport(win: Window, lib: ClientLib): void {
     return t;
   };
 
-  // ------------------------------------------------------------ trees
-  const callRoot: Node = lib.decodeTree(data.tree);
-  const total = callRoot.value;
-  const own = (d: Node): number => {
+  // ------------------------------------------------------------ the call tree, flat
+  const enc = data.tree;
+  const strings = enc.strings;
+  const N = enc.name.length;
+  const parentOf = new Int32Array(N);
+  const depthOf = new Int32Array(N);
+  const heightOf = new Int32Array(N);
+  const laidValue = new Float64Array(N);
+  const childStart = new Int32Array(N + 1);
+  const childList = new Int32Array(Math.max(0, N - 1));
+  parentOf[0] = -1;
+  for (let i = 1; i < N; i++) {
+    const p = i - enc.up[i]!;
+    parentOf[i] = p;
+    depthOf[i] = depthOf[p]! + 1;
+    childStart[p + 1]!++;
+  }
+  for (let i = 0; i < N; i++) childStart[i + 1]! += childStart[i]!;
+  const fill = childStart.slice(0, N);
+  for (let i = 1; i < N; i++) childList[fill[parentOf[i]!]!++] = i;
+  for (let i = N - 1; i >= 0; i--) {
+    // Children come after their parent in pre-order: walking backwards sees them first.
+    laidValue[i] = Math.max(laidValue[i]!, enc.value[i]!);
+    const p = parentOf[i]!;
+    if (p >= 0) {
+      laidValue[p]! += laidValue[i]!;
+      if (heightOf[i]! + 1 > heightOf[p]!) heightOf[p] = heightOf[i]! + 1;
+    }
+  }
+  const total = N > 0 ? laidValue[0]! : 0;
+  const scale = total > 0 ? 1 / total : 0;
+  const eventsOf = (i: number): Record<string, number> => {
+    const e = enc.event[i]!;
+    if (e >= 0) return { [strings[e]!]: enc.value[i]! };
+    const out: Record<string, number> = {};
+    if (e === -2) return out;
+    for (let j = 0; j < enc.multi.length; ) {
+      const count = enc.multi[j + 1]!;
+      if (enc.multi[j] === i) {
+        for (let k = 0; k < count; k++) out[strings[enc.multi[j + 2 + 2 * k]!]!] = enc.multi[j + 3 + 2 * k]!;
+        return out;
+      }
+      j += 2 + 2 * count;
+    }
+    return out;
+  };
+  const callNode = (i: number): TreeNode => {
+    const n: TreeNode = { name: strings[enc.name[i]!]!, kind: enc.kinds[enc.kind[i]!]! as TreeNode['kind'], value: enc.value[i]!, self: enc.self[i]!, byEvent: eventsOf(i), children: [] };
+    const dso = enc.dso[i]!;
+    if (dso > 0) n.dso = strings[dso - 1]!;
+    const site = enc.sites[i];
+    if (site !== undefined) n.site = site;
+    return n;
+  };
+  const paletteOf = (kind: string, site: FaultSite | undefined): string => lib.paletteKind(site === undefined ? { kind } : { kind, site });
+
+  // Search flags over the call tree: by string, then by node.
+  const stringHit = new Uint8Array(strings.length);
+  const hitC = new Uint8Array(N);
+  const belowC = new Uint8Array(N);
+  /** A match between this node and its command (what the inverted tree still has to show). */
+  const upC = new Uint8Array(N);
+
+  const calls: View = {
+    inverted: false,
+    x0: (i) => enc.x0[i]! * scale,
+    x1: (i) => (enc.x0[i]! + laidValue[i]!) * scale,
+    depth: (i) => depthOf[i]!,
+    height: (i) => heightOf[i]!,
+    parent: (i) => parentOf[i]!,
+    kids: (i) => childList.subarray(childStart[i]!, childStart[i + 1]!),
+    name: (i) => strings[enc.name[i]!]!,
+    value: (i) => laidValue[i]!,
+    node: callNode,
+    palette: (i) => paletteOf(enc.kinds[enc.kind[i]!]!, enc.sites[i]),
+    hit: (i) => hitC[i] === 1,
+    below: (i) => belowC[i] === 1,
+  };
+
+  // ------------------------------------------------------------ the inverted tree, lazily
+  // Leaf first, as src/tree.ts's invertTree builds it: the command stays on the
+  // first level, the rest of each path is reversed. A node's children are made
+  // only when it is wide enough to show them: the inversion of a 100k-node call
+  // tree holds some 600k nodes, and making them all costs seconds.
+  interface Inv extends TreeNode {
+    readonly children: Inv[];
+    readonly depth: number;
+    /** Whether `children` are made. */
+    open: boolean;
+    /** Per path through this node: the call-tree node it ends at, and the call-tree node this node stands for. */
+    origins: number[];
+    at: number[];
+  }
+  interface Inverted extends View {
+    readonly root: Inv;
+    relayout(): void;
+    idOf(inv: Inv): number;
+    inv(i: number): Inv;
+  }
+  const order = (a: TreeNode, b: TreeNode): number => b.value - a.value || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const addEvents = (into: Record<string, number>, add: Record<string, number>): void => {
+    for (const e in add) into[e] = (into[e] ?? 0) + (add[e] ?? 0);
+  };
+  let commOf: Int32Array | null = null;
+  const selfEvents = new Map<number, Record<string, number>>();
+  const selfEventsOf = (o: number): Record<string, number> => {
+    let ev = selfEvents.get(o);
+    if (ev === undefined) {
+      const e = enc.event[o]!;
+      if (e >= 0) {
+        ev = { [strings[e]!]: enc.self[o]! };
+      } else {
+        // What the node holds beyond its children, per event.
+        ev = eventsOf(o);
+        const kids = calls.kids(o);
+        for (let k = 0; k < kids.length; k++) {
+          const ce = eventsOf(kids[k]!);
+          for (const name in ce) ev[name] = (ev[name] ?? 0) - (ce[name] ?? 0);
+        }
+        for (const name in ev) if (!((ev[name] ?? 0) > 0)) delete ev[name];
+      }
+      selfEvents.set(o, ev);
+    }
+    return ev;
+  };
+  // The call-tree node a path emits after `last`, one level below inverted depth `depth`.
+  const nextStep = (depth: number, o: number, last: number): number => {
+    const comm = commOf![o]!;
+    if (depth === 0) return comm >= 0 ? comm : o > 0 ? o : -1;
+    if (depth === 1 && comm >= 0) return o === comm ? -1 : o;
+    const p = last < 0 ? -1 : parentOf[last]!;
+    if (p <= 0 || p === comm) return -1;
+    return p;
+  };
+  const expand = (inv: Inv): boolean => {
+    if (inv.open) return false;
+    inv.open = true;
+    const kids: Inv[] = [];
+    const byName = new Map<number, Inv[]>();
+    for (let i = 0; i < inv.origins.length; i++) {
+      const o = inv.origins[i]!;
+      const nx = nextStep(inv.depth, o, inv.at[i]!);
+      if (nx < 0) continue;
+      const nameId = enc.name[nx]!;
+      const kind = enc.kinds[enc.kind[nx]!]!;
+      const same = byName.get(nameId);
+      let c = same?.find((k) => k.kind === kind);
+      if (c === undefined) {
+        const src = callNode(nx);
+        c = { name: src.name, kind: src.kind, value: 0, self: 0, byEvent: {}, children: [], depth: inv.depth + 1, open: false, origins: [], at: [] };
+        if (src.dso !== undefined) c.dso = src.dso;
+        if (src.site !== undefined) c.site = src.site;
+        if (same === undefined) byName.set(nameId, [c]);
+        else same.push(c);
+        kids.push(c);
+      }
+      c.origins.push(o);
+      c.at.push(nx);
+      c.value += enc.self[o]!;
+      addEvents(c.byEvent, selfEventsOf(o));
+      if (nextStep(c.depth, o, nx) < 0) c.self += enc.self[o]!;
+    }
+    kids.sort(order);
+    for (const k of kids) inv.children.push(k);
+    inv.origins = [];
+    inv.at = [];
+    return true;
+  };
+  // Makes the children of every node under `from` worth at least `min`.
+  const materialize = (from: Inv, min: number): boolean => {
+    let changed = false;
+    const stack: Inv[] = [from];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.value < min) continue;
+      if (expand(n)) changed = true;
+      for (const c of n.children) if (c.value >= min) stack.push(c);
+    }
+    return changed;
+  };
+  const own = (d: TreeNode): number => {
     let c = 0;
     for (const k of d.children) c += k.value;
     return Math.max(0, d.value - c);
   };
-  const layout = (root: Node): H => lib.d3.partition<Node>().size([1, 1])(lib.d3.hierarchy<Node>(root, (d) => d.children).sum(own)) as H;
-  const calls = layout(callRoot);
-  let inverted: H | null = null;
-
-  // The inverted tree, leaf first, as src/tree.ts's invertTree builds it: the
-  // command stays on the first level, the rest of each path is reversed.
-  const invert = (): H => {
-    const root: Node = { name: callRoot.name, kind: 'root', value: 0, self: 0, byEvent: {}, children: [] };
-    const index = new Map<Node, Map<string, Node>>();
-    const childOf = (parent: Node, step: Node): Node => {
-      let m = index.get(parent);
-      if (m === undefined) index.set(parent, (m = new Map()));
-      const key = step.kind + '\0' + step.name;
-      let c = m.get(key);
-      if (c === undefined) {
-        c = { name: step.name, kind: step.kind, value: 0, self: 0, byEvent: {}, children: [] };
-        if (step.dso !== undefined) c.dso = step.dso;
-        if (step.site !== undefined) c.site = step.site;
-        m.set(key, c);
-        parent.children.push(c);
-      }
-      return c;
-    };
-    const add = (n: Node, v: number, byEvent: Record<string, number>): void => {
-      n.value += v;
-      for (const e in byEvent) n.byEvent[e] = (n.byEvent[e] ?? 0) + (byEvent[e] ?? 0);
-    };
-    const path: Node[] = [];
-    const stack: [Node, number][] = [[callRoot, 0]];
-    while (stack.length > 0) {
-      const [n, depth] = stack.pop()!;
-      path.length = depth;
-      path.push(n);
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i]!, depth + 1]);
-      if (n.self <= 0) continue;
-      // The self value by event: what the node holds beyond its children.
-      const selfEv: Record<string, number> = {};
-      for (const e in n.byEvent) {
-        let v = n.byEvent[e] ?? 0;
-        for (const c of n.children) v -= c.byEvent[e] ?? 0;
-        if (v > 0) selfEv[e] = v;
-      }
-      const steps: Node[] = [];
-      const first = path[1];
-      if (first !== undefined && first.kind === 'comm') {
-        steps.push(first);
-        for (let i = path.length - 1; i >= 2; i--) steps.push(path[i]!);
-      } else {
-        for (let i = path.length - 1; i >= 1; i--) steps.push(path[i]!);
-      }
-      let at = root;
-      add(at, n.self, selfEv);
-      for (const s of steps) {
-        at = childOf(at, s);
-        add(at, n.self, selfEv);
-      }
-      at.self += n.self;
+  type H = D3.HierarchyRectangularNode<TreeNode>;
+  const invert = (): Inverted => {
+    commOf = new Int32Array(N).fill(-1);
+    const origins: number[] = [];
+    for (let i = 0; i < N; i++) {
+      if (depthOf[i] === 1) commOf[i] = enc.kinds[enc.kind[i]!] === 'comm' ? i : -1;
+      else if (i > 0) commOf[i] = commOf[parentOf[i]!]!;
+      if (enc.self[i]! > 0) origins.push(i);
     }
-    const order = (a: Node, b: Node): number => b.value - a.value || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    const sortStack: Node[] = [root];
-    while (sortStack.length > 0) {
-      const n = sortStack.pop()!;
-      n.children.sort(order);
-      for (const c of n.children) sortStack.push(c);
+    const root: Inv = { name: strings[enc.name[0]!] ?? 'all', kind: 'root', value: 0, self: 0, byEvent: {}, children: [], depth: 0, open: false, origins, at: origins.map(() => -1) };
+    for (const o of origins) {
+      root.value += enc.self[o]!;
+      addEvents(root.byEvent, selfEventsOf(o));
+      if (nextStep(0, o, -1) < 0) root.self += enc.self[o]!;
     }
-    return layout(root);
+    let hs: H[] = [];
+    let ids = new Map<TreeNode, number>();
+    let kidsOf: number[][] = [];
+    const hitI: boolean[] = [];
+    const belowI: boolean[] = [];
+    const view: Inverted = {
+      inverted: true,
+      root,
+      x0: (i) => hs[i]!.x0,
+      x1: (i) => hs[i]!.x1,
+      depth: (i) => hs[i]!.depth,
+      height: (i) => hs[i]!.height,
+      parent: (i) => {
+        const p = hs[i]!.parent;
+        return p === null ? -1 : ids.get(p.data)!;
+      },
+      kids: (i) => kidsOf[i]!,
+      name: (i) => hs[i]!.data.name,
+      value: (i) => hs[i]!.value ?? 0,
+      node: (i) => hs[i]!.data,
+      palette: (i) => paletteOf(hs[i]!.data.kind, hs[i]!.data.site),
+      hit: (i) => hitI[i] === true,
+      below: (i) => belowI[i] === true,
+      relayout() {
+        const laid = lib.d3.partition<TreeNode>().size([1, 1])(lib.d3.hierarchy<TreeNode>(root, (d) => ((d as Inv).open ? d.children : null)).sum(own));
+        hs = laid.descendants();
+        ids = new Map(hs.map((h, i) => [h.data, i]));
+        kidsOf = hs.map((h) => (h.children ?? []).map((c) => ids.get(c.data)!));
+        flagInverted();
+      },
+      idOf: (inv) => ids.get(inv) ?? 0,
+      inv: (i) => hs[i]!.data as Inv,
+    };
+    // Search flags: a match, or one further along the paths of a node whose children are not made yet.
+    const flagInverted = (): void => {
+      hitI.length = 0;
+      belowI.length = 0;
+      for (let i = hs.length - 1; i >= 0; i--) {
+        const inv = hs[i]!.data as Inv;
+        const hit = searchRe !== null && searchRe.test(inv.name);
+        let below = hit || kidsOf[i]!.some((k) => belowI[k] === true);
+        if (!below && searchRe !== null && !inv.open) {
+          below = inv.origins.some((o, j) => {
+            const nx = nextStep(inv.depth, o, inv.at[j]!);
+            return nx >= 0 && upC[nx] === 1;
+          });
+        }
+        hitI[i] = hit;
+        belowI[i] = below;
+      }
+    };
+    reflag = flagInverted;
+    materialize(root, (root.value * MIN_PX) / graphWidth() / 2);
+    view.relayout();
+    return view;
   };
+  let inverted: Inverted | null = null;
+  let reflag = (): void => undefined;
 
   // ------------------------------------------------------------ state
   const state = {
-    tree: 'calls' as 'calls' | 'inverted',
+    view: calls as View,
     dir: 'flame' as 'flame' | 'icicle',
-    focus: calls,
+    focus: 0,
     selected: null as Box | null,
     hover: null as Box | null,
-    pattern: '',
   };
-  const current = (): H => (state.tree === 'calls' ? calls : (inverted ??= invert()));
+  const useView = (inverted: boolean): View => (inverted ? (invertedView()) : calls);
+  const invertedView = (): Inverted => (inverted ??= invert());
 
   // ------------------------------------------------------------ header
   const summary = byId('summary');
-  const selected = report.selectedEvents.length === 0 ? 'events' : report.selectedEvents.join(', ');
+  const selectedEvents = report.selectedEvents.length === 0 ? 'events' : report.selectedEvents.join(', ');
   const warnCount = report.warnings.length;
-  const parts: (string | [string, string])[] = [
-    ['', fmt(total)],
-    ` ${selected} in the tree`,
-    ' · ',
-    ['', String(report.inputs.length)],
-    report.inputs.length === 1 ? ' input' : ' inputs',
-    ' · ',
-    ['', fmt(report.lost)],
-    ' lost · ',
-    ['', fmt(report.skipped.lines)],
-    ' skipped lines',
-  ];
-  for (const p of parts) summary.append(typeof p === 'string' ? doc.createTextNode(p) : el('b', '', p[1]));
+  const parts: (string | [string])[] = [[fmt(total)], ` ${selectedEvents} in the tree · `, [String(report.inputs.length)], report.inputs.length === 1 ? ' input · ' : ' inputs · ', [fmt(report.lost)], ' lost · ', [fmt(report.skipped.lines)], ' skipped lines'];
+  for (const p of parts) summary.append(typeof p === 'string' ? doc.createTextNode(p) : el('b', '', p[0]));
   if (warnCount > 0) {
     const banner = byId('warnings-banner');
     banner.hidden = false;
@@ -209,10 +404,10 @@ export function runReport(win: Window, lib: ClientLib): void {
   }
 
   // ------------------------------------------------------------ node details (tooltip and side panel)
-  const byEventOf = (n: Node): [string, number][] => Object.entries(n.byEvent).sort((a, b) => b[1] - a[1]);
   const disassemblyOf = (site: FaultSite | undefined): HTMLElement | null => {
     if (site === undefined || report.disassembly === undefined) return null;
-    const lines = report.disassembly[site.address] ?? report.disassembly[hex(site.address)] ?? report.disassembly[site.address.replace(/^0x/, '')];
+    const bare = site.address.replace(/^0x/, '');
+    const lines = report.disassembly[bare] ?? report.disassembly[hex(bare)];
     if (lines === undefined || lines.length === 0) return null;
     const box = el('div', 'disasm');
     let lastSource: string | undefined;
@@ -227,26 +422,37 @@ export function runReport(win: Window, lib: ClientLib): void {
     }
     return box;
   };
+  const shareLine = (value: number, parentValue: number | undefined): HTMLElement => {
+    const share = el('div', 'share');
+    share.append(el('b', '', fmt(value)), doc.createTextNode(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
+    return share;
+  };
   const describe = (box: Box, into: HTMLElement, compact: boolean): void => {
     into.replaceChildren();
-    const node = box.node;
-    const parentValue = box.parent?.value;
-    if (node === null) {
-      const value = box.merged.reduce((s, m) => s + (m.value ?? 0), 0);
-      const below = box.merged.reduce((s, m) => s + m.descendants().length - 1, 0);
-      into.append(el('div', 'name', `${box.merged.length} narrow frames, merged`));
-      const share = el('div', 'share');
-      share.append(el('b', '', fmt(value)), doc.createTextNode(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
-      into.append(share, el('div', 'meta', `${fmt(below)} more frames below them`));
+    const v = state.view;
+    const parentValue = box.parent >= 0 ? v.value(box.parent) : undefined;
+    if (box.node < 0) {
+      const value = box.merged.reduce((s, m) => s + v.value(m), 0);
+      into.append(el('div', 'name', `${box.merged.length} narrow frames, merged`), shareLine(value, parentValue));
+      if (!v.inverted) {
+        let below = 0;
+        for (const m of box.merged) {
+          // Pre-order: a node's subtree is the run of nodes deeper than it that follows it.
+          let j = m + 1;
+          while (j < N && depthOf[j]! > depthOf[m]!) j++;
+          below += j - m - 1;
+        }
+        if (below > 0) into.append(el('div', 'meta', `${fmt(below)} more frames below them`));
+      }
       const list = el('div', 'merged-list');
       const shown = box.merged.slice(0, compact ? 5 : 40);
       for (const m of shown) {
-        const label = `${m.data.name} — ${fmt(m.value ?? 0)} (${pct(m.value ?? 0, total)})`;
+        const label = `${v.name(m)} — ${fmt(v.value(m))} (${pct(v.value(m), total)})`;
         if (compact) {
           list.append(el('div', 'meta', label));
         } else {
           const b = el('button', '', label);
-          b.setAttribute('title', m.data.name);
+          b.setAttribute('title', v.name(m));
           b.addEventListener('click', () => zoomTo(m, null));
           list.append(b);
         }
@@ -256,17 +462,15 @@ export function runReport(win: Window, lib: ClientLib): void {
       if (compact) into.append(el('div', 'hint', 'Click to list them; zoom in to draw them'));
       return;
     }
-    const n = node.data;
+    const n = v.node(box.node);
     into.append(el('div', n.kind === 'instruction' ? 'name mono' : 'name', n.name));
-    const meta = [kindLabel(lib.paletteKind(n))];
+    const meta = [kindLabel(v.palette(box.node))];
     if (n.dso !== undefined && n.dso !== '') meta.push(n.dso);
-    into.append(el('div', 'meta', meta.join(' · ')));
-    const value = node.value ?? 0;
-    const share = el('div', 'share');
-    share.append(el('b', '', fmt(value)), doc.createTextNode(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
-    into.append(share);
-    const pairs: [string, string][] = byEventOf(n).map(([e, v]) => [e, fmt(v)]);
-    if (n.self > 0 && n.children.length > 0) pairs.push(['self (ends here)', fmt(n.self)]);
+    into.append(el('div', 'meta', meta.join(' · ')), shareLine(v.value(box.node), parentValue));
+    const pairs: [string, string][] = Object.entries(n.byEvent)
+      .sort((a, b) => b[1] - a[1])
+      .map(([e, c]) => [e, fmt(c)]);
+    if (n.self > 0 && v.kids(box.node).length > 0) pairs.push(['self (ends here)', fmt(n.self)]);
     if (pairs.length > 0) into.append(kv(pairs));
     const site = n.site;
     if (site !== undefined) {
@@ -278,7 +482,7 @@ export function runReport(win: Window, lib: ClientLib): void {
       const dis = disassemblyOf(site);
       if (dis !== null) into.append(dis);
     }
-    if (compact) into.append(el('div', 'hint', node === state.focus ? 'Zoomed here' : 'Click to zoom'));
+    if (compact) into.append(el('div', 'hint', box.node === state.focus ? 'Zoomed here' : 'Click to zoom'));
   };
 
   // ------------------------------------------------------------ flame graph
@@ -288,9 +492,9 @@ export function runReport(win: Window, lib: ClientLib): void {
   const scroller = byId('scroller');
   const canvas = byId<HTMLCanvasElement>('flame');
   const ctx = canvas.getContext('2d')!;
+  const graphWidth = (): number => Math.max(200, scroller.clientWidth);
   let boxes: Box[] = [];
   let rowsOf: Box[][] = [];
-  let rows = 1;
   let canvasHeight = 0;
   const depthAt = (y: number): number => Math.floor((state.dir === 'flame' ? canvasHeight - y : y) / ROW);
   const widthCache = new Map<string, number>();
@@ -315,15 +519,27 @@ export function runReport(win: Window, lib: ClientLib): void {
     }
     return lo < 2 ? '' : s.slice(0, lo) + '…';
   };
+  const colors = new Map<string, string>();
+  const colorOf = (palette: string, name: string): string => {
+    const key = palette + '\0' + name;
+    let c = colors.get(key);
+    if (c === undefined) {
+      c = lib.colorFor(palette, name);
+      if (colors.size > 50000) colors.clear();
+      colors.set(key, c);
+    }
+    return c;
+  };
   const mergedColor = lib.colorFor('merged', '');
 
   const draw = (): void => {
+    const v = state.view;
     const f = state.focus;
-    rows = f.depth + f.height + 1;
+    const rows = v.depth(f) + v.height(f) + 1;
     // Fill the scroller: a flame stands on its bottom edge, an icicle hangs from the top.
     const height = Math.max(rows * ROW, scroller.clientHeight);
     canvas.style.height = `${height}px`;
-    const width = Math.max(200, scroller.clientWidth);
+    const width = graphWidth();
     const dpr = win.devicePixelRatio || 1;
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
@@ -331,23 +547,29 @@ export function runReport(win: Window, lib: ClientLib): void {
     ctx.clearRect(0, 0, width, height);
     ctx.font = FONT;
     ctx.textBaseline = 'middle';
-    const k = width / (f.x1 - f.x0 || 1);
+    const fx0 = v.x0(f);
+    const k = width / (v.x1(f) - fx0 || 1);
     const yOf = (depth: number): number => (state.dir === 'flame' ? height - (depth + 1) * ROW : depth * ROW);
     canvasHeight = height;
     boxes = [];
     rowsOf = Array.from({ length: rows }, () => []);
     const put = (b: Box): void => {
       boxes.push(b);
-      rowsOf[depthAt(b.y + 1)]!.push(b);
+      rowsOf[depthAt(b.y + 1)]?.push(b);
       const n = b.node;
-      const hit = n !== null ? n.hit === true : b.merged.some((m) => m.below === true);
-      const fill = hit ? lib.matchColor : n === null ? mergedColor : lib.colorFor(lib.paletteKind(n.data), n.data.name);
+      const hit = n >= 0 && v.hit(n);
+      const fill = hit ? lib.matchColor : n < 0 ? mergedColor : colorOf(v.palette(n), v.name(n));
       ctx.globalAlpha = b.ancestor ? 0.55 : 1;
       ctx.fillStyle = fill;
       const gap = b.w >= 3 ? 1 : 0;
       ctx.fillRect(b.x, b.y, Math.max(b.w - gap, 0.6), ROW - 1);
+      // Merged frames that hide a match: a magenta bar along the bottom.
+      if (n < 0 && b.merged.some((m) => v.below(m))) {
+        ctx.fillStyle = lib.matchColor;
+        ctx.fillRect(b.x, b.y + ROW - 5, Math.max(b.w - gap, 0.6), 4);
+      }
       if (b.w >= 20) {
-        const label = fit(n === null ? `${b.merged.length} frames` : n.data.name, b.w - 8);
+        const label = fit(n < 0 ? `${b.merged.length} frames` : v.name(n), b.w - 8);
         if (label !== '') {
           ctx.fillStyle = lib.inkFor(fill);
           ctx.fillText(label, b.x + 4, b.y + ROW / 2);
@@ -355,49 +577,51 @@ export function runReport(win: Window, lib: ClientLib): void {
       }
       ctx.globalAlpha = 1;
     };
-    for (let a = f.parent; a !== null; a = a.parent) put({ x: 0, y: yOf(a.depth), w: width, node: a, merged: [], parent: a.parent, ancestor: true });
-    const stack: H[] = [f];
+    for (let a = v.parent(f); a >= 0; a = v.parent(a)) put({ x: 0, y: yOf(v.depth(a)), w: width, node: a, merged: [], parent: v.parent(a), ancestor: true });
+    const stack: number[] = [f];
     while (stack.length > 0) {
       const n = stack.pop()!;
-      put({ x: (n.x0 - f.x0) * k, y: yOf(n.depth), w: (n.x1 - n.x0) * k, node: n, merged: [], parent: n.parent, ancestor: false });
-      const kids = (n.children ?? []) as H[];
+      put({ x: (v.x0(n) - fx0) * k, y: yOf(v.depth(n)), w: (v.x1(n) - v.x0(n)) * k, node: n, merged: [], parent: n === f ? v.parent(n) : v.parent(n), ancestor: false });
+      const kids = v.kids(n);
+      const wide: number[] = [];
       for (let i = 0; i < kids.length; ) {
         const c = kids[i]!;
-        if ((c.x1 - c.x0) * k >= MIN_PX) {
-          stack.push(c);
+        if ((v.x1(c) - v.x0(c)) * k >= MIN_PX) {
+          wide.push(c);
           i++;
           continue;
         }
+        // A run of narrow siblings: one box for all of them (viz/layout.ts's rule).
         let j = i;
-        while (j < kids.length && (kids[j]!.x1 - kids[j]!.x0) * k < MIN_PX) j++;
-        const last = kids[j - 1]!;
-        const x = (c.x0 - f.x0) * k;
-        const w = (last.x1 - c.x0) * k;
-        if (j - i === 1) put({ x, y: yOf(c.depth), w, node: c, merged: [], parent: n, ancestor: false });
-        else put({ x, y: yOf(c.depth), w, node: null, merged: kids.slice(i, j), parent: n, ancestor: false });
+        while (j < kids.length && (v.x1(kids[j]!) - v.x0(kids[j]!)) * k < MIN_PX) j++;
+        const x = (v.x0(c) - fx0) * k;
+        const w = (v.x1(kids[j - 1]!) - v.x0(c)) * k;
+        const run: number[] = [];
+        for (let r = i; r < j; r++) run.push(kids[r]!);
+        if (run.length === 1) put({ x, y: yOf(v.depth(c)), w, node: c, merged: [], parent: n, ancestor: false });
+        else put({ x, y: yOf(v.depth(c)), w, node: -1, merged: run, parent: n, ancestor: false });
         i = j;
       }
+      for (let r = wide.length - 1; r >= 0; r--) stack.push(wide[r]!);
     }
-    const outline = (b: Box | null, color: string, lineWidth: number): void => {
-      if (b === null) return;
-      ctx.strokeStyle = color;
-      ctx.lineWidth = lineWidth;
-      ctx.strokeRect(b.x + 0.5, b.y + 0.5, Math.max(b.w - 1, 1), ROW - 2);
-    };
-    if (state.selected !== null) {
-      const sel = state.selected;
-      outline(boxes.find((b) => (sel.node !== null ? b.node === sel.node : b.merged[0] === sel.merged[0])) ?? null, '#1b1b1f', 2);
+    const sel = state.selected;
+    if (sel !== null) {
+      const b = boxes.find((x) => (sel.node >= 0 ? x.node === sel.node : x.merged[0] === sel.merged[0]));
+      if (b !== undefined) {
+        ctx.strokeStyle = '#1b1b1f';
+        ctx.lineWidth = 2;
+        ctx.strokeRect(b.x + 1, b.y + 1, Math.max(b.w - 2, 1), ROW - 3);
+      }
     }
     canvas.dataset['frames'] = String(boxes.length);
-    canvas.dataset['focus'] = f.data.name;
-    canvas.dataset['view'] = `${state.tree} ${state.dir}`;
+    canvas.dataset['focus'] = v.name(f);
+    canvas.dataset['view'] = `${v.inverted ? 'inverted' : 'calls'} ${state.dir}`;
   };
 
   const boxAt = (ev: MouseEvent): Box | null => {
     const r = canvas.getBoundingClientRect();
     const x = ev.clientX - r.left;
-    const y = ev.clientY - r.top;
-    const row = rowsOf[depthAt(y)];
+    const row = rowsOf[depthAt(ev.clientY - r.top)];
     if (row === undefined) return null;
     let best: Box | null = null;
     for (const b of row) if (x >= b.x && x < b.x + Math.max(b.w, 1)) best = b;
@@ -405,17 +629,20 @@ export function runReport(win: Window, lib: ClientLib): void {
   };
 
   // ------------------------------------------------------------ breadcrumb, zoom, selection
+  // The graph's panel keeps one height while zooming: the whole call tree's, within limits.
+  byId('flame-wrap').style.height = `${Math.round(Math.min(Math.max((heightOf[0]! + 1) * ROW + 4, 380), win.innerHeight * 0.62))}px`;
   const crumbs = byId('breadcrumb');
   const details = byId('details');
   const renderCrumbs = (): void => {
     crumbs.replaceChildren();
-    const chain: H[] = [];
-    for (let a: H | null = state.focus; a !== null; a = a.parent) chain.unshift(a);
-    crumbs.append(el('span', 'muted', state.tree === 'calls' ? 'Zoom:' : 'Zoom (inverted):'));
+    const v = state.view;
+    const chain: number[] = [];
+    for (let a = state.focus; a >= 0; a = v.parent(a)) chain.unshift(a);
+    crumbs.append(el('span', 'muted', v.inverted ? 'Zoom (inverted):' : 'Zoom:'));
     chain.forEach((n, i) => {
       if (i > 0) crumbs.append(el('span', 'muted', '›'));
-      const b = el('button', '', n.data.name);
-      b.setAttribute('title', n.data.name);
+      const b = el('button', '', v.name(n));
+      b.setAttribute('title', v.name(n));
       if (n === state.focus) b.setAttribute('aria-current', 'true');
       b.addEventListener('click', () => zoomTo(n, null));
       crumbs.append(b);
@@ -428,22 +655,28 @@ export function runReport(win: Window, lib: ClientLib): void {
       describe(state.selected, details, false);
     }
   };
-  function zoomTo(n: H, box: Box | null): void {
-    state.focus = n;
-    state.selected = box ?? { x: 0, y: 0, w: 0, node: n, merged: [], parent: n.parent, ancestor: false };
-    render();
-  }
   const render = (): void => {
     draw();
     renderCrumbs();
     showDetails();
-    if (state.dir === 'flame') scroller.scrollTop = scroller.scrollHeight;
-    else scroller.scrollTop = 0;
+    scroller.scrollTop = state.dir === 'flame' ? scroller.scrollHeight : 0;
   };
-
-  // The graph's panel keeps one height while zooming: the whole call tree's, within limits.
-  const wrap = byId('flame-wrap');
-  wrap.style.height = `${Math.round(Math.min(Math.max((calls.height + 1) * ROW + 4, 380), win.innerHeight * 0.62))}px`;
+  // Before zooming into an inverted node: make what its new width shows (node numbers change).
+  const prepareZoom = (n: number): number => {
+    const v = state.view;
+    if (v !== inverted || inverted === null) return n;
+    const target = inverted.inv(n);
+    if (!materialize(target, (target.value * MIN_PX) / graphWidth() / 2)) return n;
+    inverted.relayout();
+    return inverted.idOf(target);
+  };
+  const selectionFor = (n: number): Box => ({ x: 0, y: 0, w: 0, node: n, merged: [], parent: state.view.parent(n), ancestor: false });
+  function zoomTo(target: number, box: Box | null): void {
+    const n = prepareZoom(target);
+    state.focus = n;
+    state.selected = box !== null && n === target ? box : selectionFor(n);
+    render();
+  }
 
   // ------------------------------------------------------------ tooltip
   const tooltip = byId('tooltip');
@@ -479,12 +712,13 @@ export function runReport(win: Window, lib: ClientLib): void {
   canvas.addEventListener('click', (ev) => {
     const b = boxAt(ev);
     if (b === null) return;
-    if (b.node !== null) {
+    if (b.node >= 0) {
       zoomTo(b.node, b);
-    } else if (b.parent !== null) {
+    } else if (b.parent >= 0) {
       // A merged box: zoom to its parent (they widen) and list them in the details.
-      state.focus = b.parent;
-      state.selected = b;
+      const parent = prepareZoom(b.parent);
+      state.focus = parent;
+      state.selected = parent === b.parent ? b : null;
       render();
     }
     tooltip.hidden = true;
@@ -495,41 +729,49 @@ export function runReport(win: Window, lib: ClientLib): void {
   const search = byId<HTMLInputElement>('search');
   const ignoreCase = byId<HTMLInputElement>('search-case');
   const matched = byId('matched');
+  let searchRe: RegExp | null = null;
   const runSearch = (): void => {
     const pattern = search.value;
-    state.pattern = pattern;
-    const tree = current();
-    let re: RegExp | null = null;
+    searchRe = null;
     search.classList.remove('invalid');
     if (pattern !== '') {
       try {
-        re = new RegExp(pattern, ignoreCase.checked ? 'i' : '');
+        searchRe = new RegExp(pattern, ignoreCase.checked ? 'i' : '');
       } catch {
         search.classList.add('invalid');
         matched.className = '';
         matched.textContent = 'invalid regular expression';
       }
     }
+    const re = searchRe;
+    // Each distinct name is tested once.
+    stringHit.fill(0);
+    if (re !== null) for (let s = 0; s < strings.length; s++) stringHit[s] = re.test(strings[s]!) ? 1 : 0;
+    // The share is the call tree's in both views (the same paths), each path counted once.
+    const under = new Uint8Array(N);
     let covered = 0;
     let frames = 0;
-    tree.eachBefore((n) => {
-      const h = n as H;
-      h.hit = re !== null && re.test(h.data.name);
-      const parentUnder = (h.parent as H | null)?.under === true;
-      h.under = h.hit || parentUnder;
-      if (h.hit) {
+    for (let i = 0; i < N; i++) {
+      const hit = stringHit[enc.name[i]!]!;
+      const p = parentOf[i]!;
+      hitC[i] = hit;
+      under[i] = hit === 1 || (p >= 0 && under[p] === 1) ? 1 : 0;
+      upC[i] = hit === 1 || (p > 0 && !(depthOf[p] === 1 && enc.kinds[enc.kind[p]!] === 'comm') && upC[p] === 1) ? 1 : 0;
+      if (hit === 1) {
         frames++;
-        if (!parentUnder) covered += h.value ?? 0;
+        if (!(p >= 0 && under[p] === 1)) covered += laidValue[i]!;
       }
-    });
-    tree.eachAfter((n) => {
-      const h = n as H;
-      h.below = h.hit === true || (h.children ?? []).some((c) => (c as H).below === true);
-    });
+    }
+    for (let i = N - 1; i >= 0; i--) {
+      belowC[i] = belowC[i]! | hitC[i]!;
+      const p = parentOf[i]!;
+      if (p >= 0 && belowC[i] === 1) belowC[p] = 1;
+    }
+    reflag();
     if (re !== null) {
       matched.className = frames > 0 ? 'hit' : '';
-      matched.textContent = `Matched: ${pct(covered, tree.value ?? 0)} of all · ${fmt(frames)} frame${frames === 1 ? '' : 's'}`;
-      matched.dataset['percent'] = ((100 * covered) / (tree.value || 1)).toFixed(4);
+      matched.textContent = `Matched: ${pct(covered, total)} of all · ${fmt(frames)} frame${frames === 1 ? '' : 's'}`;
+      matched.dataset['percent'] = ((100 * covered) / (total || 1)).toFixed(4);
     } else if (pattern === '') {
       matched.className = '';
       matched.textContent = '';
@@ -559,18 +801,20 @@ export function runReport(win: Window, lib: ClientLib): void {
   const pressed = (selector: string, value: string, attr: string): void => {
     for (const b of Array.from(doc.querySelectorAll<HTMLButtonElement>(selector))) b.setAttribute('aria-pressed', String(b.dataset[attr] === value));
   };
+  const showTree = (inverted: boolean): void => {
+    state.view = useView(inverted);
+    state.dir = inverted ? 'icicle' : 'flame';
+    state.focus = 0;
+    state.selected = null;
+    pressed('button[data-tree]', inverted ? 'inverted' : 'calls', 'tree');
+    pressed('button[data-dir]', state.dir, 'dir');
+    reflag();
+    render();
+  };
   for (const b of Array.from(doc.querySelectorAll<HTMLButtonElement>('button[data-tree]'))) {
     b.addEventListener('click', () => {
-      const tree = b.dataset['tree'] === 'inverted' ? 'inverted' : 'calls';
-      if (tree === state.tree) return;
-      state.tree = tree;
-      state.dir = tree === 'inverted' ? 'icicle' : 'flame';
-      state.focus = current();
-      state.selected = null;
-      pressed('button[data-tree]', state.tree, 'tree');
-      pressed('button[data-dir]', state.dir, 'dir');
-      runSearch();
-      render();
+      const inv = b.dataset['tree'] === 'inverted';
+      if (inv !== state.view.inverted) showTree(inv);
     });
   }
   for (const b of Array.from(doc.querySelectorAll<HTMLButtonElement>('button[data-dir]'))) {
@@ -581,7 +825,7 @@ export function runReport(win: Window, lib: ClientLib): void {
     });
   }
   const reset = (): void => {
-    state.focus = current();
+    state.focus = 0;
     state.selected = null;
     render();
   };
@@ -602,9 +846,8 @@ export function runReport(win: Window, lib: ClientLib): void {
   // ------------------------------------------------------------ legend
   const legend = byId('legend');
   const present = new Set<string>(['merged']);
-  calls.each((n) => {
-    present.add(lib.paletteKind(n.data));
-  });
+  for (const k of enc.kinds) present.add(k);
+  for (const key in enc.sites) present.add(paletteOf('instruction', enc.sites[key]));
   for (const { kind, label } of lib.legend) {
     if (!present.has(kind)) continue;
     const item = el('span');
@@ -613,18 +856,18 @@ export function runReport(win: Window, lib: ClientLib): void {
     item.append(sw, doc.createTextNode(label));
     legend.append(item);
   }
-  const swMatch = el('span');
-  const sw = el('span', 'sw');
-  sw.style.background = lib.matchColor;
-  swMatch.append(sw, doc.createTextNode('search match'));
-  legend.append(swMatch, el('span', 'hint', 'Click: zoom · Esc: reset · /: search'));
+  const matchItem = el('span');
+  const matchSwatch = el('span', 'sw');
+  matchSwatch.style.background = lib.matchColor;
+  matchItem.append(matchSwatch, doc.createTextNode('search match'));
+  legend.append(matchItem, el('span', 'hint', 'Click: zoom · Esc: reset · /: search'));
 
   // ------------------------------------------------------------ panels
-  // Top faulting instructions.
+  // Top faulting instructions: one row per instruction, one count column per
+  // event (a tracepoint and the software event often count the same faults).
   const sitesBox = byId('sites');
-  const eventTotal = (e: string): number => callRoot.byEvent[e] ?? 0;
-  // One row per instruction, one count column per event (the same fault is
-  // often counted by a tracepoint and by the software event).
+  const rootEvents = N > 0 ? eventsOf(0) : {};
+  const eventTotal = (e: string): number => rootEvents[e] ?? 0;
   interface SiteRow {
     readonly site: FaultSite;
     readonly counts: Map<string, number>;
@@ -641,13 +884,14 @@ export function runReport(win: Window, lib: ClientLib): void {
   }
   const siteList = [...grouped.values()].sort((a, b) => b.max - a.max);
   const showSite = (s: FaultSite): void => {
-    let target: H | null = null;
-    calls.each((n) => {
-      if (target === null && n.data.site !== undefined && n.data.site.address === s.address && n.data.site.dso === s.dso) target = n;
-    });
-    if (state.tree !== 'calls') doc.querySelector<HTMLButtonElement>('button[data-tree="calls"]')?.click();
-    const found = target as H | null;
-    if (found !== null) searchFor(found.data.name);
+    if (state.view.inverted) showTree(false);
+    for (const key in enc.sites) {
+      const site = enc.sites[key]!;
+      if (site.address === s.address && site.dso === s.dso) {
+        searchFor(calls.name(Number(key)));
+        return;
+      }
+    }
   };
   const siteRows = (limit: number): void => {
     sitesBox.replaceChildren();
@@ -662,11 +906,11 @@ export function runReport(win: Window, lib: ClientLib): void {
       const instr = s.resolved ? el('span', 'mono', s.instruction ?? '') : el('span', 'muted', s.unresolvedReason ?? 'unresolved');
       const dso = el('span', 'nowrap', basename(s.dso));
       dso.setAttribute('title', s.dso);
-      const fn = el('span', 'mono', siteWhere(s));
-      return [String(i + 1), instr, fn, s.source === undefined ? '' : basename(s.source), dso, ...siteEvents.map((e) => {
+      const counts = siteEvents.map((e) => {
         const c = r.counts.get(e);
         return c === undefined ? '—' : `${fmt(c)} · ${pct(c, eventTotal(e))}`;
-      })];
+      });
+      return [String(i + 1), instr, el('span', 'mono', siteWhere(s)), s.source === undefined ? '' : basename(s.source), dso, ...counts];
     });
     const t = table(head, numeric, rows, 'clickable');
     siteEvents.forEach((e, i) => t.tHead!.rows[0]!.cells[5 + i]!.setAttribute('title', `${e}: count and share of that event's total`));
@@ -688,9 +932,8 @@ export function runReport(win: Window, lib: ClientLib): void {
   if (top !== undefined) {
     const [event, count] = [...top.counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
     const s = top.site;
-    const headline = byId('headline');
     const where = [s.source === undefined ? '' : basename(s.source), basename(s.dso)].filter((x) => x !== '').join(', ');
-    headline.append(
+    byId('headline').append(
       doc.createTextNode('Most faults: '),
       el('code', '', s.resolved ? (s.instruction ?? siteWhere(s)) : siteWhere(s)),
       doc.createTextNode(` in ${siteWhere(s)}${where === '' ? '' : ` (${where})`} — `),
@@ -712,20 +955,22 @@ export function runReport(win: Window, lib: ClientLib): void {
   };
   const classColor = (c: string): string => CLASS_COLORS[c] ?? '#a9afb9';
   const classesBox = byId('classes');
-  const classes = Object.entries(report.classes ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0).sort((a, b) => b[1] - a[1]);
+  const classes = Object.entries(report.classes ?? {})
+    .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0)
+    .sort((a, b) => b[1] - a[1]);
   if (classes.length === 0) {
     classesBox.append(el('p', 'muted', 'No fault classes in this report (they need exceptions:page_fault_* tracepoints with error codes).'));
   } else {
-    const classTotal = classes.reduce((s, [, v]) => s + v, 0);
+    const classTotal = classes.reduce((s, [, c]) => s + c, 0);
     const max = classes[0]![1];
-    for (const [c, v] of classes) {
+    for (const [c, n] of classes) {
       const row = el('div', 'bar-row');
       const track = el('div', 'bar-track');
       const bar = el('div', 'bar');
-      bar.style.width = `${(100 * v) / max}%`;
+      bar.style.width = `${(100 * n) / max}%`;
       bar.style.background = classColor(c);
       track.append(bar);
-      row.append(el('span', '', c), track, el('span', 'num', `${fmt(v)} · ${pct(v, classTotal)}`));
+      row.append(el('span', '', c), track, el('span', 'num', `${fmt(n)} · ${pct(n, classTotal)}`));
       classesBox.append(row);
     }
   }
@@ -752,14 +997,13 @@ export function runReport(win: Window, lib: ClientLib): void {
       bins[i] = (bins[i] ?? 0) + p.value;
     }
     let peak = 0;
-    for (const bins of perClass.values()) for (const v of bins) peak = Math.max(peak, v);
-    const seconds = (s: number): string => (s >= 1 ? `${s.toFixed(2)} s` : s >= 1e-3 ? `${(s * 1e3).toFixed(1)} ms` : `${(s * 1e6).toFixed(0)} µs`);
-    const ordered = [...perClass.entries()].sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0));
+    for (const bins of perClass.values()) for (const c of bins) peak = Math.max(peak, c);
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    const ordered = [...perClass.entries()].sort((a, b) => sum(b[1]) - sum(a[1]));
     for (const [c, bins] of ordered) {
       const chart = el('div', 'chart');
       const label = el('div', 'label');
-      const sum = bins.reduce((x, y) => x + y, 0);
-      label.append(el('b', '', c), el('span', '', `${fmt(sum)} · peak ${fmt(Math.max(...bins))} per ${seconds(span / BINS)}`));
+      label.append(el('b', '', c), el('span', '', `${fmt(sum(bins))} · peak ${fmt(Math.max(...bins))} per ${seconds(span / BINS)}`));
       const cv = el('canvas');
       chart.append(label, cv);
       timelineBox.append(chart);
@@ -772,9 +1016,9 @@ export function runReport(win: Window, lib: ClientLib): void {
       c2.setTransform(dpr, 0, 0, dpr, 0, 0);
       c2.fillStyle = classColor(c);
       const bw = w / BINS;
-      bins.forEach((v, i) => {
-        if (v <= 0) return;
-        const bh = Math.max(1.5, ((h - 4) * v) / (peak || 1));
+      bins.forEach((n, i) => {
+        if (n <= 0) return;
+        const bh = Math.max(1.5, ((h - 4) * n) / (peak || 1));
         c2.fillRect(i * bw + 0.5, h - bh, Math.max(1, bw - 1), bh);
       });
     }
@@ -783,44 +1027,117 @@ export function runReport(win: Window, lib: ClientLib): void {
     timelineBox.append(axis);
   }
 
-  // Protection sites: drawn from whatever shape the protection stage gives.
+  // Protection sites: the known fields of ProtectionSiteView get their own
+  // columns; fields this page does not know are still shown, as text.
   const protBox = byId('protection');
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    if (typeof v === 'number') return fmt(v);
-    if (typeof v === 'string') return v;
-    if (typeof v === 'boolean') return v ? 'yes' : 'no';
-    if (Array.isArray(v)) return v.map(cell).join(', ');
-    if (typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (typeof o['symbol'] === 'string') {
-        const off = typeof o['offset'] === 'number' && o['offset'] >= 0 ? `+0x${o['offset'].toString(16)}` : '';
-        const instr = typeof o['instruction'] === 'string' ? ` ${o['instruction']}` : '';
-        return `${o['symbol']}${off}${instr}`;
-      }
+  const cell = (x: unknown): string => {
+    if (x === null || x === undefined) return '';
+    if (typeof x === 'number') return fmt(x);
+    if (typeof x === 'string') return x;
+    if (typeof x === 'boolean') return x ? 'yes' : 'no';
+    if (Array.isArray(x)) return x.map(cell).join(', ');
+    if (typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (typeof o['symbol'] === 'string') return `${siteWhere({ symbol: o['symbol'], offset: typeof o['offset'] === 'number' ? o['offset'] : null })}${typeof o['instruction'] === 'string' ? ` ${o['instruction']}` : ''}`;
       return Object.entries(o)
-        .map(([k, x]) => `${k}: ${cell(x)}`)
+        .map(([k, y]) => `${k}: ${cell(y)}`)
         .join(', ');
     }
-    return String(v);
+    return String(x);
   };
-  const prot = report.protection;
+  const countsText = (r: unknown): string => {
+    if (r === null || typeof r !== 'object') return cell(r);
+    const entries = Object.entries(r as Record<string, unknown>).filter(([, c]) => typeof c === 'number' && c > 0) as [string, number][];
+    return entries
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, c]) => `${k} ${fmt(c)}`)
+      .join(', ');
+  };
+  const sumOf = (r: unknown): number => (r !== null && typeof r === 'object' ? Object.values(r as Record<string, unknown>).reduce<number>((s, c) => s + (typeof c === 'number' ? c : 0), 0) : typeof r === 'number' ? r : 0);
+  const prot = report.protection as unknown;
   if (prot === undefined || prot === null) {
-    protBox.append(el('p', 'muted', 'No protection timeline in this report (it needs syscalls:sys_enter_mprotect in the trace).'));
+    protBox.append(el('p', 'muted', 'No protection timeline in this report (it needs mprotect syscalls in the trace).'));
   } else if (typeof prot === 'object' && !Array.isArray(prot)) {
-    const o = prot as Record<string, unknown>;
-    const sites = Array.isArray(o['sites']) ? (o['sites'] as unknown[]) : [];
-    const rows = sites.filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
-    if (rows.length > 0) {
-      const columns: string[] = [];
-      for (const r of rows) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
-      const numeric = columns.map((k) => rows.every((r) => r[k] === undefined || typeof r[k] === 'number'));
-      protBox.append(table(columns, numeric, rows.map((r) => columns.map((k) => cell(r[k])))));
+    const section = prot as Record<string, unknown>;
+    const sites = (Array.isArray(section['sites']) ? (section['sites'] as unknown[]) : []).filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
+    // Known columns, in reading order: [heading, numeric, how to show a site].
+    const known: [string, boolean, (s: Record<string, unknown>) => string | HTMLElement, string[]][] = [
+      [
+        'protection site',
+        false,
+        (s) => {
+          const box = el('div');
+          const head = el('div', 'mono', typeof s['symbol'] === 'string' ? siteWhere({ symbol: s['symbol'], offset: typeof s['offset'] === 'number' ? s['offset'] : null }) : cell(s['site']));
+          if (s['inferred'] === true) head.append(el('span', 'badge', 'inferred'));
+          box.append(head);
+          const sub = [s['instruction'], s['source'] === null || s['source'] === undefined ? undefined : basename(String(s['source'])), typeof s['dso'] === 'string' ? basename(s['dso']) : undefined].filter((x) => typeof x === 'string' && x !== '');
+          if (sub.length > 0) box.append(el('div', 'meta', sub.join(' · ')));
+          box.setAttribute('title', cell(s['site']));
+          return box;
+        },
+        ['site', 'symbol', 'offset', 'address', 'instruction', 'source', 'dso', 'inferred'],
+      ],
+      ['sets', false, (s) => (typeof s['prot'] === 'string' ? s['prot'] : countsText(s['prots'])), ['prot', 'prots']],
+      ['calls', true, (s) => fmt(sumOf(s['calls'])) + (typeof s['failed'] === 'number' && s['failed'] > 0 ? ` (${fmt(s['failed'])} failed)` : ''), ['calls', 'failed']],
+      ['pages', true, (s) => cell(s['pages']), ['pages']],
+      ['faults', true, (s) => cell(s['faults']), ['faults']],
+      ['denied', true, (s) => cell(s['denied']), ['denied']],
+      ['retry cycles', true, (s) => cell(s['cycles']), ['cycles']],
+      ['fault classes', false, (s) => countsText(s['classes']), ['classes']],
+      [
+        'first fault after',
+        false,
+        (s) => {
+          const since = s['sinceChange'] as { min?: unknown; max?: unknown } | undefined;
+          return since !== undefined && typeof since.min === 'number' && typeof since.max === 'number' ? `${seconds(since.min)} – ${seconds(since.max)}` : '';
+        },
+        ['sinceChange'],
+      ],
+      ['TLB flushes', true, (s) => (sumOf(s['tlbFlushes']) > 0 ? fmt(sumOf(s['tlbFlushes'])) : '0'), ['tlbFlushes']],
+      [
+        'faulting instructions',
+        false,
+        (s) => {
+          const list = Array.isArray(s['instructions']) ? (s['instructions'] as Record<string, unknown>[]) : [];
+          const box = el('div');
+          for (const ins of list.slice(0, 4)) {
+            const line = el('div', 'mono', `${cell(ins['instruction'])} — ${cell(ins['faults'])}`);
+            const handlers = countsText(ins['handlers']);
+            if (handlers !== '') line.setAttribute('title', `handlers: ${handlers}`);
+            box.append(line);
+          }
+          if (list.length > 4) box.append(el('div', 'meta', `… ${list.length - 4} more`));
+          return box;
+        },
+        ['instructions'],
+      ],
+      ['first call', false, (s) => (typeof s['firstTime'] === 'number' ? el('span', 'nowrap', `${s['firstTime'].toFixed(6)} s`) : ''), ['firstTime', 'lastTime']],
+    ];
+    const used = new Set(known.flatMap(([, , , keys]) => keys));
+    const columns = known.filter(([, , , keys]) => sites.some((s) => keys.some((k) => k in s)));
+    const extra: string[] = [];
+    for (const s of sites) for (const k of Object.keys(s)) if (!used.has(k) && !extra.includes(k)) extra.push(k);
+    if (sites.length > 0) {
+      const head = [...columns.map(([h]) => h), ...extra];
+      const numeric = [...columns.map(([, num]) => num), ...extra.map((k) => sites.every((s) => typeof s[k] === 'number' || s[k] === undefined))];
+      protBox.append(table(head, numeric, sites.map((s) => [...columns.map(([, , show]) => show(s)), ...extra.map((k) => cell(s[k]))])));
     } else {
       protBox.append(el('p', 'muted', 'No protection sites.'));
     }
-    const rest = Object.entries(o).filter(([k]) => k !== 'sites');
-    if (rest.length > 0) protBox.append(kv(rest.map(([k, v]) => [k, cell(v)])));
+    const restLabels: Record<string, string> = {
+      uncoveredFaults: 'faults on pages no followed call covered',
+      unattributedFlushes: 'TLB flushes outside protection calls',
+      unplaced: 'mappings whose address stayed unknown',
+      unresolvedThreads: 'threads not tied to a process',
+    };
+    const rest = Object.entries(section).filter(([k]) => k !== 'sites' && k !== 'notes');
+    if (rest.length > 0) protBox.append(kv(rest.map(([k, x]) => [restLabels[k] ?? k, typeof x === 'object' && x !== null && !Array.isArray(x) ? countsText(x) || '0' : cell(x)])));
+    const notes = Array.isArray(section['notes']) ? (section['notes'] as unknown[]) : [];
+    if (notes.length > 0) {
+      const ul = el('ul', 'plain');
+      for (const n of notes) ul.append(el('li', 'muted', cell(n)));
+      protBox.append(ul);
+    }
   } else {
     protBox.append(el('pre', 'mono', JSON.stringify(prot, null, 2)));
   }
@@ -845,11 +1162,9 @@ export function runReport(win: Window, lib: ClientLib): void {
         .map(([e, n]) => [e, fmt(n), selectedSet.has(e) ? 'yes' : '—']),
     ),
   );
-  const sel = report.selection;
+  const sel = report.selection as Report['selection'] | undefined;
   const counts: [string, string][] = [];
-  if (sel !== undefined) {
-    counts.push(['selected records read', fmt(sel.read)], ['kept by the filters', fmt(sel.kept)], ['filtered out', fmt(sel.filteredOut)]);
-  }
+  if (sel !== undefined) counts.push(['selected records read', fmt(sel.read)], ['kept by the filters', fmt(sel.kept)], ['filtered out', fmt(sel.filteredOut)]);
   counts.push(['lost by the recorder', fmt(report.lost)], ['skipped lines', fmt(report.skipped.lines)]);
   inputsBox.append(kv(counts));
   if (report.lost > 0) inputsBox.append(el('p', 'bad', `${fmt(report.lost)} events were lost while recording: counts are lower bounds.`));
@@ -866,13 +1181,24 @@ export function runReport(win: Window, lib: ClientLib): void {
   // ------------------------------------------------------------ a read-only view for tests and the curious
   (win as unknown as { faultpath: unknown }).faultpath = {
     /** The boxes drawn now, in canvas CSS pixels. */
-    boxes: () => boxes.map((b) => ({ name: b.node === null ? `${b.merged.length} frames` : b.node.data.name, kind: b.node?.data.kind ?? 'merged', x: b.x, y: b.y, w: b.w, h: ROW - 1, merged: b.merged.length, ancestor: b.ancestor })),
+    boxes: () =>
+      boxes.map((b) => ({
+        name: b.node < 0 ? `${b.merged.length} frames` : state.view.name(b.node),
+        kind: b.node < 0 ? 'merged' : state.view.node(b.node).kind,
+        x: b.x,
+        y: b.y,
+        w: b.w,
+        h: ROW - 1,
+        merged: b.merged.length,
+        ancestor: b.ancestor,
+      })),
   };
 
   // ------------------------------------------------------------ first paint
-  pressed('button[data-tree]', state.tree, 'tree');
+  pressed('button[data-tree]', 'calls', 'tree');
   pressed('button[data-dir]', state.dir, 'dir');
   render();
   doc.body.dataset['readyMs'] = (win.performance.now() - started).toFixed(1);
+  doc.body.dataset['readyAt'] = win.performance.now().toFixed(1);
   doc.body.dataset['ready'] = '1';
 }

@@ -2,8 +2,12 @@
 // and flat arrays in pre-order, so a 100k-node tree is a few MB of JSON rather
 // than a nested object per node with every key and name repeated.
 //
-// `decodeTree` runs in the browser too (inlined as source text), so it must
-// stay self-contained.
+// The layout travels with the tree: d3-hierarchy's partition, run here, puts
+// each node at an offset in value units (an integer when the values are), so
+// the page only scales offsets to pixels and never builds a hierarchy object
+// per node. The inverted view, built lazily in the page, is laid out there by
+// the same partition.
+import { hierarchy, partition } from 'd3-hierarchy';
 import type { FaultSite, NodeKind, TreeNode } from '../../src/model.js';
 
 export interface EncodedTree {
@@ -19,6 +23,8 @@ export interface EncodedTree {
   readonly kind: number[];
   readonly value: number[];
   readonly self: number[];
+  /** Per node: d3 partition's left edge in value units (the root spans [0, its laid-out value)). */
+  readonly x0: number[];
   /** Per node: index into `strings` + 1, or 0 when the node has no dso. */
   readonly dso: number[];
   /** Per node: the index into `strings` of its only event (its value is all that event's), or -1 (see `multi`), or -2 (no events). */
@@ -44,7 +50,18 @@ export function encodeTree(tree: TreeNode): EncodedTree {
   };
   const kinds: string[] = [];
   const kindIndex = new Map<string, number>();
-  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], dso: [], event: [], multi: [], sites: {} };
+  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {} };
+
+  // d3's own value of a node is what it holds beyond its children (its self
+  // value when the tree is consistent); the partition sums them back up.
+  const laid = hierarchy<TreeNode>(tree, (d) => d.children).sum((d) => {
+    let children = 0;
+    for (const c of d.children) children += c.value;
+    return Math.max(0, d.value - children);
+  });
+  partition<TreeNode>().size([laid.value ?? 0, 1])(laid).eachBefore((n) => {
+    enc.x0.push(n.x0);
+  });
 
   const stack: { node: TreeNode; parent: number }[] = [{ node: tree, parent: -1 }];
   while (stack.length > 0) {
@@ -78,7 +95,7 @@ export function encodeTree(tree: TreeNode): EncodedTree {
   return enc;
 }
 
-/** Rebuilds the tree from `encodeTree`'s output; `id` is the node's pre-order index. */
+/** Rebuilds the tree from `encodeTree`'s output (the page reads the arrays directly; this is the reference reading); `id` is the node's pre-order index. */
 export function decodeTree(enc: EncodedTree): TreeNode & { id: number } {
   type Node = TreeNode & { id: number };
   const n = enc.name.length;

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type { Report } from '../../src/model.js';
 import { colorFor, inkFor, KIND_LABELS, MATCH_COLOR, paletteKind } from '../colors.js';
 import { runReport, type PageData } from './client.js';
-import { decodeTree, encodeTree } from './encode.js';
+import { encodeTree } from './encode.js';
 import { STYLES } from './styles.js';
 
 export interface HtmlOptions {
@@ -34,7 +34,6 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   colorFor: ${colorFor.toString()},
   inkFor: ${inkFor.toString()},
   paletteKind: ${paletteKind.toString()},
-  decodeTree: ${decodeTree.toString()},
   matchColor: ${JSON.stringify(MATCH_COLOR)},
   legend: ${JSON.stringify(KIND_LABELS)}
 });\n`;

@@ -69,6 +69,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 td.mono, td .mono { font-family: var(--mono); font-size: 12px; white-space: nowrap; }
 td .muted { font-style: italic; white-space: nowrap; }
 .nowrap { white-space: nowrap; }
+td .meta { word-break: normal; overflow-wrap: anywhere; font-size: 12px; }
 .scroll-x { overflow-x: auto; }
 td.wrap { word-break: break-all; }
 tr.clickable { cursor: pointer; }
@@ -82,6 +83,7 @@ tr.clickable:hover td { background: #eef4fb; }
 .chart canvas { display: block; width: 100%; height: 40px; background: #fafafa; border-bottom: 1px solid var(--line); }
 .axis { display: flex; justify-content: space-between; font-size: 11px; color: var(--muted); }
 .muted { color: var(--muted); }
+.badge { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 4px; background: #eef0f3; color: var(--muted); font: 11px var(--sans); vertical-align: 1px; }
 .bad { color: var(--bad); font-weight: 600; }
 ul.plain { margin: 4px 0; padding-left: 18px; }
 ul.plain li { margin: 2px 0; word-break: break-word; }

@@ -1,0 +1,383 @@
+// The HTML report and the SVG in a real browser (Debian's Chromium through
+// playwright-core). Pages are written to test/artifacts/ and opened from
+// file:// URLs, as a colleague would open a mailed report; screenshots land
+// next to them.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TreeNode } from '../../src/model.js';
+import { buildReport } from '../../src/pipeline.js';
+import { colorFor, MATCH_COLOR } from '../../viz/colors.js';
+import { renderHtml } from '../../viz/html/index.js';
+import { layoutTree } from '../../viz/layout.js';
+import { renderSvg } from '../../viz/svg.js';
+import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { countNodes, EVIL, foldedReport, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
+
+interface DrawnBox {
+  name: string;
+  kind: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  merged: number;
+  ancestor: boolean;
+}
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function openReport(name: string, text: string): Promise<{ page: Page; log: PageLog; url: string }> {
+  const file = artifactPath(name);
+  writeFileSync(file, text);
+  const url = pathToFileURL(file).href;
+  const { page, log } = await openPage(browser);
+  await page.goto(url);
+  if (name.endsWith('.html')) await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  return { page, log, url };
+}
+
+async function drawn(page: Page): Promise<DrawnBox[]> {
+  return page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+}
+
+async function find(page: Page, pred: (b: DrawnBox) => boolean): Promise<DrawnBox> {
+  const box = (await drawn(page)).find(pred);
+  expect(box).toBeDefined();
+  return box!;
+}
+
+async function pointAt(page: Page, b: DrawnBox): Promise<{ x: number; y: number }> {
+  const c = (await page.locator('#flame').boundingBox())!;
+  return { x: c.x + b.x + Math.min(b.w / 2, 40), y: c.y + b.y + b.h / 2 };
+}
+
+async function pixel(page: Page, x: number, y: number): Promise<string> {
+  return page.evaluate(
+    ([px, py]) => {
+      // Read through a copy made for reading, so Chrome has no readback warning to log.
+      const canvas = document.getElementById('flame') as HTMLCanvasElement;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const c = copy.getContext('2d', { willReadFrequently: true })!;
+      c.drawImage(canvas, 0, 0);
+      const d = c.getImageData(Math.round(px! * devicePixelRatio), Math.round(py! * devicePixelRatio), 1, 1).data;
+      return '#' + [d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('');
+    },
+    [x, y],
+  );
+}
+
+function expectQuiet(log: PageLog, url: string): void {
+  expect(log.errors).toEqual([]);
+  expect(log.dialogs).toEqual([]);
+  expect(log.requests).toEqual([url]);
+}
+
+function pct(part: number, whole: number): string {
+  const p = (100 * part) / whole;
+  return `${p >= 10 || p === 0 ? p.toFixed(1) : p.toPrecision(2)}%`;
+}
+
+describe('HTML report in Chromium', () => {
+  const guard = guardReport();
+
+  test('opens offline: no console error, no request but the file itself, every frame the layout has', async () => {
+    const { page, log, url } = await openReport('guard.html', renderHtml(guard, { title: 'guard: write-barrier faults' }));
+    await page.screenshot({ path: artifactPath('guard-overview.png') });
+    await page.screenshot({ path: artifactPath('guard-full.png'), fullPage: true });
+    const width = await page.evaluate(() => document.getElementById('flame')!.clientWidth);
+    const frames = Number(await page.locator('#flame').getAttribute('data-frames'));
+    expect(frames).toBe(layoutTree(guard.tree, { width, minWidth: 1 }).boxes.length);
+    expect(frames).toBe(countNodes(guard.tree));
+    // The flame stands on its root: the root box is the bottom row.
+    const boxes = await drawn(page);
+    const root = boxes.find((b) => b.name === 'all')!;
+    expect(Math.max(...boxes.map((b) => b.y))).toBe(root.y);
+    // Panels are filled from the report.
+    await expect(page.locator('#sites tbody tr').count()).resolves.toBe(15);
+    await expect(page.locator('#sites tbody tr').first().textContent()).resolves.toContain('mov %rsi,(%rdi)');
+    await expect(page.locator('#protection tbody tr').count()).resolves.toBe((guard.protection as { sites: unknown[] }).sites.length);
+    await expect(page.locator('#classes .bar-row').count()).resolves.toBe(Object.keys(guard.classes!).length);
+    await expect(page.locator('#timeline canvas').count()).resolves.toBe(new Set(guard.timeline!.map((t) => t.class)).size);
+    await expect(page.locator('#warnings li').count()).resolves.toBe(guard.warnings.length);
+    await expect(page.locator('#inputs').textContent()).resolves.toContain('samples/guard/perf-script.txt.gz');
+    await expect(page.locator('#legend').textContent()).resolves.toContain('faulting instruction');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('the larger FlameGraph capture draws exactly the boxes viz/layout.ts lays out', async () => {
+    const report = foldedReport('perf-vertx-stacks-01-collapsed-all.txt');
+    const { page, log, url } = await openReport('vertx.html', renderHtml(report, { title: 'vertx (FlameGraph test capture)' }));
+    const width = await page.evaluate(() => document.getElementById('flame')!.clientWidth);
+    const frames = Number(await page.locator('#flame').getAttribute('data-frames'));
+    expect(frames).toBe(layoutTree(report.tree, { width, minWidth: 1 }).boxes.length);
+    await page.screenshot({ path: artifactPath('vertx-overview.png') });
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('click zooms: the frame fills the width, the breadcrumb shows its path, Reset and Escape return', async () => {
+    const { page, log, url } = await openReport('guard-zoom.html', renderHtml(guard));
+    const before = Number(await page.locator('#flame').getAttribute('data-frames'));
+    const target = await find(page, (b) => b.name === 'write_field');
+    const p = await pointAt(page, target);
+    await page.mouse.click(p.x, p.y);
+    await page.mouse.move(0, 0);
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe('write_field');
+    const width = await page.evaluate(() => document.getElementById('flame')!.clientWidth);
+    const zoomed = await find(page, (b) => b.name === 'write_field');
+    expect(zoomed.x).toBeCloseTo(0);
+    expect(zoomed.w).toBeCloseTo(width);
+    const after = Number(await page.locator('#flame').getAttribute('data-frames'));
+    expect(after).toBeLessThan(before);
+    await expect(page.locator('#breadcrumb button').allTextContents()).resolves.toEqual(['all', 'guard', '__libc_start_call_main', 'main', 'write_field']);
+    await expect(page.locator('#details').textContent()).resolves.toContain('of all');
+    await page.screenshot({ path: artifactPath('guard-zoomed.png') });
+    await page.click('#reset');
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe('all');
+    await page.mouse.click(p.x, p.y);
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe('all');
+    // A breadcrumb step zooms back out.
+    await page.mouse.click(p.x, p.y);
+    await page.locator('#breadcrumb').getByRole('button', { name: 'main', exact: true }).click();
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe('main');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('regex search paints matches magenta and shows their share of the total', async () => {
+    const { page, log, url } = await openReport('guard-search.html', renderHtml(guard));
+    await page.fill('#search', '^write_(field|header)$');
+    await page.press('#search', 'Enter');
+    const matched = [...walk(guard.tree)].filter((n) => /^write_(field|header)$/.test(n.name));
+    const share = matched.reduce((s, n) => s + n.value, 0);
+    await expect(page.locator('#matched').textContent()).resolves.toBe(`Matched: ${pct(share, guard.tree.value)} of all · ${matched.length} frames`);
+    const hit = await find(page, (b) => b.name === 'write_field');
+    expect(await pixel(page, hit.x + 2, hit.y + 2)).toBe(MATCH_COLOR);
+    const miss = await find(page, (b) => b.name === 'main');
+    expect(await pixel(page, miss.x + 2, miss.y + 2)).toBe(colorFor('user', 'main'));
+    await page.screenshot({ path: artifactPath('guard-search.png') });
+    // Nested matches count once: a match inside a match adds nothing.
+    await page.fill('#search', 'main|write');
+    await page.press('#search', 'Enter');
+    await expect(page.locator('#matched').textContent()).resolves.toContain(`Matched: ${pct(matchedShare(guard.tree, /main|write/), guard.tree.value)} of all`);
+    // A broken pattern says so instead of throwing.
+    await page.fill('#search', 'write_(');
+    await page.press('#search', 'Enter');
+    await expect(page.locator('#matched').textContent()).resolves.toBe('invalid regular expression');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('hovering an instruction leaf shows name, counts per event, shares and the disassembly around it', async () => {
+    const { page, log, url } = await openReport('guard-tooltip.html', renderHtml(guard));
+    const leaf = await find(page, (b) => b.name.startsWith('0x12eb:'));
+    const p = await pointAt(page, leaf);
+    await page.mouse.move(p.x, p.y);
+    const tip = page.locator('#tooltip');
+    await expect(tip.isVisible()).resolves.toBe(true);
+    const text = (await tip.textContent())!;
+    const node = [...walk(guard.tree)].find((n) => n.name.startsWith('0x12eb:'))!;
+    expect(text).toContain('0x12eb: mov %rsi,(%rdi) [guard.c:58]');
+    expect(text).toContain(`${pct(node.value, guard.tree.value)} of all · 100.0% of parent`);
+    expect(text).toContain(`exceptions:page_fault_user${node.byEvent['exceptions:page_fault_user']}`);
+    expect(text).toContain(`page-faults${node.byEvent['page-faults']}`);
+    expect(text).toContain('samples/guard/guard.c:58');
+    const rows = await tip.locator('.disasm > div:not(.src)').allTextContents();
+    expect(rows).toHaveLength(guard.disassembly!['12eb']!.length);
+    const marked = await tip.locator('.disasm .fault').allTextContents();
+    expect(marked).toHaveLength(1);
+    expect(marked[0]).toMatch(/▶\s+0x12eb\s+mov %rsi,\(%rdi\)/);
+    await page.screenshot({ path: artifactPath('guard-tooltip.png') });
+    // A plain frame's tooltip names its parent share too.
+    const fn = await find(page, (b) => b.name === 'write_header');
+    const q = await pointAt(page, fn);
+    await page.mouse.move(q.x, q.y);
+    await expect(tip.textContent()).resolves.toContain('write_header');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('the inverted tree puts the faulting instruction first; icicle hangs the root from the top', async () => {
+    const { page, log, url } = await openReport('guard-inverted.html', renderHtml(guard));
+    await page.click('button[data-tree="inverted"]');
+    await expect(page.locator('#flame').getAttribute('data-view')).resolves.toBe('inverted icicle');
+    const boxes = await drawn(page);
+    const root = boxes.find((b) => b.name === 'all')!;
+    expect(root.y).toBe(0);
+    const comm = boxes.find((b) => b.name === 'guard' && b.y === 18)!;
+    // Every path of the guard sample that ends in user code ends in an instruction leaf; the
+    // kernel-only paths (faults while execve loads the binary) end in a kernel frame.
+    const firstLevel = boxes.filter((b) => b.y === 36 && b.x >= comm.x && b.x < comm.x + comm.w);
+    const leaves = new Set([...walk(guard.tree)].filter((n) => n.children.length === 0).map((n) => n.name));
+    expect(firstLevel.every((b) => b.merged > 0 || leaves.has(b.name))).toBe(true);
+    expect(firstLevel.filter((b) => b.kind === 'instruction').length).toBeGreaterThan(firstLevel.length / 2);
+    const leaf = firstLevel.find((b) => b.name.startsWith('0x12eb:'))!;
+    const node = [...walk(guard.tree)].find((n) => n.name.startsWith('0x12eb:'))!;
+    expect(leaf.w / root.w).toBeCloseTo(node.value / guard.tree.value, 6);
+    // Under the instruction: its function, then the callers.
+    const under = boxes.filter((b) => b.y === 54 && b.x >= leaf.x && b.x < leaf.x + leaf.w).map((b) => b.name);
+    expect(under).toEqual(['write_field']);
+    await page.screenshot({ path: artifactPath('guard-inverted.png') });
+    await page.click('button[data-tree="calls"]');
+    await page.click('button[data-dir="icicle"]');
+    await expect(page.locator('#flame').getAttribute('data-view')).resolves.toBe('calls icicle');
+    expect((await drawn(page)).find((b) => b.name === 'all')!.y).toBe(0);
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('a row of the top-instructions table finds the instruction in the flame graph', async () => {
+    const { page, log, url } = await openReport('guard-site-click.html', renderHtml(guard));
+    await page.locator('#sites tbody tr').nth(2).click();
+    await expect(page.locator('#search').inputValue()).resolves.toBe('^0x12ef: mov %sil,\\(%rdi\\) \\[guard\\.c:63\\]$');
+    await expect(page.locator('#matched').textContent()).resolves.toContain('1 frame');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('hostile symbols stay text: no element, no script, no alert, and the text is visible', async () => {
+    const report = hostileReport();
+    const { page, log, url } = await openReport('hostile.html', renderHtml(report, { title: `<b>${EVIL}</b>` }));
+    await expect(page.title()).resolves.toBe(`<b>${EVIL}</b>`);
+    await expect(page.evaluate(() => document.querySelectorAll('img, b img, script:not([type]) ~ img').length)).resolves.toBe(0);
+    await expect(page.evaluate(() => document.getElementsByTagName('img').length)).resolves.toBe(0);
+    const frame = await find(page, (b) => b.name === EVIL);
+    const p = await pointAt(page, frame);
+    await page.mouse.move(p.x, p.y);
+    await expect(page.locator('#tooltip').textContent()).resolves.toContain(EVIL);
+    await expect(page.locator('#tooltip').isVisible()).resolves.toBe(true);
+    await page.mouse.click(p.x, p.y);
+    await expect(page.locator('#breadcrumb').textContent()).resolves.toContain(EVIL);
+    await expect(page.locator('#details').textContent()).resolves.toContain(`/tmp/${EVIL}.so`);
+    await expect(page.locator('#sites').textContent()).resolves.toContain(EVIL);
+    await expect(page.locator('#protection').textContent()).resolves.toContain(EVIL);
+    await expect(page.locator('#warnings').textContent()).resolves.toContain(`warning ${EVIL}`);
+    await expect(page.locator('#inputs').textContent()).resolves.toContain(`${EVIL}.txt:1: ${EVIL}`);
+    await expect(page.getByText(`warning ${EVIL}`).first().isVisible()).resolves.toBe(true);
+    await expect(page.evaluate(() => document.getElementsByTagName('img').length)).resolves.toBe(0);
+    await page.screenshot({ path: artifactPath('hostile.png') });
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('a 100k-node tree opens and responds in under 2 s', async () => {
+    const report = scaleReport();
+    const nodes = countNodes(report.tree);
+    expect(nodes).toBeGreaterThanOrEqual(100_000);
+    const html = renderHtml(report, { title: `${nodes} nodes from FlameGraph's test captures and the guard sample` });
+    expect(Buffer.byteLength(html)).toBeLessThanOrEqual(15 * 1024 * 1024);
+    const { page, log, url } = await openReport('scale.html', html);
+    const openedMs = Number(await page.locator('body').getAttribute('data-ready-at'));
+    const frames = Number(await page.locator('#flame').getAttribute('data-frames'));
+    const merged = (await drawn(page)).filter((b) => b.merged > 0);
+    expect(frames).toBeLessThan(nodes / 10);
+    expect(merged.length).toBeGreaterThan(0);
+    const big = (await drawn(page)).filter((b) => b.name !== 'all' && b.merged === 0).sort((a, b) => b.w - a.w)[0]!;
+    const p = await pointAt(page, big);
+    const timings = await page.evaluate(
+      async ([x, y]) => {
+        const paint = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        const canvas = document.getElementById('flame')!;
+        const search = document.getElementById('search') as HTMLInputElement;
+        let t = performance.now();
+        canvas.dispatchEvent(new MouseEvent('click', { clientX: x, clientY: y, bubbles: true }));
+        await paint();
+        const zoom = performance.now() - t;
+        const focus = canvas.dataset['focus'];
+        t = performance.now();
+        search.value = 'memcpy|memset|page_fault';
+        search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+        await paint();
+        const find = performance.now() - t;
+        t = performance.now();
+        (document.querySelector('button[data-tree="inverted"]') as HTMLButtonElement).click();
+        await paint();
+        const invert = performance.now() - t;
+        t = performance.now();
+        document.getElementById('reset')!.click();
+        await paint();
+        const reset = performance.now() - t;
+        return { zoom, find, invert, reset, focus };
+      },
+      [p.x, p.y],
+    );
+    console.log(`100k-node page: ${nodes} nodes, ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB, opened in ${openedMs.toFixed(0)} ms (script ${await page.locator('body').getAttribute('data-ready-ms')} ms), ${frames} boxes drawn; zoom ${timings.zoom.toFixed(0)} ms, search ${timings.find.toFixed(0)} ms, invert ${timings.invert.toFixed(0)} ms, reset ${timings.reset.toFixed(0)} ms`);
+    expect(openedMs).toBeLessThan(2000);
+    expect(Math.max(timings.zoom, timings.find, timings.invert, timings.reset)).toBeLessThan(2000);
+    expect(timings.focus).toBe(big.name);
+    await expect(page.locator('#matched').textContent()).resolves.toMatch(/^Matched: [\d.]+% of all · [\d,]+ frames$/);
+    await page.screenshot({ path: artifactPath('scale.png') });
+    expectQuiet(log, url);
+    await page.close();
+  });
+});
+
+describe('the report the pipeline builds', () => {
+  test('from the guard sample: opens quietly, draws every frame, shows the protection sites and the disassembly', async () => {
+    const report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] });
+    const { page, log, url } = await openReport('pipeline-guard.html', renderHtml(report, { title: 'guard.c: a write barrier with mprotect' }));
+    const width = await page.evaluate(() => document.getElementById('flame')!.clientWidth);
+    const frames = Number(await page.locator('#flame').getAttribute('data-frames'));
+    expect(frames).toBe(layoutTree(report.tree, { width, minWidth: 1 }).boxes.length);
+    await expect(page.locator('#protection tbody tr').count()).resolves.toBe(report.protection?.sites.length ?? 0);
+    const leaf = await find(page, (b) => b.kind === 'instruction' && b.name.includes('mov %rsi,(%rdi)'));
+    const p = await pointAt(page, leaf);
+    await page.mouse.move(p.x, p.y);
+    await expect(page.locator('#tooltip .disasm .fault').textContent()).resolves.toContain('mov %rsi,(%rdi)');
+    await page.screenshot({ path: artifactPath('pipeline-guard-tooltip.png') });
+    await page.mouse.click(p.x, p.y);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: artifactPath('pipeline-guard.png'), fullPage: true });
+    expectQuiet(log, url);
+    await page.close();
+  });
+});
+
+describe('SVG in Chromium', () => {
+  test('opens quietly; click zooms and the search prompt highlights matches', async () => {
+    const report = guardReport();
+    const { page, log, url } = await openReport('guard.svg', renderSvg(report, { title: 'guard: write-barrier faults' }));
+    await page.screenshot({ path: artifactPath('guard-svg.png') });
+    const frames = page.locator('g.f');
+    await expect(frames.count()).resolves.toBe(countNodes(report.tree));
+    const target = page.locator('g.f', { has: page.locator('title', { hasText: /^write_field\n/ }) });
+    await target.locator('rect').click();
+    const width = Number(await page.locator('svg').getAttribute('data-width'));
+    await expect(target.locator('rect').getAttribute('width')).resolves.toBe(width.toFixed(2));
+    await expect(page.locator('#unzoom').getAttribute('class')).resolves.toBe('');
+    log.promptAnswer = '^write_';
+    await page.locator('#search').click();
+    await expect(page.locator('#matched').textContent()).resolves.toMatch(/^Matched: \d+\.\d%$/);
+    await expect(target.locator('rect').getAttribute('fill')).resolves.toBe(MATCH_COLOR);
+    await page.screenshot({ path: artifactPath('guard-svg-zoom-search.png') });
+    expect(log.errors).toEqual([]);
+    expect(log.dialogs).toEqual(['prompt: Search (regular expression)']);
+    expect(log.requests).toEqual([url]);
+    await page.close();
+  });
+});
+
+describe('the browser tests', () => {
+  test('fail loudly when Chromium is missing', async () => {
+    await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(/Chromium not found at \/nonexistent\/chromium/);
+  });
+});
+
+// The value under matches, each counted once (FlameGraph's "Matched:").
+function matchedShare(node: TreeNode, re: RegExp): number {
+  if (re.test(node.name)) return node.value;
+  return node.children.reduce((s, c) => s + matchedShare(c, re), 0);
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import type { TreeNode } from '../../src/model.js';
+import { decodeTree, encodeTree } from '../../viz/html/encode.js';
+import { jsonForScript, renderHtml } from '../../viz/html/index.js';
+import type { PageData } from '../../viz/html/client.js';
+import { addPath, countNodes, EVIL, guardReport, hostileReport, newNode, scaleReport, sortTree } from './fixtures.js';
+
+function dataBlock(html: string): PageData {
+  const open = '<script type="application/json" id="faultpath-data">';
+  const start = html.indexOf(open) + open.length;
+  return JSON.parse(html.slice(start, html.indexOf('</script>', start))) as PageData;
+}
+
+function inlineScript(html: string): string {
+  const open = '</script>\n<script>';
+  const start = html.indexOf(open) + open.length;
+  return html.slice(start, html.indexOf('</script>', start));
+}
+
+function inlineStyle(html: string): string {
+  return html.slice(html.indexOf('<style>') + 7, html.indexOf('</style>'));
+}
+
+function stripIds(node: TreeNode & { id?: number }): unknown {
+  const { id: _id, children, ...rest } = node;
+  return { ...rest, children: children.map(stripIds) };
+}
+
+describe('renderHtml', () => {
+  const guard = guardReport();
+  const html = renderHtml(guard, { title: 'guard' });
+
+  test('is one file with nothing to fetch: no URL, no external resource, no handler attributes', () => {
+    expect(html).not.toMatch(/https?:\/\//i);
+    expect(html).not.toMatch(/<(link|img|iframe|object|embed|base)\b/i);
+    expect(html).not.toMatch(/<script[^>]*\bsrc=/i);
+    expect(html).not.toMatch(/url\(/i);
+    expect(html).not.toMatch(/@import/i);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).not.toMatch(/\sstyle=/i);
+  });
+
+  test('a Content-Security-Policy forbids network access and allows only the page\'s own script and style, by hash', () => {
+    const m = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
+    expect(m).not.toBeNull();
+    const csp = new Map(m![1]!.split('; ').map((d) => [d.slice(0, d.indexOf(' ')), d.slice(d.indexOf(' ') + 1)]));
+    expect(csp.get('default-src')).toBe("'none'");
+    const hash = (s: string): string => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+    expect(csp.get('script-src')).toBe(hash(inlineScript(html)));
+    expect(csp.get('style-src')).toBe(hash(inlineStyle(html)));
+    expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.indexOf('<style>'));
+    // Exactly one executable script and one data block.
+    expect(html.match(/<script\b/g)).toHaveLength(2);
+  });
+
+  test('carries the report: the tree round-trips through the compact encoding, the rest as is', () => {
+    const data = dataBlock(html);
+    expect(data.title).toBe('guard');
+    expect(stripIds(decodeTree(data.tree))).toEqual(stripIds(guard.tree));
+    const { tree: _tree, ...rest } = guard;
+    expect(data.report).toEqual(JSON.parse(JSON.stringify(rest)));
+  });
+
+  test('hostile strings cannot close the data block, and the title is escaped', () => {
+    const report = hostileReport();
+    const page = renderHtml(report, { title: `<b>${EVIL}</b>` });
+    expect(page.match(/<\/script/gi)).toHaveLength(2);
+    expect(page).not.toContain('<img');
+    expect(page).not.toContain('\u2028');
+    expect(page).not.toContain('\u2029');
+    expect(page).toContain('<title>&lt;b&gt;&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/b&gt;</title>');
+    const data = dataBlock(page);
+    expect(stripIds(decodeTree(data.tree))).toEqual(stripIds(report.tree));
+    expect(data.report.warnings).toEqual([`warning ${EVIL}`]);
+  });
+
+  test('jsonForScript escapes <, U+2028 and U+2029 and stays JSON', () => {
+    const value = { a: '</script><!-- \u2028\u2029 >' };
+    const text = jsonForScript(value);
+    expect(text).not.toMatch(/[<\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+
+  test('is deterministic', () => {
+    expect(renderHtml(guard, { title: 'guard' })).toBe(html);
+  });
+
+  test('a 100k-node tree fits in 15 MB', () => {
+    const report = scaleReport();
+    expect(countNodes(report.tree)).toBeGreaterThanOrEqual(100_000);
+    const page = renderHtml(report);
+    const bytes = Buffer.byteLength(page, 'utf8');
+    console.log(`HTML for ${countNodes(report.tree)} nodes: ${(bytes / 1e6).toFixed(2)} MB`);
+    expect(bytes).toBeLessThanOrEqual(15 * 1024 * 1024);
+    expect(stripIds(decodeTree(dataBlock(page).tree))).toEqual(stripIds(report.tree));
+  });
+});
+
+describe('encodeTree / decodeTree', () => {
+  test('property: any tree round-trips, events and sites included', () => {
+    const frame = fc.constantFrom('main', 'a', 'b', '</script>', '\u2028', 'write_field');
+    const kind = fc.constantFrom('user' as const, 'kernel' as const, 'jit' as const, 'instruction' as const);
+    const step = fc.record({ name: frame, kind, dso: fc.option(fc.constantFrom('/bin/x', '[kernel.kallsyms]'), { nil: undefined }) });
+    const sample = fc.tuple(fc.array(step, { maxLength: 6 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom('page-faults', 'exceptions:page_fault_user'));
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 40 }), (samples) => {
+        const tree = newNode('all', 'root');
+        for (const [path, v, e] of samples) {
+          addPath(
+            tree,
+            path.map((s) => ({ name: s.name, kind: s.kind, ...(s.dso === undefined ? {} : { dso: s.dso }), ...(s.kind === 'instruction' ? { site: { dso: s.dso ?? '', symbol: s.name, offset: 0, address: '10', resolved: false } } : {}) })),
+            v,
+            e,
+          );
+        }
+        sortTree(tree);
+        const enc = JSON.parse(JSON.stringify(encodeTree(tree))) as ReturnType<typeof encodeTree>;
+        expect(stripIds(decodeTree(enc))).toEqual(stripIds(tree));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('stores each name once', () => {
+    const enc = encodeTree(scaleReport().tree);
+    expect(new Set(enc.strings).size).toBe(enc.strings.length);
+    expect(enc.strings.length).toBeLessThan(enc.name.length / 5);
+  });
+});

@@ -385,8 +385,7 @@ export function runReport(win: Window, lib: ClientLib): void {
     selected: null as Box | null,
     hover: null as Box | null,
   };
-  const useView = (inverted: boolean): View => (inverted ? (invertedView()) : calls);
-  const invertedView = (): Inverted => (inverted ??= invert());
+  const useView = (leafFirst: boolean): View => (leafFirst ? (inverted ??= invert()) : calls);
 
   // ------------------------------------------------------------ header
   const summary = byId('summary');
@@ -581,7 +580,7 @@ export function runReport(win: Window, lib: ClientLib): void {
     const stack: number[] = [f];
     while (stack.length > 0) {
       const n = stack.pop()!;
-      put({ x: (v.x0(n) - fx0) * k, y: yOf(v.depth(n)), w: (v.x1(n) - v.x0(n)) * k, node: n, merged: [], parent: n === f ? v.parent(n) : v.parent(n), ancestor: false });
+      put({ x: (v.x0(n) - fx0) * k, y: yOf(v.depth(n)), w: (v.x1(n) - v.x0(n)) * k, node: n, merged: [], parent: v.parent(n), ancestor: false });
       const kids = v.kids(n);
       const wide: number[] = [];
       for (let i = 0; i < kids.length; ) {
@@ -801,12 +800,12 @@ export function runReport(win: Window, lib: ClientLib): void {
   const pressed = (selector: string, value: string, attr: string): void => {
     for (const b of Array.from(doc.querySelectorAll<HTMLButtonElement>(selector))) b.setAttribute('aria-pressed', String(b.dataset[attr] === value));
   };
-  const showTree = (inverted: boolean): void => {
-    state.view = useView(inverted);
-    state.dir = inverted ? 'icicle' : 'flame';
+  const showTree = (leafFirst: boolean): void => {
+    state.view = useView(leafFirst);
+    state.dir = leafFirst ? 'icicle' : 'flame';
     state.focus = 0;
     state.selected = null;
-    pressed('button[data-tree]', inverted ? 'inverted' : 'calls', 'tree');
+    pressed('button[data-tree]', leafFirst ? 'inverted' : 'calls', 'tree');
     pressed('button[data-dir]', state.dir, 'dir');
     reflag();
     render();

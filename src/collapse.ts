@@ -1,6 +1,6 @@
 // Folded stacks from perf script records, byte for byte what FlameGraph's
 // stackcollapse-perf.pl prints (brendangregg/FlameGraph at 41fee1f99f92; the 78
-// cases under /work/shared/conformance/flamegraph/ are the proof).
+// cases under ../shared/conformance/flamegraph/ are the proof).
 //
 // The reference works on text lines; we work on the parser's records, and
 // rebuild each frame's line to apply the reference's rules to it, once per

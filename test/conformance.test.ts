@@ -1,5 +1,5 @@
 // FlameGraph conformance: for each of the 13 real perf script inputs in
-// /work/shared/conformance/flamegraph/ and each of the 6 options, the line
+// ../shared/conformance/flamegraph/ (beside the checkout) and each of the 6 options, the line
 // edge + PerfScriptParser + Collapser must print exactly what
 // stackcollapse-perf.pl printed (results/<name>-collapsed-<opt>.txt).
 //
@@ -7,6 +7,7 @@
 // (see that folder's README): the reference drops a last record that has no
 // blank line after it, we keep it. That is the only difference these inputs
 // exercise; the others are listed at the top of src/collapse.ts.
+import { CONFORMANCE_DIR } from './shared.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { forEachLine, openInput } from '../parsers/lines.js';
@@ -14,7 +15,7 @@ import { PerfScriptParser } from '../parsers/perf-script.js';
 import { Collapser, type CollapseOptions } from '../src/collapse.js';
 import type { Diagnostic } from '../src/model.js';
 
-const DIR = '/work/shared/conformance/flamegraph/';
+const DIR = CONFORMANCE_DIR;
 const INPUTS = readdirSync(DIR)
   .filter((f) => f.endsWith('.txt'))
   .sort();

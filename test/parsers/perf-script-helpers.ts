@@ -1,5 +1,6 @@
 // Shared by the perf script parser tests: read a checked-in capture, prove a
 // quoted block of lines really is in it, and run the parser over lines.
+import { CONFORMANCE_DIR } from '../shared.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -7,7 +8,7 @@ import { PerfScriptParser } from '../../parsers/perf-script.js';
 import type { Diagnostic, TraceRecord } from '../../src/model.js';
 
 export const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
-export const CONFORMANCE = '/work/shared/conformance/flamegraph/';
+export const CONFORMANCE = CONFORMANCE_DIR;
 
 /** A capture's path: `shapes/flat.txt` → samples/shapes/flat.txt; `flamegraph:x.txt` → the conformance corpus. */
 export function samplePath(rel: string): string {

@@ -1,5 +1,6 @@
 // sniffFormat on the first lines of real files: every perf script capture, the
 // perf trace captures, objdump and llvm-objdump listings, a binary, perf.data.
+import { CONFORMANCE_DIR } from '../shared.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sniffFormat } from '../../parsers/sniff.js';
@@ -16,7 +17,7 @@ describe('sniffFormat', () => {
     expect(sniffFormat(head(rel))).toEqual({ format: 'perf-script', description: 'perf script output' });
   });
 
-  it.each(readdirSync('/work/shared/conformance/flamegraph').filter((f) => f.endsWith('.txt')))('names FlameGraph corpus %s perf script output', (f) => {
+  it.each(readdirSync(CONFORMANCE_DIR).filter((f) => f.endsWith('.txt')))('names FlameGraph corpus %s perf script output', (f) => {
     expect(sniffFormat(head(`flamegraph:${f}`)).format).toBe('perf-script');
   });
 

@@ -1,10 +1,11 @@
+import { CONFORMANCE_DIR } from '../shared.js';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TreeBuilder, foldTree, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
 import type { TreeNode } from '../../src/model.js';
 
-const CONFORMANCE = '../shared/conformance/flamegraph/results';
+const CONFORMANCE = `${CONFORMANCE_DIR}results`;
 
 function realFolded(name: string): string[] {
   return readFileSync(`${CONFORMANCE}/${name}`, 'utf8').split('\n').filter((l) => l !== '');

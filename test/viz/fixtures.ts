@@ -4,6 +4,7 @@
 //
 // The readers here are deliberately small and test-only; the real parsers live
 // in parsers/ and the real tree builder in src/tree.ts.
+import { CONFORMANCE_DIR } from '../shared.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,7 @@ import {
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** FlameGraph's test corpus (inputs and stackcollapse-perf.pl results); override with FAULTPATH_CONFORMANCE_DIR. */
-export const CONFORMANCE_DIR = process.env['FAULTPATH_CONFORMANCE_DIR'] ?? '/work/shared/conformance/flamegraph';
+export { CONFORMANCE_DIR };
 export const GUARD_DIR = join(REPO, 'samples/guard');
 
 // ---------------------------------------------------------------- tree building

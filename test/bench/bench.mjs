@@ -1,0 +1,256 @@
+// `npm run bench`: faultpath's speed and memory on a large real perf script
+// capture, as ratios to a split2 line count of the same file measured in the
+// same run (the machines are shared and noisy; ratios travel, seconds do not).
+//
+// The input is recorded by record.sh (fanout.c under perf) into data/ when it
+// is missing. Every command runs as a child process: wall time from hrtime
+// around the child, peak RSS from /usr/bin/time -f %M when installed, else
+// from polling VmHWM in /proc. Each command runs BENCH_RUNS times (default 2)
+// and keeps its fastest wall time and its largest peak RSS.
+//
+// Environment: BENCH_RUNS (runs per command), BENCH_SKIP_1G=1 (skip the 1 GB
+// runs), EVENTS (passed to record.sh when it records).
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const data = join(here, 'data');
+const out = join(data, 'out');
+const capture = join(data, 'fanout.perf-script.txt');
+const fanoutListing = join(data, 'fanout.objdump.txt');
+const libcListing = join(data, 'libc.objdump.txt');
+const cli = join(root, 'dist/src/cli.js');
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 2) || 1);
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME);
+
+// ------------------------------------------------------------------ input
+
+function onPath(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function ensureData() {
+  if ([capture, fanoutListing, libcListing].every((p) => existsSync(p))) return;
+  process.stderr.write(`bench: ${capture} is missing; recording it with test/bench/record.sh\n`);
+  if (onPath('perf') === undefined) {
+    process.stderr.write('bench: cannot record the input: perf is not installed (Debian: apt-get install linux-perf).\n');
+    process.exit(1);
+  }
+  const paranoid = Number(readFileSync('/proc/sys/kernel/perf_event_paranoid', 'utf8'));
+  if (process.getuid?.() !== 0 && !(paranoid <= -1)) {
+    process.stderr.write(
+      `bench: cannot record the input: the syscall tracepoints need root or kernel.perf_event_paranoid <= -1 (it is ${paranoid}). Run as root, or record once with: sudo test/bench/record.sh\n`,
+    );
+    process.exit(1);
+  }
+  const r = spawnSync(join(here, 'record.sh'), { stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(capture)) {
+    process.stderr.write('bench: record.sh failed; see its output above\n');
+    process.exit(1);
+  }
+}
+
+// ------------------------------------------------------------------ measuring
+
+const q = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
+
+/** Runs a shell command line; returns wall seconds, peak RSS (KiB) of the measured process, stdout. */
+function runOnce(name, command, { measured = command, before = '' } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const rssFile = join(tmpdir(), `faultpath-bench-${process.pid}.rss`);
+    const timed = haveTime ? `${TIME} -f %M -o ${q(rssFile)} ${measured}` : measured;
+    const line = before === '' ? `exec ${timed}` : `${before} | exec ${timed}`;
+    const start = process.hrtime.bigint();
+    const child = spawn('sh', ['-c', line], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let polled = 0;
+    const poll = haveTime ? undefined : setInterval(() => (polled = Math.max(polled, treeHwm(child.pid))), 20);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - start) / 1e9;
+      if (poll !== undefined) clearInterval(poll);
+      if (code !== 0) {
+        reject(new Error(`${name}: exit ${code}\n${stderr.slice(-2000)}`));
+        return;
+      }
+      let rss = polled;
+      if (haveTime) {
+        rss = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+        rmSync(rssFile, { force: true });
+      }
+      resolvePromise({ wall, rss, stdout, stderr });
+    });
+  });
+}
+
+// Largest VmHWM among a process and its descendants (when /usr/bin/time is missing).
+function treeHwm(pid) {
+  let best = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) best = Math.max(best, Number(m[1]));
+      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      if (kids !== '') stack.push(...kids.split(/\s+/).map(Number));
+    } catch {
+      // gone already
+    }
+  }
+  return best;
+}
+
+async function measure(name, command, options = {}) {
+  let best;
+  for (let i = 0; i < (options.runs ?? runs); i++) {
+    const r = await runOnce(name, command, options);
+    if (best === undefined) best = r;
+    else best = { ...(r.wall < best.wall ? r : best), rss: Math.max(best.rss, r.rss) };
+  }
+  process.stderr.write(`bench: ${name}: ${best.wall.toFixed(2)} s, ${(best.rss / 1024).toFixed(0)} MB\n`);
+  return { name, ...best };
+}
+
+// ------------------------------------------------------------------ checks on outputs
+
+function foldedTotal(path) {
+  let total = 0;
+  let lines = 0;
+  for (const l of readFileSync(path, 'utf8').split('\n')) {
+    if (l === '') continue;
+    lines++;
+    total += Number(l.slice(l.lastIndexOf(' ') + 1));
+  }
+  return { lines, total };
+}
+
+function treeNodes(reportPath) {
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  let n = 0;
+  const stack = [report.tree];
+  while (stack.length > 0) {
+    const t = stack.pop();
+    n++;
+    for (const c of t.children ?? []) stack.push(c);
+  }
+  return n;
+}
+
+async function countLines(path) {
+  let n = 0;
+  for await (const chunk of createReadStream(path)) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+// ------------------------------------------------------------------ the run
+
+ensureData();
+if (!existsSync(cli)) {
+  process.stderr.write('bench: dist/ is missing; run it as `npm run bench` (which builds first)\n');
+  process.exit(1);
+}
+mkdirSync(out, { recursive: true });
+const size = statSync(capture).size;
+const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
+process.stderr.write(`bench: input ${capture} (${mb(size)}), ${runs} run(s) per command\n`);
+spawnSync('sh', ['-c', `cat ${q(capture)} ${q(libcListing)} > /dev/null`]); // into the page cache
+
+const node = q(process.execPath);
+const listings = `--objdump ${q(fanoutListing)} --objdump ${q(libcListing)}`;
+const rows = [];
+const baseline = await measure('split2 line count (baseline)', `${node} ${q(join(here, 'split2-lines.mjs'))} ${q(capture)}`);
+rows.push(baseline);
+const lineCount = Number(baseline.stdout.trim());
+
+const collapseOut = join(out, 'collapse.folded');
+const collapse = await measure('faultpath collapse', `${node} ${q(cli)} collapse -q ${q(capture)} -o ${q(collapseOut)}`);
+rows.push({ ...collapse, target: 1.0 });
+
+const reportOut = join(out, 'report.json');
+const report = await measure('faultpath report -f json (2 listings, protection)', `${node} ${q(cli)} report -q -f json ${q(capture)} ${listings} -o ${q(reportOut)}`);
+rows.push({ ...report, target: 1.5 });
+
+const htmlOut = join(out, 'report.html');
+const html = await measure('faultpath report -f html', `${node} ${q(cli)} report -q -f html ${q(capture)} ${listings} -o ${q(htmlOut)}`, { runs: 1 });
+rows.push(html);
+
+const perl = onPath('stackcollapse-perf.pl');
+if (perl !== undefined) {
+  const flameOut = join(out, 'flamegraph.folded');
+  const r = await measure('stackcollapse-perf.pl (FlameGraph)', `${q(perl)} ${q(capture)} > ${q(flameOut)}`, { measured: `sh -c ${q(`exec perl ${q(perl)} ${q(capture)} > ${q(flameOut)}`)}`, runs: 1 });
+  rows.push(r);
+}
+const inferno = onPath('inferno-collapse-perf');
+if (inferno !== undefined) {
+  const infernoOut = join(out, 'inferno.folded');
+  const r = await measure('inferno-collapse-perf', '', { measured: `sh -c ${q(`exec ${q(inferno)} ${q(capture)} > ${q(infernoOut)}`)}`, runs: 1 });
+  rows.push(r);
+}
+
+const index = await measure('index libc objdump -d listing', `${node} ${q(join(here, 'index-listing.mjs'))} ${q(libcListing)}`);
+rows.push({ ...index, targetSeconds: 1.0 });
+const [instructions, indexMs] = index.stdout.trim().split(' ').map(Number);
+
+const big = [];
+if (process.env.BENCH_SKIP_1G !== '1') {
+  const copies = Math.ceil(1e9 / size);
+  const cat = `cat ${Array(copies).fill(q(capture)).join(' ')}`;
+  const bigSize = copies * size;
+  const c = await measure(`faultpath collapse, ${mb(bigSize)} on stdin`, '', {
+    before: cat,
+    measured: `${node} ${q(cli)} collapse -q - -o ${q(join(out, 'collapse-1g.folded'))}`,
+    runs: 1,
+  });
+  big.push({ ...c, targetRss: 200 * 1024 });
+  const r = await measure(`faultpath report -f json, ${mb(bigSize)} on stdin`, '', {
+    before: cat,
+    measured: `${node} ${q(cli)} report -q -f json - ${listings} -o ${q(join(out, 'report-1g.json'))}`,
+    runs: 1,
+  });
+  big.push({ ...r, targetRss: 200 * 1024 });
+}
+
+// ------------------------------------------------------------------ table
+
+const folded = foldedTotal(collapseOut);
+const nodes = treeNodes(reportOut);
+const htmlSize = statSync(htmlOut).size;
+const samples = (readFileSync(reportOut, 'utf8').match(/"page-faults": (\d+)/) ?? [])[1];
+
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+const w = Math.max(...[...rows, ...big].map((r) => r.name.length)) + 2;
+const lines = [];
+lines.push(`${pad('command', w)}${lpad('wall', 9)}${lpad('peak RSS', 10)}${lpad('ratio', 8)}  target`);
+for (const r of [...rows, ...big]) {
+  const ratio = r.wall / baseline.wall;
+  let target = '';
+  if (r.target !== undefined) target = `≤ ${r.target.toFixed(1)}× ${ratio <= r.target ? 'met' : 'NOT met'}`;
+  if (r.targetSeconds !== undefined) target = `≤ ${r.targetSeconds.toFixed(1)} s ${r.wall <= r.targetSeconds ? 'met' : 'NOT met'}`;
+  if (r.targetRss !== undefined) target = `RSS ≤ ${r.targetRss / 1024} MB ${r.rss <= r.targetRss ? 'met' : 'NOT met'}`;
+  lines.push(`${pad(r.name, w)}${lpad(r.wall.toFixed(2) + ' s', 9)}${lpad((r.rss / 1024).toFixed(0) + ' MB', 10)}${lpad(ratio.toFixed(2) + '×', 8)}  ${target}`);
+}
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, node ${process.version}`;
+process.stdout.write(
+  [
+    '',
+    `input: ${mb(size)} of perf script, ${lineCount} lines, ${samples ?? '?'} page-fault samples; machine: ${machine}`,
+    '',
+    ...lines,
+    '',
+    `collapse: ${folded.lines} folded stacks, ${folded.total} samples`,
+    `index: ${instructions} instructions of libc in ${indexMs} ms inside the process`,
+    `html: ${(htmlSize / 1e6).toFixed(1)} MB for a ${nodes}-node tree (target ≤ 15 MB for 100k nodes) ${htmlSize <= 15e6 && nodes >= 100000 ? 'met' : 'NOT met'}`,
+    '',
+  ].join('\n'),
+);

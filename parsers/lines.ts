@@ -8,7 +8,7 @@
 // cheapest way to get them. CRLF endings lose their CR here.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../src/errors.js';
@@ -43,7 +43,9 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
     }
     raw = createReadStream(path, { highWaterMark: 1 << 20 });
   }
-  const first = await peekFirstBytes(raw, path);
+  const peeked = await peekFirstBytes(raw, path);
+  const first = peeked.head;
+  raw = peeked.stream;
   if (first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1) {
     const gunzip = createGunzip({ chunkSize: 1 << 16 }); // 64 KiB chunks: libc's listing gunzips in about half the time of the 16 KiB default
     raw.on('error', (e) => gunzip.destroy(e));
@@ -62,20 +64,31 @@ function describeFsError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-// Reads the first chunk, then puts it back so the stream starts over.
-async function peekFirstBytes(stream: Readable, path: string): Promise<Buffer> {
+// Reads until it has gzip's two magic bytes (a pipe may hand out one byte at
+// a time) or the end, then puts them back so the stream starts over. A stream
+// that ended while being read is replaced by one holding what it had: its
+// 'end' event is spent, and a reader waiting for it would wait forever.
+async function peekFirstBytes(stream: Readable, path: string): Promise<{ head: Buffer; stream: Readable }> {
   return new Promise((resolve, reject) => {
+    const pieces: Buffer[] = [];
+    let length = 0;
     const onReadable = (): void => {
-      const chunk = stream.read() as Buffer | string | null;
-      if (chunk === null) return; // not yet, or ended
+      let chunk: Buffer | string | null;
+      while (length < 2 && (chunk = stream.read() as Buffer | string | null) !== null) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        pieces.push(buf);
+        length += buf.length;
+      }
+      if (length < 2) return; // not yet, or ended
       cleanup();
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      stream.unshift(buf);
-      resolve(buf);
+      const head = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+      stream.unshift(head);
+      resolve({ head, stream });
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.alloc(0));
+      const head = Buffer.concat(pieces);
+      resolve({ head, stream: Readable.from(head.length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (e: unknown): void => {
       cleanup();

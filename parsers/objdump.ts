@@ -9,6 +9,7 @@
 // The hot path (one instruction line, hundreds of thousands per libc) is
 // charCode scanning; there is no regex per line.
 import type {
+  BuildIdRecord,
   Diagnostic,
   DiagnosticSink,
   ObjdumpFileRecord,
@@ -86,6 +87,11 @@ export class ObjdumpParser {
   private pText = '';
   private pSrcline: string | undefined;
   private pLine = 0;
+  // The binary the last file header named, and the `-s` dump being read (its section, hex so far, first line).
+  private binary = '';
+  private dump: string | undefined;
+  private dumpHex = '';
+  private dumpLine = 0;
   // Set by parseAddress.
   private addr = 0;
   private addrEnd = 0;
@@ -119,6 +125,7 @@ export class ObjdumpParser {
   /** Flushes the instruction held back for continuation lines. Call once after the last line. */
   end(): void {
     this.flush();
+    this.endDump();
   }
 
   // Lines that start with an address (or blanks then an address):
@@ -315,6 +322,26 @@ export class ObjdumpParser {
   }
 
   private otherLine(text: string, n: number): void {
+    if (this.dump !== undefined) {
+      if (this.dumpRow(text)) return;
+      this.endDump();
+    }
+    // objdump -s prints a section's contents, 16 bytes a row, before any disassembly
+    // (binutils objdump.c dump_section; llvm-objdump prints the same rows):
+    // Contents of section .note.gnu.build-id:
+    //  0358 04000000 14000000 03000000 474e5500  ............GNU.
+    //  0368 90c00d71 d970b9cc 31e9a04d 89adf13d  ...q.p..1..M...=
+    //  0378 0af44146                             ..AF
+    // The build-id note is read (samples/mismatch/guard.buildid.objdump-dl.txt);
+    // other sections' rows are known lines and skipped.
+    if (text.startsWith('Contents of section ') && text.charCodeAt(text.length - 1) === COLON) {
+      this.flush();
+      this.inFunction = false;
+      this.dump = text.slice(20, -1);
+      this.dumpHex = '';
+      this.dumpLine = n;
+      return;
+    }
     // Disassembly of section .plt.sec:
     if (text.startsWith('Disassembly of section ') && text.charCodeAt(text.length - 1) === COLON) {
       this.flush();
@@ -337,7 +364,8 @@ export class ObjdumpParser {
       const at = gnu > 0 ? gnu : llvm;
       const format = text.slice(at + (gnu > 0 ? 18 : 14)).trim();
       this.tool = gnu > 0 ? 'gnu' : 'llvm';
-      const r: ObjdumpFileRecord = { kind: 'file', source: this.source, line: n, path: text.slice(0, at), format, tool: this.tool };
+      this.binary = text.slice(0, at);
+      const r: ObjdumpFileRecord = { kind: 'file', source: this.source, line: n, path: this.binary, format, tool: this.tool };
       this.onRecord(r);
       return;
     }
@@ -372,6 +400,41 @@ export class ObjdumpParser {
       return;
     }
     this.report(n, 'not an objdump listing line');
+  }
+
+  // One row of a `-s` dump: ` ADDR ` then 36 columns of hex (4 groups of 8
+  // digits, blank-padded in the last row), a blank and the bytes as text.
+  private dumpRow(text: string): boolean {
+    if (text.charCodeAt(0) !== SPACE) return false;
+    let i = 1;
+    while (i < text.length && hexDigit(text.charCodeAt(i)) >= 0) i++;
+    if (i === 1 || text.charCodeAt(i) !== SPACE) return false;
+    const hex = text.slice(i + 1, i + 37);
+    let digits = '';
+    for (let k = 0; k < hex.length; k++) {
+      const c = hex.charCodeAt(k);
+      if (c === SPACE) continue;
+      if (hexDigit(c) < 0) return false;
+      digits += hex[k];
+    }
+    if (digits.length % 2 !== 0) return false;
+    if (this.dump === BUILD_ID_SECTION) this.dumpHex += digits;
+    return true;
+  }
+
+  private endDump(): void {
+    const section = this.dump;
+    if (section === undefined) return;
+    this.dump = undefined;
+    if (section !== BUILD_ID_SECTION) return;
+    const buildId = gnuBuildId(this.dumpHex);
+    this.dumpHex = '';
+    if (buildId === undefined) {
+      this.report(this.dumpLine, 'no GNU build-id note in the .note.gnu.build-id dump');
+      return;
+    }
+    const r: BuildIdRecord = { kind: 'build-id', source: this.source, line: this.dumpLine, buildId, path: this.binary };
+    this.onRecord(r);
   }
 
   // Reads the hex address at `i` into this.addr (signed 64-bit for kernel
@@ -415,6 +478,37 @@ export class ObjdumpParser {
     }
     return true;
   }
+}
+
+const BUILD_ID_SECTION = '.note.gnu.build-id';
+
+// The build id in the bytes of a note section (hex): ELF notes are namesz,
+// descsz, type (4 bytes each, in the target's byte order), the name padded to
+// 4 bytes, the descriptor padded to 4. The GNU build id is type 3, name "GNU".
+function gnuBuildId(hex: string): string | undefined {
+  const bytes = hex.length / 2;
+  for (const little of [true, false]) {
+    const word = (at: number): number => {
+      let v = 0;
+      for (let k = 0; k < 4; k++) v = v * 256 + parseInt(hex.slice(2 * (at + (little ? 3 - k : k)), 2 * (at + (little ? 3 - k : k)) + 2), 16);
+      return v;
+    };
+    let at = 0;
+    while (at + 12 <= bytes) {
+      const namesz = word(at);
+      const descsz = word(at + 4);
+      const type = word(at + 8);
+      const desc = at + 12 + align4(namesz);
+      if (desc + descsz > bytes) break;
+      if (type === 3 && namesz === 4 && hex.slice(2 * (at + 12), 2 * (at + 16)) === '474e5500') return hex.slice(2 * desc, 2 * (desc + descsz));
+      at = desc + align4(descsz);
+    }
+  }
+  return undefined;
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
 }
 
 // ARM ELF mapping symbols: $x, $d, $a, $t, optionally with a `.suffix` ($x.12).

@@ -36,6 +36,8 @@ export interface DisasmIndex {
   readonly arch: string;
   /** Which objdump wrote the listing; undefined when it had no header. */
   readonly tool: ObjdumpTool | undefined;
+  /** The binary's GNU build id, when a `.note.gnu.build-id` dump (`objdump -s -j .note.gnu.build-id`) is in front of the listing. */
+  readonly buildId: string | undefined;
   readonly functionCount: number;
   readonly instructionCount: number;
   /** The instruction starting exactly at `address`, else undefined. */
@@ -140,6 +142,7 @@ export class DisasmIndexBuilder {
   private path = '';
   private format = '';
   private tool: ObjdumpTool | undefined;
+  private buildId: string | undefined;
   private files = 0;
   private ignoring = false;
   private sectionCount = 0;
@@ -203,7 +206,12 @@ export class DisasmIndexBuilder {
       case 'section':
         if (!this.ignoring) this.sectionCount++;
         return;
+      case 'build-id':
+        if (!this.ignoring) this.buildId = r.buildId;
+        return;
       case 'file':
+        // the same binary again: a note dump and the disassembly made by two runs of objdump
+        if (this.files > 0 && !this.ignoring && r.path === this.path && r.format === this.format) return;
         this.files++;
         if (this.files === 1) {
           this.path = r.path;
@@ -390,7 +398,7 @@ export class DisasmIndexBuilder {
     this.lastSrcline = undefined;
     this.fName.length = 0;
     const names = detach(fns.names);
-    return new CompactDisasmIndex({ path, format, tool: this.tool, n, ...code, pool, srcNames, ...fns, names });
+    return new CompactDisasmIndex({ path, format, tool: this.tool, buildId: this.buildId, n, ...code, pool, srcNames, ...fns, names });
   }
 }
 
@@ -412,6 +420,7 @@ interface IndexParts {
   path: string;
   format: string;
   tool: ObjdumpTool | undefined;
+  buildId: string | undefined;
   n: number;
   addr: Float64Array;
   size: Uint8Array;
@@ -434,6 +443,7 @@ class CompactDisasmIndex implements DisasmIndex {
   readonly format: string;
   readonly arch: string;
   readonly tool: ObjdumpTool | undefined;
+  readonly buildId: string | undefined;
   readonly functionCount: number;
   readonly instructionCount: number;
   private readonly p: IndexParts;
@@ -450,6 +460,7 @@ class CompactDisasmIndex implements DisasmIndex {
     this.format = p.format;
     this.arch = archOfFormat(p.format);
     this.tool = p.tool;
+    this.buildId = p.buildId;
     this.functionCount = p.names.length;
     this.instructionCount = p.n;
     this.fixedSize = FIXED_SIZE[this.arch] ?? 0;

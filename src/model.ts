@@ -174,7 +174,7 @@ export interface ObjdumpSkipRecord extends Origin {
   readonly kind: 'skip';
 }
 
-export type ObjdumpRecord = ObjdumpFileRecord | ObjdumpSectionRecord | ObjdumpFunctionRecord | ObjdumpInstructionRecord | ObjdumpSkipRecord;
+export type ObjdumpRecord = ObjdumpFileRecord | ObjdumpSectionRecord | ObjdumpFunctionRecord | ObjdumpInstructionRecord | ObjdumpSkipRecord | BuildIdRecord;
 
 // ---------------------------------------------------------------- join results
 
@@ -399,4 +399,17 @@ export interface ProtectionSiteView extends ProtectionSiteSummary {
 /** Report.protection: the timeline's report with its sites located. */
 export interface ProtectionSection extends Omit<ProtectionReport, 'sites'> {
   readonly sites: ProtectionSiteView[];
+}
+
+// ---------------------------------------------------------------- build ids
+// (this section belongs to the listing mismatch checks: parsers/buildid-list.ts,
+// the note dump in parsers/objdump.ts, and ListingSet in src/join.ts)
+
+/** A binary's GNU build id: a `perf buildid-list` line, or the `.note.gnu.build-id` dump in front of an objdump listing. */
+export interface BuildIdRecord extends Origin {
+  readonly kind: 'build-id';
+  /** Lower-case hex, as perf prints it: `90c00d71d970b9cc31e9a04d89adf13d0af44146`. */
+  readonly buildId: string;
+  /** perf's dso path (`/usr/lib/x86_64-linux-gnu/libc.so.6`, `[kernel.kallsyms]`), or the listing's binary as given to objdump. */
+  readonly path: string;
 }

@@ -57,6 +57,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('fault-path tree of page faults joined to the faulting instructions')
     .argument('<trace...>', 'perf script or perf trace output (file, - for stdin, .gz)')
     .option('--objdump <listing>', 'objdump -d listing of a binary in the trace (repeatable, .gz ok)', collect, [])
+    .option('--buildid-list <file>', 'perf buildid-list output for the trace: a listing of another build is not used (repeatable)', collect, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
     .option('--event <name>', 'build the tree from these events instead of the page faults (repeatable, comma lists ok)', collectList, [])
@@ -83,6 +84,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('protection sites ranked by the faults they caused, with classes, retry cycles and TLB flushes')
     .argument('<trace...>', 'perf script or perf trace output (file, - for stdin, .gz)')
     .option('--objdump <listing>', 'objdump -d listing of a binary in the trace (repeatable, .gz ok)', collect, [])
+    .option('--buildid-list <file>', 'perf buildid-list output for the trace: a listing of another build is not used (repeatable)', collect, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(SITES_FORMATS).default('text'))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
     .option('--event <name>', 'fault events to attribute (default: the page-fault events)', collectList, [])
@@ -147,6 +149,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('the listing of each faulting function with the faults per instruction, like perf annotate --stdio')
     .argument('<trace...>', 'perf script or perf trace output (file, - for stdin, .gz)')
     .option('--objdump <listing>', 'objdump -d listing of a binary in the trace (repeatable, .gz ok; -l adds source lines)', collect, [])
+    .option('--buildid-list <file>', 'perf buildid-list output for the trace: a listing of another build is not used (repeatable)', collect, [])
     .option('--symbol <name>', 'annotate these functions, with or without faults (repeatable, comma lists ok)', collectList, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(ANNOTATE_FORMATS).default('text'))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
@@ -223,6 +226,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 interface ReportCliOptions {
   objdump: string[];
+  buildidList?: string[];
   format: (typeof REPORT_FORMATS)[number];
   groupBy?: 'path' | 'site';
   output?: string;
@@ -256,6 +260,7 @@ function reportOptions(traces: string[], o: ReportCliOptions, io: CliIo): Report
   const options: ReportOptions = {
     traces,
     objdump: o.objdump,
+    buildIdLists: o.buildidList ?? [],
     events: o.event,
     comms: o.comm,
     pids: o.pid,

@@ -16,13 +16,26 @@
 // libraries they equal the listing's, for a non-PIE binary mapped at 0x400000
 // `82b54 main.(*arena).touch+0x14` is the listing's 0x482b54). Nothing is
 // guessed: what cannot be resolved says why.
+//
+// A listing of another build (or of another program under the same name) must
+// not lend its instructions to the trace. It is not used for a dso when the
+// build ids differ (a `.note.gnu.build-id` dump in front of the listing against
+// perf buildid-list or MMAP2 build ids), or when the trace's own frames
+// disagree with it: two frames perf named put the listing at different
+// distances from perf's addresses, or a frame lands outside every function,
+// or inside an instruction (other than one byte short of its end, where DWARF
+// callchains put return addresses). Its faults then keep perf's sym+off and
+// the report says so once per dso.
 import { parseHex } from './addresses.js';
-import type { FaultSite, Frame, Instruction, SampleRecord } from './model.js';
+import { formatListingAddress } from './disasm-index.js';
+import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
 import { isKernelDso } from './model.js';
 
 /** What the join needs of an objdump index (src/disasm-index.ts provides it). */
 export interface Listing {
   readonly path: string;
+  /** The binary's GNU build id, when the listing carries it. */
+  readonly buildId?: string | undefined;
   instructionAt(address: number): Instruction | undefined;
   lookup(address: number): { function: string; functionAddress: number; instruction?: Instruction; boundary: boolean } | undefined;
   functionsNamed(name: string): { name: string; address: number; end: number }[];
@@ -107,13 +120,21 @@ const RELATIVE_LIMIT = 2 ** 32;
 /** A listing whose code starts below this was linked at 0 (PIE or shared object); executables are linked at 0x400000 and up. */
 const LINKED_AT_ZERO_BELOW = 0x400000;
 
-/** Listings by dso: exact path first, then basename. */
+/**
+ * Listings by dso: exact path first, then basename. A listing whose build id
+ * differs from the one the trace gives for the dso is not used for it.
+ */
 export class ListingSet {
   private readonly byPath = new Map<string, Listing>();
   private readonly byBase = new Map<string, Listing[]>();
   private readonly cache = new Map<string, Listing | undefined>();
+  private readonly traced = new Map<string, string>();
+  /** dso → why its listing is not used (the build ids differ). */
+  readonly refused = new Map<string, string>();
 
-  constructor(readonly listings: readonly Listing[]) {
+  /** `buildIds`: the trace's build id of each dso, by perf's path (perf buildid-list). */
+  constructor(readonly listings: readonly Listing[], buildIds: Iterable<readonly [string, string]> = []) {
+    for (const [dso, id] of buildIds) this.traced.set(dso, id.toLowerCase());
     for (const l of listings) {
       this.byPath.set(l.path, l);
       const base = basename(l.path);
@@ -123,17 +144,40 @@ export class ListingSet {
     }
   }
 
+  /** The trace's build id of a dso, as a PERF_RECORD_MMAP2 of `perf record --buildid-mmap` gives it. */
+  noteBuildId(dso: string, buildId: string): void {
+    const id = buildId.toLowerCase();
+    if (this.traced.get(dso) === id) return;
+    this.traced.set(dso, id);
+    this.cache.clear();
+    this.refused.clear();
+  }
+
   forDso(dso: string): Listing | undefined {
     if (this.cache.has(dso)) return this.cache.get(dso);
     let found = this.byPath.get(dso);
+    const clean = dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso;
     if (found === undefined && dso !== '' && !dso.startsWith('[')) {
-      const clean = dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso;
       const candidates = this.byBase.get(basename(clean)) ?? [];
       if (candidates.length === 1) found = candidates[0];
+    }
+    const traced = this.traced.get(dso) ?? this.traced.get(clean);
+    if (found?.buildId !== undefined && traced !== undefined && !sameBuildId(found.buildId, traced)) {
+      this.refused.set(dso, `listing ${found.path} is another build than ${dso}: build id ${found.buildId} in the listing, ${traced} in the trace`);
+      found = undefined;
     }
     this.cache.set(dso, found);
     return found;
   }
+}
+
+/** Two build ids name the same build: equal, or equal up to the zero padding to 20 bytes that some perf versions add. */
+export function sameBuildId(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return true;
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  return long.startsWith(short) && /^0+$/.test(long.slice(short.length));
 }
 
 export function basename(path: string): string {
@@ -153,12 +197,28 @@ export class FrameResolver {
   private readonly resolved = new Map<Frame, FaultSite>();
   /** dso → warning, one per dso. */
   readonly warnings = new Map<string, string>();
+  // Per dso, for the verdict on its listing: the frames anchoring saw, the
+  // first frame at each listing − perf distance, and the verdict (null: the
+  // frames agree with the listing).
+  private readonly seen = new Map<string, Frame[]>();
+  private readonly distances = new Map<string, Map<number, Frame>>();
+  private readonly verdicts = new Map<string, string | null>();
 
   constructor(private readonly listings: ListingSet) {}
 
   anchor(frame: Frame): void {
     const listing = this.listings.forDso(frame.dso);
-    if (listing === undefined || frame.addr === '') return;
+    if (listing === undefined) return;
+    let seen = this.seen.get(frame.dso);
+    if (seen === undefined) {
+      seen = [];
+      this.seen.set(frame.dso, seen);
+    }
+    seen.push(frame);
+    this.verdicts.delete(frame.dso);
+    // what was resolved before every anchor was known (while streaming) is resolved again
+    if (this.resolved.size > 0) this.resolved.clear();
+    if (frame.addr === '') return;
     const byName = this.byName(listing, frame);
     if (byName === undefined || typeof byName === 'string') return;
     const perfAddress = parseHex(frame.addr);
@@ -173,6 +233,12 @@ export class FrameResolver {
     }
     const delta = byName - perfAddress;
     counts.set(delta, (counts.get(delta) ?? 0) + 1);
+    let firsts = this.distances.get(frame.dso);
+    if (firsts === undefined) {
+      firsts = new Map();
+      this.distances.set(frame.dso, firsts);
+    }
+    if (!firsts.has(delta)) firsts.set(delta, frame);
     this.chosen.delete(listing);
     this.assumedLayout.delete(listing.path);
   }
@@ -187,25 +253,108 @@ export class FrameResolver {
     return site;
   }
 
+  /** The listing used for a dso: none when there is none, or when it does not match the trace (see `unusedBecause`). */
   listingFor(dso: string): Listing | undefined {
-    return this.listings.forDso(dso);
+    const listing = this.listings.forDso(dso);
+    return listing === undefined || this.mismatch(dso, listing) !== undefined ? undefined : listing;
+  }
+
+  /** Why the listing that claims a dso is not used for it (another build id, or frames of the trace that it does not fit); undefined when it is used or there is none. */
+  unusedBecause(dso: string): string | undefined {
+    const listing = this.listings.forDso(dso);
+    if (listing === undefined) return this.listings.refused.get(dso);
+    const why = this.mismatch(dso, listing);
+    return why === undefined ? undefined : `listing ${listing.path} does not match the trace of ${dso}: ${why}`;
+  }
+
+  /**
+   * One warning per dso whose listing was not used, or left some frames
+   * unresolved, with the fault sites (of `sites`) that keep perf's sym+off.
+   */
+  listingWarnings(sites: readonly SiteCount[]): string[] {
+    const dsos = new Set(this.warnings.keys());
+    for (const s of sites) if (!s.resolved) dsos.add(s.dso);
+    const out: string[] = [];
+    for (const dso of dsos) {
+      const why = this.unusedBecause(dso) ?? this.warnings.get(dso);
+      if (why === undefined) continue;
+      const places = new Set<string>();
+      let faults = 0;
+      for (const s of sites) {
+        if (s.dso !== dso || s.resolved) continue;
+        places.add(s.offset >= 0 && s.symbol !== '' && s.symbol !== '[unknown]' ? `${s.symbol}+${s.offset}` : s.address);
+        faults += s.count;
+      }
+      const n = places.size;
+      const count = `${n} fault site${n === 1 ? '' : 's'} (${faults} fault${faults === 1 ? '' : 's'})`;
+      out.push(this.listingFor(dso) === undefined ? `${why}; the listing is not used for it: ${count} keep perf's symbol+offset` : `${why}; ${count} in ${dso} keep perf's symbol+offset`);
+    }
+    return out;
   }
 
   /** The listing and the listing address a frame stands for, without asking that it start an instruction. */
   locate(frame: Frame): { listing: Listing; address: number } | undefined {
-    const listing = this.listings.forDso(frame.dso);
+    const listing = this.listingFor(frame.dso);
     if (listing === undefined) return undefined;
+    const address = this.addressIn(listing, frame);
+    return address === undefined ? undefined : { listing, address };
+  }
+
+  // Listing address of a frame: by perf's symbol + offset, else perf's address at the anchored distance.
+  private addressIn(listing: Listing, frame: Frame): number | undefined {
     const byName = this.byName(listing, frame);
-    if (typeof byName === 'number') return { listing, address: byName };
+    if (typeof byName === 'number') return byName;
     const delta = this.delta(listing);
     const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
     if (delta === undefined || !(perfAddress < RELATIVE_LIMIT)) return undefined;
-    return { listing, address: perfAddress + delta };
+    return perfAddress + delta;
+  }
+
+  // Why the frames of `dso` say that `listing` is not of the binary perf saw;
+  // undefined when they agree with it. Decided on every frame anchored, so the
+  // order frames came in does not matter.
+  private mismatch(dso: string, listing: Listing): string | undefined {
+    const known = this.verdicts.get(dso);
+    if (known !== undefined) return known ?? undefined;
+    let why: string | undefined;
+    const firsts = this.distances.get(dso);
+    if (firsts !== undefined && firsts.size > 1) {
+      // two frames perf named put the listing at different distances from perf's addresses
+      const chosen = this.delta(listing);
+      const agree = (chosen !== undefined ? firsts.get(chosen) : undefined) ?? [...firsts.values()][0]!;
+      const other = [...firsts.values()].find((f) => f !== agree)!;
+      const at = (f: Frame): string => formatListingAddress(this.byName(listing, f) as number);
+      why = `${frameName(other)} is at 0x${at(other)} in the listing but perf printed 0x${other.addr}, while ${frameName(agree)} is at 0x${at(agree)} for perf's 0x${agree.addr} (a different build?)`;
+    }
+    for (const f of this.seen.get(dso) ?? []) {
+      if (why !== undefined) break;
+      why = this.misfit(listing, f);
+    }
+    this.verdicts.set(dso, why ?? null);
+    if (why !== undefined) this.assumedLayout.delete(listing.path);
+    return why;
+  }
+
+  // A frame the listing cannot hold: outside every function, or inside an
+  // instruction. One byte short of an instruction's end is a DWARF return
+  // address (perf prints return address - 1 for callers) and fits.
+  private misfit(listing: Listing, frame: Frame): string | undefined {
+    const at = this.addressIn(listing, frame);
+    if (at === undefined) return undefined;
+    const hit = listing.lookup(at);
+    if (hit === undefined) return `${frameName(frame)} is at 0x${formatListingAddress(at)}, outside every function of the listing (a different build?)`;
+    const insn = hit.instruction;
+    if (insn === undefined || hit.boundary) return undefined;
+    const returnAddressLessOne = insn.size > 0 ? insn.address + insn.size === at + 1 : listing.instructionAt(at + 1) !== undefined;
+    if (returnAddressLessOne) return undefined;
+    return `${frameName(frame)} is at 0x${formatListingAddress(at)}, not an instruction boundary: inside ${insn.text} at 0x${formatListingAddress(insn.address)} (a different build?)`;
   }
 
   private resolveUncached(frame: Frame): FaultSite {
-    const listing = this.listings.forDso(frame.dso);
+    const listing = this.listingFor(frame.dso);
     if (listing === undefined) {
+      const why = this.unusedBecause(frame.dso);
+      if (why !== undefined) return unresolved(frame, why);
       return unresolved(frame, frame.dso === '' || frame.dso === '[unknown]' ? 'perf did not know the dso' : `no objdump listing for ${frame.dso}`);
     }
     const delta = this.delta(listing);
@@ -215,7 +364,7 @@ export class FrameResolver {
     if (typeof byName === 'number') {
       address = byName;
       if (delta !== undefined && perfAddress < RELATIVE_LIMIT && perfAddress + delta !== address) {
-        const why = `listing ${listing.path} does not match the trace: ${frame.symbol}+0x${frame.offset.toString(16)} is at 0x${address.toString(16)} in the listing but perf printed 0x${frame.addr} (a different build?)`;
+        const why = `listing ${listing.path} does not match the trace: ${frame.symbol}+0x${frame.offset.toString(16)} is at 0x${formatListingAddress(address)} in the listing but perf printed 0x${frame.addr} (a different build?)`;
         if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
         return unresolved(frame, why);
       }
@@ -226,12 +375,12 @@ export class FrameResolver {
     }
     const hit = listing.lookup(address);
     if (hit === undefined) {
-      const why = `0x${address.toString(16)} is outside every function of ${listing.path}`;
+      const why = `0x${formatListingAddress(address)} is outside every function of ${listing.path}`;
       if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
     if (!hit.boundary || hit.instruction === undefined) {
-      const why = `0x${address.toString(16)} is not an instruction boundary in ${listing.path} (${hit.function}+0x${(address - hit.functionAddress).toString(16)})`;
+      const why = `0x${formatListingAddress(address)} is not an instruction boundary in ${listing.path} (${hit.function}+0x${(address - hit.functionAddress).toString(16)})`;
       if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
@@ -243,7 +392,7 @@ export class FrameResolver {
       dso: frame.dso,
       symbol: named ? frame.symbol : stripVersion(hit.function),
       offset: named ? frame.offset : address - hit.functionAddress,
-      address: address.toString(16),
+      address: formatListingAddress(address),
       instruction: insn.text,
       resolved: true,
     };
@@ -275,7 +424,7 @@ export class FrameResolver {
     const counts = this.deltas.get(listing);
     if (counts === undefined || counts.size === 0) {
       const first = listing.functions()[0];
-      const linkedAtZero = first !== undefined && first.address < LINKED_AT_ZERO_BELOW;
+      const linkedAtZero = first !== undefined && first.address >= 0 && first.address < LINKED_AT_ZERO_BELOW;
       if (linkedAtZero) this.assumedLayout.add(listing.path);
       this.chosen.set(listing, linkedAtZero ? 0 : undefined);
       return linkedAtZero ? 0 : undefined;
@@ -298,6 +447,12 @@ export class FrameResolver {
 /** `memcpy@GLIBC_2.2.5` and `strnlen@@GLIBC_2.2.5` → the bare name; `mprotect@plt` stays. */
 export function stripVersion(name: string): string {
   return name.replace(/@@?[A-Za-z_][\w.]*$/, (suffix) => (suffix === '@plt' ? suffix : ''));
+}
+
+/** `write_field+0x0` as perf named the frame, else its address. */
+function frameName(frame: Frame): string {
+  if (frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0) return `${frame.symbol}+0x${frame.offset.toString(16)}`;
+  return frame.addr !== '' ? `0x${frame.addr}` : frame.symbol || '[unknown]';
 }
 
 function unresolved(frame: Frame, reason: string): FaultSite {

@@ -5,6 +5,7 @@
 //   frames    → FrameResolver (listing instructions)  → FaultAggregator → tree + sites
 //   Report    → viz/ renderers (the CLI picks one)
 import type { Readable } from 'node:stream';
+import { BuildIdListParser } from '../parsers/buildid-list.js';
 import { forEachLine, openInput } from '../parsers/lines.js';
 import { ObjdumpParser } from '../parsers/objdump.js';
 import { PerfScriptParser } from '../parsers/perf-script.js';
@@ -29,6 +30,8 @@ export interface ReportOptions {
   traces: readonly string[];
   /** objdump -d listings of the binaries in the traces. Default none. */
   objdump?: readonly string[];
+  /** `perf buildid-list` outputs for the traces: a listing whose build id differs is not used for that dso. Default none (MMAP2 build ids still count). */
+  buildIdLists?: readonly string[];
   /** Events to build the tree from. Default: every page-fault event in the trace. */
   events?: readonly string[];
   /** Keep only these commands / processes / threads. Default: all. */
@@ -63,7 +66,7 @@ export interface ReportOptions {
 export async function buildReport(options: ReportOptions): Promise<Report> {
   const diagnostics = new DiagnosticCounter(options);
   const listings = await Promise.all((options.objdump ?? []).map((path) => indexListing(path, diagnostics, options.stdin)));
-  const listingSet = new ListingSet(listings.map((l) => l.index));
+  const listingSet = new ListingSet(listings.map((l) => l.index), await readBuildIdLists(options.buildIdLists ?? [], diagnostics, options.stdin));
   options.onListings?.(listings.map((l) => l.index));
   const inputs: InputSummary[] = listings.map((l) => l.summary);
 
@@ -140,6 +143,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       }
       case 'mmap':
         addresses.addMmap(r);
+        if (r.buildId !== undefined) listingSet.noteBuildId(r.filename, r.buildId);
         return;
       case 'comm':
       case 'fork':
@@ -164,7 +168,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   });
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
 
-  for (const w of resolver.warnings.values()) warnings.push(w);
+  for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
   for (const path of resolver.assumedLayout) {
     warnings.push(
       `no frame perf named anchors ${path}'s addresses, so perf's map-relative addresses were taken as the listing's (true for the standard layout of PIE and shared objects); a callchain (-g) gives anchors`,
@@ -301,6 +305,17 @@ async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?
   if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing`);
   const summary: InputSummary = { name: path, format: 'objdump', lines: parser.lines, records: index.instructionCount };
   return { index, summary };
+}
+
+// perf buildid-list outputs → the trace's build id of each dso (the last list wins).
+async function readBuildIdLists(paths: readonly string[], diagnostics: DiagnosticCounter, stdin?: Readable): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const path of paths) {
+    const parser = new BuildIdListParser({ source: path, onDiagnostic: diagnostics.sink }, (r) => ids.set(r.path, r.buildId));
+    await forEachLine(await openInput(path, stdin), (line) => parser.line(line));
+    parser.end();
+  }
+  return ids;
 }
 
 const SNIFF_LINES = 50;

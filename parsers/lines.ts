@@ -25,18 +25,37 @@ export const DEFAULT_MAX_LINE_LENGTH = 1 << 20;
 /** Bytes decoded into one string at a time (below V8's 128 KiB large-object threshold). */
 const DECODE_PIECE = 1 << 16;
 
+/** What openInput knows of a stream it opened: for error messages and progress. */
+export interface InputInfo {
+  readonly path: string;
+  readonly gzip: boolean;
+  /** Size of the file on disk; undefined for stdin and pipes. */
+  readonly size: number | undefined;
+  /** Bytes read from the file so far (compressed bytes for a .gz). */
+  bytesRead: number;
+}
+
+const infos = new WeakMap<Readable, InputInfo>();
+
+/** What openInput recorded about `stream`, if it opened it. */
+export function inputInfo(stream: Readable): InputInfo | undefined {
+  return infos.get(stream);
+}
+
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 /** Opens `path` (or stdin for `-`) as a stream of decompressed bytes. */
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
   let raw: Readable;
+  let size: number | undefined;
   if (path === '-') {
     raw = stdin;
   } else {
     try {
       const s = await stat(path);
       if (s.isDirectory()) throw new InputError(`${path}: is a directory, expected a file`);
+      if (s.isFile()) size = s.size;
     } catch (e) {
       if (e instanceof InputError) throw e;
       throw new InputError(`${path}: cannot read: ${describeFsError(e)}`);
@@ -51,9 +70,13 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
     raw.on('error', (e) => gunzip.destroy(e));
     gunzip.on('error', () => undefined);
     raw.pipe(gunzip);
-    return wrapErrors(gunzip, path, true);
+    const info: InputInfo = { path, gzip: true, size, bytesRead: 0 };
+    raw.on('data', (chunk: Buffer) => (info.bytesRead += chunk.length)); // raw already flows into gunzip
+    infos.set(gunzip, info);
+    return gunzip;
   }
-  return wrapErrors(raw, path, false);
+  infos.set(raw, { path, gzip: false, size, bytesRead: 0 });
+  return raw;
 }
 
 function describeFsError(e: unknown): string {
@@ -105,13 +128,6 @@ async function peekFirstBytes(stream: Readable, path: string): Promise<{ head: B
   });
 }
 
-// Turns stream errors into one-sentence InputErrors.
-function wrapErrors(stream: Readable, path: string, gzip: boolean): Readable {
-  (stream as Readable & { faultpathName?: string }).faultpathName = path;
-  (stream as Readable & { faultpathGzip?: boolean }).faultpathGzip = gzip;
-  return stream;
-}
-
 export function inputError(path: string, e: unknown, gzip: boolean): InputError {
   if (e instanceof InputError) return e;
   const code = (e as { code?: string }).code ?? '';
@@ -127,10 +143,12 @@ export function inputError(path: string, e: unknown, gzip: boolean): InputError 
  */
 export function forEachLine(stream: Readable, onLine: (line: string) => void, options: LineOptions = {}): Promise<number> {
   const splitter = new LineSplitter(onLine, options);
-  const path = (stream as Readable & { faultpathName?: string }).faultpathName ?? '<stream>';
-  const gzip = (stream as Readable & { faultpathGzip?: boolean }).faultpathGzip ?? false;
+  const info = infos.get(stream);
+  const path = info?.path ?? '<stream>';
+  const gzip = info?.gzip ?? false;
   return new Promise((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => {
+      if (info !== undefined && !gzip) info.bytesRead += chunk.length;
       try {
         splitter.write(chunk);
       } catch (e) {
@@ -153,7 +171,7 @@ export function forEachLine(stream: Readable, onLine: (line: string) => void, op
 /** Lines of a file, `-` or .gz as an async iterable (convenient; the hot path uses forEachLine). */
 export async function* readLines(path: string, options: LineOptions = {}): AsyncGenerator<string> {
   const stream = await openInput(path);
-  const gzip = (stream as Readable & { faultpathGzip?: boolean }).faultpathGzip ?? false;
+  const gzip = infos.get(stream)?.gzip ?? false;
   const queue: string[] = [];
   const splitter = new LineSplitter((l) => queue.push(l), options);
   try {

@@ -2,6 +2,7 @@
 // The CLI boundary: the only place that reads argv, writes stdout/stderr and
 // picks exit codes (0 ok, 1 input error, 2 usage).
 import { realpathSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
@@ -12,12 +13,14 @@ import { renderHtml } from '../viz/html/index.js';
 import { renderJson, toJson } from '../viz/json.js';
 import { renderSvg } from '../viz/svg.js';
 import { renderProtection, renderText } from '../viz/text.js';
-import { Collapser } from './collapse.js';
+import { Collapser, type CollapseOptions } from './collapse.js';
+import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { writeOutput } from './output.js';
 import { buildReport, type ReportOptions } from './pipeline.js';
+import { Progress } from './progress.js';
 import { annotateReport } from './annotate.js';
 import type { DisasmIndex } from './disasm-index.js';
 import { diffReports } from './diff.js';
@@ -114,7 +117,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
     .option('-q, --quiet', 'print no diagnostics on stderr')
     .action(async (trace: string, o: CollapseCliOptions) => {
-      const collapser = new Collapser({
+      const options: CollapseOptions = {
         pid: o.pid === true,
         tid: o.tid === true,
         kernel: o.kernel === true,
@@ -122,19 +125,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         all: o.all === true,
         addrs: o.addrs === true,
         ...(o.eventFilter !== undefined ? { eventFilter: o.eventFilter } : {}),
-      });
-      let skipped = 0;
-      const onDiagnostic = (d: Diagnostic): void => {
-        skipped++;
-        if (o.quiet !== true && skipped <= STDERR_EXAMPLES) io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
       };
-      const parser = new PerfScriptParser({ source: trace, onDiagnostic }, (r) => collapser.add(r));
-      const stream = await openInput(trace, io.stdin as never);
-      await forEachLine(stream, (l) => parser.line(l), {
-        onOverlong: (line, length) => onDiagnostic({ source: trace, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
-      });
-      parser.end();
-      const { lines, droppedEvents } = collapser.result();
+      const progress = progressFor(io, o.quiet === true);
+      let result: CollapseResult | undefined;
+      let size = 0;
+      const read = { bytes: 0, records: 0 };
+      progress?.watch(() => ({ path: trace, bytesRead: read.bytes, size, records: read.records }));
+      try {
+        size = (await stat(trace).catch(() => undefined))?.size ?? 0;
+        result = await collapseInParallel(trace, options, {
+          maxExamples: STDERR_EXAMPLES,
+          onProgress: (bytes, records) => Object.assign(read, { bytes, records }),
+        });
+      } finally {
+        progress?.stop();
+      }
+      if (result !== undefined && o.quiet !== true) for (const d of result.examples) io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+      result ??= await collapseSerial(trace, options, io, o.quiet === true, progress);
+      const { lines, droppedEvents, skipped } = result;
       if (o.quiet !== true) {
         if (skipped > 0) io.stderr.write(`faultpath: skipped ${skipped} line${skipped === 1 ? '' : 's'} that fit no known shape\n`);
         for (const [event, n] of Object.entries(droppedEvents)) {
@@ -257,6 +265,7 @@ interface CollapseCliOptions {
 
 function reportOptions(traces: string[], o: ReportCliOptions, io: CliIo): ReportOptions {
   let printed = 0;
+  const progress = progressFor(io, o.quiet === true);
   const options: ReportOptions = {
     traces,
     objdump: o.objdump,
@@ -272,9 +281,12 @@ function reportOptions(traces: string[], o: ReportCliOptions, io: CliIo): Report
     percentLimit: o.percentLimit ?? 0,
     strict: o.strict === true,
     onDiagnostic: (d) => {
-      if (o.quiet !== true && printed++ < STDERR_EXAMPLES) io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+      if (o.quiet === true || printed++ >= STDERR_EXAMPLES) return;
+      progress?.clear();
+      io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
     },
     ...(io.stdin !== undefined ? { stdin: io.stdin as never } : {}),
+    ...(progress !== undefined ? { progress } : {}),
   };
   if (o.time !== undefined) {
     const m = /^\s*([0-9.]*)\s*,\s*([0-9.]*)\s*$/.exec(o.time);
@@ -283,6 +295,40 @@ function reportOptions(traces: string[], o: ReportCliOptions, io: CliIo): Report
     if (m[2] !== '') options.timeEnd = Number(m[2]);
   }
   return options;
+}
+
+/** collapse in one thread: stdin, .gz and files too small to share out. */
+async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo, quiet: boolean, progress: Progress | undefined): Promise<CollapseResult> {
+  const collapser = new Collapser(options);
+  let skipped = 0;
+  let records = 0;
+  const onDiagnostic = (d: Diagnostic): void => {
+    skipped++;
+    if (quiet || skipped > STDERR_EXAMPLES) return;
+    progress?.clear();
+    io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+  };
+  const parser = new PerfScriptParser({ source: trace, onDiagnostic }, (r) => {
+    records++;
+    collapser.add(r);
+  });
+  const stream = await openInput(trace, io.stdin as never);
+  progress?.track(stream, () => records);
+  try {
+    await forEachLine(stream, (l) => parser.line(l), {
+      onOverlong: (line, length) => onDiagnostic({ source: trace, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
+    });
+  } finally {
+    progress?.stop();
+  }
+  parser.end();
+  return { ...collapser.result(), skipped, examples: [] };
+}
+
+/** A progress line on stderr, only when it is a terminal and --quiet is not given. */
+function progressFor(io: CliIo, quiet: boolean): Progress | undefined {
+  if (quiet || (io.stderr as Writable & { isTTY?: boolean }).isTTY !== true) return undefined;
+  return new Progress(io.stderr);
 }
 
 function renderReport(report: Report, format: ReportCliOptions['format']): string {

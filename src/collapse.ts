@@ -119,17 +119,25 @@ export class Collapser {
 
   /** The folded lines (`frame;frame;… count`), sorted as Perl's `sort` does, and the dropped events. */
   result(): { lines: string[]; droppedEvents: Record<string, number> } {
+    return { lines: foldedLines(this.totals()), droppedEvents: { ...this.dropped } };
+  }
+
+  /** The event kept (the filter, else the first sample's event), undefined before any sample. */
+  get keptEvent(): string | undefined {
+    return this.event;
+  }
+
+  /** Count per folded stack text, unsorted (to merge the results of several collapsers). */
+  totals(into: Map<string, number> = new Map()): Map<string, number> {
     // Different trie paths can spell the same line (one frame may collapse to
     // `a;b`), so sum by the final text.
-    const totals = new Map<string, number>();
     const walk = (prefix: string, node: Node): void => {
-      if (node.value !== 0) totals.set(prefix, (totals.get(prefix) ?? 0) + node.value);
+      if (node.value !== 0) into.set(prefix, (into.get(prefix) ?? 0) + node.value);
       if (node.children === null) return;
       for (const [name, child] of node.children) walk(prefix + ';' + name, child);
     };
     for (const [pname, node] of this.roots) walk(pname, node);
-    const keys = [...totals.keys()].sort(compareCodePoints);
-    return { lines: keys.map((k) => `${k} ${totals.get(k) ?? 0}`), droppedEvents: { ...this.dropped } };
+    return into;
   }
 
   private processName(r: SampleRecord): string {
@@ -155,6 +163,12 @@ export class Collapser {
     }
     return name;
   }
+}
+
+/** Folded lines (`frame;frame;… count`) of stack totals, sorted as Perl's `sort` does. */
+export function foldedLines(totals: ReadonlyMap<string, number>): string[] {
+  const keys = [...totals.keys()].sort(compareCodePoints);
+  return keys.map((k) => `${k} ${totals.get(k) ?? 0}`);
 }
 
 // Strings kept across records are copied: a record's strings are slices of the

@@ -24,6 +24,7 @@ import { ProtectionSites } from './protection-sites.js';
 import { ProtectionTimeline } from './protection.js';
 import { classifyFault, readFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
+import type { Progress } from './progress.js';
 
 export interface ReportOptions {
   /** perf script / perf trace outputs: paths, `-` for stdin, .gz allowed. */
@@ -60,6 +61,8 @@ export interface ReportOptions {
   stdin?: Readable;
   /** Receives the indexed listings, in `objdump` order (annotate lays the faults over them). Default: none. */
   onListings?: (listings: readonly DisasmIndex[]) => void;
+  /** Shows how far each trace has been read (the CLI passes one when stderr is a terminal). Default: none. */
+  progress?: Progress;
 }
 
 /** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
@@ -156,7 +159,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     }
   };
 
-  for (const trace of options.traces) inputs.push(await readTrace(trace, onRecord, diagnostics, options.stdin));
+  for (const trace of options.traces) inputs.push(await readTrace(trace, onRecord, diagnostics, options.stdin, options.progress));
 
   const selected = chosen ?? defaultFaultEvents(Object.keys(events));
   const result = aggregator.finish(resolver, {
@@ -326,6 +329,7 @@ export async function readTrace(
   onRecord: (r: TraceRecord) => void,
   diagnostics: { sink: (d: Diagnostic) => void },
   stdin?: Readable,
+  progress?: Progress,
 ): Promise<InputSummary> {
   const stream = await openInput(path, stdin);
   let parser: PerfScriptParser | PerfTraceParser | undefined;
@@ -337,6 +341,7 @@ export async function readTrace(
   };
   const pending: string[] = [];
   let meaningful = 0;
+  progress?.track(stream, () => records);
   const choose = (final: boolean): void => {
     const sniffed = sniffFormat(pending);
     if (sniffed.format === 'unknown' && !final && meaningful < SNIFF_LINES) return;
@@ -353,19 +358,23 @@ export async function readTrace(
     for (const l of pending) parser.line(l);
     pending.length = 0;
   };
-  await forEachLine(stream, (line) => {
-    if (parser !== undefined) {
-      parser.line(line);
-      return;
-    }
-    pending.push(line);
-    if (line.trim() !== '' && !line.startsWith('#')) meaningful++;
-    if (meaningful > 0) choose(false);
-  }, {
-    onOverlong: (line, length) => {
-      diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
-    },
-  });
+  try {
+    await forEachLine(stream, (line) => {
+      if (parser !== undefined) {
+        parser.line(line);
+        return;
+      }
+      pending.push(line);
+      if (line.trim() !== '' && !line.startsWith('#')) meaningful++;
+      if (meaningful > 0) choose(false);
+    }, {
+      onOverlong: (line, length) => {
+        diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+      },
+    });
+  } finally {
+    progress?.stop();
+  }
   if (parser === undefined) {
     if (meaningful === 0 && pending.some((l) => l.startsWith('#'))) {
       return { name: path, format, lines: pending.length, records: 0 };

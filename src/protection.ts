@@ -71,6 +71,8 @@ export interface ProtectionOptions {
   siteOf?: (r: SampleRecord) => string;
   /** Receives protection records whose fields cannot be read. Default: dropped (still counted in `notes`). */
   onDiagnostic?: DiagnosticSink;
+  /** Keep every change for `changes()`. Default false: memory then follows live mappings and sites, not calls. */
+  keepHistory?: boolean;
 }
 
 /** What `noteFault` learned about one fault. */
@@ -438,6 +440,7 @@ export class ProtectionTimeline {
   private readonly unmappedTids = new Set<number>();
   private readonly sites = new Map<string, SiteAgg>();
   private readonly allChanges: Change[] = [];
+  private readonly keepHistory: boolean;
   private readonly exitsSeen = new Set<string>();
   private readonly entersSeen = new Set<string>();
   private readonly unattributed = new Map<string, number>();
@@ -450,6 +453,7 @@ export class ProtectionTimeline {
     this.pageSize = options.pageSize ?? 4096;
     this.siteOf = options.siteOf ?? defaultSiteOf;
     this.onDiagnostic = options.onDiagnostic;
+    this.keepHistory = options.keepHistory ?? false;
   }
 
   /**
@@ -520,7 +524,7 @@ export class ProtectionTimeline {
     };
   }
 
-  /** Every change applied or attempted, in trace order, with the faults it covered. */
+  /** Every change applied or attempted, in trace order, with the faults it covered (only with `keepHistory`). */
   changes(): { readonly change: ProtectionChange; readonly faults: number; readonly failed: boolean }[] {
     return this.allChanges.map((c) => ({ change: c.view, faults: c.faults, failed: c.failed }));
   }
@@ -798,6 +802,12 @@ export class ProtectionTimeline {
     if (!exited && !open.complete && this.exitsSeen.has(open.call)) return; // its exit will close it
     if (open.placement !== undefined) this.unplaced++;
     thread.open = undefined;
+    // Its outcome is settled: drop what undoing it would need. The ranges it
+    // replaced hold older changes, so keeping them would keep every call ever made.
+    if (open.change !== undefined) {
+      open.change.undo = [];
+      open.change.closed = [];
+    }
   }
 
   private settle(): void {
@@ -850,7 +860,7 @@ export class ProtectionTimeline {
       line: r.line,
     };
     const change: Change = { view, agg, faults: 0, failed: false, applied: false, undo: [], closed: [] };
-    this.allChanges.push(change);
+    if (this.keepHistory) this.allChanges.push(change);
     return change;
   }
 

@@ -138,7 +138,7 @@ interface Run {
 // timeline right after each record.
 function run(records: readonly TraceRecord[], options: ProtectionOptions = {}, at?: (r: TraceRecord, t: ProtectionTimeline) => void): Run {
   const diagnostics: Diagnostic[] = [];
-  const timeline = new ProtectionTimeline({ ...options, onDiagnostic: (d) => diagnostics.push(d) });
+  const timeline = new ProtectionTimeline({ keepHistory: true, ...options, onDiagnostic: (d) => diagnostics.push(d) });
   const faults: Noted[] = [];
   for (const r of records) {
     timeline.add(r);

@@ -1,8 +1,16 @@
 // JSON output. The names documented in the README are stable; others may be added.
 import type { Report, TreeNode } from '../src/model.js';
 
+/**
+ * Indented at the top level for people reading it, with the tree on one line:
+ * indenting a tree by its depth makes the file several times larger (a
+ * 208k-node tree: 144 MB indented, 33 MB compact). `jq .tree` reads it back.
+ */
 export function renderJson(report: Report): string {
-  return JSON.stringify(toJson(report), null, 2) + '\n';
+  const parts = Object.entries(toJson(report) as Record<string, unknown>).map(
+    ([key, value]) => `  ${JSON.stringify(key)}: ${key === 'tree' ? JSON.stringify(value) : JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}`,
+  );
+  return `{\n${parts.join(',\n')}\n}\n`;
 }
 
 export function toJson(report: Report): unknown {

@@ -431,6 +431,9 @@ if (isMain()) {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(EXIT_OK);
   });
+  // With `2>&1 | head` the reader of stderr leaves too: a warning written
+  // after that must not become an uncaught error (a stack trace and exit 1).
+  process.stderr.on('error', () => undefined);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
     (code) => {
       process.exitCode = code;

@@ -111,3 +111,28 @@ describe('the page map', () => {
     expect(t.report().notes).toContain('no sys_exit_mmap records: failed mmap calls cannot be told apart from successful ones');
   });
 });
+
+describe('memory', () => {
+  // Before, every change kept the ranges it replaced (to undo a failed call)
+  // and those held the changes before it: the whole history stayed reachable.
+  it('lets a change go once a later settled call has replaced all it set', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (const exits of [true, false]) {
+      const t = new ProtectionTimeline();
+      let first: WeakRef<object> | undefined;
+      for (let i = 0; i < 50; i++) {
+        for (const r of recordsOf({ call: 'mprotect', page: 2, len: PAGE, prot: i % 2 === 0 ? 1 : 3, fail: false }, exits)) {
+          const change = t.add(r);
+          if (change !== undefined && first === undefined) first = new WeakRef(change);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+      expect(first, `exits: ${exits}`).toBeDefined();
+      expect(first!.deref(), `exits: ${exits}`).toBeUndefined();
+    }
+  });
+});

@@ -273,6 +273,7 @@ export class FrameResolver {
    */
   listingWarnings(sites: readonly SiteCount[]): string[] {
     const dsos = new Set(this.warnings.keys());
+    for (const dso of this.seen.keys()) dsos.add(dso);
     for (const s of sites) if (!s.resolved) dsos.add(s.dso);
     const out: string[] = [];
     for (const dso of dsos) {
@@ -287,7 +288,8 @@ export class FrameResolver {
       }
       const n = places.size;
       const count = `${n} fault site${n === 1 ? '' : 's'} (${faults} fault${faults === 1 ? '' : 's'})`;
-      out.push(this.listingFor(dso) === undefined ? `${why}; the listing is not used for it: ${count} keep perf's symbol+offset` : `${why}; ${count} in ${dso} keep perf's symbol+offset`);
+      if (this.listingFor(dso) === undefined) out.push(`${why}; the listing is not used for it: ${n > 0 ? `${count} keep perf's symbol+offset` : 'no fault site is there'}`);
+      else out.push(n > 0 ? `${why}; ${count} in ${dso} keep perf's symbol+offset` : why);
     }
     return out;
   }

@@ -146,6 +146,16 @@ describe('listings that do not match the trace', () => {
     expect(w).toMatch(/touch_pages\+0xc .*not an instruction boundary/);
   });
 
+  it('says so when only callers are in the dso (--event syscalls:sys_enter_mprotect: the leaf is libc\'s __mprotect)', async () => {
+    const r = await buildReport({ traces: [TRACE], objdump: [TOUCH], events: ['syscalls:sys_enter_mprotect'] });
+    expect(guardSites(r)).toEqual([]);
+    const said = about(r, GUARD_DSO);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/touch\/guard does not match .*the listing is not used for it: no fault site is there$/);
+    // no caller was inferred from its calls
+    expect(nodes(r.tree).some((n) => n.kind === 'inferred')).toBe(false);
+  });
+
   it('warns once per dso in text, JSON and the HTML page, however many records fault there', async () => {
     const r = await buildReport({ traces: [TRACE], objdump: [O2] });
     const [w] = about(r, GUARD_DSO);

@@ -86,6 +86,12 @@ const TIME = /\s(\d+\.\d+):(?=\s|$)/;
 const AFTER_TIME = /^\s*(?:(\d+)\s+)?(\S+?):(?=\s|$)/;
 // Without a timestamp: `comm tid [cpu] [period] event:`.
 const NO_TIME = /^\s*(?:(.*?)\s+)?(-?\d+)(?:\/(-?\d+))?\s+(?:\[(\d+)\]\s+)?(?:(\d+)\s+)?([^\s\d:]\S*?):(?=\s|$)/;
+// A lone number there is the period when -F has no tid: the tid prints as
+// `%5d ` (`%7d ` from perf 6.5), the period as `%10lu `, after comm's `%s `
+// or `%16s ` (samples/odd/, `perf script -F comm,event,ip,dso,period`):
+// guard          4 page-faults: 
+// guard  2014  7537.692370:          1                 page-faults: 
+const PERIOD_WIDTH = 10;
 const TASK_ID = /^(-?\d+)(?:\/(-?\d+))?$/;
 
 // Fields printed after the event name on the header line. Each address is
@@ -200,6 +206,11 @@ export class PerfScriptParser {
     this.flush();
   }
 
+  /** Counts a line the byte edge dropped (longer than the maximum line length), so later line numbers stay right. */
+  skip(): void {
+    this.lineNo++;
+  }
+
   // A line that is not a tab-indented frame: a header, a side-band record, a
   // srcline, an unindented frame, or a bad line.
   private other(text: string, indented: boolean): void {
@@ -226,6 +237,10 @@ export class PerfScriptParser {
     if (n !== null) {
       this.flush();
       const [whole, comm = '', a = '', b, cpu, period, event = ''] = n;
+      if (b === undefined && cpu === undefined && period === undefined && isPeriodField(whole, comm, a)) {
+        this.start(comm.trim(), -1, -1, -1, NaN, a, event, text.slice(whole.length));
+        return;
+      }
       this.start(comm.trim(), b === undefined ? -1 : Number(a), Number(b ?? a), cpu === undefined ? -1 : Number(cpu), NaN, period, event, text.slice(whole.length));
       return;
     }
@@ -475,6 +490,17 @@ export async function* parsePerfScript(lines: AsyncIterable<string> | Iterable<s
 // makes V8 flatten the line into a string of its own.
 export function ownCopy(s: string): string {
   return (' ' + s).slice(1);
+}
+
+// Whether the number before the event (NO_TIME's lone `tid`) fills the
+// period's 10 columns: its digits and the blanks before them, less comm's
+// one separating blank.
+function isPeriodField(whole: string, comm: string, digits: string): boolean {
+  const at = whole.indexOf(digits, whole.indexOf(comm) + comm.length);
+  let from = at;
+  while (from > 0 && (whole.charCodeAt(from - 1) === 32 || whole.charCodeAt(from - 1) === 9)) from--;
+  const width = at - from - (comm === '' ? 0 : 1) + digits.length;
+  return width >= PERIOD_WIDTH;
 }
 
 function isBlank(text: string): boolean {

@@ -455,6 +455,11 @@ export class PerfTraceParser {
     this.event(this.splitHead(head[1]!, head[2]!), n, t);
   }
 
+  /** Counts a line the byte edge dropped (longer than the maximum line length), so later line numbers stay right. */
+  skip(): void {
+    this.lineCount++;
+  }
+
   /** Flushes the last event and any syscall still waiting for its `[continued]` line (emitted without a return value). */
   end(): void {
     this.flushCurrent();

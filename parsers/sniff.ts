@@ -19,7 +19,9 @@ export interface Sniffed {
 // 	ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
 // and, from perf 3.x with fewer fields (FlameGraph's test/perf-java-stacks-02.txt):
 // java 19983 cycles:
-const SCRIPT_HEADER = /^\s*\S.*?\s(-?\d+)(?:\/-?\d+)?\s+(?:\[\d+\]\s+)?\d+\.\d+:\s+(?:\d+\s+)?\S+?:(?:\s|$)/;
+// and with no comm (samples/odd/, `perf script -F tid,time,event,ip,sym`):
+//  5729 12446.891952:                 page-faults: 
+const SCRIPT_HEADER = /^\s*(?:\S.*?\s)?(-?\d+)(?:\/-?\d+)?\s+(?:\[\d+\]\s+)?\d+\.\d+:\s+(?:\d+\s+)?\S+?:(?:\s|$)/;
 const SCRIPT_SIDEBAND = /\s\d+\.\d+:\s+PERF_RECORD_[A-Z0-9_]+/;
 const SCRIPT_NO_TIME = /^\s*\S.*?\s-?\d+(?:\/-?\d+)?\s+(?:\[\d+\]\s+)?(?:\d+\s+)?[^\s\d:]\S*?:\s*$/;
 const SCRIPT_FRAME = /^\t\s*[0-9a-f]+ \S.* \(.*\)\s*$/;

@@ -316,7 +316,10 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
   progress?.track(stream, () => records);
   try {
     await forEachLine(stream, (l) => parser.line(l), {
-      onOverlong: (line, length) => onDiagnostic({ source: trace, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
+      onOverlong: (line, length) => {
+        onDiagnostic({ source: trace, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+        parser.skip();
+      },
     });
   } finally {
     progress?.stop();

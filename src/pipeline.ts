@@ -300,14 +300,25 @@ async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?
   const options = { source: path, onDiagnostic: diagnostics.sink };
   const builder = new DisasmIndexBuilder(options);
   const parser = new ObjdumpParser(options, (r) => builder.add(r));
-  await forEachLine(await openInput(path, stdin), (line) => parser.line(line), {
+  const head: string[] = []; // to say what the file looks like when it is not a listing
+  await forEachLine(await openInput(path, stdin), (line) => {
+    if (head.length < SNIFF_LINES) head.push(line);
+    parser.line(line);
+  }, {
     onOverlong: (line, length) => diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
   });
   parser.end();
   const index = builder.finish();
-  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing`);
+  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing${looksLike(head)}`);
   const summary: InputSummary = { name: path, format: 'objdump', lines: parser.lines, records: index.instructionCount };
   return { index, summary };
+}
+
+// What a file given as a listing looks like instead, for the error message.
+function looksLike(head: readonly string[]): string {
+  const sniffed = sniffFormat(head);
+  if (sniffed.format === 'perf-script' || sniffed.format === 'perf-trace') return ` (it looks like ${sniffed.description}: pass it as the trace)`;
+  return sniffed.format === 'unknown' && sniffed.description.startsWith('looks like') ? ` (it ${sniffed.description})` : '';
 }
 
 // perf buildid-list outputs → the trace's build id of each dso (the last list wins).
@@ -340,6 +351,8 @@ export async function readTrace(
     onRecord(r);
   };
   const pending: string[] = [];
+  // overlong lines met before the format is known: how many pending lines came before each
+  const skippedAt: number[] = [];
   let meaningful = 0;
   progress?.track(stream, () => records);
   const choose = (final: boolean): void => {
@@ -355,7 +368,10 @@ export async function readTrace(
     } else {
       throw new InputError(`${path}: not perf script or perf trace output (${sniffed.format === 'objdump' ? 'it looks like an objdump listing: pass it with --objdump' : sniffed.description})`);
     }
-    for (const l of pending) parser.line(l);
+    for (let i = 0, s = 0; i <= pending.length; i++) {
+      for (; skippedAt[s] === i; s++) parser.skip();
+      if (i < pending.length) parser.line(pending[i]!);
+    }
     pending.length = 0;
   };
   try {
@@ -370,6 +386,8 @@ export async function readTrace(
     }, {
       onOverlong: (line, length) => {
         diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+        if (parser !== undefined) parser.skip();
+        else skippedAt.push(pending.length);
       },
     });
   } finally {
@@ -377,7 +395,7 @@ export async function readTrace(
   }
   if (parser === undefined) {
     if (meaningful === 0 && pending.some((l) => l.startsWith('#'))) {
-      return { name: path, format, lines: pending.length, records: 0 };
+      return { name: path, format, lines: pending.length + skippedAt.length, records: 0 };
     }
     choose(true);
   }

@@ -72,13 +72,15 @@ export interface SpawnOptions {
   readStdout?: number;
   /** Close the child's stderr pipe at once. */
   closeStderr?: boolean;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
 }
 
 /** Runs the built CLI (`node dist/src/cli.js argv`) and resolves with its exit status and output. */
 export function spawnCli(argv: readonly string[], options: SpawnOptions = {}): Promise<CliResult & { signal: NodeJS.Signals | null }> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) before these tests`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     let out = '';
     let err = '';
     let outBytes = 0;

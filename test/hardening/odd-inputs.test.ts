@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chunkedStream, countHeaders, expectConsistent, expectNoStack, runCli, sampleBytes, type JsonReport } from './helpers.js';
+import { chunkedStream, countHeaders, expectConsistent, expectNoStack, runCli, sampleBytes, spawnCli, type JsonReport } from './helpers.js';
 
 const GUARD = 'samples/guard/perf-script.txt.gz';
 const GUARD_LISTING = 'samples/guard/guard.objdump-dl.txt';
@@ -151,6 +151,24 @@ describe('odd but valid captures', () => {
         expect(c.err).toContain(`faultpath: ${name}:${mixed.indexOf(bad) + 1}: expected a record header`);
       }
     }
+  });
+
+  // Known bug, outside this suite's files: collapse's worker threads (big
+  // plain files; src/collapse-worker.ts) do not tell the parser about a line
+  // the splitter dropped as overlong, so diagnostics after one in the same
+  // range name the line before theirs. The fix is `parser.skip()` in its
+  // onOverlong, as collapseSerial in src/cli.ts does. Turn `it.fails` into `it` when fixed.
+  it.fails('collapse in worker threads keeps line numbers after an overlong line', async () => {
+    const text = sampleBytes(GUARD).toString('utf8');
+    const lines = text.split('\n');
+    const blank = lines.indexOf('', 100);
+    const mixed = [...lines.slice(0, 20), 'x'.repeat(2 << 20), ...lines.slice(20, blank + 1), 'this line is not perf script', ...lines.slice(blank + 1)];
+    // enough after it that both lines fall in the first thread's range
+    const path = file('long-line-threads.txt', mixed.join('\n') + text.repeat(20));
+    const r = await spawnCli(['collapse', path], { env: { FAULTPATH_PARALLEL_MIN: '1', FAULTPATH_THREADS: '2' } });
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`faultpath: ${path}:21: line of ${2 << 20} characters`);
+    expect(r.err).toContain(`faultpath: ${path}:${mixed.indexOf('this line is not perf script') + 1}: expected a record header`);
   });
 
   it('CRLF line ends give the same report and the same folded stacks', async () => {

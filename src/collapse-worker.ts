@@ -72,7 +72,10 @@ async function run(job: RangeJob): Promise<RangeMessage> {
     }
   });
   const lines = await forEachLine(stream, (l) => parser.line(l), {
-    onOverlong: (line, length) => onDiagnostic({ source: job.path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
+    onOverlong: (line, length) => {
+      onDiagnostic({ source: job.path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+      parser.skip(); // keeps the parser's line numbers in step
+    },
   });
   parser.end();
   parentPort?.postMessage({ type: 'progress', bytes, records: count } satisfies RangeMessage);

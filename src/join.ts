@@ -58,7 +58,10 @@ const FAULT_EVENTS = new Set([
 export function baseEventName(event: string): string {
   if (event.startsWith('exceptions:')) return event;
   const colon = event.indexOf(':');
-  return colon < 0 ? event : event.slice(0, colon);
+  const name = colon < 0 ? event : event.slice(0, colon);
+  // per-event terms, as perf prints them: `page-faults/period=4/`
+  const terms = /^([\w-]+)\/[^/]*\/$/.exec(name);
+  return terms === null ? name : (terms[1] as string);
 }
 
 export function isFaultEvent(event: string): boolean {

@@ -92,7 +92,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const protectionSites = new ProtectionSites(resolver, repair);
   // One timeline per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
-  const timelines = FAMILIES.map(() => new ProtectionTimeline({ siteOf: protectionSites.siteOf, onDiagnostic: diagnostics.sink }));
+  // Each sees the same protection records: only the first reports their bad lines.
+  const timelines = FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
 

@@ -26,6 +26,9 @@ perf script -i "$tmp/guard1.data" -F comm,event,ip,dso,period | gzip -9n > guard
 perf record -q -o "$tmp/guard-c4.data" -e page-faults -c 4 -g ./guard > /dev/null
 perf script -i "$tmp/guard-c4.data" > guard-c4.perf-script.txt
 perf script -i "$tmp/guard-c4.data" -F comm,event,ip,dso,period > guard-c4.F-comm-event-ip-dso-period.txt
+# per-event terms and modifiers in the event names perf prints: `page-faults/period=4/`, `minor-faults:u`
+perf record -q -o "$tmp/guard-terms.data" -e 'page-faults/period=4/' -e minor-faults:u -g ./guard > /dev/null
+perf script -i "$tmp/guard-terms.data" | gzip -9n > guard-terms.perf-script.txt.gz
 objdump -dl guard > guard.objdump-dl.txt
 
 perf record -q -o "$tmp/latin1.data" -e exceptions:page_fault_user -e page-faults -c 1 -d -g ./latin1

@@ -153,12 +153,9 @@ describe('odd but valid captures', () => {
     }
   });
 
-  // Known bug, outside this suite's files: collapse's worker threads (big
-  // plain files; src/collapse-worker.ts) do not tell the parser about a line
-  // the splitter dropped as overlong, so diagnostics after one in the same
-  // range name the line before theirs. The fix is `parser.skip()` in its
-  // onOverlong, as collapseSerial in src/cli.ts does. Turn `it.fails` into `it` when fixed.
-  it.fails('collapse in worker threads keeps line numbers after an overlong line', async () => {
+  // Collapse's worker threads (big plain files) must tell the parser about a
+  // line the splitter dropped as overlong, or later diagnostics name the line before theirs.
+  it('collapse in worker threads keeps line numbers after an overlong line', async () => {
     const text = sampleBytes(GUARD).toString('utf8');
     const lines = text.split('\n');
     const blank = lines.indexOf('', 100);
@@ -242,6 +239,24 @@ describe('odd but valid captures', () => {
   });
 });
 
+describe('event names with per-event terms and modifiers', () => {
+  // perf record -e 'page-faults/period=4/' -e minor-faults:u: perf prints the names as given
+  it('page-faults/period=4/ is the page-faults event, chosen over minor-faults:u, with its periods', async () => {
+    const path = `${ODD}/guard-terms.perf-script.txt.gz`;
+    const j = await json(['report', path, '--objdump', `${ODD}/guard.objdump-dl.txt`]);
+    expect(Object.keys(j.events).sort()).toEqual(['minor-faults:u', 'page-faults/period=4/']);
+    expect(j.selectedEvents).toEqual(['page-faults/period=4/']);
+    const periods = sampleBytes(path)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes(' page-faults/period=4/:'))
+      .reduce((n, l) => n + Number(/\s(\d+) page-faults/.exec(l)![1]), 0);
+    expect(j.tree.value).toBe(periods);
+    expect(j.warnings.join('\n')).toContain('minor-faults:u');
+    expectConsistent(j);
+  });
+});
+
 describe('perf script with unusual -F field lists (same perf.data as the default print)', () => {
   it('-F tid,time,event,ip,sym: no comm, no dso, no offsets — read, and every record counted', async () => {
     const path = `${ODD}/guard-run1.F-tid-time-event-ip-sym.txt.gz`;
@@ -276,12 +291,10 @@ describe('perf script with unusual -F field lists (same perf.data as the default
     expectConsistent(j);
   });
 
-  // Known bug, outside this suite's files: the pipeline runs one protection
-  // timeline per fault-event family (src/pipeline.ts, buildReport) and gives
-  // each the same diagnostic sink, so a protection record it cannot read
-  // (here: -F dropped the tracepoint fields) is reported three times, and
-  // skipped.lines says 393 for 131 lines. Turn `it.fails` into `it` when fixed.
-  it.fails('skipped.lines counts each unreadable line once', async () => {
+  // The pipeline runs one protection timeline per fault-event family; a
+  // protection record none can read (here -F dropped the tracepoint fields)
+  // is one skipped line, not one per timeline (it was 393 for 131 lines).
+  it('skipped.lines counts each unreadable line once', async () => {
     const r = await runCli(['report', `${ODD}/guard-run1.F-comm-event-ip-dso-period.txt.gz`, '-f', 'json']);
     const j = JSON.parse(r.out) as JsonReport;
     expect(j.events['syscalls:sys_enter_mprotect']).toBe(131);

@@ -36,6 +36,8 @@ export interface TreeOptions {
   events?: ReadonlySet<string>;
   /** Rewrites a path's frames (leaf first; the faulting frame stays first), e.g. to insert frames unwinding lost. Default: none. */
   repair?: (frames: readonly Frame[]) => readonly Frame[];
+  /** Names a path's group (a provisional protection-site key → the site's name, known only now); groups named alike are one node. Default: the group as added. */
+  groupName?: (group: string) => string;
 }
 
 export interface AggregateResult {
@@ -95,7 +97,7 @@ export class FaultAggregator {
       }
       const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
       const steps: PathStep[] = [];
-      if (p.group !== '') steps.push({ name: p.group, kind: 'protection-site' });
+      if (p.group !== '') steps.push({ name: options.groupName !== undefined ? options.groupName(p.group) : p.group, kind: 'protection-site' });
       steps.push({ name: p.comm, kind: 'comm' });
       for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
       steps.push(functionStep(siteFrame, site));

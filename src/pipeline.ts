@@ -134,6 +134,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
             value: r.period,
           });
           cls = attribution.class;
+          // the change's site is its call's stack for now: named when the tree is built (groupName)
           if (groupBySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
         } else {
           if (access !== undefined) cls = classifyFault(access.errorCode, undefined);
@@ -163,14 +164,21 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   for (const trace of options.traces) inputs.push(await readTrace(trace, onRecord, diagnostics, options.stdin, options.progress));
 
   const selected = chosen ?? defaultFaultEvents(Object.keys(events));
+  // the protection calls' frames count in the verdict on each listing too;
+  // their sites are named from here on, once it is known
+  for (const f of protectionSites.frames()) resolver.anchor(f);
   const result = aggregator.finish(resolver, {
     invert: options.invert ?? false,
     dsos: options.dsos ?? [],
     symbols: options.symbols ?? [],
     events: selected,
     repair: (frames) => repair.repair(frames),
+    groupName: protectionSites.siteName,
   });
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
+  const family = Math.max(0, ...[...selected].map(familyOf));
+  // before the warnings: naming repairs the protection stacks (frames marked [inferred])
+  const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
 
   for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
   for (const path of resolver.assumedLayout) {
@@ -197,8 +205,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
   const selectedClasses: Partial<Record<FaultClass, number>> = {};
   for (const e of selected) for (const [c, v] of Object.entries(classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
-  const family = Math.max(0, ...[...selected].map(familyOf));
-  const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
   if (protection !== undefined) {
     for (const n of protection.notes) warnings.push(n);
     if (inputs.some((i) => i.format === 'perf-trace')) {

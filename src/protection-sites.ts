@@ -2,9 +2,24 @@
 // timeline, through the listings: the site of an mprotect is the `call`
 // instruction in the first function outside libc and ld.so (the caller of the
 // `__mprotect` wrapper), after repairing what frame-pointer unwinding lost.
+//
+// Whether a listing may be used for a dso is known only at the end, once the
+// join has seen every frame (FrameResolver's verdict). So while the trace
+// streams a protection record is keyed by its distinct user stack up to the
+// first frame outside the runtime, which needs no listing; stacks are named at
+// the end, and the stacks that end up with one name are merged into one site
+// (summed as the timeline would have summed them under that name).
 import type { FrameResolver } from './join.js';
 import { basename, stripVersion } from './join.js';
-import type { Frame, ProtectionReport, ProtectionSection, ProtectionSiteView, SampleRecord } from './model.js';
+import type {
+  Frame,
+  ProtectionInstruction,
+  ProtectionReport,
+  ProtectionSection,
+  ProtectionSiteSummary,
+  ProtectionSiteView,
+  SampleRecord,
+} from './model.js';
 import { isKernelDso } from './model.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 
@@ -26,39 +41,91 @@ export interface SiteInfo {
   readonly inferred: boolean;
 }
 
+// A distinct user stack, cut after the first frame outside the runtime (the
+// site is there or in a callee the repair inserts before it; the frames
+// above it play no part): its frames, leaf first, and once named its site.
+interface Stack {
+  readonly frames: readonly Frame[];
+  info: SiteInfo | undefined;
+}
+
+// Provisional keys cannot collide with a name: names never hold a NUL.
+const PROVISIONAL = '\0stack ';
+/** The site of a record with no user frame. */
+const UNKNOWN_SITE = '[unknown]';
+
+/**
+ * The protection timeline's `siteOf`, and the names of its sites once the
+ * join's verdict on the listings is known (`siteName`, `info`, `finish`).
+ */
 export class ProtectionSites {
+  // interned frame → its id × 2, + 1 when it is outside the runtime (a caller
+  // the site can be in); `,code,code…` of a cut stack → its provisional key
+  private readonly frameCodes = new Map<Frame, number>();
+  private readonly keys = new Map<string, string>();
+  /** Stacks in the order they were first seen; named in that order. */
+  private readonly stacks: Stack[] = [];
+  private named = 0;
   private readonly byFrame = new Map<Frame, SiteInfo>();
-  private readonly byKey = new Map<string, SiteInfo>();
+  private readonly byName = new Map<string, SiteInfo>();
   private readonly instructionFrames = new Map<string, Frame>();
+  // the timelines of each fault family take the same record in turn
+  private lastRecord: SampleRecord | undefined;
+  private lastKey = UNKNOWN_SITE;
 
   constructor(
     private readonly resolver: FrameResolver,
     private readonly repair: UnwindRepair,
   ) {}
 
-  /** The site key of a protection record (the timeline's `siteOf`). */
+  /**
+   * The site key of a protection record (the timeline's `siteOf`): a
+   * provisional key for its distinct user stack, named by `siteName` once
+   * the join's verdict on the listings is known; `[unknown]` without user frames.
+   */
   readonly siteOf = (r: SampleRecord): string => {
-    const user = r.stack.filter((f) => !isKernelDso(f.dso));
-    if (user.length === 0) return '[unknown]';
-    const frames = this.repair.repair(user);
-    let chosen = frames[0]!;
-    let isLeaf = true;
-    for (let i = 0; i < frames.length; i++) {
-      const dso = frames[i]!.dso;
-      // a frame perf could not place (`0 [unknown] ([unknown])`) is the end of the chain, not a caller
-      if (dso !== '' && dso !== '[unknown]' && !RUNTIME_DSO.test(basename(dso))) {
-        chosen = frames[i]!;
-        isLeaf = i === 0;
-        break;
+    if (r === this.lastRecord) return this.lastKey;
+    const stack = r.stack;
+    let ids = '';
+    let end = 0;
+    for (; end < stack.length; end++) {
+      const f = stack[end]!;
+      if (isKernelDso(f.dso)) continue;
+      let code = this.frameCodes.get(f);
+      if (code === undefined) {
+        code = (this.frameCodes.size << 1) | (isCaller(f) ? 1 : 0);
+        this.frameCodes.set(f, code);
+      }
+      ids += ',' + code;
+      if ((code & 1) === 1) break;
+    }
+    let key = UNKNOWN_SITE;
+    if (ids !== '') {
+      const known = this.keys.get(ids);
+      if (known !== undefined) key = known;
+      else {
+        key = PROVISIONAL + this.stacks.length;
+        this.keys.set(ids, key);
+        this.stacks.push({ frames: stack.slice(0, end + 1).filter((f) => !isKernelDso(f.dso)), info: undefined });
       }
     }
-    let info = this.byFrame.get(chosen);
-    if (info === undefined) {
-      info = this.describe(chosen, isLeaf);
-      this.byFrame.set(chosen, info);
-      this.byKey.set(info.key, info);
-    }
-    return info.key;
+    this.lastRecord = r;
+    this.lastKey = key;
+    return key;
+  };
+
+  /** The distinct user frames the sites are chosen from: the join anchors them with the faults' own, so they count in its verdict on each listing. */
+  frames(): IterableIterator<Frame> {
+    return this.frameCodes.keys();
+  }
+
+  /**
+   * The name of a site key from `siteOf` (`protect_young+0x28 [inferred] (guard)`);
+   * any other key is its own name. Call only once every frame is anchored.
+   */
+  readonly siteName = (key: string): string => {
+    if (!key.startsWith(PROVISIONAL)) return key;
+    return this.stackInfo(key)?.key ?? key;
   };
 
   /** A key for the faulting instruction of a fault, resolved to its name at the end (`instructionName`). */
@@ -77,26 +144,35 @@ export class ProtectionSites {
     return s.resolved ? `${where}: ${s.instruction ?? ''}` : where;
   }
 
+  /** What a site key (from `siteOf`, or a name from `siteName`) stands for. Call only once every frame is anchored. */
   info(key: string): SiteInfo | undefined {
-    return this.byKey.get(key);
+    if (key.startsWith(PROVISIONAL)) return this.stackInfo(key);
+    this.nameStacks();
+    return this.byName.get(key);
   }
 
-  /** The timeline's report with sites and instructions named. */
+  /**
+   * The timeline's report with sites and instructions named: the stacks that
+   * got one name are one site, their counts added. Call only once every frame
+   * is anchored (after FaultAggregator.finish).
+   */
   finish(report: ProtectionReport): ProtectionSection {
-    const sites = report.sites.map((s): ProtectionSiteView => {
-      const info = this.byKey.get(s.site);
-      const handlerName = (k: string): string => this.byKey.get(k)?.key ?? k;
+    const byName = new Map<string, ProtectionSiteSummary>();
+    for (const s of report.sites) {
+      const name = this.siteName(s.site);
+      const named = { ...s, site: name, instructions: s.instructions.map((i) => ({ ...i, handlers: this.renameHandlers(i.handlers) })) };
+      const prev = byName.get(name);
+      byName.set(name, prev === undefined ? named : mergeSites(prev, named));
+    }
+    const sites = [...byName.values()].sort(bySiteOrder).map((s): ProtectionSiteView => {
+      const info = this.info(s.site);
       const prot = Object.entries(s.prots)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .map(([p]) => p)
         .join(',');
       return {
         ...s,
-        instructions: s.instructions.map((i) => ({
-          ...i,
-          instruction: this.instructionName(i.instruction),
-          handlers: Object.fromEntries(Object.entries(i.handlers).map(([k, v]) => [handlerName(k), v])),
-        })),
+        instructions: s.instructions.map((i) => ({ ...i, instruction: this.instructionName(i.instruction) })),
         dso: info?.dso ?? '',
         symbol: info?.symbol ?? s.site,
         offset: info !== undefined && info.offset >= 0 ? info.offset : null,
@@ -108,6 +184,49 @@ export class ProtectionSites {
       };
     });
     return { ...report, sites };
+  }
+
+  private renameHandlers(handlers: Record<string, number>): Record<string, number> {
+    const out = new Map<string, number>();
+    for (const [k, v] of Object.entries(handlers)) {
+      const name = this.siteName(k);
+      out.set(name, (out.get(name) ?? 0) + v);
+    }
+    return sortedRecord(out);
+  }
+
+  private stackInfo(key: string): SiteInfo | undefined {
+    this.nameStacks();
+    return this.stacks[Number(key.slice(PROVISIONAL.length))]?.info;
+  }
+
+  // Names every stack not named yet, in the order first seen (a frame is
+  // described once, as it was first met: leaf or caller).
+  private nameStacks(): void {
+    for (; this.named < this.stacks.length; this.named++) {
+      const stack = this.stacks[this.named]!;
+      stack.info = this.nameStack(stack.frames);
+    }
+  }
+
+  private nameStack(user: readonly Frame[]): SiteInfo {
+    const frames = this.repair.repair(user);
+    let chosen = frames[0]!;
+    let isLeaf = true;
+    for (let i = 0; i < frames.length; i++) {
+      if (isCaller(frames[i]!)) {
+        chosen = frames[i]!;
+        isLeaf = i === 0;
+        break;
+      }
+    }
+    let info = this.byFrame.get(chosen);
+    if (info === undefined) {
+      info = this.describe(chosen, isLeaf);
+      this.byFrame.set(chosen, info);
+      this.byName.set(info.key, info);
+    }
+    return info;
   }
 
   private describe(f: Frame, isLeaf: boolean): SiteInfo {
@@ -157,4 +276,72 @@ export class ProtectionSites {
       ...(source !== undefined ? { source } : {}),
     };
   }
+}
+
+// A frame the site can be in: outside libc, ld.so and libpthread. A frame
+// perf could not place (`0 [unknown] ([unknown])`) is the end of the chain, not a caller.
+function isCaller(f: Frame): boolean {
+  return f.dso !== '' && f.dso !== '[unknown]' && !RUNTIME_DSO.test(basename(f.dso));
+}
+
+// Two summaries of stacks named alike → one, as the timeline would have
+// summed them under one key.
+function mergeSites(a: ProtectionSiteSummary, b: ProtectionSiteSummary): ProtectionSiteSummary {
+  const instructions = new Map<string, ProtectionInstruction>();
+  for (const i of [...a.instructions, ...b.instructions]) {
+    const prev = instructions.get(i.instruction);
+    instructions.set(
+      i.instruction,
+      prev === undefined
+        ? i
+        : {
+            instruction: i.instruction,
+            faults: prev.faults + i.faults,
+            classes: addRecords(prev.classes, i.classes),
+            cycles: prev.cycles + i.cycles,
+            handlers: addRecords(prev.handlers, i.handlers),
+          },
+    );
+  }
+  const since = [a.sinceChange, b.sinceChange].filter((x) => x !== undefined);
+  return {
+    site: a.site,
+    calls: addRecords(a.calls, b.calls),
+    failed: a.failed + b.failed,
+    prots: addRecords(a.prots, b.prots),
+    pages: a.pages + b.pages,
+    firstTime: Math.min(a.firstTime, b.firstTime),
+    lastTime: Math.max(a.lastTime, b.lastTime),
+    faults: a.faults + b.faults,
+    classes: addRecords(a.classes, b.classes),
+    denied: a.denied + b.denied,
+    ...(since.length > 0 ? { sinceChange: { min: Math.min(...since.map((x) => x.min)), max: Math.max(...since.map((x) => x.max)) } } : {}),
+    // as ProtectionTimeline.summary sorts them
+    instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction)),
+    cycles: a.cycles + b.cycles,
+    tlbFlushes: addRecords(a.tlbFlushes, b.tlbFlushes),
+  };
+}
+
+// Sums per key, keys sorted as the timeline sorts them.
+function addRecords<K extends string>(a: Partial<Record<K, number>>, b: Partial<Record<K, number>>): Record<K, number> {
+  const out = new Map<K, number>();
+  for (const r of [a, b]) for (const [k, v] of Object.entries(r) as [K, number][]) out.set(k, (out.get(k) ?? 0) + v);
+  return sortedRecord(out);
+}
+
+function sortedRecord<K extends string>(m: Map<K, number>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+}
+
+// ProtectionTimeline.summary's order: faults, then calls, descending, then site.
+function bySiteOrder(x: ProtectionSiteSummary, y: ProtectionSiteSummary): number {
+  const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((a, b) => a + b, 0);
+  return y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,17 +2,25 @@
 // traced program, another program under its name, a kernel image under its
 // name, an offset inside an instruction, and build ids that differ. Each must
 // end in one warning per dso that names it, and in perf's own sym+off for its
-// faults, never in an instruction of the wrong code. Captures: samples/mismatch/
-// (record.sh), samples/guard/, samples/join/flat.perf-script.txt.
+// faults, never in an instruction of the wrong code — the protection section
+// included, whose sites are named only once that verdict is known. Captures:
+// samples/mismatch/ (record.sh), samples/guard/, samples/join/flat.perf-script.txt,
+// samples/protection/.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BuildIdListParser } from '../../parsers/buildid-list.js';
+import { annotateReport } from '../../src/annotate.js';
 import { main } from '../../src/cli.js';
 import { indexObjdumpFile } from '../../src/disasm-index.js';
-import type { BuildIdRecord, Diagnostic, Report, SiteCount, TreeNode } from '../../src/model.js';
-import { buildReport, type ReportOptions } from '../../src/pipeline.js';
+import { readFault } from '../../src/fault-class.js';
+import { FrameResolver, ListingSet, faultFrameIndex } from '../../src/join.js';
+import type { BuildIdRecord, Diagnostic, ProtectionReport, ProtectionSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from '../../src/model.js';
+import { buildReport, readTrace, type ReportOptions } from '../../src/pipeline.js';
+import { ProtectionSites } from '../../src/protection-sites.js';
+import { ProtectionTimeline } from '../../src/protection.js';
+import { UnwindRepair } from '../../src/unwind.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { renderJson } from '../../viz/json.js';
 import { renderText } from '../../viz/text.js';
@@ -263,4 +271,131 @@ describe('--buildid-list (CLI)', () => {
     expect(code).toBe(1);
     expect(err).toMatch(/no-such-file/);
   });
+});
+
+/** `sym+0xoff` of every frame in `dso` that perf printed under a protection syscall record. */
+function protectionFrames(trace: string, dso: string): Set<string> {
+  const out = new Set<string>();
+  for (const block of text(trace).split('\n\n')) {
+    const [header, ...frames] = block.split('\n');
+    if (header === undefined || !/ syscalls:sys_enter_(?:mprotect|mmap|munmap|mremap|pkey_mprotect): /.test(header)) continue;
+    for (const f of frames) {
+      // `            142a main+0xbd (/work/main/samples/guard/guard)`
+      const m = /^\s*[0-9a-f]+ (\S+\+0x[0-9a-f]+) \((.*)\)$/.exec(f);
+      if (m !== null && m[2] === dso) out.add(m[1]!);
+    }
+  }
+  return out;
+}
+
+/**
+ * The protection section two ways over the same records: keyed while
+ * streaming by stack and named at the end (what the pipeline does), and keyed
+ * while streaming by the final names (what naming before the verdict did, once
+ * the verdict is known). Merging stacks by name must make them equal.
+ */
+async function namedTwice(trace: string, listings: readonly string[]): Promise<{ atEnd: ProtectionSection; whileStreaming: ProtectionSection; provisional: ProtectionReport }> {
+  const resolver = new FrameResolver(new ListingSet(await Promise.all(listings.map((p) => indexObjdumpFile(p)))));
+  const sites = new ProtectionSites(resolver, new UnwindRepair(resolver));
+  const records: TraceRecord[] = [];
+  await readTrace(trace, (r) => records.push(r), { sink: () => {} });
+  const replay = (siteOf: (r: SampleRecord) => string): ProtectionReport => {
+    const t = new ProtectionTimeline({ siteOf });
+    for (const r of records) {
+      t.add(r);
+      if (r.kind !== 'sample' || r.event !== 'exceptions:page_fault_user') continue;
+      const at = faultFrameIndex(r);
+      const access = readFault(r);
+      if (at < 0 || access === undefined) continue;
+      t.noteFault({
+        pid: r.pid,
+        tid: r.tid,
+        cpu: r.cpu,
+        time: r.time,
+        address: access.address,
+        ...(access.errorCode !== undefined ? { errorCode: access.errorCode } : {}),
+        instructionKey: sites.instructionKey(r.stack[at]!),
+        value: r.period,
+      });
+    }
+    return t.report();
+  };
+  const provisional = replay(sites.siteOf);
+  // the verdict: every frame of the trace anchored, as the pipeline anchors fault and protection frames
+  for (const r of records) if (r.kind === 'sample') for (const f of r.stack) resolver.anchor(f);
+  const whileStreaming = sites.finish(replay((r) => sites.siteName(sites.siteOf(r))));
+  return { atEnd: sites.finish(provisional), whileStreaming, provisional };
+}
+
+describe('protection sites are named once the listing verdict is known', () => {
+  it('a listing of another program lends no call instruction to the protection section: sites keep perf\'s sym+off, in the section, the tree and annotate', async () => {
+    const r = await buildReport({ traces: [TRACE], objdump: [TOUCH], groupBy: 'site' });
+    expectUnused(r, GUARD_DSO, 'touch/guard');
+    const printed = protectionFrames(TRACE, GUARD_DSO);
+    expect(printed.size).toBeGreaterThan(0);
+    const sites = r.protection!.sites;
+    const guard = sites.filter((p) => p.dso === GUARD_DSO);
+    expect(guard.length).toBeGreaterThan(0);
+    for (const p of guard) {
+      expect(p).toMatchObject({ address: null, instruction: null, source: null, inferred: false });
+      const where = `${p.symbol}+0x${p.offset!.toString(16)}`;
+      expect(printed.has(where)).toBe(true);
+      expect(p.site).toBe(`${where} (guard)`);
+      for (const i of p.instructions) {
+        // perf's sym+off for the faulting instruction too, and handlers named like the sites
+        expect(i.instruction).toMatch(/^\S+\+0x[0-9a-f]+$/);
+        for (const h of Object.keys(i.handlers)) expect(sites.some((s) => s.site === h)).toBe(true);
+      }
+    }
+    expect(guard.reduce((n, p) => n + p.faults, 0)).toBeGreaterThan(60);
+    expect(JSON.stringify(r.protection)).not.toMatch(/inferred\]|<mmap@plt>|<mprotect@plt>/);
+    // --group-by site: the tree's outer level names the same sites, with the faults the section counts
+    const tops = new Map(r.tree.children.map((c) => [c.name, c]));
+    for (const c of tops.values()) expect(c.kind).toBe('protection-site');
+    const faulted = sites.filter((p) => p.faults > 0);
+    expect(faulted.length).toBeGreaterThan(0);
+    for (const p of faulted) expect(tops.get(p.site)?.value).toBe(p.faults);
+    expect([...tops.keys()].sort()).toEqual([...faulted.map((p) => p.site), '[no protection change]'].sort());
+    // annotate lays no protection site over touch's code
+    const a = annotateReport(r, [await indexObjdumpFile(TOUCH)]);
+    expect(a.functions.flatMap((f) => f.instructions).filter((i) => i.protection !== undefined)).toEqual([]);
+  });
+
+  it('the protection calls\' own frames refuse a listing when no fault is kept (--comm of nobody)', async () => {
+    const r = await buildReport({ traces: [TRACE], objdump: [TOUCH], comms: ['nobody'] });
+    expect(r.tree.value).toBe(0);
+    const guard = r.protection!.sites.filter((p) => p.dso === GUARD_DSO);
+    expect(guard.map((p) => p.calls['mprotect']).reduce((a, b) => a! + b!, 0)).toBe(128);
+    for (const p of guard) expect(p).toMatchObject({ address: null, instruction: null, inferred: false });
+    const said = about(r, GUARD_DSO);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/touch\/guard does not match .*the listing is not used for it: no fault site is there$/);
+  });
+
+  it('the right listing still locates the call instructions perf lost, with or without faults kept', async () => {
+    for (const comms of [[], ['nobody']]) {
+      const r = await buildReport({ traces: [TRACE], objdump: [GUARD_LISTING], comms });
+      const young = r.protection!.sites.find((p) => p.symbol === 'protect_young')!;
+      expect(young).toMatchObject({ site: 'protect_young+0x28 [inferred] (guard)', inferred: true, instruction: expect.stringMatching(/^call\s+[0-9a-f]+ <mprotect@plt>$/) });
+      expect(about(r, GUARD_DSO)).toEqual([]);
+    }
+  });
+
+  const P = 'samples/protection';
+  for (const [trace, listings] of [
+    [TRACE, [GUARD_LISTING]],
+    [TRACE, [TOUCH]],
+    [TRACE, [O2]],
+    [`${P}/threads.perf-script-pid.txt`, [`${P}/threads.objdump-dl.txt`]],
+    [`${P}/jit.perf-script-pid.txt`, [`${P}/jit.objdump-dl.txt`]],
+    [`${P}/mapping.perf-script-pid.txt`, [`${P}/mapping.objdump-dl.txt`]],
+  ] as const) {
+    it(`stacks named alike merge exactly as naming while streaming would have: ${trace} with ${listings.join(', ')}`, async () => {
+      const { atEnd, whileStreaming, provisional } = await namedTwice(trace, listings);
+      expect(atEnd).toEqual(whileStreaming);
+      expect(atEnd.sites.length).toBeGreaterThan(0);
+      // several stacks end in one site somewhere, so the merge is exercised
+      expect(provisional.sites.length).toBeGreaterThan(atEnd.sites.length);
+    });
+  }
 });

@@ -1,8 +1,36 @@
 // Material beside the checkout (../shared), wherever the checkout is: CI clones
 // main into a fresh folder with shared/ next to it.
+import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli.js';
 
 export const SHARED_DIR = fileURLToPath(new URL('../../shared/', import.meta.url));
 
 /** FlameGraph's perf-script corpus and stackcollapse-perf.pl's results for it. */
 export const CONFORMANCE_DIR = process.env['FAULTPATH_CONFORMANCE_DIR'] ?? `${SHARED_DIR}conformance/flamegraph/`;
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `faultpath argv` in-process with string sinks; stdin (for `-`) is `stdin` when given. */
+export async function runCli(argv: readonly string[], stdin?: Readable): Promise<CliResult> {
+  let out = '';
+  let err = '';
+  const sink = (add: (s: string) => void): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        add(chunk.toString());
+        done();
+      },
+    });
+  const code = await main(argv, {
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    ...(stdin !== undefined ? { stdin } : {}),
+  });
+  return { code, out, err };
+}

@@ -1,22 +1,18 @@
-// Shared by the hardening tests: run the CLI in-process (main with string sinks
-// and a stdin stream fed in chunks), run the built CLI as a child process, and
+// Shared by the hardening tests: run the CLI in-process (runCli, from
+// ../shared.ts) with a stdin stream fed in chunks, run the built CLI as a child process, and
 // an independent count of a perf script capture's records to check the
 // report's counts against.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'vitest';
-import { main } from '../../src/cli.js';
 import type { Report } from '../../src/model.js';
 
-export const CLI = 'dist/src/cli.js';
+import type { CliResult } from '../shared.js';
 
-export interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
+export { runCli, type CliResult } from '../shared.js';
+export const CLI = 'dist/src/cli.js';
 
 /** A stream that hands out `bytes` cut at `cuts`, one piece per tick (as a pipe delivers them). */
 export function chunkedStream(bytes: Uint8Array, cuts: readonly number[] = []): Readable {
@@ -38,25 +34,6 @@ export function chunkedStream(bytes: Uint8Array, cuts: readonly number[] = []): 
       setImmediate(() => this.push(piece));
     },
   });
-}
-
-/** Runs `faultpath argv` in-process; stdin (for `-`) is `stdin` when given. */
-export async function runCli(argv: readonly string[], stdin?: Readable): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        add(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(argv, {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    ...(stdin !== undefined ? { stdin } : {}),
-  });
-  return { code, out, err };
 }
 
 /** No stack trace reached the user. */

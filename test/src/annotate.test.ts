@@ -1,10 +1,9 @@
 // annotate on the real touch capture (samples/annotate): the per-instruction
 // counts must be the ones perf annotate itself printed for the same perf.data.
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { annotateReport, isProtectionCall, type Annotation } from '../../src/annotate.js';
-import { main } from '../../src/cli.js';
+import { runCli } from '../shared.js';
 import { indexObjdumpFile, type DisasmIndex } from '../../src/disasm-index.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
@@ -202,19 +201,7 @@ describe('annotate over a stripped library listing', () => {
 });
 
 describe('faultpath annotate (CLI)', () => {
-  const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const sink = (f: (s: string) => void): Writable =>
-      new Writable({
-        write(chunk, _enc, cb) {
-          f(String(chunk));
-          cb();
-        },
-      });
-    const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-    return { code, out, err };
-  };
+  const run = runCli;
 
   it('prints what the library renders, text and json', async () => {
     const text = await run(['annotate', TRACE, '--objdump', LISTING, '-q']);

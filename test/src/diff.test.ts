@@ -5,9 +5,8 @@ import { XMLValidator } from 'fast-xml-parser';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { runCli } from '../shared.js';
 import { diffReports, foldDiff, type DiffNode } from '../../src/diff.js';
 import { reportFromJson } from '../../src/merge.js';
 import type { Report } from '../../src/model.js';
@@ -183,19 +182,7 @@ describe('faultpath diff (CLI)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const sink = (f: (s: string) => void): Writable =>
-      new Writable({
-        write(chunk, _enc, cb) {
-          f(String(chunk));
-          cb();
-        },
-      });
-    const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-    return { code, out, err };
-  };
+  const run = runCli;
 
   it('takes a trace and a JSON report alike', async () => {
     const json = join(dir, 'before.json');

@@ -4,9 +4,8 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { runCli } from '../shared.js';
 import { InputError } from '../../src/errors.js';
 import { mergeReports, mergeTrees, reportFromJson } from '../../src/merge.js';
 import type { Report, TreeNode } from '../../src/model.js';
@@ -175,19 +174,7 @@ describe('faultpath merge (CLI)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const sink = (f: (s: string) => void): Writable =>
-      new Writable({
-        write(chunk, _enc, cb) {
-          f(String(chunk));
-          cb();
-        },
-      });
-    const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-    return { code, out, err };
-  };
+  const run = runCli;
 
   it('merges the JSON reports that report -f json wrote, per host, into one', async () => {
     const a = join(dir, 'host-a.json');

@@ -7,12 +7,11 @@
 // samples/mismatch/ (record.sh), samples/guard/, samples/join/flat.perf-script.txt,
 // samples/protection/.
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BuildIdListParser } from '../../parsers/buildid-list.js';
 import { annotateReport } from '../../src/annotate.js';
-import { main } from '../../src/cli.js';
+import { runCli } from '../shared.js';
 import { indexObjdumpFile } from '../../src/disasm-index.js';
 import { readFault } from '../../src/fault-class.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from '../../src/join.js';
@@ -238,19 +237,7 @@ describe('build ids', () => {
 });
 
 describe('--buildid-list (CLI)', () => {
-  const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const sink = (f: (s: string) => void): Writable =>
-      new Writable({
-        write(chunk, _enc, cb) {
-          f(String(chunk));
-          cb();
-        },
-      });
-    const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-    return { code, out, err };
-  };
+  const run = runCli;
 
   it('report, sites and annotate take it beside --objdump and warn once on stderr', async () => {
     for (const command of ['report', 'sites', 'annotate']) {

@@ -603,8 +603,13 @@ function headerFrameKey(piece: string): string {
   return ' ' + piece.trim();
 }
 
+// `-F +tod` (recorded with -k) puts the wall-clock time between the cpu and the timestamp:
+// guard 29856 2026-11-25 11:02:26.673708 14647.760700:          1 page-faults:
+const TOD = /\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?$/;
+
 function splitCommTask(before: string): { comm: string; pid: number; tid: number; cpu: number } {
   let s = before.trimEnd();
+  if (s.includes(':')) s = s.replace(TOD, '');
   let cpu = -1;
   if (s.endsWith(']')) {
     const open = s.lastIndexOf('[');

@@ -26,6 +26,10 @@ perf script -i "$tmp/guard1.data" -F comm,event,ip,dso,period | gzip -9n > guard
 perf record -q -o "$tmp/guard-c4.data" -e page-faults -c 4 -g ./guard > /dev/null
 perf script -i "$tmp/guard-c4.data" > guard-c4.perf-script.txt
 perf script -i "$tmp/guard-c4.data" -F comm,event,ip,dso,period > guard-c4.F-comm-event-ip-dso-period.txt
+# the wall-clock time of day (`-F +tod`, which needs a clock id at record time) before the timestamp
+perf record -q -k CLOCK_MONOTONIC -o "$tmp/guard-tod.data" -e page-faults -e syscalls:sys_enter_mprotect -c 1 -g ./guard > /dev/null
+perf script -i "$tmp/guard-tod.data" | gzip -9n > guard-tod.perf-script.txt.gz
+perf script -i "$tmp/guard-tod.data" -F +tod | gzip -9n > guard-tod.F-tod.txt.gz
 # per-event terms and modifiers in the event names perf prints: `page-faults/period=4/`, `minor-faults:u`
 perf record -q -o "$tmp/guard-terms.data" -e 'page-faults/period=4/' -e minor-faults:u -g ./guard > /dev/null
 perf script -i "$tmp/guard-terms.data" | gzip -9n > guard-terms.perf-script.txt.gz

@@ -239,6 +239,21 @@ describe('odd but valid captures', () => {
   });
 });
 
+describe('perf script -F +tod', () => {
+  // the same perf.data printed with and without the time of day
+  it('reads the comm, tid and cpu around the time of day: the same report as without it', async () => {
+    const plain = await json(['report', `${ODD}/guard-tod.perf-script.txt.gz`, '--objdump', `${ODD}/guard.objdump-dl.txt`]);
+    const tod = await json(['report', `${ODD}/guard-tod.F-tod.txt.gz`, '--objdump', `${ODD}/guard.objdump-dl.txt`]);
+    expect(plain.events['page-faults']).toBeGreaterThan(0);
+    expect(tod.skipped.lines).toBe(0);
+    expect(tod.events).toEqual(plain.events);
+    expect(tod.tree).toEqual(plain.tree);
+    expect(tod.tree.children.map((c) => c.name)).toEqual(['guard']);
+    const pinned = await json(['report', `${ODD}/guard-tod.F-tod.txt.gz`, '--tid', String(/guard (\d+) /.exec(sampleBytes(`${ODD}/guard-tod.F-tod.txt.gz`).toString('utf8'))![1])]);
+    expect(pinned.tree.value).toBe(plain.tree.value);
+  });
+});
+
 describe('event names with per-event terms and modifiers', () => {
   // perf record -e 'page-faults/period=4/' -e minor-faults:u: perf prints the names as given
   it('page-faults/period=4/ is the page-faults event, chosen over minor-faults:u, with its periods', async () => {

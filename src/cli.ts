@@ -251,14 +251,7 @@ interface ReportCliOptions {
   quiet?: boolean;
 }
 
-interface CollapseCliOptions {
-  pid?: boolean;
-  tid?: boolean;
-  kernel?: boolean;
-  jit?: boolean;
-  all?: boolean;
-  addrs?: boolean;
-  eventFilter?: string;
+interface CollapseCliOptions extends CollapseOptions {
   output?: string;
   quiet?: boolean;
 }

@@ -14,6 +14,7 @@ import { foldDiff } from '../src/diff.js';
 import type { TreeNode } from '../src/model.js';
 import { inkFor } from './colors.js';
 import { layoutTree } from './layout.js';
+import { FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW } from './svg.js';
 
 export interface DiffTextOptions {
   /** How many instructions to list. Default 20. */
@@ -114,13 +115,6 @@ export interface DiffSvgOptions {
   /** Sibling frames narrower than this many px are merged into one box. Default 0.1. */
   minWidthPx?: number;
 }
-
-const ROW = 16;
-const FONT_SIZE = 12;
-const FONT_WIDTH = 0.59;
-const PAD_X = 10;
-const PAD_TOP = FONT_SIZE * 3;
-const PAD_BOTTOM = FONT_SIZE * 2 + 10;
 
 /** The differential flame graph (root at the bottom) as a complete SVG document, with a tooltip per frame. */
 export function renderDiffSvg(diff: Diff, options: DiffSvgOptions = {}): string {

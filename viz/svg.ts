@@ -22,13 +22,14 @@ export interface SvgOptions {
   minWidthPx?: number;
 }
 
-const ROW = 16;
-const FONT_SIZE = 12;
+// The flame graph's geometry, shared with the differential one (viz/diff.ts).
+export const ROW = 16;
+export const FONT_SIZE = 12;
 /** Average glyph width of the label font, as a fraction of its size (FlameGraph's `fontwidth`). */
-const FONT_WIDTH = 0.59;
-const PAD_X = 10;
-const PAD_TOP = FONT_SIZE * 3;
-const PAD_BOTTOM = FONT_SIZE * 2 + 10;
+export const FONT_WIDTH = 0.59;
+export const PAD_X = 10;
+export const PAD_TOP = FONT_SIZE * 3;
+export const PAD_BOTTOM = FONT_SIZE * 2 + 10;
 
 /** Renders `report.tree` as a flame graph (root at the bottom): a complete SVG document. */
 export function renderSvg(report: Report, options: SvgOptions = {}): string {

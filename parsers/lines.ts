@@ -147,26 +147,44 @@ export function forEachLine(stream: Readable, onLine: (line: string) => void, op
   const path = info?.path ?? '<stream>';
   const gzip = info?.gzip ?? false;
   return new Promise((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => {
+    // Once done, the stream lets go of the splitter and the caller's parser
+    // (a gunzip stream outlives its end, and would keep them to the last).
+    const done = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.on('error', ignore); // a late error must not become an uncaught one
+    };
+    const onData = (chunk: Buffer): void => {
       if (info !== undefined && !gzip) info.bytesRead += chunk.length;
       try {
         splitter.write(chunk);
       } catch (e) {
+        done();
         stream.destroy();
         reject(e);
       }
-    });
-    stream.on('end', () => {
+    };
+    const onEnd = (): void => {
+      done();
       try {
         splitter.end();
         resolve(splitter.lines);
       } catch (e) {
         reject(e);
       }
-    });
-    stream.on('error', (e) => reject(inputError(path, e, gzip)));
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(inputError(path, e, gzip));
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
   });
 }
+
+function ignore(): void {}
 
 /** Lines of a file, `-` or .gz as an async iterable (convenient; the hot path uses forEachLine). */
 export async function* readLines(path: string, options: LineOptions = {}): AsyncGenerator<string> {

@@ -87,4 +87,26 @@ describe('line edge', () => {
     await forEachLine(stream, (l) => got.push(l));
     expect(got).toEqual(['p', 'q']);
   });
+
+  // A gunzip stream stays reachable after its end; its listeners held the
+  // caller's parser, and with it every frame it interned, to the end of the run.
+  it('lets go of the line callback once the input is read, though the stream lives on', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (const path of ['samples/guard/perf-script.txt.gz', 'samples/guard/guard.objdump-dl.txt']) {
+      const stream = await openInput(path);
+      let callback: WeakRef<object> | undefined;
+      await (async () => {
+        const state = { lines: 0 };
+        callback = new WeakRef(state);
+        await forEachLine(stream, () => state.lines++);
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+      expect(stream.listenerCount('data'), path).toBe(0);
+      expect(callback!.deref(), path).toBeUndefined();
+    }
+  });
 });

@@ -209,6 +209,15 @@ export interface FaultSite {
   readonly unresolvedReason?: string;
 }
 
+/**
+ * Key of a faulting instruction's listing context in `Report.disassembly`: its
+ * listing address (hex, no 0x) and its dso — two binaries have code at the
+ * same addresses. viz/html/client.ts spells the same key.
+ */
+export function disassemblyKey(dso: string, address: string): string {
+  return `${address} ${dso}`;
+}
+
 // ---------------------------------------------------------------- tree
 
 export type NodeKind =
@@ -290,7 +299,7 @@ export interface Report {
   /** The protection timeline: which protection changes made pages fault-prone; present when the trace has protection syscalls. */
   readonly protection?: ProtectionSection;
   readonly classes?: Partial<Record<FaultClass, number>>;
-  /** Listing context for instruction leaves: listing address (hex) → nearby instructions, for the HTML view. */
+  /** Listing context for instruction leaves, by `disassemblyKey(dso, address)`: nearby instructions, for the HTML view. */
   readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
 }
 

@@ -18,7 +18,7 @@ import { InputError } from './errors.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
 import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
-import { formatDiagnostic } from './model.js';
+import { disassemblyKey, formatDiagnostic } from './model.js';
 import { pruneTree } from './tree.js';
 import { ProtectionSites } from './protection-sites.js';
 import { ProtectionTimeline } from './protection.js';
@@ -263,11 +263,12 @@ export function defaultFaultEvents(seen: readonly string[]): Set<string> {
 function disassemblyAround(sites: readonly SiteCount[], resolver: FrameResolver): NonNullable<Report['disassembly']> {
   const out: NonNullable<Report['disassembly']> = {};
   for (const s of sites) {
-    if (!s.resolved || out[s.address] !== undefined) continue;
+    const key = disassemblyKey(s.dso, s.address);
+    if (!s.resolved || out[key] !== undefined) continue;
     const listing = resolver.listingFor(s.dso);
     const at = parseInt(s.address, 16);
     if (listing === undefined || Number.isNaN(at)) continue;
-    out[s.address] = listing.around(at, 8, 8).map((i) => ({
+    out[key] = listing.around(at, 8, 8).map((i) => ({
       address: i.address.toString(16),
       text: i.text,
       ...(i.source !== undefined ? { source: i.source } : {}),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildReport, defaultFaultEvents } from '../../src/pipeline.js';
-import type { Report, TreeNode } from '../../src/model.js';
+import { disassemblyKey, type Report, type TreeNode } from '../../src/model.js';
 import { totalSelf } from '../../src/tree.js';
 import { renderFolded } from '../../viz/folded.js';
 import { renderJson } from '../../viz/json.js';
@@ -148,5 +148,29 @@ describe('report options', () => {
     ]);
     expect([...defaultFaultEvents(['minor-faults', 'major-faults:u', 'cycles'])]).toEqual(['major-faults:u', 'minor-faults']);
     expect([...defaultFaultEvents(['cycles'])]).toEqual([]);
+  });
+});
+
+describe('two binaries with code at the same addresses', () => {
+  // The guard capture twice: as itself, and as a rebuilt `guard-b` whose
+  // instruction at 0x12eb differs. Each site's listing context must come from
+  // its own binary (it was keyed by address alone: guard-b showed guard's code).
+  it('keeps the disassembly around each faulting instruction apart by dso', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-two-'));
+    const trace = gunzipSync(readFileSync(TRACE)).toString('utf8');
+    const listing = readFileSync(LISTINGS[0]!, 'utf8');
+    const traceB = join(dir, 'guard-b.perf-script.txt');
+    const listingB = join(dir, 'guard-b.objdump-dl.txt');
+    writeFileSync(traceB, trace.replaceAll('/samples/guard/guard)', '/samples/guard/guard-b)'));
+    writeFileSync(listingB, listing.replace('\nguard:     file format', '\nguard-b:     file format').replace('mov    %rsi,(%rdi)', 'mov    %rsi,0x8(%rdi)'));
+    const r = await buildReport({ traces: [TRACE, traceB], objdump: [LISTINGS[0]!, listingB] });
+    const dsos = [...new Set(r.sites.filter((s) => s.address === '12eb').map((s) => s.dso))].sort();
+    expect(dsos.map((d) => d.replace(/.*\//, ''))).toEqual(['guard', 'guard-b']);
+    const faulting = (dso: string) => r.disassembly![disassemblyKey(dso, '12eb')]!.find((l) => l.fault)!.text;
+    expect(faulting(dsos[0]!)).toBe('mov %rsi,(%rdi)');
+    expect(faulting(dsos[1]!)).toBe('mov %rsi,0x8(%rdi)');
   });
 });

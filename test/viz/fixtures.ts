@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import {
   KERNEL_DSO,
+  disassemblyKey,
   isJitDso,
   isKernelDso,
   type FaultClass,
@@ -386,7 +387,7 @@ function buildGuardReport(): Report {
       const name = at === undefined ? (leaf.offset >= 0 ? `${leaf.symbol}+0x${leaf.offset.toString(16)}` : `0x${leaf.addr}`) : `0x${site.address}: ${at.text}${at.source === undefined ? '' : ` [${basename(at.source)}]`}`;
       path.push({ name, kind: 'instruction', dso: leaf.dso, site });
       if (at !== undefined && index !== undefined) {
-        disassembly[site.address] ??= listing.slice(Math.max(0, index - 8), index + 9).map((l) => ({
+        disassembly[disassemblyKey(site.dso, site.address)] ??= listing.slice(Math.max(0, index - 8), index + 9).map((l) => ({
           address: l.address.toString(16),
           text: l.text,
           ...(l.source === undefined ? {} : { source: l.source }),
@@ -518,7 +519,7 @@ export function hostileReport(): Report {
       sites: [{ ...base.protection!.sites[0]!, site: `${EVIL}+0x1`, symbol: EVIL, instruction: `call ${EVIL}`, dso: `/tmp/${EVIL}.so`, tlbFlushes: { [EVIL]: 2 }, instructions: [{ instruction: `0x1: mov ${EVIL}`, faults: 7, classes: {}, cycles: 0, handlers: { [EVIL]: 7 } }] }],
       notes: [`note ${EVIL}`],
     },
-    disassembly: { '1': [{ address: '1', text: `mov ${EVIL}`, source: `${EVIL}.c:1`, fault: true }] },
+    disassembly: { [disassemblyKey(`/tmp/${EVIL}.so`, '1')]: [{ address: '1', text: `mov ${EVIL}`, source: `${EVIL}.c:1`, fault: true }] },
   };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TreeNode } from '../../src/model.js';
+import { disassemblyKey, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { colorFor, MATCH_COLOR } from '../../viz/colors.js';
 import { renderHtml } from '../../viz/html/index.js';
@@ -196,7 +196,7 @@ describe('HTML report in Chromium', () => {
     expect(text).toContain(`page-faults${node.byEvent['page-faults']}`);
     expect(text).toContain('samples/guard/guard.c:58');
     const rows = await tip.locator('.disasm > div:not(.src)').allTextContents();
-    expect(rows).toHaveLength(guard.disassembly!['12eb']!.length);
+    expect(rows).toHaveLength(guard.disassembly![disassemblyKey(node.dso!, '12eb')]!.length);
     const marked = await tip.locator('.disasm .fault').allTextContents();
     expect(marked).toHaveLength(1);
     expect(marked[0]).toMatch(/▶\s+0x12eb\s+mov %rsi,\(%rdi\)/);

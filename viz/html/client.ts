@@ -405,8 +405,8 @@ export function runReport(win: Window, lib: ClientLib): void {
   // ------------------------------------------------------------ node details (tooltip and side panel)
   const disassemblyOf = (site: FaultSite | undefined): HTMLElement | null => {
     if (site === undefined || report.disassembly === undefined) return null;
-    const bare = site.address.replace(/^0x/, '');
-    const lines = report.disassembly[bare] ?? report.disassembly[hex(bare)];
+    // disassemblyKey(dso, address) in src/model.ts
+    const lines = report.disassembly[`${site.address.replace(/^0x/, '')} ${site.dso}`];
     if (lines === undefined || lines.length === 0) return null;
     const box = el('div', 'disasm');
     let lastSource: string | undefined;

@@ -49,20 +49,36 @@ export interface AggregateResult {
 
 export class FaultAggregator {
   private readonly ids = new Map<Frame, number>();
-  private readonly paths = new Map<string, RawPath>();
+  private readonly names = new Map<string, number>();
+  // Paths by a hash of their ids, compared frame by frame on a hit: cheaper
+  // than building and hashing a string key per record.
+  private readonly byHash = new Map<number, RawPath | RawPath[]>();
+  private readonly paths: RawPath[] = [];
+
+  /** `hashMask` keeps hashes small integers (cheap Map keys); tests narrow it to make paths collide. */
+  constructor(private readonly hashMask = 0x3fffffff) {}
 
   /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. */
   add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE): void {
-    let key = event + '\0' + comm + '\0' + group + '\0' + this.id(site);
-    for (let i = 0; i < callers.length; i++) key += ',' + this.id(callers[i]!);
-    for (let i = 0; i < inlined.length; i++) key += ';' + this.id(inlined[i]!);
-    const p = this.paths.get(key);
-    if (p !== undefined) {
-      p.value += value;
-      p.records++;
-      return;
+    let h = mix(mix(mix(mix(0x811c9dc5, this.nameId(event)), this.nameId(comm)), this.nameId(group)), this.id(site));
+    for (let i = 0; i < callers.length; i++) h = mix(h, this.id(callers[i]!));
+    h = mix(h, -1);
+    for (let i = 0; i < inlined.length; i++) h = mix(h, this.id(inlined[i]!));
+    h &= this.hashMask;
+    const hit = this.byHash.get(h);
+    if (hit !== undefined) {
+      const p = Array.isArray(hit) ? hit.find((q) => samePath(q, event, comm, group, site, callers, inlined)) : samePath(hit, event, comm, group, site, callers, inlined) ? hit : undefined;
+      if (p !== undefined) {
+        p.value += value;
+        p.records++;
+        return;
+      }
     }
-    this.paths.set(key, { event, comm, group, frames: [site, ...callers], inlined, value, records: 1 });
+    const p: RawPath = { event, comm, group, frames: [site, ...callers], inlined, value, records: 1 };
+    this.paths.push(p);
+    if (hit === undefined) this.byHash.set(h, p);
+    else if (Array.isArray(hit)) hit.push(p);
+    else this.byHash.set(h, [hit, p]);
   }
 
   /** Distinct frames seen, for the resolver's anchoring pass. */
@@ -71,7 +87,7 @@ export class FaultAggregator {
   }
 
   get distinctPaths(): number {
-    return this.paths.size;
+    return this.paths.length;
   }
 
   finish(resolver: FrameResolver, options: TreeOptions = {}): AggregateResult {
@@ -81,7 +97,7 @@ export class FaultAggregator {
     const filtered = { records: 0, value: 0 };
     const dsos = options.dsos && options.dsos.length > 0 ? new Set(options.dsos) : undefined;
     const symbols = options.symbols && options.symbols.length > 0 ? new Set(options.symbols) : undefined;
-    for (const p of this.paths.values()) {
+    for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.frames[0]!;
       const site = resolver.resolve(siteFrame);
@@ -125,6 +141,26 @@ export class FaultAggregator {
     }
     return id;
   }
+
+  private nameId(s: string): number {
+    let id = this.names.get(s);
+    if (id === undefined) {
+      id = this.names.size;
+      this.names.set(s, id);
+    }
+    return id;
+  }
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193);
+}
+
+function samePath(p: RawPath, event: string, comm: string, group: string, site: Frame, callers: readonly Frame[], inlined: readonly Frame[]): boolean {
+  if (p.event !== event || p.comm !== comm || p.group !== group || p.frames.length !== callers.length + 1 || p.inlined.length !== inlined.length || p.frames[0] !== site) return false;
+  for (let i = 0; i < callers.length; i++) if (p.frames[i + 1] !== callers[i]) return false;
+  for (let i = 0; i < inlined.length; i++) if (p.inlined[i] !== inlined[i]) return false;
+  return true;
 }
 
 function cmp(a: string, b: string): number {

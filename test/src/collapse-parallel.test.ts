@@ -83,6 +83,17 @@ describe('collapse in worker threads', () => {
     expect(parallel.stderr).toBe(single.stderr);
   });
 
+  it('cuts CRLF text at its blank lines too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-crlf-'));
+    const path = join(dir, 'crlf.txt');
+    writeFileSync(path, readFileSync(`${CONFORMANCE_DIR}perf-cycles-instructions-01.txt`, 'utf8').replaceAll('\n', '\r\n'));
+    const expected = await serial(path, { all: true });
+    const got = await built.collapseInParallel(path, { all: true }, { threads: 3, minBytes: 0 });
+    expect(got).toBeDefined();
+    expect(got).toEqual(expected);
+    expect(expected.lines.length).toBeGreaterThan(0);
+  });
+
   it('cuts only just after a blank line, and not gzip data or text without blank lines', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultpath-cut-'));
     const path = join(dir, 'a.txt');

@@ -269,6 +269,8 @@ export interface InputSummary {
   readonly format: 'perf-script' | 'perf-trace' | 'objdump';
   readonly lines: number;
   readonly records: number;
+  /** objdump: lines inside functions read as `-S` source text and skipped; in a listing made without -S they are lines nothing could read. */
+  readonly sourceLines?: number;
 }
 
 /** A ranked faulting instruction (JSON `sites`). */

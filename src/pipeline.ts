@@ -318,7 +318,13 @@ async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?
   parser.end();
   const index = builder.finish();
   if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing${looksLike(head)}`);
-  const summary: InputSummary = { name: path, format: 'objdump', lines: parser.lines, records: index.instructionCount };
+  const summary: InputSummary = {
+    name: path,
+    format: 'objdump',
+    lines: parser.lines,
+    records: index.instructionCount,
+    ...(parser.sourceLines > 0 ? { sourceLines: parser.sourceLines } : {}),
+  };
   return { index, summary };
 }
 

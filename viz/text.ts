@@ -11,7 +11,10 @@ export function renderText(report: Report, options: TextOptions = {}): string {
   const out: string[] = [];
   const total = report.tree.value;
   out.push('# faultpath report');
-  for (const i of report.inputs) out.push(`# input: ${i.name} (${i.format}, ${i.lines} lines, ${i.records} ${i.format === 'objdump' ? 'instructions' : 'records'})`);
+  for (const i of report.inputs) {
+    const source = i.sourceLines !== undefined ? `, ${i.sourceLines} lines of -S source text skipped` : '';
+    out.push(`# input: ${i.name} (${i.format}, ${i.lines} lines, ${i.records} ${i.format === 'objdump' ? 'instructions' : 'records'}${source})`);
+  }
   out.push(`# events read: ${formatEvents(report.events)}`);
   const sel = report.selection;
   const filtered = sel.filteredOut > 0 ? `, ${sel.filteredOut} removed by filters` : '';

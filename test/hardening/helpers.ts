@@ -134,7 +134,7 @@ interface JsonNode {
 }
 
 export interface JsonReport {
-  inputs: { name: string; format: string; lines: number; records: number }[];
+  inputs: { name: string; format: string; lines: number; records: number; sourceLines?: number }[];
   events: Record<string, number>;
   lost: number;
   skipped: { lines: number; examples: string[] };

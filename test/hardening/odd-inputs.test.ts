@@ -316,3 +316,22 @@ describe('perf script with unusual -F field lists (same perf.data as the default
     expect(j.skipped.lines).toBeLessThanOrEqual(j.events['syscalls:sys_enter_mprotect']!);
   });
 });
+
+describe('lines inside a listing that are not objdump lines', () => {
+  // GNU objdump -S prints source text between instructions as it is, so such a
+  // line cannot be told from junk; it is skipped, and the inputs say how many.
+  it('are counted as -S source text in the inputs, and the rest of the listing still resolves the faults', async () => {
+    const listing = readFileSync(GUARD_LISTING, 'utf8');
+    const junk = ['garbage that is no objdump line', '#### truncated by a copy-paste', 'x = 1;'];
+    const at = listing.indexOf('\n', listing.indexOf('    12eb:'));
+    const path = file('guard-junk.objdump-dl.txt', listing.slice(0, at + 1) + junk.join('\n') + listing.slice(at));
+    const clean = await json(['report', GUARD, '--objdump', GUARD_LISTING]);
+    const j = await json(['report', GUARD, '--objdump', path]);
+    expect(j.inputs.find((i) => i.name === path)).toMatchObject({ format: 'objdump', sourceLines: junk.length });
+    expect(clean.inputs.find((i) => i.name === GUARD_LISTING)!.sourceLines).toBeUndefined();
+    expect(j.sites).toEqual(clean.sites);
+    const text = await runCli(['report', GUARD, '--objdump', path, '-q']);
+    expect(text.out).toContain(`# input: ${path} (objdump, ${listing.split('\n').length - 1 + junk.length} lines, `);
+    expect(text.out).toContain(`, ${junk.length} lines of -S source text skipped)`);
+  });
+});

@@ -1147,7 +1147,7 @@ export function runReport(win: Window, lib: ClientLib): void {
     table(
       ['input', 'format', 'lines', 'records'],
       [false, false, true, true],
-      report.inputs.map((i) => [i.name, i.format, fmt(i.lines), fmt(i.records)]),
+      report.inputs.map((i) => [i.name, i.sourceLines !== undefined ? `${i.format} (${fmt(i.sourceLines)} lines of -S source text skipped)` : i.format, fmt(i.lines), fmt(i.records)]),
     ),
   );
   inputsBox.append(el('h3', '', 'Events read'));

@@ -134,22 +134,22 @@ export class FaultAggregator {
   }
 
   private id(f: Frame): number {
-    let id = this.ids.get(f);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(f, id);
-    }
-    return id;
+    return idIn(this.ids, f);
   }
 
   private nameId(s: string): number {
-    let id = this.names.get(s);
-    if (id === undefined) {
-      id = this.names.size;
-      this.names.set(s, id);
-    }
-    return id;
+    return idIn(this.names, s);
   }
+}
+
+// A number per distinct key, in the order the keys were first seen.
+function idIn<K>(ids: Map<K, number>, key: K): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(key, id);
+  }
+  return id;
 }
 
 function mix(h: number, x: number): number {

@@ -1,9 +1,26 @@
 // Material beside the checkout (../shared), wherever the checkout is: CI clones
 // main into a fresh folder with shared/ next to it.
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { LineSplitter } from '../parsers/lines.js';
 import { main } from '../src/cli.js';
+
+/** The checkout's root. */
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The lines of a file under the checkout (.gz unpacked), cut as the byte edge cuts them. */
+export function linesOf(path: string): string[] {
+  const bytes = readFileSync(ROOT + path);
+  const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+  const lines: string[] = [];
+  const s = new LineSplitter((l) => lines.push(l));
+  s.write(text);
+  s.end();
+  return lines;
+}
 
 export const SHARED_DIR = fileURLToPath(new URL('../../shared/', import.meta.url));
 

@@ -5,27 +5,13 @@
 // test compares with "the regex reading", that is an independent, test-only
 // reading of the same lines with regular expressions.
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../parsers/lines.js';
 import { ObjdumpParser, parseObjdump } from '../../parsers/objdump.js';
 import type { Diagnostic, ObjdumpFunctionRecord, ObjdumpInstructionRecord, ObjdumpRecord } from '../../src/model.js';
+import { linesOf } from '../shared.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const GUARD = 'samples/guard';
 const LISTINGS = 'samples/listings';
-
-function linesOf(path: string): string[] {
-  const bytes = readFileSync(join(ROOT, path));
-  const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-  const lines: string[] = [];
-  const s = new LineSplitter((l) => lines.push(l));
-  s.write(text);
-  s.end();
-  return lines;
-}
 
 interface Parsed {
   records: ObjdumpRecord[];

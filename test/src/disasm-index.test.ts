@@ -6,7 +6,6 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../parsers/lines.js';
 import { ObjdumpParser } from '../../parsers/objdump.js';
@@ -21,20 +20,10 @@ import {
   type DisasmIndex,
 } from '../../src/disasm-index.js';
 import type { Diagnostic } from '../../src/model.js';
+import { ROOT, linesOf } from '../shared.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const GUARD = 'samples/guard';
 const LISTINGS = 'samples/listings';
-
-function linesOf(path: string): string[] {
-  const bytes = readFileSync(join(ROOT, path));
-  const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-  const lines: string[] = [];
-  const s = new LineSplitter((l) => lines.push(l));
-  s.write(text);
-  s.end();
-  return lines;
-}
 
 function build(lines: Iterable<string>, diagnostics: Diagnostic[] = []): DisasmIndex {
   const onDiagnostic = (d: Diagnostic): void => {

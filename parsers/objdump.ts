@@ -306,18 +306,7 @@ export class ObjdumpParser {
       this.report(n, 'llvm-objdump comment line before any symbol header');
       return;
     }
-    if (text.length > 2 && text.charCodeAt(1) === SPACE && text.charCodeAt(2) !== SPACE) {
-      const srcline = parseSrcline(text, 2);
-      if (srcline !== undefined) {
-        this.srcline = srcline;
-        this.lineInfoLines++;
-        return;
-      }
-      if (text.charCodeAt(text.length - 1) === COLON) {
-        this.lineInfoLines++;
-        return;
-      }
-    }
+    if (text.length > 2 && text.charCodeAt(1) === SPACE && text.charCodeAt(2) !== SPACE && this.lineInfo(text, 2)) return;
     this.sourceLines++;
   }
 
@@ -378,18 +367,9 @@ export class ObjdumpParser {
       // GNU -l, before the instructions they describe:
       // /work/main/samples/guard/guard.c:58
       // ./stdlib/./stdlib/abort.c:53 (discriminator 5)
-      const srcline = parseSrcline(text, 0);
-      if (srcline !== undefined) {
-        this.srcline = srcline;
-        this.lineInfoLines++;
-        return;
-      }
       // write_field():
       // geo::Circle::stamp(char*) const:        (-lC: already has its parameters)
-      if (text.charCodeAt(text.length - 1) === COLON) {
-        this.lineInfoLines++;
-        return;
-      }
+      if (this.lineInfo(text, 0)) return;
     }
     // GNU -S prints source text as it is, between the instructions:
     //   *slot = value;
@@ -400,6 +380,16 @@ export class ObjdumpParser {
       return;
     }
     this.report(n, 'not an objdump listing line');
+  }
+
+  // An -l line from `at`: a `file:line` (kept for the instructions below it)
+  // or a `function():` line. False for anything else.
+  private lineInfo(text: string, at: number): boolean {
+    const srcline = parseSrcline(text, at);
+    if (srcline !== undefined) this.srcline = srcline;
+    else if (text.charCodeAt(text.length - 1) !== COLON) return false;
+    this.lineInfoLines++;
+    return true;
   }
 
   // One row of a `-s` dump: ` ADDR ` then 36 columns of hex (4 groups of 8

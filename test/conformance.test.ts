@@ -1,5 +1,5 @@
 // FlameGraph conformance: for each of the 13 real perf script inputs in
-// ../shared/conformance/flamegraph/ (beside the checkout) and each of the 6 options, the line
+// test/conformance/flamegraph/ (FlameGraph's corpus, copied with its notice) and each of the 6 options, the line
 // edge + PerfScriptParser + Collapser must print exactly what
 // stackcollapse-perf.pl printed (results/<name>-collapsed-<opt>.txt).
 //

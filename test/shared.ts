@@ -1,5 +1,4 @@
-// Material beside the checkout (../shared), wherever the checkout is: CI clones
-// main into a fresh folder with shared/ next to it.
+// Helpers the test files share: paths under the checkout, listing lines, an in-process CLI.
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
@@ -22,10 +21,8 @@ export function linesOf(path: string): string[] {
   return lines;
 }
 
-export const SHARED_DIR = fileURLToPath(new URL('../../shared/', import.meta.url));
-
-/** FlameGraph's perf-script corpus and stackcollapse-perf.pl's results for it. */
-export const CONFORMANCE_DIR = process.env['FAULTPATH_CONFORMANCE_DIR'] ?? `${SHARED_DIR}conformance/flamegraph/`;
+/** FlameGraph's perf-script corpus and stackcollapse-perf.pl's results for it (a copy in the repository). */
+export const CONFORMANCE_DIR = process.env['FAULTPATH_CONFORMANCE_DIR'] ?? `${ROOT}test/conformance/flamegraph/`;
 
 export interface CliResult {
   code: number;

@@ -306,7 +306,7 @@ export interface Report {
 }
 
 // ---------------------------------------------------------------- protection timeline
-// (this section belongs to src/protection.ts; renderers read these from Report.protection)
+// (this section belongs to src/memory/; renderers read these from Report.protection)
 
 /** The syscalls the protection timeline follows. */
 export type ProtectionCall = 'mprotect' | 'pkey_mprotect' | 'mmap' | 'munmap' | 'mremap';

@@ -21,7 +21,7 @@ import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord,
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { pruneTree } from './tree.js';
 import { ProtectionSites } from './protection-sites.js';
-import { ProtectionTimeline } from './protection.js';
+import { ProtectionTimeline } from './memory/index.js';
 import { classifyFault, readFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
 import type { Progress } from './progress.js';

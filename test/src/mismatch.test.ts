@@ -18,7 +18,7 @@ import { FrameResolver, ListingSet, faultFrameIndex } from '../../src/join.js';
 import type { BuildIdRecord, Diagnostic, ProtectionReport, ProtectionSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from '../../src/model.js';
 import { buildReport, readTrace, type ReportOptions } from '../../src/pipeline.js';
 import { ProtectionSites } from '../../src/protection-sites.js';
-import { ProtectionTimeline } from '../../src/protection.js';
+import { ProtectionTimeline } from '../../src/memory/index.js';
 import { UnwindRepair } from '../../src/unwind.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { renderJson } from '../../viz/json.js';

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SampleRecord } from '../../src/model.js';
-import { ProtectionTimeline } from '../../src/protection.js';
+import { ProtectionTimeline } from '../../src/memory/index.js';
 
 const PAGE = 4096;
 const BASE = 0x7f0000000000;

@@ -10,8 +10,8 @@ import { parsePerfTrace } from '../../parsers/perf-trace.js';
 import { readFault } from '../../src/fault-class.js';
 import type { Diagnostic, Frame, ProtectionChange, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
 import { isKernelDso } from '../../src/model.js';
-import type { FaultAttribution, ProtectionOptions } from '../../src/protection.js';
-import { defaultSiteOf, ProtectionTimeline, protText, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/protection.js';
+import type { FaultAttribution, ProtectionOptions } from '../../src/memory/index.js';
+import { defaultSiteOf, ProtectionTimeline, protText, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/memory/index.js';
 
 const dir = fileURLToPath(new URL('../../samples/protection/', import.meta.url));
 const PAGE = 4096;

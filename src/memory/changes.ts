@@ -1,0 +1,144 @@
+// Protection changes: each call's change, applied to its process's page map
+// or undone when its exit says it failed; the per-site aggregates the changes
+// feed; the retry cycles they close.
+import type { ProtectionCall, ProtectionChange, SampleRecord } from '../model.js';
+import { pageFloor } from './page-map.js';
+import { protText } from './payloads.js';
+import { bump, type Change, type Process, type SiteAgg } from './state.js';
+import type { Tasks } from './tasks.js';
+
+export interface ChangeOptions {
+  pageSize: number;
+  siteOf: (r: SampleRecord) => string;
+  /** Keep every change in `all`. */
+  keepHistory: boolean;
+}
+
+export class Changes {
+  /** Aggregates by site, in the order sites were first seen. */
+  readonly sites = new Map<string, SiteAgg>();
+  /** Every change, in trace order, with `keepHistory`. */
+  readonly all: Change[] = [];
+  private readonly pageSize: number;
+  private readonly siteOf: (r: SampleRecord) => string;
+  private readonly keepHistory: boolean;
+
+  constructor(
+    private readonly tasks: Tasks,
+    options: ChangeOptions,
+  ) {
+    this.pageSize = options.pageSize;
+    this.siteOf = options.siteOf;
+    this.keepHistory = options.keepHistory;
+  }
+
+  create(r: SampleRecord, call: ProtectionCall, proc: Process, start: number, end: number, prot: number, pkey: number): Change {
+    const site = this.siteOf(r);
+    let agg = this.sites.get(site);
+    if (agg === undefined) {
+      agg = {
+        site,
+        calls: new Map(),
+        failed: 0,
+        prots: new Map(),
+        pages: 0,
+        firstTime: r.time,
+        lastTime: r.time,
+        faults: 0,
+        classes: new Map(),
+        denied: 0,
+        sinceMin: Infinity,
+        sinceMax: -Infinity,
+        instructions: new Map(),
+        cycles: 0,
+        tlb: new Map(),
+      };
+      this.sites.set(site, agg);
+    }
+    bump(agg.calls, call, 1);
+    if (r.time < agg.firstTime) agg.firstTime = r.time;
+    if (r.time > agg.lastTime) agg.lastTime = r.time;
+    const view: ProtectionChange = {
+      call,
+      pid: proc.key,
+      tid: r.tid,
+      cpu: r.cpu,
+      time: r.time,
+      start: pageFloor(start, this.pageSize),
+      end,
+      prot,
+      pkey,
+      site,
+      source: r.source,
+      line: r.line,
+    };
+    const change: Change = { view, agg, faults: 0, failed: false, applied: false, undo: [], closed: [] };
+    if (this.keepHistory) this.all.push(change);
+    return change;
+  }
+
+  applySet(change: Change, proc: Process, prot: number): void {
+    const { start, end } = change.view;
+    change.undo.push({ start, end, prev: proc.map.slice(start, end) });
+    proc.map.set(start, end, prot, change);
+    this.commit(change, (end - start) / this.pageSize, prot);
+  }
+
+  applyClear(change: Change, proc: Process): void {
+    const { start, end } = change.view;
+    change.undo.push({ start, end, prev: proc.map.slice(start, end) });
+    proc.map.clear(start, end);
+    this.commit(change, (end - start) / this.pageSize, 0);
+  }
+
+  commit(change: Change, pages: number, prot: number): void {
+    change.applied = true;
+    change.agg.pages += pages;
+    if (change.view.call !== 'munmap') bump(change.agg.prots, protText(prot), 1);
+    this.closeCycle(change);
+  }
+
+  // A change by the thread with a pending denied fault, covering its page and granting the access: a retry cycle.
+  private closeCycle(change: Change): void {
+    if (change.view.call === 'munmap') return;
+    const t = this.tasks.threads.get(change.view.tid);
+    const p = t?.pendingFault;
+    if (t === undefined || p === undefined) return;
+    const seg = this.tasks.processes.get(change.view.pid)?.map.get(p.page);
+    p.expires = true;
+    if (seg === undefined || (seg.prot & p.need) === 0 || p.page < change.view.start || p.page >= change.view.end) return;
+    p.instr.cycles++;
+    bump(p.instr.handlers, change.view.site, 1);
+    p.agg.cycles++;
+    change.closed.push({ instr: p.instr, agg: p.agg });
+    t.pendingFault = undefined;
+  }
+
+  fail(change: Change): undefined {
+    change.failed = true;
+    change.agg.failed++;
+    return undefined;
+  }
+
+  undo(change: Change): void {
+    const proc = this.tasks.processes.get(change.view.pid);
+    if (proc !== undefined) {
+      for (const u of [...change.undo].reverse()) {
+        proc.map.clear(u.start, u.end);
+        proc.map.insert(u.prev);
+      }
+    }
+    if (change.applied) {
+      change.agg.pages -= (change.view.end - change.view.start) / this.pageSize;
+      if (change.view.call !== 'munmap') bump(change.agg.prots, protText(change.view.prot), -1);
+      change.applied = false;
+    }
+    for (const c of change.closed) {
+      c.instr.cycles--;
+      bump(c.instr.handlers, change.view.site, -1);
+      c.agg.cycles--;
+    }
+    change.closed = [];
+    this.fail(change);
+  }
+}

@@ -1,0 +1,83 @@
+// The page map of one address space: which protection each page has and
+// which change set it, as sorted, non-overlapping page ranges.
+
+export interface Segment<C> {
+  start: number;
+  end: number;
+  prot: number;
+  change: C;
+}
+
+// Sorted, non-overlapping page ranges.
+export class PageMap<C> {
+  segs: Segment<C>[] = [];
+
+  // Index of the first segment that ends after `addr`.
+  private after(addr: number): number {
+    let lo = 0;
+    let hi = this.segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segs[mid]!.end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get(addr: number): Segment<C> | undefined {
+    const s = this.segs[this.after(addr)];
+    return s !== undefined && s.start <= addr ? s : undefined;
+  }
+
+  // Copies of the parts of segments inside [start, end).
+  slice(start: number, end: number): Segment<C>[] {
+    const out: Segment<C>[] = [];
+    for (let i = this.after(start); i < this.segs.length; i++) {
+      const s = this.segs[i]!;
+      if (s.start >= end) break;
+      out.push({ start: Math.max(s.start, start), end: Math.min(s.end, end), prot: s.prot, change: s.change });
+    }
+    return out;
+  }
+
+  clear(start: number, end: number): void {
+    if (end <= start) return;
+    const i = this.after(start);
+    let j = i;
+    const keep: Segment<C>[] = [];
+    while (j < this.segs.length && this.segs[j]!.start < end) {
+      const s = this.segs[j]!;
+      if (s.start < start) keep.push({ start: s.start, end: start, prot: s.prot, change: s.change });
+      if (s.end > end) keep.push({ start: end, end: s.end, prot: s.prot, change: s.change });
+      j++;
+    }
+    if (j > i) this.segs.splice(i, j - i, ...keep);
+  }
+
+  // Inserts segments into a range already cleared; they must be sorted and disjoint.
+  insert(segs: readonly Segment<C>[]): void {
+    if (segs.length === 0) return;
+    this.segs.splice(this.after(segs[0]!.start), 0, ...segs);
+  }
+
+  set(start: number, end: number, prot: number, change: C): void {
+    if (end <= start) return;
+    this.clear(start, end);
+    this.insert([{ start, end, prot, change }]);
+  }
+
+  copy(): PageMap<C> {
+    const m = new PageMap<C>();
+    m.segs = this.segs.map((s) => ({ ...s }));
+    return m;
+  }
+}
+
+export function pageFloor(addr: number, pageSize: number): number {
+  return addr - (addr % pageSize);
+}
+
+export function pageCeil(addr: number, pageSize: number): number {
+  const r = addr % pageSize;
+  return r === 0 ? addr : addr + pageSize - r;
+}

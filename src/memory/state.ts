@@ -1,0 +1,90 @@
+// The timeline's working state: changes, per-site and per-instruction
+// aggregates, calls in flight, threads and processes.
+import type { FaultClass, ProtectionCall, ProtectionChange, SampleRecord } from '../model.js';
+import type { PageMap, Segment } from './page-map.js';
+
+export interface Change {
+  readonly view: ProtectionChange;
+  readonly agg: SiteAgg;
+  faults: number;
+  failed: boolean;
+  applied: boolean;
+  // Ranges as they were before the change, to undo it when its exit says it failed.
+  undo: { start: number; end: number; prev: Segment<Change>[] }[];
+  // Retry cycles this change closed (undone with it).
+  closed: { instr: InstrAgg; agg: SiteAgg }[];
+}
+
+export interface InstrAgg {
+  instruction: string;
+  faults: number;
+  classes: Map<FaultClass, number>;
+  cycles: number;
+  handlers: Map<string, number>;
+}
+
+export interface SiteAgg {
+  site: string;
+  calls: Map<string, number>;
+  failed: number;
+  prots: Map<string, number>;
+  pages: number;
+  firstTime: number;
+  lastTime: number;
+  faults: number;
+  classes: Map<FaultClass, number>;
+  denied: number;
+  sinceMin: number;
+  sinceMax: number;
+  instructions: Map<string, InstrAgg>;
+  cycles: number;
+  tlb: Map<string, number>;
+}
+
+// An mmap/mremap entered whose address only its exit will tell.
+export interface Placement {
+  call: 'mmap' | 'mremap';
+  record: SampleRecord;
+  proc: Process;
+  len: number;
+  prot: number;
+  oldAddr: number;
+  oldLen: number;
+  flags: number;
+}
+
+export interface OpenCall {
+  call: ProtectionCall;
+  change?: Change;
+  placement?: Placement;
+  // The record carried its own ret (perf trace): no exit will follow.
+  complete: boolean;
+  time: number;
+}
+
+export interface Flush {
+  time: number;
+  reason: string;
+  pages: number;
+}
+
+export interface Thread {
+  tid: number;
+  open?: OpenCall;
+  // Flushes waiting for the thread's next record to tell which call they belong to.
+  held: Flush[];
+  // A denied fault waiting for a handler's change that grants the access.
+  // It expires at the thread's second protection call after the fault: the handler's call is the first.
+  pendingFault?: { page: number; need: number; instr: InstrAgg; agg: SiteAgg; expires: boolean };
+}
+
+export interface Process {
+  key: number;
+  map: PageMap<Change>;
+}
+
+export function bump<K>(m: Map<K, number>, k: K, by: number): void {
+  const v = (m.get(k) ?? 0) + by;
+  if (v === 0) m.delete(k);
+  else m.set(k, v);
+}

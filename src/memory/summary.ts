@@ -1,0 +1,73 @@
+// Per-site summaries and the report's notes, read from the timeline's state.
+import type { ProtectionInstruction, ProtectionSiteSummary } from '../model.js';
+import type { SiteAgg } from './state.js';
+
+/** Per-site summaries, sorted by faults, then calls, descending, then site. */
+export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[] {
+  const out: ProtectionSiteSummary[] = [];
+  for (const a of sites) {
+    const instructions: ProtectionInstruction[] = [...a.instructions.values()]
+      .map((i) => ({
+        instruction: i.instruction,
+        faults: i.faults,
+        classes: fromMap(i.classes),
+        cycles: i.cycles,
+        handlers: fromMap(i.handlers),
+      }))
+      .sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction));
+    out.push({
+      site: a.site,
+      calls: fromMap(a.calls),
+      failed: a.failed,
+      prots: fromMap(a.prots),
+      pages: a.pages,
+      firstTime: a.firstTime,
+      lastTime: a.lastTime,
+      faults: a.faults,
+      classes: fromMap(a.classes),
+      denied: a.denied,
+      ...(a.sinceMin <= a.sinceMax ? { sinceChange: { min: a.sinceMin, max: a.sinceMax } } : {}),
+      instructions,
+      cycles: a.cycles,
+      tlbFlushes: fromMap(a.tlb),
+    });
+  }
+  const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((x, y) => x + y, 0);
+  return out.sort((x, y) => y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site));
+}
+
+/** What the trace could not tell the timeline, in words, with the perf option that would. */
+export interface NoteCounts {
+  entersSeen: ReadonlySet<string>;
+  exitsSeen: ReadonlySet<string>;
+  unplaced: number;
+  unresolvedThreads: number;
+  unreadable: number;
+  lost: number;
+}
+
+export function timelineNotes(c: NoteCounts): string[] {
+  const notes: string[] = [];
+  for (const call of [...c.entersSeen].sort()) {
+    if (!c.exitsSeen.has(call)) notes.push(`no sys_exit_${call} records: failed ${call} calls cannot be told apart from successful ones`);
+  }
+  if (c.unplaced > 0) notes.push(`${c.unplaced} mmap/mremap calls could not be placed (the address is in the sys_exit record, which the trace lacks)`);
+  if (c.unresolvedThreads > 0) {
+    notes.push(
+      `${c.unresolvedThreads} threads could not be tied to their process (no pid in the header: perf script -F +pid; no FORK records: --show-task-events); each was followed as its own process`,
+    );
+  }
+  if (c.unreadable > 0) notes.push(`${c.unreadable} protection records could not be read`);
+  if (c.lost > 0) notes.push(`${c.lost} events were lost: the timeline may miss changes`);
+  return notes;
+}
+
+export function fromMap<K extends string>(m: Map<K, number>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

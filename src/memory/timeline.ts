@@ -1,0 +1,421 @@
+// The protection timeline: per process, which protection every page has and
+// which syscall set it; every fault joined to the change that covered its
+// page; guard-page retry cycles; TLB flushes attributed to the calls that
+// caused them.
+//
+// Records come from the perf script parser or the perf trace parser; their
+// payloads are decoded in payloads.ts.
+//
+// Rules:
+// - A call changes the page map at its entry record and is undone when its
+//   exit (or perf trace's `= -1 ERRNO`) says it failed; an unaligned start
+//   fails without waiting (the kernel returns EINVAL). Lengths round up to pages.
+// - A fault covers the change that set its page last; mremap moves pages with
+//   the changes that set them, its growth is the mremap's own.
+// - Retry cycle: a fault the page's protection forbids, then the same
+//   thread's next protection call covers that page and grants the access (the
+//   SIGSEGV handler's mprotect), after which the instruction retries.
+// - TLB flushes: see tlb.ts.
+//
+// What the trace cannot say, the timeline does not guess:
+// - Without sys_exit_* records a failed call looks like a successful one, and
+//   an mmap/mremap whose address the kernel chose cannot be placed (counted as
+//   unplaced).
+// - Threads without a known process: see tasks.ts.
+// - A failed mprotect that hit a hole (ENOMEM) may have changed the part
+//   before the hole; the timeline undoes the whole call.
+import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from '../fault-class.js';
+import type {
+  DiagnosticSink,
+  FaultClass,
+  ProtectionCall,
+  ProtectionChange,
+  ProtectionReport,
+  ProtectionSiteSummary,
+  SampleRecord,
+  TraceRecord,
+} from '../model.js';
+import { pageCeil, pageFloor, type Segment } from './page-map.js';
+import { Changes } from './changes.js';
+import {
+  failedRet,
+  fieldsOf,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MMAP_FLAG_NAMES,
+  MREMAP_DONTUNMAP,
+  MREMAP_FIXED,
+  MREMAP_FLAG_NAMES,
+  parseBits,
+  parseNum,
+  PROT_NAMES,
+  retOf,
+} from './payloads.js';
+import { defaultSiteOf } from './site-of.js';
+import { bump, type Change, type OpenCall, type Placement, type Process, type Thread } from './state.js';
+import { fromMap, summarizeSites, timelineNotes } from './summary.js';
+import { Tasks } from './tasks.js';
+import { TlbFlushes } from './tlb.js';
+
+export interface ProtectionOptions {
+  /** Page size in bytes: lengths round up to it, addresses down. Default 4096. */
+  pageSize?: number;
+  /** The protection site of a syscall record. Default `defaultSiteOf`: the caller of the libc wrapper as perf printed it. */
+  siteOf?: (r: SampleRecord) => string;
+  /** Receives protection records whose fields cannot be read. Default: dropped (still counted in `notes`). */
+  onDiagnostic?: DiagnosticSink;
+  /** Keep every change for `changes()`. Default false: memory then follows live mappings and sites, not calls. */
+  keepHistory?: boolean;
+}
+
+/** What `noteFault` learned about one fault. */
+export interface FaultAttribution {
+  /** The change covering the faulting page when the fault happened. */
+  readonly change?: ProtectionChange;
+  /** The page's protection at that moment (PROT_* bits). */
+  readonly prot?: number;
+  readonly class: FaultClass;
+  /** Seconds from the change to the fault. */
+  readonly sinceChange?: number;
+  /** Whether the page's protection forbids the access (a guard-page fault). */
+  readonly denied: boolean;
+}
+
+/** A fault as the pipeline knows it once joined to its instruction. */
+export interface NotedFault {
+  readonly pid: number;
+  readonly tid: number;
+  readonly cpu: number;
+  readonly time: number;
+  /** The faulting data address. */
+  readonly address: number;
+  /** The x86 error code; absent for software events. */
+  readonly errorCode?: number;
+  /** The faulting instruction's key (its resolved site). */
+  readonly instructionKey: string;
+  /** The record's period. */
+  readonly value: number;
+}
+
+const SYSCALL_EVENT = /^syscalls:sys_(enter|exit)_(mprotect|pkey_mprotect|mmap|munmap|mremap)$/;
+
+/**
+ * The per-process protection timeline. Feed it every record in trace order
+ * with `add`; call `noteFault` for each fault (right after adding its record)
+ * once the pipeline knows the faulting instruction; read `report()` at the end.
+ */
+export class ProtectionTimeline {
+  private readonly pageSize: number;
+  private readonly onDiagnostic: DiagnosticSink | undefined;
+  private readonly tasks = new Tasks();
+  private readonly flushes = new TlbFlushes(this.tasks);
+  private readonly changeSet: Changes;
+  private readonly exitsSeen = new Set<string>();
+  private readonly entersSeen = new Set<string>();
+  private uncovered = 0;
+  private unplaced = 0;
+  private unreadable = 0;
+  private lost = 0;
+
+  constructor(options: ProtectionOptions = {}) {
+    this.pageSize = options.pageSize ?? 4096;
+    this.onDiagnostic = options.onDiagnostic;
+    this.changeSet = new Changes(this.tasks, {
+      pageSize: this.pageSize,
+      siteOf: options.siteOf ?? defaultSiteOf,
+      keepHistory: options.keepHistory ?? false,
+    });
+  }
+
+  /**
+   * Takes one record in trace order (all inputs merged by time by the caller).
+   * Returns the change it applied, if any.
+   */
+  add(r: TraceRecord): ProtectionChange | undefined {
+    switch (r.kind) {
+      case 'lost':
+        this.lost += r.count;
+        return undefined;
+      case 'mmap':
+        return undefined;
+      case 'comm':
+      case 'fork':
+      case 'exit':
+        this.tasks.add(r);
+        return undefined;
+      case 'sample':
+        return this.addSample(r);
+    }
+  }
+
+  /** The change covering `address` in the process of (pid, tid) now: call in trace order, when the fault record is read. */
+  covering(pid: number, tid: number, address: number): ProtectionChange | undefined {
+    return this.segmentAt(pid, tid, address)?.change.view;
+  }
+
+  /** Joins a fault to its covering change: class, time since the change, retry-cycle bookkeeping. */
+  noteFault(f: NotedFault): FaultAttribution {
+    const seg = this.segmentAt(f.pid, f.tid, f.address);
+    const cls = classifyFault(f.errorCode, seg);
+    if (seg === undefined) {
+      this.uncovered += f.value;
+      return { class: cls, denied: false };
+    }
+    const change = seg.change;
+    const denied = f.errorCode !== undefined && accessDenied(f.errorCode, seg.prot);
+    const since = f.time - change.view.time;
+    change.faults += f.value;
+    const agg = change.agg;
+    agg.faults += f.value;
+    bump(agg.classes, cls, f.value);
+    if (denied) agg.denied += f.value;
+    if (Number.isFinite(since)) {
+      agg.sinceMin = Math.min(agg.sinceMin, since);
+      agg.sinceMax = Math.max(agg.sinceMax, since);
+    }
+    let instr = agg.instructions.get(f.instructionKey);
+    if (instr === undefined) {
+      instr = { instruction: f.instructionKey, faults: 0, classes: new Map(), cycles: 0, handlers: new Map() };
+      agg.instructions.set(f.instructionKey, instr);
+    }
+    instr.faults += f.value;
+    bump(instr.classes, cls, f.value);
+    const thread = this.thread(f.tid);
+    if (denied && f.errorCode !== undefined) {
+      const b = decodeErrorCode(f.errorCode);
+      const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
+      thread.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false };
+    }
+    return {
+      change: change.view,
+      prot: seg.prot,
+      class: cls,
+      ...(Number.isFinite(since) ? { sinceChange: since } : {}),
+      denied,
+    };
+  }
+
+  /** Every change applied or attempted, in trace order, with the faults it covered (only with `keepHistory`). */
+  changes(): { readonly change: ProtectionChange; readonly faults: number; readonly failed: boolean }[] {
+    return this.changeSet.all.map((c) => ({ change: c.view, faults: c.faults, failed: c.failed }));
+  }
+
+  /** Per-site summaries, sorted by faults, then calls, descending, then site. Call after the last record. */
+  summary(): ProtectionSiteSummary[] {
+    this.flushes.settle();
+    return summarizeSites(this.changeSet.sites.values());
+  }
+
+  /** The whole result, for Report.protection. Call after the last record. */
+  report(): ProtectionReport {
+    const sites = this.summary();
+    const unresolved = this.tasks.unresolved();
+    const notes = timelineNotes({
+      entersSeen: this.entersSeen,
+      exitsSeen: this.exitsSeen,
+      unplaced: this.unplaced,
+      unresolvedThreads: unresolved,
+      unreadable: this.unreadable,
+      lost: this.lost,
+    });
+    return {
+      sites,
+      uncoveredFaults: this.uncovered,
+      unattributedFlushes: fromMap(this.flushes.unattributed),
+      unplaced: this.unplaced,
+      unresolvedThreads: unresolved,
+      notes,
+    };
+  }
+
+  // ---------------------------------------------------------------- records
+
+  private addSample(r: SampleRecord): ProtectionChange | undefined {
+    const thread = this.thread(r.tid);
+    if (r.event === 'tlb:tlb_flush') {
+      if (!this.flushes.add(r, thread)) this.unread(r, 'pages and reason');
+      return undefined;
+    }
+    const m = SYSCALL_EVENT.exec(r.event);
+    const mine = this.flushes.settleHeld(thread, r, m !== null && m[1] === 'enter' && r.ret !== undefined);
+    if (m === null) {
+      this.closeOpen(thread, false);
+      return undefined;
+    }
+    const call = m[2] as ProtectionCall;
+    if (m[1] === 'exit') {
+      this.exitsSeen.add(call);
+      this.addExit(r, call, thread);
+      return undefined;
+    }
+    this.entersSeen.add(call);
+    if (r.ret !== undefined) this.exitsSeen.add(call);
+    this.closeOpen(thread, true);
+    const t = this.tasks.threads.get(r.tid);
+    if (t?.pendingFault !== undefined && t.pendingFault.expires) t.pendingFault = undefined;
+    const applied = this.addEnter(r, call, thread);
+    for (const f of mine) this.flushes.attribute(f, thread.open?.change);
+    return applied;
+  }
+
+  private addEnter(r: SampleRecord, call: ProtectionCall, thread: Thread): ProtectionChange | undefined {
+    const f = fieldsOf(r);
+    const proc = this.process(r.pid, r.tid);
+    const complete = r.ret !== undefined;
+    const ret = complete ? r.ret! : NaN;
+    const failed = complete && failedRet(ret);
+    const open: OpenCall = { call, complete, time: r.time };
+    thread.open = open;
+    switch (call) {
+      case 'mprotect':
+      case 'pkey_mprotect': {
+        const start = parseNum(f.start);
+        const len = parseNum(f.len);
+        // perf trace prints unknown prot bits as a bare `0x` (`prot: READ|0x`); such a call failed anyway
+        const prot = failed ? 0 : parseBits(f.prot, PROT_NAMES, true);
+        if (![start, len, prot].every(Number.isFinite)) return this.unread(r, 'start, len and prot');
+        let pkey = call === 'pkey_mprotect' ? parseNum(f.pkey) : -1;
+        if (pkey === 0xffffffff || Number.isNaN(pkey)) pkey = -1;
+        const aligned = start % this.pageSize === 0;
+        const change = this.changeSet.create(r, call, proc, start, this.pageCeil(start + len), prot, pkey);
+        open.change = change;
+        if (!aligned || failed) return this.changeSet.fail(change);
+        this.changeSet.applySet(change, proc, prot);
+        return change.view;
+      }
+      case 'munmap': {
+        const start = parseNum(f.addr);
+        const len = parseNum(f.len);
+        if (![start, len].every(Number.isFinite)) return this.unread(r, 'addr and len');
+        const change = this.changeSet.create(r, call, proc, start, this.pageCeil(start + len), 0, -1);
+        open.change = change;
+        if (start % this.pageSize !== 0 || failed) return this.changeSet.fail(change);
+        this.changeSet.applyClear(change, proc);
+        return change.view;
+      }
+      case 'mmap': {
+        const addr = parseNum(f.addr);
+        const len = parseNum(f.len);
+        const prot = parseBits(f.prot, PROT_NAMES, true);
+        const flags = parseBits(f.flags, MMAP_FLAG_NAMES, false);
+        if (![addr, len, prot, flags].every(Number.isFinite)) return this.unread(r, 'addr, len, prot and flags');
+        const placement: Placement = { call, record: r, proc, len, prot, oldAddr: addr, oldLen: 0, flags };
+        if (complete) return this.place(placement, open, ret);
+        if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0) return this.place(placement, open, addr);
+        open.placement = placement;
+        return undefined;
+      }
+      case 'mremap': {
+        const addr = parseNum(f.addr);
+        const oldLen = parseNum(f.old_len);
+        const newLen = parseNum(f.new_len);
+        const flags = parseBits(f.flags, MREMAP_FLAG_NAMES, false);
+        const newAddr = parseNum(f.new_addr);
+        if (![addr, oldLen, newLen, flags, newAddr].every(Number.isFinite)) return this.unread(r, 'addr, old_len, new_len, flags and new_addr');
+        const placement: Placement = { call, record: r, proc, len: newLen, prot: 0, oldAddr: addr, oldLen, flags };
+        if (complete) return this.place(placement, open, ret);
+        if ((flags & MREMAP_FIXED) !== 0) return this.place(placement, open, newAddr);
+        if (newLen <= oldLen) return this.place(placement, open, addr);
+        open.placement = placement;
+        return undefined;
+      }
+    }
+  }
+
+  private addExit(r: SampleRecord, call: ProtectionCall, thread: Thread): void {
+    const open = thread.open;
+    if (open === undefined || open.call !== call || open.complete) return;
+    const ret = retOf(r);
+    if (open.placement !== undefined) {
+      const p = open.placement;
+      open.placement = undefined;
+      this.place(p, open, Number.isNaN(ret) ? NaN : ret);
+    } else if (open.change !== undefined && failedRet(ret) && !open.change.failed) {
+      this.changeSet.undo(open.change);
+    }
+    this.closeOpen(thread, true);
+  }
+
+  // Places an mmap/mremap at `addr` (its exit's ret, or the fixed address); a failed ret records a failed call.
+  private place(p: Placement, open: OpenCall, addr: number): ProtectionChange | undefined {
+    if (Number.isNaN(addr)) {
+      this.unplaced++;
+      return undefined;
+    }
+    const failed = failedRet(addr);
+    const start = failed ? p.oldAddr : addr;
+    const end = this.pageCeil(start + p.len);
+    if (p.call === 'mmap') {
+      const change = this.changeSet.create(p.record, 'mmap', p.proc, start, end, p.prot, -1);
+      open.change = change;
+      if (failed || start % this.pageSize !== 0) return this.changeSet.fail(change);
+      this.changeSet.applySet(change, p.proc, p.prot);
+      return change.view;
+    }
+    // mremap: the pages move with their protection and the changes that set
+    // them; growth takes the protection of the last old page (the vma's).
+    const oldEnd = this.pageCeil(p.oldAddr + p.oldLen);
+    const grown = this.pageCeil(p.len) > this.pageCeil(p.oldLen);
+    const last = p.proc.map.get(oldEnd - this.pageSize);
+    const prot = grown ? (last?.prot ?? 0) : (p.proc.map.get(p.oldAddr)?.prot ?? 0);
+    const change = this.changeSet.create(p.record, 'mremap', p.proc, start, end, prot, -1);
+    open.change = change;
+    if (failed || p.oldAddr % this.pageSize !== 0) return this.changeSet.fail(change);
+    const map = p.proc.map;
+    const keepLen = Math.min(this.pageCeil(p.oldLen), this.pageCeil(p.len));
+    const moved = map.slice(p.oldAddr, p.oldAddr + keepLen).map((s) => ({ ...s, start: s.start - p.oldAddr + start, end: s.end - p.oldAddr + start }));
+    change.undo.push({ start: p.oldAddr, end: oldEnd, prev: map.slice(p.oldAddr, oldEnd) });
+    change.undo.push({ start, end, prev: map.slice(start, end) });
+    if ((p.flags & MREMAP_DONTUNMAP) === 0 || start === p.oldAddr) map.clear(p.oldAddr, oldEnd);
+    map.clear(start, end);
+    map.insert(moved);
+    if (grown && last !== undefined) map.set(start + keepLen, end, prot, change);
+    this.changeSet.commit(change, (end - start) / this.pageSize, prot);
+    return change.view;
+  }
+
+  private closeOpen(thread: Thread, exited: boolean): void {
+    const open = thread.open;
+    if (open === undefined) return;
+    if (!exited && !open.complete && this.exitsSeen.has(open.call)) return; // its exit will close it
+    if (open.placement !== undefined) this.unplaced++;
+    thread.open = undefined;
+    // Its outcome is settled: drop what undoing it would need. The ranges it
+    // replaced hold older changes, so keeping them would keep every call ever made.
+    if (open.change !== undefined) {
+      open.change.undo = [];
+      open.change.closed = [];
+    }
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  private unread(r: SampleRecord, what: string): undefined {
+    this.unreadable++;
+    this.onDiagnostic?.({ source: r.source, line: r.line, reason: `${r.event}: cannot read ${what} from "${r.payload}"` });
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  private process(pid: number, tid: number): Process {
+    return this.tasks.process(pid, tid);
+  }
+
+  private segmentAt(pid: number, tid: number, address: number): Segment<Change> | undefined {
+    if (!Number.isFinite(address)) return undefined;
+    return this.tasks.processes.get(this.tasks.processKey(pid, tid))?.map.get(address);
+  }
+
+  private thread(tid: number): Thread {
+    return this.tasks.thread(tid);
+  }
+
+  private pageFloor(addr: number): number {
+    return pageFloor(addr, this.pageSize);
+  }
+
+  private pageCeil(addr: number): number {
+    return pageCeil(addr, this.pageSize);
+  }
+}

@@ -4,6 +4,7 @@
 // as its build id (hex, padded to 40 columns) and its long name; the lines
 // below are from samples/mismatch/perf-buildid-list.txt.
 import type { BuildIdRecord, Diagnostic, DiagnosticSink } from '../src/model.js';
+import type { Format, LineSniff } from './format.js';
 
 export interface BuildIdListOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -51,6 +52,11 @@ export class BuildIdListParser {
     this.report(n, ID_ONLY.test(text) ? 'a build id without a path (perf buildid-list of an ELF file, not of perf.data)' : 'not a perf buildid-list line (<build-id> <path>)');
   }
 
+  /** Counts a line the byte edge dropped (overlong), so later line numbers stay right. */
+  skip(): void {
+    this.lines++;
+  }
+
   /** Nothing is held back; here for symmetry with the other parsers. */
   end(): void {}
 
@@ -62,3 +68,22 @@ export class BuildIdListParser {
     }
   }
 }
+
+// A build id is 20 bytes (sha1, 40 hex digits) or 16 (md5, padded to 40
+// columns); callchain addresses printed at column 0 by old perf are 16 at most.
+const SNIFF = /^[0-9a-fA-F]{32,128} +\S/;
+
+function sniffBuildIdList(line: string): LineSniff {
+  return SNIFF.test(line) ? 'yes' : 'no';
+}
+
+/** perf buildid-list output, for the registry (parsers/index.ts). */
+export const buildIdListFormat: Format<BuildIdRecord, BuildIdListParser> = {
+  name: 'buildid-list',
+  noun: 'perf buildid-list',
+  description: 'perf buildid-list output',
+  looksLike: 'perf buildid-list output',
+  passAs: 'pass it with --buildid-list',
+  sniff: sniffBuildIdList,
+  createParser: (options, onRecord) => new BuildIdListParser(options, onRecord),
+};

@@ -79,6 +79,13 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
   return raw;
 }
 
+/** Opens bytes [start, end) of a plain file (a range cut at a record boundary, for worker threads). */
+export function openRange(path: string, start: number, end: number): Readable {
+  const raw = createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 });
+  infos.set(raw, { path, gzip: false, size: end - start, bytesRead: 0 });
+  return raw;
+}
+
 function describeFsError(e: unknown): string {
   const code = (e as { code?: string }).code;
   if (code === 'ENOENT') return 'no such file';
@@ -143,33 +150,48 @@ export function inputError(path: string, e: unknown, gzip: boolean): InputError 
  */
 export function forEachLine(stream: Readable, onLine: (line: string) => void, options: LineOptions = {}): Promise<number> {
   const splitter = new LineSplitter(onLine, options);
+  return forEachChunk(
+    stream,
+    (chunk) => splitter.write(chunk),
+    () => {
+      splitter.end();
+      return splitter.lines;
+    },
+  );
+}
+
+/**
+ * Calls `onChunk` with every chunk of `stream` in order, then resolves with
+ * what `onEnd` returns. A throw from either rejects (and stops the stream);
+ * unreadable bytes (a corrupt .gz) reject with an InputError.
+ */
+export function forEachChunk<T>(stream: Readable, onChunk: (chunk: Buffer) => void, onEnd: () => T): Promise<T> {
   const info = infos.get(stream);
   const path = info?.path ?? '<stream>';
   const gzip = info?.gzip ?? false;
   return new Promise((resolve, reject) => {
-    // Once done, the stream lets go of the splitter and the caller's parser
-    // (a gunzip stream outlives its end, and would keep them to the last).
+    // Once done, the stream lets go of the caller's parser (a gunzip stream
+    // outlives its end, and would keep it to the last).
     const done = (): void => {
       stream.off('data', onData);
-      stream.off('end', onEnd);
+      stream.off('end', onEnd_);
       stream.off('error', onError);
       stream.on('error', ignore); // a late error must not become an uncaught one
     };
     const onData = (chunk: Buffer): void => {
       if (info !== undefined && !gzip) info.bytesRead += chunk.length;
       try {
-        splitter.write(chunk);
+        onChunk(chunk);
       } catch (e) {
         done();
         stream.destroy();
         reject(e);
       }
     };
-    const onEnd = (): void => {
+    const onEnd_ = (): void => {
       done();
       try {
-        splitter.end();
-        resolve(splitter.lines);
+        resolve(onEnd());
       } catch (e) {
         reject(e);
       }
@@ -179,7 +201,7 @@ export function forEachLine(stream: Readable, onLine: (line: string) => void, op
       reject(inputError(path, e, gzip));
     };
     stream.on('data', onData);
-    stream.on('end', onEnd);
+    stream.on('end', onEnd_);
     stream.on('error', onError);
   });
 }

@@ -20,6 +20,7 @@ import type {
   ObjdumpSkipRecord,
   ObjdumpTool,
 } from '../src/model.js';
+import type { Format, LineSniff } from './format.js';
 
 export interface ObjdumpOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -120,6 +121,11 @@ export class ObjdumpParser {
       return;
     }
     this.otherLine(text, n);
+  }
+
+  /** Counts a line the byte edge dropped (overlong), so later line numbers stay right. */
+  skip(): void {
+    this.lines++;
   }
 
   /** Flushes the instruction held back for continuation lines. Call once after the last line. */
@@ -584,3 +590,28 @@ export async function* parseObjdump(lines: AsyncIterable<string> | Iterable<stri
   parser.end();
   yield* queue;
 }
+
+// ------------------------------------------------------------------ sniffing
+
+// guard:     file format elf64-x86-64
+// ../guard/guard:	file format elf64-x86-64
+// Disassembly of section .text:
+// 0000000000001139 <write_field>:
+const OBJDUMP_FORMAT = /:\s+file format \S+$/;
+const OBJDUMP_SECTION = /^Disassembly of section \S+:$/;
+const OBJDUMP_SYMBOL = /^[0-9a-f]{8,16} <.+>:$/;
+
+function sniffObjdump(line: string): LineSniff {
+  return OBJDUMP_FORMAT.test(line) || OBJDUMP_SECTION.test(line) || OBJDUMP_SYMBOL.test(line) ? 'yes' : 'no';
+}
+
+/** objdump / llvm-objdump -d listings, for the registry (parsers/index.ts). */
+export const objdumpFormat: Format<ObjdumpRecord, ObjdumpParser> = {
+  name: 'objdump',
+  noun: 'objdump -d',
+  description: 'looks like an objdump listing',
+  looksLike: 'an objdump listing',
+  passAs: 'pass it with --objdump',
+  sniff: sniffObjdump,
+  createParser: (options, onRecord) => new ObjdumpParser(options, onRecord),
+};

@@ -21,6 +21,7 @@
 // return value and callchain. It is emitted when it completes, so records are
 // in completion order, not strictly in time order.
 import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord } from '../src/model.js';
+import type { Format, LineSniff } from './format.js';
 
 export interface PerfTraceOptions {
   /** Input name used in each record's origin and in diagnostics (a path, or `-`). No default. */
@@ -724,3 +725,30 @@ export async function* parsePerfTrace(lines: AsyncIterable<string> | Iterable<st
   parser.end();
   yield* queue;
 }
+
+// ------------------------------------------------------------------ sniffing
+
+// `%10.3f ( %6.3f ms): comm/tid …`, or without durations `%10.3f comm/tid …`:
+//      2.420 ( 0.157 ms): mprot/21700 mprotect(start: 0x7f3f97426000, len: 16384, prot: READ) = 0
+//      0.000 ( 0.000 ms): mprot/21700 minfault [elf_load+0x28a] => 0x564caca0c050 (?k)
+//          ? (         ): guard/14270  ... [continued]: execve())                                           = 0
+//      0.000 guard/5110 exceptions:page_fault_user(address: 0x7fe7ac6c3b70, ip: 140633006947184, error_code: 20)
+const TRACE_LINE = /^\s*(?:\d+\.\d+|\?) (?:\((?:\s*\d+\.\d+ ms|\s*)\): )?\S.{0,13}\/\d+ /;
+// …and the summary alone (perf trace -s, trace__fprintf_thread_summary):
+//  Summary of events:
+const TRACE_SUMMARY = /^ Summary of events:$/;
+
+function sniffPerfTrace(line: string): LineSniff {
+  return TRACE_LINE.test(line) || TRACE_SUMMARY.test(line) ? 'yes' : 'no';
+}
+
+/** perf trace text output, for the registry (parsers/index.ts). */
+export const perfTraceFormat: Format<TraceRecord, PerfTraceParser> = {
+  name: 'perf-trace',
+  noun: 'perf trace',
+  description: 'perf trace output',
+  looksLike: 'perf trace output',
+  passAs: 'pass it as the trace',
+  sniff: sniffPerfTrace,
+  createParser: (options, onRecord) => new PerfTraceParser(options, onRecord),
+};

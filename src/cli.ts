@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type TraceCliOptions } from './cli-options.js';
-import { forEachLine, openInput } from '../parsers/lines.js';
-import { PerfScriptParser } from '../parsers/perf-script.js';
+import { perfScriptFormat } from '../parsers/index.js';
+import { readInput } from '../parsers/input.js';
 import { renderFolded } from '../viz/folded.js';
 import { renderHtml } from '../viz/html/index.js';
 import { renderJson, toJson } from '../viz/json.js';
@@ -277,30 +277,19 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
 async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo, quiet: boolean, progress: Progress | undefined): Promise<CollapseResult> {
   const collapser = new Collapser(options);
   let skipped = 0;
-  let records = 0;
   const onDiagnostic = (d: Diagnostic): void => {
     skipped++;
     if (quiet || skipped > STDERR_EXAMPLES) return;
     progress?.clear();
     io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
   };
-  const parser = new PerfScriptParser({ source: trace, onDiagnostic }, (r) => {
-    records++;
-    collapser.add(r);
+  await readInput(trace, {
+    formats: [perfScriptFormat],
+    onRecord: (r) => collapser.add(r),
+    onDiagnostic,
+    stdin: io.stdin as never,
+    ...(progress !== undefined ? { progress } : {}),
   });
-  const stream = await openInput(trace, io.stdin as never);
-  progress?.track(stream, () => records);
-  try {
-    await forEachLine(stream, (l) => parser.line(l), {
-      onOverlong: (line, length) => {
-        onDiagnostic({ source: trace, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
-        parser.skip();
-      },
-    });
-  } finally {
-    progress?.stop();
-  }
-  parser.end();
   return { ...collapser.result(), skipped, examples: [] };
 }
 

@@ -2,12 +2,12 @@
 // script file (starting at a record boundary) and posts back, per event, the
 // stack totals and the record count, so the main thread can choose the event
 // the serial collapse would have kept and merge the ranges.
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { forEachLine } from '../parsers/lines.js';
-import { PerfScriptParser } from '../parsers/perf-script.js';
+import { perfScriptFormat } from '../parsers/index.js';
+import { readInput } from '../parsers/input.js';
 import { Collapser, type CollapseOptions } from './collapse.js';
-import type { Diagnostic } from './model.js';
+import type { Diagnostic, TraceRecord } from './model.js';
 
 /** What the main thread sends. */
 export interface RangeJob {
@@ -47,7 +47,7 @@ async function run(job: RangeJob): Promise<RangeMessage> {
   const onDiagnostic = (d: Diagnostic): void => {
     if (skipped++ < job.maxExamples) examples.push(d);
   };
-  const parser = new PerfScriptParser({ source: job.path, onDiagnostic }, (r) => {
+  const onRecord = (r: TraceRecord): void => {
     count++;
     if (r.kind !== 'sample') return;
     const n = records.get(r.event);
@@ -60,24 +60,22 @@ async function run(job: RangeJob): Promise<RangeMessage> {
       records.set(r.event, n + 1);
     }
     collapsers.get(r.event)?.add(r);
-  });
-  const stream = createReadStream(job.path, { start: job.start, end: job.end - 1, highWaterMark: 1 << 20 });
+  };
   let bytes = 0;
   let reported = 0;
-  stream.on('data', (chunk) => {
-    bytes += chunk.length;
-    if (bytes - reported >= PROGRESS_EVERY) {
-      reported = bytes;
-      parentPort?.postMessage({ type: 'progress', bytes, records: count } satisfies RangeMessage);
-    }
-  });
-  const lines = await forEachLine(stream, (l) => parser.line(l), {
-    onOverlong: (line, length) => {
-      onDiagnostic({ source: job.path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
-      parser.skip(); // keeps the parser's line numbers in step
+  const progress = {
+    track(stream: Readable): void {
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes - reported >= PROGRESS_EVERY) {
+          reported = bytes;
+          parentPort?.postMessage({ type: 'progress', bytes, records: count } satisfies RangeMessage);
+        }
+      });
     },
-  });
-  parser.end();
+    stop(): void {},
+  };
+  const { lines } = await readInput(job.path, { formats: [perfScriptFormat], onRecord, onDiagnostic, range: { start: job.start, end: job.end }, progress });
   parentPort?.postMessage({ type: 'progress', bytes, records: count } satisfies RangeMessage);
   return {
     type: 'result',

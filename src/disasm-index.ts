@@ -2,7 +2,8 @@
 // instruction addresses, sizes, owning functions and offsets into one text
 // pool. `Instruction` objects are made only when a lookup returns one, so
 // libc's ~340k instructions cost a few typed arrays, not 340k objects.
-import { forEachLine, openInput } from '../parsers/lines.js';
+import { objdumpFormat } from '../parsers/index.js';
+import { readInput } from '../parsers/input.js';
 import { ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
 import type { DiagnosticSink, Instruction, ObjdumpRecord, ObjdumpTool } from './model.js';
 
@@ -764,8 +765,6 @@ export async function indexObjdump(lines: AsyncIterable<string> | Iterable<strin
 export async function indexObjdumpFile(path: string, options: Partial<ObjdumpOptions> = {}): Promise<DisasmIndex> {
   const opts: ObjdumpOptions = { ...options, source: options.source ?? path };
   const builder = new DisasmIndexBuilder(opts);
-  const parser = new ObjdumpParser(opts, (r) => builder.add(r));
-  await forEachLine(await openInput(path), (line) => parser.line(line));
-  parser.end();
+  await readInput(path, { formats: [objdumpFormat], onRecord: (r) => builder.add(r), ...(opts.onDiagnostic !== undefined ? { onDiagnostic: opts.onDiagnostic } : {}) });
   return builder.finish();
 }

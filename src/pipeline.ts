@@ -1,16 +1,13 @@
 // The whole flow, top to bottom:
 //   listings  → indexObjdump                      (parsers/objdump → src/disasm-index)
-//   traces    → sniff → PerfScriptParser | PerfTraceParser → TraceRecords
+//   traces    → readInput: sniff → the format's parser (parsers/index.ts) → TraceRecords
 //   records   → count events, learn mappings, filter, pick the faulting frame
 //   frames    → FrameResolver (listing instructions)  → FaultAggregator → tree + sites
 //   Report    → viz/ renderers (the CLI picks one)
 import type { Readable } from 'node:stream';
-import { BuildIdListParser } from '../parsers/buildid-list.js';
-import { forEachLine, openInput } from '../parsers/lines.js';
-import { ObjdumpParser } from '../parsers/objdump.js';
-import { PerfScriptParser } from '../parsers/perf-script.js';
-import { PerfTraceParser } from '../parsers/perf-trace.js';
-import { sniffFormat } from '../parsers/sniff.js';
+import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/index.js';
+import { readInput } from '../parsers/input.js';
+import { looksLikeOther } from '../parsers/sniff.js';
 import { AddressSpaces, parseHex } from './addresses.js';
 import { FaultAggregator } from './aggregate.js';
 import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
@@ -305,19 +302,10 @@ class DiagnosticCounter {
 }
 
 async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?: Readable) {
-  const options = { source: path, onDiagnostic: diagnostics.sink };
-  const builder = new DisasmIndexBuilder(options);
-  const parser = new ObjdumpParser(options, (r) => builder.add(r));
-  const head: string[] = []; // to say what the file looks like when it is not a listing
-  await forEachLine(await openInput(path, stdin), (line) => {
-    if (head.length < SNIFF_LINES) head.push(line);
-    parser.line(line);
-  }, {
-    onOverlong: (line, length) => diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` }),
-  });
-  parser.end();
+  const builder = new DisasmIndexBuilder({ source: path, onDiagnostic: diagnostics.sink });
+  const { parser, head } = await readInput(path, { formats: [objdumpFormat], onRecord: (r) => builder.add(r), onDiagnostic: diagnostics.sink, ...(stdin !== undefined ? { stdin } : {}) });
   const index = builder.finish();
-  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing${looksLike(head)}`);
+  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing${looksLikeOther(head, objdumpFormat)}`);
   const summary: InputSummary = {
     name: path,
     format: 'objdump',
@@ -328,25 +316,14 @@ async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?
   return { index, summary };
 }
 
-// What a file given as a listing looks like instead, for the error message.
-function looksLike(head: readonly string[]): string {
-  const sniffed = sniffFormat(head);
-  if (sniffed.format === 'perf-script' || sniffed.format === 'perf-trace') return ` (it looks like ${sniffed.description}: pass it as the trace)`;
-  return sniffed.format === 'unknown' && sniffed.description.startsWith('looks like') ? ` (it ${sniffed.description})` : '';
-}
-
 // perf buildid-list outputs → the trace's build id of each dso (the last list wins).
 async function readBuildIdLists(paths: readonly string[], diagnostics: DiagnosticCounter, stdin?: Readable): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const path of paths) {
-    const parser = new BuildIdListParser({ source: path, onDiagnostic: diagnostics.sink }, (r) => ids.set(r.path, r.buildId));
-    await forEachLine(await openInput(path, stdin), (line) => parser.line(line));
-    parser.end();
+    await readInput(path, { formats: [buildIdListFormat], onRecord: (r) => ids.set(r.path, r.buildId), onDiagnostic: diagnostics.sink, ...(stdin !== undefined ? { stdin } : {}) });
   }
   return ids;
 }
-
-const SNIFF_LINES = 50;
 
 /** Reads one trace, choosing the parser from its first lines. */
 export async function readTrace(
@@ -356,65 +333,14 @@ export async function readTrace(
   stdin?: Readable,
   progress?: Progress,
 ): Promise<InputSummary> {
-  const stream = await openInput(path, stdin);
-  let parser: PerfScriptParser | PerfTraceParser | undefined;
-  let format: InputSummary['format'] = 'perf-script';
-  let records = 0;
-  const count = (r: TraceRecord): void => {
-    records++;
-    onRecord(r);
-  };
-  const pending: string[] = [];
-  // overlong lines met before the format is known: how many pending lines came before each
-  const skippedAt: number[] = [];
-  let meaningful = 0;
-  progress?.track(stream, () => records);
-  const choose = (final: boolean): void => {
-    const sniffed = sniffFormat(pending);
-    if (sniffed.format === 'unknown' && !final && meaningful < SNIFF_LINES) return;
-    if (sniffed.format === 'perf-trace') {
-      format = 'perf-trace';
-      parser = new PerfTraceParser({ source: path, onDiagnostic: diagnostics.sink }, count);
-    } else if (sniffed.format === 'perf-script') {
-      parser = new PerfScriptParser({ source: path, onDiagnostic: diagnostics.sink }, count);
-    } else if (meaningful === 0) {
-      throw new InputError(`${path}: no events: the file is empty or has only comment lines; expected perf script or perf trace output`);
-    } else {
-      throw new InputError(`${path}: not perf script or perf trace output (${sniffed.format === 'objdump' ? 'it looks like an objdump listing: pass it with --objdump' : sniffed.description})`);
-    }
-    for (let i = 0, s = 0; i <= pending.length; i++) {
-      for (; skippedAt[s] === i; s++) parser.skip();
-      if (i < pending.length) parser.line(pending[i]!);
-    }
-    pending.length = 0;
-  };
-  try {
-    await forEachLine(stream, (line) => {
-      if (parser !== undefined) {
-        parser.line(line);
-        return;
-      }
-      pending.push(line);
-      if (line.trim() !== '' && !line.startsWith('#')) meaningful++;
-      if (meaningful > 0) choose(false);
-    }, {
-      onOverlong: (line, length) => {
-        diagnostics.sink({ source: path, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
-        if (parser !== undefined) parser.skip();
-        else skippedAt.push(pending.length);
-      },
-    });
-  } finally {
-    progress?.stop();
-  }
-  if (parser === undefined) {
-    if (meaningful === 0 && pending.some((l) => l.startsWith('#'))) {
-      return { name: path, format, lines: pending.length + skippedAt.length, records: 0 };
-    }
-    choose(true);
-  }
-  parser!.end();
-  return { name: path, format, lines: parser!.lines, records };
+  const read = await readInput(path, {
+    formats: TRACE_FORMATS,
+    onRecord,
+    onDiagnostic: diagnostics.sink,
+    ...(stdin !== undefined ? { stdin } : {}),
+    ...(progress !== undefined ? { progress } : {}),
+  });
+  return { name: path, format: read.format === 'perf-trace' ? 'perf-trace' : 'perf-script', lines: read.lines, records: read.records };
 }
 
 function recordFilter(o: ReportOptions): (r: SampleRecord) => boolean {

@@ -1,0 +1,55 @@
+// What every input format provides to the registry (parsers/index.ts) and to
+// the one input path (parsers/input.ts): a per-line sniff and a parser.
+import type { DiagnosticSink } from '../src/model.js';
+
+/**
+ * A line's answer to "is this my format?": `yes` decides, `weak` decides only
+ * when no format says `yes` to the same line, `no` leaves it to the others.
+ */
+export type LineSniff = 'yes' | 'weak' | 'no';
+
+/** A push parser: lines in, records out through the callback it was made with. */
+export interface LineParser {
+  /** Lines fed so far, skipped ones included. */
+  readonly lines: number;
+  /** One line without its newline. */
+  line(text: string): void;
+  /** Counts a line the byte edge dropped (overlong), so later line numbers stay right. */
+  skip(): void;
+  /** Flushes what is held back. */
+  end(): void;
+}
+
+/**
+ * A parser that takes the bytes themselves (a hot format's scanner): it cuts
+ * its own lines, and reports an overlong one with `overlongLine` (input.ts).
+ */
+export interface ByteParser {
+  readonly lines: number;
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+export interface ParserOptions {
+  /** Input name used in diagnostics and record origins (a path, or `-`). */
+  source: string;
+  /** Receives lines that fit no known shape. */
+  onDiagnostic?: DiagnosticSink;
+}
+
+export interface Format<R = unknown, P extends LineParser | ByteParser = LineParser | ByteParser> {
+  readonly name: FormatName;
+  /** What a user calls it in "not perf script or perf trace output": `perf script`. */
+  readonly noun: string;
+  /** What sniffFormat calls it: `perf script output`, `looks like an objdump listing`. */
+  readonly description: string;
+  /** "it looks like …": `perf script output`, `an objdump listing`. */
+  readonly looksLike: string;
+  /** Where the CLI takes it, for a file given in the wrong place: `pass it with --objdump`. */
+  readonly passAs: string;
+  /** One line (CR already removed; blank, comment and binary lines never reach it). */
+  sniff(line: string): LineSniff;
+  createParser(options: ParserOptions, onRecord: (r: R) => void): P;
+}
+
+export type FormatName = 'perf-script' | 'perf-trace' | 'objdump' | 'buildid-list';

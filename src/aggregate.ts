@@ -192,7 +192,7 @@ export const INFERRED_SUFFIX = ' [inferred]';
 
 function callerStep(f: Frame, resolver: FrameResolver): PathStep {
   if (f.inferred === true) return { name: f.symbol + INFERRED_SUFFIX, kind: 'inferred', dso: f.dso };
-  if (f.dso === 'inlined') return { name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: f.dso };
+  if (f.inlined === true || f.dso === 'inlined') return { name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: f.dso };
   let name = frameName(f);
   if (f.symbol === '' || f.symbol === '[unknown]') {
     const s = resolver.resolve(f);
@@ -202,7 +202,8 @@ function callerStep(f: Frame, resolver: FrameResolver): PathStep {
 }
 
 function functionStep(f: Frame, site: FaultSite): PathStep {
-  return { name: site.resolved ? site.symbol : frameName(f), kind: frameKind(f), dso: f.dso };
+  const name = site.resolved ? site.symbol : frameName(f);
+  return { name: f.inlined === true ? name + INLINED_SUFFIX : name, kind: frameKind(f), dso: f.dso };
 }
 
 /** `0x1195: mov %rsi,(%rdi) [guard.c:63]` when resolved, else perf's `sym+0xoff` or `0xaddr`. */

@@ -21,6 +21,14 @@ export interface Frame {
   readonly srcline?: string;
   /** Inserted by faultpath's unwinding repair; not in the trace. */
   readonly inferred?: boolean;
+  /**
+   * perf printed `(inlined)` in place of the dso (DWARF chains); `dso` is then
+   * the dso of the code at the frame's address, '' when nothing told it
+   * (src/inlined.ts). Parsers leave this unset and the dso `inlined`.
+   */
+  readonly inlined?: boolean;
+  /** An inlined frame that ends its group: no real frame follows at its address, so it stands for the function perf found there (under its DWARF name). */
+  readonly outermost?: boolean;
 }
 
 /** Where a record came from: the input's name and the 1-based line of its first line. */
@@ -259,6 +267,12 @@ export function isKernelDso(dso: string): boolean {
 /** JIT code: perf map files and anonymous executable memory. */
 export function isJitDso(dso: string): boolean {
   return dso === '//anon' || dso === '[anon]' || (dso.startsWith('/tmp/perf-') && dso.endsWith('.map')) || dso.startsWith('/memfd:');
+}
+
+/** The C runtime: libc, ld.so and libpthread, whose syscall wrappers and start-up code are never the call site a user looks for. */
+export function isRuntimeDso(dso: string): boolean {
+  const base = dso.slice(dso.lastIndexOf('/') + 1);
+  return /^(?:libc[.-]|ld-linux|ld-|libpthread)/.test(base);
 }
 
 // ---------------------------------------------------------------- report

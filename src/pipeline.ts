@@ -21,6 +21,7 @@ import { ProtectionSites } from './protection-sites.js';
 import { ProtectionTimeline } from './memory/index.js';
 import { classifyFault, readFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
+import { InlineFrames } from './inlined.js';
 import type { Progress } from './progress.js';
 
 export interface ReportOptions {
@@ -94,7 +95,10 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
 
-  const onRecord = (r: TraceRecord): void => {
+  const inlineFrames = new InlineFrames(listingSet, addresses);
+
+  const onRecord = (record: TraceRecord): void => {
+    const r = record.kind === 'sample' ? inlineFrames.record(record) : record;
     if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_') || r.event === 'tlb:tlb_flush') {
       if (r.kind === 'sample') protectionRecords++;
       for (const t of timelines) t.add(r);
@@ -109,9 +113,9 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           return;
         }
         let at = faultFrameIndex(r);
-        // an inlined function at the faulting ip names no dso: the real frame under it, at the same address, does
+        // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
         const inlinedFrom = at;
-        while (at >= 0 && at + 1 < r.stack.length && r.stack[at]!.dso === 'inlined') at++;
+        while (at >= 0 && at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
         const site = at >= 0 ? r.stack[at]! : payloadFrame(r, addresses, payloadFrames);
         const inlined = at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : undefined;
         const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
@@ -145,6 +149,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       }
       case 'mmap':
         addresses.addMmap(r);
+        inlineFrames.noteDso(r.filename);
         if (r.buildId !== undefined) listingSet.noteBuildId(r.filename, r.buildId);
         return;
       case 'comm':
@@ -178,6 +183,13 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
 
   for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
+  if (inlineFrames.unknown.size > 0) {
+    const names = [...inlineFrames.unknown];
+    const n = names.length;
+    warnings.push(
+      `${n} function${n === 1 ? '' : 's'} printed \`(inlined)\` with no real frame at ${n === 1 ? 'its' : 'their'} address (${names.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}) belong to no known dso: not resolved, and never taken for a protection site; perf script --no-inline prints the dso, or give the listing of the library they are in`,
+    );
+  }
   for (const path of resolver.assumedLayout) {
     warnings.push(
       `no frame perf named anchors ${path}'s addresses, so perf's map-relative addresses were taken as the listing's (true for the standard layout of PIE and shared objects); a callchain (-g) gives anchors`,

@@ -20,10 +20,9 @@ import type {
   ProtectionSiteView,
   SampleRecord,
 } from './model.js';
-import { isKernelDso } from './model.js';
+import { isKernelDso, isRuntimeDso } from './model.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 
-const RUNTIME_DSO = /^(libc[.-]|ld-linux|ld-|libpthread)/;
 const PROTECTION_CALLS = /^_*(?:mprotect|pkey_mprotect|mmap|mmap64|munmap|mremap)$/;
 
 /** What a site key stands for. */
@@ -90,7 +89,7 @@ export class ProtectionSites {
     let end = 0;
     for (; end < stack.length; end++) {
       const f = stack[end]!;
-      if (isKernelDso(f.dso)) continue;
+      if (isKernelDso(f.dso) || inGroup(f)) continue;
       let code = this.frameCodes.get(f);
       if (code === undefined) {
         code = (this.frameCodes.size << 1) | (isCaller(f) ? 1 : 0);
@@ -106,7 +105,7 @@ export class ProtectionSites {
       else {
         key = PROVISIONAL + this.stacks.length;
         this.keys.set(ids, key);
-        this.stacks.push({ frames: stack.slice(0, end + 1).filter((f) => !isKernelDso(f.dso)), info: undefined });
+        this.stacks.push({ frames: stack.slice(0, end + 1).filter((f) => !isKernelDso(f.dso) && !inGroup(f)), info: undefined });
       }
     }
     this.lastRecord = r;
@@ -281,7 +280,12 @@ export class ProtectionSites {
 // A frame the site can be in: outside libc, ld.so and libpthread. A frame
 // perf could not place (`0 [unknown] ([unknown])`) is the end of the chain, not a caller.
 function isCaller(f: Frame): boolean {
-  return f.dso !== '' && f.dso !== '[unknown]' && !RUNTIME_DSO.test(basename(f.dso));
+  return f.dso !== '' && f.dso !== '[unknown]' && f.dso !== 'inlined' && !isRuntimeDso(f.dso);
+}
+
+// A function perf printed `(inlined)` at the address of the frame after it: that frame stands for the code there.
+function inGroup(f: Frame): boolean {
+  return f.inlined === true && f.outermost !== true;
 }
 
 // Two summaries of stacks named alike → one, as the timeline would have

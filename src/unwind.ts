@@ -23,6 +23,12 @@ export function callTarget(insn: Instruction): { address: number; name: string }
   return { address: parseInt(m[1]!, 16), name };
 }
 
+/** The address a direct call goes to, function entry or not (`call 20c90 <_dl_catch_error@@GLIBC_PRIVATE+0x8810>` in a listing without the callee's symbol); undefined for other instructions. */
+export function callAddress(insn: Instruction): number | undefined {
+  const m = /^(?:call[qlw]?|bl|blx|jal|brasl)\s+(?:0x)?([0-9a-f]+)\b/.exec(insn.text);
+  return m === null ? undefined : parseInt(m[1]!, 16);
+}
+
 /** Whether `insn` is a call of any kind (direct or indirect). */
 export function isCall(insn: Instruction): boolean {
   return /^(?:call[qlw]?|bl|blr|blx|jalr?|brasl|basr)\b/.test(insn.text);
@@ -40,7 +46,10 @@ function canonical(name: string): string {
   return n;
 }
 
-const INLINED = 'inlined';
+// A frame inlined where the next frame is (same address): no call lies between them.
+function inGroup(f: Frame): boolean {
+  return f.dso === 'inlined' || (f.inlined === true && f.outermost !== true);
+}
 
 export class UnwindRepair {
   private readonly cache = new Map<string, Frame>();
@@ -82,7 +91,7 @@ export class UnwindRepair {
   private missingCallee(caller: Frame, callee: Frame): Frame | undefined {
     // above a signal frame the next address is where the signal interrupted, not a return address
     // within an inline group (`poke+0xc (inlined)` over `touch_pages+0xc`) the frames share one address: no call between them
-    if (caller.inferred === true || caller.addr === '' || callee.symbol === '__restore_rt' || callee.dso === INLINED || caller.dso === INLINED) return undefined;
+    if (caller.inferred === true || caller.addr === '' || callee.symbol === '__restore_rt' || inGroup(callee) || inGroup(caller)) return undefined;
     const call = this.callAt(caller);
     if (call === undefined) return undefined;
     const target = callTarget(call);

@@ -1,8 +1,6 @@
 // Which call site a protection syscall record belongs to.
 import type { Frame, SampleRecord } from '../model.js';
-import { isKernelDso } from '../model.js';
-
-const RUNTIME_DSO = /^(libc[.-]|ld-linux|ld-|libpthread)/;
+import { isKernelDso, isRuntimeDso } from '../model.js';
 
 /**
  * The default protection site: the first user frame whose dso is not libc,
@@ -16,7 +14,9 @@ export function defaultSiteOf(r: SampleRecord): string {
   for (const f of r.stack) {
     if (isKernelDso(f.dso)) continue;
     leaf ??= f;
-    if (!RUNTIME_DSO.test(basename(f.dso))) return frameKey(f);
+    // perf's `(inlined)` frames: a callee inlined where the next frame is, or a dso nothing told (src/inlined.ts)
+    if (f.dso === 'inlined' || f.dso === '' || (f.inlined === true && f.outermost !== true)) continue;
+    if (!isRuntimeDso(f.dso)) return frameKey(f);
   }
   return leaf === undefined ? '[unknown]' : frameKey(leaf);
 }
@@ -27,7 +27,3 @@ function frameKey(f: Frame): string {
   return f.offset >= 0 ? `${dso}:${f.symbol}+0x${f.offset.toString(16)}` : `${dso}:${f.symbol}`;
 }
 
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
-}

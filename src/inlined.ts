@@ -1,0 +1,164 @@
+// perf's `(inlined)` frames → the dso of the code at their address.
+//
+// DWARF chains print the functions inlined at an address with `(inlined)`
+// where the dso goes, innermost first, then the function perf found there
+// (perf 6.1, util/srcline.c new_inline_sym and evsel_fprintf.c):
+//            1b7c9 rtld_timer_start+0x59 (inlined)
+//            1b7c9 _dl_start+0x59 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+// When the DWARF name of that function differs from its ELF symbol
+// (`__GI_mprotect` for `__mprotect`), it is printed `(inlined)` too, and the
+// group has no real frame:
+//           101a37 __GI_mprotect+0x7 (inlined)
+//             1281 protect_young+0x2c (/work/main/samples/unwind/guard)
+// Every frame of a group belongs to the dso of the code at its address: the
+// real frame's when the group has one. Otherwise, in this order: the fault
+// tracepoint's `ip=` mapped through MMAP records (the leaf of a fault); the
+// one listing with a function that starts at address − offset (perf counts an
+// inlined frame's offset from the start of the function it is in); the
+// listing of the caller whose call instruction calls that start. Else the dso
+// stays unknown ('') and the report says so once (`perf script --no-inline`
+// prints it).
+import type { AddressSpaces } from './addresses.js';
+import { parseHex } from './addresses.js';
+import type { Listing, ListingSet } from './join.js';
+import { isFaultTracepoint, tracepointField } from './join.js';
+import type { Frame, SampleRecord } from './model.js';
+import { isKernelDso } from './model.js';
+import { callAddress } from './unwind.js';
+
+/** The dso perf parsers give an `(inlined)` frame. */
+export const INLINED_DSO = 'inlined';
+
+/** A listing whose code starts below this was linked at 0 (PIE, shared object): perf's map-relative addresses are its own. */
+const LINKED_AT_ZERO_BELOW = 0x400000;
+
+/** Gives the `(inlined)` frames of each record's stack their dso; records without any pass through as they are. */
+export class InlineFrames {
+  // original frame → dso → the frame with that dso (outermost or not)
+  private readonly frames = new Map<Frame, Map<string, Frame>>();
+  // `addr offset` of a group with no real frame → the dso the listings give it
+  private readonly byListing = new Map<string, Listing | null>();
+  // the trace's dsos by listing: the path perf printed for the binary a listing is of
+  private readonly traced = new Map<Listing, string>();
+  /** Groups with no real frame whose dso nothing told, by name (`__GI_mprotect+0x7`). */
+  readonly unknown = new Set<string>();
+  /** How many groups with no real frame got their dso from the listings or MMAP records. */
+  placed = 0;
+
+  constructor(
+    private readonly listings: ListingSet,
+    private readonly addresses: AddressSpaces,
+  ) {}
+
+  /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none). */
+  record(r: SampleRecord): SampleRecord {
+    const stack = r.stack;
+    let i = 0;
+    while (i < stack.length && stack[i]!.dso !== INLINED_DSO) i++;
+    if (i === stack.length) return r;
+    return { ...r, stack: this.stack(r, stack) };
+  }
+
+  private stack(r: SampleRecord, stack: readonly Frame[]): Frame[] {
+    const out = stack.slice();
+    for (const f of stack) if (f.dso !== INLINED_DSO && !isKernelDso(f.dso)) this.noteDso(f.dso);
+    // groups of inlined frames at one address, with the real frame after them if there is one
+    const groups: [number, number][] = [];
+    for (let i = 0; i < stack.length; i++) {
+      const f = stack[i]!;
+      if (f.dso !== INLINED_DSO) continue;
+      let end = i;
+      while (end + 1 < stack.length && stack[end + 1]!.dso === INLINED_DSO && stack[end + 1]!.addr === f.addr) end++;
+      groups.push([i, end]);
+      i = end;
+    }
+    let firstUser = 0;
+    while (firstUser < stack.length && isKernelDso(stack[firstUser]!.dso)) firstUser++;
+    // outermost first, so a group's caller has its dso when the group needs it
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const [i, end] = groups[g]!;
+      const next = stack[end + 1];
+      const real = next !== undefined && next.addr === stack[i]!.addr && !isKernelDso(next.dso) ? next : undefined;
+      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser);
+      for (let k = i; k <= end; k++) out[k] = this.frame(stack[k]!, dso, real === undefined && k === end);
+    }
+    return out;
+  }
+
+  private frame(f: Frame, dso: string, outermost: boolean): Frame {
+    let byDso = this.frames.get(f);
+    if (byDso === undefined) {
+      byDso = new Map();
+      this.frames.set(f, byDso);
+    }
+    const key = outermost ? dso + '\0' : dso;
+    let g = byDso.get(key);
+    if (g === undefined) {
+      g = { ...f, dso, inlined: true, ...(outermost ? { outermost: true } : {}) };
+      byDso.set(key, g);
+    }
+    return g;
+  }
+
+  // The dso of a group with no real frame, which ends at stack[end].
+  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leafUser: boolean): string {
+    const last = stack[end]!;
+    if (leafUser && isFaultTracepoint(r.event)) {
+      const ip = parseHex(tracepointField(r.payload, 'ip') ?? '');
+      const m = Number.isNaN(ip) ? undefined : this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
+      if (m !== undefined && m.dsoAddress === parseHex(last.addr)) {
+        this.placed++;
+        return m.dso;
+      }
+    }
+    const listing = this.listingFor(stack, out, end);
+    if (listing !== undefined) {
+      this.placed++;
+      return this.traced.get(listing) ?? listing.path;
+    }
+    this.unknown.add(`${last.symbol}+0x${last.offset.toString(16)}`);
+    return '';
+  }
+
+  // The one listing that has a function starting at address − offset, else the
+  // caller's listing when its call instruction calls that start.
+  private listingFor(stack: readonly Frame[], out: readonly Frame[], end: number): Listing | undefined {
+    const f = stack[end]!;
+    const address = parseHex(f.addr);
+    if (Number.isNaN(address) || f.offset < 0) return undefined;
+    const start = address - f.offset;
+    const key = `${f.addr} ${f.offset}`;
+    let found = this.byListing.get(key);
+    if (found === undefined) {
+      const hits = this.listings.listings.filter((l) => linkedAtZero(l) && startsFunction(l, start, address));
+      found = hits.length === 1 ? hits[0]! : null;
+      this.byListing.set(key, found);
+    }
+    if (found !== null) return found;
+    // the caller: the first frame after the group (DWARF prints return address − 1, inside the call)
+    const caller = out[end + 1];
+    if (caller === undefined || caller.dso === INLINED_DSO || caller.dso === '') return undefined;
+    const listing = this.listings.forDso(caller.dso);
+    if (listing === undefined || !linkedAtZero(listing)) return undefined;
+    const at = parseHex(caller.addr);
+    const hit = Number.isNaN(at) ? undefined : listing.lookup(at);
+    const call = hit === undefined ? undefined : hit.boundary ? listing.instructionBefore(at) : hit.instruction;
+    return call !== undefined && callAddress(call) === start ? listing : undefined;
+  }
+
+  /** A dso path the trace printed (a frame's, an MMAP record's): the name a listing's binary goes by in this trace. */
+  noteDso(dso: string): void {
+    const listing = this.listings.forDso(dso);
+    if (listing !== undefined && !this.traced.has(listing)) this.traced.set(listing, dso);
+  }
+}
+
+function linkedAtZero(l: Listing): boolean {
+  const first = l.functions()[0];
+  return first !== undefined && first.address >= 0 && first.address < LINKED_AT_ZERO_BELOW;
+}
+
+function startsFunction(l: Listing, start: number, address: number): boolean {
+  const hit = l.lookup(address);
+  return hit !== undefined && hit.functionAddress === start;
+}

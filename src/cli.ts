@@ -9,17 +9,17 @@ import { Command, CommanderError, Option } from 'commander';
 import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type TraceCliOptions } from './cli-options.js';
 import { perfScriptFormat } from '../parsers/index.js';
 import { readInput } from '../parsers/input.js';
-import { renderFolded } from '../viz/folded.js';
+import { renderFoldedPieces } from '../viz/folded.js';
 import { renderHtml } from '../viz/html/index.js';
-import { renderJson, toJson } from '../viz/json.js';
+import { renderJsonPieces, toJson } from '../viz/json.js';
 import { renderSvg } from '../viz/svg.js';
-import { renderProtection, renderText } from '../viz/text.js';
+import { renderProtection, renderTextPieces } from '../viz/text.js';
 import { Collapser, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
 import { formatDiagnostic } from './model.js';
-import { writeOutput } from './output.js';
+import { checkOutputPath, visible, visiblePieces, writeOutput, type OutputText } from './output.js';
 import { buildReport, type ReportOptions } from './pipeline.js';
 import { Progress } from './progress.js';
 import { annotateReport, type Annotation } from './annotate.js';
@@ -36,25 +36,25 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
-type Renderer<T, C = object> = (value: T, context: C) => string;
+type Renderer<T, C = object> = (value: T, context: C) => OutputText;
 
 /** Each command's formats: the first is the default where none is named. */
 const REPORT_RENDERERS = {
-  text: (r) => renderText(r),
-  json: (r) => renderJson(r),
-  folded: (r) => renderFolded(r),
+  text: (r) => visiblePieces(renderTextPieces(r)),
+  json: (r) => renderJsonPieces(r),
+  folded: (r) => renderFoldedPieces(r),
   svg: (r) => renderSvg(r),
   html: (r) => renderHtml(r),
   speedscope: (r) => renderSpeedscope(r),
 } satisfies Record<string, Renderer<Report>>;
-const SITES_RENDERERS = { text: (r) => renderSitesText(r), json: (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
+const SITES_RENDERERS = { text: (r) => visible(renderSitesText(r)), json: (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
 const ANNOTATE_RENDERERS = {
-  text: (a, c) => renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {}),
+  text: (a, c) => visible(renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),
   json: (a) => renderAnnotateJson(a),
 } satisfies Record<string, Renderer<Annotation, { context?: number }>>;
 type DiffContext = { widths: 'before' | 'after'; labels: readonly [string, string] };
 const DIFF_RENDERERS = {
-  text: (d, c) => renderDiffText(d, { labels: c.labels }),
+  text: (d, c) => visible(renderDiffText(d, { labels: c.labels })),
   folded: (d) => renderDiffFolded(d),
   json: (d) => renderDiffJson(d),
   svg: (d, c) => renderDiffSvg(d, { widths: c.widths }),
@@ -76,8 +76,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
+      writeErr: (s) => io.stderr.write(visible(s)),
+    })
+    // -o is checked before the trace is read: a typo in it should not cost a whole run
+    .hook('preAction', async (_program, command) => checkOutputPath((command.opts() as { output?: string }).output));
 
   const report = program
     .command('report')
@@ -147,16 +149,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     } finally {
       progress?.stop();
     }
-    if (result !== undefined && o.quiet !== true) for (const d of result.examples) io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+    if (result !== undefined && o.quiet !== true) for (const d of result.examples) say(io, formatDiagnostic(d));
     result ??= await collapseSerial(trace, options, io, o.quiet === true, progress);
     const { lines, droppedEvents, skipped } = result;
     if (o.quiet !== true) {
-      if (skipped > 0) io.stderr.write(`faultpath: skipped ${skipped} line${skipped === 1 ? '' : 's'} that fit no known shape\n`);
+      if (skipped > 0) say(io, `skipped ${skipped} line${skipped === 1 ? '' : 's'} that fit no known shape`);
       for (const [event, n] of Object.entries(droppedEvents)) {
-        io.stderr.write(`faultpath: ${n} ${event} records not collapsed (one event type at a time; choose with --event-filter)\n`);
+        say(io, `${n} ${event} records not collapsed (one event type at a time; choose with --event-filter)`);
       }
     }
-    await writeOutput(lines.length === 0 ? '' : lines.join('\n') + '\n', o.output, io.stdout);
+    await writeOutput(eachLine(lines), o.output, io.stdout);
   });
 
   const annotate = program
@@ -260,7 +262,7 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     onDiagnostic: (d) => {
       if (o.quiet === true || printed++ >= STDERR_EXAMPLES) return;
       progress?.clear();
-      io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+      say(io, formatDiagnostic(d));
     },
     ...(io.stdin !== undefined ? { stdin: io.stdin as never } : {}),
     ...(progress !== undefined ? { progress } : {}),
@@ -281,7 +283,7 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
     skipped++;
     if (quiet || skipped > STDERR_EXAMPLES) return;
     progress?.clear();
-    io.stderr.write(`faultpath: ${formatDiagnostic(d)}\n`);
+    say(io, formatDiagnostic(d));
   };
   await readInput(trace, {
     formats: [perfScriptFormat],
@@ -297,6 +299,10 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
 function progressFor(io: CliIo, quiet: boolean): Progress | undefined {
   if (quiet || (io.stderr as Writable & { isTTY?: boolean }).isTTY !== true) return undefined;
   return new Progress(io.stderr);
+}
+
+function* eachLine(lines: readonly string[]): Generator<string> {
+  for (const l of lines) yield l + '\n';
 }
 
 function formatsOf(renderers: object): string[] {
@@ -317,11 +323,16 @@ function renderSitesText(report: Report): string {
   return out.join('\n') + '\n';
 }
 
+/** One line on stderr, `faultpath: ` first, control characters from the input made visible. */
+function say(io: CliIo, message: string): void {
+  io.stderr.write(`faultpath: ${visible(message)}\n`);
+}
+
 function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {
   if (quiet) return;
   const n = report.skipped.lines;
-  if (n > 0) io.stderr.write(`faultpath: skipped ${n} line${n === 1 ? '' : 's'} that fit no known shape${n > STDERR_EXAMPLES ? ` (first ${STDERR_EXAMPLES} shown)` : ''}\n`);
-  for (const w of report.warnings) io.stderr.write(`faultpath: warning: ${w}\n`);
+  if (n > 0) say(io, `skipped ${n} line${n === 1 ? '' : 's'} that fit no known shape${n > STDERR_EXAMPLES ? ` (first ${STDERR_EXAMPLES} shown)` : ''}`);
+  for (const w of report.warnings) say(io, `warning: ${w}`);
 }
 
 function handleError(e: unknown, io: CliIo): number {
@@ -330,16 +341,16 @@ function handleError(e: unknown, io: CliIo): number {
     return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (e instanceof UsageError) {
-    io.stderr.write(`faultpath: ${e.message}\n`);
+    say(io, e.message);
     return EXIT_USAGE;
   }
   if (e instanceof InputError) {
-    io.stderr.write(`faultpath: ${e.message}\n`);
+    say(io, e.message);
     return EXIT_INPUT;
   }
   if ((e as { code?: string }).code === 'EPIPE') return EXIT_OK;
   const message = e instanceof Error ? e.message : String(e);
-  io.stderr.write(`faultpath: internal error: ${message}\n`);
+  say(io, `internal error: ${message}`);
   return EXIT_INPUT;
 }
 

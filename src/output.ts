@@ -1,41 +1,203 @@
-// Writing results: a file is written under a temporary name and renamed, so
-// a report is either whole or absent; stdout tolerates a reader that left (EPIPE).
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Writing results. A regular file is written under a temporary name in its
+// own folder and renamed, so a report is either whole or absent; the
+// temporary file is created exclusively under an unpredictable name, and the
+// result keeps the mode (and, for root, the owner) of the file it replaces.
+// A symlinked FILE is followed: its target is what gets replaced. Devices,
+// FIFOs and /dev/stdout are written in place — renaming over them would
+// replace /dev/null with a regular file. stdout tolerates a reader that left (EPIPE).
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from './errors.js';
 
-export async function writeOutput(text: string, path: string | undefined, stdout: Writable): Promise<void> {
-  if (path === undefined || path === '-') {
-    await writeStream(stdout, text);
-    return;
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+/** What a renderer hands out: the whole text, or its pieces in order (written as they come). */
+export type OutputText = string | Iterable<string>;
+
+/** Pieces are gathered up to this many characters before a write. */
+const WRITE_BATCH = 1 << 16;
+
+/**
+ * Checks before any work that `path` can be written: its folder exists and is
+ * a folder we may write in. Throws an InputError naming `path` as given.
+ */
+export async function checkOutputPath(path: string | undefined): Promise<void> {
+  if (path === undefined || path === '-' || STDOUT.has(path)) return;
+  const target = await resolveTarget(path).catch((e: unknown) => {
+    throw cannotWrite(path, e);
+  });
+  if (target.direct) return;
+  const folder = dirname(target.path);
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    const s = await stat(folder);
+    if (!s.isDirectory()) throw new InputError(`${path}: cannot write: ${folder} is not a folder`);
+    await access(folder, constants.W_OK);
   } catch (e) {
-    await rm(tmp, { force: true });
-    throw new InputError(`${path}: cannot write: ${(e as Error).message}`);
+    if (e instanceof InputError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT') throw new InputError(`${path}: cannot write: no such folder ${folder}`);
+    throw cannotWrite(path, e);
   }
 }
 
-/** Resolves when the text is handed to the stream; a closed pipe (EPIPE) counts as done. */
-export function writeStream(stream: Writable, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (text.length === 0) {
-      resolve();
-      return;
+/** Names of stdout: written to the stream we hold (opening them fails when stdout is a socket). */
+const STDOUT = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
+export async function writeOutput(text: OutputText, path: string | undefined, stdout: Writable): Promise<void> {
+  if (path === undefined || path === '-' || STDOUT.has(path)) {
+    await writeStream(stdout, text);
+    return;
+  }
+  let target: Target;
+  try {
+    target = await resolveTarget(path);
+  } catch (e) {
+    throw cannotWrite(path, e);
+  }
+  if (target.direct) {
+    let file: FileHandle | undefined;
+    try {
+      file = await open(target.path, 'w');
+      await writeFileHandle(file, text);
+    } catch (e) {
+      throw cannotWrite(path, e);
+    } finally {
+      await file?.close().catch(() => undefined);
     }
+    return;
+  }
+  const tmp = join(dirname(target.path), `.${basename(target.path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let created = false;
+  let file: FileHandle | undefined;
+  try {
+    // 'wx' is O_CREAT|O_EXCL: a file or symlink planted at the name fails the open instead of being followed
+    file = await open(tmp, 'wx', target.mode ?? 0o666);
+    created = true;
+    if (target.mode !== undefined) await file.chmod(target.mode); // the umask must not narrow or widen it
+    if (target.owner !== undefined && process.getuid?.() === 0) await file.chown(target.owner.uid, target.owner.gid).catch(() => undefined);
+    await writeFileHandle(file, text);
+    await file.close();
+    file = undefined;
+    await rename(tmp, target.path);
+  } catch (e) {
+    await file?.close().catch(() => undefined);
+    if (created) await rm(tmp, { force: true });
+    throw cannotWrite(path, e);
+  }
+}
+
+interface Target {
+  /** The file to replace or write: a symlink's final target. */
+  path: string;
+  /** Not a regular file (a device, FIFO, socket, /dev/stdout): written in place. */
+  direct: boolean;
+  /** The existing file's permission bits, to keep. */
+  mode?: number;
+  owner?: { uid: number; gid: number };
+}
+
+async function resolveTarget(path: string): Promise<Target> {
+  if (/^\/(dev|proc)\//.test(resolve(path))) return { path, direct: true };
+  const s = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (s === undefined) return { path: await danglingTarget(path), direct: false };
+  if (s.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+  if (!s.isFile()) return { path, direct: true };
+  return { path: await realpath(path), direct: false, mode: s.mode & 0o7777, owner: { uid: s.uid, gid: s.gid } };
+}
+
+/** Where a symlink that points at nothing yet would lead (the path itself when it is no symlink). */
+async function danglingTarget(path: string): Promise<string> {
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const l = await lstat(at).catch(() => undefined);
+    if (l === undefined || !l.isSymbolicLink()) return at;
+    at = resolve(dirname(at), await readlink(at));
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+}
+
+function cannotWrite(path: string, e: unknown): InputError {
+  if (e instanceof InputError) return e;
+  const code = (e as { code?: string }).code;
+  const why =
+    code === 'ENOENT' ? `no such folder ${dirname(path)}`
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'EISDIR' ? 'is a folder'
+    : code === 'ENOSPC' ? 'no space left on the device'
+    : code === 'EROFS' ? 'read-only file system'
+    : code === 'ELOOP' ? 'too many levels of symbolic links'
+    : e instanceof Error ? e.message : String(e);
+  return new InputError(`${path}: cannot write: ${why}`);
+}
+
+/** The text in batches of about WRITE_BATCH characters. */
+function* batches(text: OutputText): Generator<string> {
+  if (typeof text === 'string') {
+    if (text.length > 0) yield text;
+    return;
+  }
+  let pending: string[] = [];
+  let size = 0;
+  for (const piece of text) {
+    if (piece.length === 0) continue;
+    pending.push(piece);
+    size += piece.length;
+    if (size >= WRITE_BATCH) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield pending.join('');
+}
+
+async function writeFileHandle(file: FileHandle, text: OutputText): Promise<void> {
+  for (const chunk of batches(text)) await file.write(chunk);
+}
+
+/** Resolves when the text is handed to the stream, waiting for it to drain between batches; a closed pipe (EPIPE) counts as done. */
+export async function writeStream(stream: Writable, text: OutputText): Promise<void> {
+  for (const chunk of batches(text)) {
+    if (!(await writeChunk(stream, chunk))) return;
+  }
+}
+
+/** False when the reader has left (EPIPE): nothing more needs writing. */
+function writeChunk(stream: Writable, text: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
-      if (e.code === 'EPIPE') resolve();
+      if (e.code === 'EPIPE') resolve(false);
       else reject(e);
     };
     stream.once('error', onError);
     stream.write(text, (e) => {
       stream.off('error', onError);
       if (e && (e as NodeJS.ErrnoException).code !== 'EPIPE') reject(e);
-      else resolve();
+      else resolve(!e);
     });
   });
+}
+
+// C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides
+// that make text read differently from its bytes.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `s` with control characters shown as escapes (ESC → \x1b), so a name from a trace cannot drive the terminal. */
+export function visible(s: string): string {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(s)) return s;
+  return s.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Every piece of a text output through `visible`. */
+export function* visiblePieces(text: OutputText): Generator<string> {
+  if (typeof text === 'string') yield visible(text);
+  else for (const piece of text) yield visible(piece);
 }

@@ -4,6 +4,10 @@ import type { Report } from '../src/model.js';
 import { foldTree } from '../src/tree.js';
 
 export function renderFolded(report: Report): string {
-  const lines = foldTree(report.tree);
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+  return [...renderFoldedPieces(report)].join('');
+}
+
+/** The folded lines one at a time (they are sorted, so they exist whole first, but the text never does). */
+export function* renderFoldedPieces(report: Report): Generator<string> {
+  for (const line of foldTree(report.tree)) yield line + '\n';
 }

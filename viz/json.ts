@@ -7,13 +7,38 @@ import type { Report, TreeNode } from '../src/model.js';
  * 208k-node tree: 144 MB indented, 33 MB compact). `jq .tree` reads it back.
  */
 export function renderJson(report: Report): string {
-  const parts = Object.entries(toJson(report) as Record<string, unknown>).map(
-    ([key, value]) => `  ${JSON.stringify(key)}: ${key === 'tree' ? JSON.stringify(value) : JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}`,
-  );
-  return `{\n${parts.join(',\n')}\n}\n`;
+  return [...renderJsonPieces(report)].join('');
 }
 
-export function toJson(report: Report): unknown {
+/** renderJson's text in pieces, in order: the tree a node at a time, never built whole. */
+export function* renderJsonPieces(report: Report): Generator<string> {
+  const top = toJson(report, { tree: false }) as Record<string, unknown>;
+  const parts = Object.entries(top).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}`);
+  yield `{\n${parts.join(',\n')},\n  "tree": `;
+  yield* treePieces(report.tree);
+  yield '\n}\n';
+}
+
+// JSON.stringify(nodeJson(root)), a node at a time with a stack (trees are deep):
+// a node's own fields, then its children, then the brackets that close it.
+function* treePieces(root: TreeNode): Generator<string> {
+  const stack: (TreeNode | string)[] = [root];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (typeof top === 'string') {
+      yield top;
+      continue;
+    }
+    const own = JSON.stringify({ ...(nodeJson(top, false) as object), children: [] });
+    yield own.slice(0, -2); // without `]}`
+    stack.push(']}');
+    for (let i = top.children.length - 1; i >= 0; i--) {
+      stack.push(top.children[i]!);
+      if (i > 0) stack.push(',');
+    }
+  }
+}
+
+export function toJson(report: Report, { tree = true } = {}): unknown {
   return {
     version: 1,
     inputs: report.inputs,
@@ -38,11 +63,11 @@ export function toJson(report: Report): unknown {
     ...(report.classes !== undefined ? { classes: report.classes } : {}),
     ...(report.protection !== undefined ? { protection: report.protection } : {}),
     ...(report.timeline !== undefined ? { timeline: report.timeline } : {}),
-    tree: nodeJson(report.tree),
+    ...(tree ? { tree: nodeJson(report.tree) } : {}),
   };
 }
 
-function nodeJson(n: TreeNode): unknown {
+function nodeJson(n: TreeNode, children = true): unknown {
   return {
     name: n.name,
     kind: n.kind,
@@ -53,6 +78,6 @@ function nodeJson(n: TreeNode): unknown {
     ...(n.site !== undefined && n.kind === 'instruction'
       ? { address: n.site.address === '' ? null : `0x${n.site.address}`, instruction: n.site.instruction ?? null, source: n.site.source ?? null, resolved: n.site.resolved }
       : {}),
-    children: n.children.map(nodeJson),
+    children: children ? n.children.map((c) => nodeJson(c)) : [],
   };
 }

@@ -8,7 +8,12 @@ export interface TextOptions {
 }
 
 export function renderText(report: Report, options: TextOptions = {}): string {
-  const out: string[] = [];
+  return [...renderTextPieces(report, options)].join('');
+}
+
+/** The text report in pieces, in order: the tree, its biggest part, a line at a time. */
+export function* renderTextPieces(report: Report, options: TextOptions = {}): Generator<string> {
+  let out: string[] = [];
   const total = report.tree.value;
   out.push('# faultpath report');
   for (const i of report.inputs) {
@@ -25,7 +30,9 @@ export function renderText(report: Report, options: TextOptions = {}): string {
   } else {
     out.push('Fault paths (outermost caller first; % of the total; the leaf is the faulting instruction):');
     out.push('');
-    renderTree(report.tree, total, out);
+    yield out.join('\n') + '\n';
+    out = [];
+    yield* treeLines(report.tree, total);
     out.push('');
     renderSites(report.sites, total, options.topSites ?? 20, out);
   }
@@ -47,7 +54,7 @@ export function renderText(report: Report, options: TextOptions = {}): string {
     out.push(`Skipped ${report.skipped.lines} line${report.skipped.lines === 1 ? '' : 's'} that fit no known shape, e.g.:`);
     for (const e of report.skipped.examples) out.push(`  ${e}`);
   }
-  return out.join('\n') + '\n';
+  yield out.join('\n') + '\n';
 }
 
 function formatEvents(events: Record<string, number>): string {
@@ -60,25 +67,25 @@ function pct(value: number, total: number): string {
 }
 
 // Children with siblings get ├─/└─ connectors; a lone child continues its
-// parent's column, so long call chains stay narrow.
-function renderTree(root: TreeNode, total: number, out: string[]): void {
+// parent's column, so long call chains stay narrow. Walked with a stack:
+// call chains thousands of frames deep are real.
+function* treeLines(root: TreeNode, total: number): Generator<string> {
   const width = String(total).length;
-  const line = (n: TreeNode, prefix: string): void => {
-    out.push(`${pct(n.value, total)} ${String(n.value).padStart(width)}  ${prefix}${n.name}`);
-  };
-  const walk = (node: TreeNode, linePrefix: string, childPrefix: string): void => {
-    line(node, linePrefix);
+  const stack: [node: TreeNode, linePrefix: string, childPrefix: string][] = [];
+  for (let i = root.children.length - 1; i >= 0; i--) stack.push([root.children[i]!, '', '']);
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [node, linePrefix, childPrefix] = top;
+    yield `${pct(node.value, total)} ${String(node.value).padStart(width)}  ${linePrefix}${node.name}\n`;
     const kids = node.children;
     if (kids.length === 1 && node.self === 0) {
-      walk(kids[0]!, childPrefix, childPrefix);
-      return;
+      stack.push([kids[0]!, childPrefix, childPrefix]);
+      continue;
     }
-    kids.forEach((k, i) => {
+    for (let i = kids.length - 1; i >= 0; i--) {
       const last = i === kids.length - 1;
-      walk(k, childPrefix + (last ? '└─ ' : '├─ '), childPrefix + (last ? '   ' : '│  '));
-    });
-  };
-  for (const top of root.children) walk(top, '', '');
+      stack.push([kids[i]!, childPrefix + (last ? '└─ ' : '├─ '), childPrefix + (last ? '   ' : '│  ')]);
+    }
+  }
 }
 
 function renderSites(sites: readonly SiteCount[], total: number, top: number, out: string[]): void {

@@ -5,7 +5,8 @@
 // mappings of a process we can turn a runtime ip (a tracepoint's `ip=0x…`)
 // into the same number perf would have printed for that frame, and into the
 // dso it belongs to.
-import type { MmapRecord, TaskRecord } from './model.js';
+import type { ThreadOwners } from './memory/threads.js';
+import type { MmapRecord } from './model.js';
 
 interface Mapping {
   readonly start: number;
@@ -23,14 +24,23 @@ export interface MappedAddress {
   readonly executable: boolean;
 }
 
-/** Per-process mappings, kept in trace order. Threads share their process's maps. */
+/**
+ * Per-process mappings, kept in trace order. Threads share their process's
+ * maps (`owners`, fed every record by the caller, says whose); a forked
+ * process starts with a copy of its parent's (COW).
+ */
 export class AddressSpaces {
   private readonly maps = new Map<number, Mapping[]>();
-  private readonly processOf = new Map<number, number>();
+
+  constructor(private readonly owners: ThreadOwners) {
+    owners.onFork((child, parent) => {
+      const from = this.maps.get(parent);
+      if (from !== undefined && !this.maps.has(child)) this.maps.set(child, from.slice());
+    });
+  }
 
   addMmap(r: MmapRecord): void {
     if (r.pid < 0) return; // the kernel's own map (`-1/0`)
-    this.processOf.set(r.tid, r.pid);
     let list = this.maps.get(r.pid);
     if (list === undefined) {
       list = [];
@@ -44,19 +54,9 @@ export class AddressSpaces {
     this.maps.set(r.pid, kept);
   }
 
-  /** Fork copies the parent's maps (COW), exec (`COMM` with exec) does not matter here: MMAP records follow. */
-  addTask(r: TaskRecord): void {
-    if (r.pid >= 0) this.processOf.set(r.tid, r.pid);
-    if (r.kind === 'fork' && r.ppid !== undefined && r.pid !== r.ppid && !this.maps.has(r.pid)) {
-      const parent = this.maps.get(r.ppid);
-      if (parent !== undefined) this.maps.set(r.pid, parent.slice());
-    }
-  }
-
-  /** The process a thread belongs to, when MMAP or task records told; else the tid itself. */
+  /** The process a thread belongs to, as far as the trace told; else the tid itself. */
   processFor(pid: number, tid: number): number {
-    if (pid >= 0) return pid;
-    return this.processOf.get(tid) ?? tid;
+    return this.owners.processOf(pid, tid);
   }
 
   get hasMappings(): boolean {

@@ -18,7 +18,7 @@ import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord,
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { pruneTree } from './tree.js';
 import { ProtectionSites } from './protection-sites.js';
-import { ProtectionTimeline } from './memory/index.js';
+import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
 import { classifyFault, readFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
 import { InlineFrames } from './inlined.js';
@@ -72,10 +72,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const inputs: InputSummary[] = listings.map((l) => l.summary);
 
   const events: Record<string, number> = {};
-  const addresses = new AddressSpaces();
+  const owners = new ThreadOwners();
+  const addresses = new AddressSpaces(owners);
   const aggregator = new FaultAggregator();
   const chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
-  const keep = recordFilter(options);
+  const keep = recordFilter(options, owners);
   let lost = 0;
   // per candidate event: records read, and records the comm/pid/tid/time filters removed
   const read: Record<string, number> = {};
@@ -91,13 +92,14 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // One timeline per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
   // Each sees the same protection records: only the first reports their bad lines.
-  const timelines = FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
+  const timelines = FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
 
   const inlineFrames = new InlineFrames(listingSet, addresses);
 
   const onRecord = (record: TraceRecord): void => {
+    owners.note(record);
     const r = record.kind === 'sample' ? inlineFrames.record(record) : record;
     if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_') || r.event === 'tlb:tlb_flush') {
       if (r.kind === 'sample') protectionRecords++;
@@ -155,7 +157,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       case 'comm':
       case 'fork':
       case 'exit':
-        addresses.addTask(r);
         return;
       case 'lost':
         lost += r.count;
@@ -216,6 +217,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   for (const e of selected) for (const [c, v] of Object.entries(classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
   if (protection !== undefined) {
     for (const n of protection.notes) warnings.push(n);
+  }
+  // who owns which thread matters to the protection timeline and to --pid
+  if (protection !== undefined || (options.pids ?? []).length > 0) {
+    for (const n of owners.notes()) if (!warnings.includes(n)) warnings.push(n);
+  }
+  if (protection !== undefined) {
     if (inputs.some((i) => i.format === 'perf-trace')) {
       warnings.push(
         'perf trace prints callchain frames without addresses: protection sites from it are named by function, and a caller that frame-pointer unwinding skipped cannot be recovered (perf script keeps the addresses)',
@@ -355,7 +362,7 @@ export async function readTrace(
   return { name: path, format: read.format === 'perf-trace' ? 'perf-trace' : 'perf-script', lines: read.lines, records: read.records };
 }
 
-function recordFilter(o: ReportOptions): (r: SampleRecord) => boolean {
+function recordFilter(o: ReportOptions, owners: ThreadOwners): (r: SampleRecord) => boolean {
   const comms = o.comms && o.comms.length > 0 ? new Set(o.comms) : undefined;
   const pids = o.pids && o.pids.length > 0 ? new Set(o.pids) : undefined;
   const tids = o.tids && o.tids.length > 0 ? new Set(o.tids) : undefined;
@@ -364,7 +371,7 @@ function recordFilter(o: ReportOptions): (r: SampleRecord) => boolean {
   const timed = o.timeStart !== undefined || o.timeEnd !== undefined;
   return (r) => {
     if (comms !== undefined && !comms.has(r.comm)) return false;
-    if (pids !== undefined && !pids.has(r.pid >= 0 ? r.pid : r.tid)) return false;
+    if (pids !== undefined && !pids.has(owners.processOf(r.pid, r.tid))) return false;
     if (tids !== undefined && !tids.has(r.tid)) return false;
     if (timed && !(r.time >= start && r.time <= end)) return false;
     return true;

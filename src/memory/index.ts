@@ -4,3 +4,5 @@ export { protText, readTlbFlush, TLB_FLUSH_REASONS } from './payloads.js';
 export { defaultSiteOf } from './site-of.js';
 export { ProtectionTimeline } from './timeline.js';
 export type { FaultAttribution, NotedFault, ProtectionOptions } from './timeline.js';
+export { ThreadOwners } from './threads.js';
+export type { ForkListener } from './threads.js';

@@ -41,7 +41,8 @@ export interface NoteCounts {
   entersSeen: ReadonlySet<string>;
   exitsSeen: ReadonlySet<string>;
   unplaced: number;
-  unresolvedThreads: number;
+  /** ThreadOwners' notes. */
+  threadNotes: readonly string[];
   unreadable: number;
   lost: number;
 }
@@ -52,11 +53,7 @@ export function timelineNotes(c: NoteCounts): string[] {
     if (!c.exitsSeen.has(call)) notes.push(`no sys_exit_${call} records: failed ${call} calls cannot be told apart from successful ones`);
   }
   if (c.unplaced > 0) notes.push(`${c.unplaced} mmap/mremap calls could not be placed (the address is in the sys_exit record, which the trace lacks)`);
-  if (c.unresolvedThreads > 0) {
-    notes.push(
-      `${c.unresolvedThreads} threads could not be tied to their process (no pid in the header: perf script -F +pid; no FORK records: --show-task-events); each was followed as its own process`,
-    );
-  }
+  notes.push(...c.threadNotes);
   if (c.unreadable > 0) notes.push(`${c.unreadable} protection records could not be read`);
   if (c.lost > 0) notes.push(`${c.lost} events were lost: the timeline may miss changes`);
   return notes;

@@ -1,44 +1,40 @@
-// Threads and the processes (address spaces) they belong to.
-// perf script prints only the tid unless `-F +pid`; threads are tied to
-// their process by FORK/COMM records (`--show-task-events`). Without either,
-// a thread is its own process and sees none of its siblings' changes.
-import type { TaskRecord } from '../model.js';
+// The timeline's threads and processes (address spaces): which thread belongs
+// to which process is ThreadOwners' answer; a forked process starts with a
+// copy of its parent's page map.
+import type { TraceRecord } from '../model.js';
 import { PageMap } from './page-map.js';
 import type { Change, Process, Thread } from './state.js';
+import { ThreadOwners } from './threads.js';
 
 export class Tasks {
   readonly processes = new Map<number, Process>();
   readonly threads = new Map<number, Thread>();
-  private readonly tidToPid = new Map<number, number>();
-  private readonly mainTids = new Set<number>();
-  private readonly unmappedTids = new Set<number>();
+  readonly owners: ThreadOwners;
+  private readonly ownOwners: boolean;
 
-  add(r: TaskRecord): void {
-    if (r.pid < 0) return;
-    this.tidToPid.set(r.tid, r.pid);
-    if (r.pid === r.tid) this.mainTids.add(r.tid);
-    // PERF_RECORD_FORK(9211:9211):(9209:9209) is a new process; FORK(9231:9233):(9231:9231) a new thread.
-    if (r.kind === 'fork' && r.ppid !== undefined && r.ppid !== r.pid) {
-      const parent = this.processes.get(r.ppid);
-      this.processes.set(r.pid, { key: r.pid, map: parent === undefined ? new PageMap<Change>() : parent.map.copy() });
-    }
+  /** `owners`: shared with the caller, who feeds it every record first. Default: its own, fed by `note`. */
+  constructor(owners?: ThreadOwners) {
+    this.ownOwners = owners === undefined;
+    this.owners = owners ?? new ThreadOwners();
+    this.owners.onFork((child, parent) => {
+      const from = this.processes.get(parent);
+      this.processes.set(child, { key: child, map: from === undefined ? new PageMap<Change>() : from.map.copy() });
+    });
   }
 
-  /** The process key of (pid, tid): the pid when known, else the tid (counted as unresolved). */
+  /** Takes every record, in trace order. */
+  note(r: TraceRecord): void {
+    if (this.ownOwners) this.owners.note(r);
+  }
+
+  /** The process key of (pid, tid). */
   processKey(pid: number, tid: number): number {
-    if (pid >= 0) {
-      if (!this.tidToPid.has(tid)) this.tidToPid.set(tid, pid);
-      return pid;
-    }
-    const known = this.tidToPid.get(tid);
-    if (known !== undefined) return known;
-    this.unmappedTids.add(tid);
-    return tid;
+    return this.owners.processOf(pid, tid);
   }
 
   /** The process a tid is known to belong to, without recording anything. */
   pidOf(tid: number): number {
-    return this.tidToPid.get(tid) ?? tid;
+    return this.owners.peek(tid);
   }
 
   process(pid: number, tid: number): Process {
@@ -60,14 +56,7 @@ export class Tasks {
     return t;
   }
 
-  // Threads followed as their own process that were not (a later EXIT record
-  // may name the process; a main thread's tid is its pid and does no harm).
   unresolved(): number {
-    let n = 0;
-    for (const tid of this.unmappedTids) {
-      const pid = this.tidToPid.get(tid);
-      if (pid === undefined ? !this.mainTids.has(tid) : pid !== tid) n++;
-    }
-    return n;
+    return this.owners.unresolved();
   }
 }

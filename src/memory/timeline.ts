@@ -55,6 +55,7 @@ import { defaultSiteOf } from './site-of.js';
 import { bump, type Change, type OpenCall, type Placement, type Process, type Thread } from './state.js';
 import { fromMap, summarizeSites, timelineNotes } from './summary.js';
 import { Tasks } from './tasks.js';
+import type { ThreadOwners } from './threads.js';
 import { TlbFlushes } from './tlb.js';
 
 export interface ProtectionOptions {
@@ -64,6 +65,8 @@ export interface ProtectionOptions {
   siteOf?: (r: SampleRecord) => string;
   /** Receives protection records whose fields cannot be read. Default: dropped (still counted in `notes`). */
   onDiagnostic?: DiagnosticSink;
+  /** Which process each thread belongs to, shared with the caller, who feeds it every record before `add`. Default: the timeline's own. */
+  owners?: ThreadOwners;
   /** Keep every change for `changes()`. Default false: memory then follows live mappings and sites, not calls. */
   keepHistory?: boolean;
 }
@@ -107,8 +110,8 @@ const SYSCALL_EVENT = /^syscalls:sys_(enter|exit)_(mprotect|pkey_mprotect|mmap|m
 export class ProtectionTimeline {
   private readonly pageSize: number;
   private readonly onDiagnostic: DiagnosticSink | undefined;
-  private readonly tasks = new Tasks();
-  private readonly flushes = new TlbFlushes(this.tasks);
+  private readonly tasks: Tasks;
+  private readonly flushes: TlbFlushes;
   private readonly changeSet: Changes;
   private readonly exitsSeen = new Set<string>();
   private readonly entersSeen = new Set<string>();
@@ -119,6 +122,8 @@ export class ProtectionTimeline {
 
   constructor(options: ProtectionOptions = {}) {
     this.pageSize = options.pageSize ?? 4096;
+    this.tasks = new Tasks(options.owners);
+    this.flushes = new TlbFlushes(this.tasks);
     this.onDiagnostic = options.onDiagnostic;
     this.changeSet = new Changes(this.tasks, {
       pageSize: this.pageSize,
@@ -132,6 +137,7 @@ export class ProtectionTimeline {
    * Returns the change it applied, if any.
    */
   add(r: TraceRecord): ProtectionChange | undefined {
+    this.tasks.note(r);
     switch (r.kind) {
       case 'lost':
         this.lost += r.count;
@@ -141,7 +147,6 @@ export class ProtectionTimeline {
       case 'comm':
       case 'fork':
       case 'exit':
-        this.tasks.add(r);
         return undefined;
       case 'sample':
         return this.addSample(r);
@@ -214,7 +219,7 @@ export class ProtectionTimeline {
       entersSeen: this.entersSeen,
       exitsSeen: this.exitsSeen,
       unplaced: this.unplaced,
-      unresolvedThreads: unresolved,
+      threadNotes: this.tasks.owners.notes(),
       unreadable: this.unreadable,
       lost: this.lost,
     });

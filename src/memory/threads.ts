@@ -1,0 +1,210 @@
+// Which process each thread belongs to, from every record that tells.
+//
+// perf script prints only the tid unless its fields include pid (and
+// `-F +pid` alone drops the tracepoints' callchains in perf 6.1). What ties a
+// thread to its process, strongest first:
+//   guard  4975/4975  [000]  7790.127574: …                   pid/tid header (-F …,pid,tid,…)
+//   threads 15413 [000]  8385.169061: PERF_RECORD_FORK(15413:15415):(15413:15413)   --show-task-events
+//   threads 15416 [001]  8385.174342: PERF_RECORD_EXIT(15413:15416):(15412:15412)
+//   tasks 25754 … PERF_RECORD_MMAP2 25740/25754: [0x7f…(0x…) @ 0 …]: rw-p //anon   --show-mmap-events
+//   tasks 25740 [001]   531.573197:    syscalls:sys_enter_clone: clone_flags: 0x01200011, newsp: 0x00000000, …
+//   tasks 25740 [001]   531.573739:     syscalls:sys_exit_clone: 0x649c
+//   tasks 25756 [001]   531.573837:     syscalls:sys_exit_clone: 0x0
+// A clone's return value in the parent is the child's tid; the child's first
+// record is its own return (0) from the call. clone's flags say thread
+// (CLONE_THREAD) or process; clone3's are behind a pointer, so a clone3 child
+// is taken as sharing its parent's address space, as both glibc callers
+// (pthread_create, posix_spawn's vfork) make it.
+import type { TraceRecord } from '../model.js';
+import { fieldsOf, parseBits, parseNum, retOf } from './payloads.js';
+
+const CLONE_VM = 0x100;
+const CLONE_THREAD = 0x10000;
+const CLONE_FLAG_NAMES: Record<string, number> = { VM: CLONE_VM, THREAD: CLONE_THREAD, VFORK: 0x4000, SIGHAND: 0x800 };
+const CLONE_EVENT = /^syscalls:sys_(enter|exit)_(clone3?)$/;
+
+/** How a process came to be: a fork copies its parent's memory. */
+export type ForkListener = (child: number, parent: number) => void;
+
+interface OpenClone {
+  readonly call: 'clone' | 'clone3';
+  /** clone's flags; NaN for clone3. */
+  readonly flags: number;
+}
+
+/** Ties threads to processes; every consumer of process identity asks it. */
+export class ThreadOwners {
+  // tid → the tid or pid it belongs to (a chain ends at a key mapped to itself or absent)
+  private readonly owner = new Map<number, number>();
+  // keys known to be real pids (from a header, a task or mmap record, or a fork child)
+  private readonly pids = new Set<number>();
+  private readonly seen = new Set<number>();
+  // tids followed as their own process before anything tied them
+  private readonly alone = new Set<number>();
+  private readonly open = new Map<number, OpenClone>();
+  private readonly forkedFrom = new Map<number, number>();
+  private readonly listeners: ForkListener[] = [];
+  /** clone3 children taken as sharing their parent's address space. */
+  assumedClone3 = 0;
+
+  /** Calls `fn(child, parent)` when a new process forks from another (FORK record, clone without CLONE_THREAD/CLONE_VM). */
+  onFork(fn: ForkListener): void {
+    this.listeners.push(fn);
+  }
+
+  /** Learns from one record, in trace order. */
+  note(r: TraceRecord): void {
+    switch (r.kind) {
+      case 'lost':
+        return;
+      case 'mmap':
+        this.tie(r.tid, r.pid);
+        return;
+      case 'comm':
+      case 'exit':
+        this.tie(r.tid, r.pid);
+        return;
+      case 'fork': {
+        const newProcess = r.ppid !== undefined && r.ppid >= 0 && r.ppid !== r.pid && !this.pids.has(r.pid);
+        this.tie(r.tid, r.pid);
+        if (newProcess) this.fork(r.pid, this.processOf(r.ppid!, r.ptid ?? r.ppid!));
+        return;
+      }
+      case 'sample':
+        if (r.pid >= 0) this.tie(r.tid, r.pid);
+        this.seen.add(r.tid);
+        if (r.event.startsWith('syscalls:sys_e')) this.clone(r);
+    }
+  }
+
+  /** The process key of (pid, tid): the pid when known, else what ties told, else the tid itself. */
+  processOf(pid: number, tid: number): number {
+    if (pid >= 0) return pid;
+    const key = this.resolve(tid);
+    if (key === tid && !this.pids.has(tid)) this.alone.add(tid);
+    return key;
+  }
+
+  /** The process a tid is known to belong to, without recording anything. */
+  peek(tid: number): number {
+    return this.resolve(tid);
+  }
+
+  /**
+   * Threads whose process the trace did not tell: followed as their own
+   * process until something tied them elsewhere, or never tied while another
+   * process in the trace may be theirs. A trace of one process, or whose
+   * processes all descend by fork from the one untied, loses nothing.
+   */
+  unresolved(): number {
+    const roots = new Set<number>();
+    for (const tid of this.seen) roots.add(this.resolve(tid));
+    const untied = [...roots].filter((k) => !this.pids.has(k));
+    const risky = untied.length >= 2 || (untied.length === 1 && [...roots].some((k) => this.pids.has(k) && !this.descends(k, untied[0]!)));
+    let n = 0;
+    for (const tid of this.seen) {
+      const key = this.resolve(tid);
+      if ((this.alone.has(tid) && key !== tid) || (risky && !this.pids.has(key))) n++;
+    }
+    return n;
+  }
+
+  /** What a reader must know about the answer: threads not tied, ties assumed. */
+  notes(): string[] {
+    const out: string[] = [];
+    const n = this.unresolved();
+    if (n > 0) {
+      out.push(
+        `${n} thread${n === 1 ? '' : 's'} could not be tied to ${n === 1 ? 'its' : 'their'} process (perf script printed no pid and no task records), so each was followed as its own process and sees none of its siblings' mappings and protection changes; print the task records with perf script --show-task-events (-F +pid would drop the tracepoints' callchains)`,
+      );
+    }
+    if (this.assumedClone3 > 0) {
+      const k = this.assumedClone3;
+      out.push(
+        `${k} thread${k === 1 ? '' : 's'} made by clone3 ${k === 1 ? 'was' : 'were'} taken to share ${k === 1 ? 'its' : 'their'} parent's address space (clone3's flags are not in the trace; glibc's pthread_create and posix_spawn share it); perf script --show-task-events tells threads from processes`,
+      );
+    }
+    return out;
+  }
+
+  // Whether process `key` was forked, directly or not, from `ancestor`.
+  private descends(key: number, ancestor: number): boolean {
+    for (let k: number | undefined = key, i = 0; k !== undefined && i < 64; k = this.forkedFrom.get(k), i++) {
+      if (this.resolve(k) === ancestor) return true;
+    }
+    return false;
+  }
+
+  private resolve(tid: number): number {
+    let key = tid;
+    for (let i = 0; i < 64; i++) {
+      const next = this.owner.get(key);
+      if (next === undefined || next === key) return key;
+      key = next;
+    }
+    return key;
+  }
+
+  private tie(tid: number, pid: number): void {
+    if (pid < 0 || tid < 0) return;
+    this.pids.add(pid);
+    this.owner.set(pid, pid);
+    if (tid !== pid) this.owner.set(tid, pid);
+  }
+
+  private fork(child: number, parent: number): void {
+    this.forkedFrom.set(child, parent);
+    for (const fn of this.listeners) fn(child, parent);
+  }
+
+  private clone(r: TraceRecord & { kind: 'sample' }): void {
+    const m = CLONE_EVENT.exec(r.event);
+    if (m === null) return;
+    const call = m[2] as 'clone' | 'clone3';
+    if (m[1] === 'enter') {
+      const flags = call === 'clone' ? cloneFlags(fieldsOf(r)) : NaN;
+      if (r.ret !== undefined) this.cloned(r.tid, r.pid, { call, flags }, r.ret); // perf trace: one record
+      else this.open.set(r.tid, { call, flags });
+      return;
+    }
+    const ret = retOf(r);
+    const open = this.open.get(r.tid);
+    if (ret === 0 && !this.owner.has(r.tid)) {
+      // the child's own return: its parent is the one thread inside a clone
+      const parents = [...this.open.keys()].filter((t) => t !== r.tid);
+      if (parents.length === 1) this.cloned(parents[0]!, -1, this.open.get(parents[0]!)!, r.tid);
+      return;
+    }
+    this.open.delete(r.tid);
+    if (open !== undefined && ret > 0) this.cloned(r.tid, r.pid, open, ret);
+  }
+
+  private cloned(parentTid: number, parentPid: number, c: OpenClone, child: number): void {
+    if (!(child > 0) || this.pids.has(child) || this.owner.has(child)) return;
+    const parent = parentPid >= 0 ? parentPid : this.resolve(parentTid);
+    if (Number.isNaN(c.flags)) {
+      this.assumedClone3++;
+      this.owner.set(child, parent);
+    } else if ((c.flags & CLONE_THREAD) !== 0 || (c.flags & CLONE_VM) !== 0) {
+      this.owner.set(child, parent);
+    } else {
+      this.pids.add(child);
+      this.owner.set(child, child);
+      this.fork(child, parent);
+    }
+  }
+}
+
+// `clone_flags: 0x01200011` (perf script) or `flags: CHILD_CLEARTID|CHILD_SETTID|0x11` (perf trace).
+function cloneFlags(f: Record<string, string>): number {
+  const text = f.clone_flags ?? f.flags;
+  if (text === undefined) return NaN;
+  const n = parseNum(text);
+  if (!Number.isNaN(n)) return n;
+  let bits = 0;
+  for (const part of text.split('|')) {
+    const v = parseBits(part, CLONE_FLAG_NAMES, false);
+    if (!Number.isNaN(v)) bits |= v;
+  }
+  return bits;
+}

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { colorFor, inkFor, KIND_LABELS } from '../../viz/colors.js';
 import { guardReport, walk } from './fixtures.js';
 
+const guard = await guardReport();
+
 function hue(hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255) as [number, number, number];
   const max = Math.max(r, g, b);
@@ -14,7 +16,7 @@ function hue(hex: string): number {
 
 describe('colorFor', () => {
   test('is the same colour for the same kind and name, every time', () => {
-    const names = [...walk(guardReport().tree)].map((n) => [n.kind, n.name] as const);
+    const names = [...walk(guard.tree)].map((n) => [n.kind, n.name] as const);
     const first = names.map(([k, n]) => colorFor(k, n));
     expect(names.map(([k, n]) => colorFor(k, n))).toEqual(first);
     for (const c of first) expect(c).toMatch(/^#[0-9a-f]{6}$/);
@@ -26,7 +28,7 @@ describe('colorFor', () => {
   });
 
   test('keeps each kind in its own band of hues', () => {
-    const names = [...walk(guardReport().tree)].map((n) => n.name);
+    const names = [...walk(guard.tree)].map((n) => n.name);
     const bands = { user: [4, 46], kernel: [222, 258], jit: [88, 132], instruction: [200, 214], 'protection-site': [168, 184] } as const;
     for (const [kind, [lo, hi]] of Object.entries(bands)) {
       for (const name of names) {

@@ -14,7 +14,9 @@ import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
 import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
-import { countNodes, EVIL, foldedReport, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
+import { captureReport, countNodes, EVIL, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
+
+const guard = await guardReport();
 
 interface DrawnBox {
   name: string;
@@ -89,7 +91,6 @@ function pct(part: number, whole: number): string {
 }
 
 describe('HTML report in Chromium', () => {
-  const guard = guardReport();
 
   test('opens offline: no console error, no request but the file itself, every frame the layout has', async () => {
     const { page, log, url } = await openReport('guard.html', renderHtml(guard, { title: 'guard: write-barrier faults' }));
@@ -117,7 +118,7 @@ describe('HTML report in Chromium', () => {
   });
 
   test('the larger FlameGraph capture draws exactly the boxes viz/layout.ts lays out', async () => {
-    const report = foldedReport('perf-vertx-stacks-01-collapsed-all.txt');
+    const report = await captureReport('perf-vertx-stacks-01');
     const { page, log, url } = await openReport('vertx.html', renderHtml(report, { title: 'vertx (FlameGraph test capture)' }));
     const width = await page.evaluate(() => document.getElementById('flame')!.clientWidth);
     const frames = Number(await page.locator('#flame').getAttribute('data-frames'));
@@ -141,7 +142,7 @@ describe('HTML report in Chromium', () => {
     expect(zoomed.w).toBeCloseTo(width);
     const after = Number(await page.locator('#flame').getAttribute('data-frames'));
     expect(after).toBeLessThan(before);
-    await expect(page.locator('#breadcrumb button').allTextContents()).resolves.toEqual(['all', 'guard', '__libc_start_call_main', 'main', 'write_field']);
+    await expect(page.locator('#breadcrumb button').allTextContents()).resolves.toEqual(['all', 'guard', '__libc_start_call_main', 'main', 'mutate [inferred]', 'write_field']);
     await expect(page.locator('#details').textContent()).resolves.toContain('of all');
     await page.screenshot({ path: artifactPath('guard-zoomed.png') });
     await page.click('#reset');
@@ -249,7 +250,7 @@ describe('HTML report in Chromium', () => {
   });
 
   test('hostile symbols stay text: no element, no script, no alert, and the text is visible', async () => {
-    const report = hostileReport();
+    const report = await hostileReport();
     const { page, log, url } = await openReport('hostile.html', renderHtml(report, { title: `<b>${EVIL}</b>` }));
     await expect(page.title()).resolves.toBe(`<b>${EVIL}</b>`);
     await expect(page.evaluate(() => document.querySelectorAll('img, b img, script:not([type]) ~ img').length)).resolves.toBe(0);
@@ -274,7 +275,7 @@ describe('HTML report in Chromium', () => {
   });
 
   test('a 100k-node tree opens and responds in under 2 s', async () => {
-    const report = scaleReport();
+    const report = await scaleReport();
     const nodes = countNodes(report.tree);
     expect(nodes).toBeGreaterThanOrEqual(100_000);
     const html = renderHtml(report, { title: `${nodes} nodes from FlameGraph's test captures and the guard sample` });
@@ -348,7 +349,7 @@ describe('the report the pipeline builds', () => {
 
 describe('SVG in Chromium', () => {
   test('opens quietly; click zooms and the search prompt highlights matches', async () => {
-    const report = guardReport();
+    const report = guard;
     const { page, log, url } = await openReport('guard.svg', renderSvg(report, { title: 'guard: write-barrier faults' }));
     await page.screenshot({ path: artifactPath('guard-svg.png') });
     const frames = page.locator('g.f');

@@ -5,7 +5,10 @@ import type { TreeNode } from '../../src/model.js';
 import { decodeTree, encodeTree } from '../../viz/html/encode.js';
 import { jsonForScript, renderHtml } from '../../viz/html/index.js';
 import type { PageData } from '../../viz/html/client.js';
-import { addPath, countNodes, EVIL, guardReport, hostileReport, newNode, scaleReport, sortTree } from './fixtures.js';
+import { TreeBuilder } from '../../src/tree.js';
+import { countNodes, EVIL, guardReport, hostileReport, scaleReport } from './fixtures.js';
+
+const guard = await guardReport();
 
 function dataBlock(html: string): PageData {
   const open = '<script type="application/json" id="faultpath-data">';
@@ -29,7 +32,6 @@ function stripIds(node: TreeNode & { id?: number }): unknown {
 }
 
 describe('renderHtml', () => {
-  const guard = guardReport();
   const html = renderHtml(guard, { title: 'guard' });
 
   test('is one file with nothing to fetch: no URL, no external resource, no handler attributes', () => {
@@ -63,8 +65,8 @@ describe('renderHtml', () => {
     expect(data.report).toEqual(JSON.parse(JSON.stringify(rest)));
   });
 
-  test('hostile strings cannot close the data block, and the title is escaped', () => {
-    const report = hostileReport();
+  test('hostile strings cannot close the data block, and the title is escaped', async () => {
+    const report = await hostileReport();
     const page = renderHtml(report, { title: `<b>${EVIL}</b>` });
     expect(page.match(/<\/script/gi)).toHaveLength(2);
     expect(page).not.toContain('<img');
@@ -87,8 +89,8 @@ describe('renderHtml', () => {
     expect(renderHtml(guard, { title: 'guard' })).toBe(html);
   });
 
-  test('a 100k-node tree fits in 15 MB', () => {
-    const report = scaleReport();
+  test('a 100k-node tree fits in 15 MB', async () => {
+    const report = await scaleReport();
     expect(countNodes(report.tree)).toBeGreaterThanOrEqual(100_000);
     const page = renderHtml(report);
     const bytes = Buffer.byteLength(page, 'utf8');
@@ -106,16 +108,15 @@ describe('encodeTree / decodeTree', () => {
     const sample = fc.tuple(fc.array(step, { maxLength: 6 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom('page-faults', 'exceptions:page_fault_user'));
     fc.assert(
       fc.property(fc.array(sample, { maxLength: 40 }), (samples) => {
-        const tree = newNode('all', 'root');
+        const builder = new TreeBuilder();
         for (const [path, v, e] of samples) {
-          addPath(
-            tree,
+          builder.add(
             path.map((s) => ({ name: s.name, kind: s.kind, ...(s.dso === undefined ? {} : { dso: s.dso }), ...(s.kind === 'instruction' ? { site: { dso: s.dso ?? '', symbol: s.name, offset: 0, address: '10', resolved: false } } : {}) })),
             v,
             e,
           );
         }
-        sortTree(tree);
+        const tree = builder.finish();
         const enc = JSON.parse(JSON.stringify(encodeTree(tree))) as ReturnType<typeof encodeTree>;
         expect(stripIds(decodeTree(enc))).toEqual(stripIds(tree));
       }),
@@ -123,8 +124,8 @@ describe('encodeTree / decodeTree', () => {
     );
   });
 
-  test('stores each name once', () => {
-    const enc = encodeTree(scaleReport().tree);
+  test('stores each name once', async () => {
+    const enc = encodeTree((await scaleReport()).tree);
     expect(new Set(enc.strings).size).toBe(enc.strings.length);
     expect(enc.strings.length).toBeLessThan(enc.name.length / 5);
   });

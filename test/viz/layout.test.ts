@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { layoutTree, type Layout } from '../../viz/layout.js';
-import { addPath, countNodes, foldedReport, guardReport, newNode, scaleReport, sortTree } from './fixtures.js';
+import { newNode, TreeBuilder } from '../../src/tree.js';
+import { captureReport, countNodes, guardReport, scaleReport } from './fixtures.js';
+
+const guard = await guardReport();
 
 // Every node is either drawn, one of a merged box's frames, or hidden under a box.
 function accountedNodes(layout: Layout): number {
@@ -28,7 +31,7 @@ function checkWidthsAddUp(layout: Layout, width: number): void {
 
 describe('layoutTree', () => {
   test('lays out every frame of the guard tree when nothing is narrow, root spanning the width', () => {
-    const report = guardReport();
+    const report = guard;
     const layout = layoutTree(report.tree, { width: 1000, minWidth: 0 });
     expect(layout.boxes.length).toBe(countNodes(report.tree));
     expect(layout.boxes[0]).toMatchObject({ x: 0, width: 1000, depth: 0, node: report.tree, parent: -1 });
@@ -36,8 +39,8 @@ describe('layoutTree', () => {
     checkWidthsAddUp(layout, 1000);
   });
 
-  test('flame puts the root at the bottom row, icicle at the top, same spans', () => {
-    const tree = foldedReport('perf-java-faults-01-collapsed-all.txt').tree;
+  test('flame puts the root at the bottom row, icicle at the top, same spans', async () => {
+    const tree = (await captureReport('perf-java-faults-01')).tree;
     const flame = layoutTree(tree, { orientation: 'flame', rowHeight: 10 });
     const icicle = layoutTree(tree, { orientation: 'icicle', rowHeight: 10 });
     expect(flame.boxes[0]!.y).toBe(flame.height - 10);
@@ -47,7 +50,7 @@ describe('layoutTree', () => {
   });
 
   test('a child box lies inside its parent, and parents come first', () => {
-    const layout = layoutTree(guardReport().tree, { width: 1200 });
+    const layout = layoutTree(guard.tree, { width: 1200 });
     layout.boxes.forEach((b, i) => {
       if (b.parent < 0) return;
       const p = layout.boxes[b.parent]!;
@@ -58,8 +61,8 @@ describe('layoutTree', () => {
     });
   });
 
-  test('merges narrow frames of a 100k-node tree into boxes that say how many they hold', () => {
-    const report = scaleReport();
+  test('merges narrow frames of a 100k-node tree into boxes that say how many they hold', async () => {
+    const report = await scaleReport();
     const nodes = countNodes(report.tree);
     expect(nodes).toBeGreaterThanOrEqual(100_000);
     const layout = layoutTree(report.tree, { width: 1200, minWidth: 0.1 });
@@ -101,9 +104,9 @@ describe('layoutTree', () => {
     const sample = fc.tuple(stack, fc.integer({ min: 1, max: 1000 }));
     fc.assert(
       fc.property(fc.array(sample, { minLength: 1, maxLength: 60 }), fc.double({ min: 0, max: 30, noNaN: true }), (samples, minWidth) => {
-        const tree: TreeNode = newNode('all', 'root');
-        for (const [s, v] of samples) addPath(tree, s.map((name) => ({ name, kind: 'user' as const })), v, 'page-faults');
-        sortTree(tree);
+        const builder = new TreeBuilder();
+        for (const [s, v] of samples) builder.add(s.map((name) => ({ name, kind: 'user' as const })), v, 'page-faults');
+        const tree: TreeNode = builder.finish();
         const layout = layoutTree(tree, { width: 500, minWidth });
         expect(accountedNodes(layout)).toBe(countNodes(tree));
         expect(layout.total).toBe(tree.value);

@@ -6,7 +6,10 @@ import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
-import { addPath, countNodes, foldedReport, GUARD_DIR, guardReport, newNode, scaleReport, sortTree } from './fixtures.js';
+import { TreeBuilder } from '../../src/tree.js';
+import { captureReport, countNodes, GUARD_DIR, guardReport, scaleReport } from './fixtures.js';
+
+const guard = await guardReport();
 
 interface Frame {
   title: string;
@@ -26,17 +29,15 @@ function titleName(f: Frame): string {
   return String(f.title).split('\n')[0]!;
 }
 
-let guard: Report | undefined;
 function oneFrameReport(name: string): Report {
-  const report = (guard ??= guardReport());
-  const tree = newNode('all', 'root');
-  addPath(tree, [{ name: 'guard', kind: 'comm' }, { name, kind: 'user' }, { name: 'leaf', kind: 'instruction' }], 5, 'page-faults');
-  return { ...report, tree: sortTree(tree) };
+  const tree = new TreeBuilder();
+  tree.add([{ name: 'guard', kind: 'comm' }, { name, kind: 'user' }, { name: 'leaf', kind: 'instruction' }], 5, 'page-faults');
+  return { ...guard, tree: tree.finish() };
 }
 
 describe('renderSvg', () => {
   test('draws one <g> per laid-out box of the guard tree, as valid XML', () => {
-    const report = guardReport();
+    const report = guard;
     const svg = renderSvg(report);
     expect(XMLValidator.validate(svg)).toBe(true);
     const { root, frames } = parse(svg);
@@ -48,7 +49,7 @@ describe('renderSvg', () => {
   });
 
   test('tooltips name the faulting instruction with its share, events, dso and source line', () => {
-    const { frames } = parse(renderSvg(guardReport()));
+    const { frames } = parse(renderSvg(guard));
     const leaf = frames.find((f) => titleName(f).startsWith('0x12eb: mov %rsi,(%rdi)'));
     expect(leaf).toBeDefined();
     const lines = String(leaf!.title).split('\n');
@@ -57,11 +58,11 @@ describe('renderSvg', () => {
     expect(lines).toContain('exceptions:page_fault_user: 48');
     expect(lines).toContain('page-faults: 48');
     expect(lines).toContain('/work/main/samples/guard/guard');
-    expect(lines).toContain('write_field+0x0 @ 0x12eb  mov %rsi,(%rdi)  samples/guard/guard.c:58');
+    expect(lines).toContain('write_field+0x0 @ 0x12eb  mov %rsi,(%rdi)  /work/main/samples/guard/guard.c:58');
   });
 
   test('labels fit their frame, cut with ".." like FlameGraph', () => {
-    const { frames } = parse(renderSvg(guardReport(), { width: 600 }));
+    const { frames } = parse(renderSvg(guard, { width: 600 }));
     for (const f of frames) {
       const label = typeof f.text === 'object' ? String(f.text['#text'] ?? '') : String(f.text ?? '');
       const width = Number(f.rect['width']);
@@ -99,8 +100,8 @@ describe('renderSvg', () => {
     );
   });
 
-  test('interactive adds the zoom/search script in CDATA and frame coordinates; static has neither', () => {
-    const report = foldedReport('perf-java-faults-01-collapsed-all.txt');
+  test('interactive adds the zoom/search script in CDATA and frame coordinates; static has neither', async () => {
+    const report = await captureReport('perf-java-faults-01');
     const interactive = parse(renderSvg(report));
     expect(String((interactive.root['script'] as Record<string, string>)['#cdata'])).toContain('Matched: ');
     expect(interactive.frames.every((f) => f['data-x'] !== undefined && f['data-w'] !== undefined && f['data-d'] !== undefined)).toBe(true);
@@ -111,12 +112,11 @@ describe('renderSvg', () => {
   });
 
   test('is deterministic', () => {
-    const report = guardReport();
-    expect(renderSvg(report)).toBe(renderSvg(report));
+    expect(renderSvg(guard)).toBe(renderSvg(guard));
   });
 
-  test('a 100k-node tree becomes a bounded picture with merged boxes that say how many frames they hold', () => {
-    const report = scaleReport();
+  test('a 100k-node tree becomes a bounded picture with merged boxes that say how many frames they hold', async () => {
+    const report = await scaleReport();
     const svg = renderSvg(report, { title: 'scale' });
     expect(XMLValidator.validate(svg)).toBe(true);
     const { frames } = parse(svg);
@@ -138,8 +138,8 @@ describe('renderSvg', () => {
     expect(parse(svg).frames).toHaveLength(layoutTree(report.tree, { width: 1180 }).boxes.length);
   });
 
-  test('minWidthPx = 0 draws every frame', () => {
-    const report = foldedReport('perf-vertx-stacks-01-collapsed-all.txt');
+  test('minWidthPx = 0 draws every frame', async () => {
+    const report = await captureReport('perf-vertx-stacks-01');
     const { frames } = parse(renderSvg(report, { minWidthPx: 0, interactive: false }));
     expect(frames).toHaveLength(countNodes(report.tree));
   });

@@ -220,7 +220,7 @@ export interface FaultSite {
 /**
  * Key of a faulting instruction's listing context in `Report.disassembly`: its
  * listing address (hex, no 0x) and its dso — two binaries have code at the
- * same addresses. viz/html/client.ts spells the same key.
+ * same addresses.
  */
 export function disassemblyKey(dso: string, address: string): string {
   return `${address} ${dso}`;

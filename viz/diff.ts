@@ -13,6 +13,7 @@ import type { Diff, DiffNode, DiffSite } from '../src/diff.js';
 import { foldDiff } from '../src/diff.js';
 import type { TreeNode } from '../src/model.js';
 import { inkFor } from './colors.js';
+import { escapeHtml, renderPage } from './html/page.js';
 import { layoutTree } from './layout.js';
 import { FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW } from './svg.js';
 
@@ -175,7 +176,7 @@ export interface DiffHtmlOptions extends DiffSvgOptions {
   top?: number;
 }
 
-/** One self-contained HTML page: the differential flame graph (inline SVG, no script) and the largest changes as tables. */
+/** One self-contained HTML page (the shell of html/page.ts): the differential flame graph (inline SVG, no script) and the largest changes as tables. */
 export function renderDiffHtml(diff: Diff, options: DiffHtmlOptions = {}): string {
   const [a, b] = options.labels ?? ['before', 'after'];
   const top = options.top ?? 30;
@@ -197,26 +198,7 @@ export function renderDiffHtml(diff: Diff, options: DiffHtmlOptions = {}): strin
     .slice(0, top)
     .map((p) => row([String(p.node.beforeSelf), String(p.node.afterSelf), signed(p.node.afterSelf - p.node.beforeSelf), p.path], p.node.afterSelf - p.node.beforeSelf))
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'">
-<meta name="referrer" content="no-referrer">
-<meta name="generator" content="faultpath">
-<title>${escapeHtml(title)}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1b1f; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-td, th { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.grew { color: #b00000; } td.shrank { color: #0040b0; }
-code { font-family: ui-monospace, monospace; }
-svg { max-width: 100%; height: auto; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  const body = `<h1>${escapeHtml(title)}</h1>
 <p>before: <code>${escapeHtml(a)}</code> — ${diff.totals.before} faults; after: <code>${escapeHtml(b)}</code> — ${diff.totals.after} faults${diff.normalized ? `; before's counts normalized × ${diff.scale.toFixed(4)}` : ''}.</p>
 ${svg}
 <h2>Faulting instructions by |delta|</h2>
@@ -228,11 +210,19 @@ ${siteRows}
 <table>
 <tr><th>before</th><th>after</th><th>delta</th><th>path</th></tr>
 ${pathRows}
-</table>
-</body>
-</html>
-`;
+</table>`;
+  return renderPage({ title, style: DIFF_STYLE, body });
 }
+
+const DIFF_STYLE = `
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1b1f; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+td, th { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.grew { color: #b00000; } td.shrank { color: #0040b0; }
+code { font-family: ui-monospace, monospace; }
+svg { max-width: 100%; height: auto; }
+`;
 
 function row(cells: readonly string[], delta: number): string {
   const cls = delta > 0 ? ' grew' : delta < 0 ? ' shrank' : '';
@@ -320,8 +310,4 @@ function round(n: number): number {
 function xmlText(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -2,6 +2,7 @@
 // `./touch after` (reads a quarter of the pages, seals three times as many).
 import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +155,15 @@ describe('differential renderers', () => {
     expect(html).toContain('<code>after &amp; co</code>');
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('<td class="n shrank">-24</td>');
+  });
+
+  it('allows its one stylesheet by hash, not with unsafe-inline', () => {
+    const html = renderDiffHtml(diffReports(before, after));
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)![1]!;
+    expect(csp).not.toContain('unsafe-inline');
+    const style = html.slice(html.indexOf('<style>') + 7, html.indexOf('</style>'));
+    expect(csp).toContain(`style-src 'sha256-${createHash('sha256').update(style, 'utf8').digest('base64')}'`);
+    expect(html.match(/<style/g)).toHaveLength(1);
   });
 });
 

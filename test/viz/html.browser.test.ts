@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { disassemblyKey, type TreeNode } from '../../src/model.js';
+import { diffReports } from '../../src/diff.js';
+import { disassemblyKey, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { colorFor, MATCH_COLOR } from '../../viz/colors.js';
+import { renderDiffHtml } from '../../viz/diff.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
@@ -342,6 +344,19 @@ describe('the report the pipeline builds', () => {
     await page.mouse.click(p.x, p.y);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: artifactPath('pipeline-guard.png'), fullPage: true });
+    expectQuiet(log, url);
+    await page.close();
+  });
+});
+
+describe('the diff page in Chromium', () => {
+  test('opens quietly under its CSP, with its stylesheet applied', async () => {
+    const touch = (trace: string): Promise<Report> => buildReport({ traces: [`samples/annotate/${trace}`], objdump: ['samples/annotate/touch.objdump-dl.txt'] });
+    const diff = diffReports(await touch('touch.perf-script.txt'), await touch('touch-after.perf-script.txt'));
+    // .htm: the diff page has no script, so nothing to wait for.
+    const { page, log, url } = await openReport('diff.htm', renderDiffHtml(diff));
+    await expect(page.locator('td.n').first().evaluate((td) => getComputedStyle(td).textAlign)).resolves.toBe('right');
+    await expect(page.locator('svg g g').count()).resolves.toBeGreaterThan(10);
     expectQuiet(log, url);
     await page.close();
   });

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { decodeTree, encodeTree } from '../../viz/html/encode.js';
 import { jsonForScript, renderHtml } from '../../viz/html/index.js';
-import type { PageData } from '../../viz/html/client.js';
+import type { PageData } from '../../viz/html/encode.js';
 import { TreeBuilder } from '../../src/tree.js';
 import { countNodes, EVIL, guardReport, hostileReport, scaleReport } from './fixtures.js';
 

@@ -1,23 +1,16 @@
-// The shareable HTML report: ONE file that opens offline. The page skeleton,
-// the stylesheet, d3-hierarchy's UMD bundle, the client script and the data
-// are all inline; a Content-Security-Policy forbids every fetch.
-//
-// CSP choice: hashes, not 'unsafe-inline'. The page has exactly one <style>
-// and one executable <script>, both fixed at render time, so their SHA-256
-// hashes are known; any other script or style that found its way into the
-// markup (or a style="" attribute, or an event handler attribute) would not
-// run. The data block is <script type="application/json">, which browsers
-// never execute, with `<`, U+2028 and U+2029 escaped so nothing in it can end
-// the element early.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// The shareable HTML report: the page skeleton (below), the stylesheet, the
+// client script (viz/html/client/, bundled by esbuild at build time into
+// dist/client/report.js) and the report's data, in the one page shell
+// (page.ts) whose CSP allows only that script and style.
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Report } from '../../src/model.js';
-import { colorFor, inkFor, KIND_LABELS, MATCH_COLOR, paletteKind } from '../colors.js';
-import { runReport, type PageData } from './client.js';
-import { encodeTree } from './encode.js';
+import { encodeTree, type PageData } from './encode.js';
+import { escapeHtml, renderPage } from './page.js';
 import { STYLES } from './styles.js';
+
+export { jsonForScript } from './page.js';
 
 export interface HtmlOptions {
   /** Page title and heading. Default 'faultpath report'. */
@@ -29,37 +22,13 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
   const { tree, ...rest } = report;
   const data: PageData = { title, tree: encodeTree(tree), report: rest };
-  const script = `${d3Bundle()}\n;(${runReport.toString()})(window, {
-  d3: d3,
-  colorFor: ${colorFor.toString()},
-  inkFor: ${inkFor.toString()},
-  paletteKind: ${paletteKind.toString()},
-  matchColor: ${JSON.stringify(MATCH_COLOR)},
-  legend: ${JSON.stringify(KIND_LABELS)}
-});\n`;
-  if (/<\/script|<!--/i.test(script)) throw new Error('inline script would end its element early');
-  const csp = [
-    "default-src 'none'",
-    `script-src '${sha256(script)}'`,
-    `style-src '${sha256(STYLES)}'`,
-    "img-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="faultpath">
-<title>${escapeHtml(title)}</title>
-<style>${STYLES}</style>
-</head>
-<body>
-<header>
-<h1>${escapeHtml(title)}</h1>
+  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title)), data, script: clientScript() });
+}
+
+// Filled in by the client script; ids are what viz/html/client/ looks up.
+function skeleton(title: string): string {
+  return `<header>
+<h1>${title}</h1>
 <p id="summary"></p>
 <p id="headline"></p>
 <div id="warnings-banner" class="banner" role="status" hidden></div>
@@ -94,38 +63,22 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
 </main>
 <footer>Made by faultpath from the inputs listed above. This file is self-contained and makes no network requests.</footer>
 <div id="tooltip" role="tooltip" hidden></div>
-<noscript><p>This report draws its flame graph with JavaScript; the data is in the page's faultpath-data block.</p></noscript>
-<script type="application/json" id="faultpath-data">${jsonForScript(data)}</script>
-<script>${script}</script>
-</body>
-</html>
-`;
+<noscript><p>This report draws its flame graph with JavaScript; the data is in the page's faultpath-data block.</p></noscript>`;
 }
 
-/** JSON that cannot end a <script> element or break a JS string: `<`, U+2028, U+2029 escaped. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
+let script: string | undefined;
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-function sha256(text: string): string {
-  return 'sha256-' + createHash('sha256').update(text, 'utf8').digest('base64');
-}
-
-let d3Source: string | undefined;
-
-// d3-hierarchy's minified UMD bundle (it sets `globalThis.d3`), read once from
-// the installed package. Its licence line names the project's web site; the
-// address is dropped (the copyright stays) so the page holds no URL at all.
-function d3Bundle(): string {
-  if (d3Source !== undefined) return d3Source;
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve('d3-hierarchy');
-  const text = readFileSync(join(dirname(entry), 'd3-hierarchy.min.js'), 'utf8').replace(/https?:\/\/\S+\s*/g, '');
-  if (/https?:|<\/script/i.test(text)) throw new Error('d3-hierarchy bundle cannot be inlined');
-  d3Source = text;
-  return text;
+/** The bundled client, read once from dist/client/report.js under the package root (the source and the built package alike). */
+export function clientScript(): string {
+  if (script !== undefined) return script;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('faultpath: package root not found above viz/html');
+    dir = up;
+  }
+  const path = join(dir, 'dist/client/report.js');
+  if (!existsSync(path)) throw new Error(`faultpath: the HTML client is not built (${path}): run npm run build`);
+  script = readFileSync(path, 'utf8').trimEnd();
+  return script;
 }

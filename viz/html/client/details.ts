@@ -1,0 +1,100 @@
+// What a frame is: name, kind, shares, counts per event, and for a faulting
+// instruction its site and the disassembly around it. The same text fills the
+// tooltip (compact) and the side panel.
+import { disassemblyKey, type FaultSite, type Report } from '../../../src/model.js';
+import { KIND_LABELS } from '../../colors.js';
+import type { CallTree } from './calls.js';
+import { el, kv, text } from './dom.js';
+import { fmt, hex, pct, siteWhere } from './format.js';
+import type { Box, State } from './view.js';
+
+const kindLabel = (kind: string): string => KIND_LABELS.find((l) => l.kind === kind)?.label ?? kind;
+
+export type Describe = (box: Box, into: HTMLElement, compact: boolean) => void;
+
+export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: State, zoomTo: (node: number) => void): Describe {
+  const total = t.total;
+  const disassemblyOf = (site: FaultSite | undefined): HTMLElement | null => {
+    if (site === undefined || report.disassembly === undefined) return null;
+    const lines = report.disassembly[disassemblyKey(site.dso, site.address.replace(/^0x/, ''))];
+    if (lines === undefined || lines.length === 0) return null;
+    const box = el('div', 'disasm');
+    let lastSource: string | undefined;
+    for (const l of lines) {
+      if (l.source !== undefined && l.source !== lastSource) {
+        box.append(el('div', 'src', l.source));
+        lastSource = l.source;
+      }
+      const row = el('div', l.fault ? 'fault' : '');
+      row.append(el('span', 'addr', `${l.fault ? '▶' : ' '} ${hex(l.address).padStart(8)}  `), text(l.text));
+      box.append(row);
+    }
+    return box;
+  };
+  const shareLine = (value: number, parentValue: number | undefined): HTMLElement => {
+    const share = el('div', 'share');
+    share.append(el('b', '', fmt(value)), text(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
+    return share;
+  };
+  const describeMerged = (box: Box, into: HTMLElement, compact: boolean, parentValue: number | undefined): void => {
+    const v = state.view;
+    const value = box.merged.reduce((s, m) => s + v.value(m), 0);
+    into.append(el('div', 'name', `${box.merged.length} narrow frames, merged`), shareLine(value, parentValue));
+    if (!v.inverted) {
+      let below = 0;
+      for (const m of box.merged) {
+        // Pre-order: a node's subtree is the run of nodes deeper than it that follows it.
+        let j = m + 1;
+        while (j < t.size && t.depthOf[j]! > t.depthOf[m]!) j++;
+        below += j - m - 1;
+      }
+      if (below > 0) into.append(el('div', 'meta', `${fmt(below)} more frames below them`));
+    }
+    const list = el('div', 'merged-list');
+    const shown = box.merged.slice(0, compact ? 5 : 40);
+    for (const m of shown) {
+      const label = `${v.name(m)} — ${fmt(v.value(m))} (${pct(v.value(m), total)})`;
+      if (compact) {
+        list.append(el('div', 'meta', label));
+      } else {
+        const b = el('button', '', label);
+        b.setAttribute('title', v.name(m));
+        b.addEventListener('click', () => zoomTo(m));
+        list.append(b);
+      }
+    }
+    if (box.merged.length > shown.length) list.append(el('div', 'meta', `… and ${box.merged.length - shown.length} more`));
+    into.append(list);
+    if (compact) into.append(el('div', 'hint', 'Click to list them; zoom in to draw them'));
+  };
+  return (box, into, compact) => {
+    into.replaceChildren();
+    const v = state.view;
+    const parentValue = box.parent >= 0 ? v.value(box.parent) : undefined;
+    if (box.node < 0) {
+      describeMerged(box, into, compact, parentValue);
+      return;
+    }
+    const n = v.node(box.node);
+    into.append(el('div', n.kind === 'instruction' ? 'name mono' : 'name', n.name));
+    const meta = [kindLabel(v.palette(box.node))];
+    if (n.dso !== undefined && n.dso !== '') meta.push(n.dso);
+    into.append(el('div', 'meta', meta.join(' · ')), shareLine(v.value(box.node), parentValue));
+    const pairs: [string, string][] = Object.entries(n.byEvent)
+      .sort((a, b) => b[1] - a[1])
+      .map(([e, c]) => [e, fmt(c)]);
+    if (n.self > 0 && v.kids(box.node).length > 0) pairs.push(['self (ends here)', fmt(n.self)]);
+    if (pairs.length > 0) into.append(kv(pairs));
+    const site = n.site;
+    if (site !== undefined) {
+      const sp: [string, string][] = [['at', `${siteWhere(site)} · ${hex(site.address)}`]];
+      if (site.instruction !== undefined) sp.push(['instruction', site.instruction]);
+      if (site.source !== undefined) sp.push(['source', site.source]);
+      if (!site.resolved) sp.push(['unresolved', site.unresolvedReason ?? 'no listing']);
+      into.append(kv(sp));
+      const dis = disassemblyOf(site);
+      if (dis !== null) into.append(dis);
+    }
+    if (compact) into.append(el('div', 'hint', box.node === state.focus ? 'Zoomed here' : 'Click to zoom'));
+  };
+}

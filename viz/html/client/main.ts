@@ -1,0 +1,215 @@
+// The HTML report's script, bundled by esbuild into the page (see build.mjs):
+// reads the page's data block and draws the report into the skeleton that
+// ../page.ts and ../index.ts write. Zoom, breadcrumb, tooltip and view
+// switches live here; each panel has its module.
+import type { FaultSite } from '../../../src/model.js';
+import type { PageData } from '../encode.js';
+import { callTree } from './calls.js';
+import { showClasses, showTimeline } from './classes.js';
+import { describer } from './details.js';
+import { byId, el } from './dom.js';
+import { flameGraph } from './flame.js';
+import { invertedTree, type Inverted } from './inverted.js';
+import { showInputs, showLegend, showSites, showSummary } from './panels.js';
+import { showProtection } from './protection.js';
+import { search as searchBox } from './search.js';
+import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
+
+const started = performance.now();
+const data = JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData;
+const report = data.report;
+const calls = callTree(data.tree);
+const state: State = { view: calls.view, dir: 'flame', focus: 0, selected: null, hover: null };
+
+const scroller = byId('scroller');
+const canvas = byId<HTMLCanvasElement>('flame');
+const flame = flameGraph(canvas, scroller, state);
+let inverted: Inverted | null = null;
+const useView = (leafFirst: boolean): View => (leafFirst ? (inverted ??= invertedTree(calls, flame.width(), MIN_PX, () => find.regex())) : calls.view);
+
+// ------------------------------------------------------------ breadcrumb, zoom, selection
+// The graph's panel keeps one height while zooming: the whole call tree's, within limits.
+byId('flame-wrap').style.height = `${Math.round(Math.min(Math.max((calls.heightOf[0]! + 1) * ROW + 4, 380), window.innerHeight * 0.62))}px`;
+const crumbs = byId('breadcrumb');
+const details = byId('details');
+const renderCrumbs = (): void => {
+  crumbs.replaceChildren();
+  const v = state.view;
+  const chain: number[] = [];
+  for (let a = state.focus; a >= 0; a = v.parent(a)) chain.unshift(a);
+  crumbs.append(el('span', 'muted', v.inverted ? 'Zoom (inverted):' : 'Zoom:'));
+  chain.forEach((n, i) => {
+    if (i > 0) crumbs.append(el('span', 'muted', '›'));
+    const b = el('button', '', v.name(n));
+    b.setAttribute('title', v.name(n));
+    if (n === state.focus) b.setAttribute('aria-current', 'true');
+    b.addEventListener('click', () => zoomTo(n, null));
+    crumbs.append(b);
+  });
+};
+const showDetails = (): void => {
+  if (state.selected === null) {
+    details.replaceChildren(el('div', 'empty', 'Hover a frame for its counts; click it to zoom in and keep its details here. Instruction frames show the disassembly around the faulting instruction.'));
+  } else {
+    describe(state.selected, details, false);
+  }
+};
+const render = (): void => {
+  flame.draw();
+  renderCrumbs();
+  showDetails();
+  scroller.scrollTop = state.dir === 'flame' ? scroller.scrollHeight : 0;
+};
+// Before zooming into an inverted node: make what its new width shows (node numbers change).
+const prepareZoom = (n: number): number => (inverted !== null && state.view === inverted ? inverted.prepareZoom(n, flame.width()) : n);
+const selectionFor = (n: number): Box => ({ x: 0, y: 0, w: 0, node: n, merged: [], parent: state.view.parent(n), ancestor: false });
+function zoomTo(target: number, box: Box | null): void {
+  const n = prepareZoom(target);
+  state.focus = n;
+  state.selected = box !== null && n === target ? box : selectionFor(n);
+  render();
+}
+const describe = describer(report, calls, state, (n) => zoomTo(n, null));
+
+// ------------------------------------------------------------ tooltip
+const tooltip = byId('tooltip');
+const placeTooltip = (ev: MouseEvent): void => {
+  const pad = 14;
+  const w = tooltip.offsetWidth;
+  const h = tooltip.offsetHeight;
+  let x = ev.clientX + pad;
+  let y = ev.clientY + pad;
+  if (x + w > window.innerWidth - 4) x = Math.max(4, ev.clientX - pad - w);
+  if (y + h > window.innerHeight - 4) y = Math.max(4, ev.clientY - pad - h);
+  tooltip.style.left = `${x}px`;
+  tooltip.style.top = `${y}px`;
+};
+canvas.addEventListener('mousemove', (ev) => {
+  const b = flame.boxAt(ev);
+  if (b === null) {
+    tooltip.hidden = true;
+    state.hover = null;
+    return;
+  }
+  if (b !== state.hover) {
+    state.hover = b;
+    describe(b, tooltip, true);
+  }
+  tooltip.hidden = false;
+  placeTooltip(ev);
+});
+canvas.addEventListener('mouseleave', () => {
+  tooltip.hidden = true;
+  state.hover = null;
+});
+canvas.addEventListener('click', (ev) => {
+  const b = flame.boxAt(ev);
+  if (b === null) return;
+  if (b.node >= 0) {
+    zoomTo(b.node, b);
+  } else if (b.parent >= 0) {
+    // A merged box: zoom to its parent (they widen) and list them in the details.
+    const parent = prepareZoom(b.parent);
+    state.focus = parent;
+    state.selected = parent === b.parent ? b : null;
+    render();
+  }
+  tooltip.hidden = true;
+  state.hover = null;
+});
+
+// ------------------------------------------------------------ search
+const find = searchBox(calls, () => {
+  inverted?.reflag();
+  flame.draw();
+});
+
+// ------------------------------------------------------------ view switches
+const pressed = (selector: string, value: string, attr: string): void => {
+  for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>(selector))) b.setAttribute('aria-pressed', String(b.dataset[attr] === value));
+};
+const showTree = (leafFirst: boolean): void => {
+  state.view = useView(leafFirst);
+  state.dir = leafFirst ? 'icicle' : 'flame';
+  state.focus = 0;
+  state.selected = null;
+  pressed('button[data-tree]', leafFirst ? 'inverted' : 'calls', 'tree');
+  pressed('button[data-dir]', state.dir, 'dir');
+  inverted?.reflag();
+  render();
+};
+for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-tree]'))) {
+  b.addEventListener('click', () => {
+    const inv = b.dataset['tree'] === 'inverted';
+    if (inv !== state.view.inverted) showTree(inv);
+  });
+}
+for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-dir]'))) {
+  b.addEventListener('click', () => {
+    state.dir = b.dataset['dir'] === 'icicle' ? 'icicle' : 'flame';
+    pressed('button[data-dir]', state.dir, 'dir');
+    render();
+  });
+}
+const reset = (): void => {
+  state.focus = 0;
+  state.selected = null;
+  render();
+};
+byId('reset').addEventListener('click', reset);
+document.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') reset();
+  if (ev.key === '/' && document.activeElement !== byId('search')) {
+    ev.preventDefault();
+    byId('search').focus();
+  }
+});
+let resizeTimer = 0;
+window.addEventListener('resize', () => {
+  window.clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(flame.draw, 100);
+});
+
+// ------------------------------------------------------------ panels
+// A row of the top-instructions table searches for its instruction in the call tree.
+const showSite = (s: FaultSite): void => {
+  if (state.view.inverted) showTree(false);
+  for (const key in calls.enc.sites) {
+    const site = calls.enc.sites[key]!;
+    if (site.address === s.address && site.dso === s.dso) {
+      find.find(calls.view.name(Number(key)));
+      return;
+    }
+  }
+};
+showSummary(report, calls.total);
+showLegend(calls);
+showSites(report, calls, showSite);
+showClasses(report);
+showTimeline(report);
+showProtection(report);
+showInputs(report);
+
+// ------------------------------------------------------------ a read-only view for tests and the curious
+(window as unknown as { faultpath: unknown }).faultpath = {
+  /** The boxes drawn now, in canvas CSS pixels. */
+  boxes: () =>
+    flame.boxes().map((b) => ({
+      name: b.node < 0 ? `${b.merged.length} frames` : state.view.name(b.node),
+      kind: b.node < 0 ? 'merged' : state.view.node(b.node).kind,
+      x: b.x,
+      y: b.y,
+      w: b.w,
+      h: ROW - 1,
+      merged: b.merged.length,
+      ancestor: b.ancestor,
+    })),
+};
+
+// ------------------------------------------------------------ first paint
+pressed('button[data-tree]', 'calls', 'tree');
+pressed('button[data-dir]', state.dir, 'dir');
+render();
+document.body.dataset['readyMs'] = (performance.now() - started).toFixed(1);
+document.body.dataset['readyAt'] = performance.now().toFixed(1);
+document.body.dataset['ready'] = '1';

@@ -6,8 +6,8 @@
 // memory follows distinct paths, and the result does not depend on the order
 // frames were seen.
 import type { FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
-import { isJitDso, isKernelDso } from './model.js';
-import { basename, type FrameResolver } from './join.js';
+import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
+import type { FrameResolver } from './join.js';
 import { type PathStep, TreeBuilder, invertTree } from './tree.js';
 
 interface RawPath {
@@ -161,10 +161,6 @@ function samePath(p: RawPath, event: string, comm: string, group: string, site: 
   for (let i = 0; i < callers.length; i++) if (p.frames[i + 1] !== callers[i]) return false;
   for (let i = 0; i < inlined.length; i++) if (p.inlined[i] !== inlined[i]) return false;
   return true;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function frameKind(f: Frame): NodeKind {

@@ -27,7 +27,8 @@
 //    101a30:	b8 0a 00 00 00       	mov    $0xa,%eax        (inside <__mprotect>)
 import type { DisasmIndex } from './disasm-index.js';
 import { formatListingAddress, parseListingAddress } from './disasm-index.js';
-import { ListingSet, stripVersion } from './join.js';
+import { cmp, stripVersion } from './dso.js';
+import { ListingSet } from './join.js';
 import type { Instruction, Report } from './model.js';
 import { callTarget } from './unwind.js';
 
@@ -314,8 +315,4 @@ function sum(m: Record<string, number>): number {
   let s = 0;
   for (const v of Object.values(m)) s += v;
   return s;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 // sums of their paths, so the tree and the folded output agree.
 import type { FaultSite, NodeKind, Report, SiteCount, TreeNode } from './model.js';
 import { forEachPath } from './tree.js';
+import { basename, cmp } from './dso.js';
 
 export interface DiffOptions {
   /** Scale BEFORE's counts to AFTER's total (difffolded.pl -n). Default false. */
@@ -178,15 +179,6 @@ export function foldDiff(root: DiffNode): string[] {
     if (path.length === 0) return;
     lines.push(`${path.map((n) => n.name.replaceAll(';', ':')).join(';')} ${node.beforeSelf} ${node.afterSelf}`);
   });
-  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  lines.sort(cmp);
   return lines;
-}
-
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

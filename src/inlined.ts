@@ -23,7 +23,7 @@ import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './join.js';
 import { isFaultTracepoint, tracepointField } from './join.js';
 import type { Frame, SampleRecord } from './model.js';
-import { isKernelDso } from './model.js';
+import { isKernelDso } from './dso.js';
 import { callAddress } from './unwind.js';
 
 /** The dso perf parsers give an `(inlined)` frame. */

@@ -29,7 +29,7 @@
 import { parseHex } from './addresses.js';
 import { formatListingAddress } from './disasm-index.js';
 import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
-import { isKernelDso } from './model.js';
+import { basename, isKernelDso, stripVersion } from './dso.js';
 
 /** What the join needs of an objdump index (src/disasm-index.ts provides it). */
 export interface Listing {
@@ -181,11 +181,6 @@ export function sameBuildId(a: string, b: string): boolean {
   if (x === y) return true;
   const [short, long] = x.length < y.length ? [x, y] : [y, x];
   return long.startsWith(short) && /^0+$/.test(long.slice(short.length));
-}
-
-export function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
 }
 
 /**
@@ -447,11 +442,6 @@ export class FrameResolver {
     this.chosen.set(listing, best);
     return best;
   }
-}
-
-/** `memcpy@GLIBC_2.2.5` and `strnlen@@GLIBC_2.2.5` → the bare name; `mprotect@plt` stays. */
-export function stripVersion(name: string): string {
-  return name.replace(/@@?[A-Za-z_][\w.]*$/, (suffix) => (suffix === '@plt' ? suffix : ''));
 }
 
 /** `write_field+0x0` as perf named the frame, else its address. */

@@ -4,17 +4,10 @@
 // sites, classes, the tree (node by node), the timeline bins and the
 // protection sites. Nodes and sites are matched by kind, name and dso, so the
 // same function name in two different binaries stays two nodes.
-//
-// Also the reader of the JSON report (viz/json.ts writes it): merge and diff
-// take reports from files.
-import type { Readable } from 'node:stream';
-import { openInput } from '../parsers/lines.js';
 import { InputError } from './errors.js';
 import type {
   FaultClass,
-  FaultSite,
   InputSummary,
-  NodeKind,
   ProtectionInstruction,
   ProtectionSection,
   ProtectionSiteView,
@@ -23,6 +16,7 @@ import type {
   TreeNode,
 } from './model.js';
 import { byValueThenName } from './tree.js';
+import { cmp } from './dso.js';
 
 export interface MergeOptions {
   /** Name of the merged tree's root. Default: the first report's root name. */
@@ -233,141 +227,4 @@ function addAll<T extends Record<string, number | undefined>>(into: T, from: Rea
   const m = into as Record<string, number | undefined>;
   for (const [k, v] of Object.entries(from)) if (v !== undefined) m[k] = (m[k] ?? 0) + v;
   return into;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---------------------------------------------------------------- reading JSON reports
-
-/**
- * A report from the JSON that `faultpath report -f json` writes (viz/json.ts),
- * so that rendering it again gives the same JSON. Throws InputError naming
- * `source` when the text is not such a report.
- */
-export function reportFromJson(text: string, source: string): Report {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${source}: not JSON (${(e as Error).message}); expected a report from faultpath report -f json`);
-  }
-  const bad = (what: string): InputError => new InputError(`${source}: not a faultpath JSON report (${what})`);
-  if (!isObject(data)) throw bad('not an object');
-  if (data['version'] !== 1) throw bad(`version ${JSON.stringify(data['version'])}; this faultpath reads version 1`);
-  const tree = data['tree'];
-  if (!isObject(tree)) throw bad('no tree');
-  const sites = data['sites'];
-  if (!Array.isArray(sites)) throw bad('no sites');
-  const selection = data['selection'];
-  const skipped = data['skipped'];
-  const report: Report = {
-    inputs: arrayOf(data['inputs'], bad('inputs')) as InputSummary[],
-    events: numbers(data['events'], bad('events')),
-    lost: num(data['lost'], bad('lost')),
-    skipped: isObject(skipped)
-      ? { lines: num(skipped['lines'], bad('skipped.lines')), examples: arrayOf(skipped['examples'], bad('skipped.examples')).map(String) }
-      : { lines: 0, examples: [] },
-    selectedEvents: arrayOf(data['selectedEvents'], bad('selectedEvents')).map(String),
-    selection: isObject(selection)
-      ? { read: num(selection['read'], bad('selection')), kept: num(selection['kept'], bad('selection')), filteredOut: num(selection['filteredOut'], bad('selection')) }
-      : { read: 0, kept: 0, filteredOut: 0 },
-    sites: sites.map((s) => siteFromJson(s, bad)),
-    tree: nodeFromJson(tree, bad),
-    warnings: arrayOf(data['warnings'] ?? [], bad('warnings')).map(String),
-    ...(data['timeline'] !== undefined ? { timeline: arrayOf(data['timeline'], bad('timeline')) as Report['timeline'] & object } : {}),
-    ...(data['protection'] !== undefined ? { protection: data['protection'] as ProtectionSection } : {}),
-    ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),
-  };
-  return report;
-}
-
-function siteFromJson(s: unknown, bad: (what: string) => InputError): SiteCount {
-  if (!isObject(s)) throw bad('a site is not an object');
-  const address = s['address'];
-  const site: { -readonly [K in keyof SiteCount]: SiteCount[K] } = {
-    event: String(s['event']),
-    dso: String(s['dso'] ?? ''),
-    symbol: String(s['symbol'] ?? ''),
-    offset: typeof s['offset'] === 'number' ? s['offset'] : -1,
-    address: typeof address === 'string' ? address.replace(/^0x/, '') : '',
-    resolved: s['resolved'] === true,
-    count: num(s['count'], bad('site count')),
-  };
-  if (typeof s['instruction'] === 'string') site.instruction = s['instruction'];
-  if (typeof s['source'] === 'string') site.source = s['source'];
-  if (typeof s['unresolvedReason'] === 'string') site.unresolvedReason = s['unresolvedReason'];
-  return site;
-}
-
-function nodeFromJson(n: unknown, bad: (what: string) => InputError): TreeNode {
-  if (!isObject(n)) throw bad('a tree node is not an object');
-  const node: TreeNode = {
-    name: String(n['name']),
-    kind: String(n['kind']) as NodeKind,
-    value: num(n['value'], bad('node value')),
-    self: num(n['self'], bad('node self')),
-    byEvent: numbers(n['byEvent'] ?? {}, bad('node byEvent')),
-    children: arrayOf(n['children'] ?? [], bad('node children')).map((c) => nodeFromJson(c, bad)),
-  };
-  if (typeof n['dso'] === 'string') node.dso = n['dso'];
-  if (node.kind === 'instruction' && 'resolved' in n) {
-    const address = n['address'];
-    const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
-      dso: node.dso ?? '',
-      symbol: '',
-      offset: -1,
-      address: typeof address === 'string' ? address.replace(/^0x/, '') : '',
-      resolved: n['resolved'] === true,
-    };
-    if (typeof n['instruction'] === 'string') site.instruction = n['instruction'];
-    if (typeof n['source'] === 'string') site.source = n['source'];
-    node.site = site;
-  }
-  return node;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function arrayOf(v: unknown, error: InputError): unknown[] {
-  if (!Array.isArray(v)) throw error;
-  return v;
-}
-
-function num(v: unknown, error: InputError): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw error;
-  return v;
-}
-
-function numbers(v: unknown, error: InputError): Record<string, number> {
-  if (!isObject(v)) throw error;
-  const out: Record<string, number> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = num(x, error);
-  return out;
-}
-
-/** Reads a JSON report file (plain or .gz, `-` for stdin). */
-export async function readReportFile(path: string, stdin?: Readable): Promise<Report> {
-  const stream = await openInput(path, stdin);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return reportFromJson(Buffer.concat(chunks).toString('utf8'), path);
-}
-
-/** Whether a file (plain or .gz) holds JSON rather than a trace: its first non-blank character is `{`. Stdin (`-`) cannot be read twice, so it is taken for a trace. */
-export async function isJsonFile(path: string): Promise<boolean> {
-  if (path === '-') return false;
-  const stream = await openInput(path);
-  try {
-    for await (const c of stream) {
-      const text = (typeof c === 'string' ? c : (c as Buffer).toString('utf8')).trimStart();
-      if (text.length > 0) return text.startsWith('{');
-    }
-    return false;
-  } finally {
-    stream.destroy();
-  }
 }

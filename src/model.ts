@@ -257,24 +257,6 @@ export interface TreeNode {
   site?: FaultSite;
 }
 
-export const KERNEL_DSO = '[kernel.kallsyms]';
-
-/** Kernel frames: perf's `[kernel.kallsyms]`, `[kernel.vmlinux]`, and kernel modules `[xfs]`. */
-export function isKernelDso(dso: string): boolean {
-  return dso.startsWith('[kernel') || (dso.startsWith('[') && dso !== '[vdso]' && dso !== '[vsyscall]' && dso !== '[unknown]' && dso !== '[heap]' && dso !== '[stack]' && dso !== '[anon]');
-}
-
-/** JIT code: perf map files and anonymous executable memory. */
-export function isJitDso(dso: string): boolean {
-  return dso === '//anon' || dso === '[anon]' || (dso.startsWith('/tmp/perf-') && dso.endsWith('.map')) || dso.startsWith('/memfd:');
-}
-
-/** The C runtime: libc, ld.so and libpthread, whose syscall wrappers and start-up code are never the call site a user looks for. */
-export function isRuntimeDso(dso: string): boolean {
-  const base = dso.slice(dso.lastIndexOf('/') + 1);
-  return /^(?:libc[.-]|ld-linux|ld-|libpthread)/.test(base);
-}
-
 // ---------------------------------------------------------------- report
 
 /** One input file as read. */

@@ -10,7 +10,6 @@
 // the end, and the stacks that end up with one name are merged into one site
 // (summed as the timeline would have summed them under that name).
 import type { FrameResolver } from './join.js';
-import { basename, stripVersion } from './join.js';
 import type {
   Frame,
   ProtectionInstruction,
@@ -20,7 +19,7 @@ import type {
   ProtectionSiteView,
   SampleRecord,
 } from './model.js';
-import { isKernelDso, isRuntimeDso } from './model.js';
+import { basename, cmp, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 
 const PROTECTION_CALLS = /^_*(?:mprotect|pkey_mprotect|mmap|mmap64|munmap|mremap)$/;
@@ -344,8 +343,4 @@ function sortedRecord<K extends string>(m: Map<K, number>): Record<K, number> {
 function bySiteOrder(x: ProtectionSiteSummary, y: ProtectionSiteSummary): number {
   const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((a, b) => a + b, 0);
   return y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // The fault-path tree: build it from paths, then filter, invert, prune, fold.
 // The tree is the model; folded stacks are its plain-text dump.
 import type { FaultSite, NodeKind, TreeNode } from './model.js';
+import { cmp } from './dso.js';
 
 /** One step of a path from the root towards a leaf. */
 export interface PathStep {
@@ -184,7 +185,7 @@ export function foldTree(root: TreeNode): string[] {
     if (path.length === 0) return;
     lines.push(path.map((n) => n.name.replaceAll(';', ':')).join(';') + ' ' + String(self));
   });
-  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  lines.sort(cmp);
   return lines;
 }
 

@@ -11,7 +11,8 @@
 // report the return address - 1, inside the call instruction: the same
 // reasoning applies to the instruction that contains the address.
 import type { Frame, Instruction } from './model.js';
-import { type FrameResolver, stripVersion } from './join.js';
+import { stripVersion } from './dso.js';
+import type { FrameResolver } from './join.js';
 
 /** `call 1289 <protect_young>` → 0x1289 and `protect_young`; indirect calls and non-calls → undefined. */
 export function callTarget(insn: Instruction): { address: number; name: string } | undefined {

@@ -4,6 +4,7 @@
 // lines from the listing where they change, and marks on the faulting
 // instructions and the protection sites. Also the JSON form.
 import type { Annotation, AnnotatedFunction, AnnotatedInstruction, UnannotatedFunction } from '../src/annotate.js';
+import { basename } from '../src/dso.js';
 
 export interface AnnotateTextOptions {
   /** Show only instructions with faults or marks, and this many around each. Default: every instruction (like perf). */
@@ -119,9 +120,4 @@ function visible(insns: readonly AnnotatedInstruction[], context: number | undef
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function basename(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
 }

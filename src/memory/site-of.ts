@@ -1,6 +1,6 @@
 // Which call site a protection syscall record belongs to.
 import type { Frame, SampleRecord } from '../model.js';
-import { isKernelDso, isRuntimeDso } from '../model.js';
+import { isKernelDso, isRuntimeDso } from '../dso.js';
 
 /**
  * The default protection site: the first user frame whose dso is not libc,

@@ -1,6 +1,7 @@
 // Per-site summaries and the report's notes, read from the timeline's state.
 import type { ProtectionInstruction, ProtectionSiteSummary } from '../model.js';
 import type { SiteAgg } from './state.js';
+import { cmp } from '../dso.js';
 
 /** Per-site summaries, sorted by faults, then calls, descending, then site. */
 export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[] {
@@ -63,8 +64,4 @@ export function fromMap<K extends string>(m: Map<K, number>): Record<K, number> 
   const out = {} as Record<K, number>;
   for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
   return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../shared.js';
 import { diffReports, foldDiff, type DiffNode } from '../../src/diff.js';
-import { reportFromJson } from '../../src/merge.js';
+import { reportFromJson } from '../../src/report-json.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { foldTree } from '../../src/tree.js';

@@ -1,17 +1,17 @@
 // merge on reports of the real captures: sums are exact, dsos stay apart,
-// order does not matter, and the JSON report reads back to itself.
+// order does not matter.
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../shared.js';
-import { InputError } from '../../src/errors.js';
-import { mergeReports, mergeTrees, reportFromJson } from '../../src/merge.js';
+import { mergeReports, mergeTrees } from '../../src/merge.js';
+import { toJson } from '../../src/report-json.js';
 import type { Report, TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { totalSelf } from '../../src/tree.js';
-import { renderJson, toJson } from '../../viz/json.js';
+import { renderJson } from '../../viz/json.js';
 import { renderText } from '../../viz/text.js';
 
 const CAPTURES = {
@@ -45,29 +45,6 @@ function consistent(n: TreeNode): boolean {
   const events = Object.values(n.byEvent).reduce((s, v) => s + v, 0);
   return kids + n.self === n.value && events === n.value && n.children.every(consistent);
 }
-
-describe('JSON report reader', () => {
-  it('reads every real report back to the same JSON', () => {
-    for (const name of Object.keys(CAPTURES) as Name[]) {
-      const json = renderJson(reports[name]);
-      expect(renderJson(reportFromJson(json, `${name}.json`)), name).toBe(json);
-    }
-  });
-
-  it('says which file is not a report and why', () => {
-    const read = (text: string) => () => reportFromJson(text, 'x.json');
-    expect(read('guard  2014 [000]  7537.692729:  exceptions:page_fault_user:')).toThrow(InputError);
-    expect(read('guard  2014 [000]')).toThrow(/^x\.json: not JSON/);
-    expect(read('[]')).toThrow('x.json: not a faultpath JSON report (not an object)');
-    expect(read('{"version": 2}')).toThrow('x.json: not a faultpath JSON report (version 2; this faultpath reads version 1)');
-    const noTree = JSON.parse(renderJson(reports.touch)) as Record<string, unknown>;
-    delete noTree['tree'];
-    expect(read(JSON.stringify(noTree))).toThrow('(no tree)');
-    const badCount = JSON.parse(renderJson(reports.touch)) as { sites: { count: unknown }[] };
-    badCount.sites[0]!.count = '12';
-    expect(read(JSON.stringify(badCount))).toThrow('(site count)');
-  });
-});
 
 describe('mergeReports', () => {
   it('one report merges to itself', () => {

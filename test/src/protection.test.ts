@@ -9,7 +9,7 @@ import { parsePerfScript } from '../../parsers/perf-script.js';
 import { parsePerfTrace } from '../../parsers/perf-trace.js';
 import { readFault } from '../../src/fault-class.js';
 import type { Diagnostic, Frame, ProtectionChange, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
-import { isKernelDso } from '../../src/model.js';
+import { isKernelDso } from '../../src/dso.js';
 import type { FaultAttribution, ProtectionOptions } from '../../src/memory/index.js';
 import { defaultSiteOf, ProtectionTimeline, protText, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/memory/index.js';
 

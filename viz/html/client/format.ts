@@ -1,4 +1,5 @@
 // Number, share and name formatting for the page.
+export { basename } from '../../../src/dso.js';
 
 /** 1234567.891 → '1,234,567.891' (at most three decimals). */
 export const fmt = (n: number): string => {
@@ -15,8 +16,6 @@ export const pct = (part: number, whole: number): string => {
 };
 
 export const seconds = (s: number): string => (s >= 1 ? `${s.toFixed(2)} s` : s >= 1e-3 ? `${(s * 1e3).toFixed(1)} ms` : `${(s * 1e6).toFixed(0)} µs`);
-
-export const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 export const hex = (s: string): string => (s.startsWith('0x') ? s : `0x${s}`);
 

@@ -1,0 +1,190 @@
+// The JSON report's fields, both ways: toJson writes them (viz/json.ts lays the
+// text out), reportFromJson reads them back, so `merge` and `diff` take
+// reports from files. Reading a written report and writing it again gives the
+// same JSON (test/src/report-json.test.ts). What the JSON leaves out (the
+// disassembly, a node site's symbol and offset) is not read back.
+import type { Readable } from 'node:stream';
+import { openInput } from '../parsers/lines.js';
+import { InputError } from './errors.js';
+import type { FaultClass, FaultSite, InputSummary, NodeKind, ProtectionSection, Report, SiteCount, TreeNode } from './model.js';
+
+// ---------------------------------------------------------------- writing
+
+/** The report as the JSON value `faultpath report -f json` writes (without the tree when `tree` is false). */
+export function toJson(report: Report, { tree = true } = {}): unknown {
+  return {
+    version: 1,
+    inputs: report.inputs,
+    events: report.events,
+    lost: report.lost,
+    skipped: report.skipped,
+    selectedEvents: report.selectedEvents,
+    selection: report.selection,
+    warnings: report.warnings,
+    sites: report.sites.map((s) => ({
+      event: s.event,
+      dso: s.dso,
+      symbol: s.symbol,
+      offset: s.offset >= 0 ? s.offset : null,
+      address: s.address === '' ? null : `0x${s.address}`,
+      instruction: s.instruction ?? null,
+      source: s.source ?? null,
+      count: s.count,
+      resolved: s.resolved,
+      ...(s.unresolvedReason !== undefined ? { unresolvedReason: s.unresolvedReason } : {}),
+    })),
+    ...(report.classes !== undefined ? { classes: report.classes } : {}),
+    ...(report.protection !== undefined ? { protection: report.protection } : {}),
+    ...(report.timeline !== undefined ? { timeline: report.timeline } : {}),
+    ...(tree ? { tree: nodeJson(report.tree) } : {}),
+  };
+}
+
+/** One tree node's JSON; `children: false` leaves its children out (renderJsonPieces writes them a node at a time). */
+export function nodeJson(n: TreeNode, children = true): unknown {
+  return {
+    name: n.name,
+    kind: n.kind,
+    value: n.value,
+    self: n.self,
+    byEvent: n.byEvent,
+    ...(n.dso !== undefined ? { dso: n.dso } : {}),
+    ...(n.site !== undefined && n.kind === 'instruction'
+      ? { address: n.site.address === '' ? null : `0x${n.site.address}`, instruction: n.site.instruction ?? null, source: n.site.source ?? null, resolved: n.site.resolved }
+      : {}),
+    children: children ? n.children.map((c) => nodeJson(c)) : [],
+  };
+}
+
+// ---------------------------------------------------------------- reading
+
+/**
+ * A report from the JSON that `faultpath report -f json` writes (toJson above),
+ * so that rendering it again gives the same JSON. Throws InputError naming
+ * `source` when the text is not such a report.
+ */
+export function reportFromJson(text: string, source: string): Report {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${source}: not JSON (${(e as Error).message}); expected a report from faultpath report -f json`);
+  }
+  const bad = (what: string): InputError => new InputError(`${source}: not a faultpath JSON report (${what})`);
+  if (!isObject(data)) throw bad('not an object');
+  if (data['version'] !== 1) throw bad(`version ${JSON.stringify(data['version'])}; this faultpath reads version 1`);
+  const tree = data['tree'];
+  if (!isObject(tree)) throw bad('no tree');
+  const sites = data['sites'];
+  if (!Array.isArray(sites)) throw bad('no sites');
+  const selection = data['selection'];
+  const skipped = data['skipped'];
+  const report: Report = {
+    inputs: arrayOf(data['inputs'], bad('inputs')) as InputSummary[],
+    events: numbers(data['events'], bad('events')),
+    lost: num(data['lost'], bad('lost')),
+    skipped: isObject(skipped)
+      ? { lines: num(skipped['lines'], bad('skipped.lines')), examples: arrayOf(skipped['examples'], bad('skipped.examples')).map(String) }
+      : { lines: 0, examples: [] },
+    selectedEvents: arrayOf(data['selectedEvents'], bad('selectedEvents')).map(String),
+    selection: isObject(selection)
+      ? { read: num(selection['read'], bad('selection')), kept: num(selection['kept'], bad('selection')), filteredOut: num(selection['filteredOut'], bad('selection')) }
+      : { read: 0, kept: 0, filteredOut: 0 },
+    sites: sites.map((s) => siteFromJson(s, bad)),
+    tree: nodeFromJson(tree, bad),
+    warnings: arrayOf(data['warnings'] ?? [], bad('warnings')).map(String),
+    ...(data['timeline'] !== undefined ? { timeline: arrayOf(data['timeline'], bad('timeline')) as Report['timeline'] & object } : {}),
+    ...(data['protection'] !== undefined ? { protection: data['protection'] as ProtectionSection } : {}),
+    ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),
+  };
+  return report;
+}
+
+function siteFromJson(s: unknown, bad: (what: string) => InputError): SiteCount {
+  if (!isObject(s)) throw bad('a site is not an object');
+  const address = s['address'];
+  const site: { -readonly [K in keyof SiteCount]: SiteCount[K] } = {
+    event: String(s['event']),
+    dso: String(s['dso'] ?? ''),
+    symbol: String(s['symbol'] ?? ''),
+    offset: typeof s['offset'] === 'number' ? s['offset'] : -1,
+    address: typeof address === 'string' ? address.replace(/^0x/, '') : '',
+    resolved: s['resolved'] === true,
+    count: num(s['count'], bad('site count')),
+  };
+  if (typeof s['instruction'] === 'string') site.instruction = s['instruction'];
+  if (typeof s['source'] === 'string') site.source = s['source'];
+  if (typeof s['unresolvedReason'] === 'string') site.unresolvedReason = s['unresolvedReason'];
+  return site;
+}
+
+function nodeFromJson(n: unknown, bad: (what: string) => InputError): TreeNode {
+  if (!isObject(n)) throw bad('a tree node is not an object');
+  const node: TreeNode = {
+    name: String(n['name']),
+    kind: String(n['kind']) as NodeKind,
+    value: num(n['value'], bad('node value')),
+    self: num(n['self'], bad('node self')),
+    byEvent: numbers(n['byEvent'] ?? {}, bad('node byEvent')),
+    children: arrayOf(n['children'] ?? [], bad('node children')).map((c) => nodeFromJson(c, bad)),
+  };
+  if (typeof n['dso'] === 'string') node.dso = n['dso'];
+  if (node.kind === 'instruction' && 'resolved' in n) {
+    const address = n['address'];
+    const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
+      dso: node.dso ?? '',
+      symbol: '',
+      offset: -1,
+      address: typeof address === 'string' ? address.replace(/^0x/, '') : '',
+      resolved: n['resolved'] === true,
+    };
+    if (typeof n['instruction'] === 'string') site.instruction = n['instruction'];
+    if (typeof n['source'] === 'string') site.source = n['source'];
+    node.site = site;
+  }
+  return node;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function arrayOf(v: unknown, error: InputError): unknown[] {
+  if (!Array.isArray(v)) throw error;
+  return v;
+}
+
+function num(v: unknown, error: InputError): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw error;
+  return v;
+}
+
+function numbers(v: unknown, error: InputError): Record<string, number> {
+  if (!isObject(v)) throw error;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = num(x, error);
+  return out;
+}
+
+/** Reads a JSON report file (plain or .gz, `-` for stdin). */
+export async function readReportFile(path: string, stdin?: Readable): Promise<Report> {
+  const stream = await openInput(path, stdin);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return reportFromJson(Buffer.concat(chunks).toString('utf8'), path);
+}
+
+/** Whether a file (plain or .gz) holds JSON rather than a trace: its first non-blank character is `{`. Stdin (`-`) cannot be read twice, so it is taken for a trace. */
+export async function isJsonFile(path: string): Promise<boolean> {
+  if (path === '-') return false;
+  const stream = await openInput(path);
+  try {
+    for await (const c of stream) {
+      const text = (typeof c === 'string' ? c : (c as Buffer).toString('utf8')).trimStart();
+      if (text.length > 0) return text.startsWith('{');
+    }
+    return false;
+  } finally {
+    stream.destroy();
+  }
+}

@@ -516,13 +516,16 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
 }
 
-// `<ws><hex>` then a blank or the end of the line.
+// `<ws><hex>` then a blank, a tab or the end of the line. simpleperf's text
+// form indents with blanks and puts a tab after the address
+// (test/conformance/shapes/simpleperf-tab-frames.txt):
+//         b3cea6c4	Lock::unlock() (/system/lib/libc.so)
 function isFrameShaped(text: string): boolean {
   let i = 0;
   while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
   const start = i;
   while (i < text.length && isHex(text.charCodeAt(i))) i++;
-  return i > start && (i === text.length || text.charCodeAt(i) === 32);
+  return i > start && (i === text.length || text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9);
 }
 
 /** Parses one frame's text (`<ws><hex> <symbol>[+0xoff] (<dso>)`); the caller checked its shape. */

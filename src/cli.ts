@@ -7,14 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type TraceCliOptions } from './cli-options.js';
-import { perfScriptFormat } from '../parsers/index.js';
-import { readInput } from '../parsers/input.js';
 import { renderFoldedPieces } from '../viz/folded.js';
 import { renderHtml } from '../viz/html/index.js';
 import { renderJsonPieces } from '../viz/json.js';
 import { renderSvg } from '../viz/svg.js';
 import { renderProtection, renderTextPieces } from '../viz/text.js';
-import { Collapser, type CollapseOptions } from './collapse.js';
+import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
@@ -134,7 +132,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       jit: o.jit === true,
       all: o.all === true,
       addrs: o.addrs === true,
-      ...(o.eventFilter !== undefined ? { eventFilter: o.eventFilter } : {}),
+      // the collapse works on latin1 text (the input's bytes)
+      ...(o.eventFilter !== undefined ? { eventFilter: Buffer.from(o.eventFilter).toString('latin1') } : {}),
     };
     const progress = progressFor(io, o.quiet === true);
     let result: CollapseResult | undefined;
@@ -156,10 +155,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (o.quiet !== true) {
       if (skipped > 0) say(io, `skipped ${skipped} line${skipped === 1 ? '' : 's'} that fit no known shape`);
       for (const [event, n] of Object.entries(droppedEvents)) {
-        say(io, `${n} ${event} records not collapsed (one event type at a time; choose with --event-filter)`);
+        say(io, `${n} ${Buffer.from(event, 'latin1').toString()} records not collapsed (one event type at a time; choose with --event-filter)`);
       }
     }
-    await writeOutput(eachLine(lines), o.output, io.stdout);
+    // latin1 text: the input's bytes, unchanged
+    await writeOutput(eachLine(lines), o.output, io.stdout, 'latin1');
   });
 
   const annotate = program
@@ -278,7 +278,6 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
 
 /** collapse in one thread: stdin, .gz and files too small to share out. */
 async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo, quiet: boolean, progress: Progress | undefined): Promise<CollapseResult> {
-  const collapser = new Collapser(options);
   let skipped = 0;
   const onDiagnostic = (d: Diagnostic): void => {
     skipped++;
@@ -286,9 +285,8 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
     progress?.clear();
     say(io, formatDiagnostic(d));
   };
-  await readInput(trace, {
-    formats: [perfScriptFormat],
-    onRecord: (r) => collapser.add(r),
+  const collapser = new Collapser({ ...options, onDiagnostic });
+  await collapseInput(trace, collapser, {
     onDiagnostic,
     stdin: io.stdin as never,
     ...(progress !== undefined ? { progress } : {}),

@@ -8,7 +8,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CollapseOptions } from './collapse.js';
-import { foldedLines } from './collapse.js';
+import { NO_EVENT, foldedLines } from './collapse.js';
 import type { RangeJob, RangeMessage } from './collapse-worker.js';
 import type { Diagnostic } from './model.js';
 
@@ -80,7 +80,7 @@ export async function collapseInParallel(path: string, options: CollapseOptions,
   let lineBase = 0;
   for (const r of results) {
     for (const [event, n, t] of r.events) {
-      if (event === kept) {
+      if (event === kept || event === NO_EVENT) {
         for (const [stack, v] of t ?? []) totals.set(stack, (totals.get(stack) ?? 0) + v);
       } else {
         droppedEvents[event] = (droppedEvents[event] ?? 0) + n;

@@ -4,10 +4,8 @@
 // the serial collapse would have kept and merge the ranges.
 import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { perfScriptFormat } from '../parsers/index.js';
-import { readInput } from '../parsers/input.js';
-import { Collapser, type CollapseOptions } from './collapse.js';
-import type { Diagnostic, TraceRecord } from './model.js';
+import { Collapser, NO_EVENT, collapseInput, type CollapseOptions } from './collapse.js';
+import type { Diagnostic } from './model.js';
 
 /** What the main thread sends. */
 export interface RangeJob {
@@ -27,7 +25,7 @@ export type RangeMessage =
       type: 'result';
       lines: number;
       firstEvent: string | undefined;
-      /** Per sample event: records read, and stack totals when the event was collapsed. */
+      /** Per event (NO_EVENT for headers that name none): records read, and stack totals when the event may be kept. */
       events: [event: string, records: number, totals: Map<string, number> | undefined][];
       skipped: number;
       examples: Diagnostic[];
@@ -38,50 +36,36 @@ const PROGRESS_EVERY = 8 << 20;
 
 async function run(job: RangeJob): Promise<RangeMessage> {
   const filter = job.options.eventFilter;
-  const collapsers = new Map<string, Collapser>();
-  const records = new Map<string, number>();
-  let firstEvent: string | undefined;
-  let count = 0;
   let skipped = 0;
   const examples: Diagnostic[] = [];
   const onDiagnostic = (d: Diagnostic): void => {
     if (skipped++ < job.maxExamples) examples.push(d);
   };
-  const onRecord = (r: TraceRecord): void => {
-    count++;
-    if (r.kind !== 'sample') return;
-    const n = records.get(r.event);
-    if (n === undefined) {
-      const event = (' ' + r.event).slice(1); // own copy, not a slice of the chunk
-      firstEvent ??= event;
-      records.set(event, 1);
-      if (filter === undefined || event === filter) collapsers.set(event, new Collapser({ ...job.options, eventFilter: event }));
-    } else {
-      records.set(r.event, n + 1);
-    }
-    collapsers.get(r.event)?.add(r);
-  };
+  // every event apart: which one the serial collapse keeps is known only when all ranges are read
+  const collapser = new Collapser({ ...job.options, everyEvent: true, onDiagnostic });
   let bytes = 0;
   let reported = 0;
+  const records = (): number => [...collapser.recordsPerEvent.values()].reduce((a, b) => a + b, 0);
   const progress = {
     track(stream: Readable): void {
       stream.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes - reported >= PROGRESS_EVERY) {
           reported = bytes;
-          parentPort?.postMessage({ type: 'progress', bytes, records: count } satisfies RangeMessage);
+          parentPort?.postMessage({ type: 'progress', bytes, records: records() } satisfies RangeMessage);
         }
       });
     },
     stop(): void {},
   };
-  const { lines } = await readInput(job.path, { formats: [perfScriptFormat], onRecord, onDiagnostic, range: { start: job.start, end: job.end }, progress });
-  parentPort?.postMessage({ type: 'progress', bytes, records: count } satisfies RangeMessage);
+  const { lines } = await collapseInput(job.path, collapser, { onDiagnostic, range: { start: job.start, end: job.end }, progress });
+  parentPort?.postMessage({ type: 'progress', bytes, records: records() } satisfies RangeMessage);
+  const firstEvent = collapser.keptEvent;
   return {
     type: 'result',
     lines,
     firstEvent,
-    events: [...records].map(([event, n]) => [event, n, collapsers.get(event)?.totals()]),
+    events: [...collapser.recordsPerEvent].map(([event, n]) => [event, n, filter === undefined || event === filter || event === NO_EVENT ? collapser.totals(event) : undefined]),
     skipped,
     examples,
   };

@@ -1,28 +1,31 @@
-// Folded stacks from perf script records, byte for byte what FlameGraph's
+// Folded stacks from perf script, byte for byte what FlameGraph's
 // stackcollapse-perf.pl prints (brendangregg/FlameGraph at 41fee1f99f92; the 78
-// cases under ../shared/conformance/flamegraph/ are the proof).
+// cases of its corpus under test/conformance/flamegraph/, the shapes under
+// test/conformance/shapes/ and the sample traces are the proof).
 //
-// The reference works on text lines; we work on the parser's records, and
-// rebuild each frame's line to apply the reference's rules to it, once per
-// distinct Frame object. Where the two differ on purpose:
+// The reference's state machine runs here on the lines PerfScriptScanner
+// classifies (parsers/perf-script-scan.ts): frame lines arrive as integer ids
+// of their bytes, named once per distinct line by the reference's rules, and
+// stacks are counted in a trie keyed by those ids. Text stays latin1 (one char
+// per byte), so bytes that are not UTF-8 come out as they went in, and sorting
+// compares bytes as Perl's `sort` does.
+//
+// Where the reference loses samples, faultpath keeps them (README: collapse):
 //   - the last record of a file that does not end with a blank line is kept
 //     (the reference drops it, FlameGraph issue #230);
-//   - every sample is filtered by its event name. The reference only sees an
-//     event name on header lines that END with `event:`, so records whose
-//     header carries fields after the name (tracepoint payloads, `-F addr`, the
-//     ip frame of output without a callchain) always pass its filter with a
-//     period of 1; here they are filtered like the others and keep their period;
-//   - a record without a callchain contributes its header's ip frame (the
-//     reference reads no frames from a header line and prints the comm alone);
-//   - a frame line followed by a `-F +srcline` line is one frame with its
-//     `(inlined)` marker back in place (the reference, without --srcline, reads
-//     the srcline line as a frame of its own);
-//   - comm, pid and tid are the parser's, which reads right-aligned comms (-G)
-//     and comms with digits correctly where the reference's regex does not;
-//   - side-band lines (PERF_RECORD_*) are records of their own, ignored here;
-//     the reference takes them for headers, so one can lend its comm to the
-//     frames of a following sample that its event filter skipped.
-import type { Frame, SampleRecord, TraceRecord } from './model.js';
+//   - a header line ends the record before it, as a blank line does: the
+//     reference merges back-to-back headers (output without a callchain) into
+//     one sample, and such a record contributes its header's ip frame (the
+//     reference prints the comm alone);
+//   - side-band lines (PERF_RECORD_*, `LOST n events!`) end a record and are
+//     not samples (the reference takes them for headers and counts each one
+//     followed by a blank line as a sample);
+//   - right-aligned headers (`perf script -G`, or no callchain) and headers
+//     without a comm are read (the reference reads no header that starts with
+//     a blank).
+import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_HEADER, type ScanLine } from '../parsers/perf-script-scan.js';
+import { readInput, type ReadInputOptions } from '../parsers/input.js';
+import type { DiagnosticSink } from './model.js';
 
 export interface CollapseOptions {
   /** Include the process id in the root frame: `comm-PID` (`comm-?` when perf printed only a tid). Default false. */
@@ -37,193 +40,338 @@ export interface CollapseOptions {
   all?: boolean;
   /** Name unknown frames with their address: `[dso <addr>]`, `[unknown <addr>]`. Default false. */
   addrs?: boolean;
-  /** Keep only samples of this event. Default: the first sample's event; samples of other events are dropped and counted. */
+  /**
+   * Keep only samples of this event. Default: the event of the first header that ends with its event
+   * name; as in the reference, a header with fields after the name (a tracepoint payload, `-F +addr`)
+   * names no event and is always kept.
+   */
   eventFilter?: string;
+  /** Keep every event, each apart (`totals(event)`), for callers that choose later (worker threads). Default false. */
+  everyEvent?: boolean;
+  /** Lines that fit no known shape. Default: none. */
+  onDiagnostic?: DiagnosticSink;
 }
 
-interface Node {
-  value: number;
-  children: Map<string, Node> | null;
-}
+/** The bucket of samples whose header names no event (always kept). */
+export const NO_EVENT = '';
 
-/**
- * Streaming aggregator: feed records (from PerfScriptParser), then `result()`
- * gives folded lines sorted like the reference (without trailing newlines) and
- * the events it dropped (other event types) with their record counts. Memory
- * follows distinct stacks, not records.
- */
+const UNRECOGNISED = false;
+type Name = string | null | typeof UNRECOGNISED;
+
+/** Streaming aggregator over classified lines; memory follows distinct stacks, not records. */
 export class Collapser {
-  private readonly pid: boolean;
-  private readonly tid: boolean;
-  private readonly kernel: boolean;
-  private readonly jit: boolean;
-  private readonly addrs: boolean;
+  private readonly o: Required<Omit<CollapseOptions, 'eventFilter' | 'onDiagnostic'>>;
+  private readonly sink: DiagnosticSink | undefined;
+  /** Input name for diagnostics (collapseInput sets it). */
+  source = '-';
   private event: string | undefined;
+  private firstEvent: string | undefined;
   private readonly dropped: Record<string, number> = {};
-  /** Root frame (process name) → the stacks under it. */
-  private readonly roots = new Map<string, Node>();
-  /** Collapsed name per interned Frame, null when the reference skips the frame. Java processes get their own cache. */
-  private readonly names = new Map<Frame, string | null>();
-  private readonly javaNames = new Map<Frame, string | null>();
-  private readonly pnames = new Map<string, string>();
+  private readonly records = new Map<string, number>();
+  // the open record
+  private pname: string | undefined;
+  private root = -1;
+  private period = 1;
+  private java = false;
+  private header = '';
+  private stack = new Int32Array(256);
+  private depth = 0;
+  private lastWasFrame = false;
+  private scan: ScanLine | undefined;
+  // names per frame id, apart for Java processes (tidy_java)
+  private readonly names: Name[] = [];
+  private readonly javaNames: Name[] = [];
+  // the trie: node 0.. with parent, frame id and value; children found through one hash table
+  private readonly roots = new Map<string, number>();
+  private parent = new Int32Array(1024);
+  private frame = new Int32Array(1024);
+  private value = new Float64Array(1024);
+  private nodes = 0;
+  private table = new Int32Array(2048).fill(-1);
+  private mask = 2047;
 
   constructor(options: CollapseOptions = {}) {
-    this.pid = options.pid ?? false;
-    this.tid = options.tid ?? false;
-    this.kernel = (options.kernel ?? false) || (options.all ?? false);
-    this.jit = (options.jit ?? false) || (options.all ?? false);
-    this.addrs = options.addrs ?? false;
+    this.o = {
+      pid: options.pid ?? false,
+      tid: options.tid ?? false,
+      kernel: (options.kernel ?? false) || (options.all ?? false),
+      jit: (options.jit ?? false) || (options.all ?? false),
+      all: options.all ?? false,
+      addrs: options.addrs ?? false,
+      everyEvent: options.everyEvent ?? false,
+    };
     this.event = options.eventFilter;
+    this.sink = options.onDiagnostic;
   }
 
-  /** Adds one record; records other than samples are ignored. */
-  add(r: TraceRecord): void {
-    if (r.kind !== 'sample') return;
-    if (this.event === undefined) this.event = ownCopy(r.event);
-    else if (r.event !== this.event) {
-      const n = this.dropped[r.event];
-      if (n === undefined) this.dropped[ownCopy(r.event)] = 1;
-      else this.dropped[r.event] = n + 1;
-      return;
+  /** One classified line (from PerfScriptScanner). */
+  readonly line = (l: ScanLine): void => {
+    this.scan = l;
+    switch (l.kind) {
+      case LINE_FRAME:
+        this.frameLine(l);
+        return;
+      case LINE_HEADER:
+        this.flush();
+        this.headerLine(l);
+        break;
+      case LINE_BLANK:
+        this.flush();
+        break;
+      default: // side-band
+        this.flush();
     }
-    const pname = this.processName(r);
-    let node: Node | undefined = this.roots.get(pname);
-    if (node === undefined) {
-      node = { value: 0, children: null };
-      this.roots.set(pname, node);
-    }
-    // `tidy_java` applies when the process name starts with "java".
-    const java = pname.startsWith('java');
-    const cache = java ? this.javaNames : this.names;
-    const stack = r.stack;
-    for (let i = stack.length - 1; i >= 0; i--) {
-      const f = stack[i] as Frame;
-      let name = cache.get(f);
-      if (name === undefined) {
-        name = collapseFrame(f, java, this.kernel, this.jit, this.addrs);
-        cache.set(f, name);
-      }
-      if (name === null) continue;
-      let children: Map<string, Node> | null = node.children;
-      if (children === null) node.children = children = new Map();
-      let next: Node | undefined = children.get(name);
-      if (next === undefined) {
-        next = { value: 0, children: null };
-        children.set(name, next);
-      }
-      node = next;
-    }
-    // `$period = 1 if not $period`: a zero period counts as one.
-    node.value += r.period || 1;
+    this.lastWasFrame = false;
+  };
+
+  /** Flushes the last record (kept even without a blank line after it). */
+  end(): void {
+    this.flush();
   }
 
-  /** The folded lines (`frame;frame;… count`), sorted as Perl's `sort` does, and the dropped events. */
+  /** The folded lines (`frame;frame;… count`, latin1 text), sorted as Perl's `sort` does, and the dropped events with their record counts. */
   result(): { lines: string[]; droppedEvents: Record<string, number> } {
     return { lines: foldedLines(this.totals()), droppedEvents: { ...this.dropped } };
   }
 
-  /** The event kept (the filter, else the first sample's event), undefined before any sample. */
+  /** The event kept (the filter, else the first header's event), undefined before any. */
   get keptEvent(): string | undefined {
-    return this.event;
+    return this.o.everyEvent ? this.firstEvent : this.event;
   }
 
-  /** Count per folded stack text, unsorted (to merge the results of several collapsers). */
-  totals(into: Map<string, number> = new Map()): Map<string, number> {
-    // Different trie paths can spell the same line (one frame may collapse to
-    // `a;b`), so sum by the final text.
-    const walk = (prefix: string, node: Node): void => {
-      if (node.value !== 0) into.set(prefix, (into.get(prefix) ?? 0) + node.value);
-      if (node.children === null) return;
-      for (const [name, child] of node.children) walk(prefix + ';' + name, child);
-    };
-    for (const [pname, node] of this.roots) walk(pname, node);
+  /** Headers read per event (`everyEvent`), NO_EVENT for those that name none. */
+  get recordsPerEvent(): ReadonlyMap<string, number> {
+    return this.records;
+  }
+
+  /** Count per folded stack text, unsorted; with `everyEvent`, of one event's samples. */
+  totals(event?: string, into: Map<string, number> = new Map()): Map<string, number> {
+    const prefix = this.o.everyEvent ? (event ?? NO_EVENT) + '\0' : '';
+    const text: (string | undefined)[] = new Array(this.nodes);
+    const java = new Uint8Array(this.nodes);
+    for (const [key, node] of this.roots) {
+      if (!key.startsWith(prefix)) continue;
+      text[node] = key.slice(prefix.length);
+      java[node] = this.javaRoots.has(node) ? 1 : 0;
+    }
+    // a child is made after its parent, so one pass in id order names every node
+    for (let n = 0; n < this.nodes; n++) {
+      const p = this.parent[n]!;
+      if (p >= 0) {
+        const up = text[p];
+        if (up === undefined) continue;
+        java[n] = java[p]!;
+        text[n] = up + ';' + (this.nameOf(this.frame[n]!, java[n] === 1) as string);
+      }
+      const t = text[n];
+      const v = this.value[n]!;
+      if (t !== undefined && v !== 0) into.set(t, (into.get(t) ?? 0) + v);
+    }
     return into;
   }
 
-  private processName(r: SampleRecord): string {
-    // The reference reads `comm PID/TID` or `comm TID`, and takes a TID of 0 for absent.
-    let pid: string;
-    let tid: string;
-    if (r.pid === -1) {
-      pid = '?';
-      tid = String(r.tid);
-    } else if (r.tid === 0) {
-      pid = '?';
-      tid = String(r.pid);
-    } else {
-      pid = String(r.pid);
-      tid = String(r.tid);
+  private readonly javaRoots = new Set<number>();
+
+  private headerLine(l: ScanLine): void {
+    const event = l.event;
+    let bucket = '';
+    if (event !== undefined) {
+      this.firstEvent ??= event;
+      if (this.o.everyEvent) {
+        bucket = event;
+        this.records.set(event, (this.records.get(event) ?? 0) + 1);
+      } else if (this.event === undefined) {
+        this.event = event;
+      } else if (event !== this.event) {
+        this.dropped[event] = (this.dropped[event] ?? 0) + 1;
+        return; // its frames are skipped: no pname
+      }
+    } else if (this.o.everyEvent) {
+      this.records.set(NO_EVENT, (this.records.get(NO_EVENT) ?? 0) + 1);
     }
-    const raw = this.tid ? `${r.comm}-${pid}/${tid}` : this.pid ? `${r.comm}-${pid}` : r.comm;
-    let name = this.pnames.get(raw);
+    // `if (not $tid) { $tid = $pid; $pid = "?" }`
+    let pid = l.pid;
+    let tid = l.tid;
+    if (tid === '' || tid === '0') {
+      tid = pid;
+      pid = '?';
+    }
+    const raw = this.o.tid ? `${l.comm}-${pid}/${tid}` : this.o.pid ? `${l.comm}-${pid}` : l.comm;
+    const pname = raw.includes(' ') ? raw.replaceAll(' ', '_') : raw;
+    const p = l.period;
+    this.period = p === undefined || p === '' || p === '0' ? 1 : Number(p);
+    this.pname = pname;
+    this.java = pname.startsWith('java');
+    const key = this.o.everyEvent ? bucket + '\0' + pname : pname;
+    let root = this.roots.get(key);
+    if (root === undefined) {
+      root = this.newNode(-1, -1);
+      this.roots.set(key, root);
+      if (this.java) this.javaRoots.add(root);
+    }
+    this.root = root;
+    this.header = l.text();
+    this.depth = 0;
+  }
+
+  private frameLine(l: ScanLine): void {
+    const srclinePlace = this.lastWasFrame && l.spaceIndented;
+    this.lastWasFrame = true;
+    if (this.pname === undefined) {
+      if (!srclinePlace && !looksLikeFrame(l.text())) this.bad(l);
+      return;
+    }
+    const id = l.frameId();
+    const name = this.nameOf(id, this.java);
+    if (name === UNRECOGNISED) {
+      // perf's srcline lines (`-F +srcline`) that the reference cannot read are its warnings, not ours
+      if (!srclinePlace) this.bad(l);
+      return;
+    }
+    if (this.depth === this.stack.length) {
+      const s = new Int32Array(this.stack.length * 2);
+      s.set(this.stack);
+      this.stack = s;
+    }
+    this.stack[this.depth++] = id;
+  }
+
+  private bad(l: ScanLine): void {
+    const reason =
+      this.pname !== undefined
+        ? 'expected a callchain frame (<hex address> <symbol> (<dso>)), a srcline, a record header or a blank line'
+        : 'expected a record header: comm [pid/]tid [cpu] time: [period] event: …, or a PERF_RECORD_* line';
+    this.sink?.({ source: this.source, line: l.line, reason });
+  }
+
+  private flush(): void {
+    if (this.pname === undefined) return;
+    this.pname = undefined;
+    let node = this.root;
+    if (this.depth === 0) {
+      const ip = headerIpFrame(this.header);
+      if (ip !== undefined && this.scan !== undefined) this.stack[this.depth++] = this.scan.internText(ip);
+    }
+    for (let i = this.depth - 1; i >= 0; i--) {
+      const id = this.stack[i]!;
+      const name = this.nameOf(id, this.java);
+      if (name === null || name === UNRECOGNISED) continue;
+      node = this.child(node, id);
+    }
+    this.value[node] = this.value[node]! + this.period;
+    this.depth = 0;
+  }
+
+  private nameOf(id: number, java: boolean): Name {
+    const cache = java ? this.javaNames : this.names;
+    let name = cache[id];
     if (name === undefined) {
-      const key = ownCopy(raw);
-      name = key.replaceAll(' ', '_');
-      this.pnames.set(key, name);
+      name = collapseFrame(this.scan!.frameText(id), java, this.o.kernel, this.o.jit, this.o.addrs);
+      cache[id] = name;
     }
     return name;
   }
+
+  private newNode(parent: number, frame: number): number {
+    const n = this.nodes++;
+    if (n === this.parent.length) {
+      const grow = <T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.parent = grow(this.parent, (k) => new Int32Array(k));
+      this.frame = grow(this.frame, (k) => new Int32Array(k));
+      this.value = grow(this.value, (k) => new Float64Array(k));
+    }
+    this.parent[n] = parent;
+    this.frame[n] = frame;
+    this.value[n] = 0;
+    return n;
+  }
+
+  // (parent, frame id) → child, through one open-addressing table of node ids
+  private child(parent: number, frame: number): number {
+    let slot = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca6b)) & this.mask;
+    for (;;) {
+      const n = this.table[slot]!;
+      if (n < 0) break;
+      if (this.parent[n] === parent && this.frame[n] === frame) return n;
+      slot = (slot + 1) & this.mask;
+    }
+    const n = this.newNode(parent, frame);
+    this.table[slot] = n;
+    if (this.nodes * 2 > this.mask) this.rehash();
+    return n;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    const mask = size - 1;
+    const table = new Int32Array(size).fill(-1);
+    for (let n = 0; n < this.nodes; n++) {
+      const p = this.parent[n]!;
+      if (p < 0) continue;
+      let slot = (Math.imul(p, 0x9e3779b1) ^ Math.imul(this.frame[n]!, 0x85ebca6b)) & mask;
+      while (table[slot]! >= 0) slot = (slot + 1) & mask;
+      table[slot] = n;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
 }
 
-/** Folded lines (`frame;frame;… count`) of stack totals, sorted as Perl's `sort` does. */
+/** Collapses one perf script input (`-`, .gz, or a byte range of a file) on the byte path. */
+export async function collapseInput(
+  path: string,
+  collapser: Collapser,
+  options: Pick<ReadInputOptions<ScanLine, never>, 'stdin' | 'range' | 'progress' | 'onDiagnostic'> = {},
+): Promise<{ lines: number }> {
+  collapser.source = path;
+  const read = await readInput(path, { ...options, formats: [perfScriptScanFormat], onRecord: collapser.line });
+  collapser.end();
+  return { lines: read.lines };
+}
+
+/** Folded lines (`frame;frame;… count`) of stack totals, sorted as Perl's `sort` does on bytes (the text is latin1). */
 export function foldedLines(totals: ReadonlyMap<string, number>): string[] {
-  const keys = [...totals.keys()].sort(compareCodePoints);
+  const keys = [...totals.keys()].sort();
   return keys.map((k) => `${k} ${totals.get(k) ?? 0}`);
 }
 
-// Strings kept across records are copied: a record's strings are slices of the
-// ~1 MB chunk its line came from and would keep that chunk alive.
-function ownCopy(s: string): string {
-  return (' ' + s).slice(1);
+// A frame-ish line when no record is open (the reference skips it unread, or
+// warns when `^\s*(\w+)\s*(.+) \((\S*)\)` fails): a cheap test, for the warning only.
+function looksLikeFrame(text: string): boolean {
+  const open = text.lastIndexOf(' (');
+  return open > 0 && text.indexOf(')', open) > 0 && /^[ \t\n\v\f\r]*\w/.test(text);
 }
 
-// Perl's `sort { $a cmp $b }` on bytes orders UTF-8 text by code point; JS
-// compares UTF-16 code units, which differs only between astral characters
-// and U+E000–U+FFFF.
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && x <= 0xdfff && y >= 0xe000) return 1;
-    if (y >= 0xd800 && y <= 0xdfff && x >= 0xe000) return -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-// The frame line as perf printed it (without a srcline): the reference's rules
-// apply to that text, so the text is rebuilt from the frame's fields.
-//	ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
-//	            12ea poke+0xc (inlined)
-function frameLine(f: Frame): string {
-  const off = f.offset >= 0 ? '+0x' + f.offset.toString(16) : '';
-  return f.dso === '' ? `${f.addr} ${f.symbol}${off}` : `${f.addr} ${f.symbol}${off} (${f.dso})`;
-}
-
-// stackcollapse-perf.pl's stack-line rules, in its order.
-const STACK_LINE = /^\s*(\w+)\s*(.+) \((\S*)\)/;
+// Perl's \s and \S on bytes (JS's \s also takes U+00A0, which is a byte of latin1 text here).
+const STACK_LINE = /^[ \t\n\v\f\r]*(\w+)[ \t\n\v\f\r]*(.+) \(([^ \t\n\v\f\r]*)\)/s;
 const SYMBOL_OFFSET = /\+0x[\da-f]+$/;
-const GO_METHOD = /\.\(.*\)\./;
-const AFTER_PAREN = /\((?!anonymous namespace\)).*/;
+const GO_METHOD = /\.\(.*\)\./s;
+const AFTER_PAREN = /\((?!anonymous namespace\)).*/s;
 const QUOTES = /["']/g;
 const KERNEL_DSO = /(^\[|vmlinux$)/;
 const JIT_DSO = /\/tmp\/perf-\d+\.map/;
 
-/** One frame's collapsed name (null when the reference skips it); `a;b_[i]` for an `a->b` inline chain. */
-function collapseFrame(f: Frame, java: boolean, kernel: boolean, jit: boolean, addrs: boolean): string | null {
-  const m = STACK_LINE.exec(frameLine(f));
-  if (m === null) return null; // "Unrecognized line"
+/** One frame line's collapsed name by stackcollapse-perf.pl's rules: `a;b_[i]` for an `a->b` inline chain, null when it skips the frame, false when the line is no frame. */
+export function collapseFrame(line: string, java: boolean, kernel: boolean, jit: boolean, addrs: boolean): string | null | false {
+  // the regex backtracks: only lines that can match go to it
+  const open = line.lastIndexOf(' (');
+  if (open < 0 || line.indexOf(')', open) < 0) return false;
+  const m = STACK_LINE.exec(line);
+  if (m === null) return false; // "Unrecognized line"
   const pc = m[1] ?? '';
   const mod = m[3] ?? '';
   const rawfunc = (m[2] ?? '').replace(SYMBOL_OFFSET, '');
   if (rawfunc.startsWith('(')) return null; // "skip process names"
   const parts = perlSplit(rawfunc, '->');
+  if (parts.length === 0) return null;
   const out: string[] = [];
   for (let func of parts) {
     if (func === '[unknown]') {
-      func = mod !== '[unknown]' ? mod.replace(/.*\//, '') : 'unknown';
+      func = mod !== '[unknown]' ? mod.replace(/.*\//s, '') : 'unknown';
       func = addrs ? `[${func} <${pc}>]` : `[${func}]`;
     }
     func = func.replaceAll(';', ':');
@@ -243,4 +391,49 @@ function perlSplit(s: string, sep: string): string[] {
   const parts = s.split(sep);
   while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return parts;
+}
+
+// A header's ip frame, for a record without callchain lines: after the
+// timestamp and the event name, each address is printed as ` %16lx` (the data
+// address first with -F +addr, then the ip), so the last such field starts the
+// frame:
+//           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
+// tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
+const AFTER_TIME = /[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)/;
+const ADDR_FIELD = 16;
+
+function headerIpFrame(header: string): string | undefined {
+  const m = AFTER_TIME.exec(header);
+  if (m === null) return undefined;
+  const rest = header.slice(m.index + m[0].length);
+  let last = -1;
+  for (let p = rest.indexOf(' '); p >= 0 && p + ADDR_FIELD < rest.length; p = rest.indexOf(' ', p + 1)) {
+    const after = p + 1 + ADDR_FIELD;
+    if (after < rest.length && rest.charCodeAt(after) !== 32) continue;
+    let k = p + 1;
+    while (k < after && rest.charCodeAt(k) === 32) k++;
+    if (k === after) continue;
+    while (k < after && isHex(rest.charCodeAt(k))) k++;
+    if (k !== after) continue;
+    last = p;
+    p = after - 1;
+  }
+  return last < 0 ? undefined : rest.slice(last).trim();
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/** Collapses lines of perf script given as text (tests, library use); the folded lines and event names come back as UTF-8 text. */
+export function collapseLines(lines: Iterable<string>, options: CollapseOptions = {}): { lines: string[]; droppedEvents: Record<string, number> } {
+  const toLatin1 = (s: string): string => Buffer.from(s).toString('latin1');
+  const fromLatin1 = (s: string): string => Buffer.from(s, 'latin1').toString();
+  const c = new Collapser({ ...options, ...(options.eventFilter !== undefined ? { eventFilter: toLatin1(options.eventFilter) } : {}) });
+  const scanner = new PerfScriptScanner({ source: '-' }, c.line);
+  for (const l of lines) scanner.write(Buffer.from(l + '\n'));
+  scanner.end();
+  c.end();
+  const r = c.result();
+  return { lines: r.lines.map(fromLatin1), droppedEvents: Object.fromEntries(Object.entries(r.droppedEvents).map(([k, v]) => [fromLatin1(k), v])) };
 }

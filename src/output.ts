@@ -44,9 +44,10 @@ export async function checkOutputPath(path: string | undefined): Promise<void> {
 /** Names of stdout: written to the stream we hold (opening them fails when stdout is a socket). */
 const STDOUT = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
 
-export async function writeOutput(text: OutputText, path: string | undefined, stdout: Writable): Promise<void> {
+/** `encoding` is how the text becomes bytes: 'latin1' writes one byte per character (collapse's text is the input's bytes). */
+export async function writeOutput(text: OutputText, path: string | undefined, stdout: Writable, encoding: BufferEncoding = 'utf8'): Promise<void> {
   if (path === undefined || path === '-' || STDOUT.has(path)) {
-    await writeStream(stdout, text);
+    await writeStream(stdout, text, encoding);
     return;
   }
   let target: Target;
@@ -59,7 +60,7 @@ export async function writeOutput(text: OutputText, path: string | undefined, st
     let file: FileHandle | undefined;
     try {
       file = await open(target.path, 'w');
-      await writeFileHandle(file, text);
+      await writeFileHandle(file, text, encoding);
     } catch (e) {
       throw cannotWrite(path, e);
     } finally {
@@ -76,7 +77,7 @@ export async function writeOutput(text: OutputText, path: string | undefined, st
     created = true;
     if (target.mode !== undefined) await file.chmod(target.mode); // the umask must not narrow or widen it
     if (target.owner !== undefined && process.getuid?.() === 0) await file.chown(target.owner.uid, target.owner.gid).catch(() => undefined);
-    await writeFileHandle(file, text);
+    await writeFileHandle(file, text, encoding);
     await file.close();
     file = undefined;
     await rename(tmp, target.path);
@@ -155,26 +156,26 @@ function* batches(text: OutputText): Generator<string> {
   if (size > 0) yield pending.join('');
 }
 
-async function writeFileHandle(file: FileHandle, text: OutputText): Promise<void> {
-  for (const chunk of batches(text)) await file.write(chunk);
+async function writeFileHandle(file: FileHandle, text: OutputText, encoding: BufferEncoding): Promise<void> {
+  for (const chunk of batches(text)) await file.write(chunk, null, encoding);
 }
 
 /** Resolves when the text is handed to the stream, waiting for it to drain between batches; a closed pipe (EPIPE) counts as done. */
-export async function writeStream(stream: Writable, text: OutputText): Promise<void> {
+export async function writeStream(stream: Writable, text: OutputText, encoding: BufferEncoding = 'utf8'): Promise<void> {
   for (const chunk of batches(text)) {
-    if (!(await writeChunk(stream, chunk))) return;
+    if (!(await writeChunk(stream, chunk, encoding))) return;
   }
 }
 
 /** False when the reader has left (EPIPE): nothing more needs writing. */
-function writeChunk(stream: Writable, text: string): Promise<boolean> {
+function writeChunk(stream: Writable, text: string, encoding: BufferEncoding): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       if (e.code === 'EPIPE') resolve(false);
       else reject(e);
     };
     stream.once('error', onError);
-    stream.write(text, (e) => {
+    stream.write(text, encoding, (e) => {
       stream.off('error', onError);
       if (e && (e as NodeJS.ErrnoException).code !== 'EPIPE') reject(e);
       else resolve(!e);

@@ -41,7 +41,8 @@ describe('a reader that leaves early (| head -1)', () => {
   it('with stderr gone too (2>&1 | head -1): the warnings meet a closed pipe, and the run still ends with 0', async () => {
     for (const argv of [
       ['report', GUARD, '-f', 'html'],
-      ['collapse', GUARD],
+      // the capture's page-faults are not the event kept: a warning says so
+      ['collapse', GUARD, '--event-filter', 'cycles'],
     ]) {
       const r = await spawnCli(argv, { closeStderr: true });
       expect(r.code, argv.join(' ')).toBe(0);

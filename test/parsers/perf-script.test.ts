@@ -1,6 +1,7 @@
 // Every header, frame and side-band shape the perf script parser reads, each
 // from a real line: `quote()` fails the test unless the block is in the named
 // capture (samples/guard, samples/shapes, or FlameGraph's corpus).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePerfScript, parseTracepointFields } from '../../parsers/perf-script.js';
 import type { Frame, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
@@ -359,6 +360,21 @@ guard  2014  7537.692567:          1                 page-faults:
     expect(a?.stack[0]).toBe(b?.stack[0]);
     expect(a?.stack[2]).toBe(b?.stack[2]);
     expect(a?.stack[1]).not.toBe(b?.stack[1]);
+  });
+});
+
+describe('simpleperf frames', () => {
+  it('reads frames indented by blanks with a tab after the address (they were all dropped)', () => {
+    const lines = readFileSync('test/conformance/shapes/simpleperf-tab-frames.txt', 'utf8').split('\n');
+    const { records, diagnostics } = parseLines(lines);
+    expect(diagnostics).toEqual([]);
+    const r = records[0] as SampleRecord;
+    expect(r.comm).toBe('Gecko');
+    expect(r.event).toBe('task-clock:u');
+    expect(r.stack).toEqual([
+      { addr: 'b3cea6c4', symbol: 'Lock::unlock()', offset: -1, dso: '/system/lib/libc.so' },
+      { addr: 'b3cea535', symbol: 'should_trace()', offset: -1, dso: '/system/lib/libc.so' },
+    ]);
   });
 });
 

@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { forEachLine, openInput } from '../../parsers/lines.js';
-import { PerfScriptParser } from '../../parsers/perf-script.js';
-import { Collapser, type CollapseOptions } from '../../src/collapse.js';
+import { Collapser, collapseInput, type CollapseOptions } from '../../src/collapse.js';
 import type { Diagnostic } from '../../src/model.js';
 import { CONFORMANCE_DIR } from '../shared.js';
 
@@ -19,15 +17,13 @@ type ParallelModule = typeof import('../../src/collapse-parallel.js');
 const built = (await import(pathToFileURL(join(import.meta.dirname, '../../dist/src/collapse-parallel.js')).href)) as ParallelModule;
 
 async function serial(path: string, options: CollapseOptions) {
-  const collapser = new Collapser(options);
   const examples: Diagnostic[] = [];
   let skipped = 0;
   const onDiagnostic = (d: Diagnostic): void => {
     if (skipped++ < 5) examples.push(d);
   };
-  const parser = new PerfScriptParser({ source: path, onDiagnostic }, (r) => collapser.add(r));
-  await forEachLine(await openInput(path), (l) => parser.line(l));
-  parser.end();
+  const collapser = new Collapser({ ...options, onDiagnostic });
+  await collapseInput(path, collapser, { onDiagnostic });
   return { ...collapser.result(), skipped, examples };
 }
 

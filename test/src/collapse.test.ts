@@ -3,14 +3,13 @@
 // differences we keep on purpose, and properties of the aggregation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Collapser, type CollapseOptions } from '../../src/collapse.js';
-import type { SampleRecord, TraceRecord } from '../../src/model.js';
-import { parseLines, quote, sampleLines } from '../parsers/perf-script-helpers.js';
+import { readFileSync } from 'node:fs';
+import { PerfScriptScanner } from '../../parsers/perf-script-scan.js';
+import { Collapser, collapseLines, type CollapseOptions } from '../../src/collapse.js';
+import { quote, sampleLines } from '../parsers/perf-script-helpers.js';
 
 function collapse(lines: string[], options: CollapseOptions = {}): { lines: string[]; droppedEvents: Record<string, number> } {
-  const c = new Collapser(options);
-  for (const r of parseLines(lines).records) c.add(r);
-  return c.result();
+  return collapseLines(lines, options);
 }
 
 /** Collapses one frame line (from a real capture) under a minimal header of the given comm. */
@@ -95,10 +94,15 @@ guard  2014  7537.692821:          1                 page-faults:
 `,
   ).lines;
 
-  it('keeps the first event type and counts the dropped ones; eventFilter picks another', () => {
-    expect(collapse(twoEvents)).toEqual({ lines: ['guard;_start;asm_exc_page_fault;exc_page_fault 1'], droppedEvents: { 'page-faults': 1 } });
-    expect(collapse(twoEvents, { eventFilter: 'page-faults' })).toEqual({ lines: ['guard;_start 1'], droppedEvents: { 'exceptions:page_fault_user': 1 } });
-    expect(collapse(twoEvents, { eventFilter: 'cycles' }).lines).toEqual([]);
+  it('keeps the first event type a header ends with, and counts the dropped ones; eventFilter picks another', () => {
+    // As in the reference, the tracepoint's header ends with its payload, so it names no event and is kept:
+    // page-faults, the first header that ends with its event, is the event kept.
+    const both = ['guard;_start 1', 'guard;_start;asm_exc_page_fault;exc_page_fault 1'];
+    expect(collapse(twoEvents)).toEqual({ lines: both, droppedEvents: {} });
+    expect(collapse(twoEvents, { eventFilter: 'page-faults' })).toEqual({ lines: both, droppedEvents: {} });
+    expect(collapse(twoEvents, { eventFilter: 'cycles' })).toEqual({ lines: ['guard;_start;asm_exc_page_fault;exc_page_fault 1'], droppedEvents: { 'page-faults': 1 } });
+    const twice = [...twoEvents, '', ...twoEvents.slice(5)];
+    expect(collapse(twice, { eventFilter: 'cycles' }).droppedEvents).toEqual({ 'page-faults': 2 });
   });
 
   it('names the process comm, comm-PID or comm-PID/TID, `?` when perf printed only a tid, blanks as _', () => {
@@ -148,51 +152,57 @@ guard  2014  7537.692821:          1                 page-faults:
     expect(collapse(q).lines).toEqual(['shapes;elf_load 1']);
   });
 
-  it('filters tracepoints with a payload by their event like any other sample', () => {
-    // The reference sees no event name on a header that does not end with `event:`,
-    // so it would count both of these under the first event it met.
-    expect(collapse(twoEvents).droppedEvents).toEqual({ 'page-faults': 1 });
+  it('ends a record at the next header, as a blank line does (the reference merges back-to-back headers)', () => {
+    const q = quote(
+      'join/tracepoint-mmap.perf-script.txt',
+      `          shapes 14793 [001]  9714.150679: exceptions:page_fault_user: address=0x7f28bad76b70 ip=0x7f28bad76b70 error_code=0x14
+          shapes 14793 [001]  9714.150719: exceptions:page_fault_user: address=0x7f28bad8fe06 ip=0x7f28bad777ad error_code=0x6`,
+    ).lines;
+    expect(collapse(q).lines).toEqual(['shapes 2']);
+  });
+
+  it('passes bytes that are not UTF-8 through unchanged', () => {
+    const text = readFileSync('test/conformance/shapes/collapse-raw-bytes.txt');
+    const c = new Collapser();
+    const scanner = new PerfScriptScanner({ source: 'raw' }, c.line);
+    scanner.write(text);
+    scanner.end();
+    c.end();
+    const out = Buffer.from(c.result().lines.join('\n') + '\n', 'latin1');
+    expect(out.equals(readFileSync('test/conformance/shapes/results/collapse-raw-bytes-collapsed-default.txt'))).toBe(true);
   });
 });
 
 describe('aggregation', () => {
-  const records = parseLines(sampleLines('guard/perf-script.txt.gz')).records;
-  const samples = records.filter((r): r is SampleRecord => r.kind === 'sample');
+  const text = sampleLines('guard/perf-script.txt.gz').join('\n');
+  const blocks = text.split('\n\n');
 
   it('counts every kept period once, and drops exactly the other events', () => {
-    const c = new Collapser({ eventFilter: 'page-faults' });
-    for (const r of records) c.add(r);
-    const { lines, droppedEvents } = c.result();
+    const { lines, droppedEvents } = collapse(text.split('\n'), { eventFilter: 'page-faults' });
     const total = lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-    const kept = samples.filter((r) => r.event === 'page-faults');
-    expect(total).toBe(kept.reduce((n, r) => n + r.period, 0));
-    const dropped = Object.values(droppedEvents).reduce((n, k) => n + k, 0);
-    expect(dropped + kept.length).toBe(samples.length);
+    // headers that end with `page-faults:` count their period, tracepoints (payload after the name) count 1 each
+    const headers = blocks.map((b) => b.split('\n').find((l) => /^\S.* \d+\.\d+: /.test(l))).filter((h) => h !== undefined && !h.includes('PERF_RECORD_'));
+    const own = headers.filter((h) => /:\s*(\d+)\s+page-faults:\s*$/.test(h!)).map((h) => Number(/:\s*(\d+)\s+page-faults:\s*$/.exec(h!)![1]));
+    const others = headers.filter((h) => !/:\s*$/.test(h!));
+    expect(total).toBe(own.reduce((a, b) => a + b, 0) + others.length);
+    expect(droppedEvents).toEqual({});
     expect(lines).toEqual([...lines].sort());
     expect(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(lines.length);
   });
 
   it('does not depend on the order of the records', () => {
-    const ref = new Collapser({ eventFilter: 'exceptions:page_fault_user', all: true });
-    for (const r of records) ref.add(r);
-    const expected = ref.result();
+    const expected = collapse(text.split('\n'), { all: true });
     fc.assert(
-      fc.property(fc.shuffledSubarray(records as TraceRecord[], { minLength: records.length, maxLength: records.length }), (shuffled) => {
-        const c = new Collapser({ eventFilter: 'exceptions:page_fault_user', all: true });
-        for (const r of shuffled) c.add(r);
-        expect(c.result()).toEqual(expected);
+      fc.property(fc.shuffledSubarray(blocks, { minLength: blocks.length, maxLength: blocks.length }), (shuffled) => {
+        expect(collapse(shuffled.join('\n\n').split('\n'), { all: true })).toEqual(expected);
       }),
       { numRuns: 10 },
     );
   });
 
   it('grows with distinct stacks, not records: the same records ten times give the same lines, counts ×10', () => {
-    const once = new Collapser();
-    const ten = new Collapser();
-    for (const r of records) once.add(r);
-    for (let i = 0; i < 10; i++) for (const r of records) ten.add(r);
-    const a = once.result().lines;
-    const b = ten.result().lines;
+    const a = collapse(text.split('\n')).lines;
+    const b = collapse(Array.from({ length: 10 }, () => text + '\n').join('\n').split('\n')).lines;
     expect(b.map((l) => l.slice(0, l.lastIndexOf(' ')))).toEqual(a.map((l) => l.slice(0, l.lastIndexOf(' '))));
     expect(b.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))).toEqual(a.map((l) => 10 * Number(l.slice(l.lastIndexOf(' ') + 1))));
   });

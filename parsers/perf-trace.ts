@@ -79,32 +79,14 @@ const NUMBER_RET = /^(-?\d+|0x[0-9a-fA-F]+)(?: |$)/;
 //      6.104 ( 0.000 ms): prot/14296 majfault [read_pages+0x15] => /work/main/samples/perf-trace/prot-major.tmp@0x0 (d.)
 //      1.176 ( 0.000 ms): guard/14268 minfault [open_verify.constprop.0+0x1ca] => [stack]@0x7ffefa4c6dc8 (d.)
 //      0.189 ( 0.000 ms): guard/14287 minfault [_start+0x0] => 0x0 (?.)
-// The ip: `sym+0xoff`; -v prefixes `dso@`. Without a symbol it is `0x…`: the
-// map-relative ip when a map holds the ip, but when none does perf prints
-// sample->addr — the DATA address — there. Faults processed after their
-// process's exit (maps already gone) show it; both sides print the same value
-// (a re-run of record.sh, guard-callchain-dwarf.txt: timing-dependent):
-//     26.631 ( 0.000 ms): guard/28658 minfault [0x7fa584c495b0] => 0x7fa584c495b0 (?.)
-//     26.987 ( 0.000 ms): guard/28658 minfault [0x5617a64462a8] => //anon@0x5617a64462a8 (d.)
-// So a bare `[0x…]` gives no frame (only -v's `[dso@0x…]` is surely an ip);
-// fields.ip keeps the text either way.
-// The target: `0x…` when no map holds it (sample->addr, absolute), else
-// `dso@0x…` where 0x… is map__map_ip(): absolute for maps perf treats as
-// identity-mapped (//anon, /dev/zero, /anon_hugepage, [stack…], [heap], /SYSV…,
-// and /tmp/perf-PID.map for executable anonymous memory), otherwise the offset
-// into the file (address - map start + pgoff); -v prints `dso@sym+0xoff`.
-// The first letter is the map type: `d` found in a map (historically: a data
-// map), `x` found only in an executable map (perf before 4.19 kept the two
-// apart; 6.1 looks up the same maps twice so never prints it), `?` no map.
-// The second is al->level from thread__find_map (util/event.c): `.` user mode,
-// `k` kernel mode (the kernel touched user memory, e.g. copy_to_user; perf
-// then searched the kernel's maps, hence `?`), `g` guest kernel, `u` guest
-// user, `H` hypervisor or any other cpumode.
-// `perf trace record` does not pass -d to perf record, so a replay of its
-// perf.data prints `=> 0x0`: a handled fault at page 0 is impossible (min/maj
-// faults count only faults that succeeded), so 0x0 with `?` means "not recorded".
-// (Matched by hand, not one regex: two greedy groups would backtrack
-// quadratically on a long line full of `] => `.)
+// The ip is `sym+0xoff` (-v: `dso@sym+0xoff`); a bare `[0x…]` may be the DATA
+// address, so it gives no frame. The target is `0x…` (absolute) or `dso@0x…`
+// (map-relative, except identity-mapped dsos). The letters: map type (`d`,
+// `x`, `?` none) and al->level (`.` user, `k` kernel, `g`/`u` guest, `H`
+// hypervisor). `=> 0x0 (?.)` means the address was not recorded (perf trace
+// record passes no -d). Why, with the captures that show it:
+// src/design-notes.md, "perf trace page-fault lines". Matched by hand, not one
+// regex: two greedy groups backtrack quadratically on `] => `-filled lines.
 const FAULT_START = /^(min|maj)fault \[/;
 const FAULT_END = / \(([dx?])([k.guH])\)$/;
 const MAP_TYPE: Readonly<Record<string, string>> = { d: 'data', x: 'exec', '?': 'none' };

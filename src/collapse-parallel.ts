@@ -17,7 +17,7 @@ export interface ParallelOptions {
   threads?: number;
   /**
    * Files smaller than this are collapsed in one thread. Default: FAULTPATH_PARALLEL_MIN, else 512 MiB
-   * (on 2 cores the threads gained 1.3–1.8× on 1 GB and nothing measurable on 270 MB, for one more frame cache).
+   * (below it the threads gain nothing measurable: src/design-notes.md).
    */
   minBytes?: number;
   /** Diagnostics to keep in full. Default 5. */

@@ -4,26 +4,9 @@
 // caused them.
 //
 // Records come from the perf script parser or the perf trace parser; their
-// payloads are decoded in payloads.ts.
-//
-// Rules:
-// - A call changes the page map at its entry record and is undone when its
-//   exit (or perf trace's `= -1 ERRNO`) says it failed; an unaligned start
-//   fails without waiting (the kernel returns EINVAL). Lengths round up to pages.
-// - A fault covers the change that set its page last; mremap moves pages with
-//   the changes that set them, its growth is the mremap's own.
-// - Retry cycle: a fault the page's protection forbids, then the same
-//   thread's next protection call covers that page and grants the access (the
-//   SIGSEGV handler's mprotect), after which the instruction retries.
-// - TLB flushes: see tlb.ts.
-//
-// What the trace cannot say, the timeline does not guess:
-// - Without sys_exit_* records a failed call looks like a successful one, and
-//   an mmap/mremap whose address the kernel chose cannot be placed (counted as
-//   unplaced).
-// - Threads without a known process: see tasks.ts.
-// - A failed mprotect that hit a hole (ENOMEM) may have changed the part
-//   before the hole; the timeline undoes the whole call.
+// payloads are decoded in payloads.ts. The rules (when a call changes the page
+// map, which change a fault belongs to, what a retry cycle is) and what the
+// timeline will not guess: src/design-notes.md, "The protection timeline".
 import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from '../fault-class.js';
 import type {
   DiagnosticSink,

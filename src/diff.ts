@@ -9,7 +9,7 @@
 // `difffolded.pl -n` does (int(count1 * total2 / total1)); inner nodes are the
 // sums of their paths, so the tree and the folded output agree.
 import type { FaultSite, NodeKind, Report, SiteCount, TreeNode } from './model.js';
-import { forEachPath } from './tree.js';
+import { forEachPath, labelHomonyms, plainName } from './tree.js';
 import { basename, cmp } from './dso.js';
 
 export interface DiffOptions {
@@ -81,10 +81,11 @@ export function diffReports(before: Report, after: Report, options: DiffOptions 
         kids = new Map();
         index.set(node, kids);
       }
-      const key = step.kind + '\0' + step.name;
+      // one function from two dsos stays two nodes; a dso's directory may differ between captures
+      const key = step.kind + '\0' + plainName(step) + '\0' + (step.dso === undefined ? '' : basename(step.dso));
       let child = kids.get(key);
       if (child === undefined) {
-        child = { name: step.name, kind: step.kind, before: 0, after: 0, beforeSelf: 0, afterSelf: 0, end: false, children: [] };
+        child = { name: plainName(step), kind: step.kind, before: 0, after: 0, beforeSelf: 0, afterSelf: 0, end: false, children: [] };
         if (step.dso !== undefined) (child as { dso?: string }).dso = step.dso;
         if (step.site !== undefined) (child as { site?: FaultSite }).site = step.site;
         kids.set(key, child);
@@ -150,6 +151,7 @@ export function diffReports(before: Report, after: Report, options: DiffOptions 
 }
 
 function sortDiff(node: DiffNode): void {
+  labelHomonyms(node.children);
   node.children.sort((a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before) || b.after - a.after || cmp(a.name, b.name));
   for (const c of node.children) sortDiff(c);
 }

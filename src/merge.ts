@@ -15,7 +15,7 @@ import type {
   SiteCount,
   TreeNode,
 } from './model.js';
-import { byValueThenName } from './tree.js';
+import { byValueThenName, labelHomonyms, plainName } from './tree.js';
 import { cmp } from './dso.js';
 
 export interface MergeOptions {
@@ -108,7 +108,7 @@ function siteKey(s: SiteCount): string {
 
 /** Node identity across reports: kind, name and dso. */
 function nodeKey(n: TreeNode): string {
-  return `${n.kind}\0${n.name}\0${n.dso ?? ''}`;
+  return `${n.kind}\0${plainName(n)}\0${n.dso ?? ''}`;
 }
 
 /** The sum of trees: nodes with the same kind, name and dso under the same parent add up. */
@@ -140,6 +140,7 @@ export function mergeTrees(trees: readonly TreeNode[], rootName = 'all'): TreeNo
   for (const t of trees) into(root, t, index);
   const sort = (n: TreeNode): void => {
     // the same name from two dsos: the dso decides, so the order of the reports does not
+    labelHomonyms(n.children);
     n.children.sort((a, b) => byValueThenName(a, b) || cmp(a.dso ?? '', b.dso ?? ''));
     for (const c of n.children) sort(c);
   };

@@ -1,5 +1,6 @@
 // The fault-path tree: build it from paths, then filter, invert, prune, fold.
 // The tree is the model; folded stacks are its plain-text dump.
+import { basename } from './dso.js';
 import type { FaultSite, NodeKind, TreeNode } from './model.js';
 import { cmp } from './dso.js';
 
@@ -24,9 +25,10 @@ export function newNode(name: string, kind: NodeKind, dso?: string, site?: Fault
 }
 
 /**
- * Accumulates paths into a tree. Children are keyed by kind and name, so a
- * kernel frame and a user frame of the same name stay apart. Memory follows
- * distinct paths, not events.
+ * Accumulates paths into a tree. Children are keyed by kind, name and dso, so
+ * a kernel frame and a user frame of the same name stay apart, and so do
+ * `_start` of the program and `_start` of ld.so. Memory follows distinct
+ * paths, not events.
  */
 export class TreeBuilder {
   readonly root: MutableNode;
@@ -58,7 +60,7 @@ function bump(node: TreeNode, value: number, event: string): void {
 }
 
 function childOf(node: MutableNode, step: PathStep): MutableNode {
-  const key = step.kind + '\0' + step.name;
+  const key = step.kind + '\0' + step.name + '\0' + (step.dso ?? '');
   node.index ??= new Map();
   let child = node.index.get(key);
   if (child === undefined) {
@@ -72,8 +74,45 @@ function childOf(node: MutableNode, step: PathStep): MutableNode {
 function finish(node: MutableNode): TreeNode {
   delete node.index;
   for (const c of node.children) finish(c);
+  labelHomonyms(node.children);
   node.children.sort(byValueThenName);
   return node;
+}
+
+interface Named {
+  name: string;
+  readonly kind: NodeKind;
+  readonly dso?: string | undefined;
+}
+
+/**
+ * Siblings of one kind and name from different dsos (`_start` of the program
+ * and of ld.so) say their dso in the name, `_start (ld-linux-x86-64.so.2)`, so
+ * every output (text, folded, SVG, HTML) keeps them apart. Idempotent.
+ */
+export function labelHomonyms(siblings: readonly Named[]): void {
+  if (siblings.length < 2) return;
+  const groups = new Map<string, Named[]>();
+  for (const n of siblings) {
+    if (n.dso === undefined || n.dso === '') continue;
+    const key = n.kind + '\0' + plainName(n);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [n]);
+    else g.push(n);
+  }
+  for (const g of groups.values()) {
+    if (new Set(g.map((n) => n.dso)).size < 2) continue;
+    const bases = g.map((n) => basename(n.dso!));
+    const clash = new Set(bases).size < new Set(g.map((n) => n.dso)).size;
+    for (const n of g) n.name = `${plainName(n)} (${clash ? n.dso! : basename(n.dso!)})`;
+  }
+}
+
+/** A node's name without the dso `labelHomonyms` added. */
+export function plainName(n: { readonly name: string; readonly dso?: string | undefined }): string {
+  if (n.dso === undefined || n.dso === '') return n.name;
+  for (const label of [` (${basename(n.dso)})`, ` (${n.dso})`]) if (n.name.endsWith(label)) return n.name.slice(0, -label.length);
+  return n.name;
 }
 
 export function byValueThenName(a: TreeNode, b: TreeNode): number {

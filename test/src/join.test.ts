@@ -61,7 +61,7 @@ describe('join on real captures', () => {
     const poke = r.sites.find((s) => s.symbol === 'touch_pages')!;
     expect(poke).toMatchObject({ offset: 0xc, resolved: true, instruction: 'mov %sil,(%rdi)', count: 8 });
     expect(poke.source).toMatch(/shapes\.c:\d+$/);
-    expect(foldTree(r.tree).find((l) => l.includes('touch_pages;poke (inlined);0x12fa'))).toBe('shapes;_start;__libc_start_main_impl (inlined);__libc_start_call_main;main;touch_pages;poke (inlined);0x12fa: mov %sil,(%rdi) [shapes.c:38] 8');
+    expect(foldTree(r.tree).find((l) => l.includes('touch_pages;poke (inlined);0x12fa'))).toBe('shapes;_start (shapes);__libc_start_main_impl (inlined);__libc_start_call_main;main;touch_pages;poke (inlined);0x12fa: mov %sil,(%rdi) [shapes.c:38] 8');
     // DWARF return addresses are inside the call: nothing to repair in this chain
     expect(names(r.tree).some((n) => n.endsWith('[inferred]'))).toBe(false);
   });

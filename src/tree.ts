@@ -1,8 +1,7 @@
 // The fault-path tree: build it from paths, then filter, invert, prune, fold.
 // The tree is the model; folded stacks are its plain-text dump.
-import { basename } from './dso.js';
 import type { FaultSite, NodeKind, TreeNode } from './model.js';
-import { cmp } from './dso.js';
+import { basename, cmp } from './dso.js';
 
 /** One step of a path from the root towards a leaf. */
 export interface PathStep {

@@ -86,6 +86,18 @@ export class FaultAggregator {
     return this.ids.keys();
   }
 
+  /** The value of the paths (of `events`) that hold any of `frames`, and of those that faulted at one. */
+  valueThrough(frames: ReadonlySet<Frame>, events?: ReadonlySet<string>): { through: number; at: number } {
+    let through = 0;
+    let at = 0;
+    for (const p of this.paths) {
+      if (events !== undefined && !events.has(p.event)) continue;
+      if (frames.has(p.frames[0]!)) at += p.value;
+      if (p.frames.some((f) => frames.has(f))) through += p.value;
+    }
+    return { through, at };
+  }
+
   get distinctPaths(): number {
     return this.paths.length;
   }

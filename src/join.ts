@@ -156,6 +156,14 @@ export class ListingSet {
     this.refused.clear();
   }
 
+  /** Whether the trace and the listing give the same build id for a dso; undefined when either is unknown. */
+  sameBuild(dso: string, listing: Listing): boolean | undefined {
+    const clean = dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso;
+    const traced = this.traced.get(dso) ?? this.traced.get(clean);
+    if (traced === undefined || listing.buildId === undefined) return undefined;
+    return sameBuildId(listing.buildId, traced);
+  }
+
   forDso(dso: string): Listing | undefined {
     if (this.cache.has(dso)) return this.cache.get(dso);
     let found = this.byPath.get(dso);
@@ -292,6 +300,51 @@ export class FrameResolver {
     return out;
   }
 
+  /**
+   * One warning per dso whose listing has no code where a frame perf could not
+   * name (`348a8 [unknown]`) points: which frame, where it fell, and how many
+   * faults it costs (`faults` counts the faults whose paths hold any of the frames, and those that faulted at one).
+   */
+  unnamedFrameWarnings(faults: (frames: ReadonlySet<Frame>) => { through: number; at: number }): string[] {
+    const out: string[] = [];
+    for (const [dso, frames] of this.unnamed) {
+      const [first, where] = frames.entries().next().value as [Frame, string];
+      const more = frames.size - 1;
+      const cost = faults(new Set(frames.keys()));
+      const lost = cost.at > 0 ? `; ${cost.at} of them faulted there and keep perf's address` : '';
+      out.push(
+        `perf could not name ${frameName(first)} [unknown] in ${dso}${more > 0 ? ` (and ${more} more frame${more === 1 ? '' : 's'} like it)` : ''}: ${where}. Frame-pointer unwinding through code built without frame pointers reads such frames, so the callers perf printed above it are not real (--call-graph dwarf unwinds them); ${cost.through} fault${cost.through === 1 ? '' : 's'} pass through it${lost}. The listing is used for the frames perf named`,
+      );
+    }
+    return out;
+  }
+
+  private readonly unnamed = new Map<string, Map<Frame, string>>();
+
+  private noteUnnamed(frame: Frame, listing: Listing, address: number, inside: Instruction | undefined): void {
+    let frames = this.unnamed.get(frame.dso);
+    if (frames === undefined) {
+      frames = new Map();
+      this.unnamed.set(frame.dso, frames);
+    }
+    if (frames.has(frame)) return;
+    const at = `0x${formatListingAddress(address)}`;
+    let where: string;
+    if (inside !== undefined) where = `it falls at ${at}, inside ${inside.text} at 0x${formatListingAddress(inside.address)} in ${listing.path}`;
+    else {
+      const fns = listing.functions();
+      const last = fns.reduce((m, f) => Math.max(m, f.end), -Infinity);
+      const firstStart = fns[0]?.address ?? Infinity;
+      where =
+        address >= last
+          ? `it falls at ${at}, past the end of the code in ${listing.path} (the last function ends at 0x${formatListingAddress(last)})`
+          : address < firstStart
+            ? `it falls at ${at}, before the first function of ${listing.path}`
+            : `it falls at ${at}, between the functions of ${listing.path}`;
+    }
+    frames.set(frame, where);
+  }
+
   /** The listing and the listing address a frame stands for, without asking that it start an instruction. */
   locate(frame: Frame): { listing: Listing; address: number } | undefined {
     const listing = this.listingFor(frame.dso);
@@ -316,6 +369,11 @@ export class FrameResolver {
   private mismatch(dso: string, listing: Listing): string | undefined {
     const known = this.verdicts.get(dso);
     if (known !== undefined) return known ?? undefined;
+    // equal build ids: the listing is of the binary perf saw, whatever a frame says
+    if (this.listings.sameBuild(dso, listing) === true) {
+      this.verdicts.set(dso, null);
+      return undefined;
+    }
     let why: string | undefined;
     const firsts = this.distances.get(dso);
     if (firsts !== undefined && firsts.size > 1) {
@@ -326,9 +384,11 @@ export class FrameResolver {
       const at = (f: Frame): string => formatListingAddress(this.byName(listing, f) as number);
       why = `${frameName(other)} is at 0x${at(other)} in the listing but perf printed 0x${other.addr}, while ${frameName(agree)} is at 0x${at(agree)} for perf's 0x${agree.addr} (a different build?)`;
     }
+    // only frames perf named: one it could not (`348a8 [unknown]`, a frame-pointer
+    // chain read through code without frame pointers) says nothing about the listing
     for (const f of this.seen.get(dso) ?? []) {
       if (why !== undefined) break;
-      why = this.misfit(listing, f);
+      if (named(f)) why = this.misfit(listing, f);
     }
     this.verdicts.set(dso, why ?? null);
     if (why !== undefined) this.assumedLayout.delete(listing.path);
@@ -376,22 +436,28 @@ export class FrameResolver {
     const hit = listing.lookup(address);
     if (hit === undefined) {
       const why = `0x${formatListingAddress(address)} is outside every function of ${listing.path}`;
-      if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
+      // a frame perf could not name is told about once per dso (unnamedFrameWarnings)
+      if (!named(frame)) this.noteUnnamed(frame, listing, address, undefined);
+      else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
     if (!hit.boundary || hit.instruction === undefined) {
       const why = `0x${formatListingAddress(address)} is not an instruction boundary in ${listing.path} (${hit.function}+0x${(address - hit.functionAddress).toString(16)})`;
-      if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
+      const insn = hit.instruction;
+      const returnAddressLessOne = insn !== undefined && insn.size > 0 && insn.address + insn.size === address + 1;
+      if (!named(frame)) {
+        if (!returnAddressLessOne) this.noteUnnamed(frame, listing, address, insn);
+      } else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
     const insn = hit.instruction;
     // perf's name wins: a stripped library's listing labels code by the nearest
     // exported symbol (memset's body under `__nss_database_lookup@GLIBC_2.2.5`).
-    const named = frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0;
+    const byPerf = named(frame);
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
       dso: frame.dso,
-      symbol: named ? frame.symbol : stripVersion(hit.function),
-      offset: named ? frame.offset : address - hit.functionAddress,
+      symbol: byPerf ? frame.symbol : stripVersion(hit.function),
+      offset: byPerf ? frame.offset : address - hit.functionAddress,
       address: formatListingAddress(address),
       instruction: insn.text,
       resolved: true,
@@ -444,9 +510,14 @@ export class FrameResolver {
   }
 }
 
+/** Whether perf named the frame (`write_field+0x0`), rather than printing `[unknown]` or no symbol. */
+function named(frame: Frame): boolean {
+  return frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0;
+}
+
 /** `write_field+0x0` as perf named the frame, else its address. */
 function frameName(frame: Frame): string {
-  if (frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0) return `${frame.symbol}+0x${frame.offset.toString(16)}`;
+  if (named(frame)) return `${frame.symbol}+0x${frame.offset.toString(16)}`;
   return frame.addr !== '' ? `0x${frame.addr}` : frame.symbol || '[unknown]';
 }
 

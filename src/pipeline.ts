@@ -184,6 +184,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
 
   for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
+  for (const w of resolver.unnamedFrameWarnings((frames) => aggregator.valueThrough(frames, selected))) warnings.push(w);
   if (inlineFrames.unknown.size > 0) {
     const names = [...inlineFrames.unknown];
     const n = names.length;

@@ -156,3 +156,34 @@ describe('DWARF: a fault whose leaf perf printed only as an (inlined) frame', ()
     expect(userSites(r)['protect_old']).toMatchObject({ calls: 32, faults: 32 });
   });
 });
+
+describe('frames perf could not name never veto a listing', () => {
+  // guard 10365 … exceptions:page_fault_user: address=0x7f9207362008 ip=0x7f9207389608 error_code=0x4
+  //            13608 _dl_load_cache_lookup+0x148 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+  //             81e3 _dl_map_object+0x333 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+  //            348a8 [unknown] (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)     ← past ld.so's .text
+  //                0 [unknown] ([unknown])
+  const LDSO = '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2';
+  const through = (name: string): number => {
+    const text = gunzipSync(readFileSync(`${U}/${name}.perf-script.txt.gz`)).toString('utf8');
+    return text.split('\n\n').filter((b) => b.includes('exceptions:page_fault_user:') && b.includes(' 348a8 [unknown] (')).length;
+  };
+
+  for (const name of ['fp', 'o2-fp']) {
+    for (const ids of [false, true]) {
+      it(`${name}${ids ? ' with --buildid-list' : ''}: the ld.so listing resolves every fault perf named there, and one warning says which frame, where and what it costs`, async () => {
+        const r = await report(name, [LD], ids ? { buildIdLists: [`${U}/${name}.buildids.txt`] } : {});
+        const ld = r.sites.filter((s) => s.dso === LDSO);
+        expect(ld.length).toBeGreaterThan(10);
+        expect(ld.filter((s) => !s.resolved)).toEqual([]);
+        const text = r.warnings.join('\n');
+        expect(text).not.toMatch(/does not match|different build/);
+        const said = r.warnings.filter((w) => w.includes('348a8'));
+        expect(said).toHaveLength(1);
+        expect(said[0]).toContain('0x348a8 [unknown]');
+        expect(said[0]).toMatch(/past the end of the code/);
+        expect(said[0]).toContain(`${through(name)} faults pass through it`);
+      });
+    }
+  }
+});

@@ -15,6 +15,7 @@ import { renderDiffHtml } from '../../viz/diff.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
+import { TreeBuilder } from '../../src/tree.js';
 import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
 import { captureReport, countNodes, EVIL, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
 
@@ -323,6 +324,96 @@ describe('HTML report in Chromium', () => {
     expect(timings.focus).toBe(big.name);
     await expect(page.locator('#matched').textContent()).resolves.toMatch(/^Matched: [\d.]+% of all · [\d,]+ frames$/);
     await page.screenshot({ path: artifactPath('scale.png') });
+    expectQuiet(log, url);
+    await page.close();
+  });
+});
+
+describe('keyboard, links to a state, and sizing', () => {
+  const selected = (page: Page): Promise<string | null> => page.locator('#details .name').textContent();
+
+  test('arrow keys walk the frames (up to a child, sideways to a sibling, down to the parent), Enter zooms, Esc resets, / searches', async () => {
+    const { page, log, url } = await openReport('guard-keys.html', renderHtml(guard));
+    await page.focus('#flame');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('flame');
+    await page.keyboard.press('ArrowUp'); // the first key selects the frame in focus: the root
+    await expect(selected(page)).resolves.toBe('all');
+    const comm = guard.tree.children[0]!;
+    await page.keyboard.press('ArrowUp');
+    await expect(selected(page)).resolves.toBe(comm.name);
+    await page.keyboard.press('ArrowUp'); // children are drawn widest first: the leftmost
+    await expect(selected(page)).resolves.toBe(comm.children[0]!.name);
+    await page.keyboard.press('ArrowRight');
+    await expect(selected(page)).resolves.toBe(comm.children[1]!.name);
+    await page.keyboard.press('ArrowLeft');
+    await expect(selected(page)).resolves.toBe(comm.children[0]!.name);
+    await page.keyboard.press('ArrowDown');
+    await expect(selected(page)).resolves.toBe(comm.name);
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe(comm.name);
+    await page.screenshot({ path: artifactPath('guard-keys.png') });
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe('all');
+    await page.focus('#flame');
+    await page.keyboard.press('/');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('search');
+    // A row of the top-instructions table takes focus and Enter shows it.
+    await page.locator('#sites tbody tr').nth(2).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#matched').textContent()).resolves.toContain('1 frame');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('view, zoom and search live in location.hash: a reload or a pasted link opens the same view', async () => {
+    const { page, log } = await openReport('guard-hash.html', renderHtml(guard));
+    await page.fill('#search', 'write_');
+    await page.press('#search', 'Enter');
+    const target = await find(page, (b) => b.name === 'write_field');
+    const p = await pointAt(page, target);
+    await page.mouse.click(p.x, p.y);
+    await page.click('button[data-dir="icicle"]');
+    const link = await page.evaluate(() => location.href);
+    expect(link).toContain('#');
+    const matched = await page.locator('#matched').textContent();
+    const again = await openPage(browser);
+    await again.page.goto(link);
+    await again.page.waitForSelector('body[data-ready="1"]');
+    await expect(again.page.locator('#flame').getAttribute('data-focus')).resolves.toBe('write_field');
+    await expect(again.page.locator('#flame').getAttribute('data-view')).resolves.toBe('calls icicle');
+    await expect(again.page.locator('#search').inputValue()).resolves.toBe('write_');
+    await expect(again.page.locator('#matched').textContent()).resolves.toBe(matched);
+    // The inverted tree, zoomed to an instruction, round-trips too.
+    await again.page.click('button[data-tree="inverted"]');
+    const leaf = await find(again.page, (b) => b.name.startsWith('0x12eb:'));
+    const q = await pointAt(again.page, leaf);
+    await again.page.mouse.click(q.x, q.y);
+    const inverted = await again.page.evaluate(() => location.href);
+    expect(decodeURIComponent(inverted)).toContain('tree=inverted');
+    const third = await openPage(browser);
+    await third.page.goto(inverted);
+    await third.page.waitForSelector('body[data-ready="1"]');
+    await expect(third.page.locator('#flame').getAttribute('data-view')).resolves.toBe('inverted icicle');
+    await expect(third.page.locator('#flame').getAttribute('data-focus')).resolves.toBe(leaf.name);
+    for (const l of [log, again.log, third.log]) expect(l.errors).toEqual([]);
+    await Promise.all([page.close(), again.page.close(), third.page.close()]);
+  });
+
+  test('the canvas is as tall as the rows drawn: a deep chain of narrow frames does not stretch it, a shallow tree does not leave the panel blank', async () => {
+    // One wide path, and a 128-deep chain under a frame too narrow to draw.
+    const tree = new TreeBuilder();
+    tree.add([{ name: 'app', kind: 'comm' }, { name: 'main', kind: 'user' }, { name: 'work', kind: 'user' }], 100_000, 'page-faults');
+    tree.add([{ name: 'app', kind: 'comm' }, ...Array.from({ length: 128 }, (_, i) => ({ name: `deep${i}`, kind: 'user' as const }))], 1, 'page-faults');
+    const report = { ...guard, tree: tree.finish() };
+    const { page, log, url } = await openReport('deep-narrow.html', renderHtml(report));
+    const rows = new Set((await drawn(page)).map((b) => b.y)).size;
+    expect(rows).toBeLessThan(6);
+    const canvas = await page.evaluate(() => document.getElementById('flame')!.clientHeight);
+    const scroller = await page.evaluate(() => document.getElementById('scroller')!.clientHeight);
+    expect(canvas).toBeLessThanOrEqual(Math.max(scroller, rows * 18));
+    // The panel fits the drawn rows (within its minimum), not the tree's 130 levels.
+    const panel = await page.evaluate(() => document.getElementById('flame-wrap')!.clientHeight);
+    expect(panel).toBeLessThanOrEqual(Math.max(220, rows * 18 + 4));
     expectQuiet(log, url);
     await page.close();
   });

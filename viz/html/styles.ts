@@ -40,6 +40,7 @@ label.check { font-size: 13px; color: var(--muted); display: inline-flex; gap: 4
 .flame-wrap { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 12px; height: 420px; }
 #scroller { overflow: auto; height: 100%; border: 1px solid var(--line); border-radius: 6px; background: #fbfbfa; }
 #flame { display: block; width: 100%; cursor: pointer; }
+#flame:focus-visible, tr.clickable:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
 #details { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; font-size: 13px; overflow: auto; height: 100%; }
 #details .empty { color: var(--muted); }
 .name { font-weight: 600; word-break: break-all; }

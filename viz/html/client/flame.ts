@@ -2,6 +2,7 @@
 // ancestors are full-width bars, and a run of siblings narrower than MIN_PX
 // is one merged box (viz/layout.ts's rule).
 import { colorFor, inkFor, MATCH_COLOR } from '../../colors.js';
+import { frameLabel } from '../../labels.js';
 import { MIN_PX, ROW, type Box, type State } from './view.js';
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Roboto, sans-serif';
@@ -14,7 +15,12 @@ export interface Flame {
   boxes(): readonly Box[];
   /** The width the graph is drawn at, px. */
   width(): number;
+  /** Rows the last drawing used (the deepest drawn frame's depth + 1). */
+  rows(): number;
 }
+
+/** A box before the canvas height, and so its y, is known. */
+type Laid = Omit<Box, 'y'> & { readonly depth: number };
 
 export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, state: State): Flame {
   const ctx = canvas.getContext('2d')!;
@@ -22,6 +28,7 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
   let boxes: Box[] = [];
   let rowsOf: Box[][] = [];
   let canvasHeight = 0;
+  let rowCount = 0;
   const depthAt = (y: number): number => Math.floor((state.dir === 'flame' ? canvasHeight - y : y) / ROW);
   const widthCache = new Map<string, number>();
   const textWidth = (s: string): number => {
@@ -61,11 +68,49 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
   const draw = (): void => {
     const v = state.view;
     const f = state.focus;
-    const rows = v.depth(f) + v.height(f) + 1;
+    const width = graphWidth();
+    const fx0 = v.x0(f);
+    const k = width / (v.x1(f) - fx0 || 1);
+    // Lay out first: the canvas is as tall as the rows drawn, not the tree's depth
+    // (a deep chain of narrow frames is one merged box).
+    const laid: Laid[] = [];
+    let deepest = 0;
+    const lay = (b: Laid): void => {
+      laid.push(b);
+      if (b.depth > deepest) deepest = b.depth;
+    };
+    for (let a = v.parent(f); a >= 0; a = v.parent(a)) lay({ x: 0, depth: v.depth(a), w: width, node: a, merged: [], parent: v.parent(a), ancestor: true });
+    const stack: number[] = [f];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      lay({ x: (v.x0(n) - fx0) * k, depth: v.depth(n), w: (v.x1(n) - v.x0(n)) * k, node: n, merged: [], parent: v.parent(n), ancestor: false });
+      const kids = v.kids(n);
+      const wide: number[] = [];
+      for (let i = 0; i < kids.length; ) {
+        const c = kids[i]!;
+        if ((v.x1(c) - v.x0(c)) * k >= MIN_PX) {
+          wide.push(c);
+          i++;
+          continue;
+        }
+        // A run of narrow siblings: one box for all of them.
+        let j = i;
+        while (j < kids.length && (v.x1(kids[j]!) - v.x0(kids[j]!)) * k < MIN_PX) j++;
+        const x = (v.x0(c) - fx0) * k;
+        const w = (v.x1(kids[j - 1]!) - v.x0(c)) * k;
+        const run: number[] = [];
+        for (let r = i; r < j; r++) run.push(kids[r]!);
+        if (run.length === 1) lay({ x, depth: v.depth(c), w, node: c, merged: [], parent: n, ancestor: false });
+        else lay({ x, depth: v.depth(c), w, node: -1, merged: run, parent: n, ancestor: false });
+        i = j;
+      }
+      for (let r = wide.length - 1; r >= 0; r--) stack.push(wide[r]!);
+    }
+    const rows = deepest + 1;
+    rowCount = rows;
     // Fill the scroller: a flame stands on its bottom edge, an icicle hangs from the top.
     const height = Math.max(rows * ROW, scroller.clientHeight);
     canvas.style.height = `${height}px`;
-    const width = graphWidth();
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
@@ -73,8 +118,6 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
     ctx.clearRect(0, 0, width, height);
     ctx.font = FONT;
     ctx.textBaseline = 'middle';
-    const fx0 = v.x0(f);
-    const k = width / (v.x1(f) - fx0 || 1);
     const yOf = (depth: number): number => (state.dir === 'flame' ? height - (depth + 1) * ROW : depth * ROW);
     canvasHeight = height;
     boxes = [];
@@ -95,7 +138,7 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
         ctx.fillRect(b.x, b.y + ROW - 5, Math.max(b.w - gap, 0.6), 4);
       }
       if (b.w >= 20) {
-        const label = fit(n < 0 ? `${b.merged.length} frames` : v.name(n), b.w - 8);
+        const label = fit(n < 0 ? `${b.merged.length} frames` : frameLabel(v.palette(n), v.name(n)), b.w - 8);
         if (label !== '') {
           ctx.fillStyle = inkFor(fill);
           ctx.fillText(label, b.x + 4, b.y + ROW / 2);
@@ -103,33 +146,7 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
       }
       ctx.globalAlpha = 1;
     };
-    for (let a = v.parent(f); a >= 0; a = v.parent(a)) put({ x: 0, y: yOf(v.depth(a)), w: width, node: a, merged: [], parent: v.parent(a), ancestor: true });
-    const stack: number[] = [f];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      put({ x: (v.x0(n) - fx0) * k, y: yOf(v.depth(n)), w: (v.x1(n) - v.x0(n)) * k, node: n, merged: [], parent: v.parent(n), ancestor: false });
-      const kids = v.kids(n);
-      const wide: number[] = [];
-      for (let i = 0; i < kids.length; ) {
-        const c = kids[i]!;
-        if ((v.x1(c) - v.x0(c)) * k >= MIN_PX) {
-          wide.push(c);
-          i++;
-          continue;
-        }
-        // A run of narrow siblings: one box for all of them.
-        let j = i;
-        while (j < kids.length && (v.x1(kids[j]!) - v.x0(kids[j]!)) * k < MIN_PX) j++;
-        const x = (v.x0(c) - fx0) * k;
-        const w = (v.x1(kids[j - 1]!) - v.x0(c)) * k;
-        const run: number[] = [];
-        for (let r = i; r < j; r++) run.push(kids[r]!);
-        if (run.length === 1) put({ x, y: yOf(v.depth(c)), w, node: c, merged: [], parent: n, ancestor: false });
-        else put({ x, y: yOf(v.depth(c)), w, node: -1, merged: run, parent: n, ancestor: false });
-        i = j;
-      }
-      for (let r = wide.length - 1; r >= 0; r--) stack.push(wide[r]!);
-    }
+    for (const { depth, ...b } of laid) put({ ...b, y: yOf(depth) });
     const sel = state.selected;
     if (sel !== null) {
       const b = boxes.find((x) => (sel.node >= 0 ? x.node === sel.node : x.merged[0] === sel.merged[0]));
@@ -154,5 +171,5 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
     return best;
   };
 
-  return { draw, boxAt, boxes: () => boxes, width: graphWidth };
+  return { draw, boxAt, boxes: () => boxes, width: graphWidth, rows: () => rowCount };
 }

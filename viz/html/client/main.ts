@@ -9,7 +9,9 @@ import { showClasses, showTimeline } from './classes.js';
 import { describer } from './details.js';
 import { byId, el } from './dom.js';
 import { flameGraph } from './flame.js';
+import { readHash, writeHash } from './hash.js';
 import { invertedTree, type Inverted } from './inverted.js';
+import { keyboard } from './keyboard.js';
 import { showInputs, showLegend, showSites, showSummary } from './panels.js';
 import { showProtection } from './protection.js';
 import { search as searchBox } from './search.js';
@@ -28,8 +30,13 @@ let inverted: Inverted | null = null;
 const useView = (leafFirst: boolean): View => (leafFirst ? (inverted ??= invertedTree(calls, flame.width(), MIN_PX, () => find.regex())) : calls.view);
 
 // ------------------------------------------------------------ breadcrumb, zoom, selection
-// The graph's panel keeps one height while zooming: the whole call tree's, within limits.
-byId('flame-wrap').style.height = `${Math.round(Math.min(Math.max((calls.heightOf[0]! + 1) * ROW + 4, 380), window.innerHeight * 0.62))}px`;
+// The graph's panel keeps one height while zooming: the rows the whole tree draws, within limits.
+const fitPanel = (): void => {
+  const wrap = byId('flame-wrap');
+  const before = wrap.style.height;
+  wrap.style.height = `${Math.round(Math.min(Math.max(flame.rows() * ROW + 4, 220), window.innerHeight * 0.62))}px`;
+  if (wrap.style.height !== before) render();
+};
 const crumbs = byId('breadcrumb');
 const details = byId('details');
 const renderCrumbs = (): void => {
@@ -59,6 +66,7 @@ const render = (): void => {
   renderCrumbs();
   showDetails();
   scroller.scrollTop = state.dir === 'flame' ? scroller.scrollHeight : 0;
+  saveHash();
 };
 // Before zooming into an inverted node: make what its new width shows (node numbers change).
 const prepareZoom = (n: number): number => (inverted !== null && state.view === inverted ? inverted.prepareZoom(n, flame.width()) : n);
@@ -102,9 +110,8 @@ canvas.addEventListener('mouseleave', () => {
   tooltip.hidden = true;
   state.hover = null;
 });
-canvas.addEventListener('click', (ev) => {
-  const b = flame.boxAt(ev);
-  if (b === null) return;
+// A click, or Enter on the selection.
+const zoomBox = (b: Box): void => {
   if (b.node >= 0) {
     zoomTo(b.node, b);
   } else if (b.parent >= 0) {
@@ -114,15 +121,40 @@ canvas.addEventListener('click', (ev) => {
     state.selected = parent === b.parent ? b : null;
     render();
   }
+};
+canvas.addEventListener('click', (ev) => {
+  const b = flame.boxAt(ev);
+  if (b === null) return;
+  zoomBox(b);
   tooltip.hidden = true;
   state.hover = null;
+});
+keyboard(canvas, flame, state, {
+  select(b) {
+    state.selected = b;
+    flame.draw();
+    showDetails();
+  },
+  zoom: zoomBox,
 });
 
 // ------------------------------------------------------------ search
 const find = searchBox(calls, () => {
   inverted?.reflag();
   flame.draw();
+  saveHash();
 });
+
+// ------------------------------------------------------------ the state in location.hash
+let restoring = true;
+const searchInput = byId<HTMLInputElement>('search');
+const ignoreCase = byId<HTMLInputElement>('search-case');
+function saveHash(): void {
+  if (restoring) return;
+  const zoom: string[] = [];
+  for (let a = state.focus; a > 0; a = state.view.parent(a)) zoom.unshift(state.view.name(a));
+  writeHash({ tree: state.view.inverted ? 'inverted' : 'calls', dir: state.dir, zoom, search: searchInput.value, ignoreCase: ignoreCase.checked });
+}
 
 // ------------------------------------------------------------ view switches
 const pressed = (selector: string, value: string, attr: string): void => {
@@ -209,7 +241,33 @@ showInputs(report);
 // ------------------------------------------------------------ first paint
 pressed('button[data-tree]', 'calls', 'tree');
 pressed('button[data-dir]', state.dir, 'dir');
+const saved = readHash(location.hash);
+if (saved.tree === 'inverted') showTree(true);
+if (saved.dir !== undefined) {
+  state.dir = saved.dir;
+  pressed('button[data-dir]', state.dir, 'dir');
+}
+if (saved.zoom !== undefined) {
+  // Down the names from the root; a name the tree no longer has ends the walk.
+  let n = 0;
+  for (const name of saved.zoom) {
+    n = prepareZoom(n);
+    const kids = Array.from(state.view.kids(n));
+    const next = kids.find((k) => state.view.name(k) === name);
+    if (next === undefined) break;
+    n = next;
+  }
+  state.focus = prepareZoom(n);
+  state.selected = n > 0 ? selectionFor(state.focus) : null;
+}
+if (saved.search !== undefined || saved.ignoreCase === true) {
+  searchInput.value = saved.search ?? '';
+  ignoreCase.checked = saved.ignoreCase === true;
+  find.run();
+}
+restoring = false;
 render();
+fitPanel();
 document.body.dataset['readyMs'] = (performance.now() - started).toFixed(1);
 document.body.dataset['readyAt'] = performance.now().toFixed(1);
 document.body.dataset['ready'] = '1';

@@ -94,7 +94,11 @@ export function showSites(report: PageReport, t: CallTree, show: (site: FaultSit
     siteEvents.forEach((e, i) => tbl.tHead!.rows[0]!.cells[5 + i]!.setAttribute('title', `${e}: count and share of that event's total`));
     Array.from(tbl.tBodies[0]!.rows).forEach((tr, i) => {
       tr.setAttribute('title', 'Show in the flame graph');
+      tr.tabIndex = 0;
       tr.addEventListener('click', () => show(siteList[i]!.site));
+      tr.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter') show(siteList[i]!.site);
+      });
     });
     box.append(tbl);
     if (siteList.length > limit) {

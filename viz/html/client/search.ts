@@ -9,6 +9,8 @@ export interface Search {
   regex(): RegExp | null;
   /** Searches for exactly `name`, and brings the graph into view. */
   find(name: string): void;
+  /** Runs the search in the box now. */
+  run(): void;
 }
 
 /** Wires the search box to the call tree's flags; `changed` redraws. */
@@ -82,6 +84,7 @@ export function search(t: CallTree, changed: () => void): Search {
   ignoreCase.addEventListener('change', run);
   return {
     regex: () => searchRe,
+    run,
     find(name) {
       input.value = '^' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
       run();

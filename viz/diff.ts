@@ -15,7 +15,7 @@ import type { TreeNode } from '../src/model.js';
 import { inkFor } from './colors.js';
 import { escapeHtml, renderPage } from './html/page.js';
 import { layoutTree } from './layout.js';
-import { FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW } from './svg.js';
+import { FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW, SUBTITLE_Y } from './svg.js';
 
 export interface DiffTextOptions {
   /** How many instructions to list. Default 20. */
@@ -163,7 +163,7 @@ function diffSvgElement(diff: Diff, options: DiffSvgOptions): Record<string, unk
     rect: { '@_x': 0, '@_y': 0, '@_width': width, '@_height': height, '@_fill': '#f8f8f6' },
     text: [
       { '@_x': width / 2, '@_y': FONT_SIZE * 2, '@_text-anchor': 'middle', '@_font-size': FONT_SIZE + 5, '#text': xmlText(title) },
-      { '@_x': width / 2, '@_y': FONT_SIZE * 2 + 14, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle) },
+      { '@_x': width / 2, '@_y': SUBTITLE_Y, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle) },
     ],
     g: { '@_transform': `translate(${PAD_X},${PAD_TOP})`, g: frames },
   };

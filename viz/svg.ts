@@ -10,6 +10,7 @@ import { XMLBuilder } from 'fast-xml-parser';
 import type { Report, TreeNode } from '../src/model.js';
 import { colorFor, inkFor, MATCH_COLOR, paletteKind } from './colors.js';
 import { layoutTree, type LayoutBox } from './layout.js';
+import { frameLabel } from './labels.js';
 
 export interface SvgOptions {
   /** Image width in px. Default 1200. */
@@ -28,7 +29,9 @@ export const FONT_SIZE = 12;
 /** Average glyph width of the label font, as a fraction of its size (FlameGraph's `fontwidth`). */
 export const FONT_WIDTH = 0.59;
 export const PAD_X = 10;
-export const PAD_TOP = FONT_SIZE * 3;
+/** Title baseline at 2 × FONT_SIZE, subtitle 14 px below it; the frames start clear of the subtitle's descenders. */
+export const SUBTITLE_Y = FONT_SIZE * 2 + 14;
+export const PAD_TOP = SUBTITLE_Y + 8;
 export const PAD_BOTTOM = FONT_SIZE * 2 + 10;
 
 /** Renders `report.tree` as a flame graph (root at the bottom): a complete SVG document. */
@@ -44,7 +47,7 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
   const frames = layout.boxes.map((box) => frameElement(box, layout.boxes, total, interactive));
   const texts: Record<string, unknown>[] = [
     { '@_id': 'title', '@_x': width / 2, '@_y': FONT_SIZE * 2, '@_text-anchor': 'middle', '@_font-size': FONT_SIZE + 5, '#text': xmlText(title) },
-    { '@_id': 'subtitle', '@_x': width / 2, '@_y': FONT_SIZE * 2 + 14, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle(report)) },
+    { '@_id': 'subtitle', '@_x': width / 2, '@_y': SUBTITLE_Y, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle(report)) },
     { '@_id': 'details', '@_x': PAD_X, '@_y': height - 17, '#text': ' ' },
   ];
   if (interactive) {
@@ -94,7 +97,10 @@ function frameElement(box: LayoutBox, boxes: readonly LayoutBox[], total: number
     g['@_data-w'] = round(box.width);
     g['@_data-d'] = box.depth;
   }
-  const label = fitLabel(name, box.width);
+  const full = node === undefined ? name : frameLabel(node.kind, name);
+  // The script fits the label again after a zoom: from the title's name, or this when they differ.
+  if (interactive && full !== name) g['@_data-l'] = full;
+  const label = fitLabel(full, box.width);
   // Always emit the <text> when interactive: zooming widens the frame and the script fills it in.
   if (label !== '' || interactive) {
     g['text'] = { '@_x': round(box.x + 3), '@_y': box.y + ROW - 4.5, '@_fill': inkFor(fill), '#text': xmlText(label) };
@@ -198,7 +204,7 @@ function svgClient(doc: Document): void {
   const fit = (g: Element, w: number): void => {
     const text = g.querySelector('text');
     if (text === null) return;
-    const name = nameOf(g);
+    const name = g.getAttribute('data-l') ?? nameOf(g);
     const n = Math.floor((w - 6) / (12 * 0.59));
     text.textContent = n < 3 ? '' : name.length <= n ? name : name.slice(0, n - 2) + '..';
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { layoutTree } from '../../viz/layout.js';
+import { frameLabel } from '../../viz/labels.js';
 import { renderSvg } from '../../viz/svg.js';
 import { TreeBuilder } from '../../src/tree.js';
 import { captureReport, countNodes, GUARD_DIR, guardReport, scaleReport } from './fixtures.js';
@@ -48,6 +49,17 @@ describe('renderSvg', () => {
     expect(frames[0]!.rect['width']).toBe('1180');
   });
 
+  test('an instruction frame reads the instruction first and its address last, so a narrow one keeps the instruction', () => {
+    const { frames } = parse(renderSvg(guard, { width: 600 }));
+    const leaf = frames.find((f) => titleName(f) === '0x12eb: mov %rsi,(%rdi) [guard.c:58]')!;
+    const label = typeof leaf.text === 'object' ? String(leaf.text['#text'] ?? '') : String(leaf.text ?? '');
+    expect(label.startsWith('mov %rsi,(%rdi)')).toBe(true);
+    expect(leaf['data-l']).toBe('mov %rsi,(%rdi) [guard.c:58] @0x12eb');
+    expect(frameLabel('instruction', '0x12eb: mov %rsi,(%rdi) [guard.c:58]')).toBe('mov %rsi,(%rdi) [guard.c:58] @0x12eb');
+    expect(frameLabel('instruction-unresolved', 'write_field+0x0')).toBe('write_field+0x0');
+    expect(frameLabel('user', '0x1: not an instruction')).toBe('0x1: not an instruction');
+  });
+
   test('tooltips name the faulting instruction with its share, events, dso and source line', () => {
     const { frames } = parse(renderSvg(guard));
     const leaf = frames.find((f) => titleName(f).startsWith('0x12eb: mov %rsi,(%rdi)'));
@@ -67,7 +79,9 @@ describe('renderSvg', () => {
       const label = typeof f.text === 'object' ? String(f.text['#text'] ?? '') : String(f.text ?? '');
       const width = Number(f.rect['width']);
       expect(label.length * 12 * 0.59).toBeLessThanOrEqual(Math.max(0, width - 6) + 1e-9);
-      if (label !== '' && label !== titleName(f)) expect(label.endsWith('..') && titleName(f).startsWith(label.slice(0, -2))).toBe(true);
+      // An instruction reads instruction first, address last; other frames read their name.
+      const full = frameLabel(/^0x[0-9a-f]+: /.test(titleName(f)) ? 'instruction' : 'user', titleName(f));
+      if (label !== '' && label !== full) expect(label.endsWith('..') && full.startsWith(label.slice(0, -2))).toBe(true);
     }
   });
 
@@ -109,6 +123,16 @@ describe('renderSvg', () => {
     expect(XMLValidator.validate(still)).toBe(true);
     expect(still).not.toContain('<script');
     expect(still).not.toContain('data-x=');
+  });
+
+  test('the subtitle sits above the top row, not on it', () => {
+    const svg = renderSvg(guard);
+    const subtitle = Number(/<text id="subtitle" x="[\d.]+" y="([\d.]+)"/.exec(svg)![1]);
+    const top = Number(/<g id="frames" transform="translate\([\d.]+,([\d.]+)\)"/.exec(svg)![1]);
+    // The baseline plus the font's descent (about a quarter of its 12 px) stays above the frames.
+    expect(subtitle + 3).toBeLessThan(top);
+    const frames = parse(svg).frames.map((f) => Number(f.rect['y']));
+    expect(Math.min(...frames)).toBeGreaterThanOrEqual(0);
   });
 
   test('is deterministic', () => {

@@ -15,7 +15,7 @@ export interface Flame {
   boxes(): readonly Box[];
   /** The width the graph is drawn at, px. */
   width(): number;
-  /** Rows the last drawing used (the deepest drawn frame's depth + 1). */
+  /** Rows a drawing of the current view uses (the deepest drawn frame's depth + 1), without drawing. */
   rows(): number;
 }
 
@@ -28,7 +28,6 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
   let boxes: Box[] = [];
   let rowsOf: Box[][] = [];
   let canvasHeight = 0;
-  let rowCount = 0;
   const depthAt = (y: number): number => Math.floor((state.dir === 'flame' ? canvasHeight - y : y) / ROW);
   const widthCache = new Map<string, number>();
   const textWidth = (s: string): number => {
@@ -65,10 +64,10 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
   };
   const mergedColor = colorFor('merged', '');
 
-  const draw = (): void => {
+  // The boxes of the current view at `width` px, before the canvas height (and so y) is known.
+  const layOut = (width: number): { laid: Laid[]; rows: number } => {
     const v = state.view;
     const f = state.focus;
-    const width = graphWidth();
     const fx0 = v.x0(f);
     const k = width / (v.x1(f) - fx0 || 1);
     // Lay out first: the canvas is as tall as the rows drawn, not the tree's depth
@@ -106,8 +105,14 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
       }
       for (let r = wide.length - 1; r >= 0; r--) stack.push(wide[r]!);
     }
-    const rows = deepest + 1;
-    rowCount = rows;
+    return { laid, rows: deepest + 1 };
+  };
+
+  const draw = (): void => {
+    const v = state.view;
+    const f = state.focus;
+    const width = graphWidth();
+    const { laid, rows } = layOut(width);
     // Fill the scroller: a flame stands on its bottom edge, an icicle hangs from the top.
     const height = Math.max(rows * ROW, scroller.clientHeight);
     canvas.style.height = `${height}px`;
@@ -171,5 +176,5 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
     return best;
   };
 
-  return { draw, boxAt, boxes: () => boxes, width: graphWidth, rows: () => rowCount };
+  return { draw, boxAt, boxes: () => boxes, width: graphWidth, rows: () => layOut(graphWidth()).rows };
 }

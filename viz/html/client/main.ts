@@ -32,10 +32,7 @@ const useView = (leafFirst: boolean): View => (leafFirst ? (inverted ??= inverte
 // ------------------------------------------------------------ breadcrumb, zoom, selection
 // The graph's panel keeps one height while zooming: the rows the whole tree draws, within limits.
 const fitPanel = (): void => {
-  const wrap = byId('flame-wrap');
-  const before = wrap.style.height;
-  wrap.style.height = `${Math.round(Math.min(Math.max(flame.rows() * ROW + 4, 220), window.innerHeight * 0.62))}px`;
-  if (wrap.style.height !== before) render();
+  byId('flame-wrap').style.height = `${Math.round(Math.min(Math.max(flame.rows() * ROW + 4, 220), window.innerHeight * 0.62))}px`;
 };
 const crumbs = byId('breadcrumb');
 const details = byId('details');
@@ -266,8 +263,8 @@ if (saved.search !== undefined || saved.ignoreCase === true) {
   find.run();
 }
 restoring = false;
-render();
 fitPanel();
+render();
 document.body.dataset['readyMs'] = (performance.now() - started).toFixed(1);
 document.body.dataset['readyAt'] = performance.now().toFixed(1);
 document.body.dataset['ready'] = '1';

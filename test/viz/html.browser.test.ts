@@ -399,6 +399,24 @@ describe('keyboard, links to a state, and sizing', () => {
     await Promise.all([page.close(), again.page.close(), third.page.close()]);
   });
 
+  test('a merged box marks a match hidden inside it, and the mark goes when the search changes', async () => {
+    // One wide frame, and 2,000 frames too narrow to draw (together a sixth of the width), each with a `needle` below.
+    const tree = new TreeBuilder();
+    tree.add([{ name: 'app', kind: 'comm' }, { name: 'main', kind: 'user' }], 1_000_000, 'page-faults');
+    for (let i = 0; i < 2000; i++) tree.add([{ name: 'app', kind: 'comm' }, { name: `narrow${i}`, kind: 'user' }, { name: 'needle', kind: 'user' }], 100, 'page-faults');
+    const { page, log, url } = await openReport('merged-match.html', renderHtml({ ...guard, tree: tree.finish() }));
+    const merged = await find(page, (b) => b.merged > 1);
+    const bar = (): Promise<string> => pixel(page, merged.x + merged.w / 2, merged.y + merged.h - 2);
+    await page.fill('#search', '^needle$');
+    await page.press('#search', 'Enter');
+    await expect(bar()).resolves.toBe(MATCH_COLOR);
+    await page.fill('#search', '^nothing$');
+    await page.press('#search', 'Enter');
+    await expect(bar()).resolves.toBe(colorFor('merged', ''));
+    expectQuiet(log, url);
+    await page.close();
+  });
+
   test('the canvas is as tall as the rows drawn: a deep chain of narrow frames does not stretch it, a shallow tree does not leave the panel blank', async () => {
     // One wide path, and a 128-deep chain under a frame too narrow to draw.
     const tree = new TreeBuilder();

@@ -54,6 +54,8 @@ export function search(t: CallTree, changed: () => void): Search {
         if (!(p >= 0 && under[p] === 1)) covered += laidValue[i]!;
       }
     }
+    // A match here or below, from this search only.
+    below.fill(0);
     for (let i = N - 1; i >= 0; i--) {
       below[i] = below[i]! | hit[i]!;
       const p = parentOf[i]!;

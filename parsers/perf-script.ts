@@ -113,7 +113,7 @@ const MMAP =
 // perf-exec     0     0.000000: PERF_RECORD_COMM: perf-exec:12256/12256
 // shapes 12256  8199.040044: PERF_RECORD_COMM exec: shapes:12256/12256
 // worker one 12258  8199.041735: PERF_RECORD_COMM: worker one:12256/12258
-const COMM = /^PERF_RECORD_COMM(?: exec)?: (.*):(-?\d+)\/(-?\d+)$/;
+const COMM = /^PERF_RECORD_COMM( exec)?: (.*):(-?\d+)\/(-?\d+)$/;
 // shapes 12256  8199.041703: PERF_RECORD_FORK(12256:12258):(12256:12256)
 // worker one 12258  8199.042005: PERF_RECORD_EXIT(12256:12258):(12255:12255)
 const FORK_EXIT = /^PERF_RECORD_(FORK|EXIT)\((-?\d+):(-?\d+)\):\((-?\d+):(-?\d+)\)$/;
@@ -401,7 +401,7 @@ export class PerfScriptParser {
       };
       this.onRecord(r);
     } else if ((m = COMM.exec(body)) !== null) {
-      const r: TaskRecord = { kind: 'comm', ...origin, comm: m[1] ?? '', pid: Number(m[2]), tid: Number(m[3]), time };
+      const r: TaskRecord = { kind: 'comm', ...origin, comm: m[2] ?? '', pid: Number(m[3]), tid: Number(m[4]), time, ...(m[1] !== undefined ? { exec: true } : {}) };
       this.onRecord(r);
     } else if ((m = FORK_EXIT.exec(body)) !== null) {
       const r: TaskRecord = {

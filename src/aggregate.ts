@@ -38,6 +38,18 @@ export interface TreeOptions {
   repair?: (frames: readonly Frame[]) => readonly Frame[];
   /** Names a path's group (a provisional protection-site key → the site's name, known only now); groups named alike are one node. Default: the group as added. */
   groupName?: (group: string) => string;
+  /** The node kind of the groups. Default 'protection-site'. */
+  groupKind?: NodeKind;
+}
+
+/** The --dso/--symbol filters as `finish` applies them to a record's faulting frame: true when kept. */
+export function siteFilter(resolver: FrameResolver, options: Pick<TreeOptions, 'dsos' | 'symbols'>): (siteFrame: Frame) => boolean {
+  const dsos = options.dsos && options.dsos.length > 0 ? new Set(options.dsos) : undefined;
+  const symbols = options.symbols && options.symbols.length > 0 ? new Set(options.symbols) : undefined;
+  return (f) => {
+    if (dsos !== undefined && !dsos.has(f.dso) && !dsos.has(basename(f.dso))) return false;
+    return symbols === undefined || symbols.has(f.symbol) || symbols.has(resolver.resolve(f).symbol);
+  };
 }
 
 export interface AggregateResult {
@@ -107,25 +119,19 @@ export class FaultAggregator {
     const builder = new TreeBuilder(options.rootName ?? 'all');
     const sites = new Map<string, { event: string; site: FaultSite; count: number }>();
     const filtered = { records: 0, value: 0 };
-    const dsos = options.dsos && options.dsos.length > 0 ? new Set(options.dsos) : undefined;
-    const symbols = options.symbols && options.symbols.length > 0 ? new Set(options.symbols) : undefined;
+    const keeps = siteFilter(resolver, options);
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.frames[0]!;
       const site = resolver.resolve(siteFrame);
-      if (dsos !== undefined && !dsos.has(siteFrame.dso) && !dsos.has(basename(siteFrame.dso))) {
-        filtered.records += p.records;
-        filtered.value += p.value;
-        continue;
-      }
-      if (symbols !== undefined && !symbols.has(siteFrame.symbol) && !symbols.has(site.symbol)) {
+      if (!keeps(siteFrame)) {
         filtered.records += p.records;
         filtered.value += p.value;
         continue;
       }
       const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
       const steps: PathStep[] = [];
-      if (p.group !== '') steps.push({ name: options.groupName !== undefined ? options.groupName(p.group) : p.group, kind: 'protection-site' });
+      if (p.group !== '') steps.push({ name: options.groupName !== undefined ? options.groupName(p.group) : p.group, kind: options.groupKind ?? 'protection-site' });
       steps.push({ name: p.comm, kind: 'comm' });
       for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
       steps.push(functionStep(siteFrame, site));

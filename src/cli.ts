@@ -91,7 +91,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   });
   report
     .option('--invert', 'leaf first: faulting instruction at the root, callers below')
-    .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, or the protection site that made the page fault-prone').choices(['path', 'site']).default('path'))
+    .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, the protection site that made the page fault-prone, or the memory region the faulting address is in').choices(['path', 'site', 'region']).default('path'))
     .option('--percent-limit <pct>', 'fold children below this % of the total into one node', parsePercentArg);
   addDiagnosticOptions(report).action(async (traces: string[], o: ReportCliOptions) => {
     const built = await buildReport(reportOptions(traces, o, io));
@@ -225,7 +225,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 interface ReportCliOptions extends TraceCliOptions {
   format: ReportFormat;
-  groupBy?: 'path' | 'site';
+  groupBy?: 'path' | 'site' | 'region';
   invert?: boolean;
   percentLimit?: number;
 }

@@ -4,6 +4,7 @@
 // sites, classes, the tree (node by node), the timeline bins and the
 // protection sites. Nodes and sites are matched by kind, name and dso, so the
 // same function name in two different binaries stays two nodes.
+import { mergeRegions } from './memory/regions-merge.js';
 import { InputError } from './errors.js';
 import type {
   FaultClass,
@@ -77,7 +78,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
       const key = siteKey(s);
       const m = sites.get(key);
       if (m === undefined) sites.set(key, { ...s });
-      else sites.set(key, { ...m, count: m.count + s.count });
+      else sites.set(key, { ...m, count: m.count + s.count, ...(m.major !== undefined || s.major !== undefined ? { major: (m.major ?? 0) + (s.major ?? 0) } : {}) });
     }
   }
   const tree = mergeTrees(
@@ -85,6 +86,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     options.rootName ?? first.tree.name,
   );
   const protection = mergeProtection(reports.map((r) => r.protection).filter((p): p is ProtectionSection => p !== undefined));
+  const regions = mergeRegions(reports.map((r) => r.regions).filter((x) => x !== undefined));
   return {
     inputs,
     events,
@@ -97,6 +99,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     warnings,
     ...(anyTimeline ? { timeline: [...timeline.values()].sort((a, b) => a.time - b.time || cmp(a.class, b.class)) } : {}),
     ...(protection !== undefined ? { protection } : {}),
+    ...(regions !== undefined ? { regions } : {}),
     ...(anyClasses ? { classes } : {}),
     ...(anyDisassembly ? { disassembly } : {}),
   };

@@ -87,6 +87,8 @@ export interface TaskRecord extends Origin {
   readonly pid: number;
   readonly tid: number;
   readonly time: number;
+  /** comm: `PERF_RECORD_COMM exec`, the process replaced its address space. */
+  readonly exec?: boolean;
   /** fork/exit: the parent (`(ppid:ptid)`). */
   readonly ppid?: number;
   readonly ptid?: number;
@@ -238,6 +240,7 @@ export type NodeKind =
   | 'function'
   | 'instruction'
   | 'protection-site'
+  | 'region'
   | 'unknown';
 
 /** The fault-path tree: the model every renderer draws. Children are sorted by value, descending, then name. */
@@ -273,6 +276,8 @@ export interface InputSummary {
 export interface SiteCount extends FaultSite {
   readonly event: string;
   readonly count: number;
+  /** Of `count`, the faults that were major (needed I/O): joined from `major-faults` samples, or the event itself. */
+  major?: number;
 }
 
 /** What `faultpath report` computes; every renderer (text, json, folded, svg, html) draws this. */
@@ -297,6 +302,8 @@ export interface Report {
   /** The protection timeline: which protection changes made pages fault-prone; present when the trace has protection syscalls. */
   readonly protection?: ProtectionSection;
   readonly classes?: Partial<Record<FaultClass, number>>;
+  /** The memory regions the faults' data addresses fall in; present when any fault carries one. */
+  readonly regions?: RegionsSection;
   /** Listing context for instruction leaves, by `disassemblyKey(dso, address)`: nearby instructions, for the HTML view. */
   readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
 }
@@ -419,4 +426,64 @@ export interface BuildIdRecord extends Origin {
   readonly buildId: string;
   /** perf's dso path (`/usr/lib/x86_64-linux-gnu/libc.so.6`, `[kernel.kallsyms]`), or the listing's binary as given to objdump. */
   readonly path: string;
+}
+
+// ---------------------------------------------------------------- memory regions
+// (this section belongs to src/memory/: address spaces over time, and the faults placed in them)
+
+/** What backs a region: a file, anonymous memory, the brk heap, a stack, shared anonymous memory, or the kernel's [vdso]/[vvar]. */
+export type RegionKind = 'file' | 'anon' | 'heap' | 'stack' | 'shared' | 'vdso';
+
+/** How a region came to be: a syscall, execve's own mappings, inherited at fork, already there when the trace began, or unknown (no syscall records). */
+export type RegionCall = 'mmap' | 'mremap' | 'brk' | 'exec' | 'fork' | 'before-trace' | 'unknown';
+
+/** One mapping of one process, with the faults whose data address fell in it. */
+export interface RegionView {
+  readonly pid: number;
+  /** As perf names the mapping: a path, `//anon`, `[heap]`, `[stack]`, `[anon:name]`. */
+  readonly name: string;
+  readonly kind: RegionKind;
+  /** [start, end) as last known (hex with 0x); a stack's start moves down as it grows. */
+  readonly start: string;
+  readonly end: string;
+  /** `rw-p` as mapped ('' when only a syscall told). */
+  readonly prot: string;
+  readonly call: RegionCall;
+  /** The call instruction that created it, named as protection sites are; null when the trace cannot tell (`siteNote` says why). */
+  readonly site: string | null;
+  readonly siteNote?: string;
+  /** Seconds; null when it was mapped before the trace began. */
+  readonly time: number | null;
+  /** Sum of the faults' values, by class, and the major ones among them. */
+  readonly faults: number;
+  readonly classes: Partial<Record<FaultClass, number>>;
+  readonly major: number;
+  /** Distinct pages that faulted, and those that faulted more than once (a guard-page or copy-on-write pattern). */
+  readonly pages: number;
+  readonly repeatPages: number;
+  readonly firstFault: number;
+  readonly lastFault: number;
+  /** The pages with the most faults (hex page address), at most 8. */
+  readonly hotPages: { readonly page: string; readonly faults: number }[];
+}
+
+/** Why a fault's address is in no known region. */
+export interface OutsideReason {
+  readonly reason: 'no-mmap-records' | 'no-data-mmaps' | 'before-trace' | 'unmapped';
+  readonly faults: number;
+  /** What the trace lacks, in words, with the perf option that adds it. */
+  readonly text: string;
+}
+
+/** Report.regions: `regions` faults + `outsideRegions` + `unaddressed` = the tree's total. */
+export interface RegionsSection {
+  /** Regions with faults, by faults descending. */
+  readonly regions: RegionView[];
+  readonly outsideRegions: { readonly faults: number; readonly reasons: OutsideReason[] };
+  /** Faults whose event carries no data address (software events without perf record -d). */
+  readonly unaddressed: number;
+  /** Regions the trace mapped, faulted or not. */
+  readonly mapped: number;
+  /** major-faults/minor-faults samples joined to the tracepoint faults they count (same thread, same instruction, right after it). */
+  readonly majorJoin?: { readonly matched: number; readonly unmatched: number };
 }

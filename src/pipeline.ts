@@ -9,19 +9,22 @@ import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/inde
 import { readInput } from '../parsers/input.js';
 import { looksLikeOther } from '../parsers/sniff.js';
 import { AddressSpaces, parseHex } from './addresses.js';
-import { FaultAggregator } from './aggregate.js';
+import { FaultAggregator, siteFilter } from './aggregate.js';
 import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
-import type { Diagnostic, FaultClass, Frame, InputSummary, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
+import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
+import { isKernelDso } from './dso.js';
 import { pruneTree } from './tree.js';
 import { ProtectionSites } from './protection-sites.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
 import { classifyFault, readFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
 import { InlineFrames } from './inlined.js';
+import { AddressHistory } from './memory/address-history.js';
+import { RegionFaults } from './memory/region-faults.js';
 import type { Progress } from './progress.js';
 
 export interface ReportOptions {
@@ -45,8 +48,8 @@ export interface ReportOptions {
   timeEnd?: number;
   /** Leaf-first tree. Default false. */
   invert?: boolean;
-  /** `site`: the protection site that made the page fault-prone is the outermost level of the tree. Default `path`. */
-  groupBy?: 'path' | 'site';
+  /** `site`: the protection site that made the page fault-prone is the outermost level of the tree; `region`: the memory region the faulting address is in. Default `path`. */
+  groupBy?: 'path' | 'site' | 'region';
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */
   percentLimit?: number;
   /** A bad line is fatal. Default false: bad lines are counted and reported. */
@@ -95,12 +98,17 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const timelines = FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
+  const history = new AddressHistory({ siteOf: protectionSites.siteOf, addresses });
+  const regionFaults = new RegionFaults(history);
 
   const inlineFrames = new InlineFrames(listingSet, addresses);
 
   const onRecord = (record: TraceRecord): void => {
     owners.note(record);
     const r = record.kind === 'sample' ? inlineFrames.record(record) : record;
+    if (r.kind === 'mmap') addresses.addMmap(r);
+    else if (r.kind !== 'sample' && r.kind !== 'lost') addresses.addTask(r);
+    if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_')) history.add(r);
     if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_') || r.event === 'tlb:tlb_flush') {
       if (r.kind === 'sample') protectionRecords++;
       for (const t of timelines) t.add(r);
@@ -143,6 +151,19 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           if (access !== undefined) cls = classifyFault(access.errorCode, undefined);
           if (groupBySite) group = NO_PROTECTION_SITE;
         }
+        const data = access ?? readFault(r);
+        const inRegion = regionFaults.add({
+          event: r.event,
+          pid: r.pid,
+          tid: r.tid,
+          time: r.time,
+          address: data?.address ?? NaN,
+          frame: site,
+          class: cls,
+          value: r.period,
+          userMode: r.event === 'exceptions:page_fault_user' || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso)),
+        });
+        if (options.groupBy === 'region') group = inRegion;
         const byClass = (classes[r.event] ??= {});
         byClass[cls] = (byClass[cls] ?? 0) + r.period;
         aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined);
@@ -150,7 +171,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         return;
       }
       case 'mmap':
-        addresses.addMmap(r);
         inlineFrames.noteDso(r.filename);
         if (r.buildId !== undefined) listingSet.noteBuildId(r.filename, r.buildId);
         return;
@@ -176,12 +196,15 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     symbols: options.symbols ?? [],
     events: selected,
     repair: (frames) => repair.repair(frames),
-    groupName: protectionSites.siteName,
+    groupName: options.groupBy === 'region' ? regionFaults.groupName : protectionSites.siteName,
+    ...(options.groupBy === 'region' ? { groupKind: 'region' as const } : {}),
   });
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
   const family = Math.max(0, ...[...selected].map(familyOf));
   // before the warnings: naming repairs the protection stacks (frames marked [inferred])
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
+
+  const regions = regionFaults.placed ? regionSection(regionFaults, selected, siteFilter(resolver, options), protectionSites, resolver, result.sites) : undefined;
 
   for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
   for (const w of resolver.unnamedFrameWarnings((frames) => aggregator.valueThrough(frames, selected))) warnings.push(w);
@@ -252,8 +275,23 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     classes: selectedClasses,
     disassembly: disassemblyAround(result.sites, resolver),
     ...(protection !== undefined ? { protection } : {}),
+    ...(regions !== undefined ? { regions } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
+}
+
+/** Report.regions, and each ranked site's major faults. */
+function regionSection(faults: RegionFaults, selected: ReadonlySet<string>, keeps: (f: Frame) => boolean, sites: ProtectionSites, resolver: FrameResolver, ranked: SiteCount[]): RegionsSection {
+  const major = new Map<string, number>();
+  const key = (event: string, s: FaultSite): string => `${event}\0${s.dso}\0${s.address}\0${s.symbol}\0${s.offset}`;
+  const section = faults.section(selected, keeps, { name: sites.siteName, dso: (k) => sites.info(k)?.dso }, (event, frame, n) => {
+    const k = key(event, resolver.resolve(frame));
+    major.set(k, (major.get(k) ?? 0) + n);
+  });
+  if (section.majorJoin !== undefined || [...selected].some((e) => baseEventName(e) === 'major-faults')) {
+    for (const s of ranked) s.major = major.get(key(s.event, s)) ?? 0;
+  }
+  return section;
 }
 
 /**

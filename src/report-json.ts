@@ -3,6 +3,7 @@
 // reports from files. Reading a written report and writing it again gives the
 // same JSON (test/src/report-json.test.ts). What the JSON leaves out (the
 // disassembly, a node site's symbol and offset) is not read back.
+import { regionsFromJson } from './memory/regions-merge.js';
 import type { Readable } from 'node:stream';
 import { openInput } from '../parsers/lines.js';
 import { InputError } from './errors.js';
@@ -30,11 +31,13 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
       instruction: s.instruction ?? null,
       source: s.source ?? null,
       count: s.count,
+      ...(s.major !== undefined ? { major: s.major } : {}),
       resolved: s.resolved,
       ...(s.unresolvedReason !== undefined ? { unresolvedReason: s.unresolvedReason } : {}),
     })),
     ...(report.classes !== undefined ? { classes: report.classes } : {}),
     ...(report.protection !== undefined ? { protection: report.protection } : {}),
+    ...(report.regions !== undefined ? report.regions : {}),
     ...(report.timeline !== undefined ? { timeline: report.timeline } : {}),
     ...(tree ? { tree: nodeJson(report.tree) } : {}),
   };
@@ -97,7 +100,8 @@ export function reportFromJson(text: string, source: string): Report {
     ...(data['protection'] !== undefined ? { protection: data['protection'] as ProtectionSection } : {}),
     ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),
   };
-  return report;
+  const regions = regionsFromJson(data);
+  return regions !== undefined ? { ...report, regions } : report;
 }
 
 function siteFromJson(s: unknown, bad: (what: string) => InputError): SiteCount {
@@ -115,6 +119,7 @@ function siteFromJson(s: unknown, bad: (what: string) => InputError): SiteCount 
   if (typeof s['instruction'] === 'string') site.instruction = s['instruction'];
   if (typeof s['source'] === 'string') site.source = s['source'];
   if (typeof s['unresolvedReason'] === 'string') site.unresolvedReason = s['unresolvedReason'];
+  if (typeof s['major'] === 'number') site.major = s['major'];
   return site;
 }
 

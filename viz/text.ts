@@ -1,6 +1,7 @@
 // The default report: a perf-report-like tree with % and counts, then the
 // faulting instructions ranked, then what the report is built from.
 import type { FaultClass, ProtectionSection, Report, SiteCount, TreeNode } from '../src/model.js';
+import { renderRegionsText } from './regions.js';
 
 export interface TextOptions {
   /** How many faulting instructions to list. Default 20. */
@@ -43,6 +44,10 @@ export function* renderTextPieces(report: Report, options: TextOptions = {}): Ge
   if (report.protection !== undefined) {
     out.push('');
     renderProtection(report.protection, out);
+  }
+  if (report.regions !== undefined) {
+    out.push('');
+    renderRegionsText(report.regions, out);
   }
   if (report.warnings.length > 0) {
     out.push('');

@@ -1,0 +1,276 @@
+// The faults placed in their memory regions: per region, faults by class,
+// distinct and repeating pages, major faults; the faults in no region, and
+// why. Tallied per (event, faulting frame) so the report's event choice and
+// its --dso/--symbol filters, known only at the end, apply to the regions
+// exactly as to the tree: the table adds up to the tree's total.
+//
+// major-faults/minor-faults samples count the faults the tracepoints show:
+// the kernel counts a fault (mm_account_fault) after handling it, so the
+// sample follows the same thread's tracepoint record, at the same instruction
+// and (with perf record -d) the same page:
+//   regions 11151 [000] 287.863594:  exceptions:page_fault_user: address=0x7f09ea1dc000 ip=0x55c6ec5b62ea error_code=0x4
+//   regions 11151       287.863838:          1                major-faults:
+//   	            12ea read_pages+0x11 (/work/wt/regions/samples/regions/regions)
+import type { FaultClass, Frame, OutsideReason, RegionsSection, RegionView } from '../model.js';
+import { isRuntimeDso } from '../dso.js';
+import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
+
+interface Bucket {
+  readonly event: string;
+  readonly frame: Frame;
+  value: number;
+  major: number;
+  readonly classes: Map<FaultClass, number>;
+  readonly pages: Map<number, number>;
+  first: number;
+  last: number;
+}
+
+type Tally = Map<string, Bucket>;
+
+/** A fault as the pipeline knows it. */
+export interface RegionFault {
+  readonly event: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly time: number;
+  /** The data address; NaN when the event has none. */
+  readonly address: number;
+  /** The faulting frame (the tree's leaf), interned by the parser. */
+  readonly frame: Frame;
+  readonly class: FaultClass;
+  readonly value: number;
+  /** The fault came from user mode (a page_fault_user tracepoint, or a sample whose leaf frame is not the kernel's). */
+  readonly userMode: boolean;
+}
+
+/** How a region's creating site is named once the listings' verdict is known. */
+export interface SiteNaming {
+  /** Provisional site key → its name. */
+  name(key: string): string;
+  /** The dso of a named site, when known. */
+  dso(key: string): string | undefined;
+}
+
+type OutsideKind = OutsideReason['reason'];
+
+const OUTSIDE_TEXT: Record<OutsideKind, string> = {
+  'no-mmap-records': 'the trace has no PERF_RECORD_MMAP2 records: print them with perf script --show-mmap-events (perf record -d records the data mappings too)',
+  'no-data-mmaps': 'the trace has MMAP2 records of executable mappings only: perf record -d (or --data) records the data mappings as well',
+  'before-trace': 'the process was running before the trace began and its mappings were not recorded: record the program from its start (perf record -- PROG), or with -d so perf reads its maps',
+  unmapped: 'in no mapping the trace knows: an address never mapped (a wild or freed pointer), or mapped by a call the trace missed',
+};
+
+const PAGE = 4096;
+const HOT_PAGES = 8;
+const NO_ADDRESS = '\0noaddr';
+const OUTSIDE = '\0outside ';
+const REGION = '\0region ';
+
+/** Collects faults per region; `section` builds Report.regions at the end. */
+export class RegionFaults {
+  private readonly byRegion = new Map<Region, Tally>();
+  private readonly outside = new Map<OutsideKind, Tally>();
+  private readonly unaddressed: Tally = new Map();
+  private readonly frameIds = new Map<Frame, number>();
+  // per thread: its last tracepoint fault not yet counted by a minor/major sample
+  private readonly pending = new Map<number, { bucket: Bucket; ip: string; page: number }>();
+  private matched = 0;
+  private unmatched = 0;
+  private tracepoints = false;
+  private counted = false;
+
+  constructor(private readonly history: AddressHistory) {}
+
+  /** Places one fault; returns its --group-by region key. */
+  add(f: RegionFault): string {
+    let tally: Tally;
+    let group: string;
+    let page = NaN;
+    if (Number.isNaN(f.address)) {
+      tally = this.unaddressed;
+      group = NO_ADDRESS;
+    } else {
+      page = f.address - (f.address % PAGE);
+      const at = this.history.place(f.pid, f.tid, f.address, f.userMode);
+      if ('region' in at) {
+        tally = getOr(this.byRegion, at.region, () => new Map());
+        group = REGION + at.region.id;
+      } else {
+        tally = getOr(this.outside, at.outside, () => new Map());
+        group = OUTSIDE + at.outside;
+      }
+    }
+    const bucket = this.bucket(tally, f.event, f.frame);
+    bucket.value += f.value;
+    bump(bucket.classes, f.class, f.value);
+    if (!Number.isNaN(page)) bump(bucket.pages, page, f.value);
+    if (f.time < bucket.first || Number.isNaN(bucket.first)) bucket.first = f.time;
+    if (f.time > bucket.last || Number.isNaN(bucket.last)) bucket.last = f.time;
+    this.join(f, bucket, page);
+    return group;
+  }
+
+  /** The name of a --group-by region key, at the end. */
+  readonly groupName = (key: string): string => {
+    if (key === NO_ADDRESS) return '[no data address]';
+    if (key.startsWith(OUTSIDE)) return `[outside every known region: ${key.slice(OUTSIDE.length)}]`;
+    const r = this.history.regions[Number(key.slice(REGION.length))];
+    return r === undefined ? key : `${r.name} ${hex(r.start)}-${hex(r.end)} (pid ${r.pid})`;
+  };
+
+  /**
+   * Report.regions for the events shown and the faulting frames `keeps`
+   * lets through (the tree's filters). `majorSites` receives, per event and
+   * faulting frame, how many of its faults were major.
+   */
+  section(events: ReadonlySet<string>, keeps: (f: Frame) => boolean, naming: SiteNaming, majorOf?: (event: string, frame: Frame, major: number) => void): RegionsSection {
+    const sum = (tally: Tally | undefined): Summed => summed(tally, events, keeps, majorOf);
+    const regions: RegionView[] = [];
+    for (const [region, tally] of this.byRegion) {
+      const s = sum(tally);
+      if (s.value > 0) regions.push(this.view(region, s, naming));
+    }
+    regions.sort((a, b) => b.faults - a.faults || a.pid - b.pid || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const reasons: OutsideReason[] = [];
+    let outside = 0;
+    for (const [reason, tally] of this.outside) {
+      const s = sum(tally);
+      if (s.value === 0) continue;
+      outside += s.value;
+      reasons.push({ reason, faults: s.value, text: OUTSIDE_TEXT[reason] });
+    }
+    reasons.sort((a, b) => b.faults - a.faults);
+    return {
+      regions,
+      outsideRegions: { faults: outside, reasons },
+      unaddressed: sum(this.unaddressed).value,
+      mapped: this.history.regions.length,
+      ...(this.tracepoints && this.counted ? { majorJoin: { matched: this.matched, unmatched: this.unmatched } } : {}),
+    };
+  }
+
+  /** Whether any fault was placed (had a data address). */
+  get placed(): boolean {
+    return this.byRegion.size > 0 || this.outside.size > 0;
+  }
+
+  private view(r: Region, s: Summed, naming: SiteNaming): RegionView {
+    let site: string | null = null;
+    let siteNote: string | undefined;
+    if (r.site === EXEC_SITE) site = EXEC_SITE;
+    else if (r.site !== '') {
+      site = naming.name(r.site);
+      const dso = naming.dso(r.site);
+      if (dso !== undefined && isRuntimeDso(dso)) {
+        siteNote = 'the chain ends in libc/ld.so, which frame pointers cannot unwind: perf record --call-graph dwarf names the caller';
+      }
+    } else if (r.call === 'before-trace') siteNote = 'mapped before the trace began';
+    else siteNote = this.history.syscalls ? 'perf recorded the mapping while no mapping call of its thread was open' : 'the trace has no mmap syscall records: perf record -e syscalls:sys_enter_mmap -e syscalls:sys_exit_mmap -g names the call that mapped each region';
+    if (r.call === 'fork') siteNote = `inherited at fork from pid ${r.from ?? '?'}${siteNote !== undefined ? `; ${siteNote}` : ''}`;
+    const hot = [...s.pages].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, HOT_PAGES);
+    return {
+      pid: r.pid,
+      name: r.name,
+      kind: r.kind,
+      start: hex(r.start),
+      end: hex(r.end),
+      prot: r.prot,
+      call: r.call,
+      site,
+      ...(siteNote !== undefined ? { siteNote } : {}),
+      time: Number.isNaN(r.time) ? null : r.time,
+      faults: s.value,
+      classes: sortedRecord(s.classes),
+      major: s.major,
+      pages: s.pages.size,
+      repeatPages: [...s.pages.values()].filter((n) => n > 1).length,
+      firstFault: s.first,
+      lastFault: s.last,
+      hotPages: hot.map(([page, faults]) => ({ page: hex(page), faults })),
+    };
+  }
+
+  private bucket(tally: Tally, event: string, frame: Frame): Bucket {
+    let id = this.frameIds.get(frame);
+    if (id === undefined) {
+      id = this.frameIds.size;
+      this.frameIds.set(frame, id);
+    }
+    const key = `${event}\0${id}`;
+    let b = tally.get(key);
+    if (b === undefined) {
+      b = { event, frame, value: 0, major: 0, classes: new Map(), pages: new Map(), first: NaN, last: NaN };
+      tally.set(key, b);
+    }
+    return b;
+  }
+
+  private join(f: RegionFault, bucket: Bucket, page: number): void {
+    const ip = `${f.frame.dso}\0${f.frame.addr}`;
+    if (f.event.startsWith('exceptions:page_fault_')) {
+      this.tracepoints = true;
+      this.pending.set(f.tid, { bucket, ip, page });
+      return;
+    }
+    const base = f.event.replace(/[:/].*$/, '');
+    if (base !== 'major-faults' && base !== 'minor-faults') return;
+    this.counted = true;
+    const p = this.pending.get(f.tid);
+    if (p === undefined || p.ip !== ip || (!Number.isNaN(page) && page !== p.page)) {
+      this.unmatched++;
+      return;
+    }
+    this.pending.delete(f.tid);
+    this.matched++;
+    if (base === 'major-faults') p.bucket.major += f.value;
+  }
+}
+
+interface Summed {
+  value: number;
+  major: number;
+  classes: Map<FaultClass, number>;
+  pages: Map<number, number>;
+  first: number;
+  last: number;
+}
+
+function summed(tally: Tally | undefined, events: ReadonlySet<string>, keeps: (f: Frame) => boolean, majorOf?: (event: string, frame: Frame, major: number) => void): Summed {
+  const s: Summed = { value: 0, major: 0, classes: new Map(), pages: new Map(), first: Infinity, last: -Infinity };
+  for (const b of tally?.values() ?? []) {
+    if (!events.has(b.event) || !keeps(b.frame)) continue;
+    s.value += b.value;
+    const major = b.event.replace(/[:/].*$/, '') === 'major-faults' ? b.value : b.major;
+    s.major += major;
+    if (major > 0) majorOf?.(b.event, b.frame, major);
+    for (const [c, n] of b.classes) bump(s.classes, c, n);
+    for (const [p, n] of b.pages) bump(s.pages, p, n);
+    s.first = Math.min(s.first, b.first);
+    s.last = Math.max(s.last, b.last);
+  }
+  return s;
+}
+
+function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) {
+    v = make();
+    m.set(k, v);
+  }
+  return v;
+}
+
+function bump<K>(m: Map<K, number>, k: K, by: number): void {
+  m.set(k, (m.get(k) ?? 0) + by);
+}
+
+function sortedRecord<K extends string>(m: Map<K, number>): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}

@@ -207,7 +207,8 @@ export class RegionFaults {
   }
 
   private join(f: RegionFault, bucket: Bucket, page: number): void {
-    const ip = `${f.frame.dso}\0${f.frame.addr}`;
+    // the frame's address only: an inlined leaf of a software event may lack the dso its tracepoint got through ip=
+    const ip = f.frame.addr;
     if (f.event.startsWith('exceptions:page_fault_')) {
       this.tracepoints = true;
       this.pending.set(f.tid, { bucket, ip, page });

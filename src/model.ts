@@ -452,7 +452,7 @@ export interface RegionView {
   /** The call instruction that created it, named as protection sites are; null when the trace cannot tell (`siteNote` says why). */
   readonly site: string | null;
   readonly siteNote?: string;
-  /** Seconds; null when it was mapped before the trace began. */
+  /** When the mapping was made (seconds; for a copy inherited at fork, the parent's); null when before the trace began. */
   readonly time: number | null;
   /** Sum of the faults' values, by class, and the major ones among them. */
   readonly faults: number;

@@ -98,7 +98,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const timelines = FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
-  const history = new AddressHistory({ siteOf: protectionSites.siteOf, addresses });
+  const history = new AddressHistory({ siteOf: protectionSites.siteOf, owners });
   const regionFaults = new RegionFaults(history);
 
   const inlineFrames = new InlineFrames(listingSet, addresses);
@@ -107,7 +107,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     owners.note(record);
     const r = record.kind === 'sample' ? inlineFrames.record(record) : record;
     if (r.kind === 'mmap') addresses.addMmap(r);
-    else if (r.kind !== 'sample' && r.kind !== 'lost') addresses.addTask(r);
     if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_')) history.add(r);
     if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_') || r.event === 'tlb:tlb_flush') {
       if (r.kind === 'sample') protectionRecords++;

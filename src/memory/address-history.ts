@@ -19,9 +19,8 @@
 // - The main stack (`[stack]`) grows down on faults below it; no record says so.
 // - exec replaces the address space; its own mappings (binary, ld.so, stack,
 //   vdso) come before the process's first fault or syscall.
-import { parseTracepointFields } from '../../parsers/perf-script.js';
-import type { AddressSpaces } from '../addresses.js';
-import { parseNumber } from '../addresses.js';
+import { fieldsOf, parseBits, parseNum, retOf } from './payloads.js';
+import type { ThreadOwners } from './threads.js';
 import type { MmapRecord, RegionCall, RegionKind, SampleRecord, TaskRecord, TraceRecord } from '../model.js';
 
 /** One mapping of one process, as created; the faults placed in it are tallied by the caller. */
@@ -83,8 +82,8 @@ const PAGE = 4096;
 export interface HistoryOptions {
   /** The site key of a syscall record (ProtectionSites.siteOf). */
   siteOf: (r: SampleRecord) => string;
-  /** Threads → processes, as MMAP and task records told. */
-  addresses: AddressSpaces;
+  /** Threads → processes, and the forks that copy an address space; fed every record before this. */
+  owners: ThreadOwners;
 }
 
 /** Follows every process's mappings; `place` answers where an address is at the current point of the trace. */
@@ -97,7 +96,9 @@ export class AddressHistory {
   /** Any mapping syscall was read: a mapping without one was not made by a call. */
   syscalls = false;
 
-  constructor(private readonly options: HistoryOptions) {}
+  constructor(private readonly options: HistoryOptions) {
+    options.owners.onFork((child, parent) => this.fork(child, parent));
+  }
 
   add(r: TraceRecord): void {
     switch (r.kind) {
@@ -105,8 +106,7 @@ export class AddressHistory {
         this.addMmap(r);
         return;
       case 'comm':
-      case 'fork':
-        this.addTask(r);
+        this.addExec(r);
         return;
       case 'sample': {
         const m = SYSCALL.exec(r.event);
@@ -124,7 +124,7 @@ export class AddressHistory {
    * clears the bss, do not).
    */
   place(pid: number, tid: number, address: number, userMode: boolean): Placement {
-    const space = this.space(this.options.addresses.processFor(pid, tid));
+    const space = this.space(this.options.owners.processOf(pid, tid));
     if (userMode) space.execPhase = false;
     let at = find(space.pieces, address);
     const open = this.open.get(tid);
@@ -179,23 +179,22 @@ export class AddressHistory {
     if (r.filename === '[heap]') space.heap = region;
   }
 
-  private addTask(r: TaskRecord): void {
-    if (r.pid < 0) return;
-    if (r.kind === 'comm') {
-      if (r.exec !== true) return;
-      // exec: a new address space; its mappings follow
-      const space = this.space(r.pid);
-      space.pieces = [];
-      space.heap = undefined;
-      space.brkStart = undefined;
-      space.execPhase = true;
-      space.seenStart = true;
-      return;
-    }
-    // PERF_RECORD_FORK(11154:11154):(11151:11151) is a new process (a thread shares its parent's)
-    if (r.ppid === undefined || r.ppid === r.pid || this.spaces.has(r.pid)) return;
-    const parent = this.spaces.get(r.ppid);
-    const child = this.space(r.pid);
+  // exec: a new address space; its mappings follow
+  private addExec(r: TaskRecord): void {
+    if (r.pid < 0 || r.exec !== true) return;
+    const space = this.space(r.pid);
+    space.pieces = [];
+    space.heap = undefined;
+    space.brkStart = undefined;
+    space.execPhase = true;
+    space.seenStart = true;
+  }
+
+  // A new process (FORK record, or a clone that shares no memory) starts with a copy of its parent's mappings.
+  private fork(pid: number, ppid: number): void {
+    if (this.spaces.has(pid)) return;
+    const parent = this.spaces.get(ppid);
+    const child = this.space(pid);
     child.seenStart = true;
     if (parent === undefined) return;
     child.dataMmaps = parent.dataMmaps;
@@ -204,7 +203,7 @@ export class AddressHistory {
       let copy = copies.get(p.region);
       if (copy === undefined) {
         const o = p.region;
-        copy = this.newRegion({ pid: r.pid, name: o.name, kind: o.kind, start: o.start, end: o.end, prot: o.prot, call: 'fork', site: o.site, time: r.time, from: r.ppid });
+        copy = this.newRegion({ pid, name: o.name, kind: o.kind, start: o.start, end: o.end, prot: o.prot, call: 'fork', site: o.site, time: o.time, from: ppid });
         copies.set(o, copy);
       }
       child.pieces.push({ start: p.start, end: p.end, region: copy });
@@ -215,7 +214,7 @@ export class AddressHistory {
 
   private addSyscall(r: SampleRecord, enter: boolean, call: OpenCall['call']): void {
     this.syscalls = true;
-    const space = this.space(this.options.addresses.processFor(r.pid, r.tid));
+    const space = this.space(this.options.owners.processOf(r.pid, r.tid));
     space.execPhase = false;
     if (enter) {
       const before = this.open.get(r.tid);
@@ -229,7 +228,7 @@ export class AddressHistory {
     }
     const open = this.open.get(r.tid);
     if (open === undefined || open.call !== call) return;
-    this.exit(space, open, parseNumber(fieldsOf(r).ret ?? ''));
+    this.exit(space, open, retOf(r));
   }
 
   private placeVma(space: Space, open: OpenCall): void {
@@ -378,26 +377,12 @@ function insert(pieces: Piece[], p: Piece): void {
 
 // ---------------------------------------------------------------- fields
 
-// perf script's `addr: 0x00000000, len: 0x00020000` payload, or perf trace's
-// decoded fields (which omit zero arguments and name flags: `PRIVATE|ANONYMOUS`).
-function fieldsOf(r: SampleRecord): Record<string, string> {
-  const out = r.fields !== undefined ? { ...r.fields } : parseTracepointFields(r.payload);
-  for (const [k, v] of Object.entries(out)) out[k] = v.trim().split(/\s/)[0] ?? '';
-  if (r.fields !== undefined) for (const k of ['addr', 'flags', 'len', 'old_len', 'new_len']) out[k] ??= '0';
-  if (r.fields === undefined && out.ret === undefined) out.ret = r.payload.trim().split(/\s/)[0] ?? '';
-  return out;
-}
-
 function num(text: string | undefined): number {
-  return parseNumber(text);
+  return parseNum(text);
 }
 
 function bits(text: string | undefined, names: Record<string, number>): number {
-  const n = num(text);
-  if (!Number.isNaN(n)) return n;
-  let out = 0;
-  for (const name of (text ?? '').split('|')) out |= names[name.trim()] ?? 0;
-  return out;
+  return parseBits(text, names, false);
 }
 
 function pageCeil(n: number): number {

@@ -240,6 +240,13 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   for (const e of selected) for (const [c, v] of Object.entries(classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
   if (protection !== undefined) {
     for (const n of protection.notes) warnings.push(n);
+    const stopped = protection.sites.filter((s) => protectionSites.stopped.has(s.site)).map((s) => s.site);
+    if (stopped.length > 0) {
+      const n = stopped.length;
+      warnings.push(
+        `${n} protection site${n === 1 ? '' : 's'} (${stopped.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}) ${n === 1 ? 'has' : 'have'} no caller outside libc and ld.so: the callchains stop inside the runtime (frame-pointer unwinding cannot walk through libc, built without frame pointers), so the site is where the runtime enters the kernel; record with --call-graph dwarf to see who called`,
+      );
+    }
   }
   // who owns which thread matters to the protection timeline and to --pid
   if (protection !== undefined || (options.pids ?? []).length > 0) {

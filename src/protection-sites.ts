@@ -22,6 +22,10 @@ import type {
 import { basename, cmp, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 
+/** The instructions that enter the kernel: x86-64, i386, aarch64. */
+const SYSCALL = /^(?:syscall|sysenter|int\s+\$0x80|svc\b)/;
+/** Where every complete user chain begins: the program's and ld.so's entry, a new thread's. */
+const ENTRY_POINTS = /^(?:_start|_dl_start|_dl_start_user|__?clone3?|start_thread)$/;
 const PROTECTION_CALLS = /^_*(?:mprotect|pkey_mprotect|mmap|mmap64|munmap|mremap)$/;
 
 /** What a site key stands for. */
@@ -211,10 +215,12 @@ export class ProtectionSites {
     const frames = this.repair.repair(user);
     let chosen = frames[0]!;
     let isLeaf = true;
+    let found = false;
     for (let i = 0; i < frames.length; i++) {
       if (isCaller(frames[i]!)) {
         chosen = frames[i]!;
         isLeaf = i === 0;
+        found = true;
         break;
       }
     }
@@ -224,11 +230,28 @@ export class ProtectionSites {
       this.byFrame.set(chosen, info);
       this.byName.set(info.key, info);
     }
+    // no caller outside the runtime, and the chain does not reach the program's entry: it stopped inside libc or ld.so
+    if (!found && !frames.some((f) => ENTRY_POINTS.test(f.symbol))) this.stopped.add(info.key);
     return info;
   }
 
+  /** Sites named in the runtime because their callchains stop inside it (frame-pointer unwinding through libc): the report says so once. */
+  readonly stopped = new Set<string>();
+
   private describe(f: Frame, isLeaf: boolean): SiteInfo {
     if (f.inferred === true) return this.inferredSite(f);
+    // the leaf of a syscall record is the instruction after the syscall: the site is the syscall (return address − 1)
+    if (isLeaf) {
+      const at = this.resolver.locate(f);
+      const hit = at?.listing.lookup(at.address);
+      const prev = at !== undefined && hit?.boundary === true ? at.listing.instructionBefore(at.address) : undefined;
+      if (at !== undefined && prev !== undefined && SYSCALL.test(prev.text) && prev.functionAddress === hit!.functionAddress) {
+        const byPerf = f.symbol !== '' && f.symbol !== '[unknown]' && f.offset >= 0;
+        const symbol = byPerf ? f.symbol : stripVersion(prev.function);
+        const offset = byPerf ? f.offset - (at.address - prev.address) : prev.address - prev.functionAddress;
+        return this.site(f.dso, symbol, offset, prev.address.toString(16), prev.text, prev.source, false);
+      }
+    }
     if (!isLeaf && f.addr !== '') {
       const call = this.repair.callAt(f);
       if (call !== undefined) {

@@ -187,3 +187,24 @@ describe('frames perf could not name never veto a listing', () => {
     }
   }
 });
+
+describe('a site with no caller outside the runtime', () => {
+  // guard-O2 19744 … syscalls:sys_enter_mprotect: start: 0x7fec19b36000, len: 0x00001000, prot: 0x00000001
+  //           101a37 __mprotect+0x7 (/usr/lib/x86_64-linux-gnu/libc.so.6)
+  //                0 [unknown] ([unknown])
+  it('-O2 with frame pointers: named at the syscall instruction (return address − 1), not the cmp after it; said once, with the perf option', async () => {
+    const r = await report('o2-fp', [GUARD_O2, LIBC]);
+    const libc = r.protection!.sites.find((s) => s.symbol === '__mprotect')!;
+    expect(libc).toMatchObject({ site: '__mprotect+0x5 (libc.so.6)', offset: 5, address: '0x101a35', instruction: 'syscall', calls: { mprotect: 128 }, faults: 64 });
+    const said = r.warnings.filter((w) => w.includes('no caller outside libc and ld.so'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('__mprotect+0x5 (libc.so.6)');
+    expect(said[0]).toMatch(/--call-graph dwarf/);
+  });
+
+  it('DWARF of the same binary: the callers are there, and nothing is said', async () => {
+    const r = await report('o2-dwarf', [GUARD_O2, LIBC]);
+    expect(r.warnings.join('\n')).not.toMatch(/no caller outside/);
+    expect(r.protection!.sites.map((s) => s.symbol)).toContain('protect_young');
+  });
+});

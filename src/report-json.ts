@@ -24,12 +24,7 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
     warnings: report.warnings,
     sites: report.sites.map((s) => ({
       event: s.event,
-      dso: s.dso,
-      symbol: s.symbol,
-      offset: s.offset >= 0 ? s.offset : null,
-      address: s.address === '' ? null : `0x${s.address}`,
-      instruction: s.instruction ?? null,
-      source: s.source ?? null,
+      ...siteJson(s),
       count: s.count,
       ...(s.major !== undefined ? { major: s.major } : {}),
       resolved: s.resolved,
@@ -52,11 +47,28 @@ export function nodeJson(n: TreeNode, children = true): unknown {
     self: n.self,
     byEvent: n.byEvent,
     ...(n.dso !== undefined ? { dso: n.dso } : {}),
-    ...(n.site !== undefined && n.kind === 'instruction'
-      ? { address: n.site.address === '' ? null : `0x${n.site.address}`, instruction: n.site.instruction ?? null, source: n.site.source ?? null, resolved: n.site.resolved }
-      : {}),
+    ...instructionJson(n),
     children: children ? n.children.map((c) => nodeJson(c)) : [],
   };
+}
+
+/** A site's fields as the JSON outputs (report and diff) spell them: 0x addresses, null for what is unknown. */
+export function siteJson(s: FaultSite): { dso: string; symbol: string; offset: number | null; address: string | null; instruction: string | null; source: string | null } {
+  return {
+    dso: s.dso,
+    symbol: s.symbol,
+    offset: s.offset >= 0 ? s.offset : null,
+    address: s.address === '' ? null : `0x${s.address}`,
+    instruction: s.instruction ?? null,
+    source: s.source ?? null,
+  };
+}
+
+/** An instruction node's site fields (report and diff trees); none for other nodes. */
+export function instructionJson(n: { readonly kind: string; readonly site?: FaultSite }): object {
+  if (n.site === undefined || n.kind !== 'instruction') return {};
+  const { address, instruction, source } = siteJson(n.site);
+  return { address, instruction, source, resolved: n.site.resolved };
 }
 
 // ---------------------------------------------------------------- reading

@@ -11,6 +11,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Diff, DiffNode, DiffSite } from '../src/diff.js';
 import { foldDiff } from '../src/diff.js';
+import { instructionJson, siteJson } from '../src/report-json.js';
 import type { TreeNode } from '../src/model.js';
 import { inkFor } from './colors.js';
 import { escapeHtml, renderPage } from './html/page.js';
@@ -73,9 +74,7 @@ export function renderDiffJson(diff: Diff): string {
     delta: n.after - n.before,
     beforeSelf: n.beforeSelf,
     afterSelf: n.afterSelf,
-    ...(n.site !== undefined && n.kind === 'instruction'
-      ? { address: n.site.address === '' ? null : `0x${n.site.address}`, instruction: n.site.instruction ?? null, source: n.site.source ?? null, resolved: n.site.resolved }
-      : {}),
+    ...instructionJson(n),
     children: n.children.map(node),
   });
   return (
@@ -87,12 +86,7 @@ export function renderDiffJson(diff: Diff): string {
         scale: diff.scale,
         events: diff.events,
         sites: diff.sites.map((s) => ({
-          dso: s.dso,
-          symbol: s.symbol,
-          offset: s.offset >= 0 ? s.offset : null,
-          address: s.address === '' ? null : `0x${s.address}`,
-          instruction: s.instruction ?? null,
-          source: s.source ?? null,
+          ...siteJson(s),
           resolved: s.resolved,
           before: s.before,
           after: s.after,

@@ -14,6 +14,7 @@ import { foldDiff } from '../src/diff.js';
 import { instructionJson, siteJson } from '../src/report-json.js';
 import type { TreeNode } from '../src/model.js';
 import { inkFor } from './colors.js';
+import { frameLabel } from './labels.js';
 import { escapeHtml, renderPage } from './html/page.js';
 import { layoutTree } from './layout.js';
 import { FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW, SUBTITLE_Y } from './svg.js';
@@ -131,7 +132,7 @@ function diffSvgElement(diff: Diff, options: DiffSvgOptions): Record<string, unk
   const frames = layout.boxes.map((box) => {
     const d = box.node !== undefined ? nodes.get(box.node) : undefined;
     const fill = d !== undefined ? deltaColor(d.after - d.before, maxDelta) : '#dddddd';
-    const label = d !== undefined ? d.name : `${box.merged} frames`;
+    const label = d !== undefined ? frameLabel(d.kind, d.name) : `${box.merged} frames`;
     const tip = d !== undefined ? `${d.name}\nbefore ${d.before}, after ${d.after}, delta ${signed(d.after - d.before)} (${change(d.before, d.after).trim()})` : `${box.merged} narrow frames (${box.value})`;
     const chars = Math.floor((box.width - 6) / (FONT_SIZE * FONT_WIDTH));
     const g: Record<string, unknown> = {

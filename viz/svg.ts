@@ -291,14 +291,47 @@ function svgClient(doc: Document): void {
     });
   }
   unzoom.addEventListener('click', reset);
+  // Search without prompt(): Search, `/` or Ctrl+F starts typing a pattern into the
+  // search label; each key searches, Enter keeps it, Esc clears it.
+  let typing: string | null = null;
+  const show = (): void => {
+    if (typing !== null) search.textContent = `Search: ${typing}\u258f`;
+  };
+  const start = (): void => {
+    typing = '';
+    find('');
+    show();
+  };
   search.addEventListener('click', () => {
     if (search.textContent === 'Reset Search') find('');
-    else find(prompt('Search (regular expression)', '') ?? '');
+    else start();
   });
   doc.addEventListener('keydown', (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key === 'f') {
-      e.preventDefault();
-      find(prompt('Search (regular expression)', '') ?? '');
+    if (typing === null) {
+      if (((e.ctrlKey || e.metaKey) && e.key === 'f') || e.key === '/') {
+        e.preventDefault();
+        start();
+      }
+      return;
     }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    e.preventDefault();
+    if (e.key === 'Escape') {
+      typing = null;
+      find('');
+      return;
+    }
+    if (e.key === 'Enter') {
+      const pattern = typing;
+      typing = null;
+      find(pattern);
+      return;
+    }
+    if (e.key === 'Backspace') typing = typing.slice(0, -1);
+    else if (e.key.length === 1) typing += e.key;
+    else return;
+    const pattern = typing;
+    find(pattern);
+    show();
   });
 }

@@ -472,7 +472,7 @@ describe('the diff page in Chromium', () => {
 });
 
 describe('SVG in Chromium', () => {
-  test('opens quietly; click zooms and the search prompt highlights matches', async () => {
+  test('opens quietly; click zooms, and a search typed into the label (no prompt) highlights matches', async () => {
     const report = guard;
     const { page, log, url } = await openReport('guard.svg', renderSvg(report, { title: 'guard: write-barrier faults' }));
     await page.screenshot({ path: artifactPath('guard-svg.png') });
@@ -483,13 +483,24 @@ describe('SVG in Chromium', () => {
     const width = Number(await page.locator('svg').getAttribute('data-width'));
     await expect(target.locator('rect').getAttribute('width')).resolves.toBe(width.toFixed(2));
     await expect(page.locator('#unzoom').getAttribute('class')).resolves.toBe('');
-    log.promptAnswer = '^write_';
+    // Search types into the label, no prompt(): each key searches, Enter keeps the pattern.
     await page.locator('#search').click();
+    await page.keyboard.type('^write_');
+    await expect(page.locator('#search').textContent()).resolves.toBe('Search: ^write_\u258f');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#search').textContent()).resolves.toBe('Reset Search');
     await expect(page.locator('#matched').textContent()).resolves.toMatch(/^Matched: \d+\.\d%$/);
     await expect(target.locator('rect').getAttribute('fill')).resolves.toBe(MATCH_COLOR);
     await page.screenshot({ path: artifactPath('guard-svg-zoom-search.png') });
     expect(log.errors).toEqual([]);
-    expect(log.dialogs).toEqual(['prompt: Search (regular expression)']);
+    expect(log.dialogs).toEqual([]);
+    // `/` starts a search too, Esc clears it.
+    await page.keyboard.press('/');
+    await page.keyboard.type('main');
+    await expect(page.locator('#matched').textContent()).resolves.toMatch(/^Matched: \d+\.\d%$/);
+    await page.keyboard.press('Escape');
+    await expect(page.locator('#search').textContent()).resolves.toBe('Search');
+    await expect(target.locator('rect').getAttribute('fill')).resolves.not.toBe(MATCH_COLOR);
     expect(log.requests).toEqual([url]);
     await page.close();
   });

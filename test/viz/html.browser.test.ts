@@ -456,6 +456,18 @@ describe('the report the pipeline builds', () => {
     expectQuiet(log, url);
     await page.close();
   });
+
+  test('from the regions sample: a row per faulted region with the call that mapped it, and why others are outside', async () => {
+    const report = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
+    const { page, log, url } = await openReport('pipeline-regions.html', renderHtml(report, { title: 'regions.c: file, arenas, heap, thread stack, fork' }));
+    const regions = report.regions!.regions;
+    await expect(page.locator('#regions tbody tr').count()).resolves.toBe(regions.length);
+    const arena = regions.find((r) => r.site?.startsWith('make_arena+') === true && r.call === 'mmap')!;
+    await expect(page.locator('#regions tbody').textContent()).resolves.toContain(`${arena.site!} (mmap)`);
+    await page.locator('#regions-panel').screenshot({ path: artifactPath('pipeline-regions.png') });
+    expectQuiet(log, url);
+    await page.close();
+  });
 });
 
 describe('the diff page in Chromium', () => {

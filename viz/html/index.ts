@@ -54,6 +54,7 @@ function skeleton(title: string): string {
 <div class="grid">
 <section id="sites-panel" class="panel wide"><h2>Top faulting instructions</h2><div id="sites" class="scroll-x"></div></section>
 <section id="protection-panel" class="panel wide"><h2>Protection sites</h2><div id="protection" class="scroll-x"></div></section>
+<section id="regions-panel" class="panel wide"><h2>Memory regions</h2><div id="regions" class="scroll-x"></div></section>
 <section id="classes-panel" class="panel"><h2>Fault classes</h2><div id="classes"></div><h2 class="next">Faults over time</h2><div id="timeline"></div></section>
 <div>
 <section id="inputs-panel" class="panel"><h2>What this report is built from</h2><div id="inputs"></div></section>

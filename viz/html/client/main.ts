@@ -14,6 +14,7 @@ import { invertedTree, type Inverted } from './inverted.js';
 import { keyboard } from './keyboard.js';
 import { showInputs, showLegend, showSites, showSummary } from './panels.js';
 import { showProtection } from './protection.js';
+import { showRegions } from './regions.js';
 import { search as searchBox } from './search.js';
 import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 
@@ -217,6 +218,7 @@ showSites(report, calls, showSite);
 showClasses(report);
 showTimeline(report);
 showProtection(report);
+showRegions(report);
 showInputs(report);
 
 // ------------------------------------------------------------ a read-only view for tests and the curious

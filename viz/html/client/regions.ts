@@ -1,0 +1,58 @@
+// Memory regions: where the faulting addresses are, the call that mapped each
+// region, and how its pages faulted (Report.regions).
+import type { Report, RegionView } from '../../../src/model.js';
+import { byId, el, table } from './dom.js';
+import { fmt, seconds } from './format.js';
+
+const SHOWN = 200;
+
+const counts = (r: Partial<Record<string, number>>): string =>
+  Object.entries(r)
+    .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${fmt(n)}`)
+    .join(', ');
+
+function region(x: RegionView): HTMLElement {
+  const box = el('div');
+  box.append(el('div', 'mono', `${x.name}${x.prot !== '' ? ` ${x.prot}` : ''}`));
+  box.append(el('div', 'meta', `${x.kind} · pid ${x.pid} · ${x.start}–${x.end}`));
+  return box;
+}
+
+function createdBy(x: RegionView): HTMLElement {
+  const box = el('div');
+  box.append(el('div', 'mono', `${x.site ?? 'unknown'} (${x.call})`));
+  if (x.siteNote !== undefined) box.append(el('div', 'meta', x.siteNote));
+  return box;
+}
+
+export function showRegions(report: Omit<Report, 'tree'>): void {
+  const box = byId('regions');
+  const r = report.regions;
+  if (r === undefined) {
+    box.append(el('p', 'muted', 'No fault in this report carries a data address (tracepoint faults do; software events need perf record -d).'));
+    return;
+  }
+  const rows = r.regions.slice(0, SHOWN).map((x) => [
+    region(x),
+    createdBy(x),
+    fmt(x.faults),
+    fmt(x.major),
+    fmt(x.pages),
+    fmt(x.repeatPages),
+    counts(x.classes),
+    x.hotPages.filter((p) => p.faults > 1).map((p) => `${p.page} ×${fmt(p.faults)}`).join(', '),
+    x.firstFault <= x.lastFault ? `${seconds(x.lastFault - x.firstFault)} from ${x.firstFault.toFixed(6)} s` : '',
+  ]);
+  if (rows.length > 0) {
+    box.append(table(['region', 'created by', 'faults', 'major', 'pages', 'faulting again', 'fault classes', 'hottest pages', 'faults over'], [false, false, true, true, true, true, false, false, false], rows));
+  }
+  const notes = el('ul', 'plain');
+  if (r.regions.length > SHOWN) notes.append(el('li', 'muted', `… ${r.regions.length - SHOWN} more regions (the JSON report has them all)`));
+  for (const o of r.outsideRegions.reasons) notes.append(el('li', '', `${fmt(o.faults)} faults outside every known region: ${o.text}.`));
+  if (r.unaddressed > 0) notes.append(el('li', 'muted', `${fmt(r.unaddressed)} faults have no data address.`));
+  if (r.majorJoin !== undefined) notes.append(el('li', 'muted', `major/minor: ${fmt(r.majorJoin.matched)} samples joined to their tracepoint faults, ${fmt(r.majorJoin.unmatched)} not.`));
+  notes.append(el('li', 'muted', `${fmt(r.regions.length)} of ${fmt(r.mapped)} mappings had faults.`));
+  box.append(notes);
+}

@@ -29,7 +29,7 @@
 import { parseHex } from './addresses.js';
 import { formatListingAddress } from './disasm-index.js';
 import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
-import { basename, isKernelDso, stripVersion } from './dso.js';
+import { basename, cmp, isJitDso, isKernelDso, stripVersion } from './dso.js';
 
 /** What the join needs of an objdump index (src/disasm-index.ts provides it). */
 export interface Listing {
@@ -124,12 +124,16 @@ const RELATIVE_LIMIT = 2 ** 32;
 const LINKED_AT_ZERO_BELOW = 0x400000;
 
 /**
- * Listings by dso: exact path first, then basename. A listing whose build id
- * differs from the one the trace gives for the dso is not used for it.
+ * Listings by dso: the listing with the dso's build id when both are known,
+ * else by exact path, file name, then soname (a listing of `libstdc++.so.6`,
+ * the link, for perf's `libstdc++.so.6.0.30`, the file it resolves to). A
+ * listing whose build id differs from the one the trace gives for the dso is
+ * not used for it.
  */
 export class ListingSet {
   private readonly byPath = new Map<string, Listing>();
   private readonly byBase = new Map<string, Listing[]>();
+  private readonly matched = new Set<Listing>();
   private readonly cache = new Map<string, Listing | undefined>();
   private readonly traced = new Map<string, string>();
   /** dso → why its listing is not used (the build ids differ). */
@@ -166,13 +170,20 @@ export class ListingSet {
 
   forDso(dso: string): Listing | undefined {
     if (this.cache.has(dso)) return this.cache.get(dso);
-    let found = this.byPath.get(dso);
     const clean = dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso;
-    if (found === undefined && dso !== '' && !dso.startsWith('[')) {
-      const candidates = this.byBase.get(basename(clean)) ?? [];
-      if (candidates.length === 1) found = candidates[0];
-    }
     const traced = this.traced.get(dso) ?? this.traced.get(clean);
+    let found = traced === undefined ? undefined : this.listings.find((l) => l.buildId !== undefined && sameBuildId(l.buildId, traced));
+    found ??= this.byPath.get(dso);
+    if (found === undefined && dso !== '' && !dso.startsWith('[')) {
+      const base = basename(clean);
+      const candidates = this.byBase.get(base) ?? [];
+      if (candidates.length === 1) found = candidates[0];
+      else if (candidates.length === 0) {
+        const bySoname = this.listings.filter((l) => sameSoname(basename(l.path), base));
+        if (bySoname.length === 1) found = bySoname[0];
+      }
+    }
+    if (found !== undefined) this.matched.add(found);
     if (found?.buildId !== undefined && traced !== undefined && !sameBuildId(found.buildId, traced)) {
       this.refused.set(dso, `listing ${found.path} is another build than ${dso}: build id ${found.buildId} in the listing, ${traced} in the trace`);
       found = undefined;
@@ -180,6 +191,41 @@ export class ListingSet {
     this.cache.set(dso, found);
     return found;
   }
+
+  /** Listings no dso of `dsos` matched (by build id, path, file name or soname), each with the dsos whose file names are closest to its binary's. */
+  unmatched(dsos: Iterable<string>): { listing: Listing; closest: string[] }[] {
+    const candidates = new Set<string>();
+    for (const d of dsos) {
+      if (d === '' || d.startsWith('[') || d === 'inlined' || isJitDso(d)) continue;
+      this.forDso(d);
+      candidates.add(d);
+    }
+    const out: { listing: Listing; closest: string[] }[] = [];
+    for (const l of this.listings) {
+      if (this.matched.has(l)) continue;
+      const base = basename(l.path);
+      const closest = [...candidates]
+        .map((d) => ({ d, shared: commonPrefix(basename(d), base), apart: Math.abs(basename(d).length - base.length) }))
+        .sort((a, b) => b.shared - a.shared || a.apart - b.apart || cmp(a.d, b.d))
+        .slice(0, 3)
+        .map((x) => x.d);
+      out.push({ listing: l, closest });
+    }
+    return out;
+  }
+}
+
+/** `libstdc++.so.6` and `libstdc++.so.6.0.30`: one is the other with more version numbers (a soname link and the file it names). */
+export function sameSoname(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return /\.so(?:\.\d+)*$/.test(short) && long.startsWith(short) && /^(?:\.\d+)+$/.test(long.slice(short.length));
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** Two build ids name the same build: equal, or equal up to the zero padding to 20 bytes that some perf versions add. */
@@ -212,7 +258,11 @@ export class FrameResolver {
 
   constructor(private readonly listings: ListingSet) {}
 
+  /** Every dso a frame anchored was in. */
+  readonly dsos = new Set<string>();
+
   anchor(frame: Frame): void {
+    this.dsos.add(frame.dso);
     const listing = this.listings.forDso(frame.dso);
     if (listing === undefined) return;
     let seen = this.seen.get(frame.dso);

@@ -206,6 +206,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const regions = regionFaults.placed ? regionSection(regionFaults, selected, siteFilter(resolver, options), protectionSites, resolver, result.sites) : undefined;
 
   for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
+  for (const { listing, closest } of listingSet.unmatched(resolver.dsos)) {
+    const file = listings.find((l) => l.index === listing)?.summary.name ?? listing.path;
+    warnings.push(
+      `listing ${file} (of ${listing.path}) matches no dso in the trace, so it lends no instruction (listings match by build id, path, file name, then soname)${closest.length > 0 ? `; the closest dsos in the trace: ${closest.join(', ')}` : '; the trace has no user dso'}`,
+    );
+  }
   for (const w of resolver.unnamedFrameWarnings((frames) => aggregator.valueThrough(frames, selected))) warnings.push(w);
   if (inlineFrames.unknown.size > 0) {
     const names = [...inlineFrames.unknown];

@@ -12,6 +12,7 @@
 # --show-mmap-events), <name>.perf-report.txt (perf report --stdio: samples per dso and symbol, and
 # per folded callchain, of every event),
 # <name>.buildids.txt (perf buildid-list).
+# soname.*: a library built as libsoname.so.1.2.3, listed through its soname link libsoname.so.1.
 # Listings: guard.objdump-dl.txt, guard-O2.objdump-dl.txt, and ld.so's with its
 # build-id note in front (ld.objdump-d.txt.gz); libc's is ../guard/libc.objdump-d.txt.gz.
 # Needs root (or perf_event_paranoid <= -1) for the tracepoints.
@@ -45,6 +46,14 @@ capture fp guard fp
 capture dwarf guard dwarf,16384
 capture o2-dwarf guard-O2 dwarf,16384
 capture o2-fp guard-O2 fp
+
+# a library known by its soname link: the listing made from the link (libsoname.so.1), perf's dso the file
+gcc -O1 -g -fno-omit-frame-pointer -shared -fPIC -Wl,-soname,libsoname.so.1 -o libsoname.so.1.2.3 soname.c
+ln -sf libsoname.so.1.2.3 libsoname.so.1
+gcc -O1 -g -fno-omit-frame-pointer -DSONAME_MAIN -o soname soname.c -L. -l:libsoname.so.1 -Wl,-rpath,'$ORIGIN'
+perf record -q -o "$tmp/soname.data" -e page-faults -c 1 -g ./soname
+perf script -i "$tmp/soname.data" > soname.perf-script.txt
+objdump -d libsoname.so.1 > libsoname.so.1.objdump-d.txt
 
 objdump -dl guard > guard.objdump-dl.txt
 objdump -dl guard-O2 > guard-O2.objdump-dl.txt

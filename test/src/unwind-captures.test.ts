@@ -208,3 +208,25 @@ describe('a site with no caller outside the runtime', () => {
     expect(r.protection!.sites.map((s) => s.symbol)).toContain('protect_young');
   });
 });
+
+describe('which listing is which dso', () => {
+  //             1102 touch_pages+0x9 (/work/…/samples/unwind/libsoname.so.1.2.3)
+  // libsoname.so.1:     file format elf64-x86-64        ← the listing, made from the soname link
+  it('a listing made from a soname link is used for the file perf names', async () => {
+    const r = await buildReport({ traces: [`${U}/soname.perf-script.txt`], objdump: [`${U}/libsoname.so.1.objdump-d.txt`] });
+    const touch = r.sites.filter((s) => s.symbol === 'touch_pages');
+    const perf = readFileSync(`${U}/soname.perf-script.txt`, 'utf8').split('\n\n').filter((b) => /^\s+\S+ touch_pages\+/m.test(b.split('\n')[1] ?? '')).length;
+    expect(perf).toBeGreaterThan(0);
+    expect(touch.reduce((n, s) => n + s.count, 0)).toBe(perf);
+    expect(touch.every((s) => s.resolved && s.dso.endsWith('/libsoname.so.1.2.3'))).toBe(true);
+    expect(r.warnings.join('\n')).not.toMatch(/matches no dso/);
+  });
+
+  it('a listing that matches no dso is named once, with the closest dsos of the trace', async () => {
+    const r = await report('o2-fp', [GUARD]);
+    const said = r.warnings.filter((w) => w.includes('matches no dso'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain(`listing ${GUARD} (of guard)`);
+    expect(said[0]).toMatch(/closest dsos in the trace: \/\S+\/guard-O2,/);
+  });
+});

@@ -1,6 +1,6 @@
-// Before any test: bundle the HTML report's client (viz/html/client/) into
-// dist/client/report.js, as `npm run build` does, so pages rendered from the
-// TypeScript sources carry the client as it is now.
+// Before any test: bundle the browser scripts (the HTML report's client and the
+// SVG's) into dist/client/, as `npm run build` does, so pages rendered from the
+// TypeScript sources carry the scripts as they are now.
 // @ts-expect-error -- a plain ES module script without types
 import { bundleClient } from '../viz/html/client/build.mjs';
 

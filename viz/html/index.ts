@@ -2,10 +2,8 @@
 // client script (viz/html/client/, bundled by esbuild at build time into
 // dist/client/report.js) and the report's data, in the one page shell
 // (page.ts) whose CSP allows only that script and style.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Report } from '../../src/model.js';
+import { bundledScript } from '../bundles.js';
 import { encodeTree, type PageData } from './encode.js';
 import { escapeHtml, renderPage } from './page.js';
 import { STYLES } from './styles.js';
@@ -22,7 +20,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
   const { tree, ...rest } = report;
   const data: PageData = { title, tree: encodeTree(tree), report: rest };
-  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title)), data, script: clientScript() });
+  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title)), data, script: bundledScript('report') });
 }
 
 // Filled in by the client script; ids are what viz/html/client/ looks up.
@@ -65,21 +63,4 @@ function skeleton(title: string): string {
 <footer>Made by faultpath from the inputs listed above. This file is self-contained and makes no network requests.</footer>
 <div id="tooltip" role="tooltip" hidden></div>
 <noscript><p>This report draws its flame graph with JavaScript; the data is in the page's faultpath-data block.</p></noscript>`;
-}
-
-let script: string | undefined;
-
-/** The bundled client, read once from dist/client/report.js under the package root (the source and the built package alike). */
-export function clientScript(): string {
-  if (script !== undefined) return script;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('faultpath: package root not found above viz/html');
-    dir = up;
-  }
-  const path = join(dir, 'dist/client/report.js');
-  if (!existsSync(path)) throw new Error(`faultpath: the HTML client is not built (${path}): run npm run build`);
-  script = readFileSync(path, 'utf8').trimEnd();
-  return script;
 }

@@ -1,8 +1,9 @@
-// Bundles the HTML report's client (main.ts and its modules, d3-hierarchy's
-// partition) into one script, dist/client/report.js, which renderHtml inlines
-// into every page. Run by `npm run build` and before the tests
+// Bundles the browser scripts: the HTML report's client (main.ts and its
+// modules, d3-hierarchy's partition) into dist/client/report.js, and the
+// interactive SVG's (viz/svg-client.ts) into dist/client/svg.js; the renderers
+// inline them (viz/bundles.ts). Run by `npm run build` and before the tests
 // (test/global-setup.ts). esbuild is a dev dependency: the published package
-// ships the bundle, not the bundler.
+// ships the bundles, not the bundler.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,26 +11,35 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Where the bundle goes: renderHtml reads it from here (viz/html/client-script.ts). */
-export const BUNDLE = join(ROOT, 'dist/client/report.js');
+/** Where the bundles go: viz/bundles.ts reads them from here. */
+export const OUT_DIR = join(ROOT, 'dist/client');
 
-/** Writes the bundle; returns its size in bytes. */
-export async function bundleClient(outfile = BUNDLE) {
-  const result = await build({
-    entryPoints: [join(ROOT, 'viz/html/client/main.ts')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    charset: 'utf8',
-    legalComments: 'none',
-    banner: { js: d3Notice() },
-    outfile,
-    logLevel: 'warning',
-    metafile: true,
-  });
-  return Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+const BUNDLES = [
+  { entry: 'viz/html/client/main.ts', out: 'report.js', banner: d3Notice },
+  { entry: 'viz/svg-client.ts', out: 'svg.js' },
+];
+
+/** Writes the bundles; returns their total size in bytes. */
+export async function bundleClient(outDir = OUT_DIR) {
+  let bytes = 0;
+  for (const b of BUNDLES) {
+    const result = await build({
+      entryPoints: [join(ROOT, b.entry)],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      charset: 'utf8',
+      legalComments: 'none',
+      ...(b.banner !== undefined ? { banner: { js: b.banner() } } : {}),
+      outfile: join(outDir, b.out),
+      logLevel: 'warning',
+      metafile: true,
+    });
+    bytes += Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+  }
+  return bytes;
 }
 
 // d3-hierarchy is ISC-licensed: its copyright line goes into every page that carries its code
@@ -45,5 +55,5 @@ function d3Notice() {
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const bytes = await bundleClient();
-  console.log(`client bundle: ${BUNDLE} (${(bytes / 1024).toFixed(1)} KiB)`);
+  console.log(`browser scripts: ${OUT_DIR} (${(bytes / 1024).toFixed(1)} KiB)`);
 }

@@ -46,11 +46,11 @@ const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 /** Opens `path` (or stdin for `-`) as a stream of decompressed bytes. */
-export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
+export async function openInput(path: string, stdin?: Readable): Promise<Readable> {
   let raw: Readable;
   let size: number | undefined;
   if (path === '-') {
-    raw = stdin;
+    raw = stdin ?? process.stdin; // only here: touching process.stdin makes a shared pipe non-blocking
   } else {
     try {
       const s = await stat(path);

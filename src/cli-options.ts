@@ -52,10 +52,11 @@ export function addFilterOptions(cmd: Command, filters: readonly Filter[], help:
   return cmd;
 }
 
-/** --strict, -q and --debug. `strict` is false for commands that read no trace lines. */
-export function addDiagnosticOptions(cmd: Command, { strict = true } = {}): Command {
+/** --strict, -q and --debug. `strict` and `quiet` are false for commands that read no trace lines. */
+export function addDiagnosticOptions(cmd: Command, { strict = true, quiet = true } = {}): Command {
   if (strict) cmd.addOption(new Option('--strict', 'a line that fits no known shape is an error'));
-  return cmd.addOption(new Option('-q, --quiet', 'print no diagnostics on stderr'));
+  if (quiet) cmd.addOption(new Option('-q, --quiet', 'print no diagnostics on stderr'));
+  return cmd.addOption(new Option('--debug', 'on an internal error (a bug), print where it happened'));
 }
 
 /** --time START,END → seconds; either side may be empty. */

@@ -4,7 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type TraceCliOptions } from './cli-options.js';
 import { renderFoldedPieces } from '../viz/folded.js';
@@ -14,7 +14,7 @@ import { renderSvg } from '../viz/svg.js';
 import { renderProtection, renderTextPieces } from '../viz/text.js';
 import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { checkOutputPath, visible, visiblePieces, writeOutput, type OutputText } from './output.js';
@@ -78,7 +78,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       writeErr: (s) => io.stderr.write(visible(s)),
     })
     // -o is checked before the trace is read: a typo in it should not cost a whole run
-    .hook('preAction', async (_program, command) => checkOutputPath((command.opts() as { output?: string }).output));
+    .hook('preAction', async (_program, command) => {
+      checkStdinOnce(command);
+      await checkOutputPath((command.opts() as { output?: string }).output);
+    });
 
   const report = program
     .command('report')
@@ -209,16 +212,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .command('merge')
     .description('sum JSON reports from many hosts or runs into one (counts add up; different binaries stay apart by dso)')
     .argument('<report...>', 'JSON reports from report -f json (.gz ok)');
-  addOutputOptions(merge, formatsOf(REPORT_RENDERERS), 'json').action(async (paths: string[], o: { output?: string; format: ReportFormat }) => {
+  addOutputOptions(merge, formatsOf(REPORT_RENDERERS), 'json');
+  addDiagnosticOptions(merge, { strict: false, quiet: false }).action(async (paths: string[], o: { output?: string; format: ReportFormat }) => {
     const reports = [];
-    for (const path of paths) reports.push(await readReportFile(path));
+    for (const path of paths) reports.push(await readReportFile(path, stdinFor(io, [path]).stdin));
     await writeOutput(REPORT_RENDERERS[o.format](mergeReports(reports)), o.output, io.stdout);
   });
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
-    exitCode = handleError(e, io);
+    exitCode = handleError(e, io, argv.slice(0, argv.indexOf('--') >>> 0).includes('--debug'));
   }
   return exitCode;
 }
@@ -265,7 +269,7 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
       progress?.clear();
       say(io, formatDiagnostic(d));
     },
-    ...(io.stdin !== undefined ? { stdin: io.stdin as never } : {}),
+    ...stdinFor(io, [...traces, ...(o.objdump ?? []), ...(o.buildidList ?? [])]),
     ...(progress !== undefined ? { progress } : {}),
   };
   if (o.time !== undefined) {
@@ -274,6 +278,11 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     if (end !== undefined) options.timeEnd = end;
   }
   return options;
+}
+
+/** io.stdin, only when one of `paths` is `-`: reading process.stdin's getter alone makes a shared pipe non-blocking. */
+function stdinFor(io: CliIo, paths: readonly string[]): { stdin?: Readable } {
+  return paths.includes('-') && io.stdin !== undefined ? { stdin: io.stdin as Readable } : {};
 }
 
 /** collapse in one thread: stdin, .gz and files too small to share out. */
@@ -288,7 +297,7 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
   const collapser = new Collapser({ ...options, onDiagnostic });
   await collapseInput(trace, collapser, {
     onDiagnostic,
-    stdin: io.stdin as never,
+    ...stdinFor(io, [trace]),
     ...(progress !== undefined ? { progress } : {}),
   });
   return { ...collapser.result(), skipped, examples: [] };
@@ -334,7 +343,20 @@ function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {
   for (const w of report.warnings) say(io, `warning: ${w}`);
 }
 
-function handleError(e: unknown, io: CliIo): number {
+/** stdin can be read once: a second `-` among the inputs would read nothing. */
+function checkStdinOnce(command: Command): void {
+  const o = command.opts() as Record<string, unknown>;
+  const inputs: [string, unknown][] = [
+    ...command.args.map((a): [string, unknown] => ['an argument', a]),
+    ...(['objdump', 'buildidList', 'beforeObjdump', 'afterObjdump'] as const).flatMap((k): [string, unknown][] =>
+      Array.isArray(o[k]) ? (o[k] as unknown[]).map((v): [string, unknown] => [`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, v]) : [],
+    ),
+  ];
+  const readers = inputs.filter(([, v]) => v === '-').map(([where]) => where);
+  if (readers.length > 1) throw new UsageError(`- (stdin) is given ${readers.length} times (${readers.join(', ')}): stdin can be read once; save all but one input to a file`);
+}
+
+function handleError(e: unknown, io: CliIo, debug: boolean): number {
   if (e instanceof CommanderError) {
     // help and version exit 0; commander has already printed its message
     return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
@@ -348,9 +370,15 @@ function handleError(e: unknown, io: CliIo): number {
     return EXIT_INPUT;
   }
   if ((e as { code?: string }).code === 'EPIPE') return EXIT_OK;
+  reportBug(e, io, debug);
+  return EXIT_INTERNAL;
+}
+
+/** An error no input should cause: one line saying so, the stack with --debug. */
+function reportBug(e: unknown, io: CliIo, debug: boolean): void {
   const message = e instanceof Error ? e.message : String(e);
-  say(io, `internal error: ${message}`);
-  return EXIT_INPUT;
+  say(io, `internal error: ${message.split('\n')[0]} — this is a bug in faultpath; please report it with the command line${debug ? '' : ' (--debug shows where it happened)'}`);
+  if (debug && e instanceof Error && e.stack !== undefined) io.stderr.write(visible(e.stack) + '\n');
 }
 
 function isMain(): boolean {
@@ -370,12 +398,26 @@ if (isMain()) {
   // With `2>&1 | head` the reader of stderr leaves too: a warning written
   // after that must not become an uncaught error (a stack trace and exit 1).
   process.stderr.on('error', () => undefined);
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin; // created on first use: only a `-` input reads it
+    },
+  };
+  const debug = process.argv.includes('--debug');
+  // an error thrown outside the promise chain (in a stream callback) is a bug too
+  process.on('uncaughtException', (e) => {
+    reportBug(e, io, debug);
+    process.exit(EXIT_INTERNAL);
+  });
+  main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },
-    () => {
-      process.exitCode = EXIT_INPUT;
+    (e: unknown) => {
+      reportBug(e, io, debug);
+      process.exitCode = EXIT_INTERNAL;
     },
   );
 }

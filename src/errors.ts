@@ -5,6 +5,8 @@
 export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
 export const EXIT_USAGE = 2;
+/** A bug: an error no input should cause (sysexits' EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
 
 /** Bad input the user can fix: unreadable file, corrupt .gz, not a perf script. One sentence, no stack. */
 export class InputError extends Error {

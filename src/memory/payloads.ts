@@ -65,10 +65,12 @@ export function readTlbFlush(r: SampleRecord): { pages: number; reason: string }
     const f = parseTracepointFields(r.payload);
     if (f.pages === undefined || f.reason === undefined) return undefined;
     pagesText = firstToken(f.pages);
-    const m = /^(.*?)\s*(?:\((-?\d+)\))?(?:\s+\d+)?$/.exec(f.reason.trim())!;
-    if (m[2] !== undefined) reasonValue = Number(m[2]);
-    else if (/^-?\d+$/.test(m[1]!)) reasonValue = Number(m[1]);
-    else reasonText = m[1];
+    // `s`: a CR or U+2028 in the payload is text like any other, not the end of the match
+    const m = /^(.*?)\s*(?:\((-?\d+)\))?(?:\s+\d+)?$/s.exec(f.reason.trim());
+    const text = m?.[1] ?? f.reason.trim();
+    if (m?.[2] !== undefined) reasonValue = Number(m[2]);
+    else if (/^-?\d+$/.test(text)) reasonValue = Number(text);
+    else reasonText = text;
   }
   const pages = pagesText === undefined ? NaN : Number(pagesText);
   if (reasonValue === undefined && reasonText !== undefined) reasonValue = TLB_REASON_TEXT[reasonText];

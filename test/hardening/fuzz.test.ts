@@ -67,7 +67,10 @@ const MUTATIONS: Record<string, Mutation> = {
   truncate: (b, rnd) => b.subarray(0, at(b, rnd)),
   'flip bytes': (b, rnd) => {
     const out = Buffer.from(b);
-    for (let n = 1 + Math.floor(rnd() * 8); n > 0 && out.length > 0; n--) out[Math.floor(rnd() * out.length)] ^= 1 << Math.floor(rnd() * 8);
+    for (let n = 1 + Math.floor(rnd() * 8); n > 0 && out.length > 0; n--) {
+      const i = Math.floor(rnd() * out.length);
+      out[i] = out[i]! ^ (1 << Math.floor(rnd() * 8));
+    }
     return out;
   },
   'duplicate lines': (b, rnd) => {

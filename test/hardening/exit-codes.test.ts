@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE } from '../../src/errors.js';
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from '../../src/errors.js';
 import { expectNoStack, runCli, spawnCli, type JsonReport } from './helpers.js';
 
 const GUARD = 'samples/guard/perf-script.txt.gz';
@@ -14,16 +14,17 @@ const dir = mkdtempSync(join(tmpdir(), 'faultpath-exit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the README's exit codes", () => {
-  it('documents exactly 0, 1 and 2, as src/errors.ts defines them', () => {
+  it('documents exactly 0, 1, 2 and 70, as src/errors.ts defines them', () => {
     const readme = readFileSync('README.md', 'utf8');
     const section = readme.slice(readme.indexOf('## Bad input and exit codes'));
     const rows = [...section.slice(0, section.indexOf('\n## ')).matchAll(/^\| (\d+) \| (.*) \|$/gm)].map((m) => [Number(m[1]), m[2]!] as const);
-    expect(rows.map(([code]) => code)).toEqual([EXIT_OK, EXIT_INPUT, EXIT_USAGE]);
-    expect(rows.map(([code]) => code)).toEqual([0, 1, 2]);
+    expect(rows.map(([code]) => code)).toEqual([EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL]);
+    expect(rows.map(([code]) => code)).toEqual([0, 1, 2, 70]);
     const meaning = new Map(rows);
     expect(meaning.get(0)).toMatch(/head/);
     expect(meaning.get(1)).toMatch(/unreadable file.*corrupt \.gz.*not a perf script.*--strict/);
     expect(meaning.get(2)).toMatch(/unknown option.*bad option value/);
+    expect(meaning.get(70)).toMatch(/internal error.*bug.*--debug/);
   });
 });
 

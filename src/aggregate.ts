@@ -57,6 +57,8 @@ export interface AggregateResult {
   readonly sites: SiteCount[];
   /** Records and value the dso/symbol filters removed. */
   readonly filtered: { records: number; value: number };
+  /** The faulting dsos and functions (perf's name and the listing's) of the chosen events before those filters, with their records: what a filter could have matched. */
+  readonly present: { dsos: Map<string, number>; symbols: Map<string, number> };
 }
 
 export class FaultAggregator {
@@ -120,10 +122,13 @@ export class FaultAggregator {
     const sites = new Map<string, { event: string; site: FaultSite; count: number }>();
     const filtered = { records: 0, value: 0 };
     const keeps = siteFilter(resolver, options);
+    const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.frames[0]!;
       const site = resolver.resolve(siteFrame);
+      present.dsos.set(siteFrame.dso, (present.dsos.get(siteFrame.dso) ?? 0) + p.records);
+      for (const name of new Set([siteFrame.symbol, site.symbol])) present.symbols.set(name, (present.symbols.get(name) ?? 0) + p.records);
       if (!keeps(siteFrame)) {
         filtered.records += p.records;
         filtered.value += p.value;
@@ -148,7 +153,7 @@ export class FaultAggregator {
     const ranked: SiteCount[] = [...sites.values()]
       .map((s) => ({ event: s.event, ...s.site, count: s.count }))
       .sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
-    return { tree, sites: ranked, filtered };
+    return { tree, sites: ranked, filtered, present };
   }
 
   private id(f: Frame): number {

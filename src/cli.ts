@@ -20,6 +20,7 @@ import { formatDiagnostic } from './model.js';
 import { checkOutputPath, visible, visiblePieces, writeOutput, type OutputText } from './output.js';
 import { buildReport, type ReportOptions } from './pipeline.js';
 import { Progress } from './progress.js';
+import { describeUnmatched } from './suggest.js';
 import { annotateReport, type Annotation } from './annotate.js';
 import type { DisasmIndex } from './disasm-index.js';
 import { diffReports, type Diff } from './diff.js';
@@ -155,6 +156,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (result !== undefined && o.quiet !== true) for (const d of result.examples) say(io, formatDiagnostic(d));
     result ??= await collapseSerial(trace, options, io, o.quiet === true, progress);
     const { lines, droppedEvents, skipped } = result;
+    if (o.eventFilter !== undefined && lines.length === 0 && Object.keys(droppedEvents).length > 0) {
+      const present = new Map(Object.entries(droppedEvents).map(([e, n]) => [Buffer.from(e, 'latin1').toString(), n] as const));
+      throw new InputError(describeUnmatched({ option: '--event-filter', value: o.eventFilter, present, what: 'events in the trace' }));
+    }
     if (o.quiet !== true) {
       if (skipped > 0) say(io, `skipped ${skipped} line${skipped === 1 ? '' : 's'} that fit no known shape`);
       for (const [event, n] of Object.entries(droppedEvents)) {
@@ -200,7 +205,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addDiagnosticOptions(diff).action(async (before: string, after: string, o: DiffCliOptions) => {
     const load = async (path: string, extra: string[]): Promise<Report> => {
       if (await isJsonFile(path)) return readReportFile(path);
-      const built = await buildReport(reportOptions([path], { ...o, objdump: [...(o.objdump ?? []), ...extra] }, io));
+      // a command or event in one capture only is what a diff shows, not a typo
+      const built = await buildReport({ ...reportOptions([path], { ...o, objdump: [...(o.objdump ?? []), ...extra] }, io), unmatchedFilters: 'ignore' });
       summarizeSkipped(built, o.quiet === true, io);
       return built;
     };
@@ -264,6 +270,7 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     groupBy: o.groupBy ?? 'path',
     percentLimit: o.percentLimit ?? 0,
     strict: o.strict === true,
+    unmatchedFilters: 'error',
     onDiagnostic: (d) => {
       if (o.quiet === true || printed++ >= STDERR_EXAMPLES) return;
       progress?.clear();
@@ -333,7 +340,7 @@ function renderSitesText(report: Report): string {
 
 /** One line on stderr, `faultpath: ` first, control characters from the input made visible. */
 function say(io: CliIo, message: string): void {
-  io.stderr.write(`faultpath: ${visible(message)}\n`);
+  io.stderr.write(visible(message).split('\n').map((line) => `faultpath: ${line}\n`).join(''));
 }
 
 function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {

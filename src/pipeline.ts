@@ -12,6 +12,7 @@ import { AddressSpaces, parseHex } from './addresses.js';
 import { FaultAggregator, siteFilter } from './aggregate.js';
 import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
+import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
 import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
@@ -62,6 +63,8 @@ export interface ReportOptions {
   stdin?: Readable;
   /** Receives the indexed listings, in `objdump` order (annotate lays the faults over them). Default: none. */
   onListings?: (listings: readonly DisasmIndex[]) => void;
+  /** `error`: a filter value that matches nothing in the trace (an event it lacks, a command no record of the chosen events has, …) throws an InputError that lists what is there and the closest names. Default `ignore`: the report is built, empty where the filter left nothing. */
+  unmatchedFilters?: 'error' | 'ignore';
   /** Shows how far each trace has been read (the CLI passes one when stderr is a terminal). Default: none. */
   progress?: Progress;
 }
@@ -80,6 +83,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const aggregator = new FaultAggregator();
   const chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
   const keep = recordFilter(options, owners);
+  const witness = options.unmatchedFilters === 'error' ? new FilterWitness() : undefined;
   let lost = 0;
   // per candidate event: records read, and records the comm/pid/tid/time filters removed
   const read: Record<string, number> = {};
@@ -117,6 +121,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         events[r.event] = (events[r.event] ?? 0) + 1;
         if (chosen !== undefined ? !chosen.has(r.event) : !isFaultEvent(r.event)) return;
         read[r.event] = (read[r.event] ?? 0) + 1;
+        witness?.note(r.comm, owners.processOf(r.pid, r.tid), r.tid, r.time);
         if (!keep(r)) {
           filteredOut[r.event] = (filteredOut[r.event] ?? 0) + 1;
           return;
@@ -198,6 +203,10 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     groupName: options.groupBy === 'region' ? regionFaults.groupName : protectionSites.siteName,
     ...(options.groupBy === 'region' ? { groupKind: 'region' as const } : {}),
   });
+  if (witness !== undefined) {
+    const unmatched = unmatchedFilters(options, events, witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
+    if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
+  }
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
   const family = Math.max(0, ...[...selected].map(familyOf));
   // before the warnings: naming repairs the protection stacks (frames marked [inferred])

@@ -291,9 +291,10 @@ describe('perf script with unusual -F field lists (same perf.data as the default
     expect(fields.events).toEqual(full.events);
     expect(fields.tree.value).toBe(full.tree.value);
     expectConsistent(fields);
-    // --tid filters by thread: a record printed without a tid belongs to no thread 4
-    const byTid = await json(['report', `${ODD}/guard-c4.F-comm-event-ip-dso-period.txt`, '--tid', '4']);
-    expect(byTid.selection.kept).toBe(0);
+    // --tid filters by thread: a record printed without a tid belongs to no thread 4, and no --tid matches
+    const byTid = await runCli(['report', `${ODD}/guard-c4.F-comm-event-ip-dso-period.txt`, '--tid', '4']);
+    expect(byTid.code).toBe(1);
+    expect(byTid.err).toMatch(/--tid 4 matches nothing in the trace \(the trace has no threads among the page-fault records\)/);
   });
 
   it('-F comm,event,ip,dso,period of a trace with mprotect tracepoints: every record counted', async () => {

@@ -185,6 +185,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const built = await buildReport({ ...reportOptions(traces, { ...o, symbol: [] }, io), onListings: (l) => (listings = l) });
     summarizeSkipped(built, o.quiet === true, io);
     const annotation = annotateReport(built, listings, { symbols: o.symbol ?? [] });
+    if (annotation.missing.length > 0) {
+      const faulting = new Map<string, number>();
+      for (const site of built.sites) if (site.symbol !== '') faulting.set(site.symbol, (faulting.get(site.symbol) ?? 0) + site.count);
+      const listed = listings.flatMap((l) => l.functions().map((f) => f.name));
+      const what = 'faulting functions';
+      throw new InputError(annotation.missing.map((value) => describeUnmatched({ option: '--symbol', value, present: faulting, what, candidates: [...faulting.keys(), ...listed] }, 'in the trace or the listings')).join('\n'));
+    }
     await writeOutput(ANNOTATE_RENDERERS[o.format](annotation, o), o.output, io.stdout);
   });
 

@@ -31,16 +31,18 @@ export interface UnmatchedFilter {
   what: string;
   /** Offer the closest names (not for numbers). Default true. */
   suggest?: boolean;
+  /** Names to suggest from, when more than `present` (a listing's functions). Default: `present`'s. */
+  candidates?: Iterable<string>;
 }
 
 /** One sentence per filter: what was asked, what is there, and the closest names. */
-export function describeUnmatched(u: UnmatchedFilter, shown = 12): string {
+export function describeUnmatched(u: UnmatchedFilter, where = 'in the trace', shown = 12): string {
   const entries = [...u.present].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const listed = entries.slice(0, shown).map(([n, c]) => `${n} (${c})`).join(', ');
   const more = entries.length > shown ? `, … ${entries.length - shown} more` : '';
   const there = entries.length === 0 ? `the trace has no ${u.what}` : `${u.what}: ${listed}${more}`;
-  const close = u.suggest === false ? [] : closestNames(u.value, u.present.keys());
-  return `${u.option} ${u.value} matches nothing in the trace (${there})${close.length > 0 ? `; did you mean ${close.join(' or ')}?` : ''}`;
+  const close = u.suggest === false ? [] : closestNames(u.value, new Set(u.candidates ?? u.present.keys()));
+  return `${u.option} ${u.value} matches nothing ${where} (${there})${close.length > 0 ? `; did you mean ${close.join(' or ')}?` : ''}`;
 }
 
 function fold(s: string): string {

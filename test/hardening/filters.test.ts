@@ -21,6 +21,7 @@ describe('a filter that matches nothing', () => {
     [['report', SMALL, '--time', '1,2'], /--time 1,2 matches nothing in the trace \(the page-fault records span 12450\.375170 to 12450\.382282 s\)/],
     [['sites', MAPPING, '--event', 'page-fault'], /did you mean .*page-faults/],
     [['annotate', SMALL, '--comm', 'nosuch'], /--comm nosuch matches nothing/],
+    [['annotate', SMALL, '--objdump', 'samples/odd/guard.objdump-dl.txt', '--symbol', 'write_feild'], /--symbol write_feild matches nothing in the trace or the listings \(faulting functions: write_field \(64\).*; did you mean write_field\?/],
     [['collapse', SMALL, '--event-filter', 'nope'], /--event-filter nope matches nothing in the trace \(events in the trace: page-faults \(34\)\)/],
     [['collapse', SMALL, '--event-filter', 'page-fault'], /did you mean page-faults\?/],
   ];

@@ -137,8 +137,15 @@ describe(`fuzz (seed ${SEED}, ${SECONDS} s)`, () => {
       const gzipCut = rnd() < 0.15;
       const file = join(dir, `round-${rounds}${gzipCut ? '.gz' : '.txt'}`);
       writeFileSync(file, gzipCut ? cutGzip(bytes, rnd) : bytes);
-      const listing = LISTINGS[trace] !== undefined && rnd() < 0.5 ? [LISTINGS[trace]] : [];
-      const what = `seed ${SEED} round ${rounds}: ${chosen.join(' + ')}${gzipCut ? ' + gzip cut short' : ''} of ${trace} (kept in ${file})`;
+      let listing = LISTINGS[trace] !== undefined && rnd() < 0.5 ? [LISTINGS[trace]] : [];
+      // now and then the listing is the mutated one and the trace is whole
+      if (rounds >= names.length && LISTINGS[trace] !== undefined && rnd() < 0.2) {
+        const mutated = join(dir, `round-${rounds}.objdump.txt`);
+        writeFileSync(mutated, MUTATIONS[pick(names, rnd)]!(readFileSync(LISTINGS[trace]), rnd));
+        writeFileSync(file, samples.get(trace)!);
+        listing = [mutated];
+      }
+      const what = `seed ${SEED} round ${rounds}: ${chosen.join(' + ')}${gzipCut ? ' + gzip cut short' : ''} of ${trace} (kept in ${file})${listing.length > 0 ? `, listing ${listing.join(' ')}` : ''}`;
       try {
         await check(file, listing.flatMap((l) => ['--objdump', l]), what);
       } catch (e) {
@@ -146,6 +153,7 @@ describe(`fuzz (seed ${SEED}, ${SECONDS} s)`, () => {
         throw e;
       }
       rmSync(file, { force: true });
+      for (const l of listing) if (l.startsWith(dir)) rmSync(l, { force: true });
     }
     expect(rounds).toBeGreaterThanOrEqual(names.length);
     expect(seen.size).toBeGreaterThanOrEqual(names.length);
@@ -171,6 +179,12 @@ async function check(file: string, listing: string[], what: string): Promise<voi
   expectDocumented(text, `report text ${what}`);
   // eslint-disable-next-line no-control-regex
   expect(text.out + text.err, `report text ${what}: a raw control character reached the terminal`).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x1b]/);
+  if (listing.length > 0) {
+    const annotate = await runCli(['annotate', file, ...listing, '--context', '2']);
+    expectDocumented(annotate, `annotate ${what}`);
+    // eslint-disable-next-line no-control-regex
+    expect(annotate.out + annotate.err, `annotate ${what}: a raw control character reached the terminal`).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\x1b]/);
+  }
   const collapse = await runCli(['collapse', file]);
   expectDocumented(collapse, `collapse ${what}`);
 }

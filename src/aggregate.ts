@@ -42,6 +42,9 @@ export interface TreeOptions {
   groupKind?: NodeKind;
 }
 
+/** Separates the levels of a group name: `pid 16060` → `tid 16061` are two nodes. */
+export const GROUP_LEVELS = '\0';
+
 /** The --dso/--symbol filters as `finish` applies them to a record's faulting frame: true when kept. */
 export function siteFilter(resolver: FrameResolver, options: Pick<TreeOptions, 'dsos' | 'symbols'>): (siteFrame: Frame) => boolean {
   const dsos = options.dsos && options.dsos.length > 0 ? new Set(options.dsos) : undefined;
@@ -136,7 +139,10 @@ export class FaultAggregator {
       }
       const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
       const steps: PathStep[] = [];
-      if (p.group !== '') steps.push({ name: options.groupName !== undefined ? options.groupName(p.group) : p.group, kind: options.groupKind ?? 'protection-site' });
+      if (p.group !== '') {
+        const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
+        for (const level of name.split(GROUP_LEVELS)) steps.push({ name: level, kind: options.groupKind ?? 'protection-site' });
+      }
       steps.push({ name: p.comm, kind: 'comm' });
       for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
       steps.push(functionStep(siteFrame, site));

@@ -95,7 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   });
   report
     .option('--invert', 'leaf first: faulting instruction at the root, callers below')
-    .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, the protection site that made the page fault-prone, or the memory region the faulting address is in').choices(['path', 'site', 'region']).default('path'))
+    .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, the protection site that made the page fault-prone, the memory region the faulting address is in, or the process and thread').choices(['path', 'site', 'region', 'thread']).default('path'))
     .option('--percent-limit <pct>', 'fold children below this % of the total into one node', parsePercentArg);
   addDiagnosticOptions(report).action(async (traces: string[], o: ReportCliOptions) => {
     const built = await buildReport(reportOptions(traces, o, io));
@@ -242,7 +242,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 interface ReportCliOptions extends TraceCliOptions {
   format: ReportFormat;
-  groupBy?: 'path' | 'site' | 'region';
+  groupBy?: 'path' | 'site' | 'region' | 'thread';
   invert?: boolean;
   percentLimit?: number;
 }

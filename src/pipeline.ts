@@ -9,7 +9,7 @@ import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/inde
 import { readInput } from '../parsers/input.js';
 import { looksLikeOther } from '../parsers/sniff.js';
 import { AddressSpaces, parseHex } from './addresses.js';
-import { FaultAggregator, siteFilter } from './aggregate.js';
+import { FaultAggregator, GROUP_LEVELS, siteFilter } from './aggregate.js';
 import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
@@ -50,7 +50,7 @@ export interface ReportOptions {
   /** Leaf-first tree. Default false. */
   invert?: boolean;
   /** `site`: the protection site that made the page fault-prone is the outermost level of the tree; `region`: the memory region the faulting address is in. Default `path`. */
-  groupBy?: 'path' | 'site' | 'region';
+  groupBy?: 'path' | 'site' | 'region' | 'thread';
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */
   percentLimit?: number;
   /** A bad line is fatal. Default false: bad lines are counted and reported. */
@@ -168,6 +168,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           userMode: r.event === 'exceptions:page_fault_user' || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso)),
         });
         if (options.groupBy === 'region') group = inRegion;
+        else if (options.groupBy === 'thread') group = threadGroup(owners.processOf(r.pid, r.tid), r.tid);
         const byClass = (classes[r.event] ??= {});
         byClass[cls] = (byClass[cls] ?? 0) + r.period;
         aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined);
@@ -200,8 +201,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     symbols: options.symbols ?? [],
     events: selected,
     repair: (frames) => repair.repair(frames),
-    groupName: options.groupBy === 'region' ? regionFaults.groupName : protectionSites.siteName,
-    ...(options.groupBy === 'region' ? { groupKind: 'region' as const } : {}),
+    groupName: options.groupBy === 'region' ? regionFaults.groupName : options.groupBy === 'thread' ? (g) => g : protectionSites.siteName,
+    ...(options.groupBy === 'region' ? { groupKind: 'region' as const } : options.groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
   });
   if (witness !== undefined) {
     const unmatched = unmatchedFilters(options, events, witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
@@ -299,6 +300,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     ...(regions !== undefined ? { regions } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
+}
+
+/** --group-by thread: the process, then the thread. */
+function threadGroup(pid: number, tid: number): string {
+  return `pid ${pid}${GROUP_LEVELS}tid ${tid}`;
 }
 
 /** Report.regions, and each ranked site's major faults. */

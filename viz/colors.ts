@@ -20,6 +20,7 @@ export function colorFor(kind: NodeKind | string, name: string): string {
     instruction: [200, 214, 68, 30, 38], // deep blue: the faulting instruction
     'instruction-unresolved': [196, 210, 42, 66, 74], // pale blue: a faulting ip no listing resolved
     'protection-site': [168, 184, 58, 44, 54], // teal: the mprotect() that armed the page
+    region: [286, 306, 40, 62, 72], // mauve: the memory region (--group-by region)
     inferred: [30, 40, 12, 74, 82], // pale grey-brown: frames faultpath inserted
     comm: [205, 215, 16, 70, 78], // slate: processes
     root: [210, 210, 12, 82, 82],
@@ -75,6 +76,7 @@ export const KIND_LABELS: readonly { readonly kind: NodeKind | 'merged' | 'instr
   { kind: 'instruction', label: 'faulting instruction' },
   { kind: 'instruction-unresolved', label: 'faulting ip, no listing' },
   { kind: 'protection-site', label: 'protection site' },
+  { kind: 'region', label: 'memory region' },
   { kind: 'inferred', label: 'inferred frame' },
   { kind: 'comm', label: 'process' },
   { kind: 'unknown', label: 'unknown' },

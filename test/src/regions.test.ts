@@ -181,6 +181,26 @@ describe('region counts under filters', async () => {
     expect(r.regions!.regions[0]).toMatchObject({ kind: 'file', faults: 1, major: 1 });
   });
 
+  it('--group-by thread puts each process, then its threads, at the root', async () => {
+    const printed = printout(`${D}/regions.out`);
+    const parent = printed.ranges.get('file')!.pid;
+    const child = printed.ranges.get('child-arena')!.pid;
+    const plain = await buildReport(base);
+    const r = await buildReport({ ...base, groupBy: 'thread' });
+    expect(r.tree.value).toBe(plain.tree.value);
+    expect(r.tree.children.map((c) => [c.name, c.kind])).toEqual([
+      [`pid ${parent}`, 'comm'],
+      [`pid ${child}`, 'comm'],
+    ]);
+    const threads = r.tree.children[0]!.children.map((c) => c.name);
+    expect(threads).toHaveLength(2); // main and the thread that grew its stack
+    expect(threads).toContain(`tid ${parent}`);
+    // the thread's faults are the ones in its stack, and the arena malloc gave it
+    const thread = r.tree.children[0]!.children.find((c) => c.name !== `tid ${parent}`)!;
+    const stack = r.regions!.regions.find((x) => x.pid === parent && x.start === `0x${(printed.ranges.get('thread-stack')!.start - 0x1000).toString(16)}`)!;
+    expect(thread.value).toBeGreaterThanOrEqual(stack.faults);
+  });
+
   it('--group-by region puts the region at the root and keeps the total', async () => {
     const plain = await buildReport(base);
     const r = await buildReport({ ...base, groupBy: 'region' });
@@ -201,6 +221,18 @@ describe('faults outside every region', () => {
     const why = r.regions!.outsideRegions.reasons.map((x) => x.reason);
     expect(why).toContain('no-mmap-records');
     expect(r.regions!.outsideRegions.reasons.find((x) => x.reason === 'no-mmap-records')!.text).toMatch(/--show-mmap-events/);
+    expect(total(r)).toBe(r.tree.value);
+  });
+
+  it('say the trace has executable mappings only, and that perf record -d adds the others', async () => {
+    // as perf record writes them without -d: MMAP2 records of executable mappings only
+    const lines = linesOf(`${D}/regions.perf-script-F.txt.gz`).filter((l) => !/PERF_RECORD_MMAP2 .*\]: [r-][w-]-[ps] /.test(l));
+    const r = await reportOf(lines);
+    const reasons = r.regions!.outsideRegions.reasons;
+    expect(reasons.map((x) => x.reason)).toContain('no-data-mmaps');
+    expect(reasons.find((x) => x.reason === 'no-data-mmaps')!.text).toMatch(/perf record -d/);
+    // the arenas, mapped by traced mmap calls, are still placed
+    expect(r.regions!.regions.some((x) => x.site?.startsWith('make_arena+') === true)).toBe(true);
     expect(total(r)).toBe(r.tree.value);
   });
 

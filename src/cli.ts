@@ -366,8 +366,13 @@ function checkStdinOnce(command: Command): void {
       Array.isArray(o[k]) ? (o[k] as unknown[]).map((v): [string, unknown] => [`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, v]) : [],
     ),
   ];
-  const readers = inputs.filter(([, v]) => v === '-').map(([where]) => where);
-  if (readers.length > 1) throw new UsageError(`- (stdin) is given ${readers.length} times (${readers.join(', ')}): stdin can be read once; save all but one input to a file`);
+  const readers = new Map<string, number>();
+  for (const [where, v] of inputs) if (v === '-') readers.set(where, (readers.get(where) ?? 0) + 1);
+  const times = [...readers.values()].reduce((a, b) => a + b, 0);
+  if (times > 1) {
+    const places = [...readers].map(([where, n]) => (n === 1 ? where : where === 'an argument' ? `${n} arguments` : `${where} ${n} times`)).join(', ');
+    throw new UsageError(`- (stdin) is given ${times} times (${places}): stdin can be read once; save all but one input to a file`);
+  }
 }
 
 function handleError(e: unknown, io: CliIo, debug: boolean): number {

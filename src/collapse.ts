@@ -228,6 +228,7 @@ export class Collapser {
       if (!srclinePlace) this.bad(l);
       return;
     }
+    if (name === null) return; // a frame the reference skips
     if (this.depth === this.stack.length) {
       const s = new Int32Array(this.stack.length * 2);
       s.set(this.stack);
@@ -247,19 +248,55 @@ export class Collapser {
   private flush(): void {
     if (this.pname === undefined) return;
     this.pname = undefined;
-    let node = this.root;
     if (this.depth === 0) {
       const ip = headerIpFrame(this.header);
-      if (ip !== undefined && this.scan !== undefined) this.stack[this.depth++] = this.scan.internText(ip);
+      if (ip !== undefined && this.scan !== undefined) {
+        const id = this.scan.internText(ip);
+        if (typeof this.nameOf(id, this.java) === 'string') this.stack[this.depth++] = id;
+      }
     }
-    for (let i = this.depth - 1; i >= 0; i--) {
-      const id = this.stack[i]!;
-      const name = this.nameOf(id, this.java);
-      if (name === null || name === UNRECOGNISED) continue;
+    // Consecutive records share their root-side frames: the previous record's
+    // nodes serve as far as its frames match, the rest is looked up.
+    const stack = this.stack;
+    const path = this.path;
+    let node = this.root;
+    let k = 0;
+    let i = this.depth - 1;
+    if (node === this.pathRoot) {
+      const same = Math.min(this.pathDepth, this.depth);
+      while (k < same && stack[i] === this.pathFrames[k]) {
+        node = path[k]!;
+        k++;
+        i--;
+      }
+    }
+    if (this.depth > path.length) this.growPath(this.depth);
+    for (; i >= 0; i--, k++) {
+      const id = stack[i]!;
       node = this.child(node, id);
+      this.path[k] = node;
+      this.pathFrames[k] = id;
     }
+    this.pathRoot = this.root;
+    this.pathDepth = this.depth;
     this.value[node] = this.value[node]! + this.period;
     this.depth = 0;
+  }
+
+  // the previous record's path: its root, frame ids and nodes from the root down
+  private pathRoot = -1;
+  private pathDepth = 0;
+  private path = new Int32Array(256);
+  private pathFrames = new Int32Array(256);
+
+  private growPath(n: number): void {
+    const size = Math.max(n, this.path.length * 2);
+    const p = new Int32Array(size);
+    p.set(this.path);
+    const f = new Int32Array(size);
+    f.set(this.pathFrames);
+    this.path = p;
+    this.pathFrames = f;
   }
 
   private nameOf(id: number, java: boolean): Name {

@@ -15,13 +15,17 @@ export interface TraceCliOptions {
   tid?: number[];
   dso?: string[];
   symbol?: string[];
+  /** perf report's spellings of --comm, --dso, --symbol */
+  comms?: string[];
+  dsos?: string[];
+  symbols?: string[];
   time?: string;
   strict?: boolean;
   quiet?: boolean;
 }
 
 /** --objdump and --buildid-list: the binaries' listings for the join. */
-export function addListingOptions(cmd: Command, objdumpHelp = 'objdump -d listing of a binary in the trace (repeatable, .gz ok)'): Command {
+export function addListingOptions(cmd: Command, objdumpHelp = "objdump -d listing of a binary in the trace (repeatable, .gz ok); 'auto': list this machine's binaries of the trace's builds (cached)"): Command {
   return cmd
     .addOption(repeatable('--objdump <listing>', objdumpHelp, collect))
     .addOption(repeatable('--buildid-list <file>', 'perf buildid-list output for the trace: a listing of another build is not used (repeatable)', collect));
@@ -46,9 +50,18 @@ const FILTERS: Record<Filter, (help?: string) => Option> = {
   time: (help = 'only records in this time window, seconds as perf script prints them; either side may be empty') => new Option('--time <start,end>', help),
 };
 
+/** perf report's plural spellings, accepted as aliases (hidden in help; the singular's help names them). */
+const PERF_SPELLINGS: Partial<Record<Filter, string>> = { comm: '--comms <comm>', dso: '--dsos <dso>', symbol: '--symbols <name>' };
+
 /** The record filters a command takes, in the order given; `help` rewords one where its meaning differs. */
 export function addFilterOptions(cmd: Command, filters: readonly Filter[], help: Partial<Record<Filter, string>> = {}): Command {
-  for (const f of filters) cmd.addOption(FILTERS[f](help[f]));
+  for (const f of filters) {
+    const option = FILTERS[f](help[f]);
+    const alias = PERF_SPELLINGS[f];
+    if (alias !== undefined) option.description += ` (perf's ${alias.split(' ')[0]} too)`;
+    cmd.addOption(option);
+    if (alias !== undefined) cmd.addOption(repeatable(alias, '', collectList).hideHelp());
+  }
   return cmd;
 }
 

@@ -29,6 +29,9 @@ import { isJsonFile, readReportFile, toJson } from './report-json.js';
 import { renderAnnotateJson, renderAnnotateText } from '../viz/annotate.js';
 import { renderDiffFolded, renderDiffHtml, renderDiffJson, renderDiffSvg, renderDiffText } from '../viz/diff.js';
 import { renderSpeedscope } from '../viz/speedscope.js';
+import { addRecordCommand } from './cli-record.js';
+import { resolveInputs } from './record/inputs.js';
+import { version } from './version.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -64,7 +67,7 @@ type ReportFormat = keyof typeof REPORT_RENDERERS;
 
 /** Bad lines printed on stderr as they are found; the rest are counted in the summary. */
 const STDERR_EXAMPLES = 5;
-const TRACE_ARGUMENT = 'perf script or perf trace output (file, - for stdin, .gz)';
+const TRACE_ARGUMENT = 'perf script or perf trace output (file, - for stdin, .gz), or a folder from faultpath record';
 
 /** Runs the CLI; resolves with the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -72,6 +75,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let exitCode = EXIT_OK;
   program
     .description('Which instruction faulted, on which call path, and which mprotect() made the page fault-prone.')
+    .version(version(), '-V, --version')
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -94,11 +99,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     event: 'build the tree from these events instead of the page faults (repeatable, comma lists ok)',
   });
   report
-    .option('--invert', 'leaf first: faulting instruction at the root, callers below')
+    .option('--invert', "leaf first: faulting instruction at the root, callers below (perf's -G, --inverted too)")
+    .addOption(new Option('-G, --inverted').hideHelp())
     .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, the protection site that made the page fault-prone, the memory region the faulting address is in, or the process and thread').choices(['path', 'site', 'region', 'thread']).default('path'))
     .option('--percent-limit <pct>', 'fold children below this % of the total into one node', parsePercentArg);
   addDiagnosticOptions(report).action(async (traces: string[], o: ReportCliOptions) => {
-    const built = await buildReport(reportOptions(traces, o, io));
+    const built = await buildReport(await withInputs(reportOptions(traces, o, io), o, io));
     summarizeSkipped(built, o.quiet === true, io);
     await writeOutput(REPORT_RENDERERS[o.format](built), o.output, io.stdout);
   });
@@ -111,7 +117,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addOutputOptions(sites, formatsOf(SITES_RENDERERS), 'text');
   addFilterOptions(sites, ['event', 'comm', 'pid', 'tid', 'time'], { event: 'fault events to attribute (default: the page-fault events; repeatable, comma lists ok)' });
   addDiagnosticOptions(sites).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof SITES_RENDERERS }) => {
-    const built = await buildReport(reportOptions(traces, o, io));
+    const built = await buildReport(await withInputs(reportOptions(traces, o, io), o, io));
     summarizeSkipped(built, o.quiet === true, io);
     await writeOutput(SITES_RENDERERS[o.format](built), o.output, io.stdout);
   });
@@ -120,8 +126,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .command('collapse')
     .description("folded stacks, byte-identical to FlameGraph's stackcollapse-perf.pl")
     .argument('<trace>', 'perf script output (file, - for stdin, .gz)')
-    .option('--pid', 'include the process id in the root frame (comm-PID)')
-    .option('--tid', 'include process and thread id (comm-PID/TID)')
+    .option('--pid', 'include the process id in the root frame (comm-PID), as stackcollapse-perf.pl --pid: a switch here, while report --pid PID filters')
+    .option('--tid', 'include process and thread id (comm-PID/TID), as stackcollapse-perf.pl --tid: a switch here, while report --tid TID filters')
     .option('--kernel', 'annotate kernel frames with _[k]')
     .option('--jit', 'annotate JIT frames (perf-PID.map) with _[j]')
     .option('--all', 'all annotations (--kernel --jit)')
@@ -182,7 +188,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   annotate.option('--context <n>', 'show only faulting and marked instructions with N around each', parseCountArg);
   addDiagnosticOptions(annotate).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof ANNOTATE_RENDERERS; context?: number }) => {
     let listings: readonly DisasmIndex[] = [];
-    const built = await buildReport({ ...reportOptions(traces, { ...o, symbol: [] }, io), onListings: (l) => (listings = l) });
+    const built = await buildReport({ ...(await withInputs(reportOptions(traces, { ...o, symbol: [] }, io), o, io)), onListings: (l) => (listings = l) });
     summarizeSkipped(built, o.quiet === true, io);
     const annotation = annotateReport(built, listings, { symbols: o.symbol ?? [] });
     if (annotation.missing.length > 0) {
@@ -213,7 +219,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const load = async (path: string, extra: string[]): Promise<Report> => {
       if (await isJsonFile(path)) return readReportFile(path);
       // a command or event in one capture only is what a diff shows, not a typo
-      const built = await buildReport({ ...reportOptions([path], { ...o, objdump: [...(o.objdump ?? []), ...extra] }, io), unmatchedFilters: 'ignore' });
+      const built = await buildReport({ ...(await withInputs(reportOptions([path], { ...o, objdump: [...(o.objdump ?? []), ...extra] }, io), o, io)), unmatchedFilters: 'ignore' });
       summarizeSkipped(built, o.quiet === true, io);
       return built;
     };
@@ -232,6 +238,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await writeOutput(REPORT_RENDERERS[o.format](mergeReports(reports)), o.output, io.stdout);
   });
 
+  addRecordCommand(program, io, (code) => (exitCode = code));
+
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
@@ -244,6 +252,8 @@ interface ReportCliOptions extends TraceCliOptions {
   format: ReportFormat;
   groupBy?: 'path' | 'site' | 'region' | 'thread';
   invert?: boolean;
+  /** perf report's spelling of --invert */
+  inverted?: boolean;
   percentLimit?: number;
 }
 
@@ -268,12 +278,12 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     objdump: o.objdump ?? [],
     buildIdLists: o.buildidList ?? [],
     events: o.event ?? [],
-    comms: o.comm ?? [],
+    comms: [...(o.comm ?? []), ...(o.comms ?? [])],
     pids: o.pid ?? [],
     tids: o.tid ?? [],
-    dsos: o.dso ?? [],
-    symbols: o.symbol ?? [],
-    invert: o.invert === true,
+    dsos: [...(o.dso ?? []), ...(o.dsos ?? [])],
+    symbols: [...(o.symbol ?? []), ...(o.symbols ?? [])],
+    invert: o.invert === true || o.inverted === true,
     groupBy: o.groupBy ?? 'path',
     percentLimit: o.percentLimit ?? 0,
     strict: o.strict === true,
@@ -297,6 +307,14 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
 /** io.stdin, only when one of `paths` is `-`: reading process.stdin's getter alone makes a shared pipe non-blocking. */
 function stdinFor(io: CliIo, paths: readonly string[]): { stdin?: Readable } {
   return paths.includes('-') && io.stdin !== undefined ? { stdin: io.stdin as Readable } : {};
+}
+
+/** Capture folders and `--objdump auto` expanded into traces, listings and buildid lists. */
+async function withInputs(options: ReportOptions, o: { quiet?: boolean }, io: CliIo): Promise<ReportOptions> {
+  const resolved = await resolveInputs({ traces: options.traces, objdump: options.objdump ?? [], buildIdLists: options.buildIdLists ?? [] }, (line) => {
+    if (o.quiet !== true) io.stderr.write(`faultpath: ${line}\n`);
+  });
+  return { ...options, ...resolved };
 }
 
 /** collapse in one thread: stdin, .gz and files too small to share out. */

@@ -200,3 +200,28 @@ describe('a capture folder', () => {
     }
   });
 });
+
+describe('the CLI as perf users spell it', () => {
+  const TRACE = 'samples/guard/perf-script.txt.gz';
+  const LISTING = 'samples/guard/guard.objdump-dl.txt';
+
+  it('prints its version (package.json)', async () => {
+    const pkg = JSON.parse(readFileSync(ROOT + 'package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await runCli([flag])).toEqual({ code: 0, out: `${pkg.version}\n`, err: '' });
+  });
+
+  it("takes perf report's --comms, --dsos, --symbols and -G/--inverted for --comm, --dso, --symbol and --invert", async () => {
+    const ours = await runCli(['report', ROOT + TRACE, '--objdump', ROOT + LISTING, '--comm', 'guard', '--dso', 'guard', '--symbol', 'write_field,write_header', '--invert', '-q']);
+    expect(ours.code).toBe(0);
+    expect(ours.out).toMatch(/write_header/);
+    for (const invert of ['-G', '--inverted']) {
+      const perfs = await runCli(['report', ROOT + TRACE, '--objdump', ROOT + LISTING, '--comms', 'guard', '--dsos', 'guard', '--symbols', 'write_field,write_header', invert, '-q']);
+      expect(perfs).toEqual(ours);
+    }
+  });
+
+  it('says in help that collapse --pid is a switch while report --pid filters', async () => {
+    const help = await runCli(['collapse', '--help']);
+    expect(help.out.replace(/\s+/g, ' ')).toContain('--pid include the process id in the root frame (comm-PID), as stackcollapse-perf.pl --pid: a switch here, while report --pid PID filters');
+  });
+});

@@ -188,9 +188,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   annotate.option('--context <n>', 'show only faulting and marked instructions with N around each', parseCountArg);
   addDiagnosticOptions(annotate).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof ANNOTATE_RENDERERS; context?: number }) => {
     let listings: readonly DisasmIndex[] = [];
-    const built = await buildReport({ ...(await withInputs(reportOptions(traces, { ...o, symbol: [] }, io), o, io)), onListings: (l) => (listings = l) });
+    const built = await buildReport({ ...(await withInputs(reportOptions(traces, { ...o, symbol: [], symbols: [] }, io), o, io)), onListings: (l) => (listings = l) });
     summarizeSkipped(built, o.quiet === true, io);
-    const annotation = annotateReport(built, listings, { symbols: o.symbol ?? [] });
+    const annotation = annotateReport(built, listings, { symbols: [...(o.symbol ?? []), ...(o.symbols ?? [])] });
     if (annotation.missing.length > 0) {
       const faulting = new Map<string, number>();
       for (const site of built.sites) if (site.symbol !== '') faulting.set(site.symbol, (faulting.get(site.symbol) ?? 0) + site.count);

@@ -42,16 +42,18 @@ async function answer(args: string[], program: string): Promise<Answer> {
 }
 
 /** faultpath record as a user runs it; resolves with its exit status and output. */
-function runRecord(args: string[], cwd: string, onStart?: (pid: number) => void): Promise<{ code: number | null; out: string; err: string }> {
+function runRecord(args: string[], cwd: string, onOut?: (out: string, pid: number) => void): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'record', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b));
+    child.stdout.on('data', (b: Buffer) => {
+      out += b;
+      onOut?.(out, child.pid!);
+    });
     child.stderr.on('data', (b: Buffer) => (err += b));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out, err }));
-    onStart?.(child.pid!);
   });
 }
 
@@ -140,8 +142,11 @@ describe.skipIf(!perfHere && process.env['CI'] !== 'true')('faultpath record wit
   });
 
   it('stops the program at Ctrl-C and still writes a capture report reads', async () => {
-    const r = await runRecord(['-o', 'cap4', '--', 'sh', '-c', 'echo started; exec sleep 30'], dir, (pid) => {
-      setTimeout(() => process.kill(pid, 'SIGINT'), 1500);
+    let sent = false;
+    const r = await runRecord(['-o', 'cap4', '--', 'sh', '-c', 'echo started; exec sleep 60'], dir, (out, pid) => {
+      // once the program runs under perf: as a terminal's Ctrl-C, but to faultpath alone
+      if (!sent && out.includes('started')) setTimeout(() => process.kill(pid, 'SIGINT'), 300);
+      sent ||= out.includes('started');
     });
     // perf record ends the program with SIGTERM and ends itself the same way: 128 + 15
     expect(r.code).toBe(143);

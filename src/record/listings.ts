@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isFaultEvent } from '../join.js';
-import { isJitDso, isKernelDso, type TraceRecord } from '../model.js';
+import { isJitDso, isKernelDso } from '../dso.js';
+import type { TraceRecord } from '../model.js';
 import { readTrace } from '../pipeline.js';
 import { functionRange, type ElfInfo } from './elf.js';
 

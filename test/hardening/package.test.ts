@@ -2,8 +2,8 @@
 // `npm run build` output that `npm test` made just before), installed into an
 // empty project, imported by name from TypeScript checked against the shipped
 // .d.ts files, then run on a sample (text and the HTML page with its bundled client).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,5 +49,17 @@ describe('the npm package', () => {
     // The HTML page carries the bundled client the package ships (dist/client/report.js).
     expect(result.script).toBe(true);
     expect(result.html).toBeGreaterThan(30_000);
+  });
+
+  // after the install above: the CLI as a user runs it from the installed package
+  it.skipIf(spawnSync('perf', ['--version']).status !== 0 && process.env['CI'] !== 'true')('`npx faultpath record -- …` records, and `npx faultpath report DIR` reads the capture', () => {
+    const app = join(dir, 'app');
+    expect(execFileSync('npx', ['--no-install', 'faultpath', '--version'], { cwd: app, encoding: 'utf8' })).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const out = execFileSync('npx', ['--no-install', 'faultpath', 'record', '-q', '-o', 'cap', '--', 'sh', '-c', 'echo hello'], { cwd: app, encoding: 'utf8' });
+    expect(out).toBe('hello\n');
+    expect(existsSync(join(app, 'cap', 'manifest.json'))).toBe(true);
+    const report = execFileSync('npx', ['--no-install', 'faultpath', 'report', 'cap', '-q'], { cwd: app, encoding: 'utf8' });
+    expect(report).toMatch(/^# faultpath report\n/);
+    expect(report).toMatch(/exceptions:page_fault_user/);
   });
 });

@@ -105,8 +105,11 @@ describe.skipIf(!perfHere && process.env['CI'] !== 'true')('faultpath record wit
   it('gives the answer of the committed capture of the same program, with no warning', async () => {
     const r = await runCli(['report', join(dir, 'cap')]);
     expect(r.code).toBe(0);
-    // issue 12 (item 3) takes away the ld.so listing refusal; the [inferred] note is the report's
-    const warnings = r.err.split('\n').filter((l) => l !== '' && !/listing .*ld-linux-x86-64\.so\.2 does not match|frames? marked \[inferred\]/.test(l));
+    // Left, each true of a frame-pointer capture and each another issue's to word: frame-pointer
+    // unwinding through ld.so reads a garbage frame; ld.so's listing names none of perf's
+    // functions (it has no .symtab), so nothing anchors it; the [inferred] frames' note.
+    const known = [/^faultpath: warning: perf could not name 0x[0-9a-f]+ \[unknown\] in \S*ld-linux/, /^faultpath: warning: no frame perf named anchors \S*ld-linux/, /^faultpath: warning: \d+ frames? marked \[inferred\]/];
+    const warnings = r.err.split('\n').filter((l) => l !== '' && !known.some((k) => k.test(l)));
     expect(warnings).toEqual([]);
     const live = await answer([join(dir, 'cap')], 'guard');
     expect(live.sites.length).toBeGreaterThan(0);

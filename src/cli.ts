@@ -84,7 +84,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       writeErr: (s) => io.stderr.write(visible(s)),
     })
     // -o is checked before the trace is read: a typo in it should not cost a whole run
+    // (record's -o is a folder it checks itself, and its arguments are the program's)
     .hook('preAction', async (_program, command) => {
+      if (command.name() === 'record') return;
       checkStdinOnce(command);
       await checkOutputPath((command.opts() as { output?: string }).output);
     });

@@ -10,7 +10,9 @@ import { createGzip } from 'node:zlib';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isFaultEvent } from '../join.js';
+import { AddressSpaces, parseHex } from '../addresses.js';
+import { isFaultEvent, isFaultTracepoint, tracepointField } from '../join.js';
+import { ThreadOwners } from '../memory/index.js';
 import { isJitDso, isKernelDso } from '../dso.js';
 import type { TraceRecord } from '../model.js';
 import { readTrace } from '../pipeline.js';
@@ -32,26 +34,41 @@ export interface DsoNeed {
 export async function scanTraces(traces: readonly string[], stdin?: Readable): Promise<Map<string, DsoNeed>> {
   const needs = new Map<string, DsoNeed>();
   const ids = new Map<string, string>();
+  const need = (dso: string): DsoNeed => {
+    let n = needs.get(dso);
+    if (n === undefined) {
+      n = { dso, addresses: new Set(), symbols: new Map() };
+      needs.set(dso, n);
+    }
+    return n;
+  };
+  // the faulting ip of a tracepoint, through the MMAP records: a leaf perf printed only as
+  // `(inlined)`, or no callchain at all, still names its dso's function
+  const owners = new ThreadOwners();
+  const addresses = new AddressSpaces(owners);
   const onRecord = (r: TraceRecord): void => {
+    owners.note(r);
     if (r.kind === 'mmap') {
+      addresses.addMmap(r);
       if (r.buildId !== undefined) ids.set(r.filename, r.buildId.toLowerCase());
       return;
     }
     if (r.kind !== 'sample' || !(isFaultEvent(r.event) || r.event.startsWith('syscalls:sys_'))) return;
+    const ip = isFaultTracepoint(r.event) ? tracepointField(r.payload, 'ip') : undefined;
+    if (ip !== undefined && /^0x[0-9a-f]+$/i.test(ip)) {
+      const at = addresses.lookup(addresses.processFor(r.pid, r.tid), parseHex(ip));
+      if (at !== undefined && at.dso.startsWith('/') && !isJitDso(at.dso)) need(at.dso).addresses.add(at.dsoAddress);
+    }
     for (const f of r.stack) {
       const dso = f.dso.endsWith(' (deleted)') ? f.dso.slice(0, -10) : f.dso;
       if (!dso.startsWith('/') || isKernelDso(dso) || isJitDso(dso)) continue;
-      let need = needs.get(dso);
-      if (need === undefined) {
-        need = { dso, addresses: new Set(), symbols: new Map() };
-        needs.set(dso, need);
-      }
+      const n = need(dso);
       const addr = parseInt(f.addr, 16);
-      if (!Number.isNaN(addr)) need.addresses.add(addr);
+      if (!Number.isNaN(addr)) n.addresses.add(addr);
       if (f.symbol !== '' && f.symbol !== '[unknown]') {
-        const offsets = need.symbols.get(f.symbol) ?? new Set<number>();
+        const offsets = n.symbols.get(f.symbol) ?? new Set<number>();
         offsets.add(Math.max(0, f.offset));
-        need.symbols.set(f.symbol, offsets);
+        n.symbols.set(f.symbol, offsets);
       }
     }
   };

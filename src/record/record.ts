@@ -79,7 +79,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 async function recordInto(dir: string, checks: Preflight, options: RecordOptions, run: { perf?: ChildProcess }): Promise<RecordResult> {
   const perfData = join(dir, 'perf.data');
   const recordArgs = ['record', '-q', '-o', perfData, ...checks.events.flatMap((e) => ['-e', e]), '-d'];
-  recordArgs.push(...(options.callGraph === 'dwarf' ? ['--call-graph', 'dwarf'] : ['-g']));
+  // DWARF samples carry 8 KB of stack each: perf's default buffer loses most of them on a burst of faults
+  recordArgs.push(...(options.callGraph === 'dwarf' ? ['--call-graph', 'dwarf', '-m', '16M'] : ['-g']));
   if (options.pids !== undefined && options.pids.length > 0) {
     recordArgs.push('-p', options.pids.join(','));
     if (options.durationSeconds !== undefined) recordArgs.push('--', 'sleep', String(options.durationSeconds));
@@ -96,7 +97,8 @@ async function recordInto(dir: string, checks: Preflight, options: RecordOptions
   }
 
   options.say(`writing the capture into ${dir}`);
-  const scriptArgs = ['script', '-i', perfData, '-F', SCRIPT_FIELDS, '--show-task-events', '--show-mmap-events'];
+  // lost-event records tell the report its counts are short
+  const scriptArgs = ['script', '-i', perfData, '-F', SCRIPT_FIELDS, '--show-task-events', '--show-mmap-events', '--show-lost-events'];
   let trace = join(dir, 'perf-script.txt');
   // -F with `trace` makes perf say it ignores the field for non-tracepoint events: harmless (PERF-NOTES 1)
   const said = await runToFile('perf', scriptArgs, trace, (line) => !/^'trace' not valid for /.test(line));

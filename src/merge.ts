@@ -5,6 +5,7 @@
 // protection sites. Nodes and sites are matched by kind, name and dso, so the
 // same function name in two different binaries stays two nodes.
 import { mergeRegions } from './memory/regions-merge.js';
+import { addCallTime } from './protection-sites.js';
 import { InputError } from './errors.js';
 import type {
   FaultClass,
@@ -179,7 +180,8 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
 }
 
 function copySite(s: ProtectionSiteView): ProtectionSiteView {
-  return addSite({ ...s, calls: {}, failed: 0, prots: {}, pages: 0, faults: 0, classes: {}, denied: 0, instructions: [], cycles: 0, tlbFlushes: {}, firstTime: Infinity, lastTime: -Infinity }, s, true);
+  const noTime = s.callTime !== undefined ? { callTime: { calls: 0, total: 0, max: 0 } } : {};
+  return addSite({ ...s, ...noTime, calls: {}, failed: 0, prots: {}, pages: 0, faults: 0, classes: {}, denied: 0, instructions: [], cycles: 0, tlbFlushes: {}, firstTime: Infinity, lastTime: -Infinity }, s, true);
 }
 
 function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): ProtectionSiteView {
@@ -217,6 +219,7 @@ function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): P
     instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles),
     cycles: a.cycles + b.cycles,
     tlbFlushes: addAll({ ...a.tlbFlushes }, b.tlbFlushes),
+    ...addCallTime(a.callTime, b.callTime),
     prot: Object.entries(addAll({ ...a.prots }, b.prots))
       .sort((x, y) => y[1] - x[1] || cmp(x[0], y[0]))
       .map(([p]) => p)

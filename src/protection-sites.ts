@@ -346,6 +346,7 @@ function mergeSites(a: ProtectionSiteSummary, b: ProtectionSiteSummary): Protect
     instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction)),
     cycles: a.cycles + b.cycles,
     tlbFlushes: addRecords(a.tlbFlushes, b.tlbFlushes),
+    ...addCallTime(a.callTime, b.callTime),
   };
 }
 
@@ -366,4 +367,10 @@ function sortedRecord<K extends string>(m: Map<K, number>): Record<K, number> {
 function bySiteOrder(x: ProtectionSiteSummary, y: ProtectionSiteSummary): number {
   const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((a, b) => a + b, 0);
   return y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site);
+}
+
+// Call times of two summaries added (either may have none).
+export function addCallTime(a: ProtectionSiteSummary['callTime'], b: ProtectionSiteSummary['callTime']): Pick<ProtectionSiteSummary, 'callTime'> {
+  if (a === undefined || b === undefined) return a !== undefined ? { callTime: a } : b !== undefined ? { callTime: b } : {};
+  return { callTime: { calls: a.calls + b.calls, total: a.total + b.total, max: Math.max(a.max, b.max) } };
 }

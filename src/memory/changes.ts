@@ -52,6 +52,9 @@ export class Changes {
         instructions: new Map(),
         cycles: 0,
         tlb: new Map(),
+        timedCalls: 0,
+        timedTotal: 0,
+        timedMax: 0,
       };
       this.sites.set(site, agg);
     }

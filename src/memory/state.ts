@@ -39,6 +39,10 @@ export interface SiteAgg {
   instructions: Map<string, InstrAgg>;
   cycles: number;
   tlb: Map<string, number>;
+  /** Calls timed from their entry to their exit record: how many, seconds in all, the longest. */
+  timedCalls: number;
+  timedTotal: number;
+  timedMax: number;
 }
 
 // An mmap/mremap entered whose address only its exit will tell.

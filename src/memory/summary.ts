@@ -31,6 +31,7 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
       instructions,
       cycles: a.cycles,
       tlbFlushes: fromMap(a.tlb),
+      ...(a.timedCalls > 0 ? { callTime: { calls: a.timedCalls, total: a.timedTotal, max: a.timedMax } } : {}),
     });
   }
   const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((x, y) => x + y, 0);

@@ -321,6 +321,13 @@ export class ProtectionTimeline {
     } else if (open.change !== undefined && failedRet(ret) && !open.change.failed) {
       this.changeSet.undo(open.change);
     }
+    const agg = open.change?.agg;
+    const took = r.time - open.time;
+    if (agg !== undefined && Number.isFinite(took) && took >= 0) {
+      agg.timedCalls++;
+      agg.timedTotal += took;
+      agg.timedMax = Math.max(agg.timedMax, took);
+    }
     this.closeOpen(thread, true);
   }
 

@@ -584,9 +584,8 @@ function lastGroupStart(s: string): number {
   return -1;
 }
 
-// Where header frames start in the text after `event:`: a blank followed by a
-// 16-column field of padding then hex, then a blank or the end.
-function frameStarts(rest: string): number[] {
+/** Where header frames start in the text after `event:`: a blank followed by a 16-column field of padding then hex, then a blank or the end. */
+export function frameStarts(rest: string): number[] {
   const out: number[] = [];
   for (let p = rest.indexOf(' '); p >= 0 && p + ADDR_FIELD < rest.length; p = rest.indexOf(' ', p + 1)) {
     const after = p + 1 + ADDR_FIELD;

@@ -25,6 +25,7 @@
 //     a blank).
 import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_HEADER, type ScanLine } from '../parsers/perf-script-scan.js';
 import { readInput, type ReadInputOptions } from '../parsers/input.js';
+import { frameStarts } from '../parsers/perf-script.js';
 import type { DiagnosticSink } from './model.js';
 
 export interface CollapseOptions {
@@ -437,29 +438,12 @@ function perlSplit(s: string, sep: string): string[] {
 //           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
 // tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
 const AFTER_TIME = /[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)/;
-const ADDR_FIELD = 16;
-
 function headerIpFrame(header: string): string | undefined {
   const m = AFTER_TIME.exec(header);
   if (m === null) return undefined;
   const rest = header.slice(m.index + m[0].length);
-  let last = -1;
-  for (let p = rest.indexOf(' '); p >= 0 && p + ADDR_FIELD < rest.length; p = rest.indexOf(' ', p + 1)) {
-    const after = p + 1 + ADDR_FIELD;
-    if (after < rest.length && rest.charCodeAt(after) !== 32) continue;
-    let k = p + 1;
-    while (k < after && rest.charCodeAt(k) === 32) k++;
-    if (k === after) continue;
-    while (k < after && isHex(rest.charCodeAt(k))) k++;
-    if (k !== after) continue;
-    last = p;
-    p = after - 1;
-  }
-  return last < 0 ? undefined : rest.slice(last).trim();
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+  const last = frameStarts(rest).at(-1);
+  return last === undefined ? undefined : rest.slice(last).trim();
 }
 
 /** Collapses lines of perf script given as text (tests, library use); the folded lines and event names come back as UTF-8 text. */

@@ -225,3 +225,14 @@ describe('the CLI as perf users spell it', () => {
     expect(help.out.replace(/\s+/g, ' ')).toContain('--pid include the process id in the root frame (comm-PID), as stackcollapse-perf.pl --pid: a switch here, while report --pid PID filters');
   });
 });
+
+describe("the README's tour", () => {
+  it('quotes what report prints for the committed capture, line for line', async () => {
+    const readme = readFileSync(ROOT + 'README.md', 'utf8');
+    const tour = readme.slice(readme.indexOf('## A 60-second tour'));
+    const excerpt = /```\n(Fault paths[^]*?)```/.exec(tour)?.[1];
+    expect(excerpt).toBeDefined();
+    const r = await runCli(['report', ROOT + 'samples/record/guard.capture', '-q']);
+    expect(r.out).toContain(excerpt!);
+  });
+});

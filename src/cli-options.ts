@@ -2,6 +2,7 @@
 // they take, so a flag reads and parses the same way everywhere.
 import { Option, type Command } from 'commander';
 import { UsageError } from './errors.js';
+import { splitNames } from './demangle.js';
 
 /** Every option a trace-reading command may take, as commander hands them over. */
 export interface TraceCliOptions {
@@ -101,7 +102,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+  return [...previous, ...splitNames(value)];
 }
 
 function collectInts(value: string, previous: number[] = []): number[] {

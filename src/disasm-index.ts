@@ -5,6 +5,7 @@
 import { objdumpFormat } from '../parsers/index.js';
 import { readInput } from '../parsers/input.js';
 import { ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
+import { demangle, withoutParameters } from './demangle.js';
 import type { DiagnosticSink, Instruction, ObjdumpRecord, ObjdumpTool } from './model.js';
 
 /** A function (symbol) of the listing and the byte range it covers. */
@@ -193,7 +194,8 @@ export class DisasmIndexBuilder {
         if (this.ignoring) return;
         if (r.address < (this.fAddr[this.fAddr.length - 1] ?? -Infinity)) this.inOrder = false;
         this.fAddr.push(r.address);
-        this.fName.push(unpin(r.name));
+        // a plain -d listing's mangled names read as -dC prints them
+        this.fName.push(unpin(demangle(r.name) ?? r.name));
         this.fSection.push(this.sectionCount);
         this.fFirst.push(this.n);
         this.fCount.push(0);
@@ -686,66 +688,6 @@ export function nameKeys(name: string): string[] {
     if (plain !== undefined && plain !== base && !keys.includes(plain)) keys.push(plain);
   }
   return keys;
-}
-
-const QUALIFIERS = [' const', ' volatile', ' &&', ' &', '&&', '&', ' noexcept'];
-
-// A demangled C++ name as perf prints it (libiberty without DMGL_PARAMS):
-// no clone suffix, qualifiers, parameter list or return type. Undefined when
-// `name` has no parameter list.
-function withoutParameters(name: string): string | undefined {
-  let s = name;
-  for (;;) {
-    if (s.endsWith(']')) {
-      const at = s.lastIndexOf(' [clone ');
-      if (at <= 0) return undefined;
-      s = s.slice(0, at);
-      continue;
-    }
-    if (s.endsWith(')')) {
-      const open = matchingOpen(s, s.length - 1);
-      if (open > 1 && s.charCodeAt(open + 1) === 46 /* . */ && s.charCodeAt(open - 1) === 32) {
-        s = s.slice(0, open - 1); // llvm: ` (.isra.0)`
-        continue;
-      }
-    }
-    const q = QUALIFIERS.find((x) => s.endsWith(x));
-    if (q === undefined) break;
-    s = s.slice(0, -q.length);
-  }
-  if (!s.endsWith(')')) return undefined;
-  const open = matchingOpen(s, s.length - 1);
-  if (open <= 0) return undefined;
-  const head = s.slice(0, open);
-  // The return type (template functions only) ends at the last top-level space
-  // before the name; `operator new` and `operator int` keep theirs.
-  let op = head.lastIndexOf('operator');
-  while (op > 0 && !/[\s:]/.test(head.charAt(op - 1))) op = head.lastIndexOf('operator', op - 1);
-  const scanEnd = op >= 0 ? op : head.length;
-  let depth = 0;
-  let lastSpace = -1;
-  for (let i = 0; i < scanEnd; i++) {
-    const c = head.charCodeAt(i);
-    if (c === 60 || c === 40) depth++;
-    else if (c === 62 || c === 41) depth--;
-    else if (c === 32 && depth === 0) lastSpace = i;
-  }
-  const result = head.slice(lastSpace + 1);
-  return result.length > 0 ? result : undefined;
-}
-
-// Index of the `(` that closes at `close`, or -1.
-function matchingOpen(s: string, close: number): number {
-  let depth = 0;
-  for (let i = close; i >= 0; i--) {
-    const c = s.charCodeAt(i);
-    if (c === 41) depth++;
-    else if (c === 40) {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
 }
 
 /** Reads a listing's lines and indexes it. Bad lines go to `options.onDiagnostic`. */

@@ -29,7 +29,8 @@
 import { parseHex } from './addresses.js';
 import { formatListingAddress } from './disasm-index.js';
 import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
-import { basename, cmp, isJitDso, isKernelDso, stripVersion } from './dso.js';
+import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
+import { perfName } from './demangle.js';
 
 /** What the join needs of an objdump index (src/disasm-index.ts provides it). */
 export interface Listing {
@@ -506,7 +507,7 @@ export class FrameResolver {
     const byPerf = named(frame);
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
       dso: frame.dso,
-      symbol: byPerf ? frame.symbol : stripVersion(hit.function),
+      symbol: byPerf ? frame.symbol : perfName(hit.function),
       offset: byPerf ? frame.offset : address - hit.functionAddress,
       address: formatListingAddress(address),
       instruction: insn.text,

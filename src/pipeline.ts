@@ -15,7 +15,7 @@ import { InputError } from './errors.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
-import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
+import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
 import { pruneTree } from './tree.js';
@@ -238,6 +238,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   if (repair.inserted > 0) {
     warnings.push(
       `${repair.inserted} frame${repair.inserted === 1 ? '' : 's'} marked [inferred]: frame-pointer unwinding skips the caller of a function that keeps no frame pointer; the call instruction before the return address names the function that was there`,
+    );
+  }
+  const mangled = mangledNames(tree);
+  if (mangled.length > 0) {
+    warnings.push(
+      `${mangled.length} function name${mangled.length === 1 ? '' : 's'} from a listing could not be demangled and ${mangled.length === 1 ? 'is' : 'are'} shown mangled (${mangled[0]}); a listing made with objdump -dC names ${mangled.length === 1 ? 'it' : 'them'} as perf does`,
     );
   }
   if (lost > 0) warnings.push(`the recorder lost ${lost} events: the trace is incomplete and counts are lower than what happened`);
@@ -466,4 +472,15 @@ function payloadFrame(r: SampleRecord, addresses: AddressSpaces, cache: Map<stri
     cache.set(key, f);
   }
   return f;
+}
+
+// Names still in their C++ mangling (the demangler could not read them), once each.
+function mangledNames(root: TreeNode): string[] {
+  const out = new Set<string>();
+  const walk = (n: TreeNode): void => {
+    if (n.name.startsWith('_Z') && n.kind !== 'instruction') out.add(n.name.replace(/ \[inferred\]$/, ''));
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  return [...out].sort();
 }

@@ -21,6 +21,7 @@ import type {
 } from './model.js';
 import { basename, cmp, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
+import { perfName } from './demangle.js';
 
 /** The instructions that enter the kernel: x86-64, i386, aarch64. */
 const SYSCALL = /^(?:syscall|sysenter|int\s+\$0x80|svc\b)/;
@@ -255,7 +256,7 @@ export class ProtectionSites {
     if (!isLeaf && f.addr !== '') {
       const call = this.repair.callAt(f);
       if (call !== undefined) {
-        const symbol = f.symbol !== '' && f.symbol !== '[unknown]' ? f.symbol : stripVersion(call.function);
+        const symbol = f.symbol !== '' && f.symbol !== '[unknown]' ? f.symbol : perfName(call.function);
         const offset = call.address - call.functionAddress;
         return this.site(f.dso, symbol, offset, call.address.toString(16), call.text, call.source, false);
       }

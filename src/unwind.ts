@@ -12,12 +12,14 @@
 // reasoning applies to the instruction that contains the address.
 import type { Frame, Instruction } from './model.js';
 import { stripVersion } from './dso.js';
+import { perfName } from './demangle.js';
 import type { FrameResolver } from './join.js';
 
 /** `call 1289 <protect_young>` → 0x1289 and `protect_young`; indirect calls and non-calls → undefined. */
 export function callTarget(insn: Instruction): { address: number; name: string } | undefined {
   // GNU: `call   1289 <protect_young>`; -M intel and llvm-objdump: `call(q) 0x1289 <protect_young>`; aarch64: `bl 4007a0 <foo>`
-  const m = /^(?:call[qlw]?|bl|blx|jal|brasl)\s+(?:0x)?([0-9a-f]+)\s+<([^>]+)>/.exec(insn.text);
+  // the target runs to the `>` that ends the text: C++ names hold `<…>` (`<std::__fill_a1<char*, char>(char*, …)>`)
+  const m = /^(?:call[qlw]?|bl|blx|jal|brasl)\s+(?:0x)?([0-9a-f]+)\s+<(.+)>(?:\s*(?:#.*)?)?$/.exec(insn.text);
   if (m === null) return undefined;
   const name = m[2]!;
   if (/\+0x[0-9a-f]+$/.test(name)) return undefined; // a call into the middle of something: not a function entry
@@ -107,7 +109,7 @@ export class UnwindRepair {
     const key = caller.dso + '\0' + target.name;
     let f = this.cache.get(key);
     if (f === undefined) {
-      f = { addr: '', symbol: target.name, offset: -1, dso: caller.dso, inferred: true };
+      f = { addr: '', symbol: perfName(target.name), offset: -1, dso: caller.dso, inferred: true };
       this.cache.set(key, f);
     }
     return f;

@@ -5,7 +5,7 @@
 // protection sites. Nodes and sites are matched by kind, name and dso, so the
 // same function name in two different binaries stays two nodes.
 import { mergeRegions } from './memory/regions-merge.js';
-import { addCallTime } from './protection-sites.js';
+import { addCallTime, addHandlerTime } from './protection-sites.js';
 import { InputError } from './errors.js';
 import type {
   FaultClass,
@@ -180,7 +180,10 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
 }
 
 function copySite(s: ProtectionSiteView): ProtectionSiteView {
-  const noTime = s.callTime !== undefined ? { callTime: { calls: 0, total: 0, max: 0 } } : {};
+  const noTime = {
+    ...(s.callTime !== undefined ? { callTime: { calls: 0, total: 0, max: 0 } } : {}),
+    ...(s.handlerTime !== undefined ? { handlerTime: { cycles: 0, total: 0, max: 0 } } : {}),
+  };
   return addSite({ ...s, ...noTime, calls: {}, failed: 0, prots: {}, pages: 0, faults: 0, classes: {}, denied: 0, instructions: [], cycles: 0, tlbFlushes: {}, firstTime: Infinity, lastTime: -Infinity }, s, true);
 }
 
@@ -220,6 +223,7 @@ function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): P
     cycles: a.cycles + b.cycles,
     tlbFlushes: addAll({ ...a.tlbFlushes }, b.tlbFlushes),
     ...addCallTime(a.callTime, b.callTime),
+    ...addHandlerTime(a.handlerTime, b.handlerTime),
     prot: Object.entries(addAll({ ...a.prots }, b.prots))
       .sort((x, y) => y[1] - x[1] || cmp(x[0], y[0]))
       .map(([p]) => p)

@@ -376,6 +376,8 @@ export interface ProtectionSiteSummary {
   readonly cycles: number;
   /** Time inside its calls, from each entry to its exit record (seconds): calls timed, their sum, the longest. Absent without exit records. */
   readonly callTime?: { readonly calls: number; readonly total: number; readonly max: number };
+  /** Retry cycles on this site's pages timed from the fault to the handler's call that allowed the access (seconds): cycles, their sum, the longest. */
+  readonly handlerTime?: { readonly cycles: number; readonly total: number; readonly max: number };
   /** tlb:tlb_flush events attributed to this site's calls, per reason (`TLB_LOCAL_MM_SHOOTDOWN`…). */
   readonly tlbFlushes: Record<string, number>;
 }

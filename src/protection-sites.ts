@@ -348,6 +348,7 @@ function mergeSites(a: ProtectionSiteSummary, b: ProtectionSiteSummary): Protect
     cycles: a.cycles + b.cycles,
     tlbFlushes: addRecords(a.tlbFlushes, b.tlbFlushes),
     ...addCallTime(a.callTime, b.callTime),
+    ...addHandlerTime(a.handlerTime, b.handlerTime),
   };
 }
 
@@ -374,4 +375,10 @@ function bySiteOrder(x: ProtectionSiteSummary, y: ProtectionSiteSummary): number
 export function addCallTime(a: ProtectionSiteSummary['callTime'], b: ProtectionSiteSummary['callTime']): Pick<ProtectionSiteSummary, 'callTime'> {
   if (a === undefined || b === undefined) return a !== undefined ? { callTime: a } : b !== undefined ? { callTime: b } : {};
   return { callTime: { calls: a.calls + b.calls, total: a.total + b.total, max: Math.max(a.max, b.max) } };
+}
+
+// Fault-to-handler times of two summaries added (either may have none).
+export function addHandlerTime(a: ProtectionSiteSummary['handlerTime'], b: ProtectionSiteSummary['handlerTime']): Pick<ProtectionSiteSummary, 'handlerTime'> {
+  if (a === undefined || b === undefined) return a !== undefined ? { handlerTime: a } : b !== undefined ? { handlerTime: b } : {};
+  return { handlerTime: { cycles: a.cycles + b.cycles, total: a.total + b.total, max: Math.max(a.max, b.max) } };
 }

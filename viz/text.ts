@@ -148,7 +148,7 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(', ');
     if (classes !== '') out.push(`${pad}classes: ${classes}`);
     if (s.sinceChange !== undefined) out.push(`${pad}time from change to fault: ${fmtSeconds(s.sinceChange.min)} to ${fmtSeconds(s.sinceChange.max)}`);
-    if (s.cycles > 0) out.push(`${pad}retry cycles: ${s.cycles}`);
+    if (s.cycles > 0) out.push(`${pad}retry cycles: ${s.cycles}${s.handlerTime !== undefined ? `; fault to the handler's call: ${fmtSeconds(s.handlerTime.total / s.handlerTime.cycles)} on average, ${fmtSeconds(s.handlerTime.max)} the longest` : ''}`);
     if (s.callTime !== undefined) out.push(`${pad}time in the calls: ${fmtSeconds(s.callTime.total / s.callTime.calls)} each on average, ${fmtSeconds(s.callTime.max)} the longest (${s.callTime.calls} timed)`);
     const tlb = Object.entries(s.tlbFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
     if (tlb !== '') out.push(`${pad}TLB flushes: ${tlb}`);

@@ -55,6 +55,8 @@ export class Changes {
         timedCalls: 0,
         timedTotal: 0,
         timedMax: 0,
+        handlerTotal: 0,
+        handlerMax: 0,
       };
       this.sites.set(site, agg);
     }
@@ -113,7 +115,10 @@ export class Changes {
     p.instr.cycles++;
     bump(p.instr.handlers, change.view.site, 1);
     p.agg.cycles++;
-    change.closed.push({ instr: p.instr, agg: p.agg });
+    const delay = Number.isFinite(change.view.time - p.time) ? Math.max(0, change.view.time - p.time) : 0;
+    p.agg.handlerTotal += delay;
+    p.agg.handlerMax = Math.max(p.agg.handlerMax, delay);
+    change.closed.push({ instr: p.instr, agg: p.agg, delay });
     t.pendingFault = undefined;
   }
 
@@ -140,6 +145,7 @@ export class Changes {
       c.instr.cycles--;
       bump(c.instr.handlers, change.view.site, -1);
       c.agg.cycles--;
+      c.agg.handlerTotal -= c.delay;
     }
     change.closed = [];
     this.fail(change);

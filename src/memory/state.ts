@@ -12,7 +12,7 @@ export interface Change {
   // Ranges as they were before the change, to undo it when its exit says it failed.
   undo: { start: number; end: number; prev: Segment<Change>[] }[];
   // Retry cycles this change closed (undone with it).
-  closed: { instr: InstrAgg; agg: SiteAgg }[];
+  closed: { instr: InstrAgg; agg: SiteAgg; delay: number }[];
 }
 
 export interface InstrAgg {
@@ -43,6 +43,9 @@ export interface SiteAgg {
   timedCalls: number;
   timedTotal: number;
   timedMax: number;
+  /** Retry cycles timed from the fault to the handler's call that closed it: seconds in all, the longest. */
+  handlerTotal: number;
+  handlerMax: number;
 }
 
 // An mmap/mremap entered whose address only its exit will tell.
@@ -79,7 +82,7 @@ export interface Thread {
   held: Flush[];
   // A denied fault waiting for a handler's change that grants the access.
   // It expires at the thread's second protection call after the fault: the handler's call is the first.
-  pendingFault?: { page: number; need: number; instr: InstrAgg; agg: SiteAgg; expires: boolean };
+  pendingFault?: { page: number; need: number; instr: InstrAgg; agg: SiteAgg; expires: boolean; time: number };
 }
 
 export interface Process {

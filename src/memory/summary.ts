@@ -32,6 +32,7 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
       cycles: a.cycles,
       tlbFlushes: fromMap(a.tlb),
       ...(a.timedCalls > 0 ? { callTime: { calls: a.timedCalls, total: a.timedTotal, max: a.timedMax } } : {}),
+      ...(a.cycles > 0 ? { handlerTime: { cycles: a.cycles, total: a.handlerTotal, max: a.handlerMax } } : {}),
     });
   }
   const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((x, y) => x + y, 0);

@@ -172,7 +172,7 @@ export class ProtectionTimeline {
     if (denied && f.errorCode !== undefined) {
       const b = decodeErrorCode(f.errorCode);
       const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
-      thread.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false };
+      thread.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false, time: f.time };
     }
     return {
       change: change.view,

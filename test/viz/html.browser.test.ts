@@ -199,8 +199,11 @@ describe('HTML report in Chromium', () => {
     expect(text).toContain(`exceptions:page_fault_user${node.byEvent['exceptions:page_fault_user']}`);
     expect(text).toContain(`page-faults${node.byEvent['page-faults']}`);
     expect(text).toContain('samples/guard/guard.c:58');
+    // Compact: the faulting line and two neighbours each side (the details panel has the listing).
     const rows = await tip.locator('.disasm > div:not(.src)').allTextContents();
-    expect(rows).toHaveLength(guard.disassembly![disassemblyKey(node.dso!, '12eb')]!.length);
+    const listing = guard.disassembly![disassemblyKey(node.dso!, '12eb')]!;
+    const at = listing.findIndex((l) => l.fault);
+    expect(rows).toHaveLength(Math.min(listing.length, at + 3) - Math.max(0, at - 2));
     const marked = await tip.locator('.disasm .fault').allTextContents();
     expect(marked).toHaveLength(1);
     expect(marked[0]).toMatch(/▶\s+0x12eb\s+mov %rsi,\(%rdi\)/);

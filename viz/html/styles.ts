@@ -54,6 +54,9 @@ label.check { font-size: 13px; color: var(--muted); display: inline-flex; gap: 4
 .disasm .src { color: #6b7280; font-style: italic; }
 .disasm .fault { background: #fde2e1; color: #7a1410; font-weight: 600; }
 .disasm .addr { color: #6b7280; }
+.covers { margin: 6px 0; } .cover { word-break: break-word; } .cover .mono { font-weight: 600; }
+th.sortable { cursor: pointer; user-select: none; } th.sortable:hover { color: var(--accent); } th[aria-sort="descending"]::after { content: " ▾"; } th[aria-sort="ascending"]::after { content: " ▴"; }
+.notes { margin: 6px 0 0; font-size: 12px; }
 .merged-list button { display: block; width: 100%; text-align: left; margin: 2px 0; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 #legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 8px; font-size: 12.5px; color: var(--muted); }
 #legend span.sw { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 5px; vertical-align: -2px; border: 1px solid rgba(0,0,0,0.12); }

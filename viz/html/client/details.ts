@@ -5,23 +5,27 @@ import { disassemblyKey, type FaultSite, type Report } from '../../../src/model.
 import { KIND_LABELS } from '../../colors.js';
 import type { CallTree } from './calls.js';
 import { el, kv, text } from './dom.js';
-import { fmt, hex, pct, siteWhere } from './format.js';
+import { fmt, hex, pct, seconds, siteWhere } from './format.js';
+import type { Links } from './links.js';
 import type { Box, State } from './view.js';
 
 const kindLabel = (kind: string): string => KIND_LABELS.find((l) => l.kind === kind)?.label ?? kind;
 
 export type Describe = (box: Box, into: HTMLElement, compact: boolean) => void;
 
-export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: State, zoomTo: (node: number) => void): Describe {
+export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: State, zoomTo: (node: number) => void, linked: Links): Describe {
   const total = t.total;
-  const disassemblyOf = (site: FaultSite | undefined): HTMLElement | null => {
+  const disassemblyOf = (site: FaultSite | undefined, compact: boolean): HTMLElement | null => {
     if (site === undefined || report.disassembly === undefined) return null;
-    const lines = report.disassembly[disassemblyKey(site.dso, site.address.replace(/^0x/, ''))];
+    let lines = report.disassembly[disassemblyKey(site.dso, site.address.replace(/^0x/, ''))];
     if (lines === undefined || lines.length === 0) return null;
+    // The tooltip keeps the faulting line and its neighbours; the panel has the listing.
+    const at = lines.findIndex((l) => l.fault);
+    if (compact && at >= 0) lines = lines.slice(Math.max(0, at - 2), at + 3);
     const box = el('div', 'disasm');
     let lastSource: string | undefined;
     for (const l of lines) {
-      if (l.source !== undefined && l.source !== lastSource) {
+      if (!compact && l.source !== undefined && l.source !== lastSource) {
         box.append(el('div', 'src', l.source));
         lastSource = l.source;
       }
@@ -92,7 +96,21 @@ export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: Stat
       if (site.source !== undefined) sp.push(['source', site.source]);
       if (!site.resolved) sp.push(['unresolved', site.unresolvedReason ?? 'no listing']);
       into.append(kv(sp));
-      const dis = disassemblyOf(site);
+      const covers = linked.coversOf(site);
+      if (covers.length > 0) {
+        const list = el('div', 'covers');
+        list.append(el('div', 'meta', 'Page protected by'));
+        for (const c of compact ? covers.slice(0, 2) : covers) {
+          const since = c.site.sinceChange;
+          const line = el('div', 'cover');
+          line.append(el('span', 'mono', siteWhere(c.site)), text(` set ${c.site.prot || '?'} · ${fmt(c.faults)} fault${c.faults === 1 ? '' : 's'}`));
+          if (since !== undefined) line.append(text(` · changed ${seconds(since.min)}${since.max > since.min ? `–${seconds(since.max)}` : ''} before the faults`));
+          list.append(line);
+        }
+        if (compact && covers.length > 2) list.append(el('div', 'meta', `… ${covers.length - 2} more`));
+        into.append(list);
+      }
+      const dis = disassemblyOf(site, compact);
       if (dis !== null) into.append(dis);
     }
     if (compact) into.append(el('div', 'hint', box.node === state.focus ? 'Zoomed here' : 'Click to zoom'));

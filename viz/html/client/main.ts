@@ -2,7 +2,7 @@
 // reads the page's data block and draws the report into the skeleton that
 // ../page.ts and ../index.ts write. Zoom, breadcrumb, tooltip and view
 // switches live here; each panel has its module.
-import type { FaultSite } from '../../../src/model.js';
+import type { FaultSite, ProtectionSiteView } from '../../../src/model.js';
 import type { PageData } from '../encode.js';
 import { callTree } from './calls.js';
 import { showClasses, showTimeline } from './classes.js';
@@ -12,9 +12,11 @@ import { flameGraph } from './flame.js';
 import { readHash, writeHash } from './hash.js';
 import { invertedTree, type Inverted } from './inverted.js';
 import { keyboard } from './keyboard.js';
-import { showInputs, showLegend, showSites, showSummary } from './panels.js';
+import { commonAncestor, links } from './links.js';
+import { showInputs, showLegend, showSummary } from './panels.js';
 import { showProtection } from './protection.js';
 import { showRegions } from './regions.js';
+import { showSites } from './sites.js';
 import { search as searchBox } from './search.js';
 import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 
@@ -75,7 +77,8 @@ function zoomTo(target: number, box: Box | null): void {
   state.selected = box !== null && n === target ? box : selectionFor(n);
   render();
 }
-const describe = describer(report, calls, state, (n) => zoomTo(n, null));
+const linked = links(report, calls);
+const describe = describer(report, calls, state, (n) => zoomTo(n, null), linked);
 
 // ------------------------------------------------------------ tooltip
 const tooltip = byId('tooltip');
@@ -201,23 +204,42 @@ window.addEventListener('resize', () => {
 });
 
 // ------------------------------------------------------------ panels
-// A row of the top-instructions table searches for its instruction in the call tree.
+const escapeRe = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// A row of the top-instructions table zooms to its instruction's heaviest frame
+// (its details hold the disassembly) and marks every frame of it.
 const showSite = (s: FaultSite): void => {
   if (state.view.inverted) showTree(false);
+  let best = -1;
   for (const key in calls.enc.sites) {
     const site = calls.enc.sites[key]!;
-    if (site.address === s.address && site.dso === s.dso) {
-      find.find(calls.view.name(Number(key)));
-      return;
-    }
+    const n = Number(key);
+    if (site.address === s.address && site.dso === s.dso && (best < 0 || calls.laidValue[n]! > calls.laidValue[best]!)) best = n;
   }
+  if (best < 0) return;
+  find.find(calls.view.name(best));
+  zoomTo(best, null);
+};
+// A protection-site row marks the frames of the instructions that faulted on
+// pages it covered, and zooms to the frame above them all.
+const showCover = (site: ProtectionSiteView): void => {
+  if (state.view.inverted) showTree(false);
+  const nodes = linked.nodesOf(site);
+  const names = [...new Set(nodes.map((n) => calls.view.name(n)))];
+  searchInput.value = names.length === 0 ? '' : `^(${names.map(escapeRe).join('|')})$`;
+  ignoreCase.checked = false;
+  find.run();
+  const top = commonAncestor(calls, nodes);
+  state.focus = top;
+  state.selected = top > 0 ? selectionFor(top) : null;
+  render();
+  byId('flame-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
 };
 showSummary(report, calls.total);
 showLegend(calls);
 showSites(report, calls, showSite);
 showClasses(report);
 showTimeline(report);
-showProtection(report);
+showProtection(report, showCover);
 showRegions(report);
 showInputs(report);
 

@@ -1,11 +1,10 @@
 // The panels around the flame graph: the summary line and warnings banner,
-// the legend, the top faulting instructions (and the headline they give), what
-// the report is built from, and the warnings.
-import type { FaultSite, Report } from '../../../src/model.js';
+// the legend, what the report is built from, and the warnings.
+import type { Report } from '../../../src/model.js';
 import { colorFor, KIND_LABELS, MATCH_COLOR } from '../../colors.js';
 import { paletteOf, type CallTree } from './calls.js';
 import { byId, el, kv, table, text } from './dom.js';
-import { basename, fmt, pct, siteWhere } from './format.js';
+import { fmt } from './format.js';
 
 type PageReport = Omit<Report, 'tree'>;
 
@@ -44,84 +43,6 @@ export function showLegend(t: CallTree): void {
   matchSwatch.style.background = MATCH_COLOR;
   matchItem.append(matchSwatch, text('search match'));
   legend.append(matchItem, el('span', 'hint', 'Click: zoom · Esc: reset · /: search'));
-}
-
-interface SiteRow {
-  readonly site: FaultSite;
-  readonly counts: Map<string, number>;
-  max: number;
-}
-
-/**
- * Top faulting instructions: one row per instruction, one count column per
- * event (a tracepoint and the software event often count the same faults).
- * A row's click calls `show`. The instruction that faulted most is the headline.
- */
-export function showSites(report: PageReport, t: CallTree, show: (site: FaultSite) => void): void {
-  const box = byId('sites');
-  const rootEvents = t.size > 0 ? t.eventsOf(0) : {};
-  const eventTotal = (e: string): number => rootEvents[e] ?? 0;
-  const siteEvents = [...new Set([...report.selectedEvents, ...report.sites.map((s) => s.event)])].filter((e) => report.sites.some((s) => s.event === e));
-  const grouped = new Map<string, SiteRow>();
-  for (const s of report.sites) {
-    const key = `${s.dso}\0${s.address}\0${s.symbol}\0${s.offset}`;
-    let row = grouped.get(key);
-    if (row === undefined) grouped.set(key, (row = { site: s, counts: new Map(), max: 0 }));
-    row.counts.set(s.event, (row.counts.get(s.event) ?? 0) + s.count);
-    row.max = Math.max(row.max, row.counts.get(s.event)!);
-  }
-  const siteList = [...grouped.values()].sort((a, b) => b.max - a.max);
-  const rows = (limit: number): void => {
-    box.replaceChildren();
-    if (siteList.length === 0) {
-      box.append(el('p', 'muted', 'No faulting instructions: the tree holds no fault events.'));
-      return;
-    }
-    const head = ['#', 'instruction', 'function', 'source', 'dso', ...siteEvents.map((e) => e.slice(e.lastIndexOf(':') + 1))];
-    const numeric = [true, false, false, false, false, ...siteEvents.map(() => true)];
-    const cells = siteList.slice(0, limit).map((r, i) => {
-      const s = r.site;
-      const instr = s.resolved ? el('span', 'mono', s.instruction ?? '') : el('span', 'muted', s.unresolvedReason ?? 'unresolved');
-      const dso = el('span', 'nowrap', basename(s.dso));
-      dso.setAttribute('title', s.dso);
-      const counts = siteEvents.map((e) => {
-        const c = r.counts.get(e);
-        return c === undefined ? '—' : `${fmt(c)} · ${pct(c, eventTotal(e))}`;
-      });
-      return [String(i + 1), instr, el('span', 'mono', siteWhere(s)), s.source === undefined ? '' : basename(s.source), dso, ...counts];
-    });
-    const tbl = table(head, numeric, cells, 'clickable');
-    siteEvents.forEach((e, i) => tbl.tHead!.rows[0]!.cells[5 + i]!.setAttribute('title', `${e}: count and share of that event's total`));
-    Array.from(tbl.tBodies[0]!.rows).forEach((tr, i) => {
-      tr.setAttribute('title', 'Show in the flame graph');
-      tr.tabIndex = 0;
-      tr.addEventListener('click', () => show(siteList[i]!.site));
-      tr.addEventListener('keydown', (ev) => {
-        if (ev.key === 'Enter') show(siteList[i]!.site);
-      });
-    });
-    box.append(tbl);
-    if (siteList.length > limit) {
-      const more = el('button', '', `Show all ${fmt(siteList.length)}`);
-      more.addEventListener('click', () => rows(siteList.length));
-      box.append(more);
-    }
-  };
-  rows(15);
-
-  const top = siteList[0];
-  if (top !== undefined) {
-    const [event, count] = [...top.counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    const s = top.site;
-    const where = [s.source === undefined ? '' : basename(s.source), basename(s.dso)].filter((x) => x !== '').join(', ');
-    byId('headline').append(
-      text('Most faults: '),
-      el('code', '', s.resolved ? (s.instruction ?? siteWhere(s)) : siteWhere(s)),
-      text(` in ${siteWhere(s)}${where === '' ? '' : ` (${where})`} — `),
-      el('b', '', fmt(count)),
-      text(` ${event} (${pct(count, eventTotal(event))})`),
-    );
-  }
 }
 
 /** What the report is built from: inputs, events read, counts, skipped lines; then the warnings. */

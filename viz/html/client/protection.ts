@@ -1,6 +1,6 @@
 // Protection sites: the known fields of ProtectionSiteView get their own
 // columns; fields this page does not know are still shown, as text.
-import type { Report } from '../../../src/model.js';
+import type { ProtectionSiteView, Report } from '../../../src/model.js';
 import { byId, el, kv, table } from './dom.js';
 import { basename, fmt, seconds, siteWhere } from './format.js';
 
@@ -97,7 +97,8 @@ const REST_LABELS: Record<string, string> = {
   unresolvedThreads: 'threads not tied to a process',
 };
 
-export function showProtection(report: Omit<Report, 'tree'>): void {
+/** `show` is called with a row's site when it is clicked (or Enter is pressed on it); only sites with faults have one. */
+export function showProtection(report: Omit<Report, 'tree'>, show: (site: ProtectionSiteView) => void): void {
   const box = byId('protection');
   const prot = report.protection as unknown;
   if (prot === undefined || prot === null) {
@@ -117,7 +118,19 @@ export function showProtection(report: Omit<Report, 'tree'>): void {
   if (sites.length > 0) {
     const head = [...columns.map(([h]) => h), ...extra];
     const numeric = [...columns.map(([, num]) => num), ...extra.map((k) => sites.every((s) => typeof s[k] === 'number' || s[k] === undefined))];
-    box.append(table(head, numeric, sites.map((s) => [...columns.map(([, , show]) => show(s)), ...extra.map((k) => cell(s[k]))])));
+    const tbl = table(head, numeric, sites.map((s) => [...columns.map(([, , cellOf]) => cellOf(s)), ...extra.map((k) => cell(s[k]))]));
+    Array.from(tbl.tBodies[0]!.rows).forEach((tr, i) => {
+      const site = sites[i] as unknown as ProtectionSiteView;
+      if (!(typeof site.faults === 'number' && site.faults > 0 && Array.isArray(site.instructions))) return;
+      tr.className = 'clickable';
+      tr.tabIndex = 0;
+      tr.setAttribute('title', 'Show its faults in the flame graph');
+      tr.addEventListener('click', () => show(site));
+      tr.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter') show(site);
+      });
+    });
+    box.append(tbl);
   } else {
     box.append(el('p', 'muted', 'No protection sites.'));
   }

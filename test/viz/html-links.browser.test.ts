@@ -162,3 +162,18 @@ describe('HTML report: top faulting instructions', () => {
     await page.close();
   });
 });
+
+describe('HTML report: warnings', () => {
+  test('one line with a count that opens the warnings; on a phone it leaves the first screen to the report', async () => {
+    expect(guard.warnings.length).toBeGreaterThan(0);
+    const { page, log, url } = await openReport('links-warnings-phone.html', renderHtml(guard), { width: 390, height: 844 });
+    const banner = page.locator('#warnings-banner');
+    await expect(banner.textContent()).resolves.toContain(`${guard.warnings.length} warning`);
+    expect((await banner.boundingBox())!.height).toBeLessThanOrEqual(48);
+    await page.screenshot({ path: artifactPath('links-warnings-phone.png') });
+    await banner.locator('button').click();
+    await expect(page.locator('#warnings li').first().isVisible()).resolves.toBe(true);
+    expectQuiet(log, url);
+    await page.close();
+  });
+});

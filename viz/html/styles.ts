@@ -19,6 +19,8 @@ main { padding: 0 24px 24px; }
 h2 { margin: 0 0 8px; font-size: 15px; font-weight: 620; }
 h3 { margin: 12px 0 6px; font-size: 13px; font-weight: 600; color: var(--muted); text-transform: none; }
 .banner { margin-top: 10px; padding: 8px 12px; background: var(--warn-bg); border: 1px solid var(--warn-line); border-radius: 6px; }
+.banner { display: flex; align-items: center; white-space: nowrap; }
+.banner .line { overflow: hidden; text-overflow: ellipsis; }
 .banner button { margin-left: 8px; }
 button { font: inherit; font-size: 13px; color: var(--ink); background: #fff; border: 1px solid #c9ccd3; border-radius: 6px; padding: 3px 10px; cursor: pointer; }
 button:hover { border-color: var(--accent); }

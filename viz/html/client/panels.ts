@@ -17,8 +17,9 @@ export function showSummary(report: PageReport, total: number): void {
   if (warnCount > 0) {
     const banner = byId('warnings-banner');
     banner.hidden = false;
-    banner.append(text(`${warnCount} warning${warnCount === 1 ? '' : 's'} about how this report was built: ${report.warnings[0] ?? ''}${warnCount > 1 ? ' …' : ''}`));
-    const go = el('button', '', 'Show all');
+    // One line with the count; the warnings themselves wait in their panel (a phone's first screen stays the report's).
+    banner.append(el('span', 'line', `${warnCount} warning${warnCount === 1 ? '' : 's'} about how this report was built`));
+    const go = el('button', '', 'Show');
     go.addEventListener('click', () => byId('warnings-panel').scrollIntoView({ behavior: 'smooth' }));
     banner.append(go);
   }

@@ -14,4 +14,6 @@ export const FORMATS: readonly Format[] = [perfScriptFormat, perfTraceFormat, ob
 export const TRACE_FORMATS: readonly Format<TraceRecord>[] = [perfScriptFormat, perfTraceFormat];
 
 export { buildIdListFormat, objdumpFormat, perfScriptFormat, perfTraceFormat };
+/** Tracepoint payload text → its fields (the normalize stage, src/events.ts, decodes with it). */
+export { parseTracepointFields } from './perf-script.js';
 export type { Format, FormatName, LineParser, LineSniff, ParserOptions } from './format.js';

@@ -12,8 +12,7 @@
 //
 // The software events (page-faults, minor-faults, major-faults) carry no error
 // code; they classify as 'unknown' rather than as a guess.
-import { parseTracepointFields } from '../parsers/perf-script.js';
-import type { FaultClass, SampleRecord } from './model.js';
+import type { FaultClass } from './model.js';
 
 /** PROT_* bits of mmap/mprotect (include/uapi/asm-generic/mman-common.h). */
 export const PROT_NONE = 0;
@@ -105,66 +104,4 @@ export function classifyFault(errorCode: number | undefined, covering: { readonl
   }
   if (denied || b.protection) return 'unknown';
   return 'first-touch-read';
-}
-
-/** What a fault record says about the access. */
-export interface FaultAccess {
-  /** The faulting data address (NaN when the record has none). */
-  readonly address: number;
-  /** The faulting instruction's runtime address, when printed. */
-  readonly ip?: number;
-  /** The hardware error code, when the event carries one. */
-  readonly errorCode?: number;
-}
-
-/**
- * Reads address, ip and error code from a fault record: the exceptions
- * tracepoints' `address=… ip=… error_code=…` payload (or perf trace's decoded
- * `fields`), and for software events the sample's data address (`-d` and
- * `-F +addr`). Undefined when the record is not a fault event.
- */
-export function readFault(r: SampleRecord): FaultAccess | undefined {
-  if (r.event === 'exceptions:page_fault_user' || r.event === 'exceptions:page_fault_kernel') {
-    const fields = r.fields ?? parseTracepointFields(r.payload);
-    const address = fieldOf(fields, 'address');
-    const ip = fieldOf(fields, 'ip');
-    const code = parseErrorCode(fieldOf(fields, 'error_code'));
-    const a = parseAddress(address);
-    const i = parseAddress(ip);
-    return {
-      address: Number.isNaN(a) && r.addr !== undefined ? parseAddress(r.addr, true) : a,
-      ...(Number.isNaN(i) ? {} : { ip: i }),
-      ...(code === undefined ? {} : { errorCode: code }),
-    };
-  }
-  const base = r.event.replace(/:[a-zA-Z]+$/, '');
-  if (base === 'page-faults' || base === 'faults' || base === 'minor-faults' || base === 'major-faults') {
-    const leaf = r.stack[0];
-    const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
-    return {
-      address: r.addr === undefined ? NaN : parseAddress(r.addr, true),
-      ...(Number.isNaN(ip) ? {} : { ip }),
-    };
-  }
-  return undefined;
-}
-
-// `address=0x7f740dbc6b70` in perf script, `address: 0x7f3cb6869000` or
-// `ip: 139898737037312` in perf trace's fields. The first token drops what
-// `-F +addr` appends to the last field (`error_code=0x14               0`).
-function fieldOf(fields: Readonly<Record<string, string>>, name: string): string | undefined {
-  const v = fields[name];
-  return v === undefined ? undefined : v.trim().split(/\s/)[0];
-}
-
-// Hex with 0x, decimal without; `bareHex` for perf's 0x-less hex (`r.addr`, frame addresses).
-// Kernel addresses (above 2^53) come back as NaN rather than rounded.
-function parseAddress(text: string | undefined, bareHex = false): number {
-  if (text === undefined || text === '') return NaN;
-  let n: number;
-  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
-  else if (bareHex && /^[0-9a-fA-F]+$/.test(text)) n = parseInt(text, 16);
-  else if (/^\d+$/.test(text)) n = Number(text);
-  else return NaN;
-  return Number.isSafeInteger(n) ? n : NaN;
 }

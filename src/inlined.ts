@@ -21,7 +21,7 @@
 import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './join.js';
-import { isFaultTracepoint, tracepointField } from './join.js';
+import { readFault } from './events.js';
 import type { Frame, SampleRecord } from './model.js';
 import { isKernelDso } from './dso.js';
 import { callAddress } from './unwind.js';
@@ -103,8 +103,9 @@ export class InlineFrames {
   // The dso of a group with no real frame, which ends at stack[end].
   private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leafUser: boolean): string {
     const last = stack[end]!;
-    if (leafUser && isFaultTracepoint(r.event)) {
-      const ip = parseHex(tracepointField(r.payload, 'ip') ?? '');
+    const ipText = leafUser ? readFault(r)?.ipText : undefined;
+    if (ipText !== undefined) {
+      const ip = parseHex(ipText);
       const m = Number.isNaN(ip) ? undefined : this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
       if (m !== undefined && m.dsoAddress === parseHex(last.addr)) {
         this.placed++;

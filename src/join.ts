@@ -28,6 +28,7 @@
 // the report says so once per dso.
 import { parseHex } from './addresses.js';
 import { formatListingAddress } from './disasm-index.js';
+import type { FaultAccess } from './events.js';
 import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { perfName } from './demangle.js';
@@ -46,38 +47,11 @@ export interface Listing {
   functions(): { name: string; address: number; end: number }[];
 }
 
-const FAULT_EVENTS = new Set([
-  'exceptions:page_fault_user',
-  'exceptions:page_fault_kernel',
-  'page-faults',
-  'faults',
-  'minor-faults',
-  'major-faults',
-]);
-
-/** The event name without perf's modifiers (`page-faults:u` → `page-faults`). */
-export function baseEventName(event: string): string {
-  if (event.startsWith('exceptions:')) return event;
-  const colon = event.indexOf(':');
-  const name = colon < 0 ? event : event.slice(0, colon);
-  // per-event terms, as perf prints them: `page-faults/period=4/`
-  const terms = /^([\w-]+)\/[^/]*\/$/.exec(name);
-  return terms === null ? name : (terms[1] as string);
-}
-
-export function isFaultEvent(event: string): boolean {
-  return FAULT_EVENTS.has(baseEventName(event));
-}
-
-export function isFaultTracepoint(event: string): boolean {
-  return event === 'exceptions:page_fault_user' || event === 'exceptions:page_fault_kernel';
-}
-
 /**
  * Index in `r.stack` of the frame that faulted, or -1 when the stack has none
  * (then the payload's ip is all there is).
  */
-export function faultFrameIndex(r: SampleRecord): number {
+export function faultFrameIndex(r: SampleRecord, fault: FaultAccess | undefined): number {
   const stack = r.stack;
   if (r.event === 'exceptions:page_fault_user') {
     for (let i = 0; i < stack.length; i++) if (!isKernelDso(stack[i]!.dso)) return i;
@@ -87,7 +61,7 @@ export function faultFrameIndex(r: SampleRecord): number {
     for (let i = 0; i < stack.length; i++) {
       if (stack[i]!.symbol === 'asm_exc_page_fault') return i + 1 < stack.length ? i + 1 : -1;
     }
-    const ip = tracepointField(r.payload, 'ip');
+    const ip = fault?.ipText;
     if (ip !== undefined) {
       const hex = ip.replace(/^0x/, '');
       for (let i = 0; i < stack.length; i++) if (stack[i]!.addr === hex) return i;
@@ -95,27 +69,6 @@ export function faultFrameIndex(r: SampleRecord): number {
     return stack.length > 0 ? 0 : -1;
   }
   return stack.length > 0 ? 0 : -1;
-}
-
-/** One `name=value` or `name: value` field of a tracepoint payload, without parsing the rest. */
-export function tracepointField(payload: string, name: string): string | undefined {
-  let i = 0;
-  for (;;) {
-    i = payload.indexOf(name, i);
-    if (i < 0) return undefined;
-    const before = i === 0 ? ' ' : payload[i - 1]!;
-    let j = i + name.length;
-    if (before === ' ' || before === ',' || before === '(') {
-      if (payload[j] === '=' || payload[j] === ':') {
-        j++;
-        while (payload[j] === ' ') j++;
-        let k = j;
-        while (k < payload.length && payload[k] !== ' ' && payload[k] !== ',' && payload[k] !== ')') k++;
-        return payload.slice(j, k);
-      }
-    }
-    i = j;
-  }
 }
 
 /** Map-relative addresses (what perf prints in callchains) stay below this; runtime addresses of relocated objects do not. */

@@ -60,7 +60,7 @@ export interface SampleRecord extends Origin {
   readonly stack: readonly Frame[];
   /** Syscall return value when the tool printed it on the same line (perf trace). */
   readonly ret?: number;
-  /** Tracepoint fields decoded by the parser that knows their syntax (perf trace); perf script leaves this to `parseTracepointFields`. */
+  /** Tracepoint fields decoded by the parser that knows their syntax (perf trace); perf script leaves the payload as printed, for src/events.ts to decode. */
   readonly fields?: Readonly<Record<string, string>>;
 }
 

@@ -1,7 +1,8 @@
 // The whole flow, top to bottom:
 //   listings  → indexObjdump                      (parsers/objdump → src/disasm-index)
 //   traces    → readInput: sniff → the format's parser (parsers/index.ts) → TraceRecords
-//   records   → count events, learn mappings, filter, pick the faulting frame
+//   records   → src/events: fault, syscall and tlb_flush payloads decoded once
+//             → count events, learn mappings, filter, pick the faulting frame
 //   frames    → FrameResolver (listing instructions)  → FaultAggregator → tree + sites
 //   Report    → viz/ renderers (the CLI picks one)
 import type { Readable } from 'node:stream';
@@ -14,14 +15,15 @@ import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
-import { FrameResolver, ListingSet, baseEventName, faultFrameIndex, isFaultEvent, isFaultTracepoint, tracepointField } from './join.js';
+import { FrameResolver, ListingSet, faultFrameIndex } from './join.js';
+import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, isFaultEvent, readFault, type FaultAccess } from './events.js';
 import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
 import { pruneTree } from './tree.js';
 import { ProtectionSites } from './protection-sites.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
-import { classifyFault, readFault } from './fault-class.js';
+import { classifyFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
 import { InlineFrames } from './inlined.js';
 import { AddressHistory } from './memory/address-history.js';
@@ -99,7 +101,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // One timeline per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
   // Each sees the same protection records: only the first reports their bad lines.
-  const timelines = FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
+  const timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
   const history = new AddressHistory({ siteOf: protectionSites.siteOf, owners });
@@ -126,17 +128,18 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           filteredOut[r.event] = (filteredOut[r.event] ?? 0) + 1;
           return;
         }
-        let at = faultFrameIndex(r);
+        const fault = readFault(r);
+        let at = faultFrameIndex(r, fault);
         // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
         const inlinedFrom = at;
         while (at >= 0 && at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
-        const site = at >= 0 ? r.stack[at]! : payloadFrame(r, addresses, payloadFrames);
+        const site = at >= 0 ? r.stack[at]! : payloadFrame(r, fault, addresses, payloadFrames);
         const inlined = at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : undefined;
         const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
         let cls: FaultClass = 'unknown';
         let group = '';
-        const family = familyOf(r.event);
-        const access = family >= 0 ? readFault(r) : undefined;
+        const family = faultFamily(r.event);
+        const access = family >= 0 ? fault : undefined;
         if (access !== undefined && !Number.isNaN(access.address)) {
           const attribution = timelines[family]!.noteFault({
             pid: r.pid,
@@ -155,13 +158,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           if (access !== undefined) cls = classifyFault(access.errorCode, undefined);
           if (groupBySite) group = NO_PROTECTION_SITE;
         }
-        const data = access ?? readFault(r);
         const inRegion = regionFaults.add({
           event: r.event,
           pid: r.pid,
           tid: r.tid,
           time: r.time,
-          address: data?.address ?? NaN,
+          address: fault?.address ?? NaN,
           frame: site,
           class: cls,
           value: r.period,
@@ -209,7 +211,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
   }
   const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
-  const family = Math.max(0, ...[...selected].map(familyOf));
+  const family = Math.max(0, ...[...selected].map(faultFamily));
   // before the warnings: naming repairs the protection stacks (frames marked [inferred])
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
 
@@ -327,26 +329,6 @@ function regionSection(faults: RegionFaults, selected: ReadonlySet<string>, keep
   return section;
 }
 
-/**
- * The fault events to show when the user chose none. The tracepoints and the
- * software events count the same faults, so one family is shown: the
- * tracepoints (they carry address, ip and error code), else page-faults,
- * else minor- plus major-faults (disjoint, so they add).
- */
-export function defaultFaultEvents(seen: readonly string[]): Set<string> {
-  const faults = seen.filter(isFaultEvent);
-  const families = [
-    (e: string) => e.startsWith('exceptions:page_fault_'),
-    (e: string) => baseEventName(e) === 'page-faults' || baseEventName(e) === 'faults',
-    (e: string) => baseEventName(e) === 'minor-faults' || baseEventName(e) === 'major-faults',
-  ];
-  for (const inFamily of families) {
-    const hit = faults.filter(inFamily);
-    if (hit.length > 0) return new Set(hit.sort());
-  }
-  return new Set();
-}
-
 /** Up to 8 instructions either side of each resolved faulting instruction, for the HTML view. */
 function disassemblyAround(sites: readonly SiteCount[], resolver: FrameResolver): NonNullable<Report['disassembly']> {
   const out: NonNullable<Report['disassembly']> = {};
@@ -367,17 +349,6 @@ function disassemblyAround(sites: readonly SiteCount[], resolver: FrameResolver)
 }
 
 const NO_PROTECTION_SITE = '[no protection change]';
-
-/** Families of fault events that count the same faults: tracepoints, page-faults, minor+major. */
-const FAMILIES = ['tracepoints', 'page-faults', 'minor-major'] as const;
-
-function familyOf(event: string): number {
-  if (event.startsWith('exceptions:page_fault_')) return 0;
-  const base = baseEventName(event);
-  if (base === 'page-faults' || base === 'faults') return 1;
-  if (base === 'minor-faults' || base === 'major-faults') return 2;
-  return -1;
-}
 
 /** Counts bad lines, keeps the first few, and makes them fatal under --strict. */
 class DiagnosticCounter {
@@ -451,8 +422,8 @@ function recordFilter(o: ReportOptions, owners: ThreadOwners): (r: SampleRecord)
 }
 
 // A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
-function payloadFrame(r: SampleRecord, addresses: AddressSpaces, cache: Map<string, Frame>): Frame {
-  const ipText = isFaultTracepoint(r.event) ? tracepointField(r.payload, 'ip') : undefined;
+function payloadFrame(r: SampleRecord, fault: FaultAccess | undefined, addresses: AddressSpaces, cache: Map<string, Frame>): Frame {
+  const ipText = fault?.ipText;
   const ip = ipText === undefined ? NaN : parseHex(ipText);
   let dso = '[unknown]';
   let addr = ipText === undefined ? '' : ipText.replace(/^0x/, '');

@@ -19,7 +19,8 @@
 // - The main stack (`[stack]`) grows down on faults below it; no record says so.
 // - exec replaces the address space; its own mappings (binary, ld.so, stack,
 //   vdso) come before the process's first fault or syscall.
-import { fieldsOf, parseBits, parseNum, retOf } from './payloads.js';
+import { fieldsOf, parseNum, retOf } from '../events.js';
+import { parseBits } from './payloads.js';
 import type { ThreadOwners } from './threads.js';
 import type { MmapRecord, RegionCall, RegionKind, SampleRecord, TaskRecord, TraceRecord } from '../model.js';
 

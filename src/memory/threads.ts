@@ -16,7 +16,8 @@
 // is taken as sharing its parent's address space, as both glibc callers
 // (pthread_create, posix_spawn's vfork) make it.
 import type { TraceRecord } from '../model.js';
-import { fieldsOf, parseBits, parseNum, retOf } from './payloads.js';
+import { fieldsOf, parseNum, retOf } from '../events.js';
+import { parseBits } from './payloads.js';
 
 const CLONE_VM = 0x100;
 const CLONE_THREAD = 0x10000;

@@ -4,7 +4,7 @@
 // caused them.
 //
 // Records come from the perf script parser or the perf trace parser; their
-// payloads are decoded in payloads.ts. The rules (when a call changes the page
+// payloads are decoded in src/events.ts. The rules (when a call changes the page
 // map, which change a fault belongs to, what a retry cycle is) and what the
 // timeline will not guess: src/design-notes.md, "The protection timeline".
 import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from '../fault-class.js';
@@ -22,7 +22,6 @@ import { pageCeil, pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
 import {
   failedRet,
-  fieldsOf,
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
   MMAP_FLAG_NAMES,
@@ -30,10 +29,9 @@ import {
   MREMAP_FIXED,
   MREMAP_FLAG_NAMES,
   parseBits,
-  parseNum,
   PROT_NAMES,
-  retOf,
 } from './payloads.js';
+import { fieldsOf, parseNum, retOf } from '../events.js';
 import { defaultSiteOf } from './site-of.js';
 import { bump, type Change, type OpenCall, type Placement, type Process, type Thread } from './state.js';
 import { fromMap, summarizeSites, timelineNotes } from './summary.js';

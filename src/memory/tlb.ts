@@ -6,7 +6,7 @@
 // reason. TLB_REMOTE_SHOOTDOWN, received from another CPU, belongs to the
 // call another thread of the process is inside of.
 import type { SampleRecord } from '../model.js';
-import { readTlbFlush } from './payloads.js';
+import { readTlbFlush } from '../events.js';
 import { bump, type Change, type Flush, type OpenCall, type Thread } from './state.js';
 import type { Tasks } from './tasks.js';
 

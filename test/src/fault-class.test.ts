@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessDenied, classifyFault, decodeErrorCode, parseErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE, readFault } from '../../src/fault-class.js';
+import { accessDenied, classifyFault, decodeErrorCode, parseErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/fault-class.js';
 import type { SampleRecord } from '../../src/model.js';
 
 const BITS = [
@@ -120,52 +120,5 @@ describe('accessDenied', () => {
     expect(accessDenied(0x15, PROT_READ | PROT_EXEC)).toBe(false);
     expect(accessDenied(0x4, 0)).toBe(true);
     expect(accessDenied(0x4, PROT_READ)).toBe(false);
-  });
-});
-
-describe('readFault', () => {
-  const base = { kind: 'sample', comm: 'jit', pid: -1, tid: 14847, cpu: 0, time: 8359.02, period: 1, source: 't', line: 1, stack: [] } as const;
-
-  it('reads the exceptions tracepoint payload perf script prints', () => {
-    // jit.perf-script.txt: the exec fault on the page sealed without PROT_EXEC
-    const line = readFileSync(`${samples}jit.perf-script.txt`, 'utf8').split('\n').find((l) => l.includes('error_code=0x15'))!;
-    const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
-    const r: SampleRecord = { ...base, event: 'exceptions:page_fault_user', payload };
-    const m = /address=0x([0-9a-f]+) ip=0x([0-9a-f]+)/.exec(payload)!;
-    expect(readFault(r)).toEqual({ address: parseInt(m[1]!, 16), ip: parseInt(m[2]!, 16), errorCode: 0x15 });
-  });
-
-  it('drops the column -F +addr appends to tracepoint lines', () => {
-    // jit.perf-script-pid.txt: `… error_code=0x15               0`
-    const line = readFileSync(`${samples}jit.perf-script-pid.txt`, 'utf8').split('\n').find((l) => l.includes('error_code=0x15'))!;
-    expect(line).toMatch(/error_code=0x15\s+0$/);
-    const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
-    expect(readFault({ ...base, event: 'exceptions:page_fault_user', payload })?.errorCode).toBe(0x15);
-  });
-
-  it('reads perf trace fields, decimal error code and ip included', () => {
-    const r: SampleRecord = {
-      ...base,
-      event: 'exceptions:page_fault_user',
-      payload: '',
-      fields: { address: '0x7f3cb6869000', ip: '139898737037312', error_code: '21' },
-    };
-    expect(readFault(r)).toEqual({ address: 0x7f3cb6869000, ip: 139898737037312, errorCode: 21 });
-  });
-
-  it('takes a software event’s data address and leaves its error code out', () => {
-    const r: SampleRecord = {
-      ...base,
-      event: 'page-faults',
-      payload: '',
-      addr: '7f6f18662000',
-      stack: [{ addr: '1241', symbol: 'load', offset: 0, dso: '/work/main/samples/protection/mapping' }],
-    };
-    expect(readFault(r)).toEqual({ address: 0x7f6f18662000, ip: 0x1241 });
-    expect(readFault({ ...r, addr: undefined } as SampleRecord)?.address).toBeNaN();
-  });
-
-  it('ignores records that are not faults', () => {
-    expect(readFault({ ...base, event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x1000, len: 0x1000, prot: 0x1' })).toBeUndefined();
   });
 });

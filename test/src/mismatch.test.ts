@@ -13,7 +13,7 @@ import { BuildIdListParser } from '../../parsers/buildid-list.js';
 import { annotateReport } from '../../src/annotate.js';
 import { runCli } from '../shared.js';
 import { indexObjdumpFile } from '../../src/disasm-index.js';
-import { readFault } from '../../src/fault-class.js';
+import { readFault } from '../../src/events.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from '../../src/join.js';
 import type { BuildIdRecord, Diagnostic, ProtectionReport, ProtectionSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from '../../src/model.js';
 import { buildReport, readTrace, type ReportOptions } from '../../src/pipeline.js';
@@ -290,8 +290,8 @@ async function namedTwice(trace: string, listings: readonly string[]): Promise<{
     for (const r of records) {
       t.add(r);
       if (r.kind !== 'sample' || r.event !== 'exceptions:page_fault_user') continue;
-      const at = faultFrameIndex(r);
       const access = readFault(r);
+      const at = faultFrameIndex(r, access);
       if (at < 0 || access === undefined) continue;
       t.noteFault({
         pid: r.pid,

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildReport, defaultFaultEvents } from '../../src/pipeline.js';
+import { defaultFaultEvents } from '../../src/events.js';
+import { buildReport } from '../../src/pipeline.js';
 import { disassemblyKey, type Report, type TreeNode } from '../../src/model.js';
 import { totalSelf } from '../../src/tree.js';
 import { renderFolded } from '../../viz/folded.js';

@@ -7,11 +7,11 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parsePerfScript } from '../../parsers/perf-script.js';
 import { parsePerfTrace } from '../../parsers/perf-trace.js';
-import { readFault } from '../../src/fault-class.js';
+import { readFault, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/events.js';
 import type { Diagnostic, Frame, ProtectionChange, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
 import { isKernelDso } from '../../src/dso.js';
 import type { FaultAttribution, ProtectionOptions } from '../../src/memory/index.js';
-import { defaultSiteOf, ProtectionTimeline, protText, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/memory/index.js';
+import { defaultSiteOf, ProtectionTimeline, protText } from '../../src/memory/index.js';
 
 const dir = fileURLToPath(new URL('../../samples/protection/', import.meta.url));
 const PAGE = 4096;

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { baseEventName, faultFamily, fieldsOf, isFaultEvent, readFault, retOf } from '../../src/events.js';
+import type { SampleRecord } from '../../src/model.js';
+
+const samples = fileURLToPath(new URL('../../samples/protection/', import.meta.url));
+
+describe('readFault', () => {
+  const base = { kind: 'sample', comm: 'jit', pid: -1, tid: 14847, cpu: 0, time: 8359.02, period: 1, source: 't', line: 1, stack: [] } as const;
+
+  it('reads the exceptions tracepoint payload perf script prints', () => {
+    // jit.perf-script.txt: the exec fault on the page sealed without PROT_EXEC
+    const line = readFileSync(`${samples}jit.perf-script.txt`, 'utf8').split('\n').find((l) => l.includes('error_code=0x15'))!;
+    const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
+    const r: SampleRecord = { ...base, event: 'exceptions:page_fault_user', payload };
+    const m = /address=0x([0-9a-f]+) ip=0x([0-9a-f]+)/.exec(payload)!;
+    expect(readFault(r)).toEqual({ address: parseInt(m[1]!, 16), ip: parseInt(m[2]!, 16), errorCode: 0x15, ipText: `0x${m[2]}` });
+  });
+
+  it('drops the column -F +addr appends to tracepoint lines', () => {
+    // jit.perf-script-pid.txt: `… error_code=0x15               0`
+    const line = readFileSync(`${samples}jit.perf-script-pid.txt`, 'utf8').split('\n').find((l) => l.includes('error_code=0x15'))!;
+    expect(line).toMatch(/error_code=0x15\s+0$/);
+    const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
+    expect(readFault({ ...base, event: 'exceptions:page_fault_user', payload })?.errorCode).toBe(0x15);
+  });
+
+  it('reads perf trace fields, decimal error code and ip included', () => {
+    const r: SampleRecord = {
+      ...base,
+      event: 'exceptions:page_fault_user',
+      payload: '',
+      fields: { address: '0x7f3cb6869000', ip: '139898737037312', error_code: '21' },
+    };
+    expect(readFault(r)).toEqual({ address: 0x7f3cb6869000, ip: 139898737037312, errorCode: 21, ipText: '139898737037312' });
+  });
+
+  it('takes a software event’s data address and leaves its error code out', () => {
+    const r: SampleRecord = {
+      ...base,
+      event: 'page-faults',
+      payload: '',
+      addr: '7f6f18662000',
+      stack: [{ addr: '1241', symbol: 'load', offset: 0, dso: '/work/main/samples/protection/mapping' }],
+    };
+    expect(readFault(r)).toEqual({ address: 0x7f6f18662000, ip: 0x1241 });
+    expect(readFault({ ...r, addr: undefined } as SampleRecord)?.address).toBeNaN();
+  });
+
+  it('ignores records that are not faults', () => {
+    expect(readFault({ ...base, event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x1000, len: 0x1000, prot: 0x1' })).toBeUndefined();
+  });
+});
+
+describe('event families', () => {
+  it('names the base event under perf’s modifiers and terms', () => {
+    expect(baseEventName('page-faults:u')).toBe('page-faults');
+    expect(baseEventName('page-faults/period=4/')).toBe('page-faults');
+    expect(baseEventName('exceptions:page_fault_user')).toBe('exceptions:page_fault_user');
+    expect(isFaultEvent('major-faults:u')).toBe(true);
+    expect(isFaultEvent('cycles')).toBe(false);
+  });
+
+  it('puts each fault event in the family that counts the same faults', () => {
+    expect(['exceptions:page_fault_kernel', 'page-faults:u', 'faults', 'minor-faults', 'major-faults', 'cycles'].map(faultFamily)).toEqual([0, 1, 1, 2, 2, -1]);
+  });
+});
+
+describe('syscall fields', () => {
+  it('decodes a perf script payload once, values as single tokens', () => {
+    // `-F +addr` appends the sample address to the last field
+    const r = { event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x7f740d9a4000, len: 0x00001000, prot: 0x00000001               0' } as SampleRecord;
+    expect(fieldsOf(r)).toEqual({ start: '0x7f740d9a4000', len: '0x00001000', prot: '0x00000001' });
+    expect(fieldsOf(r)).toBe(fieldsOf(r));
+  });
+
+  it('fills in the zero arguments perf trace omits, and reads ret either way', () => {
+    const r = { event: 'syscalls:sys_enter_mmap', payload: '', fields: { len: '8192', prot: 'READ|WRITE' }, ret: 0x7f3cb6868000 } as unknown as SampleRecord;
+    expect(fieldsOf(r)).toMatchObject({ addr: '0', len: '8192', prot: 'READ|WRITE', flags: '0' });
+    expect(retOf(r)).toBe(0x7f3cb6868000);
+    expect(retOf({ event: 'syscalls:sys_exit_mprotect', payload: '0xffffffffffffffea' } as SampleRecord)).toBe(-22);
+  });
+});

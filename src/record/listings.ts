@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AddressSpaces, parseHex } from '../addresses.js';
-import { isFaultEvent, isFaultTracepoint, tracepointField } from '../join.js';
+import { isFaultEvent, readFault } from '../events.js';
 import { ThreadOwners } from '../memory/index.js';
 import { isJitDso, isKernelDso } from '../dso.js';
 import type { TraceRecord } from '../model.js';
@@ -54,7 +54,7 @@ export async function scanTraces(traces: readonly string[], stdin?: Readable): P
       return;
     }
     if (r.kind !== 'sample' || !(isFaultEvent(r.event) || r.event.startsWith('syscalls:sys_'))) return;
-    const ip = isFaultTracepoint(r.event) ? tracepointField(r.payload, 'ip') : undefined;
+    const ip = readFault(r)?.ipText;
     if (ip !== undefined && /^0x[0-9a-f]+$/i.test(ip)) {
       const at = addresses.lookup(addresses.processFor(r.pid, r.tid), parseHex(ip));
       if (at !== undefined && at.dso.startsWith('/') && !isJitDso(at.dso)) need(at.dso).addresses.add(at.dsoAddress);

@@ -5,7 +5,7 @@
 // once per distinct frame at the end, when every listing anchor is known. So
 // memory follows distinct paths, and the result does not depend on the order
 // frames were seen.
-import type { FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
+import type { FaultClass, FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import type { FrameResolver } from './join.js';
 import { type PathStep, TreeBuilder, invertTree } from './tree.js';
@@ -21,6 +21,8 @@ interface RawPath {
   readonly inlined: readonly Frame[];
   value: number;
   records: number;
+  /** Value per fault class. */
+  readonly classes: Partial<Record<FaultClass, number>>;
 }
 
 export interface TreeOptions {
@@ -76,7 +78,7 @@ export class FaultAggregator {
   constructor(private readonly hashMask = 0x3fffffff) {}
 
   /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. */
-  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE): void {
+  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE, cls: FaultClass = 'unknown'): void {
     let h = mix(mix(mix(mix(0x811c9dc5, this.nameId(event)), this.nameId(comm)), this.nameId(group)), this.id(site));
     for (let i = 0; i < callers.length; i++) h = mix(h, this.id(callers[i]!));
     h = mix(h, -1);
@@ -88,10 +90,11 @@ export class FaultAggregator {
       if (p !== undefined) {
         p.value += value;
         p.records++;
+        p.classes[cls] = (p.classes[cls] ?? 0) + value;
         return;
       }
     }
-    const p: RawPath = { event, comm, group, frames: [site, ...callers], inlined, value, records: 1 };
+    const p: RawPath = { event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
     if (hit === undefined) this.byHash.set(h, p);
     else if (Array.isArray(hit)) hit.push(p);
@@ -148,7 +151,7 @@ export class FaultAggregator {
       steps.push(functionStep(siteFrame, site));
       for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
-      builder.add(steps, p.value, p.event);
+      builder.add(steps, p.value, p.event, p.classes);
       const key = p.event + '\0' + site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset);
       const s = sites.get(key);
       if (s === undefined) sites.set(key, { event: p.event, site, count: p.value });

@@ -11,7 +11,7 @@ import { renderFoldedPieces } from '../viz/folded.js';
 import { renderHtml } from '../viz/html/index.js';
 import { renderJsonPieces } from '../viz/json.js';
 import { renderSvg } from '../viz/svg.js';
-import { renderProtection, renderTextPieces } from '../viz/text.js';
+import { renderFindings, renderProtection, renderTextPieces } from '../viz/text.js';
 import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
@@ -104,9 +104,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--invert', "leaf first: faulting instruction at the root, callers below (perf's -G, --inverted too)")
     .addOption(new Option('-G, --inverted').hideHelp())
     .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, the protection site that made the page fault-prone, the memory region the faulting address is in, or the process and thread').choices(['path', 'site', 'region', 'thread']).default('path'))
-    .option('--percent-limit <pct>', 'fold children below this % of the total into one node', parsePercentArg);
+    .option('--percent-limit <pct>', 'fold children below this % of the total into one node (text default 1, with program start-up as one node; 0 shows all)', parsePercentArg);
   addDiagnosticOptions(report).action(async (traces: string[], o: ReportCliOptions) => {
-    const built = await buildReport(await withInputs(reportOptions(traces, o, io), o, io));
+    // a tree sized for a terminal: small children and start-up folded, unless asked otherwise
+    const defaults = o.format === 'text' && o.percentLimit === undefined ? { percentLimit: 1 } : {};
+    const built = await buildReport(await withInputs(reportOptions(traces, { ...o, ...defaults }, io), o, io));
     summarizeSkipped(built, o.quiet === true, io);
     await writeOutput(REPORT_RENDERERS[o.format](built), o.output, io.stdout);
   });
@@ -288,6 +290,7 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     invert: o.invert === true || o.inverted === true,
     groupBy: o.groupBy ?? 'path',
     percentLimit: o.percentLimit ?? 0,
+    foldStartup: o.format === 'text' && (o.percentLimit ?? 0) > 0,
     strict: o.strict === true,
     unmatchedFilters: 'error',
     onDiagnostic: (d) => {
@@ -353,14 +356,19 @@ function formatsOf(renderers: object): string[] {
 
 function renderSitesJson(report: Report): string {
   const j = toJson(report) as Record<string, unknown>;
-  return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
+  return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], findings: j['findings'] ?? [], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
 }
 
 function renderSitesText(report: Report): string {
-  if (report.protection === undefined) {
-    return 'No protection syscalls in the trace: record them with -e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect (and mmap/munmap) to attribute faults to the calls that set up their pages.\n';
-  }
   const out: string[] = [];
+  if (report.findings !== undefined && report.findings.length > 0) {
+    renderFindings(report.findings, out);
+    out.push('');
+  }
+  if (report.protection === undefined) {
+    out.push('No protection syscalls in the trace: record them with -e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect (and mmap/munmap) to attribute faults to the calls that set up their pages.');
+    return out.join('\n') + '\n';
+  }
   renderProtection(report.protection, out, Infinity);
   return out.join('\n') + '\n';
 }
@@ -375,6 +383,10 @@ function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {
   const n = report.skipped.lines;
   if (n > 0) say(io, `skipped ${n} line${n === 1 ? '' : 's'} that fit no known shape${n > STDERR_EXAMPLES ? ` (first ${STDERR_EXAMPLES} shown)` : ''}`);
   for (const w of report.warnings) say(io, `warning: ${w}`);
+  // what the capture lacks was a list of warnings: it stays on stderr, as one
+  for (const f of report.findings ?? []) {
+    if (f.kind === 'capture-quality') say(io, `warning: ${f.text}${f.remedy !== undefined ? ` To record it: ${f.remedy}.` : ''}`);
+  }
 }
 
 /** stdin can be read once: a second `-` among the inputs would read nothing. */

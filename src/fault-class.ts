@@ -80,7 +80,10 @@ export function accessDenied(errorCode: number, prot: number): boolean {
  * the protection covering the faulting page at that moment:
  *
  * - no error code (software events) → 'unknown'
- * - protection-key bit → 'pkey'; user bit clear → 'kernel-mode'; fetch bit → 'exec'
+ * - protection-key bit → 'pkey'; user bit clear → 'kernel-mode'
+ * - fetch bit: from a page without execute permission (present, or covered by
+ *   a protection without PROT_EXEC) → 'nx-violation'; else a code page not yet
+ *   mapped in → 'code-page-in'
  * - reserved, shadow-stack or SGX bit → 'unknown'
  * - a write the covering protection forbids → 'write-to-read-only' (the guard
  *   page; on x86 a PROT_NONE page is not present, so bit 0 may be clear)
@@ -95,9 +98,9 @@ export function classifyFault(errorCode: number | undefined, covering: { readonl
   const b = decodeErrorCode(errorCode);
   if (b.pkey) return 'pkey';
   if (!b.user) return 'kernel-mode';
-  if (b.fetch) return 'exec';
-  if (b.reserved || b.shadowStack || b.sgx) return 'unknown';
   const denied = covering !== undefined && accessDenied(errorCode, covering.prot);
+  if (b.fetch) return denied || b.protection ? 'nx-violation' : 'code-page-in';
+  if (b.reserved || b.shadowStack || b.sgx) return 'unknown';
   if (b.write) {
     if (denied) return 'write-to-read-only';
     return b.protection ? 'copy-on-write' : 'first-touch-write';

@@ -8,6 +8,7 @@ import { mergeRegions } from './memory/regions-merge.js';
 import { addCallTime, addHandlerTime } from './protection-sites.js';
 import { InputError } from './errors.js';
 import type {
+  ProcessSummary,
   FaultClass,
   InputSummary,
   ProtectionInstruction,
@@ -18,6 +19,7 @@ import type {
   TreeNode,
 } from './model.js';
 import { byValueThenName, labelHomonyms, plainName } from './tree.js';
+import { findFindings } from './findings/index.js';
 import { cmp } from './dso.js';
 
 export interface MergeOptions {
@@ -47,7 +49,18 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
   const disassembly: NonNullable<Report['disassembly']> = {};
   let anyDisassembly = false;
   const sites = new Map<string, SiteCount>();
+  const processes = new Map<string, ProcessSummary>();
+  let anyProcesses = false;
   for (const r of reports) {
+    if (r.processes !== undefined) {
+      anyProcesses = true;
+      for (const p of r.processes) {
+        // pids of two hosts or runs are different processes only when their commands differ too; alike, they add up
+        const key = `${p.pid}\0${p.comm}`;
+        const m = processes.get(key);
+        processes.set(key, m === undefined ? { ...p, classes: { ...p.classes } } : { ...m, faults: m.faults + p.faults, classes: addAll({ ...m.classes }, p.classes) });
+      }
+    }
     inputs.push(...r.inputs);
     addAll(events, r.events);
     lost += r.lost;
@@ -88,7 +101,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
   );
   const protection = mergeProtection(reports.map((r) => r.protection).filter((p): p is ProtectionSection => p !== undefined));
   const regions = mergeRegions(reports.map((r) => r.regions).filter((x) => x !== undefined));
-  return {
+  const merged: Report = {
     inputs,
     events,
     lost,
@@ -103,7 +116,10 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     ...(regions !== undefined ? { regions } : {}),
     ...(anyClasses ? { classes } : {}),
     ...(anyDisassembly ? { disassembly } : {}),
+    ...(anyProcesses ? { processes: [...processes.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid || cmp(a.comm, b.comm)) } : {}),
   };
+  // what the sum shows, from the sum
+  return { ...merged, findings: findFindings(merged) };
 }
 
 function siteKey(s: SiteCount): string {
@@ -122,6 +138,7 @@ export function mergeTrees(trees: readonly TreeNode[], rootName = 'all'): TreeNo
     target.value += source.value;
     target.self += source.self;
     addAll(target.byEvent, source.byEvent);
+    if (source.classes !== undefined) target.classes = addAll({ ...(target.classes ?? {}) }, source.classes);
     let children = index.get(target);
     if (children === undefined) {
       children = new Map(target.children.map((c) => [nodeKey(c), c]));

@@ -194,7 +194,8 @@ export type FaultClass =
   | 'first-touch-write'
   | 'write-to-read-only'
   | 'copy-on-write'
-  | 'exec'
+  | 'code-page-in'
+  | 'nx-violation'
   | 'pkey'
   | 'kernel-mode'
   | 'unknown';
@@ -258,6 +259,8 @@ export interface TreeNode {
   dso?: string;
   /** For instruction leaves: the site they stand for. */
   site?: FaultSite;
+  /** The self value per fault class (leaves of fault trees; absent where classes are not known). */
+  classes?: Partial<Record<FaultClass, number>>;
 }
 
 // ---------------------------------------------------------------- report
@@ -304,8 +307,50 @@ export interface Report {
   readonly classes?: Partial<Record<FaultClass, number>>;
   /** The memory regions the faults' data addresses fall in; present when any fault carries one. */
   readonly regions?: RegionsSection;
+  /** Faults per process (the selected events, after the filters); forked processes name their parent. */
+  readonly processes?: ProcessSummary[];
+  /** What the report shows, answer first: patterns, their sites, instructions and cost (src/findings). */
+  readonly findings?: Finding[];
+  /** How the tree was folded for display: children under `percentLimit`% in counted nodes, `startup` faults of program start-up in one node. */
+  readonly folded?: { readonly percentLimit: number; readonly startup: number };
   /** Listing context for instruction leaves, by `disassemblyKey(dso, address)`: nearby instructions, for the HTML view. */
   readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
+}
+
+/** One process's faults (Report.processes). */
+export interface ProcessSummary {
+  /** The pid, or the tid when the trace never tied the thread to a process. */
+  readonly pid: number;
+  readonly comm: string;
+  /** The process that forked it, when the trace has its FORK record. */
+  readonly parent?: number;
+  readonly faults: number;
+  readonly classes: Partial<Record<FaultClass, number>>;
+}
+
+/** The patterns findings name (src/findings/, one file each). */
+export type FindingKind = 'guard-retries' | 'nx-violation' | 'copy-on-write' | 'first-touch' | 'code-page-in' | 'start-up' | 'capture-quality';
+
+/** A statement of what the report shows, with its numbers and the ids renderers link. */
+export interface Finding {
+  readonly kind: FindingKind;
+  /** Fraction of the tree's faults it explains, 0–1 (0 for capture quality). */
+  readonly share: number;
+  /** Faults it explains (period sum). */
+  readonly faults: number;
+  /** Plain sentences with the numbers. */
+  readonly text: string;
+  /** Protection sites involved, as `protection.sites[].site` names them. */
+  readonly sites: string[];
+  /** Faulting instructions involved, as `instructionId` of `sites[]` (the HTML disassembly keys them alike). */
+  readonly instructions: string[];
+  /** The usual remedy, where there is one; for capture quality, the perf options to add. */
+  readonly remedy?: string;
+}
+
+/** The id findings give a faulting instruction: `disassemblyKey` of its dso and address. */
+export function instructionId(site: FaultSite): string {
+  return disassemblyKey(site.dso, site.address);
 }
 
 // ---------------------------------------------------------------- protection timeline

@@ -17,10 +17,11 @@ import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from './join.js';
 import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, isFaultEvent, readFault, type FaultAccess } from './events.js';
-import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
+import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
-import { pruneTree } from './tree.js';
+import { invertTree, pruneTree } from './tree.js';
+import { findFindings, foldStartup } from './findings/index.js';
 import { ProtectionSites } from './protection-sites.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
 import { classifyFault } from './fault-class.js';
@@ -55,6 +56,8 @@ export interface ReportOptions {
   groupBy?: 'path' | 'site' | 'region' | 'thread';
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */
   percentLimit?: number;
+  /** Fold each command's program start-up (ld.so, libc initialisation) into one node. Default false. */
+  foldStartup?: boolean;
   /** A bad line is fatal. Default false: bad lines are counted and reported. */
   strict?: boolean;
   /** How many bad lines to keep as examples. Default 5. */
@@ -93,6 +96,9 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
   const warnings: string[] = [];
   const timeline = new TimeHistogram();
+  // per event: process → its faults and their classes; child → parent from FORK records
+  const processes: Record<string, Map<number, { comm: string; faults: number; classes: Partial<Record<FaultClass, number>> }>> = {};
+  const parents = new Map<number, number>();
   const payloadFrames = new Map<string, Frame>();
 
   const resolver = new FrameResolver(listingSet);
@@ -173,7 +179,13 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         else if (options.groupBy === 'thread') group = threadGroup(owners.processOf(r.pid, r.tid), r.tid);
         const byClass = (classes[r.event] ??= {});
         byClass[cls] = (byClass[cls] ?? 0) + r.period;
-        aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined);
+        const pid = addresses.processFor(r.pid, r.tid);
+        const byProcess = (processes[r.event] ??= new Map());
+        let proc = byProcess.get(pid);
+        if (proc === undefined) byProcess.set(pid, (proc = { comm: r.comm, faults: 0, classes: {} }));
+        proc.faults += r.period;
+        proc.classes[cls] = (proc.classes[cls] ?? 0) + r.period;
+        aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined, cls);
         timeline.add(r.time, cls, r.period, r.event);
         return;
       }
@@ -184,6 +196,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       case 'comm':
       case 'fork':
       case 'exit':
+        // a new process, not a new thread of its parent
+        if (r.kind === 'fork' && r.ppid !== undefined && r.ppid !== r.pid && r.pid === r.tid) parents.set(r.pid, r.ppid);
         return;
       case 'lost':
         lost += r.count;
@@ -198,7 +212,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // their sites are named from here on, once it is known
   for (const f of protectionSites.frames()) resolver.anchor(f);
   const result = aggregator.finish(resolver, {
-    invert: options.invert ?? false,
+    invert: false, // findings read the call-path tree; inverted below
     dsos: options.dsos ?? [],
     symbols: options.symbols ?? [],
     events: selected,
@@ -210,7 +224,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     const unmatched = unmatchedFilters(options, events, witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
     if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
   }
-  const tree = pruneTree(result.tree, (options.percentLimit ?? 0) / 100);
   const family = Math.max(0, ...[...selected].map(faultFamily));
   // before the warnings: naming repairs the protection stacks (frames marked [inferred])
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
@@ -242,28 +255,24 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       `${repair.inserted} frame${repair.inserted === 1 ? '' : 's'} marked [inferred]: frame-pointer unwinding skips the caller of a function that keeps no frame pointer; the call instruction before the return address names the function that was there`,
     );
   }
-  const mangled = mangledNames(tree);
+  const mangled = mangledNames(result.tree);
   if (mangled.length > 0) {
     warnings.push(
       `${mangled.length} function name${mangled.length === 1 ? '' : 's'} from a listing could not be demangled and ${mangled.length === 1 ? 'is' : 'are'} shown mangled (${mangled[0]}); a listing made with objdump -dC names ${mangled.length === 1 ? 'it' : 'them'} as perf does`,
     );
   }
-  if (lost > 0) warnings.push(`the recorder lost ${lost} events: the trace is incomplete and counts are lower than what happened`);
   const seenFaults = Object.keys(events).filter(isFaultEvent);
   if (chosen === undefined && seenFaults.length === 0) {
     const others = Object.entries(events).map(([e, n]) => `${e}: ${n}`).join(', ');
     warnings.push(`no page-fault events in the trace${others ? ` (it has ${others}); use --event to view those` : ''}`);
   }
   for (const name of chosen ?? []) if (events[name] === undefined) warnings.push(`no ${name} events in the trace`);
-  const also = seenFaults.filter((e) => !selected.has(e));
-  if (also.length > 0) {
-    warnings.push(`the trace also counts the same faults as ${also.map((e) => `${e} (${events[e]})`).join(', ')}; shown: ${[...selected].join(', ')} (choose with --event)`);
-  }
+  // lost events, fault events counted twice, missing exit records and untied threads: the capture-quality finding says them
   const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
   const selectedClasses: Partial<Record<FaultClass, number>> = {};
   for (const e of selected) for (const [c, v] of Object.entries(classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
   if (protection !== undefined) {
-    for (const n of protection.notes) warnings.push(n);
+    for (const n of protection.notes) if (!CAPTURE_NOTES.test(n)) warnings.push(n);
     const stopped = protection.sites.filter((s) => protectionSites.stopped.has(s.site)).map((s) => s.site);
     if (stopped.length > 0) {
       const n = stopped.length;
@@ -292,15 +301,16 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const readCount = sum(read);
   const filteredCount = sum(filteredOut) + result.filtered.records;
 
-  return {
+  const report: Report = {
     inputs,
     events,
     lost,
     skipped: { lines: diagnostics.count, examples: diagnostics.examples.map(formatDiagnostic) },
     selectedEvents: [...selected],
     sites: result.sites,
-    tree,
+    tree: result.tree,
     warnings,
+    processes: processSummaries(processes, selected, parents),
     timeline: timeline.result(selected),
     classes: selectedClasses,
     disassembly: disassemblyAround(result.sites, resolver),
@@ -308,6 +318,38 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     ...(regions !== undefined ? { regions } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
+  const findings = findFindings(report);
+  // the tree as shown: start-up in one node, inverted, small children folded
+  let tree = report.tree;
+  let startup = 0;
+  if (options.foldStartup === true) ({ tree, folded: startup } = foldStartup(tree));
+  if (options.invert === true) tree = invertTree(tree);
+  const percentLimit = options.percentLimit ?? 0;
+  tree = pruneTree(tree, percentLimit / 100);
+  return { ...report, tree, findings, ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
+}
+
+// Protection notes the capture-quality finding states, with the perf option (src/findings/capture.ts).
+const CAPTURE_NOTES = /^no sys_exit_\w+ records|threads? could not be tied to|events were lost/;
+
+function processSummaries(
+  byEvent: Record<string, Map<number, { comm: string; faults: number; classes: Partial<Record<FaultClass, number>> }>>,
+  selected: ReadonlySet<string>,
+  parents: ReadonlyMap<number, number>,
+): ProcessSummary[] {
+  const out = new Map<number, { pid: number; comm: string; parent?: number; faults: number; classes: Partial<Record<FaultClass, number>> }>();
+  for (const e of selected) {
+    for (const [pid, p] of byEvent[e] ?? []) {
+      let o = out.get(pid);
+      if (o === undefined) {
+        const parent = parents.get(pid);
+        out.set(pid, (o = { pid, comm: p.comm, ...(parent !== undefined ? { parent } : {}), faults: 0, classes: {} }));
+      }
+      o.faults += p.faults;
+      for (const [c, v] of Object.entries(p.classes)) o.classes[c as FaultClass] = (o.classes[c as FaultClass] ?? 0) + v;
+    }
+  }
+  return [...out.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid);
 }
 
 /** --group-by thread: the process, then the thread. */

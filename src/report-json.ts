@@ -7,7 +7,7 @@ import { regionsFromJson } from './memory/regions-merge.js';
 import type { Readable } from 'node:stream';
 import { openInput } from '../parsers/lines.js';
 import { InputError } from './errors.js';
-import type { FaultClass, FaultSite, InputSummary, NodeKind, ProtectionSection, Report, SiteCount, TreeNode } from './model.js';
+import type { FaultClass, FaultSite, Finding, InputSummary, NodeKind, ProcessSummary, ProtectionSection, Report, SiteCount, TreeNode } from './model.js';
 
 // ---------------------------------------------------------------- writing
 
@@ -22,6 +22,7 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
     selectedEvents: report.selectedEvents,
     selection: report.selection,
     warnings: report.warnings,
+    findings: report.findings ?? [],
     sites: report.sites.map((s) => ({
       event: s.event,
       ...siteJson(s),
@@ -31,6 +32,7 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
       ...(s.unresolvedReason !== undefined ? { unresolvedReason: s.unresolvedReason } : {}),
     })),
     ...(report.classes !== undefined ? { classes: report.classes } : {}),
+    ...(report.processes !== undefined ? { processes: report.processes } : {}),
     ...(report.protection !== undefined ? { protection: report.protection } : {}),
     ...(report.regions !== undefined ? report.regions : {}),
     ...(report.timeline !== undefined ? { timeline: report.timeline } : {}),
@@ -48,6 +50,7 @@ export function nodeJson(n: TreeNode, children = true): unknown {
     byEvent: n.byEvent,
     ...(n.dso !== undefined ? { dso: n.dso } : {}),
     ...instructionJson(n),
+    ...(n.classes !== undefined ? { classes: n.classes } : {}),
     children: children ? n.children.map((c) => nodeJson(c)) : [],
   };
 }
@@ -111,6 +114,8 @@ export function reportFromJson(text: string, source: string): Report {
     ...(data['timeline'] !== undefined ? { timeline: arrayOf(data['timeline'], bad('timeline')) as Report['timeline'] & object } : {}),
     ...(data['protection'] !== undefined ? { protection: data['protection'] as ProtectionSection } : {}),
     ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),
+    ...(data['processes'] !== undefined ? { processes: arrayOf(data['processes'], bad('processes')) as ProcessSummary[] } : {}),
+    ...(data['findings'] !== undefined ? { findings: arrayOf(data['findings'], bad('findings')) as Finding[] } : {}),
   };
   const regions = regionsFromJson(data);
   return regions !== undefined ? { ...report, regions } : report;
@@ -146,6 +151,7 @@ function nodeFromJson(n: unknown, bad: (what: string) => InputError): TreeNode {
     children: arrayOf(n['children'] ?? [], bad('node children')).map((c) => nodeFromJson(c, bad)),
   };
   if (typeof n['dso'] === 'string') node.dso = n['dso'];
+  if (n['classes'] !== undefined) node.classes = numbers(n['classes'], bad('node classes')) as Partial<Record<FaultClass, number>>;
   if (node.kind === 'instruction' && 'resolved' in n) {
     const address = n['address'];
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {

@@ -1,6 +1,6 @@
 // The fault-path tree: build it from paths, then filter, invert, prune, fold.
 // The tree is the model; folded stacks are its plain-text dump.
-import type { FaultSite, NodeKind, TreeNode } from './model.js';
+import type { FaultClass, FaultSite, NodeKind, TreeNode } from './model.js';
 import { basename, cmp } from './dso.js';
 
 /** One step of a path from the root towards a leaf. */
@@ -37,7 +37,7 @@ export class TreeBuilder {
   }
 
   /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value. */
-  add(path: readonly PathStep[], value: number, event: string): void {
+  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>): void {
     let node = this.root;
     bump(node, value, event);
     for (const step of path) {
@@ -45,6 +45,10 @@ export class TreeBuilder {
       bump(node, value, event);
     }
     node.self += value;
+    if (classes !== undefined) {
+      const into = (node.classes ??= {});
+      for (const [c, v] of Object.entries(classes)) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + v;
+    }
   }
 
   /** Sorts children (value descending, then name) and drops the build indexes. */
@@ -148,7 +152,7 @@ export function invertTree(root: TreeNode): TreeNode {
     } else {
       for (let i = path.length - 1; i >= 0; i--) steps.push(stepOf(path[i]!));
     }
-    for (const [event, v] of proportionalEvents(leaf, self)) b.add(steps, v, event);
+    selfByEvent(leaf, self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? leaf.classes : undefined));
   });
   return b.finish();
 }
@@ -160,10 +164,12 @@ function stepOf(n: TreeNode): PathStep {
   return s;
 }
 
-// A node's self value split by event. Leaves carry only self value, so their
-// byEvent is exact; for inner nodes with self value, the events of the self
-// part are what byEvent holds beyond the children.
-function proportionalEvents(node: TreeNode, self: number): [string, number][] {
+/**
+ * A node's self value split by event. Leaves carry only self value, so their
+ * byEvent is exact; for inner nodes with self value, the events of the self
+ * part are what byEvent holds beyond the children.
+ */
+export function selfByEvent(node: TreeNode, self: number): [string, number][] {
   const out: [string, number][] = [];
   const rest: Record<string, number> = { ...node.byEvent };
   for (const c of node.children) for (const [e, v] of Object.entries(c.byEvent)) rest[e] = (rest[e] ?? 0) - v;

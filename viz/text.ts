@@ -1,6 +1,6 @@
 // The default report: a perf-report-like tree with % and counts, then the
 // faulting instructions ranked, then what the report is built from.
-import type { FaultClass, ProtectionSection, Report, SiteCount, TreeNode } from '../src/model.js';
+import type { FaultClass, Finding, ProtectionSection, Report, SiteCount, TreeNode } from '../src/model.js';
 import { renderRegionsText } from './regions.js';
 
 export interface TextOptions {
@@ -16,6 +16,10 @@ export function renderText(report: Report, options: TextOptions = {}): string {
 export function* renderTextPieces(report: Report, options: TextOptions = {}): Generator<string> {
   let out: string[] = [];
   const total = report.tree.value;
+  if (report.findings !== undefined && report.findings.length > 0) {
+    renderFindings(report.findings, out);
+    out.push('');
+  }
   out.push('# faultpath report');
   for (const i of report.inputs) {
     const source = i.sourceLines !== undefined ? `, ${i.sourceLines} lines of -S source text skipped` : '';
@@ -34,6 +38,12 @@ export function* renderTextPieces(report: Report, options: TextOptions = {}): Ge
     yield out.join('\n') + '\n';
     out = [];
     yield* treeLines(report.tree, total);
+    if (report.folded !== undefined) {
+      const parts: string[] = [];
+      if (report.folded.startup > 0) parts.push('program start-up is one node');
+      if (report.folded.percentLimit > 0) parts.push(`children under ${report.folded.percentLimit}% are folded into counted nodes`);
+      out.push(`(${parts.join('; ')}: --percent-limit 0 shows every path)`);
+    }
     out.push('');
     renderSites(report.sites, total, options.topSites ?? 20, out);
   }
@@ -98,21 +108,61 @@ function renderSites(sites: readonly SiteCount[], total: number, top: number, ou
   out.push('');
   const width = Math.max(5, ...sites.slice(0, top).map((s) => String(s.count).length));
   out.push(`${'count'.padStart(width)}        %  event / dso / function+offset / instruction`);
+  // an unresolved reason is said once per dso, under its first instruction
+  const told = new Map<string, string>();
   for (const s of sites.slice(0, top)) {
     const where = `${s.symbol || '[unknown]'}${s.offset >= 0 ? `+0x${s.offset.toString(16)}` : ''}`;
-    const insn = s.resolved ? `0x${s.address}: ${s.instruction ?? ''}${s.source ? `  (${s.source})` : ''}` : `unresolved: ${s.unresolvedReason ?? ''}`;
     out.push(`${String(s.count).padStart(width)}  ${pct(s.count, total)}  ${s.event}  ${s.dso || '[unknown]'}  ${where}`);
-    out.push(`${' '.repeat(width + 11)}${insn}`);
+    if (s.resolved) {
+      out.push(`${' '.repeat(width + 11)}0x${s.address}: ${s.instruction ?? ''}${s.source ? `  (${s.source})` : ''}`);
+    } else if (told.get(s.dso) !== (s.unresolvedReason ?? '')) {
+      told.set(s.dso, s.unresolvedReason ?? '');
+      out.push(`${' '.repeat(width + 11)}unresolved: ${s.unresolvedReason ?? 'no listing resolved it'}${sameReasonFollows(sites.slice(0, top), s) ? ' (so are the others of this dso below)' : ''}`);
+    }
   }
+}
+
+function sameReasonFollows(sites: readonly SiteCount[], first: SiteCount): boolean {
+  const i = sites.indexOf(first);
+  return sites.slice(i + 1).some((s) => !s.resolved && s.dso === first.dso && s.unresolvedReason === first.unresolvedReason);
+}
+
+/** Column the findings are wrapped at. */
+const WRAP = 100;
+
+/** The findings, numbered, each sentence wrapped under its number; the remedy after it. */
+export function renderFindings(findings: readonly Finding[], out: string[]): void {
+  out.push('Findings:');
+  findings.forEach((f, i) => {
+    const lead = `${String(i + 1).padStart(2)}. `;
+    wrap(f.text, lead, ' '.repeat(lead.length), out);
+    if (f.remedy !== undefined) wrap(`${f.kind === 'capture-quality' ? 'To record it' : 'Remedy'}: ${f.remedy}`, ' '.repeat(lead.length), ' '.repeat(lead.length + 2), out);
+  });
+}
+
+function wrap(text: string, first: string, rest: string, out: string[]): void {
+  let line = first;
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > WRAP) {
+      out.push(line);
+      line = rest + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  out.push(line);
 }
 
 /** What each fault class means, in plain words. */
 export const CLASS_MEANING: Record<FaultClass, string> = {
   'write-to-read-only': 'a store to a page a protection change made read-only (guard page, write barrier)',
   'copy-on-write': 'a store to a present page shared copy-on-write (after fork, or a private file page)',
-  'first-touch-write': 'the first store to a page with no frame yet',
-  'first-touch-read': 'the first load from a page with no frame yet',
-  exec: 'an instruction fetch from a page that is not executable, or not yet mapped in',
+  'first-touch-write': 'a store to a page not yet mapped in this process (new memory, or a shared or file page it has not touched)',
+  'first-touch-read': 'a load from a page not yet mapped in this process (new memory, or a file page it has not touched)',
+  'code-page-in': 'an instruction fetch from an executable page not yet mapped in (code paged in from its file)',
+  'nx-violation': 'an instruction fetch from a page without execute permission (a JIT page sealed without PROT_EXEC)',
   pkey: 'an access a memory protection key forbids',
   'kernel-mode': 'the kernel touched a user page on the program\'s behalf (copy_to_user, a syscall)',
   unknown: 'the event carries no error code (software events), or a code that fits no class',
@@ -135,6 +185,9 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
   out.push('retries: a fault the protection forbids, then a handler call that allows the access, then the retry.');
   out.push('');
   const sites = p.sites.slice(0, top);
+  // handler sites: the retry cycles they closed, over every site's instructions
+  const closed = new Map<string, number>();
+  for (const s of p.sites) for (const i of s.instructions) for (const [h, n] of Object.entries(i.handlers)) closed.set(h, (closed.get(h) ?? 0) + n);
   const fw = Math.max(6, ...sites.map((s) => String(s.faults).length));
   out.push(`${'faults'.padStart(fw)}  ${'calls'.padStart(5)}  prot  site`);
   for (const s of sites) {
@@ -144,7 +197,12 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     out.push(`${String(s.faults).padStart(fw)}  ${String(calls).padStart(5)}  ${(s.prot || '-').padEnd(4)}  ${s.site}${at}`);
     const pad = ' '.repeat(fw + 15);
     out.push(`${pad}calls: ${callText}${s.failed > 0 ? ` (${s.failed} failed, changing nothing)` : ''}; ${s.pages} page${s.pages === 1 ? '' : 's'}`);
-    if (s.faults === 0) out.push(`${pad}no fault on the pages it set: a change nothing paid for`);
+    const cycles = closed.get(s.site) ?? 0;
+    if (cycles > 0) {
+      out.push(`${pad}the handler's call: the second half of ${cycles} retry cycle${cycles === 1 ? '' : 's'}, allowing the access a fault was denied`);
+    } else if (s.faults === 0) {
+      out.push(`${pad}no fault on the pages it set`);
+    }
     const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(', ');
     if (classes !== '') out.push(`${pad}classes: ${classes}`);
     if (s.sinceChange !== undefined) out.push(`${pad}time from change to fault: ${fmtSeconds(s.sinceChange.min)} to ${fmtSeconds(s.sinceChange.max)}`);
@@ -159,7 +217,10 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     if (s.instructions.length > 5) out.push(`${pad}  … ${s.instructions.length - 5} more instructions`);
   }
   if (p.sites.length > top) out.push(`… ${p.sites.length - top} more sites`);
-  if (p.uncoveredFaults > 0) out.push(`${p.uncoveredFaults} faults hit pages no followed protection call covered (mapped at exec, or before the trace began).`);
+  if (p.uncoveredFaults > 0) {
+    const n = p.uncoveredFaults;
+    out.push(`${n} fault${n === 1 ? ' was' : 's were'} on pages that no recorded mmap/mprotect call set up (mapped by exec, or before the trace began).`);
+  }
   const unattributed = Object.entries(p.unattributedFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
   if (unattributed !== '') out.push(`TLB flushes outside any protection call: ${unattributed}.`);
 }

@@ -141,6 +141,7 @@ export interface JsonReport {
   selectedEvents: string[];
   selection: { read: number; kept: number; filteredOut: number };
   warnings: string[];
+  findings: { kind: string; share: number; faults: number; text: string; sites: string[]; instructions: string[]; remedy?: string }[];
   sites: { count: number; symbol: string; event: string; resolved: boolean; instruction: string | null }[];
   tree: JsonNode;
 }

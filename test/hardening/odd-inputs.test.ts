@@ -205,7 +205,9 @@ describe('odd but valid captures', () => {
       const j = await json(['report', path]);
       expect(j.lost).toBe(lost);
       expect(j.skipped.lines).toBe(0);
-      expect(j.warnings).toContain(`the recorder lost ${lost} events: the trace is incomplete and counts are lower than what happened`);
+      const capture = j.findings.find((f) => f.kind === 'capture-quality')!;
+      expect(capture.text).toContain(`the recorder lost ${lost} events, so every count is low`);
+      expect(capture.remedy).toContain('-m 1024');
       expectConsistent(j);
     }
     // plain perf script prints no LOST lines: nothing lost, nothing said
@@ -267,7 +269,9 @@ describe('event names with per-event terms and modifiers', () => {
       .filter((l) => l.includes(' page-faults/period=4/:'))
       .reduce((n, l) => n + Number(/\s(\d+) page-faults/.exec(l)![1]), 0);
     expect(j.tree.value).toBe(periods);
-    expect(j.warnings.join('\n')).toContain('minor-faults:u');
+    const capture = j.findings.find((f) => f.kind === 'capture-quality')!;
+    expect(capture.text).toContain('page-faults/period=4/ (');
+    expect(capture.text).toContain('minor-faults:u (');
     expectConsistent(j);
   });
 });

@@ -99,8 +99,17 @@ describe('classifyFault', () => {
     expect(classifyFault(0x27, ro)).toBe('pkey');
     expect(classifyFault(0x2, rw)).toBe('kernel-mode');
     expect(classifyFault(0x3, ro)).toBe('kernel-mode');
-    expect(classifyFault(0x14, undefined)).toBe('exec');
-    expect(classifyFault(0x15, ro)).toBe('exec');
+    expect(classifyFault(0x14, undefined)).toBe('code-page-in');
+    expect(classifyFault(0x15, ro)).toBe('nx-violation');
+  });
+
+  it('splits instruction fetches into code page-ins and fetches execute permission forbids', () => {
+    // a code page not yet mapped in, whose protection allows the fetch
+    expect(classifyFault(0x14, rx)).toBe('code-page-in');
+    // a sealed JIT page without PROT_EXEC: present, or not yet mapped in
+    expect(classifyFault(0x15, undefined)).toBe('nx-violation');
+    expect(classifyFault(0x14, ro)).toBe('nx-violation');
+    expect(classifyFault(0x14, rw)).toBe('nx-violation');
   });
 
   it('does not invent a class for reserved, shadow-stack, SGX or PROT_NONE reads', () => {

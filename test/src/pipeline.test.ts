@@ -60,7 +60,9 @@ describe('report on the guard-page sample', async () => {
   it('shows the tracepoint faults and says the software event counts them too', () => {
     expect(report.selectedEvents).toEqual(['exceptions:page_fault_user']);
     expect(report.tree.value).toBe(report.events['exceptions:page_fault_user']);
-    expect(report.warnings.join('\n')).toContain('page-faults (138)');
+    const capture = report.findings!.find((f) => f.kind === 'capture-quality')!;
+    expect(capture.text).toContain('page-faults (138)');
+    expect(capture.text).toContain('the software event also counts the 3 the kernel took in kernel mode');
     addsUp(report);
   });
 

@@ -78,7 +78,7 @@ describe('protection sites of the other captures', () => {
   it('jit: an exec fault on a page sealed without exec, closed by make_executable', async () => {
     const r = await buildReport({ traces: [`${P}/jit.perf-script.txt`], objdump: [`${P}/jit.objdump-dl.txt`] });
     const data = site(r, 'seal_data');
-    expect(data).toMatchObject({ faults: 1, classes: { exec: 1 }, cycles: 1 });
+    expect(data).toMatchObject({ faults: 1, classes: { 'nx-violation': 1 }, cycles: 1 });
     expect(Object.keys(data.instructions[0]!.handlers)).toEqual([expect.stringMatching(/^make_executable\+0x10 \[inferred\] \(jit\)$/)]);
   });
 

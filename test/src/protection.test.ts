@@ -459,7 +459,7 @@ describe('jit: a code page sealed without exec', () => {
     expect(exec).toHaveLength(1);
     const f = exec[0]!;
     expect(f.record.stack.find((x) => !isKernelDso(x.dso))?.dso).toBe('//anon');
-    expect(f.attribution).toMatchObject({ class: 'exec', denied: true, prot: 1 });
+    expect(f.attribution).toMatchObject({ class: 'nx-violation', denied: true, prot: 1 });
     expect(f.attribution.change).toMatchObject({ site: sealData, call: 'mprotect', start: f.address, end: f.address + PAGE });
     const s = site(result.timeline, sealData);
     expect(s.cycles).toBe(1);
@@ -483,7 +483,7 @@ describe('jit: a code page sealed without exec', () => {
     expect(t.diagnostics).toEqual([]);
     const exec = t.faults.filter((f) => f.errorCode === 21);
     expect(exec).toHaveLength(1);
-    expect(exec[0]!.attribution).toMatchObject({ class: 'exec', denied: true, prot: 1 });
+    expect(exec[0]!.attribution).toMatchObject({ class: 'nx-violation', denied: true, prot: 1 });
     // perf trace prints symbols without offsets: the default site of main's calls is `jit:main`
     const summary = t.timeline.summary();
     const cycles = summary.reduce((n, s) => n + s.cycles, 0);

@@ -61,6 +61,11 @@ async function find(page: Page, pred: (b: DrawnBox) => boolean): Promise<DrawnBo
 }
 
 async function pointAt(page: Page, b: DrawnBox): Promise<{ x: number; y: number }> {
+  // the findings above the flame graph can push it below the first screen
+  await page.evaluate((y) => {
+    const c = document.getElementById('flame')!.getBoundingClientRect();
+    if (c.top + y > window.innerHeight - 40 || c.top < 0) window.scrollBy(0, c.top + y - window.innerHeight / 2);
+  }, b.y);
   const c = (await page.locator('#flame').boundingBox())!;
   return { x: c.x + b.x + Math.min(b.w / 2, 40), y: c.y + b.y + b.h / 2 };
 }

@@ -8,7 +8,7 @@
 // per node. The inverted view, built lazily in the page, is laid out there by
 // the same partition.
 import { hierarchy, partition } from 'd3-hierarchy';
-import type { FaultSite, NodeKind, Report, TreeNode } from '../../src/model.js';
+import type { FaultClass, FaultSite, NodeKind, Report, TreeNode } from '../../src/model.js';
 
 /** What the page's JSON data block holds. */
 export interface PageData {
@@ -40,6 +40,8 @@ export interface EncodedTree {
   readonly multi: number[];
   /** Instruction sites by node index. */
   readonly sites: Record<string, FaultSite>;
+  /** Leaves' faults by class, by node index. */
+  readonly classes: Record<string, Partial<Record<FaultClass, number>>>;
 }
 
 /** Flattens `tree` into the page's compact form. */
@@ -57,7 +59,7 @@ export function encodeTree(tree: TreeNode): EncodedTree {
   };
   const kinds: string[] = [];
   const kindIndex = new Map<string, number>();
-  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {} };
+  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {}, classes: {} };
 
   // d3's own value of a node is what it holds beyond its children (its self
   // value when the tree is consistent); the partition sums them back up.
@@ -97,6 +99,7 @@ export function encodeTree(tree: TreeNode): EncodedTree {
       for (const [e, v] of events) enc.multi.push(intern(e), v);
     }
     if (node.site !== undefined) enc.sites[i] = node.site;
+    if (node.classes !== undefined) enc.classes[i] = node.classes;
     for (let c = node.children.length - 1; c >= 0; c--) stack.push({ node: node.children[c]!, parent: i });
   }
   return enc;
@@ -124,6 +127,8 @@ export function decodeTree(enc: EncodedTree): TreeNode & { id: number } {
     if (dso > 0) node.dso = enc.strings[dso - 1]!;
     const site = enc.sites[i];
     if (site !== undefined) node.site = site;
+    const classes = enc.classes[i];
+    if (classes !== undefined) node.classes = classes;
     nodes[i] = node;
     const up = enc.up[i]!;
     if (up > 0) nodes[i - up]!.children.push(node);

@@ -20,14 +20,26 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
   const { tree, ...rest } = report;
   const data: PageData = { title, tree: encodeTree(tree), report: rest };
-  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title)), data, script: bundledScript('report') });
+  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(report)), data, script: bundledScript('report') });
+}
+
+// The answer first: the findings as the page's headline, written into the
+// markup (escaped) so they read before any script runs.
+function findingsHtml(report: Report): string {
+  const findings = report.findings ?? [];
+  if (findings.length === 0) return '';
+  const items = findings.map((f) => {
+    const remedy = f.remedy !== undefined ? ` <details class="remedy"><summary>${f.kind === 'capture-quality' ? 'To record it' : 'Remedy'}</summary>${escapeHtml(f.remedy)}</details>` : '';
+    return `<li data-kind="${escapeHtml(f.kind)}">${escapeHtml(f.text)}${remedy}</li>`;
+  });
+  return `<section id="findings" aria-label="Findings"><h2>Findings</h2><ol>${items.join('')}</ol></section>\n`;
 }
 
 // Filled in by the client script; ids are what viz/html/client/ looks up.
-function skeleton(title: string): string {
+function skeleton(title: string, findings: string): string {
   return `<header>
 <h1>${title}</h1>
-<p id="summary"></p>
+${findings}<p id="summary"></p>
 <p id="headline"></p>
 <div id="warnings-banner" class="banner" role="status" hidden></div>
 </header>

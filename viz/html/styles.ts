@@ -13,6 +13,11 @@ h1 { margin: 0; font-size: 20px; font-weight: 650; letter-spacing: -0.01em; }
 #summary { margin: 4px 0 0; color: var(--muted); }
 #summary b { color: var(--ink); font-weight: 600; }
 #headline { margin: 2px 0 0; }
+#findings h2 { font-size: 15px; margin: 8px 0 4px; }
+#findings ol { margin: 0; padding-left: 22px; max-width: 110ch; }
+#findings li { margin: 0 0 6px; }
+#findings .remedy { display: inline; color: var(--muted); }
+#findings .remedy[open] { display: block; }
 #headline code { background: #e9edf3; border-radius: 4px; padding: 0 4px; }
 main { padding: 0 24px 24px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin-top: 12px; min-width: 0; }

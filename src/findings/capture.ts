@@ -1,0 +1,90 @@
+// Capture quality: what the trace lacks for a complete answer, each with the
+// perf option that records it — one finding instead of separate warnings.
+// Every option here is checked against perf 6.1 (../shared/PERF-NOTES.md):
+// `perf script -F +pid` alone drops tracepoint callchains, so threads are tied
+// to processes with --show-task-events instead.
+import type { Finding } from '../model.js';
+import type { FindingContext } from './context.js';
+import { count, list } from './words.js';
+
+const TRACEPOINT = /^exceptions:page_fault_/;
+const SOFTWARE = /^(page-faults|faults|minor-faults|major-faults)$/;
+
+// `page-faults/period=4/`, `minor-faults:u` → the event's name
+function baseName(e: string): string {
+  return e.replace(/\/.*\/$/, '').replace(/:[a-zA-Z]+$/, '');
+}
+
+export function captureFinding(ctx: FindingContext): Finding | undefined {
+  const r = ctx.report;
+  const problems: string[] = [];
+  const record: string[] = [];
+  const script: string[] = []; // (threads without their process: src/memory/threads.ts says so, with the option)
+  const events = Object.keys(r.events);
+  const tracepoints = events.filter((e) => TRACEPOINT.test(e));
+  const software = events.filter((e) => SOFTWARE.test(baseName(e)));
+  const selectedTracepoints = r.selectedEvents.some((e) => TRACEPOINT.test(e));
+  if (ctx.total > 0 && tracepoints.length === 0 && software.length > 0) {
+    problems.push(`the fault events (${software.join(', ')}) carry no error code, so faults are not classed (write to a read-only page, first touch, copy-on-write…)`);
+    record.push('-e exceptions:page_fault_user');
+  }
+  const also = events.filter((e) => (TRACEPOINT.test(e) || SOFTWARE.test(baseName(e))) && !r.selectedEvents.includes(e));
+  if (also.length > 0 && r.selectedEvents.length > 0) {
+    const shown = r.selectedEvents.reduce((a, e) => a + (r.events[e] ?? 0), 0);
+    let t = `the trace counts the same faults as ${list(r.selectedEvents)} (${shown}, shown) and as ${list(also.map((e) => `${e} (${r.events[e]})`))}`;
+    const sw = also.filter((e) => baseName(e) === 'page-faults' || baseName(e) === 'faults').reduce((a, e) => a + (r.events[e] ?? 0), 0);
+    if (selectedTracepoints && sw > shown) {
+      t += `; the software event also counts the ${sw - shown} the kernel took in kernel mode on user memory (copy_to_user in a syscall), which page_fault_user leaves to exceptions:page_fault_kernel`;
+    }
+    problems.push(`${t} (choose with --event)`);
+  }
+  // call chains: faults whose path has at most one frame above the faulting instruction
+  if (ctx.total > 0) {
+    let shallow = 0;
+    for (const p of ctx.paths) {
+      const frames = p.nodes.filter((n) => n.kind !== 'comm' && n.kind !== 'protection-site' && n.kind !== 'region' && n.kind !== 'instruction' && !n.name.endsWith(' (inlined)'));
+      if (frames.length <= 1) shallow += p.value;
+    }
+    if (shallow === ctx.total) {
+      problems.push('no fault has a call chain, so the paths to the faults are unknown');
+      record.push('-g');
+    } else if (shallow * 2 >= ctx.total) {
+      problems.push(`${shallow} of ${count(ctx.total, 'fault')} have a call chain one frame deep (frame-pointer unwinding stops in code built without frame pointers)`);
+      record.push('--call-graph dwarf');
+    }
+  }
+  const p = r.protection;
+  const has = (e: string): boolean => r.events[e] !== undefined;
+  if (p === undefined && ctx.total > 0) {
+    problems.push('no mprotect/mmap records, so no fault is tied to the call that set its page\'s protection');
+    record.push('-e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect -e syscalls:sys_enter_mmap -e syscalls:sys_exit_mmap');
+  } else if (p !== undefined) {
+    const missing = ['mprotect', 'pkey_mprotect', 'mmap', 'munmap', 'mremap'].filter((c) => has(`syscalls:sys_enter_${c}`) && !has(`syscalls:sys_exit_${c}`));
+    if (missing.length > 0) {
+      problems.push(`no sys_exit record for ${list(missing)}: failed calls cannot be told from successful ones${missing.some((c) => c === 'mmap' || c === 'mremap') ? ', and mapped addresses stay unknown' : ''}`);
+      record.push(missing.map((c) => `-e syscalls:sys_exit_${c}`).join(' '));
+    }
+    if (!has('tlb:tlb_flush') && p.sites.some((s) => (s.calls['mprotect'] ?? 0) > 0)) {
+      problems.push('no tlb:tlb_flush records, so the TLB flushes the protection calls cost are not counted');
+      record.push('-e tlb:tlb_flush');
+    }
+  }
+  if (r.lost > 0) {
+    problems.push(`the recorder lost ${count(r.lost, 'event')}, so every count is low`);
+    record.push('-m 1024 (a larger buffer), or fewer events');
+  }
+  if (problems.length === 0) return undefined;
+  const remedy = [
+    ...(record.length > 0 ? [`perf record ${record.join(' ')}`] : []),
+    ...(script.length > 0 ? [`perf script ${script.join(' ')}`] : []),
+  ].join('; ');
+  return {
+    kind: 'capture-quality',
+    share: 0,
+    faults: 0,
+    text: `Capture: ${problems.join('; ')}.`,
+    sites: [],
+    instructions: [],
+    ...(remedy !== '' ? { remedy: `add ${remedy}` } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+// Guard-page retries (a write barrier): stores fault on pages an mprotect made
+// read-only, a SIGSEGV handler's mprotect makes the page writable, the store
+// retries. The cost is a signal per fault, mprotect calls on both sides and
+// the TLB flushes they cause.
+import type { Finding, ProtectionSiteView } from '../model.js';
+import { instructionId } from '../model.js';
+import type { FindingContext } from './context.js';
+import { callsOf, count, flushesOf, instructionLabel, list, mainCall, percent, siteLabel } from './words.js';
+
+export function guardFinding(ctx: FindingContext): Finding | undefined {
+  const p = ctx.report.protection;
+  if (p === undefined) return undefined;
+  const protecting = p.sites.filter((s) => (s.classes['write-to-read-only'] ?? 0) > 0);
+  if (protecting.length === 0) return undefined;
+  const faults = protecting.reduce((a, s) => a + (s.classes['write-to-read-only'] ?? 0), 0);
+  const stores = new Map<string, number>();
+  const handlers = new Map<string, number>();
+  let cycles = 0;
+  for (const s of protecting) {
+    for (const i of s.instructions) {
+      const n = i.classes['write-to-read-only'] ?? 0;
+      if (n === 0) continue;
+      stores.set(i.instruction, (stores.get(i.instruction) ?? 0) + n);
+      cycles += i.cycles;
+      for (const [h, c] of Object.entries(i.handlers)) handlers.set(h, (handlers.get(h) ?? 0) + c);
+    }
+  }
+  const storeList = [...stores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const storeText = list(storeList.map(([name, n]) => {
+    const site = ctx.instruction(name);
+    return site !== undefined ? instructionLabel(site, count(n, 'fault')) : `${name} (${count(n, 'fault')})`;
+  }));
+  const protectText = list(protecting.map((s) => siteLabel(s, count(s.classes['write-to-read-only'] ?? 0, 'fault'))));
+  const handlerViews: ProtectionSiteView[] = [...handlers.keys()].flatMap((h) => ctx.protectionSites(h));
+  const call = mainCall(protecting[0]!);
+  const readOnly = protecting.every((s) => s.prot.split(',').some((x) => x.startsWith('r'))) ? 'read-only' : 'inaccessible';
+
+  let text = `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) are guard-page ${cycles > 0 ? 'retries' : 'faults'}: stores at ${storeText} ` +
+    `fault on pages made ${readOnly} by ${call} at ${protectText}`;
+  if (cycles > 0) {
+    const names = [...new Set([...handlers].sort((a, b) => b[1] - a[1]).flatMap(([h]) => {
+      const views = ctx.protectionSites(h);
+      return views.length > 0 ? views.map((v) => siteLabel(v)) : [h];
+    }))];
+    text += `; the SIGSEGV handler's ${handlerViews[0] !== undefined ? mainCall(handlerViews[0]) : 'mprotect'} at ${list(names)} makes them writable again, ` +
+      `and the store retries (${count(cycles, 'retry cycle')}).`;
+  } else {
+    text += '; no call in the trace makes them writable again, so each fault ends in a signal the program handles some other way, or a crash.';
+  }
+  const protectCalls = protecting.reduce((a, s) => a + callsOf(s), 0);
+  const handlerCalls = handlerViews.reduce((a, s) => a + callsOf(s), 0);
+  const flushes = [...protecting, ...handlerViews].reduce((a, s) => a + flushesOf(s), 0);
+  const traced = ctx.report.events['tlb:tlb_flush'] !== undefined;
+  text += ` Cost: ${count(faults, 'signal')}, ${count(protectCalls + handlerCalls, `${call} call`)}` +
+    (handlerViews.length > 0 ? ` (${protectCalls} protecting, ${handlerCalls} in the handler)` : '') +
+    (traced ? `, ${count(flushes, 'TLB flush', 'TLB flushes')}.` : '; TLB flushes not recorded (perf record -e tlb:tlb_flush).');
+  return {
+    kind: 'guard-retries',
+    share: faults / ctx.total,
+    faults,
+    text,
+    sites: [...protecting.map((s) => s.site), ...handlerViews.map((s) => s.site)],
+    instructions: storeList.map(([name]) => ctx.instruction(name)).filter((s) => s !== undefined).map(instructionId),
+    remedy:
+      'protect and unprotect ranges in one call rather than page by page, or track dirty pages without faults: ' +
+      'soft-dirty bits (/proc/PID/clear_refs and pagemap), userfaultfd write-protect, or a card-marking barrier in the stores',
+  };
+}

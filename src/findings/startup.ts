@@ -1,0 +1,101 @@
+// Program start-up: faults while the dynamic loader maps and relocates the
+// program and its libraries and libc initialises, before main runs. One
+// finding, and one node in the default text tree (foldStartup).
+import type { Finding, TreeNode } from '../model.js';
+import { TreeBuilder, type PathStep, plainName, selfByEvent } from '../tree.js';
+import type { FindingContext } from './context.js';
+import { count, percent } from './words.js';
+
+/** The node start-up paths fold into. */
+export const STARTUP_NODE = '[program start-up: ld.so and libc initialisation]';
+
+// ld-linux-x86-64.so.2, ld-linux-aarch64.so.1, ld.so, ld-2.31.so
+const LOADER = /(?:^|\/)ld(?:-linux[^/]*|-[\d.]+)?\.so(?:\.\d+)?$|^\[ld-linux[^\]]*\]$/;
+// libc's initialisation before main, and the program's own entry code
+const INIT = new Set([
+  '_start', '__libc_start_main', '__libc_start_main_impl', '__libc_early_init', '__libc_init_first', '__init_misc', '__libc_setup_tls',
+  '__libc_init_secure', '__ctype_init', '_init', '__libc_csu_init', '_dl_non_dynamic_init', '__pthread_initialize_minimal',
+  '__tunables_init', '__GI___tunables_init', '_dl_relocate_static_pie', 'init_cacheinfo', 'frame_dummy', 'register_tm_clones', '_IO_init',
+]);
+// from here on the program runs: faults under these are its own
+const MAIN = new Set(['main', '__libc_start_call_main']);
+
+function functionName(n: TreeNode): string {
+  if (n.kind === 'instruction') return n.site?.symbol ?? n.name;
+  return plainName(n).replace(/ \[inferred\]$| \(inlined\)$/, '');
+}
+
+/**
+ * Whether a fault path (tree nodes under the root, either orientation) is
+ * program start-up: nothing on it is main or runs under main, and it passes
+ * through the dynamic loader, libc's initialisation, an ifunc resolver
+ * (relocation time) or the entry point.
+ */
+export function isStartupPath(nodes: readonly TreeNode[]): boolean {
+  let startup = false;
+  for (const n of nodes) {
+    if (n.kind === 'comm' || n.kind === 'protection-site' || n.kind === 'region' || n.kind === 'root') continue;
+    const name = functionName(n);
+    if (MAIN.has(name)) return false;
+    if (startup) continue;
+    const dso = n.dso ?? n.site?.dso ?? '';
+    if (LOADER.test(dso) || LOADER.test(n.name) || INIT.has(name) || name.endsWith('_ifunc')) startup = true;
+  }
+  return startup;
+}
+
+export function startupFinding(ctx: FindingContext): Finding | undefined {
+  const paths = ctx.paths.filter((p) => p.startup);
+  const faults = paths.reduce((a, p) => a + p.value, 0);
+  if (faults === 0) return undefined;
+  const classes: Record<string, number> = {};
+  for (const p of paths) for (const [c, v] of Object.entries(p.classes)) classes[c] = (classes[c] ?? 0) + v;
+  const kinds = Object.entries(classes)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([c, v]) => `${v} ${c}`);
+  const leaves = new Map<string, number>();
+  for (const p of paths) if (p.leaf.site !== undefined) leaves.set(p.leaf.site.dso, (leaves.get(p.leaf.site.dso) ?? 0) + p.value);
+  return {
+    kind: 'start-up',
+    share: faults / ctx.total,
+    faults,
+    text:
+      `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) are program start-up: the dynamic loader mapping and relocating ` +
+      `the program and its libraries, and libc initialising, before main (${kinds.join(', ')}). They are one node in the tree below.`,
+    sites: [],
+    instructions: [],
+    remedy: 'a fixed cost per exec; fewer or prelinked libraries (static linking, -Wl,-z,now moves lazy binding here) change it',
+  };
+}
+
+/** The tree with each command's start-up paths in one node (`STARTUP_NODE`); every level still adds up. */
+export function foldStartup(root: TreeNode): { tree: TreeNode; folded: number } {
+  const b = new TreeBuilder(root.name);
+  let folded = 0;
+  const walk = (node: TreeNode, path: TreeNode[]): void => {
+    if (node.self > 0) {
+      const startup = isStartupPath(path);
+      const steps: PathStep[] = [];
+      for (const n of path) {
+        if (startup && n.kind !== 'comm' && n.kind !== 'protection-site' && n.kind !== 'region') break;
+        steps.push(stepOf(n));
+      }
+      if (startup) {
+        steps.push({ name: STARTUP_NODE, kind: 'user' });
+        folded += node.self;
+      }
+      selfByEvent(node, node.self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? node.classes : undefined));
+    }
+    for (const c of node.children) {
+      path.push(c);
+      walk(c, path);
+      path.pop();
+    }
+  };
+  walk(root, []);
+  return { tree: folded > 0 ? b.finish() : root, folded };
+}
+
+function stepOf(n: TreeNode): PathStep {
+  return { name: n.name, kind: n.kind, ...(n.dso !== undefined ? { dso: n.dso } : {}), ...(n.site !== undefined ? { site: n.site } : {}) };
+}

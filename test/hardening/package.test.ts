@@ -59,7 +59,7 @@ describe('the npm package', () => {
     expect(out).toBe('hello\n');
     expect(existsSync(join(app, 'cap', 'manifest.json'))).toBe(true);
     const report = execFileSync('npx', ['--no-install', 'faultpath', 'report', 'cap', '-q'], { cwd: app, encoding: 'utf8' });
-    expect(report).toMatch(/^# faultpath report\n/);
+    expect(report).toMatch(/^# faultpath report$/m);
     expect(report).toMatch(/exceptions:page_fault_user/);
   });
 });

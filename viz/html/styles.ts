@@ -107,6 +107,16 @@ code, .mono { font-family: var(--mono); font-size: 12px; }
 #tooltip .disasm .fault { background: #7a1f1a; color: #fff; }
 #tooltip .disasm .src, #tooltip .disasm .addr { color: #9aa1ad; }
 #tooltip .hint { color: #9aa1ad; margin-top: 4px; font-size: 11.5px; }
+.strips { margin: 4px 0 10px; }
+.strip-row { display: grid; grid-template-columns: 7em 1fr; gap: 2px 8px; align-items: center; margin: 4px 0; }
+.strip { display: flex; height: 22px; gap: 1px; min-width: 0; }
+.strip-region { flex-basis: 0; min-width: 3px; padding: 0; border: 1px solid rgba(0,0,0,.25); border-radius: 2px; }
+.strip-region[aria-pressed="true"] { outline: 2px solid var(--ink); }
+.strip-gap { flex: 0 0 8px; background: repeating-linear-gradient(90deg, #c9ccd3 0 1px, transparent 1px 3px); }
+.strip-ends { display: flex; justify-content: space-between; }
+button.link { border: 0; padding: 0; background: none; color: var(--accent); text-align: left; }
+.page-heat { display: flex; flex-wrap: wrap; gap: 2px; }
+.heat-cell { font-size: 11px; padding: 0 3px; border-radius: 2px; }
 footer { padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
 @media (max-width: 1000px) { .flame-wrap, .grid { grid-template-columns: minmax(0, 1fr); } .flame-wrap { height: auto !important; } #scroller { height: 60vh; } #details { height: auto; max-height: 50vh; } }
 `;

@@ -17,6 +17,7 @@ import { showInputs, showLegend, showSummary } from './panels.js';
 import { showProtection } from './protection.js';
 import { showRegions } from './regions.js';
 import { showSites } from './sites.js';
+import { regionGroup } from './strip.js';
 import { search as searchBox } from './search.js';
 import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 
@@ -240,7 +241,16 @@ showSites(report, calls, showSite);
 showClasses(report);
 showTimeline(report);
 showProtection(report, showCover);
-showRegions(report);
+showRegions(report, (x) => {
+  // A --group-by region tree has the region at the root: zooming there shows only its faults.
+  const name = regionGroup(x);
+  const kid = Array.from(calls.view.kids(0)).find((k) => calls.view.name(k) === name);
+  if (kid === undefined) return false;
+  if (state.view.inverted) showTree(false);
+  zoomTo(kid, null);
+  byId('flame-panel').scrollIntoView({ block: 'nearest' });
+  return true;
+});
 showInputs(report);
 
 // ------------------------------------------------------------ a read-only view for tests and the curious

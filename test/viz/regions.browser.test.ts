@@ -1,0 +1,135 @@
+// The memory-regions panel of the HTML report in Chromium, on the regions
+// sample: the address-space strip, a click that cuts the flame graph down to
+// one region's faults, the per-page heat, and trace strings kept as text.
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { buildReport } from '../../src/pipeline.js';
+import { renderHtml } from '../../viz/html/index.js';
+import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { EVIL } from './fixtures.js';
+
+const base = { traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] };
+const byRegion = await buildReport({ ...base, groupBy: 'region' });
+const byPath = await buildReport(base);
+
+interface DrawnBox {
+  name: string;
+  kind: string;
+  w: number;
+}
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> {
+  const file = artifactPath(name);
+  writeFileSync(file, renderHtml(report, { title: 'regions.c' }));
+  const url = pathToFileURL(file).href;
+  const { page, log } = await openPage(browser);
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  return { page, log, url };
+}
+
+const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+
+/** The strip's button for a region, found by its group name (data-group). */
+async function stripButton(page: Page, group: string): Promise<Locator> {
+  const i = await page.locator('.strip-region').evaluateAll((bs, g) => bs.findIndex((b) => (b as HTMLElement).dataset['group'] === g), group);
+  expect(i).toBeGreaterThanOrEqual(0);
+  return page.locator('.strip-region').nth(i);
+}
+
+function quiet(log: PageLog, url: string): void {
+  expect(log.errors).toEqual([]);
+  expect(log.dialogs).toEqual([]);
+  expect(log.requests).toEqual([url]);
+}
+
+describe('memory regions in Chromium', () => {
+  test('a strip per process, every faulting region on it, small ones still visible', async () => {
+    const { page, log, url } = await open('regions-strip.html', byRegion);
+    const regions = byRegion.regions!.regions;
+    const pids = new Set(regions.map((r) => r.pid));
+    await expect(page.locator('.strip').count()).resolves.toBe(pids.size);
+    await expect(page.locator('.strip-region').count()).resolves.toBe(regions.length);
+    const widths = await page.locator('.strip-region').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().width));
+    expect(Math.min(...widths)).toBeGreaterThanOrEqual(3);
+    // Busier regions are darker.
+    const light = async (group: string): Promise<number> =>
+      page.locator('.strip-region').evaluateAll((bs, g) => {
+        const b = bs.find((x) => (x as HTMLElement).dataset['group'] === g)!;
+        const m = /hsl\(\d+, 90%, (\d+)%\)/.exec(b.style.background) ?? /rgb\((\d+), (\d+), (\d+)\)/.exec(getComputedStyle(b).backgroundColor)!;
+        return m.slice(1).reduce((s, v) => s + Number(v), 0);
+      }, group);
+    const sorted = [...regions].sort((a, b) => b.faults - a.faults);
+    const group = (r: (typeof regions)[number]): string => `${r.name} ${r.start}-${r.end} (pid ${r.pid})`;
+    if (sorted[0]!.faults > sorted[sorted.length - 1]!.faults) {
+      expect(await light(group(sorted[0]!))).toBeLessThan(await light(group(sorted[sorted.length - 1]!)));
+    }
+    // Per-page heat: each region's hottest pages that faulted again, as in the JSON.
+    const again = regions.flatMap((r) => r.hotPages.filter((p) => p.faults > 1));
+    expect(again.length).toBeGreaterThan(0);
+    await expect(page.locator('#regions .heat-cell').allTextContents()).resolves.toEqual(again.map((p) => `${p.page} ×${p.faults}`));
+    await page.locator('#regions-panel').screenshot({ path: artifactPath('regions-strip.png') });
+    quiet(log, url);
+    await page.close();
+  });
+
+  test('a click on a region (strip or table) shows only its faults in the flame graph', async () => {
+    const { page, log, url } = await open('regions-filter.html', byRegion);
+    const regions = byRegion.regions!.regions;
+    const target = regions.find((r) => r.kind === 'file') ?? regions[regions.length - 1]!;
+    const name = `${target.name} ${target.start}-${target.end} (pid ${target.pid})`;
+    const node = byRegion.tree.children.find((c) => c.name === name)!;
+    expect(node).toBeDefined();
+    expect(node.value).toBe(target.faults);
+    const full = (await drawn(page)).find((b) => b.kind === 'root')!.w;
+    await (await stripButton(page, name)).click();
+    // Zoomed to the region: it spans the graph, and no other region is drawn.
+    const boxes = await drawn(page);
+    const top = boxes.filter((b) => b.kind === 'region' || byRegion.tree.children.some((c) => c.name === b.name));
+    expect(top.map((b) => b.name)).toEqual([name]);
+    expect(top[0]!.w).toBeCloseTo(full, 0);
+    await expect(page.locator('#breadcrumb [aria-current="true"]').textContent()).resolves.toBe(name);
+    await expect(page.locator(`.strip-region[aria-pressed="true"]`).count()).resolves.toBe(1);
+    // The table's row does the same for another region.
+    const other = regions.find((r) => r !== target)!;
+    const otherName = `${other.name} ${other.start}-${other.end} (pid ${other.pid})`;
+    await page.locator('#regions tbody button.link').nth(regions.indexOf(other)).click();
+    await expect(page.locator('#breadcrumb [aria-current="true"]').textContent()).resolves.toBe(otherName);
+    quiet(log, url);
+    await page.close();
+  });
+
+  test('a tree grouped by call path says how to filter by region, in words', async () => {
+    const { page, log, url } = await open('regions-path.html', byPath);
+    await page.locator('.strip-region').first().click();
+    await expect(page.locator('#regions [role="status"]').textContent()).resolves.toContain('--group-by region');
+    await expect(page.locator('#breadcrumb [aria-current="true"]').textContent()).resolves.toBe('all');
+    quiet(log, url);
+    await page.close();
+  });
+
+  test('region names from the trace stay text', async () => {
+    const file = byRegion.regions!.regions.find((r) => r.kind === 'file')!.name;
+    const quoted = (s: string): string => JSON.stringify(s).slice(1, -1);
+    const hostile = JSON.parse(JSON.stringify(byRegion).replaceAll(quoted(file), quoted(`/tmp/${EVIL}`))) as Report;
+    const { page, log, url } = await open('regions-hostile.html', hostile);
+    await expect(page.locator('#regions img').count()).resolves.toBe(0);
+    const labels = await page.locator('.strip-region').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label') ?? ''));
+    expect(labels.some((l) => l.includes(EVIL))).toBe(true);
+    await (await stripButton(page, byRegion.tree.children.map((c) => c.name.replaceAll(file, `/tmp/${EVIL}`)).find((n) => n.startsWith('/tmp/'))!)).click();
+    await expect(page.locator('#breadcrumb [aria-current="true"]').textContent()).resolves.toContain(EVIL);
+    quiet(log, url);
+    await page.close();
+  });
+});

@@ -7,7 +7,7 @@
 // frames were seen.
 import type { FaultClass, FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
-import type { FrameResolver } from './join.js';
+import { named, type FrameResolver } from './join.js';
 import { type PathStep, TreeBuilder, invertTree } from './tree.js';
 
 interface RawPath {
@@ -32,6 +32,8 @@ export interface TreeOptions {
   dsos?: readonly string[];
   /** Keep a path only if its faulting function (perf's name or the listing's) is one of these. Default: all. */
   symbols?: readonly string[];
+  /** The dso/symbol decision on a faulting frame, when the caller made it already (so every section agrees). Default: `siteFilter` of dsos and symbols. */
+  keeps?: (siteFrame: Frame) => boolean;
   /** Name of the root node. Default 'all'. */
   rootName?: string;
   /** Events to include. Default: all that were added. */
@@ -54,6 +56,36 @@ export function siteFilter(resolver: FrameResolver, options: Pick<TreeOptions, '
   return (f) => {
     if (dsos !== undefined && !dsos.has(f.dso) && !dsos.has(basename(f.dso))) return false;
     return symbols === undefined || symbols.has(f.symbol) || symbols.has(resolver.resolve(f).symbol);
+  };
+}
+
+/**
+ * The --dso/--symbol decision made once per faulting frame, as its first fault is
+ * read, so that every section (tree, classes, timeline, protection sites,
+ * regions) counts the same faults. A frame perf named keeps its name, so the
+ * decision is final; one perf could not name is named by the listing, which
+ * is anchored on it first. `changed` lists the frames whose decision the
+ * anchors read later would have turned.
+ */
+export function siteDecision(resolver: FrameResolver, options: Pick<TreeOptions, 'dsos' | 'symbols'>): { keeps: (siteFrame: Frame) => boolean; changed: () => Frame[] } {
+  const filter = siteFilter(resolver, options);
+  const bySymbol = options.symbols !== undefined && options.symbols.length > 0;
+  const decided = new Map<Frame, boolean>();
+  const early: Frame[] = [];
+  return {
+    keeps: (f) => {
+      let k = decided.get(f);
+      if (k === undefined) {
+        if (bySymbol && !named(f)) {
+          resolver.anchor(f);
+          early.push(f);
+        }
+        k = filter(f);
+        decided.set(f, k);
+      }
+      return k;
+    },
+    changed: () => early.filter((f) => filter(f) !== decided.get(f)),
   };
 }
 
@@ -127,7 +159,7 @@ export class FaultAggregator {
     const builder = new TreeBuilder(options.rootName ?? 'all');
     const sites = new Map<string, { event: string; site: FaultSite; count: number }>();
     const filtered = { records: 0, value: 0 };
-    const keeps = siteFilter(resolver, options);
+    const keeps = options.keeps ?? siteFilter(resolver, options);
     const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;

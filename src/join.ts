@@ -515,7 +515,7 @@ export class FrameResolver {
 }
 
 /** Whether perf named the frame (`write_field+0x0`), rather than printing `[unknown]` or no symbol. */
-function named(frame: Frame): boolean {
+export function named(frame: Frame): boolean {
   return frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0;
 }
 

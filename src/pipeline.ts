@@ -10,7 +10,7 @@ import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/inde
 import { readInput } from '../parsers/input.js';
 import { looksLikeOther } from '../parsers/sniff.js';
 import { AddressSpaces, parseHex } from './addresses.js';
-import { FaultAggregator, GROUP_LEVELS, siteFilter } from './aggregate.js';
+import { FaultAggregator, GROUP_LEVELS, siteDecision } from './aggregate.js';
 import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
@@ -114,6 +114,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const regionFaults = new RegionFaults(history);
 
   const inlineFrames = new InlineFrames(listingSet, addresses);
+  // --dso/--symbol, decided before any section counts the fault
+  const sites = siteDecision(resolver, options);
 
   const onRecord = (record: TraceRecord): void => {
     owners.note(record);
@@ -142,6 +144,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         const site = at >= 0 ? r.stack[at]! : payloadFrame(r, fault, addresses, payloadFrames);
         const inlined = at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : undefined;
         const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
+        if (!sites.keeps(site)) {
+          // the tree's pass counts it among what the filters removed, and what they could match
+          aggregator.add(r.event, r.comm, site, callers, r.period, '', inlined);
+          return;
+        }
         let cls: FaultClass = 'unknown';
         let group = '';
         const family = faultFamily(r.event);
@@ -215,6 +222,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     invert: false, // findings read the call-path tree; inverted below
     dsos: options.dsos ?? [],
     symbols: options.symbols ?? [],
+    keeps: sites.keeps,
     events: selected,
     repair: (frames) => repair.repair(frames),
     groupName: options.groupBy === 'region' ? regionFaults.groupName : options.groupBy === 'thread' ? (g) => g : protectionSites.siteName,
@@ -228,7 +236,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // before the warnings: naming repairs the protection stacks (frames marked [inferred])
   const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
 
-  const regions = regionFaults.placed ? regionSection(regionFaults, selected, siteFilter(resolver, options), protectionSites, resolver, result.sites) : undefined;
+  const regions = regionFaults.placed ? regionSection(regionFaults, selected, sites.keeps, protectionSites, resolver, result.sites) : undefined;
 
   for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
   for (const { listing, closest } of listingSet.unmatched(resolver.dsos)) {
@@ -259,6 +267,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   if (mangled.length > 0) {
     warnings.push(
       `${mangled.length} function name${mangled.length === 1 ? '' : 's'} from a listing could not be demangled and ${mangled.length === 1 ? 'is' : 'are'} shown mangled (${mangled[0]}); a listing made with objdump -dC names ${mangled.length === 1 ? 'it' : 'them'} as perf does`,
+    );
+  }
+  const turned = sites.changed();
+  if (turned.length > 0) {
+    warnings.push(
+      `--symbol was decided for ${turned.length} faulting frame${turned.length === 1 ? '' : 's'} perf could not name (${turned[0]!.dso} 0x${turned[0]!.addr}) by the listing before all of its anchors were read, and the listing names ${turned.length === 1 ? 'it' : 'them'} otherwise now: ${turned.length === 1 ? 'its faults are' : 'their faults are'} kept or left out by the first reading in every section; name the function by its dso (--dso) instead`,
     );
   }
   const seenFaults = Object.keys(events).filter(isFaultEvent);

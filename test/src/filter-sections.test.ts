@@ -19,8 +19,8 @@ const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0)
 function sections(r: Report): Record<string, number> {
   const out: Record<string, number> = {
     tree: r.tree.value,
-    classes: sum(Object.values(r.classes)),
-    timeline: sum(r.timeline.map((b) => b.value)),
+    classes: sum(Object.values(r.classes ?? {})),
+    timeline: sum((r.timeline ?? []).map((b) => b.value)),
     sites: sum(r.sites.map((s) => s.count)),
   };
   if (r.protection !== undefined) out.protection = sum(r.protection.sites.map((s) => s.faults)) + r.protection.uncoveredFaults;
@@ -42,7 +42,7 @@ async function choices(base: ReportOptions) {
   const tids = threads.tree.children.flatMap((n) => n.children.map((t) => Number(t.name.slice(4))));
   const dsos = [...new Set(r.sites.map((s) => s.dso))];
   const symbols = [...new Set(r.sites.map((s) => s.symbol))];
-  const times = r.timeline.map((b) => b.time);
+  const times = (r.timeline ?? []).map((b) => b.time);
   const comms: string[] = [];
   const walk = (n: Report['tree']): void => {
     if (n.kind === 'comm' && !comms.includes(n.name)) comms.push(n.name);

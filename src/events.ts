@@ -126,8 +126,8 @@ export function readFault(r: SampleRecord): FaultAccess | undefined {
       ...(ip === undefined ? {} : { ipText: ip }),
     };
   }
-  const base = r.event.replace(/:[a-zA-Z]+$/, '');
-  if (base === 'page-faults' || base === 'faults' || base === 'minor-faults' || base === 'major-faults') {
+  const family = faultFamily(r.event);
+  if (family === 1 || family === 2) {
     const leaf = r.stack[0];
     const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
     return {
@@ -136,6 +136,15 @@ export function readFault(r: SampleRecord): FaultAccess | undefined {
     };
   }
   return undefined;
+}
+
+/** The fault's ip as perf's bare hex (`7fc2fa336b70`), also when perf trace printed it in decimal; undefined without one. */
+export function faultIpHex(fault: FaultAccess | undefined): string | undefined {
+  if (fault?.ip !== undefined) return fault.ip.toString(16);
+  const t = fault?.ipText;
+  if (t === undefined) return undefined;
+  // kernel addresses (past 2^53) keep their text: decimal converted exactly, hex as printed
+  return /^\d+$/.test(t) ? BigInt(t).toString(16) : t.replace(/^0[xX]/, '').toLowerCase();
 }
 
 // `address=0x7f740dbc6b70` in perf script, `address: 0x7f3cb6869000` or

@@ -103,10 +103,9 @@ export class InlineFrames {
   // The dso of a group with no real frame, which ends at stack[end].
   private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leafUser: boolean): string {
     const last = stack[end]!;
-    const ipText = leafUser ? readFault(r)?.ipText : undefined;
-    if (ipText !== undefined) {
-      const ip = parseHex(ipText);
-      const m = Number.isNaN(ip) ? undefined : this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
+    const ip = leafUser ? readFault(r)?.ip : undefined;
+    if (ip !== undefined) {
+      const m = this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
       if (m !== undefined && m.dsoAddress === parseHex(last.addr)) {
         this.placed++;
         return m.dso;

@@ -28,7 +28,7 @@
 // the report says so once per dso.
 import { parseHex } from './addresses.js';
 import { formatListingAddress } from './disasm-index.js';
-import type { FaultAccess } from './events.js';
+import { faultIpHex, type FaultAccess } from './events.js';
 import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { perfName } from './demangle.js';
@@ -61,9 +61,8 @@ export function faultFrameIndex(r: SampleRecord, fault: FaultAccess | undefined)
     for (let i = 0; i < stack.length; i++) {
       if (stack[i]!.symbol === 'asm_exc_page_fault') return i + 1 < stack.length ? i + 1 : -1;
     }
-    const ip = fault?.ipText;
-    if (ip !== undefined) {
-      const hex = ip.replace(/^0x/, '');
+    const hex = faultIpHex(fault);
+    if (hex !== undefined) {
       for (let i = 0; i < stack.length; i++) if (stack[i]!.addr === hex) return i;
     }
     return stack.length > 0 ? 0 : -1;

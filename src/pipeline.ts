@@ -9,14 +9,14 @@ import type { Readable } from 'node:stream';
 import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/index.js';
 import { readInput } from '../parsers/input.js';
 import { looksLikeOther } from '../parsers/sniff.js';
-import { AddressSpaces, parseHex } from './addresses.js';
+import { AddressSpaces } from './addresses.js';
 import { FaultAggregator, GROUP_LEVELS, siteDecision } from './aggregate.js';
 import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from './join.js';
-import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, isFaultEvent, readFault, type FaultAccess } from './events.js';
+import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, faultIpHex, isFaultEvent, readFault, type FaultAccess } from './events.js';
 import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
@@ -480,9 +480,9 @@ function recordFilter(o: ReportOptions, owners: ThreadOwners): (r: SampleRecord)
 // A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
 function payloadFrame(r: SampleRecord, fault: FaultAccess | undefined, addresses: AddressSpaces, cache: Map<string, Frame>): Frame {
   const ipText = fault?.ipText;
-  const ip = ipText === undefined ? NaN : parseHex(ipText);
+  const ip = fault?.ip ?? NaN;
   let dso = '[unknown]';
-  let addr = ipText === undefined ? '' : ipText.replace(/^0x/, '');
+  let addr = faultIpHex(fault) ?? '';
   if (!Number.isNaN(ip)) {
     const m = addresses.lookup(addresses.processFor(r.pid, r.tid), ip);
     if (m !== undefined) {

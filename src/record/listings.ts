@@ -10,7 +10,7 @@ import { createGzip } from 'node:zlib';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AddressSpaces, parseHex } from '../addresses.js';
+import { AddressSpaces } from '../addresses.js';
 import { isFaultEvent, readFault } from '../events.js';
 import { ThreadOwners } from '../memory/index.js';
 import { isJitDso, isKernelDso } from '../dso.js';
@@ -54,9 +54,9 @@ export async function scanTraces(traces: readonly string[], stdin?: Readable): P
       return;
     }
     if (r.kind !== 'sample' || !(isFaultEvent(r.event) || r.event.startsWith('syscalls:sys_'))) return;
-    const ip = readFault(r)?.ipText;
-    if (ip !== undefined && /^0x[0-9a-f]+$/i.test(ip)) {
-      const at = addresses.lookup(addresses.processFor(r.pid, r.tid), parseHex(ip));
+    const fault = readFault(r);
+    if (fault?.ipText !== undefined && fault.ip !== undefined) {
+      const at = addresses.lookup(addresses.processFor(r.pid, r.tid), fault.ip);
       if (at !== undefined && at.dso.startsWith('/') && !isJitDso(at.dso)) need(at.dso).addresses.add(at.dsoAddress);
     }
     for (const f of r.stack) {

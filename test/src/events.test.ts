@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { baseEventName, faultFamily, fieldsOf, isFaultEvent, readFault, retOf } from '../../src/events.js';
@@ -46,6 +47,18 @@ describe('readFault', () => {
     };
     expect(readFault(r)).toEqual({ address: 0x7f6f18662000, ip: 0x1241 });
     expect(readFault({ ...r, addr: undefined } as SampleRecord)?.address).toBeNaN();
+  });
+
+  it('reads a software event named with perf’s per-event terms, as faultFamily does', () => {
+    // guard-terms: `guard 19308 13310.617722:          4 page-faults/period=4/: ` then `1b7ad _dl_start+0x3d (…)`
+    const lines = gunzipSync(readFileSync(fileURLToPath(new URL('../../samples/odd/guard-terms.perf-script.txt.gz', import.meta.url)))).toString('utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes(' page-faults/period=4/: '));
+    const event = /\s(\S+): *$/.exec(lines[at]!)![1]!;
+    const [addr, sym, dso] = /^\s*([0-9a-f]+) (\S+) \((.*)\)$/.exec(lines[at + 1]!)!.slice(1) as [string, string, string];
+    const r: SampleRecord = { ...base, event, payload: '', stack: [{ addr, symbol: sym.replace(/\+0x.*/, ''), offset: 0x3d, dso }] };
+    expect(faultFamily(event)).toBe(1);
+    expect(readFault(r)).toEqual({ address: NaN, ip: 0x1b7ad });
+    expect(readFault({ ...r, event: 'minor-faults:u' })?.ip).toBe(0x1b7ad);
   });
 
   it('ignores records that are not faults', () => {

@@ -110,6 +110,27 @@ describe('report on the guard-page sample', async () => {
   });
 });
 
+describe('perf trace fault ips', () => {
+  it('shows the tracepoint ip perf trace printed in decimal as its hex address', async () => {
+    // guard-tracepoint.txt: `exceptions:page_fault_user(address: 0x7fc2fa336b70, ip: 140475398056816, error_code: 20)`;
+    // read as hex it was `0x140475398056816`, an address that never existed
+    const path = 'samples/perf-trace/guard-tracepoint.txt';
+    const ips = readFileSync(path, 'utf8').split('\n').flatMap((l) => /page_fault_user\(.*ip: (\d+),/.exec(l)?.[1] ?? []);
+    expect(ips.length).toBeGreaterThan(100);
+    const want = new Map<string, number>();
+    for (const ip of ips) want.set('0x' + BigInt(ip).toString(16), (want.get('0x' + BigInt(ip).toString(16)) ?? 0) + 1);
+    const report = await buildReport({ traces: [path] });
+    const got = new Map<string, number>();
+    const walk = (n: TreeNode): void => {
+      if (n.kind === 'instruction') got.set(n.name, (got.get(n.name) ?? 0) + n.value);
+      n.children.forEach(walk);
+    };
+    walk(report.tree);
+    expect(got).toEqual(want);
+    expect(got.get('0x7fc2fa336b70')).toBeGreaterThan(0);
+  });
+});
+
 describe('report options', () => {
   it('--event page-faults gives the software event, whose first frame is the faulting ip', async () => {
     const r = await buildReport({ traces: [TRACE], objdump: LISTINGS, events: ['page-faults'] });

@@ -175,12 +175,14 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   if (first === undefined) return undefined;
   const sites = new Map<string, ProtectionSiteView>();
   let uncoveredFaults = 0;
+  let noAddressFaults = 0;
   let unplaced = 0;
   let unresolvedThreads = 0;
   const unattributedFlushes: Record<string, number> = {};
   const notes: string[] = [];
   for (const p of sections) {
     uncoveredFaults += p.uncoveredFaults;
+    noAddressFaults += p.noAddressFaults ?? 0;
     unplaced += p.unplaced;
     unresolvedThreads += p.unresolvedThreads;
     addAll(unattributedFlushes, p.unattributedFlushes);
@@ -193,7 +195,8 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   }
   const calls = (s: ProtectionSiteView): number => Object.values(s.calls).reduce((x, y) => x + y, 0);
   const merged = [...sites.values()].sort((x, y) => y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site) || cmp(x.dso, y.dso));
-  return { ...first, sites: merged, uncoveredFaults, unattributedFlushes, unplaced, unresolvedThreads, notes };
+  const { noAddressFaults: _, ...rest } = first;
+  return { ...rest, sites: merged, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), unattributedFlushes, unplaced, unresolvedThreads, notes };
 }
 
 function copySite(s: ProtectionSiteView): ProtectionSiteView {

@@ -433,6 +433,8 @@ export interface ProtectionReport {
   readonly sites: ProtectionSiteSummary[];
   /** Faults noted with no covering change (page never seen in a followed syscall), their values summed. */
   readonly uncoveredFaults: number;
+  /** Of uncoveredFaults, those of events that carry no data address (page-faults recorded without -d); absent when none. */
+  readonly noAddressFaults?: number;
   /** tlb:tlb_flush events not attributed to a protection call, per reason. */
   readonly unattributedFlushes: Record<string, number>;
   /** mmap/mremap calls whose address never became known (no sys_exit record). */

@@ -23,6 +23,7 @@ import { isKernelDso } from './dso.js';
 import { invertTree, pruneTree } from './tree.js';
 import { findFindings, foldStartup } from './findings/index.js';
 import { ProtectionSites } from './protection-sites.js';
+import { combineFamilies } from './protection-families.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
 import { classifyFault } from './fault-class.js';
 import { UnwindRepair } from './unwind.js';
@@ -94,6 +95,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const read: Record<string, number> = {};
   const filteredOut: Record<string, number> = {};
   const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
+  // per event, faults with no data address: no page to attribute, so uncovered
+  const noAddress: Record<string, number> = {};
   const warnings: string[] = [];
   const timeline = new TimeHistogram();
   // per event: process → its faults and their classes; child → parent from FORK records
@@ -168,6 +171,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           // the change's site is its call's stack for now: named when the tree is built (groupName)
           if (groupBySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
         } else {
+          if (access !== undefined) noAddress[r.event] = (noAddress[r.event] ?? 0) + r.period;
           if (access !== undefined) cls = classifyFault(access.errorCode, undefined);
           if (groupBySite) group = NO_PROTECTION_SITE;
         }
@@ -232,9 +236,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     const unmatched = unmatchedFilters(options, events, witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
     if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
   }
-  const family = Math.max(0, ...[...selected].map(faultFamily));
+  // each selected family's faults, as the tree counts them: once per event
+  const families = [...new Set([...selected].map(faultFamily).filter((f) => f >= 0))].sort();
+  const missing = Object.fromEntries([...selected].map((e) => [e, noAddress[e] ?? 0]));
+  const reports = (families.length > 0 ? families : [0]).map((f) => timelines[f]!.report());
   // before the warnings: naming repairs the protection stacks (frames marked [inferred])
-  const protection = protectionRecords > 0 ? protectionSites.finish(timelines[family]!.report()) : undefined;
+  const protection = protectionRecords > 0 ? protectionSites.finish(combineFamilies(reports, missing)) : undefined;
 
   const regions = regionFaults.placed ? regionSection(regionFaults, selected, sites.keeps, protectionSites, resolver, result.sites) : undefined;
 

@@ -217,10 +217,12 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     if (s.instructions.length > 5) out.push(`${pad}  … ${s.instructions.length - 5} more instructions`);
   }
   if (p.sites.length > top) out.push(`… ${p.sites.length - top} more sites`);
-  if (p.uncoveredFaults > 0) {
-    const n = p.uncoveredFaults;
+  const noAddress = p.noAddressFaults ?? 0;
+  if (p.uncoveredFaults > noAddress) {
+    const n = p.uncoveredFaults - noAddress;
     out.push(`${n} fault${n === 1 ? ' was' : 's were'} on pages that no recorded mmap/mprotect call set up (mapped by exec, or before the trace began).`);
   }
+  if (noAddress > 0) out.push(`${noAddress} fault${noAddress === 1 ? '' : 's'} carry no data address, so no page: not attributed to any site (software events: perf record -d records it).`);
   const unattributed = Object.entries(p.unattributedFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
   if (unattributed !== '') out.push(`TLB flushes outside any protection call: ${unattributed}.`);
 }

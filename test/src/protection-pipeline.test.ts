@@ -106,3 +106,35 @@ describe('protection sites of the other captures', () => {
     expect(r.warnings.join('\n')).toMatch(/perf trace does not show faults that end in a signal.*perf record -e exceptions:page_fault_user/);
   });
 });
+
+// page-faults samples the same faults as the tracepoint (plus kernel-mode ones) but, recorded
+// without -d, carries no address: with both selected, the protection sites dropped every fault.
+describe('protection sites with two fault events selected (samples/guard)', async () => {
+  const G = { traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt'] };
+  const one = await buildReport(G);
+  const both = await buildReport({ ...G, events: ['exceptions:page_fault_user', 'page-faults'] });
+
+  it('counts each selected event as the tree does: sites + uncovered = tree, classes sum to the tree', () => {
+    expect(both.tree.byEvent).toEqual({ 'exceptions:page_fault_user': 135, 'page-faults': 138 });
+    expect(attributed(both)).toBe(both.tree.value);
+    expect(Object.values(both.classes ?? {}).reduce((s, v) => s + v, 0)).toBe(both.tree.value);
+    expect(attributed(one)).toBe(one.tree.value);
+  });
+
+  it("keeps the tracepoint's attribution, and says why the page-faults faults are uncovered", () => {
+    for (const fn of ['protect_old', 'protect_young']) {
+      expect(site(both, fn).faults).toBe(site(one, fn).faults);
+      expect(site(both, fn).faults).toBe(32);
+      expect(site(both, fn).calls).toEqual(site(one, fn).calls);
+      expect(site(both, fn).cycles).toBe(site(one, fn).cycles);
+    }
+    expect(both.protection!.uncoveredFaults).toBe(one.protection!.uncoveredFaults + 138);
+    expect(both.protection!.noAddressFaults).toBe(138);
+    expect(one.protection!.noAddressFaults).toBeUndefined();
+    expect(both.warnings.some((w) => /^138 page-faults faults carry no data address/.test(w))).toBe(true);
+    const text: string[] = [];
+    renderProtection(both.protection!, text, Infinity);
+    expect(text).toContain(`${one.protection!.uncoveredFaults} faults hit pages no followed protection call covered (mapped at exec, or before the trace began).`);
+    expect(text.some((l) => l.startsWith('138 faults carry no data address'))).toBe(true);
+  });
+});

@@ -134,7 +134,7 @@ describe('protection sites with two fault events selected (samples/guard)', asyn
     expect(both.warnings.some((w) => /^138 page-faults faults carry no data address/.test(w))).toBe(true);
     const text: string[] = [];
     renderProtection(both.protection!, text, Infinity);
-    expect(text).toContain(`${one.protection!.uncoveredFaults} faults hit pages no followed protection call covered (mapped at exec, or before the trace began).`);
+    expect(text).toContain(`${one.protection!.uncoveredFaults} faults were on pages that no recorded mmap/mprotect call set up (mapped by exec, or before the trace began).`);
     expect(text.some((l) => l.startsWith('138 faults carry no data address'))).toBe(true);
   });
 });

@@ -20,7 +20,7 @@
 // record: the start line's arguments, time and line with the continuation's
 // return value and callchain. It is emitted when it completes, so records are
 // in completion order, not strictly in time order.
-import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord } from '../src/model.js';
+import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord, TraceSummaryThread } from '../src/model.js';
 import type { Format, LineSniff } from './format.js';
 
 export interface PerfTraceOptions {
@@ -132,6 +132,9 @@ const LOST = /^LOST (\d+) events!$/;
 // 				EACCES: 1
 // Older perf printed no errors column; --sched adds `, N msec`; -F adds fault counts.
 const SUMMARY_UNITS = /^ +\(msec\)/;
+const SUMMARY_THREAD = /^ (.*) \((\d+)\), (\d+) events, (\d+(?:\.\d+)?)%(?:, (\d+) majfaults)?(?:, (\d+) minfaults)?(?:, (\d+(?:\.\d+)?) msec)?$/s;
+const SUMMARY_ROW = /^ +([A-Za-z_][A-Za-z0-9_]*) +(\d+)(?: +(\d+))? +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?)%$/;
+const SUMMARY_ERRNO = /^\t+([A-Z0-9_]+): (\d+)$/;
 const SUMMARY: readonly RegExp[] = [
   /^ Summary of events:$/,
   /^ .* \(\d+\), \d+ events, \d+(?:\.\d+)?%(?:, \d+ majfaults)?(?:, \d+ minfaults)?(?:, \d+(?:\.\d+)? msec)?$/s,
@@ -388,6 +391,7 @@ interface PendingCall {
 export class PerfTraceParser {
   private lineCount = 0;
   private ignored = 0;
+  private readonly summaryThreads: TraceSummaryThread[] = [];
   private bad = 0;
   private current: Mutable<SampleRecord> | undefined;
   private currentFrames: Frame[] = [];
@@ -407,6 +411,11 @@ export class PerfTraceParser {
   /** Summary-table and other recognised non-event lines seen (blank lines included). */
   get ignoredLines(): number {
     return this.ignored;
+  }
+
+  /** The `-s`/`-S` summary tables read, a thread at a time (empty when the capture has none). */
+  get summary(): readonly TraceSummaryThread[] {
+    return this.summaryThreads;
   }
 
   /** Lines reported to `onDiagnostic`. */
@@ -667,6 +676,7 @@ export class PerfTraceParser {
       return;
     }
     if (t.trim() === '' || SUMMARY.some((re) => re.test(t))) {
+      this.summaryLine(t);
       this.ignored++;
       return;
     }
@@ -675,6 +685,43 @@ export class PerfTraceParser {
       return;
     }
     this.diagnose(n, `not a perf trace line: expected \`TIME ( DURATION ms): COMM/TID event…\`, \`LOST N events!\`, a callchain frame or a summary table line: ${clip(t)}`);
+  }
+
+  // Keeps what a summary line says: a thread's counts, a syscall row, an errno under it.
+  private summaryLine(t: string): void {
+    const th = SUMMARY_THREAD.exec(t);
+    if (th !== null) {
+      this.summaryThreads.push({
+        comm: th[1]!,
+        tid: Number(th[2]),
+        events: Number(th[3]),
+        percent: Number(th[4]),
+        ...(th[5] !== undefined ? { majfaults: Number(th[5]) } : {}),
+        ...(th[6] !== undefined ? { minfaults: Number(th[6]) } : {}),
+        ...(th[7] !== undefined ? { schedMsec: Number(th[7]) } : {}),
+        syscalls: [],
+      });
+      return;
+    }
+    const thread = this.summaryThreads.at(-1);
+    if (thread === undefined) return;
+    const row = SUMMARY_ROW.exec(t);
+    if (row !== null) {
+      thread.syscalls.push({
+        name: row[1]!,
+        calls: Number(row[2]),
+        ...(row[3] !== undefined ? { errors: Number(row[3]) } : {}),
+        totalMsec: Number(row[4]),
+        minMsec: Number(row[5]),
+        avgMsec: Number(row[6]),
+        maxMsec: Number(row[7]),
+        stddevPercent: Number(row[8]),
+      });
+      return;
+    }
+    const errno = SUMMARY_ERRNO.exec(t);
+    const call = thread.syscalls.at(-1);
+    if (errno !== null && call !== undefined) (call.errnos ??= {})[errno[1]!] = Number(errno[2]);
   }
 
   private diagnose(line: number, reason: string): void {

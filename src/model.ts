@@ -273,6 +273,38 @@ export interface InputSummary {
   readonly records: number;
   /** objdump: lines inside functions read as `-S` source text and skipped; in a listing made without -S they are lines nothing could read. */
   readonly sourceLines?: number;
+  /** perf trace: the `-s`/`-S` summary tables, per thread (counts and times only: no addresses, paths or instructions). */
+  readonly traceSummary?: readonly TraceSummaryThread[];
+}
+
+/** One thread of a `perf trace -s` summary (trace__fprintf_thread_summary). */
+export interface TraceSummaryThread {
+  readonly comm: string;
+  readonly tid: number;
+  readonly events: number;
+  /** Share of all events, as perf printed it. */
+  readonly percent: number;
+  /** Present when the capture counted faults (-F). */
+  readonly majfaults?: number;
+  readonly minfaults?: number;
+  /** --sched: time on CPU. */
+  readonly schedMsec?: number;
+  readonly syscalls: TraceSummarySyscall[];
+}
+
+/** One syscall row of a summary; times in milliseconds, stddev in % of the average. */
+export interface TraceSummarySyscall {
+  readonly name: string;
+  readonly calls: number;
+  /** Absent in older perf's table. */
+  readonly errors?: number;
+  readonly totalMsec: number;
+  readonly minMsec: number;
+  readonly avgMsec: number;
+  readonly maxMsec: number;
+  readonly stddevPercent: number;
+  /** --errno-summary: failures by errno. */
+  errnos?: Record<string, number>;
 }
 
 /** A ranked faulting instruction (JSON `sites`). */

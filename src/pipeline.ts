@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/index.js';
 import { readInput } from '../parsers/input.js';
+import { PerfTraceParser } from '../parsers/perf-trace.js';
 import { looksLikeOther } from '../parsers/sniff.js';
 import { AddressSpaces } from './addresses.js';
 import { FaultAggregator, GROUP_LEVELS, siteDecision } from './aggregate.js';
@@ -319,6 +320,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       );
     }
   }
+  const summaryOnly = inputs.filter((i) => i.traceSummary !== undefined && i.records === 0).map((i) => i.name);
+  if (summaryOnly.length > 0) {
+    warnings.push(
+      `${summaryOnly.join(', ')}: a perf trace summary (-s) holds per-thread counts and syscall times only, no fault addresses, call paths, protection sites or faulting instructions; record the events themselves with: perf trace -F all --call-graph dwarf -e mprotect,mmap,munmap -- PROG (add -S to keep the summary)`,
+    );
+  }
   const readCount = sum(read);
   const filteredCount = sum(filteredOut) + result.filtered.records;
 
@@ -465,7 +472,14 @@ export async function readTrace(
     ...(stdin !== undefined ? { stdin } : {}),
     ...(progress !== undefined ? { progress } : {}),
   });
-  return { name: path, format: read.format === 'perf-trace' ? 'perf-trace' : 'perf-script', lines: read.lines, records: read.records };
+  const summary = read.parser instanceof PerfTraceParser ? read.parser.summary : [];
+  return {
+    name: path,
+    format: read.format === 'perf-trace' ? 'perf-trace' : 'perf-script',
+    lines: read.lines,
+    records: read.records,
+    ...(summary.length > 0 ? { traceSummary: summary } : {}),
+  };
 }
 
 function recordFilter(o: ReportOptions, owners: ThreadOwners): (r: SampleRecord) => boolean {

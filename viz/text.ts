@@ -2,6 +2,7 @@
 // faulting instructions ranked, then what the report is built from.
 import type { FaultClass, Finding, ProtectionSection, Report, SiteCount, TreeNode } from '../src/model.js';
 import { renderRegionsText } from './regions.js';
+import { renderTraceSummaryText } from './trace-summary-text.js';
 
 export interface TextOptions {
   /** How many faulting instructions to list. Default 20. */
@@ -25,7 +26,8 @@ export function* renderTextPieces(report: Report, options: TextOptions = {}): Ge
     const source = i.sourceLines !== undefined ? `, ${i.sourceLines} lines of -S source text skipped` : '';
     out.push(`# input: ${i.name} (${i.format}, ${i.lines} lines, ${i.records} ${i.format === 'objdump' ? 'instructions' : 'records'}${source})`);
   }
-  out.push(`# events read: ${formatEvents(report.events)}`);
+  const summaryOnly = Object.keys(report.events).length === 0 && report.inputs.some((i) => i.traceSummary !== undefined);
+  out.push(`# events read: ${formatEvents(report.events)}${summaryOnly ? ' (the trace is a perf trace summary: its counts and times are under "perf trace summary")' : ''}`);
   const sel = report.selection;
   const filtered = sel.filteredOut > 0 ? `, ${sel.filteredOut} removed by filters` : '';
   out.push(`# tree: ${report.selectedEvents.join(', ') || 'no events'} — ${sel.read} records${filtered}, total period ${total}`);
@@ -58,6 +60,10 @@ export function* renderTextPieces(report: Report, options: TextOptions = {}): Ge
   if (report.regions !== undefined) {
     out.push('');
     renderRegionsText(report.regions, out);
+  }
+  if (report.inputs.some((i) => i.traceSummary !== undefined)) {
+    out.push('');
+    renderTraceSummaryText(report.inputs, out);
   }
   if (report.warnings.length > 0) {
     out.push('');

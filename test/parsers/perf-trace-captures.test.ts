@@ -287,6 +287,26 @@ describe('against perf\'s own summary', () => {
   });
 });
 
+describe('the summary as the parser reads it', () => {
+  test.each(['guard-summary.txt', 'prot-with-summary-errno.txt', 'guard-replay-with-summary.txt'])('%s: threads, counts, errnos and times agree with the table', (name) => {
+    const { lines, parser } = parsed(name);
+    const want = readSummary(lines);
+    const got = parser.summary;
+    expect(got.map((t) => [t.tid, t.events, t.minfaults ?? 0])).toEqual(want.map((t) => [t.tid, t.events, t.minfaults]));
+    got.forEach((t, i) => {
+      const rows = new Map(t.syscalls.map((s) => [s.name, { calls: s.calls, errors: s.errors, errnos: new Map(Object.entries(s.errnos ?? {})) }]));
+      expect(rows).toEqual(want[i]!.syscalls);
+    });
+  });
+
+  test('guard-summary.txt: the mprotect row, msec and stddev as printed', () => {
+    const [t] = parsed('guard-summary.txt').parser.summary;
+    expect(t).toMatchObject({ comm: 'guard', tid: 14279, events: 396, percent: 85 });
+    expect(t!.syscalls[0]).toEqual({ name: 'mprotect', calls: 131, errors: 0, totalMsec: 4.573, minMsec: 0.013, avgMsec: 0.035, maxMsec: 0.139, stddevPercent: 5.62 });
+    expect(t!.syscalls).toHaveLength(20);
+  });
+});
+
 test('prot.c: every mprotect flag, failure and PROT_NONE as perf printed them', () => {
   const m = parsed('prot-F-all-syscalls.txt').samples.filter((r) => r.event === 'syscalls:sys_enter_mprotect' || r.event === 'syscalls:sys_enter_pkey_mprotect');
   const seen = m.map((r) => `${r.event.slice(19)} ${r.fields!.prot} ${r.ret}${r.fields!.errno ? ` ${r.fields!.errno}` : ''}`);

@@ -1,6 +1,6 @@
 // Capture quality: what the trace lacks for a complete answer, each with the
 // perf option that records it — one finding instead of separate warnings.
-// Every option here is checked against perf 6.1 (../shared/PERF-NOTES.md):
+// Every option here was checked against perf 6.1 on this machine kind:
 // `perf script -F +pid` alone drops tracepoint callchains, so threads are tied
 // to processes with --show-task-events instead.
 import type { Finding } from '../model.js';

@@ -22,6 +22,10 @@ import type {
   TraceRecord,
 } from '../src/model.js';
 import type { Format, LineSniff } from './format.js';
+import { frameStarts, headerFrameKey, isFrameShaped, isHex, lastGroupStart, parseFrame } from './perf-script-frames.js';
+
+export { frameStarts } from './perf-script-frames.js';
+export { parseTracepointFields } from './tracepoint-fields.js';
 
 export interface PerfScriptOptions {
   /** Input name used in diagnostics and record origins (a path, or `-`). No default. */
@@ -94,14 +98,6 @@ const NO_TIME = /^\s*(?:(.*?)\s+)?(-?\d+)(?:\/(-?\d+))?\s+(?:\[(\d+)\]\s+)?(?:(\
 // guard  2014  7537.692370:          1                 page-faults: 
 const PERIOD_WIDTH = 10;
 const TASK_ID = /^(-?\d+)(?:\/(-?\d+))?$/;
-
-// Fields printed after the event name on the header line. Each address is
-// printed as ` %16lx` (print_sample_addr for the data address, then
-// sample__fprintf_sym for the ip), so a frame starts at a blank followed by a
-// 16-column field of padding and hex, which tracepoint payloads do not have:
-// page-faults:     563107c610c8 __TMC_END__ (/tmp/h1/shapes) ffffffff81775b9a elf_load ([kernel.kallsyms])
-// tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
-const ADDR_FIELD = 16;
 
 // Side-band records (--show-mmap-events, --show-task-events, --show-lost-events):
 // the same comm/tid/cpu/time prefix, then perf_event__fprintf_*:
@@ -512,100 +508,6 @@ function isBlank(text: string): boolean {
   return true;
 }
 
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-}
-
-// `<ws><hex>` then a blank, a tab or the end of the line. simpleperf's text
-// form indents with blanks and puts a tab after the address
-// (test/conformance/shapes/simpleperf-tab-frames.txt):
-//         b3cea6c4	Lock::unlock() (/system/lib/libc.so)
-function isFrameShaped(text: string): boolean {
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
-  const start = i;
-  while (i < text.length && isHex(text.charCodeAt(i))) i++;
-  return i > start && (i === text.length || text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9);
-}
-
-/** Parses one frame's text (`<ws><hex> <symbol>[+0xoff] (<dso>)`); the caller checked its shape. */
-function parseFrame(text: string): Frame {
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
-  const a = i;
-  while (i < text.length && isHex(text.charCodeAt(i))) i++;
-  const addr = text.slice(a, i);
-  let rest = i < text.length ? text.slice(i + 1) : '';
-  let end = rest.length;
-  while (end > 0 && (rest.charCodeAt(end - 1) === 32 || rest.charCodeAt(end - 1) === 9)) end--;
-  rest = rest.slice(0, end);
-  let dso = '';
-  let symOff = rest;
-  if (rest.endsWith(')')) {
-    const open = lastGroupStart(rest);
-    if (open === 0) {
-      dso = rest.slice(1, -1);
-      symOff = '';
-    } else if (open > 0 && rest.charCodeAt(open - 1) === 32) {
-      dso = rest.slice(open + 1, -1);
-      symOff = rest.slice(0, open - 1);
-    }
-  }
-  let symbol = symOff;
-  let offset = -1;
-  const plus = symOff.lastIndexOf('+0x');
-  if (plus >= 0 && plus + 3 < symOff.length) {
-    let ok = true;
-    for (let k = plus + 3; k < symOff.length; k++) {
-      if (!isHex(symOff.charCodeAt(k))) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) {
-      symbol = symOff.slice(0, plus);
-      offset = parseInt(symOff.slice(plus + 3), 16);
-    }
-  }
-  return { addr, symbol, offset, dso };
-}
-
-// Index of the `(` that balances the final `)`, or -1.
-function lastGroupStart(s: string): number {
-  let depth = 0;
-  for (let i = s.length - 1; i >= 0; i--) {
-    const c = s.charCodeAt(i);
-    if (c === 41 /* ) */) depth++;
-    else if (c === 40 /* ( */) {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
-}
-
-/** Where header frames start in the text after `event:`: a blank followed by a 16-column field of padding then hex, then a blank or the end. */
-export function frameStarts(rest: string): number[] {
-  const out: number[] = [];
-  for (let p = rest.indexOf(' '); p >= 0 && p + ADDR_FIELD < rest.length; p = rest.indexOf(' ', p + 1)) {
-    const after = p + 1 + ADDR_FIELD;
-    if (after < rest.length && rest.charCodeAt(after) !== 32) continue;
-    let k = p + 1;
-    while (k < after && rest.charCodeAt(k) === 32) k++;
-    if (k === after) continue;
-    while (k < after && isHex(rest.charCodeAt(k))) k++;
-    if (k !== after) continue;
-    out.push(p);
-    p = after - 1;
-  }
-  return out;
-}
-
-// Header frames are interned by their trimmed text, apart from callchain lines.
-function headerFrameKey(piece: string): string {
-  return ' ' + piece.trim();
-}
-
 // `-F +tod` (recorded with -k) puts the wall-clock time between the cpu and the timestamp:
 // guard 29856 2026-11-25 11:02:26.673708 14647.760700:          1 page-faults:
 const TOD = /\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?$/;
@@ -627,40 +529,6 @@ function splitCommTask(before: string): { comm: string; pid: number; tid: number
   if (id === null) return { comm: s.trim(), pid: -1, tid: -1, cpu };
   const comm = sp >= 0 ? s.slice(0, sp).trim() : '';
   return id[2] === undefined ? { comm, pid: -1, tid: Number(id[1]), cpu } : { comm, pid: Number(id[1]), tid: Number(id[2]), cpu };
-}
-
-/**
- * Tracepoint payload → fields, values kept as printed:
- * `address=0x7f… ip=0x55… error_code=0x7` (exceptions:page_fault_user),
- * `start: 0x…, len: 0x00001000, prot: 0x00000001` (syscalls:sys_enter_*),
- * `pages:1 reason:local MM shootdown (3)` (tlb:tlb_flush). A value runs to the
- * next `key=`/`key:` token, so values may hold spaces. A payload that is one
- * bare value — syscalls:sys_exit_* print only `0x%lx` of their `ret` field — gives
- * `{ ret }`. Header frames that `-F …,ip,sym,dso` appended are not fields.
- */
-export function parseTracepointFields(payload: string): Record<string, string> {
-  const starts = frameStarts(' ' + payload);
-  const text = (starts.length > 0 ? (' ' + payload).slice(0, starts[0]) : payload).trim();
-  const out: Record<string, string> = {};
-  if (text === '') return out;
-  const keys: { at: number; name: string; valueAt: number }[] = [];
-  const KEY = /(^|[\s,])([A-Za-z_][A-Za-z0-9_.]*)(=|: ?)/g;
-  let m: RegExpExecArray | null;
-  while ((m = KEY.exec(text)) !== null) {
-    const at = m.index + (m[1] ?? '').length;
-    keys.push({ at, name: m[2] ?? '', valueAt: m.index + m[0].length });
-  }
-  if (keys.length === 0 || (keys[0]?.at ?? 0) > 0) {
-    const head = text.slice(0, keys[0]?.at ?? text.length).trim().replace(/,$/, '');
-    if (head !== '') out['ret'] = head;
-  }
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (k === undefined) continue;
-    const end = keys[i + 1]?.at ?? text.length;
-    out[k.name] = text.slice(k.valueAt, end).trim().replace(/,$/, '');
-  }
-  return out;
 }
 
 // ------------------------------------------------------------------ sniffing

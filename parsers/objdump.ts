@@ -20,6 +20,7 @@ import type {
   ObjdumpSkipRecord,
   ObjdumpTool,
 } from '../src/model.js';
+import { gnuBuildId } from './elf-note.js';
 import type { Format, LineSniff } from './format.js';
 
 export interface ObjdumpOptions {
@@ -477,35 +478,6 @@ export class ObjdumpParser {
 }
 
 const BUILD_ID_SECTION = '.note.gnu.build-id';
-
-// The build id in the bytes of a note section (hex): ELF notes are namesz,
-// descsz, type (4 bytes each, in the target's byte order), the name padded to
-// 4 bytes, the descriptor padded to 4. The GNU build id is type 3, name "GNU".
-function gnuBuildId(hex: string): string | undefined {
-  const bytes = hex.length / 2;
-  for (const little of [true, false]) {
-    const word = (at: number): number => {
-      let v = 0;
-      for (let k = 0; k < 4; k++) v = v * 256 + parseInt(hex.slice(2 * (at + (little ? 3 - k : k)), 2 * (at + (little ? 3 - k : k)) + 2), 16);
-      return v;
-    };
-    let at = 0;
-    while (at + 12 <= bytes) {
-      const namesz = word(at);
-      const descsz = word(at + 4);
-      const type = word(at + 8);
-      const desc = at + 12 + align4(namesz);
-      if (desc + descsz > bytes) break;
-      if (type === 3 && namesz === 4 && hex.slice(2 * (at + 12), 2 * (at + 16)) === '474e5500') return hex.slice(2 * desc, 2 * (desc + descsz));
-      at = desc + align4(descsz);
-    }
-  }
-  return undefined;
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3;
-}
 
 // ARM ELF mapping symbols: $x, $d, $a, $t, optionally with a `.suffix` ($x.12).
 function isMappingSymbol(name: string): boolean {

@@ -35,6 +35,8 @@ export interface LayoutBox {
   readonly node: TreeNode | undefined;
   /** How many sibling frames a merged box holds; 0 for a frame's own box. */
   readonly merged: number;
+  /** A merged box's first frame (the others are its next siblings). */
+  readonly first?: TreeNode;
   /** Nodes under this box (merged frames' subtrees, or a narrow frame's children) that have no box of their own. */
   readonly hidden: number;
   /** The value the box stands for (a frame's value, or the merged frames' sum). */
@@ -107,7 +109,7 @@ export function layoutTree(tree: TreeNode, options: LayoutOptions = {}): Layout 
       if (j - i === 1) {
         push(frameBox(first, index, hidden));
       } else {
-        push({ x: first.x0, y: 0, width: last.x1 - first.x0, depth: first.depth, node: undefined, merged: j - i, hidden, value, parent: index });
+        push({ x: first.x0, y: 0, width: last.x1 - first.x0, depth: first.depth, node: undefined, merged: j - i, first: first.data, hidden, value, parent: index });
       }
       i = j;
     }

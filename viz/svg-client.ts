@@ -64,6 +64,31 @@ function svgClient(doc: Document): void {
     }
     unzoom.classList.add('hide');
   };
+  // Every node, drawn or not (renderSvg's searchData): pre-order triples (up, name, value).
+  let tree: { names: string[]; parent: Int32Array; name: Int32Array; value: Float64Array; next: Int32Array } | null = null;
+  const treeData = (): NonNullable<typeof tree> => {
+    if (tree !== null) return tree;
+    const raw = JSON.parse(doc.getElementById('tree')?.textContent ?? '{"s":[],"t":[]}') as { s: string[]; t: number[] };
+    const n = raw.t.length / 3;
+    const parent = new Int32Array(n);
+    const name = new Int32Array(n);
+    const value = new Float64Array(n);
+    // next sibling: the node after this one's subtree, when it has the same parent
+    const end = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const up = raw.t[3 * i]!;
+      parent[i] = up === 0 ? -1 : i - up;
+      name[i] = raw.t[3 * i + 1]!;
+      value[i] = raw.t[3 * i + 2]!;
+      end[i] = i + 1;
+    }
+    for (let i = n - 1; i > 0; i--) end[parent[i]!] = Math.max(end[parent[i]!]!, end[i]!);
+    const next = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) if (end[i]! < n && parent[end[i]!] === parent[i]) next[i] = end[i]!;
+    tree = { names: raw.s, parent, name, value, next };
+    return tree;
+  };
+  const total = Number(svg.getAttribute('data-total')) || 1;
   const find = (pattern: string): void => {
     let re: RegExp;
     try {
@@ -72,29 +97,30 @@ function svgClient(doc: Document): void {
       matched.textContent = 'invalid regular expression';
       return;
     }
-    const spans: [number, number][] = [];
+    const t = treeData();
+    const hitName = t.names.map((s) => pattern !== '' && re.test(s));
+    const n = t.name.length;
+    const hit = new Uint8Array(n);
+    // A match counts its value once: not again under a matching ancestor (nested matches).
+    const under = new Uint8Array(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      hit[i] = hitName[t.name[i]!] ? 1 : 0;
+      const p = t.parent[i]!;
+      const covered = p >= 0 && under[p] === 1;
+      under[i] = covered || hit[i] === 1 ? 1 : 0;
+      if (hit[i] === 1 && !covered) sum += t.value[i]!;
+    }
     for (const g of frames) {
       const rect = g.querySelector('rect')!;
       const original = rect.getAttribute('data-fill') ?? rect.getAttribute('fill') ?? '';
       rect.setAttribute('data-fill', original);
-      const hit = pattern !== '' && re.test(nameOf(g));
-      rect.setAttribute('fill', hit ? match : original);
-      if (hit) spans.push([num(g, 'data-x'), num(g, 'data-x') + num(g, 'data-w')]);
+      // a box of merged narrow frames lights up when any of them matches
+      let any = false;
+      for (let i = num(g, 'data-n'), m = Math.max(1, num(g, 'data-m')); m > 0 && i >= 0 && !any; m--, i = t.next[i]!) any = hit[i] === 1;
+      rect.setAttribute('fill', any ? match : original);
     }
-    // Nested matches count once: merge overlapping spans.
-    spans.sort((a, b) => a[0] - b[0]);
-    let covered = 0;
-    let end = -Infinity;
-    for (const [a, b] of spans) {
-      if (a >= end) {
-        covered += b - a;
-        end = b;
-      } else if (b > end) {
-        covered += b - end;
-        end = b;
-      }
-    }
-    matched.textContent = pattern === '' ? ' ' : `Matched: ${((100 * covered) / graphWidth).toFixed(1)}%`;
+    matched.textContent = pattern === '' ? ' ' : `Matched: ${((100 * sum) / total).toFixed(1)}%`;
     search.textContent = pattern === '' ? 'Search' : 'Reset Search';
   };
   for (const g of frames) {

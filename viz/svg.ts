@@ -45,7 +45,8 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
   const height = PAD_TOP + layout.height + PAD_BOTTOM;
   const total = layout.total;
 
-  const frames = layout.boxes.map((box) => frameElement(box, layout.boxes, total, interactive));
+  const search = interactive ? searchData(report.tree) : undefined;
+  const frames = layout.boxes.map((box) => frameElement(box, layout.boxes, total, search?.ids));
   const texts: Record<string, unknown>[] = [
     { '@_id': 'title', '@_x': width / 2, '@_y': FONT_SIZE * 2, '@_text-anchor': 'middle', '@_font-size': FONT_SIZE + 5, '#text': xmlText(title) },
     { '@_id': 'subtitle', '@_x': width / 2, '@_y': SUBTITLE_Y, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle(report)) },
@@ -77,13 +78,17 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
     text: texts,
     g: { '@_id': 'frames', '@_transform': `translate(${PAD_X},${PAD_TOP})`, g: frames },
   };
-  if (interactive) svg['script'] = { '@_type': 'text/ecmascript', '#cdata': svgScript() };
+  if (search !== undefined) {
+    svg['metadata'] = { '@_id': 'tree', '#text': JSON.stringify({ s: search.strings, t: search.flat }) };
+    svg['script'] = { '@_type': 'text/ecmascript', '#cdata': svgScript() };
+  }
 
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', cdataPropName: '#cdata', suppressEmptyNode: true, format: false });
   return '<?xml version="1.0" standalone="no"?>\n' + builder.build({ svg }) + '\n';
 }
 
-function frameElement(box: LayoutBox, boxes: readonly LayoutBox[], total: number, interactive: boolean): Record<string, unknown> {
+function frameElement(box: LayoutBox, boxes: readonly LayoutBox[], total: number, ids: Map<TreeNode, number> | undefined): Record<string, unknown> {
+  const interactive = ids !== undefined;
   const node = box.node;
   const name = node === undefined ? mergedName(box) : node.name;
   const fill = node === undefined ? colorFor('merged', '') : colorFor(paletteKind(node), node.name);
@@ -97,6 +102,9 @@ function frameElement(box: LayoutBox, boxes: readonly LayoutBox[], total: number
     g['@_data-x'] = round(box.x);
     g['@_data-w'] = round(box.width);
     g['@_data-d'] = box.depth;
+    // the frame's node in the search data (a merged box: its first frame's, and how many)
+    g['@_data-n'] = ids.get((box.node ?? box.first)!);
+    if (box.node === undefined) g['@_data-m'] = box.merged;
   }
   const full = node === undefined ? name : frameLabel(node.kind, name);
   // The script fits the label again after a zoom: from the title's name, or this when they differ.
@@ -107,6 +115,35 @@ function frameElement(box: LayoutBox, boxes: readonly LayoutBox[], total: number
     g['text'] = { '@_x': round(box.x + 3), '@_y': box.y + ROW - 4.5, '@_fill': inkFor(fill), '#text': xmlText(label) };
   }
   return g;
+}
+
+/**
+ * What the script searches: every node of the tree, drawn or not, in pre-order
+ * (children in the layout's order) as triples (distance back to the parent,
+ * name, value), so a match counts its samples once even when its frame is too
+ * narrow to draw, as FlameGraph counts samples rather than pixels.
+ */
+function searchData(tree: TreeNode): { strings: string[]; flat: number[]; ids: Map<TreeNode, number> } {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const flat: number[] = [];
+  const ids = new Map<TreeNode, number>();
+  const stack: { node: TreeNode; parent: number }[] = [{ node: tree, parent: -1 }];
+  while (stack.length > 0) {
+    const { node, parent } = stack.pop()!;
+    const i = ids.size;
+    ids.set(node, i);
+    const name = xmlText(node.name);
+    let k = index.get(name);
+    if (k === undefined) {
+      k = strings.length;
+      strings.push(name);
+      index.set(name, k);
+    }
+    flat.push(parent < 0 ? 0 : i - parent, k, node.value);
+    for (let c = node.children.length - 1; c >= 0; c--) stack.push({ node: node.children[c]!, parent: i });
+  }
+  return { strings, flat, ids };
 }
 
 function mergedName(box: LayoutBox): string {

@@ -61,6 +61,8 @@ describe('HTML report: faults linked to their protection', () => {
     const { page, log, url } = await openReport('links-details.html', renderHtml(guard));
     const store = (await drawn(page)).find((b) => b.kind === 'instruction' && b.name.includes('mov %rsi,(%rdi)'));
     expect(store).toBeDefined();
+    // the findings lead the page: the flame graph starts below them
+    await page.locator('#flame-panel').scrollIntoViewIfNeeded();
     const c = (await page.locator('#flame').boundingBox())!;
     await page.mouse.move(c.x + store!.x + Math.min(store!.w / 2, 20), c.y + store!.y + store!.h / 2);
     const tip = await page.locator('#tooltip').textContent();

@@ -32,7 +32,7 @@ test('the README screenshot is the HTML report of the committed capture', async 
   expect(r.code).toBe(0);
   writeFileSync(html, r.out);
   const { page, log } = await openPage(browser);
-  await page.setViewportSize({ width: 1200, height: 760 });
+  await page.setViewportSize({ width: 1200, height: 1000 });
   await page.goto(pathToFileURL(html).href);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
   const shot = artifactPath('readme-report.png');

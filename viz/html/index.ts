@@ -6,6 +6,7 @@ import type { Report } from '../../src/model.js';
 import { bundledScript } from '../bundles.js';
 import { encodeTree, type PageData } from './encode.js';
 import { escapeHtml, renderPage } from './page.js';
+import { findingsHtml, headlineHtml } from './findings.js';
 import { STYLES } from './styles.js';
 
 export { jsonForScript } from './page.js';
@@ -20,27 +21,15 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
   const { tree, ...rest } = report;
   const data: PageData = { title, tree: encodeTree(tree), report: rest };
-  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(report)), data, script: bundledScript('report') });
-}
-
-// The answer first: the findings as the page's headline, written into the
-// markup (escaped) so they read before any script runs.
-function findingsHtml(report: Report): string {
-  const findings = report.findings ?? [];
-  if (findings.length === 0) return '';
-  const items = findings.map((f) => {
-    const remedy = f.remedy !== undefined ? ` <details class="remedy"><summary>${f.kind === 'capture-quality' ? 'To record it' : 'Remedy'}</summary>${escapeHtml(f.remedy)}</details>` : '';
-    return `<li data-kind="${escapeHtml(f.kind)}">${escapeHtml(f.text)}${remedy}</li>`;
-  });
-  return `<section id="findings" aria-label="Findings"><h2>Findings</h2><ol>${items.join('')}</ol></section>\n`;
+  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest)), data, script: bundledScript('report') });
 }
 
 // Filled in by the client script; ids are what viz/html/client/ looks up.
-function skeleton(title: string, findings: string): string {
+function skeleton(title: string, findings: string, headline: string): string {
   return `<header>
 <h1>${title}</h1>
 ${findings}<p id="summary"></p>
-<p id="headline"></p>
+<p id="headline"${headline === '' ? ' hidden' : ''}>${headline}</p>
 <div id="warnings-banner" class="banner" role="status" hidden></div>
 </header>
 <main>

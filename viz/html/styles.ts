@@ -13,11 +13,29 @@ h1 { margin: 0; font-size: 20px; font-weight: 650; letter-spacing: -0.01em; }
 #summary { margin: 4px 0 0; color: var(--muted); }
 #summary b { color: var(--ink); font-weight: 600; }
 #headline { margin: 2px 0 0; }
-#findings h2 { font-size: 15px; margin: 8px 0 4px; }
-#findings ol { margin: 0; padding-left: 22px; max-width: 110ch; }
-#findings li { margin: 0 0 6px; }
-#findings .remedy { display: inline; color: var(--muted); }
-#findings .remedy[open] { display: block; }
+#findings h2 { font-size: 15px; margin: 8px 0 6px; }
+#findings ol { margin: 0; padding: 0; list-style: none; display: grid; grid-template-columns: minmax(0, 1.25fr) minmax(0, 1fr); grid-auto-flow: row dense; gap: 8px 12px; align-items: start; }
+.finding { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; min-width: 0; }
+.finding.lead { grid-column: 1; grid-row: span 4; border-color: #b9c9e0; box-shadow: 0 1px 3px rgba(31,95,168,.12); }
+.finding:not(.lead) { grid-column: 2; }
+#findings ol:not(:has(.lead)) .finding { grid-column: auto; }
+.f-head { margin: 0 0 4px; }
+.f-pattern { font-weight: 650; }
+.lead .f-pattern { font-size: 16px; }
+.f-facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 10px; margin: 0; font-size: 13px; }
+.f-facts dt { color: var(--muted); }
+.f-facts dd { margin: 0; min-width: 0; }
+.f-list { margin: 0; padding: 0; list-style: none; }
+.f-list li { overflow-wrap: anywhere; }
+.f-src { color: var(--muted); }
+.f-num { font-variant-numeric: tabular-nums; color: var(--muted); }
+.f-num b { color: var(--ink); }
+a.f-site, a.f-ins { color: var(--accent); font-weight: 600; text-decoration: none; border-bottom: 1px dotted currentColor; }
+a.f-site:hover, a.f-ins:hover { border-bottom-style: solid; }
+.f-text { margin: 0; font-size: 13px; }
+.f-more { margin-top: 4px; font-size: 13px; color: var(--muted); }
+.f-more summary { cursor: pointer; }
+.f-more p { margin: 4px 0; color: var(--ink); }
 #headline code { background: #e9edf3; border-radius: 4px; padding: 0 4px; }
 main { padding: 0 24px 24px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin-top: 12px; min-width: 0; }
@@ -117,6 +135,7 @@ code, .mono { font-family: var(--mono); font-size: 12px; }
 button.link { border: 0; padding: 0; background: none; color: var(--accent); text-align: left; }
 .page-heat { display: flex; flex-wrap: wrap; gap: 2px; }
 .heat-cell { font-size: 11px; padding: 0 3px; border-radius: 2px; }
+@media (max-width: 600px) { .f-facts { grid-template-columns: minmax(0, 1fr); } .f-facts dt { margin-top: 2px; } }
 footer { padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
-@media (max-width: 1000px) { .flame-wrap, .grid { grid-template-columns: minmax(0, 1fr); } .flame-wrap { height: auto !important; } #scroller { height: 60vh; } #details { height: auto; max-height: 50vh; } }
+@media (max-width: 1000px) { #findings ol { grid-template-columns: minmax(0, 1fr); } .finding.lead, .finding:not(.lead) { grid-column: 1; grid-row: auto; } .flame-wrap, .grid { grid-template-columns: minmax(0, 1fr); } .flame-wrap { height: auto !important; } #scroller { height: 60vh; } #details { height: auto; max-height: 50vh; } }
 `;

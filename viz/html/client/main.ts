@@ -8,6 +8,7 @@ import { callTree } from './calls.js';
 import { showClasses, showTimeline } from './classes.js';
 import { describer } from './details.js';
 import { byId, el } from './dom.js';
+import { wireFindings } from './findings.js';
 import { flameGraph } from './flame.js';
 import { readHash, writeHash } from './hash.js';
 import { invertedTree, type Inverted } from './inverted.js';
@@ -219,6 +220,7 @@ const showSite = (s: FaultSite): void => {
   if (best < 0) return;
   find.find(calls.view.name(best));
   zoomTo(best, null);
+  byId('flame-panel').scrollIntoView({ block: 'nearest' });
 };
 // A protection-site row marks the frames of the instructions that faulted on
 // pages it covered, and zooms to the frame above them all.
@@ -252,6 +254,7 @@ showRegions(report, (x) => {
   return true;
 });
 showInputs(report);
+wireFindings(report, showCover, showSite);
 
 // ------------------------------------------------------------ a read-only view for tests and the curious
 (window as unknown as { faultpath: unknown }).faultpath = {

@@ -43,7 +43,6 @@ export function showSites(report: PageReport, t: CallTree, show: (site: FaultSit
   }
   const siteList = [...grouped.values()].sort((a, b) => b.max - a.max);
   siteList.forEach((r, i) => (r.rank = i + 1));
-  headline(siteList, eventTotal);
   if (siteList.length === 0) {
     box.append(el('p', 'muted', 'No faulting instructions: the tree holds no fault events.'));
     return;
@@ -191,20 +190,4 @@ function unresolvedNotes(list: readonly SiteRow[], box: HTMLElement): void {
     }
   }
   box.append(ul);
-}
-
-/** Until the findings lead the page: the instruction that faulted most. */
-function headline(siteList: readonly SiteRow[], eventTotal: (e: string) => number): void {
-  const top = siteList[0];
-  if (top === undefined) return;
-  const [event, count] = [...top.counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
-  const s = top.site;
-  const where = [s.source === undefined ? '' : basename(s.source), basename(s.dso)].filter((x) => x !== '').join(', ');
-  byId('headline').append(
-    text('Most faults: '),
-    el('code', '', s.resolved ? (s.instruction ?? siteWhere(s)) : siteWhere(s)),
-    text(` in ${siteWhere(s)}${where === '' ? '' : ` (${where})`} — `),
-    el('b', '', fmt(count)),
-    text(` ${event} (${pct(count, eventTotal(event))})`),
-  );
 }

@@ -1,12 +1,13 @@
-// The normalize stage: records → typed events, decoded once. Parsers leave a
-// tracepoint's payload as printed (perf script) or split into fields (perf
-// trace); everything in src/ that needs a payload's meaning reads it here:
-//   fault events    readFault: address, ip, error code; the fault event list
+// The normalize stage: records → typed events, decoded once (normalizeRecord).
+// Parsers leave a tracepoint's payload as printed (perf script) or split into
+// fields (perf trace); nothing else in src/ reads a payload:
+//   fault events    FaultEvent: address, ip, error code; the fault event list
 //                   and its families (tracepoints, page-faults, minor+major)
-//   syscalls        fieldsOf / retOf: the arguments and return value of
-//                   mprotect, mmap, munmap, mremap, brk, clone, … enter/exit
-//   tlb:tlb_flush   readTlbFlush: pages and the kernel's reason
-// Side-band records (mmap, comm, fork, exit, lost) arrive typed from the parsers.
+//   syscalls        CallEvent / ReturnEvent: the arguments of mprotect, mmap,
+//                   munmap, mremap, brk and clone, and every return value
+//   tlb:tlb_flush   TlbFlushEvent: pages and the kernel's reason
+// Side-band records (mmap, comm, fork, exit, lost) arrive typed from the
+// parsers and pass through as they are.
 //
 // Fault tracepoints (arch/x86/include/asm/trace/exceptions.h: "address=%ps ip=%ps error_code=0x%lx"):
 //   guard  2014 [000]  7537.692729:  exceptions:page_fault_user: address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14
@@ -29,7 +30,99 @@
 //   3.430 (         ): jit/11231 tlb:tlb_flush(reason: 3, pages: 10)
 import { parseTracepointFields } from '../parsers/index.js';
 import { parseErrorCode } from './fault-class.js';
-import type { SampleRecord } from './model.js';
+import type { LostRecord, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from './model.js';
+
+// ------------------------------------------------------------ typed events
+
+/** A fault event (FAULT_EVENTS): what it says about the access. */
+export interface FaultEvent {
+  readonly kind: 'fault';
+  readonly record: SampleRecord;
+  /** Index in FAULT_FAMILIES. */
+  readonly family: number;
+  readonly access: FaultAccess;
+}
+
+/**
+ * The arguments of the calls faultpath follows, as numbers: NaN where the
+ * record lacks one or it cannot be read. perf trace's omitted zero arguments
+ * are 0; `prot` is NaN when it holds a name PROT_* lacks; flags keep the bits
+ * they name.
+ */
+export type CallArgs =
+  | { readonly call: 'mprotect' | 'pkey_mprotect'; readonly start: number; readonly len: number; readonly prot: number; /** -1: none. */ readonly pkey: number }
+  | { readonly call: 'munmap'; readonly addr: number; readonly len: number }
+  | { readonly call: 'mmap'; readonly addr: number; readonly len: number; readonly prot: number; readonly flags: number; readonly fd: number }
+  | { readonly call: 'mremap'; readonly addr: number; readonly oldLen: number; readonly newLen: number; readonly flags: number; readonly newAddr: number }
+  | { readonly call: 'brk' }
+  /** clone's flags; NaN for clone3 (its flags are behind a pointer). */
+  | { readonly call: 'clone' | 'clone3'; readonly flags: number };
+
+/** A syscall's entry (`syscalls:sys_enter_*`), or a whole call as perf trace prints it. */
+export interface CallEvent {
+  readonly kind: 'call';
+  readonly record: SampleRecord;
+  /** The syscall: `mprotect`, `openat`. */
+  readonly name: string;
+  /** The arguments of the calls CallArgs lists; undefined for other calls. */
+  readonly args: CallArgs | undefined;
+  /** The return value when the record carries it (perf trace joins entry and exit). */
+  readonly ret?: number;
+}
+
+/** A syscall's exit (`syscalls:sys_exit_*`). */
+export interface ReturnEvent {
+  readonly kind: 'return';
+  readonly record: SampleRecord;
+  readonly name: string;
+  /** The return value, negative errno on failure; NaN when unreadable. */
+  readonly ret: number;
+}
+
+/** A tlb:tlb_flush. */
+export interface TlbFlushEvent {
+  readonly kind: 'tlb-flush';
+  readonly record: SampleRecord;
+  /** Pages (-1 = the whole TLB) and the reason's kernel name; undefined when the payload cannot be read. */
+  readonly flush: { readonly pages: number; readonly reason: string } | undefined;
+  /** perf trace prints a call once, after the flushes inside it: this flush waits for its thread's next record. */
+  readonly beforeItsCall: boolean;
+}
+
+/** Any other sample: its record is all there is. */
+export interface OtherEvent {
+  readonly kind: 'other';
+  readonly record: SampleRecord;
+}
+
+/** An event of a sample record. */
+export type SampleEvent = FaultEvent | CallEvent | ReturnEvent | TlbFlushEvent | OtherEvent;
+
+/** What the stages after the parsers read: sample events, and the side-band records as parsed. */
+export type TraceEvent = SampleEvent | MmapRecord | TaskRecord | LostRecord;
+
+/** Whether an event is a sample's (and so has its record). */
+export function isSampleEvent(e: TraceEvent): e is SampleEvent {
+  return 'record' in e;
+}
+
+const SYSCALL_EVENT = /^syscalls:sys_(enter|exit)_(\w+)$/;
+
+/** A record → its event: the only place payloads are decoded. */
+export function normalizeRecord(r: TraceRecord): TraceEvent {
+  if (r.kind !== 'sample') return r;
+  const m = SYSCALL_EVENT.exec(r.event);
+  if (m !== null) {
+    const name = m[2]!;
+    if (m[1] === 'exit') return { kind: 'return', record: r, name, ret: retOf(r) };
+    const args = readCallArgs(r, name);
+    return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : { kind: 'call', record: r, name, args };
+  }
+  if (r.event === 'tlb:tlb_flush') return { kind: 'tlb-flush', record: r, flush: readTlbFlush(r), beforeItsCall: r.fields !== undefined };
+  const access = readFault(r);
+  if (access !== undefined) return { kind: 'fault', record: r, family: faultFamily(r.event), access };
+  return { kind: 'other', record: r };
+}
 
 // ------------------------------------------------------------ fault events
 
@@ -174,24 +267,11 @@ function payloadFields(r: SampleRecord): Readonly<Record<string, string>> {
   return r.fields ?? parseTracepointFields(r.payload);
 }
 
-// Syscall records are read by each protection timeline and the address
-// history: their fields are decoded once per record.
-const decoded = new WeakMap<SampleRecord, Readonly<Record<string, string>>>();
-
 // perf trace omits zero arguments (`mmap(len: 8192, …)` has no addr, a PROT_NONE mprotect no prot).
 const ZERO_WHEN_OMITTED = ['start', 'addr', 'len', 'prot', 'flags', 'pkey', 'old_len', 'new_len', 'new_addr'];
 
 /** A syscall record's arguments (and `ret`) as single tokens; perf trace's omitted zero arguments filled in. */
-export function fieldsOf(r: SampleRecord): Readonly<Record<string, string>> {
-  let out = decoded.get(r);
-  if (out === undefined) {
-    out = decodeFields(r);
-    decoded.set(r, out);
-  }
-  return out;
-}
-
-function decodeFields(r: SampleRecord): Record<string, string> {
+function fieldsOf(r: SampleRecord): Record<string, string> {
   if (r.fields !== undefined) {
     const out: Record<string, string> = { ...r.fields };
     for (const name of ZERO_WHEN_OMITTED) out[name] ??= '0';
@@ -228,9 +308,98 @@ export function parseNum(text: string | undefined): number {
 }
 
 // `0x0`, `0x7f065b3aa000`, `0xffffffffffffffea` (perf script), or a perf trace record's ret.
-export function retOf(r: SampleRecord): number {
+function retOf(r: SampleRecord): number {
   if (r.ret !== undefined) return r.ret;
   return parseNum(fieldsOf(r).ret);
+}
+
+// ------------------------------------------------------------ syscall arguments
+
+// Protection bits and flags as perf script (`0x00000003`) or perf trace (`READ|WRITE`) prints them.
+const PROT_NAMES: Record<string, number> = { NONE: 0, READ: 1, WRITE: 2, EXEC: 4, SEM: 8, GROWSDOWN: 0x01000000, GROWSUP: 0x02000000 };
+export const MAP_SHARED = 0x01;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_FIXED_NOREPLACE = 0x100000;
+export const MREMAP_FIXED = 2;
+export const MREMAP_DONTUNMAP = 4;
+const MMAP_FLAG_NAMES: Record<string, number> = { SHARED: MAP_SHARED, FIXED: MAP_FIXED, ANONYMOUS: MAP_ANONYMOUS, FIXED_NOREPLACE: MAP_FIXED_NOREPLACE };
+const MREMAP_FLAG_NAMES: Record<string, number> = { MAYMOVE: 1, FIXED: MREMAP_FIXED, DONTUNMAP: MREMAP_DONTUNMAP };
+const CLONE_FLAG_NAMES: Record<string, number> = { VM: 0x100, THREAD: 0x10000, VFORK: 0x4000, SIGHAND: 0x800 };
+
+// Numeric, or perf trace's `READ|WRITE` names; names outside `table` are ignored
+// for flags (PRIVATE, ANONYMOUS) and make prot unreadable.
+function parseBits(text: string | undefined, table: Record<string, number>, strict: boolean): number {
+  if (text === undefined) return NaN;
+  const n = parseNum(text);
+  if (!Number.isNaN(n)) return n;
+  let bits = 0;
+  for (const name of text.split('|')) {
+    const v = table[name.trim()];
+    if (v !== undefined) bits |= v;
+    else if (strict) return NaN;
+  }
+  return bits;
+}
+
+function readCallArgs(r: SampleRecord, name: string): CallArgs | undefined {
+  switch (name) {
+    case 'mprotect':
+    case 'pkey_mprotect': {
+      const f = fieldsOf(r);
+      let pkey = name === 'pkey_mprotect' ? parseNum(f.pkey) : -1;
+      if (pkey === 0xffffffff || Number.isNaN(pkey)) pkey = -1;
+      return { call: name, start: parseNum(f.start), len: parseNum(f.len), prot: parseBits(f.prot, PROT_NAMES, true), pkey };
+    }
+    case 'munmap': {
+      const f = fieldsOf(r);
+      return { call: name, addr: parseNum(f.addr), len: parseNum(f.len) };
+    }
+    case 'mmap': {
+      const f = fieldsOf(r);
+      return {
+        call: name,
+        addr: parseNum(f.addr),
+        len: parseNum(f.len),
+        prot: parseBits(f.prot, PROT_NAMES, true),
+        flags: parseBits(f.flags, MMAP_FLAG_NAMES, false),
+        fd: parseNum(f.fd),
+      };
+    }
+    case 'mremap': {
+      const f = fieldsOf(r);
+      return {
+        call: name,
+        addr: parseNum(f.addr),
+        oldLen: parseNum(f.old_len),
+        newLen: parseNum(f.new_len),
+        flags: parseBits(f.flags, MREMAP_FLAG_NAMES, false),
+        newAddr: parseNum(f.new_addr),
+      };
+    }
+    case 'brk':
+      return { call: name };
+    case 'clone':
+      return { call: name, flags: cloneFlags(fieldsOf(r)) };
+    case 'clone3':
+      return { call: name, flags: NaN };
+    default:
+      return undefined;
+  }
+}
+
+// `clone_flags: 0x01200011` (perf script) or `flags: CHILD_CLEARTID|CHILD_SETTID|0x11` (perf trace).
+function cloneFlags(f: Record<string, string>): number {
+  const text = f.clone_flags ?? f.flags;
+  if (text === undefined) return NaN;
+  const n = parseNum(text);
+  if (!Number.isNaN(n)) return n;
+  let bits = 0;
+  for (const part of text.split('|')) {
+    const v = parseBits(part, CLONE_FLAG_NAMES, false);
+    if (!Number.isNaN(v)) bits |= v;
+  }
+  return bits;
 }
 
 // ------------------------------------------------------------ tlb:tlb_flush

@@ -21,7 +21,6 @@
 import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './join.js';
-import { readFault } from './events.js';
 import type { Frame, SampleRecord } from './model.js';
 import { isKernelDso } from './dso.js';
 import { callAddress } from './unwind.js';
@@ -50,16 +49,16 @@ export class InlineFrames {
     private readonly addresses: AddressSpaces,
   ) {}
 
-  /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none). */
-  record(r: SampleRecord): SampleRecord {
+  /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none); `faultIp`: a fault's ip. */
+  record(r: SampleRecord, faultIp?: number): SampleRecord {
     const stack = r.stack;
     let i = 0;
     while (i < stack.length && stack[i]!.dso !== INLINED_DSO) i++;
     if (i === stack.length) return r;
-    return { ...r, stack: this.stack(r, stack) };
+    return { ...r, stack: this.stack(r, stack, faultIp) };
   }
 
-  private stack(r: SampleRecord, stack: readonly Frame[]): Frame[] {
+  private stack(r: SampleRecord, stack: readonly Frame[], faultIp: number | undefined): Frame[] {
     const out = stack.slice();
     for (const f of stack) if (f.dso !== INLINED_DSO && !isKernelDso(f.dso)) this.noteDso(f.dso);
     // groups of inlined frames at one address, with the real frame after them if there is one
@@ -79,7 +78,7 @@ export class InlineFrames {
       const [i, end] = groups[g]!;
       const next = stack[end + 1];
       const real = next !== undefined && next.addr === stack[i]!.addr && !isKernelDso(next.dso) ? next : undefined;
-      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser);
+      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser ? faultIp : undefined);
       for (let k = i; k <= end; k++) out[k] = this.frame(stack[k]!, dso, real === undefined && k === end);
     }
     return out;
@@ -101,9 +100,9 @@ export class InlineFrames {
   }
 
   // The dso of a group with no real frame, which ends at stack[end].
-  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leafUser: boolean): string {
+  // `ip`: the fault's ip, when the group is the leaf user one.
+  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, ip: number | undefined): string {
     const last = stack[end]!;
-    const ip = leafUser ? readFault(r)?.ip : undefined;
     if (ip !== undefined) {
       const m = this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
       if (m !== undefined && m.dsoAddress === parseHex(last.addr)) {

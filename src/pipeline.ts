@@ -17,7 +17,7 @@ import { InputError } from './errors.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from './join.js';
-import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, faultIpHex, isFaultEvent, readFault, type FaultAccess } from './events.js';
+import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, faultIpHex, isFaultEvent, normalizeRecord, type FaultAccess, type TraceEvent } from './events.js';
 import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
@@ -121,17 +121,27 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // --dso/--symbol, decided before any section counts the fault
   const sites = siteDecision(resolver, options);
 
-  const onRecord = (record: TraceRecord): void => {
-    owners.note(record);
-    const r = record.kind === 'sample' ? inlineFrames.record(record) : record;
-    if (r.kind === 'mmap') addresses.addMmap(r);
-    if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_')) history.add(r);
-    if (r.kind !== 'sample' || r.event.startsWith('syscalls:sys_') || r.event === 'tlb:tlb_flush') {
-      if (r.kind === 'sample') protectionRecords++;
-      for (const t of timelines) t.add(r);
+  const onEvent = (event: TraceEvent): void => {
+    owners.note(event);
+    let e = event;
+    if ('record' in e) {
+      const r = inlineFrames.record(e.record, e.kind === 'fault' ? e.access.ip : undefined);
+      if (r !== e.record) e = { ...e, record: r };
     }
-    switch (r.kind) {
-      case 'sample': {
+    if (e.kind === 'mmap') addresses.addMmap(e);
+    const call = e.kind === 'call' || e.kind === 'return';
+    if (call || !('record' in e)) history.add(e);
+    if (call || e.kind === 'tlb-flush' || !('record' in e)) {
+      if ('record' in e) protectionRecords++;
+      for (const t of timelines) t.add(e);
+    }
+    switch (e.kind) {
+      case 'fault':
+      case 'call':
+      case 'return':
+      case 'tlb-flush':
+      case 'other': {
+        const r = e.record;
         events[r.event] = (events[r.event] ?? 0) + 1;
         if (chosen !== undefined ? !chosen.has(r.event) : !isFaultEvent(r.event)) return;
         read[r.event] = (read[r.event] ?? 0) + 1;
@@ -140,7 +150,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
           filteredOut[r.event] = (filteredOut[r.event] ?? 0) + 1;
           return;
         }
-        const fault = readFault(r);
+        const fault = e.kind === 'fault' ? e.access : undefined;
         let at = faultFrameIndex(r, fault);
         // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
         const inlinedFrom = at;
@@ -155,16 +165,15 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         }
         let cls: FaultClass = 'unknown';
         let group = '';
-        const family = faultFamily(r.event);
-        const access = family >= 0 ? fault : undefined;
-        if (access !== undefined && !Number.isNaN(access.address)) {
-          const attribution = timelines[family]!.noteFault({
+        const access = fault;
+        if (e.kind === 'fault' && !Number.isNaN(e.access.address)) {
+          const attribution = timelines[e.family]!.noteFault({
             pid: r.pid,
             tid: r.tid,
             cpu: r.cpu,
             time: r.time,
-            address: access.address,
-            ...(access.errorCode !== undefined ? { errorCode: access.errorCode } : {}),
+            address: e.access.address,
+            ...(e.access.errorCode !== undefined ? { errorCode: e.access.errorCode } : {}),
             instructionKey: protectionSites.instructionKey(site),
             value: r.period,
           });
@@ -202,22 +211,22 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         return;
       }
       case 'mmap':
-        inlineFrames.noteDso(r.filename);
-        if (r.buildId !== undefined) listingSet.noteBuildId(r.filename, r.buildId);
+        inlineFrames.noteDso(e.filename);
+        if (e.buildId !== undefined) listingSet.noteBuildId(e.filename, e.buildId);
         return;
       case 'comm':
       case 'fork':
       case 'exit':
         // a new process, not a new thread of its parent
-        if (r.kind === 'fork' && r.ppid !== undefined && r.ppid !== r.pid && r.pid === r.tid) parents.set(r.pid, r.ppid);
+        if (e.kind === 'fork' && e.ppid !== undefined && e.ppid !== e.pid && e.pid === e.tid) parents.set(e.pid, e.ppid);
         return;
       case 'lost':
-        lost += r.count;
+        lost += e.count;
         return;
     }
   };
 
-  for (const trace of options.traces) inputs.push(await readTrace(trace, onRecord, diagnostics, options.stdin, options.progress));
+  for (const trace of options.traces) inputs.push(await readTrace(trace, onEvent, diagnostics, options.stdin, options.progress));
 
   const selected = chosen ?? defaultFaultEvents(Object.keys(events));
   // the protection calls' frames count in the verdict on each listing too;
@@ -457,17 +466,17 @@ async function readBuildIdLists(paths: readonly string[], diagnostics: Diagnosti
   return ids;
 }
 
-/** Reads one trace, choosing the parser from its first lines. */
+/** Reads one trace, choosing the parser from its first lines; its records become events (src/events.ts). */
 export async function readTrace(
   path: string,
-  onRecord: (r: TraceRecord) => void,
+  onEvent: (e: TraceEvent) => void,
   diagnostics: { sink: (d: Diagnostic) => void },
   stdin?: Readable,
   progress?: Progress,
 ): Promise<InputSummary> {
   const read = await readInput(path, {
     formats: TRACE_FORMATS,
-    onRecord,
+    onRecord: (r: TraceRecord) => onEvent(normalizeRecord(r)),
     onDiagnostic: diagnostics.sink,
     ...(stdin !== undefined ? { stdin } : {}),
     ...(progress !== undefined ? { progress } : {}),

@@ -19,10 +19,9 @@
 // - The main stack (`[stack]`) grows down on faults below it; no record says so.
 // - exec replaces the address space; its own mappings (binary, ld.so, stack,
 //   vdso) come before the process's first fault or syscall.
-import { fieldsOf, parseNum, retOf } from '../events.js';
-import { parseBits } from './payloads.js';
+import { MAP_ANONYMOUS, MAP_SHARED, MREMAP_DONTUNMAP, type CallArgs, type CallEvent, type TraceEvent } from '../events.js';
 import type { ThreadOwners } from './threads.js';
-import type { MmapRecord, RegionCall, RegionKind, SampleRecord, TaskRecord, TraceRecord } from '../model.js';
+import type { MmapRecord, RegionCall, RegionKind, SampleRecord, TaskRecord } from '../model.js';
 
 /** One mapping of one process, as created; the faults placed in it are tallied by the caller. */
 export interface Region {
@@ -68,14 +67,13 @@ interface Space {
 interface OpenCall {
   call: 'mmap' | 'mremap' | 'brk' | 'munmap' | 'mprotect';
   record: SampleRecord;
+  args: CallArgs | undefined;
   site: string;
   /** The MMAP2 record perf emitted inside the call: its vma, which may have merged with a neighbour. */
   vma?: { start: number; end: number; name: string; prot: string; time: number };
 }
 
-const SYSCALL = /^syscalls:sys_(enter|exit)_(mmap|mremap|brk|munmap|mprotect|pkey_mprotect)$/;
-const MAP_SHARED = 0x01;
-const MAP_ANONYMOUS = 0x20;
+const CALLS: ReadonlySet<string> = new Set(['mmap', 'mremap', 'brk', 'munmap', 'mprotect', 'pkey_mprotect']);
 /** RLIMIT_STACK's usual 8 MiB: how far below `[stack]` a fault still grows it. */
 const STACK_LIMIT = 8 << 20;
 const PAGE = 4096;
@@ -101,19 +99,18 @@ export class AddressHistory {
     options.owners.onFork((child, parent) => this.fork(child, parent));
   }
 
-  add(r: TraceRecord): void {
-    switch (r.kind) {
+  add(e: TraceEvent): void {
+    switch (e.kind) {
       case 'mmap':
-        this.addMmap(r);
+        this.addMmap(e);
         return;
       case 'comm':
-        this.addExec(r);
+        this.addExec(e);
         return;
-      case 'sample': {
-        const m = SYSCALL.exec(r.event);
-        if (m !== null) this.addSyscall(r, m[1] === 'enter', m[2] === 'pkey_mprotect' ? 'mprotect' : (m[2] as OpenCall['call']));
+      case 'call':
+      case 'return':
+        if (CALLS.has(e.name)) this.addSyscall(e.record, e.kind === 'call' ? e : undefined, e.name === 'pkey_mprotect' ? 'mprotect' : (e.name as OpenCall['call']), e.ret);
         return;
-      }
       default:
         return;
     }
@@ -213,23 +210,24 @@ export class AddressHistory {
     if (parent.brkStart !== undefined) child.brkStart = parent.brkStart;
   }
 
-  private addSyscall(r: SampleRecord, enter: boolean, call: OpenCall['call']): void {
+  // `enter`: the call's entry (its arguments); `ret`: its return value, on the entry when perf trace joined them.
+  private addSyscall(r: SampleRecord, enter: CallEvent | undefined, call: OpenCall['call'], ret: number | undefined): void {
     this.syscalls = true;
     const space = this.space(this.options.owners.processOf(r.pid, r.tid));
     space.execPhase = false;
-    if (enter) {
+    if (enter !== undefined) {
       const before = this.open.get(r.tid);
       if (before?.vma !== undefined) this.placeVma(space, before); // its exit was not recorded
-      const open: OpenCall = { call, record: r, site: call === 'mprotect' ? '' : this.options.siteOf(r) };
+      const open: OpenCall = { call, record: r, args: enter.args, site: call === 'mprotect' ? '' : this.options.siteOf(r) };
       this.open.set(r.tid, open);
-      if (call === 'munmap') this.unmap(space, r);
+      if (enter.args?.call === 'munmap') this.unmap(space, enter.args.addr, enter.args.len);
       // perf trace prints a call once, with its return value
-      if (r.ret !== undefined) this.exit(space, open, r.ret);
+      if (ret !== undefined) this.exit(space, open, ret);
       return;
     }
     const open = this.open.get(r.tid);
     if (open === undefined || open.call !== call) return;
-    this.exit(space, open, retOf(r));
+    this.exit(space, open, ret ?? NaN);
   }
 
   private placeVma(space: Space, open: OpenCall): void {
@@ -241,7 +239,7 @@ export class AddressHistory {
   private exit(space: Space, open: OpenCall, ret: number): void {
     this.open.delete(open.record.tid);
     if (!Number.isFinite(ret) || ret < 0) return; // failed, or an error code past 2^52
-    const f = fieldsOf(open.record);
+    const a = open.args;
     const time = open.record.time;
     if (open.call === 'brk') {
       // before the first growth brk returns the heap's start (brk(0) asks just that)
@@ -253,9 +251,8 @@ export class AddressHistory {
       }
       return;
     }
-    if (open.call === 'mmap') {
-      const flags = bits(f.flags, { SHARED: MAP_SHARED, ANONYMOUS: MAP_ANONYMOUS });
-      const len = num(f.len);
+    if (a?.call === 'mmap') {
+      const { flags, len } = a;
       if (!Number.isFinite(len)) return;
       const v = open.vma;
       if (v !== undefined) {
@@ -263,14 +260,14 @@ export class AddressHistory {
         return;
       }
       const anon = (flags & MAP_ANONYMOUS) !== 0;
-      const name = anon ? '//anon' : `[fd ${num(f.fd)}]`;
+      const name = anon ? '//anon' : `[fd ${a.fd}]`;
       this.map(space, ret, ret + pageCeil(len), name, '', 'mmap', open.site, time, anon && (flags & MAP_SHARED) !== 0 ? 'shared' : anon ? 'anon' : 'file');
       return;
     }
-    if (open.call === 'mremap') {
-      const oldAddr = num(f.addr);
-      const oldLen = pageCeil(num(f.old_len));
-      const newLen = pageCeil(num(f.new_len));
+    if (a?.call === 'mremap') {
+      const oldAddr = a.addr;
+      const oldLen = pageCeil(a.oldLen);
+      const newLen = pageCeil(a.newLen);
       if (![oldAddr, oldLen, newLen].every(Number.isFinite)) return;
       const old = find(space.pieces, oldAddr).piece?.region;
       if (ret === oldAddr && old !== undefined) {
@@ -280,16 +277,12 @@ export class AddressHistory {
         if (old.start === oldAddr && old.end === oldAddr + oldLen) old.end = oldAddr + newLen;
         return;
       }
-      const flagBits = bits(f.flags, { MAYMOVE: 1, FIXED: 2, DONTUNMAP: 4 });
-      if ((flagBits & 4) === 0) clear(space.pieces, oldAddr, oldAddr + oldLen);
+      if ((a.flags & MREMAP_DONTUNMAP) === 0) clear(space.pieces, oldAddr, oldAddr + oldLen);
       this.map(space, ret, ret + newLen, old?.name ?? '//anon', old?.prot ?? '', 'mremap', open.site, time, old?.kind ?? 'anon');
     }
   }
 
-  private unmap(space: Space, r: SampleRecord): void {
-    const f = fieldsOf(r);
-    const addr = num(f.addr);
-    const len = num(f.len);
+  private unmap(space: Space, addr: number, len: number): void {
     if (Number.isFinite(addr) && Number.isFinite(len) && addr % PAGE === 0) clear(space.pieces, addr, addr + pageCeil(len));
   }
 
@@ -374,16 +367,6 @@ function clear(pieces: Piece[], start: number, end: number): void {
 
 function insert(pieces: Piece[], p: Piece): void {
   pieces.splice(find(pieces, p.start).index, 0, p);
-}
-
-// ---------------------------------------------------------------- fields
-
-function num(text: string | undefined): number {
-  return parseNum(text);
-}
-
-function bits(text: string | undefined, names: Record<string, number>): number {
-  return parseBits(text, names, false);
 }
 
 function pageCeil(n: number): number {

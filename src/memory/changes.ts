@@ -3,7 +3,7 @@
 // feed; the retry cycles they close.
 import type { ProtectionCall, ProtectionChange, SampleRecord } from '../model.js';
 import { pageFloor } from './page-map.js';
-import { protText } from './payloads.js';
+import { protText } from './bits.js';
 import { bump, type Change, type Process, type SiteAgg } from './state.js';
 import type { Tasks } from './tasks.js';
 

@@ -1,7 +1,7 @@
 // The timeline's threads and processes (address spaces): which thread belongs
 // to which process is ThreadOwners' answer; a forked process starts with a
 // copy of its parent's page map.
-import type { TraceRecord } from '../model.js';
+import type { TraceEvent } from '../events.js';
 import { PageMap } from './page-map.js';
 import type { Change, Process, Thread } from './state.js';
 import { ThreadOwners } from './threads.js';
@@ -22,9 +22,9 @@ export class Tasks {
     });
   }
 
-  /** Takes every record, in trace order. */
-  note(r: TraceRecord): void {
-    if (this.ownOwners) this.owners.note(r);
+  /** Takes every event, in trace order. */
+  note(e: TraceEvent): void {
+    if (this.ownOwners) this.owners.note(e);
   }
 
   /** The process key of (pid, tid). */

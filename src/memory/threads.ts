@@ -15,14 +15,10 @@
 // (CLONE_THREAD) or process; clone3's are behind a pointer, so a clone3 child
 // is taken as sharing its parent's address space, as both glibc callers
 // (pthread_create, posix_spawn's vfork) make it.
-import type { TraceRecord } from '../model.js';
-import { fieldsOf, parseNum, retOf } from '../events.js';
-import { parseBits } from './payloads.js';
+import type { CallEvent, ReturnEvent, TraceEvent } from '../events.js';
 
 const CLONE_VM = 0x100;
 const CLONE_THREAD = 0x10000;
-const CLONE_FLAG_NAMES: Record<string, number> = { VM: CLONE_VM, THREAD: CLONE_THREAD, VFORK: 0x4000, SIGHAND: 0x800 };
-const CLONE_EVENT = /^syscalls:sys_(enter|exit)_(clone3?)$/;
 
 /** How a process came to be: a fork copies its parent's memory. */
 export type ForkListener = (child: number, parent: number) => void;
@@ -53,28 +49,30 @@ export class ThreadOwners {
     this.listeners.push(fn);
   }
 
-  /** Learns from one record, in trace order. */
-  note(r: TraceRecord): void {
-    switch (r.kind) {
+  /** Learns from one event, in trace order. */
+  note(e: TraceEvent): void {
+    switch (e.kind) {
       case 'lost':
         return;
       case 'mmap':
-        this.tie(r.tid, r.pid);
+        this.tie(e.tid, e.pid);
         return;
       case 'comm':
       case 'exit':
-        this.tie(r.tid, r.pid);
+        this.tie(e.tid, e.pid);
         return;
       case 'fork': {
-        const newProcess = r.ppid !== undefined && r.ppid >= 0 && r.ppid !== r.pid && !this.pids.has(r.pid);
-        this.tie(r.tid, r.pid);
-        if (newProcess) this.fork(r.pid, this.processOf(r.ppid!, r.ptid ?? r.ppid!));
+        const newProcess = e.ppid !== undefined && e.ppid >= 0 && e.ppid !== e.pid && !this.pids.has(e.pid);
+        this.tie(e.tid, e.pid);
+        if (newProcess) this.fork(e.pid, this.processOf(e.ppid!, e.ptid ?? e.ppid!));
         return;
       }
-      case 'sample':
+      default: {
+        const r = e.record;
         if (r.pid >= 0) this.tie(r.tid, r.pid);
         this.seen.add(r.tid);
-        if (r.event.startsWith('syscalls:sys_e')) this.clone(r);
+        if ((e.kind === 'call' || e.kind === 'return') && (e.name === 'clone' || e.name === 'clone3')) this.clone(e);
+      }
     }
   }
 
@@ -158,17 +156,16 @@ export class ThreadOwners {
     for (const fn of this.listeners) fn(child, parent);
   }
 
-  private clone(r: TraceRecord & { kind: 'sample' }): void {
-    const m = CLONE_EVENT.exec(r.event);
-    if (m === null) return;
-    const call = m[2] as 'clone' | 'clone3';
-    if (m[1] === 'enter') {
-      const flags = call === 'clone' ? cloneFlags(fieldsOf(r)) : NaN;
-      if (r.ret !== undefined) this.cloned(r.tid, r.pid, { call, flags }, r.ret); // perf trace: one record
+  private clone(e: CallEvent | ReturnEvent): void {
+    const r = e.record;
+    const call = e.name as 'clone' | 'clone3';
+    if (e.kind === 'call') {
+      const flags = e.args?.call === 'clone' ? e.args.flags : NaN;
+      if (e.ret !== undefined) this.cloned(r.tid, r.pid, { call, flags }, e.ret); // perf trace: one record
       else this.open.set(r.tid, { call, flags });
       return;
     }
-    const ret = retOf(r);
+    const ret = e.ret;
     const open = this.open.get(r.tid);
     if (ret === 0 && !this.owner.has(r.tid)) {
       // the child's own return: its parent is the one thread inside a clone
@@ -194,18 +191,4 @@ export class ThreadOwners {
       this.fork(child, parent);
     }
   }
-}
-
-// `clone_flags: 0x01200011` (perf script) or `flags: CHILD_CLEARTID|CHILD_SETTID|0x11` (perf trace).
-function cloneFlags(f: Record<string, string>): number {
-  const text = f.clone_flags ?? f.flags;
-  if (text === undefined) return NaN;
-  const n = parseNum(text);
-  if (!Number.isNaN(n)) return n;
-  let bits = 0;
-  for (const part of text.split('|')) {
-    const v = parseBits(part, CLONE_FLAG_NAMES, false);
-    if (!Number.isNaN(v)) bits |= v;
-  }
-  return bits;
 }

@@ -16,22 +16,11 @@ import type {
   ProtectionReport,
   ProtectionSiteSummary,
   SampleRecord,
-  TraceRecord,
 } from '../model.js';
 import { pageCeil, pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
-import {
-  failedRet,
-  MAP_FIXED,
-  MAP_FIXED_NOREPLACE,
-  MMAP_FLAG_NAMES,
-  MREMAP_DONTUNMAP,
-  MREMAP_FIXED,
-  MREMAP_FLAG_NAMES,
-  parseBits,
-  PROT_NAMES,
-} from './payloads.js';
-import { fieldsOf, parseNum, retOf } from '../events.js';
+import { failedRet } from './bits.js';
+import { MAP_FIXED, MAP_FIXED_NOREPLACE, MREMAP_DONTUNMAP, MREMAP_FIXED, type CallArgs, type ReturnEvent, type SampleEvent, type TraceEvent } from '../events.js';
 import { defaultSiteOf } from './site-of.js';
 import { bump, type Change, type OpenCall, type Placement, type Process, type Thread } from './state.js';
 import { fromMap, summarizeSites, timelineNotes } from './summary.js';
@@ -81,7 +70,7 @@ export interface NotedFault {
   readonly value: number;
 }
 
-const SYSCALL_EVENT = /^syscalls:sys_(enter|exit)_(mprotect|pkey_mprotect|mmap|munmap|mremap)$/;
+const PROTECTION_CALLS: ReadonlySet<string> = new Set<ProtectionCall>(['mprotect', 'pkey_mprotect', 'mmap', 'munmap', 'mremap']);
 
 /**
  * The per-process protection timeline. Feed it every record in trace order
@@ -114,23 +103,22 @@ export class ProtectionTimeline {
   }
 
   /**
-   * Takes one record in trace order (all inputs merged by time by the caller).
+   * Takes one event in trace order (all inputs merged by time by the caller).
    * Returns the change it applied, if any.
    */
-  add(r: TraceRecord): ProtectionChange | undefined {
-    this.tasks.note(r);
-    switch (r.kind) {
+  add(e: TraceEvent): ProtectionChange | undefined {
+    this.tasks.note(e);
+    switch (e.kind) {
       case 'lost':
-        this.lost += r.count;
+        this.lost += e.count;
         return undefined;
       case 'mmap':
-        return undefined;
       case 'comm':
       case 'fork':
       case 'exit':
         return undefined;
-      case 'sample':
-        return this.addSample(r);
+      default:
+        return this.addSample(e);
     }
   }
 
@@ -216,52 +204,51 @@ export class ProtectionTimeline {
 
   // ---------------------------------------------------------------- records
 
-  private addSample(r: SampleRecord): ProtectionChange | undefined {
+  private addSample(e: SampleEvent): ProtectionChange | undefined {
+    const r = e.record;
     const thread = this.thread(r.tid);
-    if (r.event === 'tlb:tlb_flush') {
-      if (!this.flushes.add(r, thread)) this.unread(r, 'pages and reason');
+    if (e.kind === 'tlb-flush') {
+      if (!this.flushes.add(e, thread)) this.unread(r, 'pages and reason');
       return undefined;
     }
-    const m = SYSCALL_EVENT.exec(r.event);
-    const mine = this.flushes.settleHeld(thread, r, m !== null && m[1] === 'enter' && r.ret !== undefined);
-    if (m === null) {
+    const call = (e.kind === 'call' || e.kind === 'return') && PROTECTION_CALLS.has(e.name) ? (e.name as ProtectionCall) : undefined;
+    const mine = this.flushes.settleHeld(thread, r, call !== undefined && e.kind === 'call' && e.ret !== undefined);
+    if (call === undefined) {
       this.closeOpen(thread, false);
       return undefined;
     }
-    const call = m[2] as ProtectionCall;
-    if (m[1] === 'exit') {
+    if (e.kind === 'return') {
       this.exitsSeen.add(call);
-      this.addExit(r, call, thread);
+      this.addExit(e, call, thread);
       return undefined;
     }
+    if (e.kind !== 'call' || e.args === undefined) return undefined;
     this.entersSeen.add(call);
-    if (r.ret !== undefined) this.exitsSeen.add(call);
+    if (e.ret !== undefined) this.exitsSeen.add(call);
     this.closeOpen(thread, true);
     const t = this.tasks.threads.get(r.tid);
     if (t?.pendingFault !== undefined && t.pendingFault.expires) t.pendingFault = undefined;
-    const applied = this.addEnter(r, call, thread);
+    const applied = this.addEnter(r, e.args, e.ret, thread);
     for (const f of mine) this.flushes.attribute(f, thread.open?.change);
     return applied;
   }
 
-  private addEnter(r: SampleRecord, call: ProtectionCall, thread: Thread): ProtectionChange | undefined {
-    const f = fieldsOf(r);
+  private addEnter(r: SampleRecord, a: CallArgs, retValue: number | undefined, thread: Thread): ProtectionChange | undefined {
+    if (a.call === 'brk' || a.call === 'clone' || a.call === 'clone3') return undefined;
+    const call = a.call;
     const proc = this.process(r.pid, r.tid);
-    const complete = r.ret !== undefined;
-    const ret = complete ? r.ret! : NaN;
+    const complete = retValue !== undefined;
+    const ret = complete ? retValue : NaN;
     const failed = complete && failedRet(ret);
     const open: OpenCall = { call, complete, time: r.time };
     thread.open = open;
-    switch (call) {
+    switch (a.call) {
       case 'mprotect':
       case 'pkey_mprotect': {
-        const start = parseNum(f.start);
-        const len = parseNum(f.len);
+        const { start, len, pkey } = a;
         // perf trace prints unknown prot bits as a bare `0x` (`prot: READ|0x`); such a call failed anyway
-        const prot = failed ? 0 : parseBits(f.prot, PROT_NAMES, true);
+        const prot = failed ? 0 : a.prot;
         if (![start, len, prot].every(Number.isFinite)) return this.unread(r, 'start, len and prot');
-        let pkey = call === 'pkey_mprotect' ? parseNum(f.pkey) : -1;
-        if (pkey === 0xffffffff || Number.isNaN(pkey)) pkey = -1;
         const aligned = start % this.pageSize === 0;
         const change = this.changeSet.create(r, call, proc, start, this.pageCeil(start + len), prot, pkey);
         open.change = change;
@@ -270,8 +257,7 @@ export class ProtectionTimeline {
         return change.view;
       }
       case 'munmap': {
-        const start = parseNum(f.addr);
-        const len = parseNum(f.len);
+        const { addr: start, len } = a;
         if (![start, len].every(Number.isFinite)) return this.unread(r, 'addr and len');
         const change = this.changeSet.create(r, call, proc, start, this.pageCeil(start + len), 0, -1);
         open.change = change;
@@ -280,25 +266,18 @@ export class ProtectionTimeline {
         return change.view;
       }
       case 'mmap': {
-        const addr = parseNum(f.addr);
-        const len = parseNum(f.len);
-        const prot = parseBits(f.prot, PROT_NAMES, true);
-        const flags = parseBits(f.flags, MMAP_FLAG_NAMES, false);
+        const { addr, len, prot, flags } = a;
         if (![addr, len, prot, flags].every(Number.isFinite)) return this.unread(r, 'addr, len, prot and flags');
-        const placement: Placement = { call, record: r, proc, len, prot, oldAddr: addr, oldLen: 0, flags };
+        const placement: Placement = { call: a.call, record: r, proc, len, prot, oldAddr: addr, oldLen: 0, flags };
         if (complete) return this.place(placement, open, ret);
         if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0) return this.place(placement, open, addr);
         open.placement = placement;
         return undefined;
       }
       case 'mremap': {
-        const addr = parseNum(f.addr);
-        const oldLen = parseNum(f.old_len);
-        const newLen = parseNum(f.new_len);
-        const flags = parseBits(f.flags, MREMAP_FLAG_NAMES, false);
-        const newAddr = parseNum(f.new_addr);
+        const { addr, oldLen, newLen, flags, newAddr } = a;
         if (![addr, oldLen, newLen, flags, newAddr].every(Number.isFinite)) return this.unread(r, 'addr, old_len, new_len, flags and new_addr');
-        const placement: Placement = { call, record: r, proc, len: newLen, prot: 0, oldAddr: addr, oldLen, flags };
+        const placement: Placement = { call: a.call, record: r, proc, len: newLen, prot: 0, oldAddr: addr, oldLen, flags };
         if (complete) return this.place(placement, open, ret);
         if ((flags & MREMAP_FIXED) !== 0) return this.place(placement, open, newAddr);
         if (newLen <= oldLen) return this.place(placement, open, addr);
@@ -308,10 +287,11 @@ export class ProtectionTimeline {
     }
   }
 
-  private addExit(r: SampleRecord, call: ProtectionCall, thread: Thread): void {
+  private addExit(e: ReturnEvent, call: ProtectionCall, thread: Thread): void {
+    const r = e.record;
     const open = thread.open;
     if (open === undefined || open.call !== call || open.complete) return;
-    const ret = retOf(r);
+    const ret = e.ret;
     if (open.placement !== undefined) {
       const p = open.placement;
       open.placement = undefined;

@@ -6,7 +6,7 @@
 // reason. TLB_REMOTE_SHOOTDOWN, received from another CPU, belongs to the
 // call another thread of the process is inside of.
 import type { SampleRecord } from '../model.js';
-import { readTlbFlush } from '../events.js';
+import type { TlbFlushEvent } from '../events.js';
 import { bump, type Change, type Flush, type OpenCall, type Thread } from './state.js';
 import type { Tasks } from './tasks.js';
 
@@ -16,9 +16,9 @@ export class TlbFlushes {
 
   constructor(private readonly tasks: Tasks) {}
 
-  /** Takes one tlb:tlb_flush record of `thread`; false when its payload cannot be read. */
-  add(r: SampleRecord, thread: Thread): boolean {
-    const flush = readTlbFlush(r);
+  /** Takes one tlb:tlb_flush of `thread`; false when its payload cannot be read. */
+  add(e: TlbFlushEvent, thread: Thread): boolean {
+    const { flush, record: r } = e;
     if (flush === undefined) return false;
     const f: Flush = { time: r.time, reason: flush.reason, pages: flush.pages };
     if (flush.reason === 'TLB_FLUSH_ON_TASK_SWITCH') {
@@ -38,7 +38,7 @@ export class TlbFlushes {
     }
     const open = thread.open;
     if (open !== undefined && !open.complete) this.attribute(f, open.change);
-    else if (open !== undefined || r.fields !== undefined) thread.held.push(f);
+    else if (open !== undefined || e.beforeItsCall) thread.held.push(f);
     else bump(this.unattributed, f.reason, 1);
     return true;
   }

@@ -11,10 +11,9 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AddressSpaces } from '../addresses.js';
-import { isFaultEvent, readFault } from '../events.js';
+import type { TraceEvent } from '../events.js';
 import { ThreadOwners } from '../memory/index.js';
 import { isJitDso, isKernelDso } from '../dso.js';
-import type { TraceRecord } from '../model.js';
 import { readTrace } from '../pipeline.js';
 import { functionRange, type ElfInfo } from './elf.js';
 
@@ -46,15 +45,16 @@ export async function scanTraces(traces: readonly string[], stdin?: Readable): P
   // `(inlined)`, or no callchain at all, still names its dso's function
   const owners = new ThreadOwners();
   const addresses = new AddressSpaces(owners);
-  const onRecord = (r: TraceRecord): void => {
-    owners.note(r);
-    if (r.kind === 'mmap') {
-      addresses.addMmap(r);
-      if (r.buildId !== undefined) ids.set(r.filename, r.buildId.toLowerCase());
+  const onEvent = (e: TraceEvent): void => {
+    owners.note(e);
+    if (e.kind === 'mmap') {
+      addresses.addMmap(e);
+      if (e.buildId !== undefined) ids.set(e.filename, e.buildId.toLowerCase());
       return;
     }
-    if (r.kind !== 'sample' || !(isFaultEvent(r.event) || r.event.startsWith('syscalls:sys_'))) return;
-    const fault = readFault(r);
+    if (e.kind !== 'fault' && e.kind !== 'call' && e.kind !== 'return') return;
+    const r = e.record;
+    const fault = e.kind === 'fault' ? e.access : undefined;
     if (fault?.ipText !== undefined && fault.ip !== undefined) {
       const at = addresses.lookup(addresses.processFor(r.pid, r.tid), fault.ip);
       if (at !== undefined && at.dso.startsWith('/') && !isJitDso(at.dso)) need(at.dso).addresses.add(at.dsoAddress);
@@ -73,7 +73,7 @@ export async function scanTraces(traces: readonly string[], stdin?: Readable): P
     }
   };
   const diagnostics = { sink: () => undefined };
-  for (const t of traces) await readTrace(t, onRecord, diagnostics, stdin);
+  for (const t of traces) await readTrace(t, onEvent, diagnostics, stdin);
   for (const [dso, id] of ids) {
     const need = needs.get(dso);
     if (need !== undefined) need.buildId = id;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { baseEventName, faultFamily, fieldsOf, isFaultEvent, readFault, retOf } from '../../src/events.js';
+import { baseEventName, faultFamily, isFaultEvent, normalizeRecord, readFault } from '../../src/events.js';
 import type { SampleRecord } from '../../src/model.js';
 
 const samples = fileURLToPath(new URL('../../samples/protection/', import.meta.url));
@@ -80,18 +80,22 @@ describe('event families', () => {
   });
 });
 
-describe('syscall fields', () => {
-  it('decodes a perf script payload once, values as single tokens', () => {
+describe('normalizeRecord: syscalls', () => {
+  it('decodes a perf script payload, values as single tokens', () => {
     // `-F +addr` appends the sample address to the last field
-    const r = { event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x7f740d9a4000, len: 0x00001000, prot: 0x00000001               0' } as SampleRecord;
-    expect(fieldsOf(r)).toEqual({ start: '0x7f740d9a4000', len: '0x00001000', prot: '0x00000001' });
-    expect(fieldsOf(r)).toBe(fieldsOf(r));
+    const r = { kind: 'sample', event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x7f740d9a4000, len: 0x00001000, prot: 0x00000001               0', stack: [] } as unknown as SampleRecord;
+    expect(normalizeRecord(r)).toEqual({ kind: 'call', record: r, name: 'mprotect', args: { call: 'mprotect', start: 0x7f740d9a4000, len: 0x1000, prot: 1, pkey: -1 } });
   });
 
   it('fills in the zero arguments perf trace omits, and reads ret either way', () => {
-    const r = { event: 'syscalls:sys_enter_mmap', payload: '', fields: { len: '8192', prot: 'READ|WRITE' }, ret: 0x7f3cb6868000 } as unknown as SampleRecord;
-    expect(fieldsOf(r)).toMatchObject({ addr: '0', len: '8192', prot: 'READ|WRITE', flags: '0' });
-    expect(retOf(r)).toBe(0x7f3cb6868000);
-    expect(retOf({ event: 'syscalls:sys_exit_mprotect', payload: '0xffffffffffffffea' } as SampleRecord)).toBe(-22);
+    const r = { kind: 'sample', event: 'syscalls:sys_enter_mmap', payload: '', fields: { len: '8192', prot: 'READ|WRITE', flags: 'PRIVATE|ANONYMOUS' }, ret: 0x7f3cb6868000, stack: [] } as unknown as SampleRecord;
+    expect(normalizeRecord(r)).toMatchObject({ kind: 'call', name: 'mmap', args: { call: 'mmap', addr: 0, len: 8192, prot: 3, flags: 0x20 }, ret: 0x7f3cb6868000 });
+    const exit = { kind: 'sample', event: 'syscalls:sys_exit_mprotect', payload: '0xffffffffffffffea', stack: [] } as unknown as SampleRecord;
+    expect(normalizeRecord(exit)).toEqual({ kind: 'return', record: exit, name: 'mprotect', ret: -22 });
+  });
+
+  it('leaves the arguments of calls it does not follow undecoded', () => {
+    const r = { kind: 'sample', event: 'syscalls:sys_enter_openat', payload: 'dfd: 0xffffff9c, filename: 0x7ffd', stack: [] } as unknown as SampleRecord;
+    expect(normalizeRecord(r)).toEqual({ kind: 'call', record: r, name: 'openat', args: undefined });
   });
 });

@@ -13,7 +13,7 @@ import { BuildIdListParser } from '../../parsers/buildid-list.js';
 import { annotateReport } from '../../src/annotate.js';
 import { runCli } from '../shared.js';
 import { indexObjdumpFile } from '../../src/disasm-index.js';
-import { readFault } from '../../src/events.js';
+import type { TraceEvent } from '../../src/events.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from '../../src/join.js';
 import type { BuildIdRecord, Diagnostic, ProtectionReport, ProtectionSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from '../../src/model.js';
 import { buildReport, readTrace, type ReportOptions } from '../../src/pipeline.js';
@@ -283,14 +283,15 @@ function protectionFrames(trace: string, dso: string): Set<string> {
 async function namedTwice(trace: string, listings: readonly string[]): Promise<{ atEnd: ProtectionSection; whileStreaming: ProtectionSection; provisional: ProtectionReport }> {
   const resolver = new FrameResolver(new ListingSet(await Promise.all(listings.map((p) => indexObjdumpFile(p)))));
   const sites = new ProtectionSites(resolver, new UnwindRepair(resolver));
-  const records: TraceRecord[] = [];
-  await readTrace(trace, (r) => records.push(r), { sink: () => {} });
+  const events: TraceEvent[] = [];
+  await readTrace(trace, (e) => events.push(e), { sink: () => {} });
   const replay = (siteOf: (r: SampleRecord) => string): ProtectionReport => {
     const t = new ProtectionTimeline({ siteOf });
-    for (const r of records) {
-      t.add(r);
-      if (r.kind !== 'sample' || r.event !== 'exceptions:page_fault_user') continue;
-      const access = readFault(r);
+    for (const e of events) {
+      t.add(e);
+      if (e.kind !== 'fault' || e.record.event !== 'exceptions:page_fault_user') continue;
+      const r = e.record;
+      const access = e.access;
       const at = faultFrameIndex(r, access);
       if (at < 0 || access === undefined) continue;
       t.noteFault({
@@ -308,7 +309,7 @@ async function namedTwice(trace: string, listings: readonly string[]): Promise<{
   };
   const provisional = replay(sites.siteOf);
   // the verdict: every frame of the trace anchored, as the pipeline anchors fault and protection frames
-  for (const r of records) if (r.kind === 'sample') for (const f of r.stack) resolver.anchor(f);
+  for (const e of events) if ('record' in e) for (const f of e.record.stack) resolver.anchor(f);
   const whileStreaming = sites.finish(replay((r) => sites.siteName(sites.siteOf(r))));
   return { atEnd: sites.finish(provisional), whileStreaming, provisional };
 }

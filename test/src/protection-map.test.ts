@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SampleRecord } from '../../src/model.js';
 import { ProtectionTimeline } from '../../src/memory/index.js';
+import { normalizeRecord } from '../../src/events.js';
 
 const PAGE = 4096;
 const BASE = 0x7f0000000000;
@@ -65,7 +66,7 @@ function check(ops: Op[], exits: boolean): void {
   const model: ({ prot: number; line: number } | undefined)[] = new Array(PAGES + 6).fill(undefined);
   for (const op of ops) {
     const rs = recordsOf(op, exits);
-    for (const r of rs) t.add(r);
+    for (const r of rs) t.add(normalizeRecord(r));
     const enterLine = rs[0]!.line;
     // without exits, a non-fixed mmap cannot be placed
     const applies = !op.fail && (exits || op.call !== 'mmap' || op.fixed);
@@ -105,8 +106,8 @@ describe('the page map', () => {
 
   it('counts unplaced mmaps when the trace has no exits', () => {
     const t = new ProtectionTimeline();
-    for (const r of recordsOf({ call: 'mmap', page: 0, len: PAGE, prot: 3, fixed: false, fail: false }, false)) t.add(r);
-    t.add(record('exceptions:page_fault_user', `address=${hex(BASE, 1)} ip=0x1000 error_code=0x6`));
+    for (const r of recordsOf({ call: 'mmap', page: 0, len: PAGE, prot: 3, fixed: false, fail: false }, false)) t.add(normalizeRecord(r));
+    t.add(normalizeRecord(record('exceptions:page_fault_user', `address=${hex(BASE, 1)} ip=0x1000 error_code=0x6`)));
     expect(t.report()).toMatchObject({ unplaced: 1 });
     expect(t.report().notes).toContain('no sys_exit_mmap records: failed mmap calls cannot be told apart from successful ones');
   });
@@ -125,7 +126,7 @@ describe('memory', () => {
       let first: WeakRef<object> | undefined;
       for (let i = 0; i < 50; i++) {
         for (const r of recordsOf({ call: 'mprotect', page: 2, len: PAGE, prot: i % 2 === 0 ? 1 : 3, fail: false }, exits)) {
-          const change = t.add(r);
+          const change = t.add(normalizeRecord(r));
           if (change !== undefined && first === undefined) first = new WeakRef(change);
         }
       }

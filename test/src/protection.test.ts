@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parsePerfScript } from '../../parsers/perf-script.js';
 import { parsePerfTrace } from '../../parsers/perf-trace.js';
-import { readFault, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/events.js';
+import { normalizeRecord, readFault, readTlbFlush, TLB_FLUSH_REASONS } from '../../src/events.js';
 import type { Diagnostic, Frame, ProtectionChange, SampleRecord, TaskRecord, TraceRecord } from '../../src/model.js';
 import { isKernelDso } from '../../src/dso.js';
 import type { FaultAttribution, ProtectionOptions } from '../../src/memory/index.js';
@@ -141,7 +141,7 @@ function run(records: readonly TraceRecord[], options: ProtectionOptions = {}, a
   const timeline = new ProtectionTimeline({ keepHistory: true, ...options, onDiagnostic: (d) => diagnostics.push(d) });
   const faults: Noted[] = [];
   for (const r of records) {
-    timeline.add(r);
+    timeline.add(normalizeRecord(r));
     if (r.kind === 'sample' && r.event === 'exceptions:page_fault_user') {
       const f = readFault(r)!;
       const attribution = timeline.noteFault({

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ThreadOwners } from '../../../src/memory/index.js';
+import { normalizeRecord } from '../../../src/events.js';
 import type { Report, TraceRecord } from '../../../src/model.js';
 import { buildReport } from '../../../src/pipeline.js';
 import { PerfScriptParser } from '../../../parsers/perf-script.js';
@@ -70,7 +71,7 @@ describe('threads tied to their process without task records (samples/tasks)', a
 
   it('without clone or task records says once which perf script option ties the threads', async () => {
     const owners = new ThreadOwners();
-    for (const r of records(`${S}/tasks.perf-script.txt`, (l) => !/sys_(enter|exit)_clone/.test(l))) owners.note(r);
+    for (const r of records(`${S}/tasks.perf-script.txt`, (l) => !/sys_(enter|exit)_clone/.test(l))) owners.note(normalizeRecord(r));
     expect(owners.unresolved()).toBe(4); // main, two threads and the child, each alone
     expect(owners.notes()).toEqual([expect.stringMatching(/^4 threads could not be tied .*perf script --show-task-events \(-F \+pid would drop the tracepoints' callchains\)$/)]);
   });
@@ -79,7 +80,7 @@ describe('threads tied to their process without task records (samples/tasks)', a
     const owners = new ThreadOwners();
     const births: [number, number][] = [];
     owners.onFork((c, p) => births.push([c, p]));
-    for (const r of records(`${S}/tasks.perf-script.txt`)) owners.note(r);
+    for (const r of records(`${S}/tasks.perf-script.txt`)) owners.note(normalizeRecord(r));
     for (const t of threads) expect(owners.peek(t)).toBe(main);
     expect(owners.peek(child)).toBe(child);
     expect(births).toEqual([[child, main]]);

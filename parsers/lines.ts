@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../src/errors.js';
+import { ReadAheadFile } from './read-ahead.js';
 
 export interface LineOptions {
   /** Lines longer than this many characters are cut off, counted and reported; memory stays flat. Default 1 MiB. */
@@ -60,7 +61,8 @@ export async function openInput(path: string, stdin?: Readable): Promise<Readabl
       if (e instanceof InputError) throw e;
       throw new InputError(`${path}: cannot read: ${describeFsError(e)}`);
     }
-    raw = createReadStream(path, { highWaterMark: 1 << 20 });
+    // a regular file is read ahead; a FIFO or device cannot be read at an offset
+    raw = size !== undefined ? new ReadAheadFile(path) : createReadStream(path, { highWaterMark: 1 << 20 });
   }
   const peeked = await peekFirstBytes(raw, path);
   const first = peeked.head;
@@ -81,7 +83,7 @@ export async function openInput(path: string, stdin?: Readable): Promise<Readabl
 
 /** Opens bytes [start, end) of a plain file (a range cut at a record boundary, for worker threads). */
 export function openRange(path: string, start: number, end: number): Readable {
-  const raw = createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 });
+  const raw = new ReadAheadFile(path, start, end);
   infos.set(raw, { path, gzip: false, size: end - start, bytesRead: 0 });
   return raw;
 }

@@ -1,11 +1,16 @@
 // perf script text → classified lines, from the bytes themselves: the fast path
-// of `collapse`. Lines are cut with indexOf over Buffers; a callchain frame line
-// is interned by its bytes (an FNV-1a hash, then a byte compare) into an integer
-// id, and a string is decoded — as latin1, one char per byte, so bytes that are
-// not UTF-8 pass through unchanged — only for a new distinct frame or for the
-// other lines (headers, about one in ten). Header fields are read by
-// stackcollapse-perf.pl's rules (quoted where each is read), with linear scans
-// instead of its backtracking regexes.
+// of `collapse`. A callchain frame line is interned by its bytes (a hash of its
+// first 32 bytes, then a compare four bytes at a time through DataViews) into
+// an integer id; a frame line seen before is found that way before its end is
+// known (its copy's length says where it ends), other lines are cut with
+// indexOf. A string is decoded — as latin1, one char per byte, so bytes that
+// are not UTF-8 pass through unchanged — only for a new distinct frame.
+// A record header is read on its bytes by stackcollapse-perf.pl's rules (quoted
+// where each is read), with linear scans instead of its backtracking regexes;
+// its comm, pid and tid are decoded only when their bytes differ from the
+// previous header's, its event only when it differs from the previous event.
+// Lines of an unusual shape (starting with a blank other than a tab, or
+// `LOST …`) are read from their latin1 text.
 //
 // What each line is, with the rules of the reference and where faultpath reads more:
 //   blank (or only blanks)           end of record
@@ -29,17 +34,22 @@ export interface ScanLine {
   readonly kind: number;
   /** 1-based line number. */
   readonly line: number;
-  /** Header: comm as the reference reads it (latin1), pid and tid as printed ('' when absent). */
+  /** Header: comm as the reference reads it (latin1), pid and tid as printed ('' when absent); the same strings while their bytes repeat. */
   readonly comm: string;
   readonly pid: string;
   readonly tid: string;
-  /** Header: the event and period when the line ends with `[period] event:` (the reference's event rule), else undefined. */
+  /** Header: the event when the line ends with `[period] event:` (the reference's event rule), else undefined; the same string while it repeats. */
   readonly event: string | undefined;
-  readonly period: string | undefined;
+  /** Header: the sample's weight by the reference's rule — the period, 1 when absent or `0`. */
+  readonly period: number;
   /** Frame: the line starts with a blank, not a tab (where perf puts a srcline). */
   readonly spaceIndented: boolean;
   /** The line as latin1 text. */
   text(): string;
+  /** Header: which of two slots keeps its text for headerText (they alternate). */
+  readonly headerSlot: number;
+  /** The latin1 text of a header line by its slot, valid until the second header after it. */
+  headerText(slot: number): string;
   /** Frame: the id of the line's bytes, interned on first use. */
   frameId(): number;
   /** Interns a frame line given as text (a header's ip frame). */
@@ -60,8 +70,8 @@ const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const HASH = 35;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+const COLON = 58;
+const NBSP = 0xa0;
 const HASHED_BYTES = 32;
 
 /** Perl's \s on bytes: space, \t, \n, \v, \f, \r. */
@@ -73,6 +83,56 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.length);
+}
+
+/** Bytes [a, a+n) of one view equal bytes [b, b+n) of the other, compared four at a time. */
+function sameBytes(x: DataView, a: number, y: DataView, b: number, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (x.getInt32(a + k, true) !== y.getInt32(b + k, true)) return false;
+  for (; k < n; k++) if (x.getUint8(a + k) !== y.getUint8(b + k)) return false;
+  return true;
+}
+
+// `PERF_RECORD_` anywhere in a line, by Horspool's skips (perf prints it after
+// the time of a side-band record; headers rarely hold its letters).
+const SIDE_BAND = Buffer.from('PERF_RECORD_', 'latin1');
+const SIDE_BAND_SKIP = (() => {
+  const skip = new Uint8Array(256).fill(SIDE_BAND.length);
+  for (let i = 0; i < SIDE_BAND.length - 1; i++) skip[SIDE_BAND[i]!] = SIDE_BAND.length - 1 - i;
+  return skip;
+})();
+function hasSideBandMark(buf: Buffer, start: number, end: number): boolean {
+  const m = SIDE_BAND.length;
+  for (let i = start + m - 1; i < end; i += SIDE_BAND_SKIP[buf[i]!]!) {
+    let k = 0;
+    while (k < m && buf[i - k] === SIDE_BAND[m - 1 - k]) k++;
+    if (k === m) return true;
+  }
+  return false;
+}
+
+/** A byte range kept across chunks: the previous header's task prefix, the previous event. */
+class Kept {
+  bytes = Buffer.alloc(64);
+  view = viewOf(this.bytes);
+  length = -1;
+  set(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.bytes.length) {
+      this.bytes = Buffer.alloc(Math.max(n, this.bytes.length * 2));
+      this.view = viewOf(this.bytes);
+    }
+    buf.copy(this.bytes, 0, start, end);
+    this.length = n;
+  }
+  /** Bytes [start, start + length) of buf equal the kept ones (the caller checks they are in the line). */
+  at(view: DataView, start: number): boolean {
+    return this.length >= 0 && sameBytes(view, start, this.view, 0, this.length);
+  }
+}
+
 /** Pushes bytes, calls back once per line with itself positioned at that line. */
 export class PerfScriptScanner implements ByteParser, ScanLine {
   kind = LINE_BLANK;
@@ -81,30 +141,43 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   pid = '';
   tid = '';
   event: string | undefined = undefined;
-  period: string | undefined = undefined;
+  period = 1;
   spaceIndented = false;
+  headerSlot = 0;
 
   private readonly source: string;
   private readonly sink: DiagnosticSink | undefined;
   private readonly max: number;
-  // the current line: bytes [start, end) of buf
+  // the current line: bytes [from, to) of buf, seen through view
   private buf: Buffer = Buffer.alloc(0);
+  private view: DataView = viewOf(this.buf);
   private from = 0;
   private to = 0;
   private decoded: string | undefined;
   // a line cut by a chunk edge
   private rest: Buffer | undefined;
   private overflow = -1;
+  // the last two header lines (slot = headerSlot), as bytes until decoded
+  private readonly headerBuf: Buffer[] = [this.buf, this.buf];
+  private readonly headerFrom = [0, 0];
+  private readonly headerTo = [0, 0];
+  private readonly headerTexts: (string | undefined)[] = ['', ''];
+  // the previous header's comm, pid and tid bytes (through the blank after the tid), and its event
+  private readonly task = new Kept();
+  private readonly lastEvent = new Kept();
   // frame interning: open addressing over (hash, offset, length) into an arena of line bytes
   private arena = Buffer.alloc(1 << 16);
+  private arenaView = viewOf(this.arena);
   private arenaUsed = 0;
   private offsets = new Int32Array(1024);
   private lengths = new Int32Array(1024);
   private texts: (string | undefined)[] = [];
   private count = 0;
-  private table = new Int32Array(2048).fill(-1);
+  private table = new Int32Array(2048).fill(EMPTY);
   private hashes = new Int32Array(2048);
   private mask = 2047;
+  // the id of the current line when `known` found it, else -1
+  private knownId = -1;
 
   constructor(
     options: ScanOptions,
@@ -137,19 +210,47 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
         const joined = Buffer.concat([this.rest!, chunk.subarray(0, nl)]);
         this.rest = undefined;
         if (joined.length > this.max) this.overlong(joined.length);
-        else this.take(joined, 0, joined.length);
+        else this.take(joined, viewOf(joined), 0, joined.length);
       }
       from = nl + 1;
     }
     const max = this.max;
-    let nl = chunk.indexOf(LF, from);
-    while (nl >= 0) {
+    const view = viewOf(chunk);
+    const limit = chunk.length;
+    for (;;) {
+      // most lines are frames seen before: found without looking for their end
+      if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
+        const id = this.known(view, from, limit);
+        if (id >= 0) {
+          this.line++;
+          this.buf = chunk;
+          this.view = view;
+          this.from = from;
+          this.to = this.knownEnd;
+          this.decoded = undefined;
+          this.kind = LINE_FRAME;
+          this.spaceIndented = false;
+          this.knownId = id;
+          this.onLine(this);
+          from = this.knownEnd + 1;
+          continue;
+        }
+      }
+      const nl = chunk.indexOf(LF, from);
+      if (nl < 0) break;
       if (nl - from > max) this.overlong(nl - from);
-      else this.take(chunk, from, nl);
+      else this.take(chunk, view, from, nl);
       from = nl + 1;
-      nl = chunk.indexOf(LF, from);
     }
     if (from < chunk.length) this.keep(chunk.subarray(from));
+    // the stream may reuse the chunk: the headers still wanted keep their own bytes
+    for (let s = 0; s < 2; s++) {
+      if (this.headerBuf[s] === chunk && this.headerTexts[s] === undefined) {
+        this.headerBuf[s] = Buffer.from(chunk.subarray(this.headerFrom[s]!, this.headerTo[s]!));
+        this.headerTo[s] = this.headerTo[s]! - this.headerFrom[s]!;
+        this.headerFrom[s] = 0;
+      }
+    }
   }
 
   end(): void {
@@ -157,7 +258,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     else if (this.rest !== undefined) {
       const last = this.rest;
       this.rest = undefined;
-      this.take(last, 0, last.length);
+      this.take(last, viewOf(last), 0, last.length);
     }
   }
 
@@ -165,22 +266,30 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     return (this.decoded ??= this.buf.toString('latin1', this.from, this.to));
   }
 
+  headerText(slot: number): string {
+    let t = this.headerTexts[slot];
+    if (t === undefined) {
+      t = this.headerBuf[slot]!.toString('latin1', this.headerFrom[slot], this.headerTo[slot]);
+      this.headerTexts[slot] = t;
+    }
+    return t;
+  }
+
   frameId(): number {
-    return this.intern(this.buf, this.from, this.to);
+    return this.knownId >= 0 ? this.knownId : this.intern(this.buf, this.view, this.from, this.to);
   }
 
   internText(text: string): number {
     const b = Buffer.from(text, 'latin1');
-    return this.intern(b, 0, b.length);
+    return this.intern(b, viewOf(b), 0, b.length);
   }
 
   frameText(id: number): string {
     let t = this.texts[id];
     if (t === undefined) {
       const at = this.offsets[id]!;
-      const text = this.arena.toString('latin1', at, at + this.lengths[id]!);
-      this.texts[id] = text;
-      return text;
+      t = this.arena.toString('latin1', at, at + this.lengths[id]!);
+      this.texts[id] = t;
     }
     return t;
   }
@@ -208,10 +317,12 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.sink?.(d);
   }
 
-  private take(buf: Buffer, start: number, end: number): void {
+  private take(buf: Buffer, view: DataView, start: number, end: number): void {
     this.line++;
+    this.knownId = -1;
     if (end > start && buf[end - 1] === CR) end--;
     this.buf = buf;
+    this.view = view;
     this.from = start;
     this.to = end;
     this.decoded = undefined;
@@ -231,7 +342,99 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       return;
     }
     if (c0 === HASH) return;
-    this.other(c0 === SPACE);
+    // a line that starts with a blank (right-aligned headers, srclines, blank lines) or `LOST `: read as text
+    if (isPerlSpace(c0) || c0 === NBSP || (c0 === 76 /* L */ && end - start > 4 && buf[start + 1] === 79 && buf[start + 2] === 83 && buf[start + 3] === 84 && buf[start + 4] === SPACE)) {
+      this.other(c0 === SPACE);
+      return;
+    }
+    if (hasSideBandMark(buf, start, end)) {
+      this.kind = LINE_SIDE_BAND;
+      this.onLine(this);
+      return;
+    }
+    if (this.header(buf, view, start, end)) {
+      this.kind = LINE_HEADER;
+      this.onLine(this);
+      return;
+    }
+    this.kind = LINE_FRAME;
+    this.spaceIndented = false;
+    this.onLine(this);
+  }
+
+  // The header of a line that starts with neither a blank nor `#`: `^(\S.+?)\s+(\d+)\/*(\d+)*\s+`, then the event rule.
+  private header(buf: Buffer, view: DataView, start: number, end: number): boolean {
+    // the same comm, pid and tid bytes as the previous header's give the same match
+    const task = this.task;
+    if (!(task.length >= 0 && start + task.length < end && task.at(view, start)) && !this.readTask(buf, start, end)) return false;
+    this.readEventBytes(buf, view, start, end);
+    this.noteHeader(buf, start, end);
+    return true;
+  }
+
+  private readTask(buf: Buffer, start: number, n: number): boolean {
+    for (let a = start + 1; a < n; ) {
+      while (a < n && !isPerlSpace(buf[a]!)) a++;
+      let b = a;
+      while (b < n && isPerlSpace(buf[b]!)) b++;
+      if (b >= n) return false;
+      const commEnd = Math.max(a, start + 2);
+      if (commEnd < b && isDigit(buf[b]!)) {
+        let c = b;
+        while (c < n && isDigit(buf[c]!)) c++;
+        let d = c;
+        while (d < n && buf[d] === 47 /* / */) d++;
+        let e = d;
+        while (e < n && isDigit(buf[e]!)) e++;
+        if (e < n && isPerlSpace(buf[e]!)) {
+          this.comm = buf.toString('latin1', start, commEnd);
+          this.pid = buf.toString('latin1', b, c);
+          this.tid = buf.toString('latin1', d, e);
+          this.task.set(buf, start, e + 1);
+          return true;
+        }
+      }
+      a = b;
+    }
+    return false;
+  }
+
+  // `:\s*(\d+)*\s+(\S+):\s*$` on the whole line: the event and its period.
+  private readEventBytes(buf: Buffer, view: DataView, start: number, end: number): void {
+    this.event = undefined;
+    this.period = 1;
+    let colon = end;
+    while (colon > start && isPerlSpace(buf[colon - 1]!)) colon--;
+    colon--;
+    if (colon < start || buf[colon] !== COLON) return;
+    let s = colon;
+    while (s > start && !isPerlSpace(buf[s - 1]!)) s--;
+    if (s === colon || s === start) return;
+    let w = s;
+    while (w > start && isPerlSpace(buf[w - 1]!)) w--;
+    let d = w;
+    while (d > start && isDigit(buf[d - 1]!)) d--;
+    let x = d;
+    while (x > start && isPerlSpace(buf[x - 1]!)) x--;
+    if (x === start || buf[x - 1] !== COLON) return;
+    const last = this.lastEvent;
+    if (last.length === colon - s && last.at(view, s)) {
+      this.event = this.lastEventText;
+    } else {
+      this.event = this.lastEventText = buf.toString('latin1', s, colon);
+      last.set(buf, s, colon);
+    }
+    if (d < w) this.period = periodOf(buf, d, w);
+  }
+
+  private lastEventText: string | undefined;
+
+  private noteHeader(buf: Buffer, start: number, end: number): void {
+    const slot = (this.headerSlot ^= 1);
+    this.headerBuf[slot] = buf;
+    this.headerFrom[slot] = start;
+    this.headerTo[slot] = end;
+    this.headerTexts[slot] = this.decoded;
   }
 
   private other(indented: boolean): void {
@@ -267,6 +470,16 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.onLine(this);
   }
 
+  // A header read from its text: the task's bytes are not kept, so the next header reads its own.
+  private textHeader(t: string, comm: string, pid: string, tid: string): void {
+    this.comm = comm;
+    this.pid = pid;
+    this.tid = tid;
+    this.task.length = -1;
+    this.readEvent(t);
+    this.noteHeader(this.buf, this.from, this.to);
+  }
+
   // `^(\S.+?)\s+(\d+)\/*(\d+)*\s+` at `from`, then the event rule.
   private readHeader(t: string, from: number): boolean {
     const n = t.length;
@@ -285,10 +498,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
         let e = d;
         while (e < n && isDigit(t.charCodeAt(e))) e++;
         if (e < n && isPerlSpace(t.charCodeAt(e))) {
-          this.comm = t.slice(from, commEnd);
-          this.pid = t.slice(b, c);
-          this.tid = t.slice(d, e);
-          this.readEvent(t);
+          this.textHeader(t, t.slice(from, commEnd), t.slice(b, c), t.slice(d, e));
           return true;
         }
       }
@@ -301,21 +511,18 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     let e = from;
     while (e < t.length && isDigit(t.charCodeAt(e))) e++;
     if (e === from || !isPerlSpace(t.charCodeAt(e))) return false;
-    this.comm = '';
-    this.pid = t.slice(from, e);
-    this.tid = '';
-    this.readEvent(t);
+    this.textHeader(t, '', t.slice(from, e), '');
     return true;
   }
 
   // `:\s*(\d+)*\s+(\S+):\s*$` on the whole line: the event and its period.
   private readEvent(t: string): void {
     this.event = undefined;
-    this.period = undefined;
+    this.period = 1;
     let colon = t.length;
     while (colon > 0 && isPerlSpace(t.charCodeAt(colon - 1))) colon--;
     colon--;
-    if (colon < 0 || t.charCodeAt(colon) !== 58 /* : */) return;
+    if (colon < 0 || t.charCodeAt(colon) !== COLON) return;
     let s = colon;
     while (s > 0 && !isPerlSpace(t.charCodeAt(s - 1))) s--;
     if (s === colon || s === 0) return;
@@ -325,31 +532,66 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     while (d > 0 && isDigit(t.charCodeAt(d - 1))) d--;
     let x = d;
     while (x > 0 && isPerlSpace(t.charCodeAt(x - 1))) x--;
-    if (x === 0 || t.charCodeAt(x - 1) !== 58) return;
-    this.event = t.slice(s, colon);
-    this.period = d < w ? t.slice(d, w) : undefined;
+    if (x === 0 || t.charCodeAt(x - 1) !== COLON) return;
+    const event = t.slice(s, colon);
+    this.event = event === this.lastEventText ? this.lastEventText : event;
+    if (d < w) this.period = periodOf(this.buf, this.from + d, this.from + w);
   }
 
-  private intern(buf: Buffer, start: number, end: number): number {
-    // The hash reads the line's length and its first bytes after the indent
-    // (the address, then the symbol): distinct frames almost always differ
-    // there, and a line that shares them with another is told apart by the
-    // full compare.
-    let i = start;
-    while (i < end && (buf[i] === TAB || buf[i] === SPACE)) i++;
-    const stop = Math.min(end, i + HASHED_BYTES);
-    const len = end - start;
-    let h = FNV_OFFSET ^ len;
-    for (; i < stop; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
-    let slot = h & this.mask;
-    for (;;) {
-      const id = this.table[slot]!;
-      if (id < 0) break;
-      if (this.hashes[slot] === h && this.lengths[id] === len) {
-        const at = this.offsets[id]!;
-        if (this.arena.compare(buf, start, end, at, at + len) === 0) return id;
+  // A frame line seen before, found from its first bytes without looking for
+  // its end: the candidates with the same prefix hash are compared over their
+  // length, and the byte after must end the line. -1 when none is (a new line,
+  // a CRLF one, one the chunk cuts, or one hashed whole as its prefix is crowded).
+  private known(view: DataView, start: number, limit: number): number {
+    const h = prefixHash(view, start);
+    const table = this.table;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = table[slot]!;
+      if (id === EMPTY) return -1;
+      if (id === CROWDED || hashes[slot] !== h) continue;
+      const len = this.lengths[id]!;
+      if (start + len < limit && view.getUint8(start + len) === LF && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) {
+        this.knownEnd = start + len;
+        return id;
       }
-      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private knownEnd = 0;
+
+  private intern(buf: Buffer, view: DataView, start: number, end: number): number {
+    // The hash reads a line's first 32 bytes (the indent, the address, the
+    // symbol: distinct frames almost always differ there), so that `known`
+    // can find it before its end is known; a shorter line's, all of it and its
+    // length. Lines that share their first 32 bytes are told apart by the full
+    // compare; past CROWD of them, the prefix is marked and the others are
+    // hashed with their length and last bytes too (found through indexOf).
+    const len = end - start;
+    let h = len >= HASHED_BYTES ? prefixHash(view, start) : shortHash(view, start, len);
+    let crowd = 0;
+    let crowded = false;
+    let slot = h & this.mask;
+    for (; ; slot = (slot + 1) & this.mask) {
+      const id = this.table[slot]!;
+      if (id === EMPTY) break;
+      if (this.hashes[slot] !== h) continue;
+      if (id === CROWDED) {
+        crowded = true;
+        continue;
+      }
+      crowd++;
+      if (this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
+    }
+    if (len >= HASHED_BYTES && (crowded || crowd >= CROWD)) {
+      if (!crowded) this.place(slot, CROWDED, h);
+      h = fullHash(view, start, end, h);
+      for (slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+        const id = this.table[slot]!;
+        if (id === EMPTY) break;
+        if (id !== CROWDED && this.hashes[slot] === h && this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
+      }
     }
     const id = this.count++;
     if (id >= this.offsets.length) {
@@ -360,27 +602,34 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.arenaUsed + len));
       this.arena.copy(bigger, 0, 0, this.arenaUsed);
       this.arena = bigger;
+      this.arenaView = viewOf(bigger);
     }
     buf.copy(this.arena, this.arenaUsed, start, end);
     this.offsets[id] = this.arenaUsed;
     this.lengths[id] = len;
     this.arenaUsed += len;
-    this.table[slot] = id;
-    this.hashes[slot] = h;
-    if (this.count * 2 > this.mask) this.rehash();
+    this.place(slot, id, h);
     return id;
   }
 
+  private place(slot: number, entry: number, h: number): void {
+    this.table[slot] = entry;
+    this.hashes[slot] = h;
+    if (++this.entries * 2 > this.mask) this.rehash();
+  }
+
+  private entries = 0;
+
   private rehash(): void {
     const size = (this.mask + 1) * 2;
-    const table = new Int32Array(size).fill(-1);
+    const table = new Int32Array(size).fill(EMPTY);
     const hashes = new Int32Array(size);
     const mask = size - 1;
     for (let s = 0; s <= this.mask; s++) {
       const id = this.table[s]!;
-      if (id < 0) continue;
+      if (id === EMPTY) continue;
       let slot = this.hashes[s]! & mask;
-      while (table[slot]! >= 0) slot = (slot + 1) & mask;
+      while (table[slot]! !== EMPTY) slot = (slot + 1) & mask;
       table[slot] = id;
       hashes[slot] = this.hashes[s]!;
     }
@@ -390,10 +639,52 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 }
 
+const EMPTY = -1;
+const CROWDED = -2;
+const CROWD = 8;
+
+function mix(h: number): number {
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
+/** The hash of bytes [start, start + 32). */
+function prefixHash(view: DataView, start: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < start + HASHED_BYTES; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+  return mix(h);
+}
+
+/** The hash of a line shorter than 32 bytes: its length and bytes. */
+function shortHash(view: DataView, start: number, len: number): number {
+  let h = len;
+  let i = start;
+  for (; i + 4 <= start + len; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+  for (; i < start + len; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
+  return mix(h);
+}
+
+/** A crowded prefix's line: its prefix hash, length and last 8 bytes. */
+function fullHash(view: DataView, start: number, end: number, prefix: number): number {
+  let h = Math.imul(prefix ^ (end - start), 0x01000193);
+  h = Math.imul(h ^ view.getInt32(end - 8, true), 0x01000193);
+  h = Math.imul(h ^ view.getInt32(end - 4, true), 0x01000193);
+  return mix(h ^ 0x5bd1e995);
+}
+
 function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2);
   b.set(a);
   return b;
+}
+
+// The reference's `$period = $1 || 1` on the digits [d, w): `0` is false in Perl, `00` is not.
+function periodOf(buf: Buffer, d: number, w: number): number {
+  if (w - d > 15) return Number(buf.toString('latin1', d, w));
+  let v = 0;
+  for (let i = d; i < w; i++) v = v * 10 + (buf[i]! - 48);
+  return v === 0 && w - d === 1 ? 1 : v;
 }
 
 // `time:` as perf_sample__fprintf_start prints it: ` 8199.041742: `

@@ -6,9 +6,9 @@
 // The reference's state machine runs here on the lines PerfScriptScanner
 // classifies (parsers/perf-script-scan.ts): frame lines arrive as integer ids
 // of their bytes, named once per distinct line by the reference's rules, and
-// stacks are counted in a trie keyed by those ids. Text stays latin1 (one char
-// per byte), so bytes that are not UTF-8 come out as they went in, and sorting
-// compares bytes as Perl's `sort` does.
+// stacks are counted in a hash table keyed by their root and frame ids. Text
+// stays latin1 (one char per byte), so bytes that are not UTF-8 come out as
+// they went in, and sorting compares bytes as Perl's `sort` does.
 //
 // Where the reference loses samples, faultpath keeps them (README: collapse):
 //   - the last record of a file that does not end with a blank line is kept
@@ -74,21 +74,35 @@ export class Collapser {
   private root = -1;
   private period = 1;
   private java = false;
-  private header = '';
+  private headerSlot = 0;
   private stack = new Int32Array(256);
   private depth = 0;
   private lastWasFrame = false;
   private scan: ScanLine | undefined;
+  // the previous header's task and bucket, and the root they gave
+  private lastComm: string | undefined;
+  private lastPid = '';
+  private lastTid = '';
+  private lastBucket = '';
+  private lastPname = '';
+  private lastRoot = -1;
   // names per frame id, apart for Java processes (tidy_java)
   private readonly names: Name[] = [];
   private readonly javaNames: Name[] = [];
-  // the trie: node 0.. with parent, frame id and value; children found through one hash table
+  // roots (bucket and process name) by key, with their key and java flag by root id
   private readonly roots = new Map<string, number>();
-  private parent = new Int32Array(1024);
-  private frame = new Int32Array(1024);
-  private value = new Float64Array(1024);
-  private nodes = 0;
+  private readonly rootKeys: string[] = [];
+  private readonly rootJava: boolean[] = [];
+  // distinct stacks: root, frame ids (leaf first) at [start, start + length) of the data, summed value; found through one hash table
+  private stackRoot = new Int32Array(1024);
+  private stackStart = new Int32Array(1024);
+  private stackLength = new Int32Array(1024);
+  private stackValue = new Float64Array(1024);
+  private stacks = 0;
+  private data = new Int32Array(1 << 14);
+  private dataUsed = 0;
   private table = new Int32Array(2048).fill(-1);
+  private hashes = new Int32Array(2048);
   private mask = 2047;
 
   constructor(options: CollapseOptions = {}) {
@@ -148,30 +162,24 @@ export class Collapser {
   /** Count per folded stack text, unsorted; with `everyEvent`, of one event's samples. */
   totals(event?: string, into: Map<string, number> = new Map()): Map<string, number> {
     const prefix = this.o.everyEvent ? (event ?? NO_EVENT) + '\0' : '';
-    const text: (string | undefined)[] = new Array(this.nodes);
-    const java = new Uint8Array(this.nodes);
-    for (const [key, node] of this.roots) {
-      if (!key.startsWith(prefix)) continue;
-      text[node] = key.slice(prefix.length);
-      java[node] = this.javaRoots.has(node) ? 1 : 0;
-    }
-    // a child is made after its parent, so one pass in id order names every node
-    for (let n = 0; n < this.nodes; n++) {
-      const p = this.parent[n]!;
-      if (p >= 0) {
-        const up = text[p];
-        if (up === undefined) continue;
-        java[n] = java[p]!;
-        text[n] = up + ';' + (this.nameOf(this.frame[n]!, java[n] === 1) as string);
-      }
-      const t = text[n];
-      const v = this.value[n]!;
-      if (t !== undefined && v !== 0) into.set(t, (into.get(t) ?? 0) + v);
+    const rootText = this.rootKeys.map((key) => (key.startsWith(prefix) ? key.slice(prefix.length) : undefined));
+    const parts: string[] = [];
+    for (let s = 0; s < this.stacks; s++) {
+      const v = this.stackValue[s]!;
+      const root = this.stackRoot[s]!;
+      const r = rootText[root];
+      if (r === undefined || v === 0) continue;
+      const java = this.rootJava[root]!;
+      const start = this.stackStart[s]!;
+      parts.length = 0;
+      parts.push(r);
+      for (let k = start + this.stackLength[s]! - 1; k >= start; k--) parts.push(this.nameOf(this.data[k]!, java) as string);
+      // one flat string (a chain of concatenations would be flattened again by every compare of the sort)
+      const t = parts.join(';');
+      into.set(t, (into.get(t) ?? 0) + v);
     }
     return into;
   }
-
-  private readonly javaRoots = new Set<number>();
 
   private headerLine(l: ScanLine): void {
     const event = l.event;
@@ -190,6 +198,16 @@ export class Collapser {
     } else if (this.o.everyEvent) {
       this.records.set(NO_EVENT, (this.records.get(NO_EVENT) ?? 0) + 1);
     }
+    this.period = l.period;
+    this.headerSlot = l.headerSlot;
+    this.depth = 0;
+    // the scanner hands out the same strings while a task's bytes repeat
+    if (l.comm === this.lastComm && l.pid === this.lastPid && l.tid === this.lastTid && bucket === this.lastBucket) {
+      this.pname = this.lastPname;
+      this.root = this.lastRoot;
+      this.java = this.rootJava[this.root]!;
+      return;
+    }
     // `if (not $tid) { $tid = $pid; $pid = "?" }`
     let pid = l.pid;
     let tid = l.tid;
@@ -199,20 +217,23 @@ export class Collapser {
     }
     const raw = this.o.tid ? `${l.comm}-${pid}/${tid}` : this.o.pid ? `${l.comm}-${pid}` : l.comm;
     const pname = raw.includes(' ') ? raw.replaceAll(' ', '_') : raw;
-    const p = l.period;
-    this.period = p === undefined || p === '' || p === '0' ? 1 : Number(p);
     this.pname = pname;
     this.java = pname.startsWith('java');
     const key = this.o.everyEvent ? bucket + '\0' + pname : pname;
     let root = this.roots.get(key);
     if (root === undefined) {
-      root = this.newNode(-1, -1);
+      root = this.rootKeys.length;
+      this.rootKeys.push(key);
+      this.rootJava.push(this.java);
       this.roots.set(key, root);
-      if (this.java) this.javaRoots.add(root);
     }
     this.root = root;
-    this.header = l.text();
-    this.depth = 0;
+    this.lastComm = l.comm;
+    this.lastPid = l.pid;
+    this.lastTid = l.tid;
+    this.lastBucket = bucket;
+    this.lastPname = pname;
+    this.lastRoot = root;
   }
 
   private frameLine(l: ScanLine): void {
@@ -249,55 +270,65 @@ export class Collapser {
   private flush(): void {
     if (this.pname === undefined) return;
     this.pname = undefined;
-    if (this.depth === 0) {
-      const ip = headerIpFrame(this.header);
-      if (ip !== undefined && this.scan !== undefined) {
+    if (this.depth === 0 && this.scan !== undefined) {
+      const ip = headerIpFrame(this.scan.headerText(this.headerSlot));
+      if (ip !== undefined) {
         const id = this.scan.internText(ip);
         if (typeof this.nameOf(id, this.java) === 'string') this.stack[this.depth++] = id;
       }
     }
-    // Consecutive records share their root-side frames: the previous record's
-    // nodes serve as far as its frames match, the rest is looked up.
+    // the stack's (root, frame ids) found by its hash, or added
     const stack = this.stack;
-    const path = this.path;
-    let node = this.root;
-    let k = 0;
-    let i = this.depth - 1;
-    if (node === this.pathRoot) {
-      const same = Math.min(this.pathDepth, this.depth);
-      while (k < same && stack[i] === this.pathFrames[k]) {
-        node = path[k]!;
-        k++;
-        i--;
+    const depth = this.depth;
+    const root = this.root;
+    let h = Math.imul(root ^ 0x5bd1e995, 0x9e3779b1) ^ depth;
+    for (let k = 0; k < depth; k++) h = Math.imul(h ^ stack[k]!, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let slot = h & this.mask;
+    for (;;) {
+      const s = this.table[slot]!;
+      if (s < 0) break;
+      if (this.hashes[slot] === h && this.stackRoot[s] === root && this.stackLength[s] === depth && this.sameStack(s)) {
+        this.stackValue[s] = this.stackValue[s]! + this.period;
+        this.depth = 0;
+        return;
       }
+      slot = (slot + 1) & this.mask;
     }
-    if (this.depth > path.length) this.growPath(this.depth);
-    for (; i >= 0; i--, k++) {
-      const id = stack[i]!;
-      node = this.child(node, id);
-      this.path[k] = node;
-      this.pathFrames[k] = id;
-    }
-    this.pathRoot = this.root;
-    this.pathDepth = this.depth;
-    this.value[node] = this.value[node]! + this.period;
+    const s = this.addStack(root, depth);
+    this.stackValue[s] = this.period;
+    this.table[slot] = s;
+    this.hashes[slot] = h;
+    if (this.stacks * 2 > this.mask) this.rehash();
     this.depth = 0;
   }
 
-  // the previous record's path: its root, frame ids and nodes from the root down
-  private pathRoot = -1;
-  private pathDepth = 0;
-  private path = new Int32Array(256);
-  private pathFrames = new Int32Array(256);
+  private sameStack(s: number): boolean {
+    const data = this.data;
+    const stack = this.stack;
+    const start = this.stackStart[s]!;
+    for (let k = 0; k < this.depth; k++) if (data[start + k] !== stack[k]) return false;
+    return true;
+  }
 
-  private growPath(n: number): void {
-    const size = Math.max(n, this.path.length * 2);
-    const p = new Int32Array(size);
-    p.set(this.path);
-    const f = new Int32Array(size);
-    f.set(this.pathFrames);
-    this.path = p;
-    this.pathFrames = f;
+  private addStack(root: number, depth: number): number {
+    const s = this.stacks++;
+    if (s === this.stackRoot.length) {
+      const n = s * 2;
+      this.stackRoot = growTo(this.stackRoot, new Int32Array(n));
+      this.stackStart = growTo(this.stackStart, new Int32Array(n));
+      this.stackLength = growTo(this.stackLength, new Int32Array(n));
+      this.stackValue = growTo(this.stackValue, new Float64Array(n));
+    }
+    if (this.dataUsed + depth > this.data.length) this.data = growTo(this.data, new Int32Array(Math.max(this.data.length * 2, this.dataUsed + depth)));
+    this.data.set(this.stack.subarray(0, depth), this.dataUsed);
+    this.stackRoot[s] = root;
+    this.stackStart[s] = this.dataUsed;
+    this.stackLength[s] = depth;
+    this.dataUsed += depth;
+    return s;
   }
 
   private nameOf(id: number, java: boolean): Name {
@@ -310,53 +341,28 @@ export class Collapser {
     return name;
   }
 
-  private newNode(parent: number, frame: number): number {
-    const n = this.nodes++;
-    if (n === this.parent.length) {
-      const grow = <T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.parent = grow(this.parent, (k) => new Int32Array(k));
-      this.frame = grow(this.frame, (k) => new Int32Array(k));
-      this.value = grow(this.value, (k) => new Float64Array(k));
-    }
-    this.parent[n] = parent;
-    this.frame[n] = frame;
-    this.value[n] = 0;
-    return n;
-  }
-
-  // (parent, frame id) → child, through one open-addressing table of node ids
-  private child(parent: number, frame: number): number {
-    let slot = (Math.imul(parent, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca6b)) & this.mask;
-    for (;;) {
-      const n = this.table[slot]!;
-      if (n < 0) break;
-      if (this.parent[n] === parent && this.frame[n] === frame) return n;
-      slot = (slot + 1) & this.mask;
-    }
-    const n = this.newNode(parent, frame);
-    this.table[slot] = n;
-    if (this.nodes * 2 > this.mask) this.rehash();
-    return n;
-  }
-
   private rehash(): void {
     const size = (this.mask + 1) * 2;
     const mask = size - 1;
     const table = new Int32Array(size).fill(-1);
-    for (let n = 0; n < this.nodes; n++) {
-      const p = this.parent[n]!;
-      if (p < 0) continue;
-      let slot = (Math.imul(p, 0x9e3779b1) ^ Math.imul(this.frame[n]!, 0x85ebca6b)) & mask;
-      while (table[slot]! >= 0) slot = (slot + 1) & mask;
-      table[slot] = n;
+    const hashes = new Int32Array(size);
+    for (let slot = 0; slot <= this.mask; slot++) {
+      const s = this.table[slot]!;
+      if (s < 0) continue;
+      let to = this.hashes[slot]! & mask;
+      while (table[to]! >= 0) to = (to + 1) & mask;
+      table[to] = s;
+      hashes[to] = this.hashes[slot]!;
     }
     this.table = table;
+    this.hashes = hashes;
     this.mask = mask;
   }
+}
+
+function growTo<T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /** Collapses one perf script input (`-`, .gz, or a byte range of a file) on the byte path. */

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, forEachLine, openInput, readLines } from '../../parsers/lines.js';
+import { ReadAheadFile } from '../../parsers/read-ahead.js';
 import { InputError } from '../../src/errors.js';
 
 function split(chunks: (Buffer | string)[], max?: number): { lines: string[]; overlong: [number, number][] } {
@@ -108,5 +109,42 @@ describe('line edge', () => {
       expect(stream.listenerCount('data'), path).toBe(0);
       expect(callback!.deref(), path).toBeUndefined();
     }
+  });
+});
+
+describe('read-ahead file stream', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultpath-readahead-'));
+  // a little over 3 MiB: chunks of 1 MiB and a short last one
+  const bytes = Buffer.alloc((3 << 20) + 12345);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 11)) & 0xff;
+  const path = join(dir, 'bytes.bin');
+  writeFileSync(path, bytes);
+
+  const collect = async (s: Readable): Promise<Buffer> => {
+    const parts: Buffer[] = [];
+    for await (const c of s) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  };
+
+  it('hands out the whole file, and exactly a range', async () => {
+    expect((await collect(new ReadAheadFile(path))).equals(bytes)).toBe(true);
+    expect((await collect(new ReadAheadFile(path, 1000, (2 << 20) + 7))).equals(bytes.subarray(1000, (2 << 20) + 7))).toBe(true);
+    expect((await collect(new ReadAheadFile(path, 5, 5))).length).toBe(0);
+  });
+
+  it('holds at most two chunks for a paused reader, and closes when destroyed mid-read', async () => {
+    const s = new ReadAheadFile(path);
+    s.pause();
+    s.on('data', () => undefined);
+    s.pause();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.readableLength).toBeLessThanOrEqual(2 << 20);
+    const closed = new Promise((r) => s.on('close', r));
+    s.destroy();
+    await closed;
+  });
+
+  it('reports a file that cannot be opened', async () => {
+    await expect(collect(new ReadAheadFile(join(dir, 'missing')))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { PerfScriptScanner } from '../../parsers/perf-script-scan.js';
-import { Collapser, collapseLines, type CollapseOptions } from '../../src/collapse.js';
+import { Collapser, collapseFrame, collapseLines, type CollapseOptions } from '../../src/collapse.js';
 import { quote, sampleLines } from '../parsers/perf-script-helpers.js';
 
 function collapse(lines: string[], options: CollapseOptions = {}): { lines: string[]; droppedEvents: Record<string, number> } {
@@ -205,5 +205,48 @@ describe('aggregation', () => {
     const b = collapse(Array.from({ length: 10 }, () => text + '\n').join('\n').split('\n')).lines;
     expect(b.map((l) => l.slice(0, l.lastIndexOf(' ')))).toEqual(a.map((l) => l.slice(0, l.lastIndexOf(' '))));
     expect(b.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))).toEqual(a.map((l) => 10 * Number(l.slice(l.lastIndexOf(' ') + 1))));
+  });
+});
+
+describe('the byte scanner', () => {
+  // Frames sharing their first 32 bytes (long C++ names with no address) are
+  // told apart by their length and last bytes once a prefix is crowded.
+  const frames = Array.from({ length: 40 }, (_, i) => `\tstd::vector<int, std::allocator<int> >::push_back${'_'.repeat(i % 7)}+0x${i.toString(16)} (/lib${i % 3}.so)`);
+  const records = frames.flatMap((f, i) => [`xx 1 1.0: 1 page-faults: `, f, frames[(i * 7) % frames.length]!, '']);
+  const expected = (): string[] => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < frames.length; i++) {
+      const leaf = collapseFrame(frames[i]!, false, false, false, false);
+      const caller = collapseFrame(frames[(i * 7) % frames.length]!, false, false, false, false);
+      const k = `xx;${caller};${leaf}`;
+      counts.set(k, (counts.get(k) ?? 0) + 2);
+    }
+    return [...counts].map(([k, v]) => `${k} ${v}`).sort();
+  };
+
+  it('tells apart many frames with the same first bytes, at any chunk cut', () => {
+    const bytes = Buffer.from([...records, ...records].join('\n') + '\n');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 8 }), (cuts) => {
+        const c = new Collapser();
+        const scanner = new PerfScriptScanner({ source: 'cuts' }, c.line);
+        let at = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          scanner.write(Buffer.from(bytes.subarray(at, cut)));
+          at = cut;
+        }
+        scanner.write(Buffer.from(bytes.subarray(at)));
+        scanner.end();
+        c.end();
+        expect(c.result().lines).toEqual(expected());
+        expect(scanner.distinctFrames).toBe(frames.length);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('reads a CRLF frame line the same as its LF twin', () => {
+    const lf = collapse(['xx 1 1.0: 1 page-faults: ', '\t    401136 main_of_the_program+0x10 (/a/b)', '', 'xx 1 1.0: 1 page-faults: ', '\t    401136 main_of_the_program+0x10 (/a/b)\r', '']).lines;
+    expect(lf).toEqual(['xx;main_of_the_program 2']);
   });
 });

@@ -458,3 +458,12 @@ export function readTlbFlush(r: SampleRecord): { pages: number; reason: string }
   else return undefined;
   return { pages, reason };
 }
+
+/**
+ * Reads a signal:signal_generate or signal:signal_deliver record's signal
+ * number (`sig=11 errno=0 code=2 …`); undefined when the payload has none.
+ */
+export function readSignal(r: SampleRecord): number | undefined {
+  const sig = parseNum(fieldsOf(r)['sig']);
+  return Number.isNaN(sig) ? undefined : sig;
+}

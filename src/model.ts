@@ -341,6 +341,8 @@ export interface Report {
   readonly regions?: RegionsSection;
   /** Faults per process (the selected events, after the filters); forked processes name their parent. */
   readonly processes?: ProcessSummary[];
+  /** Signals the trace recorded (signal:signal_generate/deliver), after the filters; present when it has such events. */
+  readonly signals?: SignalsSection;
   /** What the report shows, answer first: patterns, their sites, instructions and cost (src/findings). */
   readonly findings?: Finding[];
   /** How the tree was folded for display: children under `percentLimit`% in counted nodes, `startup` faults of program start-up in one node. */
@@ -358,6 +360,12 @@ export interface ProcessSummary {
   readonly parent?: number;
   readonly faults: number;
   readonly classes: Partial<Record<FaultClass, number>>;
+}
+
+/** Report.signals: records of each signal tracepoint the filters kept, by signal name (`SIGSEGV`). */
+export interface SignalsSection {
+  readonly generated: Record<string, number>;
+  readonly delivered: Record<string, number>;
 }
 
 /** The patterns findings name (src/findings/, one file each). */

@@ -32,6 +32,7 @@ import { InlineFrames } from './inlined.js';
 import { AddressHistory } from './memory/address-history.js';
 import { RegionFaults } from './memory/region-faults.js';
 import type { Progress } from './progress.js';
+import { SIGNAL_EVENTS, SignalCounter } from './signals.js';
 
 export interface ReportOptions {
   /** perf script / perf trace outputs: paths, `-` for stdin, .gz allowed. */
@@ -104,6 +105,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const processes: Record<string, Map<number, { comm: string; faults: number; classes: Partial<Record<FaultClass, number>> }>> = {};
   const parents = new Map<number, number>();
   const payloadFrames = new Map<string, Frame>();
+  const signals = new SignalCounter();
 
   const resolver = new FrameResolver(listingSet);
   const repair = new UnwindRepair(resolver);
@@ -143,6 +145,10 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       case 'other': {
         const r = e.record;
         events[r.event] = (events[r.event] ?? 0) + 1;
+        if (SIGNAL_EVENTS.has(r.event)) {
+          signals.note();
+          if (keep(r)) signals.add(r);
+        }
         if (chosen !== undefined ? !chosen.has(r.event) : !isFaultEvent(r.event)) return;
         read[r.event] = (read[r.event] ?? 0) + 1;
         witness?.note(r.comm, owners.processOf(r.pid, r.tid), r.tid, r.time);
@@ -348,6 +354,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     tree: result.tree,
     warnings,
     processes: processSummaries(processes, selected, parents),
+    ...(signals.result() !== undefined ? { signals: signals.result()! } : {}),
     timeline: timeline.result(selected),
     classes: selectedClasses,
     disassembly: disassemblyAround(result.sites, resolver),

@@ -33,6 +33,7 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
     })),
     ...(report.classes !== undefined ? { classes: report.classes } : {}),
     ...(report.processes !== undefined ? { processes: report.processes } : {}),
+    ...(report.signals !== undefined ? { signals: report.signals } : {}),
     ...(report.protection !== undefined ? { protection: report.protection } : {}),
     ...(report.regions !== undefined ? report.regions : {}),
     ...(report.timeline !== undefined ? { timeline: report.timeline } : {}),
@@ -116,6 +117,7 @@ export function reportFromJson(text: string, source: string): Report {
     ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),
     ...(data['processes'] !== undefined ? { processes: arrayOf(data['processes'], bad('processes')) as ProcessSummary[] } : {}),
     ...(data['findings'] !== undefined ? { findings: arrayOf(data['findings'], bad('findings')) as Finding[] } : {}),
+    ...(isObject(data['signals']) ? { signals: { generated: numbers(data['signals']['generated'], bad('signals')), delivered: numbers(data['signals']['delivered'], bad('signals')) } } : {}),
   };
   const regions = regionsFromJson(data);
   return regions !== undefined ? { ...report, regions } : report;

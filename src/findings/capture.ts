@@ -69,6 +69,11 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
       record.push('-e tlb:tlb_flush');
     }
   }
+  const retries = (p?.sites ?? []).some((s) => s.cycles > 0);
+  if (retries && !has('signal:signal_deliver')) {
+    problems.push('no signal:signal_deliver records, so the signals the retry cycles cost are inferred, not counted');
+    record.push('-e signal:signal_deliver');
+  }
   if (r.lost > 0) {
     problems.push(`the recorder lost ${count(r.lost, 'event')}, so every count is low`);
     record.push('-m 1024 (a larger buffer), or fewer events');

@@ -7,6 +7,9 @@ import { instructionId } from '../model.js';
 import type { FindingContext } from './context.js';
 import { callsOf, count, flushesOf, instructionLabel, list, mainCall, percent, siteLabel } from './words.js';
 
+/** The signals that report a fault on a protected page. */
+const FAULT_SIGNALS = ['SIGSEGV', 'SIGBUS'];
+
 export function guardFinding(ctx: FindingContext): Finding | undefined {
   const p = ctx.report.protection;
   if (p === undefined) return undefined;
@@ -51,7 +54,7 @@ export function guardFinding(ctx: FindingContext): Finding | undefined {
   const handlerCalls = handlerViews.reduce((a, s) => a + callsOf(s), 0);
   const flushes = [...protecting, ...handlerViews].reduce((a, s) => a + flushesOf(s), 0);
   const traced = ctx.report.events['tlb:tlb_flush'] !== undefined;
-  text += ` Cost: ${count(faults, 'signal')}, ${count(protectCalls + handlerCalls, `${call} call`)}` +
+  text += ` Cost: ${signalCost(ctx, faults, cycles)}, ${count(protectCalls + handlerCalls, `${call} call`)}` +
     (handlerViews.length > 0 ? ` (${protectCalls} protecting, ${handlerCalls} in the handler)` : '') +
     (traced ? `, ${count(flushes, 'TLB flush', 'TLB flushes')}.` : '; TLB flushes not recorded (perf record -e tlb:tlb_flush).');
   return {
@@ -65,4 +68,28 @@ export function guardFinding(ctx: FindingContext): Finding | undefined {
       'protect and unprotect ranges in one call rather than page by page, or track dirty pages without faults: ' +
       'soft-dirty bits (/proc/PID/clear_refs and pagemap), userfaultfd write-protect, or a card-marking barrier in the stores',
   };
+}
+
+/**
+ * The signals the retries cost: counted from signal:signal_deliver records
+ * when the trace has them (per retry cycle), else inferred — one per retry
+ * cycle, or per fault when no cycle closed — and said to be inferred.
+ */
+function signalCost(ctx: FindingContext, faults: number, cycles: number): string {
+  const delivered = ctx.report.signals?.delivered;
+  const per = cycles > 0 ? 'retry cycle' : 'fault';
+  if (ctx.report.signals !== undefined && ctx.report.events['signal:signal_deliver'] !== undefined && delivered !== undefined) {
+    const names = FAULT_SIGNALS.filter((n) => (delivered[n] ?? 0) > 0);
+    const n = names.reduce((a, s) => a + (delivered[s] ?? 0), 0);
+    const of = cycles > 0 ? cycles : faults;
+    const ratio = of > 0 ? ` (${ratioText(n / of)} per ${per})` : '';
+    return `${count(n, `${names.length > 0 ? names.join('/') : 'SIGSEGV'} delivery`, `${names.length > 0 ? names.join('/') : 'SIGSEGV'} deliveries`)}${ratio}`;
+  }
+  const n = cycles > 0 ? cycles : faults;
+  return `${count(n, 'signal')} (inferred, one per ${per}: the trace has no signal:signal_deliver records)`;
+}
+
+/** `1`, `1.5`, `0.33`. */
+function ratioText(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0$/, '');
 }

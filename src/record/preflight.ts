@@ -31,6 +31,9 @@ export const FAULT_TRACEPOINTS = ['exceptions:page_fault_user', 'exceptions:page
 /** The calls that change what a page allows: the protection timeline reads both ends of each. */
 export const PROTECTION_SYSCALLS = ['mprotect', 'pkey_mprotect', 'mmap', 'munmap', 'mremap', 'brk'] as const;
 export const TLB_TRACEPOINT = 'tlb:tlb_flush';
+/** Who forked (the clone call's callchain names the fork site) and the signals a guard-page retry costs. */
+export const TASK_TRACEPOINTS = ['syscalls:sys_enter_clone', 'syscalls:sys_exit_clone', 'syscalls:sys_enter_clone3', 'syscalls:sys_exit_clone3'] as const;
+export const SIGNAL_TRACEPOINTS = ['signal:signal_generate', 'signal:signal_deliver'] as const;
 
 export interface Preflight {
   /** What stops the recording, one sentence each. */
@@ -56,6 +59,8 @@ export async function checkRecording(probe: Probe = systemProbe): Promise<Prefli
     ...FAULT_TRACEPOINTS,
     ...PROTECTION_SYSCALLS.flatMap((s) => [`syscalls:sys_enter_${s}`, `syscalls:sys_exit_${s}`]),
     TLB_TRACEPOINT,
+    ...TASK_TRACEPOINTS,
+    ...SIGNAL_TRACEPOINTS,
   ];
 
   const perf = await probe.run('perf', ['--version']);
@@ -99,7 +104,7 @@ export async function checkRecording(probe: Probe = systemProbe): Promise<Prefli
     } else if (!events.includes('exceptions:page_fault_kernel')) {
       warnings.push('no exceptions:page_fault_kernel tracepoint: faults the kernel takes on user memory (in read()/write() copies) are not recorded');
     }
-    const calls = missing.filter((e) => e.startsWith('syscalls:'));
+    const calls = missing.filter((e) => e.startsWith('syscalls:') && !(TASK_TRACEPOINTS as readonly string[]).includes(e));
     if (calls.length > 0) {
       warnings.push(
         `the kernel lacks ${calls.join(', ')} (CONFIG_FTRACE_SYSCALLS): ` +
@@ -107,6 +112,8 @@ export async function checkRecording(probe: Probe = systemProbe): Promise<Prefli
       );
     }
     if (missing.includes(TLB_TRACEPOINT)) warnings.push('the kernel has no tlb:tlb_flush tracepoint: TLB flushes are not counted against protection sites');
+    if (missing.includes('syscalls:sys_enter_clone')) warnings.push('the kernel has no syscalls:sys_enter_clone tracepoint: a copy-on-write finding cannot name the fork site');
+    if (missing.includes('signal:signal_deliver')) warnings.push('the kernel has no signal:signal_deliver tracepoint: the signals guard-page retries cost are inferred, not counted');
   }
 
   const objdump = await hasObjdump(probe, versions);

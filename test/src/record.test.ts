@@ -18,6 +18,12 @@ const TRACEPOINTS = [
   'exceptions:page_fault_user',
   ...['mprotect', 'pkey_mprotect', 'mmap', 'munmap', 'mremap', 'brk'].flatMap((s) => [`syscalls:sys_enter_${s}`, `syscalls:sys_exit_${s}`]),
   'tlb:tlb_flush',
+  'syscalls:sys_enter_clone',
+  'syscalls:sys_exit_clone',
+  'syscalls:sys_enter_clone3',
+  'syscalls:sys_exit_clone3',
+  'signal:signal_generate',
+  'signal:signal_deliver',
   'sched:sched_switch',
 ];
 
@@ -74,6 +80,12 @@ describe('record checks', () => {
       'syscalls:sys_enter_brk',
       'syscalls:sys_exit_brk',
       'tlb:tlb_flush',
+      'syscalls:sys_enter_clone',
+      'syscalls:sys_exit_clone',
+      'syscalls:sys_enter_clone3',
+      'syscalls:sys_exit_clone3',
+      'signal:signal_generate',
+      'signal:signal_deliver',
     ]);
     expect(c.versions).toEqual({ perf: 'perf version 6.1.187', objdump: 'GNU objdump (GNU Binutils for Debian) 2.40' });
   });
@@ -113,8 +125,18 @@ describe('record checks', () => {
   it('record without the syscall tracepoints, saying what is lost', async () => {
     const c = await checkRecording(machine({ tracepoints: TRACEPOINTS.filter((t) => !t.startsWith('syscalls:')) }));
     expect(c.errors).toEqual([]);
-    expect(c.events).toEqual(['exceptions:page_fault_user', 'exceptions:page_fault_kernel', 'tlb:tlb_flush']);
-    expect(c.warnings).toEqual([expect.stringMatching(/lacks syscalls:sys_enter_mprotect, .* \(CONFIG_FTRACE_SYSCALLS\): no fault can be tied to the call that set its page's protection/)]);
+    expect(c.events).toEqual(['exceptions:page_fault_user', 'exceptions:page_fault_kernel', 'tlb:tlb_flush', 'signal:signal_generate', 'signal:signal_deliver']);
+    expect(c.warnings).toEqual([
+      expect.stringMatching(/lacks syscalls:sys_enter_mprotect, .* \(CONFIG_FTRACE_SYSCALLS\): no fault can be tied to the call that set its page's protection/),
+      'the kernel has no syscalls:sys_enter_clone tracepoint: a copy-on-write finding cannot name the fork site',
+    ]);
+  });
+
+  it('record without the signal tracepoints, saying the signals will be inferred', async () => {
+    const c = await checkRecording(machine({ tracepoints: TRACEPOINTS.filter((t) => !t.startsWith('signal:')) }));
+    expect(c.errors).toEqual([]);
+    expect(c.events).not.toContain('signal:signal_deliver');
+    expect(c.warnings).toEqual(['the kernel has no signal:signal_deliver tracepoint: the signals guard-page retries cost are inferred, not counted']);
   });
 
   it('record without one syscall or the TLB tracepoint, saying which', async () => {

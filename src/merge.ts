@@ -11,6 +11,8 @@ import type {
   ProcessSummary,
   FaultClass,
   InputSummary,
+  PageListing,
+  PageListings,
   ProtectionInstruction,
   ProtectionSection,
   ProtectionSiteView,
@@ -46,7 +48,8 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
   let anyClasses = false;
   const timeline = new Map<string, { time: number; class: FaultClass; value: number }>();
   let anyTimeline = false;
-  const disassembly: NonNullable<Report['disassembly']> = {};
+  const disassembly = { functions: [] as PageListing[], at: {} as Record<string, number> };
+  const functionIndex = new Map<string, number>();
   let anyDisassembly = false;
   const sites = new Map<string, SiteCount>();
   const processes = new Map<string, ProcessSummary>();
@@ -86,7 +89,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     }
     if (r.disassembly !== undefined) {
       anyDisassembly = true;
-      Object.assign(disassembly, r.disassembly);
+      mergeListings(disassembly, functionIndex, r.disassembly);
     }
     for (const s of r.sites) {
       const key = siteKey(s);
@@ -258,4 +261,27 @@ function addAll<T extends Record<string, number | undefined>>(into: T, from: Rea
   const m = into as Record<string, number | undefined>;
   for (const [k, v] of Object.entries(from)) if (v !== undefined) m[k] = (m[k] ?? 0) + v;
   return into;
+}
+
+// A function listed by two reports is one listing with their counts added.
+function mergeListings(into: { functions: PageListing[]; at: Record<string, number> }, index: Map<string, number>, from: PageListings): void {
+  const moved = from.functions.map((fn) => {
+    const key = `${fn.dso}\0${fn.address}`;
+    const i = index.get(key);
+    if (i === undefined) {
+      index.set(key, into.functions.length);
+      into.functions.push(fn);
+      return into.functions.length - 1;
+    }
+    const had = into.functions[i]!;
+    if (had.lines.length === fn.lines.length && had.before === fn.before) {
+      const lines = had.lines.map((l, j) => {
+        const c = (l.count ?? 0) + (fn.lines[j]!.count ?? 0);
+        return c > 0 ? { ...l, count: c } : l;
+      });
+      into.functions[i] = { ...had, count: had.count + fn.count, lines };
+    }
+    return i;
+  });
+  for (const [key, i] of Object.entries(from.at)) into.at[key] = moved[i]!;
 }

@@ -347,8 +347,43 @@ export interface Report {
   readonly findings?: Finding[];
   /** How the tree was folded for display: children under `percentLimit`% in counted nodes, `startup` faults of program start-up in one node. */
   readonly folded?: { readonly percentLimit: number; readonly startup: number };
-  /** Listing context for instruction leaves, by `disassemblyKey(dso, address)`: nearby instructions, for the HTML view. */
-  readonly disassembly?: Record<string, { readonly address: string; readonly text: string; readonly source?: string; readonly fault: boolean }[]>;
+  /** The faulting functions' listings for the HTML view, annotated as `faultpath annotate` does (src/page-listings.ts). */
+  readonly disassembly?: PageListings;
+}
+
+/** Report.disassembly: each faulting function's listing once, and which function holds each faulting instruction. */
+export interface PageListings {
+  readonly functions: PageListing[];
+  /** `disassemblyKey(dso, address)` of a faulting instruction → index into `functions`. */
+  readonly at: Record<string, number>;
+}
+
+/** One function's listing from its first instruction, with the faults per instruction. */
+export interface PageListing {
+  readonly dso: string;
+  readonly symbol: string;
+  /** Function start, listing address, hex without `0x`. */
+  readonly address: string;
+  /** Faults in the function (the largest of its events' counts). */
+  readonly count: number;
+  /** Instructions left out before the first line and after the last (a long function is cut around its faults). */
+  readonly before: number;
+  readonly after: number;
+  readonly lines: PageListingLine[];
+}
+
+export interface PageListingLine {
+  /** Listing address, hex without `0x`. */
+  readonly address: string;
+  readonly text: string;
+  /** `file:line`, on the lines where it changes. */
+  readonly source?: string;
+  /** Faults at this instruction (the largest of its events' counts); absent when none. */
+  readonly count?: number;
+  /** The report's protection site at this call (`protection.sites[].site`). */
+  readonly protection?: string;
+  /** A call of an mprotect wrapper, whether or not a trace record names it. */
+  readonly protectionCall?: true;
 }
 
 /** One process's faults (Report.processes). */

@@ -23,6 +23,7 @@ import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
 import { invertTree, pruneTree } from './tree.js';
 import { findFindings, foldStartup } from './findings/index.js';
+import { pageListings } from './page-listings.js';
 import { ProtectionSites } from './protection-sites.js';
 import { combineFamilies } from './protection-families.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
@@ -357,12 +358,13 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     ...(signals.result() !== undefined ? { signals: signals.result()! } : {}),
     timeline: timeline.result(selected),
     classes: selectedClasses,
-    disassembly: disassemblyAround(result.sites, resolver),
     ...(protection !== undefined ? { protection } : {}),
     ...(regions !== undefined ? { regions } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
   const findings = findFindings(report);
+  // the HTML view's listings: the faulting functions, annotated
+  const disassembly = pageListings(report, listings.map((l) => l.index));
   // the tree as shown: start-up in one node, inverted, small children folded
   let tree = report.tree;
   let startup = 0;
@@ -370,7 +372,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   if (options.invert === true) tree = invertTree(tree);
   const percentLimit = options.percentLimit ?? 0;
   tree = pruneTree(tree, percentLimit / 100);
-  return { ...report, tree, findings, ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
+  return { ...report, tree, findings, disassembly, ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
 }
 
 // Protection notes the capture-quality finding states, with the perf option (src/findings/capture.ts).
@@ -413,25 +415,6 @@ function regionSection(faults: RegionFaults, selected: ReadonlySet<string>, keep
     for (const s of ranked) s.major = major.get(key(s.event, s)) ?? 0;
   }
   return section;
-}
-
-/** Up to 8 instructions either side of each resolved faulting instruction, for the HTML view. */
-function disassemblyAround(sites: readonly SiteCount[], resolver: FrameResolver): NonNullable<Report['disassembly']> {
-  const out: NonNullable<Report['disassembly']> = {};
-  for (const s of sites) {
-    const key = disassemblyKey(s.dso, s.address);
-    if (!s.resolved || out[key] !== undefined) continue;
-    const listing = resolver.listingFor(s.dso);
-    const at = parseInt(s.address, 16);
-    if (listing === undefined || Number.isNaN(at)) continue;
-    out[key] = listing.around(at, 8, 8).map((i) => ({
-      address: i.address.toString(16),
-      text: i.text,
-      ...(i.source !== undefined ? { source: i.source } : {}),
-      fault: i.address === at,
-    }));
-  }
-  return out;
 }
 
 const NO_PROTECTION_SITE = '[no protection change]';

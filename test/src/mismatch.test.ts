@@ -98,7 +98,8 @@ function expectUnused(r: Report, dso: string, listing: string): string {
   for (const n of leaves) expect(n.name).toMatch(/^\S+\+0x[0-9a-f]+$/);
   // nothing was inserted from that listing's calls, and no disassembly of it is shown
   expect(nodes(r.tree).some((n) => n.kind === 'inferred' && n.dso === dso)).toBe(false);
-  for (const key of Object.keys(r.disassembly ?? {})) expect(key.endsWith(` ${dso}`)).toBe(false);
+  for (const key of Object.keys(r.disassembly?.at ?? {})) expect(key.endsWith(` ${dso}`)).toBe(false);
+  for (const fn of r.disassembly?.functions ?? []) expect(fn.dso).not.toBe(dso);
   const said = about(r, dso);
   expect(said).toHaveLength(1);
   const distinct = new Set(sites.map((s) => `${s.symbol}+${s.offset}`)).size;

@@ -193,7 +193,7 @@ describe('two binaries with code at the same addresses', () => {
     const r = await buildReport({ traces: [TRACE, traceB], objdump: [LISTINGS[0]!, listingB] });
     const dsos = [...new Set(r.sites.filter((s) => s.address === '12eb').map((s) => s.dso))].sort();
     expect(dsos.map((d) => d.replace(/.*\//, ''))).toEqual(['guard', 'guard-b']);
-    const faulting = (dso: string) => r.disassembly![disassemblyKey(dso, '12eb')]!.find((l) => l.fault)!.text;
+    const faulting = (dso: string) => r.disassembly!.functions[r.disassembly!.at[disassemblyKey(dso, '12eb')]!]!.lines.find((l) => l.address === '12eb')!.text;
     expect(faulting(dsos[0]!)).toBe('mov %rsi,(%rdi)');
     expect(faulting(dsos[1]!)).toBe('mov %rsi,0x8(%rdi)');
   });

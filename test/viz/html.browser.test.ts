@@ -206,12 +206,13 @@ describe('HTML report in Chromium', () => {
     expect(text).toContain('samples/guard/guard.c:58');
     // Compact: the faulting line and two neighbours each side (the details panel has the listing).
     const rows = await tip.locator('.disasm > div:not(.src)').allTextContents();
-    const listing = guard.disassembly![disassemblyKey(node.dso!, '12eb')]!;
-    const at = listing.findIndex((l) => l.fault);
+    const listing = guard.disassembly!.functions[guard.disassembly!.at[disassemblyKey(node.dso!, '12eb')]!]!.lines;
+    const at = listing.findIndex((l) => l.address === '12eb');
     expect(rows).toHaveLength(Math.min(listing.length, at + 3) - Math.max(0, at - 2));
     const marked = await tip.locator('.disasm .fault').allTextContents();
     expect(marked).toHaveLength(1);
     expect(marked[0]).toMatch(/▶\s+0x12eb\s+mov %rsi,\(%rdi\)/);
+    expect(marked[0]).toMatch(new RegExp(`^\\s*${listing[at]!.count}\\s`));
     await page.screenshot({ path: artifactPath('guard-tooltip.png') });
     // A plain frame's tooltip names its parent share too.
     const fn = await find(page, (b) => b.name === 'write_header');

@@ -50,6 +50,7 @@ ${findings}<p id="summary"></p>
 </div>
 <div id="legend"></div>
 </section>
+<section id="listing-panel" class="panel" aria-label="Disassembly of the selected instruction's function" hidden><h2>Disassembly</h2><div id="listing"></div></section>
 <div class="grid">
 <section id="sites-panel" class="panel wide"><h2>Top faulting instructions</h2><div id="sites" class="scroll-x"></div></section>
 <section id="protection-panel" class="panel wide"><h2>Protection sites</h2><div id="protection" class="scroll-x"></div></section>

@@ -74,7 +74,15 @@ label.check { font-size: 13px; color: var(--muted); display: inline-flex; gap: 4
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; margin: 6px 0; }
 .kv dt { color: var(--muted); }
 .kv dd { margin: 0; font-variant-numeric: tabular-nums; word-break: break-all; }
-.disasm { font: 12px/1.5 var(--mono); margin: 6px 0 0; border: 1px solid var(--line); border-radius: 4px; overflow-x: auto; }
+.disasm { position: relative; font: 12px/1.5 var(--mono); margin: 6px 0 0; border: 1px solid var(--line); border-radius: 4px; overflow-x: auto; }
+#listing .disasm { max-height: 60vh; overflow-y: auto; }
+[hidden] { display: none !important; }
+.disasm .fn { font-family: var(--sans); padding: 2px 6px; background: #f3f4f6; position: sticky; top: 0; }
+.disasm .cut { color: #6b7280; }
+.disasm .count { color: #8a1a1a; }
+.disasm .hit { background: #fff1f0; }
+.disasm .prot { background: #eef4fb; }
+.disasm .prot .addr, .disasm .site { color: var(--accent); font-weight: 600; }
 .disasm div { white-space: pre; padding: 0 6px; }
 .disasm .src { color: #6b7280; font-style: italic; }
 .disasm .fault { background: #fde2e1; color: #7a1410; font-weight: 600; }
@@ -124,6 +132,7 @@ code, .mono { font-family: var(--mono); font-size: 12px; }
 #tooltip .disasm { border-color: #3a3f4b; }
 #tooltip .disasm .fault { background: #7a1f1a; color: #fff; }
 #tooltip .disasm .src, #tooltip .disasm .addr { color: #9aa1ad; }
+#tooltip .disasm .count { color: #ffb4ab; } #tooltip .disasm .hit { background: #4a2a28; } #tooltip .disasm .prot { background: #243247; }
 #tooltip .hint { color: #9aa1ad; margin-top: 4px; font-size: 11.5px; }
 .strips { margin: 4px 0 10px; }
 .strip-row { display: grid; grid-template-columns: 7em 1fr; gap: 2px 8px; align-items: center; margin: 4px 0; }

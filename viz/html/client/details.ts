@@ -1,12 +1,13 @@
 // What a frame is: name, kind, shares, counts per event, and for a faulting
 // instruction its site and the disassembly around it. The same text fills the
 // tooltip (compact) and the side panel.
-import { disassemblyKey, type FaultSite, type Report } from '../../../src/model.js';
+import type { Report } from '../../../src/model.js';
 import { KIND_LABELS } from '../../colors.js';
 import type { CallTree } from './calls.js';
 import { el, kv, text } from './dom.js';
 import { fmt, hex, pct, seconds, siteWhere } from './format.js';
 import type { Links } from './links.js';
+import { listingOf } from './listing.js';
 import type { Box, State } from './view.js';
 
 const kindLabel = (kind: string): string => KIND_LABELS.find((l) => l.kind === kind)?.label ?? kind;
@@ -15,26 +16,6 @@ export type Describe = (box: Box, into: HTMLElement, compact: boolean) => void;
 
 export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: State, zoomTo: (node: number) => void, linked: Links): Describe {
   const total = t.total;
-  const disassemblyOf = (site: FaultSite | undefined, compact: boolean): HTMLElement | null => {
-    if (site === undefined || report.disassembly === undefined) return null;
-    let lines = report.disassembly[disassemblyKey(site.dso, site.address.replace(/^0x/, ''))];
-    if (lines === undefined || lines.length === 0) return null;
-    // The tooltip keeps the faulting line and its neighbours; the panel has the listing.
-    const at = lines.findIndex((l) => l.fault);
-    if (compact && at >= 0) lines = lines.slice(Math.max(0, at - 2), at + 3);
-    const box = el('div', 'disasm');
-    let lastSource: string | undefined;
-    for (const l of lines) {
-      if (!compact && l.source !== undefined && l.source !== lastSource) {
-        box.append(el('div', 'src', l.source));
-        lastSource = l.source;
-      }
-      const row = el('div', l.fault ? 'fault' : '');
-      row.append(el('span', 'addr', `${l.fault ? '▶' : ' '} ${hex(l.address).padStart(8)}  `), text(l.text));
-      box.append(row);
-    }
-    return box;
-  };
   const shareLine = (value: number, parentValue: number | undefined): HTMLElement => {
     const share = el('div', 'share');
     share.append(el('b', '', fmt(value)), text(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
@@ -110,8 +91,10 @@ export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: Stat
         if (compact && covers.length > 2) list.append(el('div', 'meta', `… ${covers.length - 2} more`));
         into.append(list);
       }
-      const dis = disassemblyOf(site, compact);
-      if (dis !== null) into.append(dis);
+      // The faulting line and its neighbours; the panel under the graph has the function.
+      const listing = listingOf(report.disassembly, site, true);
+      if (listing !== null) into.append(listing.box);
+      if (listing !== null && !compact) into.append(el('div', 'hint', 'The whole function is under the graph'));
     }
     if (compact) into.append(el('div', 'hint', box.node === state.focus ? 'Zoomed here' : 'Click to zoom'));
   };

@@ -13,6 +13,7 @@ import { flameGraph } from './flame.js';
 import { readHash, writeHash } from './hash.js';
 import { invertedTree, type Inverted } from './inverted.js';
 import { keyboard } from './keyboard.js';
+import { listingOf, protectionListing, showListingPanel } from './listing.js';
 import { commonAncestor, links } from './links.js';
 import { showInputs, showLegend, showSummary } from './panels.js';
 import { showProtection } from './protection.js';
@@ -56,12 +57,18 @@ const renderCrumbs = (): void => {
     crumbs.append(b);
   });
 };
+// A protection site's listing stays up through the zoom its row asks for.
+let keepListing = false;
 const showDetails = (): void => {
   if (state.selected === null) {
     details.replaceChildren(el('div', 'empty', 'Hover a frame for its counts; click it to zoom in and keep its details here. Instruction frames show the disassembly around the faulting instruction.'));
   } else {
     describe(state.selected, details, false);
   }
+  const n = state.selected?.node ?? -1;
+  const site = n >= 0 ? state.view.node(n).site : undefined;
+  if (site !== undefined || !keepListing) showListingPanel(site === undefined ? null : listingOf(report.disassembly, site, false));
+  keepListing = false;
 };
 const render = (): void => {
   flame.draw();
@@ -234,7 +241,10 @@ const showCover = (site: ProtectionSiteView): void => {
   const top = commonAncestor(calls, nodes);
   state.focus = top;
   state.selected = top > 0 ? selectionFor(top) : null;
+  const listing = protectionListing(report.disassembly, site.site);
+  keepListing = listing !== null;
   render();
+  if (listing !== null) showListingPanel(listing);
   byId('flame-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
 };
 showSummary(report, calls.total);

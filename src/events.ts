@@ -433,9 +433,11 @@ export function readTlbFlush(r: SampleRecord): { pages: number; reason: string }
   let pagesText: string | undefined;
   let reasonValue: number | undefined;
   let reasonText: string | undefined;
-  if (r.fields !== undefined && r.fields.reason !== undefined) {
-    pagesText = r.fields.pages;
-    const t = r.fields.reason.trim();
+  if (r.fields !== undefined && (r.fields.reason !== undefined || r.fields.pages !== undefined)) {
+    // perf trace leaves out fields whose value is 0 (trace__fprintf_tp_fields without --show-zeros):
+    // `tlb:tlb_flush(pages: -1)` is reason 0, TLB_FLUSH_ON_TASK_SWITCH; `tlb:tlb_flush(reason: 3)` flushed 0 pages
+    pagesText = r.fields.pages ?? '0';
+    const t = (r.fields.reason ?? '0').trim();
     if (/^-?\d+$/.test(t)) reasonValue = Number(t);
     else reasonText = t;
   } else {

@@ -182,6 +182,8 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   let unplaced = 0;
   let unresolvedThreads = 0;
   const unattributedFlushes: Record<string, number> = {};
+  // only when every report has them: otherwise they would not add up to the flushes read
+  const causes = sections.every((p) => p.tlbFlushCauses !== undefined) ? ({} as Record<string, number>) : undefined;
   const notes: string[] = [];
   for (const p of sections) {
     uncoveredFaults += p.uncoveredFaults;
@@ -189,6 +191,7 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
     unplaced += p.unplaced;
     unresolvedThreads += p.unresolvedThreads;
     addAll(unattributedFlushes, p.unattributedFlushes);
+    if (causes !== undefined) addAll(causes, p.tlbFlushCauses ?? {});
     for (const n of p.notes) if (!notes.includes(n)) notes.push(n);
     for (const s of p.sites) {
       const key = `${s.site}\0${s.dso}`;
@@ -199,7 +202,20 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   const calls = (s: ProtectionSiteView): number => Object.values(s.calls).reduce((x, y) => x + y, 0);
   const merged = [...sites.values()].sort((x, y) => y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site) || cmp(x.dso, y.dso));
   const { noAddressFaults: _, ...rest } = first;
-  return { ...rest, sites: merged, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), unattributedFlushes, unplaced, unresolvedThreads, notes };
+  const out: ProtectionSection = {
+    ...rest,
+    sites: merged,
+    uncoveredFaults,
+    ...(noAddressFaults > 0 ? { noAddressFaults } : {}),
+    unattributedFlushes,
+    ...(causes !== undefined ? { tlbFlushCauses: causes } : {}),
+    unplaced,
+    unresolvedThreads,
+    notes,
+  };
+  if (causes !== undefined) return out;
+  const { tlbFlushCauses: _causes, ...without } = out;
+  return without;
 }
 
 function copySite(s: ProtectionSiteView): ProtectionSiteView {
@@ -207,7 +223,7 @@ function copySite(s: ProtectionSiteView): ProtectionSiteView {
     ...(s.callTime !== undefined ? { callTime: { calls: 0, total: 0, max: 0 } } : {}),
     ...(s.handlerTime !== undefined ? { handlerTime: { cycles: 0, total: 0, max: 0 } } : {}),
   };
-  return addSite({ ...s, ...noTime, calls: {}, failed: 0, prots: {}, pages: 0, faults: 0, classes: {}, denied: 0, instructions: [], cycles: 0, tlbFlushes: {}, firstTime: Infinity, lastTime: -Infinity }, s, true);
+  return addSite({ ...s, ...noTime, calls: {}, failed: 0, prots: {}, pages: 0, faults: 0, classes: {}, denied: 0, instructions: [], cycles: 0, tlbFlushes: {}, tlbFlushCauses: {}, firstTime: Infinity, lastTime: -Infinity }, s, true);
 }
 
 function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): ProtectionSiteView {
@@ -245,6 +261,7 @@ function addSite(a: ProtectionSiteView, b: ProtectionSiteView, fresh = false): P
     instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles),
     cycles: a.cycles + b.cycles,
     tlbFlushes: addAll({ ...a.tlbFlushes }, b.tlbFlushes),
+    tlbFlushCauses: addAll({ ...a.tlbFlushCauses }, b.tlbFlushCauses ?? {}),
     ...addCallTime(a.callTime, b.callTime),
     ...addHandlerTime(a.handlerTime, b.handlerTime),
     prot: Object.entries(addAll({ ...a.prots }, b.prots))

@@ -500,6 +500,8 @@ export interface ProtectionSiteSummary {
   readonly handlerTime?: { readonly cycles: number; readonly total: number; readonly max: number };
   /** tlb:tlb_flush events attributed to this site's calls, per reason (`TLB_LOCAL_MM_SHOOTDOWN`…). */
   readonly tlbFlushes: Record<string, number>;
+  /** The same flushes by where they ran: `inside mprotect` (its calls), `copy-on-write fault` (faults on its pages), `after mprotect, end unknown` (no exit record, no callchain). Absent in reports made before it. */
+  readonly tlbFlushCauses?: Record<string, number>;
 }
 
 /** The protection timeline's result (Report.protection). */
@@ -512,6 +514,12 @@ export interface ProtectionReport {
   readonly noAddressFaults?: number;
   /** tlb:tlb_flush events not attributed to a protection call, per reason. */
   readonly unattributedFlushes: Record<string, number>;
+  /**
+   * Every tlb:tlb_flush read, by where it ran (its callchain, else the calls around it in time):
+   * `inside mprotect`, `copy-on-write fault`, `inside execve`, `process exit`, `task switch`,
+   * `unknown (no callchain)`…; sums to the flush records read. Absent in reports made before it.
+   */
+  readonly tlbFlushCauses?: Record<string, number>;
   /** mmap/mremap calls whose address never became known (no sys_exit record). */
   readonly unplaced: number;
   /** Threads whose process stayed unknown (no pid in the header, no FORK record). */

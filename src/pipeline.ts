@@ -114,7 +114,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // One timeline per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
   // Each sees the same protection records: only the first reports their bad lines.
-  const timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
+  const timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf: protectionSites.siteOf, owners, faultFamily: i, ...(i === 0 ? { onDiagnostic: diagnostics.sink } : {}) }));
   let protectionRecords = 0;
   const groupBySite = options.groupBy === 'site';
   const history = new AddressHistory({ siteOf: protectionSites.siteOf, owners });
@@ -136,6 +136,9 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     if (call || !('record' in e)) history.add(e);
     if (call || e.kind === 'tlb-flush' || !('record' in e)) {
       if ('record' in e) protectionRecords++;
+      for (const t of timelines) t.add(e);
+    } else if (e.kind === 'fault') {
+      // every fault, filtered or not, ends its thread's call and owns the flushes in its path
       for (const t of timelines) t.add(e);
     }
     switch (e.kind) {

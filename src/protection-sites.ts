@@ -347,6 +347,7 @@ function mergeSites(a: ProtectionSiteSummary, b: ProtectionSiteSummary): Protect
     instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction)),
     cycles: a.cycles + b.cycles,
     tlbFlushes: addRecords(a.tlbFlushes, b.tlbFlushes),
+    tlbFlushCauses: addRecords(a.tlbFlushCauses ?? {}, b.tlbFlushCauses ?? {}),
     ...addCallTime(a.callTime, b.callTime),
     ...addHandlerTime(a.handlerTime, b.handlerTime),
   };

@@ -215,7 +215,8 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     if (s.cycles > 0) out.push(`${pad}retry cycles: ${s.cycles}${s.handlerTime !== undefined ? `; fault to the handler's call: ${fmtSeconds(s.handlerTime.total / s.handlerTime.cycles)} on average, ${fmtSeconds(s.handlerTime.max)} the longest` : ''}`);
     if (s.callTime !== undefined) out.push(`${pad}time in the calls: ${fmtSeconds(s.callTime.total / s.callTime.calls)} each on average, ${fmtSeconds(s.callTime.max)} the longest (${s.callTime.calls} timed)`);
     const tlb = Object.entries(s.tlbFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
-    if (tlb !== '') out.push(`${pad}TLB flushes: ${tlb}`);
+    const where = causeList(s.tlbFlushCauses);
+    if (tlb !== '') out.push(`${pad}TLB flushes: ${tlb}${where !== '' ? ` (${where})` : ''}`);
     for (const i of s.instructions.slice(0, 5)) {
       const handlers = Object.entries(i.handlers).map(([h, n]) => `${n} closed by ${h}`).join(', ');
       out.push(`${pad}  ${String(i.faults).padStart(5)}  ${i.instruction}${i.cycles > 0 ? `  [${i.cycles} cycles${handlers ? `: ${handlers}` : ''}]` : ''}`);
@@ -230,7 +231,23 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
   }
   if (noAddress > 0) out.push(`${noAddress} fault${noAddress === 1 ? '' : 's'} carry no data address, so no page: not attributed to any site (software events: perf record -d records it).`);
   const unattributed = Object.entries(p.unattributedFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
-  if (unattributed !== '') out.push(`TLB flushes outside any protection call: ${unattributed}.`);
+  if (p.tlbFlushCauses === undefined) {
+    if (unattributed !== '') out.push(`TLB flushes outside any protection call: ${unattributed}.`);
+    return;
+  }
+  const read = Object.values(p.tlbFlushCauses).reduce((a, b) => a + b, 0);
+  if (read === 0) return;
+  const charged = p.sites.reduce((n, s) => n + Object.values(s.tlbFlushes).reduce((a, b) => a + b, 0), 0);
+  out.push(`TLB flushes: ${read}, where they ran: ${causeList(p.tlbFlushCauses)}.`);
+  out.push(`  ${charged} charged to the sites above${unattributed !== '' ? `; to no site: ${unattributed}` : ''}.`);
+}
+
+// `16 copy-on-write fault, 1 inside mprotect`: most first.
+function causeList(causes: Readonly<Record<string, number>> | undefined): string {
+  return Object.entries(causes ?? {})
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([c, n]) => `${n} ${c}`)
+    .join(', ');
 }
 
 function fmtSeconds(s: number): string {

@@ -54,9 +54,10 @@ export function callsOf(v: ProtectionSiteView): number {
   return Object.values(v.calls).reduce((a, b) => a + b, 0);
 }
 
-/** TLB flushes charged to a protection site, every reason. */
+/** TLB flushes a protection site's calls cost, every reason (not those of the faults on its pages). */
 export function flushesOf(v: ProtectionSiteView): number {
-  return Object.values(v.tlbFlushes).reduce((a, b) => a + b, 0);
+  if (v.tlbFlushCauses === undefined) return Object.values(v.tlbFlushes).reduce((a, b) => a + b, 0);
+  return Object.entries(v.tlbFlushCauses).reduce((a, [cause, n]) => a + (cause.startsWith('inside ') || cause.startsWith('after ') ? n : 0), 0);
 }
 
 /** The syscall a site made most: `mprotect`. */

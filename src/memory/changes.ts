@@ -52,6 +52,7 @@ export class Changes {
         instructions: new Map(),
         cycles: 0,
         tlb: new Map(),
+        tlbCauses: new Map(),
         timedCalls: 0,
         timedTotal: 0,
         timedMax: 0,

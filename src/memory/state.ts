@@ -2,6 +2,7 @@
 // aggregates, calls in flight, threads and processes.
 import type { FaultClass, ProtectionCall, ProtectionChange, SampleRecord } from '../model.js';
 import type { PageMap, Segment } from './page-map.js';
+import type { FlushPlace } from './tlb-place.js';
 
 export interface Change {
   readonly view: ProtectionChange;
@@ -39,6 +40,8 @@ export interface SiteAgg {
   instructions: Map<string, InstrAgg>;
   cycles: number;
   tlb: Map<string, number>;
+  /** The same flushes by where they ran (`inside mprotect`, `copy-on-write fault`…). */
+  tlbCauses: Map<string, number>;
   /** Calls timed from their entry to their exit record: how many, seconds in all, the longest. */
   timedCalls: number;
   timedTotal: number;
@@ -67,12 +70,27 @@ export interface OpenCall {
   // The record carried its own ret (perf trace): no exit will follow.
   complete: boolean;
   time: number;
+  // Flushes without a callchain charged to it by time: inside it if its exit follows, else only after it.
+  timed?: { agg: SiteAgg | undefined }[];
 }
 
 export interface Flush {
   time: number;
   reason: string;
   pages: number;
+  /** Where its callchain says it ran; absent without one. */
+  place?: FlushPlace;
+}
+
+// The thread's latest fault, to which the flushes of its fault path belong.
+export interface FaultState {
+  // noteFault told its attribution (it may never: a filtered fault)
+  noted: boolean;
+  agg?: SiteAgg;
+  cls?: FaultClass;
+  kernelMode?: boolean;
+  // flushes that came before their fault's record (minor/major-faults count a fault once handled)
+  waiting: Flush[];
 }
 
 export interface Thread {
@@ -80,6 +98,9 @@ export interface Thread {
   open?: OpenCall;
   // Flushes waiting for the thread's next record to tell which call they belong to.
   held: Flush[];
+  fault?: FaultState;
+  // Fault-path flushes waiting for their fault's record.
+  faultFlushes?: Flush[];
   // A denied fault waiting for a handler's change that grants the access.
   // It expires at the thread's second protection call after the fault: the handler's call is the first.
   pendingFault?: { page: number; need: number; instr: InstrAgg; agg: SiteAgg; expires: boolean; time: number };

@@ -31,6 +31,7 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
       instructions,
       cycles: a.cycles,
       tlbFlushes: fromMap(a.tlb),
+      tlbFlushCauses: fromMap(a.tlbCauses),
       ...(a.timedCalls > 0 ? { callTime: { calls: a.timedCalls, total: a.timedTotal, max: a.timedMax } } : {}),
       ...(a.cycles > 0 ? { handlerTime: { cycles: a.cycles, total: a.handlerTotal, max: a.handlerMax } } : {}),
     });

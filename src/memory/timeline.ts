@@ -39,6 +39,8 @@ export interface ProtectionOptions {
   owners?: ThreadOwners;
   /** Keep every change for `changes()`. Default false: memory then follows live mappings and sites, not calls. */
   keepHistory?: boolean;
+  /** The family (index in FAULT_FAMILIES) of the faults given to `noteFault`, whose events `add` also takes. Default 0, the tracepoints. */
+  faultFamily?: number;
 }
 
 /** What `noteFault` learned about one fault. */
@@ -82,6 +84,7 @@ export class ProtectionTimeline {
   private readonly onDiagnostic: DiagnosticSink | undefined;
   private readonly tasks: Tasks;
   private readonly flushes: TlbFlushes;
+  private readonly faultFamily: number;
   private readonly changeSet: Changes;
   private readonly exitsSeen = new Set<string>();
   private readonly entersSeen = new Set<string>();
@@ -93,7 +96,9 @@ export class ProtectionTimeline {
   constructor(options: ProtectionOptions = {}) {
     this.pageSize = options.pageSize ?? 4096;
     this.tasks = new Tasks(options.owners);
-    this.flushes = new TlbFlushes(this.tasks);
+    this.faultFamily = options.faultFamily ?? 0;
+    // minor-faults and major-faults count a fault once handled, after the flushes in it
+    this.flushes = new TlbFlushes(this.tasks, this.faultFamily === 2);
     this.onDiagnostic = options.onDiagnostic;
     this.changeSet = new Changes(this.tasks, {
       pageSize: this.pageSize,
@@ -133,6 +138,7 @@ export class ProtectionTimeline {
     const cls = classifyFault(f.errorCode, seg);
     if (seg === undefined) {
       this.uncovered += f.value;
+      this.faultNoted(this.thread(f.tid), undefined, cls, f.errorCode);
       return { class: cls, denied: false };
     }
     const change = seg.change;
@@ -155,6 +161,7 @@ export class ProtectionTimeline {
     instr.faults += f.value;
     bump(instr.classes, cls, f.value);
     const thread = this.thread(f.tid);
+    this.faultNoted(thread, change.agg, cls, f.errorCode);
     if (denied && f.errorCode !== undefined) {
       const b = decodeErrorCode(f.errorCode);
       const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
@@ -167,6 +174,13 @@ export class ProtectionTimeline {
       ...(Number.isFinite(since) ? { sinceChange: since } : {}),
       denied,
     };
+  }
+
+  // The fault's flushes go to its site; a fault in user mode ends the thread's call (without exit records, nothing else does).
+  private faultNoted(thread: Thread, agg: Change['agg'] | undefined, cls: FaultClass, errorCode: number | undefined): void {
+    const kernelMode = errorCode === undefined ? undefined : !decodeErrorCode(errorCode).user;
+    this.flushes.noted(thread, agg, cls, kernelMode);
+    if (kernelMode !== true) this.closeOpen(thread, false);
   }
 
   /** Every change applied or attempted, in trace order, with the faults it covered (only with `keepHistory`). */
@@ -196,6 +210,7 @@ export class ProtectionTimeline {
       sites,
       uncoveredFaults: this.uncovered,
       unattributedFlushes: fromMap(this.flushes.unattributed),
+      tlbFlushCauses: fromMap(this.flushes.causes),
       unplaced: this.unplaced,
       unresolvedThreads: unresolved,
       notes,
@@ -212,11 +227,15 @@ export class ProtectionTimeline {
       return undefined;
     }
     const call = (e.kind === 'call' || e.kind === 'return') && PROTECTION_CALLS.has(e.name) ? (e.name as ProtectionCall) : undefined;
-    const mine = this.flushes.settleHeld(thread, r, call !== undefined && e.kind === 'call' && e.ret !== undefined);
+    const mine = this.flushes.settleHeld(thread, r, call !== undefined && e.kind === 'call' && e.ret !== undefined ? call : undefined);
     if (call === undefined) {
-      this.closeOpen(thread, false);
+      if (e.kind === 'fault' && e.family === this.faultFamily) this.flushes.faultRecord(thread);
+      else if (e.kind !== 'fault') this.flushes.otherRecord(thread);
+      // a fault in user mode: the thread is out of its call
+      if (r.event !== 'exceptions:page_fault_kernel') this.closeOpen(thread, false);
       return undefined;
     }
+    this.flushes.otherRecord(thread);
     if (e.kind === 'return') {
       this.exitsSeen.add(call);
       this.addExit(e, call, thread);
@@ -229,7 +248,7 @@ export class ProtectionTimeline {
     const t = this.tasks.threads.get(r.tid);
     if (t?.pendingFault !== undefined && t.pendingFault.expires) t.pendingFault = undefined;
     const applied = this.addEnter(r, e.args, e.ret, thread);
-    for (const f of mine) this.flushes.attribute(f, thread.open?.change);
+    for (const f of mine) this.flushes.toCall(f, thread.open?.change, `inside ${call}`);
     return applied;
   }
 
@@ -306,6 +325,7 @@ export class ProtectionTimeline {
       agg.timedTotal += took;
       agg.timedMax = Math.max(agg.timedMax, took);
     }
+    this.flushes.ended(open, true);
     this.closeOpen(thread, true);
   }
 
@@ -352,6 +372,7 @@ export class ProtectionTimeline {
     if (open === undefined) return;
     if (!exited && !open.complete && this.exitsSeen.has(open.call)) return; // its exit will close it
     if (open.placement !== undefined) this.unplaced++;
+    this.flushes.ended(open, false);
     thread.open = undefined;
     // Its outcome is settled: drop what undoing it would need. The ranges it
     // replaced hold older changes, so keeping them would keep every call ever made.

@@ -1,74 +1,212 @@
-// TLB flushes attributed to the protection calls that caused them.
-// A tlb:tlb_flush belongs to the protection call its thread is inside of
-// (between the entry and the exit record; without exit records, until the
-// thread's next record). Flushes outside any call (copy-on-write faults flush
-// in do_wp_page, task switches, exit) are counted as unattributed, per
-// reason. TLB_REMOTE_SHOOTDOWN, received from another CPU, belongs to the
-// call another thread of the process is inside of.
-import type { SampleRecord } from '../model.js';
+// TLB flushes charged to what caused them, each with where it ran (its cause).
+//
+// With a callchain (tlb:tlb_flush recorded with -g) the chain says where it
+// ran (tlb-place.ts): inside a protection call → that call; in the fault path
+// (do_wp_page…) → the fault of the same thread, charged to the site that set
+// the faulting page and named by its class; inside another call (munmap not
+// followed, execve, clone, exit) → that call, never an open mprotect.
+// Without one, time decides: a flush between a call's entry and its exit is
+// the call's; without exit records the call ends at the thread's next record
+// (a fault proves it returned), and its flushes read `after mprotect, end unknown`.
+//
+// Which fault a fault-path flush belongs to: the tracepoints and page-faults
+// fire when the fault is taken, before its flushes; minor-faults and
+// major-faults (and perf trace's minfault/majfault) when it is handled, after
+// them. perf trace prints a call when it ends, after the flushes inside it.
+// TLB_REMOTE_SHOOTDOWN, received from another CPU, belongs to the call another
+// thread of the process is inside of; TLB_FLUSH_ON_TASK_SWITCH to no call.
+import type { FaultClass, SampleRecord } from '../model.js';
 import type { TlbFlushEvent } from '../events.js';
-import { bump, type Change, type Flush, type OpenCall, type Thread } from './state.js';
+import { bump, type Change, type FaultState, type Flush, type OpenCall, type SiteAgg, type Thread } from './state.js';
 import type { Tasks } from './tasks.js';
+import { flushPlace } from './tlb-place.js';
+
+export const NO_CALLCHAIN = 'unknown (no callchain)';
 
 export class TlbFlushes {
-  /** Flushes no call took, per reason. */
+  /** Flushes no site took, per kernel reason. */
   readonly unattributed = new Map<string, number>();
+  /** Every flush read, by where it ran. */
+  readonly causes = new Map<string, number>();
 
-  constructor(private readonly tasks: Tasks) {}
+  /** `faultsAfter`: the fault events count a fault once handled, after its flushes. */
+  constructor(
+    private readonly tasks: Tasks,
+    private readonly faultsAfter = false,
+  ) {}
 
   /** Takes one tlb:tlb_flush of `thread`; false when its payload cannot be read. */
   add(e: TlbFlushEvent, thread: Thread): boolean {
     const { flush, record: r } = e;
-    if (flush === undefined) return false;
-    const f: Flush = { time: r.time, reason: flush.reason, pages: flush.pages };
-    if (flush.reason === 'TLB_FLUSH_ON_TASK_SWITCH') {
-      bump(this.unattributed, f.reason, 1);
-      return true;
+    if (flush === undefined) {
+      bump(this.causes, 'unreadable', 1);
+      return false;
     }
+    const place = flushPlace(r.stack);
+    const f: Flush = { time: r.time, reason: flush.reason, pages: flush.pages, ...(place !== undefined ? { place } : {}) };
+    if (flush.reason === 'TLB_FLUSH_ON_TASK_SWITCH') return this.outside(f, 'task switch');
     if (flush.reason === 'TLB_REMOTE_SHOOTDOWN') {
-      // The IPI comes from another thread of the process that is inside a call.
+      // The IPI comes from another thread of the process that is inside a call; its chain is the interrupted code's.
       const proc = this.tasks.process(r.pid, r.tid);
       let best: OpenCall | undefined;
       for (const [tid, t] of this.tasks.threads) {
         if (t.open?.change === undefined || this.tasks.pidOf(tid) !== proc.key) continue;
         if (best === undefined || t.open.time > best.time) best = t.open;
       }
-      this.attribute(f, best?.change);
+      if (best === undefined) return this.outside(f, 'remote shootdown');
+      return this.toCall(f, best.change, `inside ${best.call} (another CPU's)`);
+    }
+    if (place?.kind === 'fault') return this.inFault(f, thread);
+    if (place?.kind === 'other') return this.outside(f, place.what);
+    const open = thread.open;
+    if (place?.kind === 'syscall') {
+      if (open !== undefined && !open.complete && sameCall(open.call, place.call)) return this.toCall(f, open.change, `inside ${place.call}`);
+      // perf trace: the call it ran in prints after it
+      if (e.beforeItsCall) thread.held.push(f);
+      else this.outside(f, `inside ${place.call}`);
       return true;
     }
-    const open = thread.open;
-    if (open !== undefined && !open.complete) this.attribute(f, open.change);
-    else if (open !== undefined || e.beforeItsCall) thread.held.push(f);
-    else bump(this.unattributed, f.reason, 1);
+    if (open !== undefined && !open.complete) {
+      this.charge(f, open.change);
+      (open.timed ??= []).push({ agg: chargeable(open.change) });
+    } else if (e.beforeItsCall) thread.held.push(f);
+    else this.outside(f, NO_CALLCHAIN);
     return true;
   }
 
-  attribute(f: Flush, change: Change | undefined): void {
-    if (change === undefined || change.failed) bump(this.unattributed, f.reason, 1);
-    else bump(change.agg.tlb, f.reason, 1);
+  // ------------------------------------------------------------ faults
+
+  /** A fault record of the thread (its attribution follows in `noted`). */
+  faultRecord(thread: Thread): void {
+    const waiting = thread.faultFlushes ?? [];
+    thread.faultFlushes = undefined;
+    this.endFault(thread);
+    thread.fault = { noted: false, waiting };
   }
 
-  // A record of the thread arrived. Its held flushes belong to that record if
+  /** The fault just recorded (or, when the caller feeds no fault records, a fault) joined to its site. */
+  noted(thread: Thread, agg: SiteAgg | undefined, cls: FaultClass, kernelMode: boolean | undefined): void {
+    let s = thread.fault;
+    if (s === undefined || s.noted) {
+      this.faultRecord(thread);
+      s = thread.fault!;
+    }
+    s.noted = true;
+    if (agg !== undefined) s.agg = agg;
+    s.cls = cls;
+    if (kernelMode !== undefined) s.kernelMode = kernelMode;
+    const waiting = s.waiting;
+    s.waiting = [];
+    for (const f of waiting) this.toFault(f, s);
+  }
+
+  /** Any other record of the thread: its fault is over. */
+  otherRecord(thread: Thread): void {
+    this.endFault(thread);
+  }
+
+  private inFault(f: Flush, thread: Thread): true {
+    if (this.faultsAfter) (thread.faultFlushes ??= []).push(f);
+    else if (thread.fault?.noted === true) this.toFault(f, thread.fault);
+    else this.outside(f, faultCause(f, undefined));
+    return true;
+  }
+
+  private toFault(f: Flush, s: FaultState): void {
+    const mode = f.place?.kind === 'fault' ? f.place.kernelMode : undefined;
+    // a kernel access to user memory (put_user) is not the user fault recorded next to it
+    if (s.kernelMode !== undefined && mode !== undefined && s.kernelMode !== mode) return void this.outside(f, faultCause(f, undefined));
+    const cause = faultCause(f, s.cls);
+    if (s.agg === undefined) return void this.outside(f, cause);
+    bump(s.agg.tlb, f.reason, 1);
+    bump(s.agg.tlbCauses, cause, 1);
+    bump(this.causes, cause, 1);
+  }
+
+  private endFault(thread: Thread): void {
+    const s = thread.fault;
+    thread.fault = undefined;
+    if (s !== undefined) for (const f of s.waiting) this.outside(f, faultCause(f, undefined));
+    const early = thread.faultFlushes;
+    thread.faultFlushes = undefined;
+    if (early !== undefined) for (const f of early) this.outside(f, faultCause(f, undefined));
+  }
+
+  // ------------------------------------------------------------ calls
+
+  /** A call's end: its exit record (`exited`), or the thread's next record without one. */
+  ended(open: OpenCall, exited: boolean): void {
+    const timed = open.timed;
+    if (timed === undefined) return;
+    open.timed = undefined;
+    const cause = exited ? `inside ${open.call}` : `after ${open.call}, end unknown`;
+    for (const t of timed) {
+      bump(this.causes, cause, 1);
+      if (t.agg !== undefined) bump(t.agg.tlbCauses, cause, 1);
+    }
+  }
+
+  // A record of the thread arrived (perf trace). Its held flushes belong to that record if
   // it is a complete call that began before them (perf trace prints a call
-  // after the flushes that came between its entry and its exit): those are
-  // returned; the others belong to the call open before it.
-  settleHeld(thread: Thread, r: SampleRecord, completeCall: boolean): Flush[] {
+  // after the flushes that came between its entry and its exit) and, when their
+  // callchain names a call, is that call: those are returned. The others ran
+  // outside the calls the trace holds.
+  settleHeld(thread: Thread, r: SampleRecord, completeCall: string | undefined): Flush[] {
     if (thread.held.length === 0) return [];
     const held = thread.held;
     thread.held = [];
     const mine: Flush[] = [];
     for (const f of held) {
-      if (completeCall && f.time >= r.time) mine.push(f);
-      else this.attribute(f, thread.open?.change);
+      const named = f.place?.kind === 'syscall' ? f.place.call : undefined;
+      if (completeCall !== undefined && f.time >= r.time && (named === undefined || sameCall(named, completeCall))) mine.push(f);
+      else this.outside(f, named !== undefined ? `inside ${named}` : NO_CALLCHAIN);
     }
     return mine;
   }
 
-  /** At the end: flushes still held go to the call open at the time. */
+  /** `settleHeld`'s flushes, once their call's change is made. */
+  toCall(f: Flush, change: Change | undefined, cause: string): true {
+    const agg = chargeable(change);
+    this.charge(f, change);
+    bump(this.causes, cause, 1);
+    if (agg !== undefined) bump(agg.tlbCauses, cause, 1);
+    return true;
+  }
+
+  /** At the end: flushes still held ran outside the calls the trace holds; faults are over. */
   settle(): void {
     for (const t of this.tasks.threads.values()) {
-      for (const f of t.held) this.attribute(f, t.open?.change);
+      for (const f of t.held) this.outside(f, f.place?.kind === 'syscall' ? `inside ${f.place.call}` : NO_CALLCHAIN);
       t.held = [];
+      this.endFault(t);
+      if (t.open !== undefined) this.ended(t.open, false);
     }
   }
+
+  private charge(f: Flush, change: Change | undefined): void {
+    const agg = chargeable(change);
+    if (agg === undefined) bump(this.unattributed, f.reason, 1);
+    else bump(agg.tlb, f.reason, 1);
+  }
+
+  private outside(f: Flush, cause: string): true {
+    bump(this.unattributed, f.reason, 1);
+    bump(this.causes, cause, 1);
+    return true;
+  }
+}
+
+function chargeable(change: Change | undefined): SiteAgg | undefined {
+  return change === undefined || change.failed ? undefined : change.agg;
+}
+
+function sameCall(open: string, named: string): boolean {
+  return open === named || (open === 'pkey_mprotect' && named === 'mprotect');
+}
+
+// A fault-path flush by the fault's kind: the chain tells copy-on-write, else the fault's class.
+function faultCause(f: Flush, cls: FaultClass | undefined): string {
+  if (f.place?.kind === 'fault' && f.place.cow) return 'copy-on-write fault';
+  if (cls !== undefined && cls !== 'unknown' && cls !== 'kernel-mode') return `${cls} fault`;
+  return 'page fault';
 }

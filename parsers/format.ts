@@ -35,6 +35,8 @@ export interface ParserOptions {
   source: string;
   /** Receives lines that fit no known shape. */
   onDiagnostic?: DiagnosticSink;
+  /** For a parser that cuts its own lines: longer lines are skipped and reported. Default 1 MiB. */
+  maxLineLength?: number;
 }
 
 export interface Format<R = unknown, P extends LineParser | ByteParser = LineParser | ByteParser> {

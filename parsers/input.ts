@@ -57,7 +57,10 @@ export async function readInput<R, P extends LineParser | ByteParser>(path: stri
   const head: string[] = [];
   let chosen: { format: Format<R, P>; parser: P; feed: (chunk: Buffer) => void; end: () => void } | undefined;
   const choose = (format: Format<R, P>): NonNullable<typeof chosen> => {
-    const parser = format.createParser({ source: path, ...(sink !== undefined ? { onDiagnostic: sink } : {}) }, onRecord);
+    const parser = format.createParser(
+      { source: path, ...(sink !== undefined ? { onDiagnostic: sink } : {}), ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}) },
+      onRecord,
+    );
     if (isByteParser(parser)) return { format, parser, feed: (c) => parser.write(c), end: () => parser.end() };
     const p = parser as LineParser;
     const splitter = new LineSplitter(

@@ -1,9 +1,7 @@
 // perf script text → classified lines, from the bytes themselves: the fast path
-// of `collapse`. A callchain frame line is interned by its bytes (a hash of its
-// first 32 bytes, then a compare four bytes at a time through DataViews) into
-// an integer id; a frame line seen before is found that way before its end is
-// known (its copy's length says where it ends), other lines are cut with
-// indexOf. A string is decoded — as latin1, one char per byte, so bytes that
+// of `collapse`. A callchain frame line is interned by its bytes into an
+// integer id (parsers/line-table.ts); a frame line seen before is found that
+// way before its end is known, other lines are cut with indexOf. A string is decoded — as latin1, one char per byte, so bytes that
 // are not UTF-8 pass through unchanged — only for a new distinct frame.
 // A record header is read on its bytes by stackcollapse-perf.pl's rules (quoted
 // where each is read), with linear scans instead of its backtracking regexes;
@@ -22,6 +20,7 @@
 //   anything else                    frame candidate (`^\s*(\w+)\s*(.+) \((\S*)\)` decides later)
 import type { Diagnostic, DiagnosticSink } from '../src/model.js';
 import type { ByteParser, Format, ParserOptions } from './format.js';
+import { HASHED_BYTES, LineTable, sameBytes, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
 
 export const LINE_BLANK = 0;
@@ -60,10 +59,7 @@ export interface ScanLine {
   readonly distinctFrames: number;
 }
 
-export interface ScanOptions extends ParserOptions {
-  /** Lines longer than this many bytes are skipped and reported. Default 1 MiB. */
-  maxLineLength?: number;
-}
+export type ScanOptions = ParserOptions;
 
 const TAB = 9;
 const LF = 10;
@@ -72,7 +68,6 @@ const SPACE = 32;
 const HASH = 35;
 const COLON = 58;
 const NBSP = 0xa0;
-const HASHED_BYTES = 32;
 
 /** Perl's \s on bytes: space, \t, \n, \v, \f, \r. */
 export function isPerlSpace(c: number): boolean {
@@ -81,18 +76,6 @@ export function isPerlSpace(c: number): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function viewOf(b: Buffer): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.length);
-}
-
-/** Bytes [a, a+n) of one view equal bytes [b, b+n) of the other, compared four at a time. */
-function sameBytes(x: DataView, a: number, y: DataView, b: number, n: number): boolean {
-  let k = 0;
-  for (; k + 4 <= n; k += 4) if (x.getInt32(a + k, true) !== y.getInt32(b + k, true)) return false;
-  for (; k < n; k++) if (x.getUint8(a + k) !== y.getUint8(b + k)) return false;
-  return true;
 }
 
 // `PERF_RECORD_` anywhere in a line, by Horspool's skips (perf prints it after
@@ -165,17 +148,9 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   // the previous header's comm, pid and tid bytes (through the blank after the tid), and its event
   private readonly task = new Kept();
   private readonly lastEvent = new Kept();
-  // frame interning: open addressing over (hash, offset, length) into an arena of line bytes
-  private arena = Buffer.alloc(1 << 16);
-  private arenaView = viewOf(this.arena);
-  private arenaUsed = 0;
-  private offsets = new Int32Array(1024);
-  private lengths = new Int32Array(1024);
-  private texts: (string | undefined)[] = [];
-  private count = 0;
-  private table = new Int32Array(2048).fill(EMPTY);
-  private hashes = new Int32Array(2048);
-  private mask = 2047;
+  // frame lines by their bytes, and their latin1 texts once asked for
+  private readonly frames = new LineTable();
+  private readonly texts: (string | undefined)[] = [];
   // the id of the current line when `known` found it, else -1
   private knownId = -1;
 
@@ -193,7 +168,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   get distinctFrames(): number {
-    return this.count;
+    return this.frames.count;
   }
 
   write(chunk: Buffer): void {
@@ -220,19 +195,19 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     for (;;) {
       // most lines are frames seen before: found without looking for their end
       if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
-        const id = this.known(view, from, limit);
+        const id = this.frames.known(view, from, limit);
         if (id >= 0) {
           this.line++;
           this.buf = chunk;
           this.view = view;
           this.from = from;
-          this.to = this.knownEnd;
+          this.to = this.frames.knownEnd;
           this.decoded = undefined;
           this.kind = LINE_FRAME;
           this.spaceIndented = false;
           this.knownId = id;
           this.onLine(this);
-          from = this.knownEnd + 1;
+          from = this.frames.knownEnd + 1;
           continue;
         }
       }
@@ -276,19 +251,18 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   frameId(): number {
-    return this.knownId >= 0 ? this.knownId : this.intern(this.buf, this.view, this.from, this.to);
+    return this.knownId >= 0 ? this.knownId : this.frames.intern(this.buf, this.view, this.from, this.to);
   }
 
   internText(text: string): number {
     const b = Buffer.from(text, 'latin1');
-    return this.intern(b, viewOf(b), 0, b.length);
+    return this.frames.intern(b, viewOf(b), 0, b.length);
   }
 
   frameText(id: number): string {
     let t = this.texts[id];
     if (t === undefined) {
-      const at = this.offsets[id]!;
-      t = this.arena.toString('latin1', at, at + this.lengths[id]!);
+      t = this.frames.text(id, 'latin1');
       this.texts[id] = t;
     }
     return t;
@@ -537,146 +511,6 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.event = event === this.lastEventText ? this.lastEventText : event;
     if (d < w) this.period = periodOf(this.buf, this.from + d, this.from + w);
   }
-
-  // A frame line seen before, found from its first bytes without looking for
-  // its end: the candidates with the same prefix hash are compared over their
-  // length, and the byte after must end the line. -1 when none is (a new line,
-  // a CRLF one, one the chunk cuts, or one hashed whole as its prefix is crowded).
-  private known(view: DataView, start: number, limit: number): number {
-    const h = prefixHash(view, start);
-    const table = this.table;
-    const hashes = this.hashes;
-    const mask = this.mask;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const id = table[slot]!;
-      if (id === EMPTY) return -1;
-      if (id === CROWDED || hashes[slot] !== h) continue;
-      const len = this.lengths[id]!;
-      if (start + len < limit && view.getUint8(start + len) === LF && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) {
-        this.knownEnd = start + len;
-        return id;
-      }
-    }
-  }
-
-  private knownEnd = 0;
-
-  private intern(buf: Buffer, view: DataView, start: number, end: number): number {
-    // The hash reads a line's first 32 bytes (the indent, the address, the
-    // symbol: distinct frames almost always differ there), so that `known`
-    // can find it before its end is known; a shorter line's, all of it and its
-    // length. Lines that share their first 32 bytes are told apart by the full
-    // compare; past CROWD of them, the prefix is marked and the others are
-    // hashed with their length and last bytes too (found through indexOf).
-    const len = end - start;
-    let h = len >= HASHED_BYTES ? prefixHash(view, start) : shortHash(view, start, len);
-    let crowd = 0;
-    let crowded = false;
-    let slot = h & this.mask;
-    for (; ; slot = (slot + 1) & this.mask) {
-      const id = this.table[slot]!;
-      if (id === EMPTY) break;
-      if (this.hashes[slot] !== h) continue;
-      if (id === CROWDED) {
-        crowded = true;
-        continue;
-      }
-      crowd++;
-      if (this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
-    }
-    if (len >= HASHED_BYTES && (crowded || crowd >= CROWD)) {
-      if (!crowded) this.place(slot, CROWDED, h);
-      h = fullHash(view, start, end, h);
-      for (slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-        const id = this.table[slot]!;
-        if (id === EMPTY) break;
-        if (id !== CROWDED && this.hashes[slot] === h && this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
-      }
-    }
-    const id = this.count++;
-    if (id >= this.offsets.length) {
-      this.offsets = grow(this.offsets);
-      this.lengths = grow(this.lengths);
-    }
-    if (this.arenaUsed + len > this.arena.length) {
-      const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.arenaUsed + len));
-      this.arena.copy(bigger, 0, 0, this.arenaUsed);
-      this.arena = bigger;
-      this.arenaView = viewOf(bigger);
-    }
-    buf.copy(this.arena, this.arenaUsed, start, end);
-    this.offsets[id] = this.arenaUsed;
-    this.lengths[id] = len;
-    this.arenaUsed += len;
-    this.place(slot, id, h);
-    return id;
-  }
-
-  private place(slot: number, entry: number, h: number): void {
-    this.table[slot] = entry;
-    this.hashes[slot] = h;
-    if (++this.entries * 2 > this.mask) this.rehash();
-  }
-
-  private entries = 0;
-
-  private rehash(): void {
-    const size = (this.mask + 1) * 2;
-    const table = new Int32Array(size).fill(EMPTY);
-    const hashes = new Int32Array(size);
-    const mask = size - 1;
-    for (let s = 0; s <= this.mask; s++) {
-      const id = this.table[s]!;
-      if (id === EMPTY) continue;
-      let slot = this.hashes[s]! & mask;
-      while (table[slot]! !== EMPTY) slot = (slot + 1) & mask;
-      table[slot] = id;
-      hashes[slot] = this.hashes[s]!;
-    }
-    this.table = table;
-    this.hashes = hashes;
-    this.mask = mask;
-  }
-}
-
-const EMPTY = -1;
-const CROWDED = -2;
-const CROWD = 8;
-
-function mix(h: number): number {
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return h ^ (h >>> 12);
-}
-
-/** The hash of bytes [start, start + 32). */
-function prefixHash(view: DataView, start: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < start + HASHED_BYTES; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
-  return mix(h);
-}
-
-/** The hash of a line shorter than 32 bytes: its length and bytes. */
-function shortHash(view: DataView, start: number, len: number): number {
-  let h = len;
-  let i = start;
-  for (; i + 4 <= start + len; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
-  for (; i < start + len; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
-  return mix(h);
-}
-
-/** A crowded prefix's line: its prefix hash, length and last 8 bytes. */
-function fullHash(view: DataView, start: number, end: number, prefix: number): number {
-  let h = Math.imul(prefix ^ (end - start), 0x01000193);
-  h = Math.imul(h ^ view.getInt32(end - 8, true), 0x01000193);
-  h = Math.imul(h ^ view.getInt32(end - 4, true), 0x01000193);
-  return mix(h ^ 0x5bd1e995);
-}
-
-function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 // The reference's `$period = $1 || 1` on the digits [d, w): `0` is false in Perl, `00` is not.

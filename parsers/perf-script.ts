@@ -22,6 +22,7 @@ import type {
   TraceRecord,
 } from '../src/model.js';
 import type { Format, LineSniff } from './format.js';
+import { PerfScriptByteReader } from './perf-script-bytes.js';
 import { frameStarts, headerFrameKey, isFrameShaped, isHex, lastGroupStart, parseFrame } from './perf-script-frames.js';
 
 export { frameStarts } from './perf-script-frames.js';
@@ -133,7 +134,8 @@ interface Pending {
   period: number;
   event: string;
   payload: string;
-  headerFrames: Frame[];
+  /** Header frames as cache keys (`key\nsrcline` with a srcline): interned at flush only when they are the stack. */
+  headerFrames: string[];
   /** Callchain frame lines; a line with its srcline is `frame line\nsrcline`. Resolved to Frames at flush. */
   callchain: string[];
   /** Whether callchain[i] carries a srcline. */
@@ -196,6 +198,21 @@ export class PerfScriptParser {
     }
     if (c0 === 35 /* # */) return; // `perf script --header` block and comments
     this.other(text, c0 === 32 /* space */);
+  }
+
+  /** A tab-indented line without a CR that isFrameShaped (the byte reader knows it is one). */
+  frameLine(text: string): void {
+    this.lineNo++;
+    this.addFrame(text);
+  }
+
+  /**
+   * A frame line's text that holds no chunk (the byte reader decodes each line
+   * on its own) becomes its own cache key: the same string looked up again
+   * finds it without comparing characters.
+   */
+  adoptFrameLine(text: string): void {
+    if (!this.frames.has(text)) this.frames.set(text, parseFrame(text));
   }
 
   /** Flushes the last record (one not followed by a blank line is kept). */
@@ -276,11 +293,11 @@ export class PerfScriptParser {
   private start(comm: string, pid: number, tid: number, cpu: number, time: number, period: string | undefined, event: string, rest: string): void {
     // Header frames: the data address frame and/or the ip frame after the fields.
     const starts = frameStarts(rest);
-    const headerFrames: Frame[] = [];
+    const headerFrames: string[] = [];
     let key = '';
     for (let i = 0; i < starts.length; i++) {
       key = headerFrameKey(rest.slice(starts[i], starts[i + 1] ?? rest.length));
-      headerFrames.push(this.intern(key));
+      headerFrames.push(key);
     }
     this.pending = {
       line: this.lineNo,
@@ -318,7 +335,7 @@ export class PerfScriptParser {
       p.callchain[last] = this.lastFrameText + '\n' + text;
       (p.withSrcline ??= [])[last] = true;
     } else if (p.headerFrames.length > 0) {
-      p.headerFrames[p.headerFrames.length - 1] = this.internWithSrcline(this.lastFrameText + '\n' + text);
+      p.headerFrames[p.headerFrames.length - 1] = this.lastFrameText + '\n' + text;
     }
     this.lastFrameText = '';
   }
@@ -424,6 +441,16 @@ export class PerfScriptParser {
     }
   }
 
+  private headerFrame(key: string): Frame {
+    return key.includes('\n') ? this.internWithSrcline(key) : this.intern(key);
+  }
+
+  private headerAddr(key: string): string {
+    const nl = key.indexOf('\n');
+    const base = nl < 0 ? key : key.slice(0, nl);
+    return (this.frames.get(base) ?? parseFrame(base)).addr;
+  }
+
   private flush(): void {
     const p = this.pending;
     if (p === null) return;
@@ -434,13 +461,14 @@ export class PerfScriptParser {
     const hf = p.headerFrames;
     if (p.callchain.length > 0) {
       // the ip went into the callchain: a header frame is the data address
+      // (only its address is wanted: data addresses are many, and need no cache entry)
       stack = this.resolveCallchain(p);
-      addr = hf[0]?.addr;
+      addr = hf.length > 0 ? this.headerAddr(hf[0]!) : undefined;
     } else if (hf.length >= 2) {
-      addr = hf[0]?.addr;
-      stack = hf.slice(-1);
+      addr = this.headerAddr(hf[0]!);
+      stack = [this.headerFrame(hf[hf.length - 1]!)];
     } else {
-      stack = hf;
+      stack = hf.map((k) => this.headerFrame(k));
     }
     const r: SampleRecord = {
       kind: 'sample',
@@ -554,13 +582,13 @@ function sniffPerfScript(line: string): LineSniff {
   return SCRIPT_NO_TIME.test(line) ? 'weak' : 'no';
 }
 
-/** perf script text output, for the registry (parsers/index.ts). */
-export const perfScriptFormat: Format<TraceRecord, PerfScriptParser> = {
+/** perf script text output, for the registry (parsers/index.ts): read from bytes (perf-script-bytes.ts) into the parser. */
+export const perfScriptFormat: Format<TraceRecord, PerfScriptByteReader<PerfScriptParser>> = {
   name: 'perf-script',
   noun: 'perf script',
   description: 'perf script output',
   looksLike: 'perf script output',
   passAs: 'pass it as the trace',
   sniff: sniffPerfScript,
-  createParser: (options, onRecord) => new PerfScriptParser(options, onRecord),
+  createParser: (options, onRecord) => new PerfScriptByteReader(new PerfScriptParser(options, onRecord), options),
 };

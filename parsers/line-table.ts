@@ -1,0 +1,180 @@
+// Distinct lines interned by their bytes into integer ids: the frame lines of
+// a perf script capture repeat millions of times, and a line seen before is
+// found from its bytes without decoding it. The hash reads a line's first 32
+// bytes (a frame's indent, address and symbol: distinct frames almost always
+// differ there), so that `known` can find a line before its end is known —
+// the copy's length says where it ends; a shorter line's hash is its length
+// and all of its bytes. Lines that share their first 32 bytes are told apart
+// by the full compare (four bytes at a time through DataViews); past CROWD of
+// them, the prefix is marked and the others are hashed with their length and
+// last bytes too (found by `intern`, through indexOf). Open addressing over
+// (hash, id); the bytes live in one arena.
+
+const LF = 10;
+export const HASHED_BYTES = 32;
+const EMPTY = -1;
+const CROWDED = -2;
+const CROWD = 8;
+
+export function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.length);
+}
+
+/** Bytes [a, a+n) of one view equal bytes [b, b+n) of the other, compared four at a time. */
+export function sameBytes(x: DataView, a: number, y: DataView, b: number, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (x.getInt32(a + k, true) !== y.getInt32(b + k, true)) return false;
+  for (; k < n; k++) if (x.getUint8(a + k) !== y.getUint8(b + k)) return false;
+  return true;
+}
+
+export class LineTable {
+  /** Distinct lines so far; ids are 0 … count-1. */
+  count = 0;
+  /** After `known` found a line: where it ends (the offset of its newline). */
+  knownEnd = 0;
+  private arena = Buffer.alloc(1 << 16);
+  private arenaView = viewOf(this.arena);
+  private arenaUsed = 0;
+  private offsets = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private table = new Int32Array(2048).fill(EMPTY);
+  private hashes = new Int32Array(2048);
+  private mask = 2047;
+  private entries = 0;
+
+  /**
+   * The id of the line at `start` when it is one seen before, ended by a
+   * newline before `limit` (its end in `knownEnd`); else -1 (a new line, a
+   * CRLF one, one the chunk cuts, or one hashed whole as its prefix is
+   * crowded). Needs start + 32 ≤ limit.
+   */
+  known(view: DataView, start: number, limit: number): number {
+    const h = prefixHash(view, start);
+    const table = this.table;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = table[slot]!;
+      if (id === EMPTY) return -1;
+      if (id === CROWDED || hashes[slot] !== h) continue;
+      const len = this.lengths[id]!;
+      if (start + len < limit && view.getUint8(start + len) === LF && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) {
+        this.knownEnd = start + len;
+        return id;
+      }
+    }
+  }
+
+  /** The id of bytes [start, end) of buf, added when new. */
+  intern(buf: Buffer, view: DataView, start: number, end: number): number {
+    const len = end - start;
+    let h = len >= HASHED_BYTES ? prefixHash(view, start) : shortHash(view, start, len);
+    let crowd = 0;
+    let crowded = false;
+    let slot = h & this.mask;
+    for (; ; slot = (slot + 1) & this.mask) {
+      const id = this.table[slot]!;
+      if (id === EMPTY) break;
+      if (this.hashes[slot] !== h) continue;
+      if (id === CROWDED) {
+        crowded = true;
+        continue;
+      }
+      crowd++;
+      if (this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
+    }
+    if (len >= HASHED_BYTES && (crowded || crowd >= CROWD)) {
+      if (!crowded) this.place(slot, CROWDED, h);
+      h = fullHash(view, start, end, h);
+      for (slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+        const id = this.table[slot]!;
+        if (id === EMPTY) break;
+        if (id !== CROWDED && this.hashes[slot] === h && this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
+      }
+    }
+    const id = this.count++;
+    if (id >= this.offsets.length) {
+      this.offsets = grow(this.offsets);
+      this.lengths = grow(this.lengths);
+    }
+    if (this.arenaUsed + len > this.arena.length) {
+      const bigger = Buffer.alloc(Math.max(this.arena.length * 2, this.arenaUsed + len));
+      this.arena.copy(bigger, 0, 0, this.arenaUsed);
+      this.arena = bigger;
+      this.arenaView = viewOf(bigger);
+    }
+    buf.copy(this.arena, this.arenaUsed, start, end);
+    this.offsets[id] = this.arenaUsed;
+    this.lengths[id] = len;
+    this.arenaUsed += len;
+    this.place(slot, id, h);
+    return id;
+  }
+
+  /** A line's bytes decoded. */
+  text(id: number, encoding: 'latin1' | 'utf8'): string {
+    const at = this.offsets[id]!;
+    return this.arena.toString(encoding, at, at + this.lengths[id]!);
+  }
+
+  private place(slot: number, entry: number, h: number): void {
+    this.table[slot] = entry;
+    this.hashes[slot] = h;
+    if (++this.entries * 2 > this.mask) this.rehash();
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    const table = new Int32Array(size).fill(EMPTY);
+    const hashes = new Int32Array(size);
+    const mask = size - 1;
+    for (let s = 0; s <= this.mask; s++) {
+      const id = this.table[s]!;
+      if (id === EMPTY) continue;
+      let slot = this.hashes[s]! & mask;
+      while (table[slot]! !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = id;
+      hashes[slot] = this.hashes[s]!;
+    }
+    this.table = table;
+    this.hashes = hashes;
+    this.mask = mask;
+  }
+}
+
+function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function mix(h: number): number {
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
+/** The hash of bytes [start, start + 32). */
+function prefixHash(view: DataView, start: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < start + HASHED_BYTES; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+  return mix(h);
+}
+
+/** The hash of a line shorter than 32 bytes: its length and bytes. */
+function shortHash(view: DataView, start: number, len: number): number {
+  let h = len;
+  let i = start;
+  for (; i + 4 <= start + len; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+  for (; i < start + len; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
+  return mix(h);
+}
+
+/** A crowded prefix's line: its prefix hash, length and last 8 bytes. */
+function fullHash(view: DataView, start: number, end: number, prefix: number): number {
+  let h = Math.imul(prefix ^ (end - start), 0x01000193);
+  h = Math.imul(h ^ view.getInt32(end - 8, true), 0x01000193);
+  h = Math.imul(h ^ view.getInt32(end - 4, true), 0x01000193);
+  return mix(h ^ 0x5bd1e995);
+}

@@ -1,0 +1,160 @@
+// perf script bytes → PerfScriptParser, without decoding the frame lines that
+// repeat: a tab-indented frame line seen before is found from its bytes
+// (parsers/line-table.ts) and handed on as the one string decoded for it when
+// it was first seen, so the parser's frame cache and its compares with the
+// previous record meet the same string again. Every other line is decoded as
+// UTF-8 on its own (a newline never falls inside a UTF-8 sequence, so that is
+// the text LineSplitter would cut) and goes to the parser's `line`. Line
+// numbers, CR handling and overlong lines (their length in UTF-16 units, as
+// LineSplitter counts them) are the splitter's.
+import { StringDecoder } from 'node:string_decoder';
+import type { DiagnosticSink } from '../src/model.js';
+import type { ByteParser, ParserOptions } from './format.js';
+import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
+import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
+import { isFrameShaped } from './perf-script-frames.js';
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+/** A UTF-8 byte decodes to at least a third of a UTF-16 unit: a line of more bytes than this times the maximum is overlong. */
+const BYTES_PER_UNIT = 3;
+
+/** What PerfScriptByteReader feeds (PerfScriptParser). */
+export interface PerfScriptLineSink {
+  readonly lines: number;
+  line(text: string): void;
+  /** A tab-indented, frame-shaped line without a CR, already known to be one. */
+  frameLine(text: string): void;
+  /** The text of a new distinct frame line, which will be handed to frameLine again and again. */
+  adoptFrameLine(text: string): void;
+  skip(): void;
+  end(): void;
+}
+
+export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteParser {
+  private readonly frames = new LineTable();
+  /** Per line id: its text (every interned line is frame-shaped). */
+  private readonly texts: string[] = [];
+  private readonly source: string;
+  private readonly sink: DiagnosticSink | undefined;
+  private readonly max: number;
+  // a line cut by a chunk edge: its bytes, or (past what can still be short enough) its length so far
+  private rest: Buffer | undefined;
+  private overflow: { decoder: StringDecoder; units: number } | undefined;
+
+  constructor(
+    readonly parser: P,
+    options: ParserOptions & { maxLineLength?: number },
+  ) {
+    this.source = options.source;
+    this.sink = options.onDiagnostic;
+    this.max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  }
+
+  get lines(): number {
+    return this.parser.lines;
+  }
+
+  write(chunk: Buffer): void {
+    let from = 0;
+    if (this.rest !== undefined || this.overflow !== undefined) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.keep(chunk);
+        return;
+      }
+      const head = chunk.subarray(0, nl);
+      if (this.overflow !== undefined) {
+        this.overlong(this.overflow.units + this.overflow.decoder.write(head).length + this.overflow.decoder.end().length);
+        this.overflow = undefined;
+      } else {
+        const joined = Buffer.concat([this.rest!, head]);
+        this.rest = undefined;
+        this.take(joined, viewOf(joined), 0, joined.length);
+      }
+      from = nl + 1;
+    }
+    const view = viewOf(chunk);
+    const limit = chunk.length;
+    const parser = this.parser;
+    for (;;) {
+      if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
+        const id = this.frames.known(view, from, limit);
+        if (id >= 0) {
+          parser.frameLine(this.texts[id]!);
+          from = this.frames.knownEnd + 1;
+          continue;
+        }
+      }
+      const nl = chunk.indexOf(LF, from);
+      if (nl < 0) break;
+      this.take(chunk, view, from, nl);
+      from = nl + 1;
+    }
+    if (from < chunk.length) this.keep(chunk.subarray(from));
+  }
+
+  end(): void {
+    if (this.overflow !== undefined) {
+      this.overlong(this.overflow.units + this.overflow.decoder.end().length);
+      this.overflow = undefined;
+    } else if (this.rest !== undefined) {
+      const last = this.rest;
+      this.rest = undefined;
+      this.take(last, viewOf(last), 0, last.length);
+    }
+    this.parser.end();
+  }
+
+  // One whole line, bytes [start, end) without its newline.
+  private take(buf: Buffer, view: DataView, start: number, end: number): void {
+    const bytes = end - start;
+    if (bytes > this.max) {
+      // maybe short enough in UTF-16 units, as LineSplitter measures
+      const text = buf.toString('utf8', start, end);
+      if (text.length > this.max) {
+        this.overlong(text.length);
+        return;
+      }
+    }
+    const e = bytes > 0 && buf[end - 1] === CR ? end - 1 : end;
+    if (e === start) {
+      this.parser.line('');
+      return;
+    }
+    const text = buf.toString('utf8', start, e);
+    if (e === end && buf[start] === TAB && isFrameShaped(text)) {
+      const id = this.frames.intern(buf, view, start, end);
+      let known = this.texts[id];
+      if (known === undefined) {
+        this.texts[id] = known = text;
+        this.parser.adoptFrameLine(text);
+      }
+      this.parser.frameLine(known);
+      return;
+    }
+    this.parser.line(text);
+  }
+
+  private keep(piece: Buffer): void {
+    if (this.overflow !== undefined) {
+      this.overflow.units += this.overflow.decoder.write(piece).length;
+      return;
+    }
+    const length = (this.rest?.length ?? 0) + piece.length;
+    if (length > this.max * BYTES_PER_UNIT) {
+      const decoder = new StringDecoder('utf8');
+      this.overflow = { decoder, units: (this.rest !== undefined ? decoder.write(this.rest).length : 0) + decoder.write(piece).length };
+      this.rest = undefined;
+      return;
+    }
+    // copied: the chunk it is cut from may be reused by the stream
+    this.rest = this.rest === undefined ? Buffer.from(piece) : Buffer.concat([this.rest, piece]);
+  }
+
+  private overlong(length: number): void {
+    this.parser.skip();
+    this.sink?.({ source: this.source, line: this.parser.lines, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+  }
+}

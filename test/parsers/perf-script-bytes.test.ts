@@ -1,0 +1,91 @@
+// The byte reader in front of PerfScriptParser gives what LineSplitter's lines
+// give it: the same records, line numbers and diagnostics, for any chunking,
+// with CRLF, bytes that are not UTF-8, multi-byte characters and overlong
+// lines (measured in UTF-16 units, as the splitter measures them).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../parsers/lines.js';
+import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
+import { PerfScriptParser } from '../../parsers/perf-script.js';
+import type { Diagnostic, TraceRecord } from '../../src/model.js';
+import { sampleLines } from './perf-script-helpers.js';
+
+type Read = { records: TraceRecord[]; diagnostics: Diagnostic[]; lines: number };
+
+function viaLines(bytes: Buffer, cuts: number[], max: number): Read {
+  const records: TraceRecord[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const p = new PerfScriptParser({ source: 's', onDiagnostic: (d) => diagnostics.push(d) }, (r) => records.push(r));
+  const splitter = new LineSplitter((l) => p.line(l), {
+    maxLineLength: max,
+    onOverlong: (line, length) => {
+      diagnostics.push({ source: 's', line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
+      p.skip();
+    },
+  });
+  let at = 0;
+  for (const cut of cuts) {
+    splitter.write(bytes.subarray(at, cut));
+    at = cut;
+  }
+  splitter.write(bytes.subarray(at));
+  splitter.end();
+  p.end();
+  return { records, diagnostics, lines: p.lines };
+}
+
+function viaBytes(bytes: Buffer, cuts: number[], max: number): Read {
+  const records: TraceRecord[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const sink = (d: Diagnostic): number => diagnostics.push(d);
+  const reader = new PerfScriptByteReader(new PerfScriptParser({ source: 's', onDiagnostic: sink }, (r) => records.push(r)), { source: 's', onDiagnostic: sink, maxLineLength: max });
+  let at = 0;
+  for (const cut of cuts) {
+    reader.write(Buffer.from(bytes.subarray(at, cut)));
+    at = cut;
+  }
+  reader.write(Buffer.from(bytes.subarray(at)));
+  reader.end();
+  return { records, diagnostics, lines: reader.lines };
+}
+
+describe('perf script from bytes', () => {
+  const lines = sampleLines('guard/perf-script.txt.gz').slice(0, 600);
+  // a frame line of multi-byte characters: more bytes than UTF-16 units
+  const wide = `\t    7f1611ef2ad7 ${'€'.repeat(30)}+0x1 (/lib/x.so)`;
+  const odd = ['\xff\xfe', 'é', '€', '\r', ' ', '\t'];
+
+  it('reads what the line splitter reads, for any chunking, edits and maximum line length', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(lines.length - 1), fc.nat(odd.length - 1), fc.nat(200), fc.boolean()), { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.constantFrom(40, 64, 100, 1 << 20),
+        (edits, cutAt, max) => {
+          const text = [...lines];
+          for (const [i, o, pos, wideLine] of edits) {
+            const l = text[i]!;
+            const p = pos % (l.length + 1);
+            text[i] = wideLine ? wide : l.slice(0, p) + odd[o]! + l.slice(p);
+          }
+          const bytes = Buffer.from(text.join('\n') + '\n', 'latin1');
+          const cuts = cutAt.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+          expect(viaBytes(bytes, cuts, max)).toEqual(viaLines(bytes, cuts, max));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('keeps a line with more bytes than the maximum but fewer characters, also across a chunk edge', () => {
+    const bytes = Buffer.from(['guard  2014  7537.692370:          1                 page-faults: ', wide, ''].join('\n'));
+    const wideBytes = Buffer.byteLength(wide);
+    const max = wide.length + 2;
+    expect(wideBytes).toBeGreaterThan(max);
+    const cut = bytes.indexOf('€') + 20;
+    const read = viaBytes(bytes, [cut], max);
+    expect(read.diagnostics).toEqual([]);
+    expect(read).toEqual(viaLines(bytes, [cut], max));
+    expect(viaBytes(bytes, [cut], wide.length - 1).diagnostics.map((d) => d.reason)).toContain(`line of ${wide.length} characters is longer than the maximum line length; skipped`);
+  });
+});

@@ -18,7 +18,7 @@ export interface Browser {
 }
 
 /** Launches Chromium with a fresh temporary profile; throws if it is not installed. */
-export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
+export async function launchChromium(executablePath = CHROMIUM, options: { javaScriptEnabled?: boolean } = {}): Promise<Browser> {
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set FAULTPATH_CHROMIUM; the browser tests do not skip`);
   }
@@ -29,6 +29,7 @@ export async function launchChromium(executablePath = CHROMIUM): Promise<Browser
     args: ARGS,
     viewport: { width: 1400, height: 900 },
     offline: true,
+    ...(options.javaScriptEnabled === false ? { javaScriptEnabled: false } : {}),
   });
   return {
     context,

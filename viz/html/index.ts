@@ -7,6 +7,7 @@ import { bundledScript } from '../bundles.js';
 import { encodeTree, type PageData } from './encode.js';
 import { escapeHtml, renderPage } from './page.js';
 import { findingsHtml, headlineHtml } from './findings.js';
+import { staticParts, type StaticParts } from './static.js';
 import { STYLES } from './styles.js';
 
 export { jsonForScript } from './page.js';
@@ -21,19 +22,21 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
   const { tree, ...rest } = report;
   const data: PageData = { title, tree: encodeTree(tree), report: rest };
-  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest)), data, script: bundledScript('report') });
+  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest), staticParts(rest, tree.value)), data, script: bundledScript('report') });
 }
 
 // Filled in by the client script; ids are what viz/html/client/ looks up.
-function skeleton(title: string, findings: string, headline: string): string {
+// Without script, the <noscript> parts (static.ts) show the tables.
+function skeleton(title: string, findings: string, headline: string, st: StaticParts): string {
   return `<header>
 <h1>${title}</h1>
-${findings}<p id="summary"></p>
+${findings}<p id="summary">${st.summary}</p>
 <p id="headline"${headline === '' ? ' hidden' : ''}>${headline}</p>
 <div id="warnings-banner" class="banner" role="status" hidden></div>
 </header>
 <main>
-<section id="flame-panel" class="panel" aria-label="Fault-path flame graph">
+<noscript><p class="panel">The flame graph needs JavaScript: the findings above and the tables below are all this page shows without it.</p></noscript>
+<section id="flame-panel" class="panel needs-js" aria-label="Fault-path flame graph">
 <div class="toolbar">
 <div class="seg" role="group" aria-label="Tree"><button type="button" data-tree="calls">Callers first</button><button type="button" data-tree="inverted">Instruction first (inverted)</button></div>
 <div class="seg" role="group" aria-label="Direction"><button type="button" data-dir="flame">Flame ↑</button><button type="button" data-dir="icicle">Icicle ↓</button></div>
@@ -52,17 +55,17 @@ ${findings}<p id="summary"></p>
 </section>
 <section id="listing-panel" class="panel" aria-label="Disassembly of the selected instruction's function" hidden><h2>Disassembly</h2><div id="listing"></div></section>
 <div class="grid">
-<section id="sites-panel" class="panel wide"><h2>Top faulting instructions</h2><div id="sites" class="scroll-x"></div></section>
-<section id="protection-panel" class="panel wide"><h2>Protection sites</h2><div id="protection" class="scroll-x"></div></section>
+<section id="sites-panel" class="panel wide"><h2>Top faulting instructions</h2><div id="sites" class="scroll-x">${st.sites}</div></section>
+<section id="protection-panel" class="panel wide"><h2>Protection sites</h2><div id="protection" class="scroll-x">${st.protection}</div></section>
 <section id="regions-panel" class="panel wide"><h2>Memory regions</h2><div id="regions" class="scroll-x"></div></section>
-<section id="classes-panel" class="panel"><h2>Fault classes</h2><div id="classes"></div><h2 class="next">Faults over time</h2><div id="timeline"></div></section>
+<section id="classes-panel" class="panel"><h2>Fault classes</h2><div id="classes">${st.classes}</div><h2 class="next">Faults over time</h2><div id="timeline"></div></section>
 <div>
-<section id="inputs-panel" class="panel"><h2>What this report is built from</h2><div id="inputs"></div></section>
-<section id="warnings-panel" class="panel"><h2>Warnings</h2><ul id="warnings" class="plain"></ul></section>
+<section id="inputs-panel" class="panel"><h2>What this report is built from</h2><div id="inputs">${st.inputs}</div></section>
+<section id="warnings-panel" class="panel"><h2>Warnings</h2><ul id="warnings" class="plain"></ul>${st.warnings}</section>
 </div>
 </div>
 </main>
 <footer>Made by faultpath from the inputs listed above. This file is self-contained and makes no network requests.</footer>
 <div id="tooltip" role="tooltip" hidden></div>
-<noscript><p>This report draws its flame graph with JavaScript; the data is in the page's faultpath-data block.</p></noscript>`;
+`;
 }

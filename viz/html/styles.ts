@@ -77,6 +77,7 @@ label.check { font-size: 13px; color: var(--muted); display: inline-flex; gap: 4
 .disasm { position: relative; font: 12px/1.5 var(--mono); margin: 6px 0 0; border: 1px solid var(--line); border-radius: 4px; overflow-x: auto; }
 #listing .disasm { max-height: 60vh; overflow-y: auto; }
 [hidden] { display: none !important; }
+html:not(.js) .needs-js { display: none; }
 .disasm .fn { font-family: var(--sans); padding: 2px 6px; background: #f3f4f6; position: sticky; top: 0; }
 .disasm .cut { color: #6b7280; }
 .disasm .count { color: #8a1a1a; }

@@ -24,6 +24,8 @@ import { search as searchBox } from './search.js';
 import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 
 const started = performance.now();
+// The page's parts that only the script can draw show from here on (styles.ts: .needs-js).
+document.documentElement.classList.add('js');
 const data = JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData;
 const report = data.report;
 const calls = callTree(data.tree);

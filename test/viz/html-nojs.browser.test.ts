@@ -1,0 +1,106 @@
+// The HTML report without JavaScript (issue 14: 12), in Chromium with script
+// off: the findings and the tables — top faulting instructions, protection
+// sites, fault classes, inputs, warnings — are static HTML; the findings'
+// links jump to the rows they name; the flame graph's empty frame is not shown.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildReport } from '../../src/pipeline.js';
+import { renderHtml } from '../../viz/html/index.js';
+import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { EVIL, GUARD_DIR, hostileReport } from './fixtures.js';
+
+const guard = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')] });
+
+let noJs: Browser;
+let withJs: Browser;
+beforeAll(async () => {
+  noJs = await launchChromium(undefined, { javaScriptEnabled: false });
+  withJs = await launchChromium();
+});
+afterAll(async () => {
+  await noJs?.close();
+  await withJs?.close();
+});
+
+function write(name: string, html: string): string {
+  const file = artifactPath(name);
+  writeFileSync(file, html);
+  return pathToFileURL(file).href;
+}
+
+describe('HTML report without JavaScript', () => {
+  test('the findings and the tables are there as static HTML, the findings link to their rows', async () => {
+    const url = write('nojs-guard.html', renderHtml(guard));
+    const { page, log } = await openPage(noJs);
+    await page.goto(url);
+    // findings: the pattern, the protecting sites, the stores
+    await expect(page.locator('#findings .lead .f-pattern').textContent()).resolves.toBe('Guard-page retries');
+    // the summary line
+    await expect(page.locator('#summary').textContent()).resolves.toContain(`${guard.tree.value} `);
+    // top faulting instructions: every event's count in the first row, the instruction, the function
+    const first = page.locator('#sites table tbody tr').first();
+    await expect(first.isVisible()).resolves.toBe(true);
+    const top = guard.sites[0]!;
+    await expect(first.textContent()).resolves.toContain(top.instruction!);
+    await expect(first.textContent()).resolves.toContain(`${top.count} · `);
+    const distinct = new Set(guard.sites.map((s) => `${s.address} ${s.dso}`)).size;
+    await expect(page.locator('#sites table tbody tr').count()).resolves.toBe(Math.min(distinct, 100));
+    // protection sites, each row with its counts
+    const rows = page.locator('#protection table tbody tr');
+    await expect(rows.count()).resolves.toBe(guard.protection!.sites.length);
+    const old = guard.protection!.sites.findIndex((s) => s.symbol === 'protect_old');
+    await expect(rows.nth(old).textContent()).resolves.toContain('protect_old+0x28');
+    await expect(rows.nth(old).locator('td').nth(4).textContent()).resolves.toBe(String(guard.protection!.sites[old]!.faults));
+    // fault classes, inputs, warnings
+    await expect(page.locator('#classes table').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#inputs table').first().textContent()).resolves.toContain('perf-script.txt.gz');
+    await expect(page.locator('#warnings-panel li').count()).resolves.toBe(guard.warnings.length);
+    // the flame graph cannot draw: its panel is not shown, a note says why
+    await expect(page.locator('#flame-panel').isVisible()).resolves.toBe(false);
+    await expect(page.locator('body').innerText()).resolves.toContain('The flame graph needs JavaScript');
+    await page.screenshot({ path: artifactPath('nojs-guard.png'), fullPage: true });
+    // a finding's protecting site jumps to its row
+    const link = page.locator('#findings .lead a.f-site').first();
+    const target = (await link.getAttribute('href'))!;
+    await link.click();
+    await expect(page.evaluate(() => location.hash)).resolves.toBe(target);
+    const row = page.locator(target);
+    await expect(row.textContent()).resolves.toContain((await link.textContent())!);
+    expect(await row.evaluate((r) => r.getBoundingClientRect().top >= 0 && r.getBoundingClientRect().top < window.innerHeight)).toBe(true);
+    // and a store to its instruction's row
+    await page.locator('#findings .lead a.f-ins').first().click();
+    const insRow = page.locator((await page.evaluate(() => location.hash))!);
+    await expect(insRow.textContent()).resolves.toContain(guard.sites[0]!.instruction!);
+    await page.screenshot({ path: artifactPath('nojs-guard-link.png') });
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    await page.close();
+  });
+
+  test('with JavaScript the static tables stay out of sight: one table per panel', async () => {
+    const url = write('nojs-guard-js.html', renderHtml(guard));
+    const { page, log } = await openPage(withJs);
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    await expect(page.locator('#sites table').count()).resolves.toBe(1);
+    await expect(page.locator('#protection table').count()).resolves.toBe(1);
+    await expect(page.locator('#flame-panel').isVisible()).resolves.toBe(true);
+    await expect(page.locator('body').innerText()).resolves.not.toContain('The flame graph needs JavaScript');
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  test('trace strings in the static tables are escaped', async () => {
+    const html = renderHtml(await hostileReport());
+    const url = write('nojs-hostile.html', html);
+    const { page, log } = await openPage(noJs);
+    await page.goto(url);
+    await expect(page.locator('#sites').textContent()).resolves.toContain(EVIL);
+    await expect(page.locator('img').count()).resolves.toBe(0);
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    await page.close();
+  });
+});

@@ -1,0 +1,122 @@
+// The report without script: the tables the client draws, written into the
+// page as static HTML inside <noscript>, so a mail client or a browser with
+// JavaScript off still shows the instructions, the protection sites, the
+// fault classes, the inputs and the warnings (the flame graph needs the
+// script). Rows carry the anchors the findings link to. Long tables stop at
+// ROWS, saying how many more the script shows.
+import { instructionId, type Report } from '../../src/model.js';
+import { instructionAnchor, instructionCounts, siteAnchor } from './findings.js';
+import { basename, fmt, pct, seconds, siteWhere } from './client/format.js';
+import { escapeHtml } from './page.js';
+
+type PageReport = Omit<Report, 'tree'>;
+
+/** Rows per static table. */
+export const ROWS = 100;
+
+export interface StaticParts {
+  readonly summary: string;
+  readonly sites: string;
+  readonly protection: string;
+  readonly classes: string;
+  readonly inputs: string;
+  readonly warnings: string;
+}
+
+const cell = (s: string, cls = ''): string => `<td${cls !== '' ? ` class="${cls}"` : ''}>${escapeHtml(s)}</td>`;
+const head = (cols: [string, boolean][]): string => `<thead><tr>${cols.map(([h, num]) => `<th${num ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
+const more = (n: number, what: string): string => (n > 0 ? `<p class="muted">${fmt(n)} more ${what}: the page's script lists them all.</p>` : '');
+const noscript = (html: string): string => `<noscript>${html}</noscript>`;
+
+export function staticParts(report: PageReport, total: number): StaticParts {
+  return {
+    summary: noscript(
+      `<b>${fmt(total)}</b> ${escapeHtml(report.selectedEvents.join(', ') || 'events')} in the tree · <b>${report.inputs.length}</b> input${report.inputs.length === 1 ? '' : 's'} · <b>${fmt(report.lost)}</b> lost · <b>${fmt(report.skipped.lines)}</b> skipped lines`,
+    ),
+    sites: noscript(sitesTable(report)),
+    protection: noscript(protectionTable(report)),
+    classes: noscript(classesTable(report)),
+    inputs: noscript(inputsTable(report)),
+    warnings: report.warnings.length > 0 ? noscript(`<ul class="plain">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`) : '',
+  };
+}
+
+function sitesTable(report: PageReport): string {
+  const events = [...new Set(report.sites.map((s) => s.event))];
+  const totals = new Map<string, number>();
+  for (const s of report.sites) totals.set(s.event, (totals.get(s.event) ?? 0) + s.count);
+  const rows = new Map<string, { counts: Map<string, number>; max: number; site: (typeof report.sites)[number] }>();
+  for (const s of report.sites) {
+    const id = instructionId(s);
+    let r = rows.get(id);
+    if (r === undefined) rows.set(id, (r = { counts: new Map(), max: 0, site: s }));
+    r.counts.set(s.event, (r.counts.get(s.event) ?? 0) + s.count);
+    r.max = Math.max(r.max, r.counts.get(s.event)!);
+  }
+  if (rows.size === 0) return '<p class="muted">No faulting instructions: the tree holds no fault events.</p>';
+  const list = [...rows.entries()].sort(([a, x], [b, y]) => y.max - x.max || (a < b ? -1 : a > b ? 1 : 0));
+  const body = list.slice(0, ROWS).map(([id, r], i) => {
+    const s = r.site;
+    const counts = events.map((e) => {
+      const c = r.counts.get(e);
+      return cell(c === undefined ? '—' : `${fmt(c)} · ${pct(c, totals.get(e) ?? 0)}`, 'num');
+    });
+    const ins = s.resolved ? `<td><span class="mono">${escapeHtml(s.instruction ?? '')}</span></td>` : `<td><span class="muted" title="${escapeHtml(s.unresolvedReason ?? 'no listing')}">unresolved</span></td>`;
+    return `<tr id="${instructionAnchor(id)}">${cell(String(i + 1), 'num')}${counts.join('')}${ins}<td><span class="mono">${escapeHtml(siteWhere(s))}</span></td>${cell(s.source === undefined ? '' : basename(s.source))}<td><span class="nowrap">${escapeHtml(basename(s.dso))}</span></td></tr>`;
+  });
+  // Why instructions stayed unresolved, once per dso and reason.
+  const reasons = new Map<string, number>();
+  for (const [, r] of list) {
+    if (r.site.resolved) continue;
+    const key = `${basename(r.site.dso) || '(no dso)'}\0${r.site.unresolvedReason ?? 'no listing'}`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  }
+  const notes = [...reasons].map(([key, n]) => {
+    const [dso, why] = key.split('\0') as [string, string];
+    return `<li class="muted"><b>${escapeHtml(dso)}</b> — ${fmt(n)} instruction${n === 1 ? '' : 's'} unresolved: ${escapeHtml(why)}</li>`;
+  });
+  return (
+    `<table>${head([['#', true], ...events.map((e): [string, boolean] => [e.slice(e.lastIndexOf(':') + 1), true]), ['instruction', false], ['function', false], ['source', false], ['dso', false]])}<tbody>${body.join('')}</tbody></table>` +
+    more(list.length - ROWS, 'instructions') +
+    (notes.length > 0 ? `<ul class="plain notes">${notes.join('')}</ul>` : '')
+  );
+}
+
+function protectionTable(report: PageReport): string {
+  const p = report.protection;
+  if (p === undefined) return '<p class="muted">No protection timeline in this report (it needs mprotect syscalls in the trace).</p>';
+  if (p.sites.length === 0) return '<p class="muted">No protection sites.</p>';
+  const body = p.sites.slice(0, ROWS).map((s, i) => {
+    const where = s.offset === null ? s.site : `${s.symbol}+0x${s.offset.toString(16)}`;
+    const sub = [s.instruction, s.source === null ? null : basename(s.source), basename(s.dso)].filter((x): x is string => x !== null && x !== '');
+    const calls = Object.values(s.calls).reduce((a, b) => a + b, 0);
+    const flushes = Object.values(s.tlbFlushes).reduce((a, b) => a + b, 0);
+    const since = s.sinceChange !== undefined ? `${seconds(s.sinceChange.min)} – ${seconds(s.sinceChange.max)}` : '';
+    const ins = s.instructions
+      .slice(0, 4)
+      .map((x) => `<div class="mono">${escapeHtml(`${x.instruction} — ${fmt(x.faults)}`)}</div>`)
+      .join('');
+    return (
+      `<tr id="${siteAnchor(i)}"><td><div class="mono">${escapeHtml(where)}${s.inferred ? '<span class="badge">inferred</span>' : ''}</div>${sub.length > 0 ? `<div class="meta">${escapeHtml(sub.join(' · '))}</div>` : ''}</td>` +
+      `${cell(s.prot)}${cell(fmt(calls) + (s.failed > 0 ? ` (${fmt(s.failed)} failed)` : ''), 'num')}${cell(fmt(s.pages), 'num')}${cell(fmt(s.faults), 'num')}${cell(fmt(s.denied), 'num')}${cell(fmt(s.cycles), 'num')}` +
+      `${cell(since)}${cell(fmt(flushes), 'num')}<td>${ins}${s.instructions.length > 4 ? `<div class="meta">… ${s.instructions.length - 4} more</div>` : ''}</td></tr>`
+    );
+  });
+  const cols: [string, boolean][] = [['protection site', false], ['sets', false], ['calls', true], ['pages', true], ['faults', true], ['denied', true], ['retry cycles', true], ['first fault after', false], ['TLB flushes', true], ['faulting instructions', false]];
+  const notes = p.notes.map((n) => `<li class="muted">${escapeHtml(n)}</li>`).join('');
+  return `<table>${head(cols)}<tbody>${body.join('')}</tbody></table>${more(p.sites.length - ROWS, 'protection sites')}${notes !== '' ? `<ul class="plain">${notes}</ul>` : ''}`;
+}
+
+function classesTable(report: PageReport): string {
+  const classes = Object.entries(report.classes ?? {}).filter(([, n]) => (n ?? 0) > 0) as [string, number][];
+  if (classes.length === 0) return '';
+  const sum = classes.reduce((a, [, n]) => a + n, 0);
+  const rows = classes.sort((a, b) => b[1] - a[1]).map(([c, n]) => `<tr>${cell(c)}${cell(fmt(n), 'num')}${cell(pct(n, sum), 'num')}</tr>`);
+  return `<table>${head([['class', false], ['faults', true], ['share', true]])}<tbody>${rows.join('')}</tbody></table>`;
+}
+
+function inputsTable(report: PageReport): string {
+  const rows = report.inputs.map((i) => `<tr>${cell(i.name)}${cell(i.format)}${cell(fmt(i.lines), 'num')}${cell(fmt(i.records), 'num')}</tr>`);
+  const events = Object.entries(report.events).map(([e, n]) => `<tr>${cell(e)}${cell(fmt(n), 'num')}${cell(report.selectedEvents.includes(e) ? 'in the tree' : '')}</tr>`);
+  return `<table>${head([['input', false], ['format', false], ['lines', true], ['records', true]])}<tbody>${rows.join('')}</tbody></table><h3>Events read</h3><table>${head([['event', false], ['records', true], ['', false]])}<tbody>${events.join('')}</tbody></table>`;
+}

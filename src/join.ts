@@ -209,6 +209,10 @@ export class FrameResolver {
   private readonly distances = new Map<string, Map<number, Frame>>();
   private readonly verdicts = new Map<string, string | null>();
 
+  // Per dso, the functions perf named, by their start in perf's addresses.
+  private readonly perfStarts = new Map<string, Map<number, string>>();
+  private readonly sortedStarts = new Map<string, number[]>();
+
   constructor(private readonly listings: ListingSet) {}
 
   /** Every dso a frame anchored was in. */
@@ -228,6 +232,7 @@ export class FrameResolver {
     // what was resolved before every anchor was known (while streaming) is resolved again
     if (this.resolved.size > 0) this.resolved.clear();
     if (frame.addr === '') return;
+    this.notePerfStart(frame);
     const byName = this.byName(listing, frame);
     if (byName === undefined || typeof byName === 'string') return;
     const perfAddress = parseHex(frame.addr);
@@ -456,11 +461,18 @@ export class FrameResolver {
     const insn = hit.instruction;
     // perf's name wins: a stripped library's listing labels code by the nearest
     // exported symbol (memset's body under `__nss_database_lookup@GLIBC_2.2.5`).
+    // A frame perf did not name (a fault's ip with no callchain) takes the
+    // function perf named elsewhere in the trace when that one begins after
+    // the listing's label (`1098eb clone3+0x2b` in a chain: 0x1098ea is clone3,
+    // not `__xmknodat@@GLIBC_2.4+0x23a`).
     const byPerf = named(frame);
+    const known = byPerf || delta === undefined ? undefined : this.perfFunctionAt(frame.dso, address - delta);
+    const start = known !== undefined ? known.start + delta! : NaN;
+    const fromTrace = known !== undefined && start > hit.functionAddress && start <= address;
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
       dso: frame.dso,
-      symbol: byPerf ? frame.symbol : perfName(hit.function),
-      offset: byPerf ? frame.offset : address - hit.functionAddress,
+      symbol: byPerf ? frame.symbol : fromTrace ? known.symbol : perfName(hit.function),
+      offset: byPerf ? frame.offset : fromTrace ? address - start : address - hit.functionAddress,
       address: formatListingAddress(address),
       instruction: insn.text,
       resolved: true,
@@ -468,6 +480,38 @@ export class FrameResolver {
     const source = insn.source ?? frame.srcline;
     if (source !== undefined) site.source = source;
     return site;
+  }
+
+  // Where perf says a function of the frame's dso begins, in perf's addresses
+  // (not from an inlined frame: its offset is from the function it is inlined in).
+  private notePerfStart(frame: Frame): void {
+    if (!named(frame) || frame.inlined === true) return;
+    const perfAddress = parseHex(frame.addr);
+    if (Number.isNaN(perfAddress) || perfAddress >= RELATIVE_LIMIT) return;
+    let starts = this.perfStarts.get(frame.dso);
+    if (starts === undefined) this.perfStarts.set(frame.dso, (starts = new Map()));
+    if (starts.get(perfAddress - frame.offset) === frame.symbol) return;
+    starts.set(perfAddress - frame.offset, frame.symbol);
+    this.sortedStarts.delete(frame.dso);
+  }
+
+  // The function perf named that begins last at or before a perf address of a dso.
+  private perfFunctionAt(dso: string, perfAddress: number): { start: number; symbol: string } | undefined {
+    const starts = this.perfStarts.get(dso);
+    if (starts === undefined) return undefined;
+    let sorted = this.sortedStarts.get(dso);
+    if (sorted === undefined) this.sortedStarts.set(dso, (sorted = [...starts.keys()].sort((a, b) => a - b)));
+    let lo = 0;
+    let hi = sorted.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! <= perfAddress) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? undefined : { start: sorted[found]!, symbol: starts.get(sorted[found]!)! };
   }
 
   // Listing address of symbol+offset; a string when the symbol exists but is ambiguous; undefined when absent.

@@ -110,7 +110,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
 
   const resolver = new FrameResolver(listingSet);
   const repair = new UnwindRepair(resolver);
-  const protectionSites = new ProtectionSites(resolver, repair);
+  const protectionSites = new ProtectionSites(resolver, repair, (r, address) => addresses.lookup(addresses.processFor(r.pid, r.tid), address)?.executable);
   // One timeline per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
   // Each sees the same protection records: only the first reports their bad lines.

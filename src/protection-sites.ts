@@ -28,6 +28,8 @@ const SYSCALL = /^(?:syscall|sysenter|int\s+\$0x80|svc\b)/;
 /** Where every complete user chain begins: the program's and ld.so's entry, a new thread's. */
 const ENTRY_POINTS = /^(?:_start|_dl_start|_dl_start_user|__?clone3?|start_thread)$/;
 const PROTECTION_CALLS = /^_*(?:mprotect|pkey_mprotect|mmap|mmap64|munmap|mremap)$/;
+/** Memory no file backs, where perf prints absolute frame addresses. */
+const ANONYMOUS = /^(?:\/\/anon|\[anon\]|\[heap\]|\[stack\])$/;
 
 /** What a site key stands for. */
 export interface SiteInfo {
@@ -76,9 +78,14 @@ export class ProtectionSites {
   private lastRecord: SampleRecord | undefined;
   private lastKey = UNKNOWN_SITE;
 
+  /**
+   * `codeAt`: whether the process of a record had executable memory at an
+   * address (its PERF_RECORD_MMAP2 prot), undefined when no mapping is known.
+   */
   constructor(
     private readonly resolver: FrameResolver,
     private readonly repair: UnwindRepair,
+    private readonly codeAt?: (r: SampleRecord, address: number) => boolean | undefined,
   ) {}
 
   /**
@@ -89,9 +96,10 @@ export class ProtectionSites {
   readonly siteOf = (r: SampleRecord): string => {
     if (r === this.lastRecord) return this.lastKey;
     const stack = r.stack;
+    const limit = this.chainEnd(r);
     let ids = '';
     let end = 0;
-    for (; end < stack.length; end++) {
+    for (; end < limit; end++) {
       const f = stack[end]!;
       if (isKernelDso(f.dso) || inGroup(f)) continue;
       let code = this.frameCodes.get(f);
@@ -109,13 +117,28 @@ export class ProtectionSites {
       else {
         key = PROVISIONAL + this.stacks.length;
         this.keys.set(ids, key);
-        this.stacks.push({ frames: stack.slice(0, end + 1).filter((f) => !isKernelDso(f.dso) && !inGroup(f)), info: undefined });
+        this.stacks.push({ frames: stack.slice(0, Math.min(end + 1, limit)).filter((f) => !isKernelDso(f.dso) && !inGroup(f)), info: undefined });
       }
     }
     this.lastRecord = r;
     this.lastKey = key;
     return key;
   };
+
+  // Where the chain ends: at a frame perf could not name in anonymous memory
+  // the process had mapped without exec. Frame-pointer unwinding through code
+  // built without frame pointers reads a data pointer from rbp as the return
+  // address (an -O2 Arena<long>::seal kept the arena's base there:
+  // `7f51fa298000 [unknown] (//anon)` above `__mprotect+0x7`); it is no caller.
+  private chainEnd(r: SampleRecord): number {
+    if (this.codeAt !== undefined) {
+      for (let i = 0; i < r.stack.length; i++) {
+        const f = r.stack[i]!;
+        if ((f.symbol === '[unknown]' || f.symbol === '') && ANONYMOUS.test(f.dso) && this.codeAt(r, parseInt(f.addr, 16)) === false) return i;
+      }
+    }
+    return r.stack.length;
+  }
 
   /** The distinct user frames the sites are chosen from: the join anchors them with the faults' own, so they count in its verdict on each listing. */
   frames(): IterableIterator<Frame> {

@@ -11,6 +11,7 @@ import { named, type FrameResolver } from './join.js';
 import { type PathStep, TreeBuilder, invertTree } from './tree.js';
 
 interface RawPath {
+  readonly id: number;
   readonly event: string;
   readonly comm: string;
   /** Outermost grouping level (a protection site with --group-by site), or ''. */
@@ -94,6 +95,8 @@ export interface AggregateResult {
   readonly sites: SiteCount[];
   /** Records and value the dso/symbol filters removed. */
   readonly filtered: { records: number; value: number };
+  /** By path number (`add`'s result): the node that holds its self value, or undefined when the path is not in the tree. */
+  readonly leaves: (TreeNode | undefined)[];
   /** The faulting dsos and functions (perf's name and the listing's) of the chosen events before those filters, with their records: what a filter could have matched. */
   readonly present: { dsos: Map<string, number>; symbols: Map<string, number> };
 }
@@ -109,8 +112,8 @@ export class FaultAggregator {
   /** `hashMask` keeps hashes small integers (cheap Map keys); tests narrow it to make paths collide. */
   constructor(private readonly hashMask = 0x3fffffff) {}
 
-  /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. */
-  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE, cls: FaultClass = 'unknown'): void {
+  /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. Returns its path's number (`AggregateResult.leaves`). */
+  add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE, cls: FaultClass = 'unknown'): number {
     let h = mix(mix(mix(mix(0x811c9dc5, this.nameId(event)), this.nameId(comm)), this.nameId(group)), this.id(site));
     for (let i = 0; i < callers.length; i++) h = mix(h, this.id(callers[i]!));
     h = mix(h, -1);
@@ -123,14 +126,15 @@ export class FaultAggregator {
         p.value += value;
         p.records++;
         p.classes[cls] = (p.classes[cls] ?? 0) + value;
-        return;
+        return p.id;
       }
     }
-    const p: RawPath = { event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
+    const p: RawPath = { id: this.paths.length, event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
     if (hit === undefined) this.byHash.set(h, p);
     else if (Array.isArray(hit)) hit.push(p);
     else this.byHash.set(h, [hit, p]);
+    return p.id;
   }
 
   /** Distinct frames seen, for the resolver's anchoring pass. */
@@ -161,6 +165,7 @@ export class FaultAggregator {
     const filtered = { records: 0, value: 0 };
     const keeps = options.keeps ?? siteFilter(resolver, options);
     const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
+    const leaves = new Array<TreeNode | undefined>(this.paths.length);
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.frames[0]!;
@@ -183,7 +188,7 @@ export class FaultAggregator {
       steps.push(functionStep(siteFrame, site));
       for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
-      builder.add(steps, p.value, p.event, p.classes);
+      leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
       const key = p.event + '\0' + site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset);
       const s = sites.get(key);
       if (s === undefined) sites.set(key, { event: p.event, site, count: p.value });
@@ -194,7 +199,7 @@ export class FaultAggregator {
     const ranked: SiteCount[] = [...sites.values()]
       .map((s) => ({ event: s.event, ...s.site, count: s.count }))
       .sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
-    return { tree, sites: ranked, filtered, present };
+    return { tree, sites: ranked, filtered, present, leaves };
   }
 
   private id(f: Frame): number {

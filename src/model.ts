@@ -261,6 +261,8 @@ export interface TreeNode {
   site?: FaultSite;
   /** The self value per fault class (leaves of fault trees; absent where classes are not known). */
   classes?: Partial<Record<FaultClass, number>>;
+  /** The self value split by time, thread and region (see `SliceIndex`): flat quadruples (quantum, thread, region, value). Not in the JSON output. */
+  cells?: number[];
 }
 
 // ---------------------------------------------------------------- report
@@ -347,6 +349,8 @@ export interface Report {
   readonly findings?: Finding[];
   /** How the tree was folded for display: children under `percentLimit`% in counted nodes, `startup` faults of program start-up in one node. */
   readonly folded?: { readonly percentLimit: number; readonly startup: number };
+  /** What the tree's `cells` refer to, so a viewer can filter the tree by time window, thread or region; absent when the tree has no cells. */
+  readonly slices?: SliceIndex;
   /** The faulting functions' listings for the HTML view, annotated as `faultpath annotate` does (src/page-listings.ts). */
   readonly disassembly?: PageListings;
 }
@@ -384,6 +388,24 @@ export interface PageListingLine {
   readonly protection?: string;
   /** A call of an mprotect wrapper, whether or not a trace record names it. */
   readonly protectionCall?: true;
+}
+
+/** The keys of TreeNode.cells (Report.slices). */
+export interface SliceIndex {
+  /** Time quantum q covers [start + q·quantum, start + (q+1)·quantum) seconds; q = -1: the record had no time. */
+  readonly start: number;
+  readonly quantum: number;
+  /** Threads by index: the process the trace tied each to (the tid when none), and its command. */
+  readonly threads: { readonly tid: number; readonly pid: number; readonly comm: string }[];
+  /** Regions by index, as `regionGroupName` names them (or `[no data address]`, `[outside every known region: …]`). */
+  readonly regions: string[];
+  /** Protection changes per quantum: site (as protection.sites names them), call, protection set (`rw-`), calls. */
+  readonly changes: { readonly q: number; readonly site: string; readonly call: string; readonly prot: string; readonly calls: number }[];
+}
+
+/** A region's name in --group-by region trees and in SliceIndex.regions. */
+export function regionGroupName(r: { readonly name: string; readonly start: string; readonly end: string; readonly pid: number }): string {
+  return `${r.name} ${r.start}-${r.end} (pid ${r.pid})`;
 }
 
 /** One process's faults (Report.processes). */

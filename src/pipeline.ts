@@ -32,6 +32,7 @@ import { UnwindRepair } from './unwind.js';
 import { InlineFrames } from './inlined.js';
 import { AddressHistory } from './memory/address-history.js';
 import { RegionFaults } from './memory/region-faults.js';
+import { SliceBuilder } from './slices.js';
 import type { Progress } from './progress.js';
 import { SIGNAL_EVENTS, SignalCounter } from './signals.js';
 
@@ -119,6 +120,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const groupBySite = options.groupBy === 'site';
   const history = new AddressHistory({ siteOf: protectionSites.siteOf, owners });
   const regionFaults = new RegionFaults(history);
+  const slices = new SliceBuilder();
 
   const inlineFrames = new InlineFrames(listingSet, addresses);
   // --dso/--symbol, decided before any section counts the fault
@@ -136,7 +138,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     if (call || !('record' in e)) history.add(e);
     if (call || e.kind === 'tlb-flush' || !('record' in e)) {
       if ('record' in e) protectionRecords++;
-      for (const t of timelines) t.add(e);
+      // every family's timeline applies the same changes: the first one's are the markers
+      timelines.forEach((t, i) => {
+        const change = t.add(e);
+        if (i === 0 && change !== undefined) slices.change(change);
+      });
     } else if (e.kind === 'fault') {
       // every fault, filtered or not, ends its thread's call and owns the flushes in its path
       for (const t of timelines) t.add(e);
@@ -216,7 +222,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
         if (proc === undefined) byProcess.set(pid, (proc = { comm: r.comm, faults: 0, classes: {} }));
         proc.faults += r.period;
         proc.classes[cls] = (proc.classes[cls] ?? 0) + r.period;
-        aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined, cls);
+        const path = aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined, cls);
+        slices.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
         timeline.add(r.time, cls, r.period, r.event);
         return;
       }
@@ -252,6 +259,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     groupName: options.groupBy === 'region' ? regionFaults.groupName : options.groupBy === 'thread' ? (g) => g : protectionSites.siteName,
     ...(options.groupBy === 'region' ? { groupKind: 'region' as const } : options.groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
   });
+  const sliceIndex = slices.finish(result.leaves, { processOf: (pid, tid) => owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName });
   if (witness !== undefined) {
     const unmatched = unmatchedFilters(options, events, witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
     if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
@@ -361,6 +369,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     ...(signals.result() !== undefined ? { signals: signals.result()! } : {}),
     timeline: timeline.result(selected),
     classes: selectedClasses,
+    slices: sliceIndex,
     ...(protection !== undefined ? { protection } : {}),
     ...(regions !== undefined ? { regions } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },

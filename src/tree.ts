@@ -36,8 +36,8 @@ export class TreeBuilder {
     this.root = newNode(rootName, 'root');
   }
 
-  /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value. */
-  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>): void {
+  /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value (and `classes`, `cells`), and is returned. */
+  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[]): TreeNode {
     let node = this.root;
     bump(node, value, event);
     for (const step of path) {
@@ -49,6 +49,11 @@ export class TreeBuilder {
       const into = (node.classes ??= {});
       for (const [c, v] of Object.entries(classes)) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + v;
     }
+    if (cells !== undefined && cells.length > 0) {
+      const into = (node.cells ??= []);
+      for (const x of cells) into.push(x);
+    }
+    return node;
   }
 
   /** Sorts children (value descending, then name) and drops the build indexes. */
@@ -152,7 +157,7 @@ export function invertTree(root: TreeNode): TreeNode {
     } else {
       for (let i = path.length - 1; i >= 0; i--) steps.push(stepOf(path[i]!));
     }
-    selfByEvent(leaf, self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? leaf.classes : undefined));
+    selfByEvent(leaf, self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? leaf.classes : undefined, i === 0 ? leaf.cells : undefined));
   });
   return b.finish();
 }
@@ -204,6 +209,9 @@ export function pruneTree(root: TreeNode, minFraction: number): TreeNode {
         other.value += c.value;
         other.self += c.value;
         for (const [e, v] of Object.entries(c.byEvent)) other.byEvent[e] = (other.byEvent[e] ?? 0) + v;
+        forEachPath(c, (_p, _self, n) => {
+          if (n.cells !== undefined) for (const x of n.cells) (other.cells ??= []).push(x);
+        });
       }
     }
     const copy: TreeNode = { ...node, children: kept };

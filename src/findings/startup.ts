@@ -84,7 +84,7 @@ export function foldStartup(root: TreeNode): { tree: TreeNode; folded: number } 
         steps.push({ name: STARTUP_NODE, kind: 'user' });
         folded += node.self;
       }
-      selfByEvent(node, node.self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? node.classes : undefined));
+      selfByEvent(node, node.self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? node.classes : undefined, i === 0 ? node.cells : undefined));
     }
     for (const c of node.children) {
       path.push(c);

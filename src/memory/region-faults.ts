@@ -11,7 +11,7 @@
 //   regions 11151 [000] 287.863594:  exceptions:page_fault_user: address=0x7f09ea1dc000 ip=0x55c6ec5b62ea error_code=0x4
 //   regions 11151       287.863838:          1                major-faults:
 //   	            12ea read_pages+0x11 (/work/wt/regions/samples/regions/regions)
-import type { FaultClass, Frame, OutsideReason, RegionsSection, RegionView } from '../model.js';
+import { regionGroupName, type FaultClass, type Frame, type OutsideReason, type RegionsSection, type RegionView } from '../model.js';
 import { isRuntimeDso } from '../dso.js';
 import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
 
@@ -116,7 +116,7 @@ export class RegionFaults {
     if (key === NO_ADDRESS) return '[no data address]';
     if (key.startsWith(OUTSIDE)) return `[outside every known region: ${key.slice(OUTSIDE.length)}]`;
     const r = this.history.regions[Number(key.slice(REGION.length))];
-    return r === undefined ? key : `${r.name} ${hex(r.start)}-${hex(r.end)} (pid ${r.pid})`;
+    return r === undefined ? key : regionGroupName({ name: r.name, start: hex(r.start), end: hex(r.end), pid: r.pid });
   };
 
   /**

@@ -117,7 +117,7 @@ describe('HTML report in Chromium', () => {
     await expect(page.locator('#sites tbody tr').first().textContent()).resolves.toContain('mov %rsi,(%rdi)');
     await expect(page.locator('#protection tbody tr').count()).resolves.toBe((guard.protection as { sites: unknown[] }).sites.length);
     await expect(page.locator('#classes .bar-row').count()).resolves.toBe(Object.keys(guard.classes!).length);
-    await expect(page.locator('#timeline canvas').count()).resolves.toBe(new Set(guard.timeline!.map((t) => t.class)).size);
+    await expect(page.locator('#timeline .tl-legend b').count()).resolves.toBe(new Set(guard.timeline!.map((t) => t.class)).size);
     await expect(page.locator('#warnings li').count()).resolves.toBe(guard.warnings.length);
     await expect(page.locator('#inputs').textContent()).resolves.toContain('samples/guard/perf-script.txt.gz');
     await expect(page.locator('#legend').textContent()).resolves.toContain('faulting instruction');

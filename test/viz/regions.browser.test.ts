@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Report } from '../../src/model.js';
+import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
@@ -110,11 +110,32 @@ describe('memory regions in Chromium', () => {
     await page.close();
   });
 
-  test('a tree grouped by call path says how to filter by region, in words', async () => {
+  test('a click on a region cuts the call-path flame graph to its faults, and the bar above it clears the cut', async () => {
     const { page, log, url } = await open('regions-path.html', byPath);
-    await page.locator('.strip-region').first().click();
-    await expect(page.locator('#regions [role="status"]').textContent()).resolves.toContain('--group-by region');
+    const regions = byPath.regions!.regions;
+    const target = regions.find((r) => r.kind === 'file') ?? regions[regions.length - 1]!;
+    expect(target.faults).toBeLessThan(byPath.tree.value);
+    const full = (await drawn(page)).find((b) => b.kind === 'root')!.w;
+    await (await stripButton(page, regionGroupName(target))).click();
+    await expect(page.locator('#regions [role="status"]').textContent()).resolves.toBe(`The flame graph shows the faults in ${regionGroupName(target)}.`);
+    await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(target.faults));
+    await expect(page.locator('#filter-bar').textContent()).resolves.toContain(`Showing ${target.faults} of ${byPath.tree.value.toLocaleString('en-US')} faults`);
+    // the root still spans the graph; only the region's paths are in it: the frames under its node in the tree grouped by region
+    const boxes = await drawn(page);
+    expect(boxes.find((b) => b.kind === 'root')!.w).toBeCloseTo(full, 0);
+    const under = new Set<string>();
+    const collect = (n: TreeNode): void => {
+      under.add(n.name);
+      n.children.forEach(collect);
+    };
+    byRegion.tree.children.find((c) => c.name === regionGroupName(target))!.children.forEach(collect);
+    const framed = boxes.filter((b) => b.kind !== 'root' && b.kind !== 'merged');
+    expect(framed.length).toBeGreaterThan(2);
+    expect(framed.filter((b) => !under.has(b.name))).toEqual([]);
     await expect(page.locator('#breadcrumb [aria-current="true"]').textContent()).resolves.toBe('all');
+    await page.locator('#filter-bar button').click();
+    await expect(page.locator('#filter-bar').isHidden()).resolves.toBe(true);
+    expect((await drawn(page)).length).toBeGreaterThan(boxes.length);
     quiet(log, url);
     await page.close();
   });

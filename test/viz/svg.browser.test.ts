@@ -31,7 +31,9 @@ function matchedShare(node: TreeNode, re: RegExp): number {
 // far narrower than the 0.1 px a frame needs to be drawn.
 function narrowReport(): Report {
   const b = new TreeBuilder();
-  const add = (names: string[], value: number): void => b.add([{ name: 'prog', kind: 'comm' }, ...names.map((name) => ({ name, kind: 'user' as const }))], value, 'page-faults');
+  const add = (names: string[], value: number): void => {
+    b.add([{ name: 'prog', kind: 'comm' }, ...names.map((name) => ({ name, kind: 'user' as const }))], value, 'page-faults');
+  };
   add(['main', 'leak_outer', 'leak_inner', 'store'], 3000);
   add(['main', 'leak_outer', 'other'], 1000);
   add(['main', 'fill'], 6000);

@@ -42,6 +42,8 @@ export interface EncodedTree {
   readonly sites: Record<string, FaultSite>;
   /** Leaves' faults by class, by node index. */
   readonly classes: Record<string, Partial<Record<FaultClass, number>>>;
+  /** The leaves' cells (TreeNode.cells, keyed by Report.slices): node index, then its quadruples' count, then the quadruples. */
+  readonly cells: number[];
 }
 
 /** Flattens `tree` into the page's compact form. */
@@ -59,7 +61,7 @@ export function encodeTree(tree: TreeNode): EncodedTree {
   };
   const kinds: string[] = [];
   const kindIndex = new Map<string, number>();
-  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {}, classes: {} };
+  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {}, classes: {}, cells: [] };
 
   // d3's own value of a node is what it holds beyond its children (its self
   // value when the tree is consistent); the partition sums them back up.
@@ -100,6 +102,10 @@ export function encodeTree(tree: TreeNode): EncodedTree {
     }
     if (node.site !== undefined) enc.sites[i] = node.site;
     if (node.classes !== undefined) enc.classes[i] = node.classes;
+    if (node.cells !== undefined && node.cells.length > 0) {
+      enc.cells.push(i, node.cells.length / 4);
+      for (const x of node.cells) enc.cells.push(x);
+    }
     for (let c = node.children.length - 1; c >= 0; c--) stack.push({ node: node.children[c]!, parent: i });
   }
   return enc;
@@ -119,6 +125,12 @@ export function decodeTree(enc: EncodedTree): TreeNode & { id: number } {
     multi.set(node, byEvent);
     j += 2 + 2 * count;
   }
+  const cellsByNode = new Map<number, number[]>();
+  for (let j = 0; j < (enc.cells ?? []).length; ) {
+    const count = enc.cells[j + 1]!;
+    cellsByNode.set(enc.cells[j]!, enc.cells.slice(j + 2, j + 2 + 4 * count));
+    j += 2 + 4 * count;
+  }
   for (let i = 0; i < n; i++) {
     const ev = enc.event[i]!;
     const byEvent: Record<string, number> = ev >= 0 ? { [enc.strings[ev]!]: enc.value[i]! } : ev === -1 ? (multi.get(i) ?? {}) : {};
@@ -129,6 +141,8 @@ export function decodeTree(enc: EncodedTree): TreeNode & { id: number } {
     if (site !== undefined) node.site = site;
     const classes = enc.classes[i];
     if (classes !== undefined) node.classes = classes;
+    const cells = cellsByNode.get(i);
+    if (cells !== undefined) node.cells = cells;
     nodes[i] = node;
     const up = enc.up[i]!;
     if (up > 0) nodes[i - up]!.children.push(node);

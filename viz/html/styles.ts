@@ -146,6 +146,18 @@ button.link { border: 0; padding: 0; background: none; color: var(--accent); tex
 .page-heat { display: flex; flex-wrap: wrap; gap: 2px; }
 .heat-cell { font-size: 11px; padding: 0 3px; border-radius: 2px; }
 @media (max-width: 600px) { .f-facts { grid-template-columns: minmax(0, 1fr); } .f-facts dt { margin-top: 2px; } }
+.filter-bar { display: flex; gap: 10px; align-items: center; margin: 8px 0 0; padding: 4px 10px; background: #eef4fb; border: 1px solid #c5d6ea; border-radius: 6px; font-size: 13px; }
+.filter-bar[hidden] { display: none; }
+.tl-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 12px; margin-bottom: 4px; }
+.tl-legend span.sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
+.tl-canvas { display: block; width: 100%; cursor: crosshair; touch-action: none; }
+.tl-canvas:focus-visible { outline: 2px solid var(--accent); }
+.tl-bar { display: flex; gap: 8px; align-items: center; min-height: 26px; }
+.tl-readout { flex: 1; margin: 2px 0; font-variant-numeric: tabular-nums; }
+ul.fork { list-style: none; margin: 2px 0; padding-left: 16px; }
+.threads > ul.fork { padding-left: 0; }
+ul.fork .proc { margin-top: 4px; }
+ul.fork ul.plain { padding-left: 18px; }
 footer { padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
 @media (max-width: 1000px) { #findings ol { grid-template-columns: minmax(0, 1fr); } .finding.lead, .finding:not(.lead) { grid-column: 1; grid-row: auto; } .flame-wrap, .grid { grid-template-columns: minmax(0, 1fr); } .flame-wrap { height: auto !important; } #scroller { height: 60vh; } #details { height: auto; max-height: 50vh; } }
 `;

@@ -87,6 +87,11 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
       const wide: number[] = [];
       for (let i = 0; i < kids.length; ) {
         const c = kids[i]!;
+        // nothing of it under the page's filter (see slicer.ts)
+        if (v.x1(c) <= v.x0(c)) {
+          i++;
+          continue;
+        }
         if ((v.x1(c) - v.x0(c)) * k >= MIN_PX) {
           wide.push(c);
           i++;
@@ -94,7 +99,7 @@ export function flameGraph(canvas: HTMLCanvasElement, scroller: HTMLElement, sta
         }
         // A run of narrow siblings: one box for all of them.
         let j = i;
-        while (j < kids.length && (v.x1(kids[j]!) - v.x0(kids[j]!)) * k < MIN_PX) j++;
+        while (j < kids.length && v.x1(kids[j]!) > v.x0(kids[j]!) && (v.x1(kids[j]!) - v.x0(kids[j]!)) * k < MIN_PX) j++;
         const x = (v.x0(c) - fx0) * k;
         const w = (v.x1(kids[j - 1]!) - v.x0(c)) * k;
         const run: number[] = [];

@@ -5,7 +5,7 @@
 import type { FaultSite, ProtectionSiteView } from '../../../src/model.js';
 import type { PageData } from '../encode.js';
 import { callTree } from './calls.js';
-import { showClasses, showTimeline } from './classes.js';
+import { showClasses } from './classes.js';
 import { describer } from './details.js';
 import { byId, el } from './dom.js';
 import { wireFindings } from './findings.js';
@@ -21,6 +21,7 @@ import { showRegions } from './regions.js';
 import { showSites } from './sites.js';
 import { regionGroup } from './strip.js';
 import { search as searchBox } from './search.js';
+import { filterBar } from './filters.js';
 import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 
 const started = performance.now();
@@ -29,13 +30,15 @@ document.documentElement.classList.add('js');
 const data = JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData;
 const report = data.report;
 const calls = callTree(data.tree);
+// the tree the flame draws: `calls`, or `calls` cut to the page's filter (filters.ts)
+let current = calls;
 const state: State = { view: calls.view, dir: 'flame', focus: 0, selected: null, hover: null };
 
 const scroller = byId('scroller');
 const canvas = byId<HTMLCanvasElement>('flame');
 const flame = flameGraph(canvas, scroller, state);
 let inverted: Inverted | null = null;
-const useView = (leafFirst: boolean): View => (leafFirst ? (inverted ??= invertedTree(calls, flame.width(), MIN_PX, () => find.regex())) : calls.view);
+const useView = (leafFirst: boolean): View => (leafFirst ? (inverted ??= invertedTree(current, flame.width(), MIN_PX, () => find.regex())) : current.view);
 
 // ------------------------------------------------------------ breadcrumb, zoom, selection
 // The graph's panel keeps one height while zooming: the rows the whole tree draws, within limits.
@@ -253,13 +256,33 @@ showSummary(report, calls.total);
 showLegend(calls);
 showSites(report, calls, showSite);
 showClasses(report);
-showTimeline(report);
 showProtection(report, showCover);
+// The time window, thread and region picks cut the flame graph and the tables (filters.ts).
+const filters = filterBar(report, calls, {
+  cut(tree) {
+    current = tree;
+    inverted = null;
+    const leafFirst = state.view.inverted;
+    const keep = !leafFirst && state.focus > 0 && tree.laidValue[state.focus]! > 0;
+    state.view = useView(leafFirst);
+    if (!keep) state.focus = 0;
+    state.selected = null;
+    render();
+  },
+  sites(sites) {
+    // the table again with the cut's counts; the headline stays the whole report's
+    const headline = byId('headline');
+    const keep = Array.from(headline.childNodes);
+    byId('sites').replaceChildren();
+    showSites({ ...report, sites }, current, showSite);
+    headline.replaceChildren(...keep);
+  },
+});
 showRegions(report, (x) => {
   // A --group-by region tree has the region at the root: zooming there shows only its faults.
   const name = regionGroup(x);
   const kid = Array.from(calls.view.kids(0)).find((k) => calls.view.name(k) === name);
-  if (kid === undefined) return false;
+  if (kid === undefined) return filters.region(name);
   if (state.view.inverted) showTree(false);
   zoomTo(kid, null);
   byId('flame-panel').scrollIntoView({ block: 'nearest' });

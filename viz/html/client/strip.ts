@@ -2,14 +2,14 @@
 // each as wide as the log of its size (a 4 KB guard page stays visible beside
 // a 1 GB arena), gaps between them drawn as a fixed notch, shaded by faults.
 // A region is a button: clicking it (or its table row) picks it.
-import type { RegionView } from '../../../src/model.js';
+import { regionGroupName, type RegionView } from '../../../src/model.js';
 import { el } from './dom.js';
 import { fmt } from './format.js';
 
 const PAGE = 4096;
 
-/** The --group-by region root name of a region (as src/memory/region-faults.ts groupName writes it). */
-export const regionGroup = (x: RegionView): string => `${x.name} ${x.start}-${x.end} (pid ${x.pid})`;
+/** The --group-by region root name of a region, and its name in the slices. */
+export const regionGroup = (x: RegionView): string => regionGroupName(x);
 
 const addr = (h: string): number => Number.parseInt(h.slice(2), 16);
 

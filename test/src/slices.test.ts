@@ -1,0 +1,145 @@
+// The tree's faults by time, thread and region (TreeNode.cells, Report.slices):
+// on real captures every cut adds up to what the report's other sections
+// count, and in bounded memory every fault stays in the quantum of its time.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
+import { buildReport } from '../../src/pipeline.js';
+import { SliceBuilder } from '../../src/slices.js';
+import { forEachPath, invertTree, pruneTree } from '../../src/tree.js';
+import { foldStartup } from '../../src/findings/index.js';
+
+const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
+const regions = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
+
+/** Sum of cell values by a key of (q, thread, region). */
+function cut(tree: TreeNode, key: (q: number, t: number, r: number) => string | number): Map<string | number, number> {
+  const out = new Map<string | number, number>();
+  forEachPath(tree, (_p, _self, n) => {
+    const c = n.cells ?? [];
+    for (let i = 0; i < c.length; i += 4) {
+      const k = key(c[i]!, c[i + 1]!, c[i + 2]!);
+      out.set(k, (out.get(k) ?? 0) + c[i + 3]!);
+    }
+  });
+  return out;
+}
+
+function cellSum(n: TreeNode): number {
+  let s = 0;
+  const c = n.cells ?? [];
+  for (let i = 3; i < c.length; i += 4) s += c[i]!;
+  return s;
+}
+
+describe.each([
+  ['guard', guard],
+  ['regions', regions],
+] as [string, Report][])('slices of the %s capture', (_name, report) => {
+  test('every leaf holds its self value in cells', () => {
+    let leaves = 0;
+    forEachPath(report.tree, (_p, self, n) => {
+      leaves++;
+      expect(cellSum(n)).toBe(self);
+    });
+    expect(leaves).toBeGreaterThan(3);
+  });
+
+  test('by thread the cells add up to each process', () => {
+    const s = report.slices!;
+    const byPid = new Map<number, number>();
+    for (const [t, v] of cut(report.tree, (_q, t) => t)) {
+      const pid = s.threads[t as number]!.pid;
+      byPid.set(pid, (byPid.get(pid) ?? 0) + v);
+    }
+    for (const p of report.processes ?? []) expect(byPid.get(p.pid)).toBe(p.faults);
+    expect([...byPid.values()].reduce((a, b) => a + b, 0)).toBe(report.tree.value);
+  });
+
+  test('by region the cells add up to the region table', () => {
+    const s = report.slices!;
+    const byName = new Map<string, number>();
+    for (const [r, v] of cut(report.tree, (_q, _t, r) => r)) byName.set(s.regions[r as number]!, v);
+    for (const x of report.regions?.regions ?? []) expect(byName.get(regionGroupName(x))).toBe(x.faults);
+  });
+
+  test('by time the cells add up to the timeline', () => {
+    const s = report.slices!;
+    const times = cut(report.tree, (q) => q);
+    const timeline = report.timeline ?? [];
+    let total = 0;
+    for (const [q, v] of times) {
+      expect(q).toBeGreaterThanOrEqual(0);
+      const from = s.start + (q as number) * s.quantum;
+      // the faults of this quantum are in timeline bins that overlap it
+      const near = timeline.filter((b) => b.time <= from + s.quantum && b.time + 1 >= from);
+      expect(near.length).toBeGreaterThan(0);
+      total += v;
+    }
+    expect(total).toBe(timeline.reduce((a, b) => a + b.value, 0));
+  });
+});
+
+test('the protection changes are counted per site, as the protection table counts successful calls', () => {
+  const s = guard.slices!;
+  const bySite = new Map<string, number>();
+  for (const c of s.changes) bySite.set(c.site, (bySite.get(c.site) ?? 0) + c.calls);
+  for (const site of guard.protection!.sites) {
+    const ok = Object.values(site.prots).reduce((a, b) => a + b, 0);
+    expect(bySite.get(site.site) ?? 0).toBe(ok);
+  }
+  expect(s.changes.length).toBeGreaterThan(1);
+});
+
+test('the regions capture has several threads and processes', () => {
+  const s = regions.slices!;
+  expect(new Set(s.threads.map((t) => t.pid)).size).toBeGreaterThan(1);
+});
+
+describe('tree transforms carry the cells', () => {
+  const total = (t: TreeNode): number => {
+    let s = 0;
+    forEachPath(t, (_p, _self, n) => {
+      s += cellSum(n);
+    });
+    return s;
+  };
+  test('prune, invert and start-up folding keep every cell', () => {
+    expect(total(guard.tree)).toBe(guard.tree.value);
+    expect(total(pruneTree(guard.tree, 0.2))).toBe(guard.tree.value);
+    expect(total(invertTree(guard.tree))).toBe(guard.tree.value);
+    expect(total(foldStartup(regions.tree).tree)).toBe(regions.tree.value);
+  });
+});
+
+describe('SliceBuilder', () => {
+  test('property: with few cells allowed, every fault stays in the quantum of its time and values add up', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ path: fc.nat(5), time: fc.double({ min: 100, max: 110, noNaN: true }), tid: fc.nat(3), region: fc.constantFrom('a', 'b'), value: fc.integer({ min: 1, max: 9 }) }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 4, max: 64 }),
+        (faults, maxCells) => {
+          const b = new SliceBuilder({ maxCells });
+          for (const f of faults) b.add(f.path, f.time, 1, f.tid, 'p', f.region, f.value);
+          const leaves: TreeNode[] = [...Array(6).keys()].map((i) => ({ name: `l${i}`, kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] }));
+          const s = b.finish(leaves, { processOf: (pid) => pid, regionName: (k) => k, siteName: (k) => k });
+          for (let p = 0; p < 6; p++) {
+            const mine = faults.filter((f) => f.path === p);
+            expect(cellSum(leaves[p]!)).toBe(mine.reduce((a, f) => a + f.value, 0));
+            const c = leaves[p]!.cells ?? [];
+            // each fault's own (thread, region) has a cell whose quantum holds its time
+            for (const f of mine) {
+              let found = false;
+              for (let i = 0; i < c.length; i += 4) {
+                const from = s.start + c[i]! * s.quantum;
+                if (s.threads[c[i + 1]!]!.tid === f.tid && s.regions[c[i + 2]!] === f.region && from <= f.time + 1e-9 && f.time < from + s.quantum + 1e-9) found = true;
+              }
+              expect(found).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -1,0 +1,154 @@
+// Faults over time and the threads panel of the HTML report in Chromium: the
+// timeline's hover values and protection-change markers, a dragged time
+// window that cuts the flame graph and the tables, and the fork tree whose
+// process and thread clicks cut the flame graph to their faults. Expected
+// numbers come from the report's own cells (TreeNode.cells), summed here.
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Report, TreeNode } from '../../src/model.js';
+import { buildReport } from '../../src/pipeline.js';
+import { forEachPath } from '../../src/tree.js';
+import { renderHtml } from '../../viz/html/index.js';
+import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+
+const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
+const regions = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> {
+  const file = artifactPath(name);
+  writeFileSync(file, renderHtml(report, { title: name }));
+  const url = pathToFileURL(file).href;
+  const { page, log } = await openPage(browser);
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  return { page, log, url };
+}
+
+function quiet(log: PageLog, url: string): void {
+  expect(log.errors).toEqual([]);
+  expect(log.dialogs).toEqual([]);
+  expect(log.requests).toEqual([url]);
+}
+
+/** Sum of the cells `keep` takes, over the tree. */
+function cellSum(tree: TreeNode, keep: (q: number, thread: number, region: number) => boolean): number {
+  let s = 0;
+  forEachPath(tree, (_p, _self, n) => {
+    const c = n.cells ?? [];
+    for (let i = 0; i < c.length; i += 4) if (keep(c[i]!, c[i + 1]!, c[i + 2]!)) s += c[i + 3]!;
+  });
+  return s;
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+describe('faults over time', () => {
+  test('hover reads the values of a bin and the protection changes in it; a drag cuts the flame graph and the tables to the window', async () => {
+    const { page, log, url } = await open('timeline-window.html', guard);
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const [from, to, bins] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to']), Number(c.dataset['bins'])]);
+    const binOf = (t: number): number => Math.max(0, Math.min(bins - 1, Math.floor(((t - from) / (to - from)) * bins)));
+    // the busiest bin, by class, from the report's timeline
+    const perBin = new Map<number, Map<string, number>>();
+    for (const p of guard.timeline!) {
+      const m = perBin.get(binOf(p.time)) ?? new Map<string, number>();
+      m.set(p.class, (m.get(p.class) ?? 0) + p.value);
+      perBin.set(binOf(p.time), m);
+    }
+    const sumOf = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+    const [busy, classes] = [...perBin].sort((a, b) => sumOf(b[1]) - sumOf(a[1]))[0]!;
+    await page.mouse.move(box.x + ((busy + 0.5) * box.width) / bins, box.y + box.height / 2);
+    const readout = page.locator('#timeline .tl-readout');
+    for (const [cls, n] of classes) await expect(readout.textContent()).resolves.toContain(`${fmt(n)} ${cls}`);
+    // a bin with protection changes names the call, the protection and the site
+    const s = guard.slices!;
+    const change = s.changes.find((c) => c.call === 'mprotect' && c.prot === 'r--')!;
+    const markBin = binOf(s.start + change.q * s.quantum);
+    await page.mouse.move(box.x + ((markBin + 0.5) * box.width) / bins, box.y + box.height / 2);
+    await expect(readout.textContent()).resolves.toMatch(/mprotect r-- at \S+/);
+    await expect(page.locator('#timeline .tl-legend').textContent()).resolves.toContain('protection changes');
+    // drag from 20% to 55% of the chart: the window [a, b)
+    const xa = box.width * 0.2;
+    const xb = box.width * 0.55;
+    await page.mouse.move(box.x + xa, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + (xa + xb) / 2, box.y + 12, { steps: 3 });
+    await page.mouse.move(box.x + xb, box.y + 14, { steps: 3 });
+    await page.mouse.up();
+    const a = from + (xa / box.width) * (to - from);
+    const b = from + (xb / box.width) * (to - from);
+    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
+    const kept = cellSum(guard.tree, (q) => inWindow(q));
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(guard.tree.value);
+    const bar = page.locator('#filter-bar');
+    await expect(bar.getAttribute('data-faults')).resolves.toBe(String(kept));
+    await expect(bar.textContent()).resolves.toContain(`Showing ${fmt(kept)} of ${fmt(guard.tree.value)} faults`);
+    // the top instruction's count in the table is the window's
+    const perSite = new Map<string, number>();
+    forEachPath(guard.tree, (_p, _self, n) => {
+      if (n.site === undefined) return;
+      const c = n.cells ?? [];
+      let v = 0;
+      for (let i = 0; i < c.length; i += 4) if (inWindow(c[i]!)) v += c[i + 3]!;
+      perSite.set(`${n.site.dso} ${n.site.address}`, (perSite.get(`${n.site.dso} ${n.site.address}`) ?? 0) + v);
+    });
+    const top = Math.max(...perSite.values());
+    await expect(page.locator('#sites tbody tr').first().textContent()).resolves.toContain(fmt(top));
+    await page.screenshot({ path: artifactPath('timeline-window.png'), fullPage: true });
+    // "Whole trace" clears it
+    await page.locator('#timeline button', { hasText: 'Whole trace' }).click();
+    await expect(bar.isHidden()).resolves.toBe(true);
+    quiet(log, url);
+    await page.close();
+  });
+});
+
+describe('processes and threads', () => {
+  test('the fork tree lists each process under its parent, each thread with its faults; a click cuts the flame graph to them', async () => {
+    const { page, log, url } = await open('threads-panel.html', regions);
+    const s = regions.slices!;
+    const panel = page.locator('#threads-panel');
+    await panel.scrollIntoViewIfNeeded();
+    const procs = regions.processes!;
+    const child = procs.find((p) => p.parent !== undefined && procs.some((q) => q.pid === p.parent))!;
+    expect(child).toBeDefined();
+    // the child's entry sits inside its parent's
+    const parentLi = panel.locator('li', { has: page.locator(`button[data-key="p${child.parent}"]`) }).first();
+    await expect(parentLi.locator(`button[data-key="p${child.pid}"]`).count()).resolves.toBe(1);
+    for (const p of procs) {
+      await expect(panel.locator(`button[data-key="p${p.pid}"]`).locator('..').textContent()).resolves.toContain(`${fmt(p.faults)} faults`);
+    }
+    // each thread with its faults, and a click on it keeps only them
+    const threads = s.threads.map((t, i) => ({ ...t, i, faults: cellSum(regions.tree, (_q, th) => th === i) }));
+    expect(threads.length).toBeGreaterThan(2);
+    const busiest = [...threads].sort((x, y) => y.faults - x.faults)[0]!;
+    const other = threads.find((t) => t.pid === busiest.pid && t.tid !== busiest.tid) ?? threads.find((t) => t.tid !== busiest.tid)!;
+    await expect(panel.locator(`button[data-key="t${other.i}"]`).locator('..').textContent()).resolves.toContain(fmt(other.faults));
+    await panel.locator(`button[data-key="t${other.i}"]`).click();
+    await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(other.faults));
+    await expect(page.locator('#filter-bar').textContent()).resolves.toContain(`tid ${other.tid}`);
+    await expect(panel.locator(`button[data-key="t${other.i}"]`).getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.screenshot({ path: artifactPath('threads-panel.png'), fullPage: true });
+    // a process keeps all of its threads
+    await panel.locator(`button[data-key="p${child.pid}"]`).click();
+    await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(child.faults));
+    // a click again shows all
+    await panel.locator(`button[data-key="p${child.pid}"]`).click();
+    await expect(page.locator('#filter-bar').isHidden()).resolves.toBe(true);
+    quiet(log, url);
+    await page.close();
+  });
+});

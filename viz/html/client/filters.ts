@@ -1,0 +1,98 @@
+// The page's filter: a time window (dragged on the timeline), threads or a
+// process (the threads panel) and a memory region (the address-space strip
+// and the region table). It cuts the flame graph and recounts the tables; a
+// bar above the flame graph says what is shown and clears it.
+import type { Report, SiteCount } from '../../../src/model.js';
+import type { CallTree } from './calls.js';
+import { byId, el } from './dom.js';
+import { fmt, pct, seconds } from './format.js';
+import { isFiltered, NO_FILTER, slicer, type Filter } from './slicer.js';
+import { showThreads } from './threads.js';
+import { showTimeline } from './timeline.js';
+
+type PageReport = Omit<Report, 'tree'>;
+
+export interface FilterHooks {
+  /** Draw this tree (the whole one when nothing is filtered). */
+  cut(tree: CallTree): void;
+  /** The top-instructions table with these counts. */
+  sites(sites: SiteCount[]): void;
+}
+
+export interface Filters {
+  /** Shows only the faults of the region of this name (Report.slices.regions); false when the page cannot. */
+  region(name: string): boolean;
+}
+
+export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks): Filters {
+  const s = slicer(calls, report.slices);
+  let filter: Filter = NO_FILTER;
+  const labels = { threads: '', region: '' };
+  const bar = el('div', 'filter-bar');
+  bar.id = 'filter-bar';
+  bar.setAttribute('role', 'status');
+  bar.hidden = true;
+  byId('breadcrumb').before(bar);
+  const text = el('span', '');
+  const clear = el('button', '', 'Show all faults');
+  clear.type = 'button';
+  bar.append(text, clear);
+
+  const timeline = showTimeline(report, report.slices, s?.span ?? null, (w) => apply({ ...filter, window: w }));
+  if (s === null) return { region: () => false };
+  const threads = showThreads(report, calls, s, (set, label) => {
+    labels.threads = label;
+    apply({ ...filter, threads: set });
+  });
+  const t0 = timeline.origin();
+
+  // report.sites recounted: each instruction's leaves under the filter (an instruction counted by two events keeps their shares)
+  const recount = (self: Float64Array): SiteCount[] => {
+    const kept = new Map<string, number>();
+    const whole = new Map<string, number>();
+    for (const key in calls.enc.sites) {
+      const n = Number(key);
+      const site = calls.enc.sites[key]!;
+      const k = `${site.dso}\0${site.address}`;
+      kept.set(k, (kept.get(k) ?? 0) + self[n]!);
+      whole.set(k, (whole.get(k) ?? 0) + calls.enc.self[n]!);
+    }
+    return report.sites
+      .map((x) => {
+        const k = `${x.dso}\0${x.address}`;
+        const w = whole.get(k) ?? 0;
+        return { ...x, count: w > 0 ? Math.round((x.count * (kept.get(k) ?? 0)) / w) : 0 };
+      })
+      .filter((x) => x.count > 0)
+      .sort((a, b) => b.count - a.count);
+  };
+
+  const apply = (f: Filter): void => {
+    filter = f;
+    const on = isFiltered(f);
+    const tree = on ? s.tree(f) : calls;
+    hooks.cut(tree);
+    hooks.sites(on ? recount(s.self(f)) : report.sites);
+    threads.update(f);
+    timeline.setWindow(f.window);
+    for (const b of document.querySelectorAll<HTMLElement>('.strip-region')) b.setAttribute('aria-pressed', String(f.region !== null && b.dataset['group'] === s.index.regions[f.region]));
+    bar.hidden = !on;
+    const parts: string[] = [];
+    if (f.window !== null) parts.push(`${seconds(f.window[0] - t0)}–${seconds(f.window[1] - t0)}`);
+    if (f.threads !== null) parts.push(labels.threads);
+    if (f.region !== null) parts.push(s.index.regions[f.region]!);
+    text.textContent = `Showing ${fmt(tree.total)} of ${fmt(calls.total)} faults (${pct(tree.total, calls.total)}): ${parts.join(' · ')}`;
+    bar.dataset['faults'] = String(tree.total);
+  };
+  clear.addEventListener('click', () => apply(NO_FILTER));
+  threads.update(filter);
+  return {
+    region(name) {
+      const r = s.index.regions.indexOf(name);
+      if (r < 0) return false;
+      labels.region = name;
+      apply({ ...filter, region: r });
+      return true;
+    },
+  };
+}

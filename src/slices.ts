@@ -23,7 +23,8 @@ export interface SliceNaming {
   siteName(key: string): string;
 }
 
-const NO_TIME = -1;
+// a record without a time (never a real quantum: those before the first time are negative)
+const NO_TIME = Number.MIN_SAFE_INTEGER;
 // a cell's thread and region in one Map key: thread · 2^21 + region
 const REGION_SPAN = 2 ** 21;
 
@@ -93,7 +94,7 @@ export class SliceBuilder {
     for (const byTime of this.paths) for (const q of byTime?.keys() ?? []) if (q !== NO_TIME && q < min) min = q;
     for (const q of this.changes.keys()) if (q !== NO_TIME && q < min) min = q;
     if (!Number.isFinite(min)) min = 0;
-    const shift = (q: number): number => (q === NO_TIME ? NO_TIME : q - min);
+    const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
     this.paths.forEach((byTime, path) => {
       const leaf = leaves[path];
       if (byTime === undefined || leaf === undefined) return;

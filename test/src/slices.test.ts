@@ -113,6 +113,16 @@ describe('tree transforms carry the cells', () => {
 });
 
 describe('SliceBuilder', () => {
+  test('a fault just before the first one read (several inputs) keeps its time', () => {
+    const b = new SliceBuilder();
+    b.add(0, 100.5, 1, 1, 'p', 'a', 1);
+    b.add(0, 100.49995, 1, 1, 'p', 'a', 2);
+    const leaf: TreeNode = { name: 'l', kind: 'instruction', value: 3, self: 3, byEvent: {}, children: [] };
+    const s = b.finish([leaf], { processOf: (pid) => pid, regionName: (k) => k, siteName: (k) => k });
+    expect(leaf.cells).toEqual([1, 0, 0, 1, 0, 0, 0, 2]);
+    expect(s.start).toBeCloseTo(100.4999, 9);
+  });
+
   test('property: with few cells allowed, every fault stays in the quantum of its time and values add up', () => {
     fc.assert(
       fc.property(

@@ -142,16 +142,20 @@ export class FaultAggregator {
     return this.ids.keys();
   }
 
-  /** The value of the paths (of `events`) that hold any of `frames`, and of those that faulted at one. */
-  valueThrough(frames: ReadonlySet<Frame>, events?: ReadonlySet<string>): { through: number; at: number } {
+  /** The value of the paths (of `events`) that hold any of `frames`, of those that faulted at one, and of those `startup` says are program start-up. */
+  valueThrough(frames: ReadonlySet<Frame>, events?: ReadonlySet<string>, startup?: (path: readonly Frame[]) => boolean): { through: number; at: number; startup: number } {
     let through = 0;
     let at = 0;
+    let early = 0;
     for (const p of this.paths) {
       if (events !== undefined && !events.has(p.event)) continue;
       if (frames.has(p.frames[0]!)) at += p.value;
-      if (p.frames.some((f) => frames.has(f))) through += p.value;
+      if (p.frames.some((f) => frames.has(f))) {
+        through += p.value;
+        if (startup?.(p.frames) === true) early += p.value;
+      }
     }
-    return { through, at };
+    return { through, at, startup: early };
   }
 
   get distinctPaths(): number {

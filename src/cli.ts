@@ -109,7 +109,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // a tree sized for a terminal: small children and start-up folded, unless asked otherwise
     const defaults = o.format === 'text' && o.percentLimit === undefined ? { percentLimit: 1 } : {};
     const built = await buildReport(await withInputs(reportOptions(traces, { ...o, ...defaults }, io), o, io));
-    summarizeSkipped(built, o.quiet === true, io);
+    summarizeSkipped(built, o.quiet === true, io, o.format === 'text');
     await writeOutput(REPORT_RENDERERS[o.format](built), o.output, io.stdout);
   });
 
@@ -122,7 +122,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addFilterOptions(sites, ['event', 'comm', 'pid', 'tid', 'time'], { event: 'fault events to attribute (default: the page-fault events; repeatable, comma lists ok)' });
   addDiagnosticOptions(sites).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof SITES_RENDERERS }) => {
     const built = await buildReport(await withInputs(reportOptions(traces, o, io), o, io));
-    summarizeSkipped(built, o.quiet === true, io);
+    summarizeSkipped(built, o.quiet === true, io, o.format === 'text');
     await writeOutput(SITES_RENDERERS[o.format](built), o.output, io.stdout);
   });
 
@@ -356,7 +356,7 @@ function formatsOf(renderers: object): string[] {
 
 function renderSitesJson(report: Report): string {
   const j = toJson(report) as Record<string, unknown>;
-  return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], findings: j['findings'] ?? [], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
+  return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], notes: j['notes'] ?? [], findings: j['findings'] ?? [], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
 }
 
 function renderSitesText(report: Report): string {
@@ -378,14 +378,20 @@ function say(io: CliIo, message: string): void {
   io.stderr.write(visible(message).split('\n').map((line) => `faultpath: ${line}\n`).join(''));
 }
 
-function summarizeSkipped(report: Report, quiet: boolean, io: CliIo): void {
+/**
+ * On stderr: the skipped lines and the warnings (the notes stay in the
+ * report). What the capture lacks is the capture-quality finding: where the
+ * output shows the findings (`findingsShown`, the text of report and sites)
+ * it is not repeated; elsewhere one line points at it.
+ */
+function summarizeSkipped(report: Report, quiet: boolean, io: CliIo, findingsShown = false): void {
   if (quiet) return;
   const n = report.skipped.lines;
   if (n > 0) say(io, `skipped ${n} line${n === 1 ? '' : 's'} that fit no known shape${n > STDERR_EXAMPLES ? ` (first ${STDERR_EXAMPLES} shown)` : ''}`);
   for (const w of report.warnings) say(io, `warning: ${w}`);
-  // what the capture lacks was a list of warnings: it stays on stderr, as one
-  for (const f of report.findings ?? []) {
-    if (f.kind === 'capture-quality') say(io, `warning: ${f.text}${f.remedy !== undefined ? ` To record it: ${f.remedy}.` : ''}`);
+  const capture = (report.findings ?? []).find((f) => f.kind === 'capture-quality');
+  if (capture !== undefined && !findingsShown) {
+    say(io, `capture: ${capture.remedy !== undefined ? `${capture.remedy} for a fuller answer (the report's capture finding says why)` : "the report's capture finding says what this trace lacks"}`);
   }
 }
 

@@ -309,20 +309,40 @@ export class FrameResolver {
   }
 
   /**
-   * One warning per dso whose listing has no code where a frame perf could not
-   * name (`348a8 [unknown]`) points: which frame, where it fell, and how many
-   * faults it costs (`faults` counts the faults whose paths hold any of the frames, and those that faulted at one).
+   * Per dso whose listing has no code where a frame perf could not name
+   * (`348a8 [unknown]`) points: the first such frame, where it fell, how many
+   * more, and what `faults` says they cost (the faults whose paths hold any of
+   * them). src/warnings.ts words it.
    */
-  unnamedFrameWarnings(faults: (frames: ReadonlySet<Frame>) => { through: number; at: number }): string[] {
-    const out: string[] = [];
+  unnamedFrames<C>(faults: (frames: ReadonlySet<Frame>) => C): { dso: string; frame: string; where: string; more: number; cost: C }[] {
+    const out: { dso: string; frame: string; where: string; more: number; cost: C }[] = [];
     for (const [dso, frames] of this.unnamed) {
       const [first, where] = frames.entries().next().value as [Frame, string];
-      const more = frames.size - 1;
-      const cost = faults(new Set(frames.keys()));
-      const lost = cost.at > 0 ? `; ${cost.at} of them faulted there and keep perf's address` : '';
-      out.push(
-        `perf could not name ${frameName(first)} [unknown] in ${dso}${more > 0 ? ` (and ${more} more frame${more === 1 ? '' : 's'} like it)` : ''}: ${where}. Frame-pointer unwinding through code built without frame pointers reads such frames, so the callers perf printed above it are not real (--call-graph dwarf unwinds them); ${cost.through} fault${cost.through === 1 ? '' : 's'} pass through it${lost}. The listing is used for the frames perf named`,
-      );
+      out.push({ dso, frame: frameName(first), where, more: frames.size - 1, cost: faults(new Set(frames.keys())) });
+    }
+    return out;
+  }
+
+  /**
+   * Listings whose addresses were taken as perf's without an anchor (see
+   * `delta`), except those the trace confirms: the trace's build id is the
+   * listing's, and every frame perf named in the dso falls on an instruction
+   * (or one byte short of one's end, a DWARF return address) at that layout.
+   */
+  unconfirmedLayouts(): string[] {
+    const out: string[] = [];
+    for (const path of this.assumedLayout) {
+      const dsos = [...this.seen.keys()].filter((d) => this.listings.forDso(d)?.path === path);
+      const confirmed =
+        dsos.length > 0 &&
+        dsos.every((d) => {
+          const listing = this.listings.forDso(d)!;
+          const byAddress = new Map<string, Frame>();
+          for (const f of this.seen.get(d) ?? []) if (named(f) && !byAddress.has(f.addr)) byAddress.set(f.addr, f);
+          const named_ = [...byAddress.values()];
+          return this.listings.sameBuild(d, listing) === true && named_.length > 0 && named_.every((f) => this.misfit(listing, f) === undefined);
+        });
+      if (!confirmed) out.push(path);
     }
     return out;
   }
@@ -444,7 +464,7 @@ export class FrameResolver {
     const hit = listing.lookup(address);
     if (hit === undefined) {
       const why = `0x${formatListingAddress(address)} is outside every function of ${listing.path}`;
-      // a frame perf could not name is told about once per dso (unnamedFrameWarnings)
+      // a frame perf could not name is told about once per dso (unnamedFrames)
       if (!named(frame)) this.noteUnnamed(frame, listing, address, undefined);
       else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);

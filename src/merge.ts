@@ -44,6 +44,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
   const selected: string[] = [];
   const selection = { read: 0, kept: 0, filteredOut: 0 };
   const warnings: string[] = [];
+  const notes: string[] = [];
   const classes: Partial<Record<FaultClass, number>> = {};
   let anyClasses = false;
   const timeline = new Map<string, { time: number; class: FaultClass; value: number }>();
@@ -74,6 +75,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     selection.kept += r.selection.kept;
     selection.filteredOut += r.selection.filteredOut;
     for (const w of r.warnings) if (!warnings.includes(w)) warnings.push(w);
+    for (const n of r.notes ?? []) if (!notes.includes(n)) notes.push(n);
     if (r.classes !== undefined) {
       anyClasses = true;
       addAll(classes, r.classes);
@@ -114,6 +116,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     sites: [...sites.values()].sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event)),
     tree,
     warnings,
+    notes,
     ...(anyTimeline ? { timeline: [...timeline.values()].sort((a, b) => a.time - b.time || cmp(a.class, b.class)) } : {}),
     ...(protection !== undefined ? { protection } : {}),
     ...(regions !== undefined ? { regions } : {}),

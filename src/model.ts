@@ -332,8 +332,10 @@ export interface Report {
   /** Faulting instructions by count, descending; their counts add up to tree.value. */
   readonly sites: SiteCount[];
   readonly tree: TreeNode;
-  /** Warnings a reader must see (listing mismatch, perf trace blind spots, lost events). */
+  /** Warnings a reader must see: the answer is weaker and the reader can do something (a listing that does not match, perf trace blind spots, threads not tied to their process). Words in src/warnings.ts. */
   readonly warnings: string[];
+  /** Notes: repairs the tool made and limits that change no answer shown (frames marked [inferred]). Absent in reports written before notes existed. */
+  readonly notes?: string[];
   /** Fault times (seconds) and classes, for the timeline chart; optional. */
   readonly timeline?: { readonly time: number; readonly class: FaultClass; readonly value: number }[];
   /** The protection timeline: which protection changes made pages fault-prone; present when the trace has protection syscalls. */
@@ -424,6 +426,27 @@ export interface SignalsSection {
   readonly generated: Record<string, number>;
   readonly delivered: Record<string, number>;
 }
+
+/** What a report says beside its answer (src/warnings.ts): a warning when the answer is weaker and the reader can act, a note otherwise. */
+export interface Notice {
+  readonly level: 'warning' | 'note';
+  readonly kind: NoticeKind;
+  readonly text: string;
+}
+
+export type NoticeKind =
+  | 'listing'
+  | 'unnamed-frame'
+  | 'inlined-without-dso'
+  | 'assumed-layout'
+  | 'inferred-frames'
+  | 'mangled-names'
+  | 'symbol-decided-early'
+  | 'events'
+  | 'protection'
+  | 'stopped-sites'
+  | 'threads'
+  | 'perf-trace';
 
 /** The patterns findings name (src/findings/, one file each). */
 export type FindingKind = 'guard-retries' | 'nx-violation' | 'copy-on-write' | 'first-touch' | 'code-page-in' | 'start-up' | 'capture-quality';

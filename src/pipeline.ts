@@ -18,12 +18,14 @@ import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { TimeHistogram } from './histogram.js';
 import { FrameResolver, ListingSet, faultFrameIndex } from './join.js';
 import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, faultIpHex, isFaultEvent, normalizeRecord, type FaultAccess, type TraceEvent } from './events.js';
-import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord, TreeNode } from './model.js';
+import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
 import { invertTree, pruneTree } from './tree.js';
 import { findFindings, foldStartup } from './findings/index.js';
 import { pageListings } from './page-listings.js';
+import { isStartupFrames } from './findings/startup.js';
+import { collectNotices } from './warnings.js';
 import { ProtectionSites } from './protection-sites.js';
 import { combineFamilies } from './protection-families.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
@@ -101,7 +103,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
   // per event, faults with no data address: no page to attribute, so uncovered
   const noAddress: Record<string, number> = {};
-  const warnings: string[] = [];
   const timeline = new TimeHistogram();
   // per event: process → its faults and their classes; child → parent from FORK records
   const processes: Record<string, Map<number, { comm: string; faults: number; classes: Partial<Record<FaultClass, number>> }>> = {};
@@ -273,86 +274,30 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
 
   const regions = regionFaults.placed ? regionSection(regionFaults, selected, sites.keeps, protectionSites, resolver, result.sites) : undefined;
 
-  for (const w of resolver.listingWarnings(result.sites)) warnings.push(w);
-  for (const { listing, closest } of listingSet.unmatched(resolver.dsos)) {
-    const file = listings.find((l) => l.index === listing)?.summary.name ?? listing.path;
-    warnings.push(
-      `listing ${file} (of ${listing.path}) matches no dso in the trace, so it lends no instruction (listings match by build id, path, file name, then soname)${closest.length > 0 ? `; the closest dsos in the trace: ${closest.join(', ')}` : '; the trace has no user dso'}`,
-    );
-  }
-  for (const w of resolver.unnamedFrameWarnings((frames) => aggregator.valueThrough(frames, selected))) warnings.push(w);
-  if (inlineFrames.unknown.size > 0) {
-    const names = [...inlineFrames.unknown];
-    const n = names.length;
-    warnings.push(
-      `${n} function${n === 1 ? '' : 's'} printed \`(inlined)\` with no real frame at ${n === 1 ? 'its' : 'their'} address (${names.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}) belong to no known dso: not resolved, and never taken for a protection site; perf script --no-inline prints the dso, or give the listing of the library they are in`,
-    );
-  }
-  for (const path of resolver.assumedLayout) {
-    warnings.push(
-      `no frame perf named anchors ${path}'s addresses, so perf's map-relative addresses were taken as the listing's (true for the standard layout of PIE and shared objects); a callchain (-g) gives anchors`,
-    );
-  }
-  if (repair.inserted > 0) {
-    warnings.push(
-      `${repair.inserted} frame${repair.inserted === 1 ? '' : 's'} marked [inferred]: frame-pointer unwinding skips the caller of a function that keeps no frame pointer; the call instruction before the return address names the function that was there`,
-    );
-  }
-  const mangled = mangledNames(result.tree);
-  if (mangled.length > 0) {
-    warnings.push(
-      `${mangled.length} function name${mangled.length === 1 ? '' : 's'} from a listing could not be demangled and ${mangled.length === 1 ? 'is' : 'are'} shown mangled (${mangled[0]}); a listing made with objdump -dC names ${mangled.length === 1 ? 'it' : 'them'} as perf does`,
-    );
-  }
-  const turned = sites.changed();
-  if (turned.length > 0) {
-    warnings.push(
-      `--symbol was decided for ${turned.length} faulting frame${turned.length === 1 ? '' : 's'} perf could not name (${turned[0]!.dso} 0x${turned[0]!.addr}) by the listing before all of its anchors were read, and the listing names ${turned.length === 1 ? 'it' : 'them'} otherwise now: ${turned.length === 1 ? 'its faults are' : 'their faults are'} kept or left out by the first reading in every section; name the function by its dso (--dso) instead`,
-    );
-  }
-  const seenFaults = Object.keys(events).filter(isFaultEvent);
-  if (chosen === undefined && seenFaults.length === 0) {
-    const others = Object.entries(events).map(([e, n]) => `${e}: ${n}`).join(', ');
-    warnings.push(`no page-fault events in the trace${others ? ` (it has ${others}); use --event to view those` : ''}`);
-  }
-  for (const name of chosen ?? []) if (events[name] === undefined) warnings.push(`no ${name} events in the trace`);
-  // lost events, fault events counted twice, missing exit records and untied threads: the capture-quality finding says them
   const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
   const selectedClasses: Partial<Record<FaultClass, number>> = {};
   for (const e of selected) for (const [c, v] of Object.entries(classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
-  if (protection !== undefined) {
-    for (const n of protection.notes) if (!CAPTURE_NOTES.test(n)) warnings.push(n);
-    const stopped = protection.sites.filter((s) => protectionSites.stopped.has(s.site)).map((s) => s.site);
-    if (stopped.length > 0) {
-      const n = stopped.length;
-      warnings.push(
-        `${n} protection site${n === 1 ? '' : 's'} (${stopped.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}) ${n === 1 ? 'has' : 'have'} no caller outside libc and ld.so: the callchains stop inside the runtime (frame-pointer unwinding cannot walk through libc, built without frame pointers), so the site is where the runtime enters the kernel; record with --call-graph dwarf to see who called`,
-      );
-    }
-  }
-  // who owns which thread matters to the protection timeline and to --pid
-  if (protection !== undefined || (options.pids ?? []).length > 0) {
-    for (const n of owners.notes()) if (!warnings.includes(n)) warnings.push(n);
-  }
-  if (protection !== undefined) {
-    if (inputs.some((i) => i.format === 'perf-trace')) {
-      warnings.push(
-        'perf trace prints callchain frames without addresses: protection sites from it are named by function, and a caller that frame-pointer unwinding skipped cannot be recovered (perf script keeps the addresses)',
-      );
-    }
-    const anyFault = Object.keys(events).some((e) => e.startsWith('exceptions:page_fault_'));
-    if (!anyFault && inputs.some((i) => i.format === 'perf-trace')) {
-      warnings.push(
-        'perf trace does not show faults that end in a signal (the guard-page faults a SIGSEGV handler resolves), so no fault here can be tied to a protection change it forbids; record them with: perf record -e exceptions:page_fault_user -e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect -g -- PROG',
-      );
-    }
-  }
-  const summaryOnly = inputs.filter((i) => i.traceSummary !== undefined && i.records === 0).map((i) => i.name);
-  if (summaryOnly.length > 0) {
-    warnings.push(
-      `${summaryOnly.join(', ')}: a perf trace summary (-s) holds per-thread counts and syscall times only, no fault addresses, call paths, protection sites or faulting instructions; record the events themselves with: perf trace -F all --call-graph dwarf -e mprotect,mmap,munmap -- PROG (add -S to keep the summary)`,
-    );
-  }
+  // warnings and notes (src/warnings.ts); what the capture lacks, the capture-quality finding says
+  const notices = collectNotices({
+    resolver,
+    listingSet,
+    listings: listings.map((l) => ({ index: l.index, name: l.summary.name })),
+    sites: result.sites,
+    faultsThrough: (frames) => aggregator.valueThrough(frames, selected, isStartupFrames),
+    inlinedWithoutDso: inlineFrames.unknown,
+    inferred: repair.inserted,
+    tree: result.tree,
+    decidedEarly: sites.changed(),
+    events,
+    chosen,
+    isFaultEvent,
+    protection,
+    timelineNotes: timelines[families[0] ?? 0]!.notes(),
+    stopped: protectionSites.stopped,
+    // who owns which thread matters to the protection timeline and to --pid
+    threadNotes: protection !== undefined || (options.pids ?? []).length > 0 ? owners.notes() : [],
+    inputs,
+  });
   const readCount = sum(read);
   const filteredCount = sum(filteredOut) + result.filtered.records;
 
@@ -364,7 +309,8 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     selectedEvents: [...selected],
     sites: result.sites,
     tree: result.tree,
-    warnings,
+    warnings: notices.warnings(),
+    notes: notices.notes(),
     processes: processSummaries(processes, selected, parents),
     ...(signals.result() !== undefined ? { signals: signals.result()! } : {}),
     timeline: timeline.result(selected),
@@ -386,9 +332,6 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   tree = pruneTree(tree, percentLimit / 100);
   return { ...report, tree, findings, disassembly, ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
 }
-
-// Protection notes the capture-quality finding states, with the perf option (src/findings/capture.ts).
-const CAPTURE_NOTES = /^no sys_exit_\w+ records|threads? could not be tied to|events were lost/;
 
 function processSummaries(
   byEvent: Record<string, Map<number, { comm: string; faults: number; classes: Partial<Record<FaultClass, number>> }>>,
@@ -531,15 +474,4 @@ function payloadFrame(r: SampleRecord, fault: FaultAccess | undefined, addresses
     cache.set(key, f);
   }
   return f;
-}
-
-// Names still in their C++ mangling (the demangler could not read them), once each.
-function mangledNames(root: TreeNode): string[] {
-  const out = new Set<string>();
-  const walk = (n: TreeNode): void => {
-    if (n.name.startsWith('_Z') && n.kind !== 'instruction') out.add(n.name.replace(/ \[inferred\]$/, ''));
-    for (const c of n.children) walk(c);
-  };
-  walk(root);
-  return [...out].sort();
 }

@@ -22,6 +22,7 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
     selectedEvents: report.selectedEvents,
     selection: report.selection,
     warnings: report.warnings,
+    notes: report.notes ?? [],
     findings: report.findings ?? [],
     sites: report.sites.map((s) => ({
       event: s.event,
@@ -112,6 +113,7 @@ export function reportFromJson(text: string, source: string): Report {
     sites: sites.map((s) => siteFromJson(s, bad)),
     tree: nodeFromJson(tree, bad),
     warnings: arrayOf(data['warnings'] ?? [], bad('warnings')).map(String),
+    notes: arrayOf(data['notes'] ?? [], bad('notes')).map(String),
     ...(data['timeline'] !== undefined ? { timeline: arrayOf(data['timeline'], bad('timeline')) as Report['timeline'] & object } : {}),
     ...(data['protection'] !== undefined ? { protection: data['protection'] as ProtectionSection } : {}),
     ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),

@@ -70,6 +70,11 @@ export function* renderTextPieces(report: Report, options: TextOptions = {}): Ge
     out.push('Warnings:');
     for (const w of report.warnings) out.push(`  - ${w}`);
   }
+  if ((report.notes ?? []).length > 0) {
+    out.push('');
+    out.push('Notes:');
+    for (const n of report.notes ?? []) out.push(`  - ${n}`);
+  }
   if (report.skipped.lines > 0) {
     out.push('');
     out.push(`Skipped ${report.skipped.lines} line${report.skipped.lines === 1 ? '' : 's'} that fit no known shape, e.g.:`);

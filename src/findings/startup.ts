@@ -44,6 +44,17 @@ export function isStartupPath(nodes: readonly TreeNode[]): boolean {
   return startup;
 }
 
+/** `isStartupPath` for a path of perf's frames (any order): no main, and the loader, libc's initialisation or the entry point on it. */
+export function isStartupFrames(frames: readonly { readonly symbol: string; readonly dso: string }[]): boolean {
+  let startup = false;
+  for (const f of frames) {
+    const name = f.symbol.replace(/ \[inferred\]$| \(inlined\)$/, '');
+    if (MAIN.has(name)) return false;
+    if (LOADER.test(f.dso) || INIT.has(name) || name.endsWith('_ifunc')) startup = true;
+  }
+  return startup;
+}
+
 export function startupFinding(ctx: FindingContext): Finding | undefined {
   const paths = ctx.paths.filter((p) => p.startup);
   const faults = paths.reduce((a, p) => a + p.value, 0);

@@ -51,15 +51,28 @@ export interface NoteCounts {
   lost: number;
 }
 
-export function timelineNotes(c: NoteCounts): string[] {
-  const notes: string[] = [];
+/**
+ * A note of the timeline, with what it is about: `capture` notes (no exit
+ * records, lost events) the capture-quality finding states with the perf
+ * option, `threads` notes ThreadOwners gives the report itself; the rest are
+ * the report's warnings.
+ */
+export interface TimelineNote {
+  readonly about: 'capture' | 'threads' | 'unplaced' | 'unreadable';
+  readonly text: string;
+}
+
+export function timelineNotes(c: NoteCounts): TimelineNote[] {
+  const notes: TimelineNote[] = [];
   for (const call of [...c.entersSeen].sort()) {
-    if (!c.exitsSeen.has(call)) notes.push(`no sys_exit_${call} records: failed ${call} calls cannot be told apart from successful ones`);
+    if (!c.exitsSeen.has(call)) notes.push({ about: 'capture', text: `no sys_exit_${call} records: failed ${call} calls cannot be told apart from successful ones` });
   }
-  if (c.unplaced > 0) notes.push(`${c.unplaced} mmap/mremap calls could not be placed (the address is in the sys_exit record, which the trace lacks)`);
-  notes.push(...c.threadNotes);
-  if (c.unreadable > 0) notes.push(`${c.unreadable} protection records could not be read`);
-  if (c.lost > 0) notes.push(`${c.lost} events were lost: the timeline may miss changes`);
+  // without the exit records of mmap or mremap that is what the capture lacks, said there
+  const noExits = ['mmap', 'mremap'].some((call) => c.entersSeen.has(call) && !c.exitsSeen.has(call));
+  if (c.unplaced > 0) notes.push({ about: noExits ? 'capture' : 'unplaced', text: `${c.unplaced} mmap/mremap calls could not be placed (the address is in the sys_exit record, which the trace lacks)` });
+  for (const text of c.threadNotes) notes.push({ about: 'threads', text });
+  if (c.unreadable > 0) notes.push({ about: 'unreadable', text: `${c.unreadable} protection records could not be read` });
+  if (c.lost > 0) notes.push({ about: 'capture', text: `${c.lost} events were lost: the timeline may miss changes` });
   return notes;
 }
 

@@ -23,7 +23,7 @@ import { failedRet } from './bits.js';
 import { MAP_FIXED, MAP_FIXED_NOREPLACE, MREMAP_DONTUNMAP, MREMAP_FIXED, type CallArgs, type ReturnEvent, type SampleEvent, type TraceEvent } from '../events.js';
 import { defaultSiteOf } from './site-of.js';
 import { bump, type Change, type OpenCall, type Placement, type Process, type Thread } from './state.js';
-import { fromMap, summarizeSites, timelineNotes } from './summary.js';
+import { fromMap, summarizeSites, timelineNotes, type TimelineNote } from './summary.js';
 import { Tasks } from './tasks.js';
 import type { ThreadOwners } from './threads.js';
 import { TlbFlushes } from './tlb.js';
@@ -198,14 +198,7 @@ export class ProtectionTimeline {
   report(): ProtectionReport {
     const sites = this.summary();
     const unresolved = this.tasks.unresolved();
-    const notes = timelineNotes({
-      entersSeen: this.entersSeen,
-      exitsSeen: this.exitsSeen,
-      unplaced: this.unplaced,
-      threadNotes: this.tasks.owners.notes(),
-      unreadable: this.unreadable,
-      lost: this.lost,
-    });
+    const notes = this.notes().map((n) => n.text);
     return {
       sites,
       uncoveredFaults: this.uncovered,
@@ -215,6 +208,18 @@ export class ProtectionTimeline {
       unresolvedThreads: unresolved,
       notes,
     };
+  }
+
+  /** What the trace could not tell the timeline (Report.protection.notes), each with what it is about. Call after the last record. */
+  notes(): TimelineNote[] {
+    return timelineNotes({
+      entersSeen: this.entersSeen,
+      exitsSeen: this.exitsSeen,
+      unplaced: this.unplaced,
+      threadNotes: this.tasks.owners.notes(),
+      unreadable: this.unreadable,
+      lost: this.lost,
+    });
   }
 
   // ---------------------------------------------------------------- records

@@ -108,7 +108,7 @@ describe('mergeReports', () => {
     const names: Name[] = ['guard', 'guard2', 'touch', 'touchAfter', 'cow'];
     const canonical = (r: Report): unknown => {
       // lists of inputs, warnings, notes and examples follow the order of the reports
-      const { inputs: _i, warnings: _w, skipped: _s, selectedEvents: _e, ...rest } = toJson(r) as Record<string, unknown>;
+      const { inputs: _i, warnings: _w, notes: _n, skipped: _s, selectedEvents: _e, ...rest } = toJson(r) as Record<string, unknown>;
       const protection = rest['protection'] as { notes: string[] } | undefined;
       // (and rows with equal counts under a protection site keep the reports' order)
       if (protection !== undefined) {

@@ -171,18 +171,20 @@ describe('frames perf could not name never veto a listing', () => {
 
   for (const name of ['fp', 'o2-fp']) {
     for (const ids of [false, true]) {
-      it(`${name}${ids ? ' with --buildid-list' : ''}: the ld.so listing resolves every fault perf named there, and one warning says which frame, where and what it costs`, async () => {
+      it(`${name}${ids ? ' with --buildid-list' : ''}: the ld.so listing resolves every fault perf named there, and one note says which frame, where and what it costs (start-up faults only: not a warning)`, async () => {
         const r = await report(name, [LD], ids ? { buildIdLists: [`${U}/${name}.buildids.txt`] } : {});
         const ld = r.sites.filter((s) => s.dso === LDSO);
         expect(ld.length).toBeGreaterThan(10);
         expect(ld.filter((s) => !s.resolved)).toEqual([]);
         const text = r.warnings.join('\n');
         expect(text).not.toMatch(/does not match|different build/);
-        const said = r.warnings.filter((w) => w.includes('348a8'));
+        expect(text).not.toContain('348a8');
+        const said = (r.notes ?? []).filter((w) => w.includes('348a8'));
         expect(said).toHaveLength(1);
         expect(said[0]).toContain('0x348a8 [unknown]');
         expect(said[0]).toMatch(/past the end of the code/);
-        expect(said[0]).toContain(`${through(name)} faults pass through it`);
+        expect(said[0]).toContain(`the ${through(name)} faults that pass through it are program start-up`);
+        expect(said[0]).toMatch(/--call-graph dwarf/);
       });
     }
   }

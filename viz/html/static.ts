@@ -1,7 +1,7 @@
 // The report without script: the tables the client draws, written into the
 // page as static HTML inside <noscript>, so a mail client or a browser with
 // JavaScript off still shows the instructions, the protection sites, the
-// fault classes, the inputs and the warnings (the flame graph needs the
+// fault classes, the inputs, the warnings and notes (the flame graph needs the
 // script). Rows carry the anchors the findings link to. Long tables stop at
 // ROWS, saying how many more the script shows.
 import { instructionId, type Report } from '../../src/model.js';
@@ -21,6 +21,7 @@ export interface StaticParts {
   readonly classes: string;
   readonly inputs: string;
   readonly warnings: string;
+  readonly notes: string;
 }
 
 const cell = (s: string, cls = ''): string => `<td${cls !== '' ? ` class="${cls}"` : ''}>${escapeHtml(s)}</td>`;
@@ -38,6 +39,7 @@ export function staticParts(report: PageReport, total: number): StaticParts {
     classes: noscript(classesTable(report)),
     inputs: noscript(inputsTable(report)),
     warnings: report.warnings.length > 0 ? noscript(`<ul class="plain">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`) : '',
+    notes: (report.notes ?? []).length > 0 ? noscript(`<ul class="plain">${(report.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`) : '',
   };
 }
 

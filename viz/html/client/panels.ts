@@ -18,7 +18,9 @@ export function showSummary(report: PageReport, total: number): void {
     const banner = byId('warnings-banner');
     banner.hidden = false;
     // One line with the count; the warnings themselves wait in their panel (a phone's first screen stays the report's).
-    banner.append(el('span', 'line', `${warnCount} warning${warnCount === 1 ? '' : 's'} about how this report was built`));
+    const noteCount = (report.notes ?? []).length;
+    const notes = noteCount > 0 ? ` (and ${noteCount} note${noteCount === 1 ? '' : 's'})` : '';
+    banner.append(el('span', 'line', `${warnCount} warning${warnCount === 1 ? '' : 's'}${notes} about how this report was built`));
     const go = el('button', '', 'Show');
     go.addEventListener('click', () => byId('warnings-panel').scrollIntoView({ behavior: 'smooth' }));
     banner.append(go);
@@ -46,7 +48,7 @@ export function showLegend(t: CallTree): void {
   legend.append(matchItem, el('span', 'hint', 'Click: zoom · Esc: reset · /: search'));
 }
 
-/** What the report is built from: inputs, events read, counts, skipped lines; then the warnings. */
+/** What the report is built from: inputs, events read, counts, skipped lines; then the warnings and notes. */
 export function showInputs(report: PageReport): void {
   const box = byId('inputs');
   box.append(
@@ -82,4 +84,8 @@ export function showInputs(report: PageReport): void {
   const warnings = byId('warnings');
   if (report.warnings.length === 0) warnings.append(el('li', 'muted', 'None.'));
   for (const w of report.warnings) warnings.append(el('li', '', w));
+  // repairs the tool made and limits that change no answer shown: no banner for these
+  const notes = byId('notes');
+  if ((report.notes ?? []).length === 0) notes.append(el('li', 'muted', 'None.'));
+  for (const n of report.notes ?? []) notes.append(el('li', '', n));
 }

@@ -165,16 +165,29 @@ describe('HTML report: top faulting instructions', () => {
   });
 });
 
-describe('HTML report: warnings', () => {
+describe('HTML report: warnings and notes', () => {
   test('one line with a count that opens the warnings; on a phone it leaves the first screen to the report', async () => {
-    expect(guard.warnings.length).toBeGreaterThan(0);
-    const { page, log, url } = await openReport('links-warnings-phone.html', renderHtml(guard), { width: 390, height: 844 });
+    // an event asked for that the trace lacks: a warning
+    const warned = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')], events: ['exceptions:page_fault_user', 'major-faults'] });
+    expect(warned.warnings.length).toBeGreaterThan(0);
+    expect(warned.notes?.length).toBeGreaterThan(0);
+    const { page, log, url } = await openReport('links-warnings-phone.html', renderHtml(warned), { width: 390, height: 844 });
     const banner = page.locator('#warnings-banner');
-    await expect(banner.textContent()).resolves.toContain(`${guard.warnings.length} warning`);
+    await expect(banner.textContent()).resolves.toContain(`${warned.warnings.length} warning${warned.warnings.length === 1 ? '' : 's'} (and ${warned.notes!.length} note`);
     expect((await banner.boundingBox())!.height).toBeLessThanOrEqual(48);
     await page.screenshot({ path: artifactPath('links-warnings-phone.png') });
     await banner.locator('button').click();
     await expect(page.locator('#warnings li').first().isVisible()).resolves.toBe(true);
+    expectQuiet(log, url);
+    await page.close();
+  });
+
+  test('notes alone (the [inferred] frames of a frame-pointer capture) raise no banner; they wait in the panel', async () => {
+    expect(guard.warnings).toEqual([]);
+    const { page, log, url } = await openReport('links-notes.html', renderHtml(guard));
+    await expect(page.locator('#warnings-banner').isHidden()).resolves.toBe(true);
+    await expect(page.locator('#warnings li').allTextContents()).resolves.toEqual(['None.']);
+    await expect(page.locator('#notes li').allTextContents()).resolves.toEqual(guard.notes);
     expectQuiet(log, url);
     await page.close();
   });

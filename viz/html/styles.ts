@@ -45,6 +45,7 @@ h3 { margin: 12px 0 6px; font-size: 13px; font-weight: 600; color: var(--muted);
 .banner { display: flex; align-items: center; white-space: nowrap; }
 .banner .line { overflow: hidden; text-overflow: ellipsis; }
 .banner button { margin-left: 8px; }
+.banner[hidden] { display: none; }
 button { font: inherit; font-size: 13px; color: var(--ink); background: #fff; border: 1px solid #c9ccd3; border-radius: 6px; padding: 3px 10px; cursor: pointer; }
 button:hover { border-color: var(--accent); }
 button[aria-pressed="true"] { background: var(--accent); border-color: var(--accent); color: #fff; }

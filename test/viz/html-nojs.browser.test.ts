@@ -53,10 +53,13 @@ describe('HTML report without JavaScript', () => {
     const old = guard.protection!.sites.findIndex((s) => s.symbol === 'protect_old');
     await expect(rows.nth(old).textContent()).resolves.toContain('protect_old+0x28');
     await expect(rows.nth(old).locator('td').nth(4).textContent()).resolves.toBe(String(guard.protection!.sites[old]!.faults));
-    // fault classes, inputs, warnings
+    // fault classes, inputs, warnings and notes
     await expect(page.locator('#classes table').isVisible()).resolves.toBe(true);
     await expect(page.locator('#inputs table').first().textContent()).resolves.toContain('perf-script.txt.gz');
-    await expect(page.locator('#warnings-panel li').count()).resolves.toBe(guard.warnings.length);
+    await expect(page.locator('#warnings li').count()).resolves.toBe(0);
+    await expect(page.locator('#warnings-panel li').count()).resolves.toBe(guard.warnings.length + (guard.notes ?? []).length);
+    expect(guard.notes?.length).toBeGreaterThan(0);
+    await expect(page.locator('#warnings-panel').innerText()).resolves.toContain((guard.notes ?? [])[0]!);
     // the flame graph cannot draw: its panel is not shown, a note says why
     await expect(page.locator('#flame-panel').isVisible()).resolves.toBe(false);
     await expect(page.locator('body').innerText()).resolves.toContain('The flame graph needs JavaScript');

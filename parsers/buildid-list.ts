@@ -3,7 +3,7 @@
 // truth: perf's builtin-buildid-list.c, which prints each dso of the session
 // as its build id (hex, padded to 40 columns) and its long name; the lines
 // below are from samples/mismatch/perf-buildid-list.txt.
-import type { BuildIdRecord, Diagnostic, DiagnosticSink } from '../src/model.js';
+import type { BuildIdRecord, Diagnostic, DiagnosticSink } from './records.js';
 import type { Format, LineSniff } from './format.js';
 
 export interface BuildIdListOptions {

@@ -28,3 +28,27 @@ export function gnuBuildId(hex: string): string | undefined {
 function align4(n: number): number {
   return (n + 3) & ~3;
 }
+
+// One row of `objdump -s`: ` ADDR ` then 36 columns of hex (4 groups of 8
+// digits, blank-padded in the last row), a blank and the bytes as text.
+// Returns the row's hex digits, or undefined when the line is not a row.
+export function readDumpRow(text: string): string | undefined {
+  if (text.charCodeAt(0) !== 32) return undefined;
+  let i = 1;
+  while (i < text.length && isHex(text.charCodeAt(i))) i++;
+  if (i === 1 || text.charCodeAt(i) !== 32) return undefined;
+  const hex = text.slice(i + 1, i + 37);
+  let digits = '';
+  for (let k = 0; k < hex.length; k++) {
+    const c = hex.charCodeAt(k);
+    if (c === 32) continue;
+    if (!isHex(c)) return undefined;
+    digits += hex[k];
+  }
+  return digits.length % 2 === 0 ? digits : undefined;
+}
+
+// objdump prints lower-case hex.
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}

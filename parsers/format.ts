@@ -1,6 +1,6 @@
 // What every input format provides to the registry (parsers/index.ts) and to
 // the one input path (parsers/input.ts): a per-line sniff and a parser.
-import type { DiagnosticSink } from '../src/model.js';
+import type { DiagnosticSink } from './records.js';
 
 /**
  * A line's answer to "is this my format?": `yes` decides, `weak` decides only

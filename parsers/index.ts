@@ -6,7 +6,7 @@ import type { Format } from './format.js';
 import { objdumpFormat } from './objdump.js';
 import { perfScriptFormat } from './perf-script.js';
 import { perfTraceFormat } from './perf-trace.js';
-import type { TraceRecord } from '../src/model.js';
+import type { TraceRecord } from './records.js';
 
 export const FORMATS: readonly Format[] = [perfScriptFormat, perfTraceFormat, objdumpFormat, buildIdListFormat];
 

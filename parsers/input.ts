@@ -4,8 +4,8 @@
 // bytes for a parser that cuts its own lines. Every input faultpath reads
 // comes through here.
 import type { Readable } from 'node:stream';
-import { InputError } from '../src/errors.js';
-import type { Diagnostic, DiagnosticSink } from '../src/model.js';
+import { InputError } from './errors.js';
+import type { Diagnostic, DiagnosticSink } from './records.js';
 import type { ByteParser, Format, FormatName, LineParser } from './format.js';
 import { LineSplitter, forEachChunk, openInput, openRange } from './lines.js';
 import { SNIFF_LINES, sniffFor } from './sniff.js';

@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../src/errors.js';
+import { InputError } from './errors.js';
 import { ReadAheadFile } from './read-ahead.js';
 
 export interface LineOptions {

@@ -19,8 +19,9 @@ import type {
   ObjdumpSectionRecord,
   ObjdumpSkipRecord,
   ObjdumpTool,
-} from '../src/model.js';
-import { gnuBuildId } from './elf-note.js';
+} from './records.js';
+import { gnuBuildId, readDumpRow } from './elf-note.js';
+import { collapseBlanks, COLON, DOT, GT, HASH, hexDigit, isMappingSymbol, LT, parseSrcline, SEMI, SPACE, TAB } from './objdump-text.js';
 import type { Format, LineSniff } from './format.js';
 
 export interface ObjdumpOptions {
@@ -36,30 +37,9 @@ export interface ObjdumpOptions {
   sourceText?: boolean;
 }
 
-const TAB = 9;
-const SPACE = 32;
-const HASH = 35;
-const RPAREN = 41;
-const DOT = 46;
-const COLON = 58;
-const SEMI = 59;
-const LT = 60;
-const GT = 62;
-const D0 = 48;
-const D9 = 57;
-const LA = 97;
-const LF = 102;
-
 const TWO32 = 4294967296;
 // |address| above this is not exact in a double.
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
-
-// Value of a lower-case hex digit, or -1. objdump prints addresses and bytes in lower case.
-function hexDigit(c: number): number {
-  if (c >= D0 && c <= D9) return c - D0;
-  if (c >= LA && c <= LF) return c - LA + 10;
-  return -1;
-}
 
 /** Cuts an objdump listing into records, one line at a time. */
 export class ObjdumpParser {
@@ -399,22 +379,10 @@ export class ObjdumpParser {
     return true;
   }
 
-  // One row of a `-s` dump: ` ADDR ` then 36 columns of hex (4 groups of 8
-  // digits, blank-padded in the last row), a blank and the bytes as text.
+  // One row of a `-s` dump (see readDumpRow); false when the line is not one.
   private dumpRow(text: string): boolean {
-    if (text.charCodeAt(0) !== SPACE) return false;
-    let i = 1;
-    while (i < text.length && hexDigit(text.charCodeAt(i)) >= 0) i++;
-    if (i === 1 || text.charCodeAt(i) !== SPACE) return false;
-    const hex = text.slice(i + 1, i + 37);
-    let digits = '';
-    for (let k = 0; k < hex.length; k++) {
-      const c = hex.charCodeAt(k);
-      if (c === SPACE) continue;
-      if (hexDigit(c) < 0) return false;
-      digits += hex[k];
-    }
-    if (digits.length % 2 !== 0) return false;
+    const digits = readDumpRow(text);
+    if (digits === undefined) return false;
     if (this.dump === BUILD_ID_SECTION) this.dumpHex += digits;
     return true;
   }
@@ -478,71 +446,6 @@ export class ObjdumpParser {
 }
 
 const BUILD_ID_SECTION = '.note.gnu.build-id';
-
-// ARM ELF mapping symbols: $x, $d, $a, $t, optionally with a `.suffix` ($x.12).
-function isMappingSymbol(name: string): boolean {
-  if (name.length < 2 || name.charCodeAt(0) !== 36) return false;
-  const k = name.charCodeAt(1);
-  if (k !== 120 && k !== 100 && k !== 97 && k !== 116) return false; // x d a t
-  return name.length === 2 || name.charCodeAt(2) === DOT;
-}
-
-// `path:123` or `path:123 (discriminator 2)` from `start`, as `path:123`; else undefined.
-function parseSrcline(text: string, start: number): string | undefined {
-  let end = text.length;
-  if (text.charCodeAt(end - 1) === RPAREN) {
-    const open = text.lastIndexOf(' (discriminator ');
-    if (open <= start) return undefined;
-    for (let k = open + 16; k < end - 1; k++) {
-      const c = text.charCodeAt(k);
-      if (c < D0 || c > D9) return undefined;
-    }
-    end = open;
-  }
-  let k = end - 1;
-  while (k > start) {
-    const c = text.charCodeAt(k);
-    if (c < D0 || c > D9) break;
-    k--;
-  }
-  if (k === end - 1 || k <= start || text.charCodeAt(k) !== COLON) return undefined;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
-}
-
-// The instruction text from `start` with every run of blanks (GNU pads the
-// mnemonic with spaces, llvm separates with tabs) made one space, trailing
-// blanks dropped.
-function collapseBlanks(text: string, start: number): string {
-  let end = text.length;
-  while (end > start) {
-    const c = text.charCodeAt(end - 1);
-    if (c !== SPACE && c !== TAB) break;
-    end--;
-  }
-  let out = '';
-  let seg = start;
-  let i = start;
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c === SPACE || c === TAB) {
-      let j = i + 1;
-      while (j < end) {
-        const d = text.charCodeAt(j);
-        if (d !== SPACE && d !== TAB) break;
-        j++;
-      }
-      if (j - i > 1 || c === TAB) {
-        out += text.slice(seg, i) + ' ';
-        seg = j;
-      }
-      i = j;
-    } else {
-      i++;
-    }
-  }
-  if (seg === start) return end === text.length && start === 0 ? text : text.slice(start, end);
-  return out + text.slice(seg, end);
-}
 
 /** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
 export async function* parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {

@@ -8,7 +8,7 @@
 // numbers, CR handling and overlong lines (their length in UTF-16 units, as
 // LineSplitter counts them) are the splitter's.
 import { StringDecoder } from 'node:string_decoder';
-import type { DiagnosticSink } from '../src/model.js';
+import type { DiagnosticSink } from './records.js';
 import type { ByteParser, ParserOptions } from './format.js';
 import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';

@@ -1,6 +1,6 @@
 // perf script callchain frame lines: their shape, their parts, and where frames
 // start in a header that `-F …,ip,sym,dso` extended.
-import type { Frame } from '../src/model.js';
+import type { Frame } from './records.js';
 
 // Fields printed after the event name on the header line. Each address is
 // printed as ` %16lx` (print_sample_addr for the data address, then

@@ -18,7 +18,7 @@
 //                                    comm, a line with a `time:` stamp (the reference reads neither)
 //   `… PERF_RECORD_…`, `LOST n events!`  side-band record (the reference takes it for a header)
 //   anything else                    frame candidate (`^\s*(\w+)\s*(.+) \((\S*)\)` decides later)
-import type { Diagnostic, DiagnosticSink } from '../src/model.js';
+import type { Diagnostic, DiagnosticSink } from './records.js';
 import type { ByteParser, Format, ParserOptions } from './format.js';
 import { HASHED_BYTES, LineTable, sameBytes, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';

@@ -12,18 +12,12 @@
 // callchain are one line each with no blank line after them, and side-band
 // lines (PERF_RECORD_*) stand alone, so a header line also ends the record
 // before it, and `end()` flushes the last one.
-import type {
-  DiagnosticSink,
-  Frame,
-  LostRecord,
-  MmapRecord,
-  SampleRecord,
-  TaskRecord,
-  TraceRecord,
-} from '../src/model.js';
+import type { DiagnosticSink, Frame, SampleRecord, TraceRecord } from './records.js';
 import type { Format, LineSniff } from './format.js';
 import { PerfScriptByteReader } from './perf-script-bytes.js';
-import { frameStarts, headerFrameKey, isFrameShaped, isHex, lastGroupStart, parseFrame } from './perf-script-frames.js';
+import { AFTER_TIME, isPeriodField, NO_TIME, splitCommTask, TIME } from './perf-script-header.js';
+import { isLostLine, parseSideBand } from './perf-script-side-band.js';
+import { frameStarts, headerFrameKey, isFrameShaped, parseFrame } from './perf-script-frames.js';
 
 export { frameStarts } from './perf-script-frames.js';
 export { parseTracepointFields } from './tracepoint-fields.js';
@@ -65,62 +59,6 @@ export interface PerfScriptOptions {
 // 	            11d0 _start+0x20 (/work/main/samples/shapes/shapes)
 //   ??:0
 const INLINED_SUFFIX = ' (inlined)';
-
-// Header lines (perf_sample__fprintf_start, then process_event): comm — `%s `
-// with a callchain, right-aligned `%16s ` without one (-G, or no -g) — then
-// `%5d ` tid or `%7d/%-7d ` pid/tid, `[%03d] ` cpu, `%5lu.%06lu: ` time, then
-// `%10lu ` period (events that sample a period; tracepoints do not), the
-// event name right-aligned to the longest name, `: `, and whatever fields come
-// after the name: the tracepoint payload, the data address (-d with -F addr)
-// and the ip frame (no callchain):
-// guard  2014  7537.692370:          1                 page-faults: 
-// guard  2014 [000]  7537.692729:  exceptions:page_fault_user: address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14
-// guard  2014 [000]  7537.694305: syscalls:sys_enter_mprotect: start: 0x7f740db86000, len: 0x00004000, prot: 0x00000001
-// worker one 12258  8199.041742:          1 page-faults: 
-//           shapes 12280  8199.322086:               tlb:tlb_flush: pages:1 reason:local MM shootdown (3)
-//           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
-//           shapes 10377/10377 [001]  8029.902417: page-faults:     7f305a5d9000 [unknown] (//anon)     7f305a5e1000 [unknown] (/memfd:shapes jit (deleted))
-// shapes 12322  8200.213180:     250000 cpu-clock:u: 
-// Older perf and trimmed -F lists leave out fields (FlameGraph's test/*.txt):
-// V8 WorkerThread 24636/25607 [000] 94564.109216: cycles:
-// iperf 27409/28744 [000] 441995.133575: cpu-clock: 
-// java 19983 cycles:
-// The timestamp anchors the parse: comm is everything before the pid/tid that
-// precedes it (so comms with spaces and digits survive), the event is the first
-// `name:` token after it.
-const TIME = /\s(\d+\.\d+):(?=\s|$)/;
-const AFTER_TIME = /^\s*(?:(\d+)\s+)?(\S+?):(?=\s|$)/;
-// Without a timestamp: `comm tid [cpu] [period] event:`.
-const NO_TIME = /^\s*(?:(.*?)\s+)?(-?\d+)(?:\/(-?\d+))?\s+(?:\[(\d+)\]\s+)?(?:(\d+)\s+)?([^\s\d:]\S*?):(?=\s|$)/;
-// A lone number there is the period when -F has no tid: the tid prints as
-// `%5d ` (`%7d ` from perf 6.5), the period as `%10lu `, after comm's `%s `
-// or `%16s ` (samples/odd/, `perf script -F comm,event,ip,dso,period`):
-// guard          4 page-faults: 
-// guard  2014  7537.692370:          1                 page-faults: 
-const PERIOD_WIDTH = 10;
-const TASK_ID = /^(-?\d+)(?:\/(-?\d+))?$/;
-
-// Side-band records (--show-mmap-events, --show-task-events, --show-lost-events):
-// the same comm/tid/cpu/time prefix, then perf_event__fprintf_*:
-// swapper     0 [000]     0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1276f48) @ 0xffffffff81000000]: x [kernel.kallsyms]_text
-// guard  2014 [000]  7537.692346: PERF_RECORD_MMAP2 2014/2014: [0x559a7b8aa000(0x5000) @ 0 fe:00 5310308 3793793217]: r--p /work/main/samples/guard/guard
-// shapes 12779  8218.716642: PERF_RECORD_MMAP2 12779/12779: [0x557dbd690000(0x1000) @ 0x1000 <edbf0e8272ee4d7a0ed5ba00d95546a02dbcf8a6>]: r-xp /tmp/h1/shapes
-const MMAP =
-  /^PERF_RECORD_MMAP2? (-?\d+)\/(-?\d+): \[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+|0)(?: <([0-9a-f]+)>| [0-9a-f]+:[0-9a-f]+ \d+ \d+)?\]: (\S+) (.*)$/;
-// perf-exec     0     0.000000: PERF_RECORD_COMM: perf-exec:12256/12256
-// shapes 12256  8199.040044: PERF_RECORD_COMM exec: shapes:12256/12256
-// worker one 12258  8199.041735: PERF_RECORD_COMM: worker one:12256/12258
-const COMM = /^PERF_RECORD_COMM( exec)?: (.*):(-?\d+)\/(-?\d+)$/;
-// shapes 12256  8199.041703: PERF_RECORD_FORK(12256:12258):(12256:12256)
-// worker one 12258  8199.042005: PERF_RECORD_EXIT(12256:12258):(12255:12255)
-const FORK_EXIT = /^PERF_RECORD_(FORK|EXIT)\((-?\d+):(-?\d+)\):\((-?\d+):(-?\d+)\)$/;
-// perf 12463  8207.270357: PERF_RECORD_LOST lost 15
-// and, as perf trace and perf report's stdio print it: `LOST 15 events!`
-const LOST = /^PERF_RECORD_LOST(?:_SAMPLES)? lost (\d+)/;
-const LOST_BANG = /^\s*LOST (\d+) events!\s*$/;
-// Others (--show-switch-events, --show-namespace-events, …) are reported, not read:
-// shapes  9762  9401.989692: PERF_RECORD_SWITCH OUT preempt
-const READ_SIDE_BAND = /^PERF_RECORD_(MMAP2?|COMM|FORK|EXIT|LOST(_SAMPLES)?)$/;
 
 // ------------------------------------------------------------------ the parser
 
@@ -243,7 +181,7 @@ export class PerfScriptParser {
       return;
     }
     const sideBand = text.indexOf('PERF_RECORD_');
-    if (sideBand >= 0 || LOST_BANG.test(text)) {
+    if (sideBand >= 0 || isLostLine(text)) {
       this.sideBand(text, sideBand, NaN);
       return;
     }
@@ -393,52 +331,9 @@ export class PerfScriptParser {
     this.flush();
     const prefix = at > 0 ? splitCommTask(text.slice(0, at).replace(/\s\d+\.\d+:\s*$/, '')) : null;
     const body = at >= 0 ? text.slice(at) : text;
-    const origin = { source: this.source, line: this.lineNo };
-    const comm = prefix?.comm ?? '';
-    let m: RegExpExecArray | null;
-    if ((m = MMAP.exec(body)) !== null) {
-      const [, pid = '', tid = '', start = '', len = '', pgoff = '', buildId, prot = '', filename = ''] = m;
-      const r: MmapRecord = {
-        kind: 'mmap',
-        ...origin,
-        comm,
-        pid: Number(pid),
-        tid: Number(tid),
-        time,
-        start: Number(start),
-        len: Number(len),
-        pgoff: Number(pgoff),
-        prot,
-        filename,
-        ...(buildId === undefined ? {} : { buildId }),
-      };
-      this.onRecord(r);
-    } else if ((m = COMM.exec(body)) !== null) {
-      const r: TaskRecord = { kind: 'comm', ...origin, comm: m[2] ?? '', pid: Number(m[3]), tid: Number(m[4]), time, ...(m[1] !== undefined ? { exec: true } : {}) };
-      this.onRecord(r);
-    } else if ((m = FORK_EXIT.exec(body)) !== null) {
-      const r: TaskRecord = {
-        kind: m[1] === 'FORK' ? 'fork' : 'exit',
-        ...origin,
-        comm,
-        pid: Number(m[2]),
-        tid: Number(m[3]),
-        time,
-        ppid: Number(m[4]),
-        ptid: Number(m[5]),
-      };
-      this.onRecord(r);
-    } else if ((m = LOST.exec(body) ?? LOST_BANG.exec(body)) !== null) {
-      const r: LostRecord = { kind: 'lost', ...origin, count: Number(m[1]) };
-      this.onRecord(r);
-    } else {
-      const name = /^PERF_RECORD_[A-Z0-9_]+/.exec(body)?.[0] ?? 'PERF_RECORD_?';
-      this.bad(
-        READ_SIDE_BAND.test(name)
-          ? `${name} line does not match perf's format`
-          : `${name}: a side-band record faultpath does not read (it reads MMAP, MMAP2, COMM, FORK, EXIT and LOST)`,
-      );
-    }
+    const r = parseSideBand(body, { source: this.source, line: this.lineNo }, prefix?.comm ?? '', time);
+    if (typeof r === 'string') this.bad(r);
+    else this.onRecord(r);
   }
 
   private headerFrame(key: string): Frame {
@@ -517,46 +412,12 @@ export function ownCopy(s: string): string {
   return (' ' + s).slice(1);
 }
 
-// Whether the number before the event (NO_TIME's lone `tid`) fills the
-// period's 10 columns: its digits and the blanks before them, less comm's
-// one separating blank.
-function isPeriodField(whole: string, comm: string, digits: string): boolean {
-  const at = whole.indexOf(digits, whole.indexOf(comm) + comm.length);
-  let from = at;
-  while (from > 0 && (whole.charCodeAt(from - 1) === 32 || whole.charCodeAt(from - 1) === 9)) from--;
-  const width = at - from - (comm === '' ? 0 : 1) + digits.length;
-  return width >= PERIOD_WIDTH;
-}
-
 function isBlank(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c !== 32 && c !== 9) return false;
   }
   return true;
-}
-
-// `-F +tod` (recorded with -k) puts the wall-clock time between the cpu and the timestamp:
-// guard 29856 2026-11-25 11:02:26.673708 14647.760700:          1 page-faults:
-const TOD = /\s\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?$/;
-
-function splitCommTask(before: string): { comm: string; pid: number; tid: number; cpu: number } {
-  let s = before.trimEnd();
-  if (s.includes(':')) s = s.replace(TOD, '');
-  let cpu = -1;
-  if (s.endsWith(']')) {
-    const open = s.lastIndexOf('[');
-    const inside = s.slice(open + 1, -1);
-    if (open >= 0 && /^\d+$/.test(inside)) {
-      cpu = Number(inside);
-      s = s.slice(0, open).trimEnd();
-    }
-  }
-  const sp = Math.max(s.lastIndexOf(' '), s.lastIndexOf('\t'));
-  const id = TASK_ID.exec(s.slice(sp + 1));
-  if (id === null) return { comm: s.trim(), pid: -1, tid: -1, cpu };
-  const comm = sp >= 0 ? s.slice(0, sp).trim() : '';
-  return id[2] === undefined ? { comm, pid: -1, tid: Number(id[1]), cpu } : { comm, pid: Number(id[1]), tid: Number(id[2]), cpu };
 }
 
 // ------------------------------------------------------------------ sniffing

@@ -3,7 +3,7 @@
 //  prot (14311), 68 events, 68.0%
 //    mprotect              13      3     0.578     0.008     0.044     0.148     24.03%
 // 				EACCES: 1
-import type { TraceSummaryThread } from '../src/model.js';
+import type { TraceSummaryThread } from './records.js';
 
 const SUMMARY_THREAD = /^ (.*) \((\d+)\), (\d+) events, (\d+(?:\.\d+)?)%(?:, (\d+) majfaults)?(?:, (\d+) minfaults)?(?:, (\d+(?:\.\d+)?) msec)?$/s;
 const SUMMARY_ROW = /^ +([A-Za-z_][A-Za-z0-9_]*) +(\d+)(?: +(\d+))? +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?)%$/;

@@ -20,10 +20,11 @@
 // record: the start line's arguments, time and line with the continuation's
 // return value and callchain. It is emitted when it completes, so records are
 // in completion order, not strictly in time order.
-import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord, TraceSummaryThread } from '../src/model.js';
+import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord, TraceSummaryThread } from './records.js';
 import type { Format, LineSniff } from './format.js';
 import { readSummaryLine } from './perf-trace-summary.js';
-import { HEX, parseReturn, syscallFields, tracepointFields } from './perf-trace-args.js';
+import { parseReturn, syscallFields, tracepointFields } from './perf-trace-args.js';
+import { faultFields, frameText, matchFault, parseChainFrame, parseHeaderFrame, type FaultMatch } from './perf-trace-frames.js';
 
 export interface PerfTraceOptions {
   /** Input name used in each record's origin and in diagnostics (a path, or `-`). No default. */
@@ -69,28 +70,6 @@ const INTERRUPTED_TAIL = /^(.*)\) +\.\.\.$/s;
 //    130.962 ( 0.622 ms): lost/14319  ... [continued]: mprotect())                                         = 0
 const CONTINUED = /^ *\.\.\. \[continued\]: ([A-Za-z_][A-Za-z0-9_]*)\(\)\) +=(?: (.*))?$/s;
 
-// Page faults (trace__pgfault): `minfault`/`majfault`, the faulting ip as
-// print_location(print_sym) prints it, `=> `, the data address as
-// print_location(print_dso) prints it, and two letters:
-//      0.000 ( 0.000 ms): guard/14268 minfault [elf_load+0x28a] => 0x55b4ffe74068 (?k)
-//      2.629 ( 0.000 ms): guard/14268 minfault [__memset_avx512_unaligned_erms+0x7a] => //anon@0x7f68f4561000 (d.)
-//      6.104 ( 0.000 ms): prot/14296 majfault [read_pages+0x15] => /work/main/samples/perf-trace/prot-major.tmp@0x0 (d.)
-//      1.176 ( 0.000 ms): guard/14268 minfault [open_verify.constprop.0+0x1ca] => [stack]@0x7ffefa4c6dc8 (d.)
-//      0.189 ( 0.000 ms): guard/14287 minfault [_start+0x0] => 0x0 (?.)
-// The ip is `sym+0xoff` (-v: `dso@sym+0xoff`); a bare `[0x…]` may be the DATA
-// address, so it gives no frame. The target is `0x…` (absolute) or `dso@0x…`
-// (map-relative, except identity-mapped dsos). The letters: map type (`d`,
-// `x`, `?` none) and al->level (`.` user, `k` kernel, `g`/`u` guest, `H`
-// hypervisor). `=> 0x0 (?.)` means the address was not recorded (perf trace
-// record passes no -d). Why, with the captures that show it:
-// src/design-notes.md, "perf trace page-fault lines". Matched by hand, not one
-// regex: two greedy groups backtrack quadratically on `] => `-filled lines.
-const FAULT_START = /^(min|maj)fault \[/;
-const FAULT_END = / \(([dx?])([k.guH])\)$/;
-const MAP_TYPE: Readonly<Record<string, string>> = { d: 'data', x: 'exec', '?': 'none' };
-const LEVEL: Readonly<Record<string, string>> = { '.': 'user', k: 'kernel', g: 'guest-kernel', u: 'guest-user', H: 'hypervisor' };
-const IDENTITY_DSO = /^(?:\/\/anon$|\/dev\/zero|\/anon_hugepage|\[stack|\[heap\]$|\/SYSV|\/tmp\/perf-\d+\.map$)/;
-
 // Other events (trace__event_handler): `system:name(` fields `)`. Fields print
 // as `name: value, …` (perf's beautifiers), or as libtraceevent's
 // `name=value …` with --libtraceevent_print:
@@ -98,20 +77,6 @@ const IDENTITY_DSO = /^(?:\/\/anon$|\/dev\/zero|\/anon_hugepage|\[stack|\[heap\]
 //      0.000 guard/14285 exceptions:page_fault_user(address=0x7f8975b4eb70 ip=0x7f8975b4eb70 error_code=0x14)
 //      1.612 guard/14285 syscalls:sys_enter_mprotect(start: 0x7f8975b0d000, len: 16384, prot: READ)
 const TRACEPOINT = /^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)\((.*)\)$/s;
-
-// Callchain frames under an event (sample__fprintf_callchain with left
-// alignment 38, EVSEL__PRINT_SYM | EVSEL__PRINT_DSO | EVSEL__PRINT_UNKNOWN_AS_ADDR):
-// no address column; an unresolved frame prints `[%#x]` of its map-relative
-// address (`[0]` for 0), the dso in parentheses, `inlined` for inline frames:
-//                                        __mprotect (/usr/lib/x86_64-linux-gnu/libc.so.6)
-//                                        [0x348a8] (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
-//                                        [0] ([unknown])
-//                                        __GI_mprotect (inlined)
-// The indent is 39 blanks and ` (dso)` is always printed; anything less
-// indented or without it is not taken for a frame.
-const FRAME_INDENT = /^ {30,}\S/;
-const UNKNOWN_AS_ADDR = /^\[(0x[0-9a-fA-F]+|0)\]$/;
-const SYM_OFFSET = /^(.*)\+0x([0-9a-fA-F]+)$/s;
 
 // trace__process_event, PERF_RECORD_LOST (no head):
 // LOST 13055 events!
@@ -146,51 +111,6 @@ const SUMMARY: readonly RegExp[] = [
 ];
 
 const ANSI = /\x1b\[[0-9;]*m/g;
-
-// `sym (dso)`: the text inside the last balanced `( … )`, which must follow a
-// blank, and the non-empty text before it.
-function splitFrame(text: string): { before: string; inside: string } | undefined {
-  if (!text.endsWith(')')) return undefined;
-  let depth = 0;
-  for (let i = text.length - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 41 /* ) */) depth++;
-    else if (c === 40 /* ( */) {
-      depth--;
-      if (depth === 0) {
-        if (i < 2 || text.charCodeAt(i - 1) !== 32) return undefined;
-        const before = text.slice(0, i - 1);
-        return before.trim() === '' ? undefined : { before, inside: text.slice(i + 1, -1) };
-      }
-    }
-  }
-  return undefined;
-}
-
-function frameText(line: string): string | undefined {
-  if (!FRAME_INDENT.test(line)) return undefined;
-  const text = line.trimStart();
-  return splitFrame(text) === undefined ? undefined : text;
-}
-
-interface FaultMatch {
-  readonly major: boolean;
-  readonly ipText: string;
-  readonly target: string;
-  readonly map: string;
-  readonly level: string;
-}
-
-function matchFault(rest: string): FaultMatch | undefined {
-  const start = FAULT_START.exec(rest);
-  if (start === null) return undefined;
-  const end = FAULT_END.exec(rest.slice(-5));
-  if (end === null) return undefined;
-  const middle = rest.slice(start[0].length, -5);
-  const arrow = middle.lastIndexOf('] => ');
-  if (arrow < 0) return undefined;
-  return { major: start[1] === 'maj', ipText: middle.slice(0, arrow), target: middle.slice(arrow + 5), map: end[1]!, level: end[2]! };
-}
 
 // ------------------------------------------------------------------ the parser
 
@@ -372,30 +292,10 @@ export class PerfTraceParser {
   }
 
   private faultRecord(head: Head, m: FaultMatch, line: number): void {
-    const { ipText, target } = m;
-    const fields: Record<string, string> = { map: MAP_TYPE[m.map]!, level: LEVEL[m.level]! };
-    let addr: string | undefined;
-    const at = target.lastIndexOf('@');
-    if (HEX.test(target)) {
-      // no map: sample->addr as recorded; 0 means the address was not recorded
-      const value = target.slice(2).toLowerCase().replace(/^0+(?=.)/, '');
-      if (value !== '0') addr = value;
-    } else if (at > 0 && HEX.test(target.slice(at + 1))) {
-      const dso = target.slice(0, at);
-      const value = target.slice(at + 3).toLowerCase().replace(/^0+(?=.)/, '');
-      fields.target_dso = dso;
-      if (IDENTITY_DSO.test(dso)) addr = value;
-      else fields.target_offset = `0x${value}`;
-    } else {
-      // -v: `dso@sym+0xoff`; or a bare symbol or [unknown]
-      const first = target.startsWith('/') || target.startsWith('[') ? target.indexOf('@') : -1;
-      if (first > 0) fields.target_dso = target.slice(0, first);
-      fields.target_symbol = first > 0 ? target.slice(first + 1) : target;
-    }
-    fields.ip = ipText;
-    const r = this.sample(head, m.major ? 'major-faults' : 'minor-faults', `[${ipText}] => ${target} (${m.map}${m.level})`, line, fields);
+    const { fields, addr } = faultFields(m);
+    const r = this.sample(head, m.major ? 'major-faults' : 'minor-faults', `[${m.ipText}] => ${m.target} (${m.map}${m.level})`, line, fields);
     if (addr !== undefined) r.addr = addr;
-    const header = this.headerFrame(ipText);
+    const header = this.headerFrame(m.ipText);
     r.stack = header === undefined ? [] : [header];
     this.current = r;
   }
@@ -448,49 +348,23 @@ export class PerfTraceParser {
     this.onRecord(r);
   }
 
-  // `[sym+0xoff]` of a fault line (print_location with print_sym).
+  // `[sym+0xoff]` of a fault line, interned.
   private headerFrame(text: string): Frame | undefined {
     const key = `[${text}]`;
     const known = this.frames.get(key);
     if (known !== undefined) return known;
-    let rest = text;
-    let dso = '';
-    if (rest.startsWith('/') || rest.startsWith('[')) {
-      const at = rest.indexOf('@');
-      if (at > 0) {
-        dso = rest.slice(0, at);
-        rest = rest.slice(at + 1);
-      }
-    }
-    let frame: Frame;
-    if (HEX.test(rest)) {
-      if (dso === '') return undefined; // maybe the data address (see the page fault comment)
-      frame = { addr: rest.slice(2).toLowerCase(), symbol: '', offset: -1, dso };
-    } else {
-      const so = SYM_OFFSET.exec(rest);
-      frame = so !== null ? { addr: '', symbol: so[1]!, offset: parseInt(so[2]!, 16), dso } : { addr: '', symbol: rest, offset: -1, dso };
-    }
-    this.frames.set(key, frame);
+    const frame = parseHeaderFrame(text);
+    if (frame !== undefined) this.frames.set(key, frame);
     return frame;
   }
 
-  // `sym (dso)` callchain line.
+  // `sym (dso)` callchain line, interned.
   private frame(text: string): Frame {
-    const known = this.frames.get(text);
-    if (known !== undefined) return known;
-    const split = splitFrame(text)!;
-    const symText = split.before;
-    const dso = split.inside;
-    let frame: Frame;
-    const unknown = UNKNOWN_AS_ADDR.exec(symText);
-    if (unknown !== null) {
-      const hex = unknown[1] === '0' ? '0' : unknown[1]!.slice(2).toLowerCase();
-      frame = { addr: hex, symbol: '', offset: -1, dso };
-    } else {
-      const so = SYM_OFFSET.exec(symText);
-      frame = so !== null ? { addr: '', symbol: so[1]!, offset: parseInt(so[2]!, 16), dso } : { addr: '', symbol: symText, offset: -1, dso };
+    let frame = this.frames.get(text);
+    if (frame === undefined) {
+      frame = parseChainFrame(text);
+      this.frames.set(text, frame);
     }
-    this.frames.set(text, frame);
     return frame;
   }
 

@@ -28,7 +28,7 @@
 import type { DisasmIndex } from './disasm-index.js';
 import { formatListingAddress, parseListingAddress } from './disasm-index.js';
 import { cmp, stripVersion } from './dso.js';
-import { ListingSet } from './join.js';
+import { ListingSet } from './listing-set.js';
 import type { Instruction, Report } from './model.js';
 import { callTarget } from './unwind.js';
 

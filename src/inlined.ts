@@ -20,7 +20,7 @@
 // prints it).
 import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
-import type { Listing, ListingSet } from './join.js';
+import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, SampleRecord } from './model.js';
 import { isKernelDso } from './dso.js';
 import { callAddress } from './unwind.js';

@@ -6,7 +6,7 @@
 // capture with many faulting sites still makes a page of bounded size.
 import { annotateReport } from './annotate.js';
 import type { DisasmIndex } from './disasm-index.js';
-import { ListingSet } from './join.js';
+import { ListingSet } from './listing-set.js';
 import { disassemblyKey, type PageListing, type PageListingLine, type PageListings, type Report } from './model.js';
 
 /** Functions kept, most faults first. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { sameBuildId } from '../join.js';
+import { sameBuildId } from '../listing-set.js';
 import { readElf, type ElfInfo } from './elf.js';
 import { neededRanges, writeListing, type DsoNeed } from './listings.js';
 

@@ -4,7 +4,7 @@
 // as its build id (hex, padded to 40 columns) and its long name; the lines
 // below are from samples/mismatch/perf-buildid-list.txt.
 import type { BuildIdRecord, Diagnostic, DiagnosticSink } from './records.js';
-import type { Format, LineSniff } from './format.js';
+import { defineFormat, type LineSniff } from './format.js';
 
 export interface BuildIdListOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -73,17 +73,10 @@ export class BuildIdListParser {
 // columns); callchain addresses printed at column 0 by old perf are 16 at most.
 const SNIFF = /^[0-9a-fA-F]{32,128} +\S/;
 
-function sniffBuildIdList(line: string): LineSniff {
-  return SNIFF.test(line) ? 'yes' : 'no';
-}
-
 /** perf buildid-list output, for the registry (parsers/index.ts). */
-export const buildIdListFormat: Format<BuildIdRecord, BuildIdListParser> = {
-  name: 'buildid-list',
-  noun: 'perf buildid-list',
-  description: 'perf buildid-list output',
-  looksLike: 'perf buildid-list output',
-  passAs: 'pass it with --buildid-list',
-  sniff: sniffBuildIdList,
-  createParser: (options, onRecord) => new BuildIdListParser(options, onRecord),
-};
+export const buildIdListFormat = defineFormat<BuildIdRecord, BuildIdListParser>(
+  'buildid-list',
+  { noun: 'perf buildid-list', description: 'perf buildid-list output', looksLike: 'perf buildid-list output', passAs: 'pass it with --buildid-list' },
+  (line): LineSniff => (SNIFF.test(line) ? 'yes' : 'no'),
+  (options, onRecord) => new BuildIdListParser(options, onRecord),
+);

@@ -55,3 +55,35 @@ export interface Format<R = unknown, P extends LineParser | ByteParser = LinePar
 }
 
 export type FormatName = 'perf-script' | 'perf-trace' | 'objdump' | 'buildid-list';
+
+/** How a format is named to the user: Format's wording fields. */
+export type FormatWords = Pick<Format, 'noun' | 'description' | 'looksLike' | 'passAs'>;
+
+/** A registry entry (parsers/index.ts): the format's name and wording, its per-line sniff, its parser. */
+export function defineFormat<R, P extends LineParser | ByteParser>(
+  name: FormatName,
+  words: FormatWords,
+  sniff: (line: string) => LineSniff,
+  createParser: (options: ParserOptions, onRecord: (r: R) => void) => P,
+): Format<R, P> {
+  return { name, ...words, sniff, createParser };
+}
+
+/** The records a push parser makes of `lines`, pulled one at a time (the parsers' async-generator API). */
+export async function* pullRecords<R>(lines: AsyncIterable<string> | Iterable<string>, createParser: (onRecord: (r: R) => void) => { line(text: string): void; end(): void }): AsyncGenerator<R> {
+  const queue: R[] = [];
+  const parser = createParser((r) => queue.push(r));
+  if (Symbol.asyncIterator in lines) {
+    for await (const line of lines) {
+      parser.line(line);
+      if (queue.length > 0) yield* queue.splice(0, queue.length);
+    }
+  } else {
+    for (const line of lines) {
+      parser.line(line);
+      if (queue.length > 0) yield* queue.splice(0, queue.length);
+    }
+  }
+  parser.end();
+  yield* queue;
+}

@@ -2,19 +2,8 @@
 // srclines, ARM mapping symbols, instruction text with its padding collapsed.
 // Char codes, no regexes: these run once per instruction line.
 
-export const TAB = 9;
-export const SPACE = 32;
-export const HASH = 35;
-export const RPAREN = 41;
-export const DOT = 46;
-export const COLON = 58;
-export const SEMI = 59;
-export const LT = 60;
-export const GT = 62;
-export const D0 = 48;
-export const D9 = 57;
-export const LA = 97;
-export const LF = 102;
+export const TAB = 9, SPACE = 32, HASH = 35, RPAREN = 41, DOT = 46, COLON = 58, SEMI = 59, LT = 60, GT = 62;
+export const D0 = 48, D9 = 57, LA = 97, LF = 102;
 
 // Value of a lower-case hex digit, or -1. objdump prints addresses and bytes in lower case.
 export function hexDigit(c: number): number {

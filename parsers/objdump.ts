@@ -22,7 +22,7 @@ import type {
 } from './records.js';
 import { gnuBuildId, readDumpRow } from './elf-note.js';
 import { collapseBlanks, COLON, DOT, GT, HASH, hexDigit, isMappingSymbol, LT, parseSrcline, SEMI, SPACE, TAB } from './objdump-text.js';
-import type { Format, LineSniff } from './format.js';
+import { defineFormat, pullRecords, type LineSniff } from './format.js';
 
 export interface ObjdumpOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -448,22 +448,8 @@ export class ObjdumpParser {
 const BUILD_ID_SECTION = '.note.gnu.build-id';
 
 /** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
-export async function* parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {
-  const queue: ObjdumpRecord[] = [];
-  const parser = new ObjdumpParser(options, (r) => queue.push(r));
-  if (Symbol.asyncIterator in lines) {
-    for await (const line of lines) {
-      parser.line(line);
-      if (queue.length > 0) yield* queue.splice(0, queue.length);
-    }
-  } else {
-    for (const line of lines) {
-      parser.line(line);
-      if (queue.length > 0) yield* queue.splice(0, queue.length);
-    }
-  }
-  parser.end();
-  yield* queue;
+export function parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {
+  return pullRecords(lines, (onRecord: (r: ObjdumpRecord) => void) => new ObjdumpParser(options, onRecord));
 }
 
 // ------------------------------------------------------------------ sniffing
@@ -481,12 +467,9 @@ function sniffObjdump(line: string): LineSniff {
 }
 
 /** objdump / llvm-objdump -d listings, for the registry (parsers/index.ts). */
-export const objdumpFormat: Format<ObjdumpRecord, ObjdumpParser> = {
-  name: 'objdump',
-  noun: 'objdump -d',
-  description: 'looks like an objdump listing',
-  looksLike: 'an objdump listing',
-  passAs: 'pass it with --objdump',
-  sniff: sniffObjdump,
-  createParser: (options, onRecord) => new ObjdumpParser(options, onRecord),
-};
+export const objdumpFormat = defineFormat<ObjdumpRecord, ObjdumpParser>(
+  'objdump',
+  { noun: 'objdump -d', description: 'looks like an objdump listing', looksLike: 'an objdump listing', passAs: 'pass it with --objdump' },
+  sniffObjdump,
+  (options, onRecord) => new ObjdumpParser(options, onRecord),
+);

@@ -13,7 +13,7 @@
 // lines (PERF_RECORD_*) stand alone, so a header line also ends the record
 // before it, and `end()` flushes the last one.
 import type { DiagnosticSink, Frame, SampleRecord, TraceRecord } from './records.js';
-import type { Format, LineSniff } from './format.js';
+import { defineFormat, pullRecords, type LineSniff } from './format.js';
 import { PerfScriptByteReader } from './perf-script-bytes.js';
 import { AFTER_TIME, isPeriodField, NO_TIME, splitCommTask, TIME } from './perf-script-header.js';
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
@@ -390,15 +390,8 @@ export class PerfScriptParser {
 }
 
 /** Parses perf script lines into records, in order. Bad lines go to `options.onDiagnostic`. */
-export async function* parsePerfScript(lines: AsyncIterable<string> | Iterable<string>, options: PerfScriptOptions): AsyncGenerator<TraceRecord> {
-  const queue: TraceRecord[] = [];
-  const parser = new PerfScriptParser(options, (r) => queue.push(r));
-  for await (const line of lines) {
-    parser.line(line);
-    if (queue.length > 0) yield* queue.splice(0, queue.length);
-  }
-  parser.end();
-  yield* queue;
+export function parsePerfScript(lines: AsyncIterable<string> | Iterable<string>, options: PerfScriptOptions): AsyncGenerator<TraceRecord> {
+  return pullRecords(lines, (onRecord: (r: TraceRecord) => void) => new PerfScriptParser(options, onRecord));
 }
 
 // ------------------------------------------------------------------ helpers
@@ -444,12 +437,9 @@ function sniffPerfScript(line: string): LineSniff {
 }
 
 /** perf script text output, for the registry (parsers/index.ts): read from bytes (perf-script-bytes.ts) into the parser. */
-export const perfScriptFormat: Format<TraceRecord, PerfScriptByteReader<PerfScriptParser>> = {
-  name: 'perf-script',
-  noun: 'perf script',
-  description: 'perf script output',
-  looksLike: 'perf script output',
-  passAs: 'pass it as the trace',
-  sniff: sniffPerfScript,
-  createParser: (options, onRecord) => new PerfScriptByteReader(new PerfScriptParser(options, onRecord), options),
-};
+export const perfScriptFormat = defineFormat<TraceRecord, PerfScriptByteReader<PerfScriptParser>>(
+  'perf-script',
+  { noun: 'perf script', description: 'perf script output', looksLike: 'perf script output', passAs: 'pass it as the trace' },
+  sniffPerfScript,
+  (options, onRecord) => new PerfScriptByteReader(new PerfScriptParser(options, onRecord), options),
+);

@@ -2,6 +2,7 @@
 // Source of truth: tools/perf/builtin-trace.c (trace__pgfault,
 // print_location) and util/evsel_fprintf.c (sample__fprintf_callchain), perf 6.1.
 import type { Frame } from './records.js';
+import { lastGroupStart } from './perf-script-frames.js';
 import { HEX } from './perf-trace-args.js';
 
 // Page faults (trace__pgfault): `minfault`/`majfault`, the faulting ip as
@@ -44,20 +45,10 @@ const SYM_OFFSET = /^(.*)\+0x([0-9a-fA-F]+)$/s;
 // blank, and the non-empty text before it.
 function splitFrame(text: string): { before: string; inside: string } | undefined {
   if (!text.endsWith(')')) return undefined;
-  let depth = 0;
-  for (let i = text.length - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 41 /* ) */) depth++;
-    else if (c === 40 /* ( */) {
-      depth--;
-      if (depth === 0) {
-        if (i < 2 || text.charCodeAt(i - 1) !== 32) return undefined;
-        const before = text.slice(0, i - 1);
-        return before.trim() === '' ? undefined : { before, inside: text.slice(i + 1, -1) };
-      }
-    }
-  }
-  return undefined;
+  const i = lastGroupStart(text);
+  if (i < 2 || text.charCodeAt(i - 1) !== 32) return undefined;
+  const before = text.slice(0, i - 1);
+  return before.trim() === '' ? undefined : { before, inside: text.slice(i + 1, -1) };
 }
 
 export function frameText(line: string): string | undefined {

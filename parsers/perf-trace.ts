@@ -21,7 +21,7 @@
 // return value and callchain. It is emitted when it completes, so records are
 // in completion order, not strictly in time order.
 import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord, TraceSummaryThread } from './records.js';
-import type { Format, LineSniff } from './format.js';
+import { defineFormat, pullRecords, type LineSniff } from './format.js';
 import { readSummaryLine } from './perf-trace-summary.js';
 import { parseReturn, syscallFields, tracepointFields } from './perf-trace-args.js';
 import { faultFields, frameText, matchFault, parseChainFrame, parseHeaderFrame, type FaultMatch } from './perf-trace-frames.js';
@@ -408,15 +408,8 @@ function clip(text: string): string {
 }
 
 /** Parses perf trace output into records (an async convenience over PerfTraceParser). */
-export async function* parsePerfTrace(lines: AsyncIterable<string> | Iterable<string>, options: PerfTraceOptions): AsyncGenerator<TraceRecord> {
-  const queue: TraceRecord[] = [];
-  const parser = new PerfTraceParser(options, (r) => queue.push(r));
-  for await (const l of lines) {
-    parser.line(l);
-    if (queue.length > 0) yield* queue.splice(0, queue.length);
-  }
-  parser.end();
-  yield* queue;
+export function parsePerfTrace(lines: AsyncIterable<string> | Iterable<string>, options: PerfTraceOptions): AsyncGenerator<TraceRecord> {
+  return pullRecords(lines, (onRecord: (r: TraceRecord) => void) => new PerfTraceParser(options, onRecord));
 }
 
 // ------------------------------------------------------------------ sniffing
@@ -436,12 +429,9 @@ function sniffPerfTrace(line: string): LineSniff {
 }
 
 /** perf trace text output, for the registry (parsers/index.ts). */
-export const perfTraceFormat: Format<TraceRecord, PerfTraceParser> = {
-  name: 'perf-trace',
-  noun: 'perf trace',
-  description: 'perf trace output',
-  looksLike: 'perf trace output',
-  passAs: 'pass it as the trace',
-  sniff: sniffPerfTrace,
-  createParser: (options, onRecord) => new PerfTraceParser(options, onRecord),
-};
+export const perfTraceFormat = defineFormat<TraceRecord, PerfTraceParser>(
+  'perf-trace',
+  { noun: 'perf trace', description: 'perf trace output', looksLike: 'perf trace output', passAs: 'pass it as the trace' },
+  sniffPerfTrace,
+  (options, onRecord) => new PerfTraceParser(options, onRecord),
+);

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
-import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type TraceCliOptions } from './cli-options.js';
+import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type Filter, type TraceCliOptions } from './cli-options.js';
 import { renderFoldedPieces } from '../viz/folded.js';
 import { renderHtml } from '../viz/html/index.js';
 import { renderJsonPieces } from '../viz/json.js';
@@ -91,16 +91,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await checkOutputPath((command.opts() as { output?: string }).output);
     });
 
-  const report = program
-    .command('report')
-    .description('fault-path tree of page faults joined to the faulting instructions')
-    .argument('<trace...>', TRACE_ARGUMENT);
-  addListingOptions(report);
-  addOutputOptions(report, formatsOf(REPORT_RENDERERS), 'text');
-  addFilterOptions(report, ['event', 'comm', 'pid', 'tid', 'dso', 'symbol', 'time'], {
+  const report = traceCommand(program, 'report', 'fault-path tree of page faults joined to the faulting instructions', REPORT_RENDERERS, ['event', 'comm', 'pid', 'tid', 'dso', 'symbol', 'time'], {
     event: 'build the tree from these events instead of the page faults (repeatable, comma lists ok)',
-  });
-  report
+  })
     .option('--invert', "leaf first: faulting instruction at the root, callers below (perf's -G, --inverted too)")
     .addOption(new Option('-G, --inverted').hideHelp())
     .addOption(new Option('--group-by <level>', 'outermost level of the tree: the call path, the protection site that made the page fault-prone, the memory region the faulting address is in, or the process and thread').choices(['path', 'site', 'region', 'thread']).default('path'))
@@ -113,13 +106,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await writeOutput(REPORT_RENDERERS[o.format](built), o.output, io.stdout);
   });
 
-  const sites = program
-    .command('sites')
-    .description('protection sites ranked by the faults they caused, with classes, retry cycles and TLB flushes')
-    .argument('<trace...>', TRACE_ARGUMENT);
-  addListingOptions(sites);
-  addOutputOptions(sites, formatsOf(SITES_RENDERERS), 'text');
-  addFilterOptions(sites, ['event', 'comm', 'pid', 'tid', 'time'], { event: 'fault events to attribute (default: the page-fault events; repeatable, comma lists ok)' });
+  const sites = traceCommand(program, 'sites', 'protection sites ranked by the faults they caused, with classes, retry cycles and TLB flushes', SITES_RENDERERS, ['event', 'comm', 'pid', 'tid', 'time'], {
+    event: 'fault events to attribute (default: the page-fault events; repeatable, comma lists ok)',
+  });
   addDiagnosticOptions(sites).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof SITES_RENDERERS }) => {
     const built = await buildReport(await withInputs(reportOptions(traces, o, io), o, io));
     summarizeSkipped(built, o.quiet === true, io, o.format === 'text');
@@ -180,15 +169,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await writeOutput(eachLine(lines), o.output, io.stdout, 'latin1');
   });
 
-  const annotate = program
-    .command('annotate')
-    .description('the listing of each faulting function with the faults per instruction, like perf annotate --stdio')
-    .argument('<trace...>', TRACE_ARGUMENT);
-  addListingOptions(annotate, 'objdump -d listing of a binary in the trace (repeatable, .gz ok; -l adds source lines)');
-  addOutputOptions(annotate, formatsOf(ANNOTATE_RENDERERS), 'text');
-  addFilterOptions(annotate, ['symbol', 'event', 'comm', 'pid', 'tid', 'time'], {
-    symbol: 'annotate these functions, with or without faults (repeatable, comma lists ok)',
-  });
+  const annotate = traceCommand(
+    program,
+    'annotate',
+    'the listing of each faulting function with the faults per instruction, like perf annotate --stdio',
+    ANNOTATE_RENDERERS,
+    ['symbol', 'event', 'comm', 'pid', 'tid', 'time'],
+    { symbol: 'annotate these functions, with or without faults (repeatable, comma lists ok)' },
+    'objdump -d listing of a binary in the trace (repeatable, .gz ok; -l adds source lines)',
+  );
   annotate.option('--context <n>', 'show only faulting and marked instructions with N around each', parseCountArg);
   addDiagnosticOptions(annotate).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof ANNOTATE_RENDERERS; context?: number }) => {
     let listings: readonly DisasmIndex[] = [];
@@ -352,6 +341,14 @@ function* eachLine(lines: readonly string[]): Generator<string> {
 
 function formatsOf(renderers: object): string[] {
   return Object.keys(renderers);
+}
+
+// A command that reads traces: its listing, output (the renderers' formats, text first) and filter options, in that order.
+function traceCommand(program: Command, name: string, description: string, renderers: object, filters: readonly Filter[], filterHelp: Partial<Record<Filter, string>>, objdumpHelp?: string): Command {
+  const cmd = program.command(name).description(description).argument('<trace...>', TRACE_ARGUMENT);
+  addListingOptions(cmd, objdumpHelp);
+  addOutputOptions(cmd, formatsOf(renderers), 'text');
+  return addFilterOptions(cmd, filters, filterHelp);
 }
 
 function renderSitesJson(report: Report): string {

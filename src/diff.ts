@@ -35,16 +35,8 @@ export interface DiffNode {
   readonly children: DiffNode[];
 }
 
-/** A faulting instruction in either capture. */
-export interface DiffSite {
-  readonly dso: string;
-  readonly symbol: string;
-  readonly offset: number;
-  /** Listing (or perf) address, hex without `0x`, from AFTER when it has the instruction. */
-  readonly address: string;
-  readonly instruction?: string;
-  readonly source?: string;
-  readonly resolved: boolean;
+/** A faulting instruction in either capture (its address from AFTER when it has the instruction), with its faults in each. */
+export interface DiffSite extends Omit<FaultSite, 'unresolvedReason'> {
   before: number;
   after: number;
 }

@@ -128,30 +128,18 @@ export function readCallArgs(r: SampleRecord, name: string): CallArgs | undefine
       return { call: name, start: parseNum(f.start), len: parseNum(f.len), prot: parseBits(f.prot, PROT_NAMES, true), pkey };
     }
     case 'munmap': {
-      const f = fieldsOf(r);
-      return { call: name, addr: parseNum(f.addr), len: parseNum(f.len) };
+      const [addr, len] = nums(fieldsOf(r), 'addr', 'len');
+      return { call: name, addr, len };
     }
     case 'mmap': {
       const f = fieldsOf(r);
-      return {
-        call: name,
-        addr: parseNum(f.addr),
-        len: parseNum(f.len),
-        prot: parseBits(f.prot, PROT_NAMES, true),
-        flags: parseBits(f.flags, MMAP_FLAG_NAMES, false),
-        fd: parseNum(f.fd),
-      };
+      const [addr, len, fd] = nums(f, 'addr', 'len', 'fd');
+      return { call: name, addr, len, prot: parseBits(f.prot, PROT_NAMES, true), flags: parseBits(f.flags, MMAP_FLAG_NAMES, false), fd };
     }
     case 'mremap': {
       const f = fieldsOf(r);
-      return {
-        call: name,
-        addr: parseNum(f.addr),
-        oldLen: parseNum(f.old_len),
-        newLen: parseNum(f.new_len),
-        flags: parseBits(f.flags, MREMAP_FLAG_NAMES, false),
-        newAddr: parseNum(f.new_addr),
-      };
+      const [addr, oldLen, newLen, newAddr] = nums(f, 'addr', 'old_len', 'new_len', 'new_addr');
+      return { call: name, addr, oldLen, newLen, flags: parseBits(f.flags, MREMAP_FLAG_NAMES, false), newAddr };
     }
     case 'brk':
       return { call: name };
@@ -162,6 +150,11 @@ export function readCallArgs(r: SampleRecord, name: string): CallArgs | undefine
     default:
       return undefined;
   }
+}
+
+// The named fields as numbers (parseNum).
+function nums<N extends string[]>(f: Record<string, string>, ...names: N): { [K in keyof N]: number } {
+  return names.map((n) => parseNum(f[n])) as { [K in keyof N]: number };
 }
 
 // `clone_flags: 0x01200011` (perf script) or `flags: CHILD_CLEARTID|CHILD_SETTID|0x11` (perf trace).

@@ -11,6 +11,7 @@
 // (summed as the timeline would have summed them under that name).
 import type { FrameResolver } from './join.js';
 import type {
+  FaultSite,
   Frame,
   ProtectionInstruction,
   ProtectionReport,
@@ -31,17 +32,9 @@ const PROTECTION_CALLS = /^_*(?:mprotect|pkey_mprotect|mmap|mmap64|munmap|mremap
 /** Memory no file backs, where perf prints absolute frame addresses. */
 const ANONYMOUS = /^(?:\/\/anon|\[anon\]|\[heap\]|\[stack\])$/;
 
-/** What a site key stands for. */
-export interface SiteInfo {
+/** What a site key stands for: the call instruction (offset -1 and address '' when unknown). */
+export interface SiteInfo extends Pick<FaultSite, 'dso' | 'symbol' | 'offset' | 'address' | 'instruction' | 'source'> {
   readonly key: string;
-  readonly dso: string;
-  readonly symbol: string;
-  /** Offset of the call instruction in its function, -1 when unknown. */
-  readonly offset: number;
-  /** Listing address of the call instruction (hex), '' when unknown. */
-  readonly address: string;
-  readonly instruction?: string;
-  readonly source?: string;
   /** The function was inferred by the unwinding repair. */
   readonly inferred: boolean;
 }

@@ -17,7 +17,7 @@ import { inkFor } from './colors.js';
 import { frameLabel } from './labels.js';
 import { escapeHtml, renderPage } from './html/page.js';
 import { layoutTree } from './layout.js';
-import { FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW, SUBTITLE_Y } from './svg.js';
+import { background, FONT_SIZE, FONT_WIDTH, PAD_BOTTOM, PAD_TOP, PAD_X, ROW, SUBTITLE_Y, svgRoot } from './svg.js';
 
 export interface DiffTextOptions {
   /** How many instructions to list. Default 20. */
@@ -147,15 +147,9 @@ function diffSvgElement(diff: Diff, options: DiffSvgOptions): Record<string, unk
   });
   const subtitle = `widths: ${side} (${side === 'after' ? diff.totals.after : diff.totals.before} faults); red grew, blue shrank${diff.normalized ? `; before normalized × ${diff.scale.toFixed(4)}` : ''}`;
   return {
-    '@_version': '1.1',
-    '@_xmlns': 'http://www.w3.org/2000/svg',
-    '@_width': width,
-    '@_height': height,
-    '@_viewBox': `0 0 ${width} ${height}`,
-    '@_font-family': 'Verdana, "DejaVu Sans", sans-serif',
-    '@_font-size': FONT_SIZE,
+    ...svgRoot(width, height),
     title: { '#text': xmlText(title) },
-    rect: { '@_x': 0, '@_y': 0, '@_width': width, '@_height': height, '@_fill': '#f8f8f6' },
+    rect: background(width, height),
     text: [
       { '@_x': width / 2, '@_y': FONT_SIZE * 2, '@_text-anchor': 'middle', '@_font-size': FONT_SIZE + 5, '#text': xmlText(title) },
       { '@_x': width / 2, '@_y': SUBTITLE_Y, '@_text-anchor': 'middle', '@_fill': '#555', '#text': xmlText(subtitle) },

@@ -61,20 +61,14 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
   }
 
   const svg: Record<string, unknown> = {
-    '@_version': '1.1',
-    '@_xmlns': 'http://www.w3.org/2000/svg',
-    '@_width': width,
-    '@_height': height,
-    '@_viewBox': `0 0 ${width} ${height}`,
-    '@_font-family': 'Verdana, "DejaVu Sans", sans-serif',
-    '@_font-size': FONT_SIZE,
+    ...svgRoot(width, height),
     '@_data-width': graphWidth,
     '@_data-pad': PAD_X,
     '@_data-total': total,
     '@_data-match': MATCH_COLOR,
     title: { '#text': xmlText(title) },
     style: { '#text': STYLE },
-    rect: { '@_x': 0, '@_y': 0, '@_width': width, '@_height': height, '@_fill': '#f8f8f6' },
+    rect: background(width, height),
     text: texts,
     g: { '@_id': 'frames', '@_transform': `translate(${PAD_X},${PAD_TOP})`, g: frames },
   };
@@ -231,4 +225,22 @@ function svgScript(): string {
   const script = bundledScript('svg');
   if (script.includes(']]>')) throw new Error('SVG script would end its CDATA section early');
   return script;
+}
+
+/** The `<svg>` element's attributes, shared by the report's and the diff's SVG. */
+export function svgRoot(width: number, height: number): Record<string, unknown> {
+  return {
+    '@_version': '1.1',
+    '@_xmlns': 'http://www.w3.org/2000/svg',
+    '@_width': width,
+    '@_height': height,
+    '@_viewBox': `0 0 ${width} ${height}`,
+    '@_font-family': 'Verdana, "DejaVu Sans", sans-serif',
+    '@_font-size': FONT_SIZE,
+  };
+}
+
+/** The page-coloured rectangle behind everything. */
+export function background(width: number, height: number): Record<string, unknown> {
+  return { '@_x': 0, '@_y': 0, '@_width': width, '@_height': height, '@_fill': '#f8f8f6' };
 }

@@ -16,32 +16,34 @@ export interface Change {
   closed: { instr: InstrAgg; agg: SiteAgg; delay: number }[];
 }
 
-export interface InstrAgg {
-  instruction: string;
+/** Faults by class, and the retry cycles among them. */
+interface FaultTally {
   faults: number;
   classes: Map<FaultClass, number>;
   cycles: number;
+}
+
+export interface InstrAgg extends FaultTally {
+  instruction: string;
   handlers: Map<string, number>;
 }
 
-export interface SiteAgg {
+export interface SiteAgg extends FaultTally {
   site: string;
   calls: Map<string, number>;
-  failed: number;
   prots: Map<string, number>;
-  pages: number;
-  firstTime: number;
-  lastTime: number;
-  faults: number;
-  classes: Map<FaultClass, number>;
-  denied: number;
-  sinceMin: number;
-  sinceMax: number;
   instructions: Map<string, InstrAgg>;
-  cycles: number;
   tlb: Map<string, number>;
   /** The same flushes by where they ran (`inside mprotect`, `copy-on-write fault`…). */
   tlbCauses: Map<string, number>;
+  failed: number;
+  pages: number;
+  denied: number;
+  /** The first and last call, and the shortest and longest time from a change to a fault it covered (seconds). */
+  firstTime: number;
+  lastTime: number;
+  sinceMin: number;
+  sinceMax: number;
   /** Calls timed from their entry to their exit record: how many, seconds in all, the longest. */
   timedCalls: number;
   timedTotal: number;

@@ -6,6 +6,7 @@
 //   syscalls        CallEvent / ReturnEvent: the arguments of mprotect, mmap,
 //                   munmap, mremap, brk and clone, and every return value
 //   tlb:tlb_flush   TlbFlushEvent: pages and the kernel's reason
+//   signal:*        SignalEvent: the signal raised or delivered
 // Side-band records (mmap, comm, fork, exit, lost) arrive typed from the
 // parsers and pass through as they are.
 //
@@ -15,9 +16,9 @@
 // Syscall and tlb_flush payloads, as perf script and perf trace print them: src/payloads.ts.
 import { parseErrorCode } from './fault-class.js';
 import type { LostRecord, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from './model.js';
-import { payloadFields, readCallArgs, readTlbFlush, retOf, type CallArgs } from './payloads.js';
+import { payloadFields, readCallArgs, readSignal, readTlbFlush, retOf, type CallArgs } from './payloads.js';
 
-export { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED, MREMAP_DONTUNMAP, MREMAP_FIXED, readSignal, readTlbFlush, TLB_FLUSH_REASONS, type CallArgs } from './payloads.js';
+export { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED, MREMAP_DONTUNMAP, MREMAP_FIXED, readTlbFlush, TLB_FLUSH_REASONS, type CallArgs } from './payloads.js';
 
 // ------------------------------------------------------------ typed events
 
@@ -61,6 +62,15 @@ export interface TlbFlushEvent {
   readonly beforeItsCall: boolean;
 }
 
+/** A signal:signal_generate (the kernel raised a signal) or signal:signal_deliver (a handler is about to run). */
+export interface SignalEvent {
+  readonly kind: 'signal';
+  readonly record: SampleRecord;
+  /** The signal number (`sig=11`); undefined when the payload has none. */
+  readonly signal: number | undefined;
+  readonly delivered: boolean;
+}
+
 /** Any other sample: its record is all there is. */
 export interface OtherEvent {
   readonly kind: 'other';
@@ -68,7 +78,7 @@ export interface OtherEvent {
 }
 
 /** An event of a sample record. */
-export type SampleEvent = FaultEvent | CallEvent | ReturnEvent | TlbFlushEvent | OtherEvent;
+export type SampleEvent = FaultEvent | CallEvent | ReturnEvent | TlbFlushEvent | SignalEvent | OtherEvent;
 
 /** What the stages after the parsers read: sample events, and the side-band records as parsed. */
 export type TraceEvent = SampleEvent | MmapRecord | TaskRecord | LostRecord;
@@ -91,6 +101,7 @@ export function normalizeRecord(r: TraceRecord): TraceEvent {
     return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : { kind: 'call', record: r, name, args };
   }
   if (r.event === 'tlb:tlb_flush') return { kind: 'tlb-flush', record: r, flush: readTlbFlush(r), beforeItsCall: r.fields !== undefined };
+  if (r.event === 'signal:signal_generate' || r.event === 'signal:signal_deliver') return { kind: 'signal', record: r, signal: readSignal(r), delivered: r.event === 'signal:signal_deliver' };
   const access = readFault(r);
   if (access !== undefined) return { kind: 'fault', record: r, family: faultFamily(r.event), access };
   return { kind: 'other', record: r };

@@ -37,7 +37,7 @@ import { AddressHistory } from './memory/address-history.js';
 import { RegionFaults } from './memory/region-faults.js';
 import { SliceBuilder } from './slices.js';
 import type { Progress } from './progress.js';
-import { SIGNAL_EVENTS, SignalCounter } from './signals.js';
+import { SignalCounter } from './signals.js';
 
 export interface ReportOptions {
   /** perf script / perf trace outputs: paths, `-` for stdin, .gz allowed. */
@@ -154,12 +154,13 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       case 'call':
       case 'return':
       case 'tlb-flush':
+      case 'signal':
       case 'other': {
         const r = e.record;
         events[r.event] = (events[r.event] ?? 0) + 1;
-        if (SIGNAL_EVENTS.has(r.event)) {
+        if (e.kind === 'signal') {
           signals.note();
-          if (keep(r)) signals.add(r);
+          if (keep(r)) signals.add(e);
         }
         if (chosen !== undefined ? !chosen.has(r.event) : !isFaultEvent(r.event)) return;
         read[r.event] = (read[r.event] ?? 0) + 1;

@@ -5,10 +5,8 @@
 //   guard 29488/29488 [001] 10056.658742: signal:signal_generate: sig=11 errno=0 code=2 comm=guard pid=29488 grp=0 res=0
 //   guard 29488/29488 [001] 10056.658745: signal:signal_deliver: sig=11 errno=0 code=2 sa_handler=55d0c6a8a1c9 sa_flags=1c000004
 import { constants } from 'node:os';
-import { readSignal } from './events.js';
-import type { SampleRecord, SignalsSection } from './model.js';
-
-export const SIGNAL_EVENTS = new Set(['signal:signal_generate', 'signal:signal_deliver']);
+import type { SignalEvent } from './events.js';
+import type { SignalsSection } from './model.js';
 
 const NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
 
@@ -28,13 +26,12 @@ export class SignalCounter {
     this.recorded = true;
   }
 
-  /** A signal tracepoint record (`SIGNAL_EVENTS`) the filters kept. */
-  add(r: SampleRecord): void {
-    const sig = readSignal(r);
-    if (sig === undefined) return;
-    const into = r.event === 'signal:signal_deliver' ? this.delivered : this.generated;
-    const name = signalName(sig);
-    into.set(name, (into.get(name) ?? 0) + r.period);
+  /** A signal event the filters kept. */
+  add(e: SignalEvent): void {
+    if (e.signal === undefined) return;
+    const into = e.delivered ? this.delivered : this.generated;
+    const name = signalName(e.signal);
+    into.set(name, (into.get(name) ?? 0) + e.record.period);
   }
 
   result(): SignalsSection | undefined {

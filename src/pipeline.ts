@@ -364,7 +364,7 @@ function threadGroup(pid: number, tid: number): string {
 function regionSection(faults: RegionFaults, selected: ReadonlySet<string>, keeps: (f: Frame) => boolean, sites: ProtectionSites, resolver: FrameResolver, ranked: SiteCount[]): RegionsSection {
   const major = new Map<string, number>();
   const key = (event: string, s: FaultSite): string => `${event}\0${s.dso}\0${s.address}\0${s.symbol}\0${s.offset}`;
-  const section = faults.section(selected, keeps, { name: sites.siteName, dso: (k) => sites.info(k)?.dso }, (event, frame, n) => {
+  const section = faults.section(selected, keeps, { name: sites.siteName, dso: (k) => sites.info(k)?.dso, stopped: (k) => sites.stopped.has(sites.info(k)?.key ?? '') }, (event, frame, n) => {
     const k = key(event, resolver.resolve(frame));
     major.set(k, (major.get(k) ?? 0) + n);
   });

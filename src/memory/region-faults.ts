@@ -50,6 +50,8 @@ export interface SiteNaming {
   name(key: string): string;
   /** The dso of a named site, when known. */
   dso(key: string): string | undefined;
+  /** Whether the site's chains stop inside the runtime (no caller outside libc and ld.so, no entry point). Default: every runtime site. */
+  stopped?(key: string): boolean;
 }
 
 type OutsideKind = OutsideReason['reason'];
@@ -162,7 +164,8 @@ export class RegionFaults {
     else if (r.site !== '') {
       site = naming.name(r.site);
       const dso = naming.dso(r.site);
-      if (dso !== undefined && isRuntimeDso(dso)) {
+      // a chain that reaches the entry point is complete: ld.so mapping a library at start-up
+      if (dso !== undefined && isRuntimeDso(dso) && (naming.stopped?.(r.site) ?? true)) {
         siteNote = 'the chain ends in libc/ld.so, which frame pointers cannot unwind: perf record --call-graph dwarf names the caller';
       }
     } else if (r.call === 'before-trace') siteNote = 'mapped before the trace began';

@@ -47,6 +47,22 @@ const GZIP_ABOVE = 256 * 1024;
 /** The fields the analysis reads (PERF-NOTES 1: `-F +pid` alone would drop the tracepoints' callchains). */
 export const SCRIPT_FIELDS = 'comm,pid,tid,cpu,time,event,trace,ip,sym,symoff,dso,addr';
 
+/**
+ * Frame-pointer chains stop inside libc (PERF-NOTES 3): an mmap made by malloc,
+ * or called from main (whose caller libc reached by an indirect call), shows
+ * as `__mmap+0x13 (libc.so.6)` with no caller, so the mapping calls (few beside
+ * the faults) are unwound from a copy of the stack's top. mprotect keeps frame
+ * pointers: its wrapper is called directly, and the [inferred] repair names the
+ * caller; the report says when it cannot.
+ */
+const DWARF_EVENTS = /^syscalls:sys_enter_(?:mmap|munmap|mremap|brk)$/;
+/** Bytes of stack each of those records carries: the wrapper's caller and the runtime frames above it. */
+const DWARF_STACK = 8192;
+
+function withCallGraph(event: string): string {
+  return DWARF_EVENTS.test(event) ? `${event}/call-graph=dwarf,stack-size=${DWARF_STACK}/` : event;
+}
+
 export async function record(options: RecordOptions): Promise<RecordResult> {
   const probe = options.probe ?? systemProbe;
   const checks = await checkRecording(probe);
@@ -78,9 +94,10 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 
 async function recordInto(dir: string, checks: Preflight, options: RecordOptions, run: { perf?: ChildProcess }): Promise<RecordResult> {
   const perfData = join(dir, 'perf.data');
-  const recordArgs = ['record', '-q', '-o', perfData, ...checks.events.flatMap((e) => ['-e', e]), '-d'];
+  const dwarf = options.callGraph === 'dwarf';
+  const recordArgs = ['record', '-q', '-o', perfData, ...checks.events.flatMap((e) => ['-e', dwarf ? e : withCallGraph(e)]), '-d'];
   // DWARF samples carry 8 KB of stack each: perf's default buffer loses most of them on a burst of faults
-  recordArgs.push(...(options.callGraph === 'dwarf' ? ['--call-graph', 'dwarf', '-m', '16M'] : ['-g']));
+  recordArgs.push(...(dwarf ? ['--call-graph', 'dwarf', '-m', '16M'] : ['-g']));
   if (options.pids !== undefined && options.pids.length > 0) {
     recordArgs.push('-p', options.pids.join(','));
     if (options.durationSeconds !== undefined) recordArgs.push('--', 'sleep', String(options.durationSeconds));
@@ -98,7 +115,9 @@ async function recordInto(dir: string, checks: Preflight, options: RecordOptions
 
   options.say(`writing the capture into ${dir}`);
   // lost-event records tell the report its counts are short
-  const scriptArgs = ['script', '-i', perfData, '-F', SCRIPT_FIELDS, '--show-task-events', '--show-mmap-events', '--show-lost-events'];
+  // --no-inline: a DWARF chain's leaf in libc is otherwise printed `__GI___mmap64+0x13 (inlined)`
+  // with no dso (PERF-NOTES 4); perf's ELF symbol in its dso is what the listings name
+  const scriptArgs = ['script', '-i', perfData, '-F', SCRIPT_FIELDS, '--show-task-events', '--show-mmap-events', '--show-lost-events', '--no-inline'];
   let trace = join(dir, 'perf-script.txt');
   // -F with `trace` makes perf say it ignores the field for non-tracepoint events: harmless (PERF-NOTES 1)
   const said = await runToFile('perf', scriptArgs, trace, (line) => !/^'trace' not valid for /.test(line));

@@ -34,7 +34,8 @@ describe('the guard-page finding', () => {
   });
 
   it('says the signals are inferred, one per retry cycle, when the trace has no signal records', async () => {
-    const r = await buildReport({ traces: [ROOT + 'samples/record/guard.capture/perf-script.txt.gz'] });
+    // an older capture of the program, recorded before signals were: samples/guard/record.sh
+    const r = await buildReport({ traces: [ROOT + 'samples/guard/perf-script.txt.gz'] });
     expect(r.signals).toBeUndefined();
     const f = r.findings!.find((x) => x.kind === 'guard-retries')!;
     expect(f.text).toContain('Cost: 64 signals (inferred, one per retry cycle: the trace has no signal:signal_deliver records)');

@@ -1,6 +1,7 @@
 // Warnings a reader can trust: a warning only when the answer is weaker and
 // the reader can do something; repairs and limits that cost nothing shown are
 // notes; what the capture lacks is one finding, said once.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../shared.js';
 import { Notices, unnamedFrame } from '../../src/warnings.js';
@@ -13,6 +14,24 @@ const OLD = ['report', `${GUARD}/perf-script.txt.gz`, '--objdump', `${GUARD}/gua
 const warningLines = (err: string): string[] => err.split('\n').filter((l) => l.startsWith('faultpath: warning:'));
 
 describe('a faultpath record folder of the guard program', () => {
+  it('gives no warning (samples/record/record.sh: faultpath record with its defaults)', async () => {
+    const r = await runCli(['report', CAPTURE]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).not.toMatch(/\nWarnings:\n/);
+    const json = JSON.parse((await runCli(['report', CAPTURE, '-f', 'json', '-q'])).out) as { warnings: string[]; findings: { kind: string }[] };
+    expect(json.warnings).toEqual([]);
+    expect(json.findings.map((f) => f.kind)).not.toContain('capture-quality');
+  });
+
+  it("names main's mmap and munmap calls, whose frame-pointer chains stopped in libc: record unwinds the mapping calls with DWARF", async () => {
+    const json = JSON.parse((await runCli(['report', CAPTURE, '-f', 'json', '-q'])).out) as { protection: { sites: { site: string; source?: string; calls: Record<string, number> }[] } };
+    const sites = json.protection.sites;
+    expect(sites.find((s) => /^main\+0x[0-9a-f]+ \(guard\)$/.test(s.site) && s.calls['mmap'] === 1)?.source).toMatch(/guard\.c:85$/);
+    expect(sites.find((s) => /^main\+0x[0-9a-f]+ \(guard\)$/.test(s.site) && s.calls['munmap'] === 1)?.source).toMatch(/guard\.c:95$/);
+    expect(sites.map((s) => s.site)).not.toContain('__mmap+0x11 (libc.so.6)');
+  });
+
   it('frames marked [inferred] are a note (a repair), not a warning: in the text, the JSON, and not on stderr', async () => {
     const text = await runCli(['report', CAPTURE]);
     expect(text.code).toBe(0);
@@ -35,6 +54,35 @@ describe('a faultpath record folder of the guard program', () => {
     const said = json.notes.filter((n) => n.includes('could not name'));
     expect(said).toHaveLength(1);
     expect(said[0]).toMatch(/^perf could not name 0x348a8 \[unknown\] in \S+ld-linux-x86-64\.so\.2: .* the 7 faults that pass through it are program start-up.*--call-graph dwarf/);
+  });
+});
+
+describe("the README's capture recipe, run on the guard program (samples/recipe/record.sh)", () => {
+  const RECIPE = `${ROOT}samples/recipe`;
+  it('is what record.sh runs, command for command', () => {
+    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+    const block = /By hand:\n\n```sh\n([^]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const commands = block!.split('\n').filter((l) => /^(perf|objdump) /.test(l));
+    expect(commands).toHaveLength(3);
+    const script = readFileSync(`${RECIPE}/record.sh`, 'utf8').split('\n');
+    for (const c of commands) expect(script).toContain(c);
+  });
+
+  it('gives the whole answer with no warning and nothing the capture lacks', async () => {
+    const r = await runCli(['report', `${RECIPE}/trace.txt.gz`, '--objdump', `${RECIPE}/prog.objdump.txt`]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).not.toMatch(/\nWarnings:\n|Capture:/);
+    const json = JSON.parse((await runCli(['report', `${RECIPE}/trace.txt.gz`, '--objdump', `${RECIPE}/prog.objdump.txt`, '-f', 'json'])).out) as {
+      warnings: string[];
+      notes: string[];
+      findings: { kind: string; text: string }[];
+    };
+    expect(json.warnings).toEqual([]);
+    expect(json.findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['guard-retries']));
+    expect(json.findings.map((f) => f.kind)).not.toContain('capture-quality');
+    expect(json.findings.find((f) => f.kind === 'guard-retries')!.text).toMatch(/Cost: 64 SIGSEGV deliveries .*128 TLB flushes/);
   });
 });
 

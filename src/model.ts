@@ -206,6 +206,8 @@ export interface ProcessSummary {
   readonly comm: string;
   /** The process that forked it, when the trace has its FORK record. */
   readonly parent?: number;
+  /** The call that forked it (the parent's clone/fork syscall), named as protection sites are; when the trace has the call's record. */
+  readonly forkSite?: CallSite;
   readonly faults: number;
   readonly classes: Partial<Record<FaultClass, number>>;
 }
@@ -237,8 +239,18 @@ export type NoticeKind =
   | 'threads'
   | 'perf-trace';
 
+/** A call instruction named as protection sites are: `spawn_worker+0xc (cow)`, with its parts (null when unknown). */
+export interface CallSite {
+  readonly site: string;
+  readonly dso: string;
+  readonly symbol: string;
+  readonly offset: number | null;
+  readonly source: string | null;
+  readonly inferred: boolean;
+}
+
 /** The patterns findings name (src/findings/, one file each). */
-export type FindingKind = 'guard-retries' | 'nx-violation' | 'copy-on-write' | 'first-touch' | 'code-page-in' | 'start-up' | 'capture-quality';
+export type FindingKind = 'major-faults' | 'guard-retries' | 'nx-violation' | 'copy-on-write' | 'first-touch' | 'code-page-in' | 'start-up' | 'capture-quality';
 
 /** A statement of what the report shows, with its numbers and the ids renderers link. */
 export interface Finding {

@@ -19,7 +19,7 @@ import { TimeHistogram } from './histogram.js';
 import { FrameResolver, faultFrameIndex } from './join.js';
 import { ListingSet } from './listing-set.js';
 import { FAULT_FAMILIES, baseEventName, defaultFaultEvents, faultFamily, faultIpHex, isFaultEvent, normalizeRecord, type FaultAccess, type TraceEvent } from './events.js';
-import type { Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
+import type { CallSite, Diagnostic, FaultClass, FaultSite, Frame, InputSummary, ProcessSummary, RegionsSection, Report, SampleRecord, SiteCount, TraceRecord } from './model.js';
 import { disassemblyKey, formatDiagnostic } from './model.js';
 import { isKernelDso } from './dso.js';
 import { invertTree, pruneTree } from './tree.js';
@@ -110,6 +110,9 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const parents = new Map<number, number>();
   const payloadFrames = new Map<string, Frame>();
   const signals = new SignalCounter();
+  // the fork site: a thread's last clone/fork call (its stack's site key), then each new process's
+  const forkCalls = new Map<number, string>();
+  const forkSites = new Map<number, string>();
 
   const resolver = new FrameResolver(listingSet);
   const repair = new UnwindRepair(resolver);
@@ -149,6 +152,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       // every fault, filtered or not, ends its thread's call and owns the flushes in its path
       for (const t of timelines) t.add(e);
     }
+    if (e.kind === 'call' && FORK_CALLS.has(e.name)) forkCalls.set(e.record.tid, protectionSites.siteOf(e.record));
     switch (e.kind) {
       case 'fault':
       case 'call':
@@ -238,7 +242,11 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
       case 'fork':
       case 'exit':
         // a new process, not a new thread of its parent
-        if (e.kind === 'fork' && e.ppid !== undefined && e.ppid !== e.pid && e.pid === e.tid) parents.set(e.pid, e.ppid);
+        if (e.kind === 'fork' && e.ppid !== undefined && e.ppid !== e.pid && e.pid === e.tid) {
+          parents.set(e.pid, e.ppid);
+          const call = forkCalls.get(e.ptid ?? e.ppid);
+          if (call !== undefined) forkSites.set(e.pid, call);
+        }
         return;
       case 'lost':
         lost += e.count;
@@ -252,16 +260,17 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   // the protection calls' frames count in the verdict on each listing too;
   // their sites are named from here on, once it is known
   for (const f of protectionSites.frames()) resolver.anchor(f);
-  const result = aggregator.finish(resolver, {
+  const treeOptions = {
     invert: false, // findings read the call-path tree; inverted below
     dsos: options.dsos ?? [],
     symbols: options.symbols ?? [],
     keeps: sites.keeps,
     events: selected,
-    repair: (frames) => repair.repair(frames),
-    groupName: options.groupBy === 'region' ? regionFaults.groupName : options.groupBy === 'thread' ? (g) => g : protectionSites.siteName,
+    repair: (frames: readonly Frame[]) => repair.repair(frames),
+    groupName: options.groupBy === 'region' ? regionFaults.groupName : options.groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
     ...(options.groupBy === 'region' ? { groupKind: 'region' as const } : options.groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
-  });
+  };
+  const result = aggregator.finish(resolver, treeOptions);
   const sliceIndex = slices.finish(result.leaves, { processOf: (pid, tid) => owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName });
   if (witness !== undefined) {
     const unmatched = unmatchedFilters(options, events, witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
@@ -313,7 +322,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     tree: result.tree,
     warnings: notices.warnings(),
     notes: notices.notes(),
-    processes: processSummaries(processes, selected, parents),
+    processes: processSummaries(processes, selected, parents, forkSiteOf(forkSites, protectionSites)),
     ...(signals.result() !== undefined ? { signals: signals.result()! } : {}),
     timeline: timeline.result(selected),
     classes: selectedClasses,
@@ -322,7 +331,25 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     ...(regions !== undefined ? { regions } : {}),
     selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
   };
-  const findings = findFindings(report);
+  // Two selected fault families count the same faults twice: the findings read one of them
+  // (the first: the tracepoints, whose error codes class the faults).
+  const primary = oneFamily(selected);
+  let basis = report;
+  if (primary !== undefined) {
+    const only = aggregator.finish(resolver, { ...treeOptions, events: primary });
+    const onlyClasses: Partial<Record<FaultClass, number>> = {};
+    for (const e of primary) for (const [c, v] of Object.entries(classes[e] ?? {})) onlyClasses[c as FaultClass] = (onlyClasses[c as FaultClass] ?? 0) + v;
+    const onlyRegions = regionFaults.placed ? regionSection(regionFaults, primary, sites.keeps, protectionSites, resolver, only.sites) : undefined;
+    basis = {
+      ...report,
+      tree: only.tree,
+      sites: only.sites,
+      classes: onlyClasses,
+      processes: processSummaries(processes, primary, parents, forkSiteOf(forkSites, protectionSites)),
+      ...(onlyRegions !== undefined ? { regions: onlyRegions } : {}),
+    };
+  }
+  const findings = findFindings(basis);
   // the HTML view's listings: the faulting functions, annotated
   const disassembly = pageListings(report, listings.map((l) => l.index));
   // the tree as shown: start-up in one node, inverted, small children folded
@@ -335,18 +362,47 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   return { ...report, tree, findings, disassembly, ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
 }
 
+/** The selected events of the first fault family, when the selection spans more than one; else undefined. */
+function oneFamily(selected: ReadonlySet<string>): Set<string> | undefined {
+  const families = [...new Set([...selected].map(faultFamily).filter((f) => f >= 0))].sort();
+  if (families.length < 2) return undefined;
+  return new Set([...selected].filter((e) => faultFamily(e) === families[0]));
+}
+
+// The syscalls that make a new process (or thread: its FORK record tells which).
+const FORK_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+/** A process's fork site, named once every frame is anchored. */
+function forkSiteOf(forkSites: ReadonlyMap<number, string>, sites: ProtectionSites): (pid: number) => CallSite | undefined {
+  return (pid) => {
+    const key = forkSites.get(pid);
+    const info = key === undefined ? undefined : sites.info(key);
+    if (key === undefined) return undefined;
+    return {
+      site: sites.siteName(key),
+      dso: info?.dso ?? '',
+      symbol: info?.symbol ?? '',
+      offset: info !== undefined && info.offset >= 0 ? info.offset : null,
+      source: info?.source ?? null,
+      inferred: info?.inferred ?? false,
+    };
+  };
+}
+
 function processSummaries(
   byEvent: Record<string, Map<number, { comm: string; faults: number; classes: Partial<Record<FaultClass, number>> }>>,
   selected: ReadonlySet<string>,
   parents: ReadonlyMap<number, number>,
+  forkSite: (pid: number) => CallSite | undefined,
 ): ProcessSummary[] {
-  const out = new Map<number, { pid: number; comm: string; parent?: number; faults: number; classes: Partial<Record<FaultClass, number>> }>();
+  const out = new Map<number, { pid: number; comm: string; parent?: number; forkSite?: CallSite; faults: number; classes: Partial<Record<FaultClass, number>> }>();
   for (const e of selected) {
     for (const [pid, p] of byEvent[e] ?? []) {
       let o = out.get(pid);
       if (o === undefined) {
         const parent = parents.get(pid);
-        out.set(pid, (o = { pid, comm: p.comm, ...(parent !== undefined ? { parent } : {}), faults: 0, classes: {} }));
+        const site = parent !== undefined ? forkSite(pid) : undefined;
+        out.set(pid, (o = { pid, comm: p.comm, ...(parent !== undefined ? { parent } : {}), ...(site !== undefined ? { forkSite: site } : {}), faults: 0, classes: {} }));
       }
       o.faults += p.faults;
       for (const [c, v] of Object.entries(p.classes)) o.classes[c as FaultClass] = (o.classes[c as FaultClass] ?? 0) + v;

@@ -210,7 +210,11 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     out.push(`${pad}calls: ${callText}${s.failed > 0 ? ` (${s.failed} failed, changing nothing)` : ''}; ${s.pages} page${s.pages === 1 ? '' : 's'}`);
     const cycles = closed.get(s.site) ?? 0;
     if (cycles > 0) {
-      out.push(`${pad}the handler's call: the second half of ${cycles} retry cycle${cycles === 1 ? '' : 's'}, allowing the access a fault was denied`);
+      const flushes = Object.values(s.tlbFlushes).reduce((a, b) => a + b, 0);
+      out.push(
+        `${pad}the handler's call: the second half of ${cycles} retry cycle${cycles === 1 ? '' : 's'}, allowing the access a fault was denied` +
+          (flushes > 0 ? `, with the ${flushes} TLB flush${flushes === 1 ? '' : 'es'} it caused` : ''),
+      );
     } else if (s.faults === 0) {
       out.push(`${pad}no fault on the pages it set`);
     }

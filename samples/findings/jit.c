@@ -1,11 +1,12 @@
 // jit.c — a JIT's code pages: W^X flips, and calls into pages sealed without
 // execute permission.
 //
-// jit_alloc maps 8 pages read-write. Each page gets a stub (`mov $n,%eax;
+// jit_alloc maps 32 pages read-write, populated up front (MAP_POPULATE: no
+// first-touch faults). Each page gets a stub (`mov $n,%eax;
 // ret`), is sealed PROT_READ|PROT_EXEC by seal_rx and called. Then every stub
 // is patched the W^X way: open_rw makes the page writable (not executable),
 // the stub is rewritten, the page sealed again and called — two mprotect
-// calls per patch. Pages 6 and 7 are re-sealed by seal_ro, PROT_READ only (the
+// calls per patch. Pages 24 to 31 are re-sealed by seal_ro, PROT_READ only (the
 // bug a JIT can have): calling them is an instruction fetch from a page
 // without execute permission; the SIGSEGV handler's make_exec mprotect makes
 // the page executable and the call retries.
@@ -19,8 +20,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define PAGES 8
-#define BUGGY 6 // pages from here on are re-sealed without exec
+#define PAGES 32
+#define BUGGY 24 // pages from here on are re-sealed without exec
 
 static char *code;
 static long page_size;
@@ -41,7 +42,7 @@ static void on_segv(int sig, siginfo_t *info, void *ctx) {
 }
 
 __attribute__((noinline)) char *jit_alloc(size_t pages) {
-  char *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) exit(2);
   return p;
 }
@@ -92,5 +93,5 @@ int main(void) {
     sum += run_stub(page);
   }
   munmap(code, PAGES * page_size);
-  return sum == 28 + 36 ? 0 : 1;
+  return sum == (PAGES - 1) * PAGES / 2 + PAGES * (PAGES + 1) / 2 ? 0 : 1;
 }

@@ -61,7 +61,11 @@ for prog in "${programs[@]}"; do
     objdump -dl libhot.so > libhot.objdump-dl.txt
     outputs+=(libhot.objdump-dl.txt)
   fi
-  perf record -q -o perf.data "${events[@]}" -c 1 -d -g --sample-cpu ./"$prog" > /dev/null
+  # cow: frame-pointer chains stop inside libc (built without frame pointers), so the clone
+  # call's chain would end at _Fork in libc; DWARF unwinding names the fork site
+  callgraph=(-g)
+  [ "$prog" = cow ] && callgraph=(--call-graph dwarf -m 1024)
+  perf record -q -o perf.data "${events[@]}" -c 1 -d "${callgraph[@]}" --sample-cpu ./"$prog" > /dev/null
   perf script -i perf.data -F comm,pid,tid,cpu,time,event,trace,ip,sym,symoff,dso,addr \
     --show-task-events --show-mmap-events > "$prog.perf-script.txt" 2> /dev/null
   objdump -dl "$prog" > "$prog.objdump-dl.txt"

@@ -4,6 +4,7 @@
 // `perf script -F +pid` alone drops tracepoint callchains, so threads are tied
 // to processes with --show-task-events instead.
 import type { Finding } from '../model.js';
+import { faultFamily } from '../events.js';
 import type { FindingContext } from './context.js';
 import { count, list } from './words.js';
 
@@ -28,15 +29,28 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
     problems.push(`the fault events (${software.join(', ')}) carry no error code, so faults are not classed (write to a read-only page, first touch, copy-on-write…)`);
     record.push('-e exceptions:page_fault_user');
   }
-  const also = events.filter((e) => (TRACEPOINT.test(e) || SOFTWARE.test(baseName(e))) && !r.selectedEvents.includes(e));
-  if (also.length > 0 && r.selectedEvents.length > 0) {
+  const fault = (e: string): boolean => TRACEPOINT.test(e) || SOFTWARE.test(baseName(e));
+  const selectedFaults = r.selectedEvents.filter(fault);
+  const families = [...new Set(selectedFaults.map(faultFamily))].sort();
+  const also = events.filter((e) => fault(e) && !r.selectedEvents.includes(e));
+  // the software page-faults event counts what the kernel took in kernel mode on user memory too
+  const swNote = (tracepoint: number, sw: number): string =>
+    sw > tracepoint
+      ? `; the software event also counts the ${sw - tracepoint} the kernel took in kernel mode on user memory (copy_to_user in a syscall), which page_fault_user leaves to exceptions:page_fault_kernel`
+      : '';
+  const swCount = (list: readonly string[]): number => list.filter((e) => baseName(e) === 'page-faults' || baseName(e) === 'faults').reduce((a, e) => a + (r.events[e] ?? 0), 0);
+  if (families.length > 1) {
+    const counted = selectedFaults.filter((e) => faultFamily(e) === families[0]);
+    const tracepoints = counted.filter((e) => TRACEPOINT.test(e)).reduce((a, e) => a + (r.events[e] ?? 0), 0);
+    problems.push(
+      `the selected events ${list(selectedFaults.map((e) => `${e} (${r.events[e] ?? 0})`))} count the same faults over again, so the tree adds them up; ` +
+        `the findings count ${list(counted)} only (${count(ctx.total, 'fault')})${swNote(tracepoints, swCount(selectedFaults))} (choose one with --event)`,
+    );
+  } else if (also.length > 0 && r.selectedEvents.length > 0) {
     const shown = r.selectedEvents.reduce((a, e) => a + (r.events[e] ?? 0), 0);
-    let t = `the trace counts the same faults as ${list(r.selectedEvents)} (${shown}, shown) and as ${list(also.map((e) => `${e} (${r.events[e]})`))}`;
-    const sw = also.filter((e) => baseName(e) === 'page-faults' || baseName(e) === 'faults').reduce((a, e) => a + (r.events[e] ?? 0), 0);
-    if (selectedTracepoints && sw > shown) {
-      t += `; the software event also counts the ${sw - shown} the kernel took in kernel mode on user memory (copy_to_user in a syscall), which page_fault_user leaves to exceptions:page_fault_kernel`;
-    }
-    problems.push(`${t} (choose with --event)`);
+    const shownText = r.selectedEvents.length > 1 ? `${list(r.selectedEvents.map((e) => `${e} (${r.events[e] ?? 0})`))}, ${shown} in all, shown` : `${r.selectedEvents[0]} (${shown}, shown)`;
+    const t = `the trace counts the same faults as ${shownText}, and again as ${list(also.map((e) => `${e} (${r.events[e]})`))}`;
+    problems.push(`${t}${selectedTracepoints ? swNote(shown, swCount(also)) : ''} (choose with --event)`);
   }
   // call chains: faults whose path has at most one frame above the faulting instruction
   if (ctx.total > 0) {

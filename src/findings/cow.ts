@@ -3,7 +3,17 @@
 import type { Finding } from '../model.js';
 import { instructionId } from '../model.js';
 import { type FindingContext, faultsOf, instructionsOf } from './context.js';
-import { protectionInstructionName, count, instructionLabel, list, percent, siteLabel } from './words.js';
+import type { ProcessSummary } from '../model.js';
+import { isRuntimeDso } from '../dso.js';
+import { callSiteLabel, protectionInstructionName, count, instructionLabel, list, share, siteLabel } from './words.js';
+
+/** Where a child was forked: the clone call's site, or why it is not known. */
+function forkedAt(p: ProcessSummary): string {
+  const f = p.forkSite;
+  if (f === undefined) return '(the fork call is not in the trace: perf record -e syscalls:sys_enter_clone names its site)';
+  if (f.symbol === '' || isRuntimeDso(f.dso)) return `in ${callSiteLabel(f)} (the call chain stops inside libc: --call-graph dwarf names the caller)`;
+  return `at ${callSiteLabel(f)}`;
+}
 
 export function copyOnWriteFinding(ctx: FindingContext): Finding | undefined {
   const { other: faults } = faultsOf(ctx, ['copy-on-write']);
@@ -28,14 +38,20 @@ export function copyOnWriteFinding(ctx: FindingContext): Finding | undefined {
     .filter((p) => (p.classes['copy-on-write'] ?? 0) > 0)
     .sort((a, b) => (b.classes['copy-on-write'] ?? 0) - (a.classes['copy-on-write'] ?? 0) || a.pid - b.pid);
   const byChildren = children.reduce((a, p) => a + (p.classes['copy-on-write'] ?? 0), 0);
-  const writers = children.map((p) => `child ${p.comm} (pid ${p.pid}, forked by ${p.parent}) ${count(p.classes['copy-on-write'] ?? 0, 'page')}`);
-  if (faults > byChildren) writers.push(children.length > 0 ? `the other processes ${count(faults - byChildren, 'page')}` : `${list([...new Set(processes.filter((p) => (p.classes['copy-on-write'] ?? 0) > 0).map((p) => `${p.comm} (pid ${p.pid})`))])} ${count(faults, 'page')}`);
-  let text = `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) are copy-on-write breaks: stores to pages ` +
+  const writers = children.map((p) => `child ${p.comm} (pid ${p.pid}, forked by pid ${p.parent} ${forkedAt(p)}) ${count(p.classes['copy-on-write'] ?? 0, 'page')}`);
+  if (faults > byChildren) {
+    writers.push(
+      children.length > 0
+        ? `the other processes ${count(faults - byChildren, 'page')}`
+        : `${list([...new Set(processes.filter((p) => (p.classes['copy-on-write'] ?? 0) > 0).map((p) => `${p.comm} (pid ${p.pid})`))])} ${count(faults, 'page')}`,
+    );
+  }
+  let text = `${share(faults, ctx.total)} copy-on-write breaks: stores to private pages ` +
     (forked.length > 0 ? 'a fork left shared between parent and child' : 'shared copy-on-write (after a fork, or private file pages)') +
     `, one page copied each, at ${list(insns.map((i) => instructionLabel(i.site, count(i.faults, 'fault'))))}`;
   if (mapped.length > 0) text += ` (memory mapped by ${list(mapped)})`;
   text += `. Writers: ${list(writers)}.`;
-  if (forked.length === 0) text += ' The trace has no FORK records to tell which process forked which (perf script --show-task-events).';
+  if (forked.length === 0) text += ' No child of a fork is among these processes (or the trace has no FORK records: perf script --show-task-events), so no fork site is named.';
   return {
     kind: 'copy-on-write',
     share: faults / ctx.total,

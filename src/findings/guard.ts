@@ -5,7 +5,7 @@
 import type { Finding, ProtectionSiteView } from '../model.js';
 import { instructionId } from '../model.js';
 import type { FindingContext } from './context.js';
-import { callsOf, count, flushesOf, instructionLabel, list, mainCall, percent, siteLabel } from './words.js';
+import { callsOf, count, flushesOf, instructionLabel, list, mainCall, share, siteLabel } from './words.js';
 
 /** The signals that report a fault on a protected page. */
 const FAULT_SIGNALS = ['SIGSEGV', 'SIGBUS'];
@@ -38,7 +38,7 @@ export function guardFinding(ctx: FindingContext): Finding | undefined {
   const call = mainCall(protecting[0]!);
   const readOnly = protecting.every((s) => s.prot.split(',').some((x) => x.startsWith('r'))) ? 'read-only' : 'inaccessible';
 
-  let text = `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) are guard-page ${cycles > 0 ? 'retries' : 'faults'}: stores at ${storeText} ` +
+  let text = `${share(faults, ctx.total)} ${faults === 1 ? `a guard-page ${cycles > 0 ? 'retry' : 'fault'}` : `guard-page ${cycles > 0 ? 'retries' : 'faults'}`}: ${faults === 1 ? 'a store' : 'stores'} at ${storeText} ` +
     `fault on pages made ${readOnly} by ${call} at ${protectText}`;
   if (cycles > 0) {
     const names = [...new Set([...handlers].sort((a, b) => b[1] - a[1]).flatMap(([h]) => {

@@ -5,7 +5,7 @@
 import type { Finding, ProtectionSiteView } from '../model.js';
 import { instructionId } from '../model.js';
 import { type FindingContext, faultsOf } from './context.js';
-import { callsOf, count, flushesOf, instructionLabel, list, percent, siteLabel } from './words.js';
+import { callsOf, count, flushesOf, instructionLabel, list, share, siteLabel } from './words.js';
 
 const FLIP_CALLS = ['mprotect', 'pkey_mprotect'];
 
@@ -31,8 +31,23 @@ export function nxFinding(ctx: FindingContext): Finding | undefined {
   const handlers = new Map<string, number>();
   for (const s of sealing) for (const i of s.instructions) if ((i.classes['nx-violation'] ?? 0) > 0) for (const [h, c] of Object.entries(i.handlers)) handlers.set(h, (handlers.get(h) ?? 0) + c);
   const fetchList = [...fetches.values()].sort((a, b) => b.faults - a.faults);
-  let text = `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) ${faults === 1 ? 'is an instruction fetch' : 'are instruction fetches'} ` +
-    `from pages without execute permission: ${list(fetchList.map((f) => `${f.label}${f.callers.size > 0 ? `, called from ${list([...f.callers])}` : ''}`))}`;
+  // fetches at addresses no symbol names (JIT code in anonymous memory), grouped by their callers
+  const named: string[] = [];
+  const unnamed = new Map<string, { labels: string[]; faults: number }>();
+  for (const f of fetchList) {
+    const callers = f.callers.size > 0 ? `, called from ${list([...f.callers])}` : '';
+    if (!f.label.startsWith('0x')) named.push(`${f.label}${callers}`);
+    else {
+      const g = unnamed.get(callers) ?? { labels: [], faults: 0 };
+      unnamed.set(callers, g);
+      g.labels.push(f.label);
+      g.faults += f.faults;
+    }
+  }
+  for (const [callers, g] of unnamed) {
+    named.push(g.labels.length === 1 ? `${g.labels[0]}${callers}` : `${count(g.faults, 'fetch', 'fetches')} at ${g.labels.length} addresses no symbol names (${g.labels[0]} …)${callers}`);
+  }
+  let text = `${share(faults, ctx.total)} ${faults === 1 ? 'an instruction fetch' : 'instruction fetches'} from pages without execute permission: ${list(named)}`;
   if (sealing.length > 0) text += `, on pages ${list(sealing.map((s) => `set ${s.prot || 'without exec'} by ${siteLabel(s)}`))}`;
   const handlerViews: ProtectionSiteView[] = [...handlers.keys()].flatMap((h) => ctx.protectionSites(h));
   if (handlerViews.length > 0) {

@@ -4,7 +4,7 @@
 import type { Finding } from '../model.js';
 import { instructionId } from '../model.js';
 import { type FindingContext, faultsOf, instructionsOf } from './context.js';
-import { basename, count, list, percent } from './words.js';
+import { basename, count, list, share } from './words.js';
 
 const MIN_SHARE = 0.05;
 
@@ -13,14 +13,16 @@ export function pageInFinding(ctx: FindingContext): Finding | undefined {
   if (faults === 0 || faults / ctx.total < MIN_SHARE) return undefined;
   const insns = instructionsOf(ctx, ['code-page-in']);
   const byFile = new Map<string, number>();
-  for (const i of insns) byFile.set(i.site.dso, (byFile.get(i.site.dso) ?? 0) + i.faults);
-  const files = [...byFile].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([dso, n]) => `${basename(dso) || '[unknown]'} ${n}`);
+  for (const i of insns) byFile.set(basename(i.site.dso) || '[unknown]', (byFile.get(basename(i.site.dso) || '[unknown]') ?? 0) + i.faults);
+  const files = [...byFile].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name, n]) => `${name} ${n}`);
   const fns = new Set(insns.map((i) => i.site.symbol).filter((s) => s !== '' && s !== '[unknown]'));
-  let text = `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) are code page-ins: instruction fetches from executable pages not yet ` +
+  let text = `${share(faults, ctx.total)} code page-ins: instruction fetches from executable pages not yet ` +
     `mapped in, by file: ${list(files)} (${count(fns.size, 'function')}).`;
   if (startup > 0) text += ` ${startup} more happen during start-up.`;
   const major = Object.entries(ctx.report.events).filter(([e]) => e === 'major-faults' || e.startsWith('major-faults:')).reduce((a, [, n]) => a + n, 0);
-  if (major > 0) text += ` The trace's major-faults event counts ${count(major, 'fault')} that waited for a disk read (of all kinds, start-up included).`;
+  // joined to the faults, the major ones are a finding of their own (major.ts)
+  const joined = ctx.report.sites.some((s) => s.major !== undefined);
+  if (major > 0 && !joined) text += ` The trace's major-faults event counts ${count(major, 'fault')} that waited for a disk read (of all kinds, start-up included).`;
   return {
     kind: 'code-page-in',
     share: faults / ctx.total,

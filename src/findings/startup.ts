@@ -1,10 +1,11 @@
 // Program start-up: faults while the dynamic loader maps and relocates the
 // program and its libraries and libc initialises, before main runs. One
 // finding, and one node in the default text tree (foldStartup).
-import type { Finding, TreeNode } from '../model.js';
+import type { FaultSite, Finding, TreeNode } from '../model.js';
+import { instructionId } from '../model.js';
 import { TreeBuilder, type PathStep, plainName, selfByEvent } from '../tree.js';
 import type { FindingContext } from './context.js';
-import { count, percent } from './words.js';
+import { basename, count, instructionLabel, list, share } from './words.js';
 
 /** The node start-up paths fold into. */
 export const STARTUP_NODE = '[program start-up: ld.so and libc initialisation]';
@@ -64,17 +65,32 @@ export function startupFinding(ctx: FindingContext): Finding | undefined {
   const kinds = Object.entries(classes)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .map(([c, v]) => `${v} ${c}`);
-  const leaves = new Map<string, number>();
-  for (const p of paths) if (p.leaf.site !== undefined) leaves.set(p.leaf.site.dso, (leaves.get(p.leaf.site.dso) ?? 0) + p.value);
+  const files = new Map<string, number>();
+  // by file name: two builds of one program are one name in the sentence
+  for (const p of paths) if (p.leaf.site !== undefined) files.set(basename(p.leaf.site.dso) || '[unknown]', (files.get(basename(p.leaf.site.dso) || '[unknown]') ?? 0) + p.value);
+  const byFile = [...files].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name, n]) => `${name} ${n}`);
+  // the start-up paths' faulting instructions, one entry for an instruction reached on several paths
+  const byInstruction = new Map<string, { site: FaultSite; faults: number }>();
+  for (const p of paths) {
+    const site = p.leaf.site !== undefined ? ctx.leafSite(p.leaf) : undefined;
+    if (site === undefined) continue;
+    const id = instructionId(site);
+    const e = byInstruction.get(id) ?? { site, faults: 0 };
+    byInstruction.set(id, e);
+    e.faults += p.value;
+  }
+  const top = [...byInstruction.values()].sort((a, b) => b.faults - a.faults || (instructionId(a.site) < instructionId(b.site) ? -1 : 1)).slice(0, 3);
   return {
     kind: 'start-up',
     share: faults / ctx.total,
     faults,
     text:
-      `${faults} of ${count(ctx.total, 'fault')} (${percent(faults, ctx.total)}) are program start-up: the dynamic loader mapping and relocating ` +
-      `the program and its libraries, and libc initialising, before main (${kinds.join(', ')}). They are one node in the tree below.`,
+      `${share(faults, ctx.total)} program start-up: the dynamic loader mapping and relocating ` +
+      `the program and its libraries, and libc initialising, before main (${kinds.join(', ')}). ` +
+      `By file: ${list(byFile)}${top.length > 0 ? `; the most at ${list(top.map((i) => instructionLabel(i.site, count(i.faults, 'fault'))))}` : ''}. ` +
+      'They are one node in the tree below.',
     sites: [],
-    instructions: [],
+    instructions: top.map((i) => instructionId(i.site)),
     remedy: 'a fixed cost per exec; fewer or prelinked libraries (static linking, -Wl,-z,now moves lazy binding here) change it',
   };
 }

@@ -1,6 +1,6 @@
 // Plain English for findings: shares, plurals, lists, and how an instruction
 // or a protection site is named in a sentence.
-import type { FaultSite, ProtectionSiteView } from '../model.js';
+import type { CallSite, FaultSite, ProtectionSiteView } from '../model.js';
 
 /** `48%`; `<1%` for a share that rounds to nothing. */
 export function percent(part: number, total: number): string {
@@ -46,7 +46,8 @@ export function siteLabel(v: ProtectionSiteView, note?: string): string {
   if (v.offset === null) return note !== undefined ? `${v.site} (${note})` : v.site;
   const where = `${v.symbol}+0x${v.offset.toString(16)}`;
   const at = v.source !== null ? basename(v.source) : basename(v.dso);
-  return `${where} (${[at, note].filter((x) => x !== undefined && x !== '').join(', ')})`;
+  const inside = [at, note].filter((x) => x !== undefined && x !== '').join(', ');
+  return inside !== '' ? `${where} (${inside})` : where;
 }
 
 /** Calls of a protection site, every syscall. */
@@ -63,4 +64,22 @@ export function flushesOf(v: ProtectionSiteView): number {
 /** The syscall a site made most: `mprotect`. */
 export function mainCall(v: ProtectionSiteView): string {
   return Object.entries(v.calls).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? 'mprotect';
+}
+
+/** A call site (a fork's): `spawn_worker+0xd (cow.c:49)`; its name when the call is not located. */
+export function callSiteLabel(c: CallSite): string {
+  if (c.offset === null || c.symbol === '') return c.site;
+  return `${c.symbol}+0x${c.offset.toString(16)}${c.inferred ? ' [inferred]' : ''} (${c.source !== null ? basename(c.source) : basename(c.dso)})`;
+}
+
+/** `1 fault is`, `2 faults are`: the headline of a finding, `N of TOTAL faults (P%) are …`. */
+export function share(n: number, total: number): string {
+  return `${n} of ${count(total, 'fault')} (${percent(n, total)}) ${n === 1 ? 'is' : 'are'}`;
+}
+
+/** `32 stores`, `1 store and 2 loads`, `1 load`. */
+export function accesses(stores: number, loads: number): string {
+  if (loads === 0) return count(stores, 'store');
+  if (stores === 0) return count(loads, 'load');
+  return `${count(stores, 'store')} and ${count(loads, 'load')}`;
 }

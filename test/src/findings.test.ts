@@ -2,28 +2,9 @@
 // record.sh): what each states, and that it comes from the capture's events.
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model.js';
-import { buildReport, type ReportOptions } from '../../src/pipeline.js';
-import { ROOT } from '../shared.js';
-
-const DIR = ROOT + 'samples/findings/';
-const LIBC = ROOT + 'samples/guard/libc.objdump-dl.txt.gz';
-
-/** Each pattern's capture and listings. */
-export const SAMPLES = {
-  guard: { trace: 'guard.perf-script.txt.gz', objdump: ['guard.objdump-dl.txt'] },
-  cow: { trace: 'cow.perf-script.txt', objdump: ['cow.objdump-dl.txt'] },
-  touch: { trace: 'touch.perf-script.txt.gz', objdump: ['touch.objdump-dl.txt'] },
-  pagein: { trace: 'pagein.perf-script.txt', objdump: ['pagein.objdump-dl.txt', 'libhot.objdump-dl.txt.gz'] },
-  jit: { trace: 'jit.perf-script.txt', objdump: ['jit.objdump-dl.txt'] },
-  startup: { trace: 'startup.perf-script.txt', objdump: ['startup.objdump-dl.txt'] },
-} as const;
-export type Sample = keyof typeof SAMPLES;
-
-/** A sample's report as `faultpath report` builds it (start-up folded, as the text view shows it). */
-export function sampleReport(name: Sample, options: Partial<ReportOptions> = {}): Promise<Report> {
-  const s = SAMPLES[name];
-  return buildReport({ traces: [DIR + s.trace], objdump: [...s.objdump.map((o) => DIR + o), LIBC], foldStartup: true, ...options });
-}
+import { buildReport } from '../../src/pipeline.js';
+import { ROOT, runCli } from '../shared.js';
+import { DIR, SAMPLES, type Sample, sampleListings, sampleReport } from './findings-samples.js';
 
 describe('the guard-page finding', () => {
   it('counts the signals a retry costs from signal:signal_deliver records, per retry cycle', async () => {
@@ -48,4 +29,77 @@ describe('the guard-page finding', () => {
     const r = await sampleReport('guard', { pids: [1] });
     expect(r.signals).toEqual({ generated: {}, delivered: {} });
   });
+});
+
+const kinds = (r: Report): string[] => r.findings!.map((f) => f.kind);
+
+describe('a finding disappears when its evidence is filtered out, and stays when it is not', () => {
+  it('guard retries: --time before the first retry leaves start-up only; from it on, the retries', async () => {
+    // the first store to a protected page: 10056.658774 (guard.perf-script.txt.gz)
+    const before = await sampleReport('guard', { timeEnd: 10056.6587 });
+    expect(kinds(before)).not.toContain('guard-retries');
+    expect(kinds(before)).toContain('start-up');
+    expect(before.signals).toEqual({ generated: {}, delivered: {} });
+    const after = await sampleReport('guard', { timeStart: 10056.6587 });
+    expect(after.findings![0]!.kind).toBe('guard-retries');
+    expect(after.findings![0]!.text).toMatch(/^64 of \d+ faults .*Cost: 64 SIGSEGV deliveries/);
+    expect(kinds(after)).not.toContain('start-up');
+  });
+
+  it('guard retries: --pid of the program keeps them, another pid leaves nothing', async () => {
+    expect(kinds(await sampleReport('guard', { pids: [29488] }))).toContain('guard-retries');
+    const none = await sampleReport('guard', { pids: [29487] });
+    expect(none.findings!.filter((f) => f.kind !== 'capture-quality')).toEqual([]);
+  });
+
+  it('copy-on-write: --pid of the child names it and the fork site; of the parent, no child and no fork site', async () => {
+    const child = await sampleReport('cow', { pids: [22546] });
+    const cow = child.findings!.find((f) => f.kind === 'copy-on-write')!;
+    expect(cow.text).toMatch(/Writers: child cow \(pid 22546, forked by pid 22542 at spawn_worker\+0xd \(cow\.c:49\)\) 38 pages\.$/);
+    const parent = await sampleReport('cow', { pids: [22542] });
+    const p = parent.findings!.find((f) => f.kind === 'copy-on-write');
+    expect(p?.text ?? '').not.toMatch(/child cow|spawn_worker/);
+    // the child's first stores to the shared mapping are the child's evidence
+    expect(parent.findings!.find((f) => f.kind === 'first-touch')?.text ?? '').not.toContain('shared mapping');
+    expect(child.findings!.find((f) => f.kind === 'first-touch')!.text).toContain(
+      '8 of them are not new memory: first stores by pid 22546 to a shared mapping made by map_shared+0x2a (cow.c:33) and inherited from pid 22542',
+    );
+  });
+
+  it('major faults: --time before the first one leaves none; the data file scan alone names pagein.dat', async () => {
+    // hot0's fetch at 10063.614500 is the first major fault; scan_file's run 10063.618023 to .621976
+    expect(kinds(await sampleReport('pagein', { timeEnd: 10063.6144 }))).not.toContain('major-faults');
+    const scan = await sampleReport('pagein', { timeStart: 10063.618, timeEnd: 10063.6225 });
+    const major = scan.findings!.find((f) => f.kind === 'major-faults')!;
+    expect(major.faults).toBe(32);
+    expect(major.text).toContain('By file: pagein.dat 32.');
+    expect(major.text).not.toContain('libhot.so');
+  });
+
+  it('execute-permission faults: --time before the buggy seals leaves none', async () => {
+    // the first fetch from a page sealed without exec: 11739.654537
+    expect(kinds(await sampleReport('jit', { timeEnd: 11739.6545 }))).not.toContain('nx-violation');
+    expect(kinds(await sampleReport('jit', { timeStart: 11739.6545 }))[0]).toBe('nx-violation');
+  });
+});
+
+describe('the first 12 lines of `report` name the pattern, its call sites with source lines, the faulting instructions and the cost', () => {
+  // what each sample's head must say (besides the golden file that pins it)
+  const expected: Record<Sample, RegExp[]> = {
+    guard: [/^ 1\. 64 of 137 faults \(47%\) are guard-page retries/m, /write_field\+0x0 \(guard\.c:58/, /protect_old\+0x28 \(guard\.c:53/, /unprotect_page\+0x10 \(guard\.c:29\)/, /Cost: 64 SIGSEGV deliveries/, /TLB flushes/],
+    cow: [/^ 1\. \d+ of \d+ faults \(\d+%\) are copy-on-write breaks/m, /store\+0x0 \(cow\.c:39/, /map_arena\+0x2a \(cow\.c:27/, /spawn_worker\+0xd\s+\(cow\.c:49\)/, /38\s+pages/],
+    touch: [/^ 1\. 282 of 330 faults \(85%\) are first touches/m, /fill_pages\+0x15 \(touch\.c:33/, /arena_create\+0x2a \(touch\.c:21/],
+    pagein: [/^ 1\. 35 of \d+ faults \(\d+%\) are major faults/m, /pagein\.dat 32/, /libhot\.so 3/, /scan_file\+0x1a \(pagein\.c:94/, /hot0\+0x0 \(hot\.c:5/],
+    jit: [/^ 1\. 8 of \d+ faults \(\d+%\) are instruction fetches from pages without execute permission/m, /seal_ro\+0x10 \(jit\.c:60\)/, /make_exec\+0x10 \(jit\.c:30\)/, /W\^X flips: 64 calls/, /TLB flushes/],
+    startup: [/^ 1\. \d+ of \d+ faults \(\d+%\) are program start-up/m, /ld-linux-x86-64\.so\.2 \d+/, /_dl_relocate_object\+0x[0-9a-f]+/],
+  };
+  for (const name of Object.keys(SAMPLES) as Sample[]) {
+    it(`on the ${name} capture`, async () => {
+      const r = await runCli(['report', '-q', DIR + SAMPLES[name].trace, ...sampleListings(name).flatMap((l) => ['--objdump', l])]);
+      expect(r.code).toBe(0);
+      const head = r.out.split('\n').slice(0, 12).join('\n') + '\n';
+      for (const re of expected[name]) expect(head).toMatch(re);
+      await expect(head).toMatchFileSnapshot(`../golden/findings/${name}.head.txt`);
+    });
+  }
 });

@@ -16,6 +16,7 @@ import { escapeHtml } from './page.js';
 type PageReport = Omit<Report, 'tree'>;
 
 const PATTERN: Record<FindingKind, string> = {
+  'major-faults': 'Waits for the disk',
   'guard-retries': 'Guard-page retries',
   'nx-violation': 'Execution on a non-executable page',
   'copy-on-write': 'Copy-on-write',

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from './errors.js';
-import { record } from './record/record.js';
 import { version } from './version.js';
 import type { CliIo } from './cli.js';
 
@@ -34,6 +33,8 @@ export function addRecordCommand(program: Command, io: CliIo, setExit: (code: nu
       const duration = o.duration === undefined ? undefined : Number(o.duration);
       if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0)) throw new UsageError(`--duration ${o.duration}: expected seconds`);
       if (duration !== undefined && pids.length === 0) throw new UsageError('--duration goes with -p: a program started by record runs to its end');
+      // loaded here: the other commands start without the recorder (and the report modules it needs)
+      const { record } = await import('./record/record.js');
       const result = await record({
         command,
         pids,

@@ -7,30 +7,19 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type Filter, type TraceCliOptions } from './cli-options.js';
-import { renderFoldedPieces } from '../viz/folded.js';
-import { renderHtml } from '../viz/html/index.js';
-import { renderJsonPieces } from '../viz/json.js';
-import { renderSvg } from '../viz/svg.js';
-import { renderFindings, renderProtection, renderTextPieces } from '../viz/text.js';
 import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { checkOutputPath, visible, visiblePieces, writeOutput, type OutputText } from './output.js';
-import { buildReport, type ReportOptions } from './pipeline.js';
+import type { ReportOptions } from './pipeline.js';
 import { Progress } from './progress.js';
 import { describeUnmatched } from './suggest.js';
-import { annotateReport, type Annotation } from './annotate.js';
+import type { Annotation } from './annotate.js';
 import type { DisasmIndex } from './disasm-index.js';
-import { diffReports, type Diff } from './diff.js';
-import { mergeReports } from './merge.js';
-import { isJsonFile, readReportFile, toJson } from './report-json.js';
-import { renderAnnotateJson, renderAnnotateText } from '../viz/annotate.js';
-import { renderDiffFolded, renderDiffHtml, renderDiffJson, renderDiffSvg, renderDiffText } from '../viz/diff.js';
-import { renderSpeedscope } from '../viz/speedscope.js';
+import type { Diff } from './diff.js';
 import { addRecordCommand } from './cli-record.js';
-import { resolveInputs } from './record/inputs.js';
 import { version } from './version.js';
 
 export interface CliIo {
@@ -39,29 +28,38 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
-type Renderer<T, C = object> = (value: T, context: C) => OutputText;
+type Renderer<T, C = object> = (value: T, context: C) => Promise<OutputText>;
+
+// The report's modules (the pipeline, the renderers) load when a command that
+// needs them runs: collapse starts without them, in half the time.
+const buildReport = async (options: ReportOptions): Promise<Report> => (await import('./pipeline.js')).buildReport(options);
+const annotateReport = async (...a: Parameters<typeof import('./annotate.js').annotateReport>): Promise<Annotation> => (await import('./annotate.js')).annotateReport(...a);
+const diffReports = async (...a: Parameters<typeof import('./diff.js').diffReports>): Promise<Diff> => (await import('./diff.js')).diffReports(...a);
+const mergeReports = async (...a: Parameters<typeof import('./merge.js').mergeReports>): Promise<Report> => (await import('./merge.js')).mergeReports(...a);
+const reportJson = (): Promise<typeof import('./report-json.js')> => import('./report-json.js');
+const resolveInputs = async (...a: Parameters<typeof import('./record/inputs.js').resolveInputs>): ReturnType<typeof import('./record/inputs.js').resolveInputs> => (await import('./record/inputs.js')).resolveInputs(...a);
 
 /** Each command's formats: the first is the default where none is named. */
 const REPORT_RENDERERS = {
-  text: (r) => visiblePieces(renderTextPieces(r)),
-  json: (r) => renderJsonPieces(r),
-  folded: (r) => renderFoldedPieces(r),
-  svg: (r) => renderSvg(r),
-  html: (r) => renderHtml(r),
-  speedscope: (r) => renderSpeedscope(r),
+  text: async (r) => visiblePieces((await import('../viz/text.js')).renderTextPieces(r)),
+  json: async (r) => (await import('../viz/json.js')).renderJsonPieces(r),
+  folded: async (r) => (await import('../viz/folded.js')).renderFoldedPieces(r),
+  svg: async (r) => (await import('../viz/svg.js')).renderSvg(r),
+  html: async (r) => (await import('../viz/html/index.js')).renderHtml(r),
+  speedscope: async (r) => (await import('../viz/speedscope.js')).renderSpeedscope(r),
 } satisfies Record<string, Renderer<Report>>;
-const SITES_RENDERERS = { text: (r) => visible(renderSitesText(r)), json: (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
+const SITES_RENDERERS = { text: async (r) => visible(await renderSitesText(r)), json: async (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
 const ANNOTATE_RENDERERS = {
-  text: (a, c) => visible(renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),
-  json: (a) => renderAnnotateJson(a),
+  text: async (a, c) => visible((await import('../viz/annotate.js')).renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),
+  json: async (a) => (await import('../viz/annotate.js')).renderAnnotateJson(a),
 } satisfies Record<string, Renderer<Annotation, { context?: number }>>;
 type DiffContext = { widths: 'before' | 'after'; labels: readonly [string, string] };
 const DIFF_RENDERERS = {
-  text: (d, c) => visible(renderDiffText(d, { labels: c.labels })),
-  folded: (d) => renderDiffFolded(d),
-  json: (d) => renderDiffJson(d),
-  svg: (d, c) => renderDiffSvg(d, { widths: c.widths }),
-  html: (d, c) => renderDiffHtml(d, { widths: c.widths, labels: c.labels }),
+  text: async (d, c) => visible((await import('../viz/diff.js')).renderDiffText(d, { labels: c.labels })),
+  folded: async (d) => (await import('../viz/diff.js')).renderDiffFolded(d),
+  json: async (d) => (await import('../viz/diff.js')).renderDiffJson(d),
+  svg: async (d, c) => (await import('../viz/diff.js')).renderDiffSvg(d, { widths: c.widths }),
+  html: async (d, c) => (await import('../viz/diff.js')).renderDiffHtml(d, { widths: c.widths, labels: c.labels }),
 } satisfies Record<string, Renderer<Diff, DiffContext>>;
 type ReportFormat = keyof typeof REPORT_RENDERERS;
 
@@ -103,7 +101,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const defaults = o.format === 'text' && o.percentLimit === undefined ? { percentLimit: 1 } : {};
     const built = await buildReport(await withInputs(reportOptions(traces, { ...o, ...defaults }, io), o, io));
     summarizeSkipped(built, o.quiet === true, io, o.format === 'text');
-    await writeOutput(REPORT_RENDERERS[o.format](built), o.output, io.stdout);
+    await writeOutput(await REPORT_RENDERERS[o.format](built), o.output, io.stdout);
   });
 
   const sites = traceCommand(program, 'sites', 'protection sites ranked by the faults they caused, with classes, retry cycles and TLB flushes', SITES_RENDERERS, ['event', 'comm', 'pid', 'tid', 'time'], {
@@ -112,7 +110,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addDiagnosticOptions(sites).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof SITES_RENDERERS }) => {
     const built = await buildReport(await withInputs(reportOptions(traces, o, io), o, io));
     summarizeSkipped(built, o.quiet === true, io, o.format === 'text');
-    await writeOutput(SITES_RENDERERS[o.format](built), o.output, io.stdout);
+    await writeOutput(await SITES_RENDERERS[o.format](built), o.output, io.stdout);
   });
 
   const collapse = program
@@ -183,7 +181,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     let listings: readonly DisasmIndex[] = [];
     const built = await buildReport({ ...(await withInputs(reportOptions(traces, { ...o, symbol: [], symbols: [] }, io), o, io)), onListings: (l) => (listings = l) });
     summarizeSkipped(built, o.quiet === true, io);
-    const annotation = annotateReport(built, listings, { symbols: [...(o.symbol ?? []), ...(o.symbols ?? [])] });
+    const annotation = await annotateReport(built, listings, { symbols: [...(o.symbol ?? []), ...(o.symbols ?? [])] });
     if (annotation.missing.length > 0) {
       const faulting = new Map<string, number>();
       for (const site of built.sites) if (site.symbol !== '') faulting.set(site.symbol, (faulting.get(site.symbol) ?? 0) + site.count);
@@ -191,7 +189,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const what = 'faulting functions';
       throw new InputError(annotation.missing.map((value) => describeUnmatched({ option: '--symbol', value, present: faulting, what, candidates: [...faulting.keys(), ...listed] }, 'in the trace or the listings')).join('\n'));
     }
-    await writeOutput(ANNOTATE_RENDERERS[o.format](annotation, o), o.output, io.stdout);
+    await writeOutput(await ANNOTATE_RENDERERS[o.format](annotation, o), o.output, io.stdout);
   });
 
   const diff = program
@@ -210,14 +208,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addFilterOptions(diff, ['event', 'comm'], { event: 'count these events in traces (default: the page-fault events; repeatable, comma lists ok)' });
   addDiagnosticOptions(diff).action(async (before: string, after: string, o: DiffCliOptions) => {
     const load = async (path: string, extra: string[]): Promise<Report> => {
-      if (await isJsonFile(path)) return readReportFile(path);
+      if (await (await reportJson()).isJsonFile(path)) return (await reportJson()).readReportFile(path);
       // a command or event in one capture only is what a diff shows, not a typo
       const built = await buildReport({ ...(await withInputs(reportOptions([path], { ...o, objdump: [...(o.objdump ?? []), ...extra] }, io), o, io)), unmatchedFilters: 'ignore' });
       summarizeSkipped(built, o.quiet === true, io);
       return built;
     };
-    const d = diffReports(await load(before, o.beforeObjdump ?? []), await load(after, o.afterObjdump ?? []), { normalize: o.normalize === true });
-    await writeOutput(DIFF_RENDERERS[o.format](d, { widths: o.widths, labels: [before, after] }), o.output, io.stdout);
+    const d = await diffReports(await load(before, o.beforeObjdump ?? []), await load(after, o.afterObjdump ?? []), { normalize: o.normalize === true });
+    await writeOutput(await DIFF_RENDERERS[o.format](d, { widths: o.widths, labels: [before, after] }), o.output, io.stdout);
   });
 
   const merge = program
@@ -227,8 +225,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addOutputOptions(merge, formatsOf(REPORT_RENDERERS), 'json');
   addDiagnosticOptions(merge, { strict: false, quiet: false }).action(async (paths: string[], o: { output?: string; format: ReportFormat }) => {
     const reports = [];
-    for (const path of paths) reports.push(await readReportFile(path, stdinFor(io, [path]).stdin));
-    await writeOutput(REPORT_RENDERERS[o.format](mergeReports(reports)), o.output, io.stdout);
+    for (const path of paths) reports.push(await (await reportJson()).readReportFile(path, stdinFor(io, [path]).stdin));
+    await writeOutput(await REPORT_RENDERERS[o.format](await mergeReports(reports)), o.output, io.stdout);
   });
 
   addRecordCommand(program, io, (code) => (exitCode = code));
@@ -351,12 +349,13 @@ function traceCommand(program: Command, name: string, description: string, rende
   return addFilterOptions(cmd, filters, filterHelp);
 }
 
-function renderSitesJson(report: Report): string {
-  const j = toJson(report) as Record<string, unknown>;
+async function renderSitesJson(report: Report): Promise<string> {
+  const j = (await reportJson()).toJson(report) as Record<string, unknown>;
   return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], notes: j['notes'] ?? [], findings: j['findings'] ?? [], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
 }
 
-function renderSitesText(report: Report): string {
+async function renderSitesText(report: Report): Promise<string> {
+  const { renderFindings, renderProtection } = await import('../viz/text.js');
   const out: string[] = [];
   if (report.findings !== undefined && report.findings.length > 0) {
     renderFindings(report.findings, out);

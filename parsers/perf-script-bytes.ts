@@ -17,8 +17,8 @@ import { isFrameShaped } from './perf-script-frames.js';
 const TAB = 9;
 const LF = 10;
 const CR = 13;
-/** A UTF-8 byte decodes to at least a third of a UTF-16 unit: a line of more bytes than this times the maximum is overlong. */
-const BYTES_PER_UNIT = 3;
+/** Bytes decoded into one string at a time while counting a cut line's length (as LineSplitter: below V8's large-object size). */
+const DECODE_PIECE = 1 << 16;
 
 /** What PerfScriptByteReader feeds (PerfScriptParser). */
 export interface PerfScriptLineSink {
@@ -39,8 +39,11 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
   private readonly source: string;
   private readonly sink: DiagnosticSink | undefined;
   private readonly max: number;
-  // a line cut by a chunk edge: its bytes, or (past what can still be short enough) its length so far
-  private rest: Buffer | undefined;
+  // a line cut by chunk edges: its pieces and their length in UTF-16 units so far,
+  // or, once longer than the maximum, only that length
+  private rest: Buffer[] = [];
+  private restUnits = 0;
+  private restDecoder: StringDecoder | undefined;
   private overflow: { decoder: StringDecoder; units: number } | undefined;
 
   constructor(
@@ -58,7 +61,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
 
   write(chunk: Buffer): void {
     let from = 0;
-    if (this.rest !== undefined || this.overflow !== undefined) {
+    if (this.rest.length > 0 || this.overflow !== undefined) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
         this.keep(chunk);
@@ -66,11 +69,11 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       }
       const head = chunk.subarray(0, nl);
       if (this.overflow !== undefined) {
-        this.overlong(this.overflow.units + this.overflow.decoder.write(head).length + this.overflow.decoder.end().length);
+        this.overlong(this.overflow.units + units(this.overflow.decoder, head) + this.overflow.decoder.end().length);
         this.overflow = undefined;
       } else {
-        const joined = Buffer.concat([this.rest!, head]);
-        this.rest = undefined;
+        const joined = Buffer.concat([...this.rest, head]);
+        this.clearRest();
         this.take(joined, viewOf(joined), 0, joined.length);
       }
       from = nl + 1;
@@ -99,9 +102,9 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
     if (this.overflow !== undefined) {
       this.overlong(this.overflow.units + this.overflow.decoder.end().length);
       this.overflow = undefined;
-    } else if (this.rest !== undefined) {
-      const last = this.rest;
-      this.rest = undefined;
+    } else if (this.rest.length > 0) {
+      const last = Buffer.concat(this.rest);
+      this.clearRest();
       this.take(last, viewOf(last), 0, last.length);
     }
     this.parser.end();
@@ -139,22 +142,36 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
 
   private keep(piece: Buffer): void {
     if (this.overflow !== undefined) {
-      this.overflow.units += this.overflow.decoder.write(piece).length;
+      this.overflow.units += units(this.overflow.decoder, piece);
       return;
     }
-    const length = (this.rest?.length ?? 0) + piece.length;
-    if (length > this.max * BYTES_PER_UNIT) {
-      const decoder = new StringDecoder('utf8');
-      this.overflow = { decoder, units: (this.rest !== undefined ? decoder.write(this.rest).length : 0) + decoder.write(piece).length };
-      this.rest = undefined;
+    const decoder = (this.restDecoder ??= new StringDecoder('utf8'));
+    const length = this.restUnits + units(decoder, piece);
+    if (length > this.max) {
+      this.overflow = { decoder, units: length };
+      this.clearRest();
       return;
     }
+    this.restUnits = length;
     // copied: the chunk it is cut from may be reused by the stream
-    this.rest = this.rest === undefined ? Buffer.from(piece) : Buffer.concat([this.rest, piece]);
+    this.rest.push(Buffer.from(piece));
+  }
+
+  private clearRest(): void {
+    this.rest = [];
+    this.restUnits = 0;
+    this.restDecoder = undefined;
   }
 
   private overlong(length: number): void {
     this.parser.skip();
     this.sink?.({ source: this.source, line: this.parser.lines, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
   }
+}
+
+/** The UTF-16 length of `bytes` decoded after what `decoder` holds back. */
+function units(decoder: StringDecoder, bytes: Buffer): number {
+  let n = 0;
+  for (let at = 0; at < bytes.length; at += DECODE_PIECE) n += decoder.write(bytes.subarray(at, at + DECODE_PIECE)).length;
+  return n;
 }

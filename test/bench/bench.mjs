@@ -1,12 +1,16 @@
 // `npm run bench`: faultpath's speed and memory on a large real perf script
 // capture, as ratios to a split2 line count of the same file measured in the
 // same run (the machines are shared and noisy; ratios travel, seconds do not).
+// Beside the wall time each row shows its CPU time (user + system, from
+// /usr/bin/time): on busy shared cores the wall time carries the waits for a
+// core, the CPU time much less.
 //
 // The input is recorded by record.sh (fanout.c under perf) into data/ when it
 // is missing. Every command runs as a child process: wall time from hrtime
-// around the child, peak RSS from /usr/bin/time -f %M when installed, else
-// from polling VmHWM in /proc. Each command runs BENCH_RUNS times (default 2)
-// and keeps its fastest wall time and its largest peak RSS.
+// around the child, peak RSS and CPU time from /usr/bin/time when installed,
+// else peak RSS from polling VmHWM in /proc (and no CPU time). Each command
+// runs BENCH_RUNS times (default 2) and keeps its fastest wall time, its least
+// CPU time and its largest peak RSS.
 //
 // The 1 GB rows (the capture repeated) take their ratios from split2 on those
 // same bytes.
@@ -63,11 +67,11 @@ function ensureData() {
 
 const q = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
 
-/** Runs a shell command line; returns wall seconds, peak RSS (KiB) of the measured process, stdout. */
+/** Runs a shell command line; returns wall seconds, peak RSS (KiB) and CPU seconds (NaN without /usr/bin/time) of the measured process, stdout. */
 function runOnce(name, command, { measured = command, before = '' } = {}) {
   return new Promise((resolvePromise, reject) => {
     const rssFile = join(tmpdir(), `faultpath-bench-${process.pid}.rss`);
-    const timed = haveTime ? `${TIME} -f %M -o ${q(rssFile)} ${measured}` : measured;
+    const timed = haveTime ? `${TIME} -f '%M %U %S' -o ${q(rssFile)} ${measured}` : measured;
     const line = before === '' ? `exec ${timed}` : `${before} | exec ${timed}`;
     const start = process.hrtime.bigint();
     const child = spawn('sh', ['-c', line], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,11 +90,14 @@ function runOnce(name, command, { measured = command, before = '' } = {}) {
         return;
       }
       let rss = polled;
+      let cpu = NaN;
       if (haveTime) {
-        rss = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+        const [kb, user, system] = (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+        rss = kb;
+        cpu = user + system;
         rmSync(rssFile, { force: true });
       }
-      resolvePromise({ wall, rss, stdout, stderr });
+      resolvePromise({ wall, rss, cpu, stdout, stderr });
     });
   });
 }
@@ -118,9 +125,9 @@ async function measure(name, command, options = {}) {
   for (let i = 0; i < (options.runs ?? runs); i++) {
     const r = await runOnce(name, command, options);
     if (best === undefined) best = r;
-    else best = { ...(r.wall < best.wall ? r : best), rss: Math.max(best.rss, r.rss) };
+    else best = { ...(r.wall < best.wall ? r : best), rss: Math.max(best.rss, r.rss), cpu: Math.min(best.cpu, r.cpu) };
   }
-  process.stderr.write(`bench: ${name}: ${best.wall.toFixed(2)} s, ${(best.rss / 1024).toFixed(0)} MB\n`);
+  process.stderr.write(`bench: ${name}: ${best.wall.toFixed(2)} s, CPU ${best.cpu.toFixed(2)} s, ${(best.rss / 1024).toFixed(0)} MB\n`);
   return { name, ...best };
 }
 
@@ -250,14 +257,18 @@ const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 const w = Math.max(...[...rows, ...big].map((r) => r.name.length)) + 2;
 const lines = [];
-lines.push(`${pad('command', w)}${lpad('wall', 9)}${lpad('peak RSS', 10)}${lpad('ratio', 8)}  target`);
+lines.push(`${pad('command', w)}${lpad('wall', 9)}${lpad('peak RSS', 10)}${lpad('ratio', 8)}${lpad('CPU', 9)}${lpad('CPU ratio', 11)}  target (on the wall ratio)`);
 for (const r of [...rows, ...big]) {
   const ratio = r.wall / (r.base ?? baseline).wall;
+  const cpuRatio = r.cpu / (r.base ?? baseline).cpu;
   let target = '';
   if (r.target !== undefined) target = `≤ ${r.target.toFixed(1)}× ${ratio <= r.target ? 'met' : 'NOT met'}`;
   if (r.targetSeconds !== undefined) target = `≤ ${r.targetSeconds.toFixed(1)} s ${r.wall <= r.targetSeconds ? 'met' : 'NOT met'}`;
   if (r.targetRss !== undefined) target = `RSS ≤ ${r.targetRss / 1024} MB ${r.rss <= r.targetRss ? 'met' : 'NOT met'}`;
-  lines.push(`${pad(r.name, w)}${lpad(r.wall.toFixed(2) + ' s', 9)}${lpad((r.rss / 1024).toFixed(0) + ' MB', 10)}${lpad(ratio.toFixed(2) + '×', 8)}  ${target}`);
+  if (r.target !== undefined && !Number.isNaN(cpuRatio)) target += ` (CPU ${cpuRatio <= r.target ? 'met' : 'NOT met'})`;
+  const cpu = Number.isNaN(r.cpu) ? '?' : r.cpu.toFixed(2) + ' s';
+  const cpuX = Number.isNaN(cpuRatio) ? '?' : cpuRatio.toFixed(2) + '×';
+  lines.push(`${pad(r.name, w)}${lpad(r.wall.toFixed(2) + ' s', 9)}${lpad((r.rss / 1024).toFixed(0) + ' MB', 10)}${lpad(ratio.toFixed(2) + '×', 8)}${lpad(cpu, 9)}${lpad(cpuX, 11)}  ${target}`);
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, node ${process.version}`;
 process.stdout.write(

@@ -67,16 +67,39 @@ function bump(node: TreeNode, value: number, event: string): void {
   node.byEvent[event] = (node.byEvent[event] ?? 0) + value;
 }
 
+// Most nodes have one child or a few: those are found by a scan of the
+// children; a name index (and its key strings) is built only past INDEX_AT
+// children. The index per node held a third of the report's peak memory.
+const INDEX_AT = 8;
+
 function childOf(node: MutableNode, step: PathStep): MutableNode {
-  const key = step.kind + '\0' + step.name + '\0' + (step.dso ?? '');
-  node.index ??= new Map();
+  const dso = step.dso ?? '';
+  const children = node.children as MutableNode[];
+  if (node.index === undefined) {
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i]!;
+      if (c.name === step.name && c.kind === step.kind && (c.dso ?? '') === dso) return c;
+    }
+    const child = newNode(step.name, step.kind, step.dso, step.site) as MutableNode;
+    children.push(child);
+    if (children.length > INDEX_AT) {
+      node.index = new Map();
+      for (const c of children) node.index.set(childKey(c.kind, c.name, c.dso ?? ''), c);
+    }
+    return child;
+  }
+  const key = childKey(step.kind, step.name, dso);
   let child = node.index.get(key);
   if (child === undefined) {
     child = newNode(step.name, step.kind, step.dso, step.site) as MutableNode;
     node.index.set(key, child);
-    node.children.push(child);
+    children.push(child);
   }
   return child;
+}
+
+function childKey(kind: NodeKind, name: string, dso: string): string {
+  return kind + '\0' + name + '\0' + dso;
 }
 
 function finish(node: MutableNode): TreeNode {

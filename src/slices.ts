@@ -37,8 +37,8 @@ export class SliceBuilder {
   private readonly threads: { tid: number; pid: number; comm: string }[] = [];
   private readonly regionIds = new Map<string, number>();
   private readonly regions: string[] = [];
-  /** Per path number: quantum → (thread, region) key → value. */
-  private readonly paths: (Map<number, Map<number, number>> | undefined)[] = [];
+  /** Per path number: its cells, as (quantum, thread·region key, value) triples while few, then quantum → key → value. */
+  private readonly paths: (PathCells | undefined)[] = [];
   /** Protection changes: quantum → `call\0prot\0site` → calls. */
   private readonly changes = new Map<number, Map<string, number>>();
 
@@ -65,14 +65,30 @@ export class SliceBuilder {
       this.regionIds.set(region, r);
       this.regions.push(region);
     }
-    const byTime = (this.paths[path] ??= new Map());
     const q = this.quantumOf(time);
-    let cell = byTime.get(q);
-    if (cell === undefined) byTime.set(q, (cell = new Map()));
     const key = t * REGION_SPAN + r;
-    const had = cell.get(key);
-    cell.set(key, (had ?? 0) + value);
-    if (had === undefined && ++this.cells > this.maxCells) this.coarsen();
+    const cells = this.paths[path];
+    if (cells === undefined) {
+      // most paths of a wide capture fault once: three numbers, no Map
+      this.paths[path] = [q, key, value];
+    } else if (Array.isArray(cells)) {
+      for (let i = 0; i < cells.length; i += 3) {
+        if (cells[i] === q && cells[i + 1] === key) {
+          cells[i + 2]! += value;
+          return;
+        }
+      }
+      if (cells.length < 3 * FEW) {
+        cells.push(q, key, value);
+      } else {
+        const m = toMap(cells);
+        addTo(m, q, key, value);
+        this.paths[path] = m;
+      }
+    } else if (!addTo(cells, q, key, value)) {
+      return;
+    }
+    if (++this.cells > this.maxCells) this.coarsen();
   }
 
   /** A protection change the timeline applied (its site still a provisional key). */
@@ -91,15 +107,17 @@ export class SliceBuilder {
   finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming): SliceIndex {
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
     let min = Infinity;
-    for (const byTime of this.paths) for (const q of byTime?.keys() ?? []) if (q !== NO_TIME && q < min) min = q;
+    for (const cells of this.paths) forEachCell(cells, (q) => {
+      if (q !== NO_TIME && q < min) min = q;
+    });
     for (const q of this.changes.keys()) if (q !== NO_TIME && q < min) min = q;
     if (!Number.isFinite(min)) min = 0;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
-    this.paths.forEach((byTime, path) => {
+    this.paths.forEach((cells, path) => {
       const leaf = leaves[path];
-      if (byTime === undefined || leaf === undefined) return;
+      if (cells === undefined || leaf === undefined) return;
       const into = (leaf.cells ??= []);
-      for (const [q, cell] of byTime) for (const [key, value] of cell) into.push(shift(q), Math.floor(key / REGION_SPAN), key % REGION_SPAN, value);
+      forEachCell(cells, (q, key, value) => into.push(shift(q), Math.floor(key / REGION_SPAN), key % REGION_SPAN, value));
     });
     const changes: SliceIndex['changes'] = [];
     for (const [q, at] of this.changes) {
@@ -136,17 +154,20 @@ export class SliceBuilder {
     const half = (q: number): number => (q === NO_TIME ? NO_TIME : Math.floor(q / 2));
     let cells = 0;
     for (let p = 0; p < this.paths.length; p++) {
-      const byTime = this.paths[p];
-      if (byTime === undefined) continue;
+      const old = this.paths[p];
+      if (old === undefined) continue;
       const merged = new Map<number, Map<number, number>>();
-      for (const [q, cell] of byTime) {
-        const h = half(q);
-        const into = merged.get(h);
-        if (into === undefined) merged.set(h, cell);
-        else for (const [k, v] of cell) into.set(k, (into.get(k) ?? 0) + v);
+      forEachCell(old, (q, key, value) => addTo(merged, half(q), key, value));
+      let size = 0;
+      for (const cell of merged.values()) size += cell.size;
+      cells += size;
+      if (size <= FEW) {
+        const few: number[] = [];
+        forEachCell(merged, (q, key, value) => few.push(q, key, value));
+        this.paths[p] = few;
+      } else {
+        this.paths[p] = merged;
       }
-      for (const cell of merged.values()) cells += cell.size;
-      this.paths[p] = merged;
     }
     const changes = new Map<number, Map<string, number>>();
     for (const [q, at] of this.changes) {
@@ -164,6 +185,35 @@ export class SliceBuilder {
     // cells that differ by thread or region rather than time do not merge: allow more rather than lose the time
     if (this.cells > this.maxCells * 0.75) this.maxCells *= 2;
   }
+}
+
+/** A path's cells: (quantum, key, value) triples while at most FEW, then quantum → key → value. */
+type PathCells = number[] | Map<number, Map<number, number>>;
+
+const FEW = 8;
+
+/** Adds to a cell; true when the cell is new. */
+function addTo(m: Map<number, Map<number, number>>, q: number, key: number, value: number): boolean {
+  let cell = m.get(q);
+  if (cell === undefined) m.set(q, (cell = new Map()));
+  const had = cell.get(key);
+  cell.set(key, (had ?? 0) + value);
+  return had === undefined;
+}
+
+function toMap(cells: readonly number[]): Map<number, Map<number, number>> {
+  const m = new Map<number, Map<number, number>>();
+  for (let i = 0; i < cells.length; i += 3) addTo(m, cells[i]!, cells[i + 1]!, cells[i + 2]!);
+  return m;
+}
+
+function forEachCell(cells: PathCells | undefined, fn: (q: number, key: number, value: number) => void): void {
+  if (cells === undefined) return;
+  if (Array.isArray(cells)) {
+    for (let i = 0; i < cells.length; i += 3) fn(cells[i]!, cells[i + 1]!, cells[i + 2]!);
+    return;
+  }
+  for (const [q, cell] of cells) for (const [key, value] of cell) fn(q, key, value);
 }
 
 function protText(prot: number): string {

@@ -20,13 +20,14 @@ interface Bucket {
   readonly frame: Frame;
   value: number;
   major: number;
-  readonly classes: Map<FaultClass, number>;
-  readonly pages: Map<number, number>;
+  readonly classes: Counts<FaultClass>;
+  readonly pages: Counts<number>;
   first: number;
   last: number;
 }
 
-type Tally = Map<string, Bucket>;
+// by (frame, event) number: a wide capture has a bucket per instruction, so no key string each
+type Tally = Map<number, Bucket>;
 
 /** A fault as the pipeline knows it. */
 export interface RegionFault {
@@ -75,6 +76,7 @@ export class RegionFaults {
   private readonly outside = new Map<OutsideKind, Tally>();
   private readonly unaddressed: Tally = new Map();
   private readonly frameIds = new Map<Frame, number>();
+  private readonly eventIds = new Map<string, number>();
   // per thread: its last tracepoint fault not yet counted by a minor/major sample
   private readonly pending = new Map<number, { bucket: Bucket; ip: string; page: number }>();
   private matched = 0;
@@ -105,8 +107,8 @@ export class RegionFaults {
     }
     const bucket = this.bucket(tally, f.event, f.frame);
     bucket.value += f.value;
-    bump(bucket.classes, f.class, f.value);
-    if (!Number.isNaN(page)) bump(bucket.pages, page, f.value);
+    bucket.classes.add(f.class, f.value);
+    if (!Number.isNaN(page)) bucket.pages.add(page, f.value);
     if (f.time < bucket.first || Number.isNaN(bucket.first)) bucket.first = f.time;
     if (f.time > bucket.last || Number.isNaN(bucket.last)) bucket.last = f.time;
     this.join(f, bucket, page);
@@ -200,10 +202,12 @@ export class RegionFaults {
       id = this.frameIds.size;
       this.frameIds.set(frame, id);
     }
-    const key = `${event}\0${id}`;
+    let e = this.eventIds.get(event);
+    if (e === undefined) this.eventIds.set(event, (e = this.eventIds.size));
+    const key = id * EVENT_SPAN + e;
     let b = tally.get(key);
     if (b === undefined) {
-      b = { event, frame, value: 0, major: 0, classes: new Map(), pages: new Map(), first: NaN, last: NaN };
+      b = { event, frame, value: 0, major: 0, classes: new Counts(), pages: new Counts(), first: NaN, last: NaN };
       tally.set(key, b);
     }
     return b;
@@ -248,12 +252,37 @@ function summed(tally: Tally | undefined, events: ReadonlySet<string>, keeps: (f
     const major = b.event.replace(/[:/].*$/, '') === 'major-faults' ? b.value : b.major;
     s.major += major;
     if (major > 0) majorOf?.(b.event, b.frame, major);
-    for (const [c, n] of b.classes) bump(s.classes, c, n);
-    for (const [p, n] of b.pages) bump(s.pages, p, n);
+    b.classes.forEach((c, n) => bump(s.classes, c, n));
+    b.pages.forEach((p, n) => bump(s.pages, p, n));
     s.first = Math.min(s.first, b.first);
     s.last = Math.max(s.last, b.last);
   }
   return s;
+}
+
+const EVENT_SPAN = 4096;
+
+/** Counts per key that hold the first key inline and make a Map only for a second: most buckets of a wide capture see one class and one page. */
+class Counts<K> {
+  private key: K | undefined;
+  private value = 0;
+  private map: Map<K, number> | undefined;
+
+  add(k: K, by: number): void {
+    if (this.map !== undefined) bump(this.map, k, by);
+    else if (this.key === undefined || this.key === k) {
+      this.key = k;
+      this.value += by;
+    } else {
+      this.map = new Map([[this.key, this.value]]);
+      bump(this.map, k, by);
+    }
+  }
+
+  forEach(fn: (k: K, n: number) => void): void {
+    if (this.map !== undefined) for (const [k, n] of this.map) fn(k, n);
+    else if (this.key !== undefined) fn(this.key, this.value);
+  }
 }
 
 function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {

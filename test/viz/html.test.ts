@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { decodeTree, encodeTree } from '../../viz/html/encode.js';
 import { jsonForScript, renderHtml } from '../../viz/html/index.js';
-import type { PageData } from '../../viz/html/encode.js';
+import { unpackPage, type PageData } from '../../viz/html/pack.js';
 import { TreeBuilder } from '../../src/tree.js';
 import { countNodes, EVIL, guardReport, hostileReport, scaleReport } from './fixtures.js';
 
@@ -57,12 +57,12 @@ describe('renderHtml', () => {
     expect(html.match(/<script\b/g)).toHaveLength(2);
   });
 
-  test('carries the report: the tree round-trips through the compact encoding, the rest as is', () => {
+  test('carries the report: the tree round-trips through the compact encoding, the rest through the packing', () => {
     const data = dataBlock(html);
     expect(data.title).toBe('guard');
-    expect(stripIds(decodeTree(data.tree))).toEqual(stripIds(guard.tree));
+    expect(stripIds(decodeTree(unpackPage(data).tree))).toEqual(stripIds(guard.tree));
     const { tree: _tree, ...rest } = guard;
-    expect(data.report).toEqual(JSON.parse(JSON.stringify(rest)));
+    expect(unpackPage(data).report).toEqual(JSON.parse(JSON.stringify(rest)));
   });
 
   test('hostile strings cannot close the data block, and the title is escaped', async () => {
@@ -74,7 +74,7 @@ describe('renderHtml', () => {
     expect(page).not.toContain('\u2029');
     expect(page).toContain('<title>&lt;b&gt;&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/b&gt;</title>');
     const data = dataBlock(page);
-    expect(stripIds(decodeTree(data.tree))).toEqual(stripIds(report.tree));
+    expect(stripIds(decodeTree(unpackPage(data).tree))).toEqual(stripIds(report.tree));
     expect(data.report.warnings).toEqual([`warning ${EVIL}`]);
   });
 
@@ -96,7 +96,7 @@ describe('renderHtml', () => {
     const bytes = Buffer.byteLength(page, 'utf8');
     console.log(`HTML for ${countNodes(report.tree)} nodes: ${(bytes / 1e6).toFixed(2)} MB`);
     expect(bytes).toBeLessThanOrEqual(15 * 1024 * 1024);
-    expect(stripIds(decodeTree(dataBlock(page).tree))).toEqual(stripIds(report.tree));
+    expect(stripIds(decodeTree(unpackPage(dataBlock(page)).tree))).toEqual(stripIds(report.tree));
   });
 });
 

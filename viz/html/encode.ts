@@ -8,14 +8,7 @@
 // per node. The inverted view, built lazily in the page, is laid out there by
 // the same partition.
 import { hierarchy, partition } from 'd3-hierarchy';
-import type { FaultClass, FaultSite, NodeKind, Report, TreeNode } from '../../src/model.js';
-
-/** What the page's JSON data block holds. */
-export interface PageData {
-  readonly title: string;
-  readonly tree: EncodedTree;
-  readonly report: Omit<Report, 'tree'>;
-}
+import type { FaultClass, FaultSite, NodeKind, TreeNode } from '../../src/model.js';
 
 export interface EncodedTree {
   /** Names, dsos and event names, each once. */

@@ -4,7 +4,8 @@
 // (page.ts) whose CSP allows only that script and style.
 import type { Report } from '../../src/model.js';
 import { bundledScript } from '../bundles.js';
-import { encodeTree, type PageData } from './encode.js';
+import { encodeTree } from './encode.js';
+import { packPage } from './pack.js';
 import { escapeHtml, renderPage } from './page.js';
 import { findingsHtml, headlineHtml } from './findings.js';
 import { staticParts, type StaticParts } from './static.js';
@@ -21,7 +22,7 @@ export interface HtmlOptions {
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
   const { tree, ...rest } = report;
-  const data: PageData = { title, tree: encodeTree(tree), report: rest };
+  const data = packPage(title, encodeTree(tree), rest);
   return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest), staticParts(rest, tree.value)), data, script: bundledScript('report') });
 }
 

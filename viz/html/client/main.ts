@@ -3,7 +3,7 @@
 // ../page.ts and ../index.ts write. Zoom, breadcrumb, tooltip and view
 // switches live here; each panel has its module.
 import type { FaultSite, ProtectionSiteView } from '../../../src/model.js';
-import type { PageData } from '../encode.js';
+import { unpackPage, type PageData } from '../pack.js';
 import { callTree } from './calls.js';
 import { showClasses } from './classes.js';
 import { describer } from './details.js';
@@ -27,7 +27,7 @@ import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 const started = performance.now();
 // The page's parts that only the script can draw show from here on (styles.ts: .needs-js).
 document.documentElement.classList.add('js');
-const data = JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData;
+const data = unpackPage(JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData);
 const report = data.report;
 const calls = callTree(data.tree);
 // the tree the flame draws: `calls`, or `calls` cut to the page's filter (filters.ts)

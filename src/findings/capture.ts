@@ -82,6 +82,12 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
       problems.push('no tlb:tlb_flush records, so the TLB flushes the protection calls cost are not counted');
       record.push('-e tlb:tlb_flush');
     }
+    // flushes placed by time alone: the callchain tells a call's flush from a copy-on-write fault's
+    const blind = Object.entries(p.tlbFlushCauses ?? {}).reduce((n, [cause, v]) => n + (cause === 'unknown (no callchain)' || / end unknown$/.test(cause) ? v : 0), 0);
+    if (blind > 0) {
+      problems.push(`${count(blind, 'TLB flush has', 'TLB flushes have')} no callchain, so whether ${blind === 1 ? 'it' : 'they'} ran in a protection call or in a fault is told by time alone`);
+      record.push('-g (with -e tlb:tlb_flush)');
+    }
   }
   const retries = (p?.sites ?? []).some((s) => s.cycles > 0);
   if (retries && !has('signal:signal_deliver')) {

@@ -112,6 +112,7 @@ describe('TLB flushes told apart by their callchains', () => {
     expect(relro.tlbFlushCauses).toEqual({ 'inside mprotect': inMprotect('dl_main') });
     for (const s of p.sites) expect(sum(s.tlbFlushCauses)).toBe(sum(s.tlbFlushes));
 
+    expect((rep.findings ?? []).map((f) => f.text).join('\n')).not.toContain('no callchain');
     const out = renderText(rep);
     expect(out).toContain(`TLB flushes: ${flushes.length}, where they ran: ${want['copy-on-write fault']} copy-on-write fault, `);
     expect(out).toContain(`(${after} copy-on-write fault, ${inMprotect('main')} inside mprotect)`);
@@ -159,8 +160,13 @@ describe('TLB flushes told apart by their callchains', () => {
     }
     switches = (text('forkcow-nochain.perf-script.txt').match(/reason:task switch \(0\)/g) ?? []).length;
     const flushes = recs.filter((r) => r.event === 'tlb:tlb_flush').length;
-    const { p } = await report('forkcow-nochain.perf-script.txt');
+    const { report: rep, p } = await report('forkcow-nochain.perf-script.txt');
     expect(after).toBe(4);
+    // said once, with the perf option that tells
+    const capture = (rep.findings ?? []).filter((f) => f.kind === 'capture-quality');
+    expect(capture).toHaveLength(1);
+    expect(capture[0]!.text).toContain(`${flushes - switches} TLB flushes have no callchain`);
+    expect(capture[0]!.remedy).toContain('-g (with -e tlb:tlb_flush)');
     const charged = p.sites.reduce((n, s) => n + sum(s.tlbFlushes), 0);
     expect(charged).toBe(after);
     expect(p.tlbFlushCauses).toEqual({

@@ -178,7 +178,7 @@ export function assumedLayout(path: string): string {
 }
 
 export function inferredFrames(n: number): string {
-  return `${n} frame${s(n)} marked [inferred]: frame-pointer unwinding skips the caller of a function that keeps no frame pointer; the call instruction before the return address names the function that was there`;
+  return `${n} frame${s(n)} marked [inferred]: the chain skipped ${n === 1 ? 'a function' : 'functions'} (frame-pointer unwinding skips the caller of a function that keeps no frame pointer; a tail call leaves no frame), and the call instruction before the return address names the function that was there`;
 }
 
 export function mangledNames(names: readonly string[]): string {

@@ -228,7 +228,7 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     if (tlb !== '') out.push(`${pad}TLB flushes: ${tlb}${where !== '' ? ` (${where})` : ''}`);
     for (const i of s.instructions.slice(0, 5)) {
       const handlers = Object.entries(i.handlers).map(([h, n]) => `${n} closed by ${h}`).join(', ');
-      out.push(`${pad}  ${String(i.faults).padStart(5)}  ${i.instruction}${i.cycles > 0 ? `  [${i.cycles} cycles${handlers ? `: ${handlers}` : ''}]` : ''}`);
+      out.push(`${pad}  ${String(i.faults).padStart(5)}  ${i.instruction}${i.cycles > 0 ? `  [${i.cycles} cycle${i.cycles === 1 ? '' : 's'}${handlers ? `: ${handlers}` : ''}]` : ''}`);
     }
     if (s.instructions.length > 5) out.push(`${pad}  … ${s.instructions.length - 5} more instructions`);
   }

@@ -103,3 +103,14 @@ describe('the first 12 lines of `report` name the pattern, its call sites with s
     });
   }
 });
+
+describe('plain English in the whole text report', () => {
+  for (const name of Object.keys(SAMPLES) as Sample[]) {
+    it(`on the ${name} capture: no "1 <plural>", and a shared first write is not called new memory`, async () => {
+      const r = await runCli(['report', '-q', DIR + SAMPLES[name].trace, ...sampleListings(name).flatMap((l) => ['--objdump', l])]);
+      expect(r.out.match(/(?<![\d.,])1 (?:faults|cycles|calls|pages|stores|loads|threads|processes|signals|fetches|retries|functions|records|events)\b/g)).toBeNull();
+      expect(r.out).not.toMatch(/no followed call|1 is\b|\bare an? /);
+      if (name === 'cow') expect(r.out).toMatch(/8 of them are not new\s+memory:\s+first\s+stores\s+by\s+pid\s+22546\s+to\s+a\s+shared\s+mapping/);
+    });
+  }
+});

@@ -91,7 +91,7 @@ const KNOWN: [string, boolean, (s: Site) => string | HTMLElement, string[]][] = 
 ];
 
 const REST_LABELS: Record<string, string> = {
-  uncoveredFaults: 'faults on pages no followed call covered',
+  uncoveredFaults: 'faults on pages no recorded mmap/mprotect call set up',
   noAddressFaults: 'of them, faults with no data address',
   unattributedFlushes: 'TLB flushes outside protection calls',
   unplaced: 'mappings whose address stayed unknown',

@@ -17,7 +17,6 @@ import type { ReportOptions } from './pipeline.js';
 import { Progress } from './progress.js';
 import { describeUnmatched } from './suggest.js';
 import type { Annotation } from './annotate.js';
-import type { DisasmIndex } from './disasm-index.js';
 import type { Diff } from './diff.js';
 import { addRecordCommand } from './cli-record.js';
 import { version } from './version.js';
@@ -178,8 +177,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   );
   annotate.option('--context <n>', 'show only faulting and marked instructions with N around each', parseCountArg);
   addDiagnosticOptions(annotate).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof ANNOTATE_RENDERERS; context?: number }) => {
-    let listings: readonly DisasmIndex[] = [];
-    const built = await buildReport({ ...(await withInputs(reportOptions(traces, { ...o, symbol: [], symbols: [] }, io), o, io)), onListings: (l) => (listings = l) });
+    const options = await withInputs(reportOptions(traces, { ...o, symbol: [], symbols: [] }, io), o, io);
+    // read once: the report joins the faults with them, annotate lays the faults over them
+    const indexed = await (await import('./pipeline.js')).readListings(options);
+    const built = await buildReport({ ...options, listings: indexed });
+    const listings = indexed.listings.map((l) => l.index);
     summarizeSkipped(built, o.quiet === true, io);
     const annotation = await annotateReport(built, listings, { symbols: [...(o.symbol ?? []), ...(o.symbols ?? [])] });
     if (annotation.missing.length > 0) {

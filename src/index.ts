@@ -12,7 +12,7 @@ export { parsePerfTrace, type PerfTraceOptions } from '../parsers/perf-trace.js'
 export { parseObjdump, type ObjdumpOptions } from '../parsers/objdump.js';
 
 // Build: traces and listings → the report (fault-path tree, sites, protection timeline).
-export { buildReport, type ReportOptions } from './pipeline.js';
+export { buildReport, readListings, type IndexedListings, type ReportFilterOptions, type ReportInputOptions, type ReportOptions, type ReportTreeOptions } from './pipeline.js';
 export { mergeReports, type MergeOptions } from './merge.js';
 export { diffReports, type Diff, type DiffNode, type DiffOptions, type DiffSite } from './diff.js';
 export { readReportFile, reportFromJson, toJson } from './report-json.js';

@@ -470,6 +470,3 @@ function unresolved(frame: Frame, reason: string): FaultSite {
   if (frame.srcline !== undefined) site.source = frame.srcline;
   return site;
 }
-
-// Moved to src/listing-set.ts; kept here until every importer names that module.
-export { ListingSet, type Listing } from './listing-set.js';

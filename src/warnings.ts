@@ -8,7 +8,8 @@
 // capture-quality finding says it (src/findings/capture.ts).
 //
 // Each message is a function here; the pipeline passes the facts.
-import type { FrameResolver, Listing, ListingSet } from './join.js';
+import type { FrameResolver } from './join.js';
+import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, InputSummary, Notice, NoticeKind, ProtectionSection, SiteCount, TreeNode } from './model.js';
 import type { TimelineNote } from './memory/summary.js';
 

@@ -14,7 +14,7 @@ import { AddressSpaces } from '../addresses.js';
 import type { TraceEvent } from '../events.js';
 import { ThreadOwners } from '../memory/index.js';
 import { isJitDso, isKernelDso } from '../dso.js';
-import { readTrace } from '../pipeline.js';
+import { readTrace } from '../report-inputs.js';
 import { functionRange, type ElfInfo } from './elf.js';
 
 /** What a trace needs of one dso. */

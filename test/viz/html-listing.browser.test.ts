@@ -11,17 +11,14 @@ import { annotateReport } from '../../src/annotate.js';
 import type { DisasmIndex } from '../../src/disasm-index.js';
 import { disassemblyKey, type Report } from '../../src/model.js';
 import { MAX_LINES } from '../../src/page-listings.js';
-import { buildReport } from '../../src/pipeline.js';
+import { buildReport, readListings } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
 
-let indexed: readonly DisasmIndex[] = [];
-const guard: Report = await buildReport({
-  traces: [join(GUARD_DIR, 'perf-script.txt.gz')],
-  objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')],
-  onListings: (l) => (indexed = l),
-});
+const read = await readListings({ objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')] });
+const indexed: readonly DisasmIndex[] = read.listings.map((l) => l.index);
+const guard: Report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], listings: read });
 const listings = guard.disassembly!;
 
 let browser: Browser;

@@ -1,0 +1,408 @@
+// The report's accumulator: every event of every trace, in trace order, goes
+// through named steps; `finish` turns what they gathered into the report.
+//   learn      every event: who owns which thread, the inlined frames' dsos,
+//              mappings, the protection timelines and the address history
+//   sideBand   mmap, task and lost records: dsos and build ids, forks, losses
+//   select     a sample: count its event (and signals); keep the chosen
+//              events that pass --comm/--pid/--tid/--time
+//   join       the faulting frame (--dso/--symbol decided on it), then
+//   attribute  its protection change, class and region, and
+//   aggregate  its process, class, tree path, time bucket and time slice
+//   finish     the tree, the protection and region sections, the warnings
+import { AddressSpaces } from './addresses.js';
+import { FaultAggregator, GROUP_LEVELS, siteDecision } from './aggregate.js';
+import { isKernelDso } from './dso.js';
+import { InputError } from './errors.js';
+import { defaultFaultEvents, FAULT_FAMILIES, faultFamily, faultIpHex, isFaultEvent, isSampleEvent, type FaultAccess, type SampleEvent, type TraceEvent } from './events.js';
+import { classifyFault } from './fault-class.js';
+import { FilterWitness, unmatchedFilters } from './filter-check.js';
+import { isStartupFrames } from './findings/startup.js';
+import { TimeHistogram } from './histogram.js';
+import { InlineFrames } from './inlined.js';
+import { FrameResolver, faultFrameIndex } from './join.js';
+import { ListingSet } from './listing-set.js';
+import { AddressHistory } from './memory/address-history.js';
+import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
+import { RegionFaults } from './memory/region-faults.js';
+import type { CallSite, DiagnosticSink, FaultClass, Frame, InputSummary, LostRecord, MmapRecord, Report, SampleRecord, TaskRecord } from './model.js';
+import { formatDiagnostic } from './model.js';
+import { combineFamilies } from './protection-families.js';
+import { ProtectionSites } from './protection-sites.js';
+import type { IndexedListings, SkippedLines } from './report-inputs.js';
+import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js';
+import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
+import { SignalCounter } from './signals.js';
+import { SliceBuilder } from './slices.js';
+import { UnwindRepair } from './unwind.js';
+import { collectNotices } from './warnings.js';
+
+const NO_PROTECTION_SITE = '[no protection change]';
+
+export class ReportAccumulator {
+  // every sample read, by event; per chosen event: records read, records the comm/pid/tid/time filters removed
+  private readonly events: Record<string, number> = {};
+  private readonly read: Record<string, number> = {};
+  private readonly filteredOut: Record<string, number> = {};
+  private readonly chosen: ReadonlySet<string> | undefined;
+  private readonly keep: (r: SampleRecord) => boolean;
+  private readonly witness: FilterWitness | undefined;
+  private lost = 0;
+  // per event: faults by class; faults with no data address (no page to attribute, so uncovered); processes
+  private readonly classes: Record<string, Partial<Record<FaultClass, number>>> = {};
+  private readonly noAddress: Record<string, number> = {};
+  private readonly processes: Record<string, Map<number, ProcessFaults>> = {};
+  // child → parent, from FORK records
+  private readonly parents = new Map<number, number>();
+  private readonly histogram = new TimeHistogram();
+  private readonly signals = new SignalCounter();
+  private readonly slices = new SliceBuilder();
+  private readonly payloadFrames = new Map<string, Frame>();
+  // the fork site: a thread's last clone/fork call (its stack's site key), then each new process's
+  private readonly forkCalls = new Map<number, string>();
+  private readonly forkSites = new Map<number, string>();
+
+  private readonly owners = new ThreadOwners();
+  private readonly addresses = new AddressSpaces(this.owners);
+  private readonly listingSet: ListingSet;
+  private readonly inlineFrames: InlineFrames;
+  private readonly resolver: FrameResolver;
+  private readonly repair: UnwindRepair;
+  private readonly aggregator = new FaultAggregator();
+  private readonly protectionSites: ProtectionSites;
+  // One timeline per family of fault events: they count the same faults, and
+  // which family is shown is known only at the end.
+  private readonly timelines: ProtectionTimeline[];
+  private protectionRecords = 0;
+  private readonly history: AddressHistory;
+  private readonly regionFaults: RegionFaults;
+  // --dso/--symbol, decided before any section counts the fault
+  private readonly sites: ReturnType<typeof siteDecision>;
+  // the tree's options, once the selected events are known (finish)
+  private treeOptions: Parameters<FaultAggregator['finish']>[1] | undefined;
+
+  constructor(
+    private readonly listings: IndexedListings,
+    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy'>,
+    onDiagnostic: DiagnosticSink,
+  ) {
+    this.chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
+    this.keep = recordFilter(options, this.owners);
+    this.witness = options.unmatchedFilters === 'error' ? new FilterWitness() : undefined;
+    this.listingSet = new ListingSet(listings.listings.map((l) => l.index), listings.buildIds);
+    this.inlineFrames = new InlineFrames(this.listingSet, this.addresses);
+    this.resolver = new FrameResolver(this.listingSet);
+    this.repair = new UnwindRepair(this.resolver);
+    this.protectionSites = new ProtectionSites(this.resolver, this.repair, (r, address) => this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), address)?.executable);
+    const siteOf = this.protectionSites.siteOf;
+    // each sees the same protection records: only the first reports their bad lines
+    this.timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf, owners: this.owners, faultFamily: i, ...(i === 0 ? { onDiagnostic } : {}) }));
+    this.history = new AddressHistory({ siteOf, owners: this.owners });
+    this.regionFaults = new RegionFaults(this.history);
+    this.sites = siteDecision(this.resolver, options);
+  }
+
+  /** Takes one event, in trace order (readTrace's callback). */
+  readonly add = (event: TraceEvent): void => {
+    const e = this.learn(event);
+    if (!isSampleEvent(e)) {
+      this.sideBand(e);
+      return;
+    }
+    if (this.select(e)) this.join(e);
+  };
+
+  private learn(event: TraceEvent): TraceEvent {
+    this.owners.note(event);
+    let e = event;
+    if (isSampleEvent(e)) {
+      const r = this.inlineFrames.record(e.record, e.kind === 'fault' ? e.access.ip : undefined);
+      if (r !== e.record) e = { ...e, record: r };
+    }
+    if (e.kind === 'mmap') this.addresses.addMmap(e);
+    const call = e.kind === 'call' || e.kind === 'return';
+    if (call || !isSampleEvent(e)) this.history.add(e);
+    if (call || e.kind === 'tlb-flush' || !isSampleEvent(e)) {
+      if (isSampleEvent(e)) this.protectionRecords++;
+      // every family's timeline applies the same changes: the first one's are the markers
+      this.timelines.forEach((t, i) => {
+        const change = t.add(e);
+        if (i === 0 && change !== undefined) this.slices.change(change);
+      });
+    } else if (e.kind === 'fault') {
+      // every fault, filtered or not, ends its thread's call and owns the flushes in its path
+      for (const t of this.timelines) t.add(e);
+    }
+    if (e.kind === 'call' && FORK_CALLS.has(e.name)) this.forkCalls.set(e.record.tid, this.protectionSites.siteOf(e.record));
+    return e;
+  }
+
+  private sideBand(e: MmapRecord | TaskRecord | LostRecord): void {
+    switch (e.kind) {
+      case 'mmap':
+        this.inlineFrames.noteDso(e.filename);
+        if (e.buildId !== undefined) this.listingSet.noteBuildId(e.filename, e.buildId);
+        return;
+      case 'fork':
+        // a new process, not a new thread of its parent
+        if (e.ppid !== undefined && e.ppid !== e.pid && e.pid === e.tid) {
+          this.parents.set(e.pid, e.ppid);
+          const call = this.forkCalls.get(e.ptid ?? e.ppid);
+          if (call !== undefined) this.forkSites.set(e.pid, call);
+        }
+        return;
+      case 'lost':
+        this.lost += e.count;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private select(e: SampleEvent): boolean {
+    const r = e.record;
+    this.events[r.event] = (this.events[r.event] ?? 0) + 1;
+    if (e.kind === 'signal') {
+      this.signals.note();
+      if (this.keep(r)) this.signals.add(e);
+    }
+    if (this.chosen !== undefined ? !this.chosen.has(r.event) : !isFaultEvent(r.event)) return false;
+    this.read[r.event] = (this.read[r.event] ?? 0) + 1;
+    this.witness?.note(r.comm, this.owners.processOf(r.pid, r.tid), r.tid, r.time);
+    if (this.keep(r)) return true;
+    this.filteredOut[r.event] = (this.filteredOut[r.event] ?? 0) + 1;
+    return false;
+  }
+
+  private join(e: SampleEvent): void {
+    const r = e.record;
+    const fault = e.kind === 'fault' ? e.access : undefined;
+    let at = faultFrameIndex(r, fault);
+    // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
+    const inlinedFrom = at;
+    while (at >= 0 && at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
+    const site = at >= 0 ? r.stack[at]! : this.payloadFrame(r, fault);
+    const inlined = at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : undefined;
+    const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
+    if (!this.sites.keeps(site)) {
+      // the tree's pass counts it among what the filters removed, and what they could match
+      this.aggregator.add(r.event, r.comm, site, callers, r.period, '', inlined);
+      return;
+    }
+    const { cls, group, inRegion } = this.attribute(e, site);
+    const pid = this.aggregate(r, cls);
+    const path = this.aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined, cls);
+    this.slices.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
+  }
+
+  // The fault's class, from the protection change covering its page; its region; its group in the tree.
+  private attribute(e: SampleEvent, site: Frame): { cls: FaultClass; group: string; inRegion: string } {
+    const r = e.record;
+    const groupBy = this.options.groupBy;
+    let cls: FaultClass = 'unknown';
+    let group = '';
+    if (e.kind === 'fault' && !Number.isNaN(e.access.address)) {
+      const attribution = this.timelines[e.family]!.noteFault({
+        pid: r.pid,
+        tid: r.tid,
+        cpu: r.cpu,
+        time: r.time,
+        address: e.access.address,
+        ...(e.access.errorCode !== undefined ? { errorCode: e.access.errorCode } : {}),
+        instructionKey: this.protectionSites.instructionKey(site),
+        value: r.period,
+      });
+      cls = attribution.class;
+      // the change's site is its call's stack for now: named when the tree is built (groupName)
+      if (groupBy === 'site') group = attribution.change?.site ?? NO_PROTECTION_SITE;
+    } else {
+      if (e.kind === 'fault') {
+        this.noAddress[r.event] = (this.noAddress[r.event] ?? 0) + r.period;
+        cls = classifyFault(e.access.errorCode, undefined);
+      }
+      if (groupBy === 'site') group = NO_PROTECTION_SITE;
+    }
+    const inRegion = this.regionFaults.add({
+      event: r.event,
+      pid: r.pid,
+      tid: r.tid,
+      time: r.time,
+      address: e.kind === 'fault' ? e.access.address : NaN,
+      frame: site,
+      class: cls,
+      value: r.period,
+      userMode: r.event === 'exceptions:page_fault_user' || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso)),
+    });
+    if (groupBy === 'region') group = inRegion;
+    else if (groupBy === 'thread') group = `pid ${this.owners.processOf(r.pid, r.tid)}${GROUP_LEVELS}tid ${r.tid}`;
+    return { cls, group, inRegion };
+  }
+
+  // The fault in its event's class counts, its process's counts and the time histogram; returns its process.
+  private aggregate(r: SampleRecord, cls: FaultClass): number {
+    const byClass = (this.classes[r.event] ??= {});
+    byClass[cls] = (byClass[cls] ?? 0) + r.period;
+    const pid = this.addresses.processFor(r.pid, r.tid);
+    const byProcess = (this.processes[r.event] ??= new Map());
+    let proc = byProcess.get(pid);
+    if (proc === undefined) byProcess.set(pid, (proc = { comm: r.comm, faults: 0, classes: {} }));
+    proc.faults += r.period;
+    proc.classes[cls] = (proc.classes[cls] ?? 0) + r.period;
+    this.histogram.add(r.time, cls, r.period, r.event);
+    return pid;
+  }
+
+  // A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
+  private payloadFrame(r: SampleRecord, fault: FaultAccess | undefined): Frame {
+    const ipText = fault?.ipText;
+    const ip = fault?.ip ?? NaN;
+    let dso = '[unknown]';
+    let addr = faultIpHex(fault) ?? '';
+    if (!Number.isNaN(ip)) {
+      const m = this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
+      if (m !== undefined) {
+        dso = m.dso;
+        addr = m.dsoAddress.toString(16);
+      }
+    } else if (ipText !== undefined && r.event === 'exceptions:page_fault_kernel') {
+      dso = '[kernel.kallsyms]';
+    }
+    const key = dso + '\0' + addr;
+    let f = this.payloadFrames.get(key);
+    if (f === undefined) {
+      f = { addr, symbol: '[unknown]', offset: -1, dso };
+      this.payloadFrames.set(key, f);
+    }
+    return f;
+  }
+
+  /**
+   * The report as the findings read it. Two selected fault families count the
+   * same faults twice: the findings read one of them (the first: the
+   * tracepoints, whose error codes class the faults). Call after `finish`.
+   */
+  findingsBasis(report: Report): Report {
+    const primary = oneFamily(new Set(report.selectedEvents));
+    if (primary === undefined || this.treeOptions === undefined) return report;
+    const only = this.aggregator.finish(this.resolver, { ...this.treeOptions, events: primary });
+    const onlyClasses: Partial<Record<FaultClass, number>> = {};
+    for (const e of primary) for (const [c, v] of Object.entries(this.classes[e] ?? {})) onlyClasses[c as FaultClass] = (onlyClasses[c as FaultClass] ?? 0) + v;
+    const onlyRegions = this.regionFaults.placed ? regionSection(this.regionFaults, primary, this.sites.keeps, this.protectionSites, this.resolver, only.sites) : undefined;
+    return {
+      ...report,
+      tree: only.tree,
+      sites: only.sites,
+      classes: onlyClasses,
+      processes: processSummaries(this.processes, primary, this.parents, this.forkSite),
+      ...(onlyRegions !== undefined ? { regions: onlyRegions } : {}),
+    };
+  }
+
+  // A process's fork site, named once every frame is anchored.
+  private readonly forkSite = (pid: number): CallSite | undefined => forkSiteOf(this.forkSites.get(pid), this.protectionSites);
+
+  /** After the last event: the call-path tree, the sections and the warnings, assembled (the tree not yet shaped for display, no findings). */
+  finish(inputs: InputSummary[], skipped: SkippedLines): Report {
+    const { options, events, chosen, resolver, aggregator, protectionSites, regionFaults } = this;
+    const selected = chosen ?? defaultFaultEvents(Object.keys(events));
+    // the protection calls' frames count in the verdict on each listing too;
+    // their sites are named from here on, once it is known
+    for (const f of protectionSites.frames()) resolver.anchor(f);
+    const groupBy = options.groupBy;
+    this.treeOptions = {
+      invert: false, // findings read the call-path tree; inverted when shaped
+      dsos: options.dsos ?? [],
+      symbols: options.symbols ?? [],
+      keeps: this.sites.keeps,
+      events: selected,
+      repair: (frames: readonly Frame[]) => this.repair.repair(frames),
+      groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
+      ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
+    };
+    const result = aggregator.finish(resolver, this.treeOptions);
+    const slices = this.slices.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName });
+    if (this.witness !== undefined) {
+      const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
+      if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
+    }
+    // each selected family's faults, as the tree counts them: once per event
+    const families = [...new Set([...selected].map(faultFamily).filter((f) => f >= 0))].sort();
+    const missing = Object.fromEntries([...selected].map((e) => [e, this.noAddress[e] ?? 0]));
+    const reports = (families.length > 0 ? families : [0]).map((f) => this.timelines[f]!.report());
+    // before the warnings: naming repairs the protection stacks (frames marked [inferred])
+    const protection = this.protectionRecords > 0 ? protectionSites.finish(combineFamilies(reports, missing)) : undefined;
+    const regions = regionFaults.placed ? regionSection(regionFaults, selected, this.sites.keeps, protectionSites, resolver, result.sites) : undefined;
+
+    const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
+    const selectedClasses: Partial<Record<FaultClass, number>> = {};
+    for (const e of selected) for (const [c, v] of Object.entries(this.classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
+    // warnings and notes (src/warnings.ts); what the capture lacks, the capture-quality finding says
+    const notices = collectNotices({
+      resolver,
+      listingSet: this.listingSet,
+      listings: this.listings.listings.map((l) => ({ index: l.index, name: l.summary.name })),
+      sites: result.sites,
+      faultsThrough: (frames) => aggregator.valueThrough(frames, selected, isStartupFrames),
+      inlinedWithoutDso: this.inlineFrames.unknown,
+      inferred: this.repair.inserted,
+      tree: result.tree,
+      decidedEarly: this.sites.changed(),
+      events,
+      chosen,
+      isFaultEvent,
+      protection,
+      timelineNotes: this.timelines[families[0] ?? 0]!.notes(),
+      stopped: protectionSites.stopped,
+      // who owns which thread matters to the protection timeline and to --pid
+      threadNotes: protection !== undefined || (options.pids ?? []).length > 0 ? this.owners.notes() : [],
+      inputs,
+    });
+    const readCount = sum(this.read);
+    const signals = this.signals.result();
+    const filteredCount = sum(this.filteredOut) + result.filtered.records;
+    return {
+      inputs,
+      events,
+      lost: this.lost,
+      skipped: { lines: skipped.count, examples: skipped.examples.map(formatDiagnostic) },
+      selectedEvents: [...selected],
+      sites: result.sites,
+      tree: result.tree,
+      warnings: notices.warnings(),
+      notes: notices.notes(),
+      processes: processSummaries(this.processes, selected, this.parents, this.forkSite),
+      ...(signals !== undefined ? { signals } : {}),
+      timeline: this.histogram.result(selected),
+      classes: selectedClasses,
+      slices,
+      ...(protection !== undefined ? { protection } : {}),
+      ...(regions !== undefined ? { regions } : {}),
+      selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
+    };
+  }
+}
+
+/** The selected events of the first fault family, when the selection spans more than one; else undefined. */
+function oneFamily(selected: ReadonlySet<string>): Set<string> | undefined {
+  const families = [...new Set([...selected].map(faultFamily).filter((f) => f >= 0))].sort();
+  if (families.length < 2) return undefined;
+  return new Set([...selected].filter((e) => faultFamily(e) === families[0]));
+}
+
+// The syscalls that make a new process (or thread: its FORK record tells which).
+const FORK_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+function recordFilter(o: ReportFilterOptions, owners: ThreadOwners): (r: SampleRecord) => boolean {
+  const comms = o.comms && o.comms.length > 0 ? new Set(o.comms) : undefined;
+  const pids = o.pids && o.pids.length > 0 ? new Set(o.pids) : undefined;
+  const tids = o.tids && o.tids.length > 0 ? new Set(o.tids) : undefined;
+  const start = o.timeStart ?? -Infinity;
+  const end = o.timeEnd ?? Infinity;
+  const timed = o.timeStart !== undefined || o.timeEnd !== undefined;
+  return (r) => {
+    if (comms !== undefined && !comms.has(r.comm)) return false;
+    if (pids !== undefined && !pids.has(owners.processOf(r.pid, r.tid))) return false;
+    if (tids !== undefined && !tids.has(r.tid)) return false;
+    if (timed && !(r.time >= start && r.time <= end)) return false;
+    return true;
+  };
+}

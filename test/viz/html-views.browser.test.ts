@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Report, TreeNode } from '../../src/model.js';
+import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
@@ -141,6 +141,17 @@ describe('processes and threads', () => {
     await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(other.faults));
     await expect(page.locator('#filter-bar').textContent()).resolves.toContain(`tid ${other.tid}`);
     await expect(panel.locator(`button[data-key="t${other.i}"]`).getAttribute('aria-pressed')).resolves.toBe('true');
+    // the region table counts the thread's faults only
+    const regionsOf = new Map<string, number>();
+    forEachPath(regions.tree, (_p, _self, n) => {
+      const c = n.cells ?? [];
+      for (let i = 0; i < c.length; i += 4) if (c[i + 1] === other.i) regionsOf.set(s.regions[c[i + 2]!]!, (regionsOf.get(s.regions[c[i + 2]!]!) ?? 0) + c[i + 3]!);
+    });
+    const listed = (regions.regions?.regions ?? []).filter((x) => (regionsOf.get(regionGroupName(x)) ?? 0) > 0);
+    expect(listed.length).toBeGreaterThan(0);
+    await expect(page.locator('#regions tbody tr').count()).resolves.toBe(listed.length);
+    const top = [...listed].sort((a, b) => regionsOf.get(regionGroupName(b))! - regionsOf.get(regionGroupName(a))!)[0]!;
+    await expect(page.locator('#regions tbody tr').first().locator('td').nth(2).textContent()).resolves.toBe(fmt(regionsOf.get(regionGroupName(top))!));
     await page.screenshot({ path: artifactPath('threads-panel.png'), fullPage: true });
     // a process keeps all of its threads
     await panel.locator(`button[data-key="p${child.pid}"]`).click();

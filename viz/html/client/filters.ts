@@ -2,7 +2,7 @@
 // process (the threads panel) and a memory region (the address-space strip
 // and the region table). It cuts the flame graph and recounts the tables; a
 // bar above the flame graph says what is shown and clears it.
-import type { Report, SiteCount } from '../../../src/model.js';
+import { regionGroupName, type RegionsSection, type Report, type SiteCount } from '../../../src/model.js';
 import type { CallTree } from './calls.js';
 import { byId, el } from './dom.js';
 import { fmt, pct, seconds } from './format.js';
@@ -17,6 +17,8 @@ export interface FilterHooks {
   cut(tree: CallTree): void;
   /** The top-instructions table with these counts. */
   sites(sites: SiteCount[]): void;
+  /** The memory regions with these fault counts. */
+  regions(regions: RegionsSection): void;
 }
 
 export interface Filters {
@@ -67,12 +69,28 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
       .sort((a, b) => b.count - a.count);
   };
 
+  // the region table's faults under the filter (its region pick left out, so the other regions stay listed)
+  const regionCounts = (f: Filter): RegionsSection => {
+    const r = report.regions!;
+    const per = s.byRegion(f);
+    const at = new Map(s.index.regions.map((name, i) => [name, i]));
+    const regions = r.regions
+      .map((x) => ({ ...x, faults: per[at.get(regionGroupName(x)) ?? -1] ?? 0 }))
+      .filter((x) => x.faults > 0)
+      .sort((a, b) => b.faults - a.faults);
+    return { ...r, regions };
+  };
+  let regionCut = JSON.stringify([null, null]);
   const apply = (f: Filter): void => {
     filter = f;
     const on = isFiltered(f);
     const tree = on ? s.tree(f) : calls;
     hooks.cut(tree);
     hooks.sites(on ? recount(s.self(f)) : report.sites);
+    // a region pick leaves the table's counts as they were (and its own status line in place)
+    const cut = JSON.stringify([f.window, f.threads === null ? null : [...f.threads]]);
+    if (report.regions !== undefined && cut !== regionCut) hooks.regions(f.window !== null || f.threads !== null ? regionCounts(f) : report.regions);
+    regionCut = cut;
     threads.update(f);
     timeline.setWindow(f.window);
     for (const b of document.querySelectorAll<HTMLElement>('.strip-region')) b.setAttribute('aria-pressed', String(f.region !== null && b.dataset['group'] === s.index.regions[f.region]));
@@ -81,7 +99,7 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
     if (f.window !== null) parts.push(`${seconds(f.window[0] - t0)}–${seconds(f.window[1] - t0)}`);
     if (f.threads !== null) parts.push(labels.threads);
     if (f.region !== null) parts.push(s.index.regions[f.region]!);
-    text.textContent = `Showing ${fmt(tree.total)} of ${fmt(calls.total)} faults (${pct(tree.total, calls.total)}): ${parts.join(' · ')}`;
+    text.textContent = `Showing ${fmt(tree.total)} of ${fmt(calls.total)} faults (${pct(tree.total, calls.total)}): ${parts.join(' · ')}. The tables count these faults; a region's pages and classes stay the whole trace's.`;
     bar.dataset['faults'] = String(tree.total);
   };
   clear.addEventListener('click', () => apply(NO_FILTER));

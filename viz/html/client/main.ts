@@ -2,7 +2,7 @@
 // reads the page's data block and draws the report into the skeleton that
 // ../page.ts and ../index.ts write. Zoom, breadcrumb, tooltip and view
 // switches live here; each panel has its module.
-import type { FaultSite, ProtectionSiteView } from '../../../src/model.js';
+import type { FaultSite, ProtectionSiteView, RegionView } from '../../../src/model.js';
 import { unpackPage, type PageData } from '../pack.js';
 import { callTree } from './calls.js';
 import { showClasses } from './classes.js';
@@ -277,8 +277,12 @@ const filters = filterBar(report, calls, {
     showSites({ ...report, sites }, current, showSite);
     headline.replaceChildren(...keep);
   },
+  regions(regions) {
+    byId('regions').replaceChildren();
+    showRegions({ ...report, regions }, pickRegion);
+  },
 });
-showRegions(report, (x) => {
+function pickRegion(x: RegionView): boolean {
   // A --group-by region tree has the region at the root: zooming there shows only its faults.
   const name = regionGroup(x);
   const kid = Array.from(calls.view.kids(0)).find((k) => calls.view.name(k) === name);
@@ -287,7 +291,8 @@ showRegions(report, (x) => {
   zoomTo(kid, null);
   byId('flame-panel').scrollIntoView({ block: 'nearest' });
   return true;
-});
+}
+showRegions(report, pickRegion);
 showInputs(report);
 wireFindings(report, showCover, showSite);
 

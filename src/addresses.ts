@@ -63,6 +63,21 @@ export class AddressSpaces {
     return this.maps.size > 0;
   }
 
+  /**
+   * Whether the process maps code of `dso` at `dsoAddress` (perf's frame-address
+   * terms: an executable mapping with pgoff ≤ it < pgoff + length); undefined
+   * when the process has no mapping of that dso.
+   */
+  codeOf(pid: number, dso: string, dsoAddress: number): boolean | undefined {
+    let seen = false;
+    for (const m of this.maps.get(pid) ?? []) {
+      if (m.filename !== dso) continue;
+      seen = true;
+      if (m.prot.includes('x') && dsoAddress >= m.pgoff && dsoAddress < m.pgoff + (m.end - m.start)) return true;
+    }
+    return seen ? false : undefined;
+  }
+
   lookup(pid: number, address: number): MappedAddress | undefined {
     const list = this.maps.get(pid);
     if (list === undefined) return undefined;

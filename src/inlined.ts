@@ -13,16 +13,18 @@
 // Every frame of a group belongs to the dso of the code at its address: the
 // real frame's when the group has one. Otherwise, in this order: the fault
 // tracepoint's `ip=` mapped through MMAP records (the leaf of a fault); the
-// one listing with a function that starts at address − offset (perf counts an
-// inlined frame's offset from the start of the function it is in); the
-// listing of the caller whose call instruction calls that start. Else the dso
-// stays unknown ('') and the report says so once (`perf script --no-inline`
-// prints it).
+// one listing with a function of that name that starts at address − offset
+// (perf counts an inlined frame's offset from the start of the function it is
+// in); the listing of the caller whose call instruction calls that start; the
+// caller's dso, for the leaf, when it is libc or ld.so and its code (MMAP
+// records, else its listing) covers the address; the one listing with a function of another
+// name starting there. Else the dso stays unknown ('') and the report says so
+// once (`perf script --no-inline` prints it).
 import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, SampleRecord } from './model.js';
-import { isKernelDso } from './dso.js';
+import { isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callAddress } from './unwind.js';
 
 /** The dso perf parsers give an `(inlined)` frame. */
@@ -36,7 +38,7 @@ export class InlineFrames {
   // original frame → dso → the frame with that dso (outermost or not)
   private readonly frames = new Map<Frame, Map<string, Frame>>();
   // `addr offset` of a group with no real frame → the dso the listings give it
-  private readonly byListing = new Map<string, Listing | null>();
+  private readonly byListing = new Map<string, { listing: Listing; named: boolean } | null>();
   // the trace's dsos by listing: the path perf printed for the binary a listing is of
   private readonly traced = new Map<Listing, string>();
   /** Groups with no real frame whose dso nothing told, by name (`__GI_mprotect+0x7`). */
@@ -78,7 +80,7 @@ export class InlineFrames {
       const [i, end] = groups[g]!;
       const next = stack[end + 1];
       const real = next !== undefined && next.addr === stack[i]!.addr && !isKernelDso(next.dso) ? next : undefined;
-      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser ? faultIp : undefined);
+      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser, faultIp);
       for (let k = i; k <= end; k++) out[k] = this.frame(stack[k]!, dso, real === undefined && k === end);
     }
     return out;
@@ -100,49 +102,65 @@ export class InlineFrames {
   }
 
   // The dso of a group with no real frame, which ends at stack[end].
-  // `ip`: the fault's ip, when the group is the leaf user one.
-  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, ip: number | undefined): string {
+  // `leaf`: the group is the leaf user one; `ip`: the fault's ip.
+  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leaf: boolean, ip: number | undefined): string {
     const last = stack[end]!;
-    if (ip !== undefined) {
-      const m = this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
+    const pid = this.addresses.processFor(r.pid, r.tid);
+    if (leaf && ip !== undefined) {
+      const m = this.addresses.lookup(pid, ip);
       if (m !== undefined && m.dsoAddress === parseHex(last.addr)) {
         this.placed++;
         return m.dso;
       }
     }
-    const listing = this.listingFor(stack, out, end);
-    if (listing !== undefined) {
+    const found = this.listingFor(pid, stack, out, end, leaf);
+    if (found !== undefined) {
       this.placed++;
-      return this.traced.get(listing) ?? listing.path;
+      return typeof found === 'string' ? found : (this.traced.get(found) ?? found.path);
     }
     this.unknown.add(`${last.symbol}+0x${last.offset.toString(16)}`);
     return '';
   }
 
-  // The one listing that has a function starting at address − offset, else the
-  // caller's listing when its call instruction calls that start.
-  private listingFor(stack: readonly Frame[], out: readonly Frame[], end: number): Listing | undefined {
+  // Where the code of the group ending at stack[end] is, in this order: the
+  // one listing with a function of that name starting at address − offset;
+  // the caller's listing when its call instruction calls that start; the
+  // caller's dso, for the leaf, when it is libc or ld.so and maps code at that
+  // address (a syscall wrapper's DWARF name: ld.so's own `__mmap64`,
+  // `__GI_mprotect`, called from ld.so at start-up); the one listing with a function (of
+  // another name) starting there.
+  private listingFor(pid: number, stack: readonly Frame[], out: readonly Frame[], end: number, leaf: boolean): Listing | string | undefined {
     const f = stack[end]!;
     const address = parseHex(f.addr);
     if (Number.isNaN(address) || f.offset < 0) return undefined;
     const start = address - f.offset;
-    const key = `${f.addr} ${f.offset}`;
+    const key = `${f.addr} ${f.offset} ${f.symbol}`;
     let found = this.byListing.get(key);
     if (found === undefined) {
       const hits = this.listings.listings.filter((l) => linkedAtZero(l) && startsFunction(l, start, address));
-      found = hits.length === 1 ? hits[0]! : null;
+      const named = hits.filter((l) => sameFunction(l.lookup(address)!.function, f.symbol));
+      found = named.length === 1 ? { listing: named[0]!, named: true } : hits.length === 1 ? { listing: hits[0]!, named: false } : null;
       this.byListing.set(key, found);
     }
-    if (found !== null) return found;
+    if (found?.named === true) return found.listing;
     // the caller: the first frame after the group (DWARF prints return address − 1, inside the call)
     const caller = out[end + 1];
-    if (caller === undefined || caller.dso === INLINED_DSO || caller.dso === '') return undefined;
-    const listing = this.listings.forDso(caller.dso);
-    if (listing === undefined || !linkedAtZero(listing)) return undefined;
-    const at = parseHex(caller.addr);
-    const hit = Number.isNaN(at) ? undefined : listing.lookup(at);
-    const call = hit === undefined ? undefined : hit.boundary ? listing.instructionBefore(at) : hit.instruction;
-    return call !== undefined && callAddress(call) === start ? listing : undefined;
+    if (caller !== undefined && caller.dso !== INLINED_DSO && caller.dso !== '' && !caller.dso.startsWith('[')) {
+      const listing = this.listings.forDso(caller.dso);
+      const usable = listing !== undefined && linkedAtZero(listing);
+      if (usable) {
+        const at = parseHex(caller.addr);
+        const hit = Number.isNaN(at) ? undefined : listing.lookup(at);
+        const call = hit === undefined ? undefined : hit.boundary ? listing.instructionBefore(at) : hit.instruction;
+        if (call !== undefined && callAddress(call) === start) return listing;
+      }
+      if (leaf && isRuntimeDso(caller.dso)) {
+        const code = this.addresses.codeOf(pid, caller.dso, address);
+        const fits = code ?? (usable && listing.lookup(address) !== undefined);
+        if (fits) return caller.dso;
+      }
+    }
+    return found?.listing;
   }
 
   /** A dso path the trace printed (a frame's, an MMAP record's): the name a listing's binary goes by in this trace. */
@@ -160,4 +178,11 @@ function linkedAtZero(l: Listing): boolean {
 function startsFunction(l: Listing, start: number, address: number): boolean {
   const hit = l.lookup(address);
   return hit !== undefined && hit.functionAddress === start;
+}
+
+// One function by two names: perf's DWARF name and the listing's ELF symbol
+// (`__GI___mmap64` / `__mmap64`, `__GI_mprotect` / `__mprotect`, `mmap64@@GLIBC_2.2.5`).
+function sameFunction(a: string, b: string): boolean {
+  const bare = (n: string): string => stripVersion(n).replace(/^__GI_/, '').replace(/^_+/, '');
+  return bare(a) === bare(b);
 }

@@ -241,6 +241,14 @@ export class ProtectionSites {
         break;
       }
     }
+    // all in the runtime: the first frame whose dso is known (an `(inlined)` leaf nothing placed is no site)
+    if (!found && !placed(chosen)) {
+      const i = frames.findIndex(placed);
+      if (i > 0) {
+        chosen = frames[i]!;
+        isLeaf = false;
+      }
+    }
     let info = this.byFrame.get(chosen);
     if (info === undefined) {
       info = this.describe(chosen, isLeaf);
@@ -319,7 +327,12 @@ export class ProtectionSites {
 // A frame the site can be in: outside libc, ld.so and libpthread. A frame
 // perf could not place (`0 [unknown] ([unknown])`) is the end of the chain, not a caller.
 function isCaller(f: Frame): boolean {
-  return f.dso !== '' && f.dso !== '[unknown]' && f.dso !== 'inlined' && !isRuntimeDso(f.dso);
+  return placed(f) && !isRuntimeDso(f.dso);
+}
+
+// A frame whose dso is known.
+function placed(f: Frame): boolean {
+  return f.dso !== '' && f.dso !== '[unknown]' && f.dso !== 'inlined';
 }
 
 // A function perf printed `(inlined)` at the address of the frame after it: that frame stands for the code there.

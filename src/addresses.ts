@@ -103,11 +103,3 @@ export function parseHex(text: string): number {
   return /^[0-9a-fA-F]{1,13}$/.test(t) ? parseInt(t, 16) : NaN;
 }
 
-/** A field value as perf script (`0x1f`) or perf trace (`31`) prints it. */
-export function parseNumber(text: string | undefined): number {
-  if (text === undefined) return NaN;
-  const t = text.trim();
-  if (t.startsWith('0x') || t.startsWith('0X')) return parseHex(t);
-  if (!/^-?\d+$/.test(t)) return NaN;
-  return Number(t);
-}

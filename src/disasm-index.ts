@@ -101,23 +101,11 @@ export function formatListingAddress(address: number): string {
   return address >= 0 ? address.toString(16) : (TWO64 + BigInt(address)).toString(16);
 }
 
-function growF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
-}
-function growU32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
-}
-function growI32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
-}
-function growU8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(Math.max(n, a.length * 2));
+type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+
+/** `a` copied into a column of its own type at least `n` long (doubling, so appends stay amortized O(1)). */
+function grow<T extends Column>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(Math.max(n, a.length * 2));
   b.set(a);
   return b;
 }
@@ -216,11 +204,11 @@ export class DisasmIndexBuilder {
   private addInstruction(address: number, size: number, text: string, srcline: string | undefined): void {
     const k = this.n;
     if (k === this.iAddr.length) {
-      this.iAddr = growF64(this.iAddr, k + 1);
-      this.iSize = growU8(this.iSize, k + 1);
-      this.iFunc = growU32(this.iFunc, k + 1);
-      this.iSrc = growI32(this.iSrc, k + 1);
-      this.iText = growU32(this.iText, k + 2);
+      this.iAddr = grow(this.iAddr, k + 1);
+      this.iSize = grow(this.iSize, k + 1);
+      this.iFunc = grow(this.iFunc, k + 1);
+      this.iSrc = grow(this.iSrc, k + 1);
+      this.iText = grow(this.iText, k + 2);
     }
     const f = this.fAddr.length - 1;
     if (address <= this.lastAddr || address < this.lastEnd) this.inOrder = false;

@@ -1,7 +1,7 @@
 // What every pattern reads from the finished report, computed once: the
 // tree's fault paths with their classes and whether they are program start-up,
 // and lookups from the protection section's names to the report's sites.
-import type { FaultClass, FaultSite, ProtectionSiteView, Report, SiteCount, TreeNode } from '../model.js';
+import type { FaultClass, FaultSite, Finding, ProtectionSiteView, Report, SiteCount, TreeNode } from '../model.js';
 import { forEachPath } from '../tree.js';
 import { isStartupPath } from './startup.js';
 import { protectionInstructionName } from './words.js';
@@ -87,4 +87,9 @@ export function faultsOf(ctx: FindingContext, classes: readonly FaultClass[]): {
     else other += n;
   }
   return { startup, other };
+}
+
+/** A finding explaining `faults` of the tree's faults (its share of ctx.total). */
+export function finding(ctx: FindingContext, kind: Finding['kind'], faults: number, rest: Pick<Finding, 'text' | 'sites' | 'instructions' | 'remedy'>): Finding {
+  return { kind, share: faults / ctx.total, faults, ...rest };
 }

@@ -2,7 +2,7 @@
 // page copied; which process wrote, and the memory it wrote to.
 import type { Finding } from '../model.js';
 import { instructionId } from '../model.js';
-import { type FindingContext, faultsOf, instructionsOf } from './context.js';
+import { type FindingContext, faultsOf, instructionsOf, finding } from './context.js';
 import type { ProcessSummary } from '../model.js';
 import { isRuntimeDso } from '../dso.js';
 import { callSiteLabel, protectionInstructionName, count, instructionLabel, list, share, siteLabel } from './words.js';
@@ -52,13 +52,10 @@ export function copyOnWriteFinding(ctx: FindingContext): Finding | undefined {
   if (mapped.length > 0) text += ` (memory mapped by ${list(mapped)})`;
   text += `. Writers: ${list(writers)}.`;
   if (forked.length === 0) text += ' No child of a fork is among these processes (or the trace has no FORK records: perf script --show-task-events), so no fork site is named.';
-  return {
-    kind: 'copy-on-write',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'copy-on-write', faults, {
     text,
     sites,
     instructions: insns.map((i) => instructionId(i.site)),
     remedy: 'madvise(MADV_DONTFORK) on buffers the child does not need, write (or populate) them before fork instead of after, or posix_spawn when the child only execs',
-  };
+  });
 }

@@ -3,7 +3,7 @@
 // protection timeline saw it.
 import type { Finding } from '../model.js';
 import { instructionId } from '../model.js';
-import { type FindingContext, faultsOf, instructionsOf } from './context.js';
+import { type FindingContext, faultsOf, instructionsOf, finding } from './context.js';
 import type { RegionView } from '../model.js';
 import { isRuntimeDso } from '../dso.js';
 import { accesses, basename, protectionInstructionName, count, instructionLabel, list, share, siteLabel } from './words.js';
@@ -31,15 +31,12 @@ export function firstTouchFinding(ctx: FindingContext): Finding | undefined {
   text += '.';
   for (const note of notNewMemory(ctx)) text += ` ${note}`;
   if (startup > 0) text += ` (${startup} more during start-up are not counted here.)`;
-  return {
-    kind: 'first-touch',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'first-touch', faults, {
     text,
     sites: allocs.map((a) => a.site),
     instructions: insns.map((i) => instructionId(i.site)),
     remedy: 'map with MAP_POPULATE or madvise(MADV_POPULATE_WRITE) to take the faults up front, pre-touch the pages at start-up, or use transparent huge pages (madvise(MADV_HUGEPAGE)): one fault per 2 MiB',
-  };
+  });
 }
 
 /** First-touch faults in a region. */

@@ -4,7 +4,7 @@
 // the TLB flushes they cause.
 import type { Finding, ProtectionSiteView } from '../model.js';
 import { instructionId } from '../model.js';
-import type { FindingContext } from './context.js';
+import { type FindingContext, finding } from './context.js';
 import { callsOf, count, flushesOf, instructionLabel, list, mainCall, share, siteLabel } from './words.js';
 
 /** The signals that report a fault on a protected page. */
@@ -57,17 +57,14 @@ export function guardFinding(ctx: FindingContext): Finding | undefined {
   text += ` Cost: ${signalCost(ctx, faults, cycles)}, ${count(protectCalls + handlerCalls, `${call} call`)}` +
     (handlerViews.length > 0 ? ` (${protectCalls} protecting, ${handlerCalls} in the handler)` : '') +
     (traced ? `, ${count(flushes, 'TLB flush', 'TLB flushes')}.` : '; TLB flushes not recorded (perf record -e tlb:tlb_flush).');
-  return {
-    kind: 'guard-retries',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'guard-retries', faults, {
     text,
     sites: [...protecting.map((s) => s.site), ...handlerViews.map((s) => s.site)],
     instructions: storeList.map(([name]) => ctx.instruction(name)).filter((s) => s !== undefined).map(instructionId),
     remedy:
       'protect and unprotect ranges in one call rather than page by page, or track dirty pages without faults: ' +
       'soft-dirty bits (/proc/PID/clear_refs and pagemap), userfaultfd write-protect, or a card-marking barrier in the stores',
-  };
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 // than a minor fault, so this finding leads when there is one.
 import type { Finding, SiteCount } from '../model.js';
 import { instructionId } from '../model.js';
-import type { FindingContext } from './context.js';
+import { type FindingContext, finding } from './context.js';
 import { basename, count, instructionLabel, list, share } from './words.js';
 
 export function majorFinding(ctx: FindingContext): Finding | undefined {
@@ -26,15 +26,12 @@ export function majorFinding(ctx: FindingContext): Finding | undefined {
   let text = `${share(faults, ctx.total)} major faults: each waited for its page to be read from disk (a file page not in the page cache, or swapped-out memory).`;
   if (byFile.length > 0) text += ` By file: ${list(byFile)}${inFiles < faults ? ` (${faults - inFiles} in no known mapping)` : ''}.`;
   text += ` At ${list(instructions.map((i) => instructionLabel(i.site, count(i.major, 'fault'))))}.`;
-  return {
-    kind: 'major-faults',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'major-faults', faults, {
     text,
     sites: [],
     instructions: instructions.map((i) => instructionId(i.site)),
     remedy:
       'read the files ahead (madvise(MADV_WILLNEED), posix_fadvise(POSIX_FADV_WILLNEED), vmtouch) or map them with MAP_POPULATE, ' +
       'keep hot code together so fewer pages are read; for swapped-out memory, more RAM or mlock on the hot set',
-  };
+  });
 }

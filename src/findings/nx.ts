@@ -4,7 +4,7 @@
 // writable and executable (W^X) costs in calls and TLB flushes.
 import type { Finding, ProtectionSiteView } from '../model.js';
 import { instructionId } from '../model.js';
-import { type FindingContext, faultsOf } from './context.js';
+import { type FindingContext, faultsOf, finding } from './context.js';
 import { callsOf, count, flushesOf, instructionLabel, list, share, siteLabel } from './words.js';
 
 const FLIP_CALLS = ['mprotect', 'pkey_mprotect'];
@@ -64,13 +64,10 @@ export function nxFinding(ctx: FindingContext): Finding | undefined {
     text += ` W^X flips: ${count(calls, 'call')} made pages executable (${list(flips.map((s) => siteLabel(s, count(callsOf(s), 'call'))))})` +
       (traced ? `, causing ${count(flushes, 'TLB flush', 'TLB flushes')}.` : '; TLB flushes not recorded (perf record -e tlb:tlb_flush).');
   }
-  return {
-    kind: 'nx-violation',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'nx-violation', faults, {
     text,
     sites: [...sealing.map((s) => s.site), ...handlerViews.map((s) => s.site), ...flips.map((s) => s.site).filter((s) => !sealing.some((x) => x.site === s) && !handlerViews.some((x) => x.site === s))],
     instructions: fetchList.map((f) => f.id),
     remedy: 'seal JIT pages PROT_READ|PROT_EXEC before the first call into them; batch code emission so one mprotect flips many pages, or map the code twice (a writable and an executable view of one memfd) instead of flipping',
-  };
+  });
 }

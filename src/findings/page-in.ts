@@ -3,7 +3,7 @@
 // trace counts them (the page had to be read from disk).
 import type { Finding } from '../model.js';
 import { instructionId } from '../model.js';
-import { type FindingContext, faultsOf, instructionsOf } from './context.js';
+import { type FindingContext, faultsOf, instructionsOf, finding } from './context.js';
 import { basename, count, list, share } from './words.js';
 
 const MIN_SHARE = 0.05;
@@ -23,10 +23,7 @@ export function pageInFinding(ctx: FindingContext): Finding | undefined {
   // joined to the faults, the major ones are a finding of their own (major.ts)
   const joined = ctx.report.sites.some((s) => s.major !== undefined);
   if (major > 0 && !joined) text += ` The trace's major-faults event counts ${count(major, 'fault')} that waited for a disk read (of all kinds, start-up included).`;
-  return {
-    kind: 'code-page-in',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'code-page-in', faults, {
     text,
     sites: [],
     instructions: insns.map((i) => instructionId(i.site)),
@@ -34,5 +31,5 @@ export function pageInFinding(ctx: FindingContext): Finding | undefined {
       major > 0
         ? 'keep the binary in the page cache (read it ahead: madvise(MADV_WILLNEED) or vmtouch), and lay out hot code together so fewer pages are fetched'
         : 'lay out hot code together (profile-guided function ordering) so fewer pages are touched; madvise(MADV_WILLNEED) on the text maps it ahead',
-  };
+  });
 }

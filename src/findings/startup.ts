@@ -4,7 +4,7 @@
 import type { FaultSite, Finding, TreeNode } from '../model.js';
 import { instructionId } from '../model.js';
 import { TreeBuilder, type PathStep, plainName, selfByEvent } from '../tree.js';
-import type { FindingContext } from './context.js';
+import { type FindingContext, finding } from './context.js';
 import { basename, count, instructionLabel, list, share } from './words.js';
 
 /** The node start-up paths fold into. */
@@ -80,10 +80,7 @@ export function startupFinding(ctx: FindingContext): Finding | undefined {
     e.faults += p.value;
   }
   const top = [...byInstruction.values()].sort((a, b) => b.faults - a.faults || (instructionId(a.site) < instructionId(b.site) ? -1 : 1)).slice(0, 3);
-  return {
-    kind: 'start-up',
-    share: faults / ctx.total,
-    faults,
+  return finding(ctx, 'start-up', faults, {
     text:
       `${share(faults, ctx.total)} program start-up: the dynamic loader mapping and relocating ` +
       `the program and its libraries, and libc initialising, before main (${kinds.join(', ')}). ` +
@@ -92,7 +89,7 @@ export function startupFinding(ctx: FindingContext): Finding | undefined {
     sites: [],
     instructions: top.map((i) => instructionId(i.site)),
     remedy: 'a fixed cost per exec; fewer or prelinked libraries (static linking, -Wl,-z,now moves lazy binding here) change it',
-  };
+  });
 }
 
 /** The tree with each command's start-up paths in one node (`STARTUP_NODE`); every level still adds up. */

@@ -39,21 +39,27 @@ export interface EncodedTree {
   readonly cells: number[];
 }
 
-/** Flattens `tree` into the page's compact form. */
-export function encodeTree(tree: TreeNode): EncodedTree {
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const intern = (s: string): number => {
-    let i = stringIndex.get(s);
+/** intern(s): s's index in `strings`, pushing it there the first time (what `strings` holds already keeps its index). */
+export function interner(strings: string[]): (s: string) => number {
+  const index = new Map<string, number>();
+  strings.forEach((s, i) => index.set(s, i));
+  return (s) => {
+    let i = index.get(s);
     if (i === undefined) {
       i = strings.length;
       strings.push(s);
-      stringIndex.set(s, i);
+      index.set(s, i);
     }
     return i;
   };
+}
+
+/** Flattens `tree` into the page's compact form. */
+export function encodeTree(tree: TreeNode): EncodedTree {
+  const strings: string[] = [];
+  const intern = interner(strings);
   const kinds: string[] = [];
-  const kindIndex = new Map<string, number>();
+  const internKind = interner(kinds);
   const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {}, classes: {}, cells: [] };
 
   // d3's own value of a node is what it holds beyond its children (its self
@@ -73,13 +79,7 @@ export function encodeTree(tree: TreeNode): EncodedTree {
     const i = enc.name.length;
     enc.up.push(parent < 0 ? 0 : i - parent);
     enc.name.push(intern(node.name));
-    let k = kindIndex.get(node.kind);
-    if (k === undefined) {
-      k = kinds.length;
-      kinds.push(node.kind);
-      kindIndex.set(node.kind, k);
-    }
-    enc.kind.push(k);
+    enc.kind.push(internKind(node.kind));
     enc.value.push(node.value);
     enc.self.push(node.self);
     enc.dso.push(node.dso === undefined ? 0 : intern(node.dso) + 1);

@@ -7,7 +7,7 @@
 // `unpackPage` gives the page (and tests) the shapes encode.ts and the report
 // have, so the client reads ordinary objects.
 import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount } from '../../src/model.js';
-import type { EncodedTree } from './encode.js';
+import { interner, type EncodedTree } from './encode.js';
 
 type PageReport = Omit<Report, 'tree'>;
 
@@ -51,18 +51,8 @@ export interface PageData {
 /** The page's data block for a tree encoded by encodeTree and the rest of its report. */
 export function packPage(title: string, enc: EncodedTree, report: PageReport): PageData {
   const strings = [...enc.strings];
-  const index = new Map<string, number>();
-  strings.forEach((s, i) => index.set(s, i));
-  const intern = (s: string | undefined): number => {
-    if (s === undefined) return -1;
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
+  const internString = interner(strings);
+  const intern = (s: string | undefined): number => (s === undefined ? -1 : internString(s));
   const table: SiteColumns = { dso: [], symbol: [], offset: [], address: [], instruction: [], source: [], resolved: [], reason: [] };
   // the tree's leaves share their site objects; the ranked sites are copies, found by where they are
   const byObject = new Map<FaultSite, number>();

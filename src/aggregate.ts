@@ -45,6 +45,8 @@ export interface TreeOptions {
   groupName?: (group: string) => string;
   /** The node kind of the groups. Default 'protection-site'. */
   groupKind?: NodeKind;
+  /** Build the tree without the paths' groups (recorded for a second tree that has them). Default false. */
+  dropGroups?: boolean;
 }
 
 /** Separates the levels of a group name: `pid 16060` → `tid 16061` are two nodes. */
@@ -183,7 +185,7 @@ export class FaultAggregator {
       }
       const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
       const steps: PathStep[] = [];
-      if (p.group !== '') {
+      if (p.group !== '' && options.dropGroups !== true) {
         const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
         for (const level of name.split(GROUP_LEVELS)) steps.push({ name: level, kind: options.groupKind ?? 'protection-site' });
       }

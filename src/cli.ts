@@ -278,6 +278,8 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     symbols: [...(o.symbol ?? []), ...(o.symbols ?? [])],
     invert: o.invert === true || o.inverted === true,
     groupBy: o.groupBy ?? 'path',
+    // the page switches between the call paths and the protection sites
+    siteTree: o.format === 'html',
     percentLimit: o.percentLimit ?? 0,
     foldStartup: o.format === 'text' && (o.percentLimit ?? 0) > 0,
     strict: o.strict === true,

@@ -144,6 +144,8 @@ export interface Report {
   readonly slices?: SliceIndex;
   /** The faulting functions' listings for the HTML view, annotated as `faultpath annotate` does (src/page-listings.ts). */
   readonly disassembly?: PageListings;
+  /** The tree grouped by protection site, as --group-by site builds it, for the HTML page's view switch; present when asked (ReportOptions.siteTree) and the trace has protection syscalls. */
+  readonly siteTree?: TreeNode;
 }
 
 /** Report.disassembly: each faulting function's listing once, and which function holds each faulting instruction. */

@@ -43,5 +43,6 @@ function shapeTree(report: Report, options: ReportTreeOptions): Report {
   if (options.invert === true) tree = invertTree(tree);
   const percentLimit = options.percentLimit ?? 0;
   tree = pruneTree(tree, percentLimit / 100);
-  return { ...report, tree, ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
+  const siteTree = report.siteTree !== undefined ? pruneTree(report.siteTree, percentLimit / 100) : undefined;
+  return { ...report, tree, ...(siteTree !== undefined ? { siteTree } : {}), ...(percentLimit > 0 || startup > 0 ? { folded: { percentLimit, startup } } : {}) };
 }

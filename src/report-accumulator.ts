@@ -73,6 +73,9 @@ export class ReportAccumulator {
   // which family is shown is known only at the end.
   private readonly timelines: ProtectionTimeline[];
   private protectionRecords = 0;
+  private get siteTree(): boolean {
+    return this.options.siteTree === true && (this.options.groupBy ?? 'path') === 'path';
+  }
   private readonly history: AddressHistory;
   private readonly regionFaults: RegionFaults;
   // --dso/--symbol, decided before any section counts the fault
@@ -82,7 +85,7 @@ export class ReportAccumulator {
 
   constructor(
     private readonly listings: IndexedListings,
-    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy'>,
+    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy' | 'siteTree'>,
     onDiagnostic: DiagnosticSink,
   ) {
     this.chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
@@ -198,6 +201,8 @@ export class ReportAccumulator {
   private attribute(e: SampleEvent, site: Frame): { cls: FaultClass; group: string; inRegion: string } {
     const r = e.record;
     const groupBy = this.options.groupBy;
+    // with a tree by site wanted beside the call paths, the paths keep their site (finish drops it from the call tree)
+    const bySite = groupBy === 'site' || this.siteTree;
     let cls: FaultClass = 'unknown';
     let group = '';
     if (e.kind === 'fault' && !Number.isNaN(e.access.address)) {
@@ -213,13 +218,13 @@ export class ReportAccumulator {
       });
       cls = attribution.class;
       // the change's site is its call's stack for now: named when the tree is built (groupName)
-      if (groupBy === 'site') group = attribution.change?.site ?? NO_PROTECTION_SITE;
+      if (bySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
     } else {
       if (e.kind === 'fault') {
         this.noAddress[r.event] = (this.noAddress[r.event] ?? 0) + r.period;
         cls = classifyFault(e.access.errorCode, undefined);
       }
-      if (groupBy === 'site') group = NO_PROTECTION_SITE;
+      if (bySite) group = NO_PROTECTION_SITE;
     }
     const inRegion = this.regionFaults.add({
       event: r.event,
@@ -317,8 +322,10 @@ export class ReportAccumulator {
       repair: (frames: readonly Frame[]) => this.repair.repair(frames),
       groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
       ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
+      ...(this.siteTree ? { dropGroups: true } : {}),
     };
     const result = aggregator.finish(resolver, this.treeOptions);
+    const siteTree = this.siteTree && this.protectionRecords > 0 ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }).tree : undefined;
     const slices = this.slices.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName });
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
@@ -367,6 +374,7 @@ export class ReportAccumulator {
       selectedEvents: [...selected],
       sites: result.sites,
       tree: result.tree,
+      ...(siteTree !== undefined ? { siteTree } : {}),
       warnings: notices.warnings(),
       notes: notices.notes(),
       processes: processSummaries(this.processes, selected, this.parents, this.forkSite),

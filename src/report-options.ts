@@ -50,6 +50,8 @@ export interface ReportFilterOptions {
 export interface ReportTreeOptions {
   /** `site`: the protection site that made the page fault-prone is the outermost level of the tree; `region`: the memory region the faulting address is in; `thread`: the process, then the thread. Default `path`. */
   groupBy?: 'path' | 'site' | 'region' | 'thread';
+  /** With groupBy `path`: also build the tree grouped by protection site (Report.siteTree), for the HTML page's view switch. Default false. */
+  siteTree?: boolean;
   /** Leaf-first tree. Default false. */
   invert?: boolean;
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */

@@ -21,8 +21,10 @@ export interface HtmlOptions {
 /** Renders `report` as one self-contained HTML file (no network access, no external URL). */
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'faultpath report';
-  const { tree, ...rest } = report;
-  const data = packPage(title, encodeTree(tree), rest);
+  const { tree, siteTree, ...rest } = report;
+  const packed = packPage(title, encodeTree(tree), rest);
+  // the tree by protection site rides beside it, as encode.ts writes it
+  const data = siteTree !== undefined ? { ...packed, sites: encodeTree(siteTree) } : packed;
   return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest), staticParts(rest, tree.value)), data, script: bundledScript('report') });
 }
 
@@ -39,7 +41,7 @@ ${findings}<p id="summary">${st.summary}</p>
 <noscript><p class="panel">The flame graph needs JavaScript: the findings above and the tables below are all this page shows without it.</p></noscript>
 <section id="flame-panel" class="panel needs-js" aria-label="Fault-path flame graph">
 <div class="toolbar">
-<div class="seg" role="group" aria-label="Tree"><button type="button" data-tree="calls">Callers first</button><button type="button" data-tree="inverted">Instruction first (inverted)</button></div>
+<div class="seg" role="group" aria-label="Tree"><button type="button" data-tree="calls">Callers first</button><button type="button" data-tree="inverted">Instruction first (inverted)</button><button type="button" data-tree="sites" title="The faults under the protection change that covered their page, as --group-by site draws them" hidden>By protection site</button></div>
 <div class="seg" role="group" aria-label="Direction"><button type="button" data-dir="flame">Flame ↑</button><button type="button" data-dir="icicle">Icicle ↓</button></div>
 <input id="search" type="search" placeholder="Search frames (regex)" spellcheck="false" autocomplete="off" aria-label="Search frames by regular expression">
 <label class="check"><input id="search-case" type="checkbox">ignore case</label>

@@ -45,6 +45,8 @@ type PackedReport = Omit<PageReport, 'sites' | 'findings'> & { readonly sites: n
 export interface PageData {
   readonly title: string;
   readonly tree: PackedTree;
+  /** The tree by protection site (Report.siteTree), when the report has one. */
+  readonly sites?: EncodedTree;
   readonly report: PackedReport;
 }
 
@@ -130,7 +132,7 @@ export function packPage(title: string, enc: EncodedTree, report: PageReport): P
 }
 
 /** The page's data as encode.ts and the report shape it: every site an object again. */
-export function unpackPage(data: PageData): { title: string; tree: EncodedTree; report: PageReport } {
+export function unpackPage(data: PageData): { title: string; tree: EncodedTree; sites?: EncodedTree; report: PageReport } {
   const { siteTable: t, siteOf, classSets, classOf, cells: packedCells, ...arrays } = data.tree;
   const strings = arrays.strings;
   const str = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
@@ -167,6 +169,7 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
   return {
     title: data.title,
     tree: { ...arrays, sites, classes, cells },
+    ...(data.sites !== undefined ? { sites: data.sites } : {}),
     report: { ...r, sites: ranked, ...(findings !== undefined ? { findings } : {}) } as PageReport,
   };
 }

@@ -14,8 +14,9 @@ const kindLabel = (kind: string): string => KIND_LABELS.find((l) => l.kind === k
 
 export type Describe = (box: Box, into: HTMLElement, compact: boolean) => void;
 
-export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: State, zoomTo: (node: number) => void, linked: Links): Describe {
-  const total = t.total;
+/** `treeOf` is the tree the view shows (the call tree, or the one by protection site: the same total). */
+export function describer(report: Omit<Report, 'tree'>, treeOf: () => CallTree, state: State, zoomTo: (node: number) => void, linked: Links): Describe {
+  const total = treeOf().total;
   const shareLine = (value: number, parentValue: number | undefined): HTMLElement => {
     const share = el('div', 'share');
     share.append(el('b', '', fmt(value)), text(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
@@ -26,6 +27,7 @@ export function describer(report: Omit<Report, 'tree'>, t: CallTree, state: Stat
     const value = box.merged.reduce((s, m) => s + v.value(m), 0);
     into.append(el('div', 'name', `${box.merged.length} narrow frames, merged`), shareLine(value, parentValue));
     if (!v.inverted) {
+      const t = treeOf();
       let below = 0;
       for (const m of box.merged) {
         // Pre-order: a node's subtree is the run of nodes deeper than it that follows it.

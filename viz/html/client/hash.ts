@@ -4,7 +4,7 @@
 // The zoom is the names from the root's child down to the zoomed frame.
 
 export interface Saved {
-  readonly tree: 'calls' | 'inverted';
+  readonly tree: 'calls' | 'inverted' | 'sites';
   readonly dir: 'flame' | 'icicle';
   readonly zoom: readonly string[];
   readonly search: string;
@@ -15,7 +15,7 @@ export function readHash(hash: string): Partial<Saved> {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const out: { -readonly [K in keyof Saved]?: Saved[K] } = {};
   const tree = p.get('tree');
-  if (tree === 'calls' || tree === 'inverted') out.tree = tree;
+  if (tree === 'calls' || tree === 'inverted' || tree === 'sites') out.tree = tree;
   const dir = p.get('dir');
   if (dir === 'flame' || dir === 'icicle') out.dir = dir;
   const zoom = p.get('zoom');
@@ -36,7 +36,7 @@ export function readHash(hash: string): Partial<Saved> {
 export function writeHash(s: Saved): void {
   const p = new URLSearchParams();
   if (s.tree !== 'calls') p.set('tree', s.tree);
-  if (s.dir !== (s.tree === 'calls' ? 'flame' : 'icicle')) p.set('dir', s.dir);
+  if (s.dir !== (s.tree === 'inverted' ? 'icicle' : 'flame')) p.set('dir', s.dir);
   if (s.zoom.length > 0) p.set('zoom', JSON.stringify(s.zoom));
   if (s.search !== '') p.set('search', s.search);
   if (s.ignoreCase) p.set('case', 'i');

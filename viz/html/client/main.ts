@@ -32,6 +32,9 @@ const report = data.report;
 const calls = callTree(data.tree);
 // the tree the flame draws: `calls`, or `calls` cut to the page's filter (filters.ts)
 let current = calls;
+// The faults by the protection change that covered their page (Report.siteTree), when the report has them.
+const bySite = data.sites !== undefined ? callTree(data.sites) : null;
+type TreeKind = 'calls' | 'inverted' | 'sites';
 const state: State = { view: calls.view, dir: 'flame', focus: 0, selected: null, hover: null };
 
 const scroller = byId('scroller');
@@ -92,7 +95,8 @@ function zoomTo(target: number, box: Box | null): void {
   render();
 }
 const linked = links(report, calls);
-const describe = describer(report, calls, state, (n) => zoomTo(n, null), linked);
+const treeKind = (): TreeKind => (state.view.inverted ? 'inverted' : bySite !== null && state.view === bySite.view ? 'sites' : 'calls');
+const describe = describer(report, () => (treeKind() === 'sites' ? bySite! : calls), state, (n) => zoomTo(n, null), linked);
 
 // ------------------------------------------------------------ tooltip
 const tooltip = byId('tooltip');
@@ -154,11 +158,15 @@ keyboard(canvas, flame, state, {
 });
 
 // ------------------------------------------------------------ search
-const find = searchBox(calls, () => {
-  inverted?.reflag();
-  flame.draw();
-  saveHash();
-});
+const find = searchBox(
+  calls,
+  () => {
+    inverted?.reflag();
+    flame.draw();
+    saveHash();
+  },
+  bySite,
+);
 
 // ------------------------------------------------------------ the state in location.hash
 let restoring = true;
@@ -168,28 +176,30 @@ function saveHash(): void {
   if (restoring) return;
   const zoom: string[] = [];
   for (let a = state.focus; a > 0; a = state.view.parent(a)) zoom.unshift(state.view.name(a));
-  writeHash({ tree: state.view.inverted ? 'inverted' : 'calls', dir: state.dir, zoom, search: searchInput.value, ignoreCase: ignoreCase.checked });
+  writeHash({ tree: treeKind(), dir: state.dir, zoom, search: searchInput.value, ignoreCase: ignoreCase.checked });
 }
 
 // ------------------------------------------------------------ view switches
 const pressed = (selector: string, value: string, attr: string): void => {
   for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>(selector))) b.setAttribute('aria-pressed', String(b.dataset[attr] === value));
 };
-const showTree = (leafFirst: boolean): void => {
-  state.view = useView(leafFirst);
+const showTree = (kind: TreeKind): void => {
+  const leafFirst = kind === 'inverted';
+  state.view = kind === 'sites' && bySite !== null ? bySite.view : useView(leafFirst);
   state.dir = leafFirst ? 'icicle' : 'flame';
   state.focus = 0;
   state.selected = null;
-  pressed('button[data-tree]', leafFirst ? 'inverted' : 'calls', 'tree');
+  pressed('button[data-tree]', treeKind(), 'tree');
   pressed('button[data-dir]', state.dir, 'dir');
   inverted?.reflag();
   render();
 };
 for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-tree]'))) {
   b.addEventListener('click', () => {
-    const inv = b.dataset['tree'] === 'inverted';
-    if (inv !== state.view.inverted) showTree(inv);
+    const kind = (b.dataset['tree'] ?? 'calls') as TreeKind;
+    if (kind !== treeKind()) showTree(kind);
   });
+  if (b.dataset['tree'] === 'sites') b.hidden = bySite === null;
 }
 for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-dir]'))) {
   b.addEventListener('click', () => {
@@ -222,7 +232,7 @@ const escapeRe = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '
 // A row of the top-instructions table zooms to its instruction's heaviest frame
 // (its details hold the disassembly) and marks every frame of it.
 const showSite = (s: FaultSite): void => {
-  if (state.view.inverted) showTree(false);
+  if (treeKind() !== 'calls') showTree('calls');
   let best = -1;
   for (const key in calls.enc.sites) {
     const site = calls.enc.sites[key]!;
@@ -237,13 +247,15 @@ const showSite = (s: FaultSite): void => {
 // A protection-site row marks the frames of the instructions that faulted on
 // pages it covered, and zooms to the frame above them all.
 const showCover = (site: ProtectionSiteView): void => {
-  if (state.view.inverted) showTree(false);
+  // By protection site, the site's own node holds exactly its faults: zooming there filters the graph.
+  const own = bySite === null ? undefined : Array.from(bySite.view.kids(0)).find((k) => bySite.view.name(k) === site.site);
+  if (treeKind() !== (own !== undefined ? 'sites' : 'calls')) showTree(own !== undefined ? 'sites' : 'calls');
   const nodes = linked.nodesOf(site);
   const names = [...new Set(nodes.map((n) => calls.view.name(n)))];
   searchInput.value = names.length === 0 ? '' : `^(${names.map(escapeRe).join('|')})$`;
   ignoreCase.checked = false;
   find.run();
-  const top = commonAncestor(calls, nodes);
+  const top = own ?? commonAncestor(calls, nodes);
   state.focus = top;
   state.selected = top > 0 ? selectionFor(top) : null;
   const listing = protectionListing(report.disassembly, site.site);
@@ -263,10 +275,12 @@ const filters = filterBar(report, calls, {
     current = tree;
     inverted = null;
     const leafFirst = state.view.inverted;
-    const keep = !leafFirst && state.focus > 0 && tree.laidValue[state.focus]! > 0;
+    const keep = treeKind() === 'calls' && state.focus > 0 && tree.laidValue[state.focus]! > 0;
     state.view = useView(leafFirst);
     if (!keep) state.focus = 0;
     state.selected = null;
+    // a cut is of the call paths: the view by protection site gives way to them
+    pressed('button[data-tree]', treeKind(), 'tree');
     render();
   },
   sites(sites) {
@@ -287,7 +301,7 @@ function pickRegion(x: RegionView): boolean {
   const name = regionGroup(x);
   const kid = Array.from(calls.view.kids(0)).find((k) => calls.view.name(k) === name);
   if (kid === undefined) return filters.region(name);
-  if (state.view.inverted) showTree(false);
+  if (treeKind() !== 'calls') showTree('calls');
   zoomTo(kid, null);
   byId('flame-panel').scrollIntoView({ block: 'nearest' });
   return true;
@@ -316,7 +330,7 @@ wireFindings(report, showCover, showSite);
 pressed('button[data-tree]', 'calls', 'tree');
 pressed('button[data-dir]', state.dir, 'dir');
 const saved = readHash(location.hash);
-if (saved.tree === 'inverted') showTree(true);
+if (saved.tree === 'inverted' || (saved.tree === 'sites' && bySite !== null)) showTree(saved.tree);
 if (saved.dir !== undefined) {
   state.dir = saved.dir;
   pressed('button[data-dir]', state.dir, 'dir');

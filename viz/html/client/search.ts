@@ -13,14 +13,43 @@ export interface Search {
   run(): void;
 }
 
-/** Wires the search box to the call tree's flags; `changed` redraws. */
-export function search(t: CallTree, changed: () => void): Search {
+/** Sets `t`'s search flags for `re`; returns the matched frames and the value under them, each path once. */
+function mark(t: CallTree, re: RegExp | null): { frames: number; covered: number } {
+  const { enc, strings, parentOf, depthOf, laidValue, hit, below, up } = t;
+  const N = t.size;
+  // Each distinct name is tested once.
+  const stringHit = new Uint8Array(strings.length);
+  if (re !== null) for (let s = 0; s < strings.length; s++) stringHit[s] = re.test(strings[s]!) ? 1 : 0;
+  const under = new Uint8Array(N);
+  let covered = 0;
+  let frames = 0;
+  for (let i = 0; i < N; i++) {
+    const h = stringHit[enc.name[i]!]!;
+    const p = parentOf[i]!;
+    hit[i] = h;
+    under[i] = h === 1 || (p >= 0 && under[p] === 1) ? 1 : 0;
+    up[i] = h === 1 || (p > 0 && !(depthOf[p] === 1 && t.kindOf(p) === 'comm') && up[p] === 1) ? 1 : 0;
+    if (h === 1) {
+      frames++;
+      if (!(p >= 0 && under[p] === 1)) covered += laidValue[i]!;
+    }
+  }
+  // A match here or below, from this search only.
+  below.fill(0);
+  for (let i = N - 1; i >= 0; i--) {
+    below[i] = below[i]! | hit[i]!;
+    const p = parentOf[i]!;
+    if (p >= 0 && below[i] === 1) below[p] = 1;
+  }
+  return { frames, covered };
+}
+
+/** Wires the search box to the call tree's flags (and those of `also`, the tree by protection site); `changed` redraws. */
+export function search(t: CallTree, changed: () => void, also: CallTree | null = null): Search {
   const input = byId<HTMLInputElement>('search');
   const ignoreCase = byId<HTMLInputElement>('search-case');
   const matched = byId('matched');
-  const { enc, strings, parentOf, depthOf, laidValue, hit, below, up, total } = t;
-  const N = t.size;
-  const stringHit = new Uint8Array(strings.length);
+  const total = t.total;
   let searchRe: RegExp | null = null;
   const run = (): void => {
     const pattern = input.value;
@@ -36,31 +65,9 @@ export function search(t: CallTree, changed: () => void): Search {
       }
     }
     const re = searchRe;
-    // Each distinct name is tested once.
-    stringHit.fill(0);
-    if (re !== null) for (let s = 0; s < strings.length; s++) stringHit[s] = re.test(strings[s]!) ? 1 : 0;
-    // The share is the call tree's in both views (the same paths), each path counted once.
-    const under = new Uint8Array(N);
-    let covered = 0;
-    let frames = 0;
-    for (let i = 0; i < N; i++) {
-      const h = stringHit[enc.name[i]!]!;
-      const p = parentOf[i]!;
-      hit[i] = h;
-      under[i] = h === 1 || (p >= 0 && under[p] === 1) ? 1 : 0;
-      up[i] = h === 1 || (p > 0 && !(depthOf[p] === 1 && t.kindOf(p) === 'comm') && up[p] === 1) ? 1 : 0;
-      if (h === 1) {
-        frames++;
-        if (!(p >= 0 && under[p] === 1)) covered += laidValue[i]!;
-      }
-    }
-    // A match here or below, from this search only.
-    below.fill(0);
-    for (let i = N - 1; i >= 0; i--) {
-      below[i] = below[i]! | hit[i]!;
-      const p = parentOf[i]!;
-      if (p >= 0 && below[i] === 1) below[p] = 1;
-    }
+    // The share is the call tree's in every view (the same paths), each path counted once.
+    const { frames, covered } = mark(t, re);
+    if (also !== null) mark(also, re);
     if (re !== null) {
       matched.className = frames > 0 ? 'hit' : '';
       matched.textContent = `Matched: ${pct(covered, total)} of all · ${fmt(frames)} frame${frames === 1 ? '' : 's'}`;

@@ -1,0 +1,117 @@
+// Faults by protection site in the HTML report (issue 14: 2), in Chromium: the
+// page switches between the call paths and the protection sites — the tree
+// `--group-by site` builds, carried beside the call tree — and a protection
+// site's row filters the graph to that site's faults.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TreeNode } from '../../src/model.js';
+import { buildReport } from '../../src/pipeline.js';
+import { renderHtml } from '../../viz/html/index.js';
+import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { GUARD_DIR } from './fixtures.js';
+
+const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
+const withSites = await buildReport({ ...base, siteTree: true });
+const plain = await buildReport(base);
+const grouped = await buildReport({ ...base, groupBy: 'site' });
+
+interface DrawnBox {
+  name: string;
+  kind: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  ancestor: boolean;
+}
+const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(name: string, hash = ''): Promise<{ page: Page; url: string; errors: string[]; requests: string[] }> {
+  const file = artifactPath(name);
+  writeFileSync(file, renderHtml(withSites));
+  const url = pathToFileURL(file).href;
+  const { page, log } = await openPage(browser);
+  await page.goto(url + hash);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  await page.locator('#flame-panel').scrollIntoViewIfNeeded();
+  return { page, url, errors: log.errors, requests: log.requests };
+}
+
+describe('the tree by protection site', () => {
+  test('is the tree --group-by site builds, and the call tree beside it is unchanged', () => {
+    expect(withSites.siteTree).toBeDefined();
+    expect(withSites.siteTree).toEqual(grouped.tree);
+    expect(withSites.tree).toEqual(plain.tree);
+    expect(withSites.sites).toEqual(plain.sites);
+    expect(withSites.siteTree!.value).toBe(withSites.tree.value);
+    // each protection site with faults is a node at the top, with the faults the protection section counts
+    for (const s of withSites.protection!.sites.filter((x) => x.faults > 0)) {
+      const node = withSites.siteTree!.children.find((k: TreeNode) => k.name === s.site);
+      expect(node?.value, s.site).toBe(s.faults);
+    }
+  });
+});
+
+describe('HTML report: by call path or by protection site', () => {
+  test('the switch draws the faults under the protection sites, and the view lives in the link', async () => {
+    const { page, url, errors, requests } = await open('bysite-switch.html');
+    const button = page.locator('button[data-tree="sites"]');
+    await expect(button.isVisible()).resolves.toBe(true);
+    await button.click();
+    await expect(button.getAttribute('aria-pressed')).resolves.toBe('true');
+    const top = (await drawn(page)).filter((b) => b.kind === 'protection-site').map((b) => b.name);
+    for (const s of withSites.siteTree!.children) if (s.value / withSites.siteTree!.value > 0.05) expect(top).toContain(s.name);
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toContain('tree=sites');
+    await page.screenshot({ path: artifactPath('bysite-switch.png') });
+    // a pasted link opens the same view
+    const again = await open('bysite-switch.html', hash);
+    await expect(again.page.locator('button[data-tree="sites"]').getAttribute('aria-pressed')).resolves.toBe('true');
+    expect((await drawn(again.page)).some((b) => b.kind === 'protection-site')).toBe(true);
+    await again.page.close();
+    // back to the call paths
+    await page.locator('button[data-tree="calls"]').click();
+    expect((await drawn(page)).some((b) => b.kind === 'protection-site')).toBe(false);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
+  test("a protection site's row filters the graph to its faults", async () => {
+    const { page, url, errors, requests } = await open('bysite-filter.html');
+    const young = withSites.protection!.sites.find((s) => s.symbol === 'protect_young')!;
+    await page.locator('#protection tbody tr', { hasText: 'protect_young+0x' }).click();
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe(young.site);
+    const boxes = await drawn(page);
+    const shown = boxes.filter((b) => !b.ancestor);
+    // the zoomed frame is the site's, its width all the graph's; every frame drawn is under it
+    const focus = shown.find((b) => b.name === young.site)!;
+    expect(focus).toBeDefined();
+    expect(shown.every((b) => b.x >= focus.x - 0.5 && b.x + b.w <= focus.x + focus.w + 0.5)).toBe(true);
+    // only the stores this site's pages took are drawn; the start-up frames are gone
+    const stores = shown.filter((b) => b.kind === 'instruction').map((b) => b.name);
+    const covered = young.instructions.map((i) => i.instruction.slice(i.instruction.indexOf(': ') + 2));
+    expect(stores.length).toBeGreaterThan(0);
+    for (const s of stores) expect(covered.some((c) => s.includes(c))).toBe(true);
+    expect(shown.some((b) => b.name.startsWith('_dl_'))).toBe(false);
+    // the details say how many faults: the site's own
+    await expect(page.locator('#details .share b').first().textContent()).resolves.toBe(String(young.faults));
+    await page.waitForTimeout(500); // the row's smooth scroll to the graph
+    await page.evaluate(() => document.getElementById('flame-panel')!.scrollIntoView());
+    await page.screenshot({ path: artifactPath('bysite-filter.png') });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+});

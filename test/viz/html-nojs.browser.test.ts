@@ -10,6 +10,7 @@ import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
 import { EVIL, GUARD_DIR, hostileReport } from './fixtures.js';
+import { ROOT } from '../shared.js';
 
 const guard = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')] });
 
@@ -92,6 +93,25 @@ describe('HTML report without JavaScript', () => {
     await expect(page.locator('#flame-panel').isVisible()).resolves.toBe(true);
     await expect(page.locator('body').innerText()).resolves.not.toContain('The flame graph needs JavaScript');
     expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the memory regions are a static table too', async () => {
+    const regions = await buildReport({ traces: [join(ROOT, 'samples/regions/regions.perf-script.txt.gz')], objdump: [join(ROOT, 'samples/regions/regions.objdump-dl.txt')] });
+    const section = regions.regions!;
+    expect(section.regions.length).toBeGreaterThan(0);
+    const url = write('nojs-regions.html', renderHtml(regions));
+    const { page, log } = await openPage(noJs);
+    await page.goto(url);
+    const rows = page.locator('#regions table tbody tr');
+    await expect(rows.count()).resolves.toBe(Math.min(section.regions.length, 100));
+    const top = section.regions[0]!;
+    await expect(rows.first().textContent()).resolves.toContain(top.name);
+    await expect(rows.first().locator('td').nth(2).textContent()).resolves.toBe(String(top.faults));
+    await expect(page.locator('#regions').textContent()).resolves.toContain(`${section.regions.length} of ${section.mapped} mappings had faults`);
+    await page.locator('#regions-panel').screenshot({ path: artifactPath('nojs-regions.png') });
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
     await page.close();
   });
 

@@ -19,6 +19,7 @@ export interface StaticParts {
   readonly sites: string;
   readonly protection: string;
   readonly classes: string;
+  readonly regions: string;
   readonly inputs: string;
   readonly warnings: string;
   readonly notes: string;
@@ -37,6 +38,7 @@ export function staticParts(report: PageReport, total: number): StaticParts {
     sites: noscript(sitesTable(report)),
     protection: noscript(protectionTable(report)),
     classes: noscript(classesTable(report)),
+    regions: noscript(regionsTable(report)),
     inputs: noscript(inputsTable(report)),
     warnings: report.warnings.length > 0 ? noscript(`<ul class="plain">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`) : '',
     notes: (report.notes ?? []).length > 0 ? noscript(`<ul class="plain">${(report.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`) : '',
@@ -107,6 +109,24 @@ function protectionTable(report: PageReport): string {
   const cols: [string, boolean][] = [['protection site', false], ['sets', false], ['calls', true], ['pages', true], ['faults', true], ['denied', true], ['retry cycles', true], ['first fault after', false], ['TLB flushes', true], ['faulting instructions', false]];
   const notes = p.notes.map((n) => `<li class="muted">${escapeHtml(n)}</li>`).join('');
   return `<table>${head(cols)}<tbody>${body.join('')}</tbody></table>${more(p.sites.length - ROWS, 'protection sites')}${notes !== '' ? `<ul class="plain">${notes}</ul>` : ''}`;
+}
+
+function regionsTable(report: PageReport): string {
+  const r = report.regions;
+  if (r === undefined) return '<p class="muted">No fault in this report carries a data address (tracepoint faults do; software events need perf record -d).</p>';
+  const rows = r.regions.slice(0, ROWS).map(
+    (x) =>
+      `<tr><td><div class="mono">${escapeHtml(`${x.name}${x.prot !== '' ? ` ${x.prot}` : ''}`)}</div><div class="meta">${escapeHtml(`${x.kind} · pid ${x.pid} · ${x.start}–${x.end}`)}</div></td>` +
+      `<td><div class="mono">${escapeHtml(`${x.site ?? 'unknown'} (${x.call})`)}</div>${x.siteNote !== undefined ? `<div class="meta">${escapeHtml(x.siteNote)}</div>` : ''}</td>` +
+      `${cell(fmt(x.faults), 'num')}${cell(fmt(x.major), 'num')}${cell(fmt(x.pages), 'num')}${cell(fmt(x.repeatPages), 'num')}</tr>`,
+  );
+  const notes = [
+    ...r.outsideRegions.reasons.map((o) => `<li>${escapeHtml(`${fmt(o.faults)} faults outside every known region: ${o.text}.`)}</li>`),
+    ...(r.unaddressed > 0 ? [`<li class="muted">${fmt(r.unaddressed)} faults have no data address.</li>`] : []),
+    `<li class="muted">${fmt(r.regions.length)} of ${fmt(r.mapped)} mappings had faults.</li>`,
+  ];
+  const table = rows.length > 0 ? `<table>${head([['region', false], ['created by', false], ['faults', true], ['major', true], ['pages', true], ['faulting again', true]])}<tbody>${rows.join('')}</tbody></table>` : '';
+  return `${table}${more(r.regions.length - ROWS, 'regions')}<ul class="plain">${notes.join('')}</ul>`;
 }
 
 function classesTable(report: PageReport): string {

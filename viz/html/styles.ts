@@ -52,7 +52,7 @@ button[aria-pressed="true"] { background: var(--accent); border-color: var(--acc
 .seg { display: inline-flex; }
 .seg button { border-radius: 0; margin-left: -1px; }
 .seg button:first-child { border-radius: 6px 0 0 6px; margin-left: 0; }
-.seg button:last-child { border-radius: 0 6px 6px 0; }
+.seg button:last-child, .seg button:has(+ button[hidden]) { border-radius: 0 6px 6px 0; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; }
 .toolbar .grow { flex: 1; }
 #search { font: 13px var(--mono); width: 260px; padding: 4px 8px; border: 1px solid #c9ccd3; border-radius: 6px; }

@@ -265,7 +265,7 @@ const showCover = (site: ProtectionSiteView): void => {
   byId('flame-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
 };
 showSummary(report, calls.total);
-showLegend(calls);
+showLegend(calls, bySite);
 showSites(report, calls, showSite);
 showClasses(report);
 showProtection(report, showCover);

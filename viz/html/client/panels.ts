@@ -28,10 +28,11 @@ export function showSummary(report: PageReport, total: number): void {
 }
 
 /** The legend: the kinds present in the tree, then the search match colour. */
-export function showLegend(t: CallTree): void {
+export function showLegend(t: CallTree, also: CallTree | null = null): void {
   const legend = byId('legend');
   const present = new Set<string>(['merged']);
   for (const k of t.enc.kinds) present.add(k);
+  for (const k of also?.enc.kinds ?? []) present.add(k);
   for (const key in t.enc.sites) present.add(paletteOf('instruction', t.enc.sites[key]));
   for (const { kind, label } of KIND_LABELS) {
     if (!present.has(kind)) continue;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from './errors.js';
 import { version } from './version.js';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './cli-io.js';
 
 interface RecordCliOptions {
   output: string;

@@ -4,30 +4,23 @@
 import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Readable, Writable } from 'node:stream';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type Filter, type TraceCliOptions } from './cli-options.js';
 import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
-import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_OK, InputError, UsageError } from './errors.js';
 import type { Diagnostic, Report } from './model.js';
 import { formatDiagnostic } from './model.js';
-import { checkOutputPath, visible, visiblePieces, writeOutput, type OutputText } from './output.js';
+import { checkOutputPath, visible, writeOutput } from './output.js';
 import type { ReportOptions } from './pipeline.js';
-import { Progress } from './progress.js';
+import type { Progress } from './progress.js';
 import { describeUnmatched } from './suggest.js';
 import type { Annotation } from './annotate.js';
 import type { Diff } from './diff.js';
+import { checkStdinOnce, handleError, progressFor, reportBug, say, stdinFor, summarizeSkipped, STDERR_EXAMPLES, type CliIo } from './cli-io.js';
 import { addRecordCommand } from './cli-record.js';
+import { ANNOTATE_RENDERERS, DIFF_RENDERERS, formatsOf, REPORT_RENDERERS, reportJson, SITES_RENDERERS, type ReportFormat } from './cli-render.js';
 import { version } from './version.js';
-
-export interface CliIo {
-  stdout: Writable;
-  stderr: Writable;
-  stdin?: NodeJS.ReadableStream;
-}
-
-type Renderer<T, C = object> = (value: T, context: C) => Promise<OutputText>;
 
 // The report's modules (the pipeline, the renderers) load when a command that
 // needs them runs: collapse starts without them, in half the time.
@@ -35,35 +28,10 @@ const buildReport = async (options: ReportOptions): Promise<Report> => (await im
 const annotateReport = async (...a: Parameters<typeof import('./annotate.js').annotateReport>): Promise<Annotation> => (await import('./annotate.js')).annotateReport(...a);
 const diffReports = async (...a: Parameters<typeof import('./diff.js').diffReports>): Promise<Diff> => (await import('./diff.js')).diffReports(...a);
 const mergeReports = async (...a: Parameters<typeof import('./merge.js').mergeReports>): Promise<Report> => (await import('./merge.js')).mergeReports(...a);
-const reportJson = (): Promise<typeof import('./report-json.js')> => import('./report-json.js');
 const resolveInputs = async (...a: Parameters<typeof import('./record/inputs.js').resolveInputs>): ReturnType<typeof import('./record/inputs.js').resolveInputs> => (await import('./record/inputs.js')).resolveInputs(...a);
 
-/** Each command's formats: the first is the default where none is named. */
-const REPORT_RENDERERS = {
-  text: async (r) => visiblePieces((await import('../viz/text.js')).renderTextPieces(r)),
-  json: async (r) => (await import('../viz/json.js')).renderJsonPieces(r),
-  folded: async (r) => (await import('../viz/folded.js')).renderFoldedPieces(r),
-  svg: async (r) => (await import('../viz/svg.js')).renderSvg(r),
-  html: async (r) => (await import('../viz/html/index.js')).renderHtml(r),
-  speedscope: async (r) => (await import('../viz/speedscope.js')).renderSpeedscope(r),
-} satisfies Record<string, Renderer<Report>>;
-const SITES_RENDERERS = { text: async (r) => visible(await renderSitesText(r)), json: async (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
-const ANNOTATE_RENDERERS = {
-  text: async (a, c) => visible((await import('../viz/annotate.js')).renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),
-  json: async (a) => (await import('../viz/annotate.js')).renderAnnotateJson(a),
-} satisfies Record<string, Renderer<Annotation, { context?: number }>>;
-type DiffContext = { widths: 'before' | 'after'; labels: readonly [string, string] };
-const DIFF_RENDERERS = {
-  text: async (d, c) => visible((await import('../viz/diff.js')).renderDiffText(d, { labels: c.labels })),
-  folded: async (d) => (await import('../viz/diff.js')).renderDiffFolded(d),
-  json: async (d) => (await import('../viz/diff.js')).renderDiffJson(d),
-  svg: async (d, c) => (await import('../viz/diff.js')).renderDiffSvg(d, { widths: c.widths }),
-  html: async (d, c) => (await import('../viz/diff.js')).renderDiffHtml(d, { widths: c.widths, labels: c.labels }),
-} satisfies Record<string, Renderer<Diff, DiffContext>>;
-type ReportFormat = keyof typeof REPORT_RENDERERS;
+export type { CliIo } from './cli-io.js';
 
-/** Bad lines printed on stderr as they are found; the rest are counted in the summary. */
-const STDERR_EXAMPLES = 5;
 const TRACE_ARGUMENT = 'perf script or perf trace output (file, - for stdin, .gz), or a folder from faultpath record';
 
 /** Runs the CLI; resolves with the exit code. Never throws. */
@@ -300,11 +268,6 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
   return options;
 }
 
-/** io.stdin, only when one of `paths` is `-`: reading process.stdin's getter alone makes a shared pipe non-blocking. */
-function stdinFor(io: CliIo, paths: readonly string[]): { stdin?: Readable } {
-  return paths.includes('-') && io.stdin !== undefined ? { stdin: io.stdin as Readable } : {};
-}
-
 /** Capture folders and `--objdump auto` expanded into traces, listings and buildid lists. */
 async function withInputs(options: ReportOptions, o: { quiet?: boolean }, io: CliIo): Promise<ReportOptions> {
   const resolved = await resolveInputs({ traces: options.traces, objdump: options.objdump ?? [], buildIdLists: options.buildIdLists ?? [] }, (line) => {
@@ -331,18 +294,8 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
   return { ...collapser.result(), skipped, examples: [] };
 }
 
-/** A progress line on stderr, only when it is a terminal and --quiet is not given. */
-function progressFor(io: CliIo, quiet: boolean): Progress | undefined {
-  if (quiet || (io.stderr as Writable & { isTTY?: boolean }).isTTY !== true) return undefined;
-  return new Progress(io.stderr);
-}
-
 function* eachLine(lines: readonly string[]): Generator<string> {
   for (const l of lines) yield l + '\n';
-}
-
-function formatsOf(renderers: object): string[] {
-  return Object.keys(renderers);
 }
 
 // A command that reads traces: its listing, output (the renderers' formats, text first) and filter options, in that order.
@@ -351,91 +304,6 @@ function traceCommand(program: Command, name: string, description: string, rende
   addListingOptions(cmd, objdumpHelp);
   addOutputOptions(cmd, formatsOf(renderers), 'text');
   return addFilterOptions(cmd, filters, filterHelp);
-}
-
-async function renderSitesJson(report: Report): Promise<string> {
-  const j = (await reportJson()).toJson(report) as Record<string, unknown>;
-  return JSON.stringify({ events: j['events'], skipped: j['skipped'], warnings: j['warnings'], notes: j['notes'] ?? [], findings: j['findings'] ?? [], classes: j['classes'] ?? {}, protection: j['protection'] ?? null }, null, 2) + '\n';
-}
-
-async function renderSitesText(report: Report): Promise<string> {
-  const { renderFindings, renderProtection } = await import('../viz/text.js');
-  const out: string[] = [];
-  if (report.findings !== undefined && report.findings.length > 0) {
-    renderFindings(report.findings, out);
-    out.push('');
-  }
-  if (report.protection === undefined) {
-    out.push('No protection syscalls in the trace: record them with -e syscalls:sys_enter_mprotect -e syscalls:sys_exit_mprotect (and mmap/munmap) to attribute faults to the calls that set up their pages.');
-    return out.join('\n') + '\n';
-  }
-  renderProtection(report.protection, out, Infinity);
-  return out.join('\n') + '\n';
-}
-
-/** One line on stderr, `faultpath: ` first, control characters from the input made visible. */
-function say(io: CliIo, message: string): void {
-  io.stderr.write(visible(message).split('\n').map((line) => `faultpath: ${line}\n`).join(''));
-}
-
-/**
- * On stderr: the skipped lines and the warnings (the notes stay in the
- * report). What the capture lacks is the capture-quality finding: where the
- * output shows the findings (`findingsShown`, the text of report and sites)
- * it is not repeated; elsewhere one line points at it.
- */
-function summarizeSkipped(report: Report, quiet: boolean, io: CliIo, findingsShown = false): void {
-  if (quiet) return;
-  const n = report.skipped.lines;
-  if (n > 0) say(io, `skipped ${n} line${n === 1 ? '' : 's'} that fit no known shape${n > STDERR_EXAMPLES ? ` (first ${STDERR_EXAMPLES} shown)` : ''}`);
-  for (const w of report.warnings) say(io, `warning: ${w}`);
-  const capture = (report.findings ?? []).find((f) => f.kind === 'capture-quality');
-  if (capture !== undefined && !findingsShown) {
-    say(io, `capture: ${capture.remedy !== undefined ? `${capture.remedy} for a fuller answer (the report's capture finding says why)` : "the report's capture finding says what this trace lacks"}`);
-  }
-}
-
-/** stdin can be read once: a second `-` among the inputs would read nothing. */
-function checkStdinOnce(command: Command): void {
-  const o = command.opts() as Record<string, unknown>;
-  const inputs: [string, unknown][] = [
-    ...command.args.map((a): [string, unknown] => ['an argument', a]),
-    ...(['objdump', 'buildidList', 'beforeObjdump', 'afterObjdump'] as const).flatMap((k): [string, unknown][] =>
-      Array.isArray(o[k]) ? (o[k] as unknown[]).map((v): [string, unknown] => [`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, v]) : [],
-    ),
-  ];
-  const readers = new Map<string, number>();
-  for (const [where, v] of inputs) if (v === '-') readers.set(where, (readers.get(where) ?? 0) + 1);
-  const times = [...readers.values()].reduce((a, b) => a + b, 0);
-  if (times > 1) {
-    const places = [...readers].map(([where, n]) => (n === 1 ? where : where === 'an argument' ? `${n} arguments` : `${where} ${n} times`)).join(', ');
-    throw new UsageError(`- (stdin) is given ${times} times (${places}): stdin can be read once; save all but one input to a file`);
-  }
-}
-
-function handleError(e: unknown, io: CliIo, debug: boolean): number {
-  if (e instanceof CommanderError) {
-    // help and version exit 0; commander has already printed its message
-    return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  }
-  if (e instanceof UsageError) {
-    say(io, e.message);
-    return EXIT_USAGE;
-  }
-  if (e instanceof InputError) {
-    say(io, e.message);
-    return EXIT_INPUT;
-  }
-  if ((e as { code?: string }).code === 'EPIPE') return EXIT_OK;
-  reportBug(e, io, debug);
-  return EXIT_INTERNAL;
-}
-
-/** An error no input should cause: one line saying so, the stack with --debug. */
-function reportBug(e: unknown, io: CliIo, debug: boolean): void {
-  const message = e instanceof Error ? e.message : String(e);
-  say(io, `internal error: ${message.split('\n')[0]} — this is a bug in faultpath; please report it with the command line${debug ? '' : ' (--debug shows where it happened)'}`);
-  if (debug && e instanceof Error && e.stack !== undefined) io.stderr.write(visible(e.stack) + '\n');
 }
 
 function isMain(): boolean {

@@ -24,6 +24,7 @@
 // of its end, where DWARF callchains put return addresses). Its faults then
 // keep perf's sym+off and the report says so once per dso.
 import { parseHex } from './addresses.js';
+import { floorIndex } from './sorted.js';
 import { formatListingAddress } from './disasm-index.js';
 import { faultIpHex, type FaultAccess } from './events.js';
 import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
@@ -391,16 +392,7 @@ export class FrameResolver {
     if (starts === undefined) return undefined;
     let sorted = this.sortedStarts.get(dso);
     if (sorted === undefined) this.sortedStarts.set(dso, (sorted = [...starts.keys()].sort((a, b) => a - b)));
-    let lo = 0;
-    let hi = sorted.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! <= perfAddress) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = floorIndex(sorted, perfAddress);
     return found < 0 ? undefined : { start: sorted[found]!, symbol: starts.get(sorted[found]!)! };
   }
 

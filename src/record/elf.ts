@@ -4,6 +4,7 @@
 // is asked for. Read from the ELF headers (System V gABI; the build id note is
 // binutils' `.note.gnu.build-id`, type NT_GNU_BUILD_ID = 3, owner "GNU").
 import { open } from 'node:fs/promises';
+import { floorIndex } from '../sorted.js';
 
 export interface ElfInfo {
   /** Lowercase hex, as perf buildid-list prints it. */
@@ -156,16 +157,7 @@ function align4(n: number): number {
 /** The function (as objdump's labels cut the code) holding a listing address: [start, stop). */
 export function functionRange(elf: ElfInfo, address: number): [number, number] | undefined {
   const s = elf.symbolStarts;
-  let lo = 0;
-  let hi = s.length - 1;
-  let at = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (s[mid]! <= address) {
-      at = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const at = floorIndex(s, address);
   if (at < 0 || address >= elf.codeEnd) return undefined;
   return [s[at]!, s[at + 1] ?? elf.codeEnd];
 }

@@ -69,7 +69,19 @@ const KNOWN: [string, boolean, (s: Site) => string | HTMLElement, string[]][] = 
     },
     ['sinceChange'],
   ],
-  ['TLB flushes', true, (s) => (sumOf(s['tlbFlushes']) > 0 ? fmt(sumOf(s['tlbFlushes'])) : '0'), ['tlbFlushes']],
+  [
+    'TLB flushes',
+    true,
+    (s) => {
+      const n = sumOf(s['tlbFlushes']);
+      const causes = countsText(s['tlbFlushCauses']);
+      if (n === 0 || causes === '') return n > 0 ? fmt(n) : '0';
+      const span = el('span', 'nowrap', fmt(n));
+      span.setAttribute('title', `where they ran: ${causes}`);
+      return span;
+    },
+    ['tlbFlushes', 'tlbFlushCauses'],
+  ],
   [
     'faulting instructions',
     false,
@@ -93,7 +105,8 @@ const KNOWN: [string, boolean, (s: Site) => string | HTMLElement, string[]][] = 
 const REST_LABELS: Record<string, string> = {
   uncoveredFaults: 'faults on pages no recorded mmap/mprotect call set up',
   noAddressFaults: 'of them, faults with no data address',
-  unattributedFlushes: 'TLB flushes outside protection calls',
+  unattributedFlushes: 'TLB flushes charged to no site',
+  tlbFlushCauses: 'TLB flushes, by where they ran',
   unplaced: 'mappings whose address stayed unknown',
   unresolvedThreads: 'threads not tied to a process',
 };

@@ -193,6 +193,7 @@ export class FaultAggregator {
       for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
       steps.push(functionStep(siteFrame, site));
       for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
+      if (namedByListing(siteFrame, site)) steps.splice(steps.length - p.inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
       leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
       const key = p.event + '\0' + site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset);
@@ -274,7 +275,13 @@ function callerStep(f: Frame, resolver: FrameResolver): PathStep {
 
 function functionStep(f: Frame, site: FaultSite): PathStep {
   const name = site.resolved ? site.symbol : frameName(f);
-  return { name: f.inlined === true ? name + INLINED_SUFFIX : name, kind: frameKind(f), dso: f.dso };
+  return { name: f.inlined === true && !namedByListing(f, site) ? name + INLINED_SUFFIX : name, kind: frameKind(f), dso: f.dso };
+}
+
+// A leaf perf printed only `(inlined)` that a listing resolved: the site is the
+// listing's function (perf report's), the inlined frame stays drawn above it.
+function namedByListing(f: Frame, site: FaultSite): boolean {
+  return f.inlined === true && site.resolved && site.symbol !== f.symbol;
 }
 
 /** `0x1195: mov %rsi,(%rdi) [guard.c:63]` when resolved, else perf's `sym+0xoff` or `0xaddr`. */

@@ -254,7 +254,9 @@ export class FrameResolver {
 
   // Listing address of a frame: by perf's symbol + offset, else perf's address at the anchored distance.
   private addressIn(listing: Listing, frame: Frame): number | undefined {
-    const byName = this.byName(listing, frame);
+    // an `(inlined)` frame's offset is from the ELF function it is in, not from its own name
+    const leafInlined = frame.inlined === true && named(frame);
+    const byName = leafInlined ? undefined : this.byName(listing, frame);
     if (typeof byName === 'number') return byName;
     const delta = this.delta(listing);
     const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
@@ -318,7 +320,9 @@ export class FrameResolver {
     }
     const delta = this.delta(listing);
     const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
-    const byName = this.byName(listing, frame);
+    // an `(inlined)` frame's offset is from the ELF function it is in, not from its own name
+    const leafInlined = frame.inlined === true && named(frame);
+    const byName = leafInlined ? undefined : this.byName(listing, frame);
     let address: number;
     if (typeof byName === 'number') {
       address = byName;
@@ -350,6 +354,7 @@ export class FrameResolver {
       return unresolved(frame, why);
     }
     const insn = hit.instruction;
+    if (leafInlined) return this.inlinedSite(frame, listing, address, hit.functionAddress, hit.function, insn, delta);
     // perf's name wins: a stripped library's listing labels code by the nearest
     // exported symbol (memset's body under `__nss_database_lookup@GLIBC_2.2.5`).
     // A frame perf did not name (a fault's ip with no callchain) takes the
@@ -368,6 +373,21 @@ export class FrameResolver {
       instruction: insn.text,
       resolved: true,
     };
+    const source = insn.source ?? frame.srcline;
+    if (source !== undefined) site.source = source;
+    return site;
+  }
+
+  // An `(inlined)` frame with no real frame under it names the DWARF function
+  // (`__GI___sysconf+0x0`), its offset counted from the ELF function it is in;
+  // perf report and annotate count that ELF function (`__sysconf`). Its name is
+  // perf's for the function starting at address − offset, else the listing's
+  // when a label starts there; else nothing better is known than perf's.
+  private inlinedSite(frame: Frame, listing: Listing, address: number, labelAt: number, label: string, insn: { text: string; source?: string }, delta: number | undefined): FaultSite {
+    const start = address - frame.offset;
+    const fromTrace = delta === undefined ? undefined : this.perfStarts.get(frame.dso)?.get(start - delta);
+    const symbol = fromTrace ?? (labelAt === start ? elfName(label) : frame.symbol);
+    const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = { dso: frame.dso, symbol, offset: frame.offset, address: formatListingAddress(address), instruction: insn.text, resolved: true };
     const source = insn.source ?? frame.srcline;
     if (source !== undefined) site.source = source;
     return site;
@@ -437,6 +457,13 @@ export class FrameResolver {
     this.chosen.set(listing, best);
     return best;
   }
+}
+
+// A stripped library's label as perf names the symbol from the full symbol
+// table: a compat version stays (`pthread_create@GLIBC_2.2.5`, the name its
+// .symver alias has there), the default one goes (`__sysconf@@GLIBC_2.2.5`).
+function elfName(label: string): string {
+  return /@[A-Za-z_][\w.]*$/.test(label) && !label.includes('@@') ? label : perfName(label);
 }
 
 /** Whether perf named the frame (`write_field+0x0`), rather than printing `[unknown]` or no symbol. */

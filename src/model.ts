@@ -233,6 +233,7 @@ export type NoticeKind =
   | 'inlined-without-dso'
   | 'assumed-layout'
   | 'inferred-frames'
+  | 'frameless-faults'
   | 'mangled-names'
   | 'symbol-decided-early'
   | 'events'

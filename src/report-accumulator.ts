@@ -191,6 +191,8 @@ export class ReportAccumulator {
       this.aggregator.add(r.event, r.comm, site, callers, r.period, '', inlined);
       return;
     }
+    // perf script printed no frame and the record has no ip (an empty DWARF chain): the fault is [unknown]
+    if (at < 0 && r.stack.length === 0 && site.addr === '') this.frameless[r.event] = (this.frameless[r.event] ?? 0) + r.period;
     const { cls, group, inRegion } = this.attribute(e, site);
     const pid = this.aggregate(r, cls);
     const path = this.aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined, cls);
@@ -257,6 +259,9 @@ export class ReportAccumulator {
   }
 
   // A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
+  /** Kept faults with neither a frame nor an ip, by event. */
+  private readonly frameless: Record<string, number> = {};
+
   private payloadFrame(r: SampleRecord, fault: FaultAccess | undefined): Frame {
     const ipText = fault?.ipText;
     const ip = fault?.ip ?? NaN;
@@ -351,6 +356,7 @@ export class ReportAccumulator {
       faultsThrough: (frames) => aggregator.valueThrough(frames, selected, isStartupFrames),
       inlinedWithoutDso: this.inlineFrames.unknown,
       inferred: this.repair.inserted,
+      frameless: [...selected].reduce((n, e) => n + (this.frameless[e] ?? 0), 0),
       tree: result.tree,
       decidedEarly: this.sites.changed(),
       events,

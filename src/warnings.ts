@@ -27,6 +27,8 @@ export interface NoticeFacts {
   readonly faultsThrough: (frames: ReadonlySet<Frame>) => { through: number; at: number; startup: number };
   /** `(inlined)` groups with no real frame whose dso nothing told. */
   readonly inlinedWithoutDso: ReadonlySet<string>;
+  /** Faults of the chosen events that perf script printed with no frame and no ip. */
+  readonly frameless: number;
   /** Frames the unwinding repair inserted. */
   readonly inferred: number;
   /** The call-path tree. */
@@ -58,6 +60,7 @@ export function collectNotices(f: NoticeFacts): Notices {
   for (const u of f.resolver.unnamedFrames(f.faultsThrough)) out.add(unnamedFrame({ dso: u.dso, frame: u.frame, where: u.where, more: u.more, ...u.cost }));
   if (f.inlinedWithoutDso.size > 0) out.warn('inlined-without-dso', inlinedWithoutDso([...f.inlinedWithoutDso]));
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
+  if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
   if (f.inferred > 0) out.note('inferred-frames', inferredFrames(f.inferred));
   const mangled = mangledIn(f.tree);
   if (mangled.length > 0) out.warn('mangled-names', mangledNames(mangled));
@@ -176,6 +179,11 @@ export function inlinedWithoutDso(names: readonly string[]): string {
 
 export function assumedLayout(path: string): string {
   return `no frame perf named anchors ${path}'s addresses, so perf's map-relative addresses were taken as the listing's (true for the standard layout of PIE and shared objects); a callchain (-g) gives anchors, and perf buildid-list (--buildid-list, or a faultpath record folder) ties the listing to the binary`;
+}
+
+// threads 2182 11895.892210:          1                 page-faults:     (and no frame line after it)
+export function framelessFaults(n: number): string {
+  return `${n} fault${s(n)} came with no frame and no ip (perf script prints an empty callchain when DWARF unwinding finds no user frame, e.g. at a new thread's first instruction): shown as [unknown]; perf script --hide-call-graph prints ${n === 1 ? 'its' : 'their'} ip and function`;
 }
 
 export function inferredFrames(n: number): string {

@@ -181,6 +181,21 @@ function noUserFrame(name: string): number {
     .filter((l) => l[0]?.includes(' exceptions:page_fault_user:') && l.slice(1).every((x) => x.includes('([kernel.kallsyms])'))).length;
 }
 
+describe('a page-faults sample perf script printed with no frame and no ip', () => {
+  // threads  2182 11895.892210:          1                 page-faults:      (an empty DWARF chain: no frame line follows)
+  // perf script --hide-call-graph prints it:  threads 25414 …: page-faults:  7f1343e988ea clone3 (…/libc.so.6)
+  it('threads-dwarf: the report says once how many and which perf option prints their ip', async () => {
+    const r = await buildReport({ traces: [`${A}/threads-dwarf.perf-script.txt.gz`], objdump: [`${A}/threads.objdump-dl.txt`], events: ['page-faults'] });
+    const said = r.warnings.filter((w) => w.includes('no frame and no ip'));
+    expect(said).toEqual([expect.stringMatching(/^5 faults came with no frame and no ip .*perf script --hide-call-graph/)]);
+  });
+
+  it('the tracepoint of the same capture carries its ip: nothing to say', async () => {
+    const r = await buildReport({ traces: [`${A}/threads-dwarf.perf-script.txt.gz`], objdump: [`${A}/threads.objdump-dl.txt`], events: ['exceptions:page_fault_user'] });
+    expect(r.warnings.filter((w) => w.includes('no frame and no ip'))).toEqual([]);
+  });
+});
+
 describe('faultpath sites agrees with faultpath report and with perf report', () => {
   for (const c of CAPTURES) {
     it(`${c.name}: every fault counts once, on a site or uncovered; every site's instructions add up to it`, async () => {

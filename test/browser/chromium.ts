@@ -1,10 +1,10 @@
 // Drives the system Chromium (Debian's /usr/bin/chromium) through playwright-core,
 // which never downloads a browser. A missing Chromium is an error, never a skip:
 // the HTML report's promises are only kept if a browser checks them.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
 
 export const CHROMIUM = process.env['FAULTPATH_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -74,4 +74,21 @@ export async function openPage(browser: Browser): Promise<{ page: Page; log: Pag
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+/** Writes `text` to the artefacts folder as `name` (kept after the test) and opens it; an HTML report is awaited until its script has drawn it. */
+export async function openArtifact(
+  browser: Browser,
+  name: string,
+  text: string,
+  options: { viewport?: { width: number; height: number }; hash?: string } = {},
+): Promise<{ page: Page; log: PageLog; url: string }> {
+  const file = artifactPath(name);
+  writeFileSync(file, text);
+  const url = pathToFileURL(file).href;
+  const { page, log } = await openPage(browser);
+  if (options.viewport !== undefined) await page.setViewportSize(options.viewport);
+  await page.goto(url + (options.hash ?? ''));
+  if (name.endsWith('.html')) await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  return { page, log, url };
 }

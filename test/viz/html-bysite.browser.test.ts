@@ -2,15 +2,13 @@
 // page switches between the call paths and the protection sites — the tree
 // `--group-by site` builds, carried beside the call tree — and a protection
 // site's row filters the graph to that site's faults.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, type Browser } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
 
 const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
@@ -38,12 +36,7 @@ afterAll(async () => {
 });
 
 async function open(name: string, hash = ''): Promise<{ page: Page; url: string; errors: string[]; requests: string[] }> {
-  const file = artifactPath(name);
-  writeFileSync(file, renderHtml(withSites));
-  const url = pathToFileURL(file).href;
-  const { page, log } = await openPage(browser);
-  await page.goto(url + hash);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  const { page, log, url } = await openArtifact(browser, name, renderHtml(withSites), { hash });
   await page.locator('#flame-panel').scrollIntoViewIfNeeded();
   return { page, url, errors: log.errors, requests: log.requests };
 }

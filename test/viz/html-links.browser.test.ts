@@ -3,12 +3,10 @@
 // the flame graph, a top-instructions row zooms to its instruction and opens
 // its disassembly; the table sorts, says why instructions are unresolved once
 // per dso, and keeps its counts on a phone's screen.
-import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, type Browser, type PageLog } from '../browser/chromium.js';
 import { join } from 'node:path';
 import { buildReport } from '../../src/pipeline.js';
 import { GUARD_DIR } from './fixtures.js';
@@ -33,16 +31,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function openReport(name: string, text: string, viewport?: { width: number; height: number }): Promise<{ page: Page; log: PageLog; url: string }> {
-  const file = artifactPath(name);
-  writeFileSync(file, text);
-  const url = pathToFileURL(file).href;
-  const { page, log } = await openPage(browser);
-  if (viewport !== undefined) await page.setViewportSize(viewport);
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
-  return { page, log, url };
-}
+const openReport = (name: string, text: string, viewport?: { width: number; height: number }): Promise<{ page: Page; log: PageLog; url: string }> =>
+  openArtifact(browser, name, text, viewport !== undefined ? { viewport } : {});
 
 const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
 const focusName = (page: Page): Promise<string | null> => page.locator('#flame').getAttribute('data-focus');

@@ -2,13 +2,11 @@
 // (samples/tlb): each site's count says where its flushes ran, and the flushes
 // charged to no site are labelled as such — not "outside protection calls",
 // which stopped being true once flushes in the fault path went to the fault's site.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { launchChromium, openArtifact, type Browser } from '../browser/chromium.js';
 
 const dir = join(import.meta.dirname, '../../samples/tlb');
 const report = await buildReport({ traces: [join(dir, 'forkcow.perf-script.txt')], objdump: [join(dir, 'forkcow.objdump-dl.txt')] });
@@ -26,11 +24,7 @@ describe('TLB flushes in the protection table', () => {
     const p = report.protection!;
     const site = p.sites.find((s) => Object.keys(s.tlbFlushCauses ?? {}).length > 0)!;
     expect(site).toBeDefined();
-    const file = artifactPath('tlb-forkcow.html');
-    writeFileSync(file, renderHtml(report));
-    const { page, log } = await openPage(browser);
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    const { page, log } = await openArtifact(browser, 'tlb-forkcow.html', renderHtml(report));
     const titles = await page.locator('#protection td span[title^="where they ran: "]').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
     const want = Object.entries(site.tlbFlushCauses!).map(([c, n]) => `${c} ${n}`);
     expect(titles.some((t) => want.every((w) => t!.includes(w)))).toBe(true);

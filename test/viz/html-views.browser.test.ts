@@ -3,15 +3,13 @@
 // window that cuts the flame graph and the tables, and the fork tree whose
 // process and thread clicks cut the flame graph to their faults. Expected
 // numbers come from the report's own cells (TreeNode.cells), summed here.
-import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, type Browser, type PageLog } from '../browser/chromium.js';
 
 const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
 const regions = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
@@ -24,15 +22,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> {
-  const file = artifactPath(name);
-  writeFileSync(file, renderHtml(report, { title: name }));
-  const url = pathToFileURL(file).href;
-  const { page, log } = await openPage(browser);
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
-  return { page, log, url };
-}
+const open = (name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> => openArtifact(browser, name, renderHtml(report, { title: name }));
 
 function quiet(log: PageLog, url: string): void {
   expect(log.errors).toEqual([]);

@@ -2,9 +2,7 @@
 // playwright-core). Pages are written to test/artifacts/ and opened from
 // file:// URLs, as a colleague would open a mailed report; screenshots land
 // next to them.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { diffReports } from '../../src/diff.js';
@@ -16,7 +14,7 @@ import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
 import { TreeBuilder } from '../../src/tree.js';
-import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, openPage, type Browser, type PageLog } from '../browser/chromium.js';
 import { captureReport, countNodes, EVIL, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
 
 const guard = await guardReport();
@@ -41,13 +39,7 @@ afterAll(async () => {
 });
 
 async function openReport(name: string, text: string): Promise<{ page: Page; log: PageLog; url: string }> {
-  const file = artifactPath(name);
-  writeFileSync(file, text);
-  const url = pathToFileURL(file).href;
-  const { page, log } = await openPage(browser);
-  await page.goto(url);
-  if (name.endsWith('.html')) await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
-  return { page, log, url };
+  return openArtifact(browser, name, text);
 }
 
 async function drawn(page: Page): Promise<DrawnBox[]> {

@@ -1,14 +1,12 @@
 // The memory-regions panel of the HTML report in Chromium, on the regions
 // sample: the address-space strip, a click that cuts the flame graph down to
 // one region's faults, the per-page heat, and trace strings kept as text.
-import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, type Browser, type PageLog } from '../browser/chromium.js';
 import { EVIL } from './fixtures.js';
 
 const base = { traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] };
@@ -29,15 +27,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> {
-  const file = artifactPath(name);
-  writeFileSync(file, renderHtml(report, { title: 'regions.c' }));
-  const url = pathToFileURL(file).href;
-  const { page, log } = await openPage(browser);
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
-  return { page, log, url };
-}
+const open = (name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> => openArtifact(browser, name, renderHtml(report, { title: 'regions.c' }));
 
 const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env['FAULTPATH_CHROMIUM'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -37,6 +38,27 @@ export async function launchChromium(executablePath = CHROMIUM, options: { javaS
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The browser a test file shares: launched before its tests (vitest's beforeAll),
+ * closed after them. Its `context` is there from the first test on.
+ */
+export function useChromium(options: { javaScriptEnabled?: boolean } = {}): Browser {
+  let launched: Browser | undefined;
+  beforeAll(async () => {
+    launched = await launchChromium(CHROMIUM, options);
+  });
+  afterAll(async () => {
+    await launched?.close();
+  });
+  return {
+    get context(): BrowserContext {
+      if (launched === undefined) throw new Error('Chromium is launched in beforeAll: use the browser inside a test or hook');
+      return launched.context;
+    },
+    close: async () => launched?.close(),
   };
 }
 

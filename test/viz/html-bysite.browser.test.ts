@@ -4,11 +4,11 @@
 // site's row filters the graph to that site's faults.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openArtifact, type Browser } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
 
 const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
@@ -27,13 +27,7 @@ interface DrawnBox {
 }
 const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 async function open(name: string, hash = ''): Promise<{ page: Page; url: string; errors: string[]; requests: string[] }> {
   const { page, log, url } = await openArtifact(browser, name, renderHtml(withSites), { hash });

@@ -8,11 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { instructionId, type Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 import { ROOT, runCli } from '../shared.js';
 import { GUARD_DIR } from './fixtures.js';
 
@@ -22,13 +22,7 @@ const captured = await runCli(['report', ROOT + 'samples/record/guard.capture', 
 const capture = JSON.parse(captured.out) as Report;
 const captureHtml = (await runCli(['report', ROOT + 'samples/record/guard.capture', '-f', 'html', '-q'])).out;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 /** What the guard finding must show: its protecting sites (`symbol+0xoff`, source file:line) and its stores with their counts. */
 function expected(report: Report): { sites: string[]; stores: { instruction: string; where: string; count: number }[]; cost: string } {

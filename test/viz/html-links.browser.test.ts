@@ -4,9 +4,9 @@
 // its disassembly; the table sorts, says why instructions are unresolved once
 // per dso, and keeps its counts on a phone's screen.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openArtifact, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
 import { join } from 'node:path';
 import { buildReport } from '../../src/pipeline.js';
 import { GUARD_DIR } from './fixtures.js';
@@ -23,13 +23,7 @@ interface DrawnBox {
   h: number;
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 const openReport = (name: string, text: string, viewport?: { width: number; height: number }): Promise<{ page: Page; log: PageLog; url: string }> =>
   openArtifact(browser, name, text, viewport !== undefined ? { viewport } : {});

@@ -6,14 +6,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { annotateReport } from '../../src/annotate.js';
 import type { DisasmIndex } from '../../src/disasm-index.js';
 import { disassemblyKey, type Report } from '../../src/model.js';
 import { MAX_LINES } from '../../src/page-listings.js';
 import { buildReport, readListings } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
 
 const read = await readListings({ objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')] });
@@ -21,13 +21,7 @@ const indexed: readonly DisasmIndex[] = read.listings.map((l) => l.index);
 const guard: Report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], listings: read });
 const listings = guard.disassembly!;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 async function open(name: string, viewport = { width: 1400, height: 600 }): Promise<{ page: Page; url: string; errors: string[]; requests: string[] }> {
   const file = artifactPath(name);

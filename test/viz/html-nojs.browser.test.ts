@@ -5,25 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 import { EVIL, GUARD_DIR, hostileReport } from './fixtures.js';
 import { ROOT } from '../shared.js';
 
 const guard = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')] });
 
-let noJs: Browser;
-let withJs: Browser;
-beforeAll(async () => {
-  noJs = await launchChromium(undefined, { javaScriptEnabled: false });
-  withJs = await launchChromium();
-});
-afterAll(async () => {
-  await noJs?.close();
-  await withJs?.close();
-});
+const noJs = useChromium({ javaScriptEnabled: false });
+const withJs = useChromium();
 
 function write(name: string, html: string): string {
   const file = artifactPath(name);

@@ -3,21 +3,15 @@
 // charged to no site are labelled as such — not "outside protection calls",
 // which stopped being true once flushes in the fault path went to the fault's site.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { launchChromium, openArtifact, type Browser } from '../browser/chromium.js';
+import { openArtifact, useChromium } from '../browser/chromium.js';
 
 const dir = join(import.meta.dirname, '../../samples/tlb');
 const report = await buildReport({ traces: [join(dir, 'forkcow.perf-script.txt')], objdump: [join(dir, 'forkcow.objdump-dl.txt')] });
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe('TLB flushes in the protection table', () => {
   test('a site names where its flushes ran, and the rest are charged to no site', async () => {

@@ -4,23 +4,17 @@
 // process and thread clicks cut the flame graph to their faults. Expected
 // numbers come from the report's own cells (TreeNode.cells), summed here.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openArtifact, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
 
 const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
 const regions = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 const open = (name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> => openArtifact(browser, name, renderHtml(report, { title: name }));
 

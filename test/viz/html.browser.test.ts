@@ -4,7 +4,7 @@
 // next to them.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { diffReports } from '../../src/diff.js';
 import { disassemblyKey, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
@@ -14,7 +14,7 @@ import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
 import { TreeBuilder } from '../../src/tree.js';
-import { artifactPath, launchChromium, openArtifact, openPage, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, openPage, useChromium, type PageLog } from '../browser/chromium.js';
 import { captureReport, countNodes, EVIL, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
 
 const guard = await guardReport();
@@ -30,13 +30,7 @@ interface DrawnBox {
   ancestor: boolean;
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 async function openReport(name: string, text: string): Promise<{ page: Page; log: PageLog; url: string }> {
   return openArtifact(browser, name, text);

@@ -6,19 +6,13 @@
 // shows up as a failure to re-bless, not as a stale picture).
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { runCli, ROOT } from '../shared.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 
 const COMMITTED = ROOT + 'samples/record/report.png';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(bytes: Buffer): { width: number; height: number } {

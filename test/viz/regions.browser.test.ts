@@ -2,11 +2,11 @@
 // sample: the address-space strip, a click that cuts the flame graph down to
 // one region's faults, the per-page heat, and trace strings kept as text.
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, launchChromium, openArtifact, type Browser, type PageLog } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
 import { EVIL } from './fixtures.js';
 
 const base = { traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] };
@@ -19,13 +19,7 @@ interface DrawnBox {
   w: number;
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 const open = (name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> => openArtifact(browser, name, renderHtml(report, { title: 'regions.c' }));
 

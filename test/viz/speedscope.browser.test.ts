@@ -4,10 +4,10 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import { renderSpeedscope } from '../../viz/speedscope.js';
-import { launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { openPage, useChromium } from '../browser/chromium.js';
 
 const require = createRequire(import.meta.url);
 const PAGE = pathToFileURL(require.resolve('speedscope/dist/release/index.html')).href;
@@ -18,13 +18,7 @@ const RELEASE = pathToFileURL(dirname(require.resolve('speedscope/dist/release/i
 // renderer, not problems of the page or the profile.
 const GL_NOTE = /^console\.warning: \[\.WebGL-[0-9a-fx]+\]GL Driver Message \(OpenGL, Performance/;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe('speedscope opens the export', () => {
   it('shows both event profiles and the faulting instructions with their counts', async () => {

@@ -3,23 +3,17 @@
 // included), nested matches once, as FlameGraph's "Matched:" does.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Report, TreeNode } from '../../src/model.js';
 import { TreeBuilder } from '../../src/tree.js';
 import { MATCH_COLOR } from '../../viz/colors.js';
 import { renderSvg } from '../../viz/svg.js';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 import { guardReport } from './fixtures.js';
 
 const guard = await guardReport();
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 // The value under matches, each counted once (a match under a match adds nothing).
 function matchedShare(node: TreeNode, re: RegExp): number {

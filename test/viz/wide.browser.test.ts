@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { wideCapture } from '../bench/wide-capture.mjs';
-import { artifactPath, launchChromium, openPage, type Browser } from '../browser/chromium.js';
+import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 
 const SITES = 100_000;
 const dir = mkdtempSync(join(tmpdir(), 'faultpath-wide-'));
 const input = join(dir, 'wide.perf-script.txt');
 const page = artifactPath('wide-100k.html');
 
-let browser: Browser;
+const browser = useChromium();
 let maxRssMb = 0;
 beforeAll(async () => {
   const fd = openSync(input, 'w');
@@ -38,10 +38,8 @@ beforeAll(async () => {
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   maxRssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
-  browser = await launchChromium();
 }, 300_000);
-afterAll(async () => {
-  await browser?.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

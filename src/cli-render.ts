@@ -1,6 +1,6 @@
 // The output formats of each command, one renderer each: the renderers' modules
 // load when a command chooses them (src/cli.ts loads none of them at start).
-import type { Report } from './model.js';
+import type { Report } from './report-types.js';
 import { visible, visiblePieces, type OutputText } from './output.js';
 import type { Annotation } from './annotate.js';
 import type { Diff } from './diff.js';

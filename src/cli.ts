@@ -9,8 +9,8 @@ import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOpt
 import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
 import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
 import { EXIT_INTERNAL, EXIT_OK, InputError, UsageError } from './errors.js';
-import type { Diagnostic, Report } from './model.js';
-import { formatDiagnostic } from './model.js';
+import { type Diagnostic, formatDiagnostic } from '../parsers/records.js';
+import type { Report } from './report-types.js';
 import { checkOutputPath, visible, writeOutput } from './output.js';
 import type { ReportOptions } from './pipeline.js';
 import type { Progress } from './progress.js';

@@ -12,7 +12,18 @@
 //
 // The software events (page-faults, minor-faults, major-faults) carry no error
 // code; they classify as 'unknown' rather than as a guess.
-import type { FaultClass } from './model.js';
+
+/** Classification of an x86 page fault from its error code (`classifyFault` below). */
+export type FaultClass =
+  | 'first-touch-read'
+  | 'first-touch-write'
+  | 'write-to-read-only'
+  | 'copy-on-write'
+  | 'code-page-in'
+  | 'nx-violation'
+  | 'pkey'
+  | 'kernel-mode'
+  | 'unknown';
 
 /** PROT_* bits of mmap/mprotect (include/uapi/asm-generic/mman-common.h). */
 export const PROT_NONE = 0;

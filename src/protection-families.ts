@@ -6,7 +6,8 @@
  * The calls, pages, timings and TLB flushes come from the protection records,
  * which every timeline saw alike: they are taken once, from the first report.
  */
-import type { FaultClass, ProtectionInstruction, ProtectionReport, ProtectionSiteSummary } from './model.js';
+import type { FaultClass } from './fault-class.js';
+import type { ProtectionInstruction, ProtectionReport, ProtectionSiteSummary } from './memory/protection-types.js';
 
 /**
  * `reports` in family order (tracepoints first); `noAddress` is, per selected

@@ -10,16 +10,9 @@
 // the end, and the stacks that end up with one name are merged into one site
 // (summed as the timeline would have summed them under that name).
 import type { FrameResolver } from './join.js';
-import type {
-  FaultSite,
-  Frame,
-  ProtectionInstruction,
-  ProtectionReport,
-  ProtectionSection,
-  ProtectionSiteSummary,
-  ProtectionSiteView,
-  SampleRecord,
-} from './model.js';
+import type { FaultSite } from './fault-site.js';
+import type { Frame, SampleRecord } from '../parsers/records.js';
+import type { ProtectionInstruction, ProtectionReport, ProtectionSection, ProtectionSiteSummary, ProtectionSiteView } from './memory/protection-types.js';
 import { basename, cmp, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 import { perfName } from './demangle.js';

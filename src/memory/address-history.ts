@@ -21,7 +21,8 @@
 //   vdso) come before the process's first fault or syscall.
 import { MAP_ANONYMOUS, MAP_SHARED, MREMAP_DONTUNMAP, type CallArgs, type CallEvent, type TraceEvent } from '../events.js';
 import type { ThreadOwners } from './threads.js';
-import type { MmapRecord, RegionCall, RegionKind, SampleRecord, TaskRecord } from '../model.js';
+import type { MmapRecord, SampleRecord, TaskRecord } from '../../parsers/records.js';
+import type { RegionCall, RegionKind } from './region-types.js';
 
 /** One mapping of one process, as created; the faults placed in it are tallied by the caller. */
 export interface Region {

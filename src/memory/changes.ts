@@ -1,7 +1,8 @@
 // Protection changes: each call's change, applied to its process's page map
 // or undone when its exit says it failed; the per-site aggregates the changes
 // feed; the retry cycles they close.
-import type { ProtectionCall, ProtectionChange, SampleRecord } from '../model.js';
+import type { ProtectionCall, ProtectionChange } from './protection-types.js';
+import type { SampleRecord } from '../../parsers/records.js';
 import { pageFloor } from './page-map.js';
 import { protText } from './bits.js';
 import { bump, type Change, type Process, type SiteAgg } from './state.js';

@@ -11,7 +11,9 @@
 //   regions 11151 [000] 287.863594:  exceptions:page_fault_user: address=0x7f09ea1dc000 ip=0x55c6ec5b62ea error_code=0x4
 //   regions 11151       287.863838:          1                major-faults:
 //   	            12ea read_pages+0x11 (/work/wt/regions/samples/regions/regions)
-import { regionGroupName, type FaultClass, type Frame, type OutsideReason, type RegionsSection, type RegionView } from '../model.js';
+import { type OutsideReason, regionGroupName, type RegionsSection, type RegionView } from './region-types.js';
+import type { FaultClass } from '../fault-class.js';
+import type { Frame } from '../../parsers/records.js';
 import { isRuntimeDso } from '../dso.js';
 import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
 

@@ -1,5 +1,6 @@
 // Report.regions read back from JSON and summed across reports (faultpath merge).
-import type { FaultClass, OutsideReason, RegionsSection, RegionView } from '../model.js';
+import type { FaultClass } from '../fault-class.js';
+import type { OutsideReason, RegionsSection, RegionView } from './region-types.js';
 
 /** Report.regions from the top-level JSON fields viz/json.ts writes; undefined when the report has none. */
 export function regionsFromJson(data: Record<string, unknown>): RegionsSection | undefined {

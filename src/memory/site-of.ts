@@ -1,5 +1,5 @@
 // Which call site a protection syscall record belongs to.
-import type { Frame, SampleRecord } from '../model.js';
+import type { Frame, SampleRecord } from '../../parsers/records.js';
 import { isKernelDso, isRuntimeDso } from '../dso.js';
 
 /**

@@ -1,6 +1,8 @@
 // The timeline's working state: changes, per-site and per-instruction
 // aggregates, calls in flight, threads and processes.
-import type { FaultClass, ProtectionCall, ProtectionChange, SampleRecord } from '../model.js';
+import type { FaultClass } from '../fault-class.js';
+import type { ProtectionCall, ProtectionChange } from './protection-types.js';
+import type { SampleRecord } from '../../parsers/records.js';
 import type { PageMap, Segment } from './page-map.js';
 import type { FlushPlace } from './tlb-place.js';
 

@@ -1,5 +1,5 @@
 // Per-site summaries and the report's notes, read from the timeline's state.
-import type { ProtectionInstruction, ProtectionSiteSummary } from '../model.js';
+import type { ProtectionInstruction, ProtectionSiteSummary } from './protection-types.js';
 import type { SiteAgg } from './state.js';
 import { cmp } from '../dso.js';
 

@@ -7,16 +7,9 @@
 // payloads are decoded in src/events.ts. The rules (when a call changes the page
 // map, which change a fault belongs to, what a retry cycle is) and what the
 // timeline will not guess: src/design-notes.md, "The protection timeline".
-import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from '../fault-class.js';
-import type {
-  DiagnosticSink,
-  FaultClass,
-  ProtectionCall,
-  ProtectionChange,
-  ProtectionReport,
-  ProtectionSiteSummary,
-  SampleRecord,
-} from '../model.js';
+import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE, type FaultClass } from '../fault-class.js';
+import type { DiagnosticSink, SampleRecord } from '../../parsers/records.js';
+import type { ProtectionCall, ProtectionChange, ProtectionReport, ProtectionSiteSummary } from './protection-types.js';
 import { pageCeil, pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
 import { failedRet } from './bits.js';

@@ -8,7 +8,7 @@
 //   exec:       move_page_tables ← relocate_vma_down ← setup_arg_pages ← load_elf_binary ← bprm_execve ← __x64_sys_execve
 //   fork:       dup_mmap ← copy_process ← kernel_clone ← __do_sys_clone
 //   exit:       tlb_finish_mmu ← exit_mmap ← mmput ← do_exit (← do_group_exit ← __x64_sys_exit_group, or a fatal signal)
-import type { Frame } from '../model.js';
+import type { Frame } from '../../parsers/records.js';
 import { isKernelDso } from '../dso.js';
 
 export type FlushPlace =

@@ -15,7 +15,8 @@
 // them. perf trace prints a call when it ends, after the flushes inside it.
 // TLB_REMOTE_SHOOTDOWN, received from another CPU, belongs to the call another
 // thread of the process is inside of; TLB_FLUSH_ON_TASK_SWITCH to no call.
-import type { FaultClass, SampleRecord } from '../model.js';
+import type { FaultClass } from '../fault-class.js';
+import type { SampleRecord } from '../../parsers/records.js';
 import type { TlbFlushEvent } from '../events.js';
 import { bump, type Change, type FaultState, type Flush, type OpenCall, type SiteAgg, type Thread } from './state.js';
 import type { Tasks } from './tasks.js';

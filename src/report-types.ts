@@ -1,0 +1,218 @@
+// What `faultpath report` computes and every renderer draws: the fault-path
+// tree and the report around it. Types only; the stages' own results are in
+// src/fault-site.ts (the join), src/memory/protection-types.ts and
+// src/memory/region-types.ts (the timeline and the regions).
+import type { TraceSummaryThread } from '../parsers/records.js';
+import type { FaultClass } from './fault-class.js';
+import type { CallSite, FaultSite } from './fault-site.js';
+import type { ProtectionSection } from './memory/protection-types.js';
+import type { RegionsSection } from './memory/region-types.js';
+
+// ---------------------------------------------------------------- tree
+
+export type NodeKind =
+  | 'root'
+  | 'comm'
+  | 'user'
+  | 'kernel'
+  | 'jit'
+  | 'inferred'
+  | 'function'
+  | 'instruction'
+  | 'protection-site'
+  | 'region'
+  | 'unknown';
+
+/** The fault-path tree: the model every renderer draws. Children are sorted by value, descending, then name. */
+export interface TreeNode {
+  readonly name: string;
+  readonly kind: NodeKind;
+  /** Sum of period over every event under this node. */
+  value: number;
+  /** Value of events that end exactly at this node. */
+  self: number;
+  /** Value per event name. */
+  readonly byEvent: Record<string, number>;
+  readonly children: TreeNode[];
+  /** Dso of the frame, when it has one. */
+  dso?: string;
+  /** For instruction leaves: the site they stand for. */
+  site?: FaultSite;
+  /** The self value per fault class (leaves of fault trees; absent where classes are not known). */
+  classes?: Partial<Record<FaultClass, number>>;
+  /** The self value split by time, thread and region (see `SliceIndex`): flat quadruples (quantum, thread, region, value). Not in the JSON output. */
+  cells?: number[];
+}
+
+// ---------------------------------------------------------------- report
+
+/** One input file as read. */
+export interface InputSummary {
+  readonly name: string;
+  readonly format: 'perf-script' | 'perf-trace' | 'objdump';
+  readonly lines: number;
+  readonly records: number;
+  /** objdump: lines inside functions read as `-S` source text and skipped; in a listing made without -S they are lines nothing could read. */
+  readonly sourceLines?: number;
+  /** perf trace: the `-s`/`-S` summary tables, per thread (counts and times only: no addresses, paths or instructions). */
+  readonly traceSummary?: readonly TraceSummaryThread[];
+}
+
+/** A ranked faulting instruction (JSON `sites`). */
+export interface SiteCount extends FaultSite {
+  readonly event: string;
+  readonly count: number;
+  /** Of `count`, the faults that were major (needed I/O): joined from `major-faults` samples, or the event itself. */
+  major?: number;
+}
+
+/** What `faultpath report` computes; every renderer (text, json, folded, svg, html) draws this. */
+export interface Report {
+  readonly inputs: InputSummary[];
+  /** Every record read, by event name (equals what perf wrote). */
+  readonly events: Record<string, number>;
+  /** Records lost by the recorder (`LOST` lines). */
+  readonly lost: number;
+  readonly skipped: { readonly lines: number; readonly examples: string[] };
+  /** Event names the tree counts (fault events unless `--event` chose others). */
+  readonly selectedEvents: string[];
+  /** Records of the selected events: read, kept by the filters (the tree holds their periods), and removed by filters. */
+  readonly selection: { readonly read: number; readonly kept: number; readonly filteredOut: number };
+  /** Faulting instructions by count, descending; their counts add up to tree.value. */
+  readonly sites: SiteCount[];
+  readonly tree: TreeNode;
+  /** Warnings a reader must see: the answer is weaker and the reader can do something (a listing that does not match, perf trace blind spots, threads not tied to their process). Words in src/warnings.ts. */
+  readonly warnings: string[];
+  /** Notes: repairs the tool made and limits that change no answer shown (frames marked [inferred]). Absent in reports written before notes existed. */
+  readonly notes?: string[];
+  /** Fault times (seconds) and classes, for the timeline chart; optional. */
+  readonly timeline?: { readonly time: number; readonly class: FaultClass; readonly value: number }[];
+  /** The protection timeline: which protection changes made pages fault-prone; present when the trace has protection syscalls. */
+  readonly protection?: ProtectionSection;
+  readonly classes?: Partial<Record<FaultClass, number>>;
+  /** The memory regions the faults' data addresses fall in; present when any fault carries one. */
+  readonly regions?: RegionsSection;
+  /** Faults per process (the selected events, after the filters); forked processes name their parent. */
+  readonly processes?: ProcessSummary[];
+  /** Signals the trace recorded (signal:signal_generate/deliver), after the filters; present when it has such events. */
+  readonly signals?: SignalsSection;
+  /** What the report shows, answer first: patterns, their sites, instructions and cost (src/findings). */
+  readonly findings?: Finding[];
+  /** How the tree was folded for display: children under `percentLimit`% in counted nodes, `startup` faults of program start-up in one node. */
+  readonly folded?: { readonly percentLimit: number; readonly startup: number };
+  /** What the tree's `cells` refer to, so a viewer can filter the tree by time window, thread or region; absent when the tree has no cells. */
+  readonly slices?: SliceIndex;
+  /** The faulting functions' listings for the HTML view, annotated as `faultpath annotate` does (src/page-listings.ts). */
+  readonly disassembly?: PageListings;
+  /** The tree grouped by protection site, as --group-by site builds it, for the HTML page's view switch; present when asked (ReportOptions.siteTree) and the trace has protection syscalls. */
+  readonly siteTree?: TreeNode;
+}
+
+/** Report.disassembly: each faulting function's listing once, and which function holds each faulting instruction. */
+export interface PageListings {
+  readonly functions: PageListing[];
+  /** `disassemblyKey(dso, address)` of a faulting instruction → index into `functions`. */
+  readonly at: Record<string, number>;
+}
+
+/** One function's listing from its first instruction, with the faults per instruction. */
+export interface PageListing {
+  readonly dso: string;
+  readonly symbol: string;
+  /** Function start, listing address, hex without `0x`. */
+  readonly address: string;
+  /** Faults in the function (the largest of its events' counts). */
+  readonly count: number;
+  /** Instructions left out before the first line and after the last (a long function is cut around its faults). */
+  readonly before: number;
+  readonly after: number;
+  readonly lines: PageListingLine[];
+}
+
+export interface PageListingLine {
+  /** Listing address, hex without `0x`. */
+  readonly address: string;
+  readonly text: string;
+  /** `file:line`, on the lines where it changes. */
+  readonly source?: string;
+  /** Faults at this instruction (the largest of its events' counts); absent when none. */
+  readonly count?: number;
+  /** The report's protection site at this call (`protection.sites[].site`). */
+  readonly protection?: string;
+  /** A call of an mprotect wrapper, whether or not a trace record names it. */
+  readonly protectionCall?: true;
+}
+
+/** The keys of TreeNode.cells (Report.slices). */
+export interface SliceIndex {
+  /** Time quantum q covers [start + q·quantum, start + (q+1)·quantum) seconds; q = -1: the record had no time. */
+  readonly start: number;
+  readonly quantum: number;
+  /** Threads by index: the process the trace tied each to (the tid when none), and its command. */
+  readonly threads: { readonly tid: number; readonly pid: number; readonly comm: string }[];
+  /** Regions by index, as `regionGroupName` names them (or `[no data address]`, `[outside every known region: …]`). */
+  readonly regions: string[];
+  /** Protection changes per quantum: site (as protection.sites names them), call, protection set (`rw-`), calls. */
+  readonly changes: { readonly q: number; readonly site: string; readonly call: string; readonly prot: string; readonly calls: number }[];
+}
+
+/** One process's faults (Report.processes). */
+export interface ProcessSummary {
+  /** The pid, or the tid when the trace never tied the thread to a process. */
+  readonly pid: number;
+  readonly comm: string;
+  /** The process that forked it, when the trace has its FORK record. */
+  readonly parent?: number;
+  /** The call that forked it (the parent's clone/fork syscall), named as protection sites are; when the trace has the call's record. */
+  readonly forkSite?: CallSite;
+  readonly faults: number;
+  readonly classes: Partial<Record<FaultClass, number>>;
+}
+
+/** Report.signals: records of each signal tracepoint the filters kept, by signal name (`SIGSEGV`). */
+export interface SignalsSection {
+  readonly generated: Record<string, number>;
+  readonly delivered: Record<string, number>;
+}
+
+/** What a report says beside its answer (src/warnings.ts): a warning when the answer is weaker and the reader can act, a note otherwise. */
+export interface Notice {
+  readonly level: 'warning' | 'note';
+  readonly kind: NoticeKind;
+  readonly text: string;
+}
+
+export type NoticeKind =
+  | 'listing'
+  | 'unnamed-frame'
+  | 'inlined-without-dso'
+  | 'assumed-layout'
+  | 'inferred-frames'
+  | 'frameless-faults'
+  | 'mangled-names'
+  | 'symbol-decided-early'
+  | 'events'
+  | 'protection'
+  | 'stopped-sites'
+  | 'threads'
+  | 'perf-trace';
+
+/** The patterns findings name (src/findings/, one file each). */
+export type FindingKind = 'major-faults' | 'guard-retries' | 'nx-violation' | 'copy-on-write' | 'first-touch' | 'code-page-in' | 'start-up' | 'capture-quality';
+
+/** A statement of what the report shows, with its numbers and the ids renderers link. */
+export interface Finding {
+  readonly kind: FindingKind;
+  /** Fraction of the tree's faults it explains, 0–1 (0 for capture quality). */
+  readonly share: number;
+  /** Faults it explains (period sum). */
+  readonly faults: number;
+  /** Plain sentences with the numbers. */
+  readonly text: string;
+  /** Protection sites involved, as `protection.sites[].site` names them. */
+  readonly sites: string[];
+  /** Faulting instructions involved, as `instructionId` of `sites[]` (the HTML disassembly keys them alike). */
+  readonly instructions: string[];
+  /** The usual remedy, where there is one; for capture quality, the perf options to add. */
+  readonly remedy?: string;
+}

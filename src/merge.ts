@@ -5,7 +5,7 @@
 // protection sites. Nodes and sites are matched by kind, name and dso, so the
 // same function name in two different binaries stays two nodes.
 import { mergeRegions } from './memory/regions-merge.js';
-import { addCallTime, addHandlerTime } from './protection-sites.js';
+import { addCallTime, addHandlerTime } from './memory/site-sums.js';
 import { InputError } from './errors.js';
 import type {
   ProcessSummary,

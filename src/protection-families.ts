@@ -8,6 +8,7 @@
  */
 import type { FaultClass } from './fault-class.js';
 import type { ProtectionInstruction, ProtectionReport, ProtectionSiteSummary } from './memory/protection-types.js';
+import { bySiteOrder } from './memory/summary.js';
 
 /**
  * `reports` in family order (tracepoints first); `noAddress` is, per selected
@@ -37,12 +38,8 @@ export function combineFamilies(reports: readonly ProtectionReport[], noAddress:
       `${value} ${event} fault${value === 1 ? '' : 's'} carry no data address, so no page and no protection site: counted as uncovered (the exceptions:page_fault_user tracepoint carries the address; for ${event}, record with perf record -d and keep addr in perf script's -F list)`,
     );
   }
-  const ordered = [...sites.values()].sort((a, b) => b.faults - a.faults || callCount(b) - callCount(a) || (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
+  const ordered = [...sites.values()].sort(bySiteOrder);
   return { ...first, sites: ordered, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), notes };
-}
-
-function callCount(s: ProtectionSiteSummary): number {
-  return Object.values(s.calls).reduce((x, y) => x + y, 0);
 }
 
 /** `base` with `more`'s faults added: counts, classes, denied, time since the change, faulting instructions. */

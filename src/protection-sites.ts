@@ -12,8 +12,10 @@
 import type { FrameResolver } from './join.js';
 import type { FaultSite } from './fault-site.js';
 import type { Frame, SampleRecord } from '../parsers/records.js';
-import type { ProtectionInstruction, ProtectionReport, ProtectionSection, ProtectionSiteSummary, ProtectionSiteView } from './memory/protection-types.js';
-import { basename, cmp, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
+import type { ProtectionReport, ProtectionSection, ProtectionSiteSummary, ProtectionSiteView } from './memory/protection-types.js';
+import { bySiteOrder, fromMap } from './memory/summary.js';
+import { mergeSites } from './memory/site-sums.js';
+import { basename, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 import { perfName } from './demangle.js';
 
@@ -204,7 +206,7 @@ export class ProtectionSites {
       const name = this.siteName(k);
       out.set(name, (out.get(name) ?? 0) + v);
     }
-    return sortedRecord(out);
+    return fromMap(out);
   }
 
   private stackInfo(key: string): SiteInfo | undefined {
@@ -331,77 +333,4 @@ function placed(f: Frame): boolean {
 // A function perf printed `(inlined)` at the address of the frame after it: that frame stands for the code there.
 function inGroup(f: Frame): boolean {
   return f.inlined === true && f.outermost !== true;
-}
-
-// Two summaries of stacks named alike → one, as the timeline would have
-// summed them under one key.
-function mergeSites(a: ProtectionSiteSummary, b: ProtectionSiteSummary): ProtectionSiteSummary {
-  const instructions = new Map<string, ProtectionInstruction>();
-  for (const i of [...a.instructions, ...b.instructions]) {
-    const prev = instructions.get(i.instruction);
-    instructions.set(
-      i.instruction,
-      prev === undefined
-        ? i
-        : {
-            instruction: i.instruction,
-            faults: prev.faults + i.faults,
-            classes: addRecords(prev.classes, i.classes),
-            cycles: prev.cycles + i.cycles,
-            handlers: addRecords(prev.handlers, i.handlers),
-          },
-    );
-  }
-  const since = [a.sinceChange, b.sinceChange].filter((x) => x !== undefined);
-  return {
-    site: a.site,
-    calls: addRecords(a.calls, b.calls),
-    failed: a.failed + b.failed,
-    prots: addRecords(a.prots, b.prots),
-    pages: a.pages + b.pages,
-    firstTime: Math.min(a.firstTime, b.firstTime),
-    lastTime: Math.max(a.lastTime, b.lastTime),
-    faults: a.faults + b.faults,
-    classes: addRecords(a.classes, b.classes),
-    denied: a.denied + b.denied,
-    ...(since.length > 0 ? { sinceChange: { min: Math.min(...since.map((x) => x.min)), max: Math.max(...since.map((x) => x.max)) } } : {}),
-    // as ProtectionTimeline.summary sorts them
-    instructions: [...instructions.values()].sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction)),
-    cycles: a.cycles + b.cycles,
-    tlbFlushes: addRecords(a.tlbFlushes, b.tlbFlushes),
-    tlbFlushCauses: addRecords(a.tlbFlushCauses ?? {}, b.tlbFlushCauses ?? {}),
-    ...addCallTime(a.callTime, b.callTime),
-    ...addHandlerTime(a.handlerTime, b.handlerTime),
-  };
-}
-
-// Sums per key, keys sorted as the timeline sorts them.
-function addRecords<K extends string>(a: Partial<Record<K, number>>, b: Partial<Record<K, number>>): Record<K, number> {
-  const out = new Map<K, number>();
-  for (const r of [a, b]) for (const [k, v] of Object.entries(r) as [K, number][]) out.set(k, (out.get(k) ?? 0) + v);
-  return sortedRecord(out);
-}
-
-function sortedRecord<K extends string>(m: Map<K, number>): Record<K, number> {
-  const out = {} as Record<K, number>;
-  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
-  return out;
-}
-
-// ProtectionTimeline.summary's order: faults, then calls, descending, then site.
-function bySiteOrder(x: ProtectionSiteSummary, y: ProtectionSiteSummary): number {
-  const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((a, b) => a + b, 0);
-  return y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site);
-}
-
-// Call times of two summaries added (either may have none).
-export function addCallTime(a: ProtectionSiteSummary['callTime'], b: ProtectionSiteSummary['callTime']): Pick<ProtectionSiteSummary, 'callTime'> {
-  if (a === undefined || b === undefined) return a !== undefined ? { callTime: a } : b !== undefined ? { callTime: b } : {};
-  return { callTime: { calls: a.calls + b.calls, total: a.total + b.total, max: Math.max(a.max, b.max) } };
-}
-
-// Fault-to-handler times of two summaries added (either may have none).
-export function addHandlerTime(a: ProtectionSiteSummary['handlerTime'], b: ProtectionSiteSummary['handlerTime']): Pick<ProtectionSiteSummary, 'handlerTime'> {
-  if (a === undefined || b === undefined) return a !== undefined ? { handlerTime: a } : b !== undefined ? { handlerTime: b } : {};
-  return { handlerTime: { cycles: a.cycles + b.cycles, total: a.total + b.total, max: Math.max(a.max, b.max) } };
 }

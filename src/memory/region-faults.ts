@@ -15,6 +15,7 @@ import { type OutsideReason, regionGroupName, type RegionsSection, type RegionVi
 import type { FaultClass } from '../fault-class.js';
 import type { Frame } from '../../parsers/records.js';
 import { isRuntimeDso } from '../dso.js';
+import { fromMap } from './summary.js';
 import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
 
 interface Bucket {
@@ -188,7 +189,7 @@ export class RegionFaults {
       ...(siteNote !== undefined ? { siteNote } : {}),
       time: Number.isNaN(r.time) ? null : r.time,
       faults: s.value,
-      classes: sortedRecord(s.classes),
+      classes: fromMap(s.classes),
       major: s.major,
       pages: s.pages.size,
       repeatPages: [...s.pages.values()].filter((n) => n > 1).length,
@@ -298,12 +299,6 @@ function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
 
 function bump<K>(m: Map<K, number>, k: K, by: number): void {
   m.set(k, (m.get(k) ?? 0) + by);
-}
-
-function sortedRecord<K extends string>(m: Map<K, number>): Partial<Record<K, number>> {
-  const out: Partial<Record<K, number>> = {};
-  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
-  return out;
 }
 
 function hex(n: number): string {

@@ -15,7 +15,7 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
         cycles: i.cycles,
         handlers: fromMap(i.handlers),
       }))
-      .sort((x, y) => y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction));
+      .sort(byInstructionOrder);
     out.push({
       site: a.site,
       calls: fromMap(a.calls),
@@ -36,8 +36,21 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
       ...(a.cycles > 0 ? { handlerTime: { cycles: a.cycles, total: a.handlerTotal, max: a.handlerMax } } : {}),
     });
   }
-  const calls = (s: ProtectionSiteSummary): number => Object.values(s.calls).reduce((x, y) => x + y, 0);
-  return out.sort((x, y) => y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site));
+  return out.sort(bySiteOrder);
+}
+
+/** The order of a site's faulting instructions: faults, then retry cycles, descending, then instruction. */
+export function byInstructionOrder(x: ProtectionInstruction, y: ProtectionInstruction): number {
+  return y.faults - x.faults || y.cycles - x.cycles || cmp(x.instruction, y.instruction);
+}
+
+/** The order of sites in every report: faults, then calls, descending, then site. */
+export function bySiteOrder(x: ProtectionSiteSummary, y: ProtectionSiteSummary): number {
+  return y.faults - x.faults || callCount(y) - callCount(x) || cmp(x.site, y.site);
+}
+
+function callCount(s: ProtectionSiteSummary): number {
+  return Object.values(s.calls).reduce((a, b) => a + b, 0);
 }
 
 /** What the trace could not tell the timeline, in words, with the perf option that would. */
@@ -76,6 +89,7 @@ export function timelineNotes(c: NoteCounts): TimelineNote[] {
   return notes;
 }
 
+/** A count map as a record, keys sorted. */
 export function fromMap<K extends string>(m: Map<K, number>): Record<K, number> {
   const out = {} as Record<K, number>;
   for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;

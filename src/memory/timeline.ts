@@ -10,12 +10,13 @@
 import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE, type FaultClass } from '../fault-class.js';
 import type { DiagnosticSink, SampleRecord } from '../../parsers/records.js';
 import type { ProtectionCall, ProtectionChange, ProtectionReport, ProtectionSiteSummary } from './protection-types.js';
-import { pageCeil, pageFloor, type Segment } from './page-map.js';
+import { pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
 import { failedRet } from './bits.js';
-import { MAP_FIXED, MAP_FIXED_NOREPLACE, MREMAP_DONTUNMAP, MREMAP_FIXED, type CallArgs, type ReturnEvent, type SampleEvent, type TraceEvent } from '../events.js';
+import type { CallArgs, ReturnEvent, SampleEvent, TraceEvent } from '../events.js';
+import { CallEffects, isMapCall } from './call-effects.js';
 import { defaultSiteOf } from './site-of.js';
-import { bump, type Change, type OpenCall, type Placement, type Process, type Thread } from './state.js';
+import { bump, type Change, type OpenCall, type Process, type Thread } from './state.js';
 import { fromMap, summarizeSites, timelineNotes, type TimelineNote } from './summary.js';
 import { Tasks } from './tasks.js';
 import type { ThreadOwners } from './threads.js';
@@ -79,6 +80,7 @@ export class ProtectionTimeline {
   private readonly flushes: TlbFlushes;
   private readonly faultFamily: number;
   private readonly changeSet: Changes;
+  private readonly effects: CallEffects;
   private readonly exitsSeen = new Set<string>();
   private readonly entersSeen = new Set<string>();
   private uncovered = 0;
@@ -98,6 +100,7 @@ export class ProtectionTimeline {
       siteOf: options.siteOf ?? defaultSiteOf,
       keepHistory: options.keepHistory ?? false,
     });
+    this.effects = new CallEffects(this.changeSet, this.pageSize, (r, what) => this.unread(r, what), () => this.unplaced++);
   }
 
   /**
@@ -251,57 +254,11 @@ export class ProtectionTimeline {
   }
 
   private addEnter(r: SampleRecord, a: CallArgs, retValue: number | undefined, thread: Thread): ProtectionChange | undefined {
-    if (a.call === 'brk' || a.call === 'clone' || a.call === 'clone3') return undefined;
-    const call = a.call;
+    if (!isMapCall(a)) return undefined;
     const proc = this.process(r.pid, r.tid);
-    const complete = retValue !== undefined;
-    const ret = complete ? retValue : NaN;
-    const failed = complete && failedRet(ret);
-    const open: OpenCall = { call, complete, time: r.time };
+    const open: OpenCall = { call: a.call, complete: retValue !== undefined, time: r.time };
     thread.open = open;
-    switch (a.call) {
-      case 'mprotect':
-      case 'pkey_mprotect': {
-        const { start, len, pkey } = a;
-        // perf trace prints unknown prot bits as a bare `0x` (`prot: READ|0x`); such a call failed anyway
-        const prot = failed ? 0 : a.prot;
-        if (![start, len, prot].every(Number.isFinite)) return this.unread(r, 'start, len and prot');
-        const aligned = start % this.pageSize === 0;
-        const change = this.changeSet.create(r, call, proc, start, this.pageCeil(start + len), prot, pkey);
-        open.change = change;
-        if (!aligned || failed) return this.changeSet.fail(change);
-        this.changeSet.applySet(change, proc, prot);
-        return change.view;
-      }
-      case 'munmap': {
-        const { addr: start, len } = a;
-        if (![start, len].every(Number.isFinite)) return this.unread(r, 'addr and len');
-        const change = this.changeSet.create(r, call, proc, start, this.pageCeil(start + len), 0, -1);
-        open.change = change;
-        if (start % this.pageSize !== 0 || failed) return this.changeSet.fail(change);
-        this.changeSet.applyClear(change, proc);
-        return change.view;
-      }
-      case 'mmap': {
-        const { addr, len, prot, flags } = a;
-        if (![addr, len, prot, flags].every(Number.isFinite)) return this.unread(r, 'addr, len, prot and flags');
-        const placement: Placement = { call: a.call, record: r, proc, len, prot, oldAddr: addr, oldLen: 0, flags };
-        if (complete) return this.place(placement, open, ret);
-        if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0) return this.place(placement, open, addr);
-        open.placement = placement;
-        return undefined;
-      }
-      case 'mremap': {
-        const { addr, oldLen, newLen, flags, newAddr } = a;
-        if (![addr, oldLen, newLen, flags, newAddr].every(Number.isFinite)) return this.unread(r, 'addr, old_len, new_len, flags and new_addr');
-        const placement: Placement = { call: a.call, record: r, proc, len: newLen, prot: 0, oldAddr: addr, oldLen, flags };
-        if (complete) return this.place(placement, open, ret);
-        if ((flags & MREMAP_FIXED) !== 0) return this.place(placement, open, newAddr);
-        if (newLen <= oldLen) return this.place(placement, open, addr);
-        open.placement = placement;
-        return undefined;
-      }
-    }
+    return this.effects.enter(r, a, retValue, open, proc);
   }
 
   private addExit(e: ReturnEvent, call: ProtectionCall, thread: Thread): void {
@@ -312,7 +269,7 @@ export class ProtectionTimeline {
     if (open.placement !== undefined) {
       const p = open.placement;
       open.placement = undefined;
-      this.place(p, open, Number.isNaN(ret) ? NaN : ret);
+      this.effects.place(p, open, Number.isNaN(ret) ? NaN : ret);
     } else if (open.change !== undefined && failedRet(ret) && !open.change.failed) {
       this.changeSet.undo(open.change);
     }
@@ -325,44 +282,6 @@ export class ProtectionTimeline {
     }
     this.flushes.ended(open, true);
     this.closeOpen(thread, true);
-  }
-
-  // Places an mmap/mremap at `addr` (its exit's ret, or the fixed address); a failed ret records a failed call.
-  private place(p: Placement, open: OpenCall, addr: number): ProtectionChange | undefined {
-    if (Number.isNaN(addr)) {
-      this.unplaced++;
-      return undefined;
-    }
-    const failed = failedRet(addr);
-    const start = failed ? p.oldAddr : addr;
-    const end = this.pageCeil(start + p.len);
-    if (p.call === 'mmap') {
-      const change = this.changeSet.create(p.record, 'mmap', p.proc, start, end, p.prot, -1);
-      open.change = change;
-      if (failed || start % this.pageSize !== 0) return this.changeSet.fail(change);
-      this.changeSet.applySet(change, p.proc, p.prot);
-      return change.view;
-    }
-    // mremap: the pages move with their protection and the changes that set
-    // them; growth takes the protection of the last old page (the vma's).
-    const oldEnd = this.pageCeil(p.oldAddr + p.oldLen);
-    const grown = this.pageCeil(p.len) > this.pageCeil(p.oldLen);
-    const last = p.proc.map.get(oldEnd - this.pageSize);
-    const prot = grown ? (last?.prot ?? 0) : (p.proc.map.get(p.oldAddr)?.prot ?? 0);
-    const change = this.changeSet.create(p.record, 'mremap', p.proc, start, end, prot, -1);
-    open.change = change;
-    if (failed || p.oldAddr % this.pageSize !== 0) return this.changeSet.fail(change);
-    const map = p.proc.map;
-    const keepLen = Math.min(this.pageCeil(p.oldLen), this.pageCeil(p.len));
-    const moved = map.slice(p.oldAddr, p.oldAddr + keepLen).map((s) => ({ ...s, start: s.start - p.oldAddr + start, end: s.end - p.oldAddr + start }));
-    change.undo.push({ start: p.oldAddr, end: oldEnd, prev: map.slice(p.oldAddr, oldEnd) });
-    change.undo.push({ start, end, prev: map.slice(start, end) });
-    if ((p.flags & MREMAP_DONTUNMAP) === 0 || start === p.oldAddr) map.clear(p.oldAddr, oldEnd);
-    map.clear(start, end);
-    map.insert(moved);
-    if (grown && last !== undefined) map.set(start + keepLen, end, prot, change);
-    this.changeSet.commit(change, (end - start) / this.pageSize, prot);
-    return change.view;
   }
 
   private closeOpen(thread: Thread, exited: boolean): void {
@@ -405,9 +324,5 @@ export class ProtectionTimeline {
 
   private pageFloor(addr: number): number {
     return pageFloor(addr, this.pageSize);
-  }
-
-  private pageCeil(addr: number): number {
-    return pageCeil(addr, this.pageSize);
   }
 }

@@ -1,9 +1,44 @@
-// perf trace -s / -S summary tables (trace__fprintf_thread_summary), quoted in
-// perf-trace.ts with the shapes that tell them from event lines:
+// perf trace -s / -S summary tables (trace__fprintf_thread_summary): the
+// lines that tell them from event lines, and what they say.
+import type { TraceSummaryThread } from './records.js';
+
+// The tables, quoted with their blank lines:
+//
+//  Summary of events:
+//
 //  prot (14311), 68 events, 68.0%
+//
+//    syscall            calls  errors  total       min       avg       max       stddev
+//                                      (msec)    (msec)    (msec)    (msec)        (%)
+//    --------------- --------  ------ -------- --------- --------- ---------     ------
 //    mprotect              13      3     0.578     0.008     0.044     0.148     24.03%
 // 				EACCES: 1
-import type { TraceSummaryThread } from './records.js';
+// Older perf printed no errors column; --sched adds `, N msec`; -F adds fault counts.
+const SUMMARY_UNITS = /^ +\(msec\)/;
+const SUMMARY: readonly RegExp[] = [
+  /^ Summary of events:$/,
+  /^ .* \(\d+\), \d+ events, \d+(?:\.\d+)?%(?:, \d+ majfaults)?(?:, \d+ minfaults)?(?:, \d+(?:\.\d+)? msec)?$/s,
+  /^ +syscall +calls +/,
+  SUMMARY_UNITS,
+  /^ +-{3,}[ -]*$/,
+  /^ +[A-Za-z_][A-Za-z0-9_]*(?: +\d+(?:\.\d+)?){5,6} +\d+(?:\.\d+)?%$/,
+  /^\t+[A-Z0-9_]+: \d+$/,
+  // --tool_stats
+  /^Stats:$/,
+  /^ +(?:vfs_getname|proc_getname) *: \d+$/,
+  // `perf trace record` run with its messages in the same file
+  /^\[ perf record: .*\]$/s,
+];
+
+/** A line of a summary table (or another non-event line perf trace prints: --tool_stats, perf record's messages). */
+export function isSummaryLine(t: string): boolean {
+  return SUMMARY.some((re) => re.test(t));
+}
+
+/** The table's `(msec)` units line, indented and parenthesised like a callchain frame. */
+export function isSummaryUnits(t: string): boolean {
+  return SUMMARY_UNITS.test(t);
+}
 
 const SUMMARY_THREAD = /^ (.*) \((\d+)\), (\d+) events, (\d+(?:\.\d+)?)%(?:, (\d+) majfaults)?(?:, (\d+) minfaults)?(?:, (\d+(?:\.\d+)?) msec)?$/s;
 const SUMMARY_ROW = /^ +([A-Za-z_][A-Za-z0-9_]*) +(\d+)(?: +(\d+))? +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?) +(\d+(?:\.\d+)?)%$/;

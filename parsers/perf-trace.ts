@@ -4,9 +4,11 @@
 // trace__fprintf_entry_head, trace__sys_exit, trace__printf_interrupted_entry,
 // trace__pgfault + print_location, trace__event_handler, trace__process_event
 // (LOST) and trace__fprintf_thread_summary; callchains come from
-// util/evsel_fprintf.c (sample__fprintf_callchain). Every line quoted below is
-// real perf 6.1 output from record.sh: from the captures in samples/perf-trace/,
-// or from a re-run of it where a timing-dependent shape is marked as such.
+// util/evsel_fprintf.c (sample__fprintf_callchain). The line shapes are in
+// perf-trace-lines.ts, -frames.ts, -args.ts and -summary.ts; every line they
+// quote is real perf 6.1 output from record.sh: from the captures in
+// samples/perf-trace/, or from a re-run of it where a timing-dependent shape
+// is marked as such.
 //
 // Normalisation:
 //   syscall              → event `syscalls:sys_enter_<name>`, `fields` = the
@@ -22,9 +24,10 @@
 // in completion order, not strictly in time order.
 import type { DiagnosticSink, Frame, LostRecord, SampleRecord, TraceRecord, TraceSummaryThread } from './records.js';
 import { defineFormat, pullRecords, type LineSniff } from './format.js';
-import { readSummaryLine } from './perf-trace-summary.js';
+import { isSummaryLine, isSummaryUnits, readSummaryLine } from './perf-trace-summary.js';
 import { parseReturn, syscallFields, tracepointFields } from './perf-trace-args.js';
-import { faultFields, frameText, matchFault, parseChainFrame, parseHeaderFrame, type FaultMatch } from './perf-trace-frames.js';
+import { faultFields, frameText, parseChainFrame, parseHeaderFrame, type FaultMatch } from './perf-trace-frames.js';
+import { matchEvent, matchLost, splitHead, type Head } from './perf-trace-lines.js';
 
 export interface PerfTraceOptions {
   /** Input name used in each record's origin and in diagnostics (a path, or `-`). No default. */
@@ -33,95 +36,11 @@ export interface PerfTraceOptions {
   onDiagnostic?: DiagnosticSink;
 }
 
-// ------------------------------------------------------------------ line shapes
-
-// The head of every event line (trace__fprintf_entry_head): `%10.3f ` relative
-// ms (absolute with -T; `         ? ` when the start time is unknown), then with
-// syscalls traced `( %6.3f ms): ` — or nine blanks when no duration was
-// computed — then, when several threads may be traced, `%.14s/` comm and
-// `%d ` tid:
-//      0.725 ( 0.016 ms): guard/14264 mmap(len: 8192, prot: READ|WRITE, flags: PRIVATE|ANONYMOUS)           = 0x7f6fd5e5c000
-//          ? (         ): guard/14264  ... [continued]: execve())                                           = 0
-//      0.000 guard/14281 exceptions:page_fault_user(address: 0x7fc2fa336b70, ip: 140475398056816, error_code: 20)
-// 8304438.728 ( 0.093 ms): prot/14315 mprotect(start: 0x7f5f09c14000, len: 16384, prot: READ)               = 0
-const HEAD = /^ *(\d+\.\d+|\?) (?:\((?: *\d+\.\d+ ms| *)\): )?(.*)$/s;
-const COMM_TID = /^(.{0,14}?)\/(\d+) (.*)$/s;
-const TID_ONLY = /^(\d+) (.*)$/s;
-
-// A syscall that finished (trace__sys_exit): `name(args)`, padding, `= ret`.
-// The return is a number, `0x…` (hexret), `-1 ERRNO (message)`, a pid with its
-// comm, `?` for exit calls, or nothing when the errpid thread is unknown:
-//      3.737 ( 0.008 ms): prot/14296 mprotect(start: 0x7f19c75fb001, len: 4096, prot: READ)                = -1 EINVAL (Invalid argument)
-//      3.511 ( 0.049 ms): prot/14296 mprotect(start: 0x7f19c75fc000, len: 4096)                            = 0
-//     11.521 ( 1.992 ms): prot/14296  ... [continued]: wait4())                                            = 14298 (prot)
-//     12.913 (         ): prot/14298 exit_group()                                                          = ?
-//          ? (         ): prot/14298  ... [continued]: clone())                                            =
-const CALL = /^([A-Za-z_][A-Za-z0-9_]*)\((.*)$/s;
-const FINISHED_TAIL = /^(.*)\) +=(?: (.*))?$/s;
-// A syscall interrupted by another event before it returned
-// (trace__printf_interrupted_entry): the arguments, padding, ` ...`:
-//      8.721 (         ): prot/14296 clock_nanosleep(rqtp: 0x7ffe6e754ed0)                              ...
-//      1.899 (         ): guard/14287 rt_sigreturn()                                                     ...
-const INTERRUPTED_TAIL = /^(.*)\) +\.\.\.$/s;
-// …and its end, on the same tid (trace__sys_exit with no entry pending). When
-// the sys_enter was lost the continuation stands alone; its time is then the
-// previous syscall's (perf keeps a stale entry_time):
-//      8.721 ( 0.440 ms): prot/14296  ... [continued]: clock_nanosleep())                                  = 0
-//    130.962 ( 0.622 ms): lost/14319  ... [continued]: mprotect())                                         = 0
-const CONTINUED = /^ *\.\.\. \[continued\]: ([A-Za-z_][A-Za-z0-9_]*)\(\)\) +=(?: (.*))?$/s;
-
-// Other events (trace__event_handler): `system:name(` fields `)`. Fields print
-// as `name: value, …` (perf's beautifiers), or as libtraceevent's
-// `name=value …` with --libtraceevent_print:
-//      0.000 guard/14281 exceptions:page_fault_user(address: 0x7fc2fa336b70, ip: 140475398056816, error_code: 20)
-//      0.000 guard/14285 exceptions:page_fault_user(address=0x7f8975b4eb70 ip=0x7f8975b4eb70 error_code=0x14)
-//      1.612 guard/14285 syscalls:sys_enter_mprotect(start: 0x7f8975b0d000, len: 16384, prot: READ)
-const TRACEPOINT = /^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)\((.*)\)$/s;
-
-// trace__process_event, PERF_RECORD_LOST (no head):
-// LOST 13055 events!
-const LOST = /^LOST (\d+) events!$/;
-
-// The summary (-s, -S, trace__fprintf_thread_summary), quoted with its blank lines:
-//
-//  Summary of events:
-//
-//  prot (14311), 68 events, 68.0%
-//
-//    syscall            calls  errors  total       min       avg       max       stddev
-//                                      (msec)    (msec)    (msec)    (msec)        (%)
-//    --------------- --------  ------ -------- --------- --------- ---------     ------
-//    mprotect              13      3     0.578     0.008     0.044     0.148     24.03%
-// 				EACCES: 1
-// Older perf printed no errors column; --sched adds `, N msec`; -F adds fault counts.
-const SUMMARY_UNITS = /^ +\(msec\)/;
-const SUMMARY: readonly RegExp[] = [
-  /^ Summary of events:$/,
-  /^ .* \(\d+\), \d+ events, \d+(?:\.\d+)?%(?:, \d+ majfaults)?(?:, \d+ minfaults)?(?:, \d+(?:\.\d+)? msec)?$/s,
-  /^ +syscall +calls +/,
-  SUMMARY_UNITS,
-  /^ +-{3,}[ -]*$/,
-  /^ +[A-Za-z_][A-Za-z0-9_]*(?: +\d+(?:\.\d+)?){5,6} +\d+(?:\.\d+)?%$/,
-  /^\t+[A-Z0-9_]+: \d+$/,
-  // --tool_stats
-  /^Stats:$/,
-  /^ +(?:vfs_getname|proc_getname) *: \d+$/,
-  // `perf trace record` run with its messages in the same file
-  /^\[ perf record: .*\]$/s,
-];
-
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 // ------------------------------------------------------------------ the parser
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-interface Head {
-  readonly time: number;
-  readonly comm: string;
-  readonly tid: number;
-  readonly rest: string;
-}
 
 interface PendingCall {
   readonly head: Head;
@@ -176,12 +95,11 @@ export class PerfTraceParser {
     let t = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (t.includes('\x1b')) t = t.replace(ANSI, '');
 
-    const head = HEAD.exec(t);
-    if (head === null) {
+    const head = splitHead(t);
+    if (head === undefined) {
       if (this.current !== undefined) {
         const frame = frameText(t);
-        // the summary's `(msec)` header line is indented and parenthesised like a frame
-        if (frame !== undefined && !SUMMARY_UNITS.test(t)) {
+        if (frame !== undefined && !isSummaryUnits(t)) {
           this.currentFrames.push(this.frame(frame));
           return;
         }
@@ -191,7 +109,7 @@ export class PerfTraceParser {
       return;
     }
     this.flushCurrent();
-    this.event(this.splitHead(head[1]!, head[2]!), n, t);
+    this.event(head, n, t);
   }
 
   /** Counts a line the byte edge dropped (longer than the maximum line length), so later line numbers stay right. */
@@ -210,67 +128,41 @@ export class PerfTraceParser {
     }
   }
 
-  private splitHead(time: string, rest: string): Head {
-    const seconds = time === '?' ? NaN : msToSeconds(time);
-    const ct = COMM_TID.exec(rest);
-    if (ct !== null) return { time: seconds, comm: ct[1]!, tid: Number(ct[2]), rest: ct[3]! };
-    const tOnly = TID_ONLY.exec(rest);
-    if (tOnly !== null) return { time: seconds, comm: '', tid: Number(tOnly[1]), rest: tOnly[2]! };
-    return { time: seconds, comm: '', tid: -1, rest };
-  }
-
   private event(head: Head, n: number, text: string): void {
-    const rest = head.rest;
-
-    const cont = CONTINUED.exec(rest);
-    if (cont !== null) {
-      const name = cont[1]!;
-      const p = this.pending.get(head.tid);
-      if (p !== undefined) {
-        this.pending.delete(head.tid);
-        if (p.name === name) {
-          this.emitCall(p.head, name, p.args, cont[2], p.line);
-          return;
+    const e = matchEvent(head.rest);
+    switch (e?.kind) {
+      case 'continued': {
+        const p = this.pending.get(head.tid);
+        if (p !== undefined) {
+          this.pending.delete(head.tid);
+          if (p.name === e.name) {
+            this.emitCall(p.head, e.name, p.args, e.ret, p.line);
+            return;
+          }
+          this.emitCall(p.head, p.name, p.args, undefined, p.line);
+          this.flushCurrent();
         }
-        this.emitCall(p.head, p.name, p.args, undefined, p.line);
-        this.flushCurrent();
-      }
-      // its sys_enter was lost or came before the trace started: arguments unknown
-      this.emitCall(head, name, undefined, cont[2], n);
-      return;
-    }
-
-    const fault = matchFault(rest);
-    if (fault !== undefined) {
-      this.faultRecord(head, fault, n);
-      return;
-    }
-
-    const tp = TRACEPOINT.exec(rest);
-    if (tp !== null) {
-      const event = tp[1]!;
-      this.current = this.sample(head, event, tp[2]!, n, tracepointFields(event, tp[2]!));
-      return;
-    }
-
-    const call = CALL.exec(rest);
-    if (call !== null) {
-      const name = call[1]!;
-      const tail = call[2]!;
-      const finished = FINISHED_TAIL.exec(tail);
-      if (finished !== null) {
-        this.abandon(head.tid);
-        this.emitCall(head, name, finished[1]!, finished[2] ?? '', n);
+        // its sys_enter was lost or came before the trace started: arguments unknown
+        this.emitCall(head, e.name, undefined, e.ret, n);
         return;
       }
-      const interrupted = INTERRUPTED_TAIL.exec(tail);
-      if (interrupted !== null) {
-        this.abandon(head.tid);
-        this.pending.set(head.tid, { head, name, args: interrupted[1]!, line: n });
+      case 'fault':
+        this.faultRecord(head, e.fault, n);
         return;
-      }
+      case 'tracepoint':
+        this.current = this.sample(head, e.event, e.fields, n, tracepointFields(e.event, e.fields));
+        return;
+      case 'finished':
+        this.abandon(head.tid);
+        this.emitCall(head, e.name, e.args, e.ret, n);
+        return;
+      case 'interrupted':
+        this.abandon(head.tid);
+        this.pending.set(head.tid, { head, name: e.name, args: e.args, line: n });
+        return;
+      case undefined:
+        this.diagnose(n, `unrecognised perf trace event: expected \`name(args) = ret\`, \`name(args) ...\`, \`... [continued]: name()) = ret\`, \`minfault|majfault [ip] => target (XY)\` or \`system:event(fields)\` after the time and comm/tid: ${clip(text)}`);
     }
-    this.diagnose(n, `unrecognised perf trace event: expected \`name(args) = ret\`, \`name(args) ...\`, \`... [continued]: name()) = ret\`, \`minfault|majfault [ip] => target (XY)\` or \`system:event(fields)\` after the time and comm/tid: ${clip(text)}`);
   }
 
   // A syscall started earlier on this thread never printed its end: perf lost
@@ -370,13 +262,13 @@ export class PerfTraceParser {
 
   // A line with no event head: LOST, summary tables, blank lines, or nothing we know.
   private other(t: string, n: number): void {
-    const lost = LOST.exec(t);
-    if (lost !== null) {
-      const r: LostRecord = { kind: 'lost', source: this.options.source, line: n, count: Number(lost[1]) };
+    const lost = matchLost(t);
+    if (lost !== undefined) {
+      const r: LostRecord = { kind: 'lost', source: this.options.source, line: n, count: lost };
       this.onRecord(r);
       return;
     }
-    if (t.trim() === '' || SUMMARY.some((re) => re.test(t))) {
+    if (t.trim() === '' || isSummaryLine(t)) {
       readSummaryLine(t, this.summaryThreads);
       this.ignored++;
       return;
@@ -392,15 +284,6 @@ export class PerfTraceParser {
     this.bad++;
     this.options.onDiagnostic?.({ source: this.options.source, line, reason });
   }
-}
-
-// `12.345` ms → 0.012345 s by moving the decimal point in the text, so the
-// double is the one nearest the printed value (12.345 / 1000 is not).
-function msToSeconds(ms: string): number {
-  const dot = ms.indexOf('.');
-  const whole = (dot < 0 ? ms : ms.slice(0, dot)).padStart(4, '0');
-  const frac = dot < 0 ? '' : ms.slice(dot + 1);
-  return Number(`${whole.slice(0, -3)}.${whole.slice(-3)}${frac}`);
 }
 
 function clip(text: string): string {

@@ -4,6 +4,17 @@
 // Source of truth: tools/perf/builtin-trace.c (perf 6.1).
 import { matchFault, type FaultMatch } from './perf-trace-frames.js';
 
+/** An event line's head, and the rest of the line. */
+export interface Head {
+  /** Seconds; NaN for `?`. */
+  readonly time: number;
+  /** '' when not printed (one thread traced). */
+  readonly comm: string;
+  /** -1 when not printed. */
+  readonly tid: number;
+  readonly rest: string;
+}
+
 // The head of every event line (trace__fprintf_entry_head): `%10.3f ` relative
 // ms (absolute with -T; `         ? ` when the start time is unknown), then with
 // syscalls traced `( %6.3f ms): ` — or nine blanks when no duration was
@@ -50,14 +61,6 @@ const TRACEPOINT = /^([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+)\((.*)\)$/s;
 // trace__process_event, PERF_RECORD_LOST (no head):
 // LOST 13055 events!
 const LOST = /^LOST (\d+) events!$/;
-
-/** An event line's head: time in seconds (NaN for `?`), comm ('' when not printed), tid (-1 when not printed), and the rest. */
-export interface Head {
-  readonly time: number;
-  readonly comm: string;
-  readonly tid: number;
-  readonly rest: string;
-}
 
 /** Splits an event line's head off; undefined for a line with none (frames, LOST, summaries). */
 export function splitHead(line: string): Head | undefined {

@@ -12,6 +12,7 @@
 //
 // The software events (page-faults, minor-faults, major-faults) carry no error
 // code; they classify as 'unknown' rather than as a guess.
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from './memory/bits.js';
 
 /** Classification of an x86 page fault from its error code (`classifyFault` below). */
 export type FaultClass =
@@ -24,12 +25,6 @@ export type FaultClass =
   | 'pkey'
   | 'kernel-mode'
   | 'unknown';
-
-/** PROT_* bits of mmap/mprotect (include/uapi/asm-generic/mman-common.h). */
-export const PROT_NONE = 0;
-export const PROT_READ = 1;
-export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
 
 /** The bits of an x86 page-fault error code, one field per bit. */
 export interface ErrorCodeBits {

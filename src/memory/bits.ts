@@ -1,5 +1,11 @@
-// Protection bits as the timeline shows them, and a syscall's failure.
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../fault-class.js';
+// Protection bits, as the kernel defines them and as the timeline shows them,
+// and a syscall's failure.
+
+/** PROT_* bits of mmap/mprotect (include/uapi/asm-generic/mman-common.h). */
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
 
 /** `rwx` text of PROT_* bits: `r--`, `rw-`, `r-x`, `---`. */
 export function protText(prot: number): string {

@@ -7,12 +7,12 @@
 // payloads are decoded in src/events.ts. The rules (when a call changes the page
 // map, which change a fault belongs to, what a retry cycle is) and what the
 // timeline will not guess: src/design-notes.md, "The protection timeline".
-import { accessDenied, classifyFault, decodeErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE, type FaultClass } from '../fault-class.js';
+import { accessDenied, classifyFault, decodeErrorCode, type FaultClass } from '../fault-class.js';
 import type { DiagnosticSink, SampleRecord } from '../../parsers/records.js';
 import type { ProtectionCall, ProtectionChange, ProtectionReport, ProtectionSiteSummary } from './protection-types.js';
 import { pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
-import { failedRet } from './bits.js';
+import { failedRet, PROT_EXEC, PROT_READ, PROT_WRITE } from './bits.js';
 import type { CallArgs, ReturnEvent, SampleEvent, TraceEvent } from '../events.js';
 import { CallEffects, isMapCall } from './call-effects.js';
 import { defaultSiteOf } from './site-of.js';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessDenied, classifyFault, decodeErrorCode, parseErrorCode, PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/fault-class.js';
+import { accessDenied, classifyFault, decodeErrorCode, parseErrorCode } from '../../src/fault-class.js';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../../src/memory/bits.js';
 import type { SampleRecord } from '../../src/model.js';
 
 const BITS = [

@@ -4,6 +4,12 @@
 // (time quantum, thread, region) → value, attached to the path's leaf at the
 // end. Memory follows distinct cells, never faults: when they pass a bound,
 // the quantum doubles and neighbouring cells merge.
+//
+// The cells live in one flat table (typed columns and an open-addressing
+// index keyed by path, quantum, thread and region), ~40 bytes a cell, where a
+// Map per path and per quantum cost ~200 (a 282 MB capture: 77 MB of Maps).
+// A cell's number is its creation order, which gives a path's cells the order
+// the report has always listed them in (see `order`).
 import type { ProtectionChange, SliceIndex, TreeNode } from './model.js';
 
 export interface SliceOptions {
@@ -25,22 +31,140 @@ export interface SliceNaming {
 
 // a record without a time (never a real quantum: those before the first time are negative)
 const NO_TIME = Number.MIN_SAFE_INTEGER;
-// a cell's thread and region in one Map key: thread · 2^21 + region
-const REGION_SPAN = 2 ** 21;
+// a path with at most FEW cells lists them in creation order; more, grouped by quantum (see `order`)
+const FEW = 8;
+
+/** Cells as columns: cell i is (path[i], q[i], thread[i], region[i]) → value[i]. */
+class Cells {
+  n = 0;
+  path: Int32Array;
+  thread: Int32Array;
+  region: Int32Array;
+  q: Float64Array;
+  value: Float64Array;
+  /** Open addressing: cell number + 1, 0 for a free slot. */
+  private index: Int32Array;
+
+  constructor(capacity = 1024) {
+    this.path = new Int32Array(capacity);
+    this.thread = new Int32Array(capacity);
+    this.region = new Int32Array(capacity);
+    this.q = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.index = new Int32Array(tableSize(capacity));
+  }
+
+  /** Adds to the cell; true when it is new. */
+  add(path: number, q: number, thread: number, region: number, value: number): boolean {
+    const mask = this.index.length - 1;
+    for (let s = hash(path, q, thread, region) & mask; ; s = (s + 1) & mask) {
+      const at = this.index[s]! - 1;
+      if (at < 0) {
+        this.push(path, q, thread, region, value);
+        this.index[s] = this.n;
+        if (this.n * 2 > this.index.length) this.reindex(this.index.length * 2);
+        return true;
+      }
+      if (this.path[at] === path && this.q[at] === q && this.thread[at] === thread && this.region[at] === region) {
+        this.value[at]! += value;
+        return false;
+      }
+    }
+  }
+
+  /** Cell numbers by path: path p's cells are `cells[start[p]] … cells[start[p + 1] - 1]`, in creation order. */
+  byPath(): { start: Int32Array; cells: Int32Array } {
+    let paths = 0;
+    for (let i = 0; i < this.n; i++) if (this.path[i]! >= paths) paths = this.path[i]! + 1;
+    const start = new Int32Array(paths + 1);
+    for (let i = 0; i < this.n; i++) start[this.path[i]! + 1]!++;
+    for (let p = 0; p < paths; p++) start[p + 1]! += start[p]!;
+    const next = start.slice(0, paths);
+    const cells = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) cells[next[this.path[i]!]!++] = i;
+    return { start, cells };
+  }
+
+  private push(path: number, q: number, thread: number, region: number, value: number): void {
+    if (this.n === this.path.length) this.grow(this.n * 2);
+    const i = this.n++;
+    this.path[i] = path;
+    this.q[i] = q;
+    this.thread[i] = thread;
+    this.region[i] = region;
+    this.value[i] = value;
+  }
+
+  private grow(capacity: number): void {
+    const more = <T extends Int32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(capacity);
+      b.set(a);
+      return b;
+    };
+    this.path = more(this.path);
+    this.thread = more(this.thread);
+    this.region = more(this.region);
+    this.q = more(this.q);
+    this.value = more(this.value);
+  }
+
+  private reindex(size: number): void {
+    this.index = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < this.n; i++) {
+      let s = hash(this.path[i]!, this.q[i]!, this.thread[i]!, this.region[i]!) & mask;
+      while (this.index[s] !== 0) s = (s + 1) & mask;
+      this.index[s] = i + 1;
+    }
+  }
+}
+
+function tableSize(cells: number): number {
+  let size = 16;
+  while (size < cells * 2) size *= 2;
+  return size;
+}
+
+function hash(path: number, q: number, thread: number, region: number): number {
+  let h = Math.imul(path ^ 0x5bd1e995, 0x9e3779b1);
+  h = Math.imul(h ^ (q | 0) ^ ((q / 4294967296) | 0), 0x85ebca6b);
+  h = Math.imul(h ^ thread, 0xc2b2ae35);
+  h = Math.imul(h ^ region, 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/**
+ * A path's cells (numbers in creation order) in the order they are listed:
+ * creation order while few, else grouped by quantum (the groups in the order
+ * their first cell came), as they were when a path's cells were a Map of Maps.
+ */
+function order(cells: Cells, list: Int32Array): Int32Array {
+  if (list.length <= FEW) return list;
+  const group = new Map<number, number>();
+  const of = new Int32Array(list.length);
+  list.forEach((c, i) => {
+    const q = cells.q[c]!;
+    let g = group.get(q);
+    if (g === undefined) group.set(q, (g = group.size));
+    of[i] = g;
+  });
+  if (group.size === 1 || group.size === list.length) return list;
+  const sorted = [...list.keys()].sort((a, b) => of[a]! - of[b]! || a - b);
+  return Int32Array.from(sorted, (i) => list[i]!);
+}
 
 export class SliceBuilder {
   private t0 = NaN;
   private quantum: number;
   private maxCells: number;
-  private cells = 0;
   private readonly threadIds = new Map<number, number>();
   private readonly threads: { tid: number; pid: number; comm: string }[] = [];
   private readonly regionIds = new Map<string, number>();
   private readonly regions: string[] = [];
-  /** Per path number: its cells, as (quantum, thread·region key, value) triples while few, then quantum → key → value. */
-  private readonly paths: (PathCells | undefined)[] = [];
+  private cells = new Cells();
   /** Protection changes: quantum → `call\0prot\0site` → calls. */
   private readonly changes = new Map<number, Map<string, number>>();
+  private changeCells = 0;
 
   constructor(options: SliceOptions = {}) {
     this.quantum = options.quantum ?? 1e-4;
@@ -65,30 +189,7 @@ export class SliceBuilder {
       this.regionIds.set(region, r);
       this.regions.push(region);
     }
-    const q = this.quantumOf(time);
-    const key = t * REGION_SPAN + r;
-    const cells = this.paths[path];
-    if (cells === undefined) {
-      // most paths of a wide capture fault once: three numbers, no Map
-      this.paths[path] = [q, key, value];
-    } else if (Array.isArray(cells)) {
-      for (let i = 0; i < cells.length; i += 3) {
-        if (cells[i] === q && cells[i + 1] === key) {
-          cells[i + 2]! += value;
-          return;
-        }
-      }
-      if (cells.length < 3 * FEW) {
-        cells.push(q, key, value);
-      } else {
-        const m = toMap(cells);
-        addTo(m, q, key, value);
-        this.paths[path] = m;
-      }
-    } else if (!addTo(cells, q, key, value)) {
-      return;
-    }
-    if (++this.cells > this.maxCells) this.coarsen();
+    if (this.cells.add(path, this.quantumOf(time), t, r, value) && this.cells.n + this.changeCells > this.maxCells) this.coarsen();
   }
 
   /** A protection change the timeline applied (its site still a provisional key). */
@@ -100,25 +201,35 @@ export class SliceBuilder {
     const key = `${c.call}\0${protText(c.prot)}\0${c.site}`;
     const had = at.get(key);
     at.set(key, (had ?? 0) + 1);
-    if (had === undefined && ++this.cells > this.maxCells) this.coarsen();
+    if (had === undefined && ++this.changeCells + this.cells.n > this.maxCells) this.coarsen();
   }
 
-  /** Puts each path's cells on its leaf (`leaves` by path number) and returns what the cells refer to. */
+  /** Puts each path's cells on its leaf (`leaves` by path number) and returns what the cells refer to; the builder is spent. */
   finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming): SliceIndex {
+    const cells = this.cells;
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
     let min = Infinity;
-    for (const cells of this.paths) forEachCell(cells, (q) => {
-      if (q !== NO_TIME && q < min) min = q;
-    });
+    for (let i = 0; i < cells.n; i++) if (cells.q[i] !== NO_TIME && cells.q[i]! < min) min = cells.q[i]!;
     for (const q of this.changes.keys()) if (q !== NO_TIME && q < min) min = q;
     if (!Number.isFinite(min)) min = 0;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
-    this.paths.forEach((cells, path) => {
-      const leaf = leaves[path];
-      if (cells === undefined || leaf === undefined) return;
-      const into = (leaf.cells ??= []);
-      forEachCell(cells, (q, key, value) => into.push(shift(q), Math.floor(key / REGION_SPAN), key % REGION_SPAN, value));
-    });
+    const { start, cells: byPath } = cells.byPath();
+    for (let p = 0; p + 1 < start.length; p++) {
+      const leaf = leaves[p];
+      if (leaf === undefined || start[p] === start[p + 1]) continue;
+      const list = order(cells, byPath.subarray(start[p]!, start[p + 1]!));
+      let k = leaf.cells?.length ?? 0;
+      // sized once where V8 keeps a fixed-size array fast (a new Array(n) past ~100k elements is a dictionary)
+      const into = leaf.cells ?? (list.length <= 16384 ? new Array<number>(4 * list.length) : []);
+      for (const c of list) {
+        into[k++] = shift(cells.q[c]!);
+        into[k++] = cells.thread[c]!;
+        into[k++] = cells.region[c]!;
+        into[k++] = cells.value[c]!;
+      }
+      leaf.cells = into;
+    }
+    this.cells = new Cells(0);
     const changes: SliceIndex['changes'] = [];
     for (const [q, at] of this.changes) {
       for (const [key, calls] of at) {
@@ -152,23 +263,22 @@ export class SliceBuilder {
     }
     this.quantum *= 2;
     const half = (q: number): number => (q === NO_TIME ? NO_TIME : Math.floor(q / 2));
-    let cells = 0;
-    for (let p = 0; p < this.paths.length; p++) {
-      const old = this.paths[p];
-      if (old === undefined) continue;
-      const merged = new Map<number, Map<number, number>>();
-      forEachCell(old, (q, key, value) => addTo(merged, half(q), key, value));
-      let size = 0;
-      for (const cell of merged.values()) size += cell.size;
-      cells += size;
-      if (size <= FEW) {
-        const few: number[] = [];
-        forEachCell(merged, (q, key, value) => few.push(q, key, value));
-        this.paths[p] = few;
-      } else {
-        this.paths[p] = merged;
+    const old = this.cells;
+    const { start, cells: byPath } = old.byPath();
+    const merged = new Cells(old.n);
+    for (let p = 0; p + 1 < start.length; p++) {
+      if (start[p] === start[p + 1]) continue;
+      // the merged cells of a path, grouped by their new quantum in the order of the path's cells, each group in that order too
+      const groups = new Map<number, number[]>();
+      for (const c of order(old, byPath.subarray(start[p]!, start[p + 1]!))) {
+        const q = half(old.q[c]!);
+        const g = groups.get(q);
+        if (g === undefined) groups.set(q, [c]);
+        else g.push(c);
       }
+      for (const [q, g] of groups) for (const c of g) merged.add(p, q, old.thread[c]!, old.region[c]!, old.value[c]!);
     }
+    this.cells = merged;
     const changes = new Map<number, Map<string, number>>();
     for (const [q, at] of this.changes) {
       const h = half(q);
@@ -177,43 +287,14 @@ export class SliceBuilder {
       else for (const [k, v] of at) into.set(k, (into.get(k) ?? 0) + v);
     }
     this.changes.clear();
+    this.changeCells = 0;
     for (const [q, at] of changes) {
       this.changes.set(q, at);
-      cells += at.size;
+      this.changeCells += at.size;
     }
-    this.cells = cells;
     // cells that differ by thread or region rather than time do not merge: allow more rather than lose the time
-    if (this.cells > this.maxCells * 0.75) this.maxCells *= 2;
+    if (merged.n + this.changeCells > this.maxCells * 0.75) this.maxCells *= 2;
   }
-}
-
-/** A path's cells: (quantum, key, value) triples while at most FEW, then quantum → key → value. */
-type PathCells = number[] | Map<number, Map<number, number>>;
-
-const FEW = 8;
-
-/** Adds to a cell; true when the cell is new. */
-function addTo(m: Map<number, Map<number, number>>, q: number, key: number, value: number): boolean {
-  let cell = m.get(q);
-  if (cell === undefined) m.set(q, (cell = new Map()));
-  const had = cell.get(key);
-  cell.set(key, (had ?? 0) + value);
-  return had === undefined;
-}
-
-function toMap(cells: readonly number[]): Map<number, Map<number, number>> {
-  const m = new Map<number, Map<number, number>>();
-  for (let i = 0; i < cells.length; i += 3) addTo(m, cells[i]!, cells[i + 1]!, cells[i + 2]!);
-  return m;
-}
-
-function forEachCell(cells: PathCells | undefined, fn: (q: number, key: number, value: number) => void): void {
-  if (cells === undefined) return;
-  if (Array.isArray(cells)) {
-    for (let i = 0; i < cells.length; i += 3) fn(cells[i]!, cells[i + 1]!, cells[i + 2]!);
-    return;
-  }
-  for (const [q, cell] of cells) for (const [key, value] of cell) fn(q, key, value);
 }
 
 function protText(prot: number): string {

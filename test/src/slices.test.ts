@@ -123,6 +123,20 @@ describe('SliceBuilder', () => {
     expect(s.start).toBeCloseTo(100.4999, 9);
   });
 
+  test('a path lists its cells as they came while few, then grouped by quantum (the order pages have always had)', () => {
+    const b = new SliceBuilder({ quantum: 1 });
+    const naming = { processOf: (pid: number) => pid, regionName: (k: string) => k, siteName: (k: string) => k };
+    // path 0: quanta 0, 1, 0, 1 … over two threads; path 1: three cells only
+    for (let i = 0; i < 10; i++) b.add(0, 100 + (i % 2), 1, 1 + Math.floor(i / 2), 'p', 'a', 1);
+    for (const t of [1, 2, 1]) b.add(1, 100 + t, 1, t, 'p', 'a', 1);
+    const leaves: TreeNode[] = [0, 1].map((i) => ({ name: `l${i}`, kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] }));
+    b.finish(leaves, naming);
+    const quanta = (n: TreeNode): number[] => (n.cells ?? []).filter((_, i) => i % 4 === 0);
+    expect(quanta(leaves[0]!)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(quanta(leaves[1]!)).toEqual([1, 2]);
+    expect(leaves[1]!.cells).toEqual([1, 0, 0, 2, 2, 1, 0, 1]);
+  });
+
   test('property: with few cells allowed, every fault stays in the quantum of its time and values add up', () => {
     fc.assert(
       fc.property(

@@ -5,9 +5,9 @@
 // comes through here.
 import type { Readable } from 'node:stream';
 import { InputError } from './errors.js';
-import type { Diagnostic, DiagnosticSink } from './records.js';
+import type { DiagnosticSink } from './records.js';
 import type { ByteParser, Format, FormatName, LineParser } from './format.js';
-import { LineSplitter, forEachChunk, openInput, openRange } from './lines.js';
+import { LineSplitter, forEachChunk, openInput, openRange, overlongLine } from './lines.js';
 import { SNIFF_LINES, sniffFor } from './sniff.js';
 
 export interface ReadInputOptions<R, P extends LineParser | ByteParser> {
@@ -37,10 +37,7 @@ export interface InputRead<P> {
   head: readonly string[];
 }
 
-/** The diagnostic for a line longer than the maximum: the one wording for every format. */
-export function overlongLine(source: string, line: number, length: number): Diagnostic {
-  return { source, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` };
-}
+export { overlongLine } from './lines.js';
 
 /**
  * Reads `path` (`-` for stdin, plain or gzip) with the parser of the format it

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { InputError } from './errors.js';
+import type { Diagnostic } from './records.js';
 import { ReadAheadFile } from './read-ahead.js';
 
 export interface LineOptions {
@@ -22,6 +23,11 @@ export interface LineOptions {
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 1 << 20;
+
+/** The diagnostic for a line longer than the maximum: the one wording for every format. */
+export function overlongLine(source: string, line: number, length: number): Diagnostic {
+  return { source, line, reason: `line of ${length} characters is longer than the maximum line length; skipped` };
+}
 
 /** Bytes decoded into one string at a time (below V8's 128 KiB large-object threshold). */
 const DECODE_PIECE = 1 << 16;

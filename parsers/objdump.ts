@@ -23,6 +23,7 @@ import type {
 import { gnuBuildId, readDumpRow } from './elf-note.js';
 import { collapseBlanks, COLON, DOT, GT, HASH, hexDigit, isMappingSymbol, LT, parseSrcline, SEMI, SPACE, TAB } from './objdump-text.js';
 import { defineFormat, pullRecords, type LineSniff } from './format.js';
+import { DEFAULT_MAX_LINE_LENGTH, overlongLine } from './lines.js';
 
 export interface ObjdumpOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -35,6 +36,11 @@ export interface ObjdumpOptions {
    * without -S to have such lines reported instead. Default true.
    */
   sourceText?: boolean;
+  /**
+   * A first pass that only needs where the code is: instructions come here,
+   * without their text or source line, instead of as records. Default: records.
+   */
+  onInstruction?: (address: number, size: number) => void;
 }
 
 const TWO32 = 4294967296;
@@ -59,6 +65,7 @@ export class ObjdumpParser {
   private readonly source: string;
   private readonly sink: DiagnosticSink | undefined;
   private readonly sourceText: boolean;
+  private readonly onInstruction: ((address: number, size: number) => void) | undefined;
   private inFunction = false;
   private section = '';
   private srcline: string | undefined;
@@ -86,22 +93,64 @@ export class ObjdumpParser {
     this.source = options.source;
     this.sink = options.onDiagnostic;
     this.sourceText = options.sourceText ?? true;
+    this.onInstruction = options.onInstruction;
   }
 
   line(text: string): void {
+    const b = Buffer.from(text, 'utf8');
+    this.lineBytes(b, 0, b.length, text);
+  }
+
+  /**
+   * One line given as bytes [start, end) of `b`, without its newline. The hot
+   * shapes (instruction lines) are read from the bytes; a string is decoded
+   * only for an instruction's text and for the rare lines. `text`: the line
+   * decoded already, when the caller has it.
+   */
+  lineBytes(b: Buffer, start: number, end: number, text?: string): void {
     const n = ++this.lines;
-    const len = text.length;
-    if (len === 0) return; // blank lines separate blocks and mean nothing else
-    const c0 = text.charCodeAt(0);
+    if (end === start) return; // blank lines separate blocks and mean nothing else
+    const c0 = b[start] as number;
     if (c0 === SPACE || hexDigit(c0) >= 0) {
-      if (this.addressLine(text, n)) return;
+      if (this.addressLine(b, start, end, n)) return;
     } else if (c0 === TAB) {
-      if (this.tabLine(text, n)) return;
+      if (this.tabLine(b, start, end, n)) return;
     } else if (c0 === SEMI && this.tool !== 'gnu') {
-      this.llvmComment(text, n);
+      this.llvmComment(text ?? decode(b, start, end), n);
       return;
     }
-    this.otherLine(text, n);
+    this.otherLine(text ?? decode(b, start, end), n);
+  }
+
+  /** Byte offset in `b` of the line being read by `read` (for a caller that notes where a record's line starts). */
+  lineStart = 0;
+
+  /**
+   * Reads the lines of bytes [from, to) of `b`: CRLF endings lose their CR, a
+   * line over `maxLineLength` characters is reported (as the line splitter
+   * reports it, parsers/lines.ts) and skipped. Call `end` after the last.
+   */
+  read(b: Buffer, from: number, to: number, maxLineLength: number = DEFAULT_MAX_LINE_LENGTH): void {
+    let start = from;
+    while (start < to) {
+      let nl = b.indexOf(10, start);
+      if (nl < 0 || nl > to) nl = to;
+      this.lineStart = start;
+      const length = nl - start > maxLineLength ? decode(b, start, nl).length : 0;
+      if (length > maxLineLength) {
+        this.skip();
+        if (this.sink !== undefined) this.sink(overlongLine(this.source, this.lines, length));
+      } else {
+        this.lineBytes(b, start, nl > start && b[nl - 1] === CR ? nl - 1 : nl);
+      }
+      start = nl + 1;
+    }
+  }
+
+  /** Starts at a function header already read once (a function parsed lazily): its line number and the tool the listing was known to be from there. */
+  resume(line: number, tool: ObjdumpTool | undefined): void {
+    this.lines = line - 1;
+    this.tool = tool;
   }
 
   /** Counts a line the byte edge dropped (overlong), so later line numbers stay right. */
@@ -136,28 +185,27 @@ export class ObjdumpParser {
   // 00000000000012eb <write_field>:
   // Returns false when the line is not one of these after all (a source line,
   // a file header naming a binary such as `add`), so the caller tries the rest.
-  private addressLine(text: string, n: number): boolean {
-    const len = text.length;
-    let i = 0;
-    while (i < len && text.charCodeAt(i) === SPACE) i++;
+  private addressLine(b: Buffer, start: number, len: number, n: number): boolean {
+    let i = start;
+    while (i < len && b[i] === SPACE) i++;
     if (i === len) return false;
-    const c = text.charCodeAt(i);
-    if (c === HASH && i > 0 && this.tool !== 'gnu') return this.commentContinuation(text, i);
-    if (!this.parseAddress(text, i)) return false;
+    const c = b[i];
+    if (c === HASH && i > start && this.tool !== 'gnu') return this.commentContinuation(b, i, len);
+    if (!this.parseAddress(b, i, len)) return false;
     const j = this.addrEnd;
-    const after = text.charCodeAt(j);
+    const after = b[j];
     if (after === COLON) {
-      const sep = text.charCodeAt(j + 1);
-      if (sep === TAB && this.tool !== 'llvm') return this.gnuInstruction(text, j + 2, n);
-      if (sep === SPACE && this.tool !== 'gnu') return this.llvmInstruction(text, j + 2, n);
+      const sep = b[j + 1];
+      if (sep === TAB && this.tool !== 'llvm') return this.gnuInstruction(b, j + 2, len, n);
+      if (sep === SPACE && this.tool !== 'gnu') return this.llvmInstruction(b, j + 2, len, n);
       return false;
     }
     // 00000000000012eb <write_field>:
     // 0000000000001040 <std::__throw_length_error(char const*)@plt>:
-    if (after === SPACE && i === 0 && text.charCodeAt(j + 1) === LT && text.charCodeAt(len - 1) === COLON && text.charCodeAt(len - 2) === GT) {
+    if (after === SPACE && i === start && b[j + 1] === LT && b[len - 1] === COLON && b[len - 2] === GT) {
       if (this.addrError !== '') return this.report(n, this.addrError);
       this.flush();
-      let name = text.slice(j + 2, len - 2);
+      let name = decode(b, j + 2, len - 2);
       if (isMappingSymbol(name)) {
         // llvm-objdump prints ARM/AArch64 mapping symbols as if they were functions:
         // 0000000000000808 <$x>:
@@ -180,18 +228,17 @@ export class ObjdumpParser {
   // `text` (--no-show-raw-insn). Bytes are hex groups each followed by a space
   // (`48 89 37 `, aarch64 `f9000001 `), so a mnemonic right before a tab
   // (`str\tx1, [x0]` without raw bytes) is never taken for bytes.
-  private gnuInstruction(text: string, start: number, n: number): boolean {
-    const len = text.length;
+  private gnuInstruction(b: Buffer, start: number, len: number, n: number): boolean {
     let digits = 0;
     let i = start;
     let c = 0;
     for (; i < len; i++) {
-      c = text.charCodeAt(i);
+      c = b[i] as number;
       if (c === SPACE) continue;
       if (hexDigit(c) < 0) break;
       digits++;
     }
-    const endsWithSpace = i > start && text.charCodeAt(i - 1) === SPACE;
+    const endsWithSpace = i > start && b[i - 1] === SPACE;
     if (i === len && digits > 0 && endsWithSpace) {
       // 134b:	00   — the rest of the bytes of the instruction above
       if (this.addrError !== '') return this.report(n, this.addrError);
@@ -210,23 +257,22 @@ export class ObjdumpParser {
     if (textStart >= len) return false;
     if (!this.inFunction) {
       // `abc:\tfile format elf64-x86-64` is llvm's header for a binary named abc
-      if (text.startsWith('file format ', start)) return false;
+      if (startsWith(b, start, len, FILE_FORMAT)) return false;
       return this.report(n, 'instruction before any symbol header');
     }
     if (this.addrError !== '') return this.report(n, this.addrError);
     this.tool ??= 'gnu';
-    this.instruction(this.addr, size, collapseBlanks(text, textStart), n);
+    this.instruction(this.addr, size, b, textStart, len, n);
     return true;
   }
 
   // llvm: after `addr: ` come the bytes padded with blanks (or blanks only), a
   // tab, then the mnemonic, a tab and the operands.
-  private llvmInstruction(text: string, start: number, n: number): boolean {
-    const len = text.length;
+  private llvmInstruction(b: Buffer, start: number, len: number, n: number): boolean {
     let digits = 0;
     let i = start;
     for (; i < len; i++) {
-      const c = text.charCodeAt(i);
+      const c = b[i] as number;
       if (c === TAB) break;
       if (c === SPACE) continue;
       if (hexDigit(c) < 0) return false;
@@ -236,23 +282,24 @@ export class ObjdumpParser {
     if (!this.inFunction) return this.report(n, 'instruction before any symbol header');
     if (this.addrError !== '') return this.report(n, this.addrError);
     this.tool ??= 'llvm';
-    this.instruction(this.addr, digits >> 1, collapseBlanks(text, i + 1), n);
+    this.instruction(this.addr, digits >> 1, b, i + 1, len, n);
     return true;
   }
 
   //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
-  private commentContinuation(text: string, at: number): boolean {
+  private commentContinuation(b: Buffer, at: number, len: number): boolean {
     if (!this.pending) return false;
-    this.pText = this.pText + ' ' + collapseBlanks(text, at);
+    if (this.onInstruction === undefined) this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
     return true;
   }
 
-  private instruction(address: number, size: number, text: string, n: number): void {
+  // The text is bytes [from, to) of `b`, decoded only when records carry it.
+  private instruction(address: number, size: number, b: Buffer, from: number, to: number, n: number): void {
     this.flush();
     this.pending = true;
     this.pAddress = address;
     this.pSize = size;
-    this.pText = text;
+    this.pText = this.onInstruction === undefined ? collapseBlanks(decode(b, from, to), 0) : '';
     this.pSrcline = this.srcline;
     this.pLine = n;
   }
@@ -260,6 +307,10 @@ export class ObjdumpParser {
   private flush(): void {
     if (!this.pending) return;
     this.pending = false;
+    if (this.onInstruction !== undefined) {
+      this.onInstruction(this.pAddress, this.pSize);
+      return;
+    }
     const r: ObjdumpInstructionRecord =
       this.pSrcline === undefined
         ? { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText }
@@ -271,10 +322,10 @@ export class ObjdumpParser {
   // ffffffff81000000:	90                   	nop
   // 	...
   // ffffffff81000041:	c3                   	ret
-  private tabLine(text: string, n: number): boolean {
-    let i = 0;
-    while (i < text.length && text.charCodeAt(i) === TAB) i++;
-    if (i <= 2 && text.length === i + 3 && text.charCodeAt(i) === DOT && text.charCodeAt(i + 1) === DOT && text.charCodeAt(i + 2) === DOT) {
+  private tabLine(b: Buffer, start: number, len: number, n: number): boolean {
+    let i = start;
+    while (i < len && b[i] === TAB) i++;
+    if (i - start <= 2 && len === i + 3 && b[i] === DOT && b[i + 1] === DOT && b[i + 2] === DOT) {
       if (!this.inFunction) return this.report(n, '`...` before any symbol header');
       this.flush();
       const r: ObjdumpSkipRecord = { kind: 'skip', source: this.source, line: n };
@@ -405,13 +456,12 @@ export class ObjdumpParser {
   // Reads the hex address at `i` into this.addr (signed 64-bit for kernel
   // addresses) and its end into this.addrEnd; false when there are no digits.
   // An address a double cannot hold exactly sets this.addrError.
-  private parseAddress(text: string, i: number): boolean {
+  private parseAddress(b: Buffer, i: number, len: number): boolean {
     let hi = 0;
     let lo = 0;
     let j = i;
-    const len = text.length;
     for (; j < len; j++) {
-      const d = hexDigit(text.charCodeAt(j));
+      const d = hexDigit(b[j] as number);
       if (d < 0) break;
       if (j - i >= 16) continue; // too long: reported below
       hi = hi * 16 + Math.floor(lo / 268435456);
@@ -426,10 +476,10 @@ export class ObjdumpParser {
       value = 0;
     } else if (hi >= 0x80000000) {
       value = (hi - TWO32) * TWO32 + lo; // 0xffffffff81000000 → -0x7f000000
-      if (value < -MAX_EXACT) this.addrError = `address ${text.slice(i, j)} is too far below 2^64 to index exactly`;
+      if (value < -MAX_EXACT) this.addrError = `address ${decode(b, i, j)} is too far below 2^64 to index exactly`;
     } else {
       value = hi * TWO32 + lo;
-      if (value > MAX_EXACT) this.addrError = `address ${text.slice(i, j)} is above 2^53 and below 2^63; it cannot be indexed exactly`;
+      if (value > MAX_EXACT) this.addrError = `address ${decode(b, i, j)} is above 2^53 and below 2^63; it cannot be indexed exactly`;
     }
     this.addr = value;
     return true;
@@ -446,6 +496,19 @@ export class ObjdumpParser {
 }
 
 const BUILD_ID_SECTION = '.note.gnu.build-id';
+const CR = 13;
+// `abc:\tfile format elf64-x86-64`: llvm's header for a binary named like an address
+const FILE_FORMAT = Buffer.from('file format ', 'latin1');
+
+function decode(b: Buffer, from: number, to: number): string {
+  return b.toString('utf8', from, to);
+}
+
+function startsWith(b: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  if (end - at < prefix.length) return false;
+  for (let k = 0; k < prefix.length; k++) if (b[at + k] !== prefix[k]) return false;
+  return true;
+}
 
 /** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
 export function parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {

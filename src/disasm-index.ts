@@ -1,13 +1,15 @@
-// An objdump listing as a compact address index: sorted typed arrays of
-// instruction addresses, sizes, owning functions and offsets into one text
-// pool. `Instruction` objects are made only when a lookup returns one, so
-// libc's ~340k instructions cost a few typed arrays, not 340k objects.
-import { objdumpFormat } from '../parsers/index.js';
-import { readInput } from '../parsers/input.js';
-import { ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
-import { demangle } from './demangle.js';
-import { CompactDisasmIndex, type IndexParts } from './disasm-lookup.js';
-import type { DiagnosticSink, Instruction, ObjdumpRecord, ObjdumpTool } from './model.js';
+// An objdump listing as an address index: its functions found in one quick
+// pass over the listing's bytes, a function's instructions read only when a
+// lookup first lands in it (src/listing-table.ts), so indexing libc's ~340k
+// instructions for the few functions a trace touches costs little more than
+// reading the file. `Instruction` objects are made only when a lookup returns one.
+import type { Readable } from 'node:stream';
+import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, openInput } from '../parsers/lines.js';
+import type { ObjdumpOptions } from '../parsers/objdump.js';
+import { SNIFF_LINES } from '../parsers/sniff.js';
+import { ListingIndex } from './disasm-lookup.js';
+import { readListingTable } from './listing-table.js';
+import type { DiagnosticSink, Instruction, ObjdumpTool } from './model.js';
 
 export { archOfFormat, nameKeys } from './disasm-lookup.js';
 
@@ -101,314 +103,81 @@ export function formatListingAddress(address: number): string {
   return address >= 0 ? address.toString(16) : (TWO64 + BigInt(address)).toString(16);
 }
 
-type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
-
-/** `a` copied into a column of its own type at least `n` long (doubling, so appends stay amortized O(1)). */
-function grow<T extends Column>(a: T, n: number): T {
-  const b = new (a.constructor as new (length: number) => T)(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
+/** A listing indexed, with its line counts (for the report's input summary). */
+export interface ListingRead {
+  readonly index: DisasmIndex;
+  /** Lines read, overlong ones included. */
+  readonly lines: number;
+  /** `-S` source text lines skipped. */
+  readonly sourceLines: number;
+  /** Its first lines (for an error message about what it looks like instead). */
+  head(): string[];
 }
 
-/** Builds a DisasmIndex from ObjdumpParser records, synchronously. */
-export class DisasmIndexBuilder {
-  private readonly source: string;
-  private readonly sink: DiagnosticSink | undefined;
-  private path = '';
-  private format = '';
-  private tool: ObjdumpTool | undefined;
-  private buildId: string | undefined;
-  private files = 0;
-  private ignoring = false;
-  private sectionCount = 0;
-  // functions, in the order they were added
-  private readonly fAddr: number[] = [];
-  private readonly fName: string[] = [];
-  private readonly fSection: number[] = [];
-  private readonly fFirst: number[] = [];
-  private readonly fCount: number[] = [];
-  private readonly fSkipEnd: boolean[] = [];
-  private readonly fLine: number[] = [];
-  // instructions, in the order they were added
-  private n = 0;
-  private iAddr: Float64Array = new Float64Array(16384);
-  private iSize: Uint8Array = new Uint8Array(16384);
-  private iFunc: Uint32Array = new Uint32Array(16384);
-  private iSrc: Int32Array = new Int32Array(16384);
-  private iText: Uint32Array = new Uint32Array(16385);
-  // The text pool: instruction texts joined into a few long strings, then one.
-  private texts: string[] = [];
-  private chunks: string[] = [];
-  private poolEnd = 0;
-  private readonly srcIds = new Map<string, number>();
-  private readonly srcNames: string[] = [];
-  private lastSrcline: string | undefined;
-  private lastSrc = -1;
-  private finished = false;
-  // Whether everything so far came in address order with no overlap (the usual
-  // case), so finish() can copy the arrays whole.
-  private inOrder = true;
-  private lastAddr = -Infinity;
-  private lastEnd = -Infinity;
-
-  constructor(options: DisasmIndexOptions = {}) {
-    this.source = options.source ?? '<objdump>';
-    this.sink = options.onDiagnostic;
-  }
-
-  add(r: ObjdumpRecord): void {
-    if (this.finished) throw new Error('DisasmIndexBuilder: add after finish');
-    switch (r.kind) {
-      case 'instruction':
-        if (this.ignoring || this.fAddr.length === 0) return;
-        this.addInstruction(r.address, r.size, r.text, r.srcline);
-        return;
-      case 'function':
-        if (this.ignoring) return;
-        if (r.address < (this.fAddr[this.fAddr.length - 1] ?? -Infinity)) this.inOrder = false;
-        this.fAddr.push(r.address);
-        // a plain -d listing's mangled names read as -dC prints them
-        this.fName.push(unpin(demangle(r.name) ?? r.name));
-        this.fSection.push(this.sectionCount);
-        this.fFirst.push(this.n);
-        this.fCount.push(0);
-        this.fSkipEnd.push(false);
-        this.fLine.push(r.line);
-        return;
-      case 'skip':
-        if (this.ignoring || this.fAddr.length === 0) return;
-        this.fSkipEnd[this.fSkipEnd.length - 1] = true;
-        return;
-      case 'section':
-        if (!this.ignoring) this.sectionCount++;
-        return;
-      case 'build-id':
-        if (!this.ignoring) this.buildId = r.buildId;
-        return;
-      case 'file':
-        // the same binary again: a note dump and the disassembly made by two runs of objdump
-        if (this.files > 0 && !this.ignoring && r.path === this.path && r.format === this.format) return;
-        this.files++;
-        if (this.files === 1) {
-          this.path = r.path;
-          this.format = r.format;
-          this.tool = r.tool;
-        } else {
-          this.ignoring = true;
-          this.sink?.({ source: r.source, line: r.line, reason: `a second binary (${r.path}) in one listing; only ${this.path} is indexed` });
-        }
-        return;
-    }
-  }
-
-  private addInstruction(address: number, size: number, text: string, srcline: string | undefined): void {
-    const k = this.n;
-    if (k === this.iAddr.length) {
-      this.iAddr = grow(this.iAddr, k + 1);
-      this.iSize = grow(this.iSize, k + 1);
-      this.iFunc = grow(this.iFunc, k + 1);
-      this.iSrc = grow(this.iSrc, k + 1);
-      this.iText = grow(this.iText, k + 2);
-    }
-    const f = this.fAddr.length - 1;
-    if (address <= this.lastAddr || address < this.lastEnd) this.inOrder = false;
-    this.lastAddr = address;
-    this.lastEnd = address + size;
-    this.iAddr[k] = address;
-    this.iSize[k] = size > 255 ? 255 : size;
-    this.iFunc[k] = f;
-    let src = -1;
-    if (srcline !== undefined) {
-      if (srcline === this.lastSrcline) {
-        src = this.lastSrc;
-      } else {
-        src = this.srcIds.get(srcline) ?? -1;
-        if (src < 0) {
-          src = this.srcNames.length;
-          const copy = unpin(srcline);
-          this.srcNames.push(copy);
-          this.srcIds.set(copy, src);
-        }
-        this.lastSrcline = srcline;
-        this.lastSrc = src;
-      }
-    }
-    this.iSrc[k] = src;
-    this.iText[k] = this.poolEnd;
-    this.poolEnd += text.length;
-    this.iText[k + 1] = this.poolEnd;
-    this.texts.push(text);
-    if (this.texts.length === 8192) {
-      this.chunks.push(this.texts.join(''));
-      this.texts = [];
-    }
-    this.fCount[f] = (this.fCount[f] ?? 0) + 1;
-    this.n = k + 1;
-    this.fSkipEnd[f] = false;
-  }
-
-  /** The index of everything added. The builder cannot be used afterwards. */
-  finish(): DisasmIndex {
-    this.finished = true;
-    const nf = this.fAddr.length;
-    const fAddr = this.fAddr;
-    // Functions by address, ties in the order added: listings are in address
-    // order already, but blocks fed in any order must give the same index.
-    const order = Array.from({ length: nf }, (_, i) => i);
-    let sorted = true;
-    for (let i = 1; i < nf; i++) if ((fAddr[i] as number) < (fAddr[i - 1] as number)) sorted = false;
-    if (!sorted) order.sort((a, b) => (fAddr[a] as number) - (fAddr[b] as number) || a - b);
-
-    const n = this.n;
-    if (this.inOrder) return this.finishInOrder();
-    const addr = new Float64Array(n);
-    const size = new Uint8Array(n);
-    const func = new Uint32Array(n);
-    const src = new Int32Array(n);
-    const textStart = new Uint32Array(n);
-    const textEnd = new Uint32Array(n);
-    const first = new Uint32Array(nf);
-    const count = new Uint32Array(nf);
-    let out = 0;
-    let lastAddr = -Infinity;
-    let lastEnd = -Infinity;
-    let dropped = 0;
-    let droppedLine = 0;
-    for (let rank = 0; rank < nf; rank++) {
-      const f = order[rank] as number;
-      first[rank] = out;
-      const from = this.fFirst[f] as number;
-      const to = from + (this.fCount[f] as number);
-      for (let k = from; k < to; k++) {
-        const a = this.iAddr[k] as number;
-        // Code listed twice (the same listing fed twice, or a relocatable
-        // object whose sections all start at 0) keeps its first copy.
-        if (a <= lastAddr || a < lastEnd) {
-          if (dropped++ === 0) droppedLine = this.fLine[f] as number;
-          continue;
-        }
-        const s = this.iSize[k] as number;
-        addr[out] = a;
-        size[out] = s;
-        func[out] = rank;
-        src[out] = this.iSrc[k] as number;
-        textStart[out] = this.iText[k] as number;
-        textEnd[out] = this.iText[k + 1] as number;
-        lastAddr = a;
-        lastEnd = a + s;
-        out++;
-      }
-      count[rank] = out - (first[rank] as number);
-    }
-    if (dropped > 0) {
-      this.sink?.({ source: this.source, line: droppedLine, reason: `${dropped} instructions overlap code listed before them (the same code twice, or a relocatable object); the first copy is kept` });
-    }
-    const starts = new Float64Array(nf);
-    const sections = new Uint32Array(nf);
-    const skipEnd = new Uint8Array(nf);
-    for (let rank = 0; rank < nf; rank++) {
-      const f = order[rank] as number;
-      starts[rank] = fAddr[f] as number;
-      sections[rank] = this.fSection[f] as number;
-      skipEnd[rank] = this.fSkipEnd[f] === true ? 1 : 0;
-    }
-    return this.parts(
-      out,
-      {
-        addr: out === n ? addr : addr.slice(0, out),
-        size: out === n ? size : size.slice(0, out),
-        func: out === n ? func : func.slice(0, out),
-        src: out === n ? src : src.slice(0, out),
-        textStart: out === n ? textStart : textStart.slice(0, out),
-        textEnd: out === n ? textEnd : textEnd.slice(0, out),
-      },
-      { names: order.map((f) => this.fName[f] as string), starts, sections, skipEnd, first, count },
-    );
-  }
-
-  // Listing order is address order: the arrays as they are, trimmed.
-  private finishInOrder(): DisasmIndex {
-    const n = this.n;
-    return this.parts(
-      n,
-      {
-        addr: this.iAddr.slice(0, n),
-        size: this.iSize.slice(0, n),
-        func: this.iFunc.slice(0, n),
-        src: this.iSrc.slice(0, n),
-        textStart: this.iText.slice(0, n),
-        textEnd: this.iText.slice(1, n + 1),
-      },
-      {
-        names: this.fName.slice(),
-        starts: Float64Array.from(this.fAddr),
-        sections: Uint32Array.from(this.fSection),
-        skipEnd: Uint8Array.from(this.fSkipEnd, (b) => (b ? 1 : 0)),
-        first: Uint32Array.from(this.fFirst),
-        count: Uint32Array.from(this.fCount),
-      },
-    );
-  }
-
-  private parts(
-    n: number,
-    code: Pick<IndexParts, 'addr' | 'size' | 'func' | 'src' | 'textStart' | 'textEnd'>,
-    fns: Pick<IndexParts, 'starts' | 'sections' | 'skipEnd' | 'first' | 'count'> & { names: string[] },
-  ): DisasmIndex {
-    this.chunks.push(this.texts.join(''));
-    const pool = this.chunks.join('');
-    this.chunks = [];
-    this.texts = [];
-    // Let the build arrays go.
-    this.iAddr = new Float64Array(0);
-    this.iSize = new Uint8Array(0);
-    this.iFunc = new Uint32Array(0);
-    this.iSrc = new Int32Array(0);
-    this.iText = new Uint32Array(0);
-    const [path = '', format = ''] = detach([this.path, this.format]);
-    const srcNames = detach(this.srcNames);
-    // Drop what the builder holds: a stream that is still closing may keep it
-    // reachable for a while, and its strings pin the input's decoded chunks.
-    this.srcIds.clear();
-    this.srcNames.length = 0;
-    this.lastSrcline = undefined;
-    this.fName.length = 0;
-    const names = detach(fns.names);
-    return new CompactDisasmIndex({ path, format, tool: this.tool, buildId: this.buildId, n, ...code, pool, srcNames, ...fns, names });
-  }
+export interface ReadListingOptions extends DisasmIndexOptions {
+  /** Lines fitting no shape inside a GNU function are -S source text (see ObjdumpOptions). Default true. */
+  sourceText?: boolean;
+  /** stdin for `-`. Default process.stdin. */
+  stdin?: Readable;
+  /** Lines longer than this are skipped and reported. Default 1 MiB. */
+  maxLineLength?: number;
 }
 
-// A copy of a string sliced from an input line. Kept as it is, the slice would
-// keep the whole decoded chunk of input (16 KB and more) alive: a function
-// name per chunk would hold the entire listing in memory while indexing.
-function unpin(s: string): string {
-  return (' ' + s).slice(1);
+/**
+ * Indexes a listing held in memory. Its functions are found and its bad lines
+ * reported now; a function's instructions are read from `bytes` when a lookup
+ * first lands in it (src/listing-table.ts), so `bytes` stays with the index.
+ */
+export function indexListingBytes(bytes: Buffer, options: Omit<ReadListingOptions, 'stdin'> = {}): ListingRead {
+  const source = options.source ?? '<objdump>';
+  const { table, lines, sourceLines } = readListingTable(bytes, {
+    source,
+    ...(options.onDiagnostic !== undefined ? { onDiagnostic: options.onDiagnostic } : {}),
+    ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
+    ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
+  });
+  return { index: new ListingIndex(table), lines, sourceLines, head: () => headLines(bytes, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH) };
 }
 
-// Copies of `strings` that share one flat string instead of each pinning the
-// (megabyte) chunk of input its line was sliced from.
-function detach(strings: readonly string[]): string[] {
-  if (strings.length === 0) return [];
-  return strings.join('\n').split('\n');
+/** Reads a listing file (`.gz` or plain, `-` for stdin) into memory and indexes it. Throws InputError when it cannot be read. */
+export async function readListing(path: string, options: ReadListingOptions = {}): Promise<ListingRead> {
+  const chunks: Buffer[] = [];
+  const stream = await openInput(path, options.stdin);
+  const bytes = await forEachChunk(
+    stream,
+    (c) => chunks.push(c),
+    () => Buffer.concat(chunks),
+  );
+  chunks.length = 0;
+  return indexListingBytes(bytes, { ...options, source: options.source ?? path });
 }
 
-/** Reads a listing's lines and indexes it. Bad lines go to `options.onDiagnostic`. */
+/** Indexes a listing's lines. Bad lines go to `options.onDiagnostic`. */
 export async function indexObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): Promise<DisasmIndex> {
-  const builder = new DisasmIndexBuilder(options);
-  const parser = new ObjdumpParser(options, (r) => builder.add(r));
+  const all: string[] = [];
   if (Symbol.asyncIterator in lines) {
-    for await (const line of lines) parser.line(line);
+    for await (const line of lines) all.push(line);
   } else {
-    for (const line of lines) parser.line(line);
+    for (const line of lines) all.push(line);
   }
-  parser.end();
-  return builder.finish();
+  return indexListingBytes(Buffer.from(all.join('\n'), 'utf8'), options).index;
 }
 
-/** Indexes a listing file (`.gz` or plain, `-` for stdin) on the fast line path. Throws InputError when it cannot be read. */
-export async function indexObjdumpFile(path: string, options: Partial<ObjdumpOptions> = {}): Promise<DisasmIndex> {
-  const opts: ObjdumpOptions = { ...options, source: options.source ?? path };
-  const builder = new DisasmIndexBuilder(opts);
-  await readInput(path, { formats: [objdumpFormat], onRecord: (r) => builder.add(r), ...(opts.onDiagnostic !== undefined ? { onDiagnostic: opts.onDiagnostic } : {}) });
-  return builder.finish();
+/** Indexes a listing file (`.gz` or plain, `-` for stdin). Throws InputError when it cannot be read. */
+export async function indexObjdumpFile(path: string, options: ReadListingOptions = {}): Promise<DisasmIndex> {
+  return (await readListing(path, options)).index;
+}
+
+// Up to SNIFF_LINES first lines, as the line splitter would give them.
+function headLines(bytes: Buffer, max: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < bytes.length && out.length < SNIFF_LINES) {
+    let nl = bytes.indexOf(10, start);
+    if (nl < 0) nl = bytes.length;
+    const line = bytes.toString('utf8', start, nl);
+    if (line.length <= max) out.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+    start = nl + 1;
+  }
+  return out;
 }

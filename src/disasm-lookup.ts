@@ -1,30 +1,11 @@
-// The lookup side of a listing index: the sorted typed arrays DisasmIndexBuilder
-// fills, answering by address, by function name and by range.
-export interface IndexParts {
-  path: string;
-  format: string;
-  tool: ObjdumpTool | undefined;
-  buildId: string | undefined;
-  n: number;
-  addr: Float64Array;
-  size: Uint8Array;
-  func: Uint32Array;
-  src: Int32Array;
-  textStart: Uint32Array;
-  textEnd: Uint32Array;
-  pool: string;
-  srcNames: string[];
-  names: string[];
-  starts: Float64Array;
-  sections: Uint32Array;
-  skipEnd: Uint8Array;
-  first: Uint32Array;
-  count: Uint32Array;
-}
-
+// The lookup side of a listing index: by address, by function name and by
+// range, over a listing's function table (src/listing-table.ts), whose
+// functions' instructions are read on first use.
 import { withoutParameters } from './demangle.js';
 import type { DisasmIndex, ListingFunction, ListingLookup } from './disasm-index.js';
+import type { FunctionTable } from './listing-table.js';
 import type { Instruction, ObjdumpTool } from './model.js';
+import { floorIndex } from './sorted.js';
 
 /** The BFD target's architecture, as faultpath names it. */
 export function archOfFormat(format: string): string {
@@ -44,7 +25,7 @@ export function archOfFormat(format: string): string {
 // instruction when the listing shows no raw bytes.
 const FIXED_SIZE: Readonly<Record<string, number>> = { aarch64: 4, ppc64: 4, ppc64le: 4, mips: 4 };
 
-export class CompactDisasmIndex implements DisasmIndex {
+export class ListingIndex implements DisasmIndex {
   readonly path: string;
   readonly format: string;
   readonly arch: string;
@@ -52,83 +33,102 @@ export class CompactDisasmIndex implements DisasmIndex {
   readonly buildId: string | undefined;
   readonly functionCount: number;
   readonly instructionCount: number;
-  private readonly p: IndexParts;
+  private readonly t: FunctionTable;
   private readonly fixedSize: number;
   // Function ends, and the functions that own code (for range lookups).
   private readonly ends: Float64Array;
   private readonly owners: Uint32Array;
   private readonly ownerStarts: Float64Array;
+  // The functions with instructions, with the first address and the global
+  // number of each one's first instruction: all instructions in address order
+  // are these functions' blocks one after another.
+  private readonly code: Uint32Array;
+  private readonly codeAddr: Float64Array;
+  private readonly codeFirst: Float64Array;
   private byName: Map<string, number[]> | undefined;
+  // Set by locate().
+  private f = 0;
+  private i = 0;
 
-  constructor(p: IndexParts) {
-    this.p = p;
-    this.path = p.path;
-    this.format = p.format;
-    this.arch = archOfFormat(p.format);
-    this.tool = p.tool;
-    this.buildId = p.buildId;
-    this.functionCount = p.names.length;
-    this.instructionCount = p.n;
+  constructor(t: FunctionTable) {
+    this.t = t;
+    this.path = t.path;
+    this.format = t.format;
+    this.arch = archOfFormat(t.format);
+    this.tool = t.tool;
+    this.buildId = t.buildId;
+    this.functionCount = t.names.length;
+    this.instructionCount = t.instructionCount;
     this.fixedSize = FIXED_SIZE[this.arch] ?? 0;
-    const nf = p.names.length;
+    const nf = t.names.length;
     const ends = new Float64Array(nf);
+    const code: number[] = [];
     for (let f = 0; f < nf; f++) {
-      const c = p.count[f] as number;
-      let end = p.starts[f] as number;
-      if (c > 0) {
-        const last = (p.first[f] as number) + c - 1;
-        end = Math.max(end, (p.addr[last] as number) + this.extent(last));
+      let end = t.starts[f] as number;
+      if ((t.count[f] as number) > 0) {
+        code.push(f);
+        end = Math.max(end, (t.lastAddr[f] as number) + this.lastExtent(f));
       }
-      if (p.skipEnd[f] === 1) {
+      if (t.skipEnd[f] === 1) {
         // `...` ran to the next symbol of the same section
         const next = this.nextStart(f);
-        if (next !== undefined && p.sections[f + 1] === p.sections[f]) end = Math.max(end, next);
+        if (next !== undefined && t.sections[f + 1] === t.sections[f]) end = Math.max(end, next);
       }
       ends[f] = end;
     }
     // A symbol with no code of its own at the address of one with code is an alias: same range.
     for (let f = 0; f < nf; f++) {
-      if (ends[f] !== p.starts[f]) continue;
+      if (ends[f] !== t.starts[f]) continue;
       for (const g of [f - 1, f + 1]) {
-        if (g >= 0 && g < nf && p.starts[g] === p.starts[f] && (ends[g] as number) > (ends[f] as number)) ends[f] = ends[g] as number;
+        if (g >= 0 && g < nf && t.starts[g] === t.starts[f] && (ends[g] as number) > (ends[f] as number)) ends[f] = ends[g] as number;
       }
     }
     this.ends = ends;
     const owners: number[] = [];
     for (let f = 0; f < nf; f++) {
-      if ((p.count[f] as number) === 0 && p.skipEnd[f] === 0) continue;
-      if ((ends[f] as number) <= (p.starts[f] as number)) continue;
+      if ((t.count[f] as number) === 0 && t.skipEnd[f] === 0) continue;
+      if ((ends[f] as number) <= (t.starts[f] as number)) continue;
       const prev = owners[owners.length - 1];
-      if (prev !== undefined && p.starts[prev] === p.starts[f]) {
-        if ((p.count[f] as number) > (p.count[prev] as number)) owners[owners.length - 1] = f;
+      if (prev !== undefined && t.starts[prev] === t.starts[f]) {
+        if ((t.count[f] as number) > (t.count[prev] as number)) owners[owners.length - 1] = f;
         continue;
       }
       owners.push(f);
     }
     this.owners = Uint32Array.from(owners);
-    this.ownerStarts = Float64Array.from(owners, (f) => p.starts[f] as number);
+    this.ownerStarts = Float64Array.from(owners, (f) => t.starts[f] as number);
+    this.code = Uint32Array.from(code);
+    this.codeFirst = new Float64Array(code.length);
+    let k = 0;
+    code.forEach((f, c) => {
+      this.codeFirst[c] = k;
+      k += t.count[f] as number;
+    });
+    this.codeAddr = Float64Array.from(code, (f) => t.firstAddr[f] as number);
   }
 
   instructionAt(address: number): Instruction | undefined {
-    const k = this.floor(address, 0, this.p.n);
-    return k >= 0 && this.p.addr[k] === address ? this.materialize(k) : undefined;
+    const k = this.floor(address);
+    if (k < 0) return undefined;
+    this.locate(k);
+    return this.t.block(this.f).addr[this.i] === address ? this.materialize(this.f, this.i) : undefined;
   }
 
   lookup(address: number): ListingLookup | undefined {
-    const p = this.p;
-    const o = floorIn(this.ownerStarts, address, 0, this.ownerStarts.length);
+    const t = this.t;
+    const o = floorIndex(this.ownerStarts, address);
     if (o < 0) return undefined;
     const f = this.owners[o] as number;
     if (address >= (this.ends[f] as number)) return undefined;
-    const name = p.names[f] as string;
-    const functionAddress = p.starts[f] as number;
+    const name = t.names[f] as string;
+    const functionAddress = t.starts[f] as number;
     const offset = address - functionAddress;
-    const from = p.first[f] as number;
-    const k = this.floor(address, from, from + (p.count[f] as number));
-    if (k >= 0) {
-      const a = p.addr[k] as number;
-      if (a === address) return { function: name, functionAddress, offset, instruction: this.materialize(k), boundary: true };
-      if (address < a + this.extent(k)) return { function: name, functionAddress, offset, instruction: this.materialize(k), boundary: false };
+    const b = t.block(f);
+    const i = floorIndex(b.addr, address);
+    if (i >= 0) {
+      const a = b.addr[i] as number;
+      if (a === address) return { function: name, functionAddress, offset, instruction: this.materialize(f, i), boundary: true };
+      if (address < a + this.extent(f, i)) return { function: name, functionAddress, offset, instruction: this.materialize(f, i), boundary: false };
     }
     return { function: name, functionAddress, offset, boundary: false };
   }
@@ -141,22 +141,21 @@ export class CompactDisasmIndex implements DisasmIndex {
   }
 
   functionInstructions(functionAddress: number): Instruction[] {
-    const o = floorIn(this.ownerStarts, functionAddress, 0, this.ownerStarts.length);
+    const o = floorIndex(this.ownerStarts, functionAddress);
     if (o < 0 || this.ownerStarts[o] !== functionAddress) return [];
     const f = this.owners[o] as number;
-    const from = this.p.first[f] as number;
-    const to = from + (this.p.count[f] as number);
     const out: Instruction[] = [];
-    for (let k = from; k < to; k++) out.push(this.materialize(k));
+    const n = this.t.count[f] as number;
+    for (let i = 0; i < n; i++) out.push(this.materialize(f, i));
     return out;
   }
 
   around(address: number, before: number, after: number): Instruction[] {
-    const n = this.p.n;
-    let k = this.floor(address, 0, n);
+    const n = this.instructionCount;
+    let k = this.floor(address);
     let from: number;
     let to: number;
-    if (k >= 0 && address < (this.p.addr[k] as number) + this.extent(k) && this.sameCode(k, address)) {
+    if (k >= 0 && this.contains(k, address)) {
       from = k - before;
       to = k + after + 1;
     } else {
@@ -165,78 +164,107 @@ export class CompactDisasmIndex implements DisasmIndex {
       to = k + after;
     }
     const out: Instruction[] = [];
-    for (let i = Math.max(0, from); i < Math.min(n, to); i++) out.push(this.materialize(i));
+    for (let j = Math.max(0, from); j < Math.min(n, to); j++) {
+      this.locate(j);
+      out.push(this.materialize(this.f, this.i));
+    }
     return out;
   }
 
   instructionBefore(address: number): Instruction | undefined {
-    let k = this.floor(address, 0, this.p.n);
-    if (k >= 0 && this.p.addr[k] === address) k--;
-    return k >= 0 ? this.materialize(k) : undefined;
+    let k = this.floor(address);
+    if (k >= 0) {
+      this.locate(k);
+      if (this.t.block(this.f).addr[this.i] === address) k--;
+    }
+    if (k < 0) return undefined;
+    this.locate(k);
+    return this.materialize(this.f, this.i);
   }
 
   functions(): ListingFunction[] {
-    return this.p.names.map((_, f) => this.fn(f));
+    return this.t.names.map((_, f) => this.fn(f));
   }
 
   private fn(f: number): ListingFunction {
-    return { name: this.p.names[f] as string, address: this.p.starts[f] as number, end: this.ends[f] as number };
+    return { name: this.t.names[f] as string, address: this.t.starts[f] as number, end: this.ends[f] as number };
   }
 
-  // The instruction containing `address` must belong to the function whose range holds it.
-  private sameCode(k: number, address: number): boolean {
-    const f = this.p.func[k] as number;
-    return address < (this.ends[f] as number);
+  // Whether instruction k covers `address`, in the range of the function that owns it.
+  private contains(k: number, address: number): boolean {
+    this.locate(k);
+    const f = this.f;
+    const a = this.t.block(f).addr[this.i] as number;
+    return address < a + this.extent(f, this.i) && address < (this.ends[f] as number);
   }
 
-  // Bytes instruction k covers: its size; else (no raw bytes) the fixed size
-  // of the architecture, or up to the next instruction or symbol.
-  private extent(k: number): number {
-    const p = this.p;
-    const s = p.size[k] as number;
+  // The global number of the last instruction at or below `address`, or -1.
+  private floor(address: number): number {
+    const c = floorIndex(this.codeAddr, address);
+    if (c < 0) return -1;
+    return (this.codeFirst[c] as number) + floorIndex(this.t.block(this.code[c] as number).addr, address);
+  }
+
+  // Instruction k as (this.f, this.i): function and place in its block.
+  private locate(k: number): void {
+    const c = floorIndex(this.codeFirst, k);
+    this.f = this.code[c] as number;
+    this.i = k - (this.codeFirst[c] as number);
+  }
+
+  // Bytes instruction i of function f covers: its size; else (no raw bytes)
+  // the fixed size of the architecture, or up to the next instruction or symbol.
+  private extent(f: number, i: number): number {
+    const b = this.t.block(f);
+    const s = b.size[i] as number;
     if (s > 0) return s;
     if (this.fixedSize > 0) return this.fixedSize;
-    const a = p.addr[k] as number;
-    const f = p.func[k] as number;
-    if (k + 1 < p.n && p.func[k + 1] === f) return (p.addr[k + 1] as number) - a;
+    const a = b.addr[i] as number;
+    if (i + 1 < b.addr.length) return (b.addr[i + 1] as number) - a;
+    return this.pastLast(f, a);
+  }
+
+  // The extent of a function's last instruction, from the table alone.
+  private lastExtent(f: number): number {
+    const s = this.t.lastSize[f] as number;
+    if (s > 0) return s;
+    if (this.fixedSize > 0) return this.fixedSize;
+    return this.pastLast(f, this.t.lastAddr[f] as number);
+  }
+
+  // A last instruction without raw bytes runs to the next symbol of its section.
+  private pastLast(f: number, a: number): number {
     const next = this.nextStart(f);
-    if (next !== undefined && p.sections[f + 1] === p.sections[f] && next > a) return next - a;
+    if (next !== undefined && this.t.sections[f + 1] === this.t.sections[f] && next > a) return next - a;
     return 1;
   }
 
   // Start of the first function after f at a higher address.
   private nextStart(f: number): number | undefined {
-    const p = this.p;
-    const here = p.starts[f] as number;
-    for (let g = f + 1; g < p.starts.length; g++) {
-      const s = p.starts[g] as number;
+    const starts = this.t.starts;
+    const here = starts[f] as number;
+    for (let g = f + 1; g < starts.length; g++) {
+      const s = starts[g] as number;
       if (s > here) return s;
     }
     return undefined;
   }
 
-  // Last instruction index in [from, to) with address ≤ `address`, or -1.
-  private floor(address: number, from: number, to: number): number {
-    const k = floorIn(this.p.addr, address, from, to);
-    return k;
-  }
-
-  private materialize(k: number): Instruction {
-    const p = this.p;
-    const f = p.func[k] as number;
-    const text = p.pool.slice(p.textStart[k] as number, p.textEnd[k] as number);
-    const s = p.src[k] as number;
-    const address = p.addr[k] as number;
-    const size = p.size[k] as number;
-    const name = p.names[f] as string;
-    const functionAddress = p.starts[f] as number;
-    if (s < 0) return { address, size, text, function: name, functionAddress };
-    return { address, size, text, function: name, functionAddress, source: p.srcNames[s] as string };
+  private materialize(f: number, i: number): Instruction {
+    const b = this.t.block(f);
+    const address = b.addr[i] as number;
+    const size = b.size[i] as number;
+    const text = b.text[i] as string;
+    const source = b.source[i];
+    const name = this.t.names[f] as string;
+    const functionAddress = this.t.starts[f] as number;
+    if (source === undefined) return { address, size, text, function: name, functionAddress };
+    return { address, size, text, function: name, functionAddress, source };
   }
 
   private buildNames(): Map<string, number[]> {
     const map = new Map<string, number[]>();
-    const names = this.p.names;
+    const names = this.t.names;
     for (let f = 0; f < names.length; f++) {
       for (const key of nameKeys(names[f] as string)) {
         const list = map.get(key);
@@ -245,24 +273,12 @@ export class CompactDisasmIndex implements DisasmIndex {
           continue;
         }
         // the same symbol listed twice at one address counts once
-        const dup = list.some((g) => names[g] === names[f] && this.p.starts[g] === this.p.starts[f]);
+        const dup = list.some((g) => names[g] === names[f] && this.t.starts[g] === this.t.starts[f]);
         if (!dup) list.push(f);
       }
     }
     return map;
   }
-}
-
-// Last index in [from, to) of a sorted array with value ≤ x, or from - 1 (as -1 when from is 0).
-function floorIn(a: Float64Array, x: number, from: number, to: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as number) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1 >= from ? lo - 1 : -1;
 }
 
 // The names a listing symbol answers to (see DisasmIndex.functionsNamed):

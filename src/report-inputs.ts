@@ -5,7 +5,7 @@ import { TRACE_FORMATS, buildIdListFormat, objdumpFormat } from '../parsers/inde
 import { readInput } from '../parsers/input.js';
 import { PerfTraceParser } from '../parsers/perf-trace.js';
 import { looksLikeOther } from '../parsers/sniff.js';
-import { DisasmIndexBuilder, type DisasmIndex } from './disasm-index.js';
+import { readListing, type DisasmIndex } from './disasm-index.js';
 import { InputError } from './errors.js';
 import { normalizeRecord, type TraceEvent } from './events.js';
 import type { Diagnostic, InputSummary, TraceRecord } from './model.js';
@@ -61,16 +61,15 @@ export async function readListings(options: Omit<ReportInputOptions, 'traces'>):
 }
 
 async function indexListing(path: string, diagnostics: DiagnosticCounter, stdin?: Readable) {
-  const builder = new DisasmIndexBuilder({ source: path, onDiagnostic: diagnostics.sink });
-  const { parser, head } = await readInput(path, { formats: [objdumpFormat], onRecord: (r) => builder.add(r), onDiagnostic: diagnostics.sink, ...(stdin !== undefined ? { stdin } : {}) });
-  const index = builder.finish();
-  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing${looksLikeOther(head, objdumpFormat)}`);
+  const read = await readListing(path, { onDiagnostic: diagnostics.sink, ...(stdin !== undefined ? { stdin } : {}) });
+  const index = read.index;
+  if (index.instructionCount === 0) throw new InputError(`${path}: no instructions found; expected an objdump -d listing${looksLikeOther(read.head(), objdumpFormat)}`);
   const summary: InputSummary = {
     name: path,
     format: 'objdump',
-    lines: parser.lines,
+    lines: read.lines,
     records: index.instructionCount,
-    ...(parser.sourceLines > 0 ? { sourceLines: parser.sourceLines } : {}),
+    ...(read.sourceLines > 0 ? { sourceLines: read.sourceLines } : {}),
   };
   return { index, summary };
 }

@@ -6,15 +6,16 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../parsers/lines.js';
-import { ObjdumpParser } from '../../parsers/objdump.js';
 import {
-  DisasmIndexBuilder,
   archOfFormat,
   formatListingAddress,
   indexObjdump,
   indexObjdumpFile,
+  indexListingBytes,
+  readListing,
   nameKeys,
   parseListingAddress,
   type DisasmIndex,
@@ -29,11 +30,7 @@ function build(lines: Iterable<string>, diagnostics: Diagnostic[] = []): DisasmI
   const onDiagnostic = (d: Diagnostic): void => {
     diagnostics.push(d);
   };
-  const builder = new DisasmIndexBuilder({ source: 'listing', onDiagnostic });
-  const parser = new ObjdumpParser({ source: 'listing', onDiagnostic }, (r) => builder.add(r));
-  for (const l of lines) parser.line(l);
-  parser.end();
-  return builder.finish();
+  return indexListingBytes(Buffer.from([...lines].join('\n')), { source: 'listing', onDiagnostic }).index;
 }
 
 const cache = new Map<string, DisasmIndex>();
@@ -440,6 +437,32 @@ describe('entry points', () => {
     expect(dump(await indexObjdump(lines, { source: path }))).toEqual(want);
     expect(dump(await indexObjdump(slowly(), { source: path }))).toEqual(want);
     expect(dump(await indexObjdumpFile(join(ROOT, path)))).toEqual(want);
+  });
+
+  it('reports a bad line inside a function once, with its line number, as the listing is read; reading that function later reports nothing more', () => {
+    const path = `${GUARD}/guard.objdump-d.txt`;
+    const lines = linesOf(path);
+    const at = lines.findIndex((l) => l.endsWith('<write_field>:')) + 2; // after its first instruction
+    const bad = [...lines.slice(0, at), '    1234:\t00 ', ...lines.slice(at)];
+    const diagnostics: Diagnostic[] = [];
+    const idx = build(bad, diagnostics);
+    const want = [{ source: 'listing', line: at + 1, reason: 'continuation bytes at an address that does not follow the instruction above' }];
+    expect(diagnostics).toEqual(want);
+    expect(idx.lookup(0x12eb)?.instruction?.text).toBe('mov %rsi,(%rdi)');
+    expect(dump(idx)).toEqual(dump(indexOf(path)));
+    expect(diagnostics).toEqual(want);
+  });
+
+  it('a listing on stdin with CRLF endings and an overlong line indexes as the file does, the line reported by number', async () => {
+    const path = `${GUARD}/guard.objdump-dl.txt`;
+    const lines = linesOf(path);
+    const at = lines.findIndex((l) => l.endsWith('<write_field>:')) + 1;
+    const text = [...lines.slice(0, at), 'x'.repeat(300), ...lines.slice(at)].join('\r\n') + '\r\n';
+    const diagnostics: Diagnostic[] = [];
+    const read = await readListing('-', { stdin: Readable.from([Buffer.from(text)]), maxLineLength: 200, onDiagnostic: (d) => diagnostics.push(d) });
+    expect(diagnostics).toEqual([{ source: '-', line: at + 1, reason: 'line of 301 characters is longer than the maximum line length; skipped' }]);
+    expect(read.lines).toBe(lines.length + 1);
+    expect(dump(read.index)).toEqual(dump(indexOf(path)));
   });
 
   it('an empty or garbage listing gives an empty index, never an exception', async () => {

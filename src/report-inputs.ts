@@ -101,7 +101,7 @@ export async function readTrace(
   const summary = read.parser instanceof PerfTraceParser ? read.parser.summary : [];
   return {
     name: path,
-    format: read.format === 'perf-trace' ? 'perf-trace' : 'perf-script',
+    format: read.format,
     lines: read.lines,
     records: read.records,
     ...(summary.length > 0 ? { traceSummary: summary } : {}),

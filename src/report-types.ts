@@ -2,6 +2,7 @@
 // tree and the report around it. Types only; the stages' own results are in
 // src/fault-site.ts (the join), src/memory/protection-types.ts and
 // src/memory/region-types.ts (the timeline and the regions).
+import type { FormatName } from '../parsers/format.js';
 import type { TraceSummaryThread } from '../parsers/records.js';
 import type { FaultClass } from './fault-class.js';
 import type { CallSite, FaultSite } from './fault-site.js';
@@ -49,7 +50,8 @@ export interface TreeNode {
 /** One input file as read. */
 export interface InputSummary {
   readonly name: string;
-  readonly format: 'perf-script' | 'perf-trace' | 'objdump';
+  /** The registry's name for it (parsers/index.ts). */
+  readonly format: FormatName;
   readonly lines: number;
   readonly records: number;
   /** objdump: lines inside functions read as `-S` source text and skipped; in a listing made without -S they are lines nothing could read. */

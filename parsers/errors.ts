@@ -1,4 +1,4 @@
-// Errors that cross the CLI boundary. Library code throws these; only cli.ts
+// Errors that cross the CLI boundary. Library code throws these; only src/cli/
 // turns them into a message and an exit code.
 
 /** Exit codes, documented in the README. */

@@ -1,6 +1,6 @@
 // faultpath as a library: the stages the CLI composes, for programs that
 // compose them their own way — parse a capture, build the report, render it.
-// Like src/cli.ts this entry sees every layer; the stages below it do not.
+// Like src/cli/main.ts this entry sees every layer; the stages below it do not.
 //
 //   import { buildReport, renderHtml } from 'faultpath';
 //   const report = await buildReport({ traces: ['perf-script.txt.gz'], objdump: ['app.objdump-dl.txt'] });

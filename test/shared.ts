@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { LineSplitter } from '../parsers/lines.js';
-import { main } from '../src/cli.js';
+import { main } from '../src/cli/main.js';
 
 /** The checkout's root. */
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));

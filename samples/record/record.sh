@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 gcc -O1 -g -fno-omit-frame-pointer -o guard ../guard/guard.c
-node ../../dist/src/cli.js record -o guard.capture -- ./guard
+node ../../dist/src/cli/main.js record -o guard.capture -- ./guard
 rm -rf guard.capture.old guard

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/main.js';
 import { EXIT_INTERNAL } from '../../src/errors.js';
 import { CLI, chunkedStream, expectNoStack, runCli } from './helpers.js';
 

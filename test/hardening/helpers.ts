@@ -12,7 +12,7 @@ import type { Report } from '../../src/model.js';
 import type { CliResult } from '../shared.js';
 
 export { runCli, type CliResult } from '../shared.js';
-export const CLI = 'dist/src/cli.js';
+export const CLI = 'dist/src/cli/main.js';
 
 /** A stream that hands out `bytes` cut at `cuts`, one piece per tick (as a pipe delivers them). */
 export function chunkedStream(bytes: Uint8Array, cuts: readonly number[] = []): Readable {
@@ -53,7 +53,7 @@ export interface SpawnOptions {
   env?: Record<string, string>;
 }
 
-/** Runs the built CLI (`node dist/src/cli.js argv`) and resolves with its exit status and output. */
+/** Runs the built CLI (`node dist/src/cli/main.js argv`) and resolves with its exit status and output. */
 export function spawnCli(argv: readonly string[], options: SpawnOptions = {}): Promise<CliResult & { signal: NodeJS.Signals | null }> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) before these tests`);
   return new Promise((resolve, reject) => {

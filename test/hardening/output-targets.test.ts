@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/main.js';
 import { expectNoStack, runCli, spawnCli } from './helpers.js';
 
 const GUARD = 'samples/guard/perf-script.txt.gz';

@@ -68,7 +68,7 @@ describe('collapse in worker threads', () => {
 
   it('is what `faultpath collapse` runs on a big file: output equal to stackcollapse-perf.pl, dropped events on stderr', () => {
     const input = 'perf-cycles-instructions-01';
-    const cli = join(import.meta.dirname, '../../dist/src/cli.js');
+    const cli = join(import.meta.dirname, '../../dist/src/cli/main.js');
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, [cli, 'collapse', '--all', `${CONFORMANCE_DIR}${input}.txt`], { encoding: 'utf8', env: { ...process.env, ...env } });
     const parallel = run({ FAULTPATH_PARALLEL_MIN: '0', FAULTPATH_THREADS: '3' });

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { forEachLine, inputInfo, openInput } from '../../parsers/lines.js';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/main.js';
 import { Progress, formatProgress } from '../../src/progress.js';
 
 const GUARD = 'samples/guard/perf-script.txt.gz';

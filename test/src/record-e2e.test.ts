@@ -15,7 +15,7 @@ import type { Manifest } from '../../src/record/capture.js';
 import { readElf } from '../../src/record/elf.js';
 import { ROOT, runCli } from '../shared.js';
 
-const CLI = ROOT + 'dist/src/cli.js';
+const CLI = ROOT + 'dist/src/cli/main.js';
 const COMMITTED = ROOT + 'samples/record/guard.capture';
 const perfHere = spawnSync('perf', ['--version']).status === 0;
 

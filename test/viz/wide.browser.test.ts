@@ -34,7 +34,7 @@ beforeAll(async () => {
   const probe = join(dir, 'rss.cjs');
   const rssFile = join(dir, 'rss.txt');
   writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
-  const run = spawnSync(process.execPath, ['--require', probe, 'dist/src/cli.js', 'report', '-q', '-f', 'html', input, '-o', page], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--require', probe, 'dist/src/cli/main.js', 'report', '-q', '-f', 'html', input, '-o', page], { encoding: 'utf8' });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   maxRssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;

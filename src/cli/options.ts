@@ -1,8 +1,8 @@
 // The CLI's option groups, each defined once: the commands pick the groups
 // they take, so a flag reads and parses the same way everywhere.
 import { Option, type Command } from 'commander';
-import { UsageError } from './errors.js';
-import { splitNames } from './demangle.js';
+import { UsageError } from '../errors.js';
+import { splitNames } from '../demangle.js';
 
 /** Every option a trace-reading command may take, as commander hands them over. */
 export interface TraceCliOptions {

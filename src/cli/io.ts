@@ -3,10 +3,10 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
-import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from './errors.js';
-import type { Report } from './report-types.js';
-import { visible } from './output.js';
-import { Progress } from './progress.js';
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from '../errors.js';
+import type { Report } from '../report-types.js';
+import { visible } from '../output.js';
+import { Progress } from '../progress.js';
 
 export interface CliIo {
   stdout: Writable;

@@ -5,32 +5,32 @@ import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type Filter, type TraceCliOptions } from './cli-options.js';
-import { Collapser, collapseInput, type CollapseOptions } from './collapse.js';
-import { collapseInParallel, type CollapseResult } from './collapse-parallel.js';
-import { EXIT_INTERNAL, EXIT_OK, InputError, UsageError } from './errors.js';
-import { type Diagnostic, formatDiagnostic } from '../parsers/records.js';
-import type { Report } from './report-types.js';
-import { checkOutputPath, visible, writeOutput } from './output.js';
-import type { ReportOptions } from './pipeline.js';
-import type { Progress } from './progress.js';
-import { describeUnmatched } from './suggest.js';
-import type { Annotation } from './annotate.js';
-import type { Diff } from './diff.js';
-import { checkStdinOnce, handleError, progressFor, reportBug, say, stdinFor, summarizeSkipped, STDERR_EXAMPLES, type CliIo } from './cli-io.js';
-import { addRecordCommand } from './cli-record.js';
-import { ANNOTATE_RENDERERS, DIFF_RENDERERS, formatsOf, REPORT_RENDERERS, reportJson, SITES_RENDERERS, type ReportFormat } from './cli-render.js';
-import { version } from './version.js';
+import { addDiagnosticOptions, addFilterOptions, addListingOptions, addOutputOptions, parseCountArg, parsePercentArg, parseTimeWindow, collect, repeatable, type Filter, type TraceCliOptions } from './options.js';
+import { Collapser, collapseInput, type CollapseOptions } from '../collapse.js';
+import { collapseInParallel, type CollapseResult } from '../collapse-parallel.js';
+import { EXIT_INTERNAL, EXIT_OK, InputError, UsageError } from '../errors.js';
+import { type Diagnostic, formatDiagnostic } from '../../parsers/records.js';
+import type { Report } from '../report-types.js';
+import { checkOutputPath, visible, writeOutput } from '../output.js';
+import type { ReportOptions } from '../pipeline.js';
+import type { Progress } from '../progress.js';
+import { describeUnmatched } from '../suggest.js';
+import type { Annotation } from '../annotate.js';
+import type { Diff } from '../diff.js';
+import { checkStdinOnce, handleError, progressFor, reportBug, say, stdinFor, summarizeSkipped, STDERR_EXAMPLES, type CliIo } from './io.js';
+import { addRecordCommand } from './record.js';
+import { ANNOTATE_RENDERERS, DIFF_RENDERERS, formatsOf, REPORT_RENDERERS, reportJson, SITES_RENDERERS, type ReportFormat } from './render.js';
+import { version } from '../version.js';
 
 // The report's modules (the pipeline, the renderers) load when a command that
 // needs them runs: collapse starts without them, in half the time.
-const buildReport = async (options: ReportOptions): Promise<Report> => (await import('./pipeline.js')).buildReport(options);
-const annotateReport = async (...a: Parameters<typeof import('./annotate.js').annotateReport>): Promise<Annotation> => (await import('./annotate.js')).annotateReport(...a);
-const diffReports = async (...a: Parameters<typeof import('./diff.js').diffReports>): Promise<Diff> => (await import('./diff.js')).diffReports(...a);
-const mergeReports = async (...a: Parameters<typeof import('./merge.js').mergeReports>): Promise<Report> => (await import('./merge.js')).mergeReports(...a);
-const resolveInputs = async (...a: Parameters<typeof import('./record/inputs.js').resolveInputs>): ReturnType<typeof import('./record/inputs.js').resolveInputs> => (await import('./record/inputs.js')).resolveInputs(...a);
+const buildReport = async (options: ReportOptions): Promise<Report> => (await import('../pipeline.js')).buildReport(options);
+const annotateReport = async (...a: Parameters<typeof import('../annotate.js').annotateReport>): Promise<Annotation> => (await import('../annotate.js')).annotateReport(...a);
+const diffReports = async (...a: Parameters<typeof import('../diff.js').diffReports>): Promise<Diff> => (await import('../diff.js')).diffReports(...a);
+const mergeReports = async (...a: Parameters<typeof import('../merge.js').mergeReports>): Promise<Report> => (await import('../merge.js')).mergeReports(...a);
+const resolveInputs = async (...a: Parameters<typeof import('../record/inputs.js').resolveInputs>): ReturnType<typeof import('../record/inputs.js').resolveInputs> => (await import('../record/inputs.js')).resolveInputs(...a);
 
-export type { CliIo } from './cli-io.js';
+export type { CliIo } from './io.js';
 
 const TRACE_ARGUMENT = 'perf script or perf trace output (file, - for stdin, .gz), or a folder from faultpath record';
 
@@ -147,7 +147,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   addDiagnosticOptions(annotate).action(async (traces: string[], o: TraceCliOptions & { format: keyof typeof ANNOTATE_RENDERERS; context?: number }) => {
     const options = await withInputs(reportOptions(traces, { ...o, symbol: [], symbols: [] }, io), o, io);
     // read once: the report joins the faults with them, annotate lays the faults over them
-    const indexed = await (await import('./pipeline.js')).readListings(options);
+    const indexed = await (await import('../pipeline.js')).readListings(options);
     const built = await buildReport({ ...options, listings: indexed });
     const listings = indexed.listings.map((l) => l.index);
     summarizeSkipped(built, o.quiet === true, io);

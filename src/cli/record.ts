@@ -1,9 +1,9 @@
 // `faultpath record`: the CLI side (options → RecordOptions, messages on stderr, the program's exit status as ours).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { UsageError } from './errors.js';
-import { version } from './version.js';
-import type { CliIo } from './cli-io.js';
+import { UsageError } from '../errors.js';
+import { version } from '../version.js';
+import type { CliIo } from './io.js';
 
 interface RecordCliOptions {
   output: string;
@@ -34,7 +34,7 @@ export function addRecordCommand(program: Command, io: CliIo, setExit: (code: nu
       if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0)) throw new UsageError(`--duration ${o.duration}: expected seconds`);
       if (duration !== undefined && pids.length === 0) throw new UsageError('--duration goes with -p: a program started by record runs to its end');
       // loaded here: the other commands start without the recorder (and the report modules it needs)
-      const { record } = await import('./record/record.js');
+      const { record } = await import('../record/record.js');
       const result = await record({
         command,
         pids,

@@ -1,34 +1,34 @@
 // The output formats of each command, one renderer each: the renderers' modules
-// load when a command chooses them (src/cli.ts loads none of them at start).
-import type { Report } from './report-types.js';
-import { visible, visiblePieces, type OutputText } from './output.js';
-import type { Annotation } from './annotate.js';
-import type { Diff } from './diff.js';
+// load when a command chooses them (main.ts loads none of them at start).
+import type { Report } from '../report-types.js';
+import { visible, visiblePieces, type OutputText } from '../output.js';
+import type { Annotation } from '../annotate.js';
+import type { Diff } from '../diff.js';
 
-export const reportJson = (): Promise<typeof import('./report-json.js')> => import('./report-json.js');
+export const reportJson = (): Promise<typeof import('../report-json.js')> => import('../report-json.js');
 export type Renderer<T, C = object> = (value: T, context: C) => Promise<OutputText>;
 
 /** Each command's formats: the first is the default where none is named. */
 export const REPORT_RENDERERS = {
-  text: async (r) => visiblePieces((await import('../viz/text.js')).renderTextPieces(r)),
-  json: async (r) => (await import('../viz/json.js')).renderJsonPieces(r),
-  folded: async (r) => (await import('../viz/folded.js')).renderFoldedPieces(r),
-  svg: async (r) => (await import('../viz/svg.js')).renderSvg(r),
-  html: async (r) => (await import('../viz/html/index.js')).renderHtml(r),
-  speedscope: async (r) => (await import('../viz/speedscope.js')).renderSpeedscope(r),
+  text: async (r) => visiblePieces((await import('../../viz/text.js')).renderTextPieces(r)),
+  json: async (r) => (await import('../../viz/json.js')).renderJsonPieces(r),
+  folded: async (r) => (await import('../../viz/folded.js')).renderFoldedPieces(r),
+  svg: async (r) => (await import('../../viz/svg.js')).renderSvg(r),
+  html: async (r) => (await import('../../viz/html/index.js')).renderHtml(r),
+  speedscope: async (r) => (await import('../../viz/speedscope.js')).renderSpeedscope(r),
 } satisfies Record<string, Renderer<Report>>;
 export const SITES_RENDERERS = { text: async (r) => visible(await renderSitesText(r)), json: async (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
 export const ANNOTATE_RENDERERS = {
-  text: async (a, c) => visible((await import('../viz/annotate.js')).renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),
-  json: async (a) => (await import('../viz/annotate.js')).renderAnnotateJson(a),
+  text: async (a, c) => visible((await import('../../viz/annotate.js')).renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),
+  json: async (a) => (await import('../../viz/annotate.js')).renderAnnotateJson(a),
 } satisfies Record<string, Renderer<Annotation, { context?: number }>>;
 export type DiffContext = { widths: 'before' | 'after'; labels: readonly [string, string] };
 export const DIFF_RENDERERS = {
-  text: async (d, c) => visible((await import('../viz/diff.js')).renderDiffText(d, { labels: c.labels })),
-  folded: async (d) => (await import('../viz/diff.js')).renderDiffFolded(d),
-  json: async (d) => (await import('../viz/diff.js')).renderDiffJson(d),
-  svg: async (d, c) => (await import('../viz/diff.js')).renderDiffSvg(d, { widths: c.widths }),
-  html: async (d, c) => (await import('../viz/diff.js')).renderDiffHtml(d, { widths: c.widths, labels: c.labels }),
+  text: async (d, c) => visible((await import('../../viz/diff.js')).renderDiffText(d, { labels: c.labels })),
+  folded: async (d) => (await import('../../viz/diff.js')).renderDiffFolded(d),
+  json: async (d) => (await import('../../viz/diff.js')).renderDiffJson(d),
+  svg: async (d, c) => (await import('../../viz/diff.js')).renderDiffSvg(d, { widths: c.widths }),
+  html: async (d, c) => (await import('../../viz/diff.js')).renderDiffHtml(d, { widths: c.widths, labels: c.labels }),
 } satisfies Record<string, Renderer<Diff, DiffContext>>;
 export type ReportFormat = keyof typeof REPORT_RENDERERS;
 
@@ -42,7 +42,7 @@ export async function renderSitesJson(report: Report): Promise<string> {
 }
 
 export async function renderSitesText(report: Report): Promise<string> {
-  const { renderFindings, renderProtection } = await import('../viz/text.js');
+  const { renderFindings, renderProtection } = await import('../../viz/text.js');
   const out: string[] = [];
   if (report.findings !== undefined && report.findings.length > 0) {
     renderFindings(report.findings, out);

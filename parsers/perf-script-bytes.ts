@@ -25,7 +25,7 @@ export interface PerfScriptLineSink {
   readonly lines: number;
   line(text: string): void;
   /** A tab-indented, frame-shaped line without a CR, already known to be one. */
-  frameLine(text: string): void;
+  frameLine(text: string, id: number): void;
   /** The text of a new distinct frame line, which will be handed to frameLine again and again. */
   adoptFrameLine(text: string): void;
   skip(): void;
@@ -85,7 +85,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
         const id = this.frames.known(view, from, limit);
         if (id >= 0) {
-          parser.frameLine(this.texts[id]!);
+          parser.frameLine(this.texts[id]!, id);
           from = this.frames.knownEnd + 1;
           continue;
         }
@@ -134,7 +134,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
         this.texts[id] = known = text;
         this.parser.adoptFrameLine(text);
       }
-      this.parser.frameLine(known);
+      this.parser.frameLine(known, id);
       return;
     }
     this.parser.line(text);

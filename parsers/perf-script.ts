@@ -13,14 +13,18 @@
 // lines (PERF_RECORD_*) stand alone, so a header line also ends the record
 // before it, and `end()` flushes the last one.
 import type { DiagnosticSink, Frame, SampleRecord, TraceRecord } from './records.js';
-import { defineFormat, pullRecords, type LineSniff } from './format.js';
+import { defineFormat, pullRecords } from './format.js';
 import { PerfScriptByteReader } from './perf-script-bytes.js';
-import { AFTER_TIME, isPeriodField, NO_TIME, splitCommTask, TIME } from './perf-script-header.js';
+import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type HeaderParts } from './perf-script-header.js';
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
-import { frameStarts, headerFrameKey, isFrameShaped, parseFrame } from './perf-script-frames.js';
+import { frameStarts, headerFrameKey, isFrameShaped } from './perf-script-frames.js';
+import { FrameCache, headerAddr } from './perf-script-stacks.js';
+import { sniffPerfScript } from './perf-script-sniff.js';
 
 export { frameStarts } from './perf-script-frames.js';
 export { parseTracepointFields } from './tracepoint-fields.js';
+export { ownCopy } from './perf-script-stacks.js';
+import { ownCopy } from './perf-script-stacks.js';
 
 export interface PerfScriptOptions {
   /** Input name used in diagnostics and record origins (a path, or `-`). No default. */
@@ -58,7 +62,6 @@ export interface PerfScriptOptions {
 //   shapes.c:108
 // 	            11d0 _start+0x20 (/work/main/samples/shapes/shapes)
 //   ??:0
-const INLINED_SUFFIX = ' (inlined)';
 
 // ------------------------------------------------------------------ the parser
 
@@ -78,7 +81,12 @@ interface Pending {
   callchain: string[];
   /** Whether callchain[i] carries a srcline. */
   withSrcline: boolean[] | null;
+  /** Whether every callchain line came from the byte reader with its line id (in the parser's `ids`). */
+  byId: boolean;
 }
+
+/** Distinct comm/task prefixes and event names kept for reuse (one string each, its hash computed once). */
+const MAX_INTERNED = 4096;
 
 /** Push parser: feed lines, get TraceRecords (from src/model.ts) in order. */
 export class PerfScriptParser {
@@ -88,11 +96,14 @@ export class PerfScriptParser {
   private pending: Pending | null = null;
   /** Raw text of the frame line the next srcline belongs to ('' when none). */
   private lastFrameText = '';
-  /** Frame cache: the frame line (or `frame line\nsrcline`) → its Frame. */
-  private readonly frames = new Map<string, Frame>();
-  /** The previous record's callchain lines and frames: consecutive records share their root-side frames. */
-  private prevLines: string[] = [];
-  private prevFrames: Frame[] = [];
+  private readonly frames = new FrameCache();
+  /** The pending record's callchain line ids (while `byId`). */
+  private ids = new Int32Array(256);
+  private idCount = 0;
+  private readonly parts: HeaderParts = { timeAt: -1, afterTime: 0, time: NaN, event: undefined, period: undefined, restAt: 0 };
+  /** The text before a header's timestamp → its comm, pid, tid and cpu; event names → one string each. */
+  private readonly tasks = new Map<string, ReturnType<typeof splitCommTask>>();
+  private readonly eventNames = new Map<string, string>();
   private badLines = 0;
 
   constructor(
@@ -138,10 +149,22 @@ export class PerfScriptParser {
     this.other(text, c0 === 32 /* space */);
   }
 
-  /** A tab-indented line without a CR that isFrameShaped (the byte reader knows it is one). */
-  frameLine(text: string): void {
+  /** A tab-indented line without a CR that isFrameShaped (the byte reader knows it is one), and its id among the reader's distinct lines. */
+  frameLine(text: string, id: number): void {
     this.lineNo++;
-    this.addFrame(text);
+    const p = this.pending;
+    if (p === null || !p.byId) {
+      this.addFrame(text);
+      return;
+    }
+    if (this.idCount === this.ids.length) {
+      const more = new Int32Array(this.ids.length * 2);
+      more.set(this.ids);
+      this.ids = more;
+    }
+    this.ids[this.idCount++] = id;
+    p.callchain.push(text);
+    this.lastFrameText = text;
   }
 
   /**
@@ -150,7 +173,7 @@ export class PerfScriptParser {
    * finds it without comparing characters.
    */
   adoptFrameLine(text: string): void {
-    if (!this.frames.has(text)) this.frames.set(text, parseFrame(text));
+    this.frames.adopt(text);
   }
 
   /** Flushes the last record (one not followed by a blank line is kept). */
@@ -166,9 +189,9 @@ export class PerfScriptParser {
   // A line that is not a tab-indented frame: a header, a side-band record, a
   // srcline, an unindented frame, or a bad line.
   private other(text: string, indented: boolean): void {
-    const t = TIME.exec(text);
-    if (t !== null) {
-      this.header(text, t);
+    scanHeader(text, this.parts);
+    if (this.parts.timeAt >= 0) {
+      this.header(text, this.parts);
       return;
     }
     if (isBlank(text)) {
@@ -207,25 +230,39 @@ export class PerfScriptParser {
     );
   }
 
-  private header(text: string, t: RegExpExecArray): void {
-    const before = text.slice(0, t.index);
-    const time = Number(t[1]);
-    let after = text.slice(t.index + t[0].length);
-    const sb = after.indexOf('PERF_RECORD_');
-    if (sb >= 0 && after.slice(0, sb).trim() === '') {
-      this.sideBand(text, t.index + t[0].length + sb, time);
+  private header(text: string, h: HeaderParts): void {
+    const sb = text.indexOf('PERF_RECORD_', h.afterTime);
+    if (sb >= 0 && onlyBlanks(text, h.afterTime, sb)) {
+      this.sideBand(text, sb, h.time);
       return;
     }
-    const e = AFTER_TIME.exec(after);
-    if (e === null) {
+    if (h.event === undefined) {
       this.flush();
       this.bad('expected an event name (`name:`) after the timestamp');
       return;
     }
-    after = after.slice(e[0].length);
-    const who = splitCommTask(before);
+    const who = this.task(text.slice(0, h.timeAt));
     this.flush();
-    this.start(who.comm, who.pid, who.tid, who.cpu, time, e[1], e[2] ?? '', after);
+    this.start(who.comm, who.pid, who.tid, who.cpu, h.time, h.period, this.eventName(h.event), text.slice(h.restAt));
+  }
+
+  private task(before: string): ReturnType<typeof splitCommTask> {
+    let who = this.tasks.get(before);
+    if (who === undefined) {
+      const own = ownCopy(before);
+      who = splitCommTask(own);
+      if (this.tasks.size < MAX_INTERNED) this.tasks.set(own, who);
+    }
+    return who;
+  }
+
+  private eventName(name: string): string {
+    const known = this.eventNames.get(name);
+    if (known !== undefined) return known;
+    if (this.eventNames.size >= MAX_INTERNED) return name;
+    const own = ownCopy(name);
+    this.eventNames.set(own, own);
+    return own;
   }
 
   private start(comm: string, pid: number, tid: number, cpu: number, time: number, period: string | undefined, event: string, rest: string): void {
@@ -250,7 +287,9 @@ export class PerfScriptParser {
       headerFrames,
       callchain: [],
       withSrcline: null,
+      byId: true,
     };
+    this.idCount = 0;
     this.lastFrameText = key;
   }
 
@@ -261,6 +300,7 @@ export class PerfScriptParser {
       return;
     }
     p.callchain.push(text);
+    p.byId = false;
     this.lastFrameText = text;
   }
 
@@ -278,55 +318,6 @@ export class PerfScriptParser {
     this.lastFrameText = '';
   }
 
-  // Frame lines → Frames. Walking from the root end, lines equal to the
-  // previous record's reuse its frames (a string comparison is cheaper than
-  // hashing the line for the cache); the rest go through the cache.
-  private resolveCallchain(p: Pending): Frame[] {
-    const lines = p.callchain;
-    const n = lines.length;
-    const frames = new Array<Frame>(n);
-    const prevLines = this.prevLines;
-    const prevFrames = this.prevFrames;
-    let k = n - 1;
-    for (let q = prevLines.length - 1; k >= 0 && q >= 0 && lines[k] === prevLines[q]; k--, q--) frames[k] = prevFrames[q] as Frame;
-    const src = p.withSrcline;
-    for (; k >= 0; k--) {
-      const line = lines[k] as string;
-      frames[k] = src !== null && src[k] === true ? this.internWithSrcline(line) : this.intern(line);
-    }
-    this.prevLines = lines;
-    this.prevFrames = frames;
-    return frames;
-  }
-
-  // `frame line\nsrcline` → the frame with its srcline.
-  private internWithSrcline(joined: string): Frame {
-    const known = this.frames.get(joined);
-    if (known !== undefined) return known;
-    const key = ownCopy(joined);
-    const nl = key.indexOf('\n');
-    const base = this.intern(key.slice(0, nl));
-    let src = key.slice(nl + 1).trim();
-    let dso = base.dso;
-    if (dso === '' && src.endsWith(INLINED_SUFFIX)) {
-      src = src.slice(0, -INLINED_SUFFIX.length);
-      dso = 'inlined';
-    }
-    const frame: Frame = { addr: base.addr, symbol: base.symbol, offset: base.offset, dso, srcline: src };
-    this.frames.set(key, frame);
-    return frame;
-  }
-
-  // Keys are copied out of their chunk (see ownCopy); frames are parsed from the copy.
-  private intern(text: string): Frame {
-    const known = this.frames.get(text);
-    if (known !== undefined) return known;
-    const key = ownCopy(text);
-    const frame = parseFrame(key);
-    this.frames.set(key, frame);
-    return frame;
-  }
-
   private sideBand(text: string, at: number, time: number): void {
     this.flush();
     const prefix = at > 0 ? splitCommTask(text.slice(0, at).replace(/\s\d+\.\d+:\s*$/, '')) : null;
@@ -334,16 +325,6 @@ export class PerfScriptParser {
     const r = parseSideBand(body, { source: this.source, line: this.lineNo }, prefix?.comm ?? '', time);
     if (typeof r === 'string') this.bad(r);
     else this.onRecord(r);
-  }
-
-  private headerFrame(key: string): Frame {
-    return key.includes('\n') ? this.internWithSrcline(key) : this.intern(key);
-  }
-
-  private headerAddr(key: string): string {
-    const nl = key.indexOf('\n');
-    const base = nl < 0 ? key : key.slice(0, nl);
-    return (this.frames.get(base) ?? parseFrame(base)).addr;
   }
 
   private flush(): void {
@@ -357,29 +338,19 @@ export class PerfScriptParser {
     if (p.callchain.length > 0) {
       // the ip went into the callchain: a header frame is the data address
       // (only its address is wanted: data addresses are many, and need no cache entry)
-      stack = this.resolveCallchain(p);
-      addr = hf.length > 0 ? this.headerAddr(hf[0]!) : undefined;
+      stack = this.frames.callchain(p.callchain, p.withSrcline, p.byId ? this.ids : null, this.idCount);
+      addr = hf.length > 0 ? headerAddr(hf[0]!) : undefined;
     } else if (hf.length >= 2) {
-      addr = this.headerAddr(hf[0]!);
-      stack = [this.headerFrame(hf[hf.length - 1]!)];
+      addr = headerAddr(hf[0]!);
+      stack = [this.frames.headerFrame(hf[hf.length - 1]!)];
     } else {
-      stack = hf.map((k) => this.headerFrame(k));
+      stack = hf.map((k) => this.frames.headerFrame(k));
     }
-    const r: SampleRecord = {
-      kind: 'sample',
-      source: this.source,
-      line: p.line,
-      comm: p.comm,
-      pid: p.pid,
-      tid: p.tid,
-      cpu: p.cpu,
-      time: p.time,
-      period: p.period,
-      event: p.event,
-      payload: p.payload,
-      ...(addr === undefined ? {} : { addr }),
-      stack,
-    };
+    // one shape with an address, one without (a spread per record costs)
+    const r: SampleRecord =
+      addr === undefined
+        ? { kind: 'sample', source: this.source, line: p.line, comm: p.comm, pid: p.pid, tid: p.tid, cpu: p.cpu, time: p.time, period: p.period, event: p.event, payload: p.payload, stack }
+        : { kind: 'sample', source: this.source, line: p.line, comm: p.comm, pid: p.pid, tid: p.tid, cpu: p.cpu, time: p.time, period: p.period, event: p.event, payload: p.payload, addr, stack };
     this.onRecord(r);
   }
 
@@ -396,13 +367,9 @@ export function parsePerfScript(lines: AsyncIterable<string> | Iterable<string>,
 
 // ------------------------------------------------------------------ helpers
 
-// A copy of `s` that does not share memory with the chunk it was cut from.
-// Lines are slices of a decoded chunk of about 1 MB; a slice kept as a cache
-// key (or any string cut from it) would keep its whole chunk alive, and the
-// frame cache would then hold most of the trace. Concatenation then slicing
-// makes V8 flatten the line into a string of its own.
-export function ownCopy(s: string): string {
-  return (' ' + s).slice(1);
+function onlyBlanks(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
 }
 
 function isBlank(text: string): boolean {
@@ -411,29 +378,6 @@ function isBlank(text: string): boolean {
     if (c !== 32 && c !== 9) return false;
   }
   return true;
-}
-
-// ------------------------------------------------------------------ sniffing
-
-// A header with a timestamp and an event name, a side-band record, or a
-// tab-indented callchain frame:
-// guard  2014 [000]  7537.692729:  exceptions:page_fault_user: address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14
-//           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
-// swapper     0 [000]     0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1276f48) @ 0xffffffff81000000]: x [kernel.kallsyms]_text
-// 	ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
-// and, from perf 3.x with fewer fields (FlameGraph's test/perf-java-stacks-02.txt):
-// java 19983 cycles:
-// and with no comm (samples/odd/, `perf script -F tid,time,event,ip,sym`):
-//  5729 12446.891952:                 page-faults: 
-const SCRIPT_HEADER = /^\s*(?:\S.*?\s)?(-?\d+)(?:\/-?\d+)?\s+(?:\[\d+\]\s+)?\d+\.\d+:\s+(?:\d+\s+)?\S+?:(?:\s|$)/;
-const SCRIPT_SIDEBAND = /\s\d+\.\d+:\s+PERF_RECORD_[A-Z0-9_]+/;
-const SCRIPT_NO_TIME = /^\s*\S.*?\s-?\d+(?:\/-?\d+)?\s+(?:\[\d+\]\s+)?(?:\d+\s+)?[^\s\d:]\S*?:\s*$/;
-const SCRIPT_FRAME = /^\t\s*[0-9a-f]+ \S.* \(.*\)\s*$/;
-
-function sniffPerfScript(line: string): LineSniff {
-  if (SCRIPT_HEADER.test(line) || SCRIPT_SIDEBAND.test(line) || SCRIPT_FRAME.test(line)) return 'yes';
-  // a header without a timestamp looks like too many other things to win over them
-  return SCRIPT_NO_TIME.test(line) ? 'weak' : 'no';
 }
 
 /** perf script text output, for the registry (parsers/index.ts): read from bytes (perf-script-bytes.ts) into the parser. */

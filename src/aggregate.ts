@@ -10,8 +10,23 @@ import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { named, type FrameResolver } from './join.js';
 import { type PathStep, TreeBuilder, invertTree } from './tree.js';
 
+/**
+ * A record's frames as the tree takes them: the faulting frame, its callers
+ * (leaf first) and the functions inlined at it. Records of a stack that repeats
+ * pass the same object, so its frames are hashed once and compared by identity.
+ */
+export interface PathFrames {
+  readonly site: Frame;
+  readonly callers: readonly Frame[];
+  readonly inlined: readonly Frame[];
+  /** The frames' hash, by the aggregator that computed it. */
+  hash?: number;
+  hashedBy?: FaultAggregator;
+}
+
 interface RawPath {
   readonly id: number;
+  readonly path: PathFrames;
   readonly event: string;
   readonly comm: string;
   /** Outermost grouping level (a protection site with --group-by site), or ''. */
@@ -110,20 +125,26 @@ export class FaultAggregator {
   // than building and hashing a string key per record.
   private readonly byHash = new Map<number, RawPath | RawPath[]>();
   private readonly paths: RawPath[] = [];
+  private last = { event: '', comm: '', group: '\0', ids: 0 };
 
   /** `hashMask` keeps hashes small integers (cheap Map keys); tests narrow it to make paths collide. */
   constructor(private readonly hashMask = 0x3fffffff) {}
 
   /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. Returns its path's number (`AggregateResult.leaves`). */
   add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE, cls: FaultClass = 'unknown'): number {
-    let h = mix(mix(mix(mix(0x811c9dc5, this.nameId(event)), this.nameId(comm)), this.nameId(group)), this.id(site));
-    for (let i = 0; i < callers.length; i++) h = mix(h, this.id(callers[i]!));
-    h = mix(h, -1);
-    for (let i = 0; i < inlined.length; i++) h = mix(h, this.id(inlined[i]!));
-    h &= this.hashMask;
+    return this.addPath(event, comm, { site, callers, inlined }, value, group, cls);
+  }
+
+  /** `add` with the frames as one object, which a repeated stack passes again. */
+  addPath(event: string, comm: string, path: PathFrames, value: number, group = '', cls: FaultClass = 'unknown'): number {
+    // consecutive records mostly share event, comm and group
+    if (event !== this.last.event || comm !== this.last.comm || group !== this.last.group) {
+      this.last = { event, comm, group, ids: mix(mix(this.nameId(event), this.nameId(comm)), this.nameId(group)) };
+    }
+    const h = mix(this.framesHash(path), this.last.ids) & this.hashMask;
     const hit = this.byHash.get(h);
     if (hit !== undefined) {
-      const p = Array.isArray(hit) ? hit.find((q) => samePath(q, event, comm, group, site, callers, inlined)) : samePath(hit, event, comm, group, site, callers, inlined) ? hit : undefined;
+      const p = Array.isArray(hit) ? hit.find((q) => samePath(q, event, comm, group, path)) : samePath(hit, event, comm, group, path) ? hit : undefined;
       if (p !== undefined) {
         p.value += value;
         p.records++;
@@ -131,7 +152,8 @@ export class FaultAggregator {
         return p.id;
       }
     }
-    const p: RawPath = { id: this.paths.length, event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
+    const { site, callers, inlined } = path;
+    const p: RawPath = { id: this.paths.length, path, event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
     if (hit === undefined) this.byHash.set(h, p);
     else if (Array.isArray(hit)) hit.push(p);
@@ -172,6 +194,8 @@ export class FaultAggregator {
     const keeps = options.keeps ?? siteFilter(resolver, options);
     const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
     const leaves = new Array<TreeNode | undefined>(this.paths.length);
+    // a caller's step is the same in every path it is in
+    const callerSteps = new Map<Frame, PathStep>();
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.frames[0]!;
@@ -190,7 +214,12 @@ export class FaultAggregator {
         for (const level of name.split(GROUP_LEVELS)) steps.push({ name: level, kind: options.groupKind ?? 'protection-site' });
       }
       steps.push({ name: p.comm, kind: 'comm' });
-      for (let i = frames.length - 1; i >= 1; i--) steps.push(callerStep(frames[i]!, resolver));
+      for (let i = frames.length - 1; i >= 1; i--) {
+        const f = frames[i]!;
+        let step = callerSteps.get(f);
+        if (step === undefined) callerSteps.set(f, (step = callerStep(f, resolver)));
+        steps.push(step);
+      }
       steps.push(functionStep(siteFrame, site));
       for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       if (namedByListing(siteFrame, site)) steps.splice(steps.length - p.inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
@@ -207,6 +236,17 @@ export class FaultAggregator {
       .map((s) => ({ event: s.event, ...s.site, count: s.count }))
       .sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
     return { tree, sites: ranked, filtered, present, leaves };
+  }
+
+  private framesHash(path: PathFrames): number {
+    if (path.hashedBy === this) return path.hash!;
+    let h = mix(0x811c9dc5, this.id(path.site));
+    for (let i = 0; i < path.callers.length; i++) h = mix(h, this.id(path.callers[i]!));
+    h = mix(h, -1);
+    for (let i = 0; i < path.inlined.length; i++) h = mix(h, this.id(path.inlined[i]!));
+    path.hash = h;
+    path.hashedBy = this;
+    return h;
   }
 
   private id(f: Frame): number {
@@ -232,8 +272,11 @@ function mix(h: number, x: number): number {
   return Math.imul(h ^ x, 0x01000193);
 }
 
-function samePath(p: RawPath, event: string, comm: string, group: string, site: Frame, callers: readonly Frame[], inlined: readonly Frame[]): boolean {
-  if (p.event !== event || p.comm !== comm || p.group !== group || p.frames.length !== callers.length + 1 || p.inlined.length !== inlined.length || p.frames[0] !== site) return false;
+function samePath(p: RawPath, event: string, comm: string, group: string, path: PathFrames): boolean {
+  if (p.event !== event || p.comm !== comm || p.group !== group) return false;
+  if (p.path === path) return true;
+  const { site, callers, inlined } = path;
+  if (p.frames.length !== callers.length + 1 || p.inlined.length !== inlined.length || p.frames[0] !== site) return false;
   for (let i = 0; i < callers.length; i++) if (p.frames[i + 1] !== callers[i]) return false;
   for (let i = 0; i < inlined.length; i++) if (p.inlined[i] !== inlined[i]) return false;
   return true;

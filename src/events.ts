@@ -90,13 +90,34 @@ export function isSampleEvent(e: TraceEvent): e is SampleEvent {
 
 const SYSCALL_EVENT = /^syscalls:sys_(enter|exit)_(\w+)$/;
 
+/** What an event's name says, read once per distinct name (a trace has a handful). */
+interface EventName {
+  /** The syscall of a `syscalls:sys_enter_*` / `sys_exit_*` event. */
+  readonly syscall: { readonly exit: boolean; readonly name: string } | undefined;
+  readonly base: string;
+  readonly family: number;
+}
+
+const eventNames = new Map<string, EventName>();
+const MAX_EVENT_NAMES = 4096;
+
+function eventName(event: string): EventName {
+  let known = eventNames.get(event);
+  if (known !== undefined) return known;
+  const m = SYSCALL_EVENT.exec(event);
+  const base = readBaseEventName(event);
+  known = { syscall: m === null ? undefined : { exit: m[1] === 'exit', name: m[2]! }, base, family: familyOf(event, base) };
+  if (eventNames.size < MAX_EVENT_NAMES) eventNames.set(event, known);
+  return known;
+}
+
 /** A record → its event: the only place payloads are decoded. */
 export function normalizeRecord(r: TraceRecord): TraceEvent {
   if (r.kind !== 'sample') return r;
-  const m = SYSCALL_EVENT.exec(r.event);
-  if (m !== null) {
-    const name = m[2]!;
-    if (m[1] === 'exit') return { kind: 'return', record: r, name, ret: retOf(r) };
+  const m = eventName(r.event).syscall;
+  if (m !== undefined) {
+    const name = m.name;
+    if (m.exit) return { kind: 'return', record: r, name, ret: retOf(r) };
     const args = readCallArgs(r, name);
     return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : { kind: 'call', record: r, name, args };
   }
@@ -121,6 +142,10 @@ const FAULT_EVENTS = new Set([
 
 /** The event name without perf's modifiers (`page-faults:u` → `page-faults`). */
 export function baseEventName(event: string): string {
+  return eventName(event).base;
+}
+
+function readBaseEventName(event: string): string {
   if (event.startsWith('exceptions:')) return event;
   const colon = event.indexOf(':');
   const name = colon < 0 ? event : event.slice(0, colon);
@@ -142,8 +167,11 @@ export const FAULT_FAMILIES = ['tracepoints', 'page-faults', 'minor-major'] as c
 
 /** Index in FAULT_FAMILIES of a fault event's family, -1 for other events. */
 export function faultFamily(event: string): number {
+  return eventName(event).family;
+}
+
+function familyOf(event: string, base: string): number {
   if (event.startsWith('exceptions:page_fault_')) return 0;
-  const base = baseEventName(event);
   if (base === 'page-faults' || base === 'faults') return 1;
   if (base === 'minor-faults' || base === 'major-faults') return 2;
   return -1;
@@ -206,10 +234,8 @@ export function readFault(r: SampleRecord): FaultAccess | undefined {
   if (family === 1 || family === 2) {
     const leaf = r.stack[0];
     const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
-    return {
-      address: r.addr === undefined ? NaN : parseAddress(r.addr, true),
-      ...(Number.isNaN(ip) ? {} : { ip }),
-    };
+    const address = r.addr === undefined ? NaN : parseAddress(r.addr, true);
+    return Number.isNaN(ip) ? { address } : { address, ip };
   }
   return undefined;
 }
@@ -235,6 +261,21 @@ function fieldOf(fields: Readonly<Record<string, string>>, name: string): string
 // Kernel addresses (above 2^53) come back as NaN rather than rounded.
 function parseAddress(text: string | undefined, bareHex = false): number {
   if (text === undefined || text === '') return NaN;
+  // perf's bare hex, as callchains and -F addr print it (a frame's or data address per fault)
+  if (bareHex && text.length <= 13) {
+    let v = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) return parseAddressText(text, bareHex);
+      v = v * 16 + d;
+    }
+    return v;
+  }
+  return parseAddressText(text, bareHex);
+}
+
+function parseAddressText(text: string, bareHex: boolean): number {
   let n: number;
   if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
   else if (bareHex && /^[0-9a-fA-F]+$/.test(text)) n = parseInt(text, 16);

@@ -14,6 +14,7 @@ export class TimeHistogram {
   private width: number;
   /** Rows keyed by event and class, so a subset of events can be read out at the end. */
   private readonly bins = new Map<string, { event: string; cls: FaultClass; row: number[] }>();
+  private last: { event: string; cls: FaultClass; row: number[] } | undefined;
 
   /** `maxBins` bins at most; `initialWidth` seconds each to begin with. */
   constructor(
@@ -32,11 +33,16 @@ export class TimeHistogram {
       this.coarsen();
       i = Math.floor((time - this.start) / this.width);
     }
-    const key = event + '\0' + cls;
-    let entry = this.bins.get(key);
-    if (entry === undefined) {
-      entry = { event, cls, row: new Array<number>(this.maxBins).fill(0) };
-      this.bins.set(key, entry);
+    // runs of one event and class are the rule: no key string for them
+    let entry = this.last;
+    if (entry === undefined || entry.event !== event || entry.cls !== cls) {
+      const key = event + '\0' + cls;
+      entry = this.bins.get(key);
+      if (entry === undefined) {
+        entry = { event, cls, row: new Array<number>(this.maxBins).fill(0) };
+        this.bins.set(key, entry);
+      }
+      this.last = entry;
     }
     entry.row[i] = entry.row[i]! + value;
   }

@@ -89,7 +89,11 @@ export class FrameResolver {
   /** Every dso a frame anchored was in. */
   readonly dsos = new Set<string>();
 
+  /** Counts the anchors taken: what was worked out from the listings before the last one may change. */
+  generation = 0;
+
   anchor(frame: Frame): void {
+    this.generation++;
     this.dsos.add(frame.dso);
     const listing = this.listings.forDso(frame.dso);
     if (listing === undefined) return;

@@ -62,6 +62,7 @@ export class ProtectionSites {
   private readonly byFrame = new Map<Frame, SiteInfo>();
   private readonly byName = new Map<string, SiteInfo>();
   private readonly instructionFrames = new Map<string, Frame>();
+  private readonly frameKeys = new Map<Frame, string>();
   // the timelines of each fault family take the same record in turn
   private lastRecord: SampleRecord | undefined;
   private lastKey = UNKNOWN_SITE;
@@ -144,7 +145,11 @@ export class ProtectionSites {
 
   /** A key for the faulting instruction of a fault, resolved to its name at the end (`instructionName`). */
   instructionKey(site: Frame): string {
-    const key = `${site.dso}\0${site.symbol}\0${site.offset}\0${site.addr}`;
+    // frames are interned: a fault's frame was mostly seen before
+    let key = this.frameKeys.get(site);
+    if (key !== undefined) return key;
+    key = `${site.dso}\0${site.symbol}\0${site.offset}\0${site.addr}`;
+    this.frameKeys.set(site, key);
     if (!this.instructionFrames.has(key)) this.instructionFrames.set(key, site);
     return key;
   }

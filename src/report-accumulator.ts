@@ -10,7 +10,7 @@
 //   aggregate  its process, class, tree path, time bucket and time slice
 //   finish     the tree, the protection and region sections, the warnings
 import { AddressSpaces } from './addresses.js';
-import { FaultAggregator, GROUP_LEVELS, siteDecision } from './aggregate.js';
+import { FaultAggregator, GROUP_LEVELS, siteDecision, type PathFrames } from './aggregate.js';
 import { isKernelDso } from './dso.js';
 import { InputError } from './errors.js';
 import { defaultFaultEvents, FAULT_FAMILIES, faultFamily, faultIpHex, isFaultEvent, isSampleEvent, type FaultAccess, type SampleEvent, type TraceEvent } from './events.js';
@@ -37,6 +37,9 @@ import { UnwindRepair } from './unwind.js';
 import { collectNotices } from './warnings.js';
 
 const NO_PROTECTION_SITE = '[no protection change]';
+const NO_FRAMES: readonly Frame[] = [];
+/** Distinct stacks whose split into site, callers and inlined frames is kept. */
+const MAX_SHAPES = 1 << 17;
 
 export class ReportAccumulator {
   // every sample read, by event; per chosen event: records read, records the comm/pid/tid/time filters removed
@@ -46,6 +49,8 @@ export class ReportAccumulator {
   private readonly chosen: ReadonlySet<string> | undefined;
   private readonly keep: (r: SampleRecord) => boolean;
   private readonly witness: FilterWitness | undefined;
+  // the witness's records are read only against --comm/--pid/--tid/--time
+  private readonly witnessRecords: boolean;
   private lost = 0;
   // per event: faults by class; faults with no data address (no page to attribute, so uncovered); processes
   private readonly classes: Record<string, Partial<Record<FaultClass, number>>> = {};
@@ -91,6 +96,7 @@ export class ReportAccumulator {
     this.chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
     this.keep = recordFilter(options, this.owners);
     this.witness = options.unmatchedFilters === 'error' ? new FilterWitness() : undefined;
+    this.witnessRecords = [options.comms, options.pids, options.tids].some((v) => v !== undefined && v.length > 0) || options.timeStart !== undefined || options.timeEnd !== undefined;
     this.listingSet = new ListingSet(listings.listings.map((l) => l.index), listings.buildIds);
     this.inlineFrames = new InlineFrames(this.listingSet, this.addresses);
     this.resolver = new FrameResolver(this.listingSet);
@@ -170,7 +176,7 @@ export class ReportAccumulator {
     }
     if (this.chosen !== undefined ? !this.chosen.has(r.event) : !isFaultEvent(r.event)) return false;
     this.read[r.event] = (this.read[r.event] ?? 0) + 1;
-    this.witness?.note(r.comm, this.owners.processOf(r.pid, r.tid), r.tid, r.time);
+    if (this.witnessRecords) this.witness?.note(r.comm, this.owners.processOf(r.pid, r.tid), r.tid, r.time);
     if (this.keep(r)) return true;
     this.filteredOut[r.event] = (this.filteredOut[r.event] ?? 0) + 1;
     return false;
@@ -179,24 +185,46 @@ export class ReportAccumulator {
   private join(e: SampleEvent): void {
     const r = e.record;
     const fault = e.kind === 'fault' ? e.access : undefined;
-    let at = faultFrameIndex(r, fault);
-    // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
-    const inlinedFrom = at;
-    while (at >= 0 && at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
-    const site = at >= 0 ? r.stack[at]! : this.payloadFrame(r, fault);
-    const inlined = at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : undefined;
-    const callers = at >= 0 ? r.stack.slice(at + 1) : r.stack;
+    const frames = this.pathFrames(r, fault);
+    const site = frames.site;
     if (!this.sites.keeps(site)) {
       // the tree's pass counts it among what the filters removed, and what they could match
-      this.aggregator.add(r.event, r.comm, site, callers, r.period, '', inlined);
+      this.aggregator.addPath(r.event, r.comm, frames, r.period);
       return;
     }
     // perf script printed no frame and the record has no ip (an empty DWARF chain): the fault is [unknown]
-    if (at < 0 && r.stack.length === 0 && site.addr === '') this.frameless[r.event] = (this.frameless[r.event] ?? 0) + r.period;
+    if (r.stack.length === 0 && site.addr === '') this.frameless[r.event] = (this.frameless[r.event] ?? 0) + r.period;
     const { cls, group, inRegion } = this.attribute(e, site);
     const pid = this.aggregate(r, cls);
-    const path = this.aggregator.add(r.event, r.comm, site, callers, r.period, group, inlined, cls);
+    const path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
     this.slices.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
+  }
+
+  // The parser hands out one array per distinct stack: its split into faulting
+  // frame, callers and inlined functions is made once per stack and event kind
+  // (a kernel tracepoint's depends on its ip, so it is made each time).
+  private readonly shapes = new Map<readonly Frame[], PathFrames>();
+  private readonly userShapes = new Map<readonly Frame[], PathFrames>();
+
+  private pathFrames(r: SampleRecord, fault: FaultAccess | undefined): PathFrames {
+    const kernel = r.event === 'exceptions:page_fault_kernel';
+    const shapes = r.event === 'exceptions:page_fault_user' ? this.userShapes : this.shapes;
+    if (!kernel) {
+      const known = shapes.get(r.stack);
+      if (known !== undefined) return known;
+    }
+    let at = faultFrameIndex(r, fault);
+    if (at < 0) return { site: this.payloadFrame(r, fault), callers: r.stack, inlined: NO_FRAMES };
+    // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
+    const inlinedFrom = at;
+    while (at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
+    const frames: PathFrames = { site: r.stack[at]!, callers: r.stack.slice(at + 1), inlined: at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES };
+    if (!kernel) {
+      // stacks rewritten per record (inlined frames given their dso) are not the parser's: keep the cache bounded
+      if (shapes.size >= MAX_SHAPES) shapes.clear();
+      shapes.set(r.stack, frames);
+    }
+    return frames;
   }
 
   // The fault's class, from the protection change covering its page; its region; its group in the tree.

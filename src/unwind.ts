@@ -56,6 +56,9 @@ function inGroup(f: Frame): boolean {
 
 export class UnwindRepair {
   private readonly cache = new Map<string, Frame>();
+  // caller → callee → the frame inferred between them (null: none), while no anchor came in since
+  private readonly pairs = new Map<Frame, Map<Frame, Frame | null>>();
+  private pairsGeneration = -1;
   private readonly insertedAt = new Set<string>();
 
   /** Distinct places (return address, inferred callee) where a frame was inserted, for the report's explanation. */
@@ -68,8 +71,12 @@ export class UnwindRepair {
   /** Frames (leaf first) with inferred callees inserted where the call before a return address does not call the next frame. */
   repair(frames: readonly Frame[]): readonly Frame[] {
     let out: Frame[] | undefined;
+    if (this.pairsGeneration !== this.resolver.generation) {
+      this.pairs.clear();
+      this.pairsGeneration = this.resolver.generation;
+    }
     for (let i = 1; i < frames.length; i++) {
-      const inferred = this.missingCallee(frames[i]!, frames[i - 1]!);
+      const inferred = this.missingCalleeOnce(frames[i]!, frames[i - 1]!);
       if (inferred !== undefined) {
         out ??= frames.slice(0, i);
         out.push(inferred);
@@ -78,6 +85,15 @@ export class UnwindRepair {
       if (out !== undefined) out.push(frames[i]!);
     }
     return out ?? frames;
+  }
+
+  // Paths share most of their frame pairs.
+  private missingCalleeOnce(caller: Frame, callee: Frame): Frame | undefined {
+    let byCallee = this.pairs.get(caller);
+    if (byCallee === undefined) this.pairs.set(caller, (byCallee = new Map()));
+    let f = byCallee.get(callee);
+    if (f === undefined) byCallee.set(callee, (f = this.missingCallee(caller, callee) ?? null));
+    return f ?? undefined;
   }
 
   /** The call instruction a caller frame's return address belongs to, when the listing has it. */

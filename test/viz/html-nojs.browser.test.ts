@@ -50,7 +50,7 @@ describe('HTML report without JavaScript', () => {
     await expect(page.locator('#classes table').isVisible()).resolves.toBe(true);
     await expect(page.locator('#inputs table').first().textContent()).resolves.toContain('perf-script.txt.gz');
     await expect(page.locator('#warnings li').count()).resolves.toBe(0);
-    await expect(page.locator('#warnings-panel li').count()).resolves.toBe(guard.warnings.length + (guard.notes ?? []).length);
+    await expect(page.locator('#warnings-panel li:not(.muted)').count()).resolves.toBe(guard.warnings.length + (guard.notes ?? []).length);
     expect(guard.notes?.length).toBeGreaterThan(0);
     await expect(page.locator('#warnings-panel').innerText()).resolves.toContain((guard.notes ?? [])[0]!);
     // the flame graph cannot draw: its panel is not shown, a note says why
@@ -64,12 +64,42 @@ describe('HTML report without JavaScript', () => {
     await expect(page.evaluate(() => location.hash)).resolves.toBe(target);
     const row = page.locator(target);
     await expect(row.textContent()).resolves.toContain((await link.textContent())!);
-    expect(await row.evaluate((r) => r.getBoundingClientRect().top >= 0 && r.getBoundingClientRect().top < window.innerHeight)).toBe(true);
+    expect(await row.evaluate((r) => r.getBoundingClientRect().top >= -1 && r.getBoundingClientRect().top < window.innerHeight)).toBe(true);
     // and a store to its instruction's row
     await page.locator('#findings .lead a.f-ins').first().click();
     const insRow = page.locator((await page.evaluate(() => location.hash))!);
     await expect(insRow.textContent()).resolves.toContain(guard.sites[0]!.instruction!);
     await page.screenshot({ path: artifactPath('nojs-guard-link.png') });
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    await page.close();
+  });
+
+  test('faults over time is a table of windows that add up to the tree, with the protection changes in each; no heading stands over nothing', async () => {
+    const url = write('nojs-guard-timeline.html', renderHtml(guard));
+    const { page, log } = await openPage(noJs);
+    await page.goto(url);
+    const rows = page.locator('#timeline table tbody tr');
+    expect(await rows.count()).toBeGreaterThan(1);
+    const faults = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.children[1]!.textContent!.replace(/,/g, ''))));
+    expect(faults.reduce((a, b) => a + b, 0)).toBe(guard.tree.value);
+    // the guard's retry cycles: windows with write-to-read-only faults name the mprotect calls that made them
+    const text = await page.locator('#timeline').innerText();
+    expect(text).toMatch(/write-to-read-only \d+[^\n]*\t[^\n]*mprotect r-- at protect_(old|young)\+0x28/);
+    expect(text).toContain('unprotect_page+0x10');
+    // every shown heading has something under it, up to the next heading
+    const empty = await page.locator('h2, h3').evaluateAll((hs) =>
+      hs
+        .filter((h) => (h as HTMLElement).offsetParent !== null)
+        .filter((h) => {
+          let text = '';
+          for (let n = h.nextElementSibling; n !== null && !/^H[1-3]$/.test(n.tagName); n = n.nextElementSibling) text += (n as HTMLElement).innerText;
+          return text.trim() === '';
+        })
+        .map((h) => h.textContent),
+    );
+    expect(empty).toEqual([]);
+    await page.locator('#classes-panel').screenshot({ path: artifactPath('nojs-guard-timeline.png') });
     expect(log.errors).toEqual([]);
     expect(log.requests).toEqual([url]);
     await page.close();
@@ -82,6 +112,8 @@ describe('HTML report without JavaScript', () => {
     await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
     await expect(page.locator('#sites table').count()).resolves.toBe(1);
     await expect(page.locator('#protection table').count()).resolves.toBe(1);
+    await expect(page.locator('#timeline table').count()).resolves.toBe(0);
+    await expect(page.locator('#timeline canvas').isVisible()).resolves.toBe(true);
     await expect(page.locator('#flame-panel').isVisible()).resolves.toBe(true);
     await expect(page.locator('body').innerText()).resolves.not.toContain('The flame graph needs JavaScript');
     expect(log.errors).toEqual([]);

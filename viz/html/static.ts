@@ -1,8 +1,8 @@
 // The report without script: the tables the client draws, written into the
 // page as static HTML inside <noscript>, so a mail client or a browser with
 // JavaScript off still shows the instructions, the protection sites, the
-// fault classes, the inputs, the warnings and notes (the flame graph needs the
-// script). Rows carry the anchors the findings link to. Long tables stop at
+// fault classes, faults over time (as a table of ten windows), the inputs,
+// the warnings and notes (the flame graph needs the script). Rows carry the anchors the findings link to. Long tables stop at
 // ROWS, saying how many more the script shows.
 import { instructionId, type Report } from '../../src/model.js';
 import { instructionAnchor, instructionCounts, siteAnchor } from './findings.js';
@@ -19,6 +19,7 @@ export interface StaticParts {
   readonly sites: string;
   readonly protection: string;
   readonly classes: string;
+  readonly timeline: string;
   readonly regions: string;
   readonly inputs: string;
   readonly warnings: string;
@@ -29,6 +30,8 @@ const cell = (s: string, cls = ''): string => `<td${cls !== '' ? ` class="${cls}
 const head = (cols: [string, boolean][]): string => `<thead><tr>${cols.map(([h, num]) => `<th${num ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
 const more = (n: number, what: string): string => (n > 0 ? `<p class="muted">${fmt(n)} more ${what}: the page's script lists them all.</p>` : '');
 const noscript = (html: string): string => `<noscript>${html}</noscript>`;
+// as the script lists warnings and notes: 'None.' rather than a heading over nothing
+const list = (items: readonly string[]): string => `<ul class="plain">${items.length > 0 ? items.map((x) => `<li>${escapeHtml(x)}</li>`).join('') : '<li class="muted">None.</li>'}</ul>`;
 
 export function staticParts(report: PageReport, total: number): StaticParts {
   return {
@@ -38,10 +41,11 @@ export function staticParts(report: PageReport, total: number): StaticParts {
     sites: noscript(sitesTable(report)),
     protection: noscript(protectionTable(report)),
     classes: noscript(classesTable(report)),
+    timeline: noscript(timelineTable(report)),
     regions: noscript(regionsTable(report)),
     inputs: noscript(inputsTable(report)),
-    warnings: report.warnings.length > 0 ? noscript(`<ul class="plain">${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`) : '',
-    notes: (report.notes ?? []).length > 0 ? noscript(`<ul class="plain">${(report.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`) : '',
+    warnings: noscript(list(report.warnings)),
+    notes: noscript(list(report.notes ?? [])),
   };
 }
 
@@ -135,6 +139,47 @@ function classesTable(report: PageReport): string {
   const sum = classes.reduce((a, [, n]) => a + n, 0);
   const rows = classes.sort((a, b) => b[1] - a[1]).map(([c, n]) => `<tr>${cell(c)}${cell(fmt(n), 'num')}${cell(pct(n, sum), 'num')}</tr>`);
   return `<table>${head([['class', false], ['faults', true], ['share', true]])}<tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Windows of the static faults-over-time table. */
+const WINDOWS = 10;
+
+// The chart's data as a table: the trace cut into WINDOWS equal windows, the faults of each by class, and the protection changes in it.
+function timelineTable(report: PageReport): string {
+  const points = report.timeline ?? [];
+  if (points.length === 0) return '<p class="muted">No timeline in this report.</p>';
+  const slices = report.slices;
+  const changes = (slices?.changes ?? []).filter((c) => c.q >= 0).map((c) => ({ ...c, time: slices!.start + c.q * slices!.quantum }));
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const x of [...points, ...changes]) {
+    t0 = Math.min(t0, x.time);
+    t1 = Math.max(t1, x.time);
+  }
+  const width = (t1 - t0) / WINDOWS || 1e-6;
+  const at = (t: number): number => Math.min(WINDOWS - 1, Math.floor((t - t0) / width));
+  const rows = Array.from({ length: WINDOWS }, () => ({ faults: 0, classes: new Map<string, number>(), calls: new Map<string, number>() }));
+  for (const p of points) {
+    const r = rows[at(p.time)]!;
+    r.faults += p.value;
+    r.classes.set(p.class, (r.classes.get(p.class) ?? 0) + p.value);
+  }
+  for (const c of changes) {
+    const r = rows[at(c.time)]!;
+    const key = `${c.call} ${c.prot} at ${c.site}`;
+    r.calls.set(key, (r.calls.get(key) ?? 0) + c.calls);
+  }
+  const top = (m: Map<string, number>, unit: string): string => {
+    const list = [...m].sort((a, b) => b[1] - a[1]);
+    const shown = list.slice(0, 3).map(([k, n]) => (unit === '' ? `${k} ${fmt(n)}` : `${k} ×${fmt(n)}`));
+    return shown.join(', ') + (list.length > 3 ? `, ${fmt(list.length - 3)} more` : '');
+  };
+  const body = rows
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => r.faults > 0 || r.calls.size > 0)
+    .map(({ r, i }) => `<tr>${cell(`${seconds(i * width)} – ${seconds((i + 1) * width)}`)}${cell(fmt(r.faults), 'num')}${cell(top(r.classes, ''))}${cell(top(r.calls, '×'))}</tr>`);
+  const cols: [string, boolean][] = [['window', false], ['faults', true], ['by class', false], ['protection changes', false]];
+  return `<table>${head(cols)}<tbody>${body.join('')}</tbody></table><p class="meta">${escapeHtml(`Times from ${t0.toFixed(6)} s (perf's clock), in ${WINDOWS} windows of ${seconds(width)}; the page's script draws them as a chart.`)}</p>`;
 }
 
 function inputsTable(report: PageReport): string {

@@ -60,9 +60,10 @@ describe('a capture with 100k distinct faulting sites', () => {
   });
 
   test('is built in bounded memory', () => {
-    // the child's peak RSS; the goal is 500 MB (npm run bench reports it), the bound catches a return of the 1.75 GB build
+    // the child's peak RSS; the goal is 500 MB (npm run bench reports it), the bound catches a return of the 1.75 GB build.
+    // The peak swings with V8's collection timing: 536 and 718 MB for the same build, run back to back.
     expect(maxRssMb).toBeGreaterThan(0);
-    expect(maxRssMb).toBeLessThan(700);
+    expect(maxRssMb).toBeLessThan(800);
   });
 
   test('opens in Chromium, answers a click, and "Show all" grows the table in chunks without blocking', async () => {

@@ -1,5 +1,42 @@
 // ELF note bytes as `objdump -s -j .note.gnu.build-id` dumps them.
 
+export const BUILD_ID_SECTION = '.note.gnu.build-id';
+
+/**
+ * One section's `-s` dump, read row by row; the build id when it is the
+ * build-id note. objdump -s prints a section's contents, 16 bytes a row,
+ * before any disassembly (binutils objdump.c dump_section; llvm-objdump prints
+ * the same rows); samples/mismatch/guard.buildid.objdump-dl.txt:
+ *   Contents of section .note.gnu.build-id:
+ *    0358 04000000 14000000 03000000 474e5500  ............GNU.
+ *    0368 90c00d71 d970b9cc 31e9a04d 89adf13d  ...q.p..1..M...=
+ *    0378 0af44146                             ..AF
+ * Other sections' rows are known lines, and skipped.
+ */
+export class SectionDump {
+  private hex = '';
+
+  /** `line`: the `Contents of section` line's number. */
+  constructor(
+    readonly section: string,
+    readonly line: number,
+  ) {}
+
+  /** Takes one row (see readDumpRow); false when the line is not one: the dump has ended. */
+  row(text: string): boolean {
+    const digits = readDumpRow(text);
+    if (digits === undefined) return false;
+    if (this.section === BUILD_ID_SECTION) this.hex += digits;
+    return true;
+  }
+
+  /** The GNU build id of a build-id note dump, null when the note holds none; undefined for any other section. */
+  buildId(): string | null | undefined {
+    if (this.section !== BUILD_ID_SECTION) return undefined;
+    return gnuBuildId(this.hex) ?? null;
+  }
+}
+
 // The build id in the bytes of a note section (hex): ELF notes are namesz,
 // descsz, type (4 bytes each, in the target's byte order), the name padded to
 // 4 bytes, the descriptor padded to 4. The GNU build id is type 3, name "GNU".

@@ -234,6 +234,24 @@ export async function* readLines(path: string, options: LineOptions = {}): Async
   yield* queue;
 }
 
+/**
+ * Cuts bytes [from, to) of `b` into lines as LineSplitter does, for a parser
+ * that reads bytes held in memory: `onLine` gets each line's byte range
+ * without its newline (and without a CR before it); a line longer than
+ * `maxLineLength` characters goes to `onOverlong` with its length instead.
+ */
+export function forEachLineIn(b: Buffer, from: number, to: number, onLine: (start: number, end: number) => void, onOverlong: (length: number) => void, maxLineLength = DEFAULT_MAX_LINE_LENGTH): void {
+  let start = from;
+  while (start < to) {
+    let nl = b.indexOf(10, start);
+    if (nl < 0 || nl > to) nl = to;
+    const length = nl - start > maxLineLength ? b.toString('utf8', start, nl).length : 0;
+    if (length > maxLineLength) onOverlong(length);
+    else onLine(start, nl > start && b[nl - 1] === 13 ? nl - 1 : nl);
+    start = nl + 1;
+  }
+}
+
 /** Cuts bytes into lines. Exported for tests that feed odd chunkings. */
 export class LineSplitter {
   lines = 0;

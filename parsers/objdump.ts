@@ -6,8 +6,8 @@
 // show_line, objdump_print_addr_with_sym) and llvm/tools/llvm-objdump.cpp;
 // every quoted line below is from samples/guard/ or samples/listings/.
 //
-// The hot path (one instruction line, hundreds of thousands per libc) is
-// charCode scanning; there is no regex per line.
+// The hot path (one instruction line, hundreds of thousands per libc) scans
+// the line's bytes, decoding only the instruction's text; no regex per line.
 import type {
   BuildIdRecord,
   Diagnostic,
@@ -20,10 +20,32 @@ import type {
   ObjdumpSkipRecord,
   ObjdumpTool,
 } from './records.js';
-import { gnuBuildId, readDumpRow } from './elf-note.js';
-import { collapseBlanks, COLON, DOT, GT, HASH, hexDigit, isMappingSymbol, LT, parseSrcline, SEMI, SPACE, TAB } from './objdump-text.js';
-import { defineFormat, pullRecords, type LineSniff } from './format.js';
-import { DEFAULT_MAX_LINE_LENGTH, overlongLine } from './lines.js';
+import { BUILD_ID_SECTION, SectionDump } from './elf-note.js';
+import {
+  collapseBlanks,
+  COLON,
+  decode,
+  fileHeader,
+  DOT,
+  gnuColumns,
+  GT,
+  HASH,
+  hexDigit,
+  isMappingSymbol,
+  llvmColumns,
+  LT,
+  parseSrcline,
+  readAddress,
+  SEMI,
+  sniffObjdump,
+  SPACE,
+  startsWith,
+  TAB,
+  type AddressRead,
+  type Columns,
+} from './objdump-text.js';
+import { defineFormat, pullRecords } from './format.js';
+import { forEachLineIn, overlongLine } from './lines.js';
 
 export interface ObjdumpOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -43,10 +65,6 @@ export interface ObjdumpOptions {
   onInstruction?: (address: number, size: number) => void;
 }
 
-const TWO32 = 4294967296;
-// |address| above this is not exact in a double.
-const MAX_EXACT = Number.MAX_SAFE_INTEGER;
-
 /** Cuts an objdump listing into records, one line at a time. */
 export class ObjdumpParser {
   /** Lines seen so far. */
@@ -62,10 +80,6 @@ export class ObjdumpParser {
   /** The tool, once the file header said (or the first instruction line showed) it. */
   tool: ObjdumpTool | undefined;
 
-  private readonly source: string;
-  private readonly sink: DiagnosticSink | undefined;
-  private readonly sourceText: boolean;
-  private readonly onInstruction: ((address: number, size: number) => void) | undefined;
   private inFunction = false;
   private section = '';
   private srcline: string | undefined;
@@ -76,25 +90,17 @@ export class ObjdumpParser {
   private pText = '';
   private pSrcline: string | undefined;
   private pLine = 0;
-  // The binary the last file header named, and the `-s` dump being read (its section, hex so far, first line).
+  // The binary the last file header named, and the `-s` dump being read.
   private binary = '';
-  private dump: string | undefined;
-  private dumpHex = '';
-  private dumpLine = 0;
-  // Set by parseAddress.
-  private addr = 0;
-  private addrEnd = 0;
-  private addrError = '';
+  private dump: SectionDump | undefined;
+  // The address readAddress read last.
+  private readonly at: AddressRead = { value: 0, end: 0, error: '' };
+  private readonly col: Columns = { size: 0, text: 0 };
 
   constructor(
-    options: ObjdumpOptions,
+    private readonly options: ObjdumpOptions,
     private readonly onRecord: (r: ObjdumpRecord) => void,
-  ) {
-    this.source = options.source;
-    this.sink = options.onDiagnostic;
-    this.sourceText = options.sourceText ?? true;
-    this.onInstruction = options.onInstruction;
-  }
+  ) {}
 
   line(text: string): void {
     const b = Buffer.from(text, 'utf8');
@@ -130,21 +136,12 @@ export class ObjdumpParser {
    * line over `maxLineLength` characters is reported (as the line splitter
    * reports it, parsers/lines.ts) and skipped. Call `end` after the last.
    */
-  read(b: Buffer, from: number, to: number, maxLineLength: number = DEFAULT_MAX_LINE_LENGTH): void {
-    let start = from;
-    while (start < to) {
-      let nl = b.indexOf(10, start);
-      if (nl < 0 || nl > to) nl = to;
+  read(b: Buffer, from: number, to: number, maxLineLength?: number): void {
+    const onLine = (start: number, end: number): void => {
       this.lineStart = start;
-      const length = nl - start > maxLineLength ? decode(b, start, nl).length : 0;
-      if (length > maxLineLength) {
-        this.skip();
-        if (this.sink !== undefined) this.sink(overlongLine(this.source, this.lines, length));
-      } else {
-        this.lineBytes(b, start, nl > start && b[nl - 1] === CR ? nl - 1 : nl);
-      }
-      start = nl + 1;
-    }
+      this.lineBytes(b, start, end);
+    };
+    forEachLineIn(b, from, to, onLine, (length) => this.options.onDiagnostic?.(overlongLine(this.options.source, ++this.lines, length)), maxLineLength);
   }
 
   /** Starts at a function header already read once (a function parsed lazily): its line number and the tool the listing was known to be from there. */
@@ -191,8 +188,8 @@ export class ObjdumpParser {
     if (i === len) return false;
     const c = b[i];
     if (c === HASH && i > start && this.tool !== 'gnu') return this.commentContinuation(b, i, len);
-    if (!this.parseAddress(b, i, len)) return false;
-    const j = this.addrEnd;
+    if (!readAddress(b, i, len, this.at)) return false;
+    const j = this.at.end;
     const after = b[j];
     if (after === COLON) {
       const sep = b[j + 1];
@@ -203,7 +200,7 @@ export class ObjdumpParser {
     // 00000000000012eb <write_field>:
     // 0000000000001040 <std::__throw_length_error(char const*)@plt>:
     if (after === SPACE && i === start && b[j + 1] === LT && b[len - 1] === COLON && b[len - 2] === GT) {
-      if (this.addrError !== '') return this.report(n, this.addrError);
+      if (this.at.error !== '') return this.report(n, this.at.error);
       this.flush();
       let name = decode(b, j + 2, len - 2);
       if (isMappingSymbol(name)) {
@@ -217,79 +214,52 @@ export class ObjdumpParser {
       }
       this.inFunction = true;
       this.srcline = undefined; // -l prints the first file:line after the header; none when there is no debug info
-      const r: ObjdumpFunctionRecord = { kind: 'function', source: this.source, line: n, address: this.addr, name };
+      const r: ObjdumpFunctionRecord = { kind: 'function', source: this.options.source, line: n, address: this.at.value, name };
       this.onRecord(r);
       return true;
     }
     return false;
   }
 
-  // GNU: after `addr:\t` come either `bytes \ttext`, `bytes ` (a continuation) or
-  // `text` (--no-show-raw-insn). Bytes are hex groups each followed by a space
-  // (`48 89 37 `, aarch64 `f9000001 `), so a mnemonic right before a tab
-  // (`str\tx1, [x0]` without raw bytes) is never taken for bytes.
+  // GNU: raw bytes and text, raw bytes only (the rest of a long instruction) or text only.
   private gnuInstruction(b: Buffer, start: number, len: number, n: number): boolean {
-    let digits = 0;
-    let i = start;
-    let c = 0;
-    for (; i < len; i++) {
-      c = b[i] as number;
-      if (c === SPACE) continue;
-      if (hexDigit(c) < 0) break;
-      digits++;
-    }
-    const endsWithSpace = i > start && b[i - 1] === SPACE;
-    if (i === len && digits > 0 && endsWithSpace) {
+    const col = this.col;
+    gnuColumns(b, start, len, col);
+    if (col.text < 0) {
       // 134b:	00   — the rest of the bytes of the instruction above
-      if (this.addrError !== '') return this.report(n, this.addrError);
+      if (this.at.error !== '') return this.report(n, this.at.error);
       if (!this.pending || !this.inFunction) return this.report(n, 'continuation bytes with no instruction before them');
-      if (this.addr !== this.pAddress + this.pSize) return this.report(n, 'continuation bytes at an address that does not follow the instruction above');
-      this.pSize += digits >> 1;
+      if (this.at.value !== this.pAddress + this.pSize) return this.report(n, 'continuation bytes at an address that does not follow the instruction above');
+      this.pSize += col.size;
       this.tool ??= 'gnu';
       return true;
     }
-    let size = 0;
-    let textStart = start;
-    if (c === TAB && digits > 0 && endsWithSpace) {
-      size = digits >> 1;
-      textStart = i + 1;
-    }
-    if (textStart >= len) return false;
+    if (col.text >= len) return false;
     if (!this.inFunction) {
       // `abc:\tfile format elf64-x86-64` is llvm's header for a binary named abc
       if (startsWith(b, start, len, FILE_FORMAT)) return false;
       return this.report(n, 'instruction before any symbol header');
     }
-    if (this.addrError !== '') return this.report(n, this.addrError);
+    if (this.at.error !== '') return this.report(n, this.at.error);
     this.tool ??= 'gnu';
-    this.instruction(this.addr, size, b, textStart, len, n);
+    this.instruction(this.at.value, col.size, b, col.text, len, n);
     return true;
   }
 
-  // llvm: after `addr: ` come the bytes padded with blanks (or blanks only), a
-  // tab, then the mnemonic, a tab and the operands.
   private llvmInstruction(b: Buffer, start: number, len: number, n: number): boolean {
-    let digits = 0;
-    let i = start;
-    for (; i < len; i++) {
-      const c = b[i] as number;
-      if (c === TAB) break;
-      if (c === SPACE) continue;
-      if (hexDigit(c) < 0) return false;
-      digits++;
-    }
-    if (i >= len - 1) return false;
+    const col = this.col;
+    if (!llvmColumns(b, start, len, col)) return false;
     if (!this.inFunction) return this.report(n, 'instruction before any symbol header');
-    if (this.addrError !== '') return this.report(n, this.addrError);
+    if (this.at.error !== '') return this.report(n, this.at.error);
     this.tool ??= 'llvm';
-    this.instruction(this.addr, digits >> 1, b, i + 1, len, n);
+    this.instruction(this.at.value, col.size, b, col.text, len, n);
     return true;
   }
 
   //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
   private commentContinuation(b: Buffer, at: number, len: number): boolean {
     if (!this.pending) return false;
-    if (this.onInstruction === undefined) this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
+    if (this.options.onInstruction === undefined) this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
     return true;
   }
 
@@ -299,7 +269,7 @@ export class ObjdumpParser {
     this.pending = true;
     this.pAddress = address;
     this.pSize = size;
-    this.pText = this.onInstruction === undefined ? collapseBlanks(decode(b, from, to), 0) : '';
+    this.pText = this.options.onInstruction === undefined ? collapseBlanks(decode(b, from, to), 0) : '';
     this.pSrcline = this.srcline;
     this.pLine = n;
   }
@@ -307,14 +277,14 @@ export class ObjdumpParser {
   private flush(): void {
     if (!this.pending) return;
     this.pending = false;
-    if (this.onInstruction !== undefined) {
-      this.onInstruction(this.pAddress, this.pSize);
+    if (this.options.onInstruction !== undefined) {
+      this.options.onInstruction(this.pAddress, this.pSize);
       return;
     }
     const r: ObjdumpInstructionRecord =
       this.pSrcline === undefined
-        ? { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText }
-        : { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText, srcline: this.pSrcline };
+        ? { kind: 'instruction', source: this.options.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText }
+        : { kind: 'instruction', source: this.options.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText, srcline: this.pSrcline };
     this.onRecord(r);
   }
 
@@ -328,7 +298,7 @@ export class ObjdumpParser {
     if (i - start <= 2 && len === i + 3 && b[i] === DOT && b[i + 1] === DOT && b[i + 2] === DOT) {
       if (!this.inFunction) return this.report(n, '`...` before any symbol header');
       this.flush();
-      const r: ObjdumpSkipRecord = { kind: 'skip', source: this.source, line: n };
+      const r: ObjdumpSkipRecord = { kind: 'skip', source: this.options.source, line: n };
       this.onRecord(r);
       return true;
     }
@@ -350,23 +320,14 @@ export class ObjdumpParser {
 
   private otherLine(text: string, n: number): void {
     if (this.dump !== undefined) {
-      if (this.dumpRow(text)) return;
+      if (this.dump.row(text)) return;
       this.endDump();
     }
-    // objdump -s prints a section's contents, 16 bytes a row, before any disassembly
-    // (binutils objdump.c dump_section; llvm-objdump prints the same rows):
-    // Contents of section .note.gnu.build-id:
-    //  0358 04000000 14000000 03000000 474e5500  ............GNU.
-    //  0368 90c00d71 d970b9cc 31e9a04d 89adf13d  ...q.p..1..M...=
-    //  0378 0af44146                             ..AF
-    // The build-id note is read (samples/mismatch/guard.buildid.objdump-dl.txt);
-    // other sections' rows are known lines and skipped.
+    // Contents of section .note.gnu.build-id:      (objdump -s: see SectionDump)
     if (text.startsWith('Contents of section ') && text.charCodeAt(text.length - 1) === COLON) {
       this.flush();
       this.inFunction = false;
-      this.dump = text.slice(20, -1);
-      this.dumpHex = '';
-      this.dumpLine = n;
+      this.dump = new SectionDump(text.slice(20, -1), n);
       return;
     }
     // Disassembly of section .plt.sec:
@@ -375,24 +336,19 @@ export class ObjdumpParser {
       this.inFunction = false;
       this.srcline = undefined;
       this.section = text.slice(23, -1);
-      const r: ObjdumpSectionRecord = { kind: 'section', source: this.source, line: n, name: this.section };
+      const r: ObjdumpSectionRecord = { kind: 'section', source: this.options.source, line: n, name: this.section };
       this.onRecord(r);
       return;
     }
-    // GNU:  guard:     file format elf64-x86-64
-    // llvm: ../guard/guard:	file format elf64-x86-64
-    const gnu = text.lastIndexOf(':     file format ');
-    const llvm = gnu < 0 ? text.lastIndexOf(':\tfile format ') : -1;
-    if (gnu > 0 || llvm > 0) {
+    const header = fileHeader(text);
+    if (header !== undefined) {
       this.flush();
       this.inFunction = false;
       this.srcline = undefined;
       this.section = '';
-      const at = gnu > 0 ? gnu : llvm;
-      const format = text.slice(at + (gnu > 0 ? 18 : 14)).trim();
-      this.tool = gnu > 0 ? 'gnu' : 'llvm';
-      this.binary = text.slice(0, at);
-      const r: ObjdumpFileRecord = { kind: 'file', source: this.source, line: n, path: this.binary, format, tool: this.tool };
+      this.tool = header.tool;
+      this.binary = header.path;
+      const r: ObjdumpFileRecord = { kind: 'file', source: this.options.source, line: n, ...header };
       this.onRecord(r);
       return;
     }
@@ -413,7 +369,7 @@ export class ObjdumpParser {
     //   *slot = value;
     //     12eb:	48 89 37             	mov    %rsi,(%rdi)
     // }
-    if (this.sourceText && this.tool !== 'llvm') {
+    if (this.options.sourceText !== false && this.tool !== 'llvm') {
       this.sourceLines++;
       return;
     }
@@ -430,103 +386,36 @@ export class ObjdumpParser {
     return true;
   }
 
-  // One row of a `-s` dump (see readDumpRow); false when the line is not one.
-  private dumpRow(text: string): boolean {
-    const digits = readDumpRow(text);
-    if (digits === undefined) return false;
-    if (this.dump === BUILD_ID_SECTION) this.dumpHex += digits;
-    return true;
-  }
-
   private endDump(): void {
-    const section = this.dump;
-    if (section === undefined) return;
+    const dump = this.dump;
+    if (dump === undefined) return;
     this.dump = undefined;
-    if (section !== BUILD_ID_SECTION) return;
-    const buildId = gnuBuildId(this.dumpHex);
-    this.dumpHex = '';
-    if (buildId === undefined) {
-      this.report(this.dumpLine, 'no GNU build-id note in the .note.gnu.build-id dump');
+    const buildId = dump.buildId();
+    if (buildId === undefined) return;
+    if (buildId === null) {
+      this.report(dump.line, `no GNU build-id note in the ${BUILD_ID_SECTION} dump`);
       return;
     }
-    const r: BuildIdRecord = { kind: 'build-id', source: this.source, line: this.dumpLine, buildId, path: this.binary };
+    const r: BuildIdRecord = { kind: 'build-id', source: this.options.source, line: dump.line, buildId, path: this.binary };
     this.onRecord(r);
-  }
-
-  // Reads the hex address at `i` into this.addr (signed 64-bit for kernel
-  // addresses) and its end into this.addrEnd; false when there are no digits.
-  // An address a double cannot hold exactly sets this.addrError.
-  private parseAddress(b: Buffer, i: number, len: number): boolean {
-    let hi = 0;
-    let lo = 0;
-    let j = i;
-    for (; j < len; j++) {
-      const d = hexDigit(b[j] as number);
-      if (d < 0) break;
-      if (j - i >= 16) continue; // too long: reported below
-      hi = hi * 16 + Math.floor(lo / 268435456);
-      lo = (lo % 268435456) * 16 + d;
-    }
-    if (j === i) return false;
-    this.addrEnd = j;
-    this.addrError = '';
-    let value: number;
-    if (j - i > 16) {
-      this.addrError = 'address longer than 64 bits';
-      value = 0;
-    } else if (hi >= 0x80000000) {
-      value = (hi - TWO32) * TWO32 + lo; // 0xffffffff81000000 → -0x7f000000
-      if (value < -MAX_EXACT) this.addrError = `address ${decode(b, i, j)} is too far below 2^64 to index exactly`;
-    } else {
-      value = hi * TWO32 + lo;
-      if (value > MAX_EXACT) this.addrError = `address ${decode(b, i, j)} is above 2^53 and below 2^63; it cannot be indexed exactly`;
-    }
-    this.addr = value;
-    return true;
   }
 
   private report(line: number, reason: string): true {
     this.bad++;
-    if (this.sink !== undefined) {
-      const d: Diagnostic = { source: this.source, line, reason };
-      this.sink(d);
+    if (this.options.onDiagnostic !== undefined) {
+      const d: Diagnostic = { source: this.options.source, line, reason };
+      this.options.onDiagnostic(d);
     }
     return true;
   }
 }
 
-const BUILD_ID_SECTION = '.note.gnu.build-id';
-const CR = 13;
 // `abc:\tfile format elf64-x86-64`: llvm's header for a binary named like an address
 const FILE_FORMAT = Buffer.from('file format ', 'latin1');
-
-function decode(b: Buffer, from: number, to: number): string {
-  return b.toString('utf8', from, to);
-}
-
-function startsWith(b: Buffer, at: number, end: number, prefix: Buffer): boolean {
-  if (end - at < prefix.length) return false;
-  for (let k = 0; k < prefix.length; k++) if (b[at + k] !== prefix[k]) return false;
-  return true;
-}
 
 /** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
 export function parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {
   return pullRecords(lines, (onRecord: (r: ObjdumpRecord) => void) => new ObjdumpParser(options, onRecord));
-}
-
-// ------------------------------------------------------------------ sniffing
-
-// guard:     file format elf64-x86-64
-// ../guard/guard:	file format elf64-x86-64
-// Disassembly of section .text:
-// 0000000000001139 <write_field>:
-const OBJDUMP_FORMAT = /:\s+file format \S+$/;
-const OBJDUMP_SECTION = /^Disassembly of section \S+:$/;
-const OBJDUMP_SYMBOL = /^[0-9a-f]{8,16} <.+>:$/;
-
-function sniffObjdump(line: string): LineSniff {
-  return OBJDUMP_FORMAT.test(line) || OBJDUMP_SECTION.test(line) || OBJDUMP_SYMBOL.test(line) ? 'yes' : 'no';
 }
 
 /** objdump / llvm-objdump -d listings, for the registry (parsers/index.ts). */

@@ -8,66 +8,14 @@ import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, openInput } from '../parsers/lin
 import type { ObjdumpOptions } from '../parsers/objdump.js';
 import { SNIFF_LINES } from '../parsers/sniff.js';
 import { ListingIndex } from './disasm-lookup.js';
+import type { ListingIndex as DisasmIndex } from './disasm-lookup.js';
 import { readListingTable } from './listing-table.js';
-import type { DiagnosticSink, Instruction, ObjdumpTool } from './model.js';
+import type { DiagnosticSink } from './model.js';
 
 export { archOfFormat, nameKeys } from './disasm-lookup.js';
 
-/** A function (symbol) of the listing and the byte range it covers. */
-export interface ListingFunction {
-  /** As the listing names it: `write_field`, `mprotect@plt`, `geo::Circle::stamp(char*) const`. */
-  readonly name: string;
-  readonly address: number;
-  /** One past its last byte: the end of its last instruction (or the next symbol when a `...` skip ends it). */
-  readonly end: number;
-}
-
-/** Where an address falls in the listing. */
-export interface ListingLookup {
-  readonly function: string;
-  readonly functionAddress: number;
-  /** `address - functionAddress`. */
-  readonly offset: number;
-  /** The instruction starting at or containing the address; absent in a `...` skip. */
-  readonly instruction?: Instruction;
-  /** True when the address is the first byte of `instruction`. */
-  readonly boundary: boolean;
-}
-
-export interface DisasmIndex {
-  /** Binary path from the listing header, as it was given to objdump. */
-  readonly path: string;
-  /** BFD target from the header: `elf64-x86-64`, `elf64-littleaarch64`. */
-  readonly format: string;
-  /** `x86-64`, `aarch64`, `i386`, `arm`, `riscv64`, `ppc64`, `s390x`, …; `unknown` when the format says nothing. */
-  readonly arch: string;
-  /** Which objdump wrote the listing; undefined when it had no header. */
-  readonly tool: ObjdumpTool | undefined;
-  /** The binary's GNU build id, when a `.note.gnu.build-id` dump (`objdump -s -j .note.gnu.build-id`) is in front of the listing. */
-  readonly buildId: string | undefined;
-  readonly functionCount: number;
-  readonly instructionCount: number;
-  /** The instruction starting exactly at `address`, else undefined. */
-  instructionAt(address: number): Instruction | undefined;
-  /** The function containing `address` (start ≤ address < end), with `boundary` false when address is inside an instruction rather than at its start. */
-  lookup(address: number): ListingLookup | undefined;
-  /**
-   * Functions by name: the exact listing name, and also what perf would call it —
-   * `name@plt` for `name`, `abort@@GLIBC_2.2.5` for `abort`, and a demangled
-   * `geo::Circle::stamp(char*) const` or `double sum<double>(double const*, unsigned long)`
-   * for `geo::Circle::stamp` / `sum<double>` (perf prints demangled names without
-   * parameters, return type or clone suffix). Several may match → all, by address.
-   */
-  functionsNamed(name: string): ListingFunction[];
-  /** All instructions of the function starting at `functionAddress` (for annotate). */
-  functionInstructions(functionAddress: number): Instruction[];
-  /** Up to `before` instructions before and `after` after the one at (or containing) `address`, in address order. Without such an instruction: `before` below the address and `after` above it. */
-  around(address: number, before: number, after: number): Instruction[];
-  /** The instruction with the greatest address below `address` (the `call` before a return address). */
-  instructionBefore(address: number): Instruction | undefined;
-  /** Every function, in address order (aliases with no instructions of their own included). */
-  functions(): ListingFunction[];
-}
+/** A listing's index: by address, by function name and by range (its docs: ListingIndex). */
+export type { ListingIndex as DisasmIndex, ListingFunction, ListingLookup } from './disasm-lookup.js';
 
 export interface DisasmIndexOptions {
   /** Input name for diagnostics. Default `<objdump>`. */

@@ -2,7 +2,6 @@
 // range, over a listing's function table (src/listing-table.ts), whose
 // functions' instructions are read on first use.
 import { withoutParameters } from './demangle.js';
-import type { DisasmIndex, ListingFunction, ListingLookup } from './disasm-index.js';
 import type { FunctionTable } from './listing-table.js';
 import type { Instruction, ObjdumpTool } from './model.js';
 import { floorIndex } from './sorted.js';
@@ -25,11 +24,37 @@ export function archOfFormat(format: string): string {
 // instruction when the listing shows no raw bytes.
 const FIXED_SIZE: Readonly<Record<string, number>> = { aarch64: 4, ppc64: 4, ppc64le: 4, mips: 4 };
 
-export class ListingIndex implements DisasmIndex {
+/** A function (symbol) of the listing and the byte range it covers. */
+export interface ListingFunction {
+  /** As the listing names it: `write_field`, `mprotect@plt`, `geo::Circle::stamp(char*) const`. */
+  readonly name: string;
+  readonly address: number;
+  /** One past its last byte: the end of its last instruction (or the next symbol when a `...` skip ends it). */
+  readonly end: number;
+}
+
+/** Where an address falls in the listing. */
+export interface ListingLookup {
+  readonly function: string;
+  readonly functionAddress: number;
+  /** `address - functionAddress`. */
+  readonly offset: number;
+  /** The instruction starting at or containing the address; absent in a `...` skip. */
+  readonly instruction?: Instruction;
+  /** True when the address is the first byte of `instruction`. */
+  readonly boundary: boolean;
+}
+
+export class ListingIndex {
+  /** Binary path from the listing header, as it was given to objdump. */
   readonly path: string;
+  /** BFD target from the header: `elf64-x86-64`, `elf64-littleaarch64`. */
   readonly format: string;
+  /** `x86-64`, `aarch64`, `i386`, `arm`, `riscv64`, `ppc64`, `s390x`, …; `unknown` when the format says nothing. */
   readonly arch: string;
+  /** Which objdump wrote the listing; undefined when it had no header. */
   readonly tool: ObjdumpTool | undefined;
+  /** The binary's GNU build id, when a `.note.gnu.build-id` dump (`objdump -s -j .note.gnu.build-id`) is in front of the listing. */
   readonly buildId: string | undefined;
   readonly functionCount: number;
   readonly instructionCount: number;
@@ -107,6 +132,7 @@ export class ListingIndex implements DisasmIndex {
     this.codeAddr = Float64Array.from(code, (f) => t.firstAddr[f] as number);
   }
 
+  /** The instruction starting exactly at `address`, else undefined. */
   instructionAt(address: number): Instruction | undefined {
     const k = this.floor(address);
     if (k < 0) return undefined;
@@ -114,6 +140,7 @@ export class ListingIndex implements DisasmIndex {
     return this.t.block(this.f).addr[this.i] === address ? this.materialize(this.f, this.i) : undefined;
   }
 
+  /** The function containing `address` (start ≤ address < end), with `boundary` false when address is inside an instruction rather than at its start. */
   lookup(address: number): ListingLookup | undefined {
     const t = this.t;
     const o = floorIndex(this.ownerStarts, address);
@@ -133,6 +160,13 @@ export class ListingIndex implements DisasmIndex {
     return { function: name, functionAddress, offset, boundary: false };
   }
 
+  /**
+   * Functions by name: the exact listing name, and also what perf would call it —
+   * `name@plt` for `name`, `abort@@GLIBC_2.2.5` for `abort`, and a demangled
+   * `geo::Circle::stamp(char*) const` or `double sum<double>(double const*, unsigned long)`
+   * for `geo::Circle::stamp` / `sum<double>` (perf prints demangled names without
+   * parameters, return type or clone suffix). Several may match → all, by address.
+   */
   functionsNamed(name: string): ListingFunction[] {
     this.byName ??= this.buildNames();
     const hits = this.byName.get(name);
@@ -140,6 +174,7 @@ export class ListingIndex implements DisasmIndex {
     return hits.map((f) => this.fn(f));
   }
 
+  /** All instructions of the function starting at `functionAddress` (for annotate). */
   functionInstructions(functionAddress: number): Instruction[] {
     const o = floorIndex(this.ownerStarts, functionAddress);
     if (o < 0 || this.ownerStarts[o] !== functionAddress) return [];
@@ -150,6 +185,7 @@ export class ListingIndex implements DisasmIndex {
     return out;
   }
 
+  /** Up to `before` instructions before and `after` after the one at (or containing) `address`, in address order. Without such an instruction: `before` below the address and `after` above it. */
   around(address: number, before: number, after: number): Instruction[] {
     const n = this.instructionCount;
     let k = this.floor(address);
@@ -171,6 +207,7 @@ export class ListingIndex implements DisasmIndex {
     return out;
   }
 
+  /** The instruction with the greatest address below `address` (the `call` before a return address). */
   instructionBefore(address: number): Instruction | undefined {
     let k = this.floor(address);
     if (k >= 0) {
@@ -182,6 +219,7 @@ export class ListingIndex implements DisasmIndex {
     return this.materialize(this.f, this.i);
   }
 
+  /** Every function, in address order (aliases with no instructions of their own included). */
   functions(): ListingFunction[] {
     return this.t.names.map((_, f) => this.fn(f));
   }

@@ -59,7 +59,6 @@ export interface ListingRead {
 }
 
 const EMPTY: CodeBlock = { addr: new Float64Array(0), size: new Uint8Array(0), text: [], source: [] };
-const TOOLS: readonly (ObjdumpTool | undefined)[] = [undefined, 'gnu', 'llvm'];
 
 /** Reads a whole listing (bytes [0, length) of `bytes`) into a table; bad lines go to `options.onDiagnostic` now. */
 export function readListingTable(bytes: Buffer, options: ListingTableOptions): ListingRead {
@@ -71,13 +70,13 @@ export function readListingTable(bytes: Buffer, options: ListingTableOptions): L
   parser.read(bytes, 0, bytes.length, options.maxLineLength);
   parser.end();
   skim.close(bytes.length);
-  const read = (f: number): CodeBlock => readBlock(bytes, skim.from[f] as number, skim.to[f] as number, skim.line[f] as number, TOOLS[skim.tool[f] as number], options);
+  const read = (f: Skimmed): CodeBlock => readBlock(bytes, f, options);
   const table = skim.inOrder ? skim.lazyTable(read) : skim.sortedTable(read);
   return { table, lines: parser.lines, sourceLines: parser.sourceLines };
 }
 
 // One function's instructions, parsed from its lines (bad lines there were reported by the first pass).
-function readBlock(bytes: Buffer, from: number, to: number, line: number, tool: ObjdumpTool | undefined, options: ListingTableOptions): CodeBlock {
+function readBlock(bytes: Buffer, f: Skimmed, options: ListingTableOptions): CodeBlock {
   const addr: number[] = [];
   const size: number[] = [];
   const text: string[] = [];
@@ -89,34 +88,42 @@ function readBlock(bytes: Buffer, from: number, to: number, line: number, tool: 
     text.push(r.text);
     source.push(r.srcline);
   });
-  parser.resume(line, tool);
-  parser.read(bytes, from, to, options.maxLineLength);
+  parser.resume(f.line, f.tool);
+  parser.read(bytes, f.from, f.to, options.maxLineLength);
   parser.end();
   return { addr: Float64Array.from(addr), size: Uint8Array.from(size, (s) => (s > 255 ? 255 : s)), text, source };
+}
+
+// A function as the first pass saw it: where its lines are, and its code's extent.
+interface Skimmed {
+  readonly address: number;
+  readonly name: string;
+  /** Which `Disassembly of section` it is in. */
+  readonly section: number;
+  /** Its header's line number and byte offset; `to`: where its lines end. */
+  readonly line: number;
+  readonly from: number;
+  to: number;
+  /** The tool as known at its header (an instruction line may tell it later). */
+  readonly tool: ObjdumpTool | undefined;
+  count: number;
+  first: number;
+  last: number;
+  lastSize: number;
+  skipEnd: boolean;
 }
 
 // The first pass's consumer: functions, their byte ranges and code extents.
 class ListingSkim {
   path = '';
   format = '';
-  tool0: ObjdumpTool | undefined;
+  tool: ObjdumpTool | undefined;
   buildId: string | undefined;
   private files = 0;
   private ignoring = false;
   private sectionCount = 0;
-  readonly addr: number[] = [];
-  readonly name: string[] = [];
-  readonly section: number[] = [];
-  readonly line: number[] = [];
-  readonly from: number[] = [];
-  readonly to: number[] = [];
-  readonly tool: number[] = [];
-  readonly count: number[] = [];
-  readonly firstAddr: number[] = [];
-  readonly lastAddr: number[] = [];
-  readonly lastSize: number[] = [];
-  readonly skipEnd: boolean[] = [];
-  private open = false;
+  readonly fns: Skimmed[] = [];
+  private open: Skimmed | undefined;
   // Whether everything came in address order with no overlap (the usual case).
   inOrder = true;
   private prevAddr = -Infinity;
@@ -129,31 +136,23 @@ class ListingSkim {
 
   add(r: ObjdumpRecord, at: number, tool: ObjdumpTool | undefined): void {
     switch (r.kind) {
-      case 'function':
+      case 'function': {
         this.close(at);
         if (this.ignoring) return;
-        if (r.address < (this.addr[this.addr.length - 1] ?? -Infinity)) this.inOrder = false;
-        this.addr.push(r.address);
+        if (r.address < (this.fns[this.fns.length - 1]?.address ?? -Infinity)) this.inOrder = false;
         // a plain -d listing's mangled names read as -dC prints them
-        this.name.push(demangle(r.name) ?? r.name);
-        this.section.push(this.sectionCount);
-        this.line.push(r.line);
-        this.from.push(at);
-        this.to.push(at);
-        this.tool.push(TOOLS.indexOf(tool));
-        this.count.push(0);
-        this.firstAddr.push(0);
-        this.lastAddr.push(0);
-        this.lastSize.push(0);
-        this.skipEnd.push(false);
-        this.open = true;
+        const name = demangle(r.name) ?? r.name;
+        this.open = { address: r.address, name, section: this.sectionCount, line: r.line, from: at, to: at, tool, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
+        this.fns.push(this.open);
         return;
+      }
       case 'instruction':
         return; // the first pass's instructions come through instruction()
-      case 'skip':
-        if (this.ignoring || this.addr.length === 0) return;
-        this.skipEnd[this.skipEnd.length - 1] = true;
+      case 'skip': {
+        const f = this.fns[this.fns.length - 1];
+        if (!this.ignoring && f !== undefined) f.skipEnd = true;
         return;
+      }
       case 'section':
         this.close(at);
         if (!this.ignoring) this.sectionCount++;
@@ -169,7 +168,7 @@ class ListingSkim {
         if (this.files === 1) {
           this.path = r.path;
           this.format = r.format;
-          this.tool0 = r.tool;
+          this.tool = r.tool;
         } else {
           this.ignoring = true;
           this.sink?.({ source: r.source, line: r.line, reason: `a second binary (${r.path}) in one listing; only ${this.path} is indexed` });
@@ -179,112 +178,93 @@ class ListingSkim {
   }
 
   instruction(address: number, size: number): void {
-    const f = this.addr.length - 1;
-    if (this.ignoring || f < 0) return;
+    const f = this.fns[this.fns.length - 1];
+    if (this.ignoring || f === undefined) return;
     if (address <= this.prevAddr || address < this.prevEnd) this.inOrder = false;
     this.prevAddr = address;
     this.prevEnd = address + size;
-    if (this.count[f]!++ === 0) this.firstAddr[f] = address;
-    this.lastAddr[f] = address;
-    this.lastSize[f] = size > 255 ? 255 : size;
-    this.skipEnd[f] = false;
+    if (f.count++ === 0) f.first = address;
+    f.last = address;
+    f.lastSize = size > 255 ? 255 : size;
+    f.skipEnd = false;
   }
 
   /** Ends the open function's byte range at `at`. */
   close(at: number): void {
-    if (!this.open) return;
-    this.to[this.to.length - 1] = at;
-    this.open = false;
+    if (this.open === undefined) return;
+    this.open.to = at;
+    this.open = undefined;
   }
 
   // In listing order, each function's block read on first use.
-  lazyTable(read: (f: number) => CodeBlock): FunctionTable {
-    const nf = this.addr.length;
-    const blocks: (CodeBlock | undefined)[] = new Array<CodeBlock | undefined>(nf);
-    const count = Uint32Array.from(this.count);
+  lazyTable(read: (f: Skimmed) => CodeBlock): FunctionTable {
+    const fns = this.fns;
+    const blocks: (CodeBlock | undefined)[] = new Array<CodeBlock | undefined>(fns.length);
     const block = (f: number): CodeBlock => {
-      if (count[f] === 0) return EMPTY;
+      const s = fns[f] as Skimmed;
+      if (s.count === 0) return EMPTY;
       let b = blocks[f];
       if (b === undefined) {
-        b = read(f);
-        if (b.addr.length !== count[f]) throw new Error(`listing index: function ${this.name[f]} read ${b.addr.length} instructions, ${count[f]} at first`);
+        b = read(s);
+        if (b.addr.length !== s.count) throw new Error(`listing index: function ${s.name} read ${b.addr.length} instructions, ${s.count} at first`);
         blocks[f] = b;
       }
       return b;
     };
-    const ends = { first: Float64Array.from(this.firstAddr), last: Float64Array.from(this.lastAddr), lastSize: Uint8Array.from(this.lastSize) };
-    return this.table(this.name, Float64Array.from(this.addr), count, ends, Array.from({ length: nf }, (_, f) => f), block);
+    return this.table(fns, block);
   }
 
   // Every block read now; functions by address (ties in listing order), code
   // listed twice kept in its first copy.
-  sortedTable(read: (f: number) => CodeBlock): FunctionTable {
-    const nf = this.addr.length;
-    const starts = this.addr;
-    const order = Array.from({ length: nf }, (_, i) => i).sort((a, b) => (starts[a] as number) - (starts[b] as number) || a - b);
+  sortedTable(read: (f: Skimmed) => CodeBlock): FunctionTable {
+    const order = this.fns.map((f, i) => ({ f, i })).sort((a, b) => a.f.address - b.f.address || a.i - b.i);
+    const sorted: Skimmed[] = [];
     const blocks: CodeBlock[] = [];
     let lastAddr = -Infinity;
     let lastEnd = -Infinity;
     let dropped = 0;
     let droppedLine = 0;
-    for (const f of order) {
-      const b = (this.count[f] as number) > 0 ? read(f) : EMPTY;
+    for (const { f } of order) {
+      const b = f.count > 0 ? read(f) : EMPTY;
       const keep: number[] = [];
       for (let k = 0; k < b.addr.length; k++) {
         const a = b.addr[k] as number;
         if (a <= lastAddr || a < lastEnd) {
-          if (dropped++ === 0) droppedLine = this.line[f] as number;
+          if (dropped++ === 0) droppedLine = f.line;
           continue;
         }
         keep.push(k);
         lastAddr = a;
         lastEnd = a + (b.size[k] as number);
       }
-      blocks.push(keep.length === b.addr.length ? b : pick(b, keep));
+      const kept = keep.length === b.addr.length ? b : pick(b, keep);
+      const n = kept.addr.length;
+      blocks.push(kept);
+      sorted.push({ ...f, count: n, first: kept.addr[0] ?? 0, last: kept.addr[n - 1] ?? 0, lastSize: kept.size[n - 1] ?? 0 });
     }
     if (dropped > 0) {
       this.sink?.({ source: this.source, line: droppedLine, reason: `${dropped} instructions overlap code listed before them (the same code twice, or a relocatable object); the first copy is kept` });
     }
-    const count = Uint32Array.from(blocks, (b) => b.addr.length);
-    const last = (b: CodeBlock): number => b.addr.length - 1;
-    return this.table(
-      order.map((f) => this.name[f] as string),
-      Float64Array.from(order, (f) => starts[f] as number),
-      count,
-      {
-        first: Float64Array.from(blocks, (b) => (b.addr.length > 0 ? (b.addr[0] as number) : 0)),
-        last: Float64Array.from(blocks, (b) => (b.addr.length > 0 ? (b.addr[last(b)] as number) : 0)),
-        lastSize: Uint8Array.from(blocks, (b) => (b.addr.length > 0 ? (b.size[last(b)] as number) : 0)),
-      },
-      order,
-      (f) => blocks[f] as CodeBlock,
-    );
+    return this.table(sorted, (f) => blocks[f] as CodeBlock);
   }
 
-  private table(
-    names: string[],
-    starts: Float64Array,
-    count: Uint32Array,
-    code: { first: Float64Array; last: Float64Array; lastSize: Uint8Array },
-    order: number[],
-    block: (f: number) => CodeBlock,
-  ): FunctionTable {
+  private table(fns: readonly Skimmed[], block: (f: number) => CodeBlock): FunctionTable {
     let instructionCount = 0;
-    for (const c of count) instructionCount += c;
+    for (const f of fns) instructionCount += f.count;
     return {
       path: this.path,
       format: this.format,
-      tool: this.tool0,
+      tool: this.tool,
       buildId: this.buildId,
       instructionCount,
-      names,
-      starts,
-      sections: Uint32Array.from(order, (f) => this.section[f] as number),
-      skipEnd: Uint8Array.from(order, (f) => (this.skipEnd[f] === true ? 1 : 0)),
-      count,
-      firstAddr: code.first,
-      lastAddr: code.last,
-      lastSize: code.lastSize,
+      names: fns.map((f) => f.name),
+      starts: Float64Array.from(fns, (f) => f.address),
+      sections: Uint32Array.from(fns, (f) => f.section),
+      skipEnd: Uint8Array.from(fns, (f) => (f.skipEnd ? 1 : 0)),
+      count: Uint32Array.from(fns, (f) => f.count),
+      firstAddr: Float64Array.from(fns, (f) => f.first),
+      lastAddr: Float64Array.from(fns, (f) => f.last),
+      lastSize: Uint8Array.from(fns, (f) => f.lastSize),
       block,
     };
   }

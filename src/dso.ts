@@ -20,6 +20,29 @@ export function isRuntimeDso(dso: string): boolean {
   return /^(?:libc[.-]|ld-linux|ld-|libpthread)/.test(basename(dso));
 }
 
+// Go links its runtime and syscall wrappers into the program: `runtime.sysMmap.abi0`,
+// `runtime/internal/syscall.Syscall6`, `syscall.Mprotect`, `golang.org/x/sys/unix.Mprotect`,
+// `internal/cpu.doinit`. C never names a function so (gcc's clones are `f.cold`, `f.part.0`).
+const GO_RUNTIME = /^(?:runtime|syscall|(?:runtime\/)?internal\/[\w/]+|golang\.org\/x\/sys\/unix)\.(?!(?:cold|part|constprop|isra|lto_priv|localalias)(?:\.\d+)?$)[\w(*]/;
+
+/** A frame of a Go program's runtime or syscall package, the Go counterpart of libc's wrappers. */
+export function isGoRuntimeSymbol(symbol: string): boolean {
+  return GO_RUNTIME.test(symbol);
+}
+
+/** A frame of the runtime: in libc, ld.so or libpthread, or a Go program's runtime and syscall packages. */
+export function isRuntimeFrame(f: { readonly dso: string; readonly symbol: string }): boolean {
+  return isRuntimeDso(f.dso) || isGoRuntimeSymbol(f.symbol);
+}
+
+/**
+ * A Go function's name: package-qualified (`main.worker`, `main.(*arena).write`,
+ * `golang.org/x/sys/unix.Mprotect`). C names hold no dot but gcc's clone suffixes.
+ */
+export function isGoName(symbol: string): boolean {
+  return /^[A-Za-z_][\w./-]*\.(?:\(\*?\w+\)\.)?\w/.test(symbol) && !/\.(?:cold|part|constprop|isra|lto_priv|localalias|clone)(?:\.\d+)?(?:$|\.)/.test(symbol);
+}
+
 /** The file name: what follows the last `/`. */
 export function basename(path: string): string {
   const i = path.lastIndexOf('/');

@@ -185,15 +185,16 @@ export class FrameResolver {
 
   /**
    * Per dso whose listing has no code where a frame perf could not name
-   * (`348a8 [unknown]`) points: the first such frame, where it fell, how many
+   * (`348a8 [unknown]`), or named by a data symbol (`runtime.m0+0x148`),
+   * points: the first such frame (`byData`: named so), where it fell, how many
    * more, and what `faults` says they cost (the faults whose paths hold any of
    * them). src/warnings.ts words it.
    */
-  unnamedFrames<C>(faults: (frames: ReadonlySet<Frame>) => C): { dso: string; frame: string; where: string; more: number; cost: C }[] {
-    const out: { dso: string; frame: string; where: string; more: number; cost: C }[] = [];
+  unnamedFrames<C>(faults: (frames: ReadonlySet<Frame>) => C): { dso: string; frame: string; byData: boolean; where: string; more: number; cost: C }[] {
+    const out: { dso: string; frame: string; byData: boolean; where: string; more: number; cost: C }[] = [];
     for (const [dso, frames] of this.unnamed) {
       const [first, where] = frames.entries().next().value as [Frame, string];
-      out.push({ dso, frame: frameName(first), where, more: frames.size - 1, cost: faults(new Set(frames.keys())) });
+      out.push({ dso, frame: frameName(first), byData: named(first), where, more: frames.size - 1, cost: faults(new Set(frames.keys())) });
     }
     return out;
   }
@@ -307,7 +308,7 @@ export class FrameResolver {
     const at = this.addressIn(listing, frame);
     if (at === undefined) return undefined;
     const hit = listing.lookup(at);
-    if (hit === undefined) return `${frameName(frame)} is at 0x${formatListingAddress(at)}, outside every function of the listing (a different build?)`;
+    if (hit === undefined) return codeNamed(listing, frame) ? `${frameName(frame)} is at 0x${formatListingAddress(at)}, outside every function of the listing (a different build?)` : undefined;
     const insn = hit.instruction;
     if (insn === undefined || hit.boundary) return undefined;
     const returnAddressLessOne = insn.size > 0 ? insn.address + insn.size === at + 1 : listing.instructionAt(at + 1) !== undefined;
@@ -343,8 +344,8 @@ export class FrameResolver {
     const hit = listing.lookup(address);
     if (hit === undefined) {
       const why = `0x${formatListingAddress(address)} is outside every function of ${listing.path}`;
-      // a frame perf could not name is told about once per dso (unnamedFrames)
-      if (!named(frame)) this.noteUnnamed(frame, listing, address, undefined);
+      // a frame perf could not name, or named by data, is told about once per dso (unnamedFrames)
+      if (!codeNamed(listing, frame)) this.noteUnnamed(frame, listing, address, undefined);
       else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
@@ -473,6 +474,17 @@ function elfName(label: string): string {
 /** Whether perf named the frame (`write_field+0x0`), rather than printing `[unknown]` or no symbol. */
 export function named(frame: Frame): boolean {
   return frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0;
+}
+
+/**
+ * Whether perf named the frame by a function the listing has. A name the
+ * listing lacks, at an address outside every function, is a data symbol: Go's
+ * `runtime.m0+0x148` above `runtime.newm1`, the frame pointer a new thread's
+ * first frame read as a return address. Like `[unknown]`, it tells nothing of
+ * the listing.
+ */
+function codeNamed(listing: Listing, frame: Frame): boolean {
+  return named(frame) && listing.functionsNamed(frame.symbol).length > 0;
 }
 
 /** `write_field+0x0` as perf named the frame, else its address. */

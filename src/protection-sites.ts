@@ -15,14 +15,14 @@ import type { Frame, SampleRecord } from '../parsers/records.js';
 import type { ProtectionReport, ProtectionSection, ProtectionSiteSummary, ProtectionSiteView } from './memory/protection-types.js';
 import { bySiteOrder, fromMap } from './memory/summary.js';
 import { mergeSites } from './memory/site-sums.js';
-import { basename, isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
+import { basename, isKernelDso, isRuntimeFrame, stripVersion } from './dso.js';
 import { callTarget, isCall, type UnwindRepair } from './unwind.js';
 import { perfName } from './demangle.js';
 
 /** The instructions that enter the kernel: x86-64, i386, aarch64. */
 const SYSCALL = /^(?:syscall|sysenter|int\s+\$0x80|svc\b)/;
-/** Where every complete user chain begins: the program's and ld.so's entry, a new thread's. */
-const ENTRY_POINTS = /^(?:_start|_dl_start|_dl_start_user|__?clone3?|start_thread)$/;
+/** Where every complete user chain begins: the program's and ld.so's entry, a new thread's (Go: a goroutine's, an M's). */
+const ENTRY_POINTS = /^(?:_start|_dl_start|_dl_start_user|__?clone3?|start_thread|_rt0_\w+|runtime\.(?:rt0_go|goexit|mstart|mstart0)(?:\.abi0)?)$/;
 const PROTECTION_CALLS = /^_*(?:mprotect|pkey_mprotect|mmap|mmap64|munmap|mremap)$/;
 /** Memory no file backs, where perf prints absolute frame addresses. */
 const ANONYMOUS = /^(?:\/\/anon|\[anon\]|\[heap\]|\[stack\])$/;
@@ -324,10 +324,10 @@ export class ProtectionSites {
   }
 }
 
-// A frame the site can be in: outside libc, ld.so and libpthread. A frame
+// A frame the site can be in: outside libc, ld.so, libpthread and Go's runtime. A frame
 // perf could not place (`0 [unknown] ([unknown])`) is the end of the chain, not a caller.
 function isCaller(f: Frame): boolean {
-  return placed(f) && !isRuntimeDso(f.dso);
+  return placed(f) && !isRuntimeFrame(f);
 }
 
 // A frame whose dso is known.

@@ -57,7 +57,7 @@ export function collectNotices(f: NoticeFacts): Notices {
     const file = f.listings.find((l) => l.index === listing)?.name ?? listing.path;
     out.warn('listing', unmatchedListing(file, listing.path, closest));
   }
-  for (const u of f.resolver.unnamedFrames(f.faultsThrough)) out.add(unnamedFrame({ dso: u.dso, frame: u.frame, where: u.where, more: u.more, ...u.cost }));
+  for (const u of f.resolver.unnamedFrames(f.faultsThrough)) out.add(unnamedFrame({ dso: u.dso, frame: u.frame, byData: u.byData, where: u.where, more: u.more, ...u.cost }));
   if (f.inlinedWithoutDso.size > 0) out.warn('inlined-without-dso', inlinedWithoutDso([...f.inlinedWithoutDso]));
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
   if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
@@ -137,8 +137,9 @@ export function unmatchedListing(file: string, path: string, closest: readonly s
 /** A frame perf could not name, in a dso whose listing has no code there (`348a8 [unknown]`). */
 export interface UnnamedFrame {
   readonly dso: string;
-  /** `0x348a8` */
+  /** `0x348a8`, or `runtime.m0+0x148` when perf named it by a data symbol (`byData`) */
   readonly frame: string;
+  readonly byData?: boolean;
   /** Where it fell in the listing, in words. */
   readonly where: string;
   /** Other such frames in the dso. */
@@ -156,7 +157,8 @@ export interface UnnamedFrame {
  */
 export function unnamedFrame(u: UnnamedFrame): Notice {
   const lost = u.at > 0 ? `; ${u.at} of them faulted there and keep perf's address` : '';
-  const head = `perf could not name ${u.frame} [unknown] in ${u.dso}${u.more > 0 ? ` (and ${u.more} more frame${s(u.more)} like it)` : ''}: ${u.where}.`;
+  const what = u.byData === true ? `perf named a frame ${u.frame} in ${u.dso}, by a symbol that is no function of the listing` : `perf could not name ${u.frame} [unknown] in ${u.dso}`;
+  const head = `${what}${u.more > 0 ? ` (and ${u.more} more frame${s(u.more)} like it)` : ''}: ${u.where}.`;
   const why = 'Frame-pointer unwinding through code built without frame pointers reads such frames';
   if (u.at === 0 && u.through > 0 && u.startup === u.through) {
     return {

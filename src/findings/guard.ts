@@ -1,10 +1,12 @@
 // Guard-page retries (a write barrier): stores fault on pages an mprotect made
-// read-only, a SIGSEGV handler's mprotect makes the page writable, the store
+// read-only, a SIGSEGV handler's mprotect (in Go: after recovering the panic
+// debug.SetPanicOnFault makes of the fault) makes the page writable, the store
 // retries. The cost is a signal per fault, mprotect calls on both sides and
 // the TLB flushes they cause.
 import type { Finding, ProtectionSiteView } from '../model.js';
 import { instructionId } from '../model.js';
 import { type FindingContext, finding } from './context.js';
+import { isGoName } from '../dso.js';
 import { callsOf, count, flushesOf, instructionLabel, list, mainCall, share, siteLabel } from './words.js';
 
 /** The signals that report a fault on a protected page. */
@@ -36,7 +38,11 @@ export function guardFinding(ctx: FindingContext): Finding | undefined {
   const protectText = list(protecting.map((s) => siteLabel(s, count(s.classes['write-to-read-only'] ?? 0, 'fault'))));
   const handlerViews: ProtectionSiteView[] = [...handlers.keys()].flatMap((h) => ctx.protectionSites(h));
   const call = mainCall(protecting[0]!);
-  const readOnly = protecting.every((s) => s.prot.split(',').some((x) => x.startsWith('r'))) ? 'read-only' : 'inaccessible';
+  const readable = protecting.map((s) => s.prot.split(',').some((x) => x.startsWith('r')));
+  const readOnly = readable.every(Boolean) ? 'read-only' : readable.some(Boolean) ? 'read-only or inaccessible' : 'inaccessible';
+  // Go: the runtime's SIGSEGV handler turns the fault into a panic (debug.SetPanicOnFault), and a deferred recover calls mprotect
+  const recovered = handlerViews.length > 0 && handlerViews.every((v) => isGoName(v.symbol));
+  const handlerWord = recovered ? 'recovery' : 'handler';
 
   let text = `${share(faults, ctx.total)} ${faults === 1 ? `a guard-page ${cycles > 0 ? 'retry' : 'fault'}` : `guard-page ${cycles > 0 ? 'retries' : 'faults'}`}: ${faults === 1 ? 'a store' : 'stores'} at ${storeText} ` +
     `fault on pages made ${readOnly} by ${call} at ${protectText}`;
@@ -45,17 +51,22 @@ export function guardFinding(ctx: FindingContext): Finding | undefined {
       const views = ctx.protectionSites(h);
       return views.length > 0 ? views.map((v) => siteLabel(v)) : [h];
     }))];
-    text += `; the SIGSEGV handler's ${handlerViews[0] !== undefined ? mainCall(handlerViews[0]) : 'mprotect'} at ${list(names)} makes them writable again, ` +
-      `and the store retries (${count(cycles, 'retry cycle')}).`;
+    const handlerCall = handlerViews[0] !== undefined ? mainCall(handlerViews[0]) : 'mprotect';
+    text += recovered
+      ? `; Go's runtime turns each SIGSEGV into a panic (debug.SetPanicOnFault), and the ${handlerCall} at ${list(names)}, after the recover, makes them writable again, `
+      : `; the SIGSEGV handler's ${handlerCall} at ${list(names)} makes them writable again, `;
+    text += `and the store retries (${count(cycles, 'retry cycle')}).`;
   } else {
     text += '; no call in the trace makes them writable again, so each fault ends in a signal the program handles some other way, or a crash.';
   }
   const protectCalls = protecting.reduce((a, s) => a + callsOf(s), 0);
-  const handlerCalls = handlerViews.reduce((a, s) => a + callsOf(s), 0);
-  const flushes = [...protecting, ...handlerViews].reduce((a, s) => a + flushesOf(s), 0);
+  // a site that both protects and handles (one set_prot helper) is counted once, on the protecting side
+  const handlerOnly = handlerViews.filter((h) => !protecting.some((s) => s.site === h.site));
+  const handlerCalls = handlerOnly.reduce((a, s) => a + callsOf(s), 0);
+  const flushes = [...protecting, ...handlerOnly].reduce((a, s) => a + flushesOf(s), 0);
   const traced = ctx.report.events['tlb:tlb_flush'] !== undefined;
   text += ` Cost: ${signalCost(ctx, faults, cycles)}, ${count(protectCalls + handlerCalls, `${call} call`)}` +
-    (handlerViews.length > 0 ? ` (${protectCalls} protecting, ${handlerCalls} in the handler)` : '') +
+    (handlerOnly.length > 0 ? ` (${protectCalls} protecting, ${handlerCalls} in the ${handlerWord})` : '') +
     (traced ? `, ${count(flushes, 'TLB flush', 'TLB flushes')}.` : '; TLB flushes not recorded (perf record -e tlb:tlb_flush).');
   return finding(ctx, 'guard-retries', faults, {
     text,

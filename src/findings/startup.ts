@@ -1,5 +1,6 @@
 // Program start-up: faults while the dynamic loader maps and relocates the
-// program and its libraries and libc initialises, before main runs. One
+// program and its libraries and libc initialises, before main runs (a Go
+// program: its runtime initialising, before main.main). One
 // finding, and one node in the default text tree (foldStartup).
 import type { FaultSite, Finding, TreeNode } from '../model.js';
 import { instructionId } from '../model.js';
@@ -9,6 +10,8 @@ import { basename, count, instructionLabel, list, share } from './words.js';
 
 /** The node start-up paths fold into. */
 export const STARTUP_NODE = '[program start-up: ld.so and libc initialisation]';
+/** The node a Go program's start-up paths fold into. */
+export const GO_STARTUP_NODE = '[program start-up: Go runtime initialisation]';
 
 // ld-linux-x86-64.so.2, ld-linux-aarch64.so.1, ld.so, ld-2.31.so
 const LOADER = /(?:^|\/)ld(?:-linux[^/]*|-[\d.]+)?\.so(?:\.\d+)?$|^\[ld-linux[^\]]*\]$/;
@@ -18,8 +21,15 @@ const INIT = new Set([
   '__libc_init_secure', '__ctype_init', '_init', '__libc_csu_init', '_dl_non_dynamic_init', '__pthread_initialize_minimal',
   '__tunables_init', '__GI___tunables_init', '_dl_relocate_static_pie', 'init_cacheinfo', 'frame_dummy', 'register_tm_clones', '_IO_init',
 ]);
+// Go: the entry, the runtime's set-up on m0 (rt0_go calls them, through their ABI0 wrappers;
+// newproc.abi0 is its making of the main goroutine, Go code calls newproc itself), package init, and
+// runtime.main itself, which calls main.main once the runtime is ready
+const GO_INIT = new Set([
+  '_rt0_amd64_linux', '_rt0_arm64_linux', 'runtime.newproc.abi0', 'runtime.doInit', 'runtime.main',
+  ...['check', 'args', 'osinit', 'schedinit'].flatMap((f) => [`runtime.${f}`, `runtime.${f}.abi0`]),
+]);
 // from here on the program runs: faults under these are its own
-const MAIN = new Set(['main', '__libc_start_call_main']);
+const MAIN = new Set(['main', '__libc_start_call_main', 'main.main']);
 
 function functionName(n: TreeNode): string {
   if (n.kind === 'instruction') return n.site?.symbol ?? n.name;
@@ -40,7 +50,7 @@ export function isStartupPath(nodes: readonly TreeNode[]): boolean {
     if (MAIN.has(name)) return false;
     if (startup) continue;
     const dso = n.dso ?? n.site?.dso ?? '';
-    if (LOADER.test(dso) || LOADER.test(n.name) || INIT.has(name) || name.endsWith('_ifunc')) startup = true;
+    if (LOADER.test(dso) || LOADER.test(n.name) || INIT.has(name) || GO_INIT.has(name) || name.endsWith('_ifunc')) startup = true;
   }
   return startup;
 }
@@ -51,7 +61,7 @@ export function isStartupFrames(frames: readonly { readonly symbol: string; read
   for (const f of frames) {
     const name = f.symbol.replace(/ \[inferred\]$| \(inlined\)$/, '');
     if (MAIN.has(name)) return false;
-    if (LOADER.test(f.dso) || INIT.has(name) || name.endsWith('_ifunc')) startup = true;
+    if (LOADER.test(f.dso) || INIT.has(name) || GO_INIT.has(name) || name.endsWith('_ifunc')) startup = true;
   }
   return startup;
 }
@@ -80,15 +90,19 @@ export function startupFinding(ctx: FindingContext): Finding | undefined {
     e.faults += p.value;
   }
   const top = [...byInstruction.values()].sort((a, b) => b.faults - a.faults || (instructionId(a.site) < instructionId(b.site) ? -1 : 1)).slice(0, 3);
+  const go = paths.every((p) => isGoStartup(p.nodes));
   return finding(ctx, 'start-up', faults, {
     text:
-      `${share(faults, ctx.total)} program start-up: the dynamic loader mapping and relocating ` +
-      `the program and its libraries, and libc initialising, before main (${kinds.join(', ')}). ` +
+      `${share(faults, ctx.total)} program start-up: ` +
+      (go ? 'the Go runtime initialising (scheduler, heap, package init) before main.main' : 'the dynamic loader mapping and relocating the program and its libraries, and libc initialising, before main') +
+      ` (${kinds.join(', ')}). ` +
       `By file: ${list(byFile)}${top.length > 0 ? `; the most at ${list(top.map((i) => instructionLabel(i.site, count(i.faults, 'fault'))))}` : ''}. ` +
       'They are one node in the tree below.',
     sites: [],
     instructions: top.map((i) => instructionId(i.site)),
-    remedy: 'a fixed cost per exec; fewer or prelinked libraries (static linking, -Wl,-z,now moves lazy binding here) change it',
+    remedy: go
+      ? 'a fixed cost per exec: the runtime maps and touches its heap, stacks and data before main.main; fewer package-level initialisers lower it'
+      : 'a fixed cost per exec; fewer or prelinked libraries (static linking, -Wl,-z,now moves lazy binding here) change it',
   });
 }
 
@@ -105,7 +119,7 @@ export function foldStartup(root: TreeNode): { tree: TreeNode; folded: number } 
         steps.push(stepOf(n));
       }
       if (startup) {
-        steps.push({ name: STARTUP_NODE, kind: 'user' });
+        steps.push({ name: isGoStartup(path) ? GO_STARTUP_NODE : STARTUP_NODE, kind: 'user' });
         folded += node.self;
       }
       selfByEvent(node, node.self).forEach(([event, v], i) => b.add(steps, v, event, i === 0 ? node.classes : undefined, i === 0 ? node.cells : undefined));
@@ -118,6 +132,11 @@ export function foldStartup(root: TreeNode): { tree: TreeNode; folded: number } 
   };
   walk(root, []);
   return { tree: folded > 0 ? b.finish() : root, folded };
+}
+
+// A start-up path of Go's runtime (no ld.so or libc on it: a static Go binary).
+function isGoStartup(nodes: readonly TreeNode[]): boolean {
+  return nodes.some((n) => GO_INIT.has(functionName(n))) && !nodes.some((n) => LOADER.test(n.dso ?? n.site?.dso ?? '') || INIT.has(functionName(n)));
 }
 
 function stepOf(n: TreeNode): PathStep {

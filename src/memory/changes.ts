@@ -112,6 +112,10 @@ export class Changes {
     const p = t?.pendingFault;
     if (t === undefined || p === undefined) return;
     const seg = this.tasks.processes.get(change.view.pid)?.map.get(p.page);
+    // new memory mapped elsewhere is no answer to the fault: Go's runtime may mmap
+    // (getitab → persistentalloc) while the deferred recover runs, before its mprotect
+    const outside = p.page < change.view.start || p.page >= change.view.end;
+    if (outside && (change.view.call === 'mmap' || change.view.call === 'mremap')) return;
     p.expires = true;
     if (seg === undefined || (seg.prot & p.need) === 0 || p.page < change.view.start || p.page >= change.view.end) return;
     p.instr.cycles++;

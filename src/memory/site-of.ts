@@ -1,10 +1,11 @@
 // Which call site a protection syscall record belongs to.
 import type { Frame, SampleRecord } from '../../parsers/records.js';
-import { isKernelDso, isRuntimeDso } from '../dso.js';
+import { isKernelDso, isRuntimeFrame } from '../dso.js';
 
 /**
- * The default protection site: the first user frame whose dso is not libc,
- * ld.so or libpthread (the caller of the `__mprotect` wrapper), else the
+ * The default protection site: the first user frame not in libc, ld.so,
+ * libpthread or Go's runtime and syscall packages (the caller of the
+ * `__mprotect` wrapper, of `syscall.Mprotect`), else the
  * leaf user frame; keyed `dso:symbol+0xoff`. With frame-pointer callchains
  * perf loses the wrapper's direct caller (the wrapper keeps no frame), so
  * this is the caller's caller unless the pipeline repairs the chain.
@@ -16,7 +17,7 @@ export function defaultSiteOf(r: SampleRecord): string {
     leaf ??= f;
     // perf's `(inlined)` frames: a callee inlined where the next frame is, or a dso nothing told (src/inlined.ts)
     if (f.dso === 'inlined' || f.dso === '' || (f.inlined === true && f.outermost !== true)) continue;
-    if (!isRuntimeDso(f.dso)) return frameKey(f);
+    if (!isRuntimeFrame(f)) return frameKey(f);
   }
   return leaf === undefined ? '[unknown]' : frameKey(leaf);
 }

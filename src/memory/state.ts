@@ -106,7 +106,8 @@ export interface Thread {
   // Fault-path flushes waiting for their fault's record.
   faultFlushes?: Flush[];
   // A denied fault waiting for a handler's change that grants the access.
-  // It expires at the thread's second protection call after the fault: the handler's call is the first.
+  // It expires at the thread's second protection call after the fault (new memory mapped elsewhere
+  // does not count): the handler's call is the first.
   pendingFault?: { page: number; need: number; instr: InstrAgg; agg: SiteAgg; expires: boolean; time: number };
 }
 

@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import type { Report } from '../../src/model.js';
+import { perfChains as perfChainsIn, perfSymbols as perfSymbolsIn } from './perf-report-text.js';
 
 const A = 'samples/agree';
 const LIBC = 'samples/guard/libc.objdump-d.txt.gz';
@@ -33,32 +34,12 @@ function perfReport(name: string): string {
   return readFileSync(`${A}/${name}.perf-report.txt`, 'utf8');
 }
 
-/** perf report's samples per `dso symbol` of one event (`--sort dso,sym -n`), user space only; perf's `0x…` for a symbol it could not name is perf script's `[unknown]`. */
 function perfSymbols(name: string, event: string): Map<string, number> {
-  const text = perfReport(name);
-  const table = text.slice(0, text.indexOf('-g folded'));
-  const out = new Map<string, number>();
-  for (const line of table.slice(table.indexOf(`of event '${event}'`)).split('\n').slice(1)) {
-    if (line.startsWith('# Samples:')) break;
-    const m = /^\s+[\d.]+%\s+(\d+)\s+(\S+)\s+\[\.\] (.+?)\s*$/.exec(line);
-    if (m === null) continue;
-    const key = `${m[2]} ${/^0x[0-9a-f]{16}$/.test(m[3]!) ? '[unknown]' : m[3]}`;
-    out.set(key, (out.get(key) ?? 0) + Number(m[1]));
-  }
-  return out;
+  return perfSymbolsIn(perfReport(name), event);
 }
 
-/** perf report's folded chains (`N a;b;c`, outermost first) of one event. */
 function perfChains(name: string, event: string): [number, string[]][] {
-  const text = perfReport(name);
-  const folded = text.slice(text.indexOf('-g folded'));
-  const out: [number, string[]][] = [];
-  for (const line of folded.slice(folded.indexOf(`of event '${event}'`)).split('\n').slice(1)) {
-    if (line.startsWith('# Samples:')) break;
-    const m = /^(\d+) (.*)$/.exec(line);
-    if (m !== null) out.push([Number(m[1]), m[2]!.split(';')]);
-  }
-  return out;
+  return perfChainsIn(perfReport(name), event);
 }
 
 /** The faults of an event whose user leaf perf script printed only as `(inlined)` frames, or not at all, counted from the capture's text. */

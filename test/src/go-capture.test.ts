@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import type { Report, TreeNode } from '../../src/model.js';
 import { ROOT, runCli } from '../shared.js';
+import { perfChains as perfChainsIn, perfSymbols as perfSymbolsIn } from './perf-report-text.js';
 
 const G = `${ROOT}samples/go/`;
 const TRACE = `${G}guard.perf-script.txt.gz`;
@@ -36,29 +37,8 @@ const WORKERS = 3;
 const ROUNDS = 4;
 const PAGES = 16;
 
-/** perf report's samples per `dso symbol` of one event (`--sort dso,sym -n`), user space only. */
-function perfSymbols(event: string): Map<string, number> {
-  const table = PERF_REPORT.slice(0, PERF_REPORT.indexOf('-g folded'));
-  const out = new Map<string, number>();
-  for (const line of table.slice(table.indexOf(`of event '${event}'`)).split('\n').slice(1)) {
-    if (line.startsWith('# Samples:')) break;
-    const m = /^\s+[\d.]+%\s+(\d+)\s+(\S+)\s+\[\.\] (.+?)\s*$/.exec(line);
-    if (m !== null) out.set(`${m[2]} ${m[3]}`, (out.get(`${m[2]} ${m[3]}`) ?? 0) + Number(m[1]));
-  }
-  return out;
-}
-
-/** perf report's folded chains (`N a;b;c`, outermost first) of one event. */
-function perfChains(event: string): [number, string[]][] {
-  const folded = PERF_REPORT.slice(PERF_REPORT.indexOf('-g folded'));
-  const out: [number, string[]][] = [];
-  for (const line of folded.slice(folded.indexOf(`of event '${event}'`)).split('\n').slice(1)) {
-    if (line.startsWith('# Samples:')) break;
-    const m = /^(\d+) (.*)$/.exec(line);
-    if (m !== null) out.push([Number(m[1]), m[2]!.split(';')]);
-  }
-  return out;
-}
+const perfSymbols = (event: string): Map<string, number> => perfSymbolsIn(PERF_REPORT, event);
+const perfChains = (event: string): [number, string[]][] => perfChainsIn(PERF_REPORT, event);
 
 /** perf annotate's instructions with samples: `symbol` → [listing address, instruction, samples]. */
 function perfAnnotate(): Map<string, [string, string, number][]> {

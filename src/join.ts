@@ -301,6 +301,29 @@ export class FrameResolver {
     return why;
   }
 
+  private readonly knownNames = new Map<string, { generation: number; known: boolean }>();
+
+  /**
+   * Whether perf named a frame by a data symbol: a name the listing lacks (the
+   * caller looks only at frames outside every function), in a dso whose other
+   * names the listing nearly all has (nine in ten). Go's `runtime.m0+0x148`
+   * above `runtime.newm1` is one: a new thread's first frame pointer read as a
+   * return address. Like `[unknown]`, it tells nothing of the listing; a listing
+   * of another program lacks most of perf's names, and is refused as before.
+   */
+  private dataNamed(listing: Listing, frame: Frame): boolean {
+    if (!named(frame) || listing.functionsNamed(frame.symbol).length > 0) return false;
+    const cached = this.knownNames.get(frame.dso);
+    if (cached !== undefined && cached.generation === this.generation) return cached.known;
+    const names = new Set<string>();
+    for (const f of this.seen.get(frame.dso) ?? []) if (named(f)) names.add(f.symbol);
+    let lacking = 0;
+    for (const n of names) if (listing.functionsNamed(n).length === 0) lacking++;
+    const known = names.size - lacking >= 9 * lacking;
+    this.knownNames.set(frame.dso, { generation: this.generation, known });
+    return known;
+  }
+
   // A frame the listing cannot hold: outside every function, or inside an
   // instruction. One byte short of an instruction's end is a DWARF return
   // address (perf prints return address - 1 for callers) and fits.
@@ -308,7 +331,7 @@ export class FrameResolver {
     const at = this.addressIn(listing, frame);
     if (at === undefined) return undefined;
     const hit = listing.lookup(at);
-    if (hit === undefined) return codeNamed(listing, frame) ? `${frameName(frame)} is at 0x${formatListingAddress(at)}, outside every function of the listing (a different build?)` : undefined;
+    if (hit === undefined) return this.dataNamed(listing, frame) ? undefined : `${frameName(frame)} is at 0x${formatListingAddress(at)}, outside every function of the listing (a different build?)`;
     const insn = hit.instruction;
     if (insn === undefined || hit.boundary) return undefined;
     const returnAddressLessOne = insn.size > 0 ? insn.address + insn.size === at + 1 : listing.instructionAt(at + 1) !== undefined;
@@ -345,7 +368,7 @@ export class FrameResolver {
     if (hit === undefined) {
       const why = `0x${formatListingAddress(address)} is outside every function of ${listing.path}`;
       // a frame perf could not name, or named by data, is told about once per dso (unnamedFrames)
-      if (!codeNamed(listing, frame)) this.noteUnnamed(frame, listing, address, undefined);
+      if (!named(frame) || this.dataNamed(listing, frame)) this.noteUnnamed(frame, listing, address, undefined);
       else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
@@ -474,17 +497,6 @@ function elfName(label: string): string {
 /** Whether perf named the frame (`write_field+0x0`), rather than printing `[unknown]` or no symbol. */
 export function named(frame: Frame): boolean {
   return frame.symbol !== '' && frame.symbol !== '[unknown]' && frame.offset >= 0;
-}
-
-/**
- * Whether perf named the frame by a function the listing has. A name the
- * listing lacks, at an address outside every function, is a data symbol: Go's
- * `runtime.m0+0x148` above `runtime.newm1`, the frame pointer a new thread's
- * first frame read as a return address. Like `[unknown]`, it tells nothing of
- * the listing.
- */
-function codeNamed(listing: Listing, frame: Frame): boolean {
-  return named(frame) && listing.functionsNamed(frame.symbol).length > 0;
 }
 
 /** `write_field+0x0` as perf named the frame, else its address. */

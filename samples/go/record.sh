@@ -12,6 +12,9 @@
 #   guard.perf-report.txt      perf report --stdio on the same perf.data: samples per dso and
 #                              symbol of every event, and the folded callchains (caller first)
 #   guard.perf-annotate.txt    perf annotate --stdio -n of the two faulting stores (page-faults)
+#   guard-m0.perf-script.txt  three records of an earlier run of this build, kept by hand: in it perf
+#                              named a new thread's garbage frame by a data symbol (runtime.m0+0x148),
+#                              which a run shows only now and then
 #   guard.capture/             faultpath record -- ./guard (without perf.data: the report reads
 #                              the script, the manifest and the listings). Its listing,
 #                              listings/guard-nobuildid.objdump-dl.txt.gz, is objdump -dl of the
@@ -59,6 +62,6 @@ for fn in 'main.(*arena).writeField' 'main.(*arena).writeHeader'; do
   perf annotate -i "$tmp/guard.data" --stdio -n -s "$fn" 2> /dev/null
 done > guard.perf-annotate.txt
 
-node ../../dist/src/cli.js record -o guard.capture -- ./guard
+node ../../dist/src/cli/main.js record -o guard.capture -- ./guard
 rm -rf guard.capture.old guard.capture/perf.data guard
 ls -la . guard.capture guard.capture/listings

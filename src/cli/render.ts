@@ -14,7 +14,7 @@ export const REPORT_RENDERERS = {
   json: async (r) => (await import('../../viz/json.js')).renderJsonPieces(r),
   folded: async (r) => (await import('../../viz/folded.js')).renderFoldedPieces(r),
   svg: async (r) => (await import('../../viz/svg.js')).renderSvg(r),
-  html: async (r) => (await import('../../viz/html/index.js')).renderHtml(r),
+  html: async (r) => (await import('../../viz/html/index.js')).renderHtmlPieces(r),
   speedscope: async (r) => (await import('../../viz/speedscope.js')).renderSpeedscope(r),
 } satisfies Record<string, Renderer<Report>>;
 export const SITES_RENDERERS = { text: async (r) => visible(await renderSitesText(r)), json: async (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;

@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { decodeTree, encodeTree } from '../../viz/html/encode.js';
-import { jsonForScript, renderHtml } from '../../viz/html/index.js';
+import { jsonForScript, renderHtml, renderHtmlPieces } from '../../viz/html/index.js';
+import { jsonForScriptPieces } from '../../viz/html/page.js';
+import { buildReport } from '../../src/pipeline.js';
+import { GUARD_DIR } from './fixtures.js';
+import { join } from 'node:path';
 import { unpackPage, type PageData } from '../../viz/html/pack.js';
 import { TreeBuilder } from '../../src/tree.js';
 import { countNodes, EVIL, guardReport, hostileReport, scaleReport } from './fixtures.js';
@@ -83,6 +87,36 @@ describe('renderHtml', () => {
     const text = jsonForScript(value);
     expect(text).not.toMatch(/[<\u2028\u2029]/);
     expect(JSON.parse(text)).toEqual(value);
+  });
+
+  test('the tree by protection site is packed into the call tree\'s tables: its sites and strings once, and it round-trips', async () => {
+    const report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')], siteTree: true });
+    expect(report.siteTree).toBeDefined();
+    const page = renderHtml(report);
+    const data = dataBlock(page);
+    expect(Object.keys(data.sites!)).not.toContain('strings');
+    expect(Object.keys(data.sites!)).not.toContain('sites');
+    expect(data.sites!.siteOf.length).toBeGreaterThan(0);
+    const sitesText = JSON.stringify(data.sites);
+    for (const s of data.tree.strings) if (!data.sites!.kinds.includes(s)) expect(sitesText).not.toContain(JSON.stringify(s));
+    const unpacked = unpackPage(data);
+    expect(stripIds(decodeTree(unpacked.sites!))).toEqual(stripIds(report.siteTree!));
+    expect(stripIds(decodeTree(unpacked.tree))).toEqual(stripIds(report.tree));
+    // written out in pieces, the same page
+    expect([...renderHtmlPieces(report)].length).toBeGreaterThan(3);
+  });
+
+  test('property: jsonForScriptPieces writes jsonForScript\'s text, long arrays and objects in pieces', () => {
+    const value = fc.oneof(fc.integer(), fc.string(), fc.constant(undefined), fc.constant(null), fc.double());
+    const big = fc.record({ a: fc.array(fc.integer(), { minLength: 0, maxLength: 40_000 }), b: fc.dictionary(fc.string(), value), c: fc.array(value, { maxLength: 50 }), d: fc.constant(undefined) });
+    fc.assert(
+      fc.property(big, (v) => {
+        expect([...jsonForScriptPieces(v)].join('')).toBe(jsonForScript(v));
+      }),
+      { numRuns: 40 },
+    );
+    const long = { xs: Array.from({ length: 50_000 }, (_, i) => (i % 7 === 0 ? '</script>\u2028' : i)) };
+    expect([...jsonForScriptPieces(long)].join('')).toBe(jsonForScript(long));
   });
 
   test('is deterministic', () => {

@@ -54,10 +54,10 @@ export function interner(strings: string[]): (s: string) => number {
   };
 }
 
-/** Flattens `tree` into the page's compact form. */
-export function encodeTree(tree: TreeNode): EncodedTree {
-  const strings: string[] = [];
-  const intern = interner(strings);
+/** Flattens `tree` into the page's compact form; with `shared`, its strings go into that table (another tree's), which becomes its `strings`. */
+export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }): EncodedTree {
+  const strings: string[] = shared?.strings ?? [];
+  const intern = shared?.intern ?? interner(strings);
   const kinds: string[] = [];
   const internKind = interner(kinds);
   const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {}, classes: {}, cells: [] };

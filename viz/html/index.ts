@@ -4,9 +4,8 @@
 // (page.ts) whose CSP allows only that script and style.
 import type { Report } from '../../src/model.js';
 import { bundledScript } from '../bundles.js';
-import { encodeTree } from './encode.js';
 import { packPage } from './pack.js';
-import { escapeHtml, renderPage } from './page.js';
+import { escapeHtml, renderPagePieces } from './page.js';
 import { findingsHtml, headlineHtml } from './findings.js';
 import { staticParts, type StaticParts } from './static.js';
 import { STYLES } from './styles.js';
@@ -20,12 +19,15 @@ export interface HtmlOptions {
 
 /** Renders `report` as one self-contained HTML file (no network access, no external URL). */
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
+  return [...renderHtmlPieces(report, options)].join('');
+}
+
+/** renderHtml's text in pieces, in order (the data block never whole: see page.ts). */
+export function* renderHtmlPieces(report: Report, options: HtmlOptions = {}): Generator<string> {
   const title = options.title ?? 'faultpath report';
   const { tree, siteTree, ...rest } = report;
-  const packed = packPage(title, encodeTree(tree), rest);
-  // the tree by protection site rides beside it, as encode.ts writes it
-  const data = siteTree !== undefined ? { ...packed, sites: encodeTree(siteTree) } : packed;
-  return renderPage({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest), staticParts(rest, tree.value)), data, script: bundledScript('report') });
+  const data = packPage(title, tree, rest, siteTree);
+  yield* renderPagePieces({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest), staticParts(rest, tree.value)), data, script: bundledScript('report') });
 }
 
 // Filled in by the client script; ids are what viz/html/client/ looks up.

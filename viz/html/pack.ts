@@ -1,15 +1,17 @@
 // The page's data block as it travels: each string once (one table for the
-// tree's names and the sites' fields), each faulting instruction once (a site
-// table the tree's leaves, the ranked sites and the findings point into), leaf
+// trees' names and the sites' fields), each faulting instruction once (a site
+// table the trees' leaves, the ranked sites and the findings point into), leaf
 // classes as shared sets, node numbers in lists as deltas. A capture with 100k
 // distinct instructions was a 50 MB page with every site twice and its
-// unresolved reason 200k times; packed it is a fraction of that.
+// unresolved reason 200k times; packed it is a fraction of that. The tree by
+// protection site is packed the same way, into the same tables (written out
+// whole, it was two thirds of a 33 MB page).
 // `unpackPage` gives the page (and tests) the shapes encode.ts and the report
 // have, so the client reads ordinary objects.
-import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount } from '../../src/model.js';
-import { interner, type EncodedTree } from './encode.js';
+import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount, type TreeNode } from '../../src/model.js';
+import { encodeTree, interner, type EncodedTree } from './encode.js';
 
-type PageReport = Omit<Report, 'tree'>;
+type PageReport = Omit<Report, 'tree' | 'siteTree'>;
 
 /** Distinct sites as columns; string fields are indexes into the tree's strings, -1 when absent. */
 interface SiteColumns {
@@ -24,16 +26,22 @@ interface SiteColumns {
   readonly reason: number[];
 }
 
-/** The tree as packed: encode.ts's arrays, with sites, classes and cells by reference. */
-export interface PackedTree extends Omit<EncodedTree, 'sites' | 'classes' | 'cells'> {
-  readonly siteTable: SiteColumns;
+/** A tree as packed beside the call tree: encode.ts's arrays, with sites, classes and cells by reference into the call tree's tables. */
+export interface PackedSubtree extends Omit<EncodedTree, 'strings' | 'sites' | 'classes' | 'cells'> {
   /** (node delta, site index) pairs. */
   readonly siteOf: number[];
-  readonly classSets: Partial<Record<FaultClass, number>>[];
   /** (node delta, class set index) pairs. */
   readonly classOf: number[];
   /** encode.ts's cells with the node as a delta from the previous one. */
   readonly cells: number[];
+}
+
+/** The call tree as packed, with the tables every packed tree points into. */
+export interface PackedTree extends PackedSubtree {
+  /** Every string of the page's trees and sites. */
+  readonly strings: string[];
+  readonly siteTable: SiteColumns;
+  readonly classSets: Partial<Record<FaultClass, number>>[];
 }
 
 type PackedFinding = Omit<Finding, 'instructions'> & { readonly instructions: (number | string)[] };
@@ -45,18 +53,19 @@ type PackedReport = Omit<PageReport, 'sites' | 'findings'> & { readonly sites: n
 export interface PageData {
   readonly title: string;
   readonly tree: PackedTree;
-  /** The tree by protection site (Report.siteTree), when the report has one. */
-  readonly sites?: EncodedTree;
   readonly report: PackedReport;
+  /** The tree by protection site (Report.siteTree), when the report has one. */
+  readonly sites?: PackedSubtree;
 }
 
-/** The page's data block for a tree encoded by encodeTree and the rest of its report. */
-export function packPage(title: string, enc: EncodedTree, report: PageReport): PageData {
-  const strings = [...enc.strings];
+/** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site. */
+export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode): PageData {
+  const enc = encodeTree(tree);
+  const strings = enc.strings;
   const internString = interner(strings);
   const intern = (s: string | undefined): number => (s === undefined ? -1 : internString(s));
   const table: SiteColumns = { dso: [], symbol: [], offset: [], address: [], instruction: [], source: [], resolved: [], reason: [] };
-  // the tree's leaves share their site objects; the ranked sites are copies, found by where they are
+  // the trees' leaves share their site objects; the ranked sites are copies, found by where they are
   const byObject = new Map<FaultSite, number>();
   const byPlace = new Map<string, number[]>();
   const byInstruction = new Map<string, number>();
@@ -86,21 +95,9 @@ export function packPage(title: string, enc: EncodedTree, report: PageReport): P
     table.reason.push(intern(s.unresolvedReason));
     return i;
   };
-  const siteOf: number[] = [];
-  let last = 0;
-  // integer keys: for…in visits them in ascending order
-  for (const k in enc.sites) {
-    const key = Number(k);
-    siteOf.push(key - last, siteIndex(enc.sites[key]!));
-    last = key;
-  }
   const classSets: Partial<Record<FaultClass, number>>[] = [];
   const setIds = new Map<string, number>();
-  const classOf: number[] = [];
-  last = 0;
-  for (const k in enc.classes) {
-    const key = Number(k);
-    const set = enc.classes[key]!;
+  const classSet = (set: Partial<Record<FaultClass, number>>): number => {
     const names = Object.keys(set);
     // most leaves have one class: its name and value are the key
     const id = names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
@@ -110,31 +107,52 @@ export function packPage(title: string, enc: EncodedTree, report: PageReport): P
       classSets.push(set);
       setIds.set(id, i);
     }
-    classOf.push(key - last, i);
-    last = key;
-  }
-  const cells = [...enc.cells];
-  last = 0;
-  for (let j = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) {
-    const node = cells[j]!;
-    cells[j] = node - last;
-    last = node;
-  }
-  const { sites: _s, classes: _c, cells: _x, strings: _t, ...arrays } = enc;
+    return i;
+  };
+  const packTree = (e: EncodedTree): PackedSubtree => {
+    const siteOf: number[] = [];
+    let last = 0;
+    // integer keys: for…in visits them in ascending order
+    for (const k in e.sites) {
+      const key = Number(k);
+      siteOf.push(key - last, siteIndex(e.sites[key]!));
+      last = key;
+    }
+    const classOf: number[] = [];
+    last = 0;
+    for (const k in e.classes) {
+      const key = Number(k);
+      classOf.push(key - last, classSet(e.classes[key]!));
+      last = key;
+    }
+    // the node numbers made deltas in place: the encoded tree is this function's
+    const cells = e.cells;
+    last = 0;
+    for (let j = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) {
+      const node = cells[j]!;
+      cells[j] = node - last;
+      last = node;
+    }
+    const { sites: _s, classes: _c, strings: _t, ...arrays } = e;
+    return { ...arrays, siteOf, classOf, cells };
+  };
+  const { siteOf, classOf, cells, ...arrays } = packTree(enc);
   const sites: number[] = [];
   for (const s of report.sites) sites.push(siteIndex(s), intern(s.event), s.count, s.major ?? -1);
   const findings = report.findings?.map((f) => ({ ...f, instructions: f.instructions.map((id) => byInstruction.get(id) ?? id) }));
+  // after everything the call tree's page has, so a page without it is as it was
+  const bySite = siteTree !== undefined ? packTree(encodeTree(siteTree, { strings, intern: internString })) : undefined;
   return {
     title,
     tree: { ...arrays, strings, siteTable: table, siteOf, classSets, classOf, cells },
     report: { ...report, sites, ...(findings !== undefined ? { findings } : {}) },
+    ...(bySite !== undefined ? { sites: bySite } : {}),
   };
 }
 
 /** The page's data as encode.ts and the report shape it: every site an object again. */
 export function unpackPage(data: PageData): { title: string; tree: EncodedTree; sites?: EncodedTree; report: PageReport } {
-  const { siteTable: t, siteOf, classSets, classOf, cells: packedCells, ...arrays } = data.tree;
-  const strings = arrays.strings;
+  const { siteTable: t, classSets, strings } = data.tree;
   const str = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
   const siteList: FaultSite[] = t.dso.map((_, i) => {
     const a = t.address[i]!;
@@ -153,12 +171,17 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
     if (reason !== undefined) site.unresolvedReason = reason;
     return site;
   });
-  const sites: Record<string, FaultSite> = {};
-  for (let j = 0, node = 0; j < siteOf.length; j += 2) sites[(node += siteOf[j]!)] = siteList[siteOf[j + 1]!]!;
-  const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
-  for (let j = 0, node = 0; j < classOf.length; j += 2) classes[(node += classOf[j]!)] = classSets[classOf[j + 1]!]!;
-  const cells = [...packedCells];
-  for (let j = 0, node = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) cells[j] = node += cells[j]!;
+  const unpackTree = (p: PackedSubtree): EncodedTree => {
+    const { siteOf, classOf, cells: packedCells, ...arrays } = p;
+    const { strings: _t, siteTable: _s, classSets: _c, ...own } = arrays as PackedSubtree & Partial<PackedTree>;
+    const sites: Record<string, FaultSite> = {};
+    for (let j = 0, node = 0; j < siteOf.length; j += 2) sites[(node += siteOf[j]!)] = siteList[siteOf[j + 1]!]!;
+    const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
+    for (let j = 0, node = 0; j < classOf.length; j += 2) classes[(node += classOf[j]!)] = classSets[classOf[j + 1]!]!;
+    const cells = [...packedCells];
+    for (let j = 0, node = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) cells[j] = node += cells[j]!;
+    return { ...own, strings, sites, classes, cells };
+  };
   const r = data.report;
   const ranked: SiteCount[] = [];
   for (let j = 0; j < r.sites.length; j += 4) {
@@ -168,8 +191,8 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
   const findings = r.findings?.map((f) => ({ ...f, instructions: f.instructions.map((x) => (typeof x === 'number' ? instructionId(siteList[x]!) : x)) }));
   return {
     title: data.title,
-    tree: { ...arrays, sites, classes, cells },
-    ...(data.sites !== undefined ? { sites: data.sites } : {}),
+    tree: unpackTree(data.tree),
+    ...(data.sites !== undefined ? { sites: unpackTree(data.sites) } : {}),
     report: { ...r, sites: ranked, ...(findings !== undefined ? { findings } : {}) } as PageReport,
   };
 }

@@ -26,6 +26,11 @@ export interface PageParts {
 
 /** A complete HTML document from `parts`, with a CSP that allows only its own style and script. */
 export function renderPage(parts: PageParts): string {
+  return [...renderPagePieces(parts)].join('');
+}
+
+/** renderPage's text in pieces, in order: the data block a few thousand values at a time, never built whole. */
+export function* renderPagePieces(parts: PageParts): Generator<string> {
   const { script } = parts;
   if (script !== undefined && /<\/script|<!--/i.test(script)) throw new Error('inline script would end its element early');
   if (/<\/style/i.test(parts.style)) throw new Error('inline style would end its element early');
@@ -37,11 +42,7 @@ export function renderPage(parts: PageParts): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const tail = [
-    ...(parts.data !== undefined ? [`<script type="application/json" id="faultpath-data">${jsonForScript(parts.data)}</script>`] : []),
-    ...(script !== undefined ? [`<script>${script}</script>`] : []),
-  ];
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -54,14 +55,53 @@ export function renderPage(parts: PageParts): string {
 </head>
 <body>
 ${parts.body}
-${tail.map((t) => t + '\n').join('')}</body>
-</html>
 `;
+  if (parts.data !== undefined) {
+    yield '<script type="application/json" id="faultpath-data">';
+    yield* jsonForScriptPieces(parts.data);
+    yield '</script>\n';
+  }
+  if (script !== undefined) yield `<script>${script}</script>\n`;
+  yield '</body>\n</html>\n';
 }
 
 /** JSON that cannot end a <script> element or break a JS string: `<`, U+2028, U+2029 escaped. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return forScript(JSON.stringify(value));
+}
+
+/** jsonForScript's text in pieces: plain objects a member at a time, long arrays CHUNK values at a time. */
+export function* jsonForScriptPieces(value: unknown): Generator<string> {
+  for (const piece of jsonPieces(value)) yield forScript(piece);
+}
+
+const CHUNK = 16384;
+
+// JSON.stringify's text, the same bytes, without the whole of it as one string
+// (a page's data is tens of MB; as one string, and its escaped copies, several times that)
+function* jsonPieces(value: unknown): Generator<string> {
+  if (Array.isArray(value) && value.length > CHUNK) {
+    yield '[';
+    for (let i = 0; i < value.length; i += CHUNK) yield (i > 0 ? ',' : '') + JSON.stringify(value.slice(i, i + CHUNK)).slice(1, -1);
+    yield ']';
+  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    let first = true;
+    yield '{';
+    for (const [key, v] of Object.entries(value)) {
+      // what JSON.stringify leaves out of an object
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+      first = false;
+      yield* jsonPieces(v);
+    }
+    yield '}';
+  } else {
+    yield JSON.stringify(value);
+  }
+}
+
+function forScript(json: string): string {
+  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** Text for HTML content and attribute values. */

@@ -358,8 +358,10 @@ export class ReportAccumulator {
       ...(this.siteTree ? { dropGroups: true } : {}),
     };
     const result = aggregator.finish(resolver, this.treeOptions);
-    const siteTree = this.siteTree && this.protectionRecords > 0 ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }).tree : undefined;
-    const slices = this.slices.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName });
+    const bySite = this.siteTree && this.protectionRecords > 0 ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }) : undefined;
+    const siteTree = bySite?.tree;
+    // the tree by site gets the cells too: the page recounts its protection sites for a time window
+    const slices = this.slices.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
       if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));

@@ -204,8 +204,11 @@ export class SliceBuilder {
     if (had === undefined && ++this.changeCells + this.cells.n > this.maxCells) this.coarsen();
   }
 
-  /** Puts each path's cells on its leaf (`leaves` by path number) and returns what the cells refer to; the builder is spent. */
-  finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming): SliceIndex {
+  /**
+   * Puts each path's cells on its leaf (`leaves` by path number) and returns what the cells refer to; the builder is spent.
+   * `also`: the leaves of another tree of the same paths (the tree by protection site), given the same cells.
+   */
+  finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming, also?: readonly (TreeNode | undefined)[]): SliceIndex {
     const cells = this.cells;
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
     let min = Infinity;
@@ -214,10 +217,7 @@ export class SliceBuilder {
     if (!Number.isFinite(min)) min = 0;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
     const { start, cells: byPath } = cells.byPath();
-    for (let p = 0; p + 1 < start.length; p++) {
-      const leaf = leaves[p];
-      if (leaf === undefined || start[p] === start[p + 1]) continue;
-      const list = order(cells, byPath.subarray(start[p]!, start[p + 1]!));
+    const put = (leaf: TreeNode, list: Int32Array): void => {
       let k = leaf.cells?.length ?? 0;
       // sized once where V8 keeps a fixed-size array fast (a new Array(n) past ~100k elements is a dictionary)
       const into = leaf.cells ?? (list.length <= 16384 ? new Array<number>(4 * list.length) : []);
@@ -228,6 +228,12 @@ export class SliceBuilder {
         into[k++] = cells.value[c]!;
       }
       leaf.cells = into;
+    };
+    for (let p = 0; p + 1 < start.length; p++) {
+      if (start[p] === start[p + 1] || (leaves[p] === undefined && also?.[p] === undefined)) continue;
+      const list = order(cells, byPath.subarray(start[p]!, start[p + 1]!));
+      if (leaves[p] !== undefined) put(leaves[p]!, list);
+      if (also?.[p] !== undefined) put(also[p]!, list);
     }
     this.cells = new Cells(0);
     const changes: SliceIndex['changes'] = [];

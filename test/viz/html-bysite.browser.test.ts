@@ -38,7 +38,7 @@ async function open(name: string, hash = ''): Promise<{ page: Page; url: string;
 describe('the tree by protection site', () => {
   test('is the tree --group-by site builds, and the call tree beside it is unchanged', () => {
     expect(withSites.siteTree).toBeDefined();
-    // (the time/thread/region cells the page's filters read are the call tree's only)
+    // (the time/thread/region cells the page's filters read: both trees have them, compared below)
     const noCells = (t: TreeNode): unknown => JSON.parse(JSON.stringify(t, (k, v: unknown) => (k === 'cells' ? undefined : v)));
     expect(noCells(withSites.siteTree!)).toEqual(noCells(grouped.tree));
     expect(noCells(withSites.tree)).toEqual(noCells(plain.tree));
@@ -58,6 +58,11 @@ describe('the tree by protection site', () => {
       const node = withSites.siteTree!.children.find((k: TreeNode) => k.name === s.site);
       expect(node?.value, s.site).toBe(s.faults);
     }
+    // the tree by site carries the same cells (the page recounts its protection sites for a time window): each node's add up to its value
+    const bySiteSums = cellSums(withSites.siteTree!);
+    const subtree = (t: TreeNode): number => (t.cells ?? []).reduce((a, x, i) => (i % 4 === 3 ? a + x : a), 0) + t.children.reduce((a, k) => a + subtree(k), 0);
+    for (const k of withSites.siteTree!.children) expect(subtree(k), k.name).toBe(k.value);
+    expect(bySiteSums.reduce((a, b) => a + b, 0)).toBe(cellSums(withSites.tree).reduce((a, b) => a + b, 0));
   });
 });
 

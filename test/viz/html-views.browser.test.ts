@@ -12,6 +12,8 @@ import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
 
 const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
+// as `faultpath report -f html` builds it: with the tree by protection site
+const guardSites = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'], siteTree: true });
 const regions = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
 
 const browser = useChromium();
@@ -95,6 +97,53 @@ describe('faults over time', () => {
     // "Whole trace" clears it
     await page.locator('#timeline button', { hasText: 'Whole trace' }).click();
     await expect(bar.isHidden()).resolves.toBe(true);
+    quiet(log, url);
+    await page.close();
+  });
+
+  test('a window recounts the protection sites: faults and faulting instructions from the tree by site, calls from the changes in it', async () => {
+    const { page, log, url } = await open('timeline-protection.html', guardSites);
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
+    // the second half of the trace: retry cycles of both protecting sites, not all of them
+    const xa = box.width * 0.5;
+    const xb = box.width * 0.95;
+    await page.mouse.move(box.x + xa, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + xb, box.y + 14, { steps: 4 });
+    await page.mouse.up();
+    const s = guardSites.slices!;
+    const a = from + (xa / box.width) * (to - from);
+    const b = from + (xb / box.width) * (to - from);
+    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
+    const rows = page.locator('#protection tbody tr');
+    let checked = 0;
+    for (const site of guardSites.protection!.sites) {
+      const node = guardSites.siteTree!.children.find((k) => k.name === site.site);
+      const faults = node === undefined ? 0 : cellSum(node, (q) => inWindow(q));
+      const calls = s.changes.filter((c) => c.site === site.site && inWindow(c.q)).reduce((n, c) => n + c.calls, 0);
+      const row = rows.filter({ hasText: `${site.symbol}+0x${(site.offset ?? 0).toString(16)}` });
+      if (faults === 0 && calls === 0) {
+        await expect(row.count()).resolves.toBe(0);
+        continue;
+      }
+      const cells = await row.first().locator('td').allTextContents();
+      expect(cells[4], site.site).toBe(fmt(faults));
+      expect(cells[2], site.site).toBe(fmt(calls));
+      if (faults > 0 && faults < site.faults) checked++;
+    }
+    // the window cut at least one site's faults (both protecting sites fault through the whole run)
+    expect(checked).toBeGreaterThan(0);
+    // the faulting instructions too: protect_old's stores, in the window
+    const old = guardSites.siteTree!.children.find((k) => k.name.startsWith('protect_old+0x28'))!;
+    const store = cellSum(old, (q) => inWindow(q));
+    await expect(rows.filter({ hasText: 'protect_old+0x28' }).first().textContent()).resolves.toContain(`mov %rsi,(%rdi) — ${fmt(store)}`);
+    await page.locator('#protection-panel').screenshot({ path: artifactPath('timeline-protection.png') });
+    // the whole trace again: the report's counts
+    await page.locator('#timeline button', { hasText: 'Whole trace' }).click();
+    await expect(rows.count()).resolves.toBe(guardSites.protection!.sites.length);
     quiet(log, url);
     await page.close();
   });

@@ -2,10 +2,11 @@
 // process (the threads panel) and a memory region (the address-space strip
 // and the region table). It cuts the flame graph and recounts the tables; a
 // bar above the flame graph says what is shown and clears it.
-import { regionGroupName, type RegionsSection, type Report, type SiteCount } from '../../../src/model.js';
+import { regionGroupName, type ProtectionSiteView, type RegionsSection, type Report, type SiteCount } from '../../../src/model.js';
 import type { CallTree } from './calls.js';
 import { byId, el } from './dom.js';
 import { fmt, pct, seconds } from './format.js';
+import { instructionName } from './links.js';
 import { isFiltered, NO_FILTER, slicer, type Filter } from './slicer.js';
 import { showThreads } from './threads.js';
 import { showTimeline } from './timeline.js';
@@ -19,6 +20,8 @@ export interface FilterHooks {
   sites(sites: SiteCount[]): void;
   /** The memory regions with these fault counts. */
   regions(regions: RegionsSection): void;
+  /** The protection sites with these counts (null: the whole report's). */
+  protection(sites: ProtectionSiteView[] | null): void;
 }
 
 export interface Filters {
@@ -26,8 +29,10 @@ export interface Filters {
   region(name: string): boolean;
 }
 
-export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks): Filters {
+/** `bySite`: the tree by protection site (Report.siteTree), whose cells recount the protection table. */
+export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks, bySite: CallTree | null = null): Filters {
   const s = slicer(calls, report.slices);
+  const siteCut = bySite !== null && report.protection !== undefined ? slicer(bySite, report.slices) : null;
   let filter: Filter = NO_FILTER;
   const labels = { threads: '', region: '' };
   const bar = el('div', 'filter-bar');
@@ -80,6 +85,46 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
       .sort((a, b) => b.faults - a.faults);
     return { ...r, regions };
   };
+  // report.protection's sites recounted: their faults and their instructions' from the tree by site
+  // (a site is a node at its top), their calls from the changes in the window
+  const protectionCounts = (f: Filter): ProtectionSiteView[] => {
+    const t = bySite!;
+    const self = siteCut!.self(f);
+    const top = new Int32Array(t.size);
+    const faults = new Map<string, number>();
+    const byIns = new Map<string, number>();
+    for (let i = 1; i < t.size; i++) {
+      const p = t.parentOf[i]!;
+      top[i] = p === 0 ? i : top[p]!;
+      const v = self[i]!;
+      if (v === 0) continue;
+      const name = t.view.name(top[i]!);
+      faults.set(name, (faults.get(name) ?? 0) + v);
+      const site = t.enc.sites[i];
+      if (site !== undefined) byIns.set(`${name}\0${instructionName(site)}`, (byIns.get(`${name}\0${instructionName(site)}`) ?? 0) + v);
+    }
+    const w = f.window;
+    const slices = report.slices;
+    const calls = new Map<string, Record<string, number>>();
+    if (w !== null && slices !== undefined) {
+      for (const c of slices.changes) {
+        const mid = slices.start + (c.q + 0.5) * slices.quantum;
+        if (c.q < 0 || mid < w[0] || mid >= w[1]) continue;
+        const m = calls.get(c.site) ?? {};
+        m[c.call] = (m[c.call] ?? 0) + c.calls;
+        calls.set(c.site, m);
+      }
+    }
+    return report
+      .protection!.sites.map((x) => ({
+        ...x,
+        faults: faults.get(x.site) ?? 0,
+        instructions: x.instructions.map((ins) => ({ ...ins, faults: byIns.get(`${x.site}\0${ins.instruction}`) ?? 0 })).filter((ins) => ins.faults > 0),
+        calls: w === null ? x.calls : (calls.get(x.site) ?? {}),
+      }))
+      .filter((x) => x.faults > 0 || Object.values(x.calls).some((n) => n > 0))
+      .sort((a, b) => b.faults - a.faults);
+  };
   let regionCut = JSON.stringify([null, null]);
   const apply = (f: Filter): void => {
     filter = f;
@@ -87,6 +132,7 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
     const tree = on ? s.tree(f) : calls;
     hooks.cut(tree);
     hooks.sites(on ? recount(s.self(f)) : report.sites);
+    if (siteCut !== null) hooks.protection(on ? protectionCounts(f) : null);
     // a region pick leaves the table's counts as they were (and its own status line in place)
     const cut = JSON.stringify([f.window, f.threads === null ? null : [...f.threads]]);
     if (report.regions !== undefined && cut !== regionCut) hooks.regions(f.window !== null || f.threads !== null ? regionCounts(f) : report.regions);
@@ -99,7 +145,7 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
     if (f.window !== null) parts.push(`${seconds(f.window[0] - t0)}–${seconds(f.window[1] - t0)}`);
     if (f.threads !== null) parts.push(labels.threads);
     if (f.region !== null) parts.push(s.index.regions[f.region]!);
-    text.textContent = `Showing ${fmt(tree.total)} of ${fmt(calls.total)} faults (${pct(tree.total, calls.total)}): ${parts.join(' · ')}. The tables count these faults; a region's pages and classes stay the whole trace's.`;
+    text.textContent = `Showing ${fmt(tree.total)} of ${fmt(calls.total)} faults (${pct(tree.total, calls.total)}): ${parts.join(' · ')}. The tables count these faults (and a protection site the calls in the window); a region's or site's pages, classes and retry cycles stay the whole trace's.`;
     bar.dataset['faults'] = String(tree.total);
   };
   clear.addEventListener('click', () => apply(NO_FILTER));

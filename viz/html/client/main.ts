@@ -295,7 +295,11 @@ const filters = filterBar(report, calls, {
     byId('regions').replaceChildren();
     showRegions({ ...report, regions }, pickRegion);
   },
-});
+  protection(sites) {
+    byId('protection').replaceChildren();
+    showProtection(sites === null ? report : { ...report, protection: { ...report.protection!, sites } }, showCover);
+  },
+}, bySite);
 function pickRegion(x: RegionView): boolean {
   // A --group-by region tree has the region at the root: zooming there shows only its faults.
   const name = regionGroup(x);

@@ -20,10 +20,19 @@ export function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.length);
 }
 
-/** Bytes [a, a+n) of one view equal bytes [b, b+n) of the other, compared four at a time. */
+/**
+ * Bytes [a, a+n) of one view equal bytes [b, b+n) of the other, compared eight at a time as
+ * doubles: equal doubles have equal bits but for 0 and -0 (checked as integers); NaNs never
+ * compare equal, so their bytes are compared as integers too.
+ */
 export function sameBytes(x: DataView, a: number, y: DataView, b: number, n: number): boolean {
   let k = 0;
-  for (; k + 4 <= n; k += 4) if (x.getInt32(a + k, true) !== y.getInt32(b + k, true)) return false;
+  for (; k + 8 <= n; k += 8) {
+    const p = x.getFloat64(a + k, true);
+    if (p !== y.getFloat64(b + k, true) || p === 0) {
+      if (x.getInt32(a + k, true) !== y.getInt32(b + k, true) || x.getInt32(a + k + 4, true) !== y.getInt32(b + k + 4, true)) return false;
+    }
+  }
   for (; k < n; k++) if (x.getUint8(a + k) !== y.getUint8(b + k)) return false;
   return true;
 }
@@ -63,6 +72,23 @@ export class LineTable {
         this.knownEnd = start + len;
         return id;
       }
+    }
+  }
+
+  /**
+   * The length of a line seen before whose first 32 bytes hash to `h` (prefixHash) and whose
+   * length puts a newline before `limit` where the line at `start` would end; -1 when there is
+   * none. The bytes are not compared: a caller that must know the line is that one compares them.
+   */
+  lengthAt(h: number, view: DataView, start: number, limit: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = table[slot]!;
+      if (id === EMPTY) return -1;
+      if (id === CROWDED || this.hashes[slot] !== h) continue;
+      const len = this.lengths[id]!;
+      if (start + len < limit && view.getUint8(start + len) === LF) return len;
     }
   }
 
@@ -156,7 +182,7 @@ function mix(h: number): number {
 }
 
 /** The hash of bytes [start, start + 32). */
-function prefixHash(view: DataView, start: number): number {
+export function prefixHash(view: DataView, start: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < start + HASHED_BYTES; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
   return mix(h);

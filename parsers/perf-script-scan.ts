@@ -1,14 +1,11 @@
 // perf script text → classified lines, from the bytes themselves: the fast path
 // of `collapse`. A callchain frame line is interned by its bytes into an
 // integer id (parsers/line-table.ts); a frame line seen before is found that
-// way before its end is known, other lines are cut with indexOf. A string is decoded — as latin1, one char per byte, so bytes that
-// are not UTF-8 pass through unchanged — only for a new distinct frame.
-// A record header is read on its bytes by stackcollapse-perf.pl's rules (quoted
-// where each is read), with linear scans instead of its backtracking regexes;
-// its comm, pid and tid are decoded only when their bytes differ from the
-// previous header's, its event only when it differs from the previous event.
-// Lines of an unusual shape (starting with a blank other than a tab, or
-// `LOST …`) are read from their latin1 text.
+// way before its end is known, and a record's whole callchain seen before is
+// found as one run (parsers/frame-runs.ts). Other lines are cut with indexOf.
+// A string is decoded — as latin1, one char per byte, so bytes that are not
+// UTF-8 pass through unchanged — only for a new distinct frame, or a header
+// field whose bytes changed (parsers/perf-script-scan-header.ts).
 //
 // What each line is, with the rules of the reference and where faultpath reads more:
 //   blank (or only blanks)           end of record
@@ -18,15 +15,19 @@
 //                                    comm, a line with a `time:` stamp (the reference reads neither)
 //   `… PERF_RECORD_…`, `LOST n events!`  side-band record (the reference takes it for a header)
 //   anything else                    frame candidate (`^\s*(\w+)\s*(.+) \((\S*)\)` decides later)
-import type { Diagnostic, DiagnosticSink } from './records.js';
+import type { DiagnosticSink } from './records.js';
 import type { ByteParser, Format, ParserOptions } from './format.js';
-import { HASHED_BYTES, LineTable, sameBytes, viewOf } from './line-table.js';
+import { FrameRuns } from './frame-runs.js';
+import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
+import { HeaderReader, hasSideBandMark, hasTimestamp, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces } from './perf-script-scan-header.js';
 
 export const LINE_BLANK = 0;
 export const LINE_HEADER = 1;
 export const LINE_FRAME = 2;
 export const LINE_SIDE_BAND = 3;
+/** A record's callchain met before as the same bytes: `run`, `line` is its first line's number; an empty line follows it. */
+export const LINE_FRAMES = 4;
 
 /** The scanner positioned at one line: valid only during the callback it is passed to. */
 export interface ScanLine {
@@ -51,84 +52,35 @@ export interface ScanLine {
   headerText(slot: number): string;
   /** Frame: the id of the line's bytes, interned on first use. */
   frameId(): number;
+  /** Distinct frame lines so far. */
+  readonly distinctFrames: number;
+  /** Frames: the run's id; its frame ids (one per line, tab-indented frame lines) by runFrameIds. */
+  readonly run: number;
+  runFrameIds(run: number): Int32Array;
   /** Interns a frame line given as text (a header's ip frame). */
   internText(text: string): number;
   /** The latin1 text of a distinct frame line. */
   frameText(id: number): string;
-  /** Distinct frame lines so far. */
-  readonly distinctFrames: number;
 }
-
-export type ScanOptions = ParserOptions;
 
 const TAB = 9;
 const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const HASH = 35;
-const COLON = 58;
 const NBSP = 0xa0;
 
-/** Perl's \s on bytes: space, \t, \n, \v, \f, \r. */
-export function isPerlSpace(c: number): boolean {
-  return c === SPACE || (c >= TAB && c <= CR);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-// `PERF_RECORD_` anywhere in a line, by Horspool's skips (perf prints it after
-// the time of a side-band record; headers rarely hold its letters).
-const SIDE_BAND = Buffer.from('PERF_RECORD_', 'latin1');
-const SIDE_BAND_SKIP = (() => {
-  const skip = new Uint8Array(256).fill(SIDE_BAND.length);
-  for (let i = 0; i < SIDE_BAND.length - 1; i++) skip[SIDE_BAND[i]!] = SIDE_BAND.length - 1 - i;
-  return skip;
-})();
-function hasSideBandMark(buf: Buffer, start: number, end: number): boolean {
-  const m = SIDE_BAND.length;
-  for (let i = start + m - 1; i < end; i += SIDE_BAND_SKIP[buf[i]!]!) {
-    let k = 0;
-    while (k < m && buf[i - k] === SIDE_BAND[m - 1 - k]) k++;
-    if (k === m) return true;
-  }
-  return false;
-}
-
-/** A byte range kept across chunks: the previous header's task prefix, the previous event. */
-class Kept {
-  bytes = Buffer.alloc(64);
-  view = viewOf(this.bytes);
-  length = -1;
-  set(buf: Buffer, start: number, end: number): void {
-    const n = end - start;
-    if (n > this.bytes.length) {
-      this.bytes = Buffer.alloc(Math.max(n, this.bytes.length * 2));
-      this.view = viewOf(this.bytes);
-    }
-    buf.copy(this.bytes, 0, start, end);
-    this.length = n;
-  }
-  /** Bytes [start, start + length) of buf equal the kept ones (the caller checks they are in the line). */
-  at(view: DataView, start: number): boolean {
-    return this.length >= 0 && sameBytes(view, start, this.view, 0, this.length);
-  }
-}
-
-/** Pushes bytes, calls back once per line with itself positioned at that line. */
+/** Pushes bytes, calls back once per line (or run of frame lines) with itself positioned there. */
 export class PerfScriptScanner implements ByteParser, ScanLine {
   kind = LINE_BLANK;
   line = 0;
-  comm = '';
-  pid = '';
-  tid = '';
-  event: string | undefined = undefined;
-  period = 1;
   spaceIndented = false;
   headerSlot = 0;
+  run = -1;
+  /** Header lines read. */
+  headers = 0;
 
-  private readonly source: string;
+  private readonly h = new HeaderReader();
   private readonly sink: DiagnosticSink | undefined;
   private readonly max: number;
   // the current line: bytes [from, to) of buf, seen through view
@@ -145,20 +97,20 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   private readonly headerFrom = [0, 0];
   private readonly headerTo = [0, 0];
   private readonly headerTexts: (string | undefined)[] = ['', ''];
-  // the previous header's comm, pid and tid bytes (through the blank after the tid), and its event
-  private readonly task = new Kept();
-  private readonly lastEvent = new Kept();
   // frame lines by their bytes, and their latin1 texts once asked for
   private readonly frames = new LineTable();
   private readonly texts: (string | undefined)[] = [];
-  // the id of the current line when `known` found it, else -1
+  // the id of the current line when known, else -1
   private knownId = -1;
+  // callchains by their bytes; set by a header line, for the line after it
+  private readonly runs = new FrameRuns(this.frames);
+  private afterHeader = false;
+  private runIds = new Int32Array(128);
 
   constructor(
-    options: ScanOptions,
+    private readonly options: ParserOptions,
     private readonly onLine: (l: ScanLine) => void,
   ) {
-    this.source = options.source;
     this.sink = options.onDiagnostic;
     this.max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   }
@@ -166,9 +118,23 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   get lines(): number {
     return this.line;
   }
-
   get distinctFrames(): number {
     return this.frames.count;
+  }
+  get comm(): string {
+    return this.h.comm;
+  }
+  get pid(): string {
+    return this.h.pid;
+  }
+  get tid(): string {
+    return this.h.tid;
+  }
+  get event(): string | undefined {
+    return this.h.event;
+  }
+  get period(): number {
+    return this.h.period;
   }
 
   write(chunk: Buffer): void {
@@ -189,12 +155,38 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       }
       from = nl + 1;
     }
+    from = this.scanLines(chunk, from);
+    if (from < chunk.length) this.keep(chunk.subarray(from));
+    // the stream may reuse the chunk: the headers still wanted keep their own bytes
+    for (let s = 0; s < 2; s++) {
+      if (this.headerBuf[s] === chunk && this.headerTexts[s] === undefined) {
+        this.headerBuf[s] = Buffer.from(chunk.subarray(this.headerFrom[s]!, this.headerTo[s]!));
+        this.headerTo[s] = this.headerTo[s]! - this.headerFrom[s]!;
+        this.headerFrom[s] = 0;
+      }
+    }
+  }
+
+  // The lines of a chunk from `from` on, to the last newline; returns where the rest starts.
+  // (Apart from write: its loop is what gets optimized, not write's tail, which ran once per chunk.)
+  private scanLines(chunk: Buffer, from: number): number {
     const max = this.max;
     const view = viewOf(chunk);
     const limit = chunk.length;
     for (;;) {
-      // most lines are frames seen before: found without looking for their end
       if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
+        if (this.afterHeader) {
+          // a callchain seen before, or made of frame lines seen before: one run
+          this.afterHeader = false;
+          let run = this.runs.find(chunk, view, from, limit);
+          if (run < 0 && !this.runs.full) run = this.newRun(chunk, view, from, limit);
+          if (run >= 0) {
+            this.frameRun(chunk, run);
+            from = this.runs.end;
+            continue;
+          }
+        }
+        // most lines are frames seen before: found without looking for their end
         const id = this.frames.known(view, from, limit);
         if (id >= 0) {
           this.line++;
@@ -212,19 +204,10 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
         }
       }
       const nl = chunk.indexOf(LF, from);
-      if (nl < 0) break;
+      if (nl < 0) return from;
       if (nl - from > max) this.overlong(nl - from);
       else this.take(chunk, view, from, nl);
       from = nl + 1;
-    }
-    if (from < chunk.length) this.keep(chunk.subarray(from));
-    // the stream may reuse the chunk: the headers still wanted keep their own bytes
-    for (let s = 0; s < 2; s++) {
-      if (this.headerBuf[s] === chunk && this.headerTexts[s] === undefined) {
-        this.headerBuf[s] = Buffer.from(chunk.subarray(this.headerFrom[s]!, this.headerTo[s]!));
-        this.headerTo[s] = this.headerTo[s]! - this.headerFrom[s]!;
-        this.headerFrom[s] = 0;
-      }
     }
   }
 
@@ -251,7 +234,11 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   frameId(): number {
-    return this.knownId >= 0 ? this.knownId : this.frames.intern(this.buf, this.view, this.from, this.to);
+    return this.knownId >= 0 ? this.knownId : (this.knownId = this.frames.intern(this.buf, this.view, this.from, this.to));
+  }
+
+  runFrameIds(run: number): Int32Array {
+    return this.runs.frameIds(run);
   }
 
   internText(text: string): number {
@@ -266,6 +253,40 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       this.texts[id] = t;
     }
     return t;
+  }
+
+  private frameRun(chunk: Buffer, run: number): void {
+    this.kind = LINE_FRAMES;
+    this.run = run;
+    this.line++;
+    this.buf = chunk;
+    this.decoded = undefined;
+    this.knownId = -1;
+    this.onLine(this);
+    this.line += this.runs.lineCount(run) - 1;
+  }
+
+  // The callchain at `start` as a new run when each of its lines is a frame line seen before (so
+  // read as LINE_FRAME: tab-indented, no CR) and an empty line ends it in this chunk; else -1.
+  private newRun(chunk: Buffer, view: DataView, start: number, limit: number): number {
+    let pos = start;
+    let n = 0;
+    for (;;) {
+      if (pos >= limit) return -1;
+      const c = chunk[pos];
+      if (c === LF) break;
+      if (c !== TAB || pos + HASHED_BYTES > limit) return -1;
+      const id = this.frames.known(view, pos, limit);
+      if (id < 0) return -1;
+      if (n === this.runIds.length) {
+        const bigger = new Int32Array(n * 2);
+        bigger.set(this.runIds);
+        this.runIds = bigger;
+      }
+      this.runIds[n++] = id;
+      pos = this.frames.knownEnd + 1;
+    }
+    return n === 0 ? -1 : this.runs.add(chunk, start, pos, this.runIds, n);
   }
 
   private keep(piece: Buffer): void {
@@ -287,13 +308,14 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.line++;
     this.overflow = -1;
     this.rest = undefined;
-    const d: Diagnostic = { source: this.source, line: this.line, reason: `line of ${length} characters is longer than the maximum line length; skipped` };
-    this.sink?.(d);
+    this.afterHeader = false;
+    this.sink?.({ source: this.options.source, line: this.line, reason: `line of ${length} characters is longer than the maximum line length; skipped` });
   }
 
   private take(buf: Buffer, view: DataView, start: number, end: number): void {
     this.line++;
     this.knownId = -1;
+    this.afterHeader = false;
     if (end > start && buf[end - 1] === CR) end--;
     this.buf = buf;
     this.view = view;
@@ -316,7 +338,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       return;
     }
     if (c0 === HASH) return;
-    // a line that starts with a blank (right-aligned headers, srclines, blank lines) or `LOST `: read as text
+    // a line that starts with a blank (right-aligned headers, srclines, blank lines) or `LOST `
     if (isPerlSpace(c0) || c0 === NBSP || (c0 === 76 /* L */ && end - start > 4 && buf[start + 1] === 79 && buf[start + 2] === 83 && buf[start + 3] === 84 && buf[start + 4] === SPACE)) {
       this.other(c0 === SPACE);
       return;
@@ -326,9 +348,8 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       this.onLine(this);
       return;
     }
-    if (this.header(buf, view, start, end)) {
-      this.kind = LINE_HEADER;
-      this.onLine(this);
+    if (this.h.read(buf, view, start, end)) {
+      this.header();
       return;
     }
     this.kind = LINE_FRAME;
@@ -336,199 +357,45 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.onLine(this);
   }
 
-  // The header of a line that starts with neither a blank nor `#`: `^(\S.+?)\s+(\d+)\/*(\d+)*\s+`, then the event rule.
-  private header(buf: Buffer, view: DataView, start: number, end: number): boolean {
-    // the same comm, pid and tid bytes as the previous header's give the same match
-    const task = this.task;
-    if (!(task.length >= 0 && start + task.length < end && task.at(view, start)) && !this.readTask(buf, start, end)) return false;
-    this.readEventBytes(buf, view, start, end);
-    this.noteHeader(buf, start, end);
-    return true;
-  }
-
-  private readTask(buf: Buffer, start: number, n: number): boolean {
-    for (let a = start + 1; a < n; ) {
-      while (a < n && !isPerlSpace(buf[a]!)) a++;
-      let b = a;
-      while (b < n && isPerlSpace(buf[b]!)) b++;
-      if (b >= n) return false;
-      const commEnd = Math.max(a, start + 2);
-      if (commEnd < b && isDigit(buf[b]!)) {
-        let c = b;
-        while (c < n && isDigit(buf[c]!)) c++;
-        let d = c;
-        while (d < n && buf[d] === 47 /* / */) d++;
-        let e = d;
-        while (e < n && isDigit(buf[e]!)) e++;
-        if (e < n && isPerlSpace(buf[e]!)) {
-          this.comm = buf.toString('latin1', start, commEnd);
-          this.pid = buf.toString('latin1', b, c);
-          this.tid = buf.toString('latin1', d, e);
-          this.task.set(buf, start, e + 1);
-          return true;
-        }
-      }
-      a = b;
-    }
-    return false;
-  }
-
-  // `:\s*(\d+)*\s+(\S+):\s*$` on the whole line: the event and its period.
-  private readEventBytes(buf: Buffer, view: DataView, start: number, end: number): void {
-    this.event = undefined;
-    this.period = 1;
-    let colon = end;
-    while (colon > start && isPerlSpace(buf[colon - 1]!)) colon--;
-    colon--;
-    if (colon < start || buf[colon] !== COLON) return;
-    let s = colon;
-    while (s > start && !isPerlSpace(buf[s - 1]!)) s--;
-    if (s === colon || s === start) return;
-    let w = s;
-    while (w > start && isPerlSpace(buf[w - 1]!)) w--;
-    let d = w;
-    while (d > start && isDigit(buf[d - 1]!)) d--;
-    let x = d;
-    while (x > start && isPerlSpace(buf[x - 1]!)) x--;
-    if (x === start || buf[x - 1] !== COLON) return;
-    const last = this.lastEvent;
-    if (last.length === colon - s && last.at(view, s)) {
-      this.event = this.lastEventText;
-    } else {
-      this.event = this.lastEventText = buf.toString('latin1', s, colon);
-      last.set(buf, s, colon);
-    }
-    if (d < w) this.period = periodOf(buf, d, w);
-  }
-
-  private lastEventText: string | undefined;
-
-  private noteHeader(buf: Buffer, start: number, end: number): void {
+  private header(): void {
+    this.headers++;
     const slot = (this.headerSlot ^= 1);
-    this.headerBuf[slot] = buf;
-    this.headerFrom[slot] = start;
-    this.headerTo[slot] = end;
+    this.headerBuf[slot] = this.buf;
+    this.headerFrom[slot] = this.from;
+    this.headerTo[slot] = this.to;
     this.headerTexts[slot] = this.decoded;
+    this.kind = LINE_HEADER;
+    this.onLine(this);
+    this.afterHeader = true;
   }
 
+  // A line that starts with a blank or `LOST `.
   private other(indented: boolean): void {
-    const t = this.text();
-    if (t.trim() === '') {
+    const { buf, view, from: start, to: end } = this;
+    const from = indented ? skipPerlSpaces(buf, view, start, end) : start;
+    const at = skipBlanks(buf, from, end);
+    if (at === end) {
       this.kind = LINE_BLANK;
       this.onLine(this);
       return;
     }
-    if (t.includes('PERF_RECORD_') || LOST_BANG.test(t)) {
+    if (isLostLine(buf, at, end) || hasSideBandMark(buf, at, end)) {
       this.kind = LINE_SIDE_BAND;
       this.onLine(this);
       return;
     }
-    let from = 0;
-    if (indented) {
-      while (from < t.length && isPerlSpace(t.charCodeAt(from))) from++;
-    }
-    // `-G`, no callchain: right-aligned; the reference reads no header that starts with a blank
-    if ((!indented || hasTimestamp(t)) && this.readHeader(t, from)) {
-      this.kind = LINE_HEADER;
-      this.onLine(this);
-      return;
-    }
+    // `-G`, no callchain: right-aligned; the reference reads no header that starts with a blank.
     // ` 5729 12446.891952:  page-faults:` (`-F tid,time,event,…`, samples/odd/): no comm
-    if (indented && hasTimestamp(t) && this.readCommless(t, from)) {
-      this.kind = LINE_HEADER;
-      this.onLine(this);
+    const stamped = indented && hasTimestamp(buf, from - 1, end);
+    if (((!indented || stamped) && this.h.readFrom(buf, view, start, from, end, false)) || (stamped && this.h.readFrom(buf, view, start, from, end, true))) {
+      this.header();
       return;
     }
     this.kind = LINE_FRAME;
     this.spaceIndented = indented;
     this.onLine(this);
   }
-
-  // A header read from its text: the task's bytes are not kept, so the next header reads its own.
-  private textHeader(t: string, comm: string, pid: string, tid: string): void {
-    this.comm = comm;
-    this.pid = pid;
-    this.tid = tid;
-    this.task.length = -1;
-    this.readEvent(t);
-    this.noteHeader(this.buf, this.from, this.to);
-  }
-
-  // `^(\S.+?)\s+(\d+)\/*(\d+)*\s+` at `from`, then the event rule.
-  private readHeader(t: string, from: number): boolean {
-    const n = t.length;
-    if (from >= n || isPerlSpace(t.charCodeAt(from))) return false;
-    for (let a = from + 1; a < n; ) {
-      while (a < n && !isPerlSpace(t.charCodeAt(a))) a++;
-      let b = a;
-      while (b < n && isPerlSpace(t.charCodeAt(b))) b++;
-      if (b >= n) return false;
-      const commEnd = Math.max(a, from + 2);
-      if (commEnd < b && isDigit(t.charCodeAt(b))) {
-        let c = b;
-        while (c < n && isDigit(t.charCodeAt(c))) c++;
-        let d = c;
-        while (d < n && t.charCodeAt(d) === 47 /* / */) d++;
-        let e = d;
-        while (e < n && isDigit(t.charCodeAt(e))) e++;
-        if (e < n && isPerlSpace(t.charCodeAt(e))) {
-          this.textHeader(t, t.slice(from, commEnd), t.slice(b, c), t.slice(d, e));
-          return true;
-        }
-      }
-      a = b;
-    }
-    return false;
-  }
-
-  private readCommless(t: string, from: number): boolean {
-    let e = from;
-    while (e < t.length && isDigit(t.charCodeAt(e))) e++;
-    if (e === from || !isPerlSpace(t.charCodeAt(e))) return false;
-    this.textHeader(t, '', t.slice(from, e), '');
-    return true;
-  }
-
-  // `:\s*(\d+)*\s+(\S+):\s*$` on the whole line: the event and its period.
-  private readEvent(t: string): void {
-    this.event = undefined;
-    this.period = 1;
-    let colon = t.length;
-    while (colon > 0 && isPerlSpace(t.charCodeAt(colon - 1))) colon--;
-    colon--;
-    if (colon < 0 || t.charCodeAt(colon) !== COLON) return;
-    let s = colon;
-    while (s > 0 && !isPerlSpace(t.charCodeAt(s - 1))) s--;
-    if (s === colon || s === 0) return;
-    let w = s;
-    while (w > 0 && isPerlSpace(t.charCodeAt(w - 1))) w--;
-    let d = w;
-    while (d > 0 && isDigit(t.charCodeAt(d - 1))) d--;
-    let x = d;
-    while (x > 0 && isPerlSpace(t.charCodeAt(x - 1))) x--;
-    if (x === 0 || t.charCodeAt(x - 1) !== COLON) return;
-    const event = t.slice(s, colon);
-    this.event = event === this.lastEventText ? this.lastEventText : event;
-    if (d < w) this.period = periodOf(this.buf, this.from + d, this.from + w);
-  }
 }
-
-// The reference's `$period = $1 || 1` on the digits [d, w): `0` is false in Perl, `00` is not.
-function periodOf(buf: Buffer, d: number, w: number): number {
-  if (w - d > 15) return Number(buf.toString('latin1', d, w));
-  let v = 0;
-  for (let i = d; i < w; i++) v = v * 10 + (buf[i]! - 48);
-  return v === 0 && w - d === 1 ? 1 : v;
-}
-
-// `time:` as perf_sample__fprintf_start prints it: ` 8199.041742: `
-const TIMESTAMP = /\s\d+\.\d+:(?:\s|$)/;
-function hasTimestamp(t: string): boolean {
-  return TIMESTAMP.test(t);
-}
-
-// `LOST 15 events!`, as perf trace and perf report print lost records
-const LOST_BANG = /^\s*LOST \d+ events!\s*$/;
 
 /** perf script read as classified lines for collapse (see the top of this file). Sniffed as perf script. */
 export const perfScriptScanFormat: Format<ScanLine, PerfScriptScanner> = {

@@ -5,8 +5,10 @@
 //
 // The reference's state machine runs here on the lines PerfScriptScanner
 // classifies (parsers/perf-script-scan.ts): frame lines arrive as integer ids
-// of their bytes, named once per distinct line by the reference's rules, and
-// stacks are counted in a hash table keyed by their root and frame ids. Text
+// of their bytes, named once per distinct line by the reference's rules
+// (src/collapse-frame.ts), and stacks are counted in a hash table keyed by
+// their root and frame ids (src/collapse-stacks.ts). A callchain seen before
+// arrives as one run, whose stack under the same root is remembered. Text
 // stays latin1 (one char per byte), so bytes that are not UTF-8 come out as
 // they went in, and sorting compares bytes as Perl's `sort` does.
 //
@@ -23,10 +25,13 @@
 //   - right-aligned headers (`perf script -G`, or no callchain) and headers
 //     without a comm are read (the reference reads no header that starts with
 //     a blank).
-import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_HEADER, type ScanLine } from '../parsers/perf-script-scan.js';
+import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_FRAMES, LINE_HEADER, type ScanLine } from '../parsers/perf-script-scan.js';
 import { readInput, type ReadInputOptions } from '../parsers/input.js';
-import { frameStarts } from '../parsers/perf-script.js';
+import { collapseFrame, headerIpFrame, looksLikeFrame } from './collapse-frame.js';
+import { StackTable } from './collapse-stacks.js';
 import type { DiagnosticSink } from './model.js';
+
+export { collapseFrame } from './collapse-frame.js';
 
 export interface CollapseOptions {
   /** Include the process id in the root frame: `comm-PID` (`comm-?` when perf printed only a tid). Default false. */
@@ -93,17 +98,15 @@ export class Collapser {
   private readonly roots = new Map<string, number>();
   private readonly rootKeys: string[] = [];
   private readonly rootJava: boolean[] = [];
-  // distinct stacks: root, frame ids (leaf first) at [start, start + length) of the data, summed value; found through one hash table
-  private stackRoot = new Int32Array(1024);
-  private stackStart = new Int32Array(1024);
-  private stackLength = new Int32Array(1024);
-  private stackValue = new Float64Array(1024);
-  private stacks = 0;
-  private data = new Int32Array(1 << 14);
-  private dataUsed = 0;
-  private table = new Int32Array(2048).fill(-1);
-  private hashes = new Int32Array(2048);
-  private mask = 2047;
+  private readonly stacks = new StackTable();
+  // per callchain run (LINE_FRAMES): the stack it made under a root, the root (-1: none yet), and
+  // whether its lines look like frames (1) or not (2) where no record is open (0: not checked yet)
+  private runStack = new Int32Array(256);
+  private runRoot = new Int32Array(256).fill(-1);
+  private runShape = new Uint8Array(256);
+  // the run of the open record: its stack when known (hit), else the run whose stack flush notes
+  private hit = -1;
+  private pendingRun = -1;
 
   constructor(options: CollapseOptions = {}) {
     this.o = {
@@ -125,6 +128,10 @@ export class Collapser {
     switch (l.kind) {
       case LINE_FRAME:
         this.frameLine(l);
+        return;
+      case LINE_FRAMES:
+        this.frameRun(l);
+        this.lastWasFrame = true;
         return;
       case LINE_HEADER:
         this.flush();
@@ -164,16 +171,17 @@ export class Collapser {
     const prefix = this.o.everyEvent ? (event ?? NO_EVENT) + '\0' : '';
     const rootText = this.rootKeys.map((key) => (key.startsWith(prefix) ? key.slice(prefix.length) : undefined));
     const parts: string[] = [];
-    for (let s = 0; s < this.stacks; s++) {
-      const v = this.stackValue[s]!;
-      const root = this.stackRoot[s]!;
+    const stacks = this.stacks;
+    for (let s = 0; s < stacks.count; s++) {
+      const v = stacks.value(s);
+      const root = stacks.root(s);
       const r = rootText[root];
       if (r === undefined || v === 0) continue;
       const java = this.rootJava[root]!;
-      const start = this.stackStart[s]!;
+      const frames = stacks.frames(s);
       parts.length = 0;
       parts.push(r);
-      for (let k = start + this.stackLength[s]! - 1; k >= start; k--) parts.push(this.nameOf(this.data[k]!, java) as string);
+      for (let k = frames.length - 1; k >= 0; k--) parts.push(this.nameOf(frames[k]!, java) as string);
       // one flat string (a chain of concatenations would be flattened again by every compare of the sort)
       const t = parts.join(';');
       into.set(t, (into.get(t) ?? 0) + v);
@@ -201,6 +209,8 @@ export class Collapser {
     this.period = l.period;
     this.headerSlot = l.headerSlot;
     this.depth = 0;
+    this.hit = -1;
+    this.pendingRun = -1;
     // the scanner hands out the same strings while a task's bytes repeat
     if (l.comm === this.lastComm && l.pid === this.lastPid && l.tid === this.lastTid && bucket === this.lastBucket) {
       this.pname = this.lastPname;
@@ -251,6 +261,10 @@ export class Collapser {
       return;
     }
     if (name === null) return; // a frame the reference skips
+    this.push(id);
+  }
+
+  private push(id: number): void {
     if (this.depth === this.stack.length) {
       const s = new Int32Array(this.stack.length * 2);
       s.set(this.stack);
@@ -259,17 +273,63 @@ export class Collapser {
     this.stack[this.depth++] = id;
   }
 
-  private bad(l: ScanLine): void {
+  // A record's whole callchain seen before (tab-indented frame lines, an empty line after it):
+  // the stack it made under this root last time, else its frames one by one as frameLine reads them.
+  private frameRun(l: ScanLine): void {
+    const run = l.run;
+    if (run >= this.runRoot.length) this.growRuns(run);
+    if (this.pname !== undefined && this.depth === 0 && this.runRoot[run] === this.root) {
+      this.hit = this.runStack[run]!;
+      return;
+    }
+    const ids = l.runFrameIds(run);
+    if (this.pname === undefined) {
+      if (this.runShape[run] === 0) this.runShape[run] = ids.every((id) => looksLikeFrame(l.frameText(id))) ? 1 : 2;
+      if (this.runShape[run] === 2) for (let k = 0; k < ids.length; k++) if (!looksLikeFrame(l.frameText(ids[k]!))) this.bad(l, l.line + k);
+      return;
+    }
+    const fresh = this.depth === 0;
+    let clean = true;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      const name = this.nameOf(id, this.java);
+      if (name === UNRECOGNISED) {
+        this.bad(l, l.line + k);
+        clean = false;
+      } else if (name !== null) this.push(id);
+    }
+    if (fresh && clean && this.depth > 0) this.pendingRun = run;
+  }
+
+  private growRuns(run: number): void {
+    const n = Math.max(run + 1, this.runRoot.length * 2);
+    const stack = new Int32Array(n);
+    stack.set(this.runStack);
+    this.runStack = stack;
+    const root = new Int32Array(n).fill(-1);
+    root.set(this.runRoot);
+    this.runRoot = root;
+    const shape = new Uint8Array(n);
+    shape.set(this.runShape);
+    this.runShape = shape;
+  }
+
+  private bad(l: ScanLine, line = l.line): void {
     const reason =
       this.pname !== undefined
         ? 'expected a callchain frame (<hex address> <symbol> (<dso>)), a srcline, a record header or a blank line'
         : 'expected a record header: comm [pid/]tid [cpu] time: [period] event: …, or a PERF_RECORD_* line';
-    this.sink?.({ source: this.source, line: l.line, reason });
+    this.sink?.({ source: this.source, line, reason });
   }
 
   private flush(): void {
     if (this.pname === undefined) return;
     this.pname = undefined;
+    if (this.hit >= 0) {
+      this.stacks.addTo(this.hit, this.period);
+      this.hit = -1;
+      return;
+    }
     if (this.depth === 0 && this.scan !== undefined) {
       const ip = headerIpFrame(this.scan.headerText(this.headerSlot));
       if (ip !== undefined) {
@@ -277,58 +337,13 @@ export class Collapser {
         if (typeof this.nameOf(id, this.java) === 'string') this.stack[this.depth++] = id;
       }
     }
-    // the stack's (root, frame ids) found by its hash, or added
-    const stack = this.stack;
-    const depth = this.depth;
-    const root = this.root;
-    let h = Math.imul(root ^ 0x5bd1e995, 0x9e3779b1) ^ depth;
-    for (let k = 0; k < depth; k++) h = Math.imul(h ^ stack[k]!, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    let slot = h & this.mask;
-    for (;;) {
-      const s = this.table[slot]!;
-      if (s < 0) break;
-      if (this.hashes[slot] === h && this.stackRoot[s] === root && this.stackLength[s] === depth && this.sameStack(s)) {
-        this.stackValue[s] = this.stackValue[s]! + this.period;
-        this.depth = 0;
-        return;
-      }
-      slot = (slot + 1) & this.mask;
+    const s = this.stacks.add(this.root, this.stack, this.depth, this.period);
+    if (this.pendingRun >= 0) {
+      this.runStack[this.pendingRun] = s;
+      this.runRoot[this.pendingRun] = this.root;
+      this.pendingRun = -1;
     }
-    const s = this.addStack(root, depth);
-    this.stackValue[s] = this.period;
-    this.table[slot] = s;
-    this.hashes[slot] = h;
-    if (this.stacks * 2 > this.mask) this.rehash();
     this.depth = 0;
-  }
-
-  private sameStack(s: number): boolean {
-    const data = this.data;
-    const stack = this.stack;
-    const start = this.stackStart[s]!;
-    for (let k = 0; k < this.depth; k++) if (data[start + k] !== stack[k]) return false;
-    return true;
-  }
-
-  private addStack(root: number, depth: number): number {
-    const s = this.stacks++;
-    if (s === this.stackRoot.length) {
-      const n = s * 2;
-      this.stackRoot = growTo(this.stackRoot, new Int32Array(n));
-      this.stackStart = growTo(this.stackStart, new Int32Array(n));
-      this.stackLength = growTo(this.stackLength, new Int32Array(n));
-      this.stackValue = growTo(this.stackValue, new Float64Array(n));
-    }
-    if (this.dataUsed + depth > this.data.length) this.data = growTo(this.data, new Int32Array(Math.max(this.data.length * 2, this.dataUsed + depth)));
-    this.data.set(this.stack.subarray(0, depth), this.dataUsed);
-    this.stackRoot[s] = root;
-    this.stackStart[s] = this.dataUsed;
-    this.stackLength[s] = depth;
-    this.dataUsed += depth;
-    return s;
   }
 
   private nameOf(id: number, java: boolean): Name {
@@ -340,29 +355,6 @@ export class Collapser {
     }
     return name;
   }
-
-  private rehash(): void {
-    const size = (this.mask + 1) * 2;
-    const mask = size - 1;
-    const table = new Int32Array(size).fill(-1);
-    const hashes = new Int32Array(size);
-    for (let slot = 0; slot <= this.mask; slot++) {
-      const s = this.table[slot]!;
-      if (s < 0) continue;
-      let to = this.hashes[slot]! & mask;
-      while (table[to]! >= 0) to = (to + 1) & mask;
-      table[to] = s;
-      hashes[to] = this.hashes[slot]!;
-    }
-    this.table = table;
-    this.hashes = hashes;
-    this.mask = mask;
-  }
-}
-
-function growTo<T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 /** Collapses one perf script input (`-`, .gz, or a byte range of a file) on the byte path. */
@@ -381,75 +373,6 @@ export async function collapseInput(
 export function foldedLines(totals: ReadonlyMap<string, number>): string[] {
   const keys = [...totals.keys()].sort();
   return keys.map((k) => `${k} ${totals.get(k) ?? 0}`);
-}
-
-// A frame-ish line when no record is open (the reference skips it unread, or
-// warns when `^\s*(\w+)\s*(.+) \((\S*)\)` fails): a cheap test, for the warning only.
-function looksLikeFrame(text: string): boolean {
-  const open = text.lastIndexOf(' (');
-  return open > 0 && text.indexOf(')', open) > 0 && /^[ \t\n\v\f\r]*\w/.test(text);
-}
-
-// Perl's \s and \S on bytes (JS's \s also takes U+00A0, which is a byte of latin1 text here).
-const STACK_LINE = /^[ \t\n\v\f\r]*(\w+)[ \t\n\v\f\r]*(.+) \(([^ \t\n\v\f\r]*)\)/s;
-const SYMBOL_OFFSET = /\+0x[\da-f]+$/;
-const GO_METHOD = /\.\(.*\)\./s;
-const AFTER_PAREN = /\((?!anonymous namespace\)).*/s;
-const QUOTES = /["']/g;
-const KERNEL_DSO = /(^\[|vmlinux$)/;
-const JIT_DSO = /\/tmp\/perf-\d+\.map/;
-
-/** One frame line's collapsed name by stackcollapse-perf.pl's rules: `a;b_[i]` for an `a->b` inline chain, null when it skips the frame, false when the line is no frame. */
-export function collapseFrame(line: string, java: boolean, kernel: boolean, jit: boolean, addrs: boolean): string | null | false {
-  // the regex backtracks: only lines that can match go to it
-  const open = line.lastIndexOf(' (');
-  if (open < 0 || line.indexOf(')', open) < 0) return false;
-  const m = STACK_LINE.exec(line);
-  if (m === null) return false; // "Unrecognized line"
-  const pc = m[1] ?? '';
-  const mod = m[3] ?? '';
-  const rawfunc = (m[2] ?? '').replace(SYMBOL_OFFSET, '');
-  if (rawfunc.startsWith('(')) return null; // "skip process names"
-  const parts = perlSplit(rawfunc, '->');
-  if (parts.length === 0) return null;
-  const out: string[] = [];
-  for (let func of parts) {
-    if (func === '[unknown]') {
-      func = mod !== '[unknown]' ? mod.replace(/.*\//s, '') : 'unknown';
-      func = addrs ? `[${func} <${pc}>]` : `[${func}]`;
-    }
-    func = func.replaceAll(';', ':');
-    if (!GO_METHOD.test(func)) func = func.replace(AFTER_PAREN, '');
-    func = func.replace(QUOTES, '');
-    if (java && func.includes('/')) func = func.replace(/^L/, '');
-    if (out.length > 0) func += '_[i]';
-    else if (kernel && KERNEL_DSO.test(mod) && !mod.includes('unknown')) func += '_[k]';
-    else if (jit && JIT_DSO.test(mod)) func += '_[j]';
-    out.push(func);
-  }
-  return out.join(';');
-}
-
-// Perl's split drops trailing empty fields.
-function perlSplit(s: string, sep: string): string[] {
-  const parts = s.split(sep);
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts;
-}
-
-// A header's ip frame, for a record without callchain lines: after the
-// timestamp and the event name, each address is printed as ` %16lx` (the data
-// address first with -F +addr, then the ip), so the last such field starts the
-// frame:
-//           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
-// tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
-const AFTER_TIME = /[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)/;
-function headerIpFrame(header: string): string | undefined {
-  const m = AFTER_TIME.exec(header);
-  if (m === null) return undefined;
-  const rest = header.slice(m.index + m[0].length);
-  const last = frameStarts(rest).at(-1);
-  return last === undefined ? undefined : rest.slice(last).trim();
 }
 
 /** Collapses lines of perf script given as text (tests, library use); the folded lines and event names come back as UTF-8 text. */

@@ -6,7 +6,9 @@
 // core, the CPU time much less.
 //
 // The input is recorded by record.sh (fanout.c under perf) into data/ when it
-// is missing. Every command runs as a child process: wall time from hrtime
+// is missing, and so is the page-fault capture collapse is also measured on
+// (pagewalk.c); shaped-inputs.mjs writes the perf trace
+// and odd-shape inputs from the samples. Every command runs as a child process: wall time from hrtime
 // around the child, peak RSS and CPU time from /usr/bin/time when installed,
 // else peak RSS from polling VmHWM in /proc (and no CPU time). Each command
 // runs BENCH_RUNS times (default 2) and keeps its fastest wall time, its least
@@ -16,18 +18,20 @@
 // same bytes.
 //
 // Environment: BENCH_RUNS (runs per command), BENCH_SKIP_1G=1 (skip the 1 GB
-// runs), EVENTS (passed to record.sh when it records).
+// runs), EVENTS and FAULTS (passed to record.sh when it records).
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shapedInputs } from './shaped-inputs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const data = join(here, 'data');
 const out = join(data, 'out');
 const capture = join(data, 'fanout.perf-script.txt');
+const pagewalk = join(data, 'pagewalk.perf-script.txt');
 const fanoutListing = join(data, 'fanout.objdump.txt');
 const libcListing = join(data, 'libc.objdump.txt');
 const cli = join(root, 'dist/src/cli/main.js');
@@ -43,6 +47,14 @@ function onPath(cmd) {
 }
 
 function ensureData() {
+  if (!existsSync(pagewalk)) {
+    process.stderr.write(`bench: ${pagewalk} is missing; recording it with test/bench/record.sh pagewalk\n`);
+    const r = onPath('perf') === undefined ? undefined : spawnSync(join(here, 'record.sh'), ['pagewalk'], { stdio: 'inherit' });
+    if (r?.status !== 0 || !existsSync(pagewalk)) {
+      process.stderr.write('bench: cannot record the page-fault capture: perf is missing or record.sh failed (see above)\n');
+      process.exit(1);
+    }
+  }
   if ([capture, fanoutListing, libcListing].every((p) => existsSync(p))) return;
   process.stderr.write(`bench: ${capture} is missing; recording it with test/bench/record.sh\n`);
   if (onPath('perf') === undefined) {
@@ -56,7 +68,7 @@ function ensureData() {
     );
     process.exit(1);
   }
-  const r = spawnSync(join(here, 'record.sh'), { stdio: 'inherit' });
+  const r = spawnSync(join(here, 'record.sh'), ['fanout'], { stdio: 'inherit' });
   if (r.status !== 0 || !existsSync(capture)) {
     process.stderr.write('bench: record.sh failed; see its output above\n');
     process.exit(1);
@@ -193,6 +205,21 @@ rows.push({ ...collapse, target: 0.8 });
 const threaded = await measure('faultpath collapse, worker threads', `env FAULTPATH_PARALLEL_MIN=0 ${node} ${q(cli)} collapse -q ${q(capture)} -o ${q(join(out, 'collapse-threads.folded'))}`);
 rows.push(threaded);
 
+// collapse on a page-fault capture of the usual shape (pagewalk.c: deep chains, few
+// distinct paths), with its own split2 baseline
+const pwBaseline = await measure(`split2 line count, pagewalk capture (${mb(statSync(pagewalk).size)})`, `${node} ${q(join(here, 'split2-lines.mjs'))} ${q(pagewalk)}`);
+rows.push({ ...pwBaseline, base: pwBaseline });
+const pwCollapse = await measure('faultpath collapse, pagewalk capture', `${node} ${q(cli)} collapse -q ${q(pagewalk)} -o ${q(join(out, 'collapse-pagewalk.folded'))}`);
+rows.push({ ...pwCollapse, base: pwBaseline, target: 0.8 });
+
+// inputs shaped like perf output but not plain perf script: each at ≥ half the
+// bytes per second of collapse on the perf script capture
+const shaped = shapedInputs(root, data, 150e6);
+for (const [what, path] of [['perf trace output', shaped.trace], ['odd perf script shapes', shaped.odd]]) {
+  const r = await measure(`faultpath collapse, ${what} (${mb(statSync(path).size)})`, `${node} ${q(cli)} collapse -q ${q(path)} -o /dev/null`);
+  rows.push({ ...r, bytes: statSync(path).size, rateOf: { ...collapse, bytes: size } });
+}
+
 const reportOut = join(out, 'report.json');
 const report = await measure('faultpath report -f json (2 listings, protection)', `${node} ${q(cli)} report -q -f json ${q(capture)} ${listings} -o ${q(reportOut)}`);
 rows.push({ ...report, target: 1.5 });
@@ -297,6 +324,13 @@ for (const r of [...rows, ...big]) {
   if (r.target !== undefined) target = `≤ ${r.target.toFixed(1)}× ${ratio <= r.target ? 'met' : 'NOT met'}`;
   if (r.targetSeconds !== undefined) target = `≤ ${r.targetSeconds.toFixed(1)} s ${r.wall <= r.targetSeconds ? 'met' : 'NOT met'}`;
   if (r.targetRss !== undefined) target = `RSS ≤ ${r.targetRss / 1024} MB ${r.rss <= r.targetRss ? 'met' : 'NOT met'}`;
+  if (r.rateOf !== undefined) {
+    // bytes per second, as a share of collapse's on the perf script capture
+    const share = (r.bytes / r.wall) / (r.rateOf.bytes / r.rateOf.wall);
+    const cpuShare = (r.bytes / r.cpu) / (r.rateOf.bytes / r.rateOf.cpu);
+    target = `≥ 0.5 of collapse's bytes/s on perf script: ${share.toFixed(2)} ${share >= 0.5 ? 'met' : 'NOT met'}`;
+    if (!Number.isNaN(cpuShare)) target += ` (CPU ${cpuShare.toFixed(2)} ${cpuShare >= 0.5 ? 'met' : 'NOT met'})`;
+  }
   if (r.target !== undefined && !Number.isNaN(cpuRatio)) target += ` (CPU ${cpuRatio <= r.target ? 'met' : 'NOT met'})`;
   const cpu = Number.isNaN(r.cpu) ? '?' : r.cpu.toFixed(2) + ' s';
   const cpuX = Number.isNaN(cpuRatio) ? '?' : cpuRatio.toFixed(2) + '×';

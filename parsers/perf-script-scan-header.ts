@@ -1,0 +1,238 @@
+// A perf script record header read on its bytes by stackcollapse-perf.pl's
+// rules (quoted where each is read), with linear scans instead of its
+// backtracking regexes, for parsers/perf-script-scan.ts. Its comm, pid and tid
+// are decoded only when their bytes differ from the previous header's, its
+// event only when it differs from the previous event. Text is latin1: one char
+// per byte, so these byte scans read what the reference's regexes read.
+import { sameBytes, viewOf } from './line-table.js';
+
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const PERIOD = 46;
+const COLON = 58;
+const NBSP = 0xa0;
+
+/** Perl's \s on bytes: space, \t, \n, \v, \f, \r. */
+export function isPerlSpace(c: number): boolean {
+  return c === SPACE || (c >= TAB && c <= CR);
+}
+
+/** JavaScript's \s (and trim) on latin1 text: Perl's \s and U+00A0. */
+function isJsSpace(c: number): boolean {
+  return isPerlSpace(c) || c === NBSP;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Bytes [start, end) are all blanks (JavaScript's trim leaves nothing). */
+export function isBlankBytes(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isJsSpace(buf[i]!)) return false;
+  return true;
+}
+
+// `PERF_RECORD_` anywhere in a line, by Horspool's skips (perf prints it after
+// the time of a side-band record; headers rarely hold its letters).
+const SIDE_BAND = Buffer.from('PERF_RECORD_', 'latin1');
+const SIDE_BAND_SKIP = (() => {
+  const skip = new Uint8Array(256).fill(SIDE_BAND.length);
+  for (let i = 0; i < SIDE_BAND.length - 1; i++) skip[SIDE_BAND[i]!] = SIDE_BAND.length - 1 - i;
+  return skip;
+})();
+export function hasSideBandMark(buf: Buffer, start: number, end: number): boolean {
+  const m = SIDE_BAND.length;
+  for (let i = start + m - 1; i < end; i += SIDE_BAND_SKIP[buf[i]!]!) {
+    let k = 0;
+    while (k < m && buf[i - k] === SIDE_BAND[m - 1 - k]) k++;
+    if (k === m) return true;
+  }
+  return false;
+}
+
+const EVENTS_BANG = Buffer.from(' events!', 'latin1');
+
+/** `^\s*LOST \d+ events!\s*$` from the line's first non-blank `at`: a lost-records line as perf trace and perf report print it. */
+export function isLostLine(buf: Buffer, at: number, end: number): boolean {
+  // `LOST `
+  if (end - at < 5 || buf[at] !== 76 || buf[at + 1] !== 79 || buf[at + 2] !== 83 || buf[at + 3] !== 84 || buf[at + 4] !== SPACE) return false;
+  let i = at + 5;
+  const digits = i;
+  while (i < end && isDigit(buf[i]!)) i++;
+  if (i === digits || end - i < EVENTS_BANG.length) return false;
+  for (let k = 0; k < EVENTS_BANG.length; k++) if (buf[i + k] !== EVENTS_BANG[k]) return false;
+  return isBlankBytes(buf, i + EVENTS_BANG.length, end);
+}
+
+/** The first byte at or after `start` that is not a blank (JavaScript's \s), or `end`. */
+export function skipBlanks(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && isJsSpace(buf[i]!)) i++;
+  return i;
+}
+
+// Eight spaces read as one double (a normal number: equal doubles, equal bytes).
+const EIGHT_SPACES = new DataView(Buffer.from('        ').buffer).getFloat64(0, true);
+
+/** The first byte at or after `start` that is not Perl's \s, or `end`; runs of spaces eight at a time. */
+export function skipPerlSpaces(buf: Buffer, view: DataView, start: number, end: number): number {
+  let i = start;
+  while (i + 8 <= end && view.getFloat64(i, true) === EIGHT_SPACES) i += 8;
+  while (i < end && isPerlSpace(buf[i]!)) i++;
+  return i;
+}
+
+function isStampByte(c: number): boolean {
+  return c === PERIOD || isDigit(c);
+}
+
+/**
+ * `\s\d+\.\d+:(?:\s|$)` in bytes [start, end): a `time:` stamp as perf_sample__fprintf_start
+ * prints it (` 8199.041742: `). A match is a whole run of digits and dots (a blank before it, a
+ * colon after it) of three bytes at least, so every second byte is looked at.
+ */
+export function hasTimestamp(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start + 1; i < end; i += 2) {
+    if (!isStampByte(buf[i]!)) continue;
+    let a = i;
+    while (a > start && isStampByte(buf[a - 1]!)) a--;
+    let b = i + 1;
+    while (b < end && isStampByte(buf[b]!)) b++;
+    if (a > start && isJsSpace(buf[a - 1]!) && b < end && buf[b] === COLON && (b + 1 === end || isJsSpace(buf[b + 1]!))) {
+      let dot = a;
+      while (dot < b && buf[dot] !== PERIOD) dot++;
+      let k = dot + 1;
+      while (k < b && isDigit(buf[k]!)) k++;
+      if (dot > a && dot + 1 < b && k === b) return true;
+    }
+    i = b - 1;
+  }
+  return false;
+}
+
+/** A byte range kept across chunks: the previous header's task prefix, the previous event. */
+class Kept {
+  bytes = Buffer.alloc(64);
+  view = viewOf(this.bytes);
+  length = -1;
+  set(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.bytes.length) {
+      this.bytes = Buffer.alloc(Math.max(n, this.bytes.length * 2));
+      this.view = viewOf(this.bytes);
+    }
+    buf.copy(this.bytes, 0, start, end);
+    this.length = n;
+  }
+  /** Bytes [start, start + length) of buf equal the kept ones (the caller checks they are in the line). */
+  at(view: DataView, start: number): boolean {
+    return this.length >= 0 && sameBytes(view, start, this.view, 0, this.length);
+  }
+}
+
+/** The fields of the last header read: the same strings while their bytes repeat. */
+export class HeaderReader {
+  comm = '';
+  pid = '';
+  tid = '';
+  event: string | undefined = undefined;
+  period = 1;
+  // the previous header's comm, pid and tid bytes (through the blank after the tid), and its event
+  private readonly task = new Kept();
+  private readonly lastEvent = new Kept();
+  private lastEventText: string | undefined;
+
+  /** A line that starts with neither a blank nor `#`: `^(\S.+?)\s+(\d+)\/*(\d+)*\s+`, then the event rule. */
+  read(buf: Buffer, view: DataView, start: number, end: number): boolean {
+    // the same comm, pid and tid bytes as the previous header's give the same match
+    const task = this.task;
+    if (!(task.length >= 0 && start + task.length < end && task.at(view, start)) && !this.readTask(buf, start, end, true)) return false;
+    this.readEvent(buf, view, start, end);
+    return true;
+  }
+
+  /**
+   * The same rule from `from` on (past an indented line's blanks), or, with `commless`, a tid
+   * and no comm (` 5729 12446.891952:  page-faults:`, `-F tid,time,event,…`); the event rule
+   * reads the whole line [start, end). The task's bytes are not kept: the next header reads its own.
+   */
+  readFrom(buf: Buffer, view: DataView, start: number, from: number, end: number, commless: boolean): boolean {
+    if (commless) {
+      let e = from;
+      while (e < end && isDigit(buf[e]!)) e++;
+      if (e === from || e >= end || !isPerlSpace(buf[e]!)) return false;
+      this.comm = '';
+      this.pid = buf.toString('latin1', from, e);
+      this.tid = '';
+    } else if (from >= end || isPerlSpace(buf[from]!) || !this.readTask(buf, from, end, false)) {
+      return false;
+    }
+    this.task.length = -1;
+    this.readEvent(buf, view, start, end);
+    return true;
+  }
+
+  private readTask(buf: Buffer, start: number, n: number, keep: boolean): boolean {
+    for (let a = start + 1; a < n; ) {
+      while (a < n && !isPerlSpace(buf[a]!)) a++;
+      let b = a;
+      while (b < n && isPerlSpace(buf[b]!)) b++;
+      if (b >= n) return false;
+      const commEnd = Math.max(a, start + 2);
+      if (commEnd < b && isDigit(buf[b]!)) {
+        let c = b;
+        while (c < n && isDigit(buf[c]!)) c++;
+        let d = c;
+        while (d < n && buf[d] === 47 /* / */) d++;
+        let e = d;
+        while (e < n && isDigit(buf[e]!)) e++;
+        if (e < n && isPerlSpace(buf[e]!)) {
+          this.comm = buf.toString('latin1', start, commEnd);
+          this.pid = buf.toString('latin1', b, c);
+          this.tid = buf.toString('latin1', d, e);
+          if (keep) this.task.set(buf, start, e + 1);
+          return true;
+        }
+      }
+      a = b;
+    }
+    return false;
+  }
+
+  // `:\s*(\d+)*\s+(\S+):\s*$` on the whole line: the event and its period.
+  private readEvent(buf: Buffer, view: DataView, start: number, end: number): void {
+    this.event = undefined;
+    this.period = 1;
+    let colon = end;
+    while (colon > start && isPerlSpace(buf[colon - 1]!)) colon--;
+    colon--;
+    if (colon < start || buf[colon] !== COLON) return;
+    let s = colon;
+    while (s > start && !isPerlSpace(buf[s - 1]!)) s--;
+    if (s === colon || s === start) return;
+    let w = s;
+    while (w > start && isPerlSpace(buf[w - 1]!)) w--;
+    let d = w;
+    while (d > start && isDigit(buf[d - 1]!)) d--;
+    let x = d;
+    while (x > start && isPerlSpace(buf[x - 1]!)) x--;
+    if (x === start || buf[x - 1] !== COLON) return;
+    const last = this.lastEvent;
+    if (last.length === colon - s && last.at(view, s)) {
+      this.event = this.lastEventText;
+    } else {
+      this.event = this.lastEventText = buf.toString('latin1', s, colon);
+      last.set(buf, s, colon);
+    }
+    if (d < w) this.period = periodOf(buf, d, w);
+  }
+}
+
+// The reference's `$period = $1 || 1` on the digits [d, w): `0` is false in Perl, `00` is not.
+function periodOf(buf: Buffer, d: number, w: number): number {
+  if (w - d > 15) return Number(buf.toString('latin1', d, w));
+  let v = 0;
+  for (let i = d; i < w; i++) v = v * 10 + (buf[i]! - 48);
+  return v === 0 && w - d === 1 ? 1 : v;
+}

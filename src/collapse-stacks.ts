@@ -1,0 +1,110 @@
+// The distinct stacks of collapse (src/collapse.ts): a root id and frame ids
+// (leaf first), with the summed sample values, found through one open-addressing
+// hash table over their ids. Memory follows distinct stacks, not samples.
+
+export class StackTable {
+  /** Distinct stacks so far; indices are 0 … count-1. */
+  count = 0;
+  private roots = new Int32Array(1024);
+  private starts = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  // the frame ids of stack s at [starts[s], starts[s] + lengths[s])
+  private data = new Int32Array(1 << 14);
+  private dataUsed = 0;
+  private table = new Int32Array(2048).fill(-1);
+  private hashes = new Int32Array(2048);
+  private mask = 2047;
+
+  /** Adds `value` to the stack (root, frames[0 … depth)), added when new; returns its index. */
+  add(root: number, frames: Int32Array, depth: number, value: number): number {
+    let h = Math.imul(root ^ 0x5bd1e995, 0x9e3779b1) ^ depth;
+    for (let k = 0; k < depth; k++) h = Math.imul(h ^ frames[k]!, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let slot = h & this.mask;
+    for (;;) {
+      const s = this.table[slot]!;
+      if (s < 0) break;
+      if (this.hashes[slot] === h && this.roots[s] === root && this.lengths[s] === depth && this.same(s, frames, depth)) {
+        this.values[s] = this.values[s]! + value;
+        return s;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const s = this.append(root, frames, depth);
+    this.values[s] = value;
+    this.table[slot] = s;
+    this.hashes[slot] = h;
+    if (this.count * 2 > this.mask) this.rehash();
+    return s;
+  }
+
+  /** Adds `value` to stack s. */
+  addTo(s: number, value: number): void {
+    this.values[s] = this.values[s]! + value;
+  }
+
+  root(s: number): number {
+    return this.roots[s]!;
+  }
+
+  value(s: number): number {
+    return this.values[s]!;
+  }
+
+  /** The frame ids of stack s, leaf first (a view, valid until the next add). */
+  frames(s: number): Int32Array {
+    const start = this.starts[s]!;
+    return this.data.subarray(start, start + this.lengths[s]!);
+  }
+
+  private same(s: number, frames: Int32Array, depth: number): boolean {
+    const data = this.data;
+    const start = this.starts[s]!;
+    for (let k = 0; k < depth; k++) if (data[start + k] !== frames[k]) return false;
+    return true;
+  }
+
+  private append(root: number, frames: Int32Array, depth: number): number {
+    const s = this.count++;
+    if (s === this.roots.length) {
+      const n = s * 2;
+      this.roots = growTo(this.roots, new Int32Array(n));
+      this.starts = growTo(this.starts, new Int32Array(n));
+      this.lengths = growTo(this.lengths, new Int32Array(n));
+      this.values = growTo(this.values, new Float64Array(n));
+    }
+    if (this.dataUsed + depth > this.data.length) this.data = growTo(this.data, new Int32Array(Math.max(this.data.length * 2, this.dataUsed + depth)));
+    this.data.set(frames.subarray(0, depth), this.dataUsed);
+    this.roots[s] = root;
+    this.starts[s] = this.dataUsed;
+    this.lengths[s] = depth;
+    this.dataUsed += depth;
+    return s;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    const mask = size - 1;
+    const table = new Int32Array(size).fill(-1);
+    const hashes = new Int32Array(size);
+    for (let slot = 0; slot <= this.mask; slot++) {
+      const s = this.table[slot]!;
+      if (s < 0) continue;
+      let to = this.hashes[slot]! & mask;
+      while (table[to]! >= 0) to = (to + 1) & mask;
+      table[to] = s;
+      hashes[to] = this.hashes[slot]!;
+    }
+    this.table = table;
+    this.hashes = hashes;
+    this.mask = mask;
+  }
+}
+
+function growTo<T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}

@@ -1,4 +1,4 @@
-// ELF note bytes as `objdump -s -j .note.gnu.build-id` dumps them.
+// ELF notes: the GNU build id in a note section, read from the binary (src/record/elf.ts) or from `objdump -s -j .note.gnu.build-id` rows (parsers/objdump.ts).
 
 export const BUILD_ID_SECTION = '.note.gnu.build-id';
 
@@ -37,29 +37,33 @@ export class SectionDump {
   }
 }
 
-// The build id in the bytes of a note section (hex): ELF notes are namesz,
-// descsz, type (4 bytes each, in the target's byte order), the name padded to
-// 4 bytes, the descriptor padded to 4. The GNU build id is type 3, name "GNU".
-export function gnuBuildId(hex: string): string | undefined {
-  const bytes = hex.length / 2;
-  for (const little of [true, false]) {
-    const word = (at: number): number => {
-      let v = 0;
-      for (let k = 0; k < 4; k++) v = v * 256 + parseInt(hex.slice(2 * (at + (little ? 3 - k : k)), 2 * (at + (little ? 3 - k : k)) + 2), 16);
-      return v;
-    };
-    let at = 0;
-    while (at + 12 <= bytes) {
-      const namesz = word(at);
-      const descsz = word(at + 4);
-      const type = word(at + 8);
-      const desc = at + 12 + align4(namesz);
-      if (desc + descsz > bytes) break;
-      if (type === 3 && namesz === 4 && hex.slice(2 * (at + 12), 2 * (at + 16)) === '474e5500') return hex.slice(2 * desc, 2 * (desc + descsz));
-      at = desc + align4(descsz);
+// ELF notes are namesz, descsz, type (4 bytes each, in the target's byte
+// order), the name padded to 4 bytes, the descriptor padded to 4. The GNU
+// build id is type 3 (NT_GNU_BUILD_ID), name "GNU".
+const NT_GNU_BUILD_ID = 3;
+const GNU_NAME = 0x474e5500; // "GNU\0"
+
+/** The GNU build id (hex) in a note section's bytes of the given byte order; undefined when it holds none. */
+export function gnuBuildIdIn(notes: DataView, littleEndian: boolean): string | undefined {
+  for (let at = 0; at + 12 <= notes.byteLength; ) {
+    const namesz = notes.getUint32(at, littleEndian);
+    const descsz = notes.getUint32(at + 4, littleEndian);
+    const type = notes.getUint32(at + 8, littleEndian);
+    const desc = at + 12 + align4(namesz);
+    if (desc + descsz > notes.byteLength) break;
+    if (type === NT_GNU_BUILD_ID && namesz === 4 && notes.getUint32(at + 12) === GNU_NAME) {
+      return Buffer.from(notes.buffer, notes.byteOffset + desc, descsz).toString('hex');
     }
+    at = desc + align4(descsz);
   }
   return undefined;
+}
+
+/** The build id in a note section dumped as hex, whichever the target's byte order. */
+export function gnuBuildId(hex: string): string | undefined {
+  const bytes = Buffer.from(hex, 'hex');
+  const notes = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return gnuBuildIdIn(notes, true) ?? gnuBuildIdIn(notes, false);
 }
 
 function align4(n: number): number {

@@ -4,6 +4,7 @@
 // is asked for. Read from the ELF headers (System V gABI; the build id note is
 // binutils' `.note.gnu.build-id`, type NT_GNU_BUILD_ID = 3, owner "GNU").
 import { open } from 'node:fs/promises';
+import { gnuBuildIdIn } from '../../parsers/elf-note.js';
 import { floorIndex } from '../sorted.js';
 
 export interface ElfInfo {
@@ -28,7 +29,6 @@ const SHT_NOTE = 7;
 const SHT_DYNSYM = 11;
 const SHF_EXECINSTR = 4;
 const PT_LOAD = 1;
-const NT_GNU_BUILD_ID = 3;
 
 /** Reads an ELF file's headers; undefined when it is not ELF (or cannot be read). */
 export async function readElf(path: string): Promise<ElfInfo | undefined> {
@@ -91,21 +91,7 @@ export async function readElf(path: string): Promise<ElfInfo | undefined> {
     let buildId: string | undefined;
     for (const s of sections) {
       if (s.type !== SHT_NOTE || buildId !== undefined) continue;
-      const notes = await read(s.offset, Math.min(s.size, 4096));
-      for (let o = 0; o + 12 <= notes.byteLength; ) {
-        const namesz = u32(notes, o);
-        const descsz = u32(notes, o + 4);
-        const type = u32(notes, o + 8);
-        const nameAt = o + 12;
-        const descAt = nameAt + align4(namesz);
-        if (descAt + descsz > notes.byteLength) break;
-        const name = Buffer.from(notes.buffer, notes.byteOffset + nameAt, Math.max(0, namesz - 1)).toString('latin1');
-        if (type === NT_GNU_BUILD_ID && name === 'GNU') {
-          buildId = Buffer.from(notes.buffer, notes.byteOffset + descAt, descsz).toString('hex');
-          break;
-        }
-        o = descAt + align4(descsz);
-      }
+      buildId = gnuBuildIdIn(await read(s.offset, Math.min(s.size, 4096)), le);
     }
 
     const exec = sections.map((s, i) => ({ s, i })).filter(({ s }) => (s.flags & SHF_EXECINSTR) !== 0 && s.size > 0);
@@ -148,10 +134,6 @@ export async function readElf(path: string): Promise<ElfInfo | undefined> {
   } finally {
     await fh.close();
   }
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3;
 }
 
 /** The function (as objdump's labels cut the code) holding a listing address: [start, stop). */

@@ -20,6 +20,8 @@ import {
   parseListingAddress,
   type DisasmIndex,
 } from '../../src/disasm-index.js';
+import { ListingIndex } from '../../src/disasm-lookup.js';
+import { readListingTable } from '../../src/listing-table.js';
 import type { Diagnostic } from '../../src/model.js';
 import { ROOT, linesOf } from '../shared.js';
 
@@ -451,6 +453,20 @@ describe('entry points', () => {
     expect(idx.lookup(0x12eb)?.instruction?.text).toBe('mov %rsi,(%rdi)');
     expect(dump(idx)).toEqual(dump(indexOf(path)));
     expect(diagnostics).toEqual(want);
+  });
+
+  it('indexing reads no instructions; a lookup reads those of the function it lands in, and no other', () => {
+    const bytes = Buffer.from(linesOf(`${GUARD}/libc.objdump-d.txt.gz`).join('\n'));
+    const { table } = readListingTable(bytes, { source: 'libc' });
+    const reads: number[] = [];
+    const idx = new ListingIndex({ ...table, block: (f) => (reads.push(f), table.block(f)) });
+    expect(reads).toEqual([]);
+    const abort = idx.functionsNamed('abort')[0]!;
+    expect(reads).toEqual([]);
+    expect(idx.lookup(abort.address)?.instruction?.address).toBe(abort.address);
+    expect(idx.instructionAt(abort.address)?.address).toBe(abort.address);
+    expect(new Set(reads)).toEqual(new Set([table.names.indexOf(abort.name)]));
+    expect(idx.instructionCount).toBe(336865);
   });
 
   it('a listing on stdin with CRLF endings and an overlong line indexes as the file does, the line reported by number', async () => {

@@ -209,6 +209,30 @@ describe('HTML report in Chromium', () => {
     await page.close();
   });
 
+  test('an instruction frame is labelled instruction first, address last: a narrow one keeps the instruction', async () => {
+    const { page, log, url } = await openReport('guard-labels.html', renderHtml(guard));
+    // record the labels the next draw writes on the canvas
+    await page.evaluate(() => {
+      const w = window as unknown as { labels: string[] };
+      w.labels = [];
+      const fill = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, max?: number) {
+        w.labels.push(text);
+        fill.call(this, text, x, y, max);
+      };
+    });
+    await page.click('button[data-dir="flame"]');
+    const labels = await page.evaluate(() => (window as unknown as { labels: string[] }).labels);
+    expect(labels).toContain('mov %rsi,(%rdi) [guard.c:58] @0x12eb');
+    // write_header's store is a quarter as wide: its label is cut at the end, the instruction kept
+    const narrow = await find(page, (b) => b.kind === 'instruction' && b.name.includes('mov %sil,(%rdi)'));
+    const label = labels.find((l) => l.startsWith('mov %sil,(%r'));
+    expect(label, `drawn ${narrow.w.toFixed(0)} px wide`).toBeDefined();
+    expect(labels.filter((l) => /^0x[0-9a-f]+: /.test(l))).toEqual([]);
+    expectQuiet(log, url);
+    await page.close();
+  });
+
   test('the inverted tree puts the faulting instruction first; icicle hangs the root from the top', async () => {
     const { page, log, url } = await openReport('guard-inverted.html', renderHtml(guard));
     await page.click('button[data-tree="inverted"]');
@@ -335,6 +359,9 @@ describe('keyboard, links to a state, and sizing', () => {
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('flame');
     await page.keyboard.press('ArrowUp'); // the first key selects the frame in focus: the root
     await expect(selected(page)).resolves.toBe('all');
+    // focus is visible: the canvas takes the accent outline while the keys drive it
+    const outline = (sel: string): Promise<string> => page.locator(sel).evaluate((e) => (e.matches(':focus-visible') ? `${getComputedStyle(e).outlineStyle} ${getComputedStyle(e).outlineWidth}` : 'none'));
+    await expect(outline('#flame')).resolves.toBe('solid 2px');
     const comm = guard.tree.children[0]!;
     await page.keyboard.press('ArrowUp');
     await expect(selected(page)).resolves.toBe(comm.name);
@@ -354,8 +381,11 @@ describe('keyboard, links to a state, and sizing', () => {
     await page.focus('#flame');
     await page.keyboard.press('/');
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('search');
-    // A row of the top-instructions table takes focus and Enter shows it.
-    await page.locator('#sites tbody tr').nth(2).focus();
+    // A row of the top-instructions table takes focus (Tab reaches the rows), shows it, and Enter shows its instruction.
+    await page.locator('#sites tbody tr').nth(1).focus();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.closest('#sites tbody tr') !== null)).resolves.toBe(true);
+    await expect(outline('#sites tbody tr:focus')).resolves.toBe('solid 2px');
     await page.keyboard.press('Enter');
     await expect(page.locator('#matched').textContent()).resolves.toContain('1 frame');
     expectQuiet(log, url);

@@ -35,6 +35,23 @@ function narrowReport(): Report {
   return { ...guard, tree: b.finish() };
 }
 
+describe('SVG layout in Chromium', () => {
+  test('the subtitle sits clear above the top row of frames', async () => {
+    const file = artifactPath('svg-guard-subtitle.svg');
+    writeFileSync(file, renderSvg(guard, { title: 'guard' }));
+    const { page, log } = await openPage(browser);
+    await page.goto(pathToFileURL(file).href);
+    const sub = (await page.locator('#subtitle').boundingBox())!;
+    expect(sub.height).toBeGreaterThan(0);
+    const tops = await page.locator('g.f rect').evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().top));
+    expect(tops.length).toBeGreaterThan(10);
+    expect(sub.y + sub.height).toBeLessThanOrEqual(Math.min(...tops));
+    await page.screenshot({ path: artifactPath('svg-guard-subtitle.png'), clip: { x: 0, y: 0, width: 1200, height: 120 } });
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('SVG search in Chromium', () => {
   test('Matched: counts the samples of frames too narrow to draw, and nested matches once', async () => {
     const report = narrowReport();

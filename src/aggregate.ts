@@ -19,9 +19,10 @@ export interface PathFrames {
   readonly site: Frame;
   readonly callers: readonly Frame[];
   readonly inlined: readonly Frame[];
-  /** The frames' hash, by the aggregator that computed it. */
+  /** The frames' hash, by the aggregator that computed it, and the path (of that aggregator) they were last counted in. */
   hash?: number;
   hashedBy?: FaultAggregator;
+  lastPath?: unknown;
 }
 
 interface RawPath {
@@ -137,6 +138,9 @@ export class FaultAggregator {
 
   /** `add` with the frames as one object, which a repeated stack passes again. */
   addPath(event: string, comm: string, path: PathFrames, value: number, group = '', cls: FaultClass = 'unknown'): number {
+    // a stack's records are mostly one path: no hash lookup for them
+    const last = path.lastPath as RawPath | undefined;
+    if (last !== undefined && path.hashedBy === this && last.event === event && last.comm === comm && last.group === group) return this.count(last, value, cls);
     // consecutive records mostly share event, comm and group
     if (event !== this.last.event || comm !== this.last.comm || group !== this.last.group) {
       this.last = { event, comm, group, ids: mix(mix(this.nameId(event), this.nameId(comm)), this.nameId(group)) };
@@ -146,15 +150,14 @@ export class FaultAggregator {
     if (hit !== undefined) {
       const p = Array.isArray(hit) ? hit.find((q) => samePath(q, event, comm, group, path)) : samePath(hit, event, comm, group, path) ? hit : undefined;
       if (p !== undefined) {
-        p.value += value;
-        p.records++;
-        p.classes[cls] = (p.classes[cls] ?? 0) + value;
-        return p.id;
+        path.lastPath = p;
+        return this.count(p, value, cls);
       }
     }
     const { site, callers, inlined } = path;
     const p: RawPath = { id: this.paths.length, path, event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
+    path.lastPath = p;
     if (hit === undefined) this.byHash.set(h, p);
     else if (Array.isArray(hit)) hit.push(p);
     else this.byHash.set(h, [hit, p]);
@@ -236,6 +239,13 @@ export class FaultAggregator {
       .map((s) => ({ event: s.event, ...s.site, count: s.count }))
       .sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
     return { tree, sites: ranked, filtered, present, leaves };
+  }
+
+  private count(p: RawPath, value: number, cls: FaultClass): number {
+    p.value += value;
+    p.records++;
+    p.classes[cls] = (p.classes[cls] ?? 0) + value;
+    return p.id;
   }
 
   private framesHash(path: PathFrames): number {

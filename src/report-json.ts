@@ -57,6 +57,22 @@ export function nodeJson(n: TreeNode, children = true): unknown {
   };
 }
 
+/**
+ * `JSON.stringify(nodeJson(n, false))` without its closing `]}`: the text
+ * renderJsonPieces writes before a node's children, made without the objects
+ * (a tree has a node per distinct call path and instruction).
+ */
+export function nodeJsonOpen(n: TreeNode): string {
+  let s = '{"name":' + JSON.stringify(n.name) + ',"kind":' + JSON.stringify(n.kind) + ',"value":' + JSON.stringify(n.value) + ',"self":' + JSON.stringify(n.self) + ',"byEvent":' + JSON.stringify(n.byEvent);
+  if (n.dso !== undefined) s += ',"dso":' + JSON.stringify(n.dso);
+  if (n.site !== undefined && n.kind === 'instruction') {
+    const { address, instruction, source } = siteJson(n.site);
+    s += ',"address":' + JSON.stringify(address) + ',"instruction":' + JSON.stringify(instruction) + ',"source":' + JSON.stringify(source) + ',"resolved":' + JSON.stringify(n.site.resolved);
+  }
+  if (n.classes !== undefined) s += ',"classes":' + JSON.stringify(n.classes);
+  return s + ',"children":[';
+}
+
 /** A site's fields as the JSON outputs (report and diff) spell them: 0x addresses, null for what is unknown. */
 export function siteJson(s: FaultSite): { dso: string; symbol: string; offset: number | null; address: string | null; instruction: string | null; source: string | null } {
   return {

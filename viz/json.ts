@@ -1,7 +1,7 @@
 // JSON output: the fields are src/report-json.ts's (beside their reader); the
 // layout is here. The names documented in the README are stable; others may be added.
 import type { Report, TreeNode } from '../src/model.js';
-import { nodeJson, toJson } from '../src/report-json.js';
+import { nodeJsonOpen, toJson } from '../src/report-json.js';
 
 /**
  * Indented at the top level for people reading it, with the tree on one line:
@@ -30,8 +30,7 @@ function* treePieces(root: TreeNode): Generator<string> {
       yield top;
       continue;
     }
-    const own = JSON.stringify({ ...(nodeJson(top, false) as object), children: [] });
-    yield own.slice(0, -2); // without `]}`
+    yield nodeJsonOpen(top);
     stack.push(']}');
     for (let i = top.children.length - 1; i >= 0; i--) {
       stack.push(top.children[i]!);

@@ -79,6 +79,9 @@ export class RegionFaults {
   private readonly outside = new Map<OutsideKind, Tally>();
   private readonly unaddressed: Tally = new Map();
   private readonly frameIds = new Map<Frame, number>();
+  private readonly regionKeys = new Map<Region, string>();
+  private readonly outsideKeys = new Map<OutsideKind, string>();
+  private readonly eventBases = new Map<string, string>();
   private readonly eventIds = new Map<string, number>();
   // per thread: its last tracepoint fault not yet counted by a minor/major sample
   private readonly pending = new Map<number, { bucket: Bucket; ip: string; page: number }>();
@@ -100,12 +103,15 @@ export class RegionFaults {
     } else {
       page = f.address - (f.address % PAGE);
       const at = this.history.place(f.pid, f.tid, f.address, f.userMode);
+      // one key string per region (the slices hash it per fault)
       if ('region' in at) {
         tally = getOr(this.byRegion, at.region, () => new Map());
-        group = REGION + at.region.id;
+        group = this.regionKeys.get(at.region) ?? REGION + at.region.id;
+        if (!this.regionKeys.has(at.region)) this.regionKeys.set(at.region, group);
       } else {
         tally = getOr(this.outside, at.outside, () => new Map());
-        group = OUTSIDE + at.outside;
+        group = this.outsideKeys.get(at.outside) ?? OUTSIDE + at.outside;
+        if (!this.outsideKeys.has(at.outside)) this.outsideKeys.set(at.outside, group);
       }
     }
     const bucket = this.bucket(tally, f.event, f.frame);
@@ -224,7 +230,8 @@ export class RegionFaults {
       this.pending.set(f.tid, { bucket, ip, page });
       return;
     }
-    const base = f.event.replace(/[:/].*$/, '');
+    let base = this.eventBases.get(f.event);
+    if (base === undefined) this.eventBases.set(f.event, (base = f.event.replace(/[:/].*$/, '')));
     if (base !== 'major-faults' && base !== 'minor-faults') return;
     this.counted = true;
     const p = this.pending.get(f.tid);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
-import { isJsonFile, readReportFile, reportFromJson } from '../../src/report-json.js';
+import { isJsonFile, nodeJson, readReportFile, reportFromJson } from '../../src/report-json.js';
 import { renderJson } from '../../viz/json.js';
 
 const CAPTURES = {
@@ -40,6 +40,14 @@ describe('the JSON report', () => {
       const back = reportFromJson(json, `${name}.json`);
       expect(renderJson(back), name).toBe(json);
       expect(back.tree.value, name).toBe(reports[name].tree.value);
+    }
+  });
+
+  it('writes the tree, a node at a time, as JSON.stringify writes it whole', () => {
+    for (const name of Object.keys(CAPTURES) as Name[]) {
+      const json = renderJson(reports[name]);
+      const tree = json.slice(json.indexOf('"tree": ') + '"tree": '.length, -'\n}\n'.length);
+      expect(tree, name).toBe(JSON.stringify(nodeJson(reports[name].tree)));
     }
   });
 

@@ -1,14 +1,4 @@
-// Fault events → the faulting frame → the listing's instruction.
-//
-// Which frame faulted depends on the event:
-//   exceptions:page_fault_user   sample ip is in the kernel's fault handler:
-//       guard  2014 [000]  7537.692863:  exceptions:page_fault_user: address=0x7f740dbdfe06 ip=0x7f740dbc77ad error_code=0x6
-//           ffffffff82260400 exc_page_fault+0x2f0 ([kernel.kallsyms])
-//           ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])
-//                      1b7ad _dl_start+0x3d (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
-//     → the first user frame (its runtime address is the payload's ip=).
-//   exceptions:page_fault_kernel → the frame under asm_exc_page_fault.
-//   page-faults / minor-faults / major-faults (software events): the first frame is the faulting ip.
+// Frames → the listing's instruction (which frame faulted: src/fault-frame.ts).
 //
 // A frame resolves to a listing's instruction by symbol + offset, or by its
 // address once the listing's distance from perf's addresses is anchored by a
@@ -26,34 +16,11 @@
 import { parseHex } from './addresses.js';
 import { floorIndex } from './sorted.js';
 import { formatListingAddress } from './disasm-index.js';
-import { faultIpHex, type FaultAccess } from './events.js';
-import type { FaultSite, Frame, Instruction, SampleRecord, SiteCount } from './model.js';
+import type { FaultSite, Frame, Instruction, SiteCount } from './model.js';
 import type { Listing, ListingSet } from './listing-set.js';
 import { isKernelDso } from './dso.js';
 import { perfName } from './demangle.js';
-
-/**
- * Index in `r.stack` of the frame that faulted, or -1 when the stack has none
- * (then the payload's ip is all there is).
- */
-export function faultFrameIndex(r: SampleRecord, fault: FaultAccess | undefined): number {
-  const stack = r.stack;
-  if (r.event === 'exceptions:page_fault_user') {
-    for (let i = 0; i < stack.length; i++) if (!isKernelDso(stack[i]!.dso)) return i;
-    return -1;
-  }
-  if (r.event === 'exceptions:page_fault_kernel') {
-    for (let i = 0; i < stack.length; i++) {
-      if (stack[i]!.symbol === 'asm_exc_page_fault') return i + 1 < stack.length ? i + 1 : -1;
-    }
-    const hex = faultIpHex(fault);
-    if (hex !== undefined) {
-      for (let i = 0; i < stack.length; i++) if (stack[i]!.addr === hex) return i;
-    }
-    return stack.length > 0 ? 0 : -1;
-  }
-  return stack.length > 0 ? 0 : -1;
-}
+import { UnnamedFrames } from './unnamed-frames.js';
 
 /** Map-relative addresses (what perf prints in callchains) stay below this; runtime addresses of relocated objects do not. */
 const RELATIVE_LIMIT = 2 ** 32;
@@ -156,47 +123,18 @@ export class FrameResolver {
     return why === undefined ? undefined : `listing ${listing.path} does not match the trace of ${dso}: ${why}`;
   }
 
-  /**
-   * One warning per dso whose listing was not used, or left some frames
-   * unresolved, with the fault sites (of `sites`) that keep perf's sym+off.
-   */
-  listingWarnings(sites: readonly SiteCount[]): string[] {
-    const dsos = new Set(this.warnings.keys());
-    for (const dso of this.seen.keys()) dsos.add(dso);
-    for (const s of sites) if (!s.resolved) dsos.add(s.dso);
-    const out: string[] = [];
-    for (const dso of dsos) {
-      const why = this.unusedBecause(dso) ?? this.warnings.get(dso);
-      if (why === undefined) continue;
-      const places = new Set<string>();
-      let faults = 0;
-      for (const s of sites) {
-        if (s.dso !== dso || s.resolved) continue;
-        places.add(s.offset >= 0 && s.symbol !== '' && s.symbol !== '[unknown]' ? `${s.symbol}+${s.offset}` : s.address);
-        faults += s.count;
-      }
-      const n = places.size;
-      const count = `${n} fault site${n === 1 ? '' : 's'} (${faults} fault${faults === 1 ? '' : 's'})`;
-      if (this.listingFor(dso) === undefined) out.push(`${why}; the listing is not used for it: ${n > 0 ? `${count} keep perf's symbol+offset` : 'no fault site is there'}`);
-      else out.push(n > 0 ? `${why}; ${count} in ${dso} keep perf's symbol+offset` : why);
-    }
-    return out;
+  /** The dsos of the frames anchored. */
+  anchoredDsos(): IterableIterator<string> {
+    return this.seen.keys();
   }
 
   /**
-   * Per dso whose listing has no code where a frame perf could not name
-   * (`348a8 [unknown]`), or named by a data symbol (`runtime.m0+0x148`),
-   * points: the first such frame (`byData`: named so), where it fell, how many
-   * more, and what `faults` says they cost (the faults whose paths hold any of
-   * them). src/warnings.ts words it.
+   * Per dso, the frames perf could not name (`348a8 [unknown]`), or named by a
+   * data symbol (`runtime.m0+0x148`), that its listing has no code for
+   * (src/unnamed-frames.ts; src/warnings.ts words them).
    */
   unnamedFrames<C>(faults: (frames: ReadonlySet<Frame>) => C): { dso: string; frame: string; byData: boolean; where: string; more: number; cost: C }[] {
-    const out: { dso: string; frame: string; byData: boolean; where: string; more: number; cost: C }[] = [];
-    for (const [dso, frames] of this.unnamed) {
-      const [first, where] = frames.entries().next().value as [Frame, string];
-      out.push({ dso, frame: frameName(first), byData: named(first), where, more: frames.size - 1, cost: faults(new Set(frames.keys())) });
-    }
-    return out;
+    return this.unnamed.report(faults);
   }
 
   /**
@@ -223,31 +161,7 @@ export class FrameResolver {
     return out;
   }
 
-  private readonly unnamed = new Map<string, Map<Frame, string>>();
-
-  private noteUnnamed(frame: Frame, listing: Listing, address: number, inside: Instruction | undefined): void {
-    let frames = this.unnamed.get(frame.dso);
-    if (frames === undefined) {
-      frames = new Map();
-      this.unnamed.set(frame.dso, frames);
-    }
-    if (frames.has(frame)) return;
-    const at = `0x${formatListingAddress(address)}`;
-    let where: string;
-    if (inside !== undefined) where = `it falls at ${at}, inside ${inside.text} at 0x${formatListingAddress(inside.address)} in ${listing.path}`;
-    else {
-      const fns = listing.functions();
-      const last = fns.reduce((m, f) => Math.max(m, f.end), -Infinity);
-      const firstStart = fns[0]?.address ?? Infinity;
-      where =
-        address >= last
-          ? `it falls at ${at}, past the end of the code in ${listing.path} (the last function ends at 0x${formatListingAddress(last)})`
-          : address < firstStart
-            ? `it falls at ${at}, before the first function of ${listing.path}`
-            : `it falls at ${at}, between the functions of ${listing.path}`;
-    }
-    frames.set(frame, where);
-  }
+  private readonly unnamed = new UnnamedFrames();
 
   /** The listing and the listing address a frame stands for, without asking that it start an instruction. */
   locate(frame: Frame): { listing: Listing; address: number } | undefined {
@@ -368,7 +282,7 @@ export class FrameResolver {
     if (hit === undefined) {
       const why = `0x${formatListingAddress(address)} is outside every function of ${listing.path}`;
       // a frame perf could not name, or named by data, is told about once per dso (unnamedFrames)
-      if (!named(frame) || this.dataNamed(listing, frame)) this.noteUnnamed(frame, listing, address, undefined);
+      if (!named(frame) || this.dataNamed(listing, frame)) this.unnamed.note(frame, frameName(frame), named(frame), listing, address, undefined);
       else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }
@@ -377,7 +291,7 @@ export class FrameResolver {
       const insn = hit.instruction;
       const returnAddressLessOne = insn !== undefined && insn.size > 0 && insn.address + insn.size === address + 1;
       if (!named(frame)) {
-        if (!returnAddressLessOne) this.noteUnnamed(frame, listing, address, insn);
+        if (!returnAddressLessOne) this.unnamed.note(frame, frameName(frame), named(frame), listing, address, insn);
       } else if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
     }

@@ -19,7 +19,8 @@ import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { isStartupFrames } from './findings/startup.js';
 import { TimeHistogram } from './histogram.js';
 import { InlineFrames } from './inlined.js';
-import { FrameResolver, faultFrameIndex } from './join.js';
+import { FaultFrames } from './fault-frame.js';
+import { FrameResolver } from './join.js';
 import { ListingSet } from './listing-set.js';
 import { AddressHistory } from './memory/address-history.js';
 import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
@@ -37,9 +38,6 @@ import { UnwindRepair } from './unwind.js';
 import { collectNotices } from './warnings.js';
 
 const NO_PROTECTION_SITE = '[no protection change]';
-const NO_FRAMES: readonly Frame[] = [];
-/** Distinct stacks whose split into site, callers and inlined frames is kept. */
-const MAX_SHAPES = 1 << 17;
 
 export class ReportAccumulator {
   // every sample read, by event; per chosen event: records read, records the comm/pid/tid/time filters removed
@@ -61,7 +59,6 @@ export class ReportAccumulator {
   private readonly histogram = new TimeHistogram();
   private readonly signals = new SignalCounter();
   private readonly slices = new SliceBuilder();
-  private readonly payloadFrames = new Map<string, Frame>();
   // the fork site: a thread's last clone/fork call (its stack's site key), then each new process's
   private readonly forkCalls = new Map<number, string>();
   private readonly forkSites = new Map<number, string>();
@@ -70,6 +67,7 @@ export class ReportAccumulator {
   private readonly addresses = new AddressSpaces(this.owners);
   private readonly listingSet: ListingSet;
   private readonly inlineFrames: InlineFrames;
+  private readonly faultFrames: FaultFrames;
   private readonly resolver: FrameResolver;
   private readonly repair: UnwindRepair;
   private readonly aggregator = new FaultAggregator();
@@ -99,6 +97,7 @@ export class ReportAccumulator {
     this.witnessRecords = [options.comms, options.pids, options.tids].some((v) => v !== undefined && v.length > 0) || options.timeStart !== undefined || options.timeEnd !== undefined;
     this.listingSet = new ListingSet(listings.listings.map((l) => l.index), listings.buildIds);
     this.inlineFrames = new InlineFrames(this.listingSet, this.addresses);
+    this.faultFrames = new FaultFrames(this.addresses);
     this.resolver = new FrameResolver(this.listingSet);
     this.repair = new UnwindRepair(this.resolver);
     this.protectionSites = new ProtectionSites(this.resolver, this.repair, (r, address) => this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), address)?.executable);
@@ -185,7 +184,7 @@ export class ReportAccumulator {
   private join(e: SampleEvent): void {
     const r = e.record;
     const fault = e.kind === 'fault' ? e.access : undefined;
-    const frames = this.pathFrames(r, fault);
+    const frames = this.faultFrames.of(r, fault);
     const site = frames.site;
     if (!this.sites.keeps(site)) {
       // the tree's pass counts it among what the filters removed, and what they could match
@@ -198,33 +197,6 @@ export class ReportAccumulator {
     const pid = this.aggregate(r, cls);
     const path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
     this.slices.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
-  }
-
-  // The parser hands out one array per distinct stack: its split into faulting
-  // frame, callers and inlined functions is made once per stack and event kind
-  // (a kernel tracepoint's depends on its ip, so it is made each time).
-  private readonly shapes = new Map<readonly Frame[], PathFrames>();
-  private readonly userShapes = new Map<readonly Frame[], PathFrames>();
-
-  private pathFrames(r: SampleRecord, fault: FaultAccess | undefined): PathFrames {
-    const kernel = r.event === 'exceptions:page_fault_kernel';
-    const shapes = r.event === 'exceptions:page_fault_user' ? this.userShapes : this.shapes;
-    if (!kernel) {
-      const known = shapes.get(r.stack);
-      if (known !== undefined) return known;
-    }
-    let at = faultFrameIndex(r, fault);
-    if (at < 0) return { site: this.payloadFrame(r, fault), callers: r.stack, inlined: NO_FRAMES };
-    // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
-    const inlinedFrom = at;
-    while (at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
-    const frames: PathFrames = { site: r.stack[at]!, callers: r.stack.slice(at + 1), inlined: at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES };
-    if (!kernel) {
-      // stacks rewritten per record (inlined frames given their dso) are not the parser's: keep the cache bounded
-      if (shapes.size >= MAX_SHAPES) shapes.clear();
-      shapes.set(r.stack, frames);
-    }
-    return frames;
   }
 
   // The fault's class, from the protection change covering its page; its region; its group in the tree.
@@ -286,32 +258,8 @@ export class ReportAccumulator {
     return pid;
   }
 
-  // A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
   /** Kept faults with neither a frame nor an ip, by event. */
   private readonly frameless: Record<string, number> = {};
-
-  private payloadFrame(r: SampleRecord, fault: FaultAccess | undefined): Frame {
-    const ipText = fault?.ipText;
-    const ip = fault?.ip ?? NaN;
-    let dso = '[unknown]';
-    let addr = faultIpHex(fault) ?? '';
-    if (!Number.isNaN(ip)) {
-      const m = this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
-      if (m !== undefined) {
-        dso = m.dso;
-        addr = m.dsoAddress.toString(16);
-      }
-    } else if (ipText !== undefined && r.event === 'exceptions:page_fault_kernel') {
-      dso = '[kernel.kallsyms]';
-    }
-    const key = dso + '\0' + addr;
-    let f = this.payloadFrames.get(key);
-    if (f === undefined) {
-      f = { addr, symbol: '[unknown]', offset: -1, dso };
-      this.payloadFrames.set(key, f);
-    }
-    return f;
-  }
 
   /**
    * The report as the findings read it. Two selected fault families count the

@@ -8,6 +8,7 @@
 // capture-quality finding says it (src/findings/capture.ts).
 //
 // Each message is a function here; the pipeline passes the facts.
+import { listingWarnings } from './listing-warnings.js';
 import type { FrameResolver } from './join.js';
 import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, InputSummary, Notice, NoticeKind, ProtectionSection, SiteCount, TreeNode } from './model.js';
@@ -52,7 +53,7 @@ export interface NoticeFacts {
 /** Every warning and note of a report, in the order a reader meets their subjects: listings, frames, names, events, protection, threads, perf trace. */
 export function collectNotices(f: NoticeFacts): Notices {
   const out = new Notices();
-  for (const w of f.resolver.listingWarnings(f.sites)) out.warn('listing', w);
+  for (const w of listingWarnings(f.resolver, f.sites)) out.warn('listing', w);
   for (const { listing, closest } of f.listingSet.unmatched(f.resolver.dsos)) {
     const file = f.listings.find((l) => l.index === listing)?.name ?? listing.path;
     out.warn('listing', unmatchedListing(file, listing.path, closest));

@@ -54,6 +54,9 @@ export interface Format<R = unknown, P extends LineParser | ByteParser = LinePar
   createParser(options: ParserOptions, onRecord: (r: R) => void): P;
 }
 
+/** How many meaningful (not blank, not comment) lines to read before giving up on finding a format. */
+export const SNIFF_LINES = 50;
+
 export type FormatName = 'perf-script' | 'perf-trace' | 'objdump' | 'buildid-list';
 
 /** How a format is named to the user: Format's wording fields. */

@@ -2,19 +2,19 @@
 // empty line that ends the record — interned by its bytes, with the ids of its
 // frame lines (parsers/line-table.ts). A capture repeats its callchains many
 // times; a run seen before is found with one hash over its lines' first 32
-// bytes (the line table says where each of its lines ends) and one native
-// compare of all of its bytes, instead of a compare and a callback per line.
+// bytes (the line table says where each of its lines ends) and one compare of
+// all of its bytes, instead of a compare and a callback per line.
 //
 // The scanner adds a run only when each of its lines is a frame line it has
 // interned (so it reads them the same way when it finds the run again). The
 // runs' bytes are kept up to MAX_BYTES: past that, new callchains are read
 // line by line.
-import { HASHED_BYTES, LineTable, prefixHash, viewOf } from './line-table.js';
+import { LF, TAB } from './perf-script-scan-header.js';
+import { HASHED_BYTES, LineTable, prefixHash, rehashed, sameBytes, viewOf } from './line-table.js';
 
-const TAB = 9;
-const LF = 10;
 const EMPTY = -1;
 const MAX_BYTES = 32 << 20;
+const SLAB = 1 << 20;
 
 export class FrameRuns {
   /** Distinct runs so far; ids are 0 … count-1. */
@@ -26,8 +26,12 @@ export class FrameRuns {
   private lines = 0;
   // the hash of the last run `find` looked for (0: none)
   private found = 0;
-  private arena = Buffer.alloc(1 << 16);
-  private arenaUsed = 0;
+  // the runs' bytes, in slabs that are never moved: run r at offsets[r] of slabs[slabOf[r]]
+  private readonly slabViews: DataView[] = [];
+  private slab = Buffer.alloc(0);
+  private slabUsed = 0;
+  private kept = 0;
+  private slabOf = new Int32Array(256);
   private offsets = new Int32Array(256);
   private lengths = new Int32Array(256);
   // frame ids of run r at [idStart[r], idStart[r] + idCount[r]) of ids
@@ -56,36 +60,40 @@ export class FrameRuns {
       if (r === EMPTY) return -1;
       if (this.hashes[slot] !== h || this.lengths[r] !== len) continue;
       const at = this.offsets[r]!;
-      if (this.arena.compare(buf, start, start + len, at, at + len) === 0) return r;
+      if (sameBytes(view, start, this.slabViews[this.slabOf[r]!]!, at, len)) return r;
     }
   }
 
   /** Adds the run of lines [start, end) of buf (ended by an empty line at `end`) with their frame ids; returns its id, or -1 when it could not be found again or the store is full. */
   add(buf: Buffer, start: number, end: number, frameIds: Int32Array, n: number): number {
     const len = end - start;
-    if (this.arenaUsed + len > this.maxBytes) {
+    if (this.kept + len > this.maxBytes) {
       this.full = true;
       return -1;
     }
+    if (len > SLAB) return -1;
     // the hash `find` took of these bytes when it missed them, else taken here
     const h = this.found !== 0 && this.end === end && this.lines === n ? this.found : this.hash(viewOf(buf), start, end + 1);
     if (h === 0 || this.end !== end || this.lines !== n) return -1;
     const r = this.count++;
     if (r === this.offsets.length) {
+      this.slabOf = grow(this.slabOf, r * 2);
       this.offsets = grow(this.offsets, r * 2);
       this.lengths = grow(this.lengths, r * 2);
       this.idStart = grow(this.idStart, r * 2);
       this.idCount = grow(this.idCount, r * 2);
     }
-    if (this.arenaUsed + len > this.arena.length) {
-      const bigger = Buffer.alloc(Math.min(this.maxBytes, Math.max(this.arena.length * 2, this.arenaUsed + len)));
-      this.arena.copy(bigger, 0, 0, this.arenaUsed);
-      this.arena = bigger;
+    if (this.slabUsed + len > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.slabViews.push(viewOf(this.slab));
+      this.slabUsed = 0;
     }
-    this.arena.set(buf.subarray(start, end), this.arenaUsed);
-    this.offsets[r] = this.arenaUsed;
+    this.slab.set(buf.subarray(start, end), this.slabUsed);
+    this.slabOf[r] = this.slabViews.length - 1;
+    this.offsets[r] = this.slabUsed;
     this.lengths[r] = len;
-    this.arenaUsed += len;
+    this.slabUsed += len;
+    this.kept += len;
     if (this.idsUsed + n > this.ids.length) this.ids = grow(this.ids, Math.max(this.ids.length * 2, this.idsUsed + n));
     for (let k = 0; k < n; k++) this.ids[this.idsUsed + k] = frameIds[k]!;
     this.idStart[r] = this.idsUsed;
@@ -140,21 +148,7 @@ export class FrameRuns {
   }
 
   private rehash(): void {
-    const size = (this.mask + 1) * 2;
-    const mask = size - 1;
-    const table = new Int32Array(size).fill(EMPTY);
-    const hashes = new Int32Array(size);
-    for (let s = 0; s <= this.mask; s++) {
-      const r = this.table[s]!;
-      if (r === EMPTY) continue;
-      let slot = this.hashes[s]! & mask;
-      while (table[slot]! !== EMPTY) slot = (slot + 1) & mask;
-      table[slot] = r;
-      hashes[slot] = this.hashes[s]!;
-    }
-    this.table = table;
-    this.hashes = hashes;
-    this.mask = mask;
+    ({ table: this.table, hashes: this.hashes, mask: this.mask } = rehashed(this.table, this.hashes, this.mask, EMPTY));
   }
 }
 

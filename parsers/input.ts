@@ -8,7 +8,7 @@ import { InputError } from './errors.js';
 import type { DiagnosticSink } from './records.js';
 import type { ByteParser, Format, FormatName, LineParser } from './format.js';
 import { LineSplitter, forEachChunk, openInput, openRange, overlongLine } from './lines.js';
-import { SNIFF_LINES, sniffFor } from './sniff.js';
+import { SNIFF_LINES } from './format.js';
 
 export interface ReadInputOptions<R, P extends LineParser | ByteParser> {
   /** The formats the input may be in, asked in this order. With one, the input is read as that format without sniffing. */
@@ -79,8 +79,10 @@ export async function readInput<R, P extends LineParser | ByteParser>(path: stri
   // Until a format is chosen, chunks are held and their lines sniffed.
   const held: Buffer[] = [];
   const sniffer = new LineSplitter((l) => head.push(l), options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {});
+  // the sniffer and its registry of every format load only when there is a choice to make (collapse starts without them)
+  const sniffFor = options.formats.length > 1 ? (await import('./sniff.js')).sniffFor : undefined;
   const decide = (final: boolean): boolean => {
-    const a = sniffFor(head, options.formats, final);
+    const a = sniffFor!(head, options.formats, final);
     if (a.answer === 'need-more') return false;
     if (a.answer === 'no') throw new InputError(`${path}: ${a.reason}`);
     head.length = 0; // the parser's pass collects it again

@@ -6,12 +6,8 @@
 // per byte, so these byte scans read what the reference's regexes read.
 import { sameBytes, viewOf } from './line-table.js';
 
-const TAB = 9;
-const CR = 13;
-const SPACE = 32;
-const PERIOD = 46;
-const COLON = 58;
-const NBSP = 0xa0;
+/** Byte codes the scanner reads by. */
+export const TAB = 9, LF = 10, CR = 13, SPACE = 32, HASH = 35, PERIOD = 46, COLON = 58, NBSP = 0xa0;
 
 /** Perl's \s on bytes: space, \t, \n, \v, \f, \r. */
 export function isPerlSpace(c: number): boolean {

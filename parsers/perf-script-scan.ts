@@ -20,7 +20,7 @@ import type { ByteParser, Format, ParserOptions } from './format.js';
 import { FrameRuns } from './frame-runs.js';
 import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
-import { HeaderReader, hasSideBandMark, hasTimestamp, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces } from './perf-script-scan-header.js';
+import { CR, HASH, HeaderReader, LF, NBSP, SPACE, TAB, hasSideBandMark, hasTimestamp, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces } from './perf-script-scan-header.js';
 
 export const LINE_BLANK = 0;
 export const LINE_HEADER = 1;
@@ -63,12 +63,6 @@ export interface ScanLine {
   frameText(id: number): string;
 }
 
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const HASH = 35;
-const NBSP = 0xa0;
 
 /** Pushes bytes, calls back once per line (or run of frame lines) with itself positioned there. */
 export class PerfScriptScanner implements ByteParser, ScanLine {

@@ -3,7 +3,7 @@
 // own sniff (in its parser file) quotes the lines it recognises; this walks
 // the lines and asks the registry's formats in order. The answer comes from
 // the first decisive line; comment and blank lines decide nothing.
-import type { Format, FormatName } from './format.js';
+import { SNIFF_LINES, type Format, type FormatName } from './format.js';
 import { FORMATS } from './index.js';
 
 /** The answer: a format, or 'unknown' with what the input looks like instead. */
@@ -13,8 +13,7 @@ export interface Sniffed {
   readonly description: string;
 }
 
-/** How many meaningful (not blank, not comment) lines to read before giving up on finding a format. */
-export const SNIFF_LINES = 50;
+export { SNIFF_LINES };
 
 /** Names the format of an input from its first lines, or says what it looks like instead. */
 export function sniffFormat(firstLines: readonly string[]): Sniffed {

@@ -1,6 +1,7 @@
 // The distinct stacks of collapse (src/collapse.ts): a root id and frame ids
 // (leaf first), with the summed sample values, found through one open-addressing
 // hash table over their ids. Memory follows distinct stacks, not samples.
+import { rehashed } from '../parsers/line-table.js';
 
 export class StackTable {
   /** Distinct stacks so far; indices are 0 … count-1. */
@@ -86,21 +87,7 @@ export class StackTable {
   }
 
   private rehash(): void {
-    const size = (this.mask + 1) * 2;
-    const mask = size - 1;
-    const table = new Int32Array(size).fill(-1);
-    const hashes = new Int32Array(size);
-    for (let slot = 0; slot <= this.mask; slot++) {
-      const s = this.table[slot]!;
-      if (s < 0) continue;
-      let to = this.hashes[slot]! & mask;
-      while (table[to]! >= 0) to = (to + 1) & mask;
-      table[to] = s;
-      hashes[to] = this.hashes[slot]!;
-    }
-    this.table = table;
-    this.hashes = hashes;
-    this.mask = mask;
+    ({ table: this.table, hashes: this.hashes, mask: this.mask } = rehashed(this.table, this.hashes, this.mask, -1));
   }
 }
 

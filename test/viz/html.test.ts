@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hierarchy, partition } from 'd3-hierarchy';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
@@ -155,6 +156,26 @@ describe('encodeTree / decodeTree', () => {
         expect(stripIds(decodeTree(enc))).toEqual(stripIds(tree));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test('property: the x0 offsets are d3-hierarchy\'s partition of the tree, to the bit, fractional values and inconsistent trees too', () => {
+    type T = { value: number; children: T[] };
+    const node: fc.Memo<T> = fc.memo((depth) =>
+      fc.record({ value: fc.oneof(fc.nat(1000), fc.double({ min: 0, max: 1e3, noNaN: true })), children: depth > 1 ? fc.array(node(depth - 1), { maxLength: 4 }) : fc.constant([]) }),
+    );
+    fc.assert(
+      fc.property(node(5), (t) => {
+        const tree = (x: T): TreeNode => ({ name: 'n', kind: 'user', value: x.value, self: 0, byEvent: {}, children: x.children.map(tree) });
+        const root = tree(t);
+        const laid = hierarchy<TreeNode>(root, (d) => d.children).sum((d) => Math.max(0, d.value - d.children.reduce((a, c) => a + c.value, 0)));
+        const want: number[] = [];
+        partition<TreeNode>().size([laid.value ?? 0, 1])(laid).eachBefore((n) => want.push(n.x0));
+        const got = encodeTree(root).x0;
+        expect(got.length).toBe(want.length);
+        got.forEach((x, i) => expect(Object.is(x, want[i])).toBe(true));
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -2,12 +2,11 @@
 // and flat arrays in pre-order, so a 100k-node tree is a few MB of JSON rather
 // than a nested object per node with every key and name repeated.
 //
-// The layout travels with the tree: d3-hierarchy's partition, run here, puts
-// each node at an offset in value units (an integer when the values are), so
-// the page only scales offsets to pixels and never builds a hierarchy object
-// per node. The inverted view, built lazily in the page, is laid out there by
-// the same partition.
-import { hierarchy, partition } from 'd3-hierarchy';
+// The layout travels with the tree: d3-hierarchy's partition (its arithmetic,
+// here without a d3 node per tree node: see partitionX0) puts each node at an
+// offset in value units (an integer when the values are), so the page only
+// scales offsets to pixels and never builds a hierarchy object per node. The
+// inverted view, built lazily in the page, is laid out there by d3's partition.
 import type { FaultClass, FaultSite, NodeKind, TreeNode } from '../../src/model.js';
 
 export interface EncodedTree {
@@ -54,54 +53,120 @@ export function interner(strings: string[]): (s: string) => number {
   };
 }
 
-/** Flattens `tree` into the page's compact form; with `shared`, its strings go into that table (another tree's), which becomes its `strings`. */
-export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }): EncodedTree {
+/** Where encodeTree hands each node's site and classes instead of keeping them in `sites` and `classes` (pack.ts keeps them by reference). */
+export interface LeafSink {
+  site(node: number, site: FaultSite): void;
+  classes(node: number, classes: Partial<Record<FaultClass, number>>): void;
+}
+
+/**
+ * Flattens `tree` into the page's compact form; with `shared`, its strings go
+ * into that table (another tree's), which becomes its `strings`; with `sink`,
+ * sites and classes go there.
+ */
+export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink): EncodedTree {
   const strings: string[] = shared?.strings ?? [];
   const intern = shared?.intern ?? interner(strings);
   const kinds: string[] = [];
   const internKind = interner(kinds);
-  const enc: EncodedTree = { strings, kinds, up: [], name: [], kind: [], value: [], self: [], x0: [], dso: [], event: [], multi: [], sites: {}, classes: {}, cells: [] };
-
-  // d3's own value of a node is what it holds beyond its children (its self
-  // value when the tree is consistent); the partition sums them back up.
-  const laid = hierarchy<TreeNode>(tree, (d) => d.children).sum((d) => {
-    let children = 0;
-    for (const c of d.children) children += c.value;
-    return Math.max(0, d.value - children);
-  });
-  partition<TreeNode>().size([laid.value ?? 0, 1])(laid).eachBefore((n) => {
-    enc.x0.push(n.x0);
-  });
-
-  const stack: { node: TreeNode; parent: number }[] = [{ node: tree, parent: -1 }];
-  while (stack.length > 0) {
-    const { node, parent } = stack.pop()!;
-    const i = enc.name.length;
-    enc.up.push(parent < 0 ? 0 : i - parent);
-    enc.name.push(intern(node.name));
-    enc.kind.push(internKind(node.kind));
-    enc.value.push(node.value);
-    enc.self.push(node.self);
-    enc.dso.push(node.dso === undefined ? 0 : intern(node.dso) + 1);
-    const events = Object.entries(node.byEvent);
-    if (events.length === 0) {
-      enc.event.push(-2);
-    } else if (events.length === 1 && events[0]![1] === node.value) {
-      enc.event.push(intern(events[0]![0]));
+  const { nodes: n, cells } = countNodes(tree);
+  // sized once: pushed, a 500k-node tree's arrays left twice their size in garbage
+  const column = (): number[] => new Array<number>(n);
+  const enc: EncodedTree = { strings, kinds, up: column(), name: column(), kind: column(), value: column(), self: column(), x0: column(), dso: column(), event: column(), multi: [], sites: {}, classes: {}, cells: new Array<number>(cells) };
+  // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
+  const own = new Float64Array(n);
+  let at = 0;
+  const nodes: TreeNode[] = [tree];
+  const parents: number[] = [-1];
+  for (let i = 0; nodes.length > 0; i++) {
+    const node = nodes.pop()!;
+    const parent = parents.pop()!;
+    enc.up[i] = parent < 0 ? 0 : i - parent;
+    enc.name[i] = intern(node.name);
+    enc.kind[i] = internKind(node.kind);
+    enc.value[i] = node.value;
+    enc.self[i] = node.self;
+    enc.dso[i] = node.dso === undefined ? 0 : intern(node.dso) + 1;
+    let events = 0;
+    let only = '';
+    for (const e in node.byEvent) {
+      events++;
+      only = e;
+    }
+    if (events === 0) {
+      enc.event[i] = -2;
+    } else if (events === 1 && node.byEvent[only] === node.value) {
+      enc.event[i] = intern(only);
     } else {
-      enc.event.push(-1);
-      enc.multi.push(i, events.length);
-      for (const [e, v] of events) enc.multi.push(intern(e), v);
+      enc.event[i] = -1;
+      enc.multi.push(i, events);
+      for (const e in node.byEvent) enc.multi.push(intern(e), node.byEvent[e]!);
     }
-    if (node.site !== undefined) enc.sites[i] = node.site;
-    if (node.classes !== undefined) enc.classes[i] = node.classes;
+    if (node.site !== undefined) {
+      if (sink !== undefined) sink.site(i, node.site);
+      else enc.sites[i] = node.site;
+    }
+    if (node.classes !== undefined) {
+      if (sink !== undefined) sink.classes(i, node.classes);
+      else enc.classes[i] = node.classes;
+    }
     if (node.cells !== undefined && node.cells.length > 0) {
-      enc.cells.push(i, node.cells.length / 4);
-      for (const x of node.cells) enc.cells.push(x);
+      enc.cells[at++] = i;
+      enc.cells[at++] = node.cells.length / 4;
+      for (let j = 0; j < node.cells.length; j++) enc.cells[at++] = node.cells[j]!;
     }
-    for (let c = node.children.length - 1; c >= 0; c--) stack.push({ node: node.children[c]!, parent: i });
+    let children = 0;
+    for (const c of node.children) children += c.value;
+    own[i] = Math.max(0, node.value - children);
+    for (let c = node.children.length - 1; c >= 0; c--) {
+      nodes.push(node.children[c]!);
+      parents.push(i);
+    }
   }
+  partitionX0(enc.up, own, enc.x0);
   return enc;
+}
+
+/** The tree's nodes, and the length of its `cells` list. */
+function countNodes(tree: TreeNode): { nodes: number; cells: number } {
+  let nodes = 0;
+  let cells = 0;
+  const stack = [tree];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    nodes++;
+    if (node.cells !== undefined && node.cells.length > 0) cells += 2 + node.cells.length;
+    for (const c of node.children) stack.push(c);
+  }
+  return { nodes, cells };
+}
+
+/**
+ * d3-hierarchy's partition of the tree, its x0 only, from the pre-order
+ * parent distances and each node's own value: what `partition().size([root
+ * value, 1])` on `hierarchy(tree).sum(own)` gives (test/viz/html.test.ts holds
+ * them equal), without a d3 node per tree node (~200 bytes each: 100 MB for a
+ * 500k-node tree). Same sums in the same order, so the same floating point.
+ */
+export function partitionX0(up: readonly number[], own: Float64Array, x0: number[]): void {
+  const n = up.length;
+  if (n === 0) return;
+  // node.sum: its own value, then its children's sums from the last child to the first
+  const sum = Float64Array.from(own);
+  for (let i = n - 1; i > 0; i--) sum[i - up[i]!]! += sum[i]!;
+  // treemapDice: children side by side, each sum × k wide, k = (x1 − x0) / sum (0 for an empty node)
+  const k = new Float64Array(n);
+  const next = new Float64Array(n);
+  x0[0] = 0;
+  k[0] = sum[0]! && sum[0]! / sum[0]!;
+  for (let i = 1; i < n; i++) {
+    const p = i - up[i]!;
+    const left = next[p]!;
+    const right = left + sum[i]! * k[p]!;
+    next[p] = right;
+    x0[i] = left;
+    next[i] = left;
+    k[i] = sum[i]! && (right - left) / sum[i]!;
+  }
 }
 
 /** Rebuilds the tree from `encodeTree`'s output (the page reads the arrays directly; this is the reference reading); `id` is the node's pre-order index. */

@@ -27,10 +27,11 @@ const PATTERN: Record<FindingKind, string> = {
 };
 
 /** Faults per instruction (the largest of its events' counts: they count the same faults), by `instructionId`. */
-export function instructionCounts(report: PageReport): Map<string, { site: SiteCount; count: number }> {
+export function instructionCounts(report: PageReport, only?: ReadonlySet<string>): Map<string, { site: SiteCount; count: number }> {
   const out = new Map<string, { site: SiteCount; count: number }>();
   for (const s of report.sites) {
     const id = instructionId(s);
+    if (only !== undefined && !only.has(id)) continue;
     const had = out.get(id);
     if (had === undefined) out.set(id, { site: s, count: s.count });
     else if (s.count > had.count) had.count = s.count;
@@ -121,7 +122,7 @@ function findingItem(f: Finding, report: PageReport, counts: ReturnType<typeof i
 export function findingsHtml(report: PageReport): string {
   const findings = report.findings ?? [];
   if (findings.length === 0) return '';
-  const counts = instructionCounts(report);
+  const counts = instructionCounts(report, new Set(findings.flatMap((f) => f.instructions)));
   const items = findings.map((f, i) => findingItem(f, report, counts, i === 0 && f.kind !== 'capture-quality' && f.kind !== 'start-up'));
   return `<section id="findings" aria-label="Findings"><h2>Findings</h2><ol>${items.join('')}</ol></section>\n`;
 }
@@ -133,10 +134,11 @@ export function findingsHtml(report: PageReport): string {
  */
 export function headlineHtml(report: PageReport): string {
   if ((report.findings ?? []).some((f) => f.kind !== 'capture-quality' && f.kind !== 'start-up')) return '';
-  const counts = [...instructionCounts(report).entries()].sort(
-    ([a, x], [b, y]) => y.count - x.count || Number(y.site.resolved) - Number(x.site.resolved) || (a < b ? -1 : a > b ? 1 : 0),
-  );
-  const top = counts[0];
+  type Entry = [string, { site: SiteCount; count: number }];
+  const before = ([a, x]: Entry, [b, y]: Entry): boolean => y.count - x.count < 0 || (y.count === x.count && (Number(y.site.resolved) - Number(x.site.resolved) < 0 || (x.site.resolved === y.site.resolved && a < b)));
+  // the first of them all in that order, without sorting them all
+  let top: Entry | undefined;
+  for (const e of instructionCounts(report)) if (top === undefined || before(e, top)) top = e;
   if (top === undefined) return '';
   const [id, { site: s, count }] = top;
   const total = report.sites.filter((x) => x.event === s.event).reduce((a, x) => a + x.count, 0);

@@ -60,15 +60,14 @@ export interface PageData {
 
 /** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site. */
 export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode): PageData {
-  const enc = encodeTree(tree);
-  const strings = enc.strings;
+  const strings: string[] = [];
   const internString = interner(strings);
   const intern = (s: string | undefined): number => (s === undefined ? -1 : internString(s));
   const table: SiteColumns = { dso: [], symbol: [], offset: [], address: [], instruction: [], source: [], resolved: [], reason: [] };
   // the trees' leaves share their site objects; the ranked sites are copies, found by where they are
   const byObject = new Map<FaultSite, number>();
-  const byPlace = new Map<string, number[]>();
-  const byInstruction = new Map<string, number>();
+  // by instructionId: the site there, or all of them when sites there differ (the first is the instruction's)
+  const byPlace = new Map<string, number | number[]>();
   const str = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
   const same = (a: FaultSite, i: number): boolean =>
     str(table.symbol[i]!) === a.symbol && table.offset[i] === a.offset && str(table.instruction[i]!) === a.instruction && str(table.source[i]!) === a.source && table.resolved[i] === (a.resolved ? 1 : 0) && str(table.reason[i]!) === a.unresolvedReason;
@@ -77,13 +76,13 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     if (i !== undefined) return i;
     const place = instructionId(s);
     const there = byPlace.get(place);
-    i = there?.find((j) => same(s, j));
+    i = typeof there === 'number' ? (same(s, there) ? there : undefined) : there?.find((j) => same(s, j));
     if (i !== undefined) return i;
     i = table.dso.length;
     byObject.set(s, i);
-    if (there === undefined) byPlace.set(place, [i]);
+    if (there === undefined) byPlace.set(place, i);
+    else if (typeof there === 'number') byPlace.set(place, [there, i]);
     else there.push(i);
-    if (!byInstruction.has(place)) byInstruction.set(place, i);
     table.dso.push(intern(s.dso));
     table.symbol.push(intern(s.symbol));
     table.offset.push(s.offset);
@@ -109,25 +108,29 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     }
     return i;
   };
-  const packTree = (e: EncodedTree): PackedSubtree => {
+  // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
+  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }): PackedSubtree => {
     const siteOf: number[] = [];
-    let last = 0;
-    // integer keys: for…in visits them in ascending order
-    for (const k in e.sites) {
-      const key = Number(k);
-      siteOf.push(key - last, siteIndex(e.sites[key]!));
-      last = key;
-    }
+    const leafSites: FaultSite[] = [];
     const classOf: number[] = [];
-    last = 0;
-    for (const k in e.classes) {
-      const key = Number(k);
-      classOf.push(key - last, classSet(e.classes[key]!));
-      last = key;
-    }
+    let lastSite = 0;
+    let lastClass = 0;
+    const e = encodeTree(tree, shared, {
+      // indexed once the tree's names are in the table: their strings come first
+      site: (node, site) => {
+        siteOf.push(node - lastSite, -1);
+        leafSites.push(site);
+        lastSite = node;
+      },
+      classes: (node, set) => {
+        classOf.push(node - lastClass, classSet(set));
+        lastClass = node;
+      },
+    });
+    leafSites.forEach((site, j) => (siteOf[2 * j + 1] = siteIndex(site)));
     // the node numbers made deltas in place: the encoded tree is this function's
     const cells = e.cells;
-    last = 0;
+    let last = 0;
     for (let j = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) {
       const node = cells[j]!;
       cells[j] = node - last;
@@ -136,12 +139,16 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     const { sites: _s, classes: _c, strings: _t, ...arrays } = e;
     return { ...arrays, siteOf, classOf, cells };
   };
-  const { siteOf, classOf, cells, ...arrays } = packTree(enc);
+  const shared = { strings, intern: internString };
+  const { siteOf, classOf, cells, ...arrays } = packTree(tree, shared);
   const sites: number[] = [];
   for (const s of report.sites) sites.push(siteIndex(s), intern(s.event), s.count, s.major ?? -1);
-  const findings = report.findings?.map((f) => ({ ...f, instructions: f.instructions.map((id) => byInstruction.get(id) ?? id) }));
+  const findings = report.findings?.map((f) => ({ ...f, instructions: f.instructions.map((id) => {
+        const there = byPlace.get(id);
+        return (typeof there === 'number' ? there : there?.[0]) ?? id;
+      }) }));
   // after everything the call tree's page has, so a page without it is as it was
-  const bySite = siteTree !== undefined ? packTree(encodeTree(siteTree, { strings, intern: internString })) : undefined;
+  const bySite = siteTree !== undefined ? packTree(siteTree, shared) : undefined;
   return {
     title,
     tree: { ...arrays, strings, siteTable: table, siteOf, classSets, classOf, cells },

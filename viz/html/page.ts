@@ -75,7 +75,8 @@ export function* jsonForScriptPieces(value: unknown): Generator<string> {
   for (const piece of jsonPieces(value)) yield forScript(piece);
 }
 
-const CHUNK = 16384;
+// small enough that a chunk's copy and its text stay out of V8's large-object space
+const CHUNK = 4096;
 
 // JSON.stringify's text, the same bytes, without the whole of it as one string
 // (a page's data is tens of MB; as one string, and its escaped copies, several times that)

@@ -53,20 +53,24 @@ function sitesTable(report: PageReport): string {
   const events = [...new Set(report.sites.map((s) => s.event))];
   const totals = new Map<string, number>();
   for (const s of report.sites) totals.set(s.event, (totals.get(s.event) ?? 0) + s.count);
-  const rows = new Map<string, { counts: Map<string, number>; max: number; site: (typeof report.sites)[number] }>();
+  const eventIndex = new Map(events.map((e, i) => [e, i]));
+  // counts by event index: a row per instruction (100k on a wide capture), no Map each
+  const rows = new Map<string, { counts: number[]; max: number; site: (typeof report.sites)[number] }>();
   for (const s of report.sites) {
     const id = instructionId(s);
     let r = rows.get(id);
-    if (r === undefined) rows.set(id, (r = { counts: new Map(), max: 0, site: s }));
-    r.counts.set(s.event, (r.counts.get(s.event) ?? 0) + s.count);
-    r.max = Math.max(r.max, r.counts.get(s.event)!);
+    if (r === undefined) rows.set(id, (r = { counts: new Array<number>(events.length), max: 0, site: s }));
+    const e = eventIndex.get(s.event)!;
+    const c = (r.counts[e] ?? 0) + s.count;
+    r.counts[e] = c;
+    r.max = Math.max(r.max, c);
   }
   if (rows.size === 0) return '<p class="muted">No faulting instructions: the tree holds no fault events.</p>';
   const list = [...rows.entries()].sort(([a, x], [b, y]) => y.max - x.max || (a < b ? -1 : a > b ? 1 : 0));
   const body = list.slice(0, ROWS).map(([id, r], i) => {
     const s = r.site;
-    const counts = events.map((e) => {
-      const c = r.counts.get(e);
+    const counts = events.map((e, j) => {
+      const c = r.counts[j];
       return cell(c === undefined ? '—' : `${fmt(c)} · ${pct(c, totals.get(e) ?? 0)}`, 'num');
     });
     const ins = s.resolved ? `<td><span class="mono">${escapeHtml(s.instruction ?? '')}</span></td>` : `<td><span class="muted" title="${escapeHtml(s.unresolvedReason ?? 'no listing')}">unresolved</span></td>`;

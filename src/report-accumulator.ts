@@ -58,7 +58,7 @@ export class ReportAccumulator {
   private readonly parents = new Map<number, number>();
   private readonly histogram = new TimeHistogram();
   private readonly signals = new SignalCounter();
-  private readonly slices = new SliceBuilder();
+  private readonly slices: SliceBuilder | undefined;
   // the fork site: a thread's last clone/fork call (its stack's site key), then each new process's
   private readonly forkCalls = new Map<number, string>();
   private readonly forkSites = new Map<number, string>();
@@ -88,9 +88,11 @@ export class ReportAccumulator {
 
   constructor(
     private readonly listings: IndexedListings,
-    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy' | 'siteTree'>,
+    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy' | 'siteTree' | 'slices'>,
     onDiagnostic: DiagnosticSink,
   ) {
+    // cells cost memory by the distinct (path, time, thread, region), and only the HTML page reads them
+    this.slices = options.slices === false ? undefined : new SliceBuilder();
     this.chosen = options.events && options.events.length > 0 ? new Set(options.events) : undefined;
     this.keep = recordFilter(options, this.owners);
     this.witness = options.unmatchedFilters === 'error' ? new FilterWitness() : undefined;
@@ -134,7 +136,7 @@ export class ReportAccumulator {
       // every family's timeline applies the same changes: the first one's are the markers
       this.timelines.forEach((t, i) => {
         const change = t.add(e);
-        if (i === 0 && change !== undefined) this.slices.change(change);
+        if (i === 0 && change !== undefined) this.slices?.change(change);
       });
     } else if (e.kind === 'fault') {
       // every fault, filtered or not, ends its thread's call and owns the flushes in its path
@@ -196,7 +198,7 @@ export class ReportAccumulator {
     const { cls, group, inRegion } = this.attribute(e, site);
     const pid = this.aggregate(r, cls);
     const path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
-    this.slices.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
+    this.slices?.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
   }
 
   // The fault's class, from the protection change covering its page; its region; its group in the tree.
@@ -309,7 +311,7 @@ export class ReportAccumulator {
     const bySite = this.siteTree && this.protectionRecords > 0 ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }) : undefined;
     const siteTree = bySite?.tree;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window
-    const slices = this.slices.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves);
+    const slices = this.slices?.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
       if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
@@ -365,7 +367,7 @@ export class ReportAccumulator {
       ...(signals !== undefined ? { signals } : {}),
       timeline: this.histogram.result(selected),
       classes: selectedClasses,
-      slices,
+      ...(slices !== undefined ? { slices } : {}),
       ...(protection !== undefined ? { protection } : {}),
       ...(regions !== undefined ? { regions } : {}),
       selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },

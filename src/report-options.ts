@@ -52,6 +52,8 @@ export interface ReportTreeOptions {
   groupBy?: 'path' | 'site' | 'region' | 'thread';
   /** With groupBy `path`: also build the tree grouped by protection site (Report.siteTree), for the HTML page's view switch. Default false. */
   siteTree?: boolean;
+  /** Split the tree's faults by time, thread and region (TreeNode.cells, Report.slices) for the HTML page's filters; only the HTML page reads them. Default true. */
+  slices?: boolean;
   /** Leaf-first tree. Default false. */
   invert?: boolean;
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */

@@ -267,6 +267,13 @@ if (process.env.BENCH_SKIP_1G !== '1') {
     runs: 1,
   });
   big.push({ ...r, base: bigBaseline, targetRss: 200 * 1024 });
+  // the page: its tree by protection site and its time/thread/region cells on top of the report
+  const h = await measure(`faultpath report -f html, ${mb(bigSize)} on stdin`, '', {
+    before: `cat ${q(bigFile)}`,
+    measured: `${node} ${q(cli)} report -q -f html - ${listings} -o ${q(join(out, 'report-1g.html'))}`,
+    runs: 1,
+  });
+  big.push({ ...h, base: bigBaseline, targetRss: 200 * 1024 });
   // the same bytes as a file: collapse shares it out to worker threads
   const f = await measure(`faultpath collapse, ${mb(bigSize)} file (threads)`, `${node} ${q(cli)} collapse -q ${q(bigFile)} -o ${q(join(out, 'collapse-1g-file.folded'))}`, { runs: 1 });
   big.push({ ...f, base: bigBaseline });

@@ -112,6 +112,21 @@ describe('tree transforms carry the cells', () => {
   });
 });
 
+test('without slices (every format but html) the tree is the same, without cells', async () => {
+  const bare = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'], slices: false });
+  expect(bare.slices).toBeUndefined();
+  const strip = (n: TreeNode): unknown => {
+    const { cells: _c, children, ...rest } = n;
+    return { ...rest, children: children.map(strip) };
+  };
+  let cells = 0;
+  forEachPath(bare.tree, (_p, _self, n) => {
+    cells += n.cells?.length ?? 0;
+  });
+  expect(cells).toBe(0);
+  expect(strip(bare.tree)).toEqual(strip(guard.tree));
+});
+
 describe('SliceBuilder', () => {
   test('a fault just before the first one read (several inputs) keeps its time', () => {
     const b = new SliceBuilder();

@@ -157,7 +157,14 @@ export interface Columns {
  * GNU: after `addr:\t` come either `bytes \ttext`, `bytes ` (a continuation)
  * or `text` (--no-show-raw-insn). Bytes are hex groups each followed by a
  * space (`48 89 37 `, aarch64 `f9000001 `), so a mnemonic right before a tab
- * (`str\tx1, [x0]` without raw bytes) is never taken for bytes.
+ * (`str\tx1, [x0]` without raw bytes) is never taken for bytes. x86-64, with a
+ * continuation line for bytes that did not fit:
+ *     12eb:	48 89 37             	mov    %rsi,(%rdi)
+ *     1344:	48 0f af 3d 2c 2d 00 	imul   0x2d2c(%rip),%rdi        # 4078 <page_size>
+ *     134b:	00 
+ * aarch64 prints the word, not bytes; --no-show-raw-insn prints no bytes:
+ *  ba0:	f9000001 	str	x1, [x0]
+ *     12eb:	mov    %rsi,(%rdi)
  */
 export function gnuColumns(b: Buffer, start: number, len: number, out: Columns): void {
   let digits = 0;
@@ -175,7 +182,13 @@ export function gnuColumns(b: Buffer, start: number, len: number, out: Columns):
   if (out.text === start) out.size = 0;
 }
 
-/** llvm: after `addr: ` come the bytes padded with blanks (or blanks only), a tab, then the mnemonic, a tab and the operands. False for any other line. */
+/**
+ * llvm: after `addr: ` come the bytes padded with blanks (or blanks only), a
+ * tab, then the mnemonic, a tab and the operands; never a continuation line.
+ * False for any other line.
+ *     12eb: 48 89 37                     	movq	%rsi, (%rdi)
+ *     12eb:      	movq	%rsi, (%rdi)
+ */
 export function llvmColumns(b: Buffer, start: number, len: number, out: Columns): boolean {
   let digits = 0;
   let i = start;

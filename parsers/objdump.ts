@@ -161,20 +161,9 @@ export class ObjdumpParser {
     this.endDump();
   }
 
-  // Lines that start with an address (or blanks then an address):
-  //
-  // GNU, raw bytes, then a continuation line for bytes that did not fit (x86-64):
-  //     12eb:	48 89 37             	mov    %rsi,(%rdi)
-  //     1344:	48 0f af 3d 2c 2d 00 	imul   0x2d2c(%rip),%rdi        # 4078 <page_size>
-  //     134b:	00 
-  // GNU aarch64 prints the word, not bytes; GNU --no-show-raw-insn prints no bytes:
-  //  ba0:	f9000001 	str	x1, [x0]
-  //     12eb:	mov    %rsi,(%rdi)
-  // llvm-objdump separates the address with a space, never continues a line, and
-  // with --no-show-raw-insn leaves the byte column blank:
-  //     12eb: 48 89 37                     	movq	%rsi, (%rdi)
-  //     12eb:      	movq	%rsi, (%rdi)
-  // llvm's second comment of an instruction goes on a line of its own:
+  // Lines that start with an address (or blanks then an address): instruction
+  // lines (their columns: gnuColumns, llvmColumns in objdump-text.ts) and
+  // symbol headers. llvm's second comment of an instruction goes on a line of its own:
   //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
   // Kernel images have no indent (the address fills the column), and symbol
   // headers start at column 0 too:

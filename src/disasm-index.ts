@@ -4,7 +4,7 @@
 // instructions for the few functions a trace touches costs little more than
 // reading the file. `Instruction` objects are made only when a lookup returns one.
 import type { Readable } from 'node:stream';
-import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, openInput } from '../parsers/lines.js';
+import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, inputInfo, openInput } from '../parsers/lines.js';
 import type { ObjdumpOptions } from '../parsers/objdump.js';
 import { SNIFF_LINES } from '../parsers/sniff.js';
 import { ListingIndex } from './disasm-lookup.js';
@@ -89,14 +89,22 @@ export function indexListingBytes(bytes: Buffer, options: Omit<ReadListingOption
 
 /** Reads a listing file (`.gz` or plain, `-` for stdin) into memory and indexes it. Throws InputError when it cannot be read. */
 export async function readListing(path: string, options: ReadListingOptions = {}): Promise<ListingRead> {
-  const chunks: Buffer[] = [];
   const stream = await openInput(path, options.stdin);
+  const info = inputInfo(stream);
+  // a plain file's bytes go straight into one buffer of its size; others are joined at the end
+  const size = info !== undefined && !info.gzip ? info.size : undefined;
+  const whole = size !== undefined ? Buffer.allocUnsafe(size) : undefined;
+  const chunks: Buffer[] = [];
+  let length = 0;
   const bytes = await forEachChunk(
     stream,
-    (c) => chunks.push(c),
-    () => Buffer.concat(chunks),
+    (c) => {
+      if (whole !== undefined && length + c.length <= whole.length) c.copy(whole, length);
+      else chunks.push(c);
+      length += c.length;
+    },
+    () => (whole !== undefined && chunks.length === 0 ? whole.subarray(0, length) : Buffer.concat(whole !== undefined ? [whole.subarray(0, length - sum(chunks)), ...chunks] : chunks)),
   );
-  chunks.length = 0;
   return indexListingBytes(bytes, { ...options, source: options.source ?? path });
 }
 
@@ -114,6 +122,10 @@ export async function indexObjdump(lines: AsyncIterable<string> | Iterable<strin
 /** Indexes a listing file (`.gz` or plain, `-` for stdin). Throws InputError when it cannot be read. */
 export async function indexObjdumpFile(path: string, options: ReadListingOptions = {}): Promise<DisasmIndex> {
   return (await readListing(path, options)).index;
+}
+
+function sum(chunks: readonly Buffer[]): number {
+  return chunks.reduce((n, c) => n + c.length, 0);
 }
 
 // Up to SNIFF_LINES first lines, as the line splitter would give them.

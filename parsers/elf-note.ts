@@ -45,15 +45,27 @@ const GNU_NAME = 0x474e5500; // "GNU\0"
 
 /** The GNU build id (hex) in a note section's bytes of the given byte order; undefined when it holds none. */
 export function gnuBuildIdIn(notes: DataView, littleEndian: boolean): string | undefined {
+  const n = findNote(notes, littleEndian, NT_GNU_BUILD_ID, GNU_NAME);
+  return n === undefined ? undefined : Buffer.from(notes.buffer, notes.byteOffset + n.desc, n.size).toString('hex');
+}
+
+// cmd/link's Go build id note: type 4, name "Go" padded to 4 bytes ("Go\0\0").
+const NT_GO_BUILDID = 4;
+const GO_NAME = 0x476f0000; // "Go\0\0"
+
+/** Whether a note section's bytes hold Go's build id note: the binary is a Go program. */
+export function hasGoBuildId(notes: DataView, littleEndian: boolean): boolean {
+  return findNote(notes, littleEndian, NT_GO_BUILDID, GO_NAME) !== undefined;
+}
+
+/** The descriptor (offset, size) of the first note of a type whose 4-byte name is `name` (big-endian bytes). */
+function findNote(notes: DataView, littleEndian: boolean, type: number, name: number): { desc: number; size: number } | undefined {
   for (let at = 0; at + 12 <= notes.byteLength; ) {
     const namesz = notes.getUint32(at, littleEndian);
     const descsz = notes.getUint32(at + 4, littleEndian);
-    const type = notes.getUint32(at + 8, littleEndian);
     const desc = at + 12 + align4(namesz);
     if (desc + descsz > notes.byteLength) break;
-    if (type === NT_GNU_BUILD_ID && namesz === 4 && notes.getUint32(at + 12) === GNU_NAME) {
-      return Buffer.from(notes.buffer, notes.byteOffset + desc, descsz).toString('hex');
-    }
+    if (notes.getUint32(at + 8, littleEndian) === type && namesz === 4 && notes.getUint32(at + 12) === name) return { desc, size: descsz };
     at = desc + align4(descsz);
   }
   return undefined;

@@ -13,6 +13,7 @@ import type { FrameResolver } from './join.js';
 import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, InputSummary, Notice, NoticeKind, ProtectionSection, SiteCount, TreeNode } from './model.js';
 import type { TimelineNote } from './memory/summary.js';
+import { isGoRuntimeSymbol } from './dso.js';
 
 export type { Notice, NoticeKind };
 
@@ -72,8 +73,11 @@ export function collectNotices(f: NoticeFacts): Notices {
     // what the capture lacks the capture-quality finding says; threads come below
     const elsewhere = new Set(f.timelineNotes.filter((n) => n.about === 'capture' || n.about === 'threads').map((n) => n.text));
     for (const n of f.protection.notes) if (!elsewhere.has(n)) out.warn('protection', n);
-    const stopped = f.protection.sites.filter((s) => f.stopped.has(s.site)).map((s) => s.site);
-    if (stopped.length > 0) out.warn('stopped-sites', stoppedSites(stopped));
+    const stopped = f.protection.sites.filter((s) => f.stopped.has(s.site));
+    const inGo = stopped.filter((s) => isGoRuntimeSymbol(s.symbol)).map((s) => s.site);
+    const inLibc = stopped.filter((s) => !isGoRuntimeSymbol(s.symbol)).map((s) => s.site);
+    if (inLibc.length > 0) out.warn('stopped-sites', stoppedSites(inLibc));
+    if (inGo.length > 0) out.warn('stopped-sites', stoppedInGo(inGo));
   }
   for (const n of f.threadNotes) out.warn('threads', n);
   if (f.protection !== undefined) {
@@ -215,6 +219,12 @@ export function missingEvent(name: string): string {
 export function stoppedSites(sites: readonly string[]): string {
   const n = sites.length;
   return `${n} protection site${s(n)} (${firstThree(sites)}) ${n === 1 ? 'has' : 'have'} no caller outside libc and ld.so: the callchains stop inside the runtime (frame-pointer unwinding cannot walk through libc, built without frame pointers), so the site is where the runtime enters the kernel; record with --call-graph dwarf to see who called`;
+}
+
+/** The same in a Go program: its runtime is linked in, and its chains stop there only when perf's DWARF unwinding read them. */
+export function stoppedInGo(sites: readonly string[]): string {
+  const n = sites.length;
+  return `${n} protection site${s(n)} (${firstThree(sites)}) ${n === 1 ? 'has' : 'have'} no caller outside Go's runtime and syscall packages: the callchains stop there (perf's DWARF unwinding stops at Go code, which has no .eh_frame), so the site is where the runtime enters the kernel; record with -g: Go keeps frame pointers, and they name the caller (faultpath record uses them for a Go program)`;
 }
 
 export const PERF_TRACE_FRAMES =

@@ -15,6 +15,8 @@
 #   guard-m0.perf-script.txt  three records of an earlier run of this build, kept by hand: in it perf
 #                              named a new thread's garbage frame by a data symbol (runtime.m0+0x148),
 #                              which a run shows only now and then
+#   guard-dwarf-mmap.perf-script.txt.gz  kept by hand: guard.capture's trace as faultpath record made it
+#                              before it knew Go (sys_enter_mmap/call-graph=dwarf/: one frame per mmap)
 #   guard.capture/             faultpath record -- ./guard (without perf.data: the report reads
 #                              the script, the manifest and the listings). Its listing,
 #                              listings/guard-nobuildid.objdump-dl.txt.gz, is objdump -dl of the

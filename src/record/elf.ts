@@ -4,7 +4,7 @@
 // is asked for. Read from the ELF headers (System V gABI; the build id note is
 // binutils' `.note.gnu.build-id`, type NT_GNU_BUILD_ID = 3, owner "GNU").
 import { open } from 'node:fs/promises';
-import { gnuBuildIdIn } from '../../parsers/elf-note.js';
+import { gnuBuildIdIn, hasGoBuildId } from '../../parsers/elf-note.js';
 import { floorIndex } from '../sorted.js';
 
 export interface ElfInfo {
@@ -22,6 +22,8 @@ export interface ElfInfo {
   symbols: Map<string, number[]>;
   /** End of the executable sections, the last function's stop. */
   codeEnd: number;
+  /** A Go program: its Go build id note (`.note.go.buildid`, owner "Go") is there. */
+  go: boolean;
 }
 
 const SHT_SYMTAB = 2;
@@ -89,9 +91,12 @@ export async function readElf(path: string): Promise<ElfInfo | undefined> {
     }
 
     let buildId: string | undefined;
+    let go = false;
     for (const s of sections) {
-      if (s.type !== SHT_NOTE || buildId !== undefined) continue;
-      buildId = gnuBuildIdIn(await read(s.offset, Math.min(s.size, 4096)), le);
+      if (s.type !== SHT_NOTE) continue;
+      const notes = await read(s.offset, Math.min(s.size, 4096));
+      buildId ??= gnuBuildIdIn(notes, le);
+      go ||= hasGoBuildId(notes, le);
     }
 
     const exec = sections.map((s, i) => ({ s, i })).filter(({ s }) => (s.flags & SHF_EXECINSTR) !== 0 && s.size > 0);
@@ -130,6 +135,7 @@ export async function readElf(path: string): Promise<ElfInfo | undefined> {
       codeEnd,
       symbolStarts: [...starts].sort((a, b) => a - b),
       symbols,
+      go,
     };
   } finally {
     await fh.close();

@@ -14,6 +14,7 @@ import { constants } from 'node:os';
 import { createGzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { findBinary } from './auto.js';
+import { readElf } from './elf.js';
 import { MANIFEST, MANIFEST_FORMAT, type CaptureDso, type Manifest } from './capture.js';
 import { neededRanges, scanTraces, writeListing } from './listings.js';
 import { checkRecording, systemProbe, type Preflight, type Probe } from './preflight.js';
@@ -63,6 +64,32 @@ function withCallGraph(event: string): string {
   return DWARF_EVENTS.test(event) ? `${event}/call-graph=dwarf,stack-size=${DWARF_STACK}/` : event;
 }
 
+/**
+ * Whether the program recorded is Go's: the command's file (looked up in PATH
+ * as the shell would), or the first attached process's executable. Go keeps
+ * frame pointers through its runtime and writes no .eh_frame, and perf's DWARF
+ * unwinding stops at the first Go frame (samples/go: one frame for every mmap).
+ */
+async function isGoProgram(options: RecordOptions): Promise<boolean> {
+  let path: string | undefined;
+  if (options.pids !== undefined && options.pids.length > 0) path = `/proc/${options.pids[0]}/exe`;
+  else {
+    const cmd = options.command[0];
+    if (cmd === undefined) return false;
+    if (cmd.includes('/')) path = resolve(cmd);
+    else {
+      for (const dir of (process.env['PATH'] ?? '').split(':')) {
+        const candidate = join(dir || '.', cmd);
+        if ((await stat(candidate).catch(() => undefined))?.isFile() === true) {
+          path = candidate;
+          break;
+        }
+      }
+    }
+  }
+  return path !== undefined && (await readElf(path))?.go === true;
+}
+
 export async function record(options: RecordOptions): Promise<RecordResult> {
   const probe = options.probe ?? systemProbe;
   const checks = await checkRecording(probe);
@@ -95,7 +122,10 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
 async function recordInto(dir: string, checks: Preflight, options: RecordOptions, run: { perf?: ChildProcess }): Promise<RecordResult> {
   const perfData = join(dir, 'perf.data');
   const dwarf = options.callGraph === 'dwarf';
-  const recordArgs = ['record', '-q', '-o', perfData, ...checks.events.flatMap((e) => ['-e', dwarf ? e : withCallGraph(e)]), '-d'];
+  const go = await isGoProgram(options);
+  if (go && dwarf) options.say('warning: a Go program: perf\'s DWARF unwinding stops at the first Go frame (Go writes no .eh_frame), so the call chains will name no caller; Go keeps frame pointers, which the default (-g) unwinds');
+  else if (go) options.say('a Go program: its frame pointers unwind every call, so the mapping calls are recorded with -g like the rest (perf\'s DWARF unwinding stops at Go code)');
+  const recordArgs = ['record', '-q', '-o', perfData, ...checks.events.flatMap((e) => ['-e', dwarf || go ? e : withCallGraph(e)]), '-d'];
   // DWARF samples carry 8 KB of stack each: perf's default buffer loses most of them on a burst of faults
   recordArgs.push(...(dwarf ? ['--call-graph', 'dwarf', '-m', '16M'] : ['-g']));
   if (options.pids !== undefined && options.pids.length > 0) {

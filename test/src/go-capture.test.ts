@@ -7,10 +7,14 @@
 // the program's call. Every count and name is checked against perf report
 // --stdio and perf annotate on the same perf.data (kept beside the capture),
 // against the trace's own records, or against guard.go's lines.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
+import { readElf } from '../../src/record/elf.js';
+import { readCapture } from '../../src/record/capture.js';
 import type { Report, TreeNode } from '../../src/model.js';
 import { ROOT, runCli } from '../shared.js';
 import { perfChains as perfChainsIn, perfSymbols as perfSymbolsIn } from './perf-report-text.js';
@@ -230,5 +234,68 @@ describe('the first 12 lines of `report` on the Go capture', () => {
     expect(head.replace(/\s+/g, ' ')).toContain(`main.(*arena).writeField+0x1a (${lineOf('writeField', '= v')}, 144 faults)`);
     expect(head.replace(/\s+/g, ' ')).toContain(`main.(*arena).protectYoung+0x7a (${lineOf('protectYoung', 'syscall.Mprotect(')}, 96 faults)`);
     await expect(head).toMatchFileSnapshot('../golden/go/guard.head.txt');
+  });
+});
+
+describe('faultpath record on the Go program (guard.capture)', () => {
+  const CAPTURE = `${G}guard.capture`;
+  const manifest = JSON.parse(readFileSync(`${CAPTURE}/manifest.json`, 'utf8')) as { perfRecord: string[] };
+  const text = gunzipSync(readFileSync(`${CAPTURE}/perf-script.txt.gz`)).toString('utf8');
+
+  it('recorded the mapping calls with frame pointers, as every other event: perf\'s DWARF unwinding stops at Go code', () => {
+    expect(manifest.perfRecord.filter((a) => a.includes('call-graph=dwarf'))).toEqual([]);
+    expect(manifest.perfRecord).toContain('-g');
+  });
+
+  it('names the program\'s calls as the hand-made capture does, with nothing to warn of', async () => {
+    const c = await readCapture(CAPTURE);
+    const r = await buildReport({ traces: [c.trace], objdump: c.listings, buildIdLists: c.buildIdLists });
+    expect(r.warnings).toEqual([]);
+    const sites = new Map(r.protection!.sites.map((s) => [s.symbol, s.calls]));
+    expect(sites.get('main.(*arena).protectYoung')).toEqual({ mprotect: ROUNDS * WORKERS * PAGES / 2 });
+    expect(sites.get('main.(*arena).protectOld')).toEqual({ mprotect: ROUNDS * WORKERS * PAGES / 2 });
+    expect(sites.get('main.(*arena).unprotect')).toEqual({ mprotect: ROUNDS * WORKERS * PAGES });
+    // each worker's arena: the mmap record's chain names main.newArena above syscall's wrappers
+    const arenas = text.split('\n\n').filter((b) => b.includes('syscalls:sys_enter_mmap:') && b.includes(' main.newArena+')).length;
+    expect(arenas).toBe(WORKERS);
+    expect(sites.get('main.newArena')).toEqual({ mmap: arenas });
+    expect(r.findings![0]!.kind).toBe('guard-retries');
+  });
+
+  it('before it knew Go, its DWARF mmap chains stopped in the runtime: the report says so, and that -g names the caller', async () => {
+    // guard-dwarf-mmap.perf-script.txt.gz: the same program recorded with sys_enter_mmap/call-graph=dwarf/
+    const r = await buildReport({ traces: [`${G}guard-dwarf-mmap.perf-script.txt.gz`], objdump: [LISTING] });
+    const said = r.warnings.filter((w) => w.includes('protection site'));
+    expect(said).toEqual([expect.stringMatching(/^2 protection sites \(runtime\.sysMmap\.abi0\+0x22 \(guard\), runtime\/internal\/syscall\.Syscall6\+0xc \(guard\)\) have no caller outside Go's runtime and syscall packages: .*record with -g: Go keeps frame pointers/)]);
+    expect(said[0]).not.toContain('libc');
+  });
+});
+
+describe('readElf tells a Go program by its Go build id note', () => {
+  // ELF64 little-endian: a header, one note, section headers [null, SHT_NOTE at 64]
+  function elfWithNote(owner: string, type: number): string {
+    const name = Buffer.alloc(4);
+    name.write(owner, 'latin1');
+    const note = Buffer.concat([Buffer.from(new Uint32Array([4, 4, type]).buffer), name, Buffer.from('abcd')]);
+    const header = Buffer.alloc(64);
+    header.writeUInt32BE(0x7f454c46, 0);
+    header.writeUInt8(2, 4); // ELFCLASS64
+    header.writeUInt8(1, 5); // little-endian
+    header.writeUInt16LE(2, 16); // ET_EXEC
+    header.writeBigUInt64LE(BigInt(64 + note.length), 40); // e_shoff
+    header.writeUInt16LE(64, 58); // e_shentsize
+    header.writeUInt16LE(2, 60); // e_shnum
+    const sh = Buffer.alloc(128);
+    sh.writeUInt32LE(7, 64 + 4); // SHT_NOTE
+    sh.writeBigUInt64LE(64n, 64 + 24); // sh_offset
+    sh.writeBigUInt64LE(BigInt(note.length), 64 + 32); // sh_size
+    const path = join(mkdtempSync(join(tmpdir(), 'faultpath-elf-')), 'bin');
+    writeFileSync(path, Buffer.concat([header, note, sh]));
+    return path;
+  }
+
+  it('owner "Go" (cmd/link pads it to "Go\\0\\0"), type 4: go; GNU\'s build id note: not go, and its id read', async () => {
+    expect(await readElf(elfWithNote('Go', 4))).toMatchObject({ go: true, type: 'exec' });
+    expect(await readElf(elfWithNote('GNU', 3))).toMatchObject({ go: false, buildId: '61626364' });
   });
 });

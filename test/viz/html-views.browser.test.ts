@@ -140,6 +140,14 @@ describe('faults over time', () => {
     const old = guardSites.siteTree!.children.find((k) => k.name.startsWith('protect_old+0x28'))!;
     const store = cellSum(old, (q) => inWindow(q));
     await expect(rows.filter({ hasText: 'protect_old+0x28' }).first().textContent()).resolves.toContain(`mov %rsi,(%rdi) — ${fmt(store)}`);
+    // the retry cycles' time from fault to the handler's call is a column of its own, not raw JSON
+    const heads = await page.locator('#protection thead th').allTextContents();
+    expect(heads).toContain("fault to handler's call");
+    expect(heads).not.toContain('handlerTime');
+    const h = guardSites.protection!.sites.find((x) => x.symbol === 'protect_old')!.handlerTime!;
+    const us = (x: number): string => `${(x * 1e6).toFixed(0)} µs`;
+    expect(h.max).toBeLessThan(1e-3);
+    await expect(rows.filter({ hasText: 'protect_old+0x28' }).first().locator('td').nth(heads.indexOf("fault to handler's call")).textContent()).resolves.toBe(`${us(h.total / h.cycles)} avg · ${us(h.max)} max`);
     await page.locator('#protection-panel').screenshot({ path: artifactPath('timeline-protection.png') });
     // the whole trace again: the report's counts
     await page.locator('#timeline button', { hasText: 'Whole trace' }).click();

@@ -59,6 +59,18 @@ const KNOWN: [string, boolean, (s: Site) => string | HTMLElement, string[]][] = 
   ['faults', true, (s) => cell(s['faults']), ['faults']],
   ['denied', true, (s) => cell(s['denied']), ['denied']],
   ['retry cycles', true, (s) => cell(s['cycles']), ['cycles']],
+  [
+    "fault to handler's call",
+    false,
+    (s) => {
+      const h = s['handlerTime'] as { cycles?: unknown; total?: unknown; max?: unknown } | undefined;
+      if (h === undefined || typeof h.cycles !== 'number' || typeof h.total !== 'number' || typeof h.max !== 'number' || h.cycles <= 0) return '';
+      const span = el('span', 'nowrap', `${seconds(h.total / h.cycles)} avg · ${seconds(h.max)} max`);
+      span.setAttribute('title', `from the fault to the handler's protection call, over ${fmt(h.cycles)} retry cycles`);
+      return span;
+    },
+    ['handlerTime'],
+  ],
   ['fault classes', false, (s) => countsText(s['classes']), ['classes']],
   [
     'first fault after',

@@ -71,8 +71,6 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   spaceIndented = false;
   headerSlot = 0;
   run = -1;
-  /** Header lines read. */
-  headers = 0;
 
   private readonly h = new HeaderReader();
   private readonly sink: DiagnosticSink | undefined;
@@ -352,7 +350,6 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   private header(): void {
-    this.headers++;
     const slot = (this.headerSlot ^= 1);
     this.headerBuf[slot] = this.buf;
     this.headerFrom[slot] = this.from;

@@ -7,7 +7,7 @@
 // still tell kernel from user from JIT code at a glance. The colours come out
 // as #rrggbb because SVG 1.1 image viewers do not all read hsl().
 // The HTML page's client imports this module too (bundled by esbuild).
-import type { FaultClass, NodeKind } from '../src/model.js';
+import type { NodeKind } from '../src/model.js';
 
 /** Fill for a frame of `kind` named `name`: `#rrggbb`, the same for the same inputs on every run. */
 export function colorFor(kind: NodeKind | string, name: string): string {
@@ -83,15 +83,3 @@ export const KIND_LABELS: readonly { readonly kind: NodeKind | 'merged' | 'instr
   { kind: 'merged', label: 'narrow frames, merged' },
 ];
 
-/** Bar and timeline colour of each fault class: a new class does not compile until it has one. */
-export const CLASS_COLORS: Readonly<Record<FaultClass, string>> = {
-  'first-touch-read': '#5b8def',
-  'first-touch-write': '#2f6fd6',
-  'write-to-read-only': '#d9482b',
-  'copy-on-write': '#e08a1e',
-  'code-page-in': '#8e44ad',
-  'nx-violation': '#7a1f5c',
-  pkey: '#b0306c',
-  'kernel-mode': '#6f7b8a',
-  unknown: '#a9afb9',
-};

@@ -1,6 +1,7 @@
 // The default report: a perf-report-like tree with % and counts, then the
 // faulting instructions ranked, then what the report is built from.
 import type { FaultClass, Finding, ProtectionSection, Report, SiteCount, TreeNode } from '../src/model.js';
+import { classMeaning } from './classes.js';
 import { renderRegionsText } from './regions.js';
 import { renderTraceSummaryText } from './trace-summary-text.js';
 
@@ -166,26 +167,13 @@ function wrap(text: string, first: string, rest: string, out: string[]): void {
   out.push(line);
 }
 
-/** What each fault class means, in plain words. */
-export const CLASS_MEANING: Record<FaultClass, string> = {
-  'write-to-read-only': 'a store to a page a protection change made read-only (guard page, write barrier)',
-  'copy-on-write': 'a store to a present page shared copy-on-write (after fork, or a private file page)',
-  'first-touch-write': 'a store to a page not yet mapped in this process (new memory, or a shared or file page it has not touched)',
-  'first-touch-read': 'a load from a page not yet mapped in this process (new memory, or a file page it has not touched)',
-  'code-page-in': 'an instruction fetch from an executable page not yet mapped in (code paged in from its file)',
-  'nx-violation': 'an instruction fetch from a page without execute permission (a JIT page sealed without PROT_EXEC)',
-  pkey: 'an access a memory protection key forbids',
-  'kernel-mode': 'the kernel touched a user page on the program\'s behalf (copy_to_user, a syscall)',
-  unknown: 'the event carries no error code (software events), or a code that fits no class',
-};
-
 function renderClasses(classes: Partial<Record<FaultClass, number>>, total: number, out: string[]): void {
   out.push('Fault classes (from the x86 error code and the protection the page had):');
   out.push('');
   const rows = Object.entries(classes).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const width = Math.max(5, ...rows.map(([, n]) => String(n).length));
   for (const [cls, n] of rows) {
-    out.push(`${String(n).padStart(width)}  ${pct(n, total)}  ${cls.padEnd(18)}  ${CLASS_MEANING[cls as FaultClass] ?? ''}`);
+    out.push(`${String(n).padStart(width)}  ${pct(n, total)}  ${cls.padEnd(18)}  ${classMeaning(cls)}`);
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
+import { CLASS_MEANING } from '../../viz/classes.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 import { EVIL, GUARD_DIR, hostileReport } from './fixtures.js';
@@ -48,6 +49,7 @@ describe('HTML report without JavaScript', () => {
     await expect(rows.nth(old).locator('td').nth(4).textContent()).resolves.toBe(String(guard.protection!.sites[old]!.faults));
     // fault classes, inputs, warnings and notes
     await expect(page.locator('#classes table').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#classes table').innerText()).resolves.toContain(CLASS_MEANING['write-to-read-only']);
     await expect(page.locator('#inputs table').first().textContent()).resolves.toContain('perf-script.txt.gz');
     await expect(page.locator('#warnings li').count()).resolves.toBe(0);
     await expect(page.locator('#warnings-panel li:not(.muted)').count()).resolves.toBe(guard.warnings.length + (guard.notes ?? []).length);

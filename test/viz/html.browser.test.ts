@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { diffReports } from '../../src/diff.js';
 import { disassemblyKey, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
+import { CLASS_MEANING } from '../../viz/classes.js';
 import { colorFor, MATCH_COLOR } from '../../viz/colors.js';
 import { renderDiffHtml } from '../../viz/diff.js';
 import { renderHtml } from '../../viz/html/index.js';
@@ -103,6 +104,9 @@ describe('HTML report in Chromium', () => {
     await expect(page.locator('#sites tbody tr').first().textContent()).resolves.toContain('mov %rsi,(%rdi)');
     await expect(page.locator('#protection tbody tr').count()).resolves.toBe((guard.protection as { sites: unknown[] }).sites.length);
     await expect(page.locator('#classes .bar-row').count()).resolves.toBe(Object.keys(guard.classes!).length);
+    // each class says what it means, beside its bar and in the legend's hover
+    await expect(page.locator('#classes').innerText()).resolves.toContain(CLASS_MEANING['write-to-read-only']);
+    await expect(page.locator('#timeline .tl-legend [title]').first().getAttribute('title')).resolves.toMatch(/^a |^an |^the /);
     await expect(page.locator('#timeline .tl-legend b').count()).resolves.toBe(new Set(guard.timeline!.map((t) => t.class)).size);
     await expect(page.locator('#warnings li').count()).resolves.toBe(guard.warnings.length);
     await expect(page.locator('#inputs').textContent()).resolves.toContain('samples/guard/perf-script.txt.gz');

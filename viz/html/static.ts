@@ -8,6 +8,7 @@ import { instructionId, type Report } from '../../src/model.js';
 import { instructionAnchor, instructionCounts, siteAnchor } from './findings.js';
 import { basename, fmt, pct, seconds, siteWhere } from './client/format.js';
 import { escapeHtml } from './page.js';
+import { classMeaning } from '../classes.js';
 
 type PageReport = Omit<Report, 'tree'>;
 
@@ -141,8 +142,8 @@ function classesTable(report: PageReport): string {
   const classes = Object.entries(report.classes ?? {}).filter(([, n]) => (n ?? 0) > 0) as [string, number][];
   if (classes.length === 0) return '';
   const sum = classes.reduce((a, [, n]) => a + n, 0);
-  const rows = classes.sort((a, b) => b[1] - a[1]).map(([c, n]) => `<tr>${cell(c)}${cell(fmt(n), 'num')}${cell(pct(n, sum), 'num')}</tr>`);
-  return `<table>${head([['class', false], ['faults', true], ['share', true]])}<tbody>${rows.join('')}</tbody></table>`;
+  const rows = classes.sort((a, b) => b[1] - a[1]).map(([c, n]) => `<tr>${cell(c)}${cell(fmt(n), 'num')}${cell(pct(n, sum), 'num')}${cell(classMeaning(c))}</tr>`);
+  return `<table>${head([['class', false], ['faults', true], ['share', true], ['meaning', false]])}<tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** Windows of the static faults-over-time table. */

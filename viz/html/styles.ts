@@ -114,6 +114,7 @@ td.wrap { word-break: break-all; }
 tr.clickable { cursor: pointer; }
 tr.clickable:hover td { background: #eef4fb; }
 .bar-row { display: grid; grid-template-columns: 11em 1fr 7em; gap: 8px; align-items: center; margin: 3px 0; font-size: 12.5px; }
+.bar-meaning { margin: 0 0 6px 11em; padding-left: 8px; font-size: 11.5px; }
 .bar { height: 12px; border-radius: 3px; min-width: 1px; }
 .bar-track { background: #f0f1f4; border-radius: 3px; }
 .chart { margin: 4px 0 10px; }

@@ -1,11 +1,9 @@
 // Fault classes as bars (faults over time: timeline.ts).
-import type { FaultClass, Report } from '../../../src/model.js';
-import { CLASS_COLORS } from '../../colors.js';
+import type { Report } from '../../../src/model.js';
+import { classColor, classMeaning } from '../../classes.js';
 import { byId, el } from './dom.js';
 import { fmt, pct } from './format.js';
 
-// A report read from another faultpath's JSON may name a class this page does not know.
-const classColor = (c: string): string => CLASS_COLORS[c as FaultClass] ?? CLASS_COLORS.unknown;
 
 export function showClasses(report: Omit<Report, 'tree'>): void {
   const box = byId('classes');
@@ -25,7 +23,11 @@ export function showClasses(report: Omit<Report, 'tree'>): void {
     bar.style.width = `${(100 * n) / max}%`;
     bar.style.background = classColor(c);
     track.append(bar);
-    row.append(el('span', '', c), track, el('span', 'num', `${fmt(n)} · ${pct(n, classTotal)}`));
+    const name = el('span', '', c);
+    name.title = classMeaning(c);
+    row.append(name, track, el('span', 'num', `${fmt(n)} · ${pct(n, classTotal)}`));
     box.append(row);
+    const meaning = classMeaning(c);
+    if (meaning !== '') box.append(el('p', 'bar-meaning muted', meaning));
   }
 }

@@ -2,8 +2,8 @@
 // ticks, a row of markers for the protection changes (Report.slices.changes),
 // a readout of the values under the pointer, and a drag that picks a time
 // window (the page then cuts the flame graph and the tables to it).
-import type { FaultClass, Report, SliceIndex } from '../../../src/model.js';
-import { CLASS_COLORS } from '../../colors.js';
+import type { Report, SliceIndex } from '../../../src/model.js';
+import { classColor, classMeaning } from '../../classes.js';
 import { byId, el } from './dom.js';
 import { fmt, seconds } from './format.js';
 
@@ -15,7 +15,6 @@ const MARK_H = 14;
 const AXIS_H = 18;
 const CALL_COLORS: Record<string, string> = { mprotect: '#7a1f8a', pkey_mprotect: '#7a1f8a', mmap: '#1f5fa8', mremap: '#1f5fa8', munmap: '#6b7280' };
 
-const classColor = (c: string): string => CLASS_COLORS[c as FaultClass] ?? CLASS_COLORS.unknown;
 
 /** Ticks at 1, 2 or 5 × a power of ten, about `n` of them over [0, span). */
 export function ticks(span: number, n = 6): number[] {
@@ -71,6 +70,7 @@ export function showTimeline(report: PageReport, slices: SliceIndex | undefined,
   const legend = el('div', 'tl-legend');
   for (const [c, bins] of rows) {
     const item = el('span');
+    item.title = classMeaning(c);
     const sw = el('span', 'sw');
     sw.style.background = classColor(c);
     item.append(sw, el('b', '', c), el('span', 'muted', ` ${fmt(sum(bins))}`));

@@ -199,12 +199,17 @@ export class FaultAggregator {
     const leaves = new Array<TreeNode | undefined>(this.paths.length);
     // a caller's step is the same in every path it is in
     const callerSteps = new Map<Frame, PathStep>();
+    // and so are a faulting frame's, a comm's and a group's
+    const leafSteps = new Map<Frame, { fn: PathStep; insn: PathStep; key: string }>();
+    const commSteps = new Map<string, PathStep>();
+    const groupSteps = new Map<string, PathStep[]>();
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.frames[0]!;
       const site = resolver.resolve(siteFrame);
       present.dsos.set(siteFrame.dso, (present.dsos.get(siteFrame.dso) ?? 0) + p.records);
-      for (const name of new Set([siteFrame.symbol, site.symbol])) present.symbols.set(name, (present.symbols.get(name) ?? 0) + p.records);
+      present.symbols.set(siteFrame.symbol, (present.symbols.get(siteFrame.symbol) ?? 0) + p.records);
+      if (site.symbol !== siteFrame.symbol) present.symbols.set(site.symbol, (present.symbols.get(site.symbol) ?? 0) + p.records);
       if (!keeps(siteFrame)) {
         filtered.records += p.records;
         filtered.value += p.value;
@@ -213,22 +218,37 @@ export class FaultAggregator {
       const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
       const steps: PathStep[] = [];
       if (p.group !== '' && options.dropGroups !== true) {
-        const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
-        for (const level of name.split(GROUP_LEVELS)) steps.push({ name: level, kind: options.groupKind ?? 'protection-site' });
+        let levels = groupSteps.get(p.group);
+        if (levels === undefined) {
+          const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
+          groupSteps.set(p.group, (levels = name.split(GROUP_LEVELS).map((level) => ({ name: level, kind: options.groupKind ?? 'protection-site' }))));
+        }
+        for (const step of levels) steps.push(step);
       }
-      steps.push({ name: p.comm, kind: 'comm' });
+      let commStep = commSteps.get(p.comm);
+      if (commStep === undefined) commSteps.set(p.comm, (commStep = { name: p.comm, kind: 'comm' }));
+      steps.push(commStep);
       for (let i = frames.length - 1; i >= 1; i--) {
         const f = frames[i]!;
         let step = callerSteps.get(f);
         if (step === undefined) callerSteps.set(f, (step = callerStep(f, resolver)));
         steps.push(step);
       }
-      steps.push(functionStep(siteFrame, site));
+      let leaf = leafSteps.get(siteFrame);
+      if (leaf === undefined) {
+        leaf = {
+          fn: functionStep(siteFrame, site),
+          insn: { name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site },
+          key: site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset),
+        };
+        leafSteps.set(siteFrame, leaf);
+      }
+      steps.push(leaf.fn);
       for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       if (namedByListing(siteFrame, site)) steps.splice(steps.length - p.inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
-      steps.push({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
+      steps.push(leaf.insn);
       leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
-      const key = p.event + '\0' + site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset);
+      const key = p.event + '\0' + leaf.key;
       const s = sites.get(key);
       if (s === undefined) sites.set(key, { event: p.event, site, count: p.value });
       else s.count += p.value;

@@ -38,20 +38,24 @@ export interface EncodedTree {
   readonly cells: number[];
 }
 
-/** intern(s): s's index in `strings`, pushing it there the first time (what `strings` holds already keeps its index). */
-export function interner(strings: string[]): (s: string) => number {
+/** intern(x): x's index in `items`, pushing it there the first time its key is met (what `items` holds already keeps its index). */
+export function interner<T>(items: T[], keyOf: (x: T) => string): (x: T) => number {
   const index = new Map<string, number>();
-  strings.forEach((s, i) => index.set(s, i));
-  return (s) => {
-    let i = index.get(s);
+  items.forEach((x, i) => index.set(keyOf(x), i));
+  return (x) => {
+    const key = keyOf(x);
+    let i = index.get(key);
     if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
+      i = items.length;
+      items.push(x);
+      index.set(key, i);
     }
     return i;
   };
 }
+
+/** interner over strings, each its own key. */
+export const stringInterner = (strings: string[]): ((s: string) => number) => interner(strings, (s) => s);
 
 /** Where encodeTree hands each node's site and classes instead of keeping them in `sites` and `classes` (pack.ts keeps them by reference). */
 export interface LeafSink {
@@ -66,9 +70,9 @@ export interface LeafSink {
  */
 export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink): EncodedTree {
   const strings: string[] = shared?.strings ?? [];
-  const intern = shared?.intern ?? interner(strings);
+  const intern = shared?.intern ?? stringInterner(strings);
   const kinds: string[] = [];
-  const internKind = interner(kinds);
+  const internKind = stringInterner(kinds);
   const { nodes: n, cells } = countNodes(tree);
   // sized once: pushed, a 500k-node tree's arrays left twice their size in garbage
   const column = (): number[] => new Array<number>(n);

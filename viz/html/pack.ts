@@ -9,7 +9,7 @@
 // `unpackPage` gives the page (and tests) the shapes encode.ts and the report
 // have, so the client reads ordinary objects.
 import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount, type TreeNode } from '../../src/model.js';
-import { encodeTree, interner, type EncodedTree } from './encode.js';
+import { encodeTree, interner, stringInterner, type EncodedTree } from './encode.js';
 
 type PageReport = Omit<Report, 'tree' | 'siteTree'>;
 
@@ -61,7 +61,7 @@ export interface PageData {
 /** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site. */
 export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode): PageData {
   const strings: string[] = [];
-  const internString = interner(strings);
+  const internString = stringInterner(strings);
   const intern = (s: string | undefined): number => (s === undefined ? -1 : internString(s));
   const table: SiteColumns = { dso: [], symbol: [], offset: [], address: [], instruction: [], source: [], resolved: [], reason: [] };
   // the trees' leaves share their site objects; the ranked sites are copies, found by where they are
@@ -95,19 +95,11 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     return i;
   };
   const classSets: Partial<Record<FaultClass, number>>[] = [];
-  const setIds = new Map<string, number>();
-  const classSet = (set: Partial<Record<FaultClass, number>>): number => {
+  // most leaves have one class: its name and value are the key
+  const classSet = interner(classSets, (set) => {
     const names = Object.keys(set);
-    // most leaves have one class: its name and value are the key
-    const id = names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
-    let i = setIds.get(id);
-    if (i === undefined) {
-      i = classSets.length;
-      classSets.push(set);
-      setIds.set(id, i);
-    }
-    return i;
-  };
+    return names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
+  });
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
   const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }): PackedSubtree => {
     const siteOf: number[] = [];

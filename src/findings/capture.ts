@@ -55,10 +55,7 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
   // call chains: faults whose path has at most one frame above the faulting instruction
   if (ctx.total > 0) {
     let shallow = 0;
-    for (const p of ctx.paths) {
-      const frames = p.nodes.filter((n) => n.kind !== 'comm' && n.kind !== 'protection-site' && n.kind !== 'region' && n.kind !== 'instruction' && !n.name.endsWith(' (inlined)'));
-      if (frames.length <= 1) shallow += p.value;
-    }
+    for (const p of ctx.paths) if (p.frames <= 1) shallow += p.value;
     if (shallow === ctx.total) {
       problems.push('no fault has a call chain, so the paths to the faults are unknown');
       record.push('-g');

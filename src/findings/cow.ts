@@ -5,7 +5,7 @@ import { instructionId } from '../model.js';
 import { type FindingContext, faultsOf, instructionsOf, finding } from './context.js';
 import type { ProcessSummary } from '../model.js';
 import { isRuntimeDso } from '../dso.js';
-import { callSiteLabel, protectionInstructionName, count, instructionLabel, list, share, siteLabel } from './words.js';
+import { callSiteLabel, protectionInstructionName, count, instructionLabel, list, share, siteLabel, listOf } from './words.js';
 
 /** Where a child was forked: the clone call's site, or why it is not known. */
 function forkedAt(p: ProcessSummary): string {
@@ -48,7 +48,7 @@ export function copyOnWriteFinding(ctx: FindingContext): Finding | undefined {
   }
   let text = `${share(faults, ctx.total)} copy-on-write breaks: stores to private pages ` +
     (forked.length > 0 ? 'a fork left shared between parent and child' : 'shared copy-on-write (after a fork, or private file pages)') +
-    `, one page copied each, at ${list(insns.map((i) => instructionLabel(i.site, count(i.faults, 'fault'))))}`;
+    `, one page copied each, at ${listOf(insns, (i) => instructionLabel(i.site, count(i.faults, 'fault')))}`;
   if (mapped.length > 0) text += ` (memory mapped by ${list(mapped)})`;
   text += `. Writers: ${list(writers)}.`;
   if (forked.length === 0) text += ' No child of a fork is among these processes (or the trace has no FORK records: perf script --show-task-events), so no fork site is named.';

@@ -6,7 +6,7 @@ import { instructionId } from '../model.js';
 import { type FindingContext, faultsOf, instructionsOf, finding } from './context.js';
 import type { RegionView } from '../model.js';
 import { isRuntimeDso } from '../dso.js';
-import { accesses, basename, protectionInstructionName, count, instructionLabel, list, share, siteLabel } from './words.js';
+import { accesses, basename, protectionInstructionName, count, instructionLabel, list, share, siteLabel, listOf } from './words.js';
 
 const CLASSES = ['first-touch-write', 'first-touch-read'] as const;
 /** Below this share of the faults, first touches are the ordinary cost of running, not a finding. */
@@ -16,17 +16,18 @@ export function firstTouchFinding(ctx: FindingContext): Finding | undefined {
   const { other: faults, startup } = faultsOf(ctx, CLASSES);
   if (faults === 0 || faults / ctx.total < MIN_SHARE) return undefined;
   const insns = instructionsOf(ctx, CLASSES);
-  const names = new Set(insns.map((i) => protectionInstructionName(i.site)));
   const writes = faultsOf(ctx, ['first-touch-write']).other;
   // the allocations: protection sites whose pages these instructions first touched
   const allocs: { label: string; site: string; faults: number }[] = [];
-  for (const s of ctx.report.protection?.sites ?? []) {
+  const protection = ctx.report.protection?.sites ?? [];
+  const names = new Set(protection.length > 0 ? insns.map((i) => protectionInstructionName(i.site)) : []);
+  for (const s of protection) {
     const n = s.instructions.filter((i) => names.has(i.instruction)).reduce((a, i) => a + CLASSES.reduce((b, c) => b + (i.classes[c] ?? 0), 0), 0);
     if (n > 0) allocs.push({ label: siteLabel(s, count(n, 'fault')), site: s.site, faults: n });
   }
   allocs.sort((a, b) => b.faults - a.faults);
   let text = `${share(faults, ctx.total)} first touches: ${accesses(writes, faults - writes)} to pages not yet mapped in this process, ` +
-    `at ${list(insns.map((i) => instructionLabel(i.site, count(i.faults, 'fault'))))}`;
+    `at ${listOf(insns, (i) => instructionLabel(i.site, count(i.faults, 'fault')))}`;
   if (allocs.length > 0) text += `; the memory was mapped by ${list(allocs.map((a) => a.label))}`;
   text += '.';
   for (const note of notNewMemory(ctx)) text += ` ${note}`;

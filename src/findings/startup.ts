@@ -45,14 +45,20 @@ function functionName(n: TreeNode): string {
 export function isStartupPath(nodes: readonly TreeNode[]): boolean {
   let startup = false;
   for (const n of nodes) {
-    if (n.kind === 'comm' || n.kind === 'protection-site' || n.kind === 'region' || n.kind === 'root') continue;
-    const name = functionName(n);
-    if (MAIN.has(name)) return false;
-    if (startup) continue;
-    const dso = n.dso ?? n.site?.dso ?? '';
-    if (LOADER.test(dso) || LOADER.test(n.name) || INIT.has(name) || GO_INIT.has(name) || name.endsWith('_ifunc')) startup = true;
+    const mark = startupMark(n);
+    if (mark === 'main') return false;
+    if (mark === 'startup') startup = true;
   }
   return startup;
+}
+
+/** What one node says about its path: it is main (or runs it), it is start-up code, or neither. */
+export function startupMark(n: TreeNode): 'main' | 'startup' | undefined {
+  if (n.kind === 'comm' || n.kind === 'protection-site' || n.kind === 'region' || n.kind === 'root') return undefined;
+  const name = functionName(n);
+  if (MAIN.has(name)) return 'main';
+  const dso = n.dso ?? n.site?.dso ?? '';
+  return LOADER.test(dso) || LOADER.test(n.name) || INIT.has(name) || GO_INIT.has(name) || name.endsWith('_ifunc') ? 'startup' : undefined;
 }
 
 /** `isStartupPath` for a path of perf's frames (any order): no main, and the loader, libc's initialisation or the entry point on it. */

@@ -21,6 +21,11 @@ export function list(items: readonly string[], max = 4): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** `list` of the items' labels, labelling only the ones it shows. */
+export function listOf<T>(items: readonly T[], label: (item: T) => string, max = 4): string {
+  return list(items.length > max ? [...items.slice(0, max - 1).map(label), `${items.length - max + 1} more`] : items.map(label), max);
+}
+
 export function basename(path: string): string {
   const i = path.lastIndexOf('/');
   return i >= 0 ? path.slice(i + 1) : path;

@@ -114,3 +114,21 @@ export async function openArtifact(
   if (name.endsWith('.html')) await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
   return { page, log, url };
 }
+
+/** A box the HTML page's flame drew, as its `window.faultpath.boxes()` reports it (canvas CSS pixels). */
+export interface DrawnBox {
+  name: string;
+  kind: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** How many frames a merged box stands for (0 for a frame's own box). */
+  merged: number;
+  ancestor: boolean;
+}
+
+/** The boxes the page's flame draws now. */
+export function drawnBoxes(page: Page): Promise<DrawnBox[]> {
+  return page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+}

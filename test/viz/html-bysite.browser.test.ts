@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, openArtifact, useChromium } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium, drawnBoxes } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
 
 const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
@@ -16,16 +16,7 @@ const withSites = await buildReport({ ...base, siteTree: true });
 const plain = await buildReport(base);
 const grouped = await buildReport({ ...base, groupBy: 'site' });
 
-interface DrawnBox {
-  name: string;
-  kind: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  ancestor: boolean;
-}
-const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+const drawn = drawnBoxes;
 
 const browser = useChromium();
 

@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium, type PageLog, drawnBoxes } from '../browser/chromium.js';
 import { join } from 'node:path';
 import { buildReport } from '../../src/pipeline.js';
 import { GUARD_DIR } from './fixtures.js';
@@ -14,21 +14,13 @@ import { GUARD_DIR } from './fixtures.js';
 // The guard sample with the default fault events, as `faultpath report` reads it.
 const guard = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] });
 
-interface DrawnBox {
-  name: string;
-  kind: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
 
 const browser = useChromium();
 
 const openReport = (name: string, text: string, viewport?: { width: number; height: number }): Promise<{ page: Page; log: PageLog; url: string }> =>
   openArtifact(browser, name, text, viewport !== undefined ? { viewport } : {});
 
-const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+const drawn = drawnBoxes;
 const focusName = (page: Page): Promise<string | null> => page.locator('#flame').getAttribute('data-focus');
 
 function expectQuiet(log: PageLog, url: string): void {

@@ -15,21 +15,11 @@ import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
 import { TreeBuilder } from '../../src/tree.js';
-import { artifactPath, launchChromium, openArtifact, openPage, useChromium, type PageLog } from '../browser/chromium.js';
+import { artifactPath, launchChromium, openArtifact, openPage, useChromium, type PageLog, drawnBoxes, type DrawnBox } from '../browser/chromium.js';
 import { captureReport, countNodes, EVIL, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
 
 const guard = await guardReport();
 
-interface DrawnBox {
-  name: string;
-  kind: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  merged: number;
-  ancestor: boolean;
-}
 
 const browser = useChromium();
 
@@ -37,9 +27,7 @@ async function openReport(name: string, text: string): Promise<{ page: Page; log
   return openArtifact(browser, name, text);
 }
 
-async function drawn(page: Page): Promise<DrawnBox[]> {
-  return page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
-}
+const drawn = drawnBoxes;
 
 async function find(page: Page, pred: (b: DrawnBox) => boolean): Promise<DrawnBox> {
   const box = (await drawn(page)).find(pred);

@@ -6,24 +6,19 @@ import { describe, expect, test } from 'vitest';
 import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
+import { artifactPath, openArtifact, useChromium, type PageLog, drawnBoxes } from '../browser/chromium.js';
 import { EVIL } from './fixtures.js';
 
 const base = { traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] };
 const byRegion = await buildReport({ ...base, groupBy: 'region' });
 const byPath = await buildReport(base);
 
-interface DrawnBox {
-  name: string;
-  kind: string;
-  w: number;
-}
 
 const browser = useChromium();
 
 const open = (name: string, report: Report): Promise<{ page: Page; log: PageLog; url: string }> => openArtifact(browser, name, renderHtml(report, { title: 'regions.c' }));
 
-const drawn = (page: Page): Promise<DrawnBox[]> => page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
+const drawn = drawnBoxes;
 
 /** The strip's button for a region, found by its group name (data-group). */
 async function stripButton(page: Page, group: string): Promise<Locator> {

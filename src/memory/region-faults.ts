@@ -17,6 +17,7 @@ import type { Frame } from '../../parsers/records.js';
 import { isRuntimeDso } from '../dso.js';
 import { fromMap } from './summary.js';
 import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
+import { PAGE, PageCounts } from './page-counts.js';
 
 interface Bucket {
   readonly event: string;
@@ -24,7 +25,7 @@ interface Bucket {
   value: number;
   major: number;
   readonly classes: Counts<FaultClass>;
-  readonly pages: Counts<number>;
+  readonly pages: PageCounts;
   first: number;
   last: number;
 }
@@ -67,7 +68,6 @@ const OUTSIDE_TEXT: Record<OutsideKind, string> = {
   unmapped: 'in no mapping the trace knows: an address never mapped (a wild or freed pointer), or mapped by a call the trace missed',
 };
 
-const PAGE = 4096;
 const HOT_PAGES = 8;
 const NO_ADDRESS = '\0noaddr';
 const OUTSIDE = '\0outside ';
@@ -216,7 +216,7 @@ export class RegionFaults {
     const key = id * EVENT_SPAN + e;
     let b = tally.get(key);
     if (b === undefined) {
-      b = { event, frame, value: 0, major: 0, classes: new Counts(), pages: new Counts(), first: NaN, last: NaN };
+      b = { event, frame, value: 0, major: 0, classes: new Counts(), pages: new PageCounts(), first: NaN, last: NaN };
       tally.set(key, b);
     }
     return b;
@@ -272,7 +272,7 @@ function summed(tally: Tally | undefined, events: ReadonlySet<string>, keeps: (f
 
 const EVENT_SPAN = 4096;
 
-/** Counts per key that hold the first key inline and make a Map only for a second: most buckets of a wide capture see one class and one page. */
+/** Counts per key that hold the first key inline and make a Map only for a second: most buckets see one class. */
 class Counts<K> {
   private key: K | undefined;
   private value = 0;

@@ -153,6 +153,13 @@ function order(cells: Cells, list: Int32Array): Int32Array {
   return Int32Array.from(sorted, (i) => list[i]!);
 }
 
+/**
+ * For the leaves of `finish`'s second tree: where their cells are in the
+ * first tree's, as (start, count) runs of a leaf's cells there, in order. A
+ * second tree's leaf cells are always copies; a page can carry them once.
+ */
+export const cellSource = new WeakMap<TreeNode, { readonly leaf: TreeNode; readonly runs: number[] }>();
+
 export class SliceBuilder {
   private t0 = NaN;
   private quantum: number;
@@ -217,8 +224,9 @@ export class SliceBuilder {
     if (!Number.isFinite(min)) min = 0;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
     const { start, cells: byPath } = cells.byPath();
-    const put = (leaf: TreeNode, list: Int32Array): void => {
+    const put = (leaf: TreeNode, list: Int32Array): number => {
       let k = leaf.cells?.length ?? 0;
+      const at = k / 4;
       // sized once where V8 keeps a fixed-size array fast (a new Array(n) past ~100k elements is a dictionary)
       const into = leaf.cells ?? (list.length <= 16384 ? new Array<number>(4 * list.length) : []);
       for (const c of list) {
@@ -228,12 +236,22 @@ export class SliceBuilder {
         into[k++] = cells.value[c]!;
       }
       leaf.cells = into;
+      return at;
     };
     for (let p = 0; p + 1 < start.length; p++) {
       if (start[p] === start[p + 1] || (leaves[p] === undefined && also?.[p] === undefined)) continue;
       const list = order(cells, byPath.subarray(start[p]!, start[p + 1]!));
-      if (leaves[p] !== undefined) put(leaves[p]!, list);
-      if (also?.[p] !== undefined) put(also[p]!, list);
+      const from = leaves[p] !== undefined ? put(leaves[p]!, list) : -1;
+      if (also?.[p] !== undefined) {
+        const to = also[p]!;
+        const first = to.cells === undefined;
+        put(to, list);
+        // where the same cells are in the first tree; a leaf whose cells come from two of its leaves has none
+        const ref = cellSource.get(to);
+        if (from < 0 || (!first && ref?.leaf !== leaves[p])) cellSource.delete(to);
+        else if (first) cellSource.set(to, { leaf: leaves[p]!, runs: [from, list.length] });
+        else ref!.runs.push(from, list.length);
+      }
     }
     this.cells = new Cells(0);
     const changes: SliceIndex['changes'] = [];

@@ -98,11 +98,18 @@ describe('renderHtml', () => {
     expect(Object.keys(data.sites!)).not.toContain('strings');
     expect(Object.keys(data.sites!)).not.toContain('sites');
     expect(data.sites!.siteOf.length).toBeGreaterThan(0);
+    // its leaves' cells are the call tree's: carried once, by reference; the layout is the page's to compute
+    expect(data.sites!.cells).toEqual([]);
+    expect(data.sites!.cellRefs!.length).toBeGreaterThan(0);
+    expect(Object.keys(data.tree)).not.toContain('x0');
+    expect(Object.keys(data.sites!)).not.toContain('x0');
     const sitesText = JSON.stringify(data.sites);
     for (const s of data.tree.strings) if (!data.sites!.kinds.includes(s)) expect(sitesText).not.toContain(JSON.stringify(s));
     const unpacked = unpackPage(data);
     expect(stripIds(decodeTree(unpacked.sites!))).toEqual(stripIds(report.siteTree!));
     expect(stripIds(decodeTree(unpacked.tree))).toEqual(stripIds(report.tree));
+    expect(unpacked.sites!.x0).toEqual(encodeTree(report.siteTree!).x0);
+    expect(unpacked.tree.x0).toEqual(encodeTree(report.tree).x0);
     // written out in pieces, the same page
     expect([...renderHtmlPieces(report)].length).toBeGreaterThan(3);
   });

@@ -61,6 +61,8 @@ export const stringInterner = (strings: string[]): ((s: string) => number) => in
 export interface LeafSink {
   site(node: number, site: FaultSite): void;
   classes(node: number, classes: Partial<Record<FaultClass, number>>): void;
+  /** A node with cells (`tree` its TreeNode): true when the sink carries them, and `cells` leaves them out. */
+  cells?(node: number, tree: TreeNode): boolean;
 }
 
 /**
@@ -114,7 +116,7 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
       if (sink !== undefined) sink.classes(i, node.classes);
       else enc.classes[i] = node.classes;
     }
-    if (node.cells !== undefined && node.cells.length > 0) {
+    if (node.cells !== undefined && node.cells.length > 0 && sink?.cells?.(i, node) !== true) {
       enc.cells[at++] = i;
       enc.cells[at++] = node.cells.length / 4;
       for (let j = 0; j < node.cells.length; j++) enc.cells[at++] = node.cells[j]!;
@@ -128,6 +130,7 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
     }
   }
   partitionX0(enc.up, own, enc.x0);
+  enc.cells.length = at;
   return enc;
 }
 

@@ -9,7 +9,8 @@
 // `unpackPage` gives the page (and tests) the shapes encode.ts and the report
 // have, so the client reads ordinary objects.
 import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount, type TreeNode } from '../../src/model.js';
-import { encodeTree, interner, stringInterner, type EncodedTree } from './encode.js';
+import { cellSource } from '../../src/slices.js';
+import { encodeTree, interner, partitionX0, stringInterner, type EncodedTree } from './encode.js';
 
 type PageReport = Omit<Report, 'tree' | 'siteTree'>;
 
@@ -27,13 +28,19 @@ interface SiteColumns {
 }
 
 /** A tree as packed beside the call tree: encode.ts's arrays, with sites, classes and cells by reference into the call tree's tables. */
-export interface PackedSubtree extends Omit<EncodedTree, 'strings' | 'sites' | 'classes' | 'cells'> {
+export interface PackedSubtree extends Omit<EncodedTree, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
   /** (node delta, site index) pairs. */
   readonly siteOf: number[];
   /** (node delta, class set index) pairs. */
   readonly classOf: number[];
   /** encode.ts's cells with the node as a delta from the previous one. */
   readonly cells: number[];
+  /**
+   * Cells that are the call tree's too (a tree by site has every call path's
+   * cells again), by reference: node delta, the call tree node, a count of
+   * runs, then (first cell, cells) per run of that node's cells.
+   */
+  readonly cellRefs?: number[];
 }
 
 /** The call tree as packed, with the tables every packed tree points into. */
@@ -101,7 +108,11 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     return names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
   });
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
-  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }): PackedSubtree => {
+  // the call tree's nodes that hold cells, by object: the tree by site points into their cells
+  const withCells = new Map<TreeNode, number>();
+  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree => {
+    const cellRefs: number[] = [];
+    let lastRef = 0;
     const siteOf: number[] = [];
     const leafSites: FaultSite[] = [];
     const classOf: number[] = [];
@@ -118,6 +129,18 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         classOf.push(node - lastClass, classSet(set));
         lastClass = node;
       },
+      cells: (node, t) => {
+        if (call) {
+          withCells.set(t, node);
+          return false;
+        }
+        const source = cellSource.get(t);
+        const from = source !== undefined ? withCells.get(source.leaf) : undefined;
+        if (from === undefined) return false;
+        cellRefs.push(node - lastRef, from, source!.runs.length / 2, ...source!.runs);
+        lastRef = node;
+        return true;
+      },
     });
     leafSites.forEach((site, j) => (siteOf[2 * j + 1] = siteIndex(site)));
     // the node numbers made deltas in place: the encoded tree is this function's
@@ -128,11 +151,12 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
       cells[j] = node - last;
       last = node;
     }
-    const { sites: _s, classes: _c, strings: _t, ...arrays } = e;
-    return { ...arrays, siteOf, classOf, cells };
+    // x0 is the partition of `up` and `value`: the page lays it out again (a third of a tree's bytes)
+    const { sites: _s, classes: _c, strings: _t, x0: _x, ...arrays } = e;
+    return { ...arrays, siteOf, classOf, cells, ...(cellRefs.length > 0 ? { cellRefs } : {}) };
   };
   const shared = { strings, intern: internString };
-  const { siteOf, classOf, cells, ...arrays } = packTree(tree, shared);
+  const { siteOf, classOf, cells, ...arrays } = packTree(tree, shared, true);
   const sites: number[] = [];
   for (const s of report.sites) sites.push(siteIndex(s), intern(s.event), s.count, s.major ?? -1);
   const findings = report.findings?.map((f) => ({ ...f, instructions: f.instructions.map((id) => {
@@ -140,7 +164,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         return (typeof there === 'number' ? there : there?.[0]) ?? id;
       }) }));
   // after everything the call tree's page has, so a page without it is as it was
-  const bySite = siteTree !== undefined ? packTree(siteTree, shared) : undefined;
+  const bySite = siteTree !== undefined ? packTree(siteTree, shared, false) : undefined;
   return {
     title,
     tree: { ...arrays, strings, siteTable: table, siteOf, classSets, classOf, cells },
@@ -170,16 +194,48 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
     if (reason !== undefined) site.unresolvedReason = reason;
     return site;
   });
+  // the call tree's cells, where the tree by site finds those it refers to
+  let callCells: number[] = [];
+  const cellsAt = new Map<number, number>();
   const unpackTree = (p: PackedSubtree): EncodedTree => {
-    const { siteOf, classOf, cells: packedCells, ...arrays } = p;
+    const { siteOf, classOf, cells: packedCells, cellRefs = [], ...arrays } = p;
     const { strings: _t, siteTable: _s, classSets: _c, ...own } = arrays as PackedSubtree & Partial<PackedTree>;
     const sites: Record<string, FaultSite> = {};
     for (let j = 0, node = 0; j < siteOf.length; j += 2) sites[(node += siteOf[j]!)] = siteList[siteOf[j + 1]!]!;
     const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
     for (let j = 0, node = 0; j < classOf.length; j += 2) classes[(node += classOf[j]!)] = classSets[classOf[j + 1]!]!;
-    const cells = [...packedCells];
-    for (let j = 0, node = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) cells[j] = node += cells[j]!;
-    return { ...own, strings, sites, classes, cells };
+    const cells = cellRefs.length === 0 ? [...packedCells] : [];
+    if (cellRefs.length === 0) {
+      for (let j = 0, node = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) cells[j] = node += cells[j]!;
+    } else {
+      // the node's own cells and those by reference, merged in node order
+      let j = 0;
+      let r = 0;
+      let node = packedCells.length > 0 ? packedCells[0]! : Infinity;
+      let refNode = cellRefs[0]!;
+      while (j < packedCells.length || r < cellRefs.length) {
+        if (r >= cellRefs.length || (j < packedCells.length && node < refNode)) {
+          const k = packedCells[j + 1]!;
+          cells.push(node, k);
+          for (let x = j + 2; x < j + 2 + 4 * k; x++) cells.push(packedCells[x]!);
+          j += 2 + 4 * k;
+          if (j < packedCells.length) node += packedCells[j]!;
+        } else {
+          const base = cellsAt.get(cellRefs[r + 1]!)!;
+          const runs = cellRefs[r + 2]!;
+          let k = 0;
+          for (let x = 0; x < runs; x++) k += cellRefs[r + 4 + 2 * x]!;
+          cells.push(refNode, k);
+          for (let x = 0; x < runs; x++) {
+            const from = base + 4 * cellRefs[r + 3 + 2 * x]!;
+            for (let y = from; y < from + 4 * cellRefs[r + 4 + 2 * x]!; y++) cells.push(callCells[y]!);
+          }
+          r += 3 + 2 * runs;
+          if (r < cellRefs.length) refNode += cellRefs[r]!;
+        }
+      }
+    }
+    return { ...own, x0: layout(own.up, own.value), strings, sites, classes, cells };
   };
   const r = data.report;
   const ranked: SiteCount[] = [];
@@ -188,10 +244,25 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
     ranked.push({ event: strings[r.sites[j + 1]!]!, ...siteList[r.sites[j]!]!, count: r.sites[j + 2]!, ...(major >= 0 ? { major } : {}) });
   }
   const findings = r.findings?.map((f) => ({ ...f, instructions: f.instructions.map((x) => (typeof x === 'number' ? instructionId(siteList[x]!) : x)) }));
+  const tree = unpackTree(data.tree);
+  callCells = tree.cells;
+  for (let j = 0; j < callCells.length; j += 2 + 4 * callCells[j + 1]!) cellsAt.set(callCells[j]!, j + 2);
   return {
     title: data.title,
-    tree: unpackTree(data.tree),
+    tree,
     ...(data.sites !== undefined ? { sites: unpackTree(data.sites) } : {}),
     report: { ...r, sites: ranked, ...(findings !== undefined ? { findings } : {}) } as PageReport,
   };
+}
+
+// encodeTree's x0 again from the tree's shape and values: a node's own value is what it holds beyond its children, summed in the same order
+function layout(up: readonly number[], value: readonly number[]): number[] {
+  const n = up.length;
+  const children = new Float64Array(n);
+  for (let i = 1; i < n; i++) children[i - up[i]!]! += value[i]!;
+  const own = new Float64Array(n);
+  for (let i = 0; i < n; i++) own[i] = Math.max(0, value[i]! - children[i]!);
+  const x0 = new Array<number>(n);
+  partitionX0(up, own, x0);
+  return x0;
 }

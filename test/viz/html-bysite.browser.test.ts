@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
+import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, openArtifact, useChromium, drawnBoxes } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
@@ -104,6 +105,77 @@ describe('HTML report: by call path or by protection site', () => {
     await page.waitForTimeout(500); // the row's smooth scroll to the graph
     await page.evaluate(() => document.getElementById('flame-panel')!.scrollIntoView());
     await page.screenshot({ path: artifactPath('bysite-filter.png') });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
+  test('a time window keeps the view by protection site and its zoom, and cuts them to the window', async () => {
+    const { page, url, errors, requests } = await open('bysite-window.html');
+    const old = withSites.protection!.sites.find((s) => s.symbol === 'protect_old')!;
+    await page.locator('#protection tbody tr', { hasText: 'protect_old+0x' }).click();
+    const flame = page.locator('#flame');
+    await expect(flame.getAttribute('data-focus')).resolves.toBe(old.site);
+    const bySiteButton = page.locator('button[data-tree="sites"]');
+    await expect(bySiteButton.getAttribute('aria-pressed')).resolves.toBe('true');
+    // drag over the second half of the trace
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
+    const xa = box.width * 0.5;
+    const xb = box.width * 0.95;
+    await page.mouse.move(box.x + xa, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + xb, box.y + 14, { steps: 4 });
+    await page.mouse.up();
+    const s = withSites.slices!;
+    const a = from + (xa / box.width) * (to - from);
+    const b = from + (xb / box.width) * (to - from);
+    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
+    const kept = (t: TreeNode): number => {
+      let v = 0;
+      forEachPath(t, (_p, _self, n) => {
+        const c = n.cells ?? [];
+        for (let i = 0; i < c.length; i += 4) if (inWindow(c[i]!)) v += c[i + 3]!;
+      });
+      return v;
+    };
+    const oldNode = withSites.siteTree!.children.find((k) => k.name === old.site)!;
+    const oldKept = kept(oldNode);
+    expect(oldKept).toBeGreaterThan(0);
+    expect(oldKept).toBeLessThan(old.faults);
+    // still by protection site, still zoomed to the site, its details counting the window's faults
+    await expect(bySiteButton.getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(page.locator('button[data-tree="calls"]').getAttribute('aria-pressed')).resolves.toBe('false');
+    await expect(flame.getAttribute('data-focus')).resolves.toBe(old.site);
+    await expect(page.locator('#details .share b').first().textContent()).resolves.toBe(String(oldKept));
+    expect(await page.evaluate(() => location.hash)).toContain('tree=sites');
+    await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(kept(withSites.siteTree!)));
+    // zoomed out: each protection site as wide as its faults in the window
+    await page.locator('#reset').click();
+    const boxes = await drawn(page);
+    const root = boxes.find((x) => x.name === withSites.siteTree!.name && !x.ancestor)!;
+    const all = kept(withSites.siteTree!);
+    let sites = 0;
+    for (const k of withSites.siteTree!.children) {
+      const v = kept(k);
+      const drawnSite = boxes.find((x) => x.name === k.name);
+      if (v === 0) {
+        expect(drawnSite, k.name).toBeUndefined();
+        continue;
+      }
+      expect(drawnSite?.w ?? 0, k.name).toBeCloseTo((root.w * v) / all, 0);
+      if (drawnSite?.kind === 'protection-site') sites++;
+    }
+    expect(sites).toBeGreaterThan(1);
+    await page.evaluate(() => document.getElementById('flame-panel')!.scrollIntoView());
+    await page.screenshot({ path: artifactPath('bysite-window.png') });
+    // the whole trace again: still by protection site
+    await page.locator('#timeline button', { hasText: 'Whole trace' }).click();
+    await expect(bySiteButton.getAttribute('aria-pressed')).resolves.toBe('true');
+    const whole = (await drawn(page)).find((x) => x.name === old.site)!;
+    expect(whole.w).toBeCloseTo((root.w * old.faults) / withSites.siteTree!.value, 0);
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
     await page.close();

@@ -14,8 +14,8 @@ import { showTimeline } from './timeline.js';
 type PageReport = Omit<Report, 'tree'>;
 
 export interface FilterHooks {
-  /** Draw this tree (the whole one when nothing is filtered). */
-  cut(tree: CallTree): void;
+  /** Draw these trees (the whole ones when nothing is filtered): the call tree, and the one by protection site when the page has it. */
+  cut(tree: CallTree, bySite: CallTree | null): void;
   /** The top-instructions table with these counts. */
   sites(sites: SiteCount[]): void;
   /** The memory regions with these fault counts. */
@@ -29,10 +29,10 @@ export interface Filters {
   region(name: string): boolean;
 }
 
-/** `bySite`: the tree by protection site (Report.siteTree), whose cells recount the protection table. */
+/** `bySite`: the tree by protection site (Report.siteTree), cut as the call tree is; its cells recount the protection table. */
 export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks, bySite: CallTree | null = null): Filters {
   const s = slicer(calls, report.slices);
-  const siteCut = bySite !== null && report.protection !== undefined ? slicer(bySite, report.slices) : null;
+  const siteCut = bySite !== null ? slicer(bySite, report.slices) : null;
   let filter: Filter = NO_FILTER;
   const labels = { threads: '', region: '' };
   const bar = el('div', 'filter-bar');
@@ -130,9 +130,9 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
     filter = f;
     const on = isFiltered(f);
     const tree = on ? s.tree(f) : calls;
-    hooks.cut(tree);
+    hooks.cut(tree, on && siteCut !== null ? siteCut.tree(f) : bySite);
     hooks.sites(on ? recount(s.self(f)) : report.sites);
-    if (siteCut !== null) hooks.protection(on ? protectionCounts(f) : null);
+    if (siteCut !== null && report.protection !== undefined) hooks.protection(on ? protectionCounts(f) : null);
     // a region pick leaves the table's counts as they were (and its own status line in place)
     const cut = JSON.stringify([f.window, f.threads === null ? null : [...f.threads]]);
     if (report.regions !== undefined && cut !== regionCut) hooks.regions(f.window !== null || f.threads !== null ? regionCounts(f) : report.regions);

@@ -34,6 +34,8 @@ const calls = callTree(data.tree);
 let current = calls;
 // The faults by the protection change that covered their page (Report.siteTree), when the report has them.
 const bySite = data.sites !== undefined ? callTree(data.sites) : null;
+// `bySite` cut to the page's filter, as `current` is (the same node numbers)
+let currentSites = bySite;
 type TreeKind = 'calls' | 'inverted' | 'sites';
 const state: State = { view: calls.view, dir: 'flame', focus: 0, selected: null, hover: null };
 
@@ -95,8 +97,8 @@ function zoomTo(target: number, box: Box | null): void {
   render();
 }
 const linked = links(report, calls);
-const treeKind = (): TreeKind => (state.view.inverted ? 'inverted' : bySite !== null && state.view === bySite.view ? 'sites' : 'calls');
-const describe = describer(report, () => (treeKind() === 'sites' ? bySite! : calls), state, (n) => zoomTo(n, null), linked);
+const treeKind = (): TreeKind => (state.view.inverted ? 'inverted' : currentSites !== null && state.view === currentSites.view ? 'sites' : 'calls');
+const describe = describer(report, () => (treeKind() === 'sites' ? currentSites! : calls), state, (n) => zoomTo(n, null), linked);
 
 // ------------------------------------------------------------ tooltip
 const tooltip = byId('tooltip');
@@ -185,7 +187,7 @@ const pressed = (selector: string, value: string, attr: string): void => {
 };
 const showTree = (kind: TreeKind): void => {
   const leafFirst = kind === 'inverted';
-  state.view = kind === 'sites' && bySite !== null ? bySite.view : useView(leafFirst);
+  state.view = kind === 'sites' && currentSites !== null ? currentSites.view : useView(leafFirst);
   state.dir = leafFirst ? 'icicle' : 'flame';
   state.focus = 0;
   state.selected = null;
@@ -271,15 +273,17 @@ showClasses(report);
 showProtection(report, showCover);
 // The time window, thread and region picks cut the flame graph and the tables (filters.ts).
 const filters = filterBar(report, calls, {
-  cut(tree) {
+  cut(tree, sites) {
+    // the view stays (by call path, inverted or by protection site), cut; so does a zoom the cut leaves faults under
+    const kind = treeKind();
     current = tree;
+    currentSites = sites;
     inverted = null;
-    const leafFirst = state.view.inverted;
-    const keep = treeKind() === 'calls' && state.focus > 0 && tree.laidValue[state.focus]! > 0;
-    state.view = useView(leafFirst);
+    const shown = kind === 'sites' ? sites : kind === 'calls' ? tree : null;
+    state.view = shown !== null ? shown.view : useView(true);
+    const keep = shown !== null && state.focus > 0 && shown.laidValue[state.focus]! > 0;
     if (!keep) state.focus = 0;
-    state.selected = null;
-    // a cut is of the call paths: the view by protection site gives way to them
+    state.selected = keep ? selectionFor(state.focus) : null;
     pressed('button[data-tree]', treeKind(), 'tree');
     render();
   },

@@ -122,6 +122,37 @@ describe('HTML report without JavaScript', () => {
     await page.close();
   });
 
+  test('the protection table has the same columns and cells with and without JavaScript', async () => {
+    const url = write('nojs-guard-protection.html', renderHtml(guard));
+    type Table = { heads: string[]; rows: { text: string; titles: string[] }[][] };
+    const read = async (js: boolean): Promise<Table> => {
+      const { page, log } = await openPage(js ? withJs : noJs);
+      await page.goto(url);
+      if (js) await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      const table = page.locator('#protection table').first();
+      const out = await table.evaluate((t: HTMLTableElement) => ({
+        heads: Array.from(t.tHead!.rows[0]!.cells).map((c) => c.textContent ?? ''),
+        rows: Array.from(t.tBodies[0]!.rows).map((r) =>
+          Array.from(r.cells).map((c) => ({ text: c.innerText, titles: Array.from(c.querySelectorAll('[title]')).map((e) => e.getAttribute('title') ?? '') })),
+        ),
+      }));
+      if (!js) await page.locator('#protection-panel').screenshot({ path: artifactPath('nojs-guard-protection.png') });
+      expect(log.errors).toEqual([]);
+      expect(log.requests).toEqual([url]);
+      await page.close();
+      return out;
+    };
+    const withScript = await read(true);
+    const without = await read(false);
+    expect(withScript.heads).toContain("fault to handler's call");
+    expect(without.heads).toEqual(withScript.heads);
+    expect(without.rows).toEqual(withScript.rows);
+    // the retry cycles' handler time, in words
+    const col = without.heads.indexOf("fault to handler's call");
+    const old = guard.protection!.sites.findIndex((s) => s.symbol === 'protect_old');
+    expect(without.rows[old]![col]!.text).toMatch(/^\d+ µs avg · \d+ µs max$/);
+  });
+
   test('the memory regions are a static table too', async () => {
     const regions = await buildReport({ traces: [join(ROOT, 'samples/regions/regions.perf-script.txt.gz')], objdump: [join(ROOT, 'samples/regions/regions.objdump-dl.txt')] });
     const section = regions.regions!;
@@ -147,6 +178,7 @@ describe('HTML report without JavaScript', () => {
     const { page, log } = await openPage(noJs);
     await page.goto(url);
     await expect(page.locator('#sites').textContent()).resolves.toContain(EVIL);
+    await expect(page.locator('#protection').textContent()).resolves.toContain(EVIL);
     await expect(page.locator('img').count()).resolves.toBe(0);
     expect(log.errors).toEqual([]);
     expect(log.requests).toEqual([url]);

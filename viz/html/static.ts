@@ -7,6 +7,7 @@
 import { instructionId, type Report } from '../../src/model.js';
 import { instructionAnchor, instructionCounts, siteAnchor } from './findings.js';
 import { basename, fmt, pct, seconds, siteWhere } from './client/format.js';
+import { protectionColumns, protectionRest, type Cell, type Line, type Site } from './client/protection-columns.js';
 import { escapeHtml } from './page.js';
 import { classMeaning } from '../classes.js';
 
@@ -98,27 +99,24 @@ function sitesTable(report: PageReport): string {
 function protectionTable(report: PageReport): string {
   const p = report.protection;
   if (p === undefined) return '<p class="muted">No protection timeline in this report (it needs mprotect syscalls in the trace).</p>';
-  if (p.sites.length === 0) return '<p class="muted">No protection sites.</p>';
-  const body = p.sites.slice(0, ROWS).map((s, i) => {
-    const where = s.offset === null ? s.site : `${s.symbol}+0x${s.offset.toString(16)}`;
-    const sub = [s.instruction, s.source === null ? null : basename(s.source), basename(s.dso)].filter((x): x is string => x !== null && x !== '');
-    const calls = Object.values(s.calls).reduce((a, b) => a + b, 0);
-    const flushes = Object.values(s.tlbFlushes).reduce((a, b) => a + b, 0);
-    const since = s.sinceChange !== undefined ? `${seconds(s.sinceChange.min)} – ${seconds(s.sinceChange.max)}` : '';
-    const ins = s.instructions
-      .slice(0, 4)
-      .map((x) => `<div class="mono">${escapeHtml(`${x.instruction} — ${fmt(x.faults)}`)}</div>`)
-      .join('');
-    return (
-      `<tr id="${siteAnchor(i)}"><td><div class="mono">${escapeHtml(where)}${s.inferred ? '<span class="badge">inferred</span>' : ''}</div>${sub.length > 0 ? `<div class="meta">${escapeHtml(sub.join(' · '))}</div>` : ''}</td>` +
-      `${cell(s.prot)}${cell(fmt(calls) + (s.failed > 0 ? ` (${fmt(s.failed)} failed)` : ''), 'num')}${cell(fmt(s.pages), 'num')}${cell(fmt(s.faults), 'num')}${cell(fmt(s.denied), 'num')}${cell(fmt(s.cycles), 'num')}` +
-      `${cell(since)}${cell(fmt(flushes), 'num')}<td>${ins}${s.instructions.length > 4 ? `<div class="meta">… ${s.instructions.length - 4} more</div>` : ''}</td></tr>`
-    );
-  });
-  const cols: [string, boolean][] = [['protection site', false], ['sets', false], ['calls', true], ['pages', true], ['faults', true], ['denied', true], ['retry cycles', true], ['first fault after', false], ['TLB flushes', true], ['faulting instructions', false]];
+  const sites = p.sites as unknown as Site[];
+  if (sites.length === 0) return '<p class="muted">No protection sites.</p>';
+  // the script's columns (client/protection-columns.ts)
+  const columns = protectionColumns(sites);
+  const body = sites.slice(0, ROWS).map((s, i) => `<tr id="${siteAnchor(i)}">${columns.map((c) => cellHtml(c.cell(s), c.numeric)).join('')}</tr>`);
+  const rest = protectionRest(p as unknown as Record<string, unknown>);
+  const dl = rest.length > 0 ? `<dl class="kv">${rest.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>` : '';
   const notes = p.notes.map((n) => `<li class="muted">${escapeHtml(n)}</li>`).join('');
-  return `<table>${head(cols)}<tbody>${body.join('')}</tbody></table>${more(p.sites.length - ROWS, 'protection sites')}${notes !== '' ? `<ul class="plain">${notes}</ul>` : ''}`;
+  return `<table>${head(columns.map((c): [string, boolean] => [c.heading, c.numeric]))}<tbody>${body.join('')}</tbody></table>${more(p.sites.length - ROWS, 'protection sites')}${dl}${notes !== '' ? `<ul class="plain">${notes}</ul>` : ''}`;
 }
+
+const lineHtml = (l: Line, tag: 'div' | 'span'): string =>
+  `<${tag} class="${l.cls}"${l.title !== undefined && l.title !== '' ? ` title="${escapeHtml(l.title)}"` : ''}>${escapeHtml(l.text)}${l.badge !== undefined ? `<span class="badge">${escapeHtml(l.badge)}</span>` : ''}</${tag}>`;
+const cellHtml = (c: Cell, numeric: boolean): string => {
+  if (typeof c === 'string') return cell(c, numeric ? 'num' : '');
+  const inner = c.inline === true ? lineHtml(c.lines[0]!, 'span') : `<div${c.title !== undefined ? ` title="${escapeHtml(c.title)}"` : ''}>${c.lines.map((l) => lineHtml(l, 'div')).join('')}</div>`;
+  return `<td${numeric ? ' class="num"' : ''}>${inner}</td>`;
+};
 
 function regionsTable(report: PageReport): string {
   const r = report.regions;

@@ -17,6 +17,7 @@ import { isFrameShaped } from './perf-script-frames.js';
 const TAB = 9;
 const LF = 10;
 const CR = 13;
+const HASH = 35;
 /** Bytes decoded into one string at a time while counting a cut line's length (as LineSplitter: below V8's large-object size). */
 const DECODE_PIECE = 1 << 16;
 
@@ -24,10 +25,14 @@ const DECODE_PIECE = 1 << 16;
 export interface PerfScriptLineSink {
   readonly lines: number;
   line(text: string): void;
-  /** A tab-indented, frame-shaped line without a CR, already known to be one. */
-  frameLine(text: string, id: number): void;
-  /** The text of a new distinct frame line, which will be handed to frameLine again and again. */
-  adoptFrameLine(text: string): void;
+  /** The reader's texts of its distinct frame lines, by id: given once, filled as lines are met. */
+  useFrameTexts(texts: readonly string[]): void;
+  /** A tab-indented, frame-shaped line without a CR, already known to be one: its id. */
+  frameLine(id: number): void;
+  /** The text of a new distinct frame line and its id, which will be handed to frameLine again and again. */
+  adoptFrameLine(text: string, id: number): void;
+  /** A line starting with neither a tab nor `#`, without a CR: true when read as a record header from its bytes; false leaves it to `line`. */
+  headerBytes(buf: Buffer, view: DataView, start: number, end: number): boolean;
   skip(): void;
   end(): void;
 }
@@ -36,6 +41,13 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
   private readonly frames = new LineTable();
   /** Per line id: its text (every interned line is frame-shaped). */
   private readonly texts: string[] = [];
+  /**
+   * The frame line that followed each one last time (at id + 1; at 0, the one
+   * after a line that is not a frame), -1 when none: stacks repeat, so the
+   * guess is compared first, and the line hashed only when it is not that one.
+   */
+  private after = new Int32Array(1024).fill(-1);
+  private lastId = -1;
   private readonly source: string;
   private readonly sink: DiagnosticSink | undefined;
   private readonly max: number;
@@ -53,6 +65,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
     this.source = options.source;
     this.sink = options.onDiagnostic;
     this.max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    parser.useFrameTexts(this.texts);
   }
 
   get lines(): number {
@@ -83,9 +96,12 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
     const parser = this.parser;
     for (;;) {
       if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
-        const id = this.frames.known(view, from, limit);
+        const guess = this.after[this.lastId + 1]!;
+        const id = guess >= 0 && this.frames.isAt(guess, view, from, limit) ? guess : this.frames.known(view, from, limit);
         if (id >= 0) {
-          parser.frameLine(this.texts[id]!, id);
+          if (id !== guess) this.after[this.lastId + 1] = id;
+          this.lastId = id;
+          parser.frameLine(id);
           from = this.frames.knownEnd + 1;
           continue;
         }
@@ -122,19 +138,30 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       }
     }
     const e = bytes > 0 && buf[end - 1] === CR ? end - 1 : end;
+    const lastId = this.lastId;
+    this.lastId = -1;
     if (e === start) {
       this.parser.line('');
       return;
     }
+    const c0 = buf[start];
+    // a record header (or what may be one): read from its bytes where they tell
+    if (c0 !== TAB && c0 !== HASH && buf[e - 1] !== CR && this.parser.headerBytes(buf, view, start, e)) return;
     const text = buf.toString('utf8', start, e);
-    if (e === end && buf[start] === TAB && isFrameShaped(text)) {
+    if (e === end && c0 === TAB && isFrameShaped(text)) {
       const id = this.frames.intern(buf, view, start, end);
-      let known = this.texts[id];
-      if (known === undefined) {
-        this.texts[id] = known = text;
-        this.parser.adoptFrameLine(text);
+      if (this.texts[id] === undefined) {
+        this.texts[id] = text;
+        this.parser.adoptFrameLine(text, id);
+        if (id + 1 >= this.after.length) {
+          const more = new Int32Array(this.after.length * 2).fill(-1);
+          more.set(this.after);
+          this.after = more;
+        }
       }
-      this.parser.frameLine(known, id);
+      this.after[lastId + 1] = id;
+      this.lastId = id;
+      this.parser.frameLine(id);
       return;
     }
     this.parser.line(text);

@@ -2,6 +2,34 @@
 // start in a header that `-F …,ip,sym,dso` extended.
 import type { Frame } from './records.js';
 
+// Callchain frames (sample__fprintf_callchain): a tab, the address as %16lx,
+// the symbol with `+0x` offset (when the symoff field is on, the default), and
+// the dso in parentheses. The dso is the LAST balanced `( … )` group, because
+// symbols and dsos both may hold spaces and parentheses:
+// 	ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
+// 	    7f1611ef2ad7 [unknown] ([unknown])
+// 	    7f343d794000 jit::store(char*, int) [tier 1]+0x0 (/tmp/perf-9509.map)
+// 	               0 [unknown] (/memfd:shapes jit (deleted))
+// 	            11af heap::(anonymous namespace)::scribble+0x25 (/work/main/samples/shapes/arena)
+// An inlined frame (dwarf callchains) has `(inlined)` where the dso goes:
+// 	            12ea poke+0xc (inlined)
+// perf 3.x–4.x printed no offsets, and some captures lost the tab
+// (FlameGraph's test/perf-java-stacks-02.txt):
+// ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])
+// 7f72421d2d76 JavaCalls::call_helper(JavaValue, methodHandle, JavaCallArguments, Thread) (/home/xguan/opt/jdk1.8.0_112/jre/lib/amd64/server/libjvm.so)
+// (A frame is recognised by its shape `<hex> …`; a line at column 0 only
+// inside a record and only when it is not a header.)
+
+// srcline lines (`-F +srcline`, map__fprintf_srcline with prefix "\n  ") follow
+// their frame. For an inlined frame perf prints the `(inlined)` marker after
+// the srcline instead of after the frame:
+// 	            12ea poke+0xc
+//   shapes.c:38 (inlined)
+// 	            16d5 main+0xa1 (/work/main/samples/shapes/shapes)
+//   shapes.c:108
+// 	            11d0 _start+0x20 (/work/main/samples/shapes/shapes)
+//   ??:0
+
 // Fields printed after the event name on the header line. Each address is
 // printed as ` %16lx` (print_sample_addr for the data address, then
 // sample__fprintf_sym for the ip), so a frame starts at a blank followed by a

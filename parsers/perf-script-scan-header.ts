@@ -108,7 +108,7 @@ export function hasTimestamp(buf: Buffer, start: number, end: number): boolean {
 }
 
 /** A byte range kept across chunks: the previous header's task prefix, the previous event. */
-class Kept {
+export class Kept {
   bytes = Buffer.alloc(64);
   view = viewOf(this.bytes);
   length = -1;

@@ -4,63 +4,118 @@
 // stages after the parser meet the same array again (and may key caches on it).
 import type { Frame } from './records.js';
 import { parseFrame } from './perf-script-frames.js';
+import { rehashed } from './line-table.js';
 
 const INLINED_SUFFIX = ' (inlined)';
 
 /** Distinct callchains kept by their ids; past this, stacks are resolved line by line (still right, not shared). */
 const MAX_STACKS = 1 << 18;
 
-interface KnownStack {
-  readonly ids: Int32Array;
-  readonly frames: readonly Frame[];
+/**
+ * Callchains by their line ids: open addressing over (hash, stack number),
+ * the ids of every stack in one arena.
+ */
+class StackTable {
+  count = 0;
+  private arena = new Int32Array(1 << 14);
+  private used = 0;
+  private at = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private readonly frames: (readonly Frame[])[] = [];
+  private table = new Int32Array(2048).fill(-1);
+  private hashes = new Int32Array(2048);
+  private mask = 2047;
+
+  /** The frames of the stack of these ids (the first n), or undefined. */
+  find(ids: Int32Array, n: number, h: number): readonly Frame[] | undefined {
+    const table = this.table;
+    const mask = this.mask;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const s = table[slot]!;
+      if (s < 0) return undefined;
+      if (this.hashes[slot] !== h || this.lengths[s] !== n) continue;
+      const arena = this.arena;
+      const at = this.at[s]!;
+      let i = 0;
+      while (i < n && arena[at + i] === ids[i]) i++;
+      if (i === n) return this.frames[s];
+    }
+  }
+
+  /** Adds a stack known to be new. */
+  add(ids: Int32Array, n: number, h: number, frames: readonly Frame[]): void {
+    const s = this.count++;
+    if (s === this.at.length) {
+      this.at = grown(this.at, s * 2);
+      this.lengths = grown(this.lengths, s * 2);
+    }
+    if (this.used + n > this.arena.length) this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
+    this.arena.set(ids.subarray(0, n), this.used);
+    this.at[s] = this.used;
+    this.lengths[s] = n;
+    this.used += n;
+    this.frames.push(frames);
+    let slot = h & this.mask;
+    while (this.table[slot]! >= 0) slot = (slot + 1) & this.mask;
+    this.table[slot] = s;
+    this.hashes[slot] = h;
+    if (this.count * 2 > this.mask) ({ table: this.table, hashes: this.hashes, mask: this.mask } = rehashed(this.table, this.hashes, this.mask, -1));
+  }
+}
+
+function grown(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
+}
+
+/** The hash of n line ids. */
+function idsHash(ids: Int32Array, n: number): number {
+  let h = n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ ids[i]!, 0x01000193) ^ (h >>> 13);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
 }
 
 export class FrameCache {
   /** The frame line (or `frame line\nsrcline`) → its Frame. */
   private readonly frames = new Map<string, Frame>();
+  /** The byte reader's line ids → their Frames. */
+  private readonly byId: Frame[] = [];
   /** The previous record's callchain lines and frames: consecutive records share their root-side frames. */
   private prevLines: readonly string[] = [];
   private prevFrames: readonly Frame[] = [];
-  /** Callchains by a hash of their line ids. */
-  private readonly stacks = new Map<number, KnownStack | KnownStack[]>();
-  private stackCount = 0;
+  /** Callchains by their line ids. */
+  private readonly stacks = new StackTable();
 
   get size(): number {
     return this.frames.size;
   }
 
-  /** A frame line's text that owns its memory (the byte reader decodes each line on its own) becomes its cache key. */
-  adopt(text: string): void {
-    if (!this.frames.has(text)) this.frames.set(text, parseFrame(text));
+  /** A frame line's text that owns its memory (the byte reader decodes each line on its own) becomes its cache key; `id` is its line id. */
+  adopt(text: string, id: number): void {
+    let frame = this.frames.get(text);
+    if (frame === undefined) this.frames.set(text, (frame = parseFrame(text)));
+    this.byId[id] = frame;
+  }
+
+  /** A record's callchain: `lines` (a line with its srcline is `frame line\nsrcline`, marked in `withSrcline`). */
+  callchain(lines: readonly string[], withSrcline: readonly boolean[] | null): readonly Frame[] {
+    return this.resolve(lines, withSrcline);
   }
 
   /**
-   * A record's callchain: `lines` (a line with its srcline is `frame line\nsrcline`,
-   * marked in `withSrcline`), and when every line came from the byte reader
-   * without a srcline, their ids (the first `idCount` of `ids`).
+   * A record's callchain that came from the byte reader as line ids, without
+   * srclines: the first `idCount` of `ids` (each adopted), and of `lines`, their texts.
    */
-  callchain(lines: readonly string[], withSrcline: readonly boolean[] | null, ids: Int32Array | null, idCount: number): readonly Frame[] {
-    if (ids === null || withSrcline !== null) return this.resolve(lines, withSrcline);
-    let h = idCount;
-    for (let i = 0; i < idCount; i++) h = Math.imul(h ^ ids[i]!, 0x01000193);
-    h = (h ^ (h >>> 15)) & 0x3fffffff;
-    const hit = this.stacks.get(h);
-    if (hit !== undefined) {
-      const known = Array.isArray(hit) ? hit.find((s) => sameIds(s.ids, ids, idCount)) : sameIds(hit.ids, ids, idCount) ? hit : undefined;
-      if (known !== undefined) {
-        this.prevLines = lines;
-        this.prevFrames = known.frames;
-        return known.frames;
-      }
-    }
-    const frames = this.resolve(lines, null);
-    if (this.stackCount < MAX_STACKS) {
-      this.stackCount++;
-      const entry: KnownStack = { ids: ids.slice(0, idCount), frames };
-      if (hit === undefined) this.stacks.set(h, entry);
-      else if (Array.isArray(hit)) hit.push(entry);
-      else this.stacks.set(h, [hit, entry]);
-    }
+  callchainOfIds(ids: Int32Array, idCount: number, lines: readonly string[]): readonly Frame[] {
+    const h = idsHash(ids, idCount);
+    const known = this.stacks.find(ids, idCount, h);
+    if (known !== undefined) return known;
+    const frames = new Array<Frame>(idCount);
+    for (let i = 0; i < idCount; i++) frames[i] = this.byId[ids[i]!] ?? this.intern(lines[i]!);
+    if (this.stacks.count < MAX_STACKS) this.stacks.add(ids, idCount, h, frames);
     return frames;
   }
 
@@ -115,26 +170,6 @@ export class FrameCache {
     this.frames.set(key, frame);
     return frame;
   }
-}
-
-/**
- * A header frame key's address (`headerFrameKey`: a blank, then the frame's
- * text from its address): what parseFrame would read, without a Frame (data
- * addresses are many, and need no cache entry).
- */
-export function headerAddr(key: string): string {
-  let i = 1;
-  for (; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
-  }
-  return key.slice(1, i);
-}
-
-function sameIds(a: Int32Array, b: Int32Array, n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 // A copy of `s` that does not share memory with the chunk it was cut from.

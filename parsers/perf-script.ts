@@ -1,5 +1,6 @@
 // `perf script` text output → TraceRecords (samples, mmaps, task events, lost
-// events), one line at a time. Source of truth: tools/perf/builtin-script.c
+// events), one line at a time (a header line from the byte reader is read on
+// its bytes: perf-script-header-bytes.ts). Source of truth: tools/perf/builtin-script.c
 // (perf 6.1: perf_sample__fprintf_start, process_event, print_sample_addr,
 // the --show-*-events handlers) and tools/perf/util/evsel_fprintf.c
 // (sample__fprintf_callchain, sample__fprintf_sym) for frames; side-band lines
@@ -17,14 +18,15 @@ import { defineFormat, pullRecords } from './format.js';
 import { PerfScriptByteReader } from './perf-script-bytes.js';
 import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type HeaderParts } from './perf-script-header.js';
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
-import { frameStarts, headerFrameKey, isFrameShaped } from './perf-script-frames.js';
-import { FrameCache, headerAddr } from './perf-script-stacks.js';
+import { frameStarts, headerFrameKey, isFrameShaped, isHex } from './perf-script-frames.js';
+import { FrameCache } from './perf-script-stacks.js';
+import { HeaderBytes, HeaderNames, RestBytes, type Task } from './perf-script-header-bytes.js';
+import { hasSideBandMark } from './perf-script-scan-header.js';
 import { sniffPerfScript } from './perf-script-sniff.js';
 
 export { frameStarts } from './perf-script-frames.js';
 export { parseTracepointFields } from './tracepoint-fields.js';
 export { ownCopy } from './perf-script-stacks.js';
-import { ownCopy } from './perf-script-stacks.js';
 
 export interface PerfScriptOptions {
   /** Input name used in diagnostics and record origins (a path, or `-`). No default. */
@@ -33,78 +35,56 @@ export interface PerfScriptOptions {
   onDiagnostic?: DiagnosticSink;
 }
 
-// ------------------------------------------------------------------ line shapes
-
-// Callchain frames (sample__fprintf_callchain): a tab, the address as %16lx,
-// the symbol with `+0x` offset (when the symoff field is on, the default), and
-// the dso in parentheses. The dso is the LAST balanced `( … )` group, because
-// symbols and dsos both may hold spaces and parentheses:
-// 	ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
-// 	    7f1611ef2ad7 [unknown] ([unknown])
-// 	    7f343d794000 jit::store(char*, int) [tier 1]+0x0 (/tmp/perf-9509.map)
-// 	               0 [unknown] (/memfd:shapes jit (deleted))
-// 	            11af heap::(anonymous namespace)::scribble+0x25 (/work/main/samples/shapes/arena)
-// An inlined frame (dwarf callchains) has `(inlined)` where the dso goes:
-// 	            12ea poke+0xc (inlined)
-// perf 3.x–4.x printed no offsets, and some captures lost the tab
-// (FlameGraph's test/perf-java-stacks-02.txt):
-// ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])
-// 7f72421d2d76 JavaCalls::call_helper(JavaValue, methodHandle, JavaCallArguments, Thread) (/home/xguan/opt/jdk1.8.0_112/jre/lib/amd64/server/libjvm.so)
-// (A frame is recognised by its shape `<hex> …`; a line at column 0 only
-// inside a record and only when it is not a header.)
-
-// srcline lines (`-F +srcline`, map__fprintf_srcline with prefix "\n  ") follow
-// their frame. For an inlined frame perf prints the `(inlined)` marker after
-// the srcline instead of after the frame:
-// 	            12ea poke+0xc
-//   shapes.c:38 (inlined)
-// 	            16d5 main+0xa1 (/work/main/samples/shapes/shapes)
-//   shapes.c:108
-// 	            11d0 _start+0x20 (/work/main/samples/shapes/shapes)
-//   ??:0
-
 // ------------------------------------------------------------------ the parser
 
-interface Pending {
-  line: number;
-  comm: string;
-  pid: number;
-  tid: number;
-  cpu: number;
-  time: number;
-  period: number;
-  event: string;
-  payload: string;
-  /** Header frames as cache keys (`key\nsrcline` with a srcline): interned at flush only when they are the stack. */
-  headerFrames: string[];
-  /** Callchain frame lines; a line with its srcline is `frame line\nsrcline`. Resolved to Frames at flush. */
-  callchain: string[];
-  /** Whether callchain[i] carries a srcline. */
-  withSrcline: boolean[] | null;
-  /** Whether every callchain line came from the byte reader with its line id (in the parser's `ids`). */
-  byId: boolean;
-}
+const NO_TEXTS: readonly string[] = [];
 
-/** Distinct comm/task prefixes and event names kept for reuse (one string each, its hash computed once). */
-const MAX_INTERNED = 4096;
-
-/** Push parser: feed lines, get TraceRecords (from src/model.ts) in order. */
+/**
+ * Push parser: feed lines, get TraceRecords (from src/model.ts) in order. The
+ * record being read lives in the parser's fields (no object per record until
+ * it is emitted); a header line from the byte reader is read on its bytes.
+ */
 export class PerfScriptParser {
   private readonly source: string;
   private readonly onDiagnostic: DiagnosticSink | undefined;
   private lineNo = 0;
-  private pending: Pending | null = null;
-  /** Raw text of the frame line the next srcline belongs to ('' when none). */
-  private lastFrameText = '';
   private readonly frames = new FrameCache();
-  /** The pending record's callchain line ids (while `byId`). */
-  private ids = new Int32Array(256);
-  private idCount = 0;
   private readonly parts: HeaderParts = { timeAt: -1, afterTime: 0, time: NaN, event: undefined, period: undefined, restAt: 0 };
-  /** The text before a header's timestamp → its comm, pid, tid and cpu; event names → one string each. */
-  private readonly tasks = new Map<string, ReturnType<typeof splitCommTask>>();
-  private readonly eventNames = new Map<string, string>();
+  private readonly bytes = new HeaderBytes();
+  private readonly rest = new RestBytes();
+  /** Tasks and event names, one object or string each. */
+  private readonly names = new HeaderNames();
   private badLines = 0;
+  /** The byte reader's distinct frame lines, by id. */
+  private texts: readonly string[] = NO_TEXTS;
+
+  // ---- the pending record (open while a header has been read and not flushed)
+  private isOpen = false;
+  private pLine = 0;
+  private pWho: Task = { comm: '', pid: -1, tid: -1, cpu: -1 };
+  private pTime = NaN;
+  private pPeriod = 1;
+  private pEvent = '';
+  /** The header's text after the event name, trimmed (the payload, and the header frames), and how many characters the trim took from its start. */
+  private pPayload = '';
+  private pLead = 0;
+  /** The first header frame's address, when known before the flush. */
+  private pAddr: string | undefined = undefined;
+  /** Where header frames start in the untrimmed rest (frameStarts), and how many. */
+  private starts = new Int32Array(8);
+  private startCount = 0;
+  /** Header frames as cache keys, made only when a srcline changes the last one (else made at flush when they are the stack). */
+  private headerKeys: string[] | null = null;
+  /** Callchain frame lines (a line with its srcline is `frame line\nsrcline`), the first chainCount; reused. */
+  private chain: string[] = [];
+  private chainCount = 0;
+  /** Whether chain[i] carries a srcline. */
+  private withSrcline: boolean[] | null = null;
+  /** Whether every callchain line came from the byte reader with its line id (in `ids`). */
+  private byId = true;
+  private ids = new Int32Array(256);
+  /** Whether a srcline now belongs to the frame above (a frame or header frame without one yet). */
+  private srclineTarget = false;
 
   constructor(
     options: PerfScriptOptions,
@@ -129,6 +109,11 @@ export class PerfScriptParser {
     return this.frames.size;
   }
 
+  /** The byte reader's texts of its distinct frame lines, by id (frameLine hands ids). */
+  useFrameTexts(texts: readonly string[]): void {
+    this.texts = texts;
+  }
+
   /** One line without its newline (a trailing CR is tolerated). */
   line(text: string): void {
     this.lineNo++;
@@ -149,22 +134,23 @@ export class PerfScriptParser {
     this.other(text, c0 === 32 /* space */);
   }
 
-  /** A tab-indented line without a CR that isFrameShaped (the byte reader knows it is one), and its id among the reader's distinct lines. */
-  frameLine(text: string, id: number): void {
+  /** A tab-indented line without a CR that isFrameShaped (the byte reader knows it is one): the id of its text in useFrameTexts'. */
+  frameLine(id: number): void {
     this.lineNo++;
-    const p = this.pending;
-    if (p === null || !p.byId) {
-      this.addFrame(text);
+    if (!this.isOpen || !this.byId) {
+      this.addFrame(this.texts[id]!);
       return;
     }
-    if (this.idCount === this.ids.length) {
-      const more = new Int32Array(this.ids.length * 2);
+    const n = this.chainCount;
+    if (n === this.ids.length) {
+      const more = new Int32Array(n * 2);
       more.set(this.ids);
       this.ids = more;
     }
-    this.ids[this.idCount++] = id;
-    p.callchain.push(text);
-    this.lastFrameText = text;
+    this.ids[n] = id;
+    this.chain[n] = this.texts[id]!;
+    this.chainCount = n + 1;
+    this.srclineTarget = true;
   }
 
   /**
@@ -172,8 +158,32 @@ export class PerfScriptParser {
    * on its own) becomes its own cache key: the same string looked up again
    * finds it without comparing characters.
    */
-  adoptFrameLine(text: string): void {
-    this.frames.adopt(text);
+  adoptFrameLine(text: string, id: number): void {
+    this.frames.adopt(text, id);
+  }
+
+  /**
+   * Bytes [start, end) of a line that starts with neither a tab nor `#` and
+   * ends in no CR: read as a record header on its bytes when it is one they
+   * can tell (true); else false, and the caller hands the decoded line to `line`.
+   */
+  headerBytes(buf: Buffer, view: DataView, start: number, end: number): boolean {
+    const h = this.bytes;
+    if (!h.read(buf, start, end) || hasSideBandMark(buf, h.afterTime, end)) return false;
+    const who = this.names.taskBytes(buf, view, start, h.timeAt);
+    const event = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
+    this.lineNo++;
+    this.flush();
+    const period = h.period < 0 ? 1 : h.period;
+    const r = this.rest;
+    if (!r.read(buf, h.restAt, end, this.starts)) {
+      this.start(who, h.time, period, event, buf.toString('utf8', h.restAt, end));
+      return true;
+    }
+    // the rest is ASCII: its trimmed text and the data address decoded, no more
+    this.open(who, h.time, period, event, buf.toString('latin1', r.trimAt, r.trimEnd), r.trimAt - h.restAt, r.frames);
+    this.pAddr = r.frames > 0 ? buf.toString('latin1', r.addrAt, r.addrEnd) : undefined;
+    return true;
   }
 
   /** Flushes the last record (one not followed by a blank line is kept). */
@@ -198,7 +208,7 @@ export class PerfScriptParser {
       this.flush();
       return;
     }
-    const inRecord = this.pending !== null;
+    const inRecord = this.isOpen;
     if (inRecord && isFrameShaped(text)) {
       this.addFrame(text);
       return;
@@ -212,14 +222,16 @@ export class PerfScriptParser {
     if (n !== null) {
       this.flush();
       const [whole, comm = '', a = '', b, cpu, period, event = ''] = n;
+      const rest = text.slice(whole.length);
       if (b === undefined && cpu === undefined && period === undefined && isPeriodField(whole, comm, a)) {
-        this.start(comm.trim(), -1, -1, -1, NaN, a, event, text.slice(whole.length));
+        this.start({ comm: comm.trim(), pid: -1, tid: -1, cpu: -1 }, NaN, Number(a), event, rest);
         return;
       }
-      this.start(comm.trim(), b === undefined ? -1 : Number(a), Number(b ?? a), cpu === undefined ? -1 : Number(cpu), NaN, period, event, text.slice(whole.length));
+      const who = { comm: comm.trim(), pid: b === undefined ? -1 : Number(a), tid: Number(b ?? a), cpu: cpu === undefined ? -1 : Number(cpu) };
+      this.start(who, NaN, period === undefined ? 1 : Number(period), event, rest);
       return;
     }
-    if (indented && inRecord && this.lastFrameText !== '') {
+    if (indented && inRecord && this.srclineTarget) {
       this.addSrcline(text);
       return;
     }
@@ -241,81 +253,76 @@ export class PerfScriptParser {
       this.bad('expected an event name (`name:`) after the timestamp');
       return;
     }
-    const who = this.task(text.slice(0, h.timeAt));
+    const who = this.names.task(text.slice(0, h.timeAt));
     this.flush();
-    this.start(who.comm, who.pid, who.tid, who.cpu, h.time, h.period, this.eventName(h.event), text.slice(h.restAt));
+    this.start(who, h.time, h.period === undefined ? 1 : Number(h.period), this.names.eventName(h.event), text.slice(h.restAt));
   }
 
-  private task(before: string): ReturnType<typeof splitCommTask> {
-    let who = this.tasks.get(before);
-    if (who === undefined) {
-      const own = ownCopy(before);
-      who = splitCommTask(own);
-      if (this.tasks.size < MAX_INTERNED) this.tasks.set(own, who);
-    }
-    return who;
-  }
-
-  private eventName(name: string): string {
-    const known = this.eventNames.get(name);
-    if (known !== undefined) return known;
-    if (this.eventNames.size >= MAX_INTERNED) return name;
-    const own = ownCopy(name);
-    this.eventNames.set(own, own);
-    return own;
-  }
-
-  private start(comm: string, pid: number, tid: number, cpu: number, time: number, period: string | undefined, event: string, rest: string): void {
+  // Opens the record of a header with the text after its event name.
+  private start(who: Task, time: number, period: number, event: string, rest: string): void {
     // Header frames: the data address frame and/or the ip frame after the fields.
-    const starts = frameStarts(rest);
-    const headerFrames: string[] = [];
-    let key = '';
-    for (let i = 0; i < starts.length; i++) {
-      key = headerFrameKey(rest.slice(starts[i], starts[i + 1] ?? rest.length));
-      headerFrames.push(key);
+    const at = frameStarts(rest);
+    if (at.length > this.starts.length) this.starts = new Int32Array(at.length * 2);
+    for (let i = 0; i < at.length; i++) this.starts[i] = at[i]!;
+    const payload = rest.trim();
+    this.open(who, time, period, event, payload, payload.length === 0 ? rest.length : rest.length - rest.trimStart().length, at.length);
+  }
+
+  // Opens the record: the rest after the event trimmed (`payload`), less `lead` characters trimmed from its start; `frames` header frames in `starts`.
+  private open(who: Task, time: number, period: number, event: string, payload: string, lead: number, frames: number): void {
+    this.isOpen = true;
+    this.pLine = this.lineNo;
+    this.pWho = who;
+    this.pTime = time;
+    this.pPeriod = period;
+    this.pEvent = event;
+    this.pPayload = payload;
+    this.pLead = lead;
+    this.pAddr = undefined;
+    const n = frames;
+    this.startCount = n;
+    this.headerKeys = null;
+    this.chainCount = 0;
+    this.withSrcline = null;
+    this.byId = true;
+    this.srclineTarget = n > 0;
+  }
+
+  // The header frames' keys (`headerFrameKey`), `key\nsrcline` where a srcline changed the last.
+  private keys(): string[] {
+    if (this.headerKeys !== null) return this.headerKeys;
+    // a key is its piece trimmed: pieces cut from the trimmed text (a start inside the trimmed blanks at 0) trim alike
+    const text = this.pPayload;
+    const lead = this.pLead;
+    const keys: string[] = [];
+    for (let i = 0; i < this.startCount; i++) {
+      const from = Math.max(0, this.starts[i]! - lead);
+      keys.push(headerFrameKey(text.slice(from, i + 1 < this.startCount ? this.starts[i + 1]! - lead : text.length)));
     }
-    this.pending = {
-      line: this.lineNo,
-      comm,
-      pid,
-      tid,
-      cpu,
-      time,
-      period: period === undefined ? 1 : Number(period),
-      event,
-      payload: rest.trim(),
-      headerFrames,
-      callchain: [],
-      withSrcline: null,
-      byId: true,
-    };
-    this.idCount = 0;
-    this.lastFrameText = key;
+    return (this.headerKeys = keys);
   }
 
   private addFrame(text: string): void {
-    const p = this.pending;
-    if (p === null) {
+    if (!this.isOpen) {
       this.bad('callchain frame outside a record (no header line above it)');
       return;
     }
-    p.callchain.push(text);
-    p.byId = false;
-    this.lastFrameText = text;
+    this.chain[this.chainCount++] = text;
+    this.byId = false;
+    this.srclineTarget = true;
   }
 
   // A srcline belongs to the frame above.
   private addSrcline(text: string): void {
-    const p = this.pending;
-    if (p === null) return;
-    const last = p.callchain.length - 1;
+    const last = this.chainCount - 1;
     if (last >= 0) {
-      p.callchain[last] = this.lastFrameText + '\n' + text;
-      (p.withSrcline ??= [])[last] = true;
-    } else if (p.headerFrames.length > 0) {
-      p.headerFrames[p.headerFrames.length - 1] = this.lastFrameText + '\n' + text;
+      this.chain[last] = this.chain[last] + '\n' + text;
+      (this.withSrcline ??= [])[last] = true;
+    } else if (this.startCount > 0) {
+      const keys = this.keys();
+      keys[keys.length - 1] = keys[keys.length - 1] + '\n' + text;
     }
-    this.lastFrameText = '';
+    this.srclineTarget = false;
   }
 
   private sideBand(text: string, at: number, time: number): void {
@@ -328,30 +335,45 @@ export class PerfScriptParser {
   }
 
   private flush(): void {
-    const p = this.pending;
-    if (p === null) return;
-    this.pending = null;
-    this.lastFrameText = '';
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.srclineTarget = false;
     let stack: readonly Frame[];
     let addr: string | undefined;
-    const hf = p.headerFrames;
-    if (p.callchain.length > 0) {
+    const n = this.startCount;
+    if (this.chainCount > 0) {
       // the ip went into the callchain: a header frame is the data address
       // (only its address is wanted: data addresses are many, and need no cache entry)
-      stack = this.frames.callchain(p.callchain, p.withSrcline, p.byId ? this.ids : null, this.idCount);
-      addr = hf.length > 0 ? headerAddr(hf[0]!) : undefined;
-    } else if (hf.length >= 2) {
-      addr = headerAddr(hf[0]!);
-      stack = [this.frames.headerFrame(hf[hf.length - 1]!)];
+      stack = this.byId && this.withSrcline === null ? this.frames.callchainOfIds(this.ids, this.chainCount, this.chain) : this.frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
+      addr = n > 0 ? this.headerAddr() : undefined;
+    } else if (n >= 2) {
+      addr = this.headerAddr();
+      const keys = this.keys();
+      stack = [this.frames.headerFrame(keys[keys.length - 1]!)];
+    } else if (n === 1) {
+      stack = [this.frames.headerFrame(this.keys()[0]!)];
     } else {
-      stack = hf.map((k) => this.frames.headerFrame(k));
+      stack = [];
     }
+    const who = this.pWho;
+    const payload = this.pPayload;
     // one shape with an address, one without (a spread per record costs)
     const r: SampleRecord =
       addr === undefined
-        ? { kind: 'sample', source: this.source, line: p.line, comm: p.comm, pid: p.pid, tid: p.tid, cpu: p.cpu, time: p.time, period: p.period, event: p.event, payload: p.payload, stack }
-        : { kind: 'sample', source: this.source, line: p.line, comm: p.comm, pid: p.pid, tid: p.tid, cpu: p.cpu, time: p.time, period: p.period, event: p.event, payload: p.payload, addr, stack };
+        ? { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, stack }
+        : { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, addr, stack };
     this.onRecord(r);
+  }
+
+  // The first header frame's address: its hex after the field's padding (what headerAddr reads of its key).
+  private headerAddr(): string {
+    if (this.pAddr !== undefined) return this.pAddr;
+    const rest = this.pPayload;
+    let i = Math.max(0, this.starts[0]! + 1 - this.pLead);
+    while (rest.charCodeAt(i) === 32) i++;
+    const from = i;
+    while (i < rest.length && isHex(rest.charCodeAt(i))) i++;
+    return rest.slice(from, i);
   }
 
   private bad(reason: string): void {

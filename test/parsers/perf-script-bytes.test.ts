@@ -88,4 +88,43 @@ describe('perf script from bytes', () => {
     expect(read).toEqual(viaLines(bytes, [cut], max));
     expect(viaBytes(bytes, [cut], wide.length - 1).diagnostics.map((d) => d.reason)).toContain(`line of ${wide.length} characters is longer than the maximum line length; skipped`);
   });
+
+  it('reads a header from its bytes as from its text: any comm, time, period, event and rest, blanks beyond ASCII too', () => {
+    // pieces of headers as perf prints them, and what may break a byte scan: multi-byte and non-ASCII blanks (U+00A0, U+2003), colons, long digit runs
+    const comms = ['guard', 'worker one', '          shapes', 'jé t€st', 'a:b 1.5: x', 'sp\u00a0ace', '\u2003em', 'n\u00a02.5: b', 'n 2.5:\u00a0b', ''];
+    const tasks = [' 2014', ' 2014/2015', '  10377/10377 [001]', ' -1/0 [000]', ' 12 2026-11-25 11:02:26.673708'];
+    const times = [' 7537.692370:', ' 1081.407826:', '  0.000000:', ' 123456789012.123456789:', ' 1.5:\u00a0', ' 1.5:', '\u00a0261.747218:'];
+    const periods = ['', '          1 ', ' 250000 ', ' 123456789012345678901 ', '\u00a012 '];
+    const events = [' page-faults:', ' exceptions:page_fault_user:', '                 page-faults:', ' cycles:u:', ' sys\u00e9:', ' ev:\u2003', ' noevent'];
+    const rests = [
+      '',
+      ' ',
+      '     5623dd329060 __TMC_END__+0x0 (/work/fanout)',
+      ' address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14',
+      '     7f305a5d9000 [unknown] (//anon)     7f305a5e1000 [unknown] (/memfd:shapes jit (deleted))',
+      ' start: 0x7f740db86000, len: 0x00004000, prot: 0x00000001               0  \t',
+      '     5623dd329060 caf\u00e9+0x0 (/tmp/x)',
+      ' PERF_RECORD_COMM exec: shapes:12256/12256',
+      ' x 3.25: y:',
+    ];
+    const frame = '\t    7f1611ef2ad7 main+0x1 (/lib/x.so)';
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(comms.length - 1), fc.nat(tasks.length - 1), fc.nat(times.length - 1), fc.nat(periods.length - 1), fc.nat(events.length - 1), fc.nat(rests.length - 1), fc.nat(3)), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (headers, cutAt) => {
+          const text: string[] = [];
+          for (const [c, t, ti, p, e, r, frames] of headers) {
+            text.push(comms[c]! + tasks[t]! + times[ti]! + periods[p]! + events[e]! + rests[r]!);
+            for (let i = 0; i < frames; i++) text.push(frame);
+            if (frames > 1) text.push('');
+          }
+          const bytes = Buffer.from(text.join('\n') + '\n', 'utf8');
+          const cuts = cutAt.map((x) => x % (bytes.length + 1)).sort((a, b) => a - b);
+          expect(viaBytes(bytes, cuts, 1 << 20)).toEqual(viaLines(bytes, cuts, 1 << 20));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -1,0 +1,228 @@
+// perf script's record header (perf-script-header.ts: scanHeader) read on its
+// bytes, so that a header line need not be decoded: the time, period and
+// where the task, event and rest lie. It answers only where its answer is the
+// string scan's: a newline or an ASCII byte never falls inside a UTF-8
+// sequence, so byte and character scans agree wherever the bytes they read
+// are ASCII. Where a byte they read is not (a blank other than ASCII's could
+// be there), it gives up and the caller decodes the line.
+import { Kept } from './perf-script-scan-header.js';
+import { splitCommTask } from './perf-script-header.js';
+import { ownCopy } from './perf-script-stacks.js';
+
+const COLON = 58;
+const PERIOD = 46;
+/** Digits a double holds exactly (10^15 < 2^53). */
+const EXACT_DIGITS = 15;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** An ASCII blank: JavaScript's \s below 128. */
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+export class HeaderBytes {
+  /** Where TIME matched (the blank before the digits), the time's colon + 1, the time. */
+  timeAt = -1;
+  afterTime = 0;
+  time = NaN;
+  /** The period printed, or -1 when none was. */
+  period = -1;
+  /** The event's bytes [eventAt, eventEnd); the rest from restAt. */
+  eventAt = 0;
+  eventEnd = 0;
+  restAt = 0;
+
+  /**
+   * Bytes [start, end) as scanHeader then AFTER_TIME read the line they
+   * decode to: true when both match (the fields set), false when either does
+   * not or the bytes cannot tell (then the decoded line decides).
+   */
+  read(buf: Buffer, start: number, end: number): boolean {
+    for (let c = start; c < end; c++) {
+      if (buf[c] !== COLON) continue;
+      if (c + 1 < end) {
+        const next = buf[c + 1]!;
+        if (next >= 128) return false;
+        if (!isBlank(next)) continue;
+      }
+      let i = c - 1;
+      while (i >= start && isDigit(buf[i]!)) i--;
+      if (i === c - 1 || i < start || buf[i] !== PERIOD) continue;
+      const dot = i--;
+      while (i >= start && isDigit(buf[i]!)) i--;
+      if (i === dot - 1 || i < start) continue;
+      const before = buf[i]!;
+      if (before >= 128) return false;
+      if (!isBlank(before)) continue;
+      this.timeAt = i;
+      this.afterTime = c + 1;
+      this.time = decimal(buf, i + 1, dot, c);
+      return this.afterTimeAt(buf, c + 1, end);
+    }
+    return false;
+  }
+
+  // AFTER_TIME: blanks, optionally `<digits><blanks>` (the period), then the event up to the first `:` before a blank or the end, with no blank in it.
+  private afterTimeAt(buf: Buffer, from: number, end: number): boolean {
+    let i = from;
+    for (; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 128) return false;
+      if (!isBlank(c)) break;
+    }
+    let j = i;
+    while (j < end && isDigit(buf[j]!)) j++;
+    this.period = -1;
+    if (j > i && j < end) {
+      const c = buf[j]!;
+      if (c >= 128) return false;
+      if (isBlank(c)) {
+        this.period = j - i > EXACT_DIGITS ? Number(buf.toString('latin1', i, j)) : digits(buf, i, j);
+        for (i = j; i < end; i++) {
+          const b = buf[i]!;
+          if (b >= 128) return false;
+          if (!isBlank(b)) break;
+        }
+      }
+    }
+    if (i >= end || buf[i]! >= 128) return false;
+    for (let q = i + 1; q < end; q++) {
+      const k = buf[q]!;
+      if (k >= 128) return false;
+      if (k === COLON) {
+        if (q + 1 === end || isBlank(buf[q + 1]!)) {
+          this.eventAt = i;
+          this.eventEnd = q;
+          this.restAt = q + 1;
+          return true;
+        }
+        if (buf[q + 1]! >= 128) return false;
+      } else if (isBlank(k)) {
+        return false;
+      }
+    }
+    return false;
+  }
+}
+
+function digits(buf: Buffer, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (buf[i]! - 48);
+  return v;
+}
+
+// `<digits>.<digits>` [from, to) with the dot at `dot`, as Number() reads it:
+// with at most 15 digits the digits are an exact integer and the power of ten
+// is exact, so one division rounds once, correctly.
+function decimal(buf: Buffer, from: number, dot: number, to: number): number {
+  const frac = to - dot - 1;
+  if (dot - from + frac > EXACT_DIGITS) return Number(buf.toString('latin1', from, to));
+  return (digits(buf, from, dot) * POW10[frac]! + digits(buf, dot + 1, to)) / POW10[frac]!;
+}
+
+/** A header's comm, pid, tid and cpu (-1 when not printed). */
+export type Task = ReturnType<typeof splitCommTask>;
+
+/** Distinct comm/task prefixes and event names kept for reuse (one string each, its hash computed once). */
+const MAX_INTERNED = 4096;
+
+/** Headers' tasks and event names, read once per distinct text; from bytes, decoded only when they differ from the previous header's. */
+export class HeaderNames {
+  /** The text before a header's timestamp → its comm, pid, tid and cpu; event names → one string each. */
+  private readonly tasks = new Map<string, Task>();
+  private readonly eventNames = new Map<string, string>();
+  /** The previous byte-read header's task and event bytes, and what they read as. */
+  private readonly keptTask = new Kept();
+  private keptWho: Task | undefined;
+  private readonly keptEvent = new Kept();
+  private keptEventName = '';
+
+  /** The text before a header's timestamp → its task. */
+  task(before: string): Task {
+    let who = this.tasks.get(before);
+    if (who === undefined) {
+      const own = ownCopy(before);
+      who = splitCommTask(own);
+      if (this.tasks.size < MAX_INTERNED) this.tasks.set(own, who);
+    }
+    return who;
+  }
+
+  eventName(name: string): string {
+    const known = this.eventNames.get(name);
+    if (known !== undefined) return known;
+    if (this.eventNames.size >= MAX_INTERNED) return name;
+    const own = ownCopy(name);
+    this.eventNames.set(own, own);
+    return own;
+  }
+
+  /** The task of bytes [start, end) (UTF-8). */
+  taskBytes(buf: Buffer, view: DataView, start: number, end: number): Task {
+    if (this.keptWho !== undefined && this.keptTask.length === end - start && this.keptTask.at(view, start)) return this.keptWho;
+    this.keptTask.set(buf, start, end);
+    return (this.keptWho = this.task(buf.toString('utf8', start, end)));
+  }
+
+  /** The event name of bytes [start, end) (ASCII). */
+  eventBytes(buf: Buffer, view: DataView, start: number, end: number): string {
+    if (this.keptEvent.length === end - start && this.keptEvent.at(view, start)) return this.keptEventName;
+    this.keptEvent.set(buf, start, end);
+    return (this.keptEventName = this.eventName(buf.toString('latin1', start, end)));
+  }
+}
+
+/**
+ * The rest of a header, bytes [from, end), when they are all ASCII (else
+ * false: positions in bytes and characters may differ, and the text decides):
+ * where header frames start in it (frameStarts on its text) into `out`, their
+ * number, the bounds of its trimmed text, and the first frame's address.
+ */
+export class RestBytes {
+  frames = 0;
+  /** The rest trimmed is bytes [trimAt, trimEnd). */
+  trimAt = 0;
+  trimEnd = 0;
+  /** The first header frame's address: its hex digits [addrAt, addrEnd). */
+  addrAt = 0;
+  addrEnd = 0;
+
+  read(buf: Buffer, from: number, end: number, out: Int32Array): boolean {
+    let a = from;
+    while (a < end && isBlank(buf[a]!)) a++;
+    let b = end;
+    while (b > a && isBlank(buf[b - 1]!)) b--;
+    for (let i = a; i < b; i++) if (buf[i]! >= 128) return false;
+    this.trimAt = a;
+    this.trimEnd = b;
+    let n = 0;
+    for (let p = from; p + 16 < end; p++) {
+      if (buf[p] !== 32) continue;
+      const after = p + 17;
+      if (after < end && buf[after] !== 32) continue;
+      let k = p + 1;
+      while (k < after && buf[k] === 32) k++;
+      if (k === after) continue;
+      const hex = k;
+      while (k < after && isHexByte(buf[k]!)) k++;
+      if (k !== after) continue;
+      if (n === out.length) return false;
+      if (n === 0) {
+        this.addrAt = hex;
+        this.addrEnd = after;
+      }
+      out[n++] = p - from;
+      p = after - 1;
+    }
+    this.frames = n;
+    return true;
+  }
+}
+
+function isHexByte(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}

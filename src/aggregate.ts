@@ -32,10 +32,6 @@ interface RawPath {
   readonly comm: string;
   /** Outermost grouping level (a protection site with --group-by site), or ''. */
   readonly group: string;
-  /** Faulting frame first, then its callers (leaf first, as perf prints). */
-  readonly frames: readonly Frame[];
-  /** Functions inlined at the faulting instruction (leaf first): `poke+0xc (inlined)` above `touch_pages+0xc`. */
-  readonly inlined: readonly Frame[];
   value: number;
   records: number;
   /** Value per fault class. */
@@ -154,8 +150,7 @@ export class FaultAggregator {
         return this.count(p, value, cls);
       }
     }
-    const { site, callers, inlined } = path;
-    const p: RawPath = { id: this.paths.length, path, event, comm, group, frames: [site, ...callers], inlined, value, records: 1, classes: { [cls]: value } };
+    const p: RawPath = { id: this.paths.length, path, event, comm, group, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
     path.lastPath = p;
     if (hit === undefined) this.byHash.set(h, p);
@@ -176,10 +171,11 @@ export class FaultAggregator {
     let early = 0;
     for (const p of this.paths) {
       if (events !== undefined && !events.has(p.event)) continue;
-      if (frames.has(p.frames[0]!)) at += p.value;
-      if (p.frames.some((f) => frames.has(f))) {
+      const { site, callers } = p.path;
+      if (frames.has(site)) at += p.value;
+      if (frames.has(site) || callers.some((f) => frames.has(f))) {
         through += p.value;
-        if (startup?.(p.frames) === true) early += p.value;
+        if (startup?.(framesOf(p.path)) === true) early += p.value;
       }
     }
     return { through, at, startup: early };
@@ -205,7 +201,8 @@ export class FaultAggregator {
     const groupSteps = new Map<string, PathStep[]>();
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
-      const siteFrame = p.frames[0]!;
+      const siteFrame = p.path.site;
+      const inlined = p.path.inlined;
       const site = resolver.resolve(siteFrame);
       present.dsos.set(siteFrame.dso, (present.dsos.get(siteFrame.dso) ?? 0) + p.records);
       present.symbols.set(siteFrame.symbol, (present.symbols.get(siteFrame.symbol) ?? 0) + p.records);
@@ -215,7 +212,7 @@ export class FaultAggregator {
         filtered.value += p.value;
         continue;
       }
-      const frames = options.repair !== undefined ? options.repair(p.frames) : p.frames;
+      const frames = options.repair !== undefined ? options.repair(framesOf(p.path)) : framesOf(p.path);
       const steps: PathStep[] = [];
       if (p.group !== '' && options.dropGroups !== true) {
         let levels = groupSteps.get(p.group);
@@ -244,8 +241,8 @@ export class FaultAggregator {
         leafSteps.set(siteFrame, leaf);
       }
       steps.push(leaf.fn);
-      for (let i = p.inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(p.inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
-      if (namedByListing(siteFrame, site)) steps.splice(steps.length - p.inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
+      for (let i = inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
+      if (namedByListing(siteFrame, site)) steps.splice(steps.length - inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       steps.push(leaf.insn);
       leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
       const key = p.event + '\0' + leaf.key;
@@ -306,10 +303,19 @@ function samePath(p: RawPath, event: string, comm: string, group: string, path: 
   if (p.event !== event || p.comm !== comm || p.group !== group) return false;
   if (p.path === path) return true;
   const { site, callers, inlined } = path;
-  if (p.frames.length !== callers.length + 1 || p.inlined.length !== inlined.length || p.frames[0] !== site) return false;
-  for (let i = 0; i < callers.length; i++) if (p.frames[i + 1] !== callers[i]) return false;
-  for (let i = 0; i < inlined.length; i++) if (p.inlined[i] !== inlined[i]) return false;
+  const q = p.path;
+  if (q.callers.length !== callers.length || q.inlined.length !== inlined.length || q.site !== site) return false;
+  for (let i = 0; i < callers.length; i++) if (q.callers[i] !== callers[i]) return false;
+  for (let i = 0; i < inlined.length; i++) if (q.inlined[i] !== inlined[i]) return false;
   return true;
+}
+
+/** The faulting frame, then its callers (leaf first, as perf prints): made when asked, not kept per path. */
+function framesOf(path: PathFrames): Frame[] {
+  const frames = new Array<Frame>(path.callers.length + 1);
+  frames[0] = path.site;
+  for (let i = 0; i < path.callers.length; i++) frames[i + 1] = path.callers[i]!;
+  return frames;
 }
 
 export function frameKind(f: Frame): NodeKind {

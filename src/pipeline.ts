@@ -13,7 +13,7 @@ import { findFindings, foldStartup } from './findings/index.js';
 import type { Report } from './model.js';
 import { pageListings } from './page-listings.js';
 import { ReportAccumulator } from './report-accumulator.js';
-import { DiagnosticCounter, readListings, readTrace } from './report-inputs.js';
+import { DiagnosticCounter, readListings, readTrace, type IndexedListings } from './report-inputs.js';
 import type { ReportOptions, ReportTreeOptions } from './report-options.js';
 import { invertTree, pruneTree } from './tree.js';
 
@@ -23,15 +23,22 @@ export { readListings, type IndexedListings } from './report-inputs.js';
 /** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
 export async function buildReport(options: ReportOptions): Promise<Report> {
   const listings = options.listings ?? (await readListings(options));
+  const { report, basis } = await accumulate(listings, options);
+  // the accumulator (its paths, frames, timelines) is garbage from here: findings and the page are built without it
+  const findings = findFindings(basis);
+  // the HTML view's listings: the faulting functions, annotated
+  const disassembly = pageListings(report, listings.listings.map((l) => l.index));
+  return shapeTree({ ...report, findings, disassembly }, options);
+}
+
+// Every trace through the accumulator: the report and what the findings read.
+async function accumulate(listings: IndexedListings, options: ReportOptions): Promise<{ report: Report; basis: Report }> {
   const diagnostics = new DiagnosticCounter(options, listings.skipped);
   const accumulator = new ReportAccumulator(listings, options, diagnostics.sink);
   const inputs = listings.listings.map((l) => l.summary);
   for (const trace of options.traces) inputs.push(await readTrace(trace, accumulator.add, diagnostics, options.stdin, options.progress));
   const report = accumulator.finish(inputs, diagnostics);
-  const findings = findFindings(accumulator.findingsBasis(report));
-  // the HTML view's listings: the faulting functions, annotated
-  const disassembly = pageListings(report, listings.listings.map((l) => l.index));
-  return shapeTree({ ...report, findings, disassembly }, options);
+  return { report, basis: accumulator.findingsBasis(report) };
 }
 
 // The tree as shown: start-up in one node, inverted, small children folded

@@ -143,8 +143,8 @@ export class ProtectionSites {
     return this.stackInfo(key)?.key ?? key;
   };
 
-  /** A key for the faulting instruction of a fault, resolved to its name at the end (`instructionName`). */
-  instructionKey(site: Frame): string {
+  /** A key for the faulting instruction of a fault (the timeline's `instructionKey`), resolved to its name at the end (`instructionName`). */
+  readonly instructionKey = (site: Frame): string => {
     // frames are interned: a fault's frame was mostly seen before
     let key = this.frameKeys.get(site);
     if (key !== undefined) return key;
@@ -152,7 +152,7 @@ export class ProtectionSites {
     this.frameKeys.set(site, key);
     if (!this.instructionFrames.has(key)) this.instructionFrames.set(key, site);
     return key;
-  }
+  };
 
   /** `write_field+0x0: mov %rsi,(%rdi)` for a key from `instructionKey`. */
   instructionName(key: string): string {

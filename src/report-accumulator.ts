@@ -103,9 +103,9 @@ export class ReportAccumulator {
     this.resolver = new FrameResolver(this.listingSet);
     this.repair = new UnwindRepair(this.resolver);
     this.protectionSites = new ProtectionSites(this.resolver, this.repair, (r, address) => this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), address)?.executable);
-    const siteOf = this.protectionSites.siteOf;
+    const { siteOf, instructionKey } = this.protectionSites;
     // each sees the same protection records: only the first reports their bad lines
-    this.timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf, owners: this.owners, faultFamily: i, ...(i === 0 ? { onDiagnostic } : {}) }));
+    this.timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf, instructionKey, owners: this.owners, faultFamily: i, ...(i === 0 ? { onDiagnostic } : {}) }));
     this.history = new AddressHistory({ siteOf, owners: this.owners });
     this.regionFaults = new RegionFaults(this.history);
     this.sites = siteDecision(this.resolver, options);
@@ -217,7 +217,7 @@ export class ReportAccumulator {
         time: r.time,
         address: e.access.address,
         ...(e.access.errorCode !== undefined ? { errorCode: e.access.errorCode } : {}),
-        instructionKey: this.protectionSites.instructionKey(site),
+        site,
         value: r.period,
       });
       cls = attribution.class;

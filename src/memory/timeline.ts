@@ -8,7 +8,7 @@
 // map, which change a fault belongs to, what a retry cycle is) and what the
 // timeline will not guess: src/design-notes.md, "The protection timeline".
 import { accessDenied, classifyFault, decodeErrorCode, type FaultClass } from '../fault-class.js';
-import type { DiagnosticSink, SampleRecord } from '../../parsers/records.js';
+import type { DiagnosticSink, Frame, SampleRecord } from '../../parsers/records.js';
 import type { ProtectionCall, ProtectionChange, ProtectionReport, ProtectionSiteSummary } from './protection-types.js';
 import { pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
@@ -35,6 +35,8 @@ export interface ProtectionOptions {
   keepHistory?: boolean;
   /** The family (index in FAULT_FAMILIES) of the faults given to `noteFault`, whose events `add` also takes. Default 0, the tracepoints. */
   faultFamily?: number;
+  /** The key a faulting instruction is counted under, asked only for faults a change covers. Default: its frame as perf printed it. */
+  instructionKey?: (site: Frame) => string;
 }
 
 /** What `noteFault` learned about one fault. */
@@ -60,8 +62,8 @@ export interface NotedFault {
   readonly address: number;
   /** The x86 error code; absent for software events. */
   readonly errorCode?: number;
-  /** The faulting instruction's key (its resolved site). */
-  readonly instructionKey: string;
+  /** The faulting instruction (the tree's leaf), keyed by the `instructionKey` option. */
+  readonly site: Frame;
   /** The record's period. */
   readonly value: number;
 }
@@ -79,6 +81,7 @@ export class ProtectionTimeline {
   private readonly tasks: Tasks;
   private readonly flushes: TlbFlushes;
   private readonly faultFamily: number;
+  private readonly instructionKey: (site: Frame) => string;
   private readonly changeSet: Changes;
   private readonly effects: CallEffects;
   private readonly exitsSeen = new Set<string>();
@@ -92,6 +95,7 @@ export class ProtectionTimeline {
     this.pageSize = options.pageSize ?? 4096;
     this.tasks = new Tasks(options.owners);
     this.faultFamily = options.faultFamily ?? 0;
+    this.instructionKey = options.instructionKey ?? frameText;
     // minor-faults and major-faults count a fault once handled, after the flushes in it
     this.flushes = new TlbFlushes(this.tasks, this.faultFamily === 2);
     this.onDiagnostic = options.onDiagnostic;
@@ -149,10 +153,12 @@ export class ProtectionTimeline {
       agg.sinceMin = Math.min(agg.sinceMin, since);
       agg.sinceMax = Math.max(agg.sinceMax, since);
     }
-    let instr = agg.instructions.get(f.instructionKey);
+    // keyed here, not by the caller: most faults of a wide capture are covered by no change
+    const key = this.instructionKey(f.site);
+    let instr = agg.instructions.get(key);
     if (instr === undefined) {
-      instr = { instruction: f.instructionKey, faults: 0, classes: new Map(), cycles: 0, handlers: new Map() };
-      agg.instructions.set(f.instructionKey, instr);
+      instr = { instruction: key, faults: 0, classes: new Map(), cycles: 0, handlers: new Map() };
+      agg.instructions.set(key, instr);
     }
     instr.faults += f.value;
     bump(instr.classes, cls, f.value);
@@ -325,4 +331,10 @@ export class ProtectionTimeline {
   private pageFloor(addr: number): number {
     return pageFloor(addr, this.pageSize);
   }
+}
+
+// `write_field+0x0 (guard)`
+function frameText(f: Frame): string {
+  const where = f.offset >= 0 ? `${f.symbol}+0x${f.offset.toString(16)}` : f.symbol || `0x${f.addr}`;
+  return `${where} (${f.dso.slice(f.dso.lastIndexOf('/') + 1)})`;
 }

@@ -290,7 +290,7 @@ async function namedTwice(trace: string, listings: readonly string[]): Promise<{
   const events: TraceEvent[] = [];
   await readTrace(trace, (e) => events.push(e), { sink: () => {} });
   const replay = (siteOf: (r: SampleRecord) => string): ProtectionReport => {
-    const t = new ProtectionTimeline({ siteOf });
+    const t = new ProtectionTimeline({ siteOf, instructionKey: sites.instructionKey });
     for (const e of events) {
       t.add(e);
       if (e.kind !== 'fault' || e.record.event !== 'exceptions:page_fault_user') continue;
@@ -305,7 +305,7 @@ async function namedTwice(trace: string, listings: readonly string[]): Promise<{
         time: r.time,
         address: access.address,
         ...(access.errorCode !== undefined ? { errorCode: access.errorCode } : {}),
-        instructionKey: sites.instructionKey(r.stack[at]!),
+        site: r.stack[at]!,
         value: r.period,
       });
     }

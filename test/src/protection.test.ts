@@ -57,12 +57,14 @@ async function readPerfTrace(name: string): Promise<TraceRecord[]> {
 const samples = (records: readonly TraceRecord[]): SampleRecord[] => records.filter((r): r is SampleRecord => r.kind === 'sample');
 const userFrames = (r: SampleRecord): Frame[] => r.stack.filter((f) => !isKernelDso(f.dso));
 
-// The faulting instruction's key: the first user frame.
-function instructionKey(r: SampleRecord): string {
-  const f = userFrames(r)[0];
-  if (f === undefined) return '[unknown]';
+// The faulting instruction: the first user frame, keyed by dso and symbol.
+const NO_FRAME: Frame = { addr: '', symbol: '[unknown]', offset: -1, dso: '' };
+const faultFrame = (r: SampleRecord): Frame => userFrames(r)[0] ?? NO_FRAME;
+function frameKey(f: Frame): string {
+  if (f === NO_FRAME) return '[unknown]';
   return f.offset >= 0 ? `${basename(f.dso)}:${f.symbol}+0x${f.offset.toString(16)}` : `${basename(f.dso)}:${f.symbol}`;
 }
+const instructionKey = (r: SampleRecord): string => frameKey(faultFrame(r));
 
 function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
@@ -138,7 +140,7 @@ interface Run {
 // timeline right after each record.
 function run(records: readonly TraceRecord[], options: ProtectionOptions = {}, at?: (r: TraceRecord, t: ProtectionTimeline) => void): Run {
   const diagnostics: Diagnostic[] = [];
-  const timeline = new ProtectionTimeline({ keepHistory: true, ...options, onDiagnostic: (d) => diagnostics.push(d) });
+  const timeline = new ProtectionTimeline({ keepHistory: true, instructionKey: frameKey, ...options, onDiagnostic: (d) => diagnostics.push(d) });
   const faults: Noted[] = [];
   for (const r of records) {
     timeline.add(normalizeRecord(r));
@@ -151,7 +153,7 @@ function run(records: readonly TraceRecord[], options: ProtectionOptions = {}, a
         time: r.time,
         address: f.address,
         ...(f.errorCode === undefined ? {} : { errorCode: f.errorCode }),
-        instructionKey: instructionKey(r),
+        site: faultFrame(r),
         value: r.period,
       });
       faults.push({ record: r, address: f.address, errorCode: f.errorCode, attribution });

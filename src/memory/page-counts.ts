@@ -1,5 +1,5 @@
-// Faults per page of one region bucket (src/memory/region-faults.ts). Most
-// buckets of a wide capture see one page: it is held inline. A hot loop's
+// Faults per page of one region bucket (src/memory/region-faults.ts) that saw
+// more than one page (a bucket holds its first page inline). A hot loop's
 // bucket sees thousands of nearby pages, hundreds of thousands of times:
 // those are counted in an array over the pages' span (a Map keyed by page
 // addresses, numbers past 2^31, cost ~0.7 µs a fault on the bench capture),
@@ -16,13 +16,18 @@ const DENSE_PER_PAGE = 8;
 const DENSE_END = 2 ** 52;
 
 export class PageCounts {
-  private first = NaN;
-  private firstCount = 0;
   // slot i counts page base + i * PAGE; NaN: no fault there yet
-  private base = 0;
+  private base: number;
   private slots: Float64Array | undefined;
-  private distinct = 0;
+  private distinct = 1;
   private map: Map<number, number> | undefined;
+
+  /** The counts of one page so far. */
+  constructor(page: number, n: number) {
+    this.base = page;
+    this.slots = new Float64Array(1).fill(n);
+    if (!denseable(page)) this.toMap();
+  }
 
   /** Adds `by` faults on `page` (a multiple of PAGE). */
   add(page: number, by: number): void {
@@ -38,19 +43,7 @@ export class PageCounts {
         return;
       }
       this.grow(page, by);
-    } else if (this.map !== undefined) {
-      this.map.set(page, (this.map.get(page) ?? 0) + by);
-    } else if (Number.isNaN(this.first) || this.first === page) {
-      this.first = page;
-      this.firstCount += by;
-    } else {
-      // a second page: an array while they are close together
-      this.base = this.first;
-      this.slots = new Float64Array(1).fill(this.firstCount);
-      this.distinct = 1;
-      if (!denseable(this.first)) this.toMap();
-      this.add(page, by);
-    }
+    } else this.map!.set(page, (this.map!.get(page) ?? 0) + by);
   }
 
   /** Each page with its count: ascending in an array, else in order of first fault. */
@@ -61,9 +54,7 @@ export class PageCounts {
         const c = slots[i]!;
         if (c === c) fn(this.base + i * PAGE, c);
       }
-    } else if (this.map !== undefined) {
-      for (const [p, n] of this.map) fn(p, n);
-    } else if (!Number.isNaN(this.first)) fn(this.first, this.firstCount);
+    } else for (const [p, n] of this.map!) fn(p, n);
   }
 
   // A page outside the array: a wider array while the span stays small, else a Map.

@@ -19,19 +19,8 @@ import { fromMap } from './summary.js';
 import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
 import { PAGE, PageCounts } from './page-counts.js';
 
-interface Bucket {
-  readonly event: string;
-  readonly frame: Frame;
-  value: number;
-  major: number;
-  readonly classes: Counts<FaultClass>;
-  readonly pages: PageCounts;
-  first: number;
-  last: number;
-}
-
-// by (frame, event) number: a wide capture has a bucket per instruction, so no key string each
-type Tally = Map<number, Bucket>;
+// per event, by faulting frame (interned by the parser): a wide capture has a bucket per instruction, so no key each
+type Tally = Map<string, Map<Frame, Bucket>>;
 
 /** A fault as the pipeline knows it. */
 export interface RegionFault {
@@ -78,11 +67,9 @@ export class RegionFaults {
   private readonly byRegion = new Map<Region, Tally>();
   private readonly outside = new Map<OutsideKind, Tally>();
   private readonly unaddressed: Tally = new Map();
-  private readonly frameIds = new Map<Frame, number>();
   private readonly regionKeys = new Map<Region, string>();
   private readonly outsideKeys = new Map<OutsideKind, string>();
   private readonly eventBases = new Map<string, string>();
-  private readonly eventIds = new Map<string, number>();
   // per thread: its last tracepoint fault not yet counted by a minor/major sample
   private readonly pending = new Map<number, { bucket: Bucket; ip: string; page: number }>();
   private matched = 0;
@@ -96,6 +83,7 @@ export class RegionFaults {
   add(f: RegionFault): string {
     let tally: Tally;
     let group: string;
+    let inRegion = false;
     let page = NaN;
     if (Number.isNaN(f.address)) {
       tally = this.unaddressed;
@@ -106,6 +94,7 @@ export class RegionFaults {
       // one key string per region (the slices hash it per fault)
       if ('region' in at) {
         tally = getOr(this.byRegion, at.region, () => new Map());
+        inRegion = true;
         group = this.regionKeys.get(at.region) ?? REGION + at.region.id;
         if (!this.regionKeys.has(at.region)) this.regionKeys.set(at.region, group);
       } else {
@@ -114,12 +103,11 @@ export class RegionFaults {
         if (!this.outsideKeys.has(at.outside)) this.outsideKeys.set(at.outside, group);
       }
     }
-    const bucket = this.bucket(tally, f.event, f.frame);
-    bucket.value += f.value;
-    bucket.classes.add(f.class, f.value);
-    if (!Number.isNaN(page)) bucket.pages.add(page, f.value);
-    if (f.time < bucket.first || Number.isNaN(bucket.first)) bucket.first = f.time;
-    if (f.time > bucket.last || Number.isNaN(bucket.last)) bucket.last = f.time;
+    let byFrame = tally.get(f.event);
+    if (byFrame === undefined) tally.set(f.event, (byFrame = new Map()));
+    let bucket = byFrame.get(f.frame);
+    if (bucket === undefined) byFrame.set(f.frame, (bucket = inRegion ? new RegionBucket(f.event, f.frame) : new Bucket(f.event, f.frame)));
+    bucket.add(f, page);
     this.join(f, bucket, page);
     return group;
   }
@@ -205,23 +193,6 @@ export class RegionFaults {
     };
   }
 
-  private bucket(tally: Tally, event: string, frame: Frame): Bucket {
-    let id = this.frameIds.get(frame);
-    if (id === undefined) {
-      id = this.frameIds.size;
-      this.frameIds.set(frame, id);
-    }
-    let e = this.eventIds.get(event);
-    if (e === undefined) this.eventIds.set(event, (e = this.eventIds.size));
-    const key = id * EVENT_SPAN + e;
-    let b = tally.get(key);
-    if (b === undefined) {
-      b = { event, frame, value: 0, major: 0, classes: new Counts(), pages: new PageCounts(), first: NaN, last: NaN };
-      tally.set(key, b);
-    }
-    return b;
-  }
-
   private join(f: RegionFault, bucket: Bucket, page: number): void {
     // the frame's address only: an inlined leaf of a software event may lack the dso its tracepoint got through ip=
     const ip = f.frame.addr;
@@ -256,42 +227,76 @@ interface Summed {
 
 function summed(tally: Tally | undefined, events: ReadonlySet<string>, keeps: (f: Frame) => boolean, majorOf?: (event: string, frame: Frame, major: number) => void): Summed {
   const s: Summed = { value: 0, major: 0, classes: new Map(), pages: new Map(), first: Infinity, last: -Infinity };
-  for (const b of tally?.values() ?? []) {
-    if (!events.has(b.event) || !keeps(b.frame)) continue;
-    s.value += b.value;
-    const major = b.event.replace(/[:/].*$/, '') === 'major-faults' ? b.value : b.major;
-    s.major += major;
-    if (major > 0) majorOf?.(b.event, b.frame, major);
-    b.classes.forEach((c, n) => bump(s.classes, c, n));
-    b.pages.forEach((p, n) => bump(s.pages, p, n));
-    s.first = Math.min(s.first, b.first);
-    s.last = Math.max(s.last, b.last);
+  for (const [event, byFrame] of tally ?? []) {
+    if (!events.has(event)) continue;
+    const majorEvent = event.replace(/[:/].*$/, '') === 'major-faults';
+    for (const b of byFrame.values()) if (keeps(b.frame)) b.sumInto(s, majorEvent, majorOf);
   }
   return s;
 }
 
-const EVENT_SPAN = 4096;
+/** The faults of one event at one faulting frame outside every region (or with no data address): the section counts them only. */
+class Bucket {
+  value = 0;
+  major = 0;
 
-/** Counts per key that hold the first key inline and make a Map only for a second: most buckets see one class. */
-class Counts<K> {
-  private key: K | undefined;
-  private value = 0;
-  private map: Map<K, number> | undefined;
+  constructor(
+    readonly event: string,
+    readonly frame: Frame,
+  ) {}
 
-  add(k: K, by: number): void {
-    if (this.map !== undefined) bump(this.map, k, by);
-    else if (this.key === undefined || this.key === k) {
-      this.key = k;
-      this.value += by;
-    } else {
-      this.map = new Map([[this.key, this.value]]);
-      bump(this.map, k, by);
-    }
+  add(f: RegionFault, _page: number): void {
+    this.value += f.value;
   }
 
-  forEach(fn: (k: K, n: number) => void): void {
-    if (this.map !== undefined) for (const [k, n] of this.map) fn(k, n);
-    else if (this.key !== undefined) fn(this.key, this.value);
+  /** Adds the bucket to its region's sums; `majorEvent`: its event counts major faults. */
+  sumInto(s: Summed, majorEvent: boolean, majorOf: ((event: string, frame: Frame, major: number) => void) | undefined): void {
+    s.value += this.value;
+    const major = majorEvent ? this.value : this.major;
+    s.major += major;
+    if (major > 0) majorOf?.(this.event, this.frame, major);
+  }
+}
+
+/** The faults of one event at one faulting frame in one region, with their classes, pages and times: the first class and page inline (most buckets of a wide capture see one of each). */
+class RegionBucket extends Bucket {
+  private first = NaN;
+  private last = NaN;
+  private cls: FaultClass | undefined = undefined;
+  private clsValue = 0;
+  private classes: Map<FaultClass, number> | undefined = undefined;
+  private page = NaN;
+  private pageValue = 0;
+  private pages: PageCounts | undefined = undefined;
+
+  override add(f: RegionFault, page: number): void {
+    const by = f.value;
+    this.value += by;
+    if (this.classes !== undefined) bump(this.classes, f.class, by);
+    else if (this.cls === undefined || this.cls === f.class) {
+      this.cls = f.class;
+      this.clsValue += by;
+    } else this.classes = new Map([[this.cls, this.clsValue], [f.class, by]]);
+    if (this.pages !== undefined) this.pages.add(page, by);
+    else if (Number.isNaN(this.page) || this.page === page) {
+      this.page = page;
+      this.pageValue += by;
+    } else {
+      this.pages = new PageCounts(this.page, this.pageValue);
+      this.pages.add(page, by);
+    }
+    if (f.time < this.first || Number.isNaN(this.first)) this.first = f.time;
+    if (f.time > this.last || Number.isNaN(this.last)) this.last = f.time;
+  }
+
+  override sumInto(s: Summed, majorEvent: boolean, majorOf: ((event: string, frame: Frame, major: number) => void) | undefined): void {
+    super.sumInto(s, majorEvent, majorOf);
+    if (this.classes !== undefined) this.classes.forEach((n, c) => bump(s.classes, c, n));
+    else if (this.cls !== undefined) bump(s.classes, this.cls, this.clsValue);
+    if (this.pages !== undefined) this.pages.forEach((p, n) => bump(s.pages, p, n));
+    else if (!Number.isNaN(this.page)) bump(s.pages, this.page, this.pageValue);
+    s.first = Math.min(s.first, this.first);
+    s.last = Math.max(s.last, this.last);
   }
 }
 

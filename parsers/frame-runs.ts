@@ -15,6 +15,8 @@ import { HASHED_BYTES, LineTable, prefixHash, rehashed, sameBytes, viewOf } from
 const EMPTY = -1;
 const MAX_BYTES = 32 << 20;
 const SLAB = 1 << 20;
+/** From this length on, runs are compared by Buffer.compare (memcmp past its call's cost). */
+const NATIVE_COMPARE = 256;
 
 export class FrameRuns {
   /** Distinct runs so far; ids are 0 … count-1. */
@@ -27,6 +29,7 @@ export class FrameRuns {
   // the hash of the last run `find` looked for (0: none)
   private found = 0;
   // the runs' bytes, in slabs that are never moved: run r at offsets[r] of slabs[slabOf[r]]
+  private readonly slabs: Buffer[] = [];
   private readonly slabViews: DataView[] = [];
   private slab = Buffer.alloc(0);
   private slabUsed = 0;
@@ -60,7 +63,8 @@ export class FrameRuns {
       if (r === EMPTY) return -1;
       if (this.hashes[slot] !== h || this.lengths[r] !== len) continue;
       const at = this.offsets[r]!;
-      if (sameBytes(view, start, this.slabViews[this.slabOf[r]!]!, at, len)) return r;
+      const slab = this.slabOf[r]!;
+      if (len >= NATIVE_COMPARE ? buf.compare(this.slabs[slab]!, at, at + len, start, start + len) === 0 : sameBytes(view, start, this.slabViews[slab]!, at, len)) return r;
     }
   }
 
@@ -85,6 +89,7 @@ export class FrameRuns {
     }
     if (this.slabUsed + len > this.slab.length) {
       this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.slabs.push(this.slab);
       this.slabViews.push(viewOf(this.slab));
       this.slabUsed = 0;
     }

@@ -26,6 +26,8 @@ export interface LineParser {
  */
 export interface ByteParser {
   readonly lines: number;
+  /** True when write keeps no reference to a chunk's bytes after it returns: the reader may reuse the chunk. */
+  readonly copiesChunks?: boolean;
   write(chunk: Buffer): void;
   end(): void;
 }

@@ -9,6 +9,7 @@ import type { DiagnosticSink } from './records.js';
 import type { ByteParser, Format, FormatName, LineParser } from './format.js';
 import { LineSplitter, forEachChunk, openInput, openRange, overlongLine } from './lines.js';
 import { SNIFF_LINES } from './format.js';
+import { ReadAheadFile } from './read-ahead.js';
 
 export interface ReadInputOptions<R, P extends LineParser | ByteParser> {
   /** The formats the input may be in, asked in this order. With one, the input is read as that format without sniffing. */
@@ -58,7 +59,12 @@ export async function readInput<R, P extends LineParser | ByteParser>(path: stri
       { source: path, ...(sink !== undefined ? { onDiagnostic: sink } : {}), ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}) },
       onRecord,
     );
-    if (isByteParser(parser)) return { format, parser, feed: (c) => parser.write(c), end: () => parser.end() };
+    if (isByteParser(parser)) {
+      // a chunk the parser is done with goes back to a file reader for its next read
+      const recycle = parser.copiesChunks === true && stream instanceof ReadAheadFile ? stream : undefined;
+      const feed = recycle !== undefined ? (c: Buffer): void => (parser.write(c), recycle.recycle(c)) : (c: Buffer): void => parser.write(c);
+      return { format, parser, feed, end: () => parser.end() };
+    }
     const p = parser as LineParser;
     const splitter = new LineSplitter(
       (l) => {

@@ -66,6 +66,8 @@ export interface ScanLine {
 
 /** Pushes bytes, calls back once per line (or run of frame lines) with itself positioned there. */
 export class PerfScriptScanner implements ByteParser, ScanLine {
+  /** What it keeps of a chunk it copies (a cut line, the headers still wanted, new frames and runs). */
+  readonly copiesChunks = true;
   kind = LINE_BLANK;
   line = 0;
   spaceIndented = false;

@@ -2,7 +2,9 @@
 // chunk is parsed. fs.createReadStream starts the next read only after the
 // 'data' handler returns, so parsing and reading take turns; here they overlap
 // (the read runs on libuv's thread pool). At most two chunks wait when the
-// reader is paused.
+// reader is paused. A reader that is done with a chunk may hand it back
+// (recycle): the next read goes into it instead of fresh memory, which the
+// kernel would fault in page by page and the GC would free again.
 import { close, open, read } from 'node:fs';
 import { Readable } from 'node:stream';
 
@@ -14,6 +16,8 @@ export class ReadAheadFile extends Readable {
   private reading = false;
   private ended = false;
   private afterRead: (() => void) | undefined;
+  private readonly spare: Buffer[] = [];
+  private readonly own = new WeakSet<object>();
 
   /** Bytes [start, end) of the file at `path` (to its end by default). */
   constructor(
@@ -34,6 +38,15 @@ export class ReadAheadFile extends Readable {
       this.fd = fd;
       callback();
     });
+  }
+
+  /** Hands back a chunk this stream pushed, once nothing refers to its bytes any more. */
+  recycle(chunk: Buffer): void {
+    const b = chunk.buffer;
+    if (b.byteLength === CHUNK && this.own.has(b) && this.spare.length < 2) {
+      this.own.delete(b);
+      this.spare.push(Buffer.from(b));
+    }
   }
 
   override _read(): void {
@@ -61,7 +74,8 @@ export class ReadAheadFile extends Readable {
       this.push(null);
       return;
     }
-    const buf = Buffer.allocUnsafeSlow(n);
+    const buf = (n === CHUNK ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(n);
+    this.own.add(buf.buffer);
     this.reading = true;
     read(this.fd, buf, 0, n, this.pos, (err, bytes) => {
       this.reading = false;
@@ -81,7 +95,7 @@ export class ReadAheadFile extends Readable {
       this.pos += bytes;
       // the next read starts before this chunk is handed on, unless a paused reader has a chunk waiting
       if (this.pos < this.end && this.readableLength < this.readableHighWaterMark) this.next();
-      this.push(bytes === n ? buf : buf.subarray(0, bytes));
+      this.push(bytes === buf.length ? buf : buf.subarray(0, bytes));
     });
   }
 }

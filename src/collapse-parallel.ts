@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CollapseOptions } from './collapse.js';
 import { NO_EVENT, foldedLines } from './collapse.js';
+import { piecesOf } from './collapse-fold.js';
 import type { RangeJob, RangeMessage } from './collapse-worker.js';
 import type { Diagnostic } from './model.js';
 
@@ -27,7 +28,8 @@ export interface ParallelOptions {
 }
 
 export interface CollapseResult {
-  lines: string[];
+  /** The folded lines, sorted, each ended by a newline: latin1 text in pieces of whole lines. */
+  folded: string[];
   droppedEvents: Record<string, number>;
   /** Lines that fit no known shape, and the first few of them with their line numbers in the whole file. */
   skipped: number;
@@ -90,7 +92,7 @@ export async function collapseInParallel(path: string, options: CollapseOptions,
     skipped += r.skipped;
     lineBase += r.lines;
   }
-  return { lines: foldedLines(totals), droppedEvents, skipped, examples };
+  return { folded: piecesOf(foldedLines(totals)), droppedEvents, skipped, examples };
 }
 
 type RangeResult = Extract<RangeMessage, { type: 'result' }>;

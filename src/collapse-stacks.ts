@@ -55,6 +55,18 @@ export class StackTable {
     return this.values[s]!;
   }
 
+  /** Frames of stack s. */
+  depth(s: number): number {
+    return this.lengths[s]!;
+  }
+
+  /** Copies the frame ids of stack s into `to` at `at`. */
+  copyFrames(s: number, to: Int32Array, at: number): void {
+    const start = this.starts[s]!;
+    const data = this.data;
+    for (let k = 0, n = this.lengths[s]!; k < n; k++) to[at + k] = data[start + k]!;
+  }
+
   /** The frame ids of stack s, leaf first (a view, valid until the next add). */
   frames(s: number): Int32Array {
     const start = this.starts[s]!;

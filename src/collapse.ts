@@ -29,6 +29,7 @@ import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_F
 import { readInput, type ReadInputOptions } from '../parsers/input.js';
 import { collapseFrame, headerIpFrame, looksLikeFrame } from './collapse-frame.js';
 import { StackTable } from './collapse-stacks.js';
+import { Folder } from './collapse-fold.js';
 import type { DiagnosticSink } from './model.js';
 
 export { collapseFrame } from './collapse-frame.js';
@@ -153,7 +154,12 @@ export class Collapser {
 
   /** The folded lines (`frame;frame;… count`, latin1 text), sorted as Perl's `sort` does, and the dropped events with their record counts. */
   result(): { lines: string[]; droppedEvents: Record<string, number> } {
-    return { lines: foldedLines(this.totals()), droppedEvents: { ...this.dropped } };
+    return { lines: this.folder().lines(), droppedEvents: { ...this.dropped } };
+  }
+
+  /** result()'s lines, each ended by a newline, as latin1 text in pieces of whole lines (piecesOf's), and the dropped events. */
+  folded(): { folded: string[]; droppedEvents: Record<string, number> } {
+    return { folded: this.folder().pieces(), droppedEvents: { ...this.dropped } };
   }
 
   /** The event kept (the filter, else the first header's event), undefined before any. */
@@ -187,6 +193,21 @@ export class Collapser {
       into.set(t, (into.get(t) ?? 0) + v);
     }
     return into;
+  }
+
+  // totals()' stacks, merged by their folded text through ids (src/collapse-fold.ts)
+  private folder(): Folder {
+    const folder = new Folder((id, java) => this.nameOf(id, java) as string);
+    const prefix = this.o.everyEvent ? NO_EVENT + '\0' : '';
+    const roots = this.rootKeys.map((key) => (key.startsWith(prefix) ? folder.rootSegments(key.slice(prefix.length)) : undefined));
+    const stacks = this.stacks;
+    for (let s = 0; s < stacks.count; s++) {
+      const v = stacks.value(s);
+      const root = stacks.root(s);
+      const r = roots[root];
+      if (r !== undefined && v !== 0) folder.add(r, this.rootJava[root]!, stacks.frames(s), v);
+    }
+    return folder;
   }
 
   private headerLine(l: ScanLine): void {

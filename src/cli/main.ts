@@ -119,8 +119,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (result !== undefined && o.quiet !== true) for (const d of result.examples) say(io, formatDiagnostic(d));
     result ??= await collapseSerial(trace, options, io, o.quiet === true, progress);
-    const { lines, droppedEvents, skipped } = result;
-    if (o.eventFilter !== undefined && lines.length === 0 && Object.keys(droppedEvents).length > 0) {
+    const { folded, droppedEvents, skipped } = result;
+    if (o.eventFilter !== undefined && folded.length === 0 && Object.keys(droppedEvents).length > 0) {
       const present = new Map(Object.entries(droppedEvents).map(([e, n]) => [Buffer.from(e, 'latin1').toString(), n] as const));
       throw new InputError(describeUnmatched({ option: '--event-filter', value: o.eventFilter, present, what: 'events in the trace' }));
     }
@@ -131,7 +131,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
     }
     // latin1 text: the input's bytes, unchanged
-    await writeOutput(eachLine(lines), o.output, io.stdout, 'latin1');
+    await writeOutput(folded, o.output, io.stdout, 'latin1');
   });
 
   const annotate = traceCommand(
@@ -292,12 +292,9 @@ async function collapseSerial(trace: string, options: CollapseOptions, io: CliIo
     ...stdinFor(io, [trace]),
     ...(progress !== undefined ? { progress } : {}),
   });
-  return { ...collapser.result(), skipped, examples: [] };
+  return { ...collapser.folded(), skipped, examples: [] };
 }
 
-function* eachLine(lines: readonly string[]): Generator<string> {
-  for (const l of lines) yield l + '\n';
-}
 
 // A command that reads traces: its listing, output (the renderers' formats, text first) and filter options, in that order.
 function traceCommand(program: Command, name: string, description: string, renderers: object, filters: readonly Filter[], filterHelp: Partial<Record<Filter, string>>, objdumpHelp?: string): Command {

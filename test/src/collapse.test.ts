@@ -3,9 +3,12 @@
 // differences we keep on purpose, and properties of the aggregation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { PerfScriptScanner } from '../../parsers/perf-script-scan.js';
-import { Collapser, collapseFrame, collapseLines, type CollapseOptions } from '../../src/collapse.js';
+import { Collapser, collapseFrame, collapseInput, collapseLines, type CollapseOptions } from '../../src/collapse.js';
 import { quote, sampleLines } from '../parsers/perf-script-helpers.js';
 
 function collapse(lines: string[], options: CollapseOptions = {}): { lines: string[]; droppedEvents: Record<string, number> } {
@@ -243,6 +246,66 @@ describe('the byte scanner', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('keeps nothing of a chunk once write returns (the file reader reuses it): chunks scribbled over after each write', () => {
+    // headers with and without callchains (a record without one takes its header's ip frame when it
+    // ends), lines cut by the chunks, a last record with no blank line after it
+    const headerOnly = Array.from({ length: 30 }, (_, i) => `zz${i % 4} 7 1.0: 1 page-faults:  ffffffff8177${i % 10}b9a fn${i % 13}+0x28a ([kernel.kallsyms])\n`);
+    const text = [
+      ...records,
+      ...headerOnly,
+      readFileSync('samples/odd/guard-c4.perf-script.txt', 'latin1'),
+      readFileSync('samples/join/flat.perf-script.txt', 'latin1'),
+      readFileSync('samples/odd/latin1.perf-script.txt', 'latin1').slice(0, 20000),
+      ...headerOnly,
+      'yy 2 2.0: 1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])',
+    ].join('\n');
+    const bytes = Buffer.from(text, 'latin1');
+    const ends: number[] = [];
+    for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) ends.push(i);
+    const collapsed = (cuts: number[], scribble: boolean): { folded: string[]; droppedEvents: Record<string, number> } => {
+      const c = new Collapser();
+      const scanner = new PerfScriptScanner({ source: 'reused' }, c.line);
+      let at = 0;
+      for (const cut of [...cuts, bytes.length].sort((a, b) => a - b)) {
+        const chunk = Buffer.from(bytes.subarray(at, cut));
+        scanner.write(chunk);
+        if (scribble) chunk.fill(0x41);
+        at = cut;
+      }
+      scanner.end();
+      c.end();
+      return c.folded();
+    };
+    const expected = collapsed([], false);
+    expect(expected.folded.join('')).toContain('zz3;fn3 ');
+    // cuts anywhere, and at line ends (a record's blank line in the next chunk)
+    const cut = fc.oneof(fc.integer({ min: 0, max: bytes.length }), fc.nat(ends.length - 1).chain((k) => fc.constantFrom(ends[k]!, ends[k]! + 1)));
+    fc.assert(
+      fc.property(fc.array(cut, { maxLength: 40 }), (cuts) => {
+        expect(collapsed(cuts, true)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('reads a file of many chunks (the reader reusing them) as it reads the same bytes gzipped', async () => {
+    const guard = gunzipSync(readFileSync('samples/guard/perf-script.txt.gz')).toString('latin1');
+    // ~4 MB: each round renames the task, so later chunks bring new roots, headers and frames
+    const rounds: string[] = [];
+    for (let r = 0, size = 0; size < 4 << 20; r++, size += guard.length) rounds.push(guard.replaceAll(/^guard /gm, `guard${r % 7} `).replaceAll('+0x1', `+0x${r % 3}`));
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-reuse-'));
+    writeFileSync(join(dir, 'big.txt'), rounds.join('\n'), 'latin1');
+    writeFileSync(join(dir, 'big.txt.gz'), gzipSync(Buffer.from(rounds.join('\n'), 'latin1')));
+    const read = async (path: string): Promise<string> => {
+      const c = new Collapser();
+      await collapseInput(path, c);
+      return c.folded().folded.join('');
+    };
+    const plain = await read(join(dir, 'big.txt'));
+    expect(plain.split('\n').length).toBeGreaterThan(50);
+    expect(plain).toBe(await read(join(dir, 'big.txt.gz')));
   });
 
   it('reads a CRLF frame line the same as its LF twin', () => {

@@ -6,12 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { CLASS_MEANING } from '../../viz/classes.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, openPage, useChromium } from '../browser/chromium.js';
 import { EVIL, GUARD_DIR, hostileReport } from './fixtures.js';
-import { ROOT } from '../shared.js';
+import { ROOT, runCli } from '../shared.js';
 
 const guard = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt'), join(GUARD_DIR, 'libc.objdump-dl.txt.gz')] });
 
@@ -123,9 +124,8 @@ describe('HTML report without JavaScript', () => {
   });
 
   test('the protection table has the same columns and cells with and without JavaScript', async () => {
-    const url = write('nojs-guard-protection.html', renderHtml(guard));
     type Table = { heads: string[]; rows: { text: string; titles: string[] }[][] };
-    const read = async (js: boolean): Promise<Table> => {
+    const read = async (url: string, js: boolean, shot: string): Promise<Table> => {
       const { page, log } = await openPage(js ? withJs : noJs);
       await page.goto(url);
       if (js) await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
@@ -136,21 +136,38 @@ describe('HTML report without JavaScript', () => {
           Array.from(r.cells).map((c) => ({ text: c.innerText, titles: Array.from(c.querySelectorAll('[title]')).map((e) => e.getAttribute('title') ?? '') })),
         ),
       }));
-      if (!js) await page.locator('#protection-panel').screenshot({ path: artifactPath('nojs-guard-protection.png') });
+      if (!js) await page.locator('#protection-panel').screenshot({ path: artifactPath(shot) });
       expect(log.errors).toEqual([]);
       expect(log.requests).toEqual([url]);
       await page.close();
       return out;
     };
-    const withScript = await read(true);
-    const without = await read(false);
-    expect(withScript.heads).toContain("fault to handler's call");
-    expect(without.heads).toEqual(withScript.heads);
-    expect(without.rows).toEqual(withScript.rows);
-    // the retry cycles' handler time, in words
-    const col = without.heads.indexOf("fault to handler's call");
+    const same = async (name: string, html: string): Promise<Table> => {
+      const url = write(`${name}.html`, html);
+      const withScript = await read(url, true, `${name}.png`);
+      const without = await read(url, false, `${name}.png`);
+      expect(without.heads).toEqual(withScript.heads);
+      expect(without.rows).toEqual(withScript.rows);
+      // no field shown raw: every column has a heading in words
+      for (const h of without.heads) expect(h, name).toMatch(/^[a-zA-Z' ]+$/);
+      for (const h of without.heads) expect(h, name).not.toMatch(/[a-z][A-Z]/);
+      return without;
+    };
+    const us = /^\d+ µs avg · \d+ µs max$/;
+    // the sample: retry cycles timed from the fault to the handler's call
+    const sample = await same('nojs-guard-protection', renderHtml(guard));
     const old = guard.protection!.sites.findIndex((s) => s.symbol === 'protect_old');
-    expect(without.rows[old]![col]!.text).toMatch(/^\d+ µs avg · \d+ µs max$/);
+    expect(sample.rows[old]![sample.heads.indexOf("fault to handler's call")]!.text).toMatch(us);
+    // the recorded capture has exit records: the time inside each site's calls
+    const capture = JSON.parse((await runCli(['report', join(ROOT, 'samples/record/guard.capture'), '-f', 'json', '-q'])).out) as Report;
+    const recorded = await same('nojs-capture-protection', (await runCli(['report', join(ROOT, 'samples/record/guard.capture'), '-f', 'html', '-q'])).out);
+    const timed = capture.protection!.sites.findIndex((s) => s.symbol === 'protect_old');
+    const t = capture.protection!.sites[timed]!.callTime!;
+    expect(t.calls).toBeGreaterThan(0);
+    const cell = recorded.rows[timed]![recorded.heads.indexOf('time in the calls')]!;
+    expect(cell.text).toMatch(us);
+    expect(cell.text).toBe(`${(1e6 * (t.total / t.calls)).toFixed(0)} µs avg · ${(1e6 * t.max).toFixed(0)} µs max`);
+    expect(cell.titles).toEqual([`inside the calls, from entry to exit, over ${t.calls} timed calls`]);
   });
 
   test('the memory regions are a static table too', async () => {

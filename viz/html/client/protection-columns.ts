@@ -79,6 +79,16 @@ const KNOWN: [string, boolean, (s: Site) => Cell, string[]][] = [
     },
     ['handlerTime'],
   ],
+  [
+    'time in the calls',
+    false,
+    (s) => {
+      const t = s['callTime'] as { calls?: unknown; total?: unknown; max?: unknown } | undefined;
+      if (t === undefined || typeof t.calls !== 'number' || typeof t.total !== 'number' || typeof t.max !== 'number' || t.calls <= 0) return '';
+      return span(`${seconds(t.total / t.calls)} avg · ${seconds(t.max)} max`, `inside the calls, from entry to exit, over ${fmt(t.calls)} timed calls`);
+    },
+    ['callTime'],
+  ],
   ['fault classes', false, (s) => countsText(s['classes']), ['classes']],
   [
     'first fault after',

@@ -65,7 +65,7 @@ ${findings}<p id="summary">${st.summary}</p>
 <section id="regions-panel" class="panel wide"><h2>Memory regions</h2><div id="regions" class="scroll-x">${st.regions}</div></section>
 <section id="classes-panel" class="panel"><h2>Fault classes</h2><div id="classes">${st.classes}</div><h2 class="next">Faults over time</h2><div id="timeline">${st.timeline}</div></section>
 <div>
-<section id="inputs-panel" class="panel"><h2>What this report is built from</h2><div id="inputs">${st.inputs}</div></section>
+<section id="inputs-panel" class="panel"><h2>What this report is built from</h2><div id="inputs" class="scroll-x">${st.inputs}</div></section>
 <section id="warnings-panel" class="panel"><h2>Warnings</h2><ul id="warnings" class="plain"></ul>${st.warnings}<h2 class="next">Notes</h2><ul id="notes" class="plain"></ul>${st.notes}</section>
 </div>
 </div>

@@ -72,9 +72,9 @@ label.check { font-size: 13px; color: var(--muted); display: inline-flex; gap: 4
 .name { font-weight: 600; word-break: break-all; }
 .name.mono { font-family: var(--mono); font-size: 12.5px; }
 .meta { color: var(--muted); word-break: break-all; }
-.kv { display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; margin: 6px 0; }
+.kv { display: grid; grid-template-columns: fit-content(50%) minmax(0, 1fr); gap: 1px 10px; margin: 6px 0; }
 .kv dt { color: var(--muted); }
-.kv dd { margin: 0; font-variant-numeric: tabular-nums; word-break: break-all; }
+.kv dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 .disasm { position: relative; font: 12px/1.5 var(--mono); margin: 6px 0 0; border: 1px solid var(--line); border-radius: 4px; overflow-x: auto; }
 #listing .disasm { max-height: 60vh; overflow-y: auto; }
 [hidden] { display: none !important; }

@@ -9,7 +9,7 @@ import { regionGroupName, type Report, type TreeNode } from '../../src/model.js'
 import { buildReport } from '../../src/pipeline.js';
 import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
+import { artifactPath, drawnBoxes, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
 
 const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
 // as `faultpath report -f html` builds it: with the tree by protection site
@@ -153,6 +153,60 @@ describe('faults over time', () => {
     await page.locator('#timeline button', { hasText: 'Whole trace' }).click();
     await expect(rows.count()).resolves.toBe(guardSites.protection!.sites.length);
     quiet(log, url);
+    await page.close();
+  });
+});
+
+describe('faults over time in the link', () => {
+  test('a dragged window lives in location.hash: a reload or a pasted link shows the same window, view and zoom', async () => {
+    const { page, log, url } = await open('timeline-hash.html', guardSites);
+    await page.locator('button[data-tree="sites"]').click();
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + 14, { steps: 4 });
+    await page.mouse.up();
+    // zoomed to the busiest protection site of the window
+    const site = (await drawnBoxes(page)).filter((x) => x.kind === 'protection-site').sort((x, y) => y.w - x.w)[0]!;
+    await page.locator('#flame-panel').scrollIntoViewIfNeeded();
+    const fc = (await page.locator('#flame').boundingBox())!;
+    await page.mouse.click(fc.x + site.x + 5, fc.y + site.y + 5);
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe(site.name);
+    const bar = page.locator('#filter-bar');
+    const faults = (await bar.getAttribute('data-faults'))!;
+    expect(Number(faults)).toBeLessThan(guardSites.tree.value);
+    const shown = await bar.textContent();
+    const readout = await page.locator('#timeline .tl-readout').textContent();
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toMatch(/window=[\d.]+-[\d.]+/);
+    expect(hash).toContain('tree=sites');
+    // a reload: the same window, counts and view
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    await expect(bar.isVisible()).resolves.toBe(true);
+    await expect(bar.getAttribute('data-faults')).resolves.toBe(faults);
+    await expect(bar.textContent()).resolves.toBe(shown);
+    await expect(page.locator('#timeline .tl-readout').textContent()).resolves.toBe(readout);
+    await expect(page.locator('#timeline button', { hasText: 'Whole trace' }).isVisible()).resolves.toBe(true);
+    await expect(page.locator('button[data-tree="sites"]').getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe(site.name);
+    await expect(page.evaluate(() => location.hash)).resolves.toBe(hash);
+    await chart.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifactPath('timeline-hash.png') });
+    // the whole trace again: no window in the link
+    await page.locator('#timeline button', { hasText: 'Whole trace' }).click();
+    await expect(bar.isHidden()).resolves.toBe(true);
+    await expect(page.evaluate(() => location.hash)).resolves.not.toContain('window=');
+    // a hand-edited window that is not one: the whole trace, no error
+    await page.goto(`${url}#window=5-1`);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    await expect(bar.isHidden()).resolves.toBe(true);
+    expect(log.errors).toEqual([]);
+    expect(log.dialogs).toEqual([]);
+    expect(new Set(log.requests)).toEqual(new Set([url]));
     await page.close();
   });
 });

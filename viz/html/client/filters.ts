@@ -27,6 +27,10 @@ export interface FilterHooks {
 export interface Filters {
   /** Shows only the faults of the region of this name (Report.slices.regions); false when the page cannot. */
   region(name: string): boolean;
+  /** The time window shown, or null for the whole trace. */
+  window(): [number, number] | null;
+  /** Shows only the faults of this time window (null: the whole trace). */
+  setWindow(w: [number, number] | null): void;
 }
 
 /** `bySite`: the tree by protection site (Report.siteTree), cut as the call tree is; its cells recount the protection table. */
@@ -46,7 +50,7 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
   bar.append(text, clear);
 
   const timeline = showTimeline(report, report.slices, s?.span ?? null, (w) => apply({ ...filter, window: w }));
-  if (s === null) return { region: () => false };
+  if (s === null) return { region: () => false, window: () => null, setWindow: () => undefined };
   const threads = showThreads(report, calls, s, (set, label) => {
     labels.threads = label;
     apply({ ...filter, threads: set });
@@ -158,5 +162,7 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
       apply({ ...filter, region: r });
       return true;
     },
+    window: () => filter.window,
+    setWindow: (w) => apply({ ...filter, window: w }),
   };
 }

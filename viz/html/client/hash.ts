@@ -1,7 +1,8 @@
-// The page's state in location.hash — tree, direction, zoom path and search —
-// so a reload or a pasted link opens the same view:
-//   report.html#tree=inverted&dir=icicle&zoom=%5B%22guard%22%2C%220x12eb…%22%5D&search=write_&case=i
-// The zoom is the names from the root's child down to the zoomed frame.
+// The page's state in location.hash — tree, direction, zoom path, search and
+// time window — so a reload or a pasted link opens the same view:
+//   report.html#tree=inverted&dir=icicle&zoom=%5B%22guard%22%2C%220x12eb…%22%5D&search=write_&case=i&window=7537.6941-7537.6955
+// The zoom is the names from the root's child down to the zoomed frame; the
+// window is [from, to) in perf's clock, seconds (Firefox Profiler's `range`).
 
 export interface Saved {
   readonly tree: 'calls' | 'inverted' | 'sites';
@@ -9,6 +10,7 @@ export interface Saved {
   readonly zoom: readonly string[];
   readonly search: string;
   readonly ignoreCase: boolean;
+  readonly window: readonly [number, number] | null;
 }
 
 export function readHash(hash: string): Partial<Saved> {
@@ -30,6 +32,8 @@ export function readHash(hash: string): Partial<Saved> {
   const search = p.get('search');
   if (search !== null) out.search = search;
   if (p.get('case') === 'i') out.ignoreCase = true;
+  const w = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(p.get('window') ?? '');
+  if (w !== null && Number(w[1]) < Number(w[2])) out.window = [Number(w[1]), Number(w[2])];
   return out;
 }
 
@@ -40,6 +44,8 @@ export function writeHash(s: Saved): void {
   if (s.zoom.length > 0) p.set('zoom', JSON.stringify(s.zoom));
   if (s.search !== '') p.set('search', s.search);
   if (s.ignoreCase) p.set('case', 'i');
+  // each end as JavaScript prints it: read back, the same number (the same cells in the window)
+  if (s.window !== null) p.set('window', `${s.window[0]}-${s.window[1]}`);
   const hash = p.toString();
   if (hash === location.hash.replace(/^#/, '')) return;
   // replaceState: no history entry per click, no hashchange, no reload.

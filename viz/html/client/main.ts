@@ -178,7 +178,7 @@ function saveHash(): void {
   if (restoring) return;
   const zoom: string[] = [];
   for (let a = state.focus; a > 0; a = state.view.parent(a)) zoom.unshift(state.view.name(a));
-  writeHash({ tree: treeKind(), dir: state.dir, zoom, search: searchInput.value, ignoreCase: ignoreCase.checked });
+  writeHash({ tree: treeKind(), dir: state.dir, zoom, search: searchInput.value, ignoreCase: ignoreCase.checked, window: filters.window() });
 }
 
 // ------------------------------------------------------------ view switches
@@ -338,6 +338,8 @@ wireFindings(report, showCover, showSite);
 pressed('button[data-tree]', 'calls', 'tree');
 pressed('button[data-dir]', state.dir, 'dir');
 const saved = readHash(location.hash);
+// the window first: the tree and zoom below are then found in the cut trees
+if (saved.window !== undefined && saved.window !== null) filters.setWindow([saved.window[0], saved.window[1]]);
 if (saved.tree === 'inverted' || (saved.tree === 'sites' && bySite !== null)) showTree(saved.tree);
 if (saved.dir !== undefined) {
   state.dir = saved.dir;

@@ -86,6 +86,47 @@ describe('HTML report: faults linked to their protection', () => {
   });
 });
 
+describe('HTML report: a protection call whose pages took no fault', () => {
+  test("a finding's link to it (the handler's call) shows its row and leaves the flame graph, zoom and search as they were", async () => {
+    const { page, log, url } = await openReport('links-handler.html', renderHtml(guard));
+    const handler = protectionSites.find((s) => s.symbol === 'unprotect_page')!;
+    expect(handler.faults).toBe(0);
+    // a reader's zoom and search
+    await page.locator('#search').fill('write_');
+    await page.locator('#search').press('Enter');
+    await page.locator('#flame-panel').scrollIntoViewIfNeeded();
+    const box = (await drawn(page)).find((b) => b.name === 'main')!;
+    const c = (await page.locator('#flame').boundingBox())!;
+    await page.mouse.click(c.x + box.x + 5, c.y + box.y + 5);
+    await expect(focusName(page)).resolves.toBe('main');
+    const hash = await page.evaluate(() => location.hash);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const link = page.locator('#findings a.f-site', { hasText: 'unprotect_page+0x10' }).first();
+    await link.click();
+    // its row in the protection table is marked and on screen
+    const row = siteRow(page, 'unprotect_page');
+    await expect(row.getAttribute('aria-current')).resolves.toBe('true');
+    await expect(page.locator('#protection tbody tr[aria-current="true"]').count()).resolves.toBe(1);
+    await page.waitForTimeout(600); // the smooth scroll
+    const r = (await row.boundingBox())!;
+    expect(r.y).toBeGreaterThanOrEqual(0);
+    expect(r.y + r.height).toBeLessThanOrEqual(900);
+    // the graph as the reader left it
+    await expect(focusName(page)).resolves.toBe('main');
+    await expect(page.locator('#search').inputValue()).resolves.toBe('write_');
+    await expect(page.evaluate(() => location.hash)).resolves.toBe(hash);
+    await page.screenshot({ path: artifactPath('links-handler.png') });
+    // a site with faults still shows them: its row's mark moves there
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.locator('#findings a.f-site', { hasText: 'protect_old+0x28' }).first().click();
+    await expect(focusName(page)).resolves.not.toBe('main');
+    await expect(row.getAttribute('aria-current')).resolves.toBe(null);
+    await expect(siteRow(page, 'protect_old').getAttribute('aria-current')).resolves.toBe('true');
+    expectQuiet(log, url);
+    await page.close();
+  });
+});
+
 describe('HTML report: top faulting instructions', () => {
   test('a row click zooms to the instruction and opens its disassembly', async () => {
     const { page, log, url } = await openReport('links-sites.html', renderHtml(guard));

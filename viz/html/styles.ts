@@ -72,6 +72,7 @@ label.check { font-size: 13px; color: var(--muted); display: inline-flex; gap: 4
 .name { font-weight: 600; word-break: break-all; }
 .name.mono { font-family: var(--mono); font-size: 12.5px; }
 .meta { color: var(--muted); word-break: break-all; }
+#protection tr[aria-current="true"] td { background: #fff4cc; }
 .kv { display: grid; grid-template-columns: fit-content(50%) minmax(0, 1fr); gap: 1px 10px; margin: 6px 0; }
 .kv dt { color: var(--muted); }
 .kv dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }

@@ -16,7 +16,7 @@ import { keyboard } from './keyboard.js';
 import { listingOf, protectionListing, showListingPanel } from './listing.js';
 import { commonAncestor, links } from './links.js';
 import { showInputs, showLegend, showSummary } from './panels.js';
-import { showProtection } from './protection.js';
+import { markRow, showProtection } from './protection.js';
 import { showRegions } from './regions.js';
 import { showSites } from './sites.js';
 import { regionGroup } from './strip.js';
@@ -249,6 +249,15 @@ const showSite = (s: FaultSite): void => {
 // A protection-site row marks the frames of the instructions that faulted on
 // pages it covered, and zooms to the frame above them all.
 const showCover = (site: ProtectionSiteView): void => {
+  const row = markRow(site.site);
+  if (!(site.faults > 0)) {
+    // A call whose pages took no fault (a handler's, a mapping's): its row, and its call in the
+    // disassembly when the page has it; the graph, zoom and search stay as the reader left them.
+    const listing = protectionListing(report.disassembly, site.site);
+    if (listing !== null) showListingPanel(listing);
+    row?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    return;
+  }
   // By protection site, the site's own node holds exactly its faults: zooming there filters the graph.
   const own = bySite === null ? undefined : Array.from(bySite.view.kids(0)).find((k) => bySite.view.name(k) === site.site);
   if (treeKind() !== (own !== undefined ? 'sites' : 'calls')) showTree(own !== undefined ? 'sites' : 'calls');

@@ -19,6 +19,20 @@ const draw = (c: Cell): string | HTMLElement => {
   return box;
 };
 
+/** Marks the row of the protection site of this name (aria-current), and only it; returns the row, if the table has one. */
+export function markRow(name: string): HTMLTableRowElement | null {
+  let found: HTMLTableRowElement | null = null;
+  for (const tr of Array.from(byId('protection').querySelectorAll<HTMLTableRowElement>('tbody tr'))) {
+    if (tr.dataset['site'] === name) {
+      tr.setAttribute('aria-current', 'true');
+      found = tr;
+    } else {
+      tr.removeAttribute('aria-current');
+    }
+  }
+  return found;
+}
+
 /** `show` is called with a row's site when it is clicked (or Enter is pressed on it); only sites with faults have one. */
 export function showProtection(report: Omit<Report, 'tree'>, show: (site: ProtectionSiteView) => void): void {
   const box = byId('protection');
@@ -42,6 +56,7 @@ export function showProtection(report: Omit<Report, 'tree'>, show: (site: Protec
     );
     Array.from(tbl.tBodies[0]!.rows).forEach((tr, i) => {
       const site = sites[i] as unknown as ProtectionSiteView;
+      tr.dataset['site'] = String(site.site);
       if (!(typeof site.faults === 'number' && site.faults > 0 && Array.isArray(site.instructions))) return;
       tr.className = 'clickable';
       tr.tabIndex = 0;

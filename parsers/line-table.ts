@@ -75,16 +75,6 @@ export class LineTable {
     }
   }
 
-  /** Whether the line at `start` is line `id`, ended by a newline before `limit` (its end then in `knownEnd`). */
-  isAt(id: number, view: DataView, start: number, limit: number): boolean {
-    const len = this.lengths[id]!;
-    if (start + len < limit && view.getUint8(start + len) === LF && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) {
-      this.knownEnd = start + len;
-      return true;
-    }
-    return false;
-  }
-
   /**
    * The length of a line seen before whose first 32 bytes hash to `h` (prefixHash) and whose
    * length puts a newline before `limit` where the line at `start` would end; -1 when there is

@@ -41,13 +41,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
   private readonly frames = new LineTable();
   /** Per line id: its text (every interned line is frame-shaped). */
   private readonly texts: string[] = [];
-  /**
-   * The frame line that followed each one last time (at id + 1; at 0, the one
-   * after a line that is not a frame), -1 when none: stacks repeat, so the
-   * guess is compared first, and the line hashed only when it is not that one.
-   */
-  private after = new Int32Array(1024).fill(-1);
-  private lastId = -1;
+
   private readonly source: string;
   private readonly sink: DiagnosticSink | undefined;
   private readonly max: number;
@@ -96,11 +90,8 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
     const parser = this.parser;
     for (;;) {
       if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
-        const guess = this.after[this.lastId + 1]!;
-        const id = guess >= 0 && this.frames.isAt(guess, view, from, limit) ? guess : this.frames.known(view, from, limit);
+        const id = this.frames.known(view, from, limit);
         if (id >= 0) {
-          if (id !== guess) this.after[this.lastId + 1] = id;
-          this.lastId = id;
           parser.frameLine(id);
           from = this.frames.knownEnd + 1;
           continue;
@@ -138,8 +129,6 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       }
     }
     const e = bytes > 0 && buf[end - 1] === CR ? end - 1 : end;
-    const lastId = this.lastId;
-    this.lastId = -1;
     if (e === start) {
       this.parser.line('');
       return;
@@ -153,14 +142,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       if (this.texts[id] === undefined) {
         this.texts[id] = text;
         this.parser.adoptFrameLine(text, id);
-        if (id + 1 >= this.after.length) {
-          const more = new Int32Array(this.after.length * 2).fill(-1);
-          more.set(this.after);
-          this.after = more;
-        }
       }
-      this.after[lastId + 1] = id;
-      this.lastId = id;
       this.parser.frameLine(id);
       return;
     }

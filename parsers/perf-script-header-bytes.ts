@@ -124,6 +124,15 @@ function decimal(buf: Buffer, from: number, dot: number, to: number): number {
   return (digits(buf, from, dot) * POW10[frac]! + digits(buf, dot + 1, to)) / POW10[frac]!;
 }
 
+/**
+ * Bytes [start, end) as latin1 text, one char per byte (ASCII here). Node's
+ * own slice under Buffer#toString: toString's argument checks cost more than
+ * the copy for the short strings a header holds.
+ */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+}
+
 /** A header's comm, pid, tid and cpu (-1 when not printed). */
 export type Task = ReturnType<typeof splitCommTask>;
 
@@ -172,7 +181,7 @@ export class HeaderNames {
   eventBytes(buf: Buffer, view: DataView, start: number, end: number): string {
     if (this.keptEvent.length === end - start && this.keptEvent.at(view, start)) return this.keptEventName;
     this.keptEvent.set(buf, start, end);
-    return (this.keptEventName = this.eventName(buf.toString('latin1', start, end)));
+    return (this.keptEventName = this.eventName(latin1(buf, start, end)));
   }
 }
 

@@ -20,7 +20,7 @@ import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type Header
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
 import { frameStarts, headerFrameKey, isFrameShaped, isHex } from './perf-script-frames.js';
 import { FrameCache } from './perf-script-stacks.js';
-import { HeaderBytes, HeaderNames, RestBytes, type Task } from './perf-script-header-bytes.js';
+import { HeaderBytes, HeaderNames, latin1, RestBytes, type Task } from './perf-script-header-bytes.js';
 import { hasSideBandMark } from './perf-script-scan-header.js';
 import { sniffPerfScript } from './perf-script-sniff.js';
 
@@ -181,8 +181,8 @@ export class PerfScriptParser {
       return true;
     }
     // the rest is ASCII: its trimmed text and the data address decoded, no more
-    this.open(who, h.time, period, event, buf.toString('latin1', r.trimAt, r.trimEnd), r.trimAt - h.restAt, r.frames);
-    this.pAddr = r.frames > 0 ? buf.toString('latin1', r.addrAt, r.addrEnd) : undefined;
+    this.open(who, h.time, period, event, latin1(buf, r.trimAt, r.trimEnd), r.trimAt - h.restAt, r.frames);
+    this.pAddr = r.frames > 0 ? latin1(buf, r.addrAt, r.addrEnd) : undefined;
     return true;
   }
 

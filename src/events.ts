@@ -96,36 +96,65 @@ interface EventName {
   readonly syscall: { readonly exit: boolean; readonly name: string } | undefined;
   readonly base: string;
   readonly family: number;
+  /** How normalizeRecord reads the record. */
+  readonly kind: 'call' | 'tlb-flush' | 'signal' | 'fault-tracepoint' | 'fault-sample' | 'other';
 }
 
 const eventNames = new Map<string, EventName>();
 const MAX_EVENT_NAMES = 4096;
+// the last name asked for: records come in runs of one event
+let lastEvent = '';
+let lastName: EventName | undefined;
 
 function eventName(event: string): EventName {
+  if (event === lastEvent && lastName !== undefined) return lastName;
   let known = eventNames.get(event);
-  if (known !== undefined) return known;
-  const m = SYSCALL_EVENT.exec(event);
-  const base = readBaseEventName(event);
-  known = { syscall: m === null ? undefined : { exit: m[1] === 'exit', name: m[2]! }, base, family: familyOf(event, base) };
-  if (eventNames.size < MAX_EVENT_NAMES) eventNames.set(event, known);
+  if (known === undefined) {
+    const m = SYSCALL_EVENT.exec(event);
+    const base = readBaseEventName(event);
+    const family = familyOf(event, base);
+    const kind =
+      m !== null
+        ? 'call'
+        : event === 'tlb:tlb_flush'
+          ? 'tlb-flush'
+          : event === 'signal:signal_generate' || event === 'signal:signal_deliver'
+            ? 'signal'
+            : isFaultTracepoint(event)
+              ? 'fault-tracepoint'
+              : family === 1 || family === 2
+                ? 'fault-sample'
+                : 'other';
+    known = { syscall: m === null ? undefined : { exit: m[1] === 'exit', name: m[2]! }, base, family, kind };
+    if (eventNames.size < MAX_EVENT_NAMES) eventNames.set(event, known);
+  }
+  lastEvent = event;
+  lastName = known;
   return known;
 }
 
 /** A record → its event: the only place payloads are decoded. */
 export function normalizeRecord(r: TraceRecord): TraceEvent {
   if (r.kind !== 'sample') return r;
-  const m = eventName(r.event).syscall;
-  if (m !== undefined) {
-    const name = m.name;
-    if (m.exit) return { kind: 'return', record: r, name, ret: retOf(r) };
-    const args = readCallArgs(r, name);
-    return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : { kind: 'call', record: r, name, args };
+  const n = eventName(r.event);
+  switch (n.kind) {
+    case 'fault-sample':
+      return { kind: 'fault', record: r, family: n.family, access: sampleFault(r) };
+    case 'fault-tracepoint':
+      return { kind: 'fault', record: r, family: n.family, access: tracepointFault(r) };
+    case 'call': {
+      const name = n.syscall!.name;
+      if (n.syscall!.exit) return { kind: 'return', record: r, name, ret: retOf(r) };
+      const args = readCallArgs(r, name);
+      return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : { kind: 'call', record: r, name, args };
+    }
+    case 'tlb-flush':
+      return { kind: 'tlb-flush', record: r, flush: readTlbFlush(r), beforeItsCall: r.fields !== undefined };
+    case 'signal':
+      return { kind: 'signal', record: r, signal: readSignal(r), delivered: r.event === 'signal:signal_deliver' };
+    default:
+      return { kind: 'other', record: r };
   }
-  if (r.event === 'tlb:tlb_flush') return { kind: 'tlb-flush', record: r, flush: readTlbFlush(r), beforeItsCall: r.fields !== undefined };
-  if (r.event === 'signal:signal_generate' || r.event === 'signal:signal_deliver') return { kind: 'signal', record: r, signal: readSignal(r), delivered: r.event === 'signal:signal_deliver' };
-  const access = readFault(r);
-  if (access !== undefined) return { kind: 'fault', record: r, family: faultFamily(r.event), access };
-  return { kind: 'other', record: r };
 }
 
 // ------------------------------------------------------------ fault events
@@ -216,28 +245,34 @@ export interface FaultAccess {
  * `-F +addr`). Undefined when the record is not a fault event.
  */
 export function readFault(r: SampleRecord): FaultAccess | undefined {
-  if (r.event === 'exceptions:page_fault_user' || r.event === 'exceptions:page_fault_kernel') {
-    const fields = payloadFields(r);
-    const address = fieldOf(fields, 'address');
-    const ip = fieldOf(fields, 'ip');
-    const code = parseErrorCode(fieldOf(fields, 'error_code'));
-    const a = parseAddress(address);
-    const i = parseAddress(ip);
-    return {
-      address: Number.isNaN(a) && r.addr !== undefined ? parseAddress(r.addr, true) : a,
-      ...(Number.isNaN(i) ? {} : { ip: i }),
-      ...(code === undefined ? {} : { errorCode: code }),
-      ...(ip === undefined ? {} : { ipText: ip }),
-    };
-  }
-  const family = faultFamily(r.event);
-  if (family === 1 || family === 2) {
-    const leaf = r.stack[0];
-    const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
-    const address = r.addr === undefined ? NaN : parseAddress(r.addr, true);
-    return Number.isNaN(ip) ? { address } : { address, ip };
-  }
+  const kind = eventName(r.event).kind;
+  if (kind === 'fault-tracepoint') return tracepointFault(r);
+  if (kind === 'fault-sample') return sampleFault(r);
   return undefined;
+}
+
+// The exceptions tracepoints: `address=… ip=… error_code=…`.
+function tracepointFault(r: SampleRecord): FaultAccess {
+  const fields = payloadFields(r);
+  const address = fieldOf(fields, 'address');
+  const ip = fieldOf(fields, 'ip');
+  const code = parseErrorCode(fieldOf(fields, 'error_code'));
+  const a = parseAddress(address);
+  const i = parseAddress(ip);
+  return {
+    address: Number.isNaN(a) && r.addr !== undefined ? parseAddress(r.addr, true) : a,
+    ...(Number.isNaN(i) ? {} : { ip: i }),
+    ...(code === undefined ? {} : { errorCode: code }),
+    ...(ip === undefined ? {} : { ipText: ip }),
+  };
+}
+
+// The software events (page-faults, minor-faults, major-faults): the sample's ip and data address.
+function sampleFault(r: SampleRecord): FaultAccess {
+  const leaf = r.stack[0];
+  const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
+  const address = r.addr === undefined ? NaN : parseAddress(r.addr, true);
+  return Number.isNaN(ip) ? { address } : { address, ip };
 }
 
 /** The fault's ip as perf's bare hex (`7fc2fa336b70`), also when perf trace printed it in decimal; undefined without one. */

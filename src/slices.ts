@@ -168,6 +168,10 @@ export class SliceBuilder {
   private readonly threads: { tid: number; pid: number; comm: string }[] = [];
   private readonly regionIds = new Map<string, number>();
   private readonly regions: string[] = [];
+  private lastTid = NaN;
+  private lastThread = 0;
+  private lastRegion: string | undefined = undefined;
+  private lastRegionId = 0;
   private cells = new Cells();
   /** Protection changes: quantum → `call\0prot\0site` → calls. */
   private readonly changes = new Map<number, Map<string, number>>();
@@ -180,7 +184,8 @@ export class SliceBuilder {
 
   /** One fault of `path` (FaultAggregator.add's number). */
   add(path: number, time: number, pid: number, tid: number, comm: string, region: string, value: number): void {
-    let t = this.threadIds.get(tid);
+    // consecutive faults are mostly one thread's, in one region: no lookup for those
+    let t = tid === this.lastTid ? this.lastThread : this.threadIds.get(tid);
     if (t === undefined) {
       t = this.threads.length;
       this.threadIds.set(tid, t);
@@ -190,12 +195,16 @@ export class SliceBuilder {
       th.pid = pid;
       th.comm = comm;
     }
-    let r = this.regionIds.get(region);
+    this.lastTid = tid;
+    this.lastThread = t;
+    let r = region === this.lastRegion ? this.lastRegionId : this.regionIds.get(region);
     if (r === undefined) {
       r = this.regions.length;
       this.regionIds.set(region, r);
       this.regions.push(region);
     }
+    this.lastRegion = region;
+    this.lastRegionId = r;
     if (this.cells.add(path, this.quantumOf(time), t, r, value) && this.cells.n + this.changeCells > this.maxCells) this.coarsen();
   }
 

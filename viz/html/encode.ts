@@ -82,6 +82,12 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
   // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
   const own = new Float64Array(n);
   let at = 0;
+  let lastKind = '';
+  let lastKindIndex = -1;
+  let lastDso = '';
+  let lastDsoIndex = -1;
+  let lastEvent = '';
+  let lastEventIndex = -1;
   const nodes: TreeNode[] = [tree];
   const parents: number[] = [-1];
   for (let i = 0; nodes.length > 0; i++) {
@@ -89,21 +95,25 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
     const parent = parents.pop()!;
     enc.up[i] = parent < 0 ? 0 : i - parent;
     enc.name[i] = intern(node.name);
-    enc.kind[i] = internKind(node.kind);
+    // kinds and dsos run alike down a path: the last one's index again without a lookup
+    enc.kind[i] = node.kind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = node.kind)));
     enc.value[i] = node.value;
     enc.self[i] = node.self;
-    enc.dso[i] = node.dso === undefined ? 0 : intern(node.dso) + 1;
+    const dso = node.dso;
+    enc.dso[i] = dso === undefined ? 0 : dso === lastDso ? lastDsoIndex : (lastDsoIndex = intern((lastDso = dso)) + 1);
     let events = 0;
     let only = '';
     for (const e in node.byEvent) {
-      events++;
+      if (events++ > 0) break;
       only = e;
     }
     if (events === 0) {
       enc.event[i] = -2;
     } else if (events === 1 && node.byEvent[only] === node.value) {
-      enc.event[i] = intern(only);
+      enc.event[i] = only === lastEvent ? lastEventIndex : (lastEventIndex = intern((lastEvent = only)));
     } else {
+      events = 0;
+      for (const _ in node.byEvent) events++;
       enc.event[i] = -1;
       enc.multi.push(i, events);
       for (const e in node.byEvent) enc.multi.push(intern(e), node.byEvent[e]!);
@@ -121,11 +131,12 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
       enc.cells[at++] = node.cells.length / 4;
       for (let j = 0; j < node.cells.length; j++) enc.cells[at++] = node.cells[j]!;
     }
+    const kids = node.children;
     let children = 0;
-    for (const c of node.children) children += c.value;
+    for (let c = 0; c < kids.length; c++) children += kids[c]!.value;
     own[i] = Math.max(0, node.value - children);
-    for (let c = node.children.length - 1; c >= 0; c--) {
-      nodes.push(node.children[c]!);
+    for (let c = kids.length - 1; c >= 0; c--) {
+      nodes.push(kids[c]!);
       parents.push(i);
     }
   }
@@ -142,7 +153,8 @@ function countNodes(tree: TreeNode): { nodes: number; cells: number } {
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     nodes++;
     if (node.cells !== undefined && node.cells.length > 0) cells += 2 + node.cells.length;
-    for (const c of node.children) stack.push(c);
+    const kids = node.children;
+    for (let c = 0; c < kids.length; c++) stack.push(kids[c]!);
   }
   return { nodes, cells };
 }

@@ -137,7 +137,9 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         const source = cellSource.get(t);
         const from = source !== undefined ? withCells.get(source.leaf) : undefined;
         if (from === undefined) return false;
-        cellRefs.push(node - lastRef, from, source!.runs.length / 2, ...source!.runs);
+        const runs = source!.runs;
+        cellRefs.push(node - lastRef, from, runs.length / 2);
+        for (let x = 0; x < runs.length; x++) cellRefs.push(runs[x]!);
         lastRef = node;
         return true;
       },

@@ -68,9 +68,10 @@ export interface LeafSink {
 /**
  * Flattens `tree` into the page's compact form; with `shared`, its strings go
  * into that table (another tree's), which becomes its `strings`; with `sink`,
- * sites and classes go there.
+ * sites and classes go there. Without `layout`, x0 is left empty (the page
+ * computes it from `up` and `value`: pack.ts).
  */
-export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink): EncodedTree {
+export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree {
   const strings: string[] = shared?.strings ?? [];
   const intern = shared?.intern ?? stringInterner(strings);
   const kinds: string[] = [];
@@ -78,9 +79,9 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
   const { nodes: n, cells } = countNodes(tree);
   // sized once: pushed, a 500k-node tree's arrays left twice their size in garbage
   const column = (): number[] => new Array<number>(n);
-  const enc: EncodedTree = { strings, kinds, up: column(), name: column(), kind: column(), value: column(), self: column(), x0: column(), dso: column(), event: column(), multi: [], sites: {}, classes: {}, cells: new Array<number>(cells) };
+  const enc: EncodedTree = { strings, kinds, up: column(), name: column(), kind: column(), value: column(), self: column(), x0: layout ? column() : [], dso: column(), event: column(), multi: [], sites: {}, classes: {}, cells: new Array<number>(cells) };
   // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
-  const own = new Float64Array(n);
+  const own = new Float64Array(layout ? n : 0);
   let at = 0;
   let lastKind = '';
   let lastKindIndex = -1;
@@ -132,15 +133,17 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
       for (let j = 0; j < node.cells.length; j++) enc.cells[at++] = node.cells[j]!;
     }
     const kids = node.children;
-    let children = 0;
-    for (let c = 0; c < kids.length; c++) children += kids[c]!.value;
-    own[i] = Math.max(0, node.value - children);
+    if (layout) {
+      let children = 0;
+      for (let c = 0; c < kids.length; c++) children += kids[c]!.value;
+      own[i] = Math.max(0, node.value - children);
+    }
     for (let c = kids.length - 1; c >= 0; c--) {
       nodes.push(kids[c]!);
       parents.push(i);
     }
   }
-  partitionX0(enc.up, own, enc.x0);
+  if (layout) partitionX0(enc.up, own, enc.x0);
   enc.cells.length = at;
   return enc;
 }

@@ -143,7 +143,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         lastRef = node;
         return true;
       },
-    });
+    }, false);
     leafSites.forEach((site, j) => (siteOf[2 * j + 1] = siteIndex(site)));
     // the node numbers made deltas in place: the encoded tree is this function's
     const cells = e.cells;

@@ -199,6 +199,9 @@ export class FaultAggregator {
     const leafSteps = new Map<Frame, { fn: PathStep; insn: PathStep; key: string }>();
     const commSteps = new Map<string, PathStep>();
     const groupSteps = new Map<string, PathStep[]>();
+    // one array for every path's frames and steps: the builder and the repair keep neither
+    const scratch: Frame[] = [];
+    const steps: PathStep[] = [];
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.path.site;
@@ -212,8 +215,9 @@ export class FaultAggregator {
         filtered.value += p.value;
         continue;
       }
-      const frames = options.repair !== undefined ? options.repair(framesOf(p.path)) : framesOf(p.path);
-      const steps: PathStep[] = [];
+      const raw = framesOf(p.path, scratch);
+      const frames = options.repair !== undefined ? options.repair(raw) : raw;
+      steps.length = 0;
       if (p.group !== '' && options.dropGroups !== true) {
         let levels = groupSteps.get(p.group);
         if (levels === undefined) {
@@ -310,9 +314,10 @@ function samePath(p: RawPath, event: string, comm: string, group: string, path: 
   return true;
 }
 
-/** The faulting frame, then its callers (leaf first, as perf prints): made when asked, not kept per path. */
-function framesOf(path: PathFrames): Frame[] {
-  const frames = new Array<Frame>(path.callers.length + 1);
+/** The faulting frame, then its callers (leaf first, as perf prints), in `into` when given: made when asked, not kept per path. */
+function framesOf(path: PathFrames, into: Frame[] = new Array<Frame>(path.callers.length + 1)): Frame[] {
+  const frames = into;
+  frames.length = path.callers.length + 1;
   frames[0] = path.site;
   for (let i = 0; i < path.callers.length; i++) frames[i + 1] = path.callers[i]!;
   return frames;

@@ -60,17 +60,40 @@ export function nodeJson(n: TreeNode, children = true): unknown {
 /**
  * `JSON.stringify(nodeJson(n, false))` without its closing `]}`: the text
  * renderJsonPieces writes before a node's children, made without the objects
- * (a tree has a node per distinct call path and instruction).
+ * (a tree has a node per distinct call path and instruction). Kinds, dsos and
+ * event names repeat: `quoted` keeps their JSON text.
  */
-export function nodeJsonOpen(n: TreeNode): string {
-  let s = '{"name":' + JSON.stringify(n.name) + ',"kind":' + JSON.stringify(n.kind) + ',"value":' + JSON.stringify(n.value) + ',"self":' + JSON.stringify(n.self) + ',"byEvent":' + JSON.stringify(n.byEvent);
-  if (n.dso !== undefined) s += ',"dso":' + JSON.stringify(n.dso);
+export function nodeJsonOpen(n: TreeNode, quoted: Map<string, string> = new Map()): string {
+  let s = '{"name":' + JSON.stringify(n.name) + ',"kind":' + quote(quoted, n.kind) + ',"value":' + numberJson(n.value) + ',"self":' + numberJson(n.self) + ',"byEvent":' + countsJson(n.byEvent, quoted);
+  if (n.dso !== undefined) s += ',"dso":' + quote(quoted, n.dso);
   if (n.site !== undefined && n.kind === 'instruction') {
     const { address, instruction, source } = siteJson(n.site);
     s += ',"address":' + JSON.stringify(address) + ',"instruction":' + JSON.stringify(instruction) + ',"source":' + JSON.stringify(source) + ',"resolved":' + JSON.stringify(n.site.resolved);
   }
-  if (n.classes !== undefined) s += ',"classes":' + JSON.stringify(n.classes);
+  if (n.classes !== undefined) s += ',"classes":' + countsJson(n.classes, quoted);
   return s + ',"children":[';
+}
+
+function quote(quoted: Map<string, string>, s: string): string {
+  let q = quoted.get(s);
+  if (q === undefined) quoted.set(s, (q = JSON.stringify(s)));
+  return q;
+}
+
+// JSON.stringify's text for a number: null when not finite
+function numberJson(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+// JSON.stringify(counts) for a record of numbers (its keys in the same order: for-in's is the own keys')
+function countsJson(counts: Readonly<Record<string, number | undefined>>, quoted: Map<string, string>): string {
+  let s = '{';
+  for (const k in counts) {
+    const v = counts[k];
+    if (v === undefined) continue;
+    s += (s.length > 1 ? ',' : '') + quote(quoted, k) + ':' + numberJson(v);
+  }
+  return s + '}';
 }
 
 /** A site's fields as the JSON outputs (report and diff) spell them: 0x addresses, null for what is unknown. */

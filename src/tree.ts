@@ -29,7 +29,7 @@ export function newNode(name: string, kind: NodeKind, dso?: string, site?: Fault
 export class TreeBuilder {
   readonly root: MutableNode;
   /** name → child of the nodes with many children, while building. */
-  private indexes = new Map<TreeNode, Map<string, TreeNode>>();
+  private indexes = new Map<TreeNode, Map<string, TreeNode | TreeNode[]>>();
 
   constructor(rootName = 'all') {
     this.root = newNode(rootName, 'root');
@@ -72,7 +72,7 @@ function bump(node: TreeNode, value: number, event: string): void {
 // children. The index per node held a third of the report's peak memory.
 const INDEX_AT = 8;
 
-function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<string, TreeNode>>): MutableNode {
+function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<string, TreeNode | TreeNode[]>>): MutableNode {
   const dso = step.dso ?? '';
   const children = node.children;
   const index = children.length > INDEX_AT ? indexes.get(node) : undefined;
@@ -84,24 +84,33 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
     const child = newNode(step.name, step.kind, step.dso, step.site);
     children.push(child);
     if (children.length > INDEX_AT) {
-      const made = new Map<string, TreeNode>();
-      for (const c of children) made.set(childKey(c.kind, c.name, c.dso ?? ''), c);
+      const made = new Map<string, TreeNode | TreeNode[]>();
+      for (const c of children) indexChild(made, c);
       indexes.set(node, made);
     }
     return child;
   }
-  const key = childKey(step.kind, step.name, dso);
-  let child = index.get(key);
-  if (child === undefined) {
-    child = newNode(step.name, step.kind, step.dso, step.site);
-    index.set(key, child);
-    children.push(child);
+  const named = index.get(step.name);
+  if (named !== undefined) {
+    if (!Array.isArray(named)) {
+      if (named.kind === step.kind && (named.dso ?? '') === dso) return named;
+    } else {
+      for (const c of named) if (c.kind === step.kind && (c.dso ?? '') === dso) return c;
+    }
   }
+  const child = newNode(step.name, step.kind, step.dso, step.site);
+  indexChild(index, child);
+  children.push(child);
   return child;
 }
 
-function childKey(kind: NodeKind, name: string, dso: string): string {
-  return kind + '\0' + name + '\0' + dso;
+// Keyed by name alone (a step's name is mostly the same string each time, its
+// hash kept): the few children of one name from other kinds or dsos share a list.
+function indexChild(index: Map<string, TreeNode | TreeNode[]>, child: TreeNode): void {
+  const named = index.get(child.name);
+  if (named === undefined) index.set(child.name, child);
+  else if (Array.isArray(named)) named.push(child);
+  else index.set(child.name, [named, child]);
 }
 
 // Children arrays grown by push hold room for 17 nodes: a sorted copy holds
@@ -126,7 +135,7 @@ interface Named {
  * every output (text, folded, SVG, HTML) keeps them apart. Idempotent.
  */
 export function labelHomonyms(siblings: readonly Named[]): void {
-  if (siblings.length < 2) return;
+  if (siblings.length < 2 || !hasHomonyms(siblings)) return;
   const groups = new Map<string, Named[]>();
   for (const n of siblings) {
     if (n.dso === undefined || n.dso === '') continue;
@@ -143,9 +152,35 @@ export function labelHomonyms(siblings: readonly Named[]): void {
   }
 }
 
+// Whether two siblings of one kind and name have different dsos: without a
+// string or map per sibling for the many small families.
+function hasHomonyms(siblings: readonly Named[]): boolean {
+  if (siblings.length <= 16) {
+    for (let i = 0; i < siblings.length; i++) {
+      const a = siblings[i]!;
+      if (a.dso === undefined || a.dso === '') continue;
+      for (let j = i + 1; j < siblings.length; j++) {
+        const b = siblings[j]!;
+        if (b.kind === a.kind && b.dso !== undefined && b.dso !== '' && b.dso !== a.dso && plainName(b) === plainName(a)) return true;
+      }
+    }
+    return false;
+  }
+  const dsoOf = new Map<string, string>();
+  for (const n of siblings) {
+    if (n.dso === undefined || n.dso === '') continue;
+    const key = n.kind + '\0' + plainName(n);
+    const d = dsoOf.get(key);
+    if (d === undefined) dsoOf.set(key, n.dso);
+    else if (d !== n.dso) return true;
+  }
+  return false;
+}
+
 /** A node's name without the dso `labelHomonyms` added. */
 export function plainName(n: { readonly name: string; readonly dso?: string | undefined }): string {
-  if (n.dso === undefined || n.dso === '') return n.name;
+  // both labels end in ')'
+  if (n.dso === undefined || n.dso === '' || !n.name.endsWith(')')) return n.name;
   for (const label of [` (${basename(n.dso)})`, ` (${n.dso})`]) if (n.name.endsWith(label)) return n.name.slice(0, -label.length);
   return n.name;
 }

@@ -22,19 +22,34 @@ export function* renderJsonPieces(report: Report): Generator<string> {
 }
 
 // JSON.stringify(nodeJson(root)), a node at a time with a stack (trees are deep):
-// a node's own fields, then its children, then the brackets that close it.
+// a node's own fields, then its children, then the brackets that close it;
+// handed out in pieces of about PIECE characters.
 function* treePieces(root: TreeNode): Generator<string> {
+  const quoted = new Map<string, string>();
   const stack: (TreeNode | string)[] = [root];
+  let out = '';
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     if (typeof top === 'string') {
-      yield top;
+      out += top;
       continue;
     }
-    yield nodeJsonOpen(top);
+    out += nodeJsonOpen(top, quoted);
+    if (out.length >= PIECE) {
+      yield out;
+      out = '';
+    }
+    const children = top.children;
+    if (children.length === 0) {
+      out += ']}';
+      continue;
+    }
     stack.push(']}');
-    for (let i = top.children.length - 1; i >= 0; i--) {
-      stack.push(top.children[i]!);
+    for (let i = children.length - 1; i >= 0; i--) {
+      stack.push(children[i]!);
       if (i > 0) stack.push(',');
     }
   }
+  if (out.length > 0) yield out;
 }
+
+const PIECE = 1 << 16;

@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
-import { isJsonFile, nodeJson, readReportFile, reportFromJson } from '../../src/report-json.js';
+import { isJsonFile, nodeJson, nodeJsonOpen, readReportFile, reportFromJson } from '../../src/report-json.js';
+import type { TreeNode } from '../../src/model.js';
 import { renderJson } from '../../viz/json.js';
 
 const CAPTURES = {
@@ -49,6 +51,22 @@ describe('the JSON report', () => {
       const tree = json.slice(json.indexOf('"tree": ') + '"tree": '.length, -'\n}\n'.length);
       expect(tree, name).toBe(JSON.stringify(nodeJson(reports[name].tree)));
     }
+  });
+
+  it('writes a node as JSON.stringify does, whatever its names, events and classes', () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom('"', '\\', '\n', '\u2028', '0', '12', 'page-faults', '\ud800'));
+    const counts = fc.dictionary(text, fc.oneof(fc.integer(), fc.double()), { maxKeys: 4 });
+    fc.assert(
+      fc.property(text, fc.constantFrom('user', 'kernel', 'instruction', 'comm'), fc.integer(), fc.double(), counts, fc.option(text, { nil: undefined }), fc.option(counts, { nil: undefined }), (name, kind, value, self, byEvent, dso, classes) => {
+        const n = { name, kind, value, self, byEvent, children: [] } as TreeNode;
+        if (dso !== undefined) n.dso = dso;
+        if (classes !== undefined) n.classes = classes;
+        const quoted = new Map<string, string>();
+        expect(nodeJsonOpen(n, quoted) + ']}').toBe(JSON.stringify(nodeJson(n)));
+        // and again with the names already quoted
+        expect(nodeJsonOpen(n, quoted) + ']}').toBe(JSON.stringify(nodeJson(n)));
+      }),
+    );
   });
 
   it('reads a report file, plain or gzipped, and tells it from a trace', async () => {

@@ -87,6 +87,30 @@ describe('fault-path tree', () => {
     ]);
   });
 
+  it('finds a child among many (past the name index) and names homonyms from other dsos, in small and large families', () => {
+    for (const others of [1, 30]) {
+      const b = new TreeBuilder();
+      const add = (name: string, kind: 'user' | 'kernel', dso: string, value: number): void => void b.add([{ name: 'x', kind: 'comm' }, { name, kind, dso }], value, 'e');
+      for (let i = 0; i < others; i++) add(`f${i}`, 'user', '/bin/a', 1);
+      add('_start', 'user', '/bin/a', 5);
+      add('_start', 'user', '/lib/ld-linux-x86-64.so.2', 7);
+      add('_start', 'kernel', '[kernel.kallsyms]', 9);
+      // the same three again: found, not added
+      add('_start', 'user', '/bin/a', 5);
+      add('_start', 'user', '/lib/ld-linux-x86-64.so.2', 7);
+      add('_start', 'kernel', '[kernel.kallsyms]', 9);
+      for (let i = 0; i < others; i++) add(`f${i}`, 'user', '/bin/a', 1);
+      const kids = b.finish().children[0]!.children;
+      expect(kids.length, String(others)).toBe(others + 3);
+      expect(kids.slice(0, 3).map((c) => [c.name, c.value])).toEqual([
+        ['_start', 18],
+        ['_start (ld-linux-x86-64.so.2)', 14],
+        ['_start (a)', 10],
+      ]);
+      expect(kids.slice(3).every((c) => c.value === 2 && /^f\d+$/.test(c.name))).toBe(true);
+    }
+  });
+
   it('reports lines that are not stack and count', () => {
     expect(treeFromFolded(['a;b 1', 'garbage', 'c x']).bad).toEqual([2, 3]);
   });

@@ -2,7 +2,7 @@
 // tree's fault paths with their classes and whether they are program start-up,
 // and lookups from the protection section's names to the report's sites.
 import type { FaultClass, FaultSite, Finding, ProtectionSiteView, Report, SiteCount, TreeNode } from '../model.js';
-import { startupMark } from './startup.js';
+import { startupMarks } from './startup.js';
 import { protectionInstructionName } from './words.js';
 
 /** One root-to-leaf path of the tree that carries faults. */
@@ -48,7 +48,7 @@ class LinkedPath implements FaultPath {
   }
 }
 
-function stepOf(node: TreeNode, up: Step | undefined): Step {
+function stepOf(node: TreeNode, up: Step | undefined, startupMark: (n: TreeNode) => 'main' | 'startup' | undefined): Step {
   const mark = startupMark(node);
   const frame = node.kind !== 'comm' && node.kind !== 'protection-site' && node.kind !== 'region' && node.kind !== 'instruction' && !node.name.endsWith(' (inlined)');
   return {
@@ -78,10 +78,11 @@ export interface FindingContext {
 /** Reads the report once for every pattern. The tree must be the call-path tree (not inverted, not grouped by site, not pruned). */
 export function findingContext(report: Report): FindingContext {
   const paths: FaultPath[] = [];
+  const mark = startupMarks();
   // forEachPath's order: a node's own faults, then its children's
   const walk = (node: TreeNode, step: Step | undefined): void => {
     if (node.self > 0) paths.push(new LinkedPath(step, node, node.self, node.classes ?? { unknown: node.self }));
-    for (const c of node.children) walk(c, stepOf(c, step));
+    for (const c of node.children) walk(c, stepOf(c, step, mark));
   };
   walk(report.tree, undefined);
   const sites = new Map<string, ProtectionSiteView[]>();

@@ -94,7 +94,7 @@ export interface FaultState {
   cls?: FaultClass;
   kernelMode?: boolean;
   // flushes that came before their fault's record (minor/major-faults count a fault once handled)
-  waiting: Flush[];
+  waiting: readonly Flush[];
 }
 
 export interface Thread {

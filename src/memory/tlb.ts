@@ -23,6 +23,8 @@ import type { Tasks } from './tasks.js';
 import { flushPlace } from './tlb-place.js';
 
 export const NO_CALLCHAIN = 'unknown (no callchain)';
+// no flushes (most records of most threads): shared, never pushed to
+const NONE: readonly Flush[] = [];
 
 export class TlbFlushes {
   /** Flushes no site took, per kernel reason. */
@@ -79,7 +81,7 @@ export class TlbFlushes {
 
   /** A fault record of the thread (its attribution follows in `noted`). */
   faultRecord(thread: Thread): void {
-    const waiting = thread.faultFlushes ?? [];
+    const waiting = thread.faultFlushes ?? NONE;
     thread.faultFlushes = undefined;
     this.endFault(thread);
     thread.fault = { noted: false, waiting };
@@ -97,7 +99,7 @@ export class TlbFlushes {
     s.cls = cls;
     if (kernelMode !== undefined) s.kernelMode = kernelMode;
     const waiting = s.waiting;
-    s.waiting = [];
+    s.waiting = NONE;
     for (const f of waiting) this.toFault(f, s);
   }
 
@@ -152,8 +154,8 @@ export class TlbFlushes {
   // after the flushes that came between its entry and its exit) and, when their
   // callchain names a call, is that call: those are returned. The others ran
   // outside the calls the trace holds.
-  settleHeld(thread: Thread, r: SampleRecord, completeCall: string | undefined): Flush[] {
-    if (thread.held.length === 0) return [];
+  settleHeld(thread: Thread, r: SampleRecord, completeCall: string | undefined): readonly Flush[] {
+    if (thread.held.length === 0) return NONE;
     const held = thread.held;
     thread.held = [];
     const mine: Flush[] = [];

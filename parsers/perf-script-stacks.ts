@@ -4,7 +4,6 @@
 // stages after the parser meet the same array again (and may key caches on it).
 import type { Frame } from './records.js';
 import { parseFrame } from './perf-script-frames.js';
-import { rehashed } from './line-table.js';
 
 const INLINED_SUFFIX = ' (inlined)';
 
@@ -12,8 +11,8 @@ const INLINED_SUFFIX = ' (inlined)';
 const MAX_STACKS = 1 << 18;
 
 /**
- * Callchains by their line ids: open addressing over (hash, stack number),
- * the ids of every stack in one arena.
+ * Callchains by their line ids: open addressing over (stack number, hash)
+ * pairs side by side (one cache line per probe), the ids of every stack in one arena.
  */
 class StackTable {
   count = 0;
@@ -22,8 +21,7 @@ class StackTable {
   private at = new Int32Array(1024);
   private lengths = new Int32Array(1024);
   private readonly frames: (readonly Frame[])[] = [];
-  private table = new Int32Array(2048).fill(-1);
-  private hashes = new Int32Array(2048);
+  private table = new Int32Array(4096).fill(-1);
   private mask = 2047;
 
   /** The frames of the stack of these ids (the first n), or undefined. */
@@ -31,9 +29,9 @@ class StackTable {
     const table = this.table;
     const mask = this.mask;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const s = table[slot]!;
+      const s = table[2 * slot]!;
       if (s < 0) return undefined;
-      if (this.hashes[slot] !== h || this.lengths[s] !== n) continue;
+      if (table[2 * slot + 1] !== h || this.lengths[s] !== n) continue;
       const arena = this.arena;
       const at = this.at[s]!;
       let i = 0;
@@ -55,11 +53,24 @@ class StackTable {
     this.lengths[s] = n;
     this.used += n;
     this.frames.push(frames);
-    let slot = h & this.mask;
-    while (this.table[slot]! >= 0) slot = (slot + 1) & this.mask;
-    this.table[slot] = s;
-    this.hashes[slot] = h;
-    if (this.count * 2 > this.mask) ({ table: this.table, hashes: this.hashes, mask: this.mask } = rehashed(this.table, this.hashes, this.mask, -1));
+    this.place(this.table, this.mask, s, h);
+    if (this.count * 2 > this.mask) this.grow();
+  }
+
+  private place(table: Int32Array, mask: number, s: number, h: number): void {
+    let slot = h & mask;
+    while (table[2 * slot]! >= 0) slot = (slot + 1) & mask;
+    table[2 * slot] = s;
+    table[2 * slot + 1] = h;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const mask = this.mask * 2 + 1;
+    const table = new Int32Array(2 * (mask + 1)).fill(-1);
+    for (let slot = 0; slot <= this.mask; slot++) if (old[2 * slot]! >= 0) this.place(table, mask, old[2 * slot]!, old[2 * slot + 1]!);
+    this.table = table;
+    this.mask = mask;
   }
 }
 
@@ -69,10 +80,17 @@ function grown(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
   return b;
 }
 
-/** The hash of n line ids. */
-function idsHash(ids: Int32Array, n: number): number {
-  let h = n;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ ids[i]!, 0x01000193) ^ (h >>> 13);
+/** A stack's hash before its first line id. */
+export const STACK_HASH_SEED = 0x811c9dc5 | 0;
+
+/** A stack's hash, one more line id in. */
+export function stackHashStep(h: number, id: number): number {
+  return Math.imul(h ^ id, 0x01000193) ^ (h >>> 13);
+}
+
+// The hash of n ids folded by stackHashStep, finished.
+function finishHash(h: number, n: number): number {
+  h = Math.imul(h ^ n, 0x01000193);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return h ^ (h >>> 12);
@@ -107,14 +125,15 @@ export class FrameCache {
 
   /**
    * A record's callchain that came from the byte reader as line ids, without
-   * srclines: the first `idCount` of `ids` (each adopted), and of `lines`, their texts.
+   * srclines: the first `idCount` of `ids` (each adopted), `hash` their
+   * stackHashStep fold from STACK_HASH_SEED.
    */
-  callchainOfIds(ids: Int32Array, idCount: number, lines: readonly string[]): readonly Frame[] {
-    const h = idsHash(ids, idCount);
+  callchainOfIds(ids: Int32Array, idCount: number, hash: number): readonly Frame[] {
+    const h = finishHash(hash, idCount);
     const known = this.stacks.find(ids, idCount, h);
     if (known !== undefined) return known;
     const frames = new Array<Frame>(idCount);
-    for (let i = 0; i < idCount; i++) frames[i] = this.byId[ids[i]!] ?? this.intern(lines[i]!);
+    for (let i = 0; i < idCount; i++) frames[i] = this.byId[ids[i]!]!;
     if (this.stacks.count < MAX_STACKS) this.stacks.add(ids, idCount, h, frames);
     return frames;
   }

@@ -19,7 +19,7 @@ import { PerfScriptByteReader } from './perf-script-bytes.js';
 import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type HeaderParts } from './perf-script-header.js';
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
 import { frameStarts, headerFrameKey, isFrameShaped, isHex } from './perf-script-frames.js';
-import { FrameCache } from './perf-script-stacks.js';
+import { FrameCache, STACK_HASH_SEED, stackHashStep } from './perf-script-stacks.js';
 import { HeaderBytes, HeaderNames, latin1, RestBytes, type Task } from './perf-script-header-bytes.js';
 import { hasSideBandMark } from './perf-script-scan-header.js';
 import { sniffPerfScript } from './perf-script-sniff.js';
@@ -75,7 +75,7 @@ export class PerfScriptParser {
   private startCount = 0;
   /** Header frames as cache keys, made only when a srcline changes the last one (else made at flush when they are the stack). */
   private headerKeys: string[] | null = null;
-  /** Callchain frame lines (a line with its srcline is `frame line\nsrcline`), the first chainCount; reused. */
+  /** Callchain frame lines (a line with its srcline is `frame line\nsrcline`), the first chainCount, once not byId; reused. */
   private chain: string[] = [];
   private chainCount = 0;
   /** Whether chain[i] carries a srcline. */
@@ -83,6 +83,8 @@ export class PerfScriptParser {
   /** Whether every callchain line came from the byte reader with its line id (in `ids`). */
   private byId = true;
   private ids = new Int32Array(256);
+  /** The hash of the ids so far (stackHashStep). */
+  private stackHash = STACK_HASH_SEED;
   /** Whether a srcline now belongs to the frame above (a frame or header frame without one yet). */
   private srclineTarget = false;
 
@@ -148,7 +150,7 @@ export class PerfScriptParser {
       this.ids = more;
     }
     this.ids[n] = id;
-    this.chain[n] = this.texts[id]!;
+    this.stackHash = stackHashStep(this.stackHash, id);
     this.chainCount = n + 1;
     this.srclineTarget = true;
   }
@@ -285,6 +287,7 @@ export class PerfScriptParser {
     this.chainCount = 0;
     this.withSrcline = null;
     this.byId = true;
+    this.stackHash = STACK_HASH_SEED;
     this.srclineTarget = n > 0;
   }
 
@@ -307,15 +310,23 @@ export class PerfScriptParser {
       this.bad('callchain frame outside a record (no header line above it)');
       return;
     }
+    this.lineTexts();
     this.chain[this.chainCount++] = text;
-    this.byId = false;
     this.srclineTarget = true;
+  }
+
+  // Leaves the ids: the callchain so far as texts in `chain` (for lines that came without an id, or a srcline).
+  private lineTexts(): void {
+    if (!this.byId) return;
+    this.byId = false;
+    for (let i = 0; i < this.chainCount; i++) this.chain[i] = this.texts[this.ids[i]!]!;
   }
 
   // A srcline belongs to the frame above.
   private addSrcline(text: string): void {
     const last = this.chainCount - 1;
     if (last >= 0) {
+      this.lineTexts();
       this.chain[last] = this.chain[last] + '\n' + text;
       (this.withSrcline ??= [])[last] = true;
     } else if (this.startCount > 0) {
@@ -344,7 +355,7 @@ export class PerfScriptParser {
     if (this.chainCount > 0) {
       // the ip went into the callchain: a header frame is the data address
       // (only its address is wanted: data addresses are many, and need no cache entry)
-      stack = this.byId && this.withSrcline === null ? this.frames.callchainOfIds(this.ids, this.chainCount, this.chain) : this.frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
+      stack = this.byId && this.withSrcline === null ? this.frames.callchainOfIds(this.ids, this.chainCount, this.stackHash) : this.frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
       addr = n > 0 ? this.headerAddr() : undefined;
     } else if (n >= 2) {
       addr = this.headerAddr();

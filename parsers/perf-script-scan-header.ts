@@ -118,7 +118,9 @@ export class Kept {
       this.bytes = Buffer.alloc(Math.max(n, this.bytes.length * 2));
       this.view = viewOf(this.bytes);
     }
-    buf.copy(this.bytes, 0, start, end);
+    // a loop: Buffer#copy's argument checks cost more than these few bytes
+    const bytes = this.bytes;
+    for (let i = 0; i < n; i++) bytes[i] = buf[start + i]!;
     this.length = n;
   }
   /** Bytes [start, start + length) of buf equal the kept ones (the caller checks they are in the line). */

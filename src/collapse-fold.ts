@@ -35,6 +35,22 @@ export function piecesOf(lines: Iterable<string>): string[] {
   return out;
 }
 
+// Pushes the pieces of stack s's line; returns their length. (Apart from the loop that calls it:
+// called once per stack, it is optimized early, where the loop would wait to be.)
+function pushLine(parts: string[], s: number, starts: Int32Array, segments: Int32Array, inner: readonly string[], last: readonly string[], m: StackTable): number {
+  let size = 0;
+  const end = starts[s + 1]! - 1;
+  for (let k = starts[s]!; k < end; k++) {
+    const t = inner[segments[k]!]!;
+    parts.push(t);
+    size += t.length;
+  }
+  const tail = last[segments[end]!]!;
+  const count = String(m.value(s));
+  parts.push(tail, count, '\n');
+  return size + tail.length + count.length + 1;
+}
+
 export class Folder {
   private readonly segmentIds = new Map<string, number>();
   private readonly segments: string[] = [];
@@ -43,16 +59,31 @@ export class Folder {
   private readonly javaFrameSegments: (Int32Array | undefined)[] = [];
   private readonly merged = new StackTable();
   private seq = new Int32Array(256);
+  private frames = new Int32Array(256);
 
   constructor(private readonly nameOf: NameOf) {}
 
-  /** Adds `value` to the stack of a root (its text's segments; java: names by tidy_java) and frames (leaf first). */
-  add(root: Int32Array, java: boolean, frames: Int32Array, value: number): void {
+  /** Adds the stacks of `stacks` whose root has segments (`roots`; `rootJava`: names by tidy_java) and whose value is not 0. */
+  addAll(stacks: StackTable, roots: readonly (Int32Array | undefined)[], rootJava: readonly boolean[]): void {
+    for (let s = 0; s < stacks.count; s++) this.addStack(stacks, s, roots, rootJava);
+  }
+
+  // one call per stack: the loop above stays small, this is optimized early (it runs once per stack)
+  private addStack(stacks: StackTable, s: number, roots: readonly (Int32Array | undefined)[], rootJava: readonly boolean[]): void {
+    const value = stacks.value(s);
+    const rootId = stacks.root(s);
+    const root = roots[rootId];
+    if (root === undefined || value === 0) return;
+    const java = rootJava[rootId]!;
+    const depth = stacks.depth(s);
+    if (depth > this.frames.length) this.frames = new Int32Array(depth * 2);
+    const frames = this.frames;
+    stacks.copyFrames(s, frames, 0);
     let seq = this.seq;
     let n = 0;
     if (root.length > seq.length) seq = this.grow(root.length);
     for (let k = 0; k < root.length; k++) seq[n++] = root[k]!;
-    for (let k = frames.length - 1; k >= 0; k--) {
+    for (let k = depth - 1; k >= 0; k--) {
       const segs = this.frameSegmentsOf(frames[k]!, java);
       if (n + segs.length > seq.length) seq = this.grow(n + segs.length);
       for (let j = 0; j < segs.length; j++) seq[n++] = segs[j]!;
@@ -88,16 +119,7 @@ export class Folder {
     let parts: string[] = [];
     let size = 0;
     for (let i = 0; i < n; i++) {
-      const s = order[i]!;
-      const end = starts[s + 1]! - 1;
-      for (let k = starts[s]!; k < end; k++) {
-        const t = inner[segments[k]!]!;
-        parts.push(t);
-        size += t.length;
-      }
-      const count = String(m.value(s));
-      parts.push(last[segments[end]!]!, count, '\n');
-      size += last[segments[end]!]!.length + count.length + 1;
+      size += pushLine(parts, order[i]!, starts, segments, inner, last, m);
       if (size >= PIECE) {
         out.push(parts.join(''));
         parts = [];

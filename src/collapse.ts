@@ -200,13 +200,7 @@ export class Collapser {
     const folder = new Folder((id, java) => this.nameOf(id, java) as string);
     const prefix = this.o.everyEvent ? NO_EVENT + '\0' : '';
     const roots = this.rootKeys.map((key) => (key.startsWith(prefix) ? folder.rootSegments(key.slice(prefix.length)) : undefined));
-    const stacks = this.stacks;
-    for (let s = 0; s < stacks.count; s++) {
-      const v = stacks.value(s);
-      const root = stacks.root(s);
-      const r = roots[root];
-      if (r !== undefined && v !== 0) folder.add(r, this.rootJava[root]!, stacks.frames(s), v);
-    }
+    folder.addAll(this.stacks, roots, this.rootJava);
     return folder;
   }
 

@@ -6,8 +6,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Folder, piecesOf } from '../../src/collapse-fold.js';
+import { StackTable } from '../../src/collapse-stacks.js';
 
-function plain(stacks: { root: string; frames: number[]; value: number }[], names: string[]): string {
+type Stack = { root: string; frames: number[]; value: number; java?: boolean };
+
+/** The stacks through a StackTable (roots by text, frames leaf first) into a Folder. */
+function fill(folder: Folder, stacks: Stack[]): Folder {
+  const roots = [...new Set(stacks.map((s) => s.root))];
+  const table = new StackTable();
+  for (const s of stacks) table.add(roots.indexOf(s.root), Int32Array.from(s.frames), s.frames.length, s.value);
+  const java = roots.map((r) => stacks.some((s) => s.root === r && s.java === true));
+  folder.addAll(
+    table,
+    roots.map((r) => folder.rootSegments(r)),
+    java,
+  );
+  return folder;
+}
+
+function plain(stacks: Stack[], names: string[]): string {
   const totals = new Map<string, number>();
   for (const s of stacks) {
     const text = [s.root, ...s.frames.map((id) => names[id]!).reverse()].join(';');
@@ -19,10 +36,8 @@ function plain(stacks: { root: string; frames: number[]; value: number }[], name
     .join('');
 }
 
-function folded(stacks: { root: string; frames: number[]; value: number }[], names: string[]): string {
-  const folder = new Folder((id) => names[id]!);
-  for (const s of stacks) folder.add(folder.rootSegments(s.root), false, Int32Array.from(s.frames), s.value);
-  return folder.pieces().join('');
+function folded(stacks: Stack[], names: string[]): string {
+  return fill(new Folder((id) => names[id]!), stacks).pieces().join('');
 }
 
 describe('Folder', () => {
@@ -44,9 +59,10 @@ describe('Folder', () => {
   });
 
   it('keeps a Java root’s names apart from the same frame ids under other roots', () => {
-    const folder = new Folder((id, java) => (java ? `j${id}` : `n${id}`));
-    folder.add(folder.rootSegments('java'), true, Int32Array.from([1, 0]), 2);
-    folder.add(folder.rootSegments('cc'), false, Int32Array.from([1, 0]), 3);
+    const folder = fill(new Folder((id, java) => (java ? `j${id}` : `n${id}`)), [
+      { root: 'java', frames: [1, 0], value: 2, java: true },
+      { root: 'cc', frames: [1, 0], value: 3 },
+    ]);
     expect(folder.pieces()).toEqual(['cc;n0;n1 3\njava;j0;j1 2\n']);
     expect(folder.lines()).toEqual(['cc;n0;n1 3', 'java;j0;j1 2']);
   });
@@ -54,9 +70,7 @@ describe('Folder', () => {
   it('cuts its text into the pieces piecesOf cuts the lines into (the output of the worker threads)', () => {
     const names = Array.from({ length: 50 }, (_, i) => `function_number_${i}`);
     const stacks = Array.from({ length: 3000 }, (_, i) => ({ root: `task${i % 3}`, frames: [i % 50, (i * 7) % 50, (i * 13) % 50, i % 11], value: 1 + (i % 5) }));
-    const folder = new Folder((id) => names[id]!);
-    for (const s of stacks) folder.add(folder.rootSegments(s.root), false, Int32Array.from(s.frames), s.value);
-    const pieces = folder.pieces();
+    const pieces = fill(new Folder((id) => names[id]!), stacks).pieces();
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces).toEqual(piecesOf(plain(stacks, names).slice(0, -1).split('\n')));
   });

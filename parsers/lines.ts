@@ -10,7 +10,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { InputError } from './errors.js';
 import type { Diagnostic } from './records.js';
 import { ReadAheadFile } from './read-ahead.js';
@@ -74,6 +73,7 @@ export async function openInput(path: string, stdin?: Readable): Promise<Readabl
   const first = peeked.head;
   raw = peeked.stream;
   if (first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1) {
+    const { createGunzip } = await import('node:zlib'); // loaded for gzip input only (start-up)
     const gunzip = createGunzip({ chunkSize: 1 << 16 }); // 64 KiB chunks: libc's listing gunzips in about half the time of the 16 KiB default
     raw.on('error', (e) => gunzip.destroy(e));
     gunzip.on('error', () => undefined);

@@ -197,7 +197,8 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
           continue;
         }
       }
-      const nl = chunk.indexOf(LF, from);
+      // the empty line after each record: no call to indexOf for it
+      const nl = from < limit && chunk[from] === LF ? from : chunk.indexOf(LF, from);
       if (nl < 0) return from;
       if (nl - from > max) this.overlong(nl - from);
       else this.take(chunk, view, from, nl);

@@ -6,7 +6,6 @@
 // caller collapses them in one thread.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { CollapseOptions } from './collapse.js';
 import { NO_EVENT, foldedLines } from './collapse.js';
 import { piecesOf } from './collapse-fold.js';
@@ -60,12 +59,13 @@ export async function collapseInParallel(path: string, options: CollapseOptions,
   const cuts = recordBoundaries(path, size, threads);
   if (cuts === undefined) return undefined;
 
+  const { Worker } = await import('node:worker_threads'); // loaded only when threads run (start-up)
   const maxExamples = parallel.maxExamples ?? 5;
   const bytes = new Array<number>(cuts.length - 1).fill(0);
   const records = new Array<number>(cuts.length - 1).fill(0);
   const results = await Promise.all(
     cuts.slice(0, -1).map((start, i) =>
-      runRange({ path, start, end: cuts[i + 1] as number, options, maxExamples }, (b, r) => {
+      runRange(Worker, { path, start, end: cuts[i + 1] as number, options, maxExamples }, (b, r) => {
         bytes[i] = b;
         records[i] = r;
         parallel.onProgress?.(sum(bytes), sum(records));
@@ -97,7 +97,7 @@ export async function collapseInParallel(path: string, options: CollapseOptions,
 
 type RangeResult = Extract<RangeMessage, { type: 'result' }>;
 
-function runRange(job: RangeJob, onProgress: (bytes: number, records: number) => void): Promise<RangeResult> {
+function runRange(Worker: typeof import('node:worker_threads').Worker, job: RangeJob, onProgress: (bytes: number, records: number) => void): Promise<RangeResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./collapse-worker.js', import.meta.url), { workerData: job });
     let done = false;

@@ -6,6 +6,7 @@ import type { TreeNode } from '../../src/model.js';
 import { decodeTree, encodeTree } from '../../viz/html/encode.js';
 import { jsonForScript, renderHtml, renderHtmlPieces } from '../../viz/html/index.js';
 import { jsonForScriptPieces } from '../../viz/html/page.js';
+import { arrayPieces, JsonPieces } from '../../viz/html/json-pieces.js';
 import { buildReport } from '../../src/pipeline.js';
 import { GUARD_DIR } from './fixtures.js';
 import { join } from 'node:path';
@@ -125,6 +126,13 @@ describe('renderHtml', () => {
     );
     const long = { xs: Array.from({ length: 50_000 }, (_, i) => (i % 7 === 0 ? '</script>\u2028' : i)) };
     expect([...jsonForScriptPieces(long)].join('')).toBe(jsonForScript(long));
+  });
+
+  test('jsonForScriptPieces writes typed arrays and JsonPieces as the arrays they stand for', () => {
+    const xs = Int32Array.from({ length: 10_000 }, (_, i) => i - 5000);
+    const ys = Float64Array.from([0.5, -0, 3]);
+    const lazy = new JsonPieces(() => arrayPieces([[1, 2], [], [3, '</script>']]));
+    expect([...jsonForScriptPieces({ xs, ys, lazy, none: new Int32Array(0) })].join('')).toBe(jsonForScript({ xs: [...xs], ys: [...ys], lazy: [1, 2, 3, '</script>'], none: [] }));
   });
 
   test('is deterministic', () => {

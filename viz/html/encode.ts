@@ -9,25 +9,31 @@
 // inverted view, built lazily in the page, is laid out there by d3's partition.
 import type { FaultClass, FaultSite, NodeKind, TreeNode } from '../../src/model.js';
 
-export interface EncodedTree {
+/** A column of integers: a number[] in the page; pack.ts builds them as Int32Array (half the memory). */
+export interface IntColumn {
+  [i: number]: number;
+  readonly length: number;
+}
+
+export interface EncodedTree<I extends IntColumn = number[]> {
   /** Names, dsos and event names, each once. */
   readonly strings: string[];
   /** Node kinds, each once. */
   readonly kinds: string[];
   /** Per node, in pre-order: distance back to the parent (0 for the root). */
-  readonly up: number[];
+  readonly up: I;
   /** Per node: index into `strings`. */
-  readonly name: number[];
+  readonly name: I;
   /** Per node: index into `kinds`. */
-  readonly kind: number[];
+  readonly kind: I;
   readonly value: number[];
   readonly self: number[];
   /** Per node: d3 partition's left edge in value units (the root spans [0, its laid-out value)). */
   readonly x0: number[];
   /** Per node: index into `strings` + 1, or 0 when the node has no dso. */
-  readonly dso: number[];
+  readonly dso: I;
   /** Per node: the index into `strings` of its only event (its value is all that event's), or -1 (see `multi`), or -2 (no events). */
-  readonly event: number[];
+  readonly event: I;
   /** Nodes with more than one event: node index, event count, then (string index, value) pairs. */
   readonly multi: number[];
   /** Instruction sites by node index. */
@@ -72,6 +78,11 @@ export interface LeafSink {
  * computes it from `up` and `value`: pack.ts).
  */
 export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree {
+  return encodeColumns(tree, (n) => new Array<number>(n), shared, sink, layout);
+}
+
+/** encodeTree with its integer columns made by `ints`. */
+export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: (n: number) => I, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I> {
   const strings: string[] = shared?.strings ?? [];
   const intern = shared?.intern ?? stringInterner(strings);
   const kinds: string[] = [];
@@ -79,7 +90,8 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
   const { nodes: n, cells } = countNodes(tree);
   // sized once: pushed, a 500k-node tree's arrays left twice their size in garbage
   const column = (): number[] => new Array<number>(n);
-  const enc: EncodedTree = { strings, kinds, up: column(), name: column(), kind: column(), value: column(), self: column(), x0: layout ? column() : [], dso: column(), event: column(), multi: [], sites: {}, classes: {}, cells: new Array<number>(cells) };
+  // a sink that takes cells mostly leaves none here
+  const enc: EncodedTree<I> = { strings, kinds, up: ints(n), name: ints(n), kind: ints(n), value: column(), self: column(), x0: layout ? column() : [], dso: ints(n), event: ints(n), multi: [], sites: {}, classes: {}, cells: sink?.cells !== undefined ? [] : new Array<number>(cells) };
   // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
   const own = new Float64Array(layout ? n : 0);
   let at = 0;
@@ -169,7 +181,7 @@ function countNodes(tree: TreeNode): { nodes: number; cells: number } {
  * them equal), without a d3 node per tree node (~200 bytes each: 100 MB for a
  * 500k-node tree). Same sums in the same order, so the same floating point.
  */
-export function partitionX0(up: readonly number[], own: Float64Array, x0: number[]): void {
+export function partitionX0(up: ArrayLike<number>, own: Float64Array, x0: number[]): void {
   const n = up.length;
   if (n === 0) return;
   // node.sum: its own value, then its children's sums from the last child to the first

@@ -10,7 +10,8 @@
 // have, so the client reads ordinary objects.
 import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount, type TreeNode } from '../../src/model.js';
 import { cellSource } from '../../src/slices.js';
-import { encodeTree, interner, partitionX0, stringInterner, type EncodedTree } from './encode.js';
+import { encodeColumns, interner, partitionX0, stringInterner, type EncodedTree, type IntColumn } from './encode.js';
+import { arrayPieces, CHUNK, JsonPieces } from './json-pieces.js';
 
 type PageReport = Omit<Report, 'tree' | 'siteTree'>;
 
@@ -28,13 +29,17 @@ interface SiteColumns {
 }
 
 /** A tree as packed beside the call tree: encode.ts's arrays, with sites, classes and cells by reference into the call tree's tables. */
-export interface PackedSubtree extends Omit<EncodedTree, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
+// The page's JSON has arrays where packPage builds Int32Array columns (half
+// the memory of a number[]) and the cells as pieces of text made while they
+// are written, from the trees' own cell lists (a copy was 1.4M numbers):
+// I and C are those types on the way out, number[] in the page.
+export interface PackedSubtree<I extends IntColumn = number[], C = number[]> extends Omit<EncodedTree<I>, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
   /** (node delta, site index) pairs. */
   readonly siteOf: number[];
   /** (node delta, class set index) pairs. */
   readonly classOf: number[];
   /** encode.ts's cells with the node as a delta from the previous one. */
-  readonly cells: number[];
+  readonly cells: C;
   /**
    * Cells that are the call tree's too (a tree by site has every call path's
    * cells again), by reference: node delta, the call tree node, a count of
@@ -44,7 +49,7 @@ export interface PackedSubtree extends Omit<EncodedTree, 'strings' | 'sites' | '
 }
 
 /** The call tree as packed, with the tables every packed tree points into. */
-export interface PackedTree extends PackedSubtree {
+export interface PackedTree<I extends IntColumn = number[], C = number[]> extends PackedSubtree<I, C> {
   /** Every string of the page's trees and sites. */
   readonly strings: string[];
   readonly siteTable: SiteColumns;
@@ -57,16 +62,19 @@ type PackedFinding = Omit<Finding, 'instructions'> & { readonly instructions: (n
 type PackedReport = Omit<PageReport, 'sites' | 'findings'> & { readonly sites: number[]; readonly findings?: PackedFinding[] };
 
 /** What the page's JSON data block holds. */
-export interface PageData {
+export interface PageData<I extends IntColumn = number[], C = number[]> {
   readonly title: string;
-  readonly tree: PackedTree;
+  readonly tree: PackedTree<I, C>;
   readonly report: PackedReport;
   /** The tree by protection site (Report.siteTree), when the report has one. */
-  readonly sites?: PackedSubtree;
+  readonly sites?: PackedSubtree<I, C>;
 }
 
+/** What packPage builds: written by page.ts's jsonForScriptPieces, it is PageData's JSON. */
+export type PageOut = PageData<Int32Array, JsonPieces>;
+
 /** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site. */
-export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode): PageData {
+export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode): PageOut {
   const strings: string[] = [];
   const internString = stringInterner(strings);
   const intern = (s: string | undefined): number => (s === undefined ? -1 : internString(s));
@@ -110,15 +118,18 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
   // the call tree's nodes that hold cells, by object: the tree by site points into their cells
   const withCells = new Map<TreeNode, number>();
-  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree => {
+  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonPieces> => {
     const cellRefs: number[] = [];
+    // the nodes whose cells the page carries as they are, and their numbers
+    const cellNodes: TreeNode[] = [];
+    const cellAt: number[] = [];
     let lastRef = 0;
     const siteOf: number[] = [];
     const leafSites: FaultSite[] = [];
     const classOf: number[] = [];
     let lastSite = 0;
     let lastClass = 0;
-    const e = encodeTree(tree, shared, {
+    const e = encodeColumns(tree, (n) => new Int32Array(n), shared, {
       // indexed once the tree's names are in the table: their strings come first
       site: (node, site) => {
         siteOf.push(node - lastSite, -1);
@@ -130,13 +141,14 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         lastClass = node;
       },
       cells: (node, t) => {
-        if (call) {
-          withCells.set(t, node);
-          return false;
-        }
-        const source = cellSource.get(t);
+        if (call) withCells.set(t, node);
+        const source = call ? undefined : cellSource.get(t);
         const from = source !== undefined ? withCells.get(source.leaf) : undefined;
-        if (from === undefined) return false;
+        if (from === undefined) {
+          cellNodes.push(t);
+          cellAt.push(node);
+          return true;
+        }
         const runs = source!.runs;
         cellRefs.push(node - lastRef, from, runs.length / 2);
         for (let x = 0; x < runs.length; x++) cellRefs.push(runs[x]!);
@@ -145,14 +157,25 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
       },
     }, false);
     leafSites.forEach((site, j) => (siteOf[2 * j + 1] = siteIndex(site)));
-    // the node numbers made deltas in place: the encoded tree is this function's
-    const cells = e.cells;
-    let last = 0;
-    for (let j = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) {
-      const node = cells[j]!;
-      cells[j] = node - last;
-      last = node;
-    }
+    // node numbers as deltas, then the count of quadruples and the quadruples: read from the tree as they are written
+    const cells = new JsonPieces(() =>
+      arrayPieces(
+        (function* () {
+          let chunk: number[] = [];
+          for (let k = 0, last = 0; k < cellNodes.length; k++) {
+            const c = cellNodes[k]!.cells!;
+            chunk.push(cellAt[k]! - last, c.length / 4);
+            last = cellAt[k]!;
+            for (let x = 0; x < c.length; x++) chunk.push(c[x]!);
+            if (chunk.length >= CHUNK) {
+              yield chunk;
+              chunk = [];
+            }
+          }
+          yield chunk;
+        })(),
+      ),
+    );
     // x0 is the partition of `up` and `value`: the page lays it out again (a third of a tree's bytes)
     const { sites: _s, classes: _c, strings: _t, x0: _x, ...arrays } = e;
     return { ...arrays, siteOf, classOf, cells, ...(cellRefs.length > 0 ? { cellRefs } : {}) };

@@ -10,6 +10,7 @@
 // execute, with `<`, U+2028 and U+2029 escaped so nothing in it can end the
 // element early.
 import { createHash } from 'node:crypto';
+import { arrayPieces, CHUNK, JsonPieces } from './json-pieces.js';
 
 export interface PageParts {
   /** Page title (escaped here). */
@@ -70,18 +71,24 @@ export function jsonForScript(value: unknown): string {
   return forScript(JSON.stringify(value));
 }
 
-/** jsonForScript's text in pieces: plain objects a member at a time, long arrays CHUNK values at a time. */
+/** jsonForScript's text in pieces: plain objects a member at a time, long arrays CHUNK values at a time; typed arrays as arrays, JsonPieces as their text. */
 export function* jsonForScriptPieces(value: unknown): Generator<string> {
   for (const piece of jsonPieces(value)) yield forScript(piece);
 }
 
-// small enough that a chunk's copy and its text stay out of V8's large-object space
-const CHUNK = 4096;
 
 // JSON.stringify's text, the same bytes, without the whole of it as one string
 // (a page's data is tens of MB; as one string, and its escaped copies, several times that)
 function* jsonPieces(value: unknown): Generator<string> {
-  if (Array.isArray(value) && value.length > CHUNK) {
+  if (value instanceof JsonPieces) {
+    yield* value.pieces();
+  } else if (value instanceof Int32Array || value instanceof Float64Array) {
+    // as the array of its numbers (JSON.stringify would write an object)
+    const typed = value;
+    yield* arrayPieces((function* () {
+      for (let i = 0; i < typed.length; i += CHUNK) yield Array.from(typed.subarray(i, i + CHUNK));
+    })());
+  } else if (Array.isArray(value) && value.length > CHUNK) {
     yield '[';
     for (let i = 0; i < value.length; i += CHUNK) yield (i > 0 ? ',' : '') + JSON.stringify(value.slice(i, i + CHUNK)).slice(1, -1);
     yield ']';

@@ -1,0 +1,23 @@
+// What the page's JSON writer (page.ts) takes besides plain values, apart
+// from page.ts so that pack.ts, which the page's script bundles too, needs
+// nothing of Node's.
+
+// small enough that a chunk's copy and its text stay out of V8's large-object space
+export const CHUNK = 4096;
+
+/** A value jsonForScriptPieces writes as the JSON text `pieces` gives, made only as it is written (JSON.stringify knows nothing of it). */
+export class JsonPieces {
+  constructor(readonly pieces: () => Iterable<string>) {}
+}
+
+/** An array's JSON text from its values in chunks of CHUNK: '[', the chunks' texts, ']'. */
+export function* arrayPieces(chunks: Iterable<readonly unknown[]>): Generator<string> {
+  yield '[';
+  let first = true;
+  for (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    yield (first ? '' : ',') + JSON.stringify(chunk).slice(1, -1);
+    first = false;
+  }
+  yield ']';
+}

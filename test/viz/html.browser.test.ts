@@ -384,6 +384,43 @@ describe('keyboard, links to a state, and sizing', () => {
     await page.close();
   });
 
+  test('the arrow keys keep the selected frame in sight in a graph taller than its panel', async () => {
+    const tree = new TreeBuilder();
+    tree.add([{ name: 'app', kind: 'comm' }, ...Array.from({ length: 60 }, (_, i) => ({ name: `level${i}`, kind: 'user' as const }))], 10, 'page-faults');
+    const { page, log, url } = await openReport('deep-keys.html', renderHtml({ ...guard, tree: tree.finish() }));
+    await page.locator('#flame-panel').scrollIntoViewIfNeeded();
+    const scroller = (): Promise<{ top: number; height: number; full: number }> =>
+      page.evaluate(() => {
+        const s = document.getElementById('scroller')!;
+        return { top: s.scrollTop, height: s.clientHeight, full: s.scrollHeight };
+      });
+    const first = await scroller();
+    expect(first.full).toBeGreaterThan(first.height * 1.5);
+    const inSight = async (): Promise<string> => {
+      const name = (await selected(page))!;
+      const box = (await drawn(page)).find((b) => b.name === name)!;
+      const s = await scroller();
+      expect(box.y, name).toBeGreaterThanOrEqual(s.top);
+      expect(box.y + box.h, name).toBeLessThanOrEqual(s.top + s.height);
+      return name;
+    };
+    await page.focus('#flame');
+    // up from the root to the deepest frame, then back down
+    for (let i = 0; i < 63; i++) {
+      await page.keyboard.press('ArrowUp');
+      await inSight();
+    }
+    await expect(selected(page)).resolves.toBe('level59');
+    await page.screenshot({ path: artifactPath('deep-keys.png') });
+    for (let i = 0; i < 62; i++) {
+      await page.keyboard.press('ArrowDown');
+      await inSight();
+    }
+    await expect(selected(page)).resolves.toBe('all');
+    expectQuiet(log, url);
+    await page.close();
+  });
+
   test('view, zoom and search live in location.hash: a reload or a pasted link opens the same view', async () => {
     const { page, log } = await openReport('guard-hash.html', renderHtml(guard));
     await page.fill('#search', 'write_');

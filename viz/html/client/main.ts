@@ -155,6 +155,11 @@ keyboard(canvas, flame, state, {
     state.selected = b;
     flame.draw();
     showDetails();
+    // in a graph taller than its panel, the panel scrolls to keep the selection in sight
+    const at = flame.boxes().find((x) => (b.node >= 0 ? x.node === b.node : x.merged[0] === b.merged[0]));
+    if (at === undefined) return;
+    if (at.y < scroller.scrollTop) scroller.scrollTop = at.y;
+    else if (at.y + ROW > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = at.y + ROW - scroller.clientHeight;
   },
   zoom: zoomBox,
 });

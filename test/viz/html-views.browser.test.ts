@@ -157,6 +157,59 @@ describe('faults over time', () => {
   });
 });
 
+describe('faults over time in every view', () => {
+  test('a window keeps the inverted view and its zoom; a zoom the window leaves no fault under goes up to the frame that has some', async () => {
+    const { page, log, url } = await open('timeline-inverted.html', guardSites);
+    await page.locator('button[data-tree="inverted"]').click();
+    await page.locator('#flame-panel').scrollIntoViewIfNeeded();
+    // the store that faults all through the run: write_field's
+    const store = (await drawnBoxes(page)).find((b) => b.kind === 'instruction' && b.name.includes('mov %rsi,(%rdi)'))!;
+    const fc = (await page.locator('#flame').boundingBox())!;
+    await page.mouse.click(fc.x + store.x + 5, fc.y + store.y + 5);
+    const flame = page.locator('#flame');
+    await expect(flame.getAttribute('data-focus')).resolves.toBe(store.name);
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    const drag = async (from: number, to: number): Promise<void> => {
+      await chart.scrollIntoViewIfNeeded();
+      const box = (await chart.boundingBox())!;
+      await page.mouse.move(box.x + box.width * from, box.y + 10);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * to, box.y + 14, { steps: 4 });
+      await page.mouse.up();
+    };
+    await drag(0.4, 0.95);
+    await expect(page.locator('#filter-bar').isVisible()).resolves.toBe(true);
+    await expect(page.locator('button[data-tree="inverted"]').getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(flame.getAttribute('data-focus')).resolves.toBe(store.name);
+    await expect(page.locator('#breadcrumb').textContent()).resolves.toContain('Zoom (inverted)');
+    // a window before the store first faulted (the program's start-up): the zoom goes up, the view stays inverted
+    const first = { all: Infinity, store: Infinity };
+    forEachPath(guardSites.tree, (_p, _self, n) => {
+      const c = n.cells ?? [];
+      for (let i = 0; i < c.length; i += 4) {
+        if (c[i]! < 0) continue;
+        first.all = Math.min(first.all, c[i]!);
+        if (n.site?.instruction === 'mov %rsi,(%rdi)') first.store = Math.min(first.store, c[i]!);
+      }
+    });
+    expect(first.store).toBeGreaterThan(first.all + 2);
+    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
+    const at = (q: number): number => (guardSites.slices!.start + q * guardSites.slices!.quantum - from) / (to - from);
+    await drag(at(first.all), at(first.store));
+    const left = Number(await page.locator('#filter-bar').getAttribute('data-faults'));
+    expect(left).toBeGreaterThan(0);
+    const focus = await flame.getAttribute('data-focus');
+    // the store's caller in the inverted tree: the command, which has faults in the window
+    expect(focus).toBe(guardSites.tree.children[0]!.name);
+    await expect(page.locator('button[data-tree="inverted"]').getAttribute('aria-pressed')).resolves.toBe('true');
+    const shown = (await drawnBoxes(page)).filter((b) => !b.ancestor);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(log.errors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    await page.close();
+  });
+});
+
 describe('faults over time in the link', () => {
   test('a dragged window lives in location.hash: a reload or a pasted link shows the same window, view and zoom', async () => {
     const { page, log, url } = await open('timeline-hash.html', guardSites);

@@ -90,6 +90,23 @@ const render = (): void => {
 // Before zooming into an inverted node: make what its new width shows (node numbers change).
 const prepareZoom = (n: number): number => (inverted !== null && state.view === inverted ? inverted.prepareZoom(n, flame.width()) : n);
 const selectionFor = (n: number): Box => ({ x: 0, y: 0, w: 0, node: n, merged: [], parent: state.view.parent(n), ancestor: false });
+// The zoom as the names from the root's child down to the zoomed frame (what the link keeps).
+const zoomPath = (): string[] => {
+  const names: string[] = [];
+  for (let a = state.focus; a > 0; a = state.view.parent(a)) names.unshift(state.view.name(a));
+  return names;
+};
+// Down `names` from the root of the view; a name the tree no longer has, or has without faults, ends the walk.
+const zoomByNames = (names: readonly string[]): number => {
+  let n = 0;
+  for (const name of names) {
+    n = prepareZoom(n);
+    const next = Array.from(state.view.kids(n)).find((k) => state.view.name(k) === name && state.view.value(k) > 0);
+    if (next === undefined) break;
+    n = next;
+  }
+  return prepareZoom(n);
+};
 function zoomTo(target: number, box: Box | null): void {
   const n = prepareZoom(target);
   state.focus = n;
@@ -181,9 +198,7 @@ const searchInput = byId<HTMLInputElement>('search');
 const ignoreCase = byId<HTMLInputElement>('search-case');
 function saveHash(): void {
   if (restoring) return;
-  const zoom: string[] = [];
-  for (let a = state.focus; a > 0; a = state.view.parent(a)) zoom.unshift(state.view.name(a));
-  writeHash({ tree: treeKind(), dir: state.dir, zoom, search: searchInput.value, ignoreCase: ignoreCase.checked, window: filters.window() });
+  writeHash({ tree: treeKind(), dir: state.dir, zoom: zoomPath(), search: searchInput.value, ignoreCase: ignoreCase.checked, window: filters.window() });
 }
 
 // ------------------------------------------------------------ view switches
@@ -288,16 +303,16 @@ showProtection(report, showCover);
 // The time window, thread and region picks cut the flame graph and the tables (filters.ts).
 const filters = filterBar(report, calls, {
   cut(tree, sites) {
-    // the view stays (by call path, inverted or by protection site), cut; so does a zoom the cut leaves faults under
+    // the view stays (by call path, inverted or by protection site), cut; so does the zoom, up to the
+    // deepest frame of it the cut leaves faults under (by names: the inverted tree is made anew)
     const kind = treeKind();
+    const path = zoomPath();
     current = tree;
     currentSites = sites;
     inverted = null;
-    const shown = kind === 'sites' ? sites : kind === 'calls' ? tree : null;
-    state.view = shown !== null ? shown.view : useView(true);
-    const keep = shown !== null && state.focus > 0 && shown.laidValue[state.focus]! > 0;
-    if (!keep) state.focus = 0;
-    state.selected = keep ? selectionFor(state.focus) : null;
+    state.view = kind === 'sites' && sites !== null ? sites.view : useView(kind === 'inverted');
+    state.focus = zoomByNames(path);
+    state.selected = state.focus > 0 ? selectionFor(state.focus) : null;
     pressed('button[data-tree]', treeKind(), 'tree');
     render();
   },
@@ -360,17 +375,8 @@ if (saved.dir !== undefined) {
   pressed('button[data-dir]', state.dir, 'dir');
 }
 if (saved.zoom !== undefined) {
-  // Down the names from the root; a name the tree no longer has ends the walk.
-  let n = 0;
-  for (const name of saved.zoom) {
-    n = prepareZoom(n);
-    const kids = Array.from(state.view.kids(n));
-    const next = kids.find((k) => state.view.name(k) === name);
-    if (next === undefined) break;
-    n = next;
-  }
-  state.focus = prepareZoom(n);
-  state.selected = n > 0 ? selectionFor(state.focus) : null;
+  state.focus = zoomByNames(saved.zoom);
+  state.selected = state.focus > 0 ? selectionFor(state.focus) : null;
 }
 if (saved.search !== undefined || saved.ignoreCase === true) {
   searchInput.value = saved.search ?? '';

@@ -110,6 +110,36 @@ describe('HTML report: by call path or by protection site', () => {
     await page.close();
   });
 
+  test("a protection site's frame says what the change set, how often and where, marks its row and opens its call's disassembly", async () => {
+    const { page, url, errors, requests } = await open('bysite-details.html');
+    await page.locator('button[data-tree="sites"]').click();
+    const old = withSites.protection!.sites.find((s) => s.symbol === 'protect_old')!;
+    const frame = (await drawn(page)).find((b) => b.name === old.site)!;
+    const c = (await page.locator('#flame').boundingBox())!;
+    await page.mouse.click(c.x + frame.x + 5, c.y + frame.y + 5);
+    await expect(page.locator('#flame').getAttribute('data-focus')).resolves.toBe(old.site);
+    const details = page.locator('#details');
+    await expect(details.locator('.share b').first().textContent()).resolves.toBe(String(old.faults));
+    const text = await details.innerText();
+    expect(text).toMatch(new RegExp(`sets\\s+${old.prot}`));
+    expect(text).toMatch(new RegExp(`calls\\s+mprotect ${old.calls['mprotect']}`));
+    expect(text).toMatch(new RegExp(`retry cycles\\s+${old.cycles}`));
+    expect(text).toContain(old.source!);
+    // its row, marked; its call in the disassembly
+    const row = page.locator('#protection tbody tr[aria-current="true"]');
+    await expect(row.count()).resolves.toBe(1);
+    await expect(row.textContent()).resolves.toContain('protect_old+0x28');
+    const marked = page.locator('#listing .disasm .prot.focus');
+    await expect(marked.textContent()).resolves.toContain(`protection site ${old.site}`);
+    // the tooltip says it too, compactly
+    await page.mouse.move(c.x + frame.x + 5, c.y + frame.y + 5);
+    await expect(page.locator('#tooltip').innerText()).resolves.toMatch(new RegExp(`sets\\s+${old.prot}`));
+    await page.locator('#flame-panel').screenshot({ path: artifactPath('bysite-details.png') });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
   test('a time window keeps the view by protection site and its zoom, and cuts them to the window', async () => {
     const { page, url, errors, requests } = await open('bysite-window.html');
     const old = withSites.protection!.sites.find((s) => s.symbol === 'protect_old')!;

@@ -17,6 +17,8 @@ export type Describe = (box: Box, into: HTMLElement, compact: boolean) => void;
 /** `treeOf` is the tree the view shows (the call tree, or the one by protection site: the same total). */
 export function describer(report: Omit<Report, 'tree'>, treeOf: () => CallTree, state: State, zoomTo: (node: number) => void, linked: Links): Describe {
   const total = treeOf().total;
+  // the tree by protection site's top frames, by name
+  const protection = new Map((report.protection?.sites ?? []).map((p) => [p.site, p]));
   const shareLine = (value: number, parentValue: number | undefined): HTMLElement => {
     const share = el('div', 'share');
     share.append(el('b', '', fmt(value)), text(` · ${pct(value, total)} of all${parentValue === undefined ? '' : ` · ${pct(value, parentValue)} of parent`}`));
@@ -97,6 +99,21 @@ export function describer(report: Omit<Report, 'tree'>, treeOf: () => CallTree, 
       const listing = listingOf(report.disassembly, site, true);
       if (listing !== null) into.append(listing.box);
       if (listing !== null && !compact) into.append(el('div', 'hint', 'The whole function is under the graph'));
+    }
+    const p = n.kind === 'protection-site' ? protection.get(n.name) : undefined;
+    if (p !== undefined) {
+      // the change itself: what it set, how often, where it is in the source
+      const calls = Object.entries(p.calls).filter(([, c]) => c > 0);
+      const pp: [string, string][] = [
+        ['sets', p.prot || '?'],
+        ['calls', calls.map(([k, c]) => `${k} ${fmt(c)}`).join(', ') || '0'],
+        ['pages', fmt(p.pages)],
+      ];
+      if (p.cycles > 0) pp.push(['retry cycles', fmt(p.cycles)]);
+      if (p.sinceChange !== undefined) pp.push(['first fault after', `${seconds(p.sinceChange.min)} – ${seconds(p.sinceChange.max)}`]);
+      if (p.source !== null) pp.push(['source', p.source]);
+      into.append(kv(pp));
+      if (!compact) into.append(el('div', 'hint', 'Its row in the protection sites is marked; its call is in the disassembly under the graph when a listing has it'));
     }
     if (compact) into.append(el('div', 'hint', box.node === state.focus ? 'Zoomed here' : 'Click to zoom'));
   };

@@ -76,8 +76,15 @@ const showDetails = (): void => {
     describe(state.selected, details, false);
   }
   const n = state.selected?.node ?? -1;
-  const site = n >= 0 ? state.view.node(n).site : undefined;
-  if (site !== undefined || !keepListing) showListingPanel(site === undefined ? null : listingOf(report.disassembly, site, false));
+  const node = n >= 0 ? state.view.node(n) : undefined;
+  const site = node?.site;
+  if (node?.kind === 'protection-site') {
+    // a protection site's frame (the view by protection site): its call, and its row marked
+    markRow(node.name);
+    showListingPanel(protectionListing(report.disassembly, node.name));
+  } else if (site !== undefined || !keepListing) {
+    showListingPanel(site === undefined ? null : listingOf(report.disassembly, site, false));
+  }
   keepListing = false;
 };
 const render = (): void => {

@@ -29,22 +29,22 @@ interface Step {
 }
 
 class LinkedPath implements FaultPath {
+  // read by every pattern: kept here, not behind the step (one pointer chase per path and pattern)
+  readonly startup: boolean;
+  readonly frames: number;
   constructor(
     private readonly step: Step | undefined,
     readonly leaf: TreeNode,
     readonly value: number,
     readonly classes: Partial<Record<FaultClass, number>>,
-  ) {}
+  ) {
+    this.startup = step !== undefined && step.startup && !step.main;
+    this.frames = step?.frames ?? 0;
+  }
   get nodes(): readonly TreeNode[] {
     const out: TreeNode[] = [];
     for (let s = this.step; s !== undefined; s = s.up) out.push(s.node);
     return out.reverse();
-  }
-  get startup(): boolean {
-    return this.step !== undefined && this.step.startup && !this.step.main;
-  }
-  get frames(): number {
-    return this.step?.frames ?? 0;
   }
 }
 

@@ -188,7 +188,9 @@ export class FaultAggregator {
   finish(resolver: FrameResolver, options: TreeOptions = {}): AggregateResult {
     for (const f of this.ids.keys()) resolver.anchor(f);
     const builder = new TreeBuilder(options.rootName ?? 'all');
-    const sites = new Map<string, { event: string; site: FaultSite; count: number }>();
+    // by event, then by site: the leaf's key, made once per faulting frame, and no string per path
+    const sites = new Map<string, Map<string, { -readonly [K in keyof SiteCount]: SiteCount[K] }>>();
+    const ranked: SiteCount[] = [];
     const filtered = { records: 0, value: 0 };
     const keeps = options.keeps ?? siteFilter(resolver, options);
     const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
@@ -249,16 +251,18 @@ export class FaultAggregator {
       if (namedByListing(siteFrame, site)) steps.splice(steps.length - inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       steps.push(leaf.insn);
       leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
-      const key = p.event + '\0' + leaf.key;
-      const s = sites.get(key);
-      if (s === undefined) sites.set(key, { event: p.event, site, count: p.value });
-      else s.count += p.value;
+      let ofEvent = sites.get(p.event);
+      if (ofEvent === undefined) sites.set(p.event, (ofEvent = new Map()));
+      const s = ofEvent.get(leaf.key);
+      if (s === undefined) {
+        const counted = { event: p.event, ...site, count: p.value };
+        ofEvent.set(leaf.key, counted);
+        ranked.push(counted);
+      } else s.count += p.value;
     }
     let tree = builder.finish();
     if (options.invert === true) tree = invertTree(tree);
-    const ranked: SiteCount[] = [...sites.values()]
-      .map((s) => ({ event: s.event, ...s.site, count: s.count }))
-      .sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
+    ranked.sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
     return { tree, sites: ranked, filtered, present, leaves };
   }
 

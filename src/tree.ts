@@ -46,7 +46,7 @@ export class TreeBuilder {
     node.self += value;
     if (classes !== undefined) {
       const into = (node.classes ??= {});
-      for (const [c, v] of Object.entries(classes)) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + v;
+      for (const c in classes) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + classes[c as FaultClass]!;
     }
     if (cells !== undefined && cells.length > 0) {
       const into = (node.cells ??= []);
@@ -82,7 +82,9 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
       if (c.name === step.name && c.kind === step.kind && (c.dso ?? '') === dso) return c;
     }
     const child = newNode(step.name, step.kind, step.dso, step.site);
-    children.push(child);
+    // most nodes have one child: an array of one, not one grown by push (room for 17)
+    if (children.length === 0) node.children = [child];
+    else children.push(child);
     if (children.length > INDEX_AT) {
       const made = new Map<string, TreeNode | TreeNode[]>();
       for (const c of children) indexChild(made, c);
@@ -113,13 +115,16 @@ function indexChild(index: Map<string, TreeNode | TreeNode[]>, child: TreeNode):
   else index.set(child.name, [named, child]);
 }
 
-// Children arrays grown by push hold room for 17 nodes: a sorted copy holds
-// what it has (a node with one child: 40 bytes instead of 152).
+// Children arrays grown by push hold room for 17 nodes or more: a sorted copy
+// holds what it has.
 function finish(node: MutableNode): TreeNode {
-  for (const c of node.children) finish(c);
-  labelHomonyms(node.children);
-  node.children.sort(byValueThenName);
-  if (node.children.length > 0) node.children = node.children.slice();
+  const children = node.children;
+  if (children.length === 0) return node;
+  for (const c of children) finish(c);
+  if (children.length === 1) return node;
+  labelHomonyms(children);
+  children.sort(byValueThenName);
+  node.children = children.slice();
   return node;
 }
 
@@ -159,9 +164,10 @@ function hasHomonyms(siblings: readonly Named[]): boolean {
     for (let i = 0; i < siblings.length; i++) {
       const a = siblings[i]!;
       if (a.dso === undefined || a.dso === '') continue;
+      let name: string | undefined;
       for (let j = i + 1; j < siblings.length; j++) {
         const b = siblings[j]!;
-        if (b.kind === a.kind && b.dso !== undefined && b.dso !== '' && b.dso !== a.dso && plainName(b) === plainName(a)) return true;
+        if (b.kind === a.kind && b.dso !== undefined && b.dso !== '' && b.dso !== a.dso && plainName(b) === (name ??= plainName(a))) return true;
       }
     }
     return false;

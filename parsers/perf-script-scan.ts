@@ -44,6 +44,8 @@ export interface ScanLine {
   readonly period: number;
   /** Frame: the line starts with a blank, not a tab (where perf puts a srcline). */
   readonly spaceIndented: boolean;
+  /** Frame: the line starts with a tab (where perf puts a callchain frame). */
+  readonly tabbed: boolean;
   /** The line as latin1 text. */
   text(): string;
   /** Header: which of two slots keeps its text for headerText (they alternate). */
@@ -71,6 +73,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   kind = LINE_BLANK;
   line = 0;
   spaceIndented = false;
+  tabbed = false;
   headerSlot = 0;
   run = -1;
 
@@ -191,6 +194,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
           this.decoded = undefined;
           this.kind = LINE_FRAME;
           this.spaceIndented = false;
+          this.tabbed = true;
           this.knownId = id;
           this.onLine(this);
           from = this.frames.knownEnd + 1;
@@ -329,6 +333,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       while (i < end && isPerlSpace(buf[i]!)) i++;
       this.kind = i === end ? LINE_BLANK : LINE_FRAME;
       this.spaceIndented = false;
+      this.tabbed = true;
       this.onLine(this);
       return;
     }
@@ -349,6 +354,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     }
     this.kind = LINE_FRAME;
     this.spaceIndented = false;
+    this.tabbed = false;
     this.onLine(this);
   }
 
@@ -387,6 +393,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     }
     this.kind = LINE_FRAME;
     this.spaceIndented = indented;
+    this.tabbed = false;
     this.onLine(this);
   }
 }

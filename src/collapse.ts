@@ -81,6 +81,8 @@ export class Collapser {
   private period = 1;
   private java = false;
   private headerSlot = 0;
+  // the header ends with its event (`… event:`): no ip frame after it (a frame ends with `(dso)`)
+  private headerEndsWithEvent = false;
   private stack = new Int32Array(256);
   private depth = 0;
   private lastWasFrame = false;
@@ -95,6 +97,8 @@ export class Collapser {
   // names per frame id, apart for Java processes (tidy_java)
   private readonly names: Name[] = [];
   private readonly javaNames: Name[] = [];
+  // per frame id, whether it looks like a frame (for lines outside records)
+  private readonly frameShape: (boolean | undefined)[] = [];
   // roots (bucket and process name) by key, with their key and java flag by root id
   private readonly roots = new Map<string, number>();
   private readonly rootKeys: string[] = [];
@@ -223,6 +227,7 @@ export class Collapser {
     }
     this.period = l.period;
     this.headerSlot = l.headerSlot;
+    this.headerEndsWithEvent = event !== undefined;
     this.depth = 0;
     this.hit = -1;
     this.pendingRun = -1;
@@ -265,7 +270,7 @@ export class Collapser {
     const srclinePlace = this.lastWasFrame && l.spaceIndented;
     this.lastWasFrame = true;
     if (this.pname === undefined) {
-      if (!srclinePlace && !looksLikeFrame(l.text())) this.bad(l);
+      if (!srclinePlace && !this.looksLikeFrame(l)) this.bad(l);
       return;
     }
     const id = l.frameId();
@@ -277,6 +282,15 @@ export class Collapser {
     }
     if (name === null) return; // a frame the reference skips
     this.push(id);
+  }
+
+  // A line outside a record (a dropped event's callchain): a tab-indented one is interned and
+  // checked once per distinct line, as a record's frames are (and so its records' callchains
+  // become runs); others are decoded and checked each time.
+  private looksLikeFrame(l: ScanLine): boolean {
+    if (!l.tabbed) return looksLikeFrame(l.text());
+    const id = l.frameId();
+    return (this.frameShape[id] ??= looksLikeFrame(l.frameText(id)));
   }
 
   private push(id: number): void {
@@ -345,7 +359,7 @@ export class Collapser {
       this.hit = -1;
       return;
     }
-    if (this.depth === 0 && this.scan !== undefined) {
+    if (this.depth === 0 && this.scan !== undefined && !this.headerEndsWithEvent) {
       const ip = headerIpFrame(this.scan.headerText(this.headerSlot));
       if (ip !== undefined) {
         const id = this.scan.internText(ip);

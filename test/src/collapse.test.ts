@@ -308,6 +308,22 @@ describe('the byte scanner', () => {
     expect(plain).toBe(await read(join(dir, 'big.txt.gz')));
   });
 
+  it("reports each bad line of a dropped event's callchain every time it comes, and no good one (checked once per distinct line)", () => {
+    // no blank line between records: their callchains are read line by line, not as runs
+    const record = (event: string, frames: string[]): string[] => [`xx 1 1.0: 1 ${event}: `, ...frames];
+    const good = '\t    401136 main_of_the_program+0x10 (/a/b)';
+    const bad = '\t    401136 main_of_the_program+0x10';
+    const lines = [...record('page-faults', [good]), ...record('cycles', [good, bad]), ...record('cycles', [bad, good]), ...record('cycles', [good, bad])];
+    const seen: number[] = [];
+    const c = new Collapser({ onDiagnostic: (d) => seen.push(d.line) });
+    const scanner = new PerfScriptScanner({ source: 'dropped' }, c.line);
+    scanner.write(Buffer.from(lines.join('\n') + '\n'));
+    scanner.end();
+    c.end();
+    expect(seen).toEqual([5, 7, 11]);
+    expect(c.result()).toEqual({ lines: ['xx;main_of_the_program 1'], droppedEvents: { cycles: 3 } });
+  });
+
   it('reads a CRLF frame line the same as its LF twin', () => {
     const lf = collapse(['xx 1 1.0: 1 page-faults: ', '\t    401136 main_of_the_program+0x10 (/a/b)', '', 'xx 1 1.0: 1 page-faults: ', '\t    401136 main_of_the_program+0x10 (/a/b)\r', '']).lines;
     expect(lf).toEqual(['xx;main_of_the_program 2']);

@@ -78,22 +78,58 @@ export interface LeafSink {
  * computes it from `up` and `value`: pack.ts).
  */
 export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree {
-  return encodeColumns(tree, (n) => new Array<number>(n), shared, sink, layout);
+  return encodeColumns(tree, { make: (n) => new Array<number>(n), trim: (a, n) => ((a.length = n), a) }, shared, sink, layout);
 }
 
-/** encodeTree with its integer columns made by `ints`. */
-export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: (n: number) => I, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I> {
+/** How encodeColumns makes its integer columns, and cuts one to its first n values. */
+export interface IntColumns<I extends IntColumn> {
+  make(n: number): I;
+  trim(column: I, n: number): I;
+}
+
+/**
+ * encodeTree with its integer columns made by `ints`. Without `layout` and
+ * with a sink that takes the cells (pack.ts), the columns grow as the nodes
+ * come instead of being sized by a first walk of the tree.
+ */
+export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: IntColumns<I>, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I> {
   const strings: string[] = shared?.strings ?? [];
   const intern = shared?.intern ?? stringInterner(strings);
   const kinds: string[] = [];
   const internKind = stringInterner(kinds);
-  const { nodes: n, cells } = countNodes(tree);
-  // sized once: pushed, a 500k-node tree's arrays left twice their size in garbage
-  const column = (): number[] => new Array<number>(n);
+  const counted = layout || sink?.cells === undefined ? countNodes(tree) : undefined;
+  // sized once where counted: pushed, a 500k-node tree's arrays left twice their size in garbage
+  let cap = counted?.nodes ?? 4096;
+  const column = (): number[] => new Array<number>(cap);
+  let up = ints.make(cap);
+  let name = ints.make(cap);
+  let kind = ints.make(cap);
+  let dsoOf = ints.make(cap);
+  let event = ints.make(cap);
+  let value = column();
+  let self = column();
+  const grow = (): void => {
+    const more = <T extends IntColumn>(a: T, b: T): T => {
+      for (let k = 0; k < cap; k++) b[k] = a[k]!;
+      return b;
+    };
+    const twice = cap * 2;
+    up = more(up, ints.make(twice));
+    name = more(name, ints.make(twice));
+    kind = more(kind, ints.make(twice));
+    dsoOf = more(dsoOf, ints.make(twice));
+    event = more(event, ints.make(twice));
+    value = more(value, new Array<number>(twice));
+    self = more(self, new Array<number>(twice));
+    cap = twice;
+  };
+  const multi: number[] = [];
+  const sites: Record<string, FaultSite> = {};
+  const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
   // a sink that takes cells mostly leaves none here
-  const enc: EncodedTree<I> = { strings, kinds, up: ints(n), name: ints(n), kind: ints(n), value: column(), self: column(), x0: layout ? column() : [], dso: ints(n), event: ints(n), multi: [], sites: {}, classes: {}, cells: sink?.cells !== undefined ? [] : new Array<number>(cells) };
+  const cellList: number[] = counted !== undefined ? new Array<number>(counted.cells) : [];
   // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
-  const own = new Float64Array(layout ? n : 0);
+  const own = new Float64Array(layout ? cap : 0);
   let at = 0;
   let lastKind = '';
   let lastKindIndex = -1;
@@ -103,17 +139,19 @@ export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: (n: num
   let lastEventIndex = -1;
   const nodes: TreeNode[] = [tree];
   const parents: number[] = [-1];
-  for (let i = 0; nodes.length > 0; i++) {
+  let i = 0;
+  for (; nodes.length > 0; i++) {
+    if (i === cap) grow();
     const node = nodes.pop()!;
     const parent = parents.pop()!;
-    enc.up[i] = parent < 0 ? 0 : i - parent;
-    enc.name[i] = intern(node.name);
+    up[i] = parent < 0 ? 0 : i - parent;
+    name[i] = intern(node.name);
     // kinds and dsos run alike down a path: the last one's index again without a lookup
-    enc.kind[i] = node.kind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = node.kind)));
-    enc.value[i] = node.value;
-    enc.self[i] = node.self;
+    kind[i] = node.kind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = node.kind)));
+    value[i] = node.value;
+    self[i] = node.self;
     const dso = node.dso;
-    enc.dso[i] = dso === undefined ? 0 : dso === lastDso ? lastDsoIndex : (lastDsoIndex = intern((lastDso = dso)) + 1);
+    dsoOf[i] = dso === undefined ? 0 : dso === lastDso ? lastDsoIndex : (lastDsoIndex = intern((lastDso = dso)) + 1);
     let events = 0;
     let only = '';
     for (const e in node.byEvent) {
@@ -121,28 +159,28 @@ export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: (n: num
       only = e;
     }
     if (events === 0) {
-      enc.event[i] = -2;
+      event[i] = -2;
     } else if (events === 1 && node.byEvent[only] === node.value) {
-      enc.event[i] = only === lastEvent ? lastEventIndex : (lastEventIndex = intern((lastEvent = only)));
+      event[i] = only === lastEvent ? lastEventIndex : (lastEventIndex = intern((lastEvent = only)));
     } else {
       events = 0;
       for (const _ in node.byEvent) events++;
-      enc.event[i] = -1;
-      enc.multi.push(i, events);
-      for (const e in node.byEvent) enc.multi.push(intern(e), node.byEvent[e]!);
+      event[i] = -1;
+      multi.push(i, events);
+      for (const e in node.byEvent) multi.push(intern(e), node.byEvent[e]!);
     }
     if (node.site !== undefined) {
       if (sink !== undefined) sink.site(i, node.site);
-      else enc.sites[i] = node.site;
+      else sites[i] = node.site;
     }
     if (node.classes !== undefined) {
       if (sink !== undefined) sink.classes(i, node.classes);
-      else enc.classes[i] = node.classes;
+      else classes[i] = node.classes;
     }
     if (node.cells !== undefined && node.cells.length > 0 && sink?.cells?.(i, node) !== true) {
-      enc.cells[at++] = i;
-      enc.cells[at++] = node.cells.length / 4;
-      for (let j = 0; j < node.cells.length; j++) enc.cells[at++] = node.cells[j]!;
+      cellList[at++] = i;
+      cellList[at++] = node.cells.length / 4;
+      for (let j = 0; j < node.cells.length; j++) cellList[at++] = node.cells[j]!;
     }
     const kids = node.children;
     if (layout) {
@@ -155,8 +193,12 @@ export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: (n: num
       parents.push(i);
     }
   }
+  const n = i;
+  cellList.length = at;
+  value.length = n;
+  self.length = n;
+  const enc: EncodedTree<I> = { strings, kinds, up: ints.trim(up, n), name: ints.trim(name, n), kind: ints.trim(kind, n), value, self, x0: layout ? new Array<number>(n) : [], dso: ints.trim(dsoOf, n), event: ints.trim(event, n), multi, sites, classes, cells: cellList };
   if (layout) partitionX0(enc.up, own, enc.x0);
-  enc.cells.length = at;
   return enc;
 }
 

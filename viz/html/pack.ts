@@ -129,7 +129,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     const classOf: number[] = [];
     let lastSite = 0;
     let lastClass = 0;
-    const e = encodeColumns(tree, (n) => new Int32Array(n), shared, {
+    const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, shared, {
       // indexed once the tree's names are in the table: their strings come first
       site: (node, site) => {
         siteOf.push(node - lastSite, -1);

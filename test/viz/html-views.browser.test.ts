@@ -157,6 +157,44 @@ describe('faults over time', () => {
   });
 });
 
+describe('faults over time from the keyboard', () => {
+  test('← → read the bins as the pointer does, Shift+← → pick a window as a drag does, Esc on the chart clears it', async () => {
+    const { page, log, url } = await open('timeline-keys.html', guard);
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const [from, to, bins] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to']), Number(c.dataset['bins'])]);
+    const readout = page.locator('#timeline .tl-readout');
+    // what the pointer reads over bin 30
+    await page.mouse.move(box.x + ((30 + 0.5) * box.width) / bins, box.y + box.height / 2);
+    const bin30 = await readout.textContent();
+    await page.mouse.move(box.x + ((10 + 0.5) * box.width) / bins, box.y + box.height / 2);
+    await expect(readout.textContent()).resolves.not.toBe(bin30);
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await chart.focus();
+    for (let i = 0; i <= 30; i++) await page.keyboard.press('ArrowRight');
+    await expect(readout.textContent()).resolves.toBe(bin30);
+    // Shift: bins 30 to 45 become the window
+    for (let i = 0; i < 15; i++) await page.keyboard.press('Shift+ArrowRight');
+    const a = from + (30 * (to - from)) / bins;
+    const b = from + (46 * (to - from)) / bins;
+    const s = guard.slices!;
+    const kept = cellSum(guard.tree, (q) => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b);
+    expect(kept).toBeGreaterThan(0);
+    const bar = page.locator('#filter-bar');
+    await expect(bar.isVisible()).resolves.toBe(true);
+    await expect(bar.getAttribute('data-faults')).resolves.toBe(String(kept));
+    await expect(page.evaluate(() => location.hash)).resolves.toContain('window=');
+    await page.screenshot({ path: artifactPath('timeline-keys.png') });
+    // Esc on the chart clears the window
+    await page.keyboard.press('Escape');
+    await expect(bar.isHidden()).resolves.toBe(true);
+    await expect(page.evaluate(() => location.hash)).resolves.not.toContain('window=');
+    quiet(log, url);
+    await page.close();
+  });
+});
+
 describe('faults over time in every view', () => {
   test('a window keeps the inverted view and its zoom; a zoom the window leaves no fault under goes up to the frame that has some', async () => {
     const { page, log, url } = await open('timeline-inverted.html', guardSites);

@@ -80,7 +80,8 @@ export function showTimeline(report: PageReport, slices: SliceIndex | undefined,
   const cv = el('canvas', 'tl-canvas');
   cv.tabIndex = 0;
   cv.setAttribute('role', 'img');
-  cv.setAttribute('aria-label', `Faults over time by class, ${seconds(width)} from ${t0.toFixed(6)} s; drag to pick a time window`);
+  cv.setAttribute('aria-label', `Faults over time by class, ${seconds(width)} from ${t0.toFixed(6)} s; drag to pick a time window, or ← → to read the bins and Shift+← → to pick one`);
+  cv.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Escape');
   const readout = el('p', 'meta tl-readout');
   readout.setAttribute('role', 'status');
   const clear = el('button', '', 'Whole trace');
@@ -88,7 +89,7 @@ export function showTimeline(report: PageReport, slices: SliceIndex | undefined,
   clear.hidden = true;
   const bar = el('div', 'tl-bar');
   bar.append(readout, clear);
-  box.append(legend, cv, bar, el('p', 'meta', `Times from ${t0.toFixed(6)} s (perf's clock). Drag across the chart to show only the faults of that window in the flame graph and the tables.`));
+  box.append(legend, cv, bar, el('p', 'meta', `Times from ${t0.toFixed(6)} s (perf's clock). Drag across the chart (or Shift+← → on it) to show only the faults of that window in the flame graph and the tables.`));
 
   const height = rows.length * ROW_H + MARK_H + AXIS_H;
   let picked: [number, number] | null = null;
@@ -200,6 +201,38 @@ export function showTimeline(report: PageReport, slices: SliceIndex | undefined,
   clear.addEventListener('click', () => {
     set(null);
     pick(null);
+  });
+  // The keyboard: ← → move over the bins (the readout says each), Shift widens a window from where it began, as a drag would; Esc clears it.
+  let anchor = -1;
+  cv.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && picked !== null) {
+      ev.stopPropagation();
+      anchor = -1;
+      set(null);
+      pick(null);
+      return;
+    }
+    const step = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
+    if (step === 0) return;
+    ev.preventDefault();
+    const from = hover < 0 ? (step > 0 ? -1 : BINS) : hover;
+    if (ev.shiftKey && anchor < 0) anchor = Math.max(0, Math.min(BINS - 1, from));
+    if (!ev.shiftKey) anchor = -1;
+    hover = Math.max(0, Math.min(BINS - 1, from + step));
+    readout.textContent = describeBin(hover);
+    if (anchor < 0) {
+      draw();
+      return;
+    }
+    const [a, b] = [Math.min(anchor, hover), Math.max(anchor, hover) + 1];
+    set([t0 + (a * width) / BINS, t0 + (b * width) / BINS]);
+    pick(picked);
+    readout.textContent = `${readout.textContent} · ${describeBin(hover)}`;
+  });
+  cv.addEventListener('blur', () => {
+    hover = -1;
+    anchor = -1;
+    draw();
   });
   const set = (w: [number, number] | null): void => {
     picked = w;

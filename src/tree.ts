@@ -35,14 +35,30 @@ export class TreeBuilder {
     this.root = newNode(rootName, 'root');
   }
 
+  // The previous path's steps and nodes: a step (object) that is the same at the
+  // same depth, under the same nodes, leads to the same node with no search.
+  private readonly lastSteps: PathStep[] = [];
+  private readonly lastNodes: TreeNode[] = [];
+
   /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value (and `classes`, `cells`), and is returned. */
   add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[]): TreeNode {
     let node = this.root;
     bump(node, value, event);
-    for (const step of path) {
-      node = childOf(node, step, this.indexes);
+    const { lastSteps, lastNodes } = this;
+    let same = true;
+    for (let d = 0; d < path.length; d++) {
+      const step = path[d]!;
+      if (same && d < lastSteps.length && lastSteps[d] === step) node = lastNodes[d]!;
+      else {
+        same = false;
+        node = childOf(node, step, this.indexes);
+        lastSteps[d] = step;
+        lastNodes[d] = node;
+      }
       bump(node, value, event);
     }
+    lastSteps.length = path.length;
+    lastNodes.length = path.length;
     node.self += value;
     if (classes !== undefined) {
       const into = (node.classes ??= {});
@@ -58,6 +74,8 @@ export class TreeBuilder {
   /** Sorts children (value descending, then name) and drops the build indexes. */
   finish(): TreeNode {
     this.indexes.clear();
+    this.lastSteps.length = 0;
+    this.lastNodes.length = 0;
     return finish(this.root);
   }
 }

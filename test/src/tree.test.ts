@@ -2,7 +2,7 @@ import { CONFORMANCE_DIR } from '../shared.js';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TreeBuilder, foldTree, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
+import { type PathStep, TreeBuilder, foldTree, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
 import type { TreeNode } from '../../src/model.js';
 
 const CONFORMANCE = `${CONFORMANCE_DIR}results`;
@@ -54,6 +54,29 @@ describe('fault-path tree', () => {
         expect(sumChildren(inv)).toBe(true);
         // inverting twice gives the original paths back
         expect(foldTree(invertTree(inv))).toEqual(foldTree(tree));
+      }),
+    );
+  });
+
+  it('gives the same tree when steps are shared objects, reused from path to path in one array', () => {
+    fc.assert(
+      fc.property(fc.array(foldedLine, { maxLength: 40 }), (lines) => {
+        // one step object per (depth, name), as the aggregator caches them, and one array for every path
+        const pool = new Map<string, PathStep>();
+        const b = new TreeBuilder();
+        const steps: PathStep[] = [];
+        for (const line of lines) {
+          const sp = line.lastIndexOf(' ');
+          steps.length = 0;
+          line.slice(0, sp).split(';').forEach((name, i) => {
+            const key = `${i}\0${name}`;
+            let step = pool.get(key);
+            if (step === undefined) pool.set(key, (step = { name, kind: i === 0 ? 'comm' : 'user' }));
+            steps.push(step);
+          });
+          b.add(steps, Number(line.slice(sp + 1)), 'samples');
+        }
+        expect(foldTree(b.finish())).toEqual(foldTree(treeFromFolded(lines).tree));
       }),
     );
   });

@@ -52,6 +52,8 @@ export interface ScanLine {
   readonly headerSlot: number;
   /** The latin1 text of a header line by its slot, valid until the second header after it. */
   headerText(slot: number): string;
+  /** Whether a header (by its slot, as headerText) holds ` (` with `)` after it, as any frame the reference names does. */
+  headerHasParens(slot: number): boolean;
   /** Frame: the id of the line's bytes, interned on first use. */
   frameId(): number;
   /** Distinct frame lines so far. */
@@ -221,6 +223,21 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
 
   text(): string {
     return (this.decoded ??= this.buf.toString('latin1', this.from, this.to));
+  }
+
+  headerHasParens(slot: number): boolean {
+    const t = this.headerTexts[slot];
+    if (t !== undefined) {
+      // decoded: its bytes may be gone with the chunk
+      const close = t.lastIndexOf(')');
+      return close > 0 && t.lastIndexOf(' (', close - 1) >= 0;
+    }
+    const b = this.headerBuf[slot]!;
+    const from = this.headerFrom[slot]!;
+    let i = this.headerTo[slot]! - 1;
+    while (i > from && b[i] !== 41 /* ) */) i--;
+    for (i--; i > from; i--) if (b[i] === 40 /* ( */ && b[i - 1] === SPACE) return true;
+    return false;
   }
 
   headerText(slot: number): string {

@@ -359,7 +359,8 @@ export class Collapser {
       this.hit = -1;
       return;
     }
-    if (this.depth === 0 && this.scan !== undefined && !this.headerEndsWithEvent) {
+    // (a frame the reference names holds ` (dso)`: a header without ` (` and `)` after it has none)
+    if (this.depth === 0 && this.scan !== undefined && !this.headerEndsWithEvent && this.scan.headerHasParens(this.headerSlot)) {
       const ip = headerIpFrame(this.scan.headerText(this.headerSlot));
       if (ip !== undefined) {
         const id = this.scan.internText(ip);

@@ -45,3 +45,17 @@ describe('headline', () => {
     expect(f).not.toMatch(/<img/i);
   });
 });
+
+describe('findings: a protection call link says what a click does', () => {
+  const titles = (html: string): string[] => [...html.matchAll(/<a class="f-site[^"]*"[^>]*title="([^"]*)"/g)].map((m) => m[1]!);
+
+  test("the guard's handler call (no fault on its pages) does not promise faults in the flame graph", () => {
+    const t = titles(findingsHtml(guard));
+    const handler = t.filter((x) => x.includes('unprotect_page'));
+    const protector = t.filter((x) => /^protect_(old|young)\+/.test(x));
+    expect(handler.length).toBeGreaterThan(0);
+    for (const x of handler) expect(x).toMatch(/no fault on its pages; show its row in the protection table$/);
+    expect(protector.length).toBeGreaterThan(0);
+    for (const x of protector) expect(x).toMatch(/show its faults in the flame graph$/);
+  });
+});

@@ -56,7 +56,7 @@ function siteItem(v: ProtectionSiteView, index: number): string {
   const calls = callsOf(v);
   const facts = [`${mainCall(v)}${v.prot !== '' ? ` ${v.prot}` : ''}`, plural(calls, 'call'), ...(v.faults > 0 ? [`${plural(v.faults, 'fault')} on its pages`] : [])];
   return (
-    `<li><a class="f-site mono" href="#${siteAnchor(index)}" data-site="${index}" title="${escapeHtml(`${siteLabel(v)}: show its faults in the flame graph`)}">${escapeHtml(where)}</a>` +
+    `<li><a class="f-site mono" href="#${siteAnchor(index)}" data-site="${index}" title="${escapeHtml(`${siteLabel(v)}: ${v.faults > 0 ? 'show its faults in the flame graph' : 'no fault on its pages; show its row in the protection table'}`)}">${escapeHtml(where)}</a>` +
     (at !== '' ? ` <span class="f-src">${escapeHtml(at)}</span>` : '') +
     ` <span class="f-num">· ${escapeHtml(facts.join(' · '))}</span></li>`
   );

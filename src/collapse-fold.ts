@@ -19,20 +19,33 @@ const PIECE = 1 << 16;
 
 /** Lines as Folder.pieces cuts them: each ended by a newline, pieces of whole lines. */
 export function piecesOf(lines: Iterable<string>): string[] {
-  const out: string[] = [];
-  let parts: string[] = [];
-  let size = 0;
+  const p = new Pieces();
   for (const l of lines) {
-    parts.push(l, '\n');
-    size += l.length + 1;
-    if (size >= PIECE) {
-      out.push(parts.join(''));
-      parts = [];
-      size = 0;
-    }
+    p.parts.push(l, '\n');
+    p.lineEnded(l.length + 1);
   }
-  if (size > 0) out.push(parts.join(''));
-  return out;
+  return p.done();
+}
+
+/** Text pushed onto `parts` a line at a time, joined into pieces of whole lines of about PIECE characters. */
+class Pieces {
+  parts: string[] = [];
+  private readonly out: string[] = [];
+  private size = 0;
+
+  /** After a line of n characters was pushed onto parts. */
+  lineEnded(n: number): void {
+    this.size += n;
+    if (this.size < PIECE) return;
+    this.out.push(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+
+  done(): string[] {
+    if (this.size > 0) this.out.push(this.parts.join(''));
+    return this.out;
+  }
 }
 
 // Pushes the pieces of stack s's line; returns their length. (Apart from the loop that calls it:
@@ -115,19 +128,9 @@ export class Folder {
     // a native join per piece: `segment;` but for the last, `segment `, the count, a newline
     const inner = this.segments.map((t) => t + ';');
     const last = this.segments.map((t) => t + ' ');
-    const out: string[] = [];
-    let parts: string[] = [];
-    let size = 0;
-    for (let i = 0; i < n; i++) {
-      size += pushLine(parts, order[i]!, starts, segments, inner, last, m);
-      if (size >= PIECE) {
-        out.push(parts.join(''));
-        parts = [];
-        size = 0;
-      }
-    }
-    if (size > 0) out.push(parts.join(''));
-    return out;
+    const p = new Pieces();
+    for (let i = 0; i < n; i++) p.lineEnded(pushLine(p.parts, order[i]!, starts, segments, inner, last, m));
+    return p.done();
   }
 
   // The merged stacks in the order of their texts: by their tokens' ranks, `segment;` for all but

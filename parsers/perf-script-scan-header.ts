@@ -31,7 +31,7 @@ export function isBlankBytes(buf: Buffer, start: number, end: number): boolean {
 
 // `PERF_RECORD_` anywhere in a line, by Horspool's skips (perf prints it after
 // the time of a side-band record; headers rarely hold its letters).
-const SIDE_BAND = Buffer.from('PERF_RECORD_', 'latin1');
+export const SIDE_BAND = Buffer.from('PERF_RECORD_', 'latin1');
 const SIDE_BAND_SKIP = (() => {
   const skip = new Uint8Array(256).fill(SIDE_BAND.length);
   for (let i = 0; i < SIDE_BAND.length - 1; i++) skip[SIDE_BAND[i]!] = SIDE_BAND.length - 1 - i;

@@ -20,7 +20,7 @@ import type { ByteParser, Format, ParserOptions } from './format.js';
 import { FrameRuns } from './frame-runs.js';
 import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
-import { CR, HASH, HeaderReader, LF, NBSP, SPACE, TAB, hasSideBandMark, hasTimestamp, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces } from './perf-script-scan-header.js';
+import { CR, HASH, HeaderReader, LF, NBSP, SIDE_BAND, SPACE, TAB, hasTimestamp, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces } from './perf-script-scan-header.js';
 
 export const LINE_BLANK = 0;
 export const LINE_HEADER = 1;
@@ -105,6 +105,10 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   private readonly runs = new FrameRuns(this.frames);
   private afterHeader = false;
   private runIds = new Int32Array(128);
+  // where `PERF_RECORD_` is next in markBuf at or after the line last asked about (-1: not in it):
+  // one native search per chunk when it holds none, instead of a scan of each header
+  private markBuf: Buffer | undefined;
+  private markAt = -1;
 
   constructor(
     private readonly options: ParserOptions,
@@ -137,6 +141,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   write(chunk: Buffer): void {
+    this.markBuf = undefined; // the stream may refill the same buffer
     let from = 0;
     if (this.rest !== undefined || this.overflow >= 0) {
       const nl = chunk.indexOf(LF);
@@ -360,7 +365,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       this.other(c0 === SPACE);
       return;
     }
-    if (hasSideBandMark(buf, start, end)) {
+    if (this.sideBand(buf, start, end)) {
       this.kind = LINE_SIDE_BAND;
       this.onLine(this);
       return;
@@ -386,6 +391,15 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.afterHeader = true;
   }
 
+  /** `PERF_RECORD_` in bytes [start, end) of buf (lines are asked about in order). */
+  private sideBand(buf: Buffer, start: number, end: number): boolean {
+    if (buf !== this.markBuf || (this.markAt >= 0 && this.markAt < start)) {
+      this.markBuf = buf;
+      this.markAt = buf.indexOf(SIDE_BAND, start);
+    }
+    return this.markAt >= 0 && this.markAt + SIDE_BAND.length <= end;
+  }
+
   // A line that starts with a blank or `LOST `.
   private other(indented: boolean): void {
     const { buf, view, from: start, to: end } = this;
@@ -396,7 +410,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       this.onLine(this);
       return;
     }
-    if (isLostLine(buf, at, end) || hasSideBandMark(buf, at, end)) {
+    if (isLostLine(buf, at, end) || this.sideBand(buf, at, end)) {
       this.kind = LINE_SIDE_BAND;
       this.onLine(this);
       return;

@@ -290,6 +290,26 @@ describe('the byte scanner', () => {
     );
   });
 
+  it('finds side-band records in a buffer the reader refills: a chunk with none, then the same buffer with some', () => {
+    // the scanner remembers where `PERF_RECORD_` is next in a chunk; a refilled buffer is another chunk
+    const sample = 'xx 1 1.0: 1 page-faults: \n\tffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])\n\n';
+    const side = 'xx 1 1.0: PERF_RECORD_MMAP2 1/1: [0x1(0x2) @ 0 fd:01 3 0]: r-xp /lib/x.so\n\n';
+    const first = Buffer.from(sample.repeat(4), 'latin1');
+    const pairs = (side + sample).repeat(2);
+    // the same length as the first, with a comment line
+    const second = Buffer.from(pairs + '#'.repeat(first.length - pairs.length - 1) + '\n', 'latin1');
+    const c = new Collapser();
+    const scanner = new PerfScriptScanner({ source: 'refilled' }, c.line);
+    const buf = Buffer.from(first);
+    scanner.write(buf);
+    second.copy(buf);
+    scanner.write(buf);
+    scanner.write(Buffer.from(side + sample, 'latin1'));
+    scanner.end();
+    c.end();
+    expect(c.folded()).toEqual({ folded: ['xx;elf_load 7\n'], droppedEvents: {} });
+  });
+
   it('reads a file of many chunks (the reader reusing them) as it reads the same bytes gzipped', async () => {
     const guard = gunzipSync(readFileSync('samples/guard/perf-script.txt.gz')).toString('latin1');
     // ~4 MB: each round renames the task, so later chunks bring new roots, headers and frames

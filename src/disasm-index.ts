@@ -3,7 +3,9 @@
 // lookup first lands in it (src/listing-table.ts), so indexing libc's ~340k
 // instructions for the few functions a trace touches costs little more than
 // reading the file. `Instruction` objects are made only when a lookup returns one.
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { InputError } from '../parsers/errors.js';
 import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, inputInfo, openInput } from '../parsers/lines.js';
 import type { ObjdumpOptions } from '../parsers/objdump.js';
 import { SNIFF_LINES } from '../parsers/sniff.js';
@@ -77,14 +79,61 @@ export interface ReadListingOptions extends DisasmIndexOptions {
  * first lands in it (src/listing-table.ts), so `bytes` stays with the index.
  */
 export function indexListingBytes(bytes: Buffer, options: Omit<ReadListingOptions, 'stdin'> = {}): ListingRead {
+  return indexBytes(bytes, options, undefined);
+}
+
+// `reread`: bytes [from, to) of the listing from its file again; given, the index keeps nothing of `bytes`.
+function indexBytes(bytes: Buffer, options: Omit<ReadListingOptions, 'stdin'>, reread: ((from: number, to: number) => Buffer) | undefined): ListingRead {
   const source = options.source ?? '<objdump>';
   const { table, lines, sourceLines } = readListingTable(bytes, {
     source,
     ...(options.onDiagnostic !== undefined ? { onDiagnostic: options.onDiagnostic } : {}),
     ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
     ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
+    ...(reread !== undefined ? { reread } : {}),
   });
-  return { index: new ListingIndex(table), lines, sourceLines, head: () => headLines(bytes, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH) };
+  const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  return { index: new ListingIndex(table), lines, sourceLines, head: reread === undefined ? headOf(bytes, max) : linesOf(headLines(bytes, max)) };
+}
+
+// (Closures made apart from indexBytes: one made there would keep its `bytes`.)
+function headOf(bytes: Buffer, max: number): () => string[] {
+  return () => headLines(bytes, max);
+}
+
+function linesOf(lines: string[]): () => string[] {
+  return () => [...lines];
+}
+
+/**
+ * Bytes [from, to) of a plain file read again, for the functions a lookup lands in: a listing
+ * (libc's is ~20 MB) is not kept in memory for the few functions a trace touches. A file that
+ * changed since it was indexed is an input error, not a wrong instruction.
+ */
+function rereader(path: string, size: number, mtimeMs: number): (from: number, to: number) => Buffer {
+  return (from, to) => {
+    const changed = (): InputError => new InputError(`${path}: changed while faultpath was reading it (it is read again for the functions faults land in); run again on a listing that stays put`);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      throw changed();
+    }
+    try {
+      const s = fstatSync(fd);
+      if (s.size !== size || s.mtimeMs !== mtimeMs) throw changed();
+      const b = Buffer.allocUnsafe(to - from);
+      let got = 0;
+      while (got < b.length) {
+        const n = readSync(fd, b, got, b.length - got, from + got);
+        if (n === 0) throw changed();
+        got += n;
+      }
+      return b;
+    } finally {
+      closeSync(fd);
+    }
+  };
 }
 
 /** Reads a listing file (`.gz` or plain, `-` for stdin) into memory and indexes it. Throws InputError when it cannot be read. */
@@ -105,7 +154,16 @@ export async function readListing(path: string, options: ReadListingOptions = {}
     },
     () => (whole !== undefined && chunks.length === 0 ? whole.subarray(0, length) : Buffer.concat(whole !== undefined ? [whole.subarray(0, length - sum(chunks)), ...chunks] : chunks)),
   );
-  return indexListingBytes(bytes, { ...options, source: options.source ?? path });
+  const indexOptions = { ...options, source: options.source ?? path };
+  if (size === undefined || bytes.length !== size) return indexListingBytes(bytes, indexOptions);
+  let s: Stats;
+  try {
+    s = statSync(path);
+  } catch {
+    return indexListingBytes(bytes, indexOptions);
+  }
+  if (!s.isFile() || s.size !== size) return indexListingBytes(bytes, indexOptions);
+  return indexBytes(bytes, indexOptions, rereader(path, size, s.mtimeMs));
 }
 
 /** Indexes a listing's lines. Bad lines go to `options.onDiagnostic`. */

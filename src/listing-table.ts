@@ -49,6 +49,11 @@ export interface ListingTableOptions {
   onDiagnostic?: DiagnosticSink;
   sourceText?: boolean;
   maxLineLength?: number;
+  /**
+   * Bytes [from, to) of the listing read again (from its file): given, a table in address order
+   * keeps none of `bytes`, only where each function's lines are.
+   */
+  reread?: (from: number, to: number) => Buffer;
 }
 
 /** What the first pass read besides the table: the listing's line counts. */
@@ -70,13 +75,22 @@ export function readListingTable(bytes: Buffer, options: ListingTableOptions): L
   parser.read(bytes, 0, bytes.length, options.maxLineLength);
   parser.end();
   skim.close(bytes.length);
-  const read = (f: Skimmed): CodeBlock => readBlock(bytes, f, options);
-  const table = skim.inOrder ? skim.lazyTable(read) : skim.sortedTable(read);
+  const { reread, ...rest } = options;
+  const table = skim.inOrder ? skim.lazyTable(reread !== undefined ? blocksReread(reread, rest) : blocksOf(bytes, rest)) : skim.sortedTable(blocksOf(bytes, rest));
   return { table, lines: parser.lines, sourceLines: parser.sourceLines };
 }
 
-// One function's instructions, parsed from its lines (bad lines there were reported by the first pass).
-function readBlock(bytes: Buffer, f: Skimmed, options: ListingTableOptions): CodeBlock {
+// (Each in a function of its own: a closure keeps its whole scope, and the re-reading one must not keep `bytes`.)
+function blocksOf(bytes: Buffer, options: ListingTableOptions): (f: Skimmed) => CodeBlock {
+  return (f) => readBlock(bytes, f.from, f.to, f, options);
+}
+
+function blocksReread(reread: (from: number, to: number) => Buffer, options: ListingTableOptions): (f: Skimmed) => CodeBlock {
+  return (f) => readBlock(reread(f.from, f.to), 0, f.to - f.from, f, options);
+}
+
+// One function's instructions, parsed from its lines, bytes [from, to) of `bytes` (bad lines there were reported by the first pass).
+function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options: ListingTableOptions): CodeBlock {
   const addr: number[] = [];
   const size: number[] = [];
   const text: string[] = [];
@@ -89,7 +103,7 @@ function readBlock(bytes: Buffer, f: Skimmed, options: ListingTableOptions): Cod
     source.push(r.srcline);
   });
   parser.resume(f.line, f.tool);
-  parser.read(bytes, f.from, f.to, options.maxLineLength);
+  parser.read(bytes, from, to, options.maxLineLength);
   parser.end();
   return { addr: Float64Array.from(addr), size: Uint8Array.from(size, (s) => (s > 255 ? 255 : s)), text, source };
 }

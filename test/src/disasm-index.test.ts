@@ -4,10 +4,12 @@
 // one binary giving the same code map, and property tests that chunking the
 // bytes or reordering the function blocks never changes the index.
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../parsers/errors.js';
 import { LineSplitter } from '../../parsers/lines.js';
 import {
   archOfFormat,
@@ -479,6 +481,23 @@ describe('entry points', () => {
     expect(diagnostics).toEqual([{ source: '-', line: at + 1, reason: 'line of 301 characters is longer than the maximum line length; skipped' }]);
     expect(read.lines).toBe(lines.length + 1);
     expect(dump(read.index)).toEqual(dump(indexOf(path)));
+  });
+
+  it('a plain listing file is read again for the functions lookups land in: the same answers as from memory, for every listing shape; a file changed since is an input error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-listing-'));
+    const paths = [`${GUARD}/guard.objdump-dl.txt`, `${LISTINGS}/guard.objdump-dS.txt`, `${LISTINGS}/guard.llvm-objdump-dS.txt`, `${LISTINGS}/shapes.objdump-dlC.txt`, `${LISTINGS}/kernel.objdump-d.txt`];
+    for (const path of paths) {
+      // CRLF endings and no newline at the end: the pieces read again are cut where the first pass cut them
+      const file = join(dir, 'listing.txt');
+      writeFileSync(file, linesOf(path).join('\r\n'));
+      expect(dump((await readListing(file)).index)).toEqual(dump(indexOf(path)));
+    }
+    const file = join(dir, 'guard.txt');
+    writeFileSync(file, readFileSync(join(ROOT, `${GUARD}/guard.objdump-d.txt`)));
+    const { index } = await readListing(file);
+    appendFileSync(file, '\n');
+    expect(() => index.lookup(0x12eb)).toThrow(InputError);
+    expect(() => index.lookup(0x12eb)).toThrow(/guard\.txt: changed while faultpath was reading it/);
   });
 
   it('an empty or garbage listing gives an empty index, never an exception', async () => {

@@ -13,7 +13,7 @@ import { AddressSpaces } from './addresses.js';
 import { FaultAggregator, GROUP_LEVELS, siteDecision, type PathFrames } from './aggregate.js';
 import { isKernelDso } from './dso.js';
 import { InputError } from './errors.js';
-import { defaultFaultEvents, FAULT_FAMILIES, faultFamily, faultIpHex, isFaultEvent, isSampleEvent, type FaultAccess, type SampleEvent, type TraceEvent } from './events.js';
+import { defaultFaultEvents, faultFamily, faultIpHex, isFaultEvent, isSampleEvent, type FaultAccess, type SampleEvent, type TraceEvent } from './events.js';
 import { classifyFault } from './fault-class.js';
 import { FilterWitness, unmatchedFilters } from './filter-check.js';
 import { isStartupFrames } from './findings/startup.js';
@@ -72,9 +72,9 @@ export class ReportAccumulator {
   private readonly repair: UnwindRepair;
   private readonly aggregator = new FaultAggregator();
   private readonly protectionSites: ProtectionSites;
-  // One timeline per family of fault events: they count the same faults, and
+  // Faults per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
-  private readonly timelines: ProtectionTimeline[];
+  private readonly timeline: ProtectionTimeline;
   private protectionRecords = 0;
   private get siteTree(): boolean {
     return this.options.siteTree === true && (this.options.groupBy ?? 'path') === 'path';
@@ -104,8 +104,7 @@ export class ReportAccumulator {
     this.repair = new UnwindRepair(this.resolver);
     this.protectionSites = new ProtectionSites(this.resolver, this.repair, (r, address) => this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), address)?.executable);
     const { siteOf, instructionKey } = this.protectionSites;
-    // each sees the same protection records: only the first reports their bad lines
-    this.timelines = FAULT_FAMILIES.map((_, i) => new ProtectionTimeline({ siteOf, instructionKey, owners: this.owners, faultFamily: i, ...(i === 0 ? { onDiagnostic } : {}) }));
+    this.timeline = new ProtectionTimeline({ siteOf, instructionKey, owners: this.owners, onDiagnostic });
     this.history = new AddressHistory({ siteOf, owners: this.owners });
     this.regionFaults = new RegionFaults(this.history);
     this.sites = siteDecision(this.resolver, options);
@@ -133,14 +132,11 @@ export class ReportAccumulator {
     if (call || !isSampleEvent(e)) this.history.add(e);
     if (call || e.kind === 'tlb-flush' || !isSampleEvent(e)) {
       if (isSampleEvent(e)) this.protectionRecords++;
-      // every family's timeline applies the same changes: the first one's are the markers
-      this.timelines.forEach((t, i) => {
-        const change = t.add(e);
-        if (i === 0 && change !== undefined) this.slices?.change(change);
-      });
+      const change = this.timeline.add(e);
+      if (change !== undefined) this.slices?.change(change);
     } else if (e.kind === 'fault') {
       // every fault, filtered or not, ends its thread's call and owns the flushes in its path
-      for (const t of this.timelines) t.add(e);
+      this.timeline.add(e);
     }
     if (e.kind === 'call' && FORK_CALLS.has(e.name)) this.forkCalls.set(e.record.tid, this.protectionSites.siteOf(e.record));
     return e;
@@ -210,7 +206,7 @@ export class ReportAccumulator {
     let cls: FaultClass = 'unknown';
     let group = '';
     if (e.kind === 'fault' && !Number.isNaN(e.access.address)) {
-      const attribution = this.timelines[e.family]!.noteFault({
+      const attribution = this.timeline.noteFault({
         pid: r.pid,
         tid: r.tid,
         cpu: r.cpu,
@@ -219,6 +215,7 @@ export class ReportAccumulator {
         ...(e.access.errorCode !== undefined ? { errorCode: e.access.errorCode } : {}),
         site,
         value: r.period,
+        family: e.family,
       });
       cls = attribution.class;
       // the change's site is its call's stack for now: named when the tree is built (groupName)
@@ -319,7 +316,7 @@ export class ReportAccumulator {
     // each selected family's faults, as the tree counts them: once per event
     const families = [...new Set([...selected].map(faultFamily).filter((f) => f >= 0))].sort();
     const missing = Object.fromEntries([...selected].map((e) => [e, this.noAddress[e] ?? 0]));
-    const reports = (families.length > 0 ? families : [0]).map((f) => this.timelines[f]!.report());
+    const reports = (families.length > 0 ? families : [0]).map((f) => this.timeline.report(f));
     // before the warnings: naming repairs the protection stacks (frames marked [inferred])
     const protection = this.protectionRecords > 0 ? protectionSites.finish(combineFamilies(reports, missing)) : undefined;
     const regions = regionFaults.placed ? regionSection(regionFaults, selected, this.sites.keeps, protectionSites, resolver, result.sites) : undefined;
@@ -343,7 +340,7 @@ export class ReportAccumulator {
       chosen,
       isFaultEvent,
       protection,
-      timelineNotes: this.timelines[families[0] ?? 0]!.notes(),
+      timelineNotes: this.timeline.notes(),
       stopped: protectionSites.stopped,
       // who owns which thread matters to the protection timeline and to --pid
       threadNotes: protection !== undefined || (options.pids ?? []).length > 0 ? this.owners.notes() : [],

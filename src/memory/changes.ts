@@ -5,7 +5,8 @@ import type { ProtectionCall, ProtectionChange } from './protection-types.js';
 import type { SampleRecord } from '../../parsers/records.js';
 import { pageFloor } from './page-map.js';
 import { protText } from './bits.js';
-import { bump, type Change, type Process, type SiteAgg } from './state.js';
+import { bump, type Change, type FaultAgg, type Process, type SiteAgg } from './state.js';
+import { FAULT_FAMILIES } from '../events.js';
 import type { Tasks } from './tasks.js';
 
 export interface ChangeOptions {
@@ -45,20 +46,10 @@ export class Changes {
         pages: 0,
         firstTime: r.time,
         lastTime: r.time,
-        faults: 0,
-        classes: new Map(),
-        denied: 0,
-        sinceMin: Infinity,
-        sinceMax: -Infinity,
-        instructions: new Map(),
-        cycles: 0,
-        tlb: new Map(),
-        tlbCauses: new Map(),
         timedCalls: 0,
         timedTotal: 0,
         timedMax: 0,
-        handlerTotal: 0,
-        handlerMax: 0,
+        fam: FAULT_FAMILIES.map(faultAgg),
       };
       this.sites.set(site, agg);
     }
@@ -79,7 +70,7 @@ export class Changes {
       source: r.source,
       line: r.line,
     };
-    const change: Change = { view, agg, faults: 0, failed: false, applied: false, undo: [], closed: [] };
+    const change: Change = { view, agg, faults: FAULT_FAMILIES.map(() => 0), failed: false, applied: false, undo: [], closed: [] };
     if (this.keepHistory) this.all.push(change);
     return change;
   }
@@ -105,27 +96,30 @@ export class Changes {
     this.closeCycle(change);
   }
 
-  // A change by the thread with a pending denied fault, covering its page and granting the access: a retry cycle.
+  // A change by the thread with a pending denied fault (in any family), covering its page and granting the access: a retry cycle.
   private closeCycle(change: Change): void {
     if (change.view.call === 'munmap') return;
     const t = this.tasks.threads.get(change.view.tid);
-    const p = t?.pendingFault;
-    if (t === undefined || p === undefined) return;
-    const seg = this.tasks.processes.get(change.view.pid)?.map.get(p.page);
-    // new memory mapped elsewhere is no answer to the fault: Go's runtime may mmap
-    // (getitab → persistentalloc) while the deferred recover runs, before its mprotect
-    const outside = p.page < change.view.start || p.page >= change.view.end;
-    if (outside && (change.view.call === 'mmap' || change.view.call === 'mremap')) return;
-    p.expires = true;
-    if (seg === undefined || (seg.prot & p.need) === 0 || p.page < change.view.start || p.page >= change.view.end) return;
-    p.instr.cycles++;
-    bump(p.instr.handlers, change.view.site, 1);
-    p.agg.cycles++;
-    const delay = Number.isFinite(change.view.time - p.time) ? Math.max(0, change.view.time - p.time) : 0;
-    p.agg.handlerTotal += delay;
-    p.agg.handlerMax = Math.max(p.agg.handlerMax, delay);
-    change.closed.push({ instr: p.instr, agg: p.agg, delay });
-    t.pendingFault = undefined;
+    if (t === undefined) return;
+    for (const ft of t.fam) {
+      const p = ft.pendingFault;
+      if (p === undefined) continue;
+      const seg = this.tasks.processes.get(change.view.pid)?.map.get(p.page);
+      // new memory mapped elsewhere is no answer to the fault: Go's runtime may mmap
+      // (getitab → persistentalloc) while the deferred recover runs, before its mprotect
+      const outside = p.page < change.view.start || p.page >= change.view.end;
+      if (outside && (change.view.call === 'mmap' || change.view.call === 'mremap')) continue;
+      p.expires = true;
+      if (seg === undefined || (seg.prot & p.need) === 0 || outside) continue;
+      p.instr.cycles++;
+      bump(p.instr.handlers, change.view.site, 1);
+      p.agg.cycles++;
+      const delay = Number.isFinite(change.view.time - p.time) ? Math.max(0, change.view.time - p.time) : 0;
+      p.agg.handlerTotal += delay;
+      p.agg.handlerMax = Math.max(p.agg.handlerMax, delay);
+      change.closed.push({ instr: p.instr, agg: p.agg, delay });
+      ft.pendingFault = undefined;
+    }
   }
 
   fail(change: Change): undefined {
@@ -156,4 +150,20 @@ export class Changes {
     change.closed = [];
     this.fail(change);
   }
+}
+
+function faultAgg(): FaultAgg {
+  return {
+    faults: 0,
+    classes: new Map(),
+    denied: 0,
+    sinceMin: Infinity,
+    sinceMax: -Infinity,
+    instructions: new Map(),
+    cycles: 0,
+    tlb: new Map(),
+    tlbCauses: new Map(),
+    handlerTotal: 0,
+    handlerMax: 0,
+  };
 }

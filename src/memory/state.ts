@@ -9,13 +9,14 @@ import type { FlushPlace } from './tlb-place.js';
 export interface Change {
   readonly view: ProtectionChange;
   readonly agg: SiteAgg;
-  faults: number;
+  /** Per fault family (index in FAULT_FAMILIES): the faults it covered. */
+  readonly faults: number[];
   failed: boolean;
   applied: boolean;
   // Ranges as they were before the change, to undo it when its exit says it failed.
   undo: { start: number; end: number; prev: Segment<Change>[] }[];
-  // Retry cycles this change closed (undone with it).
-  closed: { instr: InstrAgg; agg: SiteAgg; delay: number }[];
+  // Retry cycles this change closed, in any family (undone with it).
+  closed: { instr: InstrAgg; agg: FaultAgg; delay: number }[];
 }
 
 /** Faults by class, and the retry cycles among them. */
@@ -30,26 +31,36 @@ export interface InstrAgg extends FaultTally {
   handlers: Map<string, number>;
 }
 
-export interface SiteAgg extends FaultTally {
+/**
+ * A site's calls: what every fault family's timeline saw alike, kept once.
+ * `fam`: per fault family, the faults its events counted at the site.
+ */
+export interface SiteAgg {
   site: string;
   calls: Map<string, number>;
   prots: Map<string, number>;
-  instructions: Map<string, InstrAgg>;
-  tlb: Map<string, number>;
-  /** The same flushes by where they ran (`inside mprotect`, `copy-on-write fault`…). */
-  tlbCauses: Map<string, number>;
   failed: number;
   pages: number;
-  denied: number;
-  /** The first and last call, and the shortest and longest time from a change to a fault it covered (seconds). */
+  /** The first and last call. */
   firstTime: number;
   lastTime: number;
-  sinceMin: number;
-  sinceMax: number;
   /** Calls timed from their entry to their exit record: how many, seconds in all, the longest. */
   timedCalls: number;
   timedTotal: number;
   timedMax: number;
+  readonly fam: FaultAgg[];
+}
+
+/** One fault family's faults at a site, their retry cycles, and the TLB flushes its timeline charged there. */
+export interface FaultAgg extends FaultTally {
+  instructions: Map<string, InstrAgg>;
+  tlb: Map<string, number>;
+  /** The same flushes by where they ran (`inside mprotect`, `copy-on-write fault`…). */
+  tlbCauses: Map<string, number>;
+  denied: number;
+  /** The shortest and longest time from a change to a fault it covered (seconds). */
+  sinceMin: number;
+  sinceMax: number;
   /** Retry cycles timed from the fault to the handler's call that closed it: seconds in all, the longest. */
   handlerTotal: number;
   handlerMax: number;
@@ -74,8 +85,8 @@ export interface OpenCall {
   // The record carried its own ret (perf trace): no exit will follow.
   complete: boolean;
   time: number;
-  // Flushes without a callchain charged to it by time: inside it if its exit follows, else only after it.
-  timed?: { agg: SiteAgg | undefined }[];
+  // Per fault family: flushes without a callchain charged to it by time, inside it if its exit follows, else only after it.
+  timed?: ({ agg: FaultAgg | undefined }[] | undefined)[];
 }
 
 export interface Flush {
@@ -90,7 +101,7 @@ export interface Flush {
 export interface FaultState {
   // noteFault told its attribution (it may never: a filtered fault)
   noted: boolean;
-  agg?: SiteAgg;
+  agg?: FaultAgg;
   cls?: FaultClass;
   kernelMode?: boolean;
   // flushes that came before their fault's record (minor/major-faults count a fault once handled)
@@ -100,6 +111,12 @@ export interface FaultState {
 export interface Thread {
   tid: number;
   open?: OpenCall;
+  /** Per fault family: what its faults and flushes left pending. */
+  readonly fam: FamilyThread[];
+}
+
+/** A thread's state in one fault family's timeline. */
+export interface FamilyThread {
   // Flushes waiting for the thread's next record to tell which call they belong to.
   held: Flush[];
   fault?: FaultState;
@@ -108,7 +125,7 @@ export interface Thread {
   // A denied fault waiting for a handler's change that grants the access.
   // It expires at the thread's second protection call after the fault (new memory mapped elsewhere
   // does not count): the handler's call is the first.
-  pendingFault?: { page: number; need: number; instr: InstrAgg; agg: SiteAgg; expires: boolean; time: number };
+  pendingFault?: { page: number; need: number; instr: InstrAgg; agg: FaultAgg; expires: boolean; time: number };
 }
 
 export interface Process {

@@ -3,10 +3,11 @@ import type { ProtectionInstruction, ProtectionSiteSummary } from './protection-
 import type { SiteAgg } from './state.js';
 import { cmp } from '../dso.js';
 
-/** Per-site summaries, sorted by faults, then calls, descending, then site. */
-export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[] {
+/** Per-site summaries with the faults of `family` (index in FAULT_FAMILIES), sorted by faults, then calls, descending, then site. */
+export function summarizeSites(sites: Iterable<SiteAgg>, family: number): ProtectionSiteSummary[] {
   const out: ProtectionSiteSummary[] = [];
-  for (const a of sites) {
+  for (const c of sites) {
+    const a = c.fam[family]!;
     const instructions: ProtectionInstruction[] = [...a.instructions.values()]
       .map((i) => ({
         instruction: i.instruction,
@@ -17,13 +18,13 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
       }))
       .sort(byInstructionOrder);
     out.push({
-      site: a.site,
-      calls: fromMap(a.calls),
-      failed: a.failed,
-      prots: fromMap(a.prots),
-      pages: a.pages,
-      firstTime: a.firstTime,
-      lastTime: a.lastTime,
+      site: c.site,
+      calls: fromMap(c.calls),
+      failed: c.failed,
+      prots: fromMap(c.prots),
+      pages: c.pages,
+      firstTime: c.firstTime,
+      lastTime: c.lastTime,
       faults: a.faults,
       classes: fromMap(a.classes),
       denied: a.denied,
@@ -32,7 +33,7 @@ export function summarizeSites(sites: Iterable<SiteAgg>): ProtectionSiteSummary[
       cycles: a.cycles,
       tlbFlushes: fromMap(a.tlb),
       tlbFlushCauses: fromMap(a.tlbCauses),
-      ...(a.timedCalls > 0 ? { callTime: { calls: a.timedCalls, total: a.timedTotal, max: a.timedMax } } : {}),
+      ...(c.timedCalls > 0 ? { callTime: { calls: c.timedCalls, total: c.timedTotal, max: c.timedMax } } : {}),
       ...(a.cycles > 0 ? { handlerTime: { cycles: a.cycles, total: a.handlerTotal, max: a.handlerMax } } : {}),
     });
   }

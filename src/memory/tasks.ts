@@ -1,7 +1,7 @@
 // The timeline's threads and processes (address spaces): which thread belongs
 // to which process is ThreadOwners' answer; a forked process starts with a
 // copy of its parent's page map.
-import type { TraceEvent } from '../events.js';
+import { FAULT_FAMILIES, type TraceEvent } from '../events.js';
 import { PageMap } from './page-map.js';
 import type { Change, Process, Thread } from './state.js';
 import { ThreadOwners } from './threads.js';
@@ -50,7 +50,7 @@ export class Tasks {
   thread(tid: number): Thread {
     let t = this.threads.get(tid);
     if (t === undefined) {
-      t = { tid, held: [] };
+      t = { tid, fam: FAULT_FAMILIES.map(() => ({ held: [] })) };
       this.threads.set(tid, t);
     }
     return t;

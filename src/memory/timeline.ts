@@ -13,10 +13,10 @@ import type { ProtectionCall, ProtectionChange, ProtectionReport, ProtectionSite
 import { pageFloor, type Segment } from './page-map.js';
 import { Changes } from './changes.js';
 import { failedRet, PROT_EXEC, PROT_READ, PROT_WRITE } from './bits.js';
-import type { CallArgs, ReturnEvent, SampleEvent, TraceEvent } from '../events.js';
+import { FAULT_FAMILIES, type CallArgs, type ReturnEvent, type SampleEvent, type TraceEvent } from '../events.js';
 import { CallEffects, isMapCall } from './call-effects.js';
 import { defaultSiteOf } from './site-of.js';
-import { bump, type Change, type OpenCall, type Process, type Thread } from './state.js';
+import { bump, type Change, type FaultAgg, type Flush, type OpenCall, type Process, type Thread } from './state.js';
 import { fromMap, summarizeSites, timelineNotes, type TimelineNote } from './summary.js';
 import { Tasks } from './tasks.js';
 import type { ThreadOwners } from './threads.js';
@@ -33,7 +33,7 @@ export interface ProtectionOptions {
   owners?: ThreadOwners;
   /** Keep every change for `changes()`. Default false: memory then follows live mappings and sites, not calls. */
   keepHistory?: boolean;
-  /** The family (index in FAULT_FAMILIES) of the faults given to `noteFault`, whose events `add` also takes. Default 0, the tracepoints. */
+  /** The family (index in FAULT_FAMILIES) of the faults given to `noteFault` without one, and of `report` and `summary` asked for none. Default 0, the tracepoints. */
   faultFamily?: number;
   /** The key a faulting instruction is counted under, asked only for faults a change covers. Default: its frame as perf printed it. */
   instructionKey?: (site: Frame) => string;
@@ -66,6 +66,8 @@ export interface NotedFault {
   readonly site: Frame;
   /** The record's period. */
   readonly value: number;
+  /** Its event's family (index in FAULT_FAMILIES). Default: the timeline's `faultFamily`. */
+  readonly family?: number;
 }
 
 const PROTECTION_CALLS: ReadonlySet<string> = new Set<ProtectionCall>(['mprotect', 'pkey_mprotect', 'mmap', 'munmap', 'mremap']);
@@ -74,19 +76,25 @@ const PROTECTION_CALLS: ReadonlySet<string> = new Set<ProtectionCall>(['mprotect
  * The per-process protection timeline. Feed it every record in trace order
  * with `add`; call `noteFault` for each fault (right after adding its record)
  * once the pipeline knows the faulting instruction; read `report()` at the end.
+ *
+ * The fault families (tracepoints, page-faults, minor/major-faults) count the
+ * same faults, and which one a report shows is known only at the end: each
+ * keeps its own fault counts, retry cycles and TLB flush attribution, over
+ * one set of page maps and changes.
  */
 export class ProtectionTimeline {
   private readonly pageSize: number;
   private readonly onDiagnostic: DiagnosticSink | undefined;
   private readonly tasks: Tasks;
-  private readonly flushes: TlbFlushes;
+  // per fault family
+  private readonly flushes: TlbFlushes[];
+  private readonly uncovered: number[];
   private readonly faultFamily: number;
   private readonly instructionKey: (site: Frame) => string;
   private readonly changeSet: Changes;
   private readonly effects: CallEffects;
   private readonly exitsSeen = new Set<string>();
   private readonly entersSeen = new Set<string>();
-  private uncovered = 0;
   private unplaced = 0;
   private unreadable = 0;
   private lost = 0;
@@ -97,7 +105,8 @@ export class ProtectionTimeline {
     this.faultFamily = options.faultFamily ?? 0;
     this.instructionKey = options.instructionKey ?? frameText;
     // minor-faults and major-faults count a fault once handled, after the flushes in it
-    this.flushes = new TlbFlushes(this.tasks, this.faultFamily === 2);
+    this.flushes = FAULT_FAMILIES.map((_, i) => new TlbFlushes(this.tasks, i, i === 2));
+    this.uncovered = FAULT_FAMILIES.map(() => 0);
     this.onDiagnostic = options.onDiagnostic;
     this.changeSet = new Changes(this.tasks, {
       pageSize: this.pageSize,
@@ -134,18 +143,19 @@ export class ProtectionTimeline {
 
   /** Joins a fault to its covering change: class, time since the change, retry-cycle bookkeeping. */
   noteFault(f: NotedFault): FaultAttribution {
+    const fam = f.family ?? this.faultFamily;
     const seg = this.segmentAt(f.pid, f.tid, f.address);
     const cls = classifyFault(f.errorCode, seg);
     if (seg === undefined) {
-      this.uncovered += f.value;
-      this.faultNoted(this.thread(f.tid), undefined, cls, f.errorCode);
+      this.uncovered[fam]! += f.value;
+      this.faultNoted(this.thread(f.tid), undefined, cls, f.errorCode, fam);
       return { class: cls, denied: false };
     }
     const change = seg.change;
     const denied = f.errorCode !== undefined && accessDenied(f.errorCode, seg.prot);
     const since = f.time - change.view.time;
-    change.faults += f.value;
-    const agg = change.agg;
+    change.faults[fam]! += f.value;
+    const agg = change.agg.fam[fam]!;
     agg.faults += f.value;
     bump(agg.classes, cls, f.value);
     if (denied) agg.denied += f.value;
@@ -163,11 +173,11 @@ export class ProtectionTimeline {
     instr.faults += f.value;
     bump(instr.classes, cls, f.value);
     const thread = this.thread(f.tid);
-    this.faultNoted(thread, change.agg, cls, f.errorCode);
+    this.faultNoted(thread, agg, cls, f.errorCode, fam);
     if (denied && f.errorCode !== undefined) {
       const b = decodeErrorCode(f.errorCode);
       const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
-      thread.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false, time: f.time };
+      thread.fam[fam]!.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false, time: f.time };
     }
     return {
       change: change.view,
@@ -179,33 +189,34 @@ export class ProtectionTimeline {
   }
 
   // The fault's flushes go to its site; a fault in user mode ends the thread's call (without exit records, nothing else does).
-  private faultNoted(thread: Thread, agg: Change['agg'] | undefined, cls: FaultClass, errorCode: number | undefined): void {
+  private faultNoted(thread: Thread, agg: FaultAgg | undefined, cls: FaultClass, errorCode: number | undefined, fam: number): void {
     const kernelMode = errorCode === undefined ? undefined : !decodeErrorCode(errorCode).user;
-    this.flushes.noted(thread, agg, cls, kernelMode);
+    this.flushes[fam]!.noted(thread, agg, cls, kernelMode);
     if (kernelMode !== true) this.closeOpen(thread, false);
   }
 
-  /** Every change applied or attempted, in trace order, with the faults it covered (only with `keepHistory`). */
-  changes(): { readonly change: ProtectionChange; readonly faults: number; readonly failed: boolean }[] {
-    return this.changeSet.all.map((c) => ({ change: c.view, faults: c.faults, failed: c.failed }));
+  /** Every change applied or attempted, in trace order, with the faults of `family` it covered (only with `keepHistory`). */
+  changes(family = this.faultFamily): { readonly change: ProtectionChange; readonly faults: number; readonly failed: boolean }[] {
+    return this.changeSet.all.map((c) => ({ change: c.view, faults: c.faults[family]!, failed: c.failed }));
   }
 
-  /** Per-site summaries, sorted by faults, then calls, descending, then site. Call after the last record. */
-  summary(): ProtectionSiteSummary[] {
-    this.flushes.settle();
-    return summarizeSites(this.changeSet.sites.values());
+  /** Per-site summaries with the faults of `family`, sorted by faults, then calls, descending, then site. Call after the last record, once per family. */
+  summary(family = this.faultFamily): ProtectionSiteSummary[] {
+    this.flushes[family]!.settle();
+    return summarizeSites(this.changeSet.sites.values(), family);
   }
 
-  /** The whole result, for Report.protection. Call after the last record. */
-  report(): ProtectionReport {
-    const sites = this.summary();
+  /** The whole result with the faults of `family`, for Report.protection. Call after the last record, once per family. */
+  report(family = this.faultFamily): ProtectionReport {
+    const sites = this.summary(family);
     const unresolved = this.tasks.unresolved();
     const notes = this.notes().map((n) => n.text);
+    const flushes = this.flushes[family]!;
     return {
       sites,
-      uncoveredFaults: this.uncovered,
-      unattributedFlushes: fromMap(this.flushes.unattributed),
-      tlbFlushCauses: fromMap(this.flushes.causes),
+      uncoveredFaults: this.uncovered[family]!,
+      unattributedFlushes: fromMap(flushes.unattributed),
+      tlbFlushCauses: fromMap(flushes.causes),
       unplaced: this.unplaced,
       unresolvedThreads: unresolved,
       notes,
@@ -229,20 +240,29 @@ export class ProtectionTimeline {
   private addSample(e: SampleEvent): ProtectionChange | undefined {
     const r = e.record;
     const thread = this.thread(r.tid);
+    const flushes = this.flushes;
     if (e.kind === 'tlb-flush') {
-      if (!this.flushes.add(e, thread)) this.unread(r, 'pages and reason');
+      let read = true;
+      for (const fl of flushes) read = fl.add(e, thread) && read;
+      if (!read) this.unread(r, 'pages and reason');
       return undefined;
     }
     const call = (e.kind === 'call' || e.kind === 'return') && PROTECTION_CALLS.has(e.name) ? (e.name as ProtectionCall) : undefined;
-    const mine = this.flushes.settleHeld(thread, r, call !== undefined && e.kind === 'call' && e.ret !== undefined ? call : undefined);
+    const complete = call !== undefined && e.kind === 'call' && e.ret !== undefined ? call : undefined;
+    // per family, the held flushes this record's call takes (perf trace); mostly none
+    let mine: (readonly Flush[])[] | undefined;
+    for (let k = 0; k < flushes.length; k++) {
+      const m = flushes[k]!.settleHeld(thread, r, complete);
+      if (m.length > 0) (mine ??= [])[k] = m;
+    }
     if (call === undefined) {
-      if (e.kind === 'fault' && e.family === this.faultFamily) this.flushes.faultRecord(thread);
-      else if (e.kind !== 'fault') this.flushes.otherRecord(thread);
+      if (e.kind === 'fault') flushes[e.family]?.faultRecord(thread);
+      else for (const fl of flushes) fl.otherRecord(thread);
       // a fault in user mode: the thread is out of its call
       if (r.event !== 'exceptions:page_fault_kernel') this.closeOpen(thread, false);
       return undefined;
     }
-    this.flushes.otherRecord(thread);
+    for (const fl of flushes) fl.otherRecord(thread);
     if (e.kind === 'return') {
       this.exitsSeen.add(call);
       this.addExit(e, call, thread);
@@ -252,10 +272,9 @@ export class ProtectionTimeline {
     this.entersSeen.add(call);
     if (e.ret !== undefined) this.exitsSeen.add(call);
     this.closeOpen(thread, true);
-    const t = this.tasks.threads.get(r.tid);
-    if (t?.pendingFault !== undefined && t.pendingFault.expires) t.pendingFault = undefined;
+    for (const ft of thread.fam) if (ft.pendingFault !== undefined && ft.pendingFault.expires) ft.pendingFault = undefined;
     const applied = this.addEnter(r, e.args, e.ret, thread);
-    for (const f of mine) this.flushes.toCall(f, thread.open?.change, `inside ${call}`);
+    if (mine !== undefined) mine.forEach((m, k) => m.forEach((f) => flushes[k]!.toCall(f, thread.open?.change, `inside ${call}`)));
     return applied;
   }
 
@@ -286,7 +305,7 @@ export class ProtectionTimeline {
       agg.timedTotal += took;
       agg.timedMax = Math.max(agg.timedMax, took);
     }
-    this.flushes.ended(open, true);
+    for (const fl of this.flushes) fl.ended(open, true);
     this.closeOpen(thread, true);
   }
 
@@ -295,7 +314,7 @@ export class ProtectionTimeline {
     if (open === undefined) return;
     if (!exited && !open.complete && this.exitsSeen.has(open.call)) return; // its exit will close it
     if (open.placement !== undefined) this.unplaced++;
-    this.flushes.ended(open, false);
+    for (const fl of this.flushes) fl.ended(open, false);
     thread.open = undefined;
     // Its outcome is settled: drop what undoing it would need. The ranges it
     // replaced hold older changes, so keeping them would keep every call ever made.

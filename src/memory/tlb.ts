@@ -18,7 +18,7 @@
 import type { FaultClass } from '../fault-class.js';
 import type { SampleRecord } from '../../parsers/records.js';
 import type { TlbFlushEvent } from '../events.js';
-import { bump, type Change, type FaultState, type Flush, type OpenCall, type SiteAgg, type Thread } from './state.js';
+import { bump, type Change, type FaultAgg, type FaultState, type FamilyThread, type Flush, type OpenCall, type Thread } from './state.js';
 import type { Tasks } from './tasks.js';
 import { flushPlace } from './tlb-place.js';
 
@@ -32,9 +32,10 @@ export class TlbFlushes {
   /** Every flush read, by where it ran. */
   readonly causes = new Map<string, number>();
 
-  /** `faultsAfter`: the fault events count a fault once handled, after its flushes. */
+  /** `fam`: the fault family (index in FAULT_FAMILIES) whose faults own the fault-path flushes; `faultsAfter`: its events count a fault once handled, after its flushes. */
   constructor(
     private readonly tasks: Tasks,
+    private readonly fam = 0,
     private readonly faultsAfter = false,
   ) {}
 
@@ -59,20 +60,22 @@ export class TlbFlushes {
       if (best === undefined) return this.outside(f, 'remote shootdown');
       return this.toCall(f, best.change, `inside ${best.call} (another CPU's)`);
     }
-    if (place?.kind === 'fault') return this.inFault(f, thread);
+    const ft = thread.fam[this.fam]!;
+    if (place?.kind === 'fault') return this.inFault(f, ft);
     if (place?.kind === 'other') return this.outside(f, place.what);
     const open = thread.open;
     if (place?.kind === 'syscall') {
       if (open !== undefined && !open.complete && sameCall(open.call, place.call)) return this.toCall(f, open.change, `inside ${place.call}`);
       // perf trace: the call it ran in prints after it
-      if (e.beforeItsCall) thread.held.push(f);
+      if (e.beforeItsCall) ft.held.push(f);
       else this.outside(f, `inside ${place.call}`);
       return true;
     }
     if (open !== undefined && !open.complete) {
       this.charge(f, open.change);
-      (open.timed ??= []).push({ agg: chargeable(open.change) });
-    } else if (e.beforeItsCall) thread.held.push(f);
+      const timed = (open.timed ??= []);
+      (timed[this.fam] ??= []).push({ agg: this.chargeable(open.change) });
+    } else if (e.beforeItsCall) ft.held.push(f);
     else this.outside(f, NO_CALLCHAIN);
     return true;
   }
@@ -81,18 +84,20 @@ export class TlbFlushes {
 
   /** A fault record of the thread (its attribution follows in `noted`). */
   faultRecord(thread: Thread): void {
-    const waiting = thread.faultFlushes ?? NONE;
-    thread.faultFlushes = undefined;
-    this.endFault(thread);
-    thread.fault = { noted: false, waiting };
+    const ft = thread.fam[this.fam]!;
+    const waiting = ft.faultFlushes ?? NONE;
+    ft.faultFlushes = undefined;
+    this.endFault(ft);
+    ft.fault = { noted: false, waiting };
   }
 
   /** The fault just recorded (or, when the caller feeds no fault records, a fault) joined to its site. */
-  noted(thread: Thread, agg: SiteAgg | undefined, cls: FaultClass, kernelMode: boolean | undefined): void {
-    let s = thread.fault;
+  noted(thread: Thread, agg: FaultAgg | undefined, cls: FaultClass, kernelMode: boolean | undefined): void {
+    const ft = thread.fam[this.fam]!;
+    let s = ft.fault;
     if (s === undefined || s.noted) {
       this.faultRecord(thread);
-      s = thread.fault!;
+      s = ft.fault!;
     }
     s.noted = true;
     if (agg !== undefined) s.agg = agg;
@@ -105,10 +110,10 @@ export class TlbFlushes {
 
   /** Any other record of the thread: its fault is over. */
   otherRecord(thread: Thread): void {
-    this.endFault(thread);
+    this.endFault(thread.fam[this.fam]!);
   }
 
-  private inFault(f: Flush, thread: Thread): true {
+  private inFault(f: Flush, thread: FamilyThread): true {
     if (this.faultsAfter) (thread.faultFlushes ??= []).push(f);
     else if (thread.fault?.noted === true) this.toFault(f, thread.fault);
     else this.outside(f, faultCause(f, undefined));
@@ -126,7 +131,7 @@ export class TlbFlushes {
     bump(this.causes, cause, 1);
   }
 
-  private endFault(thread: Thread): void {
+  private endFault(thread: FamilyThread): void {
     const s = thread.fault;
     thread.fault = undefined;
     if (s !== undefined) for (const f of s.waiting) this.outside(f, faultCause(f, undefined));
@@ -139,9 +144,9 @@ export class TlbFlushes {
 
   /** A call's end: its exit record (`exited`), or the thread's next record without one. */
   ended(open: OpenCall, exited: boolean): void {
-    const timed = open.timed;
+    const timed = open.timed?.[this.fam];
     if (timed === undefined) return;
-    open.timed = undefined;
+    open.timed![this.fam] = undefined;
     const cause = exited ? `inside ${open.call}` : `after ${open.call}, end unknown`;
     for (const t of timed) {
       bump(this.causes, cause, 1);
@@ -155,9 +160,10 @@ export class TlbFlushes {
   // callchain names a call, is that call: those are returned. The others ran
   // outside the calls the trace holds.
   settleHeld(thread: Thread, r: SampleRecord, completeCall: string | undefined): readonly Flush[] {
-    if (thread.held.length === 0) return NONE;
-    const held = thread.held;
-    thread.held = [];
+    const ft = thread.fam[this.fam]!;
+    if (ft.held.length === 0) return NONE;
+    const held = ft.held;
+    ft.held = [];
     const mine: Flush[] = [];
     for (const f of held) {
       const named = f.place?.kind === 'syscall' ? f.place.call : undefined;
@@ -169,7 +175,7 @@ export class TlbFlushes {
 
   /** `settleHeld`'s flushes, once their call's change is made. */
   toCall(f: Flush, change: Change | undefined, cause: string): true {
-    const agg = chargeable(change);
+    const agg = this.chargeable(change);
     this.charge(f, change);
     bump(this.causes, cause, 1);
     if (agg !== undefined) bump(agg.tlbCauses, cause, 1);
@@ -179,17 +185,23 @@ export class TlbFlushes {
   /** At the end: flushes still held ran outside the calls the trace holds; faults are over. */
   settle(): void {
     for (const t of this.tasks.threads.values()) {
-      for (const f of t.held) this.outside(f, f.place?.kind === 'syscall' ? `inside ${f.place.call}` : NO_CALLCHAIN);
-      t.held = [];
-      this.endFault(t);
+      const ft = t.fam[this.fam]!;
+      for (const f of ft.held) this.outside(f, f.place?.kind === 'syscall' ? `inside ${f.place.call}` : NO_CALLCHAIN);
+      ft.held = [];
+      this.endFault(ft);
       if (t.open !== undefined) this.ended(t.open, false);
     }
   }
 
   private charge(f: Flush, change: Change | undefined): void {
-    const agg = chargeable(change);
+    const agg = this.chargeable(change);
     if (agg === undefined) bump(this.unattributed, f.reason, 1);
     else bump(agg.tlb, f.reason, 1);
+  }
+
+  // The family's share of the change's site, unless the call failed.
+  private chargeable(change: Change | undefined): FaultAgg | undefined {
+    return change === undefined || change.failed ? undefined : change.agg.fam[this.fam];
   }
 
   private outside(f: Flush, cause: string): true {
@@ -199,9 +211,6 @@ export class TlbFlushes {
   }
 }
 
-function chargeable(change: Change | undefined): SiteAgg | undefined {
-  return change === undefined || change.failed ? undefined : change.agg;
-}
 
 function sameCall(open: string, named: string): boolean {
   return open === named || (open === 'pkey_mprotect' && named === 'mprotect');

@@ -25,6 +25,18 @@ export interface PathFrames {
   lastPath?: unknown;
 }
 
+/** A distinct path as counted: its frames, event, comm and group, and its value in all and by class. */
+export interface AggregatedPath {
+  readonly id: number;
+  readonly path: PathFrames;
+  readonly event: string;
+  readonly comm: string;
+  readonly group: string;
+  readonly value: number;
+  readonly records: number;
+  readonly classes: Readonly<Partial<Record<FaultClass, number>>>;
+}
+
 interface RawPath {
   readonly id: number;
   readonly path: PathFrames;
@@ -183,6 +195,11 @@ export class FaultAggregator {
 
   get distinctPaths(): number {
     return this.paths.length;
+  }
+
+  /** The paths in `add`'s order (their numbers): what a second grouping of `finish`'s leaves reads (src/site-leaves.ts). */
+  allPaths(): readonly AggregatedPath[] {
+    return this.paths;
   }
 
   finish(resolver: FrameResolver, options: TreeOptions = {}): AggregateResult {

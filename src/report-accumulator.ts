@@ -33,6 +33,7 @@ import type { IndexedListings, SkippedLines } from './report-inputs.js';
 import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js';
 import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
 import { SignalCounter } from './signals.js';
+import { splitLeaves } from './site-leaves.js';
 import { SliceBuilder } from './slices.js';
 import { UnwindRepair } from './unwind.js';
 import { collectNotices } from './warnings.js';
@@ -88,7 +89,7 @@ export class ReportAccumulator {
 
   constructor(
     private readonly listings: IndexedListings,
-    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy' | 'siteTree' | 'slices'>,
+    private readonly options: ReportFilterOptions & Pick<ReportTreeOptions, 'groupBy' | 'siteTree' | 'siteTreeNodes' | 'slices'>,
     onDiagnostic: DiagnosticSink,
   ) {
     // cells cost memory by the distinct (path, time, thread, region), and only the HTML page reads them
@@ -305,10 +306,13 @@ export class ReportAccumulator {
       ...(this.siteTree ? { dropGroups: true } : {}),
     };
     const result = aggregator.finish(resolver, this.treeOptions);
-    const bySite = this.siteTree && this.protectionRecords > 0 ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }) : undefined;
+    const withSites = this.siteTree && this.protectionRecords > 0;
+    const bySite = withSites && options.siteTreeNodes === true ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }) : undefined;
     const siteTree = bySite?.tree;
+    const split = withSites ? splitLeaves(result.tree, aggregator.allPaths(), result.leaves, protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window
-    const slices = this.slices?.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves);
+    const placed = split !== undefined ? (path: number, first: number, count: number) => split.byPath[path]?.runs.push(first, count) : undefined;
+    const slices = this.slices?.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves, placed);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
       if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));
@@ -358,6 +362,7 @@ export class ReportAccumulator {
       sites: result.sites,
       tree: result.tree,
       ...(siteTree !== undefined ? { siteTree } : {}),
+      ...(split !== undefined ? { siteLeaves: split.siteLeaves } : {}),
       warnings: notices.warnings(),
       notes: notices.notes(),
       processes: processSummaries(this.processes, selected, this.parents, this.forkSite),

@@ -50,8 +50,10 @@ export interface ReportFilterOptions {
 export interface ReportTreeOptions {
   /** `site`: the protection site that made the page fault-prone is the outermost level of the tree; `region`: the memory region the faulting address is in; `thread`: the process, then the thread. Default `path`. */
   groupBy?: 'path' | 'site' | 'region' | 'thread';
-  /** With groupBy `path`: also build the tree grouped by protection site (Report.siteTree), for the HTML page's view switch. Default false. */
+  /** With groupBy `path`: also the tree grouped by protection site, as the call tree's leaves split by site (Report.siteLeaves), for the HTML page's view switch. Default false. */
   siteTree?: boolean;
+  /** With `siteTree`: that tree built here too, as --group-by site builds it (Report.siteTree): what tests hold the page's against. Default false. */
+  siteTreeNodes?: boolean;
   /** Split the tree's faults by time, thread and region (TreeNode.cells, Report.slices) for the HTML page's filters; only the HTML page reads them. Default true. */
   slices?: boolean;
   /** Leaf-first tree. Default false. */

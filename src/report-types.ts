@@ -108,6 +108,39 @@ export interface Report {
   readonly disassembly?: PageListings;
   /** The tree grouped by protection site, as --group-by site builds it, for the HTML page's view switch; present when asked (ReportOptions.siteTree) and the trace has protection syscalls. */
   readonly siteTree?: TreeNode;
+  /** The same tree as the call tree's leaves split by protection site, for the HTML page to build it (viz/html/site-tree.ts); present when asked (ReportOptions.siteTree) and the trace has protection syscalls. */
+  readonly siteLeaves?: SiteLeaves;
+}
+
+/**
+ * The tree by protection site, as what it adds to the call tree: its leaves
+ * are the call tree's leaves, each split by the site its faults were
+ * attributed to; every inner node is a call tree node under a site. Its nodes
+ * come from these in order (a tree by site of a large capture has twice the
+ * call tree's nodes: built where it is drawn, not carried).
+ */
+export interface SiteLeaves {
+  /** The call tree the leaves are in (Report.tree before it was shaped for display). */
+  readonly tree: TreeNode;
+  /** The sites' names, in the order their first fault's path was counted ('' for none; levels joined by NUL). */
+  readonly groups: readonly string[];
+  /** One per site and call tree leaf, in the order the tree by site meets them (its first path's). */
+  readonly leaves: readonly SiteLeaf[];
+}
+
+export interface SiteLeaf {
+  /** Index into SiteLeaves.groups. */
+  readonly group: number;
+  readonly leaf: TreeNode;
+  value: number;
+  readonly byEvent: Record<string, number>;
+  /** The number of the first path (FaultAggregator's) of each of byEvent's events, in its order. */
+  readonly firstPaths: number[];
+  readonly classes: Partial<Record<FaultClass, number>>;
+  /** The instruction of its first path (the call tree leaf's unless another path, of the same name, reached that leaf first). */
+  readonly site: FaultSite;
+  /** Its cells: (first, count) runs of the call tree leaf's quadruples, in order. */
+  readonly runs: number[];
 }
 
 /** Report.disassembly: each faulting function's listing once, and which function holds each faulting instruction. */

@@ -153,13 +153,6 @@ function order(cells: Cells, list: Int32Array): Int32Array {
   return Int32Array.from(sorted, (i) => list[i]!);
 }
 
-/**
- * For the leaves of `finish`'s second tree: where their cells are in the
- * first tree's, as (start, count) runs of a leaf's cells there, in order. A
- * second tree's leaf cells are always copies; a page can carry them once.
- */
-export const cellSource = new WeakMap<TreeNode, { readonly leaf: TreeNode; readonly runs: number[] }>();
-
 export class SliceBuilder {
   private t0 = NaN;
   private quantum: number;
@@ -223,8 +216,9 @@ export class SliceBuilder {
   /**
    * Puts each path's cells on its leaf (`leaves` by path number) and returns what the cells refer to; the builder is spent.
    * `also`: the leaves of another tree of the same paths (the tree by protection site), given the same cells.
+   * `placed`: where each path's cells went on its leaf, as (first, count) in quadruples.
    */
-  finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming, also?: readonly (TreeNode | undefined)[]): SliceIndex {
+  finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming, also?: readonly (TreeNode | undefined)[], placed?: (path: number, first: number, count: number) => void): SliceIndex {
     const cells = this.cells;
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
     let min = Infinity;
@@ -250,17 +244,11 @@ export class SliceBuilder {
     for (let p = 0; p + 1 < start.length; p++) {
       if (start[p] === start[p + 1] || (leaves[p] === undefined && also?.[p] === undefined)) continue;
       const list = order(cells, byPath.subarray(start[p]!, start[p + 1]!));
-      const from = leaves[p] !== undefined ? put(leaves[p]!, list) : -1;
-      if (also?.[p] !== undefined) {
-        const to = also[p]!;
-        const first = to.cells === undefined;
-        put(to, list);
-        // where the same cells are in the first tree; a leaf whose cells come from two of its leaves has none
-        const ref = cellSource.get(to);
-        if (from < 0 || (!first && ref?.leaf !== leaves[p])) cellSource.delete(to);
-        else if (first) cellSource.set(to, { leaf: leaves[p]!, runs: [from, list.length] });
-        else ref!.runs.push(from, list.length);
+      if (leaves[p] !== undefined) {
+        const first = put(leaves[p]!, list);
+        placed?.(p, first, list.length);
       }
+      if (also?.[p] !== undefined) put(also[p]!, list);
     }
     this.cells = new Cells(0);
     const changes: SliceIndex['changes'] = [];

@@ -13,7 +13,7 @@ import { artifactPath, openArtifact, useChromium, drawnBoxes } from '../browser/
 import { GUARD_DIR } from './fixtures.js';
 
 const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
-const withSites = await buildReport({ ...base, siteTree: true });
+const withSites = await buildReport({ ...base, siteTree: true, siteTreeNodes: true });
 const plain = await buildReport(base);
 const grouped = await buildReport({ ...base, groupBy: 'site' });
 

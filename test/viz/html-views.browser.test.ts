@@ -13,7 +13,7 @@ import { artifactPath, drawnBoxes, openArtifact, useChromium, type PageLog } fro
 
 const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
 // as `faultpath report -f html` builds it: with the tree by protection site
-const guardSites = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'], siteTree: true });
+const guardSites = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'], siteTree: true, siteTreeNodes: true });
 const regions = await buildReport({ traces: ['samples/regions/regions.perf-script.txt.gz'], objdump: ['samples/regions/regions.objdump-dl.txt'] });
 
 const browser = useChromium();

@@ -91,21 +91,18 @@ describe('renderHtml', () => {
     expect(JSON.parse(text)).toEqual(value);
   });
 
-  test('the tree by protection site is packed into the call tree\'s tables: its sites and strings once, and it round-trips', async () => {
-    const report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')], siteTree: true });
+  test('the tree by protection site travels as the call tree\'s leaves by site, in the call tree\'s tables, and round-trips', async () => {
+    const report = await buildReport({ traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')], siteTree: true, siteTreeNodes: true });
     expect(report.siteTree).toBeDefined();
     const page = renderHtml(report);
     const data = dataBlock(page);
-    expect(Object.keys(data.sites!)).not.toContain('strings');
-    expect(Object.keys(data.sites!)).not.toContain('sites');
-    expect(data.sites!.siteOf.length).toBeGreaterThan(0);
-    // its leaves' cells are the call tree's: carried once, by reference; the layout is the page's to compute
-    expect(data.sites!.cells).toEqual([]);
-    expect(data.sites!.cellRefs!.length).toBeGreaterThan(0);
+    expect(data.sites).toBeUndefined();
+    const leaves = data.siteLeaves!;
+    expect(leaves.group.length).toBeGreaterThan(0);
+    // names by the call tree's strings; no site, cell or class written again
+    const leavesText = JSON.stringify(leaves);
+    for (const s of data.tree.strings) expect(leavesText).not.toContain(JSON.stringify(s));
     expect(Object.keys(data.tree)).not.toContain('x0');
-    expect(Object.keys(data.sites!)).not.toContain('x0');
-    const sitesText = JSON.stringify(data.sites);
-    for (const s of data.tree.strings) if (!data.sites!.kinds.includes(s)) expect(sitesText).not.toContain(JSON.stringify(s));
     const unpacked = unpackPage(data);
     expect(stripIds(decodeTree(unpacked.sites!))).toEqual(stripIds(report.siteTree!));
     expect(stripIds(decodeTree(unpacked.tree))).toEqual(stripIds(report.tree));

@@ -65,7 +65,7 @@ export const stringInterner = (strings: string[]): ((s: string) => number) => in
 
 /** Where encodeTree hands each node's site and classes instead of keeping them in `sites` and `classes` (pack.ts keeps them by reference). */
 export interface LeafSink {
-  site(node: number, site: FaultSite): void;
+  site(node: number, site: FaultSite, tree: TreeNode): void;
   classes(node: number, classes: Partial<Record<FaultClass, number>>): void;
   /** A node with cells (`tree` its TreeNode): true when the sink carries them, and `cells` leaves them out. */
   cells?(node: number, tree: TreeNode): boolean;
@@ -170,7 +170,7 @@ export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: IntColu
       for (const e in node.byEvent) multi.push(intern(e), node.byEvent[e]!);
     }
     if (node.site !== undefined) {
-      if (sink !== undefined) sink.site(i, node.site);
+      if (sink !== undefined) sink.site(i, node.site, node);
       else sites[i] = node.site;
     }
     if (node.classes !== undefined) {

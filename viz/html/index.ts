@@ -2,10 +2,12 @@
 // client script (viz/html/client/, bundled by esbuild at build time into
 // dist/client/report.js) and the report's data, in the one page shell
 // (page.ts) whose CSP allows only that script and style.
-import type { Report } from '../../src/model.js';
+import type { Report, SiteLeaves, TreeNode } from '../../src/model.js';
+import { pruneTree } from '../../src/tree.js';
 import { bundledScript } from '../bundles.js';
-import { packPage } from './pack.js';
-import { escapeHtml, renderPagePieces } from './page.js';
+import { decodeTree } from './encode.js';
+import { packPage, unpackPage, type PageData } from './pack.js';
+import { escapeHtml, jsonForScriptPieces, renderPagePieces } from './page.js';
 import { findingsHtml, headlineHtml } from './findings.js';
 import { staticParts, type StaticParts } from './static.js';
 import { STYLES } from './styles.js';
@@ -25,9 +27,17 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
 /** renderHtml's text in pieces, in order (the data block never whole: see page.ts). */
 export function* renderHtmlPieces(report: Report, options: HtmlOptions = {}): Generator<string> {
   const title = options.title ?? 'faultpath report';
-  const { tree, siteTree, ...rest } = report;
-  const data = packPage(title, tree, rest, siteTree);
+  const { tree, siteTree, siteLeaves, ...rest } = report;
+  const data = siteLeaves !== undefined && siteLeaves.tree !== tree ? packPage(title, tree, rest, madeSiteTree(siteLeaves, report.folded?.percentLimit ?? 0)) : packPage(title, tree, rest, siteTree, siteLeaves);
   yield* renderPagePieces({ title, style: STYLES, body: skeleton(escapeHtml(title), findingsHtml(rest), headlineHtml(rest), staticParts(rest, tree.value)), data, script: bundledScript('report') });
+}
+
+// The tree by site of a call tree since shaped for display (inverted, pruned):
+// built from its leaves as the page would, then pruned as the call tree was.
+function madeSiteTree(leaves: SiteLeaves, percentLimit: number): TreeNode {
+  const packed = packPage('', leaves.tree, { sites: [] } as unknown as Parameters<typeof packPage>[2], undefined, leaves);
+  const data = JSON.parse([...jsonForScriptPieces(packed)].join('')) as PageData;
+  return pruneTree(decodeTree(unpackPage(data).sites!), percentLimit / 100);
 }
 
 // Filled in by the client script; ids are what viz/html/client/ looks up.

@@ -4,16 +4,20 @@
 // classes as shared sets, node numbers in lists as deltas. A capture with 100k
 // distinct instructions was a 50 MB page with every site twice and its
 // unresolved reason 200k times; packed it is a fraction of that. The tree by
-// protection site is packed the same way, into the same tables (written out
-// whole, it was two thirds of a 33 MB page).
+// protection site travels as the call tree's leaves split by site, which the
+// page builds it from (site-tree.ts): as a tree, even packed into the same
+// tables, it was half of an 18 MB page. A tree by site made elsewhere (the
+// call tree shaped for display: site-tree's leaves are in the tree before) is
+// packed as a tree.
 // `unpackPage` gives the page (and tests) the shapes encode.ts and the report
 // have, so the client reads ordinary objects.
 import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount, type TreeNode } from '../../src/model.js';
-import { cellSource } from '../../src/slices.js';
+import type { SiteLeaves } from '../../src/model.js';
 import { encodeColumns, interner, partitionX0, stringInterner, type EncodedTree, type IntColumn } from './encode.js';
 import { arrayPieces, CHUNK, JsonPieces } from './json-pieces.js';
+import { buildSiteTree, eventOrder, type PackedSiteLeaves } from './site-tree.js';
 
-type PageReport = Omit<Report, 'tree' | 'siteTree'>;
+type PageReport = Omit<Report, 'tree' | 'siteTree' | 'siteLeaves'>;
 
 /** Distinct sites as columns; string fields are indexes into the tree's strings, -1 when absent. */
 interface SiteColumns {
@@ -40,12 +44,6 @@ export interface PackedSubtree<I extends IntColumn = number[], C = number[]> ext
   readonly classOf: number[];
   /** encode.ts's cells with the node as a delta from the previous one. */
   readonly cells: C;
-  /**
-   * Cells that are the call tree's too (a tree by site has every call path's
-   * cells again), by reference: node delta, the call tree node, a count of
-   * runs, then (first cell, cells) per run of that node's cells.
-   */
-  readonly cellRefs?: number[];
 }
 
 /** The call tree as packed, with the tables every packed tree points into. */
@@ -66,15 +64,18 @@ export interface PageData<I extends IntColumn = number[], C = number[]> {
   readonly title: string;
   readonly tree: PackedTree<I, C>;
   readonly report: PackedReport;
-  /** The tree by protection site (Report.siteTree), when the report has one. */
+  /** The tree by protection site (Report.siteTree), when the report has one made. */
   readonly sites?: PackedSubtree<I, C>;
+  /** The tree by protection site as the call tree's leaves split by site (Report.siteLeaves), when the report has them. */
+  readonly siteLeaves?: PackedSiteLeaves;
 }
 
 /** What packPage builds: written by page.ts's jsonForScriptPieces, it is PageData's JSON. */
 export type PageOut = PageData<Int32Array, JsonPieces>;
 
-/** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site. */
-export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode): PageOut {
+/** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site (as leaves of `tree` split by site, or made). */
+export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode, siteLeaves?: SiteLeaves): PageOut {
+  if (siteLeaves !== undefined && siteLeaves.tree !== tree) throw new Error('the leaves by site are of another tree');
   const strings: string[] = [];
   const internString = stringInterner(strings);
   const intern = (s: string | undefined): number => (s === undefined ? -1 : internString(s));
@@ -116,14 +117,12 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     return names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
   });
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
-  // the call tree's nodes that hold cells, by object: the tree by site points into their cells
-  const withCells = new Map<TreeNode, number>();
+  // the call tree's leaves' numbers, where the leaves by site are
+  const nodeOf = new Map<TreeNode, number>();
   const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonPieces> => {
-    const cellRefs: number[] = [];
-    // the nodes whose cells the page carries as they are, and their numbers
+    // the nodes whose cells the page carries, and their numbers
     const cellNodes: TreeNode[] = [];
     const cellAt: number[] = [];
-    let lastRef = 0;
     const siteOf: number[] = [];
     const leafSites: FaultSite[] = [];
     const classOf: number[] = [];
@@ -131,28 +130,19 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     let lastClass = 0;
     const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, shared, {
       // indexed once the tree's names are in the table: their strings come first
-      site: (node, site) => {
+      site: (node, site, t) => {
         siteOf.push(node - lastSite, -1);
         leafSites.push(site);
         lastSite = node;
+        if (call && siteLeaves !== undefined) nodeOf.set(t, node);
       },
       classes: (node, set) => {
         classOf.push(node - lastClass, classSet(set));
         lastClass = node;
       },
       cells: (node, t) => {
-        if (call) withCells.set(t, node);
-        const source = call ? undefined : cellSource.get(t);
-        const from = source !== undefined ? withCells.get(source.leaf) : undefined;
-        if (from === undefined) {
-          cellNodes.push(t);
-          cellAt.push(node);
-          return true;
-        }
-        const runs = source!.runs;
-        cellRefs.push(node - lastRef, from, runs.length / 2);
-        for (let x = 0; x < runs.length; x++) cellRefs.push(runs[x]!);
-        lastRef = node;
+        cellNodes.push(t);
+        cellAt.push(node);
         return true;
       },
     }, false);
@@ -178,7 +168,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     );
     // x0 is the partition of `up` and `value`: the page lays it out again (a third of a tree's bytes)
     const { sites: _s, classes: _c, strings: _t, x0: _x, ...arrays } = e;
-    return { ...arrays, siteOf, classOf, cells, ...(cellRefs.length > 0 ? { cellRefs } : {}) };
+    return { ...arrays, siteOf, classOf, cells };
   };
   const shared = { strings, intern: internString };
   const { siteOf, classOf, cells, ...arrays } = packTree(tree, shared, true);
@@ -189,13 +179,67 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         return (typeof there === 'number' ? there : there?.[0]) ?? id;
       }) }));
   // after everything the call tree's page has, so a page without it is as it was
-  const bySite = siteTree !== undefined ? packTree(siteTree, shared, false) : undefined;
+  const bySite = siteLeaves === undefined && siteTree !== undefined ? packTree(siteTree, shared, false) : undefined;
+  const leaves = siteLeaves !== undefined ? packLeaves(siteLeaves, nodeOf, intern, siteIndex, classSet) : undefined;
   return {
     title,
     tree: { ...arrays, strings, siteTable: table, siteOf, classSets, classOf, cells },
     report: { ...report, sites, ...(findings !== undefined ? { findings } : {}) },
     ...(bySite !== undefined ? { sites: bySite } : {}),
+    ...(leaves !== undefined ? { siteLeaves: leaves } : {}),
   };
+}
+
+// Report.siteLeaves as PackedSiteLeaves: the call tree's leaves by their numbers, strings, sites and classes by the call tree's tables.
+function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern: (s: string) => number, siteIndex: (s: FaultSite) => number, classSet: (set: Partial<Record<FaultClass, number>>) => number): PackedSiteLeaves {
+  const out: PackedSiteLeaves = { groups: s.groups.map(intern), group: [], node: [], value: [], event: [], multi: [], classes: [], siteOf: [], runs: [] };
+  // the leaves' first paths, ascending: where another event's first path falls among them
+  const firsts = s.leaves.map((l) => l.firstPaths[0]!);
+  const before = (path: number): number => {
+    let lo = 0;
+    let hi = firsts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (firsts[mid]! < path) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let lastNode = 0;
+  let lastSite = 0;
+  s.leaves.forEach((l, j) => {
+    const node = nodeOf.get(l.leaf);
+    if (node === undefined) throw new Error('a leaf by site is not a leaf of the call tree');
+    out.group.push(l.group);
+    out.node.push(node - lastNode);
+    lastNode = node;
+    out.value.push(l.value);
+    const events = Object.keys(l.byEvent);
+    if (events.length === 1 && l.byEvent[events[0]!] === l.value) out.event.push(intern(events[0]!));
+    else {
+      out.event.push(-1);
+      out.multi.push(j, events.length);
+      events.forEach((e, k) => out.multi.push(intern(e), l.byEvent[e]!, eventOrder(j, before(l.firstPaths[k]!), k === 0)));
+    }
+    out.classes.push(classSet(l.classes));
+    if (l.site !== l.leaf.site) {
+      const i = siteIndex(l.site);
+      if (l.leaf.site === undefined || i !== siteIndex(l.leaf.site)) {
+        out.siteOf.push(j - lastSite, i);
+        lastSite = j;
+      }
+    }
+    // adjacent runs as one
+    const runs: number[] = [];
+    for (let r = 0; r < l.runs.length; r += 2) {
+      const first = l.runs[r]!;
+      const count = l.runs[r + 1]!;
+      if (runs.length > 0 && runs[runs.length - 2]! + runs[runs.length - 1]! === first) runs[runs.length - 1]! += count;
+      else runs.push(first, count);
+    }
+    out.runs.push(runs.length / 2, ...runs);
+  });
+  return out;
 }
 
 /** The page's data as encode.ts and the report shape it: every site an object again. */
@@ -219,47 +263,15 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
     if (reason !== undefined) site.unresolvedReason = reason;
     return site;
   });
-  // the call tree's cells, where the tree by site finds those it refers to
-  let callCells: number[] = [];
-  const cellsAt = new Map<number, number>();
   const unpackTree = (p: PackedSubtree): EncodedTree => {
-    const { siteOf, classOf, cells: packedCells, cellRefs = [], ...arrays } = p;
+    const { siteOf, classOf, cells: packedCells, ...arrays } = p;
     const { strings: _t, siteTable: _s, classSets: _c, ...own } = arrays as PackedSubtree & Partial<PackedTree>;
     const sites: Record<string, FaultSite> = {};
     for (let j = 0, node = 0; j < siteOf.length; j += 2) sites[(node += siteOf[j]!)] = siteList[siteOf[j + 1]!]!;
     const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
     for (let j = 0, node = 0; j < classOf.length; j += 2) classes[(node += classOf[j]!)] = classSets[classOf[j + 1]!]!;
-    const cells = cellRefs.length === 0 ? [...packedCells] : [];
-    if (cellRefs.length === 0) {
-      for (let j = 0, node = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) cells[j] = node += cells[j]!;
-    } else {
-      // the node's own cells and those by reference, merged in node order
-      let j = 0;
-      let r = 0;
-      let node = packedCells.length > 0 ? packedCells[0]! : Infinity;
-      let refNode = cellRefs[0]!;
-      while (j < packedCells.length || r < cellRefs.length) {
-        if (r >= cellRefs.length || (j < packedCells.length && node < refNode)) {
-          const k = packedCells[j + 1]!;
-          cells.push(node, k);
-          for (let x = j + 2; x < j + 2 + 4 * k; x++) cells.push(packedCells[x]!);
-          j += 2 + 4 * k;
-          if (j < packedCells.length) node += packedCells[j]!;
-        } else {
-          const base = cellsAt.get(cellRefs[r + 1]!)!;
-          const runs = cellRefs[r + 2]!;
-          let k = 0;
-          for (let x = 0; x < runs; x++) k += cellRefs[r + 4 + 2 * x]!;
-          cells.push(refNode, k);
-          for (let x = 0; x < runs; x++) {
-            const from = base + 4 * cellRefs[r + 3 + 2 * x]!;
-            for (let y = from; y < from + 4 * cellRefs[r + 4 + 2 * x]!; y++) cells.push(callCells[y]!);
-          }
-          r += 3 + 2 * runs;
-          if (r < cellRefs.length) refNode += cellRefs[r]!;
-        }
-      }
-    }
+    const cells = [...packedCells];
+    for (let j = 0, node = 0; j < cells.length; j += 2 + 4 * cells[j + 1]!) cells[j] = node += cells[j]!;
     return { ...own, x0: layout(own.up, own.value), strings, sites, classes, cells };
   };
   const r = data.report;
@@ -270,12 +282,11 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
   }
   const findings = r.findings?.map((f) => ({ ...f, instructions: f.instructions.map((x) => (typeof x === 'number' ? instructionId(siteList[x]!) : x)) }));
   const tree = unpackTree(data.tree);
-  callCells = tree.cells;
-  for (let j = 0; j < callCells.length; j += 2 + 4 * callCells[j + 1]!) cellsAt.set(callCells[j]!, j + 2);
+  const sites = data.siteLeaves !== undefined ? buildSiteTree(tree, data.siteLeaves, siteList, classSets, layout) : data.sites !== undefined ? unpackTree(data.sites) : undefined;
   return {
     title: data.title,
     tree,
-    ...(data.sites !== undefined ? { sites: unpackTree(data.sites) } : {}),
+    ...(sites !== undefined ? { sites } : {}),
     report: { ...r, sites: ranked, ...(findings !== undefined ? { findings } : {}) } as PageReport,
   };
 }

@@ -46,18 +46,33 @@ export interface ErrorCodeBits {
   readonly sgx: boolean;
 }
 
+// The bits, also tested in place (classifyFault runs per fault: no object per call)
+const PROTECTION = 0x1;
+const WRITE = 0x2;
+const USER = 0x4;
+const RESERVED = 0x8;
+const FETCH = 0x10;
+const PKEY = 0x20;
+const SHADOW_STACK = 0x40;
+const SGX = 0x8000;
+
 /** Splits an x86 page-fault error code into its bits. */
 export function decodeErrorCode(code: number): ErrorCodeBits {
   return {
-    protection: (code & 0x1) !== 0,
-    write: (code & 0x2) !== 0,
-    user: (code & 0x4) !== 0,
-    reserved: (code & 0x8) !== 0,
-    fetch: (code & 0x10) !== 0,
-    pkey: (code & 0x20) !== 0,
-    shadowStack: (code & 0x40) !== 0,
-    sgx: (code & 0x8000) !== 0,
+    protection: (code & PROTECTION) !== 0,
+    write: (code & WRITE) !== 0,
+    user: (code & USER) !== 0,
+    reserved: (code & RESERVED) !== 0,
+    fetch: (code & FETCH) !== 0,
+    pkey: (code & PKEY) !== 0,
+    shadowStack: (code & SHADOW_STACK) !== 0,
+    sgx: (code & SGX) !== 0,
   };
+}
+
+/** Whether the error code says the access came from user mode (bit 2). */
+export function userAccess(code: number): boolean {
+  return (code & USER) !== 0;
 }
 
 /**
@@ -74,9 +89,8 @@ export function parseErrorCode(text: string | undefined): number | undefined {
 
 /** Whether protection `prot` (PROT_* bits) forbids the access the error code describes. */
 export function accessDenied(errorCode: number, prot: number): boolean {
-  const b = decodeErrorCode(errorCode);
-  if (b.fetch) return (prot & PROT_EXEC) === 0;
-  if (b.write) return (prot & PROT_WRITE) === 0;
+  if ((errorCode & FETCH) !== 0) return (prot & PROT_EXEC) === 0;
+  if ((errorCode & WRITE) !== 0) return (prot & PROT_WRITE) === 0;
   // x86 cannot map a page writable or executable without making it readable
   return (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) === 0;
 }
@@ -101,16 +115,16 @@ export function accessDenied(errorCode: number, prot: number): boolean {
  */
 export function classifyFault(errorCode: number | undefined, covering: { readonly prot: number } | undefined): FaultClass {
   if (errorCode === undefined || !Number.isFinite(errorCode)) return 'unknown';
-  const b = decodeErrorCode(errorCode);
-  if (b.pkey) return 'pkey';
-  if (!b.user) return 'kernel-mode';
+  if ((errorCode & PKEY) !== 0) return 'pkey';
+  if ((errorCode & USER) === 0) return 'kernel-mode';
   const denied = covering !== undefined && accessDenied(errorCode, covering.prot);
-  if (b.fetch) return denied || b.protection ? 'nx-violation' : 'code-page-in';
-  if (b.reserved || b.shadowStack || b.sgx) return 'unknown';
-  if (b.write) {
+  const present = (errorCode & PROTECTION) !== 0;
+  if ((errorCode & FETCH) !== 0) return denied || present ? 'nx-violation' : 'code-page-in';
+  if ((errorCode & (RESERVED | SHADOW_STACK | SGX)) !== 0) return 'unknown';
+  if ((errorCode & WRITE) !== 0) {
     if (denied) return 'write-to-read-only';
-    return b.protection ? 'copy-on-write' : 'first-touch-write';
+    return present ? 'copy-on-write' : 'first-touch-write';
   }
-  if (denied || b.protection) return 'unknown';
+  if (denied || present) return 'unknown';
   return 'first-touch-read';
 }

@@ -213,7 +213,7 @@ export class ReportAccumulator {
         cpu: r.cpu,
         time: r.time,
         address: e.access.address,
-        ...(e.access.errorCode !== undefined ? { errorCode: e.access.errorCode } : {}),
+        errorCode: e.access.errorCode,
         site,
         value: r.period,
         family: e.family,

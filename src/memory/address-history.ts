@@ -42,8 +42,8 @@ export interface Region {
   readonly from?: number;
 }
 
-/** What a fault's address met: its region, or why it is in none. */
-export type Placement = { readonly region: Region } | { readonly outside: 'no-mmap-records' | 'no-data-mmaps' | 'before-trace' | 'unmapped' };
+/** What a fault's address met: its region, or why it is in none (a word, not an object: one per fault). */
+export type Placement = Region | 'no-mmap-records' | 'no-data-mmaps' | 'before-trace' | 'unmapped';
 
 interface Piece {
   start: number;
@@ -125,29 +125,33 @@ export class AddressHistory {
   place(pid: number, tid: number, address: number, userMode: boolean): Placement {
     const space = this.space(this.options.owners.processOf(pid, tid));
     if (userMode) space.execPhase = false;
-    let at = find(space.pieces, address);
-    const open = this.open.get(tid);
-    if (at.piece === undefined && open?.vma !== undefined && address >= open.vma.start && address < open.vma.end) {
-      // a mapping call with no exit record yet: its vma is all the trace has
-      this.placeVma(space, open);
-      at = find(space.pieces, address);
+    let at = after(space.pieces, address);
+    let piece = pieceAt(space.pieces, at, address);
+    if (piece === undefined) {
+      const open = this.open.get(tid);
+      if (open?.vma !== undefined && address >= open.vma.start && address < open.vma.end) {
+        // a mapping call with no exit record yet: its vma is all the trace has
+        this.placeVma(space, open);
+        at = after(space.pieces, address);
+        piece = pieceAt(space.pieces, at, address);
+      }
     }
-    if (at.piece !== undefined) return { region: at.piece.region };
+    if (piece !== undefined) return piece.region;
     // below [stack]: the stack grows down to it
-    const above = space.pieces[at.index];
+    const above = space.pieces[at];
     if (above !== undefined && above.region.kind === 'stack' && above.start - address <= STACK_LIMIT && above.start === above.region.start) {
-      const below = space.pieces[at.index - 1];
+      const below = space.pieces[at - 1];
       if (below === undefined || below.end <= address) {
         const start = address - (address % PAGE);
         above.start = start;
         above.region.start = start;
-        return { region: above.region };
+        return above.region;
       }
     }
-    if (!this.mmapRecords) return { outside: 'no-mmap-records' };
-    if (!space.seenStart) return { outside: 'before-trace' };
-    if (space.dataMmaps === 0) return { outside: 'no-data-mmaps' };
-    return { outside: 'unmapped' };
+    if (!this.mmapRecords) return 'no-mmap-records';
+    if (!space.seenStart) return 'before-trace';
+    if (space.dataMmaps === 0) return 'no-data-mmaps';
+    return 'unmapped';
   }
 
   // ---------------------------------------------------------------- records
@@ -342,6 +346,13 @@ export function kindOf(name: string, prot: string): RegionKind {
 
 // The piece holding `addr`, or the index of the first piece after it.
 function find(pieces: readonly Piece[], addr: number): { piece?: Piece; index: number } {
+  const index = after(pieces, addr);
+  const piece = pieceAt(pieces, index, addr);
+  return piece !== undefined ? { piece, index } : { index };
+}
+
+// Index of the first piece that ends after `addr`.
+function after(pieces: readonly Piece[], addr: number): number {
   let lo = 0;
   let hi = pieces.length;
   while (lo < hi) {
@@ -349,8 +360,13 @@ function find(pieces: readonly Piece[], addr: number): { piece?: Piece; index: n
     if (pieces[mid]!.end <= addr) lo = mid + 1;
     else hi = mid;
   }
-  const p = pieces[lo];
-  return p !== undefined && p.start <= addr ? { piece: p, index: lo } : { index: lo };
+  return lo;
+}
+
+// The piece at `index` (after's answer) when it holds `addr`.
+function pieceAt(pieces: readonly Piece[], index: number, addr: number): Piece | undefined {
+  const p = pieces[index];
+  return p !== undefined && p.start <= addr ? p : undefined;
 }
 
 function clear(pieces: Piece[], start: number, end: number): void {

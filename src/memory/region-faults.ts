@@ -92,15 +92,21 @@ export class RegionFaults {
       page = f.address - (f.address % PAGE);
       const at = this.history.place(f.pid, f.tid, f.address, f.userMode);
       // one key string per region (the slices hash it per fault)
-      if ('region' in at) {
-        tally = getOr(this.byRegion, at.region, () => new Map());
+      if (typeof at !== 'string') {
+        let t = this.byRegion.get(at);
+        if (t === undefined) this.byRegion.set(at, (t = new Map()));
+        tally = t;
         inRegion = true;
-        group = this.regionKeys.get(at.region) ?? REGION + at.region.id;
-        if (!this.regionKeys.has(at.region)) this.regionKeys.set(at.region, group);
+        let key = this.regionKeys.get(at);
+        if (key === undefined) this.regionKeys.set(at, (key = REGION + at.id));
+        group = key;
       } else {
-        tally = getOr(this.outside, at.outside, () => new Map());
-        group = this.outsideKeys.get(at.outside) ?? OUTSIDE + at.outside;
-        if (!this.outsideKeys.has(at.outside)) this.outsideKeys.set(at.outside, group);
+        let t = this.outside.get(at);
+        if (t === undefined) this.outside.set(at, (t = new Map()));
+        tally = t;
+        let key = this.outsideKeys.get(at);
+        if (key === undefined) this.outsideKeys.set(at, (key = OUTSIDE + at));
+        group = key;
       }
     }
     let byFrame = tally.get(f.event);
@@ -298,15 +304,6 @@ class RegionBucket extends Bucket {
     s.first = Math.min(s.first, this.first);
     s.last = Math.max(s.last, this.last);
   }
-}
-
-function getOr<K, V>(m: Map<K, V>, k: K, make: () => V): V {
-  let v = m.get(k);
-  if (v === undefined) {
-    v = make();
-    m.set(k, v);
-  }
-  return v;
 }
 
 function bump<K>(m: Map<K, number>, k: K, by: number): void {

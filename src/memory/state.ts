@@ -101,9 +101,9 @@ export interface Flush {
 export interface FaultState {
   // noteFault told its attribution (it may never: a filtered fault)
   noted: boolean;
-  agg?: FaultAgg;
-  cls?: FaultClass;
-  kernelMode?: boolean;
+  agg: FaultAgg | undefined;
+  cls: FaultClass | undefined;
+  kernelMode: boolean | undefined;
   // flushes that came before their fault's record (minor/major-faults count a fault once handled)
   waiting: readonly Flush[];
 }
@@ -120,6 +120,8 @@ export interface FamilyThread {
   // Flushes waiting for the thread's next record to tell which call they belong to.
   held: Flush[];
   fault?: FaultState;
+  // The state of a fault that ended, for the next fault record to reuse.
+  spare?: FaultState;
   // Fault-path flushes waiting for their fault's record.
   faultFlushes?: Flush[];
   // A denied fault waiting for a handler's change that grants the access.

@@ -7,7 +7,7 @@
 // payloads are decoded in src/events.ts. The rules (when a call changes the page
 // map, which change a fault belongs to, what a retry cycle is) and what the
 // timeline will not guess: src/design-notes.md, "The protection timeline".
-import { accessDenied, classifyFault, decodeErrorCode, type FaultClass } from '../fault-class.js';
+import { accessDenied, classifyFault, decodeErrorCode, type FaultClass, userAccess } from '../fault-class.js';
 import type { DiagnosticSink, Frame, SampleRecord } from '../../parsers/records.js';
 import type { ProtectionCall, ProtectionChange, ProtectionReport, ProtectionSiteSummary } from './protection-types.js';
 import { pageFloor, type Segment } from './page-map.js';
@@ -61,7 +61,7 @@ export interface NotedFault {
   /** The faulting data address. */
   readonly address: number;
   /** The x86 error code; absent for software events. */
-  readonly errorCode?: number;
+  readonly errorCode?: number | undefined;
   /** The faulting instruction (the tree's leaf), keyed by the `instructionKey` option. */
   readonly site: Frame;
   /** The record's period. */
@@ -179,18 +179,13 @@ export class ProtectionTimeline {
       const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
       thread.fam[fam]!.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false, time: f.time };
     }
-    return {
-      change: change.view,
-      prot: seg.prot,
-      class: cls,
-      ...(Number.isFinite(since) ? { sinceChange: since } : {}),
-      denied,
-    };
+    // one literal per shape, no spread: one object per fault
+    return Number.isFinite(since) ? { change: change.view, prot: seg.prot, class: cls, sinceChange: since, denied } : { change: change.view, prot: seg.prot, class: cls, denied };
   }
 
   // The fault's flushes go to its site; a fault in user mode ends the thread's call (without exit records, nothing else does).
   private faultNoted(thread: Thread, agg: FaultAgg | undefined, cls: FaultClass, errorCode: number | undefined, fam: number): void {
-    const kernelMode = errorCode === undefined ? undefined : !decodeErrorCode(errorCode).user;
+    const kernelMode = errorCode === undefined ? undefined : !userAccess(errorCode);
     this.flushes[fam]!.noted(thread, agg, cls, kernelMode);
     if (kernelMode !== true) this.closeOpen(thread, false);
   }

@@ -88,7 +88,18 @@ export class TlbFlushes {
     const waiting = ft.faultFlushes ?? NONE;
     ft.faultFlushes = undefined;
     this.endFault(ft);
-    ft.fault = { noted: false, waiting };
+    // the thread's last fault state, reused: one per fault record otherwise
+    const s = ft.spare;
+    if (s === undefined) ft.fault = { noted: false, agg: undefined, cls: undefined, kernelMode: undefined, waiting };
+    else {
+      ft.spare = undefined;
+      s.noted = false;
+      s.agg = undefined;
+      s.cls = undefined;
+      s.kernelMode = undefined;
+      s.waiting = waiting;
+      ft.fault = s;
+    }
   }
 
   /** The fault just recorded (or, when the caller feeds no fault records, a fault) joined to its site. */
@@ -134,7 +145,11 @@ export class TlbFlushes {
   private endFault(thread: FamilyThread): void {
     const s = thread.fault;
     thread.fault = undefined;
-    if (s !== undefined) for (const f of s.waiting) this.outside(f, faultCause(f, undefined));
+    if (s !== undefined) {
+      for (const f of s.waiting) this.outside(f, faultCause(f, undefined));
+      s.waiting = NONE;
+      thread.spare = s;
+    }
     const early = thread.faultFlushes;
     thread.faultFlushes = undefined;
     if (early !== undefined) for (const f of early) this.outside(f, faultCause(f, undefined));

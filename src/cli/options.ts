@@ -2,7 +2,7 @@
 // they take, so a flag reads and parses the same way everywhere.
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { splitNames } from '../demangle.js';
+import { splitNames } from '../name-list.js';
 
 /** Every option a trace-reading command may take, as commander hands them over. */
 export interface TraceCliOptions {

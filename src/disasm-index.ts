@@ -3,10 +3,10 @@
 // lookup first lands in it (src/listing-table.ts), so indexing libc's ~340k
 // instructions for the few functions a trace touches costs little more than
 // reading the file. `Instruction` objects are made only when a lookup returns one.
-import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { InputError } from '../parsers/errors.js';
-import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, inputInfo, openInput } from '../parsers/lines.js';
+import { DEFAULT_MAX_LINE_LENGTH, forEachChunk, openInput } from '../parsers/lines.js';
 import type { ObjdumpOptions } from '../parsers/objdump.js';
 import { SNIFF_LINES } from '../parsers/sniff.js';
 import { ListingIndex } from './disasm-lookup.js';
@@ -138,32 +138,17 @@ function rereader(path: string, size: number, mtimeMs: number): (from: number, t
 
 /** Reads a listing file (`.gz` or plain, `-` for stdin) into memory and indexes it. Throws InputError when it cannot be read. */
 export async function readListing(path: string, options: ReadListingOptions = {}): Promise<ListingRead> {
+  const plain = path === '-' ? undefined : readPlainFile(path);
+  if (plain !== undefined) return indexBytes(plain.bytes, { ...options, source: options.source ?? path }, rereader(path, plain.bytes.length, plain.mtimeMs));
+  // .gz, stdin, a pipe: the bytes unpacked, kept with the index
   const stream = await openInput(path, options.stdin);
-  const info = inputInfo(stream);
-  // a plain file's bytes go straight into one buffer of its size; others are joined at the end
-  const size = info !== undefined && !info.gzip ? info.size : undefined;
-  const whole = size !== undefined ? Buffer.allocUnsafe(size) : undefined;
   const chunks: Buffer[] = [];
-  let length = 0;
   const bytes = await forEachChunk(
     stream,
-    (c) => {
-      if (whole !== undefined && length + c.length <= whole.length) c.copy(whole, length);
-      else chunks.push(c);
-      length += c.length;
-    },
-    () => (whole !== undefined && chunks.length === 0 ? whole.subarray(0, length) : Buffer.concat(whole !== undefined ? [whole.subarray(0, length - sum(chunks)), ...chunks] : chunks)),
+    (c) => chunks.push(c),
+    () => Buffer.concat(chunks),
   );
-  const indexOptions = { ...options, source: options.source ?? path };
-  if (size === undefined || bytes.length !== size) return indexListingBytes(bytes, indexOptions);
-  let s: Stats;
-  try {
-    s = statSync(path);
-  } catch {
-    return indexListingBytes(bytes, indexOptions);
-  }
-  if (!s.isFile() || s.size !== size) return indexListingBytes(bytes, indexOptions);
-  return indexBytes(bytes, indexOptions, rereader(path, size, s.mtimeMs));
+  return indexListingBytes(bytes, { ...options, source: options.source ?? path });
 }
 
 /** Indexes a listing's lines. Bad lines go to `options.onDiagnostic`. */
@@ -182,8 +167,34 @@ export async function indexObjdumpFile(path: string, options: ReadListingOptions
   return (await readListing(path, options)).index;
 }
 
-function sum(chunks: readonly Buffer[]): number {
-  return chunks.reduce((n, c) => n + c.length, 0);
+/**
+ * A plain (not gzip) file's bytes read in one go, straight into a buffer of its size; undefined
+ * for anything else, or on any error (the stream reader then says what is wrong).
+ */
+function readPlainFile(path: string): { bytes: Buffer; mtimeMs: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const s = fstatSync(fd);
+    if (!s.isFile()) return undefined;
+    const bytes = Buffer.allocUnsafe(s.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) return undefined;
+      got += n;
+    }
+    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
+    return { bytes, mtimeMs: s.mtimeMs };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // Up to SNIFF_LINES first lines, as the line splitter would give them.

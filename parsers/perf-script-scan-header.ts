@@ -84,26 +84,25 @@ function isStampByte(c: number): boolean {
 }
 
 /**
- * `\s\d+\.\d+:(?:\s|$)` in bytes [start, end): a `time:` stamp as perf_sample__fprintf_start
- * prints it (` 8199.041742: `). A match is a whole run of digits and dots (a blank before it, a
- * colon after it) of three bytes at least, so every second byte is looked at.
+ * `\s\d+\.\d+:(?:\s|$)` in bytes [start, end), ending at the colon at `colon`: a `time:` stamp as
+ * perf_sample__fprintf_start prints it (` 8199.041742: `). A match is a whole run of digits and
+ * dots (a blank before it, the colon after it) of three bytes at least.
  */
+export function stampBefore(buf: Buffer, start: number, colon: number, end: number): boolean {
+  if (colon + 1 < end && !isJsSpace(buf[colon + 1]!)) return false;
+  let a = colon;
+  while (a > start && isStampByte(buf[a - 1]!)) a--;
+  if (colon - a < 3 || a === start || !isJsSpace(buf[a - 1]!)) return false;
+  let dot = a;
+  while (dot < colon && buf[dot] !== PERIOD) dot++;
+  let k = dot + 1;
+  while (k < colon && isDigit(buf[k]!)) k++;
+  return dot > a && dot + 1 < colon && k === colon;
+}
+
+/** Whether bytes [start, end) hold a `time:` stamp (stampBefore) at any of their colons. */
 export function hasTimestamp(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start + 1; i < end; i += 2) {
-    if (!isStampByte(buf[i]!)) continue;
-    let a = i;
-    while (a > start && isStampByte(buf[a - 1]!)) a--;
-    let b = i + 1;
-    while (b < end && isStampByte(buf[b]!)) b++;
-    if (a > start && isJsSpace(buf[a - 1]!) && b < end && buf[b] === COLON && (b + 1 === end || isJsSpace(buf[b + 1]!))) {
-      let dot = a;
-      while (dot < b && buf[dot] !== PERIOD) dot++;
-      let k = dot + 1;
-      while (k < b && isDigit(buf[k]!)) k++;
-      if (dot > a && dot + 1 < b && k === b) return true;
-    }
-    i = b - 1;
-  }
+  for (let c = start + 4; c < end; c++) if (buf[c] === COLON && stampBefore(buf, start, c, end)) return true;
   return false;
 }
 

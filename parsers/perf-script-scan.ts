@@ -20,7 +20,7 @@ import type { ByteParser, Format, ParserOptions } from './format.js';
 import { FrameRuns } from './frame-runs.js';
 import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
-import { CR, HASH, HeaderReader, LF, NBSP, SIDE_BAND, SPACE, TAB, hasTimestamp, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces } from './perf-script-scan-header.js';
+import { CR, HASH, HeaderReader, LF, NBSP, COLON, SIDE_BAND, SPACE, TAB, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces, stampBefore } from './perf-script-scan-header.js';
 
 export const LINE_BLANK = 0;
 export const LINE_HEADER = 1;
@@ -109,6 +109,9 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   // one native search per chunk when it holds none, instead of a scan of each header
   private markBuf: Buffer | undefined;
   private markAt = -1;
+  // the same for the next colon (where a header's `time:` stamp may end)
+  private colonBuf: Buffer | undefined;
+  private colonAt = -1;
 
   constructor(
     private readonly options: ParserOptions,
@@ -141,7 +144,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   write(chunk: Buffer): void {
-    this.markBuf = undefined; // the stream may refill the same buffer
+    this.markBuf = this.colonBuf = undefined; // the stream may refill the same buffer
     let from = 0;
     if (this.rest !== undefined || this.overflow >= 0) {
       const nl = chunk.indexOf(LF);
@@ -400,6 +403,21 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     return this.markAt >= 0 && this.markAt + SIDE_BAND.length <= end;
   }
 
+  /** A `time:` stamp in bytes [start, end) of buf (stampBefore at each colon; lines are asked about in order). */
+  private stamped(buf: Buffer, start: number, end: number): boolean {
+    for (let c = this.colonAfter(buf, start + 4); c >= 0 && c < end; c = this.colonAfter(buf, c + 1)) if (stampBefore(buf, start, c, end)) return true;
+    return false;
+  }
+
+  /** Where the first `:` at or after `from` is in buf (-1: none), kept until a later position is asked about. */
+  private colonAfter(buf: Buffer, from: number): number {
+    if (buf !== this.colonBuf || (this.colonAt >= 0 && this.colonAt < from)) {
+      this.colonBuf = buf;
+      this.colonAt = buf.indexOf(COLON, from);
+    }
+    return this.colonAt;
+  }
+
   // A line that starts with a blank or `LOST `.
   private other(indented: boolean): void {
     const { buf, view, from: start, to: end } = this;
@@ -417,7 +435,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     }
     // `-G`, no callchain: right-aligned; the reference reads no header that starts with a blank.
     // ` 5729 12446.891952:  page-faults:` (`-F tid,time,event,…`, samples/odd/): no comm
-    const stamped = indented && hasTimestamp(buf, from - 1, end);
+    const stamped = indented && this.stamped(buf, from - 1, end);
     if (((!indented || stamped) && this.h.readFrom(buf, view, start, from, end, false)) || (stamped && this.h.readFrom(buf, view, start, from, end, true))) {
       this.header();
       return;

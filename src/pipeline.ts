@@ -14,6 +14,7 @@ import type { Report } from './model.js';
 import { pageListings } from './page-listings.js';
 import { ReportAccumulator } from './report-accumulator.js';
 import { DiagnosticCounter, readListings, readTrace, type IndexedListings } from './report-inputs.js';
+import { TraceWorker } from './report-parallel.js';
 import type { ReportOptions, ReportTreeOptions } from './report-options.js';
 import { invertTree, pruneTree } from './tree.js';
 
@@ -22,8 +23,17 @@ export { readListings, type IndexedListings } from './report-inputs.js';
 
 /** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
 export async function buildReport(options: ReportOptions): Promise<Report> {
-  const listings = options.listings ?? (await readListings(options));
-  const { report, basis } = await accumulate(listings, options);
+  // a big trace file is parsed in a worker thread from now on, while the listings are indexed here
+  const first = options.traces[0] !== undefined ? await TraceWorker.start(options.traces[0]) : undefined;
+  let listings: IndexedListings;
+  let built: Awaited<ReturnType<typeof accumulate>>;
+  try {
+    listings = options.listings ?? (await readListings(options));
+    built = await accumulate(listings, options, first);
+  } finally {
+    await first?.close();
+  }
+  const { report, basis } = built;
   // the accumulator (its paths, frames, timelines) is garbage from here: findings and the page are built without it
   const findings = findFindings(basis);
   // the HTML view's listings: the faulting functions, annotated
@@ -32,11 +42,14 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
 }
 
 // Every trace through the accumulator: the report and what the findings read.
-async function accumulate(listings: IndexedListings, options: ReportOptions): Promise<{ report: Report; basis: Report }> {
+async function accumulate(listings: IndexedListings, options: ReportOptions, first: TraceWorker | undefined): Promise<{ report: Report; basis: Report }> {
   const diagnostics = new DiagnosticCounter(options, listings.skipped);
   const accumulator = new ReportAccumulator(listings, options, diagnostics.sink);
   const inputs = listings.listings.map((l) => l.summary);
-  for (const trace of options.traces) inputs.push(await readTrace(trace, accumulator.add, diagnostics, options.stdin, options.progress));
+  for (const [i, trace] of options.traces.entries()) {
+    const worker = i === 0 ? first : await TraceWorker.start(trace);
+    inputs.push(await (worker?.read(accumulator.add, diagnostics, options.progress) ?? readTrace(trace, accumulator.add, diagnostics, options.stdin, options.progress)));
+  }
   const report = accumulator.finish(inputs, diagnostics);
   return { report, basis: accumulator.findingsBasis(report) };
 }

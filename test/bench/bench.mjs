@@ -277,6 +277,9 @@ if (process.env.BENCH_SKIP_1G !== '1') {
   // the same bytes as a file: collapse shares it out to worker threads
   const f = await measure(`faultpath collapse, ${mb(bigSize)} file (threads)`, `${node} ${q(cli)} collapse -q ${q(bigFile)} -o ${q(join(out, 'collapse-1g-file.folded'))}`, { runs: 1 });
   big.push({ ...f, base: bigBaseline });
+  // a file this size is parsed in a worker thread while the main thread joins (src/report-parallel.ts)
+  const rf = await measure(`faultpath report -f json, ${mb(bigSize)} file (worker thread)`, `${node} ${q(cli)} report -q -f json ${q(bigFile)} ${listings} -o ${q(join(out, 'report-1g-file.json'))}`, { runs: 1 });
+  big.push({ ...rf, base: bigBaseline });
   rmSync(bigFile, { force: true });
 }
 

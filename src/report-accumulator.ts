@@ -311,8 +311,7 @@ export class ReportAccumulator {
     const siteTree = bySite?.tree;
     const split = withSites ? splitLeaves(result.tree, aggregator.allPaths(), result.leaves, protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window
-    const placed = split !== undefined ? (path: number, first: number, count: number) => split.byPath[path]?.runs.push(first, count) : undefined;
-    const slices = this.slices?.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves, placed);
+    const slices = this.slices?.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves, split?.placed);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
       if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));

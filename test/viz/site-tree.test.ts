@@ -69,7 +69,7 @@ describe('the tree by protection site, built in the page from the leaves by site
     const data = dataBlock(renderHtml(report));
     // carried as leaves, not as a tree
     expect(data.sites).toBeUndefined();
-    expect(data.siteLeaves!.group.length).toBe(report.siteLeaves!.leaves.length);
+    expect(data.siteLeaves!.group.length).toBe(report.siteLeaves!.leaf.length);
     const sites = unpackPage(data).sites!;
     same(text(decodeTree(sites)), text(report.siteTree));
     expect(sites.x0).toEqual(encodeTree(report.siteTree).x0);
@@ -93,7 +93,8 @@ describe('the tree by protection site, built in the page from the leaves by site
   test('a call tree leaf\'s faults are its leaves\' by site, all of them', async () => {
     const report = await both(CAPTURES[0]!);
     const bySiteLeaf = new Map<TreeNode, number>();
-    for (const l of report.siteLeaves!.leaves) bySiteLeaf.set(l.leaf, (bySiteLeaf.get(l.leaf) ?? 0) + l.value);
+    const s = report.siteLeaves!;
+    s.leaf.forEach((leaf, j) => bySiteLeaf.set(leaf, (bySiteLeaf.get(leaf) ?? 0) + s.value[j]!));
     for (const [leaf, v] of bySiteLeaf) expect(v).toBe(leaf.self);
   });
 });

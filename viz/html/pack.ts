@@ -194,7 +194,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
 function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern: (s: string) => number, siteIndex: (s: FaultSite) => number, classSet: (set: Partial<Record<FaultClass, number>>) => number): PackedSiteLeaves {
   const out: PackedSiteLeaves = { groups: s.groups.map(intern), group: [], node: [], value: [], event: [], multi: [], classes: [], siteOf: [], runs: [] };
   // the leaves' first paths, ascending: where another event's first path falls among them
-  const firsts = s.leaves.map((l) => l.firstPaths[0]!);
+  const firsts = s.firstPath;
   const before = (path: number): number => {
     let lo = 0;
     let hi = firsts.length;
@@ -207,38 +207,38 @@ function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern
   };
   let lastNode = 0;
   let lastSite = 0;
-  s.leaves.forEach((l, j) => {
-    const node = nodeOf.get(l.leaf);
+  for (let j = 0; j < s.leaf.length; j++) {
+    const leaf = s.leaf[j]!;
+    const node = nodeOf.get(leaf);
     if (node === undefined) throw new Error('a leaf by site is not a leaf of the call tree');
-    out.group.push(l.group);
+    out.group.push(s.group[j]!);
     out.node.push(node - lastNode);
     lastNode = node;
-    out.value.push(l.value);
-    const events = Object.keys(l.byEvent);
-    if (events.length === 1 && l.byEvent[events[0]!] === l.value) out.event.push(intern(events[0]!));
+    const value = s.value[j]!;
+    out.value.push(value);
+    const several = s.events.get(j);
+    if (several === undefined) out.event.push(intern(s.event[j]!));
     else {
+      const events = Object.keys(several.byEvent);
       out.event.push(-1);
       out.multi.push(j, events.length);
-      events.forEach((e, k) => out.multi.push(intern(e), l.byEvent[e]!, eventOrder(j, before(l.firstPaths[k]!), k === 0)));
+      events.forEach((e, k) => out.multi.push(intern(e), several.byEvent[e]!, eventOrder(j, before(several.firstPaths[k]!), k === 0)));
     }
-    out.classes.push(classSet(l.classes));
-    if (l.site !== l.leaf.site) {
-      const i = siteIndex(l.site);
-      if (l.leaf.site === undefined || i !== siteIndex(l.leaf.site)) {
+    const cls = s.cls[j]!;
+    out.classes.push(classSet(cls !== '' ? { [cls]: value } : s.classes.get(j)!));
+    const site = s.sites.get(j);
+    if (site !== undefined) {
+      const i = siteIndex(site);
+      if (leaf.site === undefined || i !== siteIndex(leaf.site)) {
         out.siteOf.push(j - lastSite, i);
         lastSite = j;
       }
     }
-    // adjacent runs as one
-    const runs: number[] = [];
-    for (let r = 0; r < l.runs.length; r += 2) {
-      const first = l.runs[r]!;
-      const count = l.runs[r + 1]!;
-      if (runs.length > 0 && runs[runs.length - 2]! + runs[runs.length - 1]! === first) runs[runs.length - 1]! += count;
-      else runs.push(first, count);
-    }
-    out.runs.push(runs.length / 2, ...runs);
-  });
+    const more = s.moreRuns.get(j);
+    if (s.runCount[j] === 0) out.runs.push(0);
+    else if (more === undefined) out.runs.push(1, s.runFirst[j]!, s.runCount[j]!);
+    else out.runs.push(1 + more.length / 2, s.runFirst[j]!, s.runCount[j]!, ...more);
+  }
   return out;
 }
 

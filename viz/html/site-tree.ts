@@ -328,7 +328,14 @@ function homonyms(kids: readonly number[], t: Nodes, dsoName: (d: number) => str
     for (let b = a + 1; b < kids.length; b++) {
       const y = kids[b]!;
       if (t.kind[y] !== t.kind[x] || t.dso[y] === 0 || t.dso[y] === t.dso[x] || dsoName(t.dso[y]!) === '') continue;
-      plain ??= plainName({ name: t.name[x]!, dso: dsoName(t.dso[x]!)! });
+      // a name without a label is its plain name: two of them differ or are the same
+      const nx = t.name[x]!;
+      const ny = t.name[y]!;
+      if (!nx.endsWith(')') && !ny.endsWith(')')) {
+        if (nx === ny) return true;
+        continue;
+      }
+      plain ??= plainName({ name: nx, dso: dsoName(t.dso[x]!)! });
       if (plainName({ name: t.name[y]!, dso: dsoName(t.dso[y]!)! }) === plain) return true;
     }
   }

@@ -12,8 +12,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from './errors.js';
 
-/** What a renderer hands out: the whole text, or its pieces in order (written as they come). */
-export type OutputText = string | Iterable<string>;
+/**
+ * What a renderer hands out: the whole text, or its pieces in order (written
+ * as they come): strings, or bytes already encoded, which the renderer may
+ * write over once the next piece is asked for.
+ */
+export type OutputText = string | Iterable<string | Uint8Array>;
 
 /** Pieces are gathered up to this many characters before a write. */
 const WRITE_BATCH = 1 << 16;
@@ -135,8 +139,8 @@ function cannotWrite(path: string, e: unknown): InputError {
   return new InputError(`${path}: cannot write: ${why}`);
 }
 
-/** The text in batches of about WRITE_BATCH characters. */
-function* batches(text: OutputText): Generator<string> {
+/** The text in batches of about WRITE_BATCH characters; bytes pass as they are. */
+function* batches(text: OutputText): Generator<string | Uint8Array> {
   if (typeof text === 'string') {
     if (text.length > 0) yield text;
     return;
@@ -145,6 +149,13 @@ function* batches(text: OutputText): Generator<string> {
   let size = 0;
   for (const piece of text) {
     if (piece.length === 0) continue;
+    if (typeof piece !== 'string') {
+      if (size > 0) yield pending.join('');
+      pending = [];
+      size = 0;
+      yield piece;
+      continue;
+    }
     pending.push(piece);
     size += piece.length;
     if (size >= WRITE_BATCH) {
@@ -157,7 +168,10 @@ function* batches(text: OutputText): Generator<string> {
 }
 
 async function writeFileHandle(file: FileHandle, text: OutputText, encoding: BufferEncoding): Promise<void> {
-  for (const chunk of batches(text)) await file.write(chunk, null, encoding);
+  for (const chunk of batches(text)) {
+    if (typeof chunk === 'string') await file.write(chunk, null, encoding);
+    else await file.write(chunk);
+  }
 }
 
 /** Resolves when the text is handed to the stream, waiting for it to drain between batches; a closed pipe (EPIPE) counts as done. */
@@ -168,7 +182,7 @@ export async function writeStream(stream: Writable, text: OutputText, encoding: 
 }
 
 /** False when the reader has left (EPIPE): nothing more needs writing. */
-function writeChunk(stream: Writable, text: string, encoding: BufferEncoding): Promise<boolean> {
+function writeChunk(stream: Writable, text: string | Uint8Array, encoding: BufferEncoding): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       if (e.code === 'EPIPE') resolve(false);
@@ -198,7 +212,7 @@ export function visible(s: string): string {
 }
 
 /** Every piece of a text output through `visible`. */
-export function* visiblePieces(text: OutputText): Generator<string> {
+export function* visiblePieces(text: string | Iterable<string>): Generator<string> {
   if (typeof text === 'string') yield visible(text);
   else for (const piece of text) yield visible(piece);
 }

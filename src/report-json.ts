@@ -7,6 +7,7 @@ import { regionsFromJson } from './memory/regions-merge.js';
 import type { Readable } from 'node:stream';
 import { openInput } from '../parsers/lines.js';
 import { InputError } from './errors.js';
+import { JsonBytes } from './json-bytes.js';
 import type { FaultClass, FaultSite, Finding, InputSummary, NodeKind, ProcessSummary, ProtectionSection, Report, SiteCount, TreeNode } from './model.js';
 
 // ---------------------------------------------------------------- writing
@@ -58,42 +59,48 @@ export function nodeJson(n: TreeNode, children = true): unknown {
 }
 
 /**
- * `JSON.stringify(nodeJson(n, false))` without its closing `]}`: the text
- * renderJsonPieces writes before a node's children, made without the objects
- * (a tree has a node per distinct call path and instruction). Kinds, dsos and
- * event names repeat: `quoted` keeps their JSON text.
+ * `JSON.stringify(nodeJson(n, false))` without its closing `]}`, as bytes:
+ * what renderJsonPieces writes before a node's children, made without the
+ * objects or a string per node (a tree has a node per distinct call path and
+ * instruction).
  */
-export function nodeJsonOpen(n: TreeNode, quoted: Map<string, string> = new Map()): string {
-  let s = '{"name":' + JSON.stringify(n.name) + ',"kind":' + quote(quoted, n.kind) + ',"value":' + numberJson(n.value) + ',"self":' + numberJson(n.self) + ',"byEvent":' + countsJson(n.byEvent, quoted);
-  if (n.dso !== undefined) s += ',"dso":' + quote(quoted, n.dso);
+export function writeNodeOpen(n: TreeNode, out: JsonBytes): void {
+  out.raw('{"name":');
+  out.string(n.name);
+  out.field(1, ',"kind":', n.kind);
+  out.raw(',"value":');
+  out.number(n.value);
+  out.raw(',"self":');
+  out.number(n.self);
+  out.raw(',"byEvent":');
+  out.counts(n.byEvent);
+  if (n.dso !== undefined) out.field(2, ',"dso":', n.dso);
   if (n.site !== undefined && n.kind === 'instruction') {
-    const { address, instruction, source } = siteJson(n.site);
-    s += ',"address":' + JSON.stringify(address) + ',"instruction":' + JSON.stringify(instruction) + ',"source":' + JSON.stringify(source) + ',"resolved":' + JSON.stringify(n.site.resolved);
+    const s = n.site;
+    out.raw(',"address":');
+    if (s.address === '') out.raw('null');
+    else out.string('0x' + s.address);
+    out.raw(',"instruction":');
+    const { instruction = null, source = null } = s;
+    if (instruction === null) out.raw('null');
+    else out.string(instruction);
+    out.raw(',"source":');
+    if (source === null) out.raw('null');
+    else out.string(source);
+    out.raw(s.resolved ? ',"resolved":true' : ',"resolved":false');
   }
-  if (n.classes !== undefined) s += ',"classes":' + countsJson(n.classes, quoted);
-  return s + ',"children":[';
-}
-
-function quote(quoted: Map<string, string>, s: string): string {
-  let q = quoted.get(s);
-  if (q === undefined) quoted.set(s, (q = JSON.stringify(s)));
-  return q;
-}
-
-// JSON.stringify's text for a number: null when not finite
-function numberJson(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'null';
-}
-
-// JSON.stringify(counts) for a record of numbers (its keys in the same order: for-in's is the own keys')
-function countsJson(counts: Readonly<Record<string, number | undefined>>, quoted: Map<string, string>): string {
-  let s = '{';
-  for (const k in counts) {
-    const v = counts[k];
-    if (v === undefined) continue;
-    s += (s.length > 1 ? ',' : '') + quote(quoted, k) + ':' + numberJson(v);
+  if (n.classes !== undefined) {
+    out.raw(',"classes":');
+    out.counts(n.classes);
   }
-  return s + '}';
+  out.raw(',"children":[');
+}
+
+/** writeNodeOpen's text. */
+export function nodeJsonOpen(n: TreeNode): string {
+  const out = new JsonBytes();
+  writeNodeOpen(n, out);
+  return Buffer.concat(out.end()).toString('utf8');
 }
 
 /** A site's fields as the JSON outputs (report and diff) spell them: 0x addresses, null for what is unknown. */

@@ -11,13 +11,16 @@ export interface PathStep {
   readonly site?: FaultSite;
 }
 
-type MutableNode = TreeNode & { children: TreeNode[] };
+type MutableNode = TreeNode & { children: TreeNode[]; byEvent: Record<string, number> };
+
+// The byEvent of the nodes of a one-event tree while it is built (TreeBuilder).
+const PENDING: Record<string, number> = Object.freeze({});
 
 // One literal per shape, so dso and site are in the object, not in a
 // properties array added after it (40 bytes a node on a 200k-node tree).
-export function newNode(name: string, kind: NodeKind, dso?: string, site?: FaultSite): TreeNode {
-  if (dso === undefined) return site === undefined ? { name, kind, value: 0, self: 0, byEvent: {}, children: [] } : { name, kind, value: 0, self: 0, byEvent: {}, children: [], site };
-  return site === undefined ? { name, kind, value: 0, self: 0, byEvent: {}, children: [], dso } : { name, kind, value: 0, self: 0, byEvent: {}, children: [], dso, site };
+export function newNode(name: string, kind: NodeKind, dso?: string, site?: FaultSite, byEvent: Record<string, number> = {}): TreeNode {
+  if (dso === undefined) return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children: [] } : { name, kind, value: 0, self: 0, byEvent, children: [], site };
+  return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children: [], dso } : { name, kind, value: 0, self: 0, byEvent, children: [], dso, site };
 }
 
 /**
@@ -30,6 +33,12 @@ export class TreeBuilder {
   readonly root: MutableNode;
   /** name → child of the nodes with many children, while building. */
   private indexes = new Map<TreeNode, Map<string, TreeNode | TreeNode[]>>();
+  // While every path is of one event, a node's byEvent is its value: the
+  // nodes share a placeholder, and `finish` gives each the counts of its
+  // value, one object per distinct value (a record per node was a quarter of
+  // the tree's memory). A second event gives every node its own record.
+  private only: string | undefined;
+  private multi = false;
 
   constructor(rootName = 'all') {
     this.root = newNode(rootName, 'root');
@@ -42,8 +51,14 @@ export class TreeBuilder {
 
   /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value (and `classes`, `cells`), and is returned. */
   add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[]): TreeNode {
+    if (!this.multi && event !== this.only) {
+      if (this.only === undefined) this.only = event;
+      else this.toMulti();
+    }
+    const multi = this.multi;
     let node = this.root;
-    bump(node, value, event);
+    node.value += value;
+    if (multi) bump(node, value, event);
     const { lastSteps, lastNodes } = this;
     let same = true;
     for (let d = 0; d < path.length; d++) {
@@ -51,11 +66,12 @@ export class TreeBuilder {
       if (same && d < lastSteps.length && lastSteps[d] === step) node = lastNodes[d]!;
       else {
         same = false;
-        node = childOf(node, step, this.indexes);
+        node = childOf(node, step, this.indexes, multi);
         lastSteps[d] = step;
         lastNodes[d] = node;
       }
-      bump(node, value, event);
+      node.value += value;
+      if (multi) bump(node, value, event);
     }
     lastSteps.length = path.length;
     lastNodes.length = path.length;
@@ -71,17 +87,37 @@ export class TreeBuilder {
     return node;
   }
 
-  /** Sorts children (value descending, then name) and drops the build indexes. */
+  /** Sorts children (value descending, then name), gives the nodes their counts by event, and drops the build indexes. */
   finish(): TreeNode {
     this.indexes.clear();
     this.lastSteps.length = 0;
     this.lastNodes.length = 0;
-    return finish(this.root);
+    const only = this.multi ? undefined : this.only;
+    if (only === undefined) {
+      if (!this.multi) this.root.byEvent = {};
+      return finish(this.root, undefined);
+    }
+    const shared = new Map<number, Record<string, number>>();
+    return finish(this.root, (value) => {
+      let counts = shared.get(value);
+      if (counts === undefined) shared.set(value, (counts = Object.freeze({ [only]: value })));
+      return counts;
+    });
+  }
+
+  // A second event: every node so far gets the first event's counts, its own.
+  private toMulti(): void {
+    const only = this.only!;
+    const walk = (node: MutableNode): void => {
+      node.byEvent = { [only]: node.value };
+      for (const c of node.children) walk(c);
+    };
+    walk(this.root);
+    this.multi = true;
   }
 }
 
 function bump(node: TreeNode, value: number, event: string): void {
-  node.value += value;
   node.byEvent[event] = (node.byEvent[event] ?? 0) + value;
 }
 
@@ -90,7 +126,7 @@ function bump(node: TreeNode, value: number, event: string): void {
 // children. The index per node held a third of the report's peak memory.
 const INDEX_AT = 8;
 
-function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<string, TreeNode | TreeNode[]>>): MutableNode {
+function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<string, TreeNode | TreeNode[]>>, multi: boolean): MutableNode {
   const dso = step.dso ?? '';
   const children = node.children;
   const index = children.length > INDEX_AT ? indexes.get(node) : undefined;
@@ -99,7 +135,7 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
       const c = children[i]!;
       if (c.name === step.name && c.kind === step.kind && (c.dso ?? '') === dso) return c;
     }
-    const child = newNode(step.name, step.kind, step.dso, step.site);
+    const child = newNode(step.name, step.kind, step.dso, step.site, multi ? {} : PENDING);
     // most nodes have one child: an array of one, not one grown by push (room for 17)
     if (children.length === 0) node.children = [child];
     else children.push(child);
@@ -118,7 +154,7 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
       for (const c of named) if (c.kind === step.kind && (c.dso ?? '') === dso) return c;
     }
   }
-  const child = newNode(step.name, step.kind, step.dso, step.site);
+  const child = newNode(step.name, step.kind, step.dso, step.site, multi ? {} : PENDING);
   indexChild(index, child);
   children.push(child);
   return child;
@@ -134,11 +170,12 @@ function indexChild(index: Map<string, TreeNode | TreeNode[]>, child: TreeNode):
 }
 
 // Children arrays grown by push hold room for 17 nodes or more: a sorted copy
-// holds what it has.
-function finish(node: MutableNode): TreeNode {
+// holds what it has. `counts` gives a node of a one-event tree its byEvent.
+function finish(node: MutableNode, counts: ((value: number) => Record<string, number>) | undefined): TreeNode {
+  if (counts !== undefined) node.byEvent = counts(node.value);
   const children = node.children;
   if (children.length === 0) return node;
-  for (const c of children) finish(c);
+  for (const c of children) finish(c, counts);
   if (children.length === 1) return node;
   labelHomonyms(children);
   children.sort(byValueThenName);

@@ -1,7 +1,8 @@
 // JSON output: the fields are src/report-json.ts's (beside their reader); the
 // layout is here. The names documented in the README are stable; others may be added.
 import type { Report, TreeNode } from '../src/model.js';
-import { nodeJsonOpen, toJson } from '../src/report-json.js';
+import { JsonBytes } from '../src/json-bytes.js';
+import { toJson, writeNodeOpen } from '../src/report-json.js';
 
 /**
  * Indented at the top level for people reading it, with the tree on one line:
@@ -9,11 +10,17 @@ import { nodeJsonOpen, toJson } from '../src/report-json.js';
  * 208k-node tree: 144 MB indented, 33 MB compact). `jq .tree` reads it back.
  */
 export function renderJson(report: Report): string {
-  return [...renderJsonPieces(report)].join('');
+  const bytes: Buffer[] = [];
+  for (const p of renderJsonPieces(report)) bytes.push(typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p));
+  return Buffer.concat(bytes).toString('utf8');
 }
 
-/** renderJson's text in pieces, in order: the tree a node at a time, never built whole. */
-export function* renderJsonPieces(report: Report): Generator<string> {
+/**
+ * renderJson's text in pieces, in order: the tree as UTF-8 bytes a chunk at a
+ * time, never built whole. A chunk of bytes is written over once the next
+ * piece is asked for: write it (or copy it) first.
+ */
+export function* renderJsonPieces(report: Report): Generator<string | Uint8Array> {
   const top = toJson(report, { tree: false }) as Record<string, unknown>;
   const parts = Object.entries(top).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}`);
   yield `{\n${parts.join(',\n')},\n  "tree": `;
@@ -21,35 +28,35 @@ export function* renderJsonPieces(report: Report): Generator<string> {
   yield '\n}\n';
 }
 
-// JSON.stringify(nodeJson(root)), a node at a time with a stack (trees are deep):
-// a node's own fields, then its children, then the brackets that close it;
-// handed out in pieces of about PIECE characters.
-function* treePieces(root: TreeNode): Generator<string> {
-  const quoted = new Map<string, string>();
-  const stack: (TreeNode | string)[] = [root];
-  let out = '';
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    if (typeof top === 'string') {
-      out += top;
-      continue;
+// JSON.stringify(nodeJson(root)), a node at a time, depth first with a stack
+// (trees are deep): a node's own fields, its children, the brackets that close it.
+function* treePieces(root: TreeNode): Generator<Uint8Array> {
+  const out = new JsonBytes();
+  const nodes: TreeNode[] = [root];
+  // per node on the stack: how many of its children are written
+  const written: number[] = [0];
+  writeNodeOpen(root, out);
+  while (nodes.length > 0) {
+    const d = nodes.length - 1;
+    const top = nodes[d]!;
+    const i = written[d]!;
+    if (i < top.children.length) {
+      if (i > 0) out.raw(',');
+      written[d] = i + 1;
+      const child = top.children[i]!;
+      writeNodeOpen(child, out);
+      nodes.push(child);
+      written.push(0);
+    } else {
+      out.raw(']}');
+      nodes.pop();
+      written.pop();
     }
-    out += nodeJsonOpen(top, quoted);
-    if (out.length >= PIECE) {
-      yield out;
-      out = '';
-    }
-    const children = top.children;
-    if (children.length === 0) {
-      out += ']}';
-      continue;
-    }
-    stack.push(']}');
-    for (let i = children.length - 1; i >= 0; i--) {
-      stack.push(children[i]!);
-      if (i > 0) stack.push(',');
+    const chunks = out.take();
+    if (chunks.length > 0) {
+      for (const chunk of chunks) yield chunk;
+      out.reuse();
     }
   }
-  if (out.length > 0) yield out;
+  yield* out.end();
 }
-
-const PIECE = 1 << 16;

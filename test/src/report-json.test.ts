@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
-import { isJsonFile, nodeJson, nodeJsonOpen, readReportFile, reportFromJson } from '../../src/report-json.js';
+import { JsonBytes } from '../../src/json-bytes.js';
+import { isJsonFile, nodeJson, nodeJsonOpen, readReportFile, reportFromJson, writeNodeOpen } from '../../src/report-json.js';
 import type { TreeNode } from '../../src/model.js';
 import { renderJson } from '../../viz/json.js';
 
@@ -53,18 +54,27 @@ describe('the JSON report', () => {
     }
   });
 
-  it('writes a node as JSON.stringify does, whatever its names, events and classes', () => {
-    const text = fc.oneof(fc.string(), fc.constantFrom('"', '\\', '\n', '\u2028', '0', '12', 'page-faults', '\ud800'));
-    const counts = fc.dictionary(text, fc.oneof(fc.integer(), fc.double()), { maxKeys: 4 });
+  it('writes a node as JSON.stringify does, whatever its names, events, classes and site', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\n', '\u2028', '0', '12', 'page-faults', '\ud800', 'é\ud83d\ude00'));
+    const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, 9, 10, 4294967295, 4294967296, 2 ** 53, 1e21));
+    const counts = fc.dictionary(text, number, { maxKeys: 4 });
+    const site = fc.record({ address: fc.constantFrom('', '1195'), instruction: fc.option(text, { nil: undefined }), source: fc.option(text, { nil: undefined }), resolved: fc.boolean() });
     fc.assert(
-      fc.property(text, fc.constantFrom('user', 'kernel', 'instruction', 'comm'), fc.integer(), fc.double(), counts, fc.option(text, { nil: undefined }), fc.option(counts, { nil: undefined }), (name, kind, value, self, byEvent, dso, classes) => {
+      fc.property(text, fc.constantFrom('user', 'kernel', 'instruction', 'comm'), number, number, counts, fc.option(text, { nil: undefined }), fc.option(counts, { nil: undefined }), fc.option(site, { nil: undefined }), fc.integer({ min: 1, max: 64 }), (name, kind, value, self, byEvent, dso, classes, s, chunk) => {
         const n = { name, kind, value, self, byEvent, children: [] } as TreeNode;
         if (dso !== undefined) n.dso = dso;
         if (classes !== undefined) n.classes = classes;
-        const quoted = new Map<string, string>();
-        expect(nodeJsonOpen(n, quoted) + ']}').toBe(JSON.stringify(nodeJson(n)));
-        // and again with the names already quoted
-        expect(nodeJsonOpen(n, quoted) + ']}').toBe(JSON.stringify(nodeJson(n)));
+        if (s !== undefined) n.site = { dso: dso ?? '', symbol: 'f', offset: 0, ...s };
+        expect(nodeJsonOpen(n) + ']}').toBe(JSON.stringify(nodeJson(n)));
+        // twice into one sink of small chunks: the repeated names' bytes kept, no string cut at a chunk's end,
+        // the buffers of the chunks taken (and copied) written over
+        const out = new JsonBytes(chunk);
+        writeNodeOpen(n, out);
+        const first = Buffer.concat(out.take());
+        out.reuse();
+        writeNodeOpen(n, out);
+        const once = JSON.stringify(nodeJson(n)).slice(0, -2);
+        expect(Buffer.concat([first, ...out.end()]).toString('utf8')).toBe(once + once);
       }),
     );
   });

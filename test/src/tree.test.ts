@@ -58,6 +58,34 @@ describe('fault-path tree', () => {
     );
   });
 
+  it('counts each node by event, in the order its events first reached it, with one event or several', () => {
+    const record = fc.tuple(fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 5 }), fc.constantFrom('faults', 'faults', 'minor'));
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 30 }), (records) => {
+        const b = new TreeBuilder();
+        // the counts a node must have: keyed by its path, events in first-seen order
+        const want = new Map<string, Record<string, number>>();
+        const note = (key: string, event: string, v: number): void => {
+          const m = want.get(key) ?? {};
+          m[event] = (m[event] ?? 0) + v;
+          want.set(key, m);
+        };
+        for (const [names, v, event] of records) {
+          b.add(names.map((name) => ({ name, kind: 'user' })), v, event);
+          note('', event, v);
+          names.forEach((_, i) => note(names.slice(0, i + 1).join(';'), event, v));
+        }
+        const tree = b.finish();
+        const walk = (n: TreeNode, key: string): void => {
+          expect(JSON.stringify(n.byEvent), key).toBe(JSON.stringify(want.get(key) ?? {}));
+          expect(Object.values(n.byEvent).reduce((s, x) => s + x, 0)).toBe(n.value);
+          for (const c of n.children) walk(c, key === '' ? c.name : `${key};${c.name}`);
+        };
+        walk(tree, '');
+      }),
+    );
+  });
+
   it('gives the same tree when steps are shared objects, reused from path to path in one array', () => {
     fc.assert(
       fc.property(fc.array(foldedLine, { maxLength: 40 }), (lines) => {

@@ -23,8 +23,8 @@ import { FaultFrames } from './fault-frame.js';
 import { FrameResolver } from './join.js';
 import { ListingSet } from './listing-set.js';
 import { AddressHistory } from './memory/address-history.js';
-import { ProtectionTimeline, ThreadOwners } from './memory/index.js';
-import { RegionFaults } from './memory/region-faults.js';
+import { ProtectionTimeline, ThreadOwners, type NotedFault } from './memory/index.js';
+import { RegionFaults, type RegionFault } from './memory/region-faults.js';
 import type { CallSite, DiagnosticSink, FaultClass, Frame, InputSummary, LostRecord, MmapRecord, Report, SampleRecord, TaskRecord } from './model.js';
 import { formatDiagnostic } from './model.js';
 import { combineFamilies } from './protection-families.js';
@@ -39,6 +39,11 @@ import { UnwindRepair } from './unwind.js';
 import { collectNotices } from './warnings.js';
 
 const NO_PROTECTION_SITE = '[no protection change]';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+// What the reused fault objects hold between faults (not a frame of the trace).
+const NO_FRAME: Frame = { addr: '', symbol: '', offset: -1, dso: '' };
 
 export class ReportAccumulator {
   // every sample read, by event; per chosen event: records read, records the comm/pid/tid/time filters removed
@@ -192,14 +197,25 @@ export class ReportAccumulator {
     }
     // perf script printed no frame and the record has no ip (an empty DWARF chain): the fault is [unknown]
     if (r.stack.length === 0 && site.addr === '') this.frameless[r.event] = (this.frameless[r.event] ?? 0) + r.period;
-    const { cls, group, inRegion } = this.attribute(e, site);
+    this.attribute(e, site);
+    const { cls, group } = this;
     const pid = this.aggregate(r, cls);
     const path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
-    this.slices?.add(path, r.time, pid, r.tid, r.comm, inRegion, r.period);
+    this.slices?.add(path, r.time, pid, r.tid, r.comm, this.inRegion, r.period);
   }
 
-  // The fault's class, from the protection change covering its page; its region; its group in the tree.
-  private attribute(e: SampleEvent, site: Frame): { cls: FaultClass; group: string; inRegion: string } {
+  // attribute's answer for the fault being joined: its class, its group in the tree, its region key
+  private cls: FaultClass = 'unknown';
+  private group = '';
+  private inRegion = '';
+  // The fault as the timeline and the regions take it, filled in per fault:
+  // neither keeps the object (a literal each per fault was most of what the
+  // join allocated).
+  private readonly noted: Mutable<NotedFault> = { pid: 0, tid: 0, cpu: 0, time: 0, address: 0, errorCode: undefined, site: NO_FRAME, value: 0, family: 0 };
+  private readonly placed: Mutable<RegionFault> = { event: '', pid: 0, tid: 0, time: 0, address: 0, frame: NO_FRAME, class: 'unknown', value: 0, userMode: false };
+
+  // The fault's class, from the protection change covering its page; its region; its group in the tree (this.cls, group, inRegion).
+  private attribute(e: SampleEvent, site: Frame): void {
     const r = e.record;
     const groupBy = this.options.groupBy;
     // with a tree by site wanted beside the call paths, the paths keep their site (finish drops it from the call tree)
@@ -207,17 +223,18 @@ export class ReportAccumulator {
     let cls: FaultClass = 'unknown';
     let group = '';
     if (e.kind === 'fault' && !Number.isNaN(e.access.address)) {
-      const attribution = this.timeline.noteFault({
-        pid: r.pid,
-        tid: r.tid,
-        cpu: r.cpu,
-        time: r.time,
-        address: e.access.address,
-        errorCode: e.access.errorCode,
-        site,
-        value: r.period,
-        family: e.family,
-      });
+      const f = this.noted;
+      f.pid = r.pid;
+      f.tid = r.tid;
+      f.cpu = r.cpu;
+      f.time = r.time;
+      f.address = e.access.address;
+      f.errorCode = e.access.errorCode;
+      f.site = site;
+      f.value = r.period;
+      f.family = e.family;
+      const attribution = this.timeline.noteFault(f);
+      f.site = NO_FRAME;
       cls = attribution.class;
       // the change's site is its call's stack for now: named when the tree is built (groupName)
       if (bySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
@@ -228,20 +245,23 @@ export class ReportAccumulator {
       }
       if (bySite) group = NO_PROTECTION_SITE;
     }
-    const inRegion = this.regionFaults.add({
-      event: r.event,
-      pid: r.pid,
-      tid: r.tid,
-      time: r.time,
-      address: e.kind === 'fault' ? e.access.address : NaN,
-      frame: site,
-      class: cls,
-      value: r.period,
-      userMode: r.event === 'exceptions:page_fault_user' || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso)),
-    });
+    const p = this.placed;
+    p.event = r.event;
+    p.pid = r.pid;
+    p.tid = r.tid;
+    p.time = r.time;
+    p.address = e.kind === 'fault' ? e.access.address : NaN;
+    p.frame = site;
+    p.class = cls;
+    p.value = r.period;
+    p.userMode = r.event === 'exceptions:page_fault_user' || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso));
+    const inRegion = this.regionFaults.add(p);
+    p.frame = NO_FRAME;
     if (groupBy === 'region') group = inRegion;
     else if (groupBy === 'thread') group = `pid ${this.owners.processOf(r.pid, r.tid)}${GROUP_LEVELS}tid ${r.tid}`;
-    return { cls, group, inRegion };
+    this.cls = cls;
+    this.group = group;
+    this.inRegion = inRegion;
   }
 
   // The fault in its event's class counts, its process's counts and the time histogram; returns its process.

@@ -17,47 +17,35 @@ export interface FaultPath {
   readonly frames: number;
 }
 
-// A node on the walk down the tree with what its path says so far: the paths
-// link to their nodes' steps, shared by every path below a node, rather than
-// each holding a copy of its nodes (100k paths of ten nodes add up).
-interface Step {
-  readonly node: TreeNode;
-  readonly up: Step | undefined;
-  readonly main: boolean;
-  readonly startup: boolean;
-  readonly frames: number;
+// The tree's nodes in walk order, each with its parent's index (-1: under the
+// root): the paths read their nodes back from here rather than each holding
+// a copy of them (100k paths of ten nodes add up), and no object is made per node.
+interface WalkOrder {
+  readonly nodes: TreeNode[];
+  readonly ups: number[];
 }
 
 class LinkedPath implements FaultPath {
-  // read by every pattern: kept here, not behind the step (one pointer chase per path and pattern)
-  readonly startup: boolean;
-  readonly frames: number;
   constructor(
-    private readonly step: Step | undefined,
+    private readonly order: WalkOrder,
+    private readonly at: number,
     readonly leaf: TreeNode,
     readonly value: number,
     readonly classes: Partial<Record<FaultClass, number>>,
-  ) {
-    this.startup = step !== undefined && step.startup && !step.main;
-    this.frames = step?.frames ?? 0;
-  }
+    readonly startup: boolean,
+    readonly frames: number,
+  ) {}
   get nodes(): readonly TreeNode[] {
     const out: TreeNode[] = [];
-    for (let s = this.step; s !== undefined; s = s.up) out.push(s.node);
+    const { nodes, ups } = this.order;
+    for (let i = this.at; i >= 0; i = ups[i]!) out.push(nodes[i]!);
     return out.reverse();
   }
 }
 
-function stepOf(node: TreeNode, up: Step | undefined, startupMark: (n: TreeNode) => 'main' | 'startup' | undefined): Step {
-  const mark = startupMark(node);
-  const frame = node.kind !== 'comm' && node.kind !== 'protection-site' && node.kind !== 'region' && node.kind !== 'instruction' && !node.name.endsWith(' (inlined)');
-  return {
-    node,
-    up,
-    main: (up?.main ?? false) || mark === 'main',
-    startup: (up?.startup ?? false) || mark === 'startup',
-    frames: (up?.frames ?? 0) + (frame ? 1 : 0),
-  };
+// A call frame: not a comm, protection site, region, instruction or inlined frame.
+function isFrame(node: TreeNode): boolean {
+  return node.kind !== 'comm' && node.kind !== 'protection-site' && node.kind !== 'region' && node.kind !== 'instruction' && !node.name.endsWith(' (inlined)');
 }
 
 export interface FindingContext {
@@ -79,12 +67,21 @@ export interface FindingContext {
 export function findingContext(report: Report): FindingContext {
   const paths: FaultPath[] = [];
   const mark = startupMarks();
-  // forEachPath's order: a node's own faults, then its children's
-  const walk = (node: TreeNode, step: Step | undefined): void => {
-    if (node.self > 0) paths.push(new LinkedPath(step, node, node.self, node.classes ?? { unknown: node.self }));
-    for (const c of node.children) walk(c, stepOf(c, step, mark));
+  const order: WalkOrder = { nodes: [], ups: [] };
+  // forEachPath's order: a node's own faults, then its children's; what the path says so far passed down
+  const walk = (node: TreeNode, at: number, main: boolean, startup: boolean, frames: number): void => {
+    if (node.self > 0) paths.push(new LinkedPath(order, at, node, node.self, node.classes ?? { unknown: node.self }, startup && !main, frames));
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i]!;
+      const m = mark(c);
+      const j = order.nodes.length;
+      order.nodes.push(c);
+      order.ups.push(at);
+      walk(c, j, main || m === 'main', startup || m === 'startup', isFrame(c) ? frames + 1 : frames);
+    }
   };
-  walk(report.tree, undefined);
+  walk(report.tree, -1, false, false, 0);
   const sites = new Map<string, ProtectionSiteView[]>();
   for (const s of report.protection?.sites ?? []) {
     const list = sites.get(s.site);

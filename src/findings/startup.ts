@@ -69,11 +69,18 @@ export function startupMark(n: TreeNode): 'main' | 'startup' | undefined {
  */
 export function startupMarks(): (n: TreeNode) => ReturnType<typeof startupMark> {
   const byDso = new Map<string, Map<string, ReturnType<typeof startupMark>>>();
+  // the last node's dso and its names: a path mostly stays in one dso
+  let lastDso: string | undefined;
+  let lastNames: Map<string, ReturnType<typeof startupMark>> | undefined;
   return (n) => {
     // by name and dso alone: not an instruction (its site's symbol), a node without a dso (its site's), nor the kinds never marked
-    if (n.kind === 'instruction' || n.dso === undefined || UNMARKED.has(n.kind)) return startupMark(n);
-    let byName = byDso.get(n.dso);
-    if (byName === undefined) byDso.set(n.dso, (byName = new Map()));
+    const kind = n.kind;
+    const dso = n.dso;
+    if (kind === 'instruction' || dso === undefined || kind === 'comm' || kind === 'protection-site' || kind === 'region' || kind === 'root') return startupMark(n);
+    let byName = dso === lastDso ? lastNames : byDso.get(dso);
+    if (byName === undefined) byDso.set(dso, (byName = new Map()));
+    lastDso = dso;
+    lastNames = byName;
     let mark = byName.get(n.name);
     if (mark === undefined && !byName.has(n.name)) byName.set(n.name, (mark = startupMark(n)));
     return mark;

@@ -2,7 +2,8 @@
 // empty line that ends the record — interned by its bytes, with the ids of its
 // frame lines (parsers/line-table.ts). A capture repeats its callchains many
 // times; a run seen before is found with one hash over its lines' first 32
-// bytes (the line table says where each of its lines ends) and one compare of
+// bytes (the line table says where each of its lines ends; a shorter line ends
+// among them, and is hashed whole) and one compare of
 // all of its bytes, instead of a compare and a callback per line.
 //
 // The scanner adds a run only when each of its lines is a frame line it has
@@ -10,7 +11,7 @@
 // runs' bytes are kept up to MAX_BYTES: past that, new callchains are read
 // line by line.
 import { LF, TAB } from './perf-script-scan-header.js';
-import { HASHED_BYTES, LineTable, prefixHash, rehashed, sameBytes, viewOf } from './line-table.js';
+import { HASHED_BYTES, LineTable, prefixHash, rehashed, sameBytes, shortHash, shortLength, viewOf } from './line-table.js';
 
 const EMPTY = -1;
 const MAX_BYTES = 32 << 20;
@@ -136,9 +137,14 @@ export class FrameRuns {
       const c = view.getUint8(pos);
       if (c === LF) break;
       if (c !== TAB || pos + HASHED_BYTES > limit) return 0;
-      const lh = prefixHash(view, pos);
-      const len = frames.lengthAt(lh, view, pos, limit);
-      if (len < 0) return 0;
+      let lh = prefixHash(view, pos);
+      let len = frames.lengthAt(lh, view, pos, limit);
+      if (len < 0) {
+        // a line shorter than 32 bytes, hashed whole as the line table hashes it
+        len = shortLength(view, pos);
+        if (len < 0) return 0;
+        lh = shortHash(view, pos, len);
+      }
       h = Math.imul(h ^ lh, 0x01000193) + len;
       pos += len + 1;
       n++;

@@ -7,8 +7,10 @@
 // and all of its bytes. Lines that share their first 32 bytes are told apart
 // by the full compare (four bytes at a time through DataViews); past CROWD of
 // them, the prefix is marked and the others are hashed with their length and
-// last bytes too (found by `intern`, through indexOf). Open addressing over
-// (hash, id); the bytes live in one arena.
+// last bytes too (found by `intern`, through indexOf). A line shorter than 32
+// bytes is hashed whole; `known` finds it by the newline among its 32 bytes when
+// the prefix hash finds nothing. Open addressing over (hash, id); the bytes live
+// in one arena.
 
 const LF = 10;
 export const HASHED_BYTES = 32;
@@ -65,10 +67,27 @@ export class LineTable {
     const mask = this.mask;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const id = table[slot]!;
-      if (id === EMPTY) return -1;
+      if (id === EMPTY) return this.knownShort(view, start);
       if (id === CROWDED || hashes[slot] !== h) continue;
       const len = this.lengths[id]!;
       if (start + len < limit && view.getUint8(start + len) === LF && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) {
+        this.knownEnd = start + len;
+        return id;
+      }
+    }
+  }
+
+  // A line shorter than 32 bytes (`perf script -F ip,sym` frames): its newline is among the 32
+  // bytes at `start`, and it was hashed whole. Asked only when the prefix hash found nothing.
+  private knownShort(view: DataView, start: number): number {
+    const len = shortLength(view, start);
+    if (len < 0) return -1;
+    const h = shortHash(view, start, len);
+    const mask = this.mask;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = this.table[slot]!;
+      if (id === EMPTY) return -1;
+      if (id !== CROWDED && this.hashes[slot] === h && this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) {
         this.knownEnd = start + len;
         return id;
       }
@@ -193,8 +212,14 @@ export function prefixHash(view: DataView, start: number): number {
   return mix(a ^ Math.imul(b, 0x85ebca6b));
 }
 
+/** The length of the line at `start` when its newline is among the 32 bytes there, else -1. */
+export function shortLength(view: DataView, start: number): number {
+  for (let k = 0; k < HASHED_BYTES; k++) if (view.getUint8(start + k) === LF) return k;
+  return -1;
+}
+
 /** The hash of a line shorter than 32 bytes: its length and bytes. */
-function shortHash(view: DataView, start: number, len: number): number {
+export function shortHash(view: DataView, start: number, len: number): number {
   let h = len;
   let i = start;
   for (; i + 4 <= start + len; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);

@@ -248,6 +248,36 @@ describe('the byte scanner', () => {
     );
   });
 
+  it('reads frame lines shorter than 32 bytes (`-F ip,sym`) from their bytes as it reads long ones, whole callchains included, at any chunk cut', () => {
+    // short and long frames, each seen many times: found again by their bytes, their callchains as runs
+    const short = Array.from({ length: 12 }, (_, i) => `\t${(0x1269 + i * 0x40).toString(16)} fn${i}+0x${i} (/x)`);
+    const long = Array.from({ length: 4 }, (_, i) => `\tffffffff8177${i}b9a elf_load_with_a_long_name_${i}+0x28a ([kernel.kallsyms])`);
+    const all = [...short, ...long];
+    const chains = Array.from({ length: 40 }, (_, i) => [all[i % all.length]!, all[(i * 5 + 1) % all.length]!, short[(i * 7) % short.length]!]);
+    const lines = Array.from({ length: 3 }, () => chains.flatMap((c, i) => [`xx ${i % 3} 1.0: 1 page-faults: `, ...c, ''])).flat();
+    const want = collapse(lines, { pid: true }).lines;
+    expect(want.length).toBeGreaterThan(30);
+    expect(short.every((l) => l.length < 32)).toBe(true);
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 8 }), (cuts) => {
+        const c = new Collapser({ pid: true });
+        const scanner = new PerfScriptScanner({ source: 'short' }, c.line);
+        let at = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          scanner.write(Buffer.from(bytes.subarray(at, cut)));
+          at = cut;
+        }
+        scanner.write(Buffer.from(bytes.subarray(at)));
+        scanner.end();
+        c.end();
+        expect(c.result().lines).toEqual(want);
+        expect(scanner.distinctFrames).toBe(all.length);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('keeps nothing of a chunk once write returns (the file reader reuses it): chunks scribbled over after each write', () => {
     // headers with and without callchains (a record without one takes its header's ip frame when it
     // ends), lines cut by the chunks, a last record with no blank line after it

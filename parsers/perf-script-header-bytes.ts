@@ -6,6 +6,7 @@
 // are ASCII. Where a byte they read is not (a blank other than ASCII's could
 // be there), it gives up and the caller decodes the line.
 import { Kept } from './perf-script-scan-header.js';
+import { sameBytes } from './line-table.js';
 import { splitCommTask } from './perf-script-header.js';
 import { ownCopy } from './perf-script-stacks.js';
 
@@ -13,6 +14,8 @@ const COLON = 58;
 const PERIOD = 46;
 /** Digits a double holds exactly (10^15 < 2^53). */
 const EXACT_DIGITS = 15;
+/** Bytes of a header's task, and of its period and event, kept as the template of the next. */
+const MAX_KEPT = 256;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** An ASCII blank: JavaScript's \s below 128. */
@@ -36,12 +39,63 @@ export class HeaderBytes {
   eventEnd = 0;
   restAt = 0;
 
+  // The last header read by the scan, as a template: its bytes up to and with
+  // the blank before the time, its bytes from after the time's colon through
+  // the event's colon, and what they read as (the event relative to the latter).
+  private readonly keptTask = new Kept();
+  private readonly keptAfter = new Kept();
+  private keptPeriod = -1;
+  private keptEventAt = 0;
+  private keptEventEnd = 0;
+
   /**
    * Bytes [start, end) as scanHeader then AFTER_TIME read the line they
    * decode to: true when both match (the fields set), false when either does
    * not or the bytes cannot tell (then the decoded line decides).
    */
-  read(buf: Buffer, start: number, end: number): boolean {
+  read(buf: Buffer, view: DataView, start: number, end: number): boolean {
+    if (this.keptTask.length > 0 && this.likeKept(buf, view, start, end)) return true;
+    if (!this.scan(buf, start, end)) return false;
+    if (this.restAt - this.afterTime <= MAX_KEPT && this.timeAt + 1 - start <= MAX_KEPT) {
+      this.keptTask.set(buf, start, this.timeAt + 1);
+      this.keptAfter.set(buf, this.afterTime, this.restAt);
+      this.keptPeriod = this.period;
+      this.keptEventAt = this.eventAt - this.afterTime;
+      this.keptEventEnd = this.eventEnd - this.afterTime;
+    }
+    return true;
+  }
+
+  // The line starts with the kept header's task bytes and the blank before
+  // its time, has a time there, and the kept bytes after the time's colon
+  // through the event's colon: the scan would read it alike (a colon before
+  // the time is followed by the same byte, and looks back at the same bytes,
+  // as in the kept line, where none matched), at these places.
+  private likeKept(buf: Buffer, view: DataView, start: number, end: number): boolean {
+    const task = this.keptTask.length;
+    const after = this.keptAfter.length;
+    if (start + task + after + 4 > end || !this.keptTask.at(view, start)) return false;
+    const from = start + task;
+    let i = from;
+    while (i < end && isDigit(buf[i]!)) i++;
+    if (i === from || i >= end || buf[i] !== PERIOD) return false;
+    const dot = i++;
+    while (i < end && isDigit(buf[i]!)) i++;
+    if (i === dot + 1 || i >= end || buf[i] !== COLON) return false;
+    const c = i;
+    const restAt = c + 1 + after;
+    if (restAt > end || !this.keptAfter.at(view, c + 1) || (restAt < end && !isBlank(buf[restAt]!))) return false;
+    this.timeAt = from - 1;
+    this.afterTime = c + 1;
+    this.time = decimal(buf, from, dot, c);
+    this.period = this.keptPeriod;
+    this.eventAt = c + 1 + this.keptEventAt;
+    this.eventEnd = c + 1 + this.keptEventEnd;
+    this.restAt = restAt;
+    return true;
+  }
+
+  private scan(buf: Buffer, start: number, end: number): boolean {
     for (let c = start; c < end; c++) {
       if (buf[c] !== COLON) continue;
       if (c + 1 < end) {

@@ -171,7 +171,7 @@ export class PerfScriptParser {
    */
   headerBytes(buf: Buffer, view: DataView, start: number, end: number): boolean {
     const h = this.bytes;
-    if (!h.read(buf, start, end) || hasSideBandMark(buf, h.afterTime, end)) return false;
+    if (!h.read(buf, view, start, end) || hasSideBandMark(buf, h.afterTime, end)) return false;
     const who = this.names.taskBytes(buf, view, start, h.timeAt);
     const event = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
     this.lineNo++;

@@ -127,4 +127,35 @@ describe('perf script from bytes', () => {
       { numRuns: 300 },
     );
   });
+
+  it('reads a header like the one before it (its bytes but the time the same) as from its text, whichever piece changes', () => {
+    // each header is the previous one with at most one piece changed: the byte reader's template of the last header meets its like, and each way of differing from it
+    const comms = ['guard', 'fanout', 'a:b 1.5: x', 'n\u00a02.5: b', 'jé', ''];
+    const tasks = [' 10155', ' 10155/10156 [001]', ' 1015', ' 1.5:'];
+    const times = [' 261.747218:', ' 261.9:', ' 1261.747218:', ' 7.0:', ' 261.747218:\u00a0', ' 261.747218', ' 261.:', ' 1.5: 2.5:'];
+    const periods = ['', '          1 ', '          12 ', ' 1:', ' 123456789012345678901 '];
+    const events = ['                 page-faults:', ' syscalls:sys_enter_mprotect:', ' page-faults', ' page-faults:x', ' sys\u00e9:', ' e:\u2003'];
+    const rests = ['', '     5623dd329060 __TMC_END__+0x0 (/work/fanout)', ' start: 0x7f740db86000, len: 0x00004000', ':', '\u00a0x', ' PERF_RECORD_MMAP x'];
+    const pieces = [comms, tasks, times, periods, events, rests];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(pieces.length), fc.nat(20), fc.nat(2)), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (changes, cutAt) => {
+          const at = [0, 0, 0, 1, 0, 1];
+          const text: string[] = [];
+          for (const [piece, choice, frames] of changes) {
+            if (piece < pieces.length) at[piece] = choice % pieces[piece]!.length;
+            text.push(pieces.map((p, i) => p[at[i]!]!).join(''));
+            for (let i = 0; i < frames; i++) text.push('\t    7f1611ef2ad7 main+0x1 (/lib/x.so)');
+            if (frames > 1) text.push('');
+          }
+          const bytes = Buffer.from(text.join('\n') + '\n', 'utf8');
+          const cuts = cutAt.map((x) => x % (bytes.length + 1)).sort((a, b) => a - b);
+          expect(viaBytes(bytes, cuts, 1 << 20)).toEqual(viaLines(bytes, cuts, 1 << 20));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
 });

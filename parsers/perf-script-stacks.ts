@@ -24,29 +24,43 @@ class StackTable {
   private table = new Int32Array(4096).fill(-1);
   private mask = 2047;
 
-  /** The frames of the stack of these ids (the first n), or undefined. */
-  find(ids: Int32Array, n: number, h: number): readonly Frame[] | undefined {
+  /** The stack of these ids (the first n): its index (frames(s)), or -1. */
+  find(ids: Int32Array, n: number, h: number): number {
     const table = this.table;
     const mask = this.mask;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const s = table[2 * slot]!;
-      if (s < 0) return undefined;
+      if (s < 0) return -1;
       if (table[2 * slot + 1] !== h || this.lengths[s] !== n) continue;
       const arena = this.arena;
       const at = this.at[s]!;
       let i = 0;
       while (i < n && arena[at + i] === ids[i]) i++;
-      if (i === n) return this.frames[s];
+      if (i === n) return s;
     }
   }
 
-  /** Adds a stack known to be new. */
-  add(ids: Int32Array, n: number, h: number, frames: readonly Frame[]): void {
+  /** The frames of stack s. */
+  framesOf(s: number): readonly Frame[] {
+    return this.frames[s]!;
+  }
+
+  /** The number given to stack s (FrameCache's). */
+  numberOf(s: number): number {
+    return this.numbers[s]!;
+  }
+
+  private numbers = new Int32Array(1024);
+
+  /** Adds a stack known to be new, numbered `number`. */
+  add(ids: Int32Array, n: number, h: number, frames: readonly Frame[], number: number): void {
     const s = this.count++;
     if (s === this.at.length) {
       this.at = grown(this.at, s * 2);
       this.lengths = grown(this.lengths, s * 2);
+      this.numbers = grown(this.numbers, s * 2);
     }
+    this.numbers[s] = number;
     if (this.used + n > this.arena.length) this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
     this.arena.set(ids.subarray(0, n), this.used);
     this.at[s] = this.used;
@@ -106,6 +120,12 @@ export class FrameCache {
   private prevFrames: readonly Frame[] = [];
   /** Callchains by their line ids. */
   private readonly stacks = new StackTable();
+  /** Stacks of one header frame (a record without callchain), by the frame, and their numbers. */
+  private readonly single = new Map<Frame, { readonly stack: readonly Frame[]; readonly number: number }>();
+  /** Stacks numbered so far (callchainOfIds's and headerStack's share the numbers). */
+  private numbered = 0;
+  /** The number of the stack the last callchainOfIds or headerStack gave, or -1 when it gave one not kept. */
+  stackNumber = -1;
 
   get size(): number {
     return this.frames.size;
@@ -130,12 +150,34 @@ export class FrameCache {
    */
   callchainOfIds(ids: Int32Array, idCount: number, hash: number): readonly Frame[] {
     const h = finishHash(hash, idCount);
-    const known = this.stacks.find(ids, idCount, h);
-    if (known !== undefined) return known;
+    const s = this.stacks.find(ids, idCount, h);
+    if (s >= 0) {
+      this.stackNumber = this.stacks.numberOf(s);
+      return this.stacks.framesOf(s);
+    }
     const frames = new Array<Frame>(idCount);
     for (let i = 0; i < idCount; i++) frames[i] = this.byId[ids[i]!]!;
-    if (this.stacks.count < MAX_STACKS) this.stacks.add(ids, idCount, h, frames);
+    if (this.stacks.count < MAX_STACKS) {
+      this.stacks.add(ids, idCount, h, frames, (this.stackNumber = this.numbered++));
+    } else {
+      this.stackNumber = -1;
+    }
     return frames;
+  }
+
+  /** The stack of a record without callchain: its one header frame, one array per frame. */
+  headerStack(frame: Frame): readonly Frame[] {
+    let known = this.single.get(frame);
+    if (known === undefined) {
+      if (this.single.size >= MAX_STACKS) {
+        this.stackNumber = -1;
+        return [frame];
+      }
+      known = { stack: [frame], number: this.numbered++ };
+      this.single.set(frame, known);
+    }
+    this.stackNumber = known.number;
+    return known.stack;
   }
 
   // Frame lines → Frames. Walking from the root end, lines equal to the

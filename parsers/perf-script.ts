@@ -351,18 +351,24 @@ export class PerfScriptParser {
     this.srclineTarget = false;
     let stack: readonly Frame[];
     let addr: string | undefined;
+    let stackId: number | undefined;
     const n = this.startCount;
+    const frames = this.frames;
     if (this.chainCount > 0) {
       // the ip went into the callchain: a header frame is the data address
       // (only its address is wanted: data addresses are many, and need no cache entry)
-      stack = this.byId && this.withSrcline === null ? this.frames.callchainOfIds(this.ids, this.chainCount, this.stackHash) : this.frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
+      if (this.byId && this.withSrcline === null) {
+        stack = frames.callchainOfIds(this.ids, this.chainCount, this.stackHash);
+        if (frames.stackNumber >= 0) stackId = frames.stackNumber;
+      } else {
+        stack = frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
+      }
       addr = n > 0 ? this.headerAddr() : undefined;
-    } else if (n >= 2) {
-      addr = this.headerAddr();
+    } else if (n >= 1) {
+      if (n >= 2) addr = this.headerAddr();
       const keys = this.keys();
-      stack = [this.frames.headerFrame(keys[keys.length - 1]!)];
-    } else if (n === 1) {
-      stack = [this.frames.headerFrame(this.keys()[0]!)];
+      stack = frames.headerStack(frames.headerFrame(keys[keys.length - 1]!));
+      if (frames.stackNumber >= 0) stackId = frames.stackNumber;
     } else {
       stack = [];
     }
@@ -371,8 +377,8 @@ export class PerfScriptParser {
     // one shape with an address, one without (a spread per record costs)
     const r: SampleRecord =
       addr === undefined
-        ? { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, stack }
-        : { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, addr, stack };
+        ? { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, stack, stackId }
+        : { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, addr, stack, stackId };
     this.onRecord(r);
   }
 

@@ -59,6 +59,12 @@ export interface SampleRecord extends Origin {
   readonly addr?: string;
   /** Callchain, leaf first. When there is no callchain, the header's ip/sym/dso frame (if printed). */
   readonly stack: readonly Frame[];
+  /**
+   * The parser's number for `stack` when it keeps one array per distinct
+   * stack: records with the same number have the same array (a cache may be
+   * indexed by it). Absent when the parser did not number it.
+   */
+  readonly stackId?: number;
   /** Syscall return value when the tool printed it on the same line (perf trace). */
   readonly ret?: number;
   /** Tracepoint fields decoded by the parser that knows their syntax (perf trace); perf script leaves the payload as printed, for src/events.ts to decode. */

@@ -21,6 +21,7 @@ import { faultIpHex, type FaultAccess } from './events.js';
 import type { Frame, SampleRecord } from './model.js';
 
 const NO_FRAMES: readonly Frame[] = [];
+const NO_SPLIT: PathFrames = { site: { addr: '', symbol: '', offset: -1, dso: '' }, callers: NO_FRAMES, inlined: NO_FRAMES };
 /** Distinct stacks whose split is kept. */
 const MAX_SHAPES = 1 << 17;
 
@@ -54,14 +55,25 @@ export class FaultFrames {
 
   private readonly shapes = new Map<readonly Frame[], PathFrames>();
   private readonly userShapes = new Map<readonly Frame[], PathFrames>();
+  // the same by the parser's stack number (r.stackId): the stack the split was made of, and the split
+  private readonly stackOf: (readonly Frame[] | undefined)[] = [];
+  private readonly splitOf: PathFrames[] = [];
+  private readonly userStackOf: (readonly Frame[] | undefined)[] = [];
+  private readonly userSplitOf: PathFrames[] = [];
 
   /** The record's faulting frame, its callers and the functions inlined at it. */
   of(r: SampleRecord, fault: FaultAccess | undefined): PathFrames {
     const kernel = r.event === 'exceptions:page_fault_kernel';
-    const shapes = r.event === 'exceptions:page_fault_user' ? this.userShapes : this.shapes;
+    const user = r.event === 'exceptions:page_fault_user';
+    const id = r.stackId;
     if (!kernel) {
-      const known = shapes.get(r.stack);
-      if (known !== undefined) return known;
+      if (id !== undefined) {
+        // a stack rewritten per record (inlined frames given their dso) keeps its number but is another array: made again
+        if ((user ? this.userStackOf : this.stackOf)[id] === r.stack) return (user ? this.userSplitOf : this.splitOf)[id]!;
+      } else {
+        const known = (user ? this.userShapes : this.shapes).get(r.stack);
+        if (known !== undefined) return known;
+      }
     }
     let at = faultFrameIndex(r, fault);
     if (at < 0) return { site: this.payloadFrame(r, fault), callers: r.stack, inlined: NO_FRAMES };
@@ -69,8 +81,19 @@ export class FaultFrames {
     const inlinedFrom = at;
     while (at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
     const frames: PathFrames = { site: r.stack[at]!, callers: r.stack.slice(at + 1), inlined: at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES };
-    if (!kernel) {
+    if (id !== undefined) {
+      if (!kernel) {
+        const stacks = user ? this.userStackOf : this.stackOf;
+        const splits = user ? this.userSplitOf : this.splitOf;
+        // filled up to the number first: the arrays stay packed (a write far past the end would make a dictionary of them)
+        while (stacks.length <= id) stacks.push(undefined);
+        while (splits.length <= id) splits.push(NO_SPLIT);
+        stacks[id] = r.stack;
+        splits[id] = frames;
+      }
+    } else if (!kernel) {
       // stacks rewritten per record (inlined frames given their dso) are not the parser's: keep the cache bounded
+      const shapes = user ? this.userShapes : this.shapes;
       if (shapes.size >= MAX_SHAPES) shapes.clear();
       shapes.set(r.stack, frames);
     }

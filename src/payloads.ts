@@ -46,17 +46,25 @@ export function payloadFields(r: SampleRecord): Readonly<Record<string, string>>
 // perf trace omits zero arguments (`mmap(len: 8192, …)` has no addr, a PROT_NONE mprotect no prot).
 const ZERO_WHEN_OMITTED = ['start', 'addr', 'len', 'prot', 'flags', 'pkey', 'old_len', 'new_len', 'new_addr'];
 
+/** perf script payloads read by fieldsOf, kept by their text: a trace's syscall payloads repeat (`0x0`, the same mprotect calls). */
+const keptFields = new Map<string, Readonly<Record<string, string>>>();
+const MAX_KEPT_FIELDS = 4096;
+
 /** A syscall record's arguments (and `ret`) as single tokens; perf trace's omitted zero arguments filled in. */
-function fieldsOf(r: SampleRecord): Record<string, string> {
+function fieldsOf(r: SampleRecord): Readonly<Record<string, string>> {
   if (r.fields !== undefined) {
     const out: Record<string, string> = { ...r.fields };
     for (const name of ZERO_WHEN_OMITTED) out[name] ??= '0';
     return out;
   }
+  const kept = keptFields.get(r.payload);
+  if (kept !== undefined) return kept;
   // The values are single tokens; the first drops what `-F +addr` appends to
   // the last one (`prot: 0x00000001               0`).
   const out = parseTracepointFields(r.payload);
   for (const [k, v] of Object.entries(out)) out[k] = firstToken(v);
+  if (keptFields.size >= MAX_KEPT_FIELDS) keptFields.clear();
+  keptFields.set(r.payload, out);
   return out;
 }
 
@@ -70,6 +78,8 @@ function firstToken(v: string): string {
 // signed value when they are negative in two's complement, else NaN.
 export function parseNum(text: string | undefined): number {
   if (text === undefined) return NaN;
+  const quick = smallNum(text);
+  if (quick !== undefined) return quick;
   const t = text.trim();
   let v: bigint;
   try {
@@ -81,6 +91,35 @@ export function parseNum(text: string | undefined): number {
   if (v >= 1n << 63n) v -= 1n << 64n; // a negative 64-bit value printed unsigned
   if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) return NaN;
   return Number(v);
+}
+
+// parseNum's value of `0x` and up to 13 hex digits, or an optional `-` and up
+// to 15 decimal digits (both below 2^53, so exact and in range), without a
+// BigInt; undefined for any other text (blanks around it too).
+function smallNum(t: string): number | undefined {
+  const n = t.length;
+  if (n > 2 && t.charCodeAt(0) === 48 && (t.charCodeAt(1) | 0x20) === 120 /* 0x, 0X */) {
+    if (n - 2 > 13) return undefined;
+    let v = 0;
+    for (let i = 2; i < n; i++) {
+      const c = t.charCodeAt(i);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) return undefined;
+      v = v * 16 + d;
+    }
+    return v;
+  }
+  const neg = n > 0 && t.charCodeAt(0) === 45;
+  const from = neg ? 1 : 0;
+  if (n === from || n - from > 15) return undefined;
+  let v = 0;
+  for (let i = from; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+  }
+  // BigInt reads -0 as 0
+  return neg ? 0 - v : v;
 }
 
 // `0x0`, `0x7f065b3aa000`, `0xffffffffffffffea` (perf script), or a perf trace record's ret.
@@ -153,12 +192,12 @@ export function readCallArgs(r: SampleRecord, name: string): CallArgs | undefine
 }
 
 // The named fields as numbers (parseNum).
-function nums<N extends string[]>(f: Record<string, string>, ...names: N): { [K in keyof N]: number } {
+function nums<N extends string[]>(f: Readonly<Record<string, string>>, ...names: N): { [K in keyof N]: number } {
   return names.map((n) => parseNum(f[n])) as { [K in keyof N]: number };
 }
 
 // `clone_flags: 0x01200011` (perf script) or `flags: CHILD_CLEARTID|CHILD_SETTID|0x11` (perf trace).
-function cloneFlags(f: Record<string, string>): number {
+function cloneFlags(f: Readonly<Record<string, string>>): number {
   const text = f.clone_flags ?? f.flags;
   if (text === undefined) return NaN;
   const n = parseNum(text);

@@ -264,6 +264,12 @@ export class RestBytes {
     this.trimEnd = b;
     let n = 0;
     for (let p = from; p + 16 < end; p++) {
+      // a frame's field ends in a hex digit, and its bytes are blanks or hex: any other byte 16 on rules out a frame at p and at the 16 bytes after p
+      const last = buf[p + 16]!;
+      if (last !== 32 && !isHexByte(last)) {
+        p += 16;
+        continue;
+      }
       if (buf[p] !== 32) continue;
       const after = p + 17;
       if (after < end && buf[after] !== 32) continue;

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../parsers/lines.js';
 import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
-import { PerfScriptParser } from '../../parsers/perf-script.js';
+import { frameStarts, PerfScriptParser } from '../../parsers/perf-script.js';
+import { RestBytes } from '../../parsers/perf-script-header-bytes.js';
 import type { Diagnostic, TraceRecord } from '../../src/model.js';
 import { sampleLines } from './perf-script-helpers.js';
 
@@ -142,6 +143,20 @@ describe('perf script from bytes', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('finds the header frames of a rest from its bytes where frameStarts finds them in its text', () => {
+    const tokens = [' ', '     ', '                ', '5623dd329060', 'ffffffff817554ea', '1ab78', '7f', 'a', 'g', '__TMC_END__+0x0', '(/work/fanout)', '[unknown]', '(//anon)', 'address=0x7f740dbc6b70', ':', 'ABC'];
+    const out = new Int32Array(64);
+    fc.assert(
+      fc.property(fc.array(fc.nat(tokens.length - 1), { maxLength: 40 }), (picks) => {
+        const text = picks.map((i) => tokens[i]!).join('');
+        const rest = new RestBytes();
+        expect(rest.read(Buffer.from(text, 'latin1'), 0, text.length, out)).toBe(true);
+        expect([...out.subarray(0, rest.frames)]).toEqual(frameStarts(text));
+      }),
+      { numRuns: 2000 },
     );
   });
 

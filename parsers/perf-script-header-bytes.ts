@@ -47,6 +47,8 @@ export class HeaderBytes {
   private keptPeriod = -1;
   private keptEventAt = 0;
   private keptEventEnd = 0;
+  /** Which template the last header read matched (a new one per header the scan read): headers of one have the same task and event bytes. */
+  template = 0;
 
   /**
    * Bytes [start, end) as scanHeader then AFTER_TIME read the line they
@@ -56,7 +58,10 @@ export class HeaderBytes {
   read(buf: Buffer, view: DataView, start: number, end: number): boolean {
     if (this.keptTask.length > 0 && this.likeKept(buf, view, start, end)) return true;
     if (!this.scan(buf, start, end)) return false;
-    if (this.restAt - this.afterTime <= MAX_KEPT && this.timeAt + 1 - start <= MAX_KEPT) {
+    this.template++;
+    if (this.restAt - this.afterTime > MAX_KEPT || this.timeAt + 1 - start > MAX_KEPT) {
+      this.keptTask.length = -1;
+    } else {
       this.keptTask.set(buf, start, this.timeAt + 1);
       this.keptAfter.set(buf, this.afterTime, this.restAt);
       this.keptPeriod = this.period;

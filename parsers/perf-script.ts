@@ -54,6 +54,10 @@ export class PerfScriptParser {
   private readonly rest = new RestBytes();
   /** Tasks and event names, one object or string each. */
   private readonly names = new HeaderNames();
+  /** The header template (HeaderBytes.template) whose task and event these are. */
+  private template = -1;
+  private templateWho: Task = { comm: '', pid: -1, tid: -1, cpu: -1 };
+  private templateEvent = '';
   private badLines = 0;
   /** The byte reader's distinct frame lines, by id. */
   private texts: readonly string[] = NO_TEXTS;
@@ -172,8 +176,14 @@ export class PerfScriptParser {
   headerBytes(buf: Buffer, view: DataView, start: number, end: number): boolean {
     const h = this.bytes;
     if (!h.read(buf, view, start, end) || hasSideBandMark(buf, h.afterTime, end)) return false;
-    const who = this.names.taskBytes(buf, view, start, h.timeAt);
-    const event = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
+    // a header like the last one read has its task and event
+    if (h.template !== this.template) {
+      this.template = h.template;
+      this.templateWho = this.names.taskBytes(buf, view, start, h.timeAt);
+      this.templateEvent = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
+    }
+    const who = this.templateWho;
+    const event = this.templateEvent;
     this.lineNo++;
     this.flush();
     const period = h.period < 0 ? 1 : h.period;
@@ -183,8 +193,10 @@ export class PerfScriptParser {
       return true;
     }
     // the rest is ASCII: its trimmed text and the data address decoded, no more
-    this.open(who, h.time, period, event, latin1(buf, r.trimAt, r.trimEnd), r.trimAt - h.restAt, r.frames);
-    this.pAddr = r.frames > 0 ? latin1(buf, r.addrAt, r.addrEnd) : undefined;
+    const payload = latin1(buf, r.trimAt, r.trimEnd);
+    this.open(who, h.time, period, event, payload, r.trimAt - h.restAt, r.frames);
+    // (a slice of the payload: no call into the runtime)
+    this.pAddr = r.frames > 0 ? payload.slice(r.addrAt - r.trimAt, r.addrEnd - r.trimAt) : undefined;
     return true;
   }
 

@@ -162,7 +162,8 @@ describe('perf script from bytes', () => {
 
   it('reads a header like the one before it (its bytes but the time the same) as from its text, whichever piece changes', () => {
     // each header is the previous one with at most one piece changed: the byte reader's template of the last header meets its like, and each way of differing from it
-    const comms = ['guard', 'fanout', 'a:b 1.5: x', 'n\u00a02.5: b', 'jé', ''];
+    // (one comm longer than the template keeps)
+    const comms = ['guard', 'fanout', 'a:b 1.5: x', 'n\u00a02.5: b', 'jé', '', 'x'.repeat(300)];
     const tasks = [' 10155', ' 10155/10156 [001]', ' 1015', ' 1.5:'];
     const times = [' 261.747218:', ' 261.9:', ' 1261.747218:', ' 7.0:', ' 261.747218:\u00a0', ' 261.747218', ' 261.:', ' 1.5: 2.5:'];
     const periods = ['', '          1 ', '          12 ', ' 1:', ' 123456789012345678901 '];

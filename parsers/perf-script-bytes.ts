@@ -38,6 +38,8 @@ export interface PerfScriptLineSink {
 }
 
 export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteParser {
+  /** Every byte kept past a write is copied (cut lines, interned frame lines, decoded text): the reader may refill a chunk once written. */
+  readonly copiesChunks = true;
   private readonly frames = new LineTable();
   /** Per line id: its text (every interned line is frame-shaped). */
   private readonly texts: string[] = [];

@@ -40,12 +40,18 @@ function viaBytes(bytes: Buffer, cuts: number[], max: number): Read {
   const diagnostics: Diagnostic[] = [];
   const sink = (d: Diagnostic): number => diagnostics.push(d);
   const reader = new PerfScriptByteReader(new PerfScriptParser({ source: 's', onDiagnostic: sink }, (r) => records.push(r)), { source: 's', onDiagnostic: sink, maxLineLength: max });
+  // each chunk is overwritten once written, as a file reader refills it (the reader copiesChunks)
+  const write = (chunk: Buffer): void => {
+    reader.write(chunk);
+    chunk.fill('~');
+  };
+  expect(reader.copiesChunks).toBe(true);
   let at = 0;
   for (const cut of cuts) {
-    reader.write(Buffer.from(bytes.subarray(at, cut)));
+    write(Buffer.from(bytes.subarray(at, cut)));
     at = cut;
   }
-  reader.write(Buffer.from(bytes.subarray(at)));
+  write(Buffer.from(bytes.subarray(at)));
   reader.end();
   return { records: withoutStackIds(records), diagnostics, lines: reader.lines };
 }

@@ -91,13 +91,19 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
     const limit = chunk.length;
     const parser = this.parser;
     for (;;) {
-      if (from + HASHED_BYTES <= limit && chunk[from] === TAB) {
+      const c0 = chunk[from];
+      if (from + HASHED_BYTES <= limit && c0 === TAB) {
         const id = this.frames.known(view, from, limit);
         if (id >= 0) {
           parser.frameLine(id);
           from = this.frames.knownEnd + 1;
           continue;
         }
+      } else if (c0 === LF) {
+        // the blank line that ends a record
+        parser.line('');
+        from++;
+        continue;
       }
       const nl = chunk.indexOf(LF, from);
       if (nl < 0) break;

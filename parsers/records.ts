@@ -61,8 +61,9 @@ export interface SampleRecord extends Origin {
   readonly stack: readonly Frame[];
   /**
    * The parser's number for `stack` when it keeps one array per distinct
-   * stack: records with the same number have the same array (a cache may be
-   * indexed by it). Absent when the parser did not number it.
+   * stack: records with the same number have the same frames, in the same
+   * array as the parser hands them (a cache may be indexed by it, checking the
+   * array). Absent when the parser did not number it.
    */
   readonly stackId?: number;
   /** Syscall return value when the tool printed it on the same line (perf trace). */

@@ -176,11 +176,12 @@ export class TraceWorker {
         const event = names[ints[at + 6]!]!;
         const payload = text.utf8Slice(ti, (ti += ints[at + 1]!));
         const d = i * ITEM_DOUBLES;
+        const stackId = ints[at + 9]! >= 0 ? ints[at + 9]! : undefined;
         // the parser's two shapes, keys in its order
         const r: SampleRecord =
           tag === SAMPLE
-            ? { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 2]!, tid: ints[at + 3]!, cpu: ints[at + 4]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack! }
-            : { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 2]!, tid: ints[at + 3]!, cpu: ints[at + 4]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr: text.utf8Slice(ti, (ti += ints[at + 8]!)), stack: stack! };
+            ? { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 2]!, tid: ints[at + 3]!, cpu: ints[at + 4]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId }
+            : { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 2]!, tid: ints[at + 3]!, cpu: ints[at + 4]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr: text.utf8Slice(ti, (ti += ints[at + 8]!)), stack: stack!, stackId };
         c.onEvent(normalizeRecord(r));
       }
     } catch (e) {

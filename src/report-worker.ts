@@ -32,8 +32,8 @@ export const SAMPLE = 0;
 export const SAMPLE_ADDR = 1;
 /** The next of `objects`: a record (its callchain, if any, as a stack reference), or `{ diagnostic }`. */
 export const OBJECT = 2;
-/** Numbers per item in `ints`: tag, payload bytes, pid, tid, cpu, comm, event, stack, addr bytes; in `doubles`: line, time, period. */
-export const ITEM_INTS = 9;
+/** Numbers per item in `ints`: tag, payload bytes, pid, tid, cpu, comm, event, stack, addr bytes, the parser's stack number (-1: none); in `doubles`: line, time, period. */
+export const ITEM_INTS = 10;
 export const ITEM_DOUBLES = 3;
 /** Stack references below 0: the frame ids follow in `frames` as [n, id…]; NEW_STACK takes the next stack number. */
 export const NEW_STACK = -1;
@@ -116,7 +116,8 @@ class BatchEncoder {
       }
       ints[at + 6] = this.lastEventId;
       const stack = r.stack;
-      ints[at + 7] = stack === this.lastStack ? this.lastStackId : this.stack(stack);
+      ints[at + 7] = stack === this.lastStack ? this.lastStackId : this.stack(stack, r.stackId !== undefined);
+      ints[at + 9] = r.stackId ?? -1;
       const d = this.count * ITEM_DOUBLES;
       this.doubles[d] = r.line;
       this.doubles[d + 1] = r.time;
@@ -128,7 +129,7 @@ class BatchEncoder {
       this.ints[at] = OBJECT;
       if (r.kind === 'sample') {
         // the callchain by number, in its place among the record's keys
-        this.ints[at + 7] = this.stack(r.stack);
+        this.ints[at + 7] = this.stack(r.stack, r.stackId !== undefined);
         this.objects.push({ record: { ...r, stack: [] } });
       } else {
         this.ints[at + 7] = NO_STACK;
@@ -167,7 +168,7 @@ class BatchEncoder {
     return id;
   }
 
-  private stack(stack: readonly Frame[]): number {
+  private stack(stack: readonly Frame[], numbered: boolean): number {
     const known = this.stackIds.get(stack);
     if (known !== undefined) {
       this.lastStack = stack;
@@ -175,8 +176,8 @@ class BatchEncoder {
       return known;
     }
     let ref = FRESH_STACK;
-    // a callchain of two or more frames may be the parser's interned one; one frame or none is a fresh array each record
-    if (stack.length > 1 && this.stackIds.size < MAX_STACKS) {
+    // a callchain of two or more frames may be the parser's interned one, a numbered stack is (one frame or none is otherwise a fresh array each record)
+    if ((stack.length > 1 || numbered) && this.stackIds.size < MAX_STACKS) {
       this.stackIds.set(stack, this.stackIds.size);
       ref = NEW_STACK;
     }

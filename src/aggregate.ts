@@ -215,7 +215,9 @@ export class FaultAggregator {
     // a caller's step is the same in every path it is in
     const callerSteps = new Map<Frame, PathStep>();
     // and so are a faulting frame's, a comm's and a group's
-    const leafSteps = new Map<Frame, { fn: PathStep; insn: PathStep; key: string }>();
+    const leafSteps = new Map<Frame, { fn: PathStep; insn: PathStep; key: string; listed: PathStep | undefined }>();
+    // and an inlined function's, at faulting frames of one dso (so a node's name is one string, not one per path)
+    const inlinedSteps = new Map<Frame, PathStep>();
     const commSteps = new Map<string, PathStep>();
     const groupSteps = new Map<string, PathStep[]>();
     // one array for every path's frames and steps: the builder and the repair keep neither
@@ -260,12 +262,21 @@ export class FaultAggregator {
           fn: functionStep(siteFrame, site),
           insn: { name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site },
           key: site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset),
+          listed: namedByListing(siteFrame, site) ? { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso } : undefined,
         };
         leafSteps.set(siteFrame, leaf);
       }
       steps.push(leaf.fn);
-      for (let i = inlined.length - 1; i >= 0; i--) steps.push({ name: frameName(inlined[i]!) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
-      if (namedByListing(siteFrame, site)) steps.splice(steps.length - inlined.length, 0, { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
+      if (leaf.listed !== undefined) steps.push(leaf.listed);
+      for (let i = inlined.length - 1; i >= 0; i--) {
+        const f = inlined[i]!;
+        let step = inlinedSteps.get(f);
+        if (step === undefined || step.dso !== siteFrame.dso) {
+          step = { name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso };
+          if (!inlinedSteps.has(f)) inlinedSteps.set(f, step);
+        }
+        steps.push(step);
+      }
       steps.push(leaf.insn);
       leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
       let ofEvent = sites.get(p.event);

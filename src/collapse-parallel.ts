@@ -4,11 +4,11 @@
 // serial collapse prints. Inputs that cannot be cut this way (stdin, .gz, small
 // files, output without blank lines between records) return undefined: the
 // caller collapses them in one thread.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { CollapseOptions } from './collapse.js';
 import { NO_EVENT, foldedLines } from './collapse.js';
 import { piecesOf } from './collapse-fold.js';
+import { envNumber, threadCount, threadedFileSize } from './threads.js';
 import type { RangeJob, RangeMessage } from './collapse-worker.js';
 import type { Diagnostic } from './model.js';
 
@@ -42,20 +42,9 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** Collapses `path` in worker threads, or returns undefined when it should be done in one thread. */
 export async function collapseInParallel(path: string, options: CollapseOptions, parallel: ParallelOptions = {}): Promise<CollapseResult | undefined> {
-  // Under a TypeScript runner (the tests) there is no compiled worker to start.
-  if (import.meta.url.endsWith('.ts')) return undefined;
-  const threads = Math.min(MAX_THREADS, parallel.threads ?? envNumber('FAULTPATH_THREADS') ?? availableParallelism());
-  const minBytes = parallel.minBytes ?? envNumber('FAULTPATH_PARALLEL_MIN') ?? 512 << 20;
-  if (path === '-' || threads < 2) return undefined;
-  let size: number;
-  try {
-    const s = statSync(path);
-    if (!s.isFile()) return undefined;
-    size = s.size;
-  } catch {
-    return undefined; // the serial path reports it
-  }
-  if (size < minBytes) return undefined;
+  const threads = Math.min(MAX_THREADS, threadCount(parallel.threads));
+  const size = threadedFileSize(path, threads, parallel.minBytes ?? envNumber('FAULTPATH_PARALLEL_MIN') ?? 512 << 20);
+  if (size === undefined) return undefined;
   const cuts = recordBoundaries(path, size, threads);
   if (cuts === undefined) return undefined;
 
@@ -152,13 +141,6 @@ function blankLineEnd(buf: Buffer): number {
     if (buf[i + 1] === 13 && buf[i + 2] === 10) return i + 3;
   }
   return -1;
-}
-
-function envNumber(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v.trim() === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 function sum(xs: readonly number[]): number {

@@ -8,13 +8,12 @@
 // this thread. Measured on 2 cores (src/design-notes.md): the bench capture
 // repeated to 1 GB as a file, ~25% less wall time for ~12% more CPU at the same
 // peak RSS; on the 270 MB capture itself, no gain beyond the noise.
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { InputError } from './errors.js';
 import { normalizeRecord, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, InputSummary, SampleRecord, TraceRecord } from './model.js';
 import type { Progress } from './progress.js';
+import { envNumber, threadCount, threadedFileSize } from './threads.js';
 import { FRESH_STACK, ITEM_DOUBLES, ITEM_INTS, NEW_STACK, OBJECT, SAMPLE, type TraceJob, type TraceMessage } from './report-worker.js';
 
 /** Traces smaller than this are read in this thread. Default: FAULTPATH_REPORT_PARALLEL_MIN, else 512 MiB (as collapse's threads). */
@@ -63,18 +62,8 @@ export class TraceWorker {
 
   /** Starts reading `path` in a worker thread, or returns undefined where one thread does better (see the top). */
   static async start(path: string, options: { minBytes?: number } = {}): Promise<TraceWorker | undefined> {
-    if (import.meta.url.endsWith('.ts') || path === '-') return undefined;
-    const threads = envNumber('FAULTPATH_THREADS') ?? availableParallelism();
-    if (threads < 2) return undefined;
-    let size: number;
-    try {
-      const s = statSync(path);
-      if (!s.isFile()) return undefined;
-      size = s.size;
-    } catch {
-      return undefined; // the serial path reports it
-    }
-    if (size < (options.minBytes ?? envNumber('FAULTPATH_REPORT_PARALLEL_MIN') ?? DEFAULT_MIN_BYTES)) return undefined;
+    const size = threadedFileSize(path, threadCount(), options.minBytes ?? envNumber('FAULTPATH_REPORT_PARALLEL_MIN') ?? DEFAULT_MIN_BYTES);
+    if (size === undefined) return undefined;
     const { Worker } = await import('node:worker_threads');
     const flight = new SharedArrayBuffer(4);
     const job: TraceJob = { path, inFlight: flight, maxInFlight: MAX_IN_FLIGHT };
@@ -193,11 +182,4 @@ export class TraceWorker {
     Atomics.sub(this.flight, 0, 1);
     Atomics.notify(this.flight, 0);
   }
-}
-
-function envNumber(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v.trim() === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
 }

@@ -45,6 +45,9 @@ export { overlongLine } from './lines.js';
  * is in. Throws InputError when it cannot be read or is none of `formats`.
  */
 export async function readInput<R, P extends LineParser | ByteParser>(path: string, options: ReadInputOptions<R, P>): Promise<InputRead<P>> {
+  // the sniffer and its registry of every format load only when there is a choice to make (collapse starts without them);
+  // loaded before the stream opens: an error the stream raises while this waits would go unheard
+  const sniffFor = options.formats.length > 1 ? (await import('./sniff.js')).sniffFor : undefined;
   const stream = options.range !== undefined ? openRange(path, options.range.start, options.range.end) : await openInput(path, options.stdin);
   const sink = options.onDiagnostic;
   let records = 0;
@@ -85,8 +88,6 @@ export async function readInput<R, P extends LineParser | ByteParser>(path: stri
   // Until a format is chosen, chunks are held and their lines sniffed.
   const held: Buffer[] = [];
   const sniffer = new LineSplitter((l) => head.push(l), options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {});
-  // the sniffer and its registry of every format load only when there is a choice to make (collapse starts without them)
-  const sniffFor = options.formats.length > 1 ? (await import('./sniff.js')).sniffFor : undefined;
   const decide = (final: boolean): boolean => {
     const a = sniffFor!(head, options.formats, final);
     if (a.answer === 'need-more') return false;

@@ -16,6 +16,21 @@ function collapse(lines: string[], options: CollapseOptions = {}): { lines: stri
 }
 
 /** Collapses one frame line (from a real capture) under a minimal header of the given comm. */
+/** Collapses `bytes` through the byte scanner, written in pieces cut at `cuts`. */
+function scanCut(bytes: Buffer, cuts: readonly number[], options: CollapseOptions = {}): { lines: string[]; distinctFrames: number } {
+  const c = new Collapser(options);
+  const scanner = new PerfScriptScanner({ source: 'cuts' }, c.line);
+  let at = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    scanner.write(Buffer.from(bytes.subarray(at, cut)));
+    at = cut;
+  }
+  scanner.write(Buffer.from(bytes.subarray(at)));
+  scanner.end();
+  c.end();
+  return { lines: c.result().lines, distinctFrames: scanner.distinctFrames };
+}
+
 function name(rel: string, frameLine: string, options: CollapseOptions = {}, comm = 'x'): string {
   quote(rel, frameLine);
   const out = collapse([`${comm} 1 1.0: 1 page-faults: `, frameLine], options).lines;
@@ -231,18 +246,9 @@ describe('the byte scanner', () => {
     const bytes = Buffer.from([...records, ...records].join('\n') + '\n');
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 8 }), (cuts) => {
-        const c = new Collapser();
-        const scanner = new PerfScriptScanner({ source: 'cuts' }, c.line);
-        let at = 0;
-        for (const cut of [...cuts].sort((a, b) => a - b)) {
-          scanner.write(Buffer.from(bytes.subarray(at, cut)));
-          at = cut;
-        }
-        scanner.write(Buffer.from(bytes.subarray(at)));
-        scanner.end();
-        c.end();
-        expect(c.result().lines).toEqual(expected());
-        expect(scanner.distinctFrames).toBe(frames.length);
+        const { lines, distinctFrames } = scanCut(bytes, cuts);
+        expect(lines).toEqual(expected());
+        expect(distinctFrames).toBe(frames.length);
       }),
       { numRuns: 30 },
     );
@@ -261,18 +267,9 @@ describe('the byte scanner', () => {
     const bytes = Buffer.from(lines.join('\n') + '\n');
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 8 }), (cuts) => {
-        const c = new Collapser({ pid: true });
-        const scanner = new PerfScriptScanner({ source: 'short' }, c.line);
-        let at = 0;
-        for (const cut of [...cuts].sort((a, b) => a - b)) {
-          scanner.write(Buffer.from(bytes.subarray(at, cut)));
-          at = cut;
-        }
-        scanner.write(Buffer.from(bytes.subarray(at)));
-        scanner.end();
-        c.end();
-        expect(c.result().lines).toEqual(want);
-        expect(scanner.distinctFrames).toBe(all.length);
+        const { lines, distinctFrames } = scanCut(bytes, cuts, { pid: true });
+        expect(lines).toEqual(want);
+        expect(distinctFrames).toBe(all.length);
       }),
       { numRuns: 30 },
     );

@@ -11,6 +11,7 @@ import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { artifactPath, openArtifact, useChromium, drawnBoxes } from '../browser/chromium.js';
 import { GUARD_DIR } from './fixtures.js';
+import { MATCH_COLOR } from '../../viz/colors.js';
 
 const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
 const withSites = await buildReport({ ...base, siteTree: true, siteTreeNodes: true });
@@ -206,6 +207,94 @@ describe('HTML report: by call path or by protection site', () => {
     await expect(bySiteButton.getAttribute('aria-pressed')).resolves.toBe('true');
     const whole = (await drawn(page)).find((x) => x.name === old.site)!;
     expect(whole.w).toBeCloseTo((root.w * old.faults) / withSites.siteTree!.value, 0);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+});
+
+describe('HTML report: the tree by protection site is made when first needed', () => {
+  const made = (page: Page): Promise<boolean> => page.evaluate(() => (window as unknown as { faultpath: { sitesMade(): boolean } }).faultpath.sitesMade());
+  // the colour drawn at a box's corner (read through a copy, so Chrome has no readback warning to log)
+  const pixel = (page: Page, x: number, y: number): Promise<string> =>
+    page.evaluate(
+      ([px, py]) => {
+        const canvas = document.getElementById('flame') as HTMLCanvasElement;
+        const copy = document.createElement('canvas');
+        copy.width = canvas.width;
+        copy.height = canvas.height;
+        const c = copy.getContext('2d', { willReadFrequently: true })!;
+        c.drawImage(canvas, 0, 0);
+        const d = c.getImageData(Math.round(px! * devicePixelRatio), Math.round(py! * devicePixelRatio), 1, 1).data;
+        return '#' + [d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('');
+      },
+      [x, y],
+    );
+
+  test('the page opens without it, its legend and switch already there; a search made before it marks it when shown', async () => {
+    const { page, url, errors, requests } = await open('bysite-lazy-search.html');
+    expect(await made(page)).toBe(false);
+    await expect(page.locator('button[data-tree="sites"]').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#legend').innerText()).resolves.toContain('protection site');
+    // a frame under a site, searched for from the call tree
+    const young = withSites.protection!.sites.find((s) => s.symbol === 'protect_young')!;
+    const under = withSites.siteTree!.children.find((k) => k.name === young.site)!.children[0]!;
+    await page.fill('#search', `^${under.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    await page.press('#search', 'Enter');
+    await expect(page.locator('#matched').getAttribute('class')).resolves.toBe('hit');
+    expect(await made(page)).toBe(false);
+    await page.locator('button[data-tree="sites"]').click();
+    expect(await made(page)).toBe(true);
+    const hit = (await drawn(page)).find((b) => b.name === under.name && b.kind !== 'merged')!;
+    expect(hit).toBeDefined();
+    expect(await pixel(page, hit.x + 2, hit.y + 2)).toBe(MATCH_COLOR);
+    const site = (await drawn(page)).find((b) => b.name === young.site)!;
+    expect(await pixel(page, site.x + 2, site.y + 2)).not.toBe(MATCH_COLOR);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
+  test('a time window set before it cuts it when shown', async () => {
+    const { page, url, errors, requests } = await open('bysite-lazy-window.html');
+    const chart = page.locator('#timeline canvas.tl-canvas');
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
+    const xa = box.width * 0.5;
+    const xb = box.width * 0.95;
+    await page.mouse.move(box.x + xa, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + xb, box.y + 14, { steps: 4 });
+    await page.mouse.up();
+    const s = withSites.slices!;
+    const a = from + (xa / box.width) * (to - from);
+    const b = from + (xb / box.width) * (to - from);
+    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
+    const kept = (t: TreeNode): number => {
+      let v = 0;
+      forEachPath(t, (_p, _self, n) => {
+        const c = n.cells ?? [];
+        for (let i = 0; i < c.length; i += 4) if (inWindow(c[i]!)) v += c[i + 3]!;
+      });
+      return v;
+    };
+    // the protection table counts the window's faults, from the tree by site
+    const old = withSites.protection!.sites.find((x) => x.symbol === 'protect_old')!;
+    const oldKept = kept(withSites.siteTree!.children.find((k) => k.name === old.site)!);
+    expect(oldKept).toBeGreaterThan(0);
+    await expect(page.locator('#protection tbody tr', { hasText: 'protect_old+0x' }).innerText()).resolves.toContain(String(oldKept));
+    await page.locator('button[data-tree="sites"]').click();
+    await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(kept(withSites.siteTree!)));
+    const boxes = await drawn(page);
+    const root = boxes.find((x) => x.name === withSites.siteTree!.name && !x.ancestor)!;
+    const all = kept(withSites.siteTree!);
+    for (const k of withSites.siteTree!.children) {
+      const v = kept(k);
+      const at = boxes.find((x) => x.name === k.name);
+      if (v === 0) expect(at, k.name).toBeUndefined();
+      else expect(at?.w ?? 0, k.name).toBeCloseTo((root.w * v) / all, 0);
+    }
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
     await page.close();

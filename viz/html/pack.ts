@@ -15,7 +15,7 @@ import { instructionId, type FaultClass, type FaultSite, type Finding, type Repo
 import type { SiteLeaves } from '../../src/model.js';
 import { encodeColumns, interner, partitionX0, stringInterner, type EncodedTree, type IntColumn } from './encode.js';
 import { arrayPieces, CHUNK, JsonPieces } from './json-pieces.js';
-import { buildSiteTree, eventOrder, type PackedSiteLeaves } from './site-tree.js';
+import { buildSiteTree, eventOrder, siteTreeKinds, type PackedSiteLeaves } from './site-tree.js';
 
 type PageReport = Omit<Report, 'tree' | 'siteTree' | 'siteLeaves'>;
 
@@ -244,6 +244,23 @@ function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern
 
 /** The page's data as encode.ts and the report shape it: every site an object again. */
 export function unpackPage(data: PageData): { title: string; tree: EncodedTree; sites?: EncodedTree; report: PageReport } {
+  const { title, tree, report, sites: made } = unpackPageLazily(data);
+  const sites = made?.();
+  return { title, tree, ...(sites !== undefined ? { sites } : {}), report };
+}
+
+/** unpackPage with the tree by protection site made only when asked for (a page opens on the call tree). */
+export interface LazyPage {
+  readonly title: string;
+  readonly tree: EncodedTree;
+  readonly report: PageReport;
+  /** Makes the tree by protection site (anew at each call), when the page has one. */
+  readonly sites?: () => EncodedTree;
+  /** The node kinds of the tree by protection site, without making it. */
+  readonly siteKinds: readonly string[];
+}
+
+export function unpackPageLazily(data: PageData): LazyPage {
   const { siteTable: t, classSets, strings } = data.tree;
   const str = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
   const siteList: FaultSite[] = t.dso.map((_, i) => {
@@ -282,12 +299,15 @@ export function unpackPage(data: PageData): { title: string; tree: EncodedTree; 
   }
   const findings = r.findings?.map((f) => ({ ...f, instructions: f.instructions.map((x) => (typeof x === 'number' ? instructionId(siteList[x]!) : x)) }));
   const tree = unpackTree(data.tree);
-  const sites = data.siteLeaves !== undefined ? buildSiteTree(tree, data.siteLeaves, siteList, classSets, layout) : data.sites !== undefined ? unpackTree(data.sites) : undefined;
+  const { siteLeaves, sites: packedSites } = data;
+  const sites = siteLeaves !== undefined ? () => buildSiteTree(tree, siteLeaves, siteList, classSets, layout) : packedSites !== undefined ? () => unpackTree(packedSites) : undefined;
+  const siteKinds = siteLeaves !== undefined ? siteTreeKinds(tree.kinds) : (packedSites?.kinds ?? []);
   return {
     title: data.title,
     tree,
-    ...(sites !== undefined ? { sites } : {}),
     report: { ...r, sites: ranked, ...(findings !== undefined ? { findings } : {}) } as PageReport,
+    ...(sites !== undefined ? { sites } : {}),
+    siteKinds,
   };
 }
 

@@ -45,12 +45,17 @@ export function eventOrder(leaf: number, before: number, first: boolean): number
 
 const SITE_KIND: NodeKind = 'protection-site';
 
+/** The node kinds of the tree by site that buildSiteTree makes from a call tree of these kinds. */
+export function siteTreeKinds(callKinds: readonly string[]): string[] {
+  return callKinds.includes(SITE_KIND) ? [...callKinds] : [...callKinds, SITE_KIND];
+}
+
 /** The tree by site from the call tree (unpacked: cells by absolute node number) and its packed leaves. */
 export function buildSiteTree(call: EncodedTree, packed: PackedSiteLeaves, siteList: readonly FaultSite[], classSets: readonly Partial<Record<FaultClass, number>>[], layout: (up: readonly number[], value: readonly number[]) => number[]): EncodedTree {
   const { strings } = call;
   const t = new Nodes();
-  const kinds = [...call.kinds];
-  const siteKind = kinds.includes(SITE_KIND) ? kinds.indexOf(SITE_KIND) : kinds.push(SITE_KIND) - 1;
+  const kinds = siteTreeKinds(call.kinds);
+  const siteKind = kinds.indexOf(SITE_KIND);
   const root = t.add(-1, -1, strings[call.name[0]!]!, call.kind[0]!, call.dso[0]!);
   const leaves = packed.group.length;
   // the sites' top nodes, made as their first leaf comes (the order TreeBuilder makes them in)

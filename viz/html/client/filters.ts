@@ -7,15 +7,15 @@ import type { CallTree } from './calls.js';
 import { byId, el } from './dom.js';
 import { fmt, pct, seconds } from './format.js';
 import { instructionName } from './links.js';
-import { isFiltered, NO_FILTER, slicer, type Filter } from './slicer.js';
+import { isFiltered, NO_FILTER, slicer, type Filter, type Slicer } from './slicer.js';
 import { showThreads } from './threads.js';
 import { showTimeline } from './timeline.js';
 
 type PageReport = Omit<Report, 'tree'>;
 
 export interface FilterHooks {
-  /** Draw these trees (the whole ones when nothing is filtered): the call tree, and the one by protection site when the page has it. */
-  cut(tree: CallTree, bySite: CallTree | null): void;
+  /** Draw this call tree (the whole one when nothing is filtered); `Filters.sites` is the tree by protection site cut alike. */
+  cut(tree: CallTree): void;
   /** The top-instructions table with these counts. */
   sites(sites: SiteCount[]): void;
   /** The memory regions with these fault counts. */
@@ -31,13 +31,28 @@ export interface Filters {
   window(): [number, number] | null;
   /** Shows only the faults of this time window (null: the whole trace). */
   setWindow(w: [number, number] | null): void;
+  /** The tree by protection site under the filter (made, and cut, when asked for), or null when the page has none. */
+  sites(): CallTree | null;
 }
 
-/** `bySite`: the tree by protection site (Report.siteTree), cut as the call tree is; its cells recount the protection table. */
-export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks, bySite: CallTree | null = null): Filters {
+/**
+ * `bySite`: the tree by protection site (Report.siteTree), made when first
+ * asked for, cut as the call tree is; its cells recount the protection table.
+ */
+export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks, bySite: (() => CallTree) | null = null): Filters {
   const s = slicer(calls, report.slices);
-  const siteCut = bySite !== null ? slicer(bySite, report.slices) : null;
+  // made with the tree by site: a page opens without either
+  let siteSlicer: Slicer | null | undefined;
+  const siteCut = (): Slicer | null => (siteSlicer === undefined ? (siteSlicer = bySite !== null ? slicer(bySite(), report.slices) : null) : siteSlicer);
   let filter: Filter = NO_FILTER;
+  // the tree by site under `filter`, once asked for
+  let sitesShown: CallTree | null | undefined;
+  const sites = (): CallTree | null => {
+    if (sitesShown !== undefined) return sitesShown;
+    if (bySite === null) return (sitesShown = null);
+    const cut = isFiltered(filter) ? siteCut() : null;
+    return (sitesShown = cut !== null ? cut.tree(filter) : bySite());
+  };
   const labels = { threads: '', region: '' };
   const bar = el('div', 'filter-bar');
   bar.id = 'filter-bar';
@@ -50,7 +65,7 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
   bar.append(text, clear);
 
   const timeline = showTimeline(report, report.slices, s?.span ?? null, (w) => apply({ ...filter, window: w }));
-  if (s === null) return { region: () => false, window: () => null, setWindow: () => undefined };
+  if (s === null) return { region: () => false, window: () => null, setWindow: () => undefined, sites };
   const threads = showThreads(report, calls, s, (set, label) => {
     labels.threads = label;
     apply({ ...filter, threads: set });
@@ -92,8 +107,8 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
   // report.protection's sites recounted: their faults and their instructions' from the tree by site
   // (a site is a node at its top), their calls from the changes in the window
   const protectionCounts = (f: Filter): ProtectionSiteView[] => {
-    const t = bySite!;
-    const self = siteCut!.self(f);
+    const t = bySite!();
+    const self = siteCut()!.self(f);
     const top = new Int32Array(t.size);
     const faults = new Map<string, number>();
     const byIns = new Map<string, number>();
@@ -132,11 +147,13 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
   let regionCut = JSON.stringify([null, null]);
   const apply = (f: Filter): void => {
     filter = f;
+    sitesShown = undefined;
     const on = isFiltered(f);
     const tree = on ? s.tree(f) : calls;
-    hooks.cut(tree, on && siteCut !== null ? siteCut.tree(f) : bySite);
+    hooks.cut(tree);
     hooks.sites(on ? recount(s.self(f)) : report.sites);
-    if (siteCut !== null && report.protection !== undefined) hooks.protection(on ? protectionCounts(f) : null);
+    // the protection table recounted needs the tree by site; the whole report's does not (nor a tree not made yet)
+    if (bySite !== null && report.protection !== undefined && (on || siteSlicer !== undefined) && siteCut() !== null) hooks.protection(on ? protectionCounts(f) : null);
     // a region pick leaves the table's counts as they were (and its own status line in place)
     const cut = JSON.stringify([f.window, f.threads === null ? null : [...f.threads]]);
     if (report.regions !== undefined && cut !== regionCut) hooks.regions(f.window !== null || f.threads !== null ? regionCounts(f) : report.regions);
@@ -164,5 +181,6 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
     },
     window: () => filter.window,
     setWindow: (w) => apply({ ...filter, window: w }),
+    sites,
   };
 }

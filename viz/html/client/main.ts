@@ -3,8 +3,8 @@
 // ../page.ts and ../index.ts write. Zoom, breadcrumb, tooltip and view
 // switches live here; each panel has its module.
 import type { FaultSite, ProtectionSiteView, RegionView } from '../../../src/model.js';
-import { unpackPage, type PageData } from '../pack.js';
-import { callTree } from './calls.js';
+import { unpackPageLazily, type PageData } from '../pack.js';
+import { callTree, type CallTree } from './calls.js';
 import { showClasses } from './classes.js';
 import { describer } from './details.js';
 import { byId, el } from './dom.js';
@@ -27,15 +27,28 @@ import { MIN_PX, ROW, type Box, type State, type View } from './view.js';
 const started = performance.now();
 // The page's parts that only the script can draw show from here on (styles.ts: .needs-js).
 document.documentElement.classList.add('js');
-const data = unpackPage(JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData);
+const data = unpackPageLazily(JSON.parse(byId('faultpath-data').textContent ?? '{}') as PageData);
 const report = data.report;
 const calls = callTree(data.tree);
 // the tree the flame draws: `calls`, or `calls` cut to the page's filter (filters.ts)
 let current = calls;
-// The faults by the protection change that covered their page (Report.siteTree), when the report has them.
-const bySite = data.sites !== undefined ? callTree(data.sites) : null;
-// `bySite` cut to the page's filter, as `current` is (the same node numbers)
-let currentSites = bySite;
+// The faults by the protection change that covered their page (Report.siteTree), when the report has them:
+// made when first needed (its view, a protection row, a filter recounting the protection table), not at load
+const makeSites = data.sites;
+let made: CallTree | undefined;
+const bySite =
+  makeSites === undefined
+    ? null
+    : (): CallTree => {
+        if (made === undefined) {
+          made = callTree(makeSites());
+          find.flag(made);
+        }
+        return made;
+      };
+// the tree by site cut to the page's filter, as `current` is (the same node numbers); null until asked for
+let currentSites: CallTree | null = null;
+const sitesNow = (): CallTree | null => (currentSites ??= filters.sites());
 type TreeKind = 'calls' | 'inverted' | 'sites';
 const state: State = { view: calls.view, dir: 'flame', focus: 0, selected: null, hover: null };
 
@@ -196,7 +209,7 @@ const find = searchBox(
     flame.draw();
     saveHash();
   },
-  bySite,
+  () => made ?? null,
 );
 
 // ------------------------------------------------------------ the state in location.hash
@@ -214,7 +227,8 @@ const pressed = (selector: string, value: string, attr: string): void => {
 };
 const showTree = (kind: TreeKind): void => {
   const leafFirst = kind === 'inverted';
-  state.view = kind === 'sites' && currentSites !== null ? currentSites.view : useView(leafFirst);
+  const sites = kind === 'sites' ? sitesNow() : null;
+  state.view = sites !== null ? sites.view : useView(leafFirst);
   state.dir = leafFirst ? 'icicle' : 'flame';
   state.focus = 0;
   state.selected = null;
@@ -286,7 +300,8 @@ const showCover = (site: ProtectionSiteView): void => {
     return;
   }
   // By protection site, the site's own node holds exactly its faults: zooming there filters the graph.
-  const own = bySite === null ? undefined : Array.from(bySite.view.kids(0)).find((k) => bySite.view.name(k) === site.site);
+  const whole = bySite?.() ?? null;
+  const own = whole === null ? undefined : Array.from(whole.view.kids(0)).find((k) => whole.view.name(k) === site.site);
   if (treeKind() !== (own !== undefined ? 'sites' : 'calls')) showTree(own !== undefined ? 'sites' : 'calls');
   const nodes = linked.nodesOf(site);
   const names = [...new Set(nodes.map((n) => calls.view.name(n)))];
@@ -303,21 +318,22 @@ const showCover = (site: ProtectionSiteView): void => {
   byId('flame-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
 };
 showSummary(report, calls.total);
-showLegend(calls, bySite);
+showLegend(calls, data.siteKinds);
 showSites(report, calls, showSite);
 showClasses(report);
 showProtection(report, showCover);
 // The time window, thread and region picks cut the flame graph and the tables (filters.ts).
 const filters = filterBar(report, calls, {
-  cut(tree, sites) {
+  cut(tree) {
     // the view stays (by call path, inverted or by protection site), cut; so does the zoom, up to the
     // deepest frame of it the cut leaves faults under (by names: the inverted tree is made anew)
     const kind = treeKind();
     const path = zoomPath();
     current = tree;
-    currentSites = sites;
+    currentSites = null;
     inverted = null;
-    state.view = kind === 'sites' && sites !== null ? sites.view : useView(kind === 'inverted');
+    const sites = kind === 'sites' ? sitesNow() : null;
+    state.view = sites !== null ? sites.view : useView(kind === 'inverted');
     state.focus = zoomByNames(path);
     state.selected = state.focus > 0 ? selectionFor(state.focus) : null;
     pressed('button[data-tree]', treeKind(), 'tree');
@@ -368,6 +384,8 @@ wireFindings(report, showCover, showSite);
       merged: b.merged.length,
       ancestor: b.ancestor,
     })),
+  /** Whether the tree by protection site has been made (it waits until something needs it). */
+  sitesMade: () => made !== undefined,
 };
 
 // ------------------------------------------------------------ first paint

@@ -27,12 +27,12 @@ export function showSummary(report: PageReport, total: number): void {
   }
 }
 
-/** The legend: the kinds present in the tree, then the search match colour. */
-export function showLegend(t: CallTree, also: CallTree | null = null): void {
+/** The legend: the kinds present in the tree (and `alsoKinds`, the tree by protection site's), then the search match colour. */
+export function showLegend(t: CallTree, alsoKinds: readonly string[] = []): void {
   const legend = byId('legend');
   const present = new Set<string>(['merged']);
   for (const k of t.enc.kinds) present.add(k);
-  for (const k of also?.enc.kinds ?? []) present.add(k);
+  for (const k of alsoKinds) present.add(k);
   for (const key in t.enc.sites) present.add(paletteOf('instruction', t.enc.sites[key]));
   for (const { kind, label } of KIND_LABELS) {
     if (!present.has(kind)) continue;

@@ -11,6 +11,8 @@ export interface Search {
   find(name: string): void;
   /** Runs the search in the box now. */
   run(): void;
+  /** Sets the search flags of a tree made since (the tree by protection site, made when first shown) for the search in force. */
+  flag(t: CallTree): void;
 }
 
 /** Sets `t`'s search flags for `re`; returns the matched frames and the value under them, each path once. */
@@ -44,8 +46,8 @@ function mark(t: CallTree, re: RegExp | null): { frames: number; covered: number
   return { frames, covered };
 }
 
-/** Wires the search box to the call tree's flags (and those of `also`, the tree by protection site); `changed` redraws. */
-export function search(t: CallTree, changed: () => void, also: CallTree | null = null): Search {
+/** Wires the search box to the call tree's flags (and those of `also`'s tree, the one by protection site once it is made); `changed` redraws. */
+export function search(t: CallTree, changed: () => void, also: () => CallTree | null = () => null): Search {
   const input = byId<HTMLInputElement>('search');
   const ignoreCase = byId<HTMLInputElement>('search-case');
   const matched = byId('matched');
@@ -67,7 +69,8 @@ export function search(t: CallTree, changed: () => void, also: CallTree | null =
     const re = searchRe;
     // The share is the call tree's in every view (the same paths), each path counted once.
     const { frames, covered } = mark(t, re);
-    if (also !== null) mark(also, re);
+    const other = also();
+    if (other !== null) mark(other, re);
     if (re !== null) {
       matched.className = frames > 0 ? 'hit' : '';
       matched.textContent = `Matched: ${pct(covered, total)} of all · ${fmt(frames)} frame${frames === 1 ? '' : 's'}`;
@@ -94,6 +97,7 @@ export function search(t: CallTree, changed: () => void, also: CallTree | null =
   return {
     regex: () => searchRe,
     run,
+    flag: (tree) => void mark(tree, searchRe),
     find(name) {
       input.value = '^' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
       run();

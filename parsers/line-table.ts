@@ -35,6 +35,10 @@ export function sameBytes(x: DataView, a: number, y: DataView, b: number, n: num
       if (x.getInt32(a + k, true) !== y.getInt32(b + k, true) || x.getInt32(a + k + 4, true) !== y.getInt32(b + k + 4, true)) return false;
     }
   }
+  if (k === n) return true;
+  // the last bytes: the 8 that end the range, overlapping ones compared above (no loop byte by byte)
+  if (n >= 8) return x.getInt32(a + n - 8, true) === y.getInt32(b + n - 8, true) && x.getInt32(a + n - 4, true) === y.getInt32(b + n - 4, true);
+  if (n >= 4) return x.getInt32(a, true) === y.getInt32(b, true) && x.getInt32(a + n - 4, true) === y.getInt32(b + n - 4, true);
   for (; k < n; k++) if (x.getUint8(a + k) !== y.getUint8(b + k)) return false;
   return true;
 }
@@ -111,8 +115,8 @@ export class LineTable {
     }
   }
 
-  /** The id of bytes [start, end) of buf, added when new. */
-  intern(buf: Buffer, view: DataView, start: number, end: number): number {
+  /** The id of bytes [start, end) of buf, added when new (with `add` false: -1 when new). */
+  intern(buf: Buffer, view: DataView, start: number, end: number, add = true): number {
     const len = end - start;
     let h = len >= HASHED_BYTES ? prefixHash(view, start) : shortHash(view, start, len);
     let crowd = 0;
@@ -130,7 +134,11 @@ export class LineTable {
       if (this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
     }
     if (len >= HASHED_BYTES && (crowded || crowd >= CROWD)) {
-      if (!crowded) this.place(slot, CROWDED, h);
+      if (!crowded) {
+        // (nothing was hashed in full under this prefix yet)
+        if (!add) return -1;
+        this.place(slot, CROWDED, h);
+      }
       h = fullHash(view, start, end, h);
       for (slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
         const id = this.table[slot]!;
@@ -138,6 +146,7 @@ export class LineTable {
         if (id !== CROWDED && this.hashes[slot] === h && this.lengths[id] === len && sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return id;
       }
     }
+    if (!add) return -1;
     const id = this.count++;
     if (id >= this.offsets.length) {
       this.offsets = grow(this.offsets);

@@ -6,7 +6,7 @@
 // are ASCII. Where a byte they read is not (a blank other than ASCII's could
 // be there), it gives up and the caller decodes the line.
 import { Kept } from './perf-script-scan-header.js';
-import { sameBytes } from './line-table.js';
+import { LineTable } from './line-table.js';
 import { splitCommTask } from './perf-script-header.js';
 import { ownCopy } from './perf-script-stacks.js';
 
@@ -208,6 +208,11 @@ export class HeaderNames {
   private keptWho: Task | undefined;
   private readonly keptEvent = new Kept();
   private keptEventName = '';
+  /** Task and event bytes met before, by id, and what they read as. */
+  private readonly taskIds = new LineTable();
+  private readonly taskById: Task[] = [];
+  private readonly eventIds = new LineTable();
+  private readonly eventById: string[] = [];
 
   /** The text before a header's timestamp → its task. */
   task(before: string): Task {
@@ -233,14 +238,27 @@ export class HeaderNames {
   taskBytes(buf: Buffer, view: DataView, start: number, end: number): Task {
     if (this.keptWho !== undefined && this.keptTask.length === end - start && this.keptTask.at(view, start)) return this.keptWho;
     this.keptTask.set(buf, start, end);
-    return (this.keptWho = this.task(buf.toString('utf8', start, end)));
+    // tasks that take turns (threads, or records with and without a cpu) are found by their bytes, not decoded again
+    const id = this.taskIds.intern(buf, view, start, end, this.taskIds.count < MAX_INTERNED);
+    let who = id >= 0 ? this.taskById[id] : undefined;
+    if (who === undefined) {
+      who = this.task(buf.toString('utf8', start, end));
+      if (id >= 0) this.taskById[id] = who;
+    }
+    return (this.keptWho = who);
   }
 
   /** The event name of bytes [start, end) (ASCII). */
   eventBytes(buf: Buffer, view: DataView, start: number, end: number): string {
     if (this.keptEvent.length === end - start && this.keptEvent.at(view, start)) return this.keptEventName;
     this.keptEvent.set(buf, start, end);
-    return (this.keptEventName = this.eventName(latin1(buf, start, end)));
+    const id = this.eventIds.intern(buf, view, start, end, this.eventIds.count < MAX_INTERNED);
+    let name = id >= 0 ? this.eventById[id] : undefined;
+    if (name === undefined) {
+      name = this.eventName(latin1(buf, start, end));
+      if (id >= 0) this.eventById[id] = name;
+    }
+    return (this.keptEventName = name);
   }
 }
 

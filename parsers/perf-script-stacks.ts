@@ -11,32 +11,38 @@ const INLINED_SUFFIX = ' (inlined)';
 const MAX_STACKS = 1 << 18;
 
 /**
- * Callchains by their line ids: open addressing over (stack number, hash)
- * pairs side by side (one cache line per probe), the ids of every stack in one arena.
+ * Callchains by their line ids: open addressing over (arena offset, hash)
+ * pairs, filled up to three quarters; the arena holds each stack's length,
+ * number and index before its ids. A capture's stacks are many and come back
+ * far apart: a probe reads one cache line of a table kept small, then one of
+ * the arena.
  */
 class StackTable {
   count = 0;
   private arena = new Int32Array(1 << 14);
   private used = 0;
-  private at = new Int32Array(1024);
-  private lengths = new Int32Array(1024);
   private readonly frames: (readonly Frame[])[] = [];
-  private table = new Int32Array(4096).fill(-1);
+  private table = new Int32Array(2 * 2048).fill(-1);
   private mask = 2047;
+  /** After find: the number of the stack found. */
+  number = -1;
 
-  /** The stack of these ids (the first n): its index (frames(s)), or -1. */
+  /** The stack of these ids (the first n): its index (frames(s)), its number in `number`; or -1. */
   find(ids: Int32Array, n: number, h: number): number {
     const table = this.table;
     const mask = this.mask;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const s = table[2 * slot]!;
-      if (s < 0) return -1;
-      if (table[2 * slot + 1] !== h || this.lengths[s] !== n) continue;
+      const at = table[2 * slot]!;
+      if (at < 0) return -1;
+      if (table[2 * slot + 1] !== h) continue;
       const arena = this.arena;
-      const at = this.at[s]!;
+      if (arena[at] !== n) continue;
       let i = 0;
-      while (i < n && arena[at + i] === ids[i]) i++;
-      if (i === n) return s;
+      while (i < n && arena[at + 3 + i] === ids[i]) i++;
+      if (i === n) {
+        this.number = arena[at + 1]!;
+        return arena[at + 2]!;
+      }
     }
   }
 
@@ -45,36 +51,25 @@ class StackTable {
     return this.frames[s]!;
   }
 
-  /** The number given to stack s (FrameCache's). */
-  numberOf(s: number): number {
-    return this.numbers[s]!;
-  }
-
-  private numbers = new Int32Array(1024);
-
   /** Adds a stack known to be new, numbered `number`. */
   add(ids: Int32Array, n: number, h: number, frames: readonly Frame[], number: number): void {
     const s = this.count++;
-    if (s === this.at.length) {
-      this.at = grown(this.at, s * 2);
-      this.lengths = grown(this.lengths, s * 2);
-      this.numbers = grown(this.numbers, s * 2);
-    }
-    this.numbers[s] = number;
-    if (this.used + n > this.arena.length) this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
-    this.arena.set(ids.subarray(0, n), this.used);
-    this.at[s] = this.used;
-    this.lengths[s] = n;
-    this.used += n;
+    if (this.used + n + 3 > this.arena.length) this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n + 3));
+    const at = this.used;
+    this.arena[at] = n;
+    this.arena[at + 1] = number;
+    this.arena[at + 2] = s;
+    this.arena.set(ids.subarray(0, n), at + 3);
+    this.used += n + 3;
     this.frames.push(frames);
-    this.place(this.table, this.mask, s, h);
-    if (this.count * 2 > this.mask) this.grow();
+    this.place(this.table, this.mask, at, h);
+    if (this.count * 4 > this.mask * 3) this.grow();
   }
 
-  private place(table: Int32Array, mask: number, s: number, h: number): void {
+  private place(table: Int32Array, mask: number, at: number, h: number): void {
     let slot = h & mask;
     while (table[2 * slot]! >= 0) slot = (slot + 1) & mask;
-    table[2 * slot] = s;
+    table[2 * slot] = at;
     table[2 * slot + 1] = h;
   }
 
@@ -152,7 +147,7 @@ export class FrameCache {
     const h = finishHash(hash, idCount);
     const s = this.stacks.find(ids, idCount, h);
     if (s >= 0) {
-      this.stackNumber = this.stacks.numberOf(s);
+      this.stackNumber = this.stacks.number;
       return this.stacks.framesOf(s);
     }
     const frames = new Array<Frame>(idCount);

@@ -198,3 +198,49 @@ describe('perf script from bytes', () => {
     );
   });
 });
+
+describe('perf script from bytes: what takes turns', () => {
+  it('reads headers whose task and event take turns (with a cpu and without, bytes that are not UTF-8) as from their text', () => {
+    const heads = [
+      'fanout 10155   261.747218:          1                 page-faults:     5623dd329060 __TMC_END__+0x0 (/work/fanout)',
+      'fanout 10155 [003]   261.747219: syscalls:sys_enter_mprotect: start: 0x7f740db86000, len: 0x00004000',
+      'fanout 10155 [003]   261.747220:  syscalls:sys_exit_mprotect: 0x0',
+      'fanout 10156   261.747221:          1                 page-faults:     5623dd329060 __TMC_END__+0x0 (/work/fanout)',
+      '\xff\xfe 10157   261.747222:          1                 page-faults:     5623dd329060 main+0x0 (/work/fanout)',
+      '\xff\xfd 10157   261.747223:          1                 page-faults:     5623dd329060 main+0x0 (/work/fanout)',
+      'guard 1/2 [000]   261.747224:       exceptions:page_fault_user: address=0x7f1 ip=0x401 error_code=0x6',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(heads.length - 1), fc.nat(3)), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 4 }), (picks, cutAt) => {
+        const text: string[] = [];
+        for (const [h, frames] of picks) {
+          text.push(heads[h]!);
+          for (let i = 0; i < frames; i++) text.push(`\t    7f1611ef2a${i}7 main+0x${h} (/lib/x.so)`);
+          if (frames > 0) text.push('');
+        }
+        const bytes = Buffer.from(text.join('\n') + '\n', 'latin1');
+        const cuts = cutAt.map((x) => x % (bytes.length + 1)).sort((a, b) => a - b);
+        expect(viaBytes(bytes, cuts, 1 << 20)).toEqual(viaLines(bytes, cuts, 1 << 20));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives one stack array and number per distinct callchain, however many come back far apart', () => {
+    // 3000 distinct callchains (the parser's stack table grows several times), each met three times in a shuffled order
+    const chains = Array.from({ length: 3000 }, (_, c) => Array.from({ length: 1 + (c % 7) }, (_, i) => `\t    7f1611ef${(c * 7 + i).toString(16).padStart(4, '0')} f${c % 13}+0x${i} (/lib/x.so)`));
+    const order = [...chains.keys(), ...chains.keys(), ...chains.keys()];
+    let seed = 7;
+    for (let i = order.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const j = seed % (i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const text = order.flatMap((c, i) => [`fanout 10155   ${261 + i}.5:          1                 page-faults:     5623dd329060 x+0x0 (/f)`, ...chains[c]!, '']);
+    const bytes = Buffer.from(text.join('\n') + '\n');
+    const read = viaBytes(bytes, [], 1 << 20);
+    expect(read).toEqual(viaLines(bytes, [], 1 << 20));
+    const stacks = new Set(read.records.map((r) => (r.kind === 'sample' ? r.stack : undefined)));
+    expect(stacks.size).toBe(chains.length);
+  });
+});

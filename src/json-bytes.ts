@@ -26,8 +26,9 @@ export class JsonBytes {
   private doneBuffers: Buffer[] = [];
   private lent: Buffer[] = [];
   private readonly free: Buffer[] = [];
-  // per slot: prefix + JSON.stringify(s) as bytes, for strings that repeat (kinds, dsos, event names)
-  private readonly cache: Map<string, Uint8Array>[] = [];
+  // counts' keys as bytes: `{"key":` for the first, `,"key":` for the others
+  private readonly firstKeys = new Map<string, Uint8Array>();
+  private readonly keys = new Map<string, Uint8Array>();
 
   constructor(private readonly chunk = CHUNK) {
     this.buf = Buffer.allocUnsafe(chunk);
@@ -109,22 +110,6 @@ export class JsonBytes {
     this.pos = p;
   }
 
-  /** JSON.stringify(s) for a string that repeats: its bytes are kept. */
-  repeated(s: string): void {
-    this.field(0, '', s);
-  }
-
-  /**
-   * `prefix` (ASCII) then JSON.stringify(s), for strings that repeat: the
-   * bytes are kept, per `slot` (one per prefix).
-   */
-  field(slot: number, prefix: string, s: string): void {
-    const cache = (this.cache[slot] ??= new Map());
-    let b = cache.get(s);
-    if (b === undefined) cache.set(s, (b = bytesOf(prefix + JSON.stringify(s))));
-    this.bytes(b);
-  }
-
   /** JSON.stringify(v) for a number (null when not finite). */
   number(v: number): void {
     if (!(v >= 0 && v <= 0x7fffffff && (v | 0) === v)) {
@@ -145,18 +130,26 @@ export class JsonBytes {
 
   /** JSON.stringify(counts) for a record of numbers (its own keys in order; undefined values left out). */
   counts(counts: Readonly<Record<string, number | undefined>>): void {
-    this.raw('{');
     let first = true;
     for (const k in counts) {
       const v = counts[k];
       if (v === undefined) continue;
-      if (!first) this.raw(',');
+      // `{"key":` or `,"key":`, kept per key (event names and fault classes: a few)
+      const keys = first ? this.firstKeys : this.keys;
+      let b = keys.get(k);
+      if (b === undefined) keys.set(k, (b = bytesOf((first ? '{' : ',') + JSON.stringify(k) + ':')));
+      this.bytes(b);
       first = false;
-      this.repeated(k);
-      this.raw(':');
       this.number(v);
     }
-    this.raw('}');
+    if (first) this.byte(0x7b);
+    this.byte(0x7d);
+  }
+
+  /** One byte of ASCII. */
+  byte(c: number): void {
+    if (this.pos === this.buf.length) this.room(1);
+    this.buf[this.pos++] = c;
   }
 
   private stringified(s: string): void {

@@ -7,7 +7,7 @@ import { regionsFromJson } from './memory/regions-merge.js';
 import type { Readable } from 'node:stream';
 import { openInput } from '../parsers/lines.js';
 import { InputError } from './errors.js';
-import { JsonBytes } from './json-bytes.js';
+import { bytesOf, JsonBytes } from './json-bytes.js';
 import type { FaultClass, FaultSite, Finding, InputSummary, NodeKind, ProcessSummary, ProtectionSection, Report, SiteCount, TreeNode } from './model.js';
 
 // ---------------------------------------------------------------- writing
@@ -58,48 +58,83 @@ export function nodeJson(n: TreeNode, children = true): unknown {
   };
 }
 
+/** Distinct (kind, name) pairs whose opening bytes a node writer keeps. */
+const HEADS = 1 << 16;
+/** Names longer than this are written each time, not kept. */
+const HEAD_NAME = 256;
+
+const SELF = bytesOf(',"self":');
+const BY_EVENT = bytesOf(',"byEvent":');
+const CLASSES = bytesOf(',"classes":');
+const CHILDREN = bytesOf(',"children":[');
+
 /**
- * `JSON.stringify(nodeJson(n, false))` without its closing `]}`, as bytes:
- * what renderJsonPieces writes before a node's children, made without the
- * objects or a string per node (a tree has a node per distinct call path and
- * instruction).
+ * A writer of `JSON.stringify(nodeJson(n, false))` without its closing `]}`,
+ * as bytes into `out`: what renderJsonPieces writes before a node's children,
+ * made without the objects or a string per node (a tree has a node per
+ * distinct call path and instruction). A tree's names repeat (a function on
+ * many paths): a node's opening `{"name":…,"kind":…,"value":` is kept as bytes
+ * per kind and name, and so is each dso's `,"dso":…`.
  */
-export function writeNodeOpen(n: TreeNode, out: JsonBytes): void {
-  out.raw('{"name":');
-  out.string(n.name);
-  out.field(1, ',"kind":', n.kind);
-  out.raw(',"value":');
-  out.number(n.value);
-  out.raw(',"self":');
-  out.number(n.self);
-  out.raw(',"byEvent":');
-  out.counts(n.byEvent);
-  if (n.dso !== undefined) out.field(2, ',"dso":', n.dso);
-  if (n.site !== undefined && n.kind === 'instruction') {
-    const s = n.site;
-    out.raw(',"address":');
-    if (s.address === '') out.raw('null');
-    else out.string('0x' + s.address);
-    out.raw(',"instruction":');
-    const { instruction = null, source = null } = s;
-    if (instruction === null) out.raw('null');
-    else out.string(instruction);
-    out.raw(',"source":');
-    if (source === null) out.raw('null');
-    else out.string(source);
-    out.raw(s.resolved ? ',"resolved":true' : ',"resolved":false');
-  }
-  if (n.classes !== undefined) {
-    out.raw(',"classes":');
-    out.counts(n.classes);
-  }
-  out.raw(',"children":[');
+export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
+  // per kind: `,"kind":…,"value":` and the heads of the names seen
+  const kinds = new Map<string, { tail: Uint8Array; heads: Map<string, Uint8Array> }>();
+  const dsos = new Map<string, Uint8Array>();
+  let kept = 0;
+  return (n) => {
+    let kind = kinds.get(n.kind);
+    if (kind === undefined) kinds.set(n.kind, (kind = { tail: bytesOf(`,"kind":${JSON.stringify(n.kind)},"value":`), heads: new Map() }));
+    const head = kind.heads.get(n.name);
+    if (head !== undefined) out.bytes(head);
+    else if (kept < HEADS && n.name.length <= HEAD_NAME) {
+      const b = bytesOf(`{"name":${JSON.stringify(n.name)}`);
+      const h = new Uint8Array(b.length + kind.tail.length);
+      h.set(b);
+      h.set(kind.tail, b.length);
+      kind.heads.set(n.name, h);
+      kept++;
+      out.bytes(h);
+    } else {
+      out.raw('{"name":');
+      out.string(n.name);
+      out.bytes(kind.tail);
+    }
+    out.number(n.value);
+    out.bytes(SELF);
+    out.number(n.self);
+    out.bytes(BY_EVENT);
+    out.counts(n.byEvent);
+    if (n.dso !== undefined) {
+      let d = dsos.get(n.dso);
+      if (d === undefined) dsos.set(n.dso, (d = bytesOf(`,"dso":${JSON.stringify(n.dso)}`)));
+      out.bytes(d);
+    }
+    if (n.site !== undefined && n.kind === 'instruction') {
+      const s = n.site;
+      out.raw(',"address":');
+      if (s.address === '') out.raw('null');
+      else out.string('0x' + s.address);
+      out.raw(',"instruction":');
+      const { instruction = null, source = null } = s;
+      if (instruction === null) out.raw('null');
+      else out.string(instruction);
+      out.raw(',"source":');
+      if (source === null) out.raw('null');
+      else out.string(source);
+      out.raw(s.resolved ? ',"resolved":true' : ',"resolved":false');
+    }
+    if (n.classes !== undefined) {
+      out.bytes(CLASSES);
+      out.counts(n.classes);
+    }
+    out.bytes(CHILDREN);
+  };
 }
 
-/** writeNodeOpen's text. */
+/** nodeOpenWriter's text for one node. */
 export function nodeJsonOpen(n: TreeNode): string {
   const out = new JsonBytes();
-  writeNodeOpen(n, out);
+  nodeOpenWriter(out)(n);
   return Buffer.concat(out.end()).toString('utf8');
 }
 
@@ -146,26 +181,26 @@ export function reportFromJson(text: string, source: string): Report {
   const selection = data['selection'];
   const skipped = data['skipped'];
   const report: Report = {
-    inputs: arrayOf(data['inputs'], bad('inputs')) as InputSummary[],
-    events: numbers(data['events'], bad('events')),
-    lost: num(data['lost'], bad('lost')),
+    inputs: arrayOf(data['inputs'], bad, 'inputs') as InputSummary[],
+    events: numbers(data['events'], bad, 'events'),
+    lost: num(data['lost'], bad, 'lost'),
     skipped: isObject(skipped)
-      ? { lines: num(skipped['lines'], bad('skipped.lines')), examples: arrayOf(skipped['examples'], bad('skipped.examples')).map(String) }
+      ? { lines: num(skipped['lines'], bad, 'skipped.lines'), examples: arrayOf(skipped['examples'], bad, 'skipped.examples').map(String) }
       : { lines: 0, examples: [] },
-    selectedEvents: arrayOf(data['selectedEvents'], bad('selectedEvents')).map(String),
+    selectedEvents: arrayOf(data['selectedEvents'], bad, 'selectedEvents').map(String),
     selection: isObject(selection)
-      ? { read: num(selection['read'], bad('selection')), kept: num(selection['kept'], bad('selection')), filteredOut: num(selection['filteredOut'], bad('selection')) }
+      ? { read: num(selection['read'], bad, 'selection'), kept: num(selection['kept'], bad, 'selection'), filteredOut: num(selection['filteredOut'], bad, 'selection') }
       : { read: 0, kept: 0, filteredOut: 0 },
     sites: sites.map((s) => siteFromJson(s, bad)),
     tree: nodeFromJson(tree, bad),
-    warnings: arrayOf(data['warnings'] ?? [], bad('warnings')).map(String),
-    notes: arrayOf(data['notes'] ?? [], bad('notes')).map(String),
-    ...(data['timeline'] !== undefined ? { timeline: arrayOf(data['timeline'], bad('timeline')) as Report['timeline'] & object } : {}),
+    warnings: arrayOf(data['warnings'] ?? [], bad, 'warnings').map(String),
+    notes: arrayOf(data['notes'] ?? [], bad, 'notes').map(String),
+    ...(data['timeline'] !== undefined ? { timeline: arrayOf(data['timeline'], bad, 'timeline') as Report['timeline'] & object } : {}),
     ...(data['protection'] !== undefined ? { protection: data['protection'] as ProtectionSection } : {}),
-    ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad('classes')) as Partial<Record<FaultClass, number>> } : {}),
-    ...(data['processes'] !== undefined ? { processes: arrayOf(data['processes'], bad('processes')) as ProcessSummary[] } : {}),
-    ...(data['findings'] !== undefined ? { findings: arrayOf(data['findings'], bad('findings')) as Finding[] } : {}),
-    ...(isObject(data['signals']) ? { signals: { generated: numbers(data['signals']['generated'], bad('signals')), delivered: numbers(data['signals']['delivered'], bad('signals')) } } : {}),
+    ...(data['classes'] !== undefined ? { classes: numbers(data['classes'], bad, 'classes') as Partial<Record<FaultClass, number>> } : {}),
+    ...(data['processes'] !== undefined ? { processes: arrayOf(data['processes'], bad, 'processes') as ProcessSummary[] } : {}),
+    ...(data['findings'] !== undefined ? { findings: arrayOf(data['findings'], bad, 'findings') as Finding[] } : {}),
+    ...(isObject(data['signals']) ? { signals: { generated: numbers(data['signals']['generated'], bad, 'signals'), delivered: numbers(data['signals']['delivered'], bad, 'signals') } } : {}),
   };
   const regions = regionsFromJson(data);
   return regions !== undefined ? { ...report, regions } : report;
@@ -181,7 +216,7 @@ function siteFromJson(s: unknown, bad: (what: string) => InputError): SiteCount 
     offset: typeof s['offset'] === 'number' ? s['offset'] : -1,
     address: typeof address === 'string' ? address.replace(/^0x/, '') : '',
     resolved: s['resolved'] === true,
-    count: num(s['count'], bad('site count')),
+    count: num(s['count'], bad, 'site count'),
   };
   if (typeof s['instruction'] === 'string') site.instruction = s['instruction'];
   if (typeof s['source'] === 'string') site.source = s['source'];
@@ -195,13 +230,13 @@ function nodeFromJson(n: unknown, bad: (what: string) => InputError): TreeNode {
   const node: TreeNode = {
     name: String(n['name']),
     kind: String(n['kind']) as NodeKind,
-    value: num(n['value'], bad('node value')),
-    self: num(n['self'], bad('node self')),
-    byEvent: numbers(n['byEvent'] ?? {}, bad('node byEvent')),
-    children: arrayOf(n['children'] ?? [], bad('node children')).map((c) => nodeFromJson(c, bad)),
+    value: num(n['value'], bad, 'node value'),
+    self: num(n['self'], bad, 'node self'),
+    byEvent: numbers(n['byEvent'] ?? {}, bad, 'node byEvent'),
+    children: arrayOf(n['children'] ?? [], bad, 'node children').map((c) => nodeFromJson(c, bad)),
   };
   if (typeof n['dso'] === 'string') node.dso = n['dso'];
-  if (n['classes'] !== undefined) node.classes = numbers(n['classes'], bad('node classes')) as Partial<Record<FaultClass, number>>;
+  if (n['classes'] !== undefined) node.classes = numbers(n['classes'], bad, 'node classes') as Partial<Record<FaultClass, number>>;
   if (node.kind === 'instruction' && 'resolved' in n) {
     const address = n['address'];
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
@@ -222,20 +257,23 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function arrayOf(v: unknown, error: InputError): unknown[] {
-  if (!Array.isArray(v)) throw error;
+// `bad(what)` makes the error only when there is one: a report has a value per tree node
+type Bad = (what: string) => InputError;
+
+function arrayOf(v: unknown, bad: Bad, what: string): unknown[] {
+  if (!Array.isArray(v)) throw bad(what);
   return v;
 }
 
-function num(v: unknown, error: InputError): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw error;
+function num(v: unknown, bad: Bad, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(what);
   return v;
 }
 
-function numbers(v: unknown, error: InputError): Record<string, number> {
-  if (!isObject(v)) throw error;
+function numbers(v: unknown, bad: Bad, what: string): Record<string, number> {
+  if (!isObject(v)) throw bad(what);
   const out: Record<string, number> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = num(x, error);
+  for (const [k, x] of Object.entries(v)) out[k] = num(x, bad, what);
   return out;
 }
 

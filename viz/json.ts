@@ -2,7 +2,7 @@
 // layout is here. The names documented in the README are stable; others may be added.
 import type { Report, TreeNode } from '../src/model.js';
 import { JsonBytes } from '../src/json-bytes.js';
-import { toJson, writeNodeOpen } from '../src/report-json.js';
+import { nodeOpenWriter, toJson } from '../src/report-json.js';
 
 /**
  * Indented at the top level for people reading it, with the tree on one line:
@@ -32,10 +32,11 @@ export function* renderJsonPieces(report: Report): Generator<string | Uint8Array
 // (trees are deep): a node's own fields, its children, the brackets that close it.
 function* treePieces(root: TreeNode): Generator<Uint8Array> {
   const out = new JsonBytes();
+  const open = nodeOpenWriter(out);
   const nodes: TreeNode[] = [root];
   // per node on the stack: how many of its children are written
   const written: number[] = [0];
-  writeNodeOpen(root, out);
+  open(root);
   while (nodes.length > 0) {
     const d = nodes.length - 1;
     const top = nodes[d]!;
@@ -44,7 +45,7 @@ function* treePieces(root: TreeNode): Generator<Uint8Array> {
       if (i > 0) out.raw(',');
       written[d] = i + 1;
       const child = top.children[i]!;
-      writeNodeOpen(child, out);
+      open(child);
       nodes.push(child);
       written.push(0);
     } else {

@@ -11,7 +11,7 @@ import { InputError } from '../../src/errors.js';
 import type { Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { JsonBytes } from '../../src/json-bytes.js';
-import { isJsonFile, nodeJson, nodeJsonOpen, readReportFile, reportFromJson, writeNodeOpen } from '../../src/report-json.js';
+import { isJsonFile, nodeJson, nodeJsonOpen, nodeOpenWriter, readReportFile, reportFromJson } from '../../src/report-json.js';
 import type { TreeNode } from '../../src/model.js';
 import { renderJson } from '../../viz/json.js';
 
@@ -69,10 +69,11 @@ describe('the JSON report', () => {
         // twice into one sink of small chunks: the repeated names' bytes kept, no string cut at a chunk's end,
         // the buffers of the chunks taken (and copied) written over
         const out = new JsonBytes(chunk);
-        writeNodeOpen(n, out);
+        const open = nodeOpenWriter(out);
+        open(n);
         const first = Buffer.concat(out.take());
         out.reuse();
-        writeNodeOpen(n, out);
+        open(n);
         const once = JSON.stringify(nodeJson(n)).slice(0, -2);
         expect(Buffer.concat([first, ...out.end()]).toString('utf8')).toBe(once + once);
       }),

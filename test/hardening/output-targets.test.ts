@@ -156,6 +156,17 @@ describe('outputs are written in pieces, not built whole', () => {
     const json = (await pieces(['report', DEEP, '-q', '-f', 'json'])).text;
     expect(JSON.parse(json)).toMatchObject({ version: 1 });
   });
+
+  it('-o FILE gets what stdout gets, though the JSON tree comes in chunks written over once the next is asked for', async () => {
+    const out = join(dir, 'deep.json');
+    for (const format of ['json', 'html']) {
+      const stdout = await runCli(['report', DEEP, '-q', '-f', format]);
+      expect(stdout.out.length).toBeGreaterThan(3 << 16);
+      const r = await runCli(['report', DEEP, '-q', '-f', format, '-o', out]);
+      expect(r.code).toBe(0);
+      expect(readFileSync(out, 'utf8') === stdout.out, format).toBe(true);
+    }
+  });
 });
 
 describe('control characters from the input are shown as escapes', () => {

@@ -36,9 +36,9 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   const { report, basis } = built;
   // the accumulator (its paths, frames, timelines) is garbage from here: findings and the page are built without it
   const findings = findFindings(basis);
-  // the HTML view's listings: the faulting functions, annotated
-  const disassembly = pageListings(report, listings.listings.map((l) => l.index));
-  return shapeTree({ ...report, findings, disassembly }, options);
+  // the HTML view's listings: the faulting functions, annotated (each read whole: a JSON or text report skips them)
+  const disassembly = options.pageListings === false ? undefined : pageListings(report, listings.listings.map((l) => l.index));
+  return shapeTree({ ...report, findings, ...(disassembly !== undefined ? { disassembly } : {}) }, options);
 }
 
 // Every trace through the accumulator: the report and what the findings read.

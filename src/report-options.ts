@@ -56,6 +56,8 @@ export interface ReportTreeOptions {
   siteTreeNodes?: boolean;
   /** Split the tree's faults by time, thread and region (TreeNode.cells, Report.slices) for the HTML page's filters; only the HTML page reads them. Default true. */
   slices?: boolean;
+  /** The faulting functions' listings, annotated (Report.disassembly); only the HTML page reads them. Default true. */
+  pageListings?: boolean;
   /** Leaf-first tree. Default false. */
   invert?: boolean;
   /** Fold children below this percentage of the total into one node. Default 0 (keep all). */

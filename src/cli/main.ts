@@ -249,6 +249,7 @@ function reportOptions(traces: string[], o: TraceCliOptions & Partial<ReportCliO
     // the page switches between the call paths and the protection sites
     siteTree: o.format === 'html',
     slices: o.format === 'html',
+    pageListings: o.format === 'html',
     percentLimit: o.percentLimit ?? 0,
     foldStartup: o.format === 'text' && (o.percentLimit ?? 0) > 0,
     strict: o.strict === true,

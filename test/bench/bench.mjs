@@ -223,6 +223,9 @@ for (const [what, path] of [['perf trace output', shaped.trace], ['odd perf scri
 const reportOut = join(out, 'report.json');
 const report = await measure('faultpath report -f json (2 listings, protection)', `${node} ${q(cli)} report -q -f json ${q(capture)} ${listings} -o ${q(reportOut)}`);
 rows.push({ ...report, target: 1.5 });
+// the same in one thread: what the worker thread (src/report-parallel.ts) gains at this size
+const reportOne = await measure('faultpath report -f json, one thread', `env FAULTPATH_THREADS=1 ${node} ${q(cli)} report -q -f json ${q(capture)} ${listings} -o ${q(join(out, 'report-one.json'))}`, { runs: 1 });
+rows.push(reportOne);
 
 const htmlOut = join(out, 'report.html');
 const html = await measure('faultpath report -f html', `${node} ${q(cli)} report -q -f html ${q(capture)} ${listings} -o ${q(htmlOut)}`, { runs: 1 });
@@ -355,6 +358,7 @@ process.stdout.write(
     ...lines,
     '',
     `collapse: ${folded.lines} folded stacks, ${folded.total} samples; worker-thread output ${readFileSync(collapseOut, 'utf8') === readFileSync(join(out, 'collapse-threads.folded'), 'utf8') ? 'identical' : 'DIFFERENT'}`,
+    `report: worker-thread output ${readFileSync(reportOut, 'utf8') === readFileSync(join(out, 'report-one.json'), 'utf8') ? 'identical' : 'DIFFERENT'} to one thread's`,
     `index: ${instructions} instructions of libc in ${indexMs} ms inside the process`,
     `html: ${(htmlSize / 1e6).toFixed(1)} MB for a ${nodes}-node tree (target ≤ 15 MB for 100k nodes) ${htmlSize <= 15e6 && nodes >= 100000 ? 'met' : 'NOT met'}`,
     `html, 100k distinct sites: ${(statSync(wideHtml).size / 1e6).toFixed(1)} MB (target ≤ 15 MB) ${statSync(wideHtml).size <= 15e6 ? 'met' : 'NOT met'}; ${wideOpen}`,

@@ -114,4 +114,14 @@ describe('report with the trace parsed in a worker thread', () => {
     expect(await parallel.TraceWorker.start('samples/protection/jit.perf-script.txt')).toBeUndefined();
     expect(await parallel.TraceWorker.start(join(dir, 'missing.txt'), { minBytes: 0 })).toBeUndefined();
   });
+
+  it('weighs a gzipped trace by its text: 8.7 kB of gzip holding 335 kB of perf script', async () => {
+    const gz = 'samples/protection/guard.perf-script.txt.gz';
+    expect(parallel.textSize(gz, 8753)).toBe(gunzipSync(readFileSync(gz)).length);
+    expect(parallel.textSize('samples/protection/jit.perf-script.txt', 1000)).toBe(1000);
+    const worker = await parallel.TraceWorker.start(gz, { minBytes: 100_000 });
+    expect(worker).toBeDefined();
+    await worker!.close();
+    expect(await parallel.TraceWorker.start(gz, { minBytes: 400_000 })).toBeUndefined();
+  });
 });

@@ -1,0 +1,397 @@
+// The records of a trace as batches between report's worker thread
+// (report-worker.ts, BatchEncoder) and the main thread (report-parallel.ts,
+// BatchDecoder). A batch is numbers and UTF-8 in a slot of memory shared once
+// for the whole read (no buffer allocated, transferred or collected per
+// batch), plus what the main thread has not met yet: frames and names as they
+// first appear, named by their number after that; a callchain by the parser's
+// stack number once sent, so the main thread meets one object per frame and
+// per interned callchain as it would reading the trace itself. Bad lines travel
+// in the same order as records. Records of other shapes (side-band, perf
+// trace's fields and return values) go whole, their callchain by reference.
+import { normalizeRecord, type TraceEvent } from './events.js';
+import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
+
+/** Item tags in `ints` (ITEM_INTS numbers each). */
+export const SAMPLE = 0;
+export const SAMPLE_ADDR = 1;
+/** The next of `objects`: a record (its callchain, if any, as a stack reference), or `{ diagnostic }`. */
+export const OBJECT = 2;
+/**
+ * Numbers per item in `ints`: tag, pid, tid, cpu, comm, event, stack reference, the parser's
+ * stack number (-1: none), the payload's UTF-8 bytes in the text, the addr's length, and where
+ * the addr is: -1 its UTF-8 bytes in the text after the payload's, else the UTF-16 offset in
+ * the payload where it is found. In `doubles`: line, time, period.
+ */
+const ITEM_INTS = 11;
+const ITEM_DOUBLES = 3;
+/**
+ * Stack references: ≥ 0 a stack sent before, by its slot; below, the frame ids follow in the
+ * frames as [n, id…]: FRESH_STACK is kept by neither side, ≤ NEW_STACK is kept in slot
+ * NEW_STACK - ref. Slots below MAX_NUMBERED are the parser's stack numbers; above, callchains
+ * the parser interned without a number, numbered here.
+ */
+const FRESH_STACK = -2;
+const NO_STACK = -3;
+const NEW_STACK = -4;
+const MAX_NUMBERED = 1 << 16;
+/** Callchains without the parser's number kept at most; later new ones go in full with each record (still right, not shared). */
+const MAX_CHAINS = 1 << 16;
+
+/** Records per batch. */
+export const BATCH_ITEMS = 4096;
+// A slot's frames and text; a batch that needs more carries its own (a run of new deep stacks, long payloads).
+const SLOT_FRAMES = 1 << 15;
+const SLOT_TEXT = 1 << 18;
+
+/** The shared memory of `slots` batches (at most that many in flight), and [0] of `flight`: batches sent and not yet decoded. */
+export interface BatchRing {
+  readonly slots: number;
+  readonly ints: SharedArrayBuffer;
+  readonly doubles: SharedArrayBuffer;
+  readonly frames: SharedArrayBuffer;
+  readonly text: SharedArrayBuffer;
+  readonly flight: SharedArrayBuffer;
+}
+
+export function newBatchRing(slots: number): BatchRing {
+  return {
+    slots,
+    ints: new SharedArrayBuffer(slots * BATCH_ITEMS * ITEM_INTS * 4),
+    doubles: new SharedArrayBuffer(slots * BATCH_ITEMS * ITEM_DOUBLES * 8),
+    frames: new SharedArrayBuffer(slots * SLOT_FRAMES * 4),
+    text: new SharedArrayBuffer(slots * SLOT_TEXT),
+    flight: new SharedArrayBuffer(4),
+  };
+}
+
+interface Slot {
+  readonly ints: Int32Array;
+  readonly doubles: Float64Array;
+  readonly frames: Int32Array;
+  readonly text: Buffer;
+}
+
+function slotsOf(ring: BatchRing): Slot[] {
+  return Array.from({ length: ring.slots }, (_, i) => ({
+    ints: new Int32Array(ring.ints, i * BATCH_ITEMS * ITEM_INTS * 4, BATCH_ITEMS * ITEM_INTS),
+    doubles: new Float64Array(ring.doubles, i * BATCH_ITEMS * ITEM_DOUBLES * 8, BATCH_ITEMS * ITEM_DOUBLES),
+    frames: new Int32Array(ring.frames, i * SLOT_FRAMES * 4, SLOT_FRAMES),
+    text: Buffer.from(ring.text, i * SLOT_TEXT, SLOT_TEXT),
+  }));
+}
+
+/** One batch: the numbers are in slot `slot` of the ring. */
+export interface Batch {
+  slot: number;
+  count: number;
+  /** The frames and text when they did not fit the slot. */
+  frames?: Int32Array;
+  text?: Uint8Array;
+  /** The text is ASCII. */
+  ascii: boolean;
+  objects: ({ record: TraceRecord } | { diagnostic: Diagnostic })[];
+  /** Frames and names first met in this batch, numbered on from the previous ones. */
+  newFrames: Frame[];
+  newNames: string[];
+  bytesRead: number;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The worker's side: records and bad lines in, batches out through `send`; waits while the ring is full. */
+export class BatchEncoder {
+  private readonly slots: Slot[];
+  private readonly flight: Int32Array;
+  private slot = 0;
+  private ints: Int32Array;
+  private doubles: Float64Array;
+  private frames: Int32Array;
+  private framesOwn = false;
+  private framesUsed = 0;
+  private text: Buffer;
+  private textOwn = false;
+  private textUsed = 0;
+  private ascii = true;
+  private count = 0;
+  // records come in runs of one task and event
+  private lastComm = '';
+  private lastCommId = -1;
+  private lastEvent = '';
+  private lastEventId = -1;
+  private objects: Batch['objects'] = [];
+  private newFrames: Frame[] = [];
+  private newNames: string[] = [];
+  private readonly frameIds = new Map<Frame, number>();
+  /** The parser's stack numbers sent (1 per number below MAX_NUMBERED). */
+  private numberedSent = new Uint8Array(1024);
+  private readonly chainIds = new Map<readonly Frame[], number>();
+  private readonly nameIds = new Map<string, number>();
+  bytesRead = 0;
+
+  constructor(
+    private readonly ring: BatchRing,
+    private readonly send: (b: Batch, transfer: ArrayBuffer[]) => void,
+  ) {
+    this.slots = slotsOf(ring);
+    this.flight = new Int32Array(ring.flight);
+    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text } = this.slots[0]!);
+  }
+
+  readonly record = (r: TraceRecord): void => {
+    const at = this.count * ITEM_INTS;
+    const ints = this.ints;
+    // (ids that do not fit 32 bits, from odd input, go whole)
+    if (r.kind === 'sample' && r.fields === undefined && r.ret === undefined && (r.pid | 0) === r.pid && (r.tid | 0) === r.tid && (r.cpu | 0) === r.cpu) {
+      const addr = r.addr;
+      ints[at] = addr === undefined ? SAMPLE : SAMPLE_ADDR;
+      ints[at + 1] = r.pid;
+      ints[at + 2] = r.tid;
+      ints[at + 3] = r.cpu;
+      const comm = r.comm;
+      if (comm !== this.lastComm || this.lastCommId < 0) {
+        this.lastComm = comm;
+        this.lastCommId = this.name(comm);
+      }
+      ints[at + 4] = this.lastCommId;
+      const event = r.event;
+      if (event !== this.lastEvent || this.lastEventId < 0) {
+        this.lastEvent = event;
+        this.lastEventId = this.name(event);
+      }
+      ints[at + 5] = this.lastEventId;
+      const stackId = r.stackId ?? -1;
+      ints[at + 6] = this.stack(r.stack, stackId);
+      ints[at + 7] = stackId;
+      const payload = r.payload;
+      ints[at + 8] = this.put(payload);
+      if (addr !== undefined) {
+        // the data address is mostly the payload's first column (`-F +addr`): found there, not sent twice
+        const i = payload.indexOf(addr);
+        ints[at + 9] = i < 0 ? this.put(addr) : addr.length;
+        ints[at + 10] = i;
+      }
+      const d = this.count * ITEM_DOUBLES;
+      const doubles = this.doubles;
+      doubles[d] = r.line;
+      doubles[d + 1] = r.time;
+      doubles[d + 2] = r.period;
+    } else {
+      ints[at] = OBJECT;
+      if (r.kind === 'sample') {
+        // the callchain by reference, in its place among the record's keys
+        ints[at + 6] = this.stack(r.stack, r.stackId ?? -1);
+        this.objects.push({ record: { ...r, stack: [] } });
+      } else {
+        ints[at + 6] = NO_STACK;
+        this.objects.push({ record: r });
+      }
+    }
+    if (++this.count === BATCH_ITEMS) this.post();
+  };
+
+  readonly diagnostic = (d: Diagnostic): void => {
+    this.ints[this.count * ITEM_INTS] = OBJECT;
+    this.ints[this.count * ITEM_INTS + 6] = NO_STACK;
+    this.objects.push({ diagnostic: d });
+    if (++this.count === BATCH_ITEMS) this.post();
+  };
+
+  // The UTF-8 of `s` after the batch's text so far: its length in bytes.
+  private put(s: string): number {
+    const n = s.length;
+    if (this.textUsed + 3 * n > this.text.length) {
+      const more = Buffer.allocUnsafeSlow(Math.max(2 * this.text.length, this.textUsed + 3 * n));
+      this.text.copy(more, 0, 0, this.textUsed);
+      this.text = more;
+      this.textOwn = true;
+    }
+    // short ASCII is copied here: cheaper than a call into utf8Write
+    const text = this.text;
+    const from = this.textUsed;
+    let at = from;
+    if (n <= 128) {
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          at = -1;
+          break;
+        }
+        text[at++] = c;
+      }
+    } else {
+      at = -1;
+    }
+    if (at < 0) {
+      at = from + (text as unknown as { utf8Write(s: string, at: number): number }).utf8Write(s, from);
+      if (at - from !== n) this.ascii = false;
+    }
+    this.textUsed = at;
+    return at - from;
+  }
+
+  private name(s: string): number {
+    let id = this.nameIds.get(s);
+    if (id === undefined) {
+      id = this.nameIds.size;
+      this.nameIds.set(s, id);
+      this.newNames.push(s);
+    }
+    return id;
+  }
+
+  // A callchain's reference: its slot when sent before (the parser hands one array per stack number), else its frames.
+  private stack(stack: readonly Frame[], number: number): number {
+    let ref = FRESH_STACK;
+    if (number >= 0 && number < MAX_NUMBERED) {
+      if (number >= this.numberedSent.length) {
+        const more = new Uint8Array(Math.max(2 * this.numberedSent.length, number + 1));
+        more.set(this.numberedSent);
+        this.numberedSent = more;
+      }
+      if (this.numberedSent[number] === 1) return number;
+      this.numberedSent[number] = 1;
+      ref = NEW_STACK - number;
+    } else if (number < 0 && stack.length > 1) {
+      // a callchain of two or more frames without a number may still be one the parser interned
+      const known = this.chainIds.get(stack);
+      if (known !== undefined) return MAX_NUMBERED + known;
+      if (this.chainIds.size < MAX_CHAINS) {
+        ref = NEW_STACK - (MAX_NUMBERED + this.chainIds.size);
+        this.chainIds.set(stack, this.chainIds.size);
+      }
+    }
+    const n = stack.length;
+    if (this.framesUsed + n + 1 > this.frames.length) {
+      const more = new Int32Array(Math.max(this.frames.length * 2, this.framesUsed + n + 1));
+      more.set(this.frames.subarray(0, this.framesUsed));
+      this.frames = more;
+      this.framesOwn = true;
+    }
+    const frames = this.frames;
+    frames[this.framesUsed++] = n;
+    for (let i = 0; i < n; i++) {
+      const f = stack[i]!;
+      let id = this.frameIds.get(f);
+      if (id === undefined) {
+        id = this.frameIds.size;
+        this.frameIds.set(f, id);
+        this.newFrames.push(f);
+      }
+      frames[this.framesUsed++] = id;
+    }
+    return ref;
+  }
+
+  /** Sends what is pending, then waits while the ring is full. */
+  post(): void {
+    if (this.count === 0 && this.newFrames.length === 0) return;
+    const b: Batch = { slot: this.slot, count: this.count, ascii: this.ascii, objects: this.objects, newFrames: this.newFrames, newNames: this.newNames, bytesRead: this.bytesRead };
+    const transfer: ArrayBuffer[] = [];
+    if (this.framesOwn) transfer.push((b.frames = this.frames).buffer as ArrayBuffer);
+    if (this.textOwn) transfer.push((b.text = this.text.subarray(0, this.textUsed)).buffer as ArrayBuffer);
+    Atomics.add(this.flight, 0, 1);
+    this.send(b, transfer);
+    this.slot = (this.slot + 1) % this.ring.slots;
+    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text } = this.slots[this.slot]!);
+    this.framesOwn = this.textOwn = false;
+    this.framesUsed = this.textUsed = this.count = 0;
+    this.ascii = true;
+    this.objects = [];
+    this.newFrames = [];
+    this.newNames = [];
+    // the next slot is free once the main thread is fewer than `slots` batches behind
+    for (let n = Atomics.load(this.flight, 0); n >= this.ring.slots; n = Atomics.load(this.flight, 0)) Atomics.wait(this.flight, 0, n);
+  }
+}
+
+/** The main thread's side: batches in, in order, the records as the parser handed them over out. */
+export class BatchDecoder {
+  private readonly slots: Slot[];
+  private readonly flight: Int32Array;
+  private readonly frames: Frame[] = [];
+  /** Callchains by the parser's number (below MAX_NUMBERED), and those it interned without one. */
+  private readonly numbered: (readonly Frame[])[] = [];
+  private readonly chains: (readonly Frame[])[] = [];
+  private readonly names: string[] = [];
+
+  constructor(
+    ring: BatchRing,
+    private readonly source: string,
+  ) {
+    this.slots = slotsOf(ring);
+    this.flight = new Int32Array(ring.flight);
+  }
+
+  /** Hands `b`'s records (normalized) and bad lines on, then frees its slot. */
+  decode(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
+    try {
+      this.items(b, onEvent, sink);
+    } finally {
+      Atomics.sub(this.flight, 0, 1);
+      Atomics.notify(this.flight, 0);
+    }
+  }
+
+  private items(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
+    for (const f of b.newFrames) this.frames.push(f);
+    for (const n of b.newNames) this.names.push(n);
+    const slot = this.slots[b.slot]!;
+    const { ints, doubles } = slot;
+    const t = b.text ?? slot.text;
+    const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength) as unknown as { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+    const ascii = b.ascii;
+    const frameIds = b.frames ?? slot.frames;
+    const { frames, names, source } = this;
+    let fi = 0;
+    let ti = 0;
+    let oi = 0;
+    for (let i = 0; i < b.count; i++) {
+      const at = i * ITEM_INTS;
+      const tag = ints[at]!;
+      const ref = ints[at + 6]!;
+      let stack: readonly Frame[] | undefined;
+      if (ref >= 0) stack = ref < MAX_NUMBERED ? this.numbered[ref] : this.chains[ref - MAX_NUMBERED];
+      else if (ref !== NO_STACK) {
+        const n = frameIds[fi++]!;
+        const s = new Array<Frame>(n);
+        for (let k = 0; k < n; k++) s[k] = frames[frameIds[fi++]!]!;
+        if (ref <= NEW_STACK) {
+          const kept = NEW_STACK - ref;
+          if (kept < MAX_NUMBERED) this.numbered[kept] = s;
+          else this.chains[kept - MAX_NUMBERED] = s;
+        } else if (ref !== FRESH_STACK) {
+          throw new Error(`report worker: stack reference ${ref}`);
+        }
+        stack = s;
+      }
+      if (tag === OBJECT) {
+        const o = b.objects[oi++]!;
+        if ('diagnostic' in o) {
+          sink(o.diagnostic);
+          continue;
+        }
+        const r = o.record as Writable<TraceRecord> & { stack?: readonly Frame[] };
+        if (r.kind === 'sample') r.stack = stack!;
+        onEvent(normalizeRecord(r as TraceRecord));
+        continue;
+      }
+      const comm = names[ints[at + 4]!]!;
+      const event = names[ints[at + 5]!]!;
+      // (ASCII read as Latin-1 is the same text, read faster)
+      const payload = ascii ? text.latin1Slice(ti, (ti += ints[at + 8]!)) : text.utf8Slice(ti, (ti += ints[at + 8]!));
+      const d = i * ITEM_DOUBLES;
+      const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
+      let r: SampleRecord;
+      // the parser's two shapes, keys in its order
+      if (tag === SAMPLE) {
+        r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId };
+      } else {
+        const n = ints[at + 9]!;
+        const found = ints[at + 10]!;
+        const addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
+        r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
+      }
+      onEvent(normalizeRecord(r));
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// The batches between report's worker thread and the main thread
+// (src/report-batch.ts), encoded and decoded in one thread: every record comes
+// out as the parser handed it over, in order with the bad lines, whatever its
+// shape: texts that are not ASCII or do not fit a slot, data addresses found in
+// the payload or not, callchains numbered, interned without a number, fresh or
+// deeper than a slot holds, ids past 32 bits; frames and interned callchains
+// met again are the same objects; the ring's slots are reused.
+import { describe, expect, it } from 'vitest';
+import { normalizeRecord, type TraceEvent } from '../../src/events.js';
+import type { Diagnostic, Frame, SampleRecord, TraceRecord } from '../../src/model.js';
+import { BATCH_ITEMS, BatchDecoder, BatchEncoder, newBatchRing, type Batch } from '../../src/report-batch.js';
+
+const SOURCE = 'trace.txt';
+
+function roundTrip(items: (TraceRecord | Diagnostic)[], slots = 2) {
+  const ring = newBatchRing(slots);
+  const decoder = new BatchDecoder(ring, SOURCE);
+  const out: (TraceEvent | Diagnostic)[] = [];
+  const batches: Batch[] = [];
+  // decoded as sent: the encoder waits for a free slot, and this thread is the one that frees it
+  const encoder = new BatchEncoder(ring, (b) => {
+    batches.push(b);
+    decoder.decode(b, (e) => out.push(e), (d) => out.push(d));
+  });
+  for (const x of items) {
+    if ('reason' in x) encoder.diagnostic(x);
+    else encoder.record(x);
+  }
+  encoder.post();
+  return { out, batches };
+}
+
+const frame = (i: number, dso = '/usr/lib/libc.so.6'): Frame => ({ addr: (0x1000 + i).toString(16), symbol: `fn${i}`, offset: i, dso });
+
+function sample(line: number, fields: Partial<SampleRecord>): SampleRecord {
+  const base: SampleRecord = { kind: 'sample', source: SOURCE, line, comm: 'app', pid: 10, tid: 11, cpu: 1, time: 100 + line / 1e6, period: 1, event: 'page-faults', payload: '', stack: [] };
+  return { ...base, ...fields };
+}
+
+describe('report worker batches', () => {
+  it('hand over every record shape as the parser handed it, in order with the bad lines', () => {
+    const frames = Array.from({ length: 50 }, (_, i) => frame(i));
+    const numbered = [frames.slice(0, 5), frames.slice(3, 9), [frames[7]!]];
+    const interned = frames.slice(10, 14);
+    const deep = Array.from({ length: 40_000 }, (_, i) => frames[i % 50]!);
+    const items: (TraceRecord | Diagnostic)[] = [];
+    let line = 1;
+    for (let i = 0; i < 3 * BATCH_ITEMS + 17; i++, line += 3) {
+      const k = i % 11;
+      const addr = (0x7f0000000000 + i * 4096).toString(16);
+      if (k === 0) items.push(sample(line, { payload: `${addr} fn+0x0 (/bin/app)`, addr, stack: numbered[i % 3]!, stackId: i % 3 }));
+      else if (k === 1) items.push(sample(line, { comm: 'wörker ✓', event: 'exceptions:page_fault_user', payload: `address=0x${addr} ip=0x401000 error_code=0x6 — café`, stack: interned }));
+      else if (k === 2) items.push(sample(line, { payload: 'no address here', addr, stack: [frames[i % 50]!] }));
+      else if (k === 3) items.push(sample(line, { pid: 2 ** 33, payload: 'a pid past 32 bits', stack: numbered[0]!, stackId: 0 }));
+      else if (k === 4) items.push(sample(line, { event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x7f0000000000, len: 0x00001000, prot: 0x00000001', stack: numbered[1]!, stackId: 1 }));
+      else if (k === 5) items.push({ source: SOURCE, line, reason: `bad line ${i}` });
+      else if (k === 6) items.push(sample(line, { event: 'syscalls:sys_exit_mprotect', payload: '0x0', fields: { __syscall_nr: '10' }, ret: 0, stack: interned }));
+      else if (k === 7) items.push({ kind: 'mmap', source: SOURCE, line, comm: 'app', pid: 10, tid: 10, time: 100, start: 0x400000, len: 0x1000, pgoff: 0, prot: 'r-xp', filename: '/bin/app', buildId: 'abc123' });
+      else if (k === 8) items.push(sample(line, { payload: 'x'.repeat(200) + ' é', addr: 'é', time: NaN, cpu: -1, pid: -1 }));
+      else if (k === 9) items.push(sample(line, { payload: `${addr} [unknown] ([stack])`, addr, stack: [] }));
+      else items.push(sample(line, { payload: '', stack: frames.slice(20, 20 + (i % 7)), period: 4096 }));
+    }
+    // a payload and a stack too big for a slot
+    items.push(sample(line++, { payload: 'ü'.repeat(200_000), stack: deep }));
+    items.push(sample(line++, { payload: 'after the big one', stack: numbered[2]!, stackId: 2 }));
+
+    const { out, batches } = roundTrip(items);
+    expect(batches.length).toBeGreaterThan(3);
+    expect(batches.some((b) => b.text !== undefined) && batches.some((b) => b.frames !== undefined)).toBe(true);
+    expect(out).toEqual(items.map((x) => ('reason' in x ? x : normalizeRecord(x))));
+
+    // one object per frame, and per numbered or interned callchain, as the parser's
+    const seenFrames = new Map<Frame, Frame>();
+    const seenStacks = new Map<readonly Frame[], readonly Frame[]>();
+    items.forEach((x, i) => {
+      if ('reason' in x || x.kind !== 'sample') return;
+      const got = (out[i] as Extract<TraceEvent, { record: SampleRecord }>).record.stack;
+      x.stack.forEach((f, j) => {
+        expect(seenFrames.get(f) ?? got[j]).toBe(got[j]);
+        seenFrames.set(f, got[j]!);
+      });
+      if (x.stackId !== undefined || (x.stack === interned)) {
+        expect(seenStacks.get(x.stack) ?? got).toBe(got);
+        seenStacks.set(x.stack, got);
+      }
+    });
+    expect(seenStacks.size).toBe(4);
+  });
+
+  it('reuse the ring: records through one slot come out the same', () => {
+    const frames = Array.from({ length: 8 }, (_, i) => frame(i));
+    const items = Array.from({ length: 2 * BATCH_ITEMS + 5 }, (_, i) => sample(i + 1, { payload: `p${i}`, stack: frames.slice(0, 1 + (i % 8)), stackId: i % 8 }));
+    const { out, batches } = roundTrip(items, 1);
+    expect(batches.map((b) => b.slot)).toEqual([0, 0, 0]);
+    expect(out).toEqual(items.map((r) => normalizeRecord(r)));
+  });
+});

@@ -30,6 +30,9 @@ import { callAddress } from './unwind.js';
 /** The dso perf parsers give an `(inlined)` frame. */
 export const INLINED_DSO = 'inlined';
 
+/** Stack numbers past this are read each time (the cache is an array indexed by them). */
+const MAX_STACK_IDS = 1 << 22;
+
 /** A listing whose code starts below this was linked at 0 (PIE, shared object): perf's map-relative addresses are its own. */
 const LINKED_AT_ZERO_BELOW = 0x400000;
 
@@ -51,12 +54,24 @@ export class InlineFrames {
     private readonly addresses: AddressSpaces,
   ) {}
 
+  // by the parser's stack number (r.stackId): the stack when it has no `(inlined)` frame, read once
+  private readonly plain: (readonly Frame[] | undefined)[] = [];
+
   /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none); `faultIp`: a fault's ip. */
   record(r: SampleRecord, faultIp?: number): SampleRecord {
     const stack = r.stack;
+    const id = r.stackId;
+    if (id !== undefined && this.plain[id] === stack) return r;
     let i = 0;
     while (i < stack.length && stack[i]!.dso !== INLINED_DSO) i++;
-    if (i === stack.length) return r;
+    if (i === stack.length) {
+      if (id !== undefined && id < MAX_STACK_IDS) {
+        // filled up to the number first: the array stays packed
+        while (this.plain.length <= id) this.plain.push(undefined);
+        this.plain[id] = stack;
+      }
+      return r;
+    }
     return { ...r, stack: this.stack(r, stack, faultIp) };
   }
 

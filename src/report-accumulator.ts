@@ -45,21 +45,42 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 // What the reused fault objects hold between faults (not a frame of the trace).
 const NO_FRAME: Frame = { addr: '', symbol: '', offset: -1, dso: '' };
 
+/**
+ * One event name's counts (a trace has a handful of names): every sample read;
+ * for a chosen event, records read and records the comm/pid/tid/time filters
+ * removed; its kept faults by class, with no data address, with neither frame
+ * nor ip; its processes.
+ */
+interface EventTally {
+  readonly name: string;
+  samples: number;
+  /** Chosen by --event, else a fault event. */
+  readonly selected: boolean;
+  readonly userTracepoint: boolean;
+  readonly kernelTracepoint: boolean;
+  read: number;
+  filteredOut: number;
+  noAddress: number;
+  frameless: number;
+  readonly classes: Partial<Record<FaultClass, number>>;
+  readonly processes: Map<number, ProcessFaults>;
+  // the last process counted: runs of one process are the rule
+  lastPid: number;
+  lastProcess: ProcessFaults | undefined;
+}
+
 export class ReportAccumulator {
-  // every sample read, by event; per chosen event: records read, records the comm/pid/tid/time filters removed
-  private readonly events: Record<string, number> = {};
-  private readonly read: Record<string, number> = {};
-  private readonly filteredOut: Record<string, number> = {};
+  // by event name, in the order first seen
+  private readonly tallies = new Map<string, EventTally>();
+  // the last record's: records come in runs of one event
+  private lastEvent = '';
+  private lastTally: EventTally | undefined;
   private readonly chosen: ReadonlySet<string> | undefined;
   private readonly keep: (r: SampleRecord) => boolean;
   private readonly witness: FilterWitness | undefined;
   // the witness's records are read only against --comm/--pid/--tid/--time
   private readonly witnessRecords: boolean;
   private lost = 0;
-  // per event: faults by class; faults with no data address (no page to attribute, so uncovered); processes
-  private readonly classes: Record<string, Partial<Record<FaultClass, number>>> = {};
-  private readonly noAddress: Record<string, number> = {};
-  private readonly processes: Record<string, Map<number, ProcessFaults>> = {};
   // child → parent, from FORK records
   private readonly parents = new Map<number, number>();
   private readonly histogram = new TimeHistogram();
@@ -123,7 +144,8 @@ export class ReportAccumulator {
       this.sideBand(e);
       return;
     }
-    if (this.select(e)) this.join(e);
+    const t = this.tally(e.record.event);
+    if (this.select(e, t)) this.join(e, t);
   };
 
   private learn(event: TraceEvent): TraceEvent {
@@ -170,22 +192,48 @@ export class ReportAccumulator {
     }
   }
 
-  private select(e: SampleEvent): boolean {
+  private tally(event: string): EventTally {
+    if (event === this.lastEvent && this.lastTally !== undefined) return this.lastTally;
+    let t = this.tallies.get(event);
+    if (t === undefined) {
+      t = {
+        name: event,
+        samples: 0,
+        selected: this.chosen !== undefined ? this.chosen.has(event) : isFaultEvent(event),
+        userTracepoint: event === 'exceptions:page_fault_user',
+        kernelTracepoint: event === 'exceptions:page_fault_kernel',
+        read: 0,
+        filteredOut: 0,
+        noAddress: 0,
+        frameless: 0,
+        classes: {},
+        processes: new Map(),
+        lastPid: NaN,
+        lastProcess: undefined,
+      };
+      this.tallies.set(event, t);
+    }
+    this.lastEvent = event;
+    this.lastTally = t;
+    return t;
+  }
+
+  private select(e: SampleEvent, t: EventTally): boolean {
     const r = e.record;
-    this.events[r.event] = (this.events[r.event] ?? 0) + 1;
+    t.samples++;
     if (e.kind === 'signal') {
       this.signals.note();
       if (this.keep(r)) this.signals.add(e);
     }
-    if (this.chosen !== undefined ? !this.chosen.has(r.event) : !isFaultEvent(r.event)) return false;
-    this.read[r.event] = (this.read[r.event] ?? 0) + 1;
+    if (!t.selected) return false;
+    t.read++;
     if (this.witnessRecords) this.witness?.note(r.comm, this.owners.processOf(r.pid, r.tid), r.tid, r.time);
     if (this.keep(r)) return true;
-    this.filteredOut[r.event] = (this.filteredOut[r.event] ?? 0) + 1;
+    t.filteredOut++;
     return false;
   }
 
-  private join(e: SampleEvent): void {
+  private join(e: SampleEvent, t: EventTally): void {
     const r = e.record;
     const fault = e.kind === 'fault' ? e.access : undefined;
     const frames = this.faultFrames.of(r, fault);
@@ -196,10 +244,10 @@ export class ReportAccumulator {
       return;
     }
     // perf script printed no frame and the record has no ip (an empty DWARF chain): the fault is [unknown]
-    if (r.stack.length === 0 && site.addr === '') this.frameless[r.event] = (this.frameless[r.event] ?? 0) + r.period;
-    this.attribute(e, site);
+    if (r.stack.length === 0 && site.addr === '') t.frameless += r.period;
+    this.attribute(e, site, t);
     const { cls, group } = this;
-    const pid = this.aggregate(r, cls);
+    const pid = this.aggregate(r, cls, t);
     const path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
     this.slices?.add(path, r.time, pid, r.tid, r.comm, this.inRegion, r.period);
   }
@@ -211,11 +259,11 @@ export class ReportAccumulator {
   // The fault as the timeline and the regions take it, filled in per fault:
   // neither keeps the object (a literal each per fault was most of what the
   // join allocated).
-  private readonly noted: Mutable<NotedFault> = { pid: 0, tid: 0, cpu: 0, time: 0, address: 0, errorCode: undefined, site: NO_FRAME, value: 0, family: 0 };
+  private readonly noted: Mutable<NotedFault> = { pid: 0, tid: 0, cpu: 0, time: 0, address: 0, errorCode: undefined, site: NO_FRAME, value: 0, family: 0, kernel: false };
   private readonly placed: Mutable<RegionFault> = { event: '', pid: 0, tid: 0, time: 0, address: 0, frame: NO_FRAME, class: 'unknown', value: 0, userMode: false };
 
   // The fault's class, from the protection change covering its page; its region; its group in the tree (this.cls, group, inRegion).
-  private attribute(e: SampleEvent, site: Frame): void {
+  private attribute(e: SampleEvent, site: Frame, t: EventTally): void {
     const r = e.record;
     const groupBy = this.options.groupBy;
     // with a tree by site wanted beside the call paths, the paths keep their site (finish drops it from the call tree)
@@ -233,6 +281,7 @@ export class ReportAccumulator {
       f.site = site;
       f.value = r.period;
       f.family = e.family;
+      f.kernel = t.kernelTracepoint;
       const attribution = this.timeline.noteFault(f);
       f.site = NO_FRAME;
       cls = attribution.class;
@@ -240,7 +289,7 @@ export class ReportAccumulator {
       if (bySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
     } else {
       if (e.kind === 'fault') {
-        this.noAddress[r.event] = (this.noAddress[r.event] ?? 0) + r.period;
+        t.noAddress += r.period;
         cls = classifyFault(e.access.errorCode, undefined);
       }
       if (bySite) group = NO_PROTECTION_SITE;
@@ -254,7 +303,7 @@ export class ReportAccumulator {
     p.frame = site;
     p.class = cls;
     p.value = r.period;
-    p.userMode = r.event === 'exceptions:page_fault_user' || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso));
+    p.userMode = t.userTracepoint || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso));
     const inRegion = this.regionFaults.add(p);
     p.frame = NO_FRAME;
     if (groupBy === 'region') group = inRegion;
@@ -265,21 +314,41 @@ export class ReportAccumulator {
   }
 
   // The fault in its event's class counts, its process's counts and the time histogram; returns its process.
-  private aggregate(r: SampleRecord, cls: FaultClass): number {
-    const byClass = (this.classes[r.event] ??= {});
+  private aggregate(r: SampleRecord, cls: FaultClass, t: EventTally): number {
+    const byClass = t.classes;
     byClass[cls] = (byClass[cls] ?? 0) + r.period;
     const pid = this.addresses.processFor(r.pid, r.tid);
-    const byProcess = (this.processes[r.event] ??= new Map());
-    let proc = byProcess.get(pid);
-    if (proc === undefined) byProcess.set(pid, (proc = { comm: r.comm, faults: 0, classes: {} }));
+    let proc = t.lastProcess;
+    if (pid !== t.lastPid || proc === undefined) {
+      proc = t.processes.get(pid);
+      if (proc === undefined) t.processes.set(pid, (proc = { comm: r.comm, faults: 0, classes: {} }));
+      t.lastPid = pid;
+      t.lastProcess = proc;
+    }
     proc.faults += r.period;
     proc.classes[cls] = (proc.classes[cls] ?? 0) + r.period;
     this.histogram.add(r.time, cls, r.period, r.event);
     return pid;
   }
 
-  /** Kept faults with neither a frame nor an ip, by event. */
-  private readonly frameless: Record<string, number> = {};
+  // per event name, one of its counts (for the sections that take them by event)
+  private byEvent(count: (t: EventTally) => number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const t of this.tallies.values()) out[t.name] = count(t);
+    return out;
+  }
+
+  private get processes(): Record<string, Map<number, ProcessFaults>> {
+    const out: Record<string, Map<number, ProcessFaults>> = {};
+    for (const t of this.tallies.values()) out[t.name] = t.processes;
+    return out;
+  }
+
+  private classesOf(events: Iterable<string>): Partial<Record<FaultClass, number>> {
+    const out: Partial<Record<FaultClass, number>> = {};
+    for (const e of events) for (const [c, v] of Object.entries(this.tallies.get(e)?.classes ?? {})) out[c as FaultClass] = (out[c as FaultClass] ?? 0) + v;
+    return out;
+  }
 
   /**
    * The report as the findings read it. Two selected fault families count the
@@ -290,8 +359,7 @@ export class ReportAccumulator {
     const primary = oneFamily(new Set(report.selectedEvents));
     if (primary === undefined || this.treeOptions === undefined) return report;
     const only = this.aggregator.finish(this.resolver, { ...this.treeOptions, events: primary });
-    const onlyClasses: Partial<Record<FaultClass, number>> = {};
-    for (const e of primary) for (const [c, v] of Object.entries(this.classes[e] ?? {})) onlyClasses[c as FaultClass] = (onlyClasses[c as FaultClass] ?? 0) + v;
+    const onlyClasses = this.classesOf(primary);
     const onlyRegions = this.regionFaults.placed ? regionSection(this.regionFaults, primary, this.sites.keeps, this.protectionSites, this.resolver, only.sites) : undefined;
     return {
       ...report,
@@ -308,7 +376,8 @@ export class ReportAccumulator {
 
   /** After the last event: the call-path tree, the sections and the warnings, assembled (the tree not yet shaped for display, no findings). */
   finish(inputs: InputSummary[], skipped: SkippedLines): Report {
-    const { options, events, chosen, resolver, aggregator, protectionSites, regionFaults } = this;
+    const { options, chosen, resolver, aggregator, protectionSites, regionFaults } = this;
+    const events = this.byEvent((t) => t.samples);
     const selected = chosen ?? defaultFaultEvents(Object.keys(events));
     // the protection calls' frames count in the verdict on each listing too;
     // their sites are named from here on, once it is known
@@ -338,15 +407,14 @@ export class ReportAccumulator {
     }
     // each selected family's faults, as the tree counts them: once per event
     const families = [...new Set([...selected].map(faultFamily).filter((f) => f >= 0))].sort();
-    const missing = Object.fromEntries([...selected].map((e) => [e, this.noAddress[e] ?? 0]));
+    const missing = Object.fromEntries([...selected].map((e) => [e, this.tallies.get(e)?.noAddress ?? 0]));
     const reports = (families.length > 0 ? families : [0]).map((f) => this.timeline.report(f));
     // before the warnings: naming repairs the protection stacks (frames marked [inferred])
     const protection = this.protectionRecords > 0 ? protectionSites.finish(combineFamilies(reports, missing)) : undefined;
     const regions = regionFaults.placed ? regionSection(regionFaults, selected, this.sites.keeps, protectionSites, resolver, result.sites) : undefined;
 
-    const sum = (m: Record<string, number>): number => [...selected].reduce((s, e) => s + (m[e] ?? 0), 0);
-    const selectedClasses: Partial<Record<FaultClass, number>> = {};
-    for (const e of selected) for (const [c, v] of Object.entries(this.classes[e] ?? {})) selectedClasses[c as FaultClass] = (selectedClasses[c as FaultClass] ?? 0) + v;
+    const sum = (count: (t: EventTally) => number): number => [...selected].reduce((s, e) => { const t = this.tallies.get(e); return s + (t === undefined ? 0 : count(t)); }, 0);
+    const selectedClasses = this.classesOf(selected);
     // warnings and notes (src/warnings.ts); what the capture lacks, the capture-quality finding says
     const notices = collectNotices({
       resolver,
@@ -356,7 +424,7 @@ export class ReportAccumulator {
       faultsThrough: (frames) => aggregator.valueThrough(frames, selected, isStartupFrames),
       inlinedWithoutDso: this.inlineFrames.unknown,
       inferred: this.repair.inserted,
-      frameless: [...selected].reduce((n, e) => n + (this.frameless[e] ?? 0), 0),
+      frameless: sum((t) => t.frameless),
       tree: result.tree,
       decidedEarly: this.sites.changed(),
       events,
@@ -369,9 +437,9 @@ export class ReportAccumulator {
       threadNotes: protection !== undefined || (options.pids ?? []).length > 0 ? this.owners.notes() : [],
       inputs,
     });
-    const readCount = sum(this.read);
+    const readCount = sum((t) => t.read);
     const signals = this.signals.result();
-    const filteredCount = sum(this.filteredOut) + result.filtered.records;
+    const filteredCount = sum((t) => t.filteredOut) + result.filtered.records;
     return {
       inputs,
       events,

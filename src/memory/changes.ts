@@ -160,6 +160,7 @@ function faultAgg(): FaultAgg {
     sinceMin: Infinity,
     sinceMax: -Infinity,
     instructions: new Map(),
+    instructionsByFrame: new Map(),
     cycles: 0,
     tlb: new Map(),
     tlbCauses: new Map(),

@@ -72,6 +72,12 @@ export class RegionFaults {
   private readonly eventBases = new Map<string, string>();
   // per thread: its last tracepoint fault not yet counted by a minor/major sample
   private readonly pending = new Map<number, { bucket: Bucket; ip: string; page: number }>();
+  private lastTally: Tally | undefined;
+  private lastEvent = '';
+  private lastByFrame: Map<Frame, Bucket> | undefined;
+  // the last event joined, and what it is: a tracepoint, major-faults, minor-faults or another
+  private joinEvent = '';
+  private joinKind: 'tracepoint' | 'major' | 'minor' | 'other' = 'other';
   private matched = 0;
   private unmatched = 0;
   private tracepoints = false;
@@ -109,8 +115,15 @@ export class RegionFaults {
         group = key;
       }
     }
-    let byFrame = tally.get(f.event);
-    if (byFrame === undefined) tally.set(f.event, (byFrame = new Map()));
+    // runs of one event into one tally are the rule
+    let byFrame = this.lastByFrame;
+    if (tally !== this.lastTally || f.event !== this.lastEvent || byFrame === undefined) {
+      byFrame = tally.get(f.event);
+      if (byFrame === undefined) tally.set(f.event, (byFrame = new Map()));
+      this.lastTally = tally;
+      this.lastEvent = f.event;
+      this.lastByFrame = byFrame;
+    }
     let bucket = byFrame.get(f.frame);
     if (bucket === undefined) byFrame.set(f.frame, (bucket = inRegion ? new RegionBucket(f.event, f.frame) : new Bucket(f.event, f.frame)));
     bucket.add(f, page);
@@ -202,14 +215,17 @@ export class RegionFaults {
   private join(f: RegionFault, bucket: Bucket, page: number): void {
     // the frame's address only: an inlined leaf of a software event may lack the dso its tracepoint got through ip=
     const ip = f.frame.addr;
-    if (f.event.startsWith('exceptions:page_fault_')) {
+    if (f.event !== this.joinEvent) {
+      this.joinEvent = f.event;
+      this.joinKind = joinKind(f.event, this.eventBases);
+    }
+    const kind = this.joinKind;
+    if (kind === 'tracepoint') {
       this.tracepoints = true;
       this.pending.set(f.tid, { bucket, ip, page });
       return;
     }
-    let base = this.eventBases.get(f.event);
-    if (base === undefined) this.eventBases.set(f.event, (base = f.event.replace(/[:/].*$/, '')));
-    if (base !== 'major-faults' && base !== 'minor-faults') return;
+    if (kind === 'other') return;
     this.counted = true;
     const p = this.pending.get(f.tid);
     if (p === undefined || p.ip !== ip || (!Number.isNaN(page) && page !== p.page)) {
@@ -218,8 +234,15 @@ export class RegionFaults {
     }
     this.pending.delete(f.tid);
     this.matched++;
-    if (base === 'major-faults') p.bucket.major += f.value;
+    if (kind === 'major') p.bucket.major += f.value;
   }
+}
+
+function joinKind(event: string, bases: Map<string, string>): 'tracepoint' | 'major' | 'minor' | 'other' {
+  if (event.startsWith('exceptions:page_fault_')) return 'tracepoint';
+  let base = bases.get(event);
+  if (base === undefined) bases.set(event, (base = event.replace(/[:/].*$/, '')));
+  return base === 'major-faults' ? 'major' : base === 'minor-faults' ? 'minor' : 'other';
 }
 
 interface Summed {

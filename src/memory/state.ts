@@ -2,7 +2,7 @@
 // aggregates, calls in flight, threads and processes.
 import type { FaultClass } from '../fault-class.js';
 import type { ProtectionCall, ProtectionChange } from './protection-types.js';
-import type { SampleRecord } from '../../parsers/records.js';
+import type { Frame, SampleRecord } from '../../parsers/records.js';
 import type { PageMap, Segment } from './page-map.js';
 import type { FlushPlace } from './tlb-place.js';
 
@@ -54,6 +54,8 @@ export interface SiteAgg {
 /** One fault family's faults at a site, their retry cycles, and the TLB flushes its timeline charged there. */
 export interface FaultAgg extends FaultTally {
   instructions: Map<string, InstrAgg>;
+  /** The same by the faulting frame (interned by the parser): no key per fault. */
+  instructionsByFrame: Map<Frame, InstrAgg>;
   tlb: Map<string, number>;
   /** The same flushes by where they ran (`inside mprotect`, `copy-on-write fault`…). */
   tlbCauses: Map<string, number>;

@@ -48,13 +48,19 @@ export class Tasks {
   }
 
   thread(tid: number): Thread {
+    // asked several times per record: runs of one thread are the rule
+    const last = this.lastThread;
+    if (last !== undefined && last.tid === tid) return last;
     let t = this.threads.get(tid);
     if (t === undefined) {
       t = { tid, fam: FAULT_FAMILIES.map(() => ({ held: [] })) };
       this.threads.set(tid, t);
     }
+    this.lastThread = t;
     return t;
   }
+
+  private lastThread: Thread | undefined;
 
   unresolved(): number {
     return this.owners.unresolved();

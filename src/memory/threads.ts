@@ -43,6 +43,13 @@ export class ThreadOwners {
   private readonly listeners: ForkListener[] = [];
   /** clone3 children taken as sharing their parent's address space. */
   assumedClone3 = 0;
+  // Runs of one thread are the rule: the last tie made, and the last tid
+  // resolved with its process key (until a tie or pid changes the chains).
+  private tiedTid = NaN;
+  private tiedPid = NaN;
+  private seenTid = NaN;
+  private resolvedTid = NaN;
+  private resolvedKey = NaN;
 
   /** Calls `fn(child, parent)` when a new process forks from another (FORK record, clone without CLONE_THREAD/CLONE_VM). */
   onFork(fn: ForkListener): void {
@@ -69,8 +76,11 @@ export class ThreadOwners {
       }
       default: {
         const r = e.record;
-        if (r.pid >= 0) this.tie(r.tid, r.pid);
-        this.seen.add(r.tid);
+        if (r.pid >= 0 && (r.tid !== this.tiedTid || r.pid !== this.tiedPid)) this.tie(r.tid, r.pid);
+        if (r.tid !== this.seenTid) {
+          this.seen.add(r.tid);
+          this.seenTid = r.tid;
+        }
         if ((e.kind === 'call' || e.kind === 'return') && (e.name === 'clone' || e.name === 'clone3')) this.clone(e);
       }
     }
@@ -79,8 +89,11 @@ export class ThreadOwners {
   /** The process key of (pid, tid): the pid when known, else what ties told, else the tid itself. */
   processOf(pid: number, tid: number): number {
     if (pid >= 0) return pid;
+    if (tid === this.resolvedTid) return this.resolvedKey;
     const key = this.resolve(tid);
     if (key === tid && !this.pids.has(tid)) this.alone.add(tid);
+    this.resolvedTid = tid;
+    this.resolvedKey = key;
     return key;
   }
 
@@ -149,6 +162,14 @@ export class ThreadOwners {
     this.pids.add(pid);
     this.owner.set(pid, pid);
     if (tid !== pid) this.owner.set(tid, pid);
+    this.tiedTid = tid;
+    this.tiedPid = pid;
+    this.changed();
+  }
+
+  // The chains changed: what was resolved may not hold.
+  private changed(): void {
+    this.resolvedTid = NaN;
   }
 
   private fork(child: number, parent: number): void {
@@ -179,6 +200,7 @@ export class ThreadOwners {
 
   private cloned(parentTid: number, parentPid: number, c: OpenClone, child: number): void {
     if (!(child > 0) || this.pids.has(child) || this.owner.has(child)) return;
+    this.changed();
     const parent = parentPid >= 0 ? parentPid : this.resolve(parentTid);
     if (Number.isNaN(c.flags)) {
       this.assumedClone3++;

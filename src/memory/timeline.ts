@@ -68,6 +68,8 @@ export interface NotedFault {
   readonly value: number;
   /** Its event's family (index in FAULT_FAMILIES). Default: the timeline's `faultFamily`. */
   readonly family?: number;
+  /** Its event says the fault came from kernel mode (exceptions:page_fault_kernel), also without an error code. */
+  readonly kernel?: boolean;
 }
 
 const PROTECTION_CALLS: ReadonlySet<string> = new Set<ProtectionCall>(['mprotect', 'pkey_mprotect', 'mmap', 'munmap', 'mremap']);
@@ -148,7 +150,7 @@ export class ProtectionTimeline {
     const cls = classifyFault(f.errorCode, seg);
     if (seg === undefined) {
       this.uncovered[fam]! += f.value;
-      this.faultNoted(this.thread(f.tid), undefined, cls, f.errorCode, fam);
+      this.faultNoted(this.thread(f.tid), undefined, cls, f, fam);
       return { class: cls, denied: false };
     }
     const change = seg.change;
@@ -164,16 +166,20 @@ export class ProtectionTimeline {
       agg.sinceMax = Math.max(agg.sinceMax, since);
     }
     // keyed here, not by the caller: most faults of a wide capture are covered by no change
-    const key = this.instructionKey(f.site);
-    let instr = agg.instructions.get(key);
+    let instr = agg.instructionsByFrame.get(f.site);
     if (instr === undefined) {
-      instr = { instruction: key, faults: 0, classes: new Map(), cycles: 0, handlers: new Map() };
-      agg.instructions.set(key, instr);
+      const key = this.instructionKey(f.site);
+      instr = agg.instructions.get(key);
+      if (instr === undefined) {
+        instr = { instruction: key, faults: 0, classes: new Map(), cycles: 0, handlers: new Map() };
+        agg.instructions.set(key, instr);
+      }
+      agg.instructionsByFrame.set(f.site, instr);
     }
     instr.faults += f.value;
     bump(instr.classes, cls, f.value);
     const thread = this.thread(f.tid);
-    this.faultNoted(thread, agg, cls, f.errorCode, fam);
+    this.faultNoted(thread, agg, cls, f, fam);
     if (denied && f.errorCode !== undefined) {
       const b = decodeErrorCode(f.errorCode);
       const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
@@ -184,8 +190,9 @@ export class ProtectionTimeline {
   }
 
   // The fault's flushes go to its site; a fault in user mode ends the thread's call (without exit records, nothing else does).
-  private faultNoted(thread: Thread, agg: FaultAgg | undefined, cls: FaultClass, errorCode: number | undefined, fam: number): void {
-    const kernelMode = errorCode === undefined ? undefined : !userAccess(errorCode);
+  private faultNoted(thread: Thread, agg: FaultAgg | undefined, cls: FaultClass, f: NotedFault, fam: number): void {
+    const errorCode = f.errorCode;
+    const kernelMode = errorCode !== undefined ? !userAccess(errorCode) : f.kernel === true ? true : undefined;
     this.flushes[fam]!.noted(thread, agg, cls, kernelMode);
     if (kernelMode !== true) this.closeOpen(thread, false);
   }

@@ -139,34 +139,43 @@ export class ReportAccumulator {
 
   /** Takes one event, in trace order (readTrace's callback). */
   readonly add = (event: TraceEvent): void => {
-    const e = this.learn(event);
-    if (!isSampleEvent(e)) {
-      this.sideBand(e);
+    if (!isSampleEvent(event)) {
+      this.learnSideBand(event);
+      this.sideBand(event);
       return;
     }
+    const e = this.learn(event);
     const t = this.tally(e.record.event);
     if (this.select(e, t)) this.join(e, t);
   };
 
-  private learn(event: TraceEvent): TraceEvent {
+  private learnSideBand(e: MmapRecord | TaskRecord | LostRecord): void {
+    this.owners.note(e);
+    if (e.kind === 'mmap') this.addresses.addMmap(e);
+    this.history.add(e);
+    const change = this.timeline.add(e);
+    if (change !== undefined) this.slices?.change(change);
+  }
+
+  private learn(event: SampleEvent): SampleEvent {
     this.owners.note(event);
     let e = event;
-    if (isSampleEvent(e)) {
-      const r = this.inlineFrames.record(e.record, e.kind === 'fault' ? e.access.ip : undefined);
-      if (r !== e.record) e = { ...e, record: r };
-    }
-    if (e.kind === 'mmap') this.addresses.addMmap(e);
-    const call = e.kind === 'call' || e.kind === 'return';
-    if (call || !isSampleEvent(e)) this.history.add(e);
-    if (call || e.kind === 'tlb-flush' || !isSampleEvent(e)) {
-      if (isSampleEvent(e)) this.protectionRecords++;
-      const change = this.timeline.add(e);
-      if (change !== undefined) this.slices?.change(change);
-    } else if (e.kind === 'fault') {
+    const r = this.inlineFrames.record(e.record, e.kind === 'fault' ? e.access.ip : undefined);
+    if (r !== e.record) e = { ...e, record: r };
+    const kind = e.kind;
+    if (kind === 'fault') {
       // every fault, filtered or not, ends its thread's call and owns the flushes in its path
       this.timeline.add(e);
+      return e;
     }
-    if (e.kind === 'call' && FORK_CALLS.has(e.name)) this.forkCalls.set(e.record.tid, this.protectionSites.siteOf(e.record));
+    const call = kind === 'call' || kind === 'return';
+    if (call) this.history.add(e);
+    if (call || kind === 'tlb-flush') {
+      this.protectionRecords++;
+      const change = this.timeline.add(e);
+      if (change !== undefined) this.slices?.change(change);
+    }
+    if (kind === 'call' && FORK_CALLS.has(e.name)) this.forkCalls.set(e.record.tid, this.protectionSites.siteOf(e.record));
     return e;
   }
 
@@ -282,11 +291,10 @@ export class ReportAccumulator {
       f.value = r.period;
       f.family = e.family;
       f.kernel = t.kernelTracepoint;
-      const attribution = this.timeline.noteFault(f);
+      cls = this.timeline.noteFaultClass(f);
       f.site = NO_FRAME;
-      cls = attribution.class;
       // the change's site is its call's stack for now: named when the tree is built (groupName)
-      if (bySite) group = attribution.change?.site ?? NO_PROTECTION_SITE;
+      if (bySite) group = this.timeline.notedChange?.site ?? NO_PROTECTION_SITE;
     } else {
       if (e.kind === 'fault') {
         t.noAddress += r.period;

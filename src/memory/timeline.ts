@@ -145,13 +145,30 @@ export class ProtectionTimeline {
 
   /** Joins a fault to its covering change: class, time since the change, retry-cycle bookkeeping. */
   noteFault(f: NotedFault): FaultAttribution {
+    const cls = this.noteFaultClass(f);
+    const change = this.notedChange;
+    if (change === undefined) return { class: cls, denied: false };
+    const prot = this.notedProt;
+    const since = f.time - change.time;
+    const denied = f.errorCode !== undefined && accessDenied(f.errorCode, prot);
+    // one literal per shape, no spread: one object per fault
+    return Number.isFinite(since) ? { change, prot, class: cls, sinceChange: since, denied } : { change, prot, class: cls, denied };
+  }
+
+  /** The covering change of the fault `noteFaultClass` noted last, and its page's protection then. */
+  notedChange: ProtectionChange | undefined;
+  notedProt = 0;
+
+  /** `noteFault`, answering with the fault's class only (no object per fault): the change is `notedChange`. */
+  noteFaultClass(f: NotedFault): FaultClass {
     const fam = f.family ?? this.faultFamily;
     const seg = this.segmentAt(f.pid, f.tid, f.address);
     const cls = classifyFault(f.errorCode, seg);
     if (seg === undefined) {
+      this.notedChange = undefined;
       this.uncovered[fam]! += f.value;
       this.faultNoted(this.thread(f.tid), undefined, cls, f, fam);
-      return { class: cls, denied: false };
+      return cls;
     }
     const change = seg.change;
     const denied = f.errorCode !== undefined && accessDenied(f.errorCode, seg.prot);
@@ -185,8 +202,9 @@ export class ProtectionTimeline {
       const need = b.fetch ? PROT_EXEC : b.write ? PROT_WRITE : PROT_READ;
       thread.fam[fam]!.pendingFault = { page: this.pageFloor(f.address), need, instr, agg, expires: false, time: f.time };
     }
-    // one literal per shape, no spread: one object per fault
-    return Number.isFinite(since) ? { change: change.view, prot: seg.prot, class: cls, sinceChange: since, denied } : { change: change.view, prot: seg.prot, class: cls, denied };
+    this.notedChange = change.view;
+    this.notedProt = seg.prot;
+    return cls;
   }
 
   // The fault's flushes go to its site; a fault in user mode ends the thread's call (without exit records, nothing else does).

@@ -61,6 +61,51 @@ describe('readFault', () => {
     expect(readFault({ ...r, event: 'minor-faults:u' })?.ip).toBe(0x1b7ad);
   });
 
+  it('reads every tracepoint payload of the samples as the fields do, and their variants', async () => {
+    // the common payloads are read in one pass; perf trace's fields (r.fields) take the fields' path: the reference
+    const { parseTracepointFields } = await import('../../parsers/tracepoint-fields.js');
+    const root = fileURLToPath(new URL('../../samples/', import.meta.url));
+    const payloads = new Set<string>();
+    for (const name of ['protection/guard.perf-script.txt.gz', 'protection/jit.perf-script-pid.txt', 'findings/pagein.perf-script.txt', 'tlb/forkcow.perf-script.txt', 'odd/latin1.perf-script.txt']) {
+      const raw = readFileSync(root + name);
+      const text = (name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('latin1');
+      for (const l of text.split('\n')) {
+        const at = l.indexOf('exceptions:page_fault_');
+        if (at >= 0) payloads.add(l.slice(l.indexOf(':', at + 11) + 1).trim());
+      }
+    }
+    // the samples hold hex ips, kernel symbols as ips and -F's appended column
+    expect([...payloads].some((p) => / ip=0x/.test(p))).toBe(true);
+    expect([...payloads].some((p) => / ip=[a-z_]/.test(p))).toBe(true);
+    expect([...payloads].some((p) => /error_code=0x\w+\s+0$/.test(p))).toBe(true);
+    const variants = [
+      'address=0xffffffff81b75d98 ip=0xffffffff81b75d98 error_code=0x0',
+      'address=0xffffffffff600000 ip=12345 error_code=0x5',
+      'address=0x1000 ip=0x0000000000001 error_code=0x00000000000000000000004',
+      'address=0x1000 ip=0x10 error_code=0xffffffffffffffffff',
+      'address=0x1000 ip=elf_load+0x28a error_code=0x2',
+      'address=0x1000 ip=a,b error_code=0x2',
+      'address=0x1000 ip=0x10 error_code=0x2 extra=1',
+      'address=0x1000 ip=0x10 error_code=0x2 ff:1',
+      'address=0x1000 ip=0x10 error_code=0x2,',
+      'address=0x1000 ip=0x10 error_code=0x',
+      'address=0x ip=0x10 error_code=0x2',
+      'address=0x1000  ip=0x10 error_code=0x2',
+      'address=0x1000 ip= error_code=0x2',
+      'address=0x1000 ip=0x1g error_code=0x2',
+      'address=0x1000 ip=0x10 error_code=0x2               0',
+      'address=0x1000 ip=0x10 error_code=0x2     7f0012345678 foo+0x1 (/lib/x.so)',
+    ];
+    for (const payload of [...payloads, ...variants]) {
+      for (const event of ['exceptions:page_fault_user', 'exceptions:page_fault_kernel']) {
+        for (const addr of [undefined, '7f0000001000']) {
+          const r = { ...base, event, payload, ...(addr !== undefined ? { addr } : {}) } as SampleRecord;
+          expect(readFault(r), payload).toEqual(readFault({ ...r, fields: parseTracepointFields(payload) }));
+        }
+      }
+    }
+  });
+
   it('ignores records that are not faults', () => {
     expect(readFault({ ...base, event: 'syscalls:sys_enter_mprotect', payload: 'start: 0x1000, len: 0x1000, prot: 0x1' })).toBeUndefined();
   });

@@ -19,7 +19,7 @@ export interface PathFrames {
   readonly site: Frame;
   readonly callers: readonly Frame[];
   readonly inlined: readonly Frame[];
-  /** The frames' hash, by the aggregator that computed it, and the path (of that aggregator) they were last counted in. */
+  /** The frames' hash, by the aggregator that computed it, and the paths (of that aggregator) they were counted in: one, or a few (by group). */
   hash?: number;
   hashedBy?: FaultAggregator;
   lastPath?: unknown;
@@ -125,6 +125,8 @@ export interface AggregateResult {
   readonly leaves: (TreeNode | undefined)[];
   /** The faulting dsos and functions (perf's name and the listing's) of the chosen events before those filters, with their records: what a filter could have matched. */
   readonly present: { dsos: Map<string, number>; symbols: Map<string, number> };
+  /** Whether a node other than an instruction may be named as a mangled C++ name is (`_Z…`); false: none is (src/warnings.ts need not look). */
+  readonly mangledNames: boolean;
 }
 
 export class FaultAggregator {
@@ -136,8 +138,14 @@ export class FaultAggregator {
   private readonly paths: RawPath[] = [];
   private last = { event: '', comm: '', group: '\0', ids: 0 };
 
-  /** `hashMask` keeps hashes small integers (cheap Map keys); tests narrow it to make paths collide. */
-  constructor(private readonly hashMask = 0x3fffffff) {}
+  /**
+   * `hashMask` keeps hashes small integers (cheap Map keys); tests narrow it to make paths collide.
+   * `onFrame` is told each distinct frame as it is first seen (to read ahead what `finish` will need of it).
+   */
+  constructor(
+    private readonly hashMask = 0x3fffffff,
+    private readonly onFrame?: (frame: Frame) => void,
+  ) {}
 
   /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. Returns its path's number (`AggregateResult.leaves`). */
   add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE, cls: FaultClass = 'unknown'): number {
@@ -146,9 +154,20 @@ export class FaultAggregator {
 
   /** `add` with the frames as one object, which a repeated stack passes again. */
   addPath(event: string, comm: string, path: PathFrames, value: number, group = '', cls: FaultClass = 'unknown'): number {
-    // a stack's records are mostly one path: no hash lookup for them
-    const last = path.lastPath as RawPath | undefined;
-    if (last !== undefined && path.hashedBy === this && last.event === event && last.comm === comm && last.group === group) return this.count(last, value, cls);
+    // a stack's records are mostly in one path, or a few (its faults' protection sites, with a tree by site): no hash lookup for them
+    const known = path.lastPath as RawPath | RawPath[] | undefined;
+    if (known !== undefined && path.hashedBy === this) {
+      if (!Array.isArray(known)) {
+        if (known.event === event && known.comm === comm && known.group === group) return this.count(known, value, cls);
+      } else {
+        for (let i = 0; i < known.length; i++) {
+          const q = known[i]!;
+          if (q.event === event && q.comm === comm && q.group === group) return this.count(q, value, cls);
+        }
+      }
+    }
+    // the paths it knows are another aggregator's
+    if (path.hashedBy !== this) path.lastPath = undefined;
     // consecutive records mostly share event, comm and group
     if (event !== this.last.event || comm !== this.last.comm || group !== this.last.group) {
       this.last = { event, comm, group, ids: mix(mix(this.nameId(event), this.nameId(comm)), this.nameId(group)) };
@@ -158,13 +177,13 @@ export class FaultAggregator {
     if (hit !== undefined) {
       const p = Array.isArray(hit) ? hit.find((q) => samePath(q, event, comm, group, path)) : samePath(hit, event, comm, group, path) ? hit : undefined;
       if (p !== undefined) {
-        path.lastPath = p;
+        remember(path, p);
         return this.count(p, value, cls);
       }
     }
     const p: RawPath = { id: this.paths.length, path, event, comm, group, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
-    path.lastPath = p;
+    remember(path, p);
     if (hit === undefined) this.byHash.set(h, p);
     else if (Array.isArray(hit)) hit.push(p);
     else this.byHash.set(h, [hit, p]);
@@ -223,6 +242,18 @@ export class FaultAggregator {
     // one array for every path's frames and steps: the builder and the repair keep neither
     const scratch: Frame[] = [];
     const steps: PathStep[] = [];
+    // with the groups dropped, a stack's paths by group (the few it remembers) are one path of the tree: its nodes are found once
+    const along = options.dropGroups === true ? new Map<PathFrames, { event: string; comm: string; nodes: TreeNode[] }[]>() : undefined;
+    const rank = (p: RawPath, key: string, site: FaultSite): void => {
+      let ofEvent = sites.get(p.event);
+      if (ofEvent === undefined) sites.set(p.event, (ofEvent = new Map()));
+      const s = ofEvent.get(key);
+      if (s === undefined) {
+        const counted = { event: p.event, ...site, count: p.value };
+        ofEvent.set(key, counted);
+        ranked.push(counted);
+      } else s.count += p.value;
+    };
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
       const siteFrame = p.path.site;
@@ -234,6 +265,12 @@ export class FaultAggregator {
       if (!keeps(siteFrame)) {
         filtered.records += p.records;
         filtered.value += p.value;
+        continue;
+      }
+      const again = along?.get(p.path)?.find((q) => q.event === p.event && q.comm === p.comm);
+      if (again !== undefined) {
+        leaves[p.id] = builder.addAlong(again.nodes, p.value, p.event, p.classes);
+        rank(p, leafSteps.get(siteFrame)!.key, site);
         continue;
       }
       const raw = framesOf(p.path, scratch);
@@ -279,19 +316,24 @@ export class FaultAggregator {
       }
       steps.push(leaf.insn);
       leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
-      let ofEvent = sites.get(p.event);
-      if (ofEvent === undefined) sites.set(p.event, (ofEvent = new Map()));
-      const s = ofEvent.get(leaf.key);
-      if (s === undefined) {
-        const counted = { event: p.event, ...site, count: p.value };
-        ofEvent.set(leaf.key, counted);
-        ranked.push(counted);
-      } else s.count += p.value;
+      if (along !== undefined && Array.isArray(p.path.lastPath)) {
+        const known = along.get(p.path);
+        const at = { event: p.event, comm: p.comm, nodes: builder.lastPath() };
+        if (known === undefined) along.set(p.path, [at]);
+        else known.push(at);
+      }
+      rank(p, leaf.key, site);
     }
     let tree = builder.finish();
     if (options.invert === true) tree = invertTree(tree);
     ranked.sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
-    return { tree, sites: ranked, filtered, present, leaves };
+    // every node is named by one of these steps (a homonym's dso only appended): a few hundred names, not a walk of the tree
+    const mangledNames =
+      mangledName(options.rootName ?? 'all') ||
+      [callerSteps.values(), inlinedSteps.values(), commSteps.values()].some((steps) => [...steps].some((step) => mangledName(step.name))) ||
+      [...groupSteps.values()].some((levels) => levels.some((step) => mangledName(step.name))) ||
+      [...leafSteps.values()].some((leaf) => mangledName(leaf.fn.name) || (leaf.listed !== undefined && mangledName(leaf.listed.name)));
+    return { tree, sites: ranked, filtered, present, leaves, mangledNames };
   }
 
   private count(p: RawPath, value: number, cls: FaultClass): number {
@@ -313,7 +355,13 @@ export class FaultAggregator {
   }
 
   private id(f: Frame): number {
-    return idIn(this.ids, f);
+    let id = this.ids.get(f);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(f, id);
+      this.onFrame?.(f);
+    }
+    return id;
   }
 
   private nameId(s: string): number {
@@ -334,6 +382,17 @@ function idIn<K>(ids: Map<K, number>, key: K): number {
 function mix(h: number, x: number): number {
   return Math.imul(h ^ x, 0x01000193);
 }
+
+// Paths a stack's records were counted in, for the next record of the stack: up to KNOWN_PATHS, then the last one.
+function remember(path: PathFrames, p: RawPath): void {
+  const known = path.lastPath as RawPath | RawPath[] | undefined;
+  if (known === undefined) path.lastPath = p;
+  else if (!Array.isArray(known)) path.lastPath = [known, p];
+  else if (known.length < KNOWN_PATHS) known.push(p);
+  else path.lastPath = p;
+}
+
+const KNOWN_PATHS = 8;
 
 function samePath(p: RawPath, event: string, comm: string, group: string, path: PathFrames): boolean {
   if (p.event !== event || p.comm !== comm || p.group !== group) return false;
@@ -371,6 +430,11 @@ export function frameName(f: Frame): string {
 }
 
 const NONE: readonly Frame[] = [];
+
+// As src/warnings.ts tells a name still in its C++ mangling (instruction nodes aside).
+function mangledName(name: string): boolean {
+  return name.startsWith('_Z');
+}
 
 /** Inlined functions say so in their name, as perf report prints them. */
 export const INLINED_SUFFIX = ' (inlined)';

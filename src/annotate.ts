@@ -228,9 +228,18 @@ export function annotateReport(report: Report, listings: readonly DisasmIndex[],
   }
 
   const functions: AnnotatedFunction[] = [];
+  // a stripped library's label covers many of perf's functions (39k instructions under one in libc): read once
+  const code = new Map<DisasmIndex, Map<number, Instruction[]>>();
+  const instructionsOf = (g: Group): Instruction[] => {
+    let byAddress = code.get(g.listing);
+    if (byAddress === undefined) code.set(g.listing, (byAddress = new Map()));
+    let all = byAddress.get(g.functionAddress);
+    if (all === undefined) byAddress.set(g.functionAddress, (all = g.listing.functionInstructions(g.functionAddress)));
+    return all;
+  };
   for (const g of groups.values()) {
     const protections = sites.get(g.listing);
-    const instructions = extent(g, groups).map((insn): AnnotatedInstruction => {
+    const instructions = extent(g, groups, instructionsOf(g)).map((insn): AnnotatedInstruction => {
       const counts = g.byAddress.get(insn.address) ?? {};
       const site = protections?.get(insn.address);
       return {
@@ -273,8 +282,7 @@ const PADDING = /^(?:(?:data16 )*(?:cs )?nop[wl]?\b|xchg %ax,%ax$|int3$)/;
 
 // The instructions to show: the listing function's, or for perf's function
 // inside it, from its start to the next known start or the padding after its last fault.
-function extent(g: Group, groups: Map<string, Group>): Instruction[] {
-  const all = g.listing.functionInstructions(g.functionAddress);
+function extent(g: Group, groups: Map<string, Group>, all: readonly Instruction[]): Instruction[] {
   if (g.start === undefined) {
     // perf's functions inside this one end it
     const inner = [...groups.values()].filter((o) => o.listing === g.listing && o.functionAddress === g.functionAddress && o.start !== undefined).map((o) => o.start!);
@@ -286,8 +294,16 @@ function extent(g: Group, groups: Map<string, Group>): Instruction[] {
   for (const o of groups.values()) if (o.listing === g.listing && o.functionAddress === g.functionAddress && o.start !== undefined && o.start > start) next = Math.min(next, o.start);
   const lastFault = Math.max(start, ...g.byAddress.keys());
   const out: Instruction[] = [];
-  for (const i of all) {
-    if (i.address < start) continue;
+  // the first instruction at or past the start (all is in address order)
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (all[mid]!.address < start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < all.length; k++) {
+    const i = all[k]!;
     if (i.address >= next) break;
     if (i.address > lastFault && PADDING.test(i.text)) break;
     out.push(i);

@@ -99,6 +99,38 @@ export class FrameResolver {
     this.assumedLayout.delete(listing.path);
   }
 
+  /**
+   * Reads now, while the trace is still read, the listing code that resolving
+   * `frame` will read: the function it is in (a stripped library's are long:
+   * 39k instructions under one label in libc). No answer changes: the listing
+   * set is only peeked at, nothing is kept but the code read.
+   */
+  prefetch(frame: Frame): void {
+    const listing = this.listings.peek(frame.dso);
+    if (listing === undefined) return;
+    const byName = frame.inlined === true ? undefined : this.byName(listing, frame);
+    if (typeof byName === 'number') {
+      listing.lookup(byName);
+      return;
+    }
+    // a name the listing lacks (a stripped library): perf's address at the distance anchored so far, else as the listing's
+    const perfAddress = frame.addr === '' ? NaN : parseHex(frame.addr);
+    if (perfAddress < RELATIVE_LIMIT) listing.lookup(perfAddress + this.likelyDelta(listing));
+  }
+
+  // `delta`'s choice among the anchors so far, else 0, without keeping it.
+  private likelyDelta(listing: Listing): number {
+    let best = 0;
+    let bestCount = 0;
+    for (const [d, c] of this.deltas.get(listing) ?? []) {
+      if (c > bestCount || (c === bestCount && d < best)) {
+        best = d;
+        bestCount = c;
+      }
+    }
+    return best;
+  }
+
   /** The instruction a frame stands for, or perf's own description of it with the reason it is unresolved. */
   resolve(frame: Frame): FaultSite {
     let site = this.resolved.get(frame);

@@ -70,12 +70,35 @@ export class ListingSet {
 
   forDso(dso: string): Listing | undefined {
     if (this.cache.has(dso)) return this.cache.get(dso);
-    const clean = dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso;
-    const traced = this.traced.get(dso) ?? this.traced.get(clean);
+    const traced = this.tracedId(dso);
+    let found = this.match(dso, traced);
+    if (found !== undefined) this.matched.add(found);
+    if (found?.buildId !== undefined && traced !== undefined && !sameBuildId(found.buildId, traced)) {
+      this.refused.set(dso, `listing ${found.path} is another build than ${dso}: build id ${found.buildId} in the listing, ${traced} in the trace`);
+      found = undefined;
+    }
+    this.cache.set(dso, found);
+    return found;
+  }
+
+  /** `forDso`'s answer as the build ids known so far give it, leaving no trace (no listing counted as matched, nothing kept): for reading ahead. */
+  peek(dso: string): Listing | undefined {
+    if (this.cache.has(dso)) return this.cache.get(dso);
+    const traced = this.tracedId(dso);
+    const found = this.match(dso, traced);
+    return found?.buildId !== undefined && traced !== undefined && !sameBuildId(found.buildId, traced) ? undefined : found;
+  }
+
+  private tracedId(dso: string): string | undefined {
+    return this.traced.get(dso) ?? (dso.endsWith(' (deleted)') ? this.traced.get(dso.slice(0, -10)) : undefined);
+  }
+
+  // The listing of a dso: by build id, path, file name, then soname.
+  private match(dso: string, traced: string | undefined): Listing | undefined {
     let found = traced === undefined ? undefined : this.listings.find((l) => l.buildId !== undefined && sameBuildId(l.buildId, traced));
     found ??= this.byPath.get(dso);
     if (found === undefined && dso !== '' && !dso.startsWith('[')) {
-      const base = basename(clean);
+      const base = basename(dso.endsWith(' (deleted)') ? dso.slice(0, -10) : dso);
       const candidates = this.byBase.get(base) ?? [];
       if (candidates.length === 1) found = candidates[0];
       else if (candidates.length === 0) {
@@ -83,12 +106,6 @@ export class ListingSet {
         if (bySoname.length === 1) found = bySoname[0];
       }
     }
-    if (found !== undefined) this.matched.add(found);
-    if (found?.buildId !== undefined && traced !== undefined && !sameBuildId(found.buildId, traced)) {
-      this.refused.set(dso, `listing ${found.path} is another build than ${dso}: build id ${found.buildId} in the listing, ${traced} in the trace`);
-      found = undefined;
-    }
-    this.cache.set(dso, found);
     return found;
   }
 

@@ -97,7 +97,8 @@ export class ReportAccumulator {
   private readonly faultFrames: FaultFrames;
   private readonly resolver: FrameResolver;
   private readonly repair: UnwindRepair;
-  private readonly aggregator = new FaultAggregator();
+  // each new frame's listing code is read while the trace is (the main thread waits for the parser part of the time)
+  private readonly aggregator = new FaultAggregator(undefined, (f) => this.resolver.prefetch(f));
   private readonly protectionSites: ProtectionSites;
   // Faults per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
@@ -434,6 +435,7 @@ export class ReportAccumulator {
       inferred: this.repair.inserted,
       frameless: sum((t) => t.frameless),
       tree: result.tree,
+      mangledNames: result.mangledNames,
       decidedEarly: this.sites.changed(),
       events,
       chosen,

@@ -75,16 +75,30 @@ export class TreeBuilder {
     }
     lastSteps.length = path.length;
     lastNodes.length = path.length;
-    node.self += value;
-    if (classes !== undefined) {
-      const into = (node.classes ??= {});
-      for (const c in classes) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + classes[c as FaultClass]!;
+    return settle(node, value, classes, cells);
+  }
+
+  /** The nodes the path added last led through, outermost first (the root not included): for `addAlong`. */
+  lastPath(): TreeNode[] {
+    return this.lastNodes.slice();
+  }
+
+  /** `add` again along the nodes a path led through (`lastPath` after it was added), with no search. */
+  addAlong(nodes: readonly TreeNode[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>): TreeNode {
+    if (!this.multi && event !== this.only) {
+      if (this.only === undefined) this.only = event;
+      else this.toMulti();
     }
-    if (cells !== undefined && cells.length > 0) {
-      const into = (node.cells ??= []);
-      for (const x of cells) into.push(x);
+    const multi = this.multi;
+    let node: TreeNode = this.root;
+    node.value += value;
+    if (multi) bump(node, value, event);
+    for (let d = 0; d < nodes.length; d++) {
+      node = nodes[d]!;
+      node.value += value;
+      if (multi) bump(node, value, event);
     }
-    return node;
+    return settle(node, value, classes);
   }
 
   /** Sorts children (value descending, then name), gives the nodes their counts by event, and drops the build indexes. */
@@ -115,6 +129,20 @@ export class TreeBuilder {
     walk(this.root);
     this.multi = true;
   }
+}
+
+// The self value (and classes, cells) a path leaves at its last node.
+function settle(node: TreeNode, value: number, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[]): TreeNode {
+  node.self += value;
+  if (classes !== undefined) {
+    const into = (node.classes ??= {});
+    for (const c in classes) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + classes[c as FaultClass]!;
+  }
+  if (cells !== undefined && cells.length > 0) {
+    const into = (node.cells ??= []);
+    for (const x of cells) into.push(x);
+  }
+  return node;
 }
 
 function bump(node: TreeNode, value: number, event: string): void {

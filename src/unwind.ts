@@ -80,7 +80,6 @@ export class UnwindRepair {
       if (inferred !== undefined) {
         out ??= frames.slice(0, i);
         out.push(inferred);
-        this.insertedAt.add(`${frames[i]!.dso}\0${frames[i]!.addr}\0${inferred.symbol}`);
       }
       if (out !== undefined) out.push(frames[i]!);
     }
@@ -92,7 +91,11 @@ export class UnwindRepair {
     let byCallee = this.pairs.get(caller);
     if (byCallee === undefined) this.pairs.set(caller, (byCallee = new Map()));
     let f = byCallee.get(callee);
-    if (f === undefined) byCallee.set(callee, (f = this.missingCallee(caller, callee) ?? null));
+    if (f === undefined) {
+      byCallee.set(callee, (f = this.missingCallee(caller, callee) ?? null));
+      // counted where the pair is first met, not on every path through it
+      if (f !== null) this.insertedAt.add(`${caller.dso}\0${caller.addr}\0${f.symbol}`);
+    }
     return f ?? undefined;
   }
 

@@ -35,6 +35,8 @@ export interface NoticeFacts {
   readonly inferred: number;
   /** The call-path tree. */
   readonly tree: TreeNode;
+  /** False when the tree builder knows no name in the tree starts as a mangled one does (`_Z`): then the tree is not walked. */
+  readonly mangledNames?: boolean;
   /** Faulting frames --symbol decided before the listing's anchors were all read. */
   readonly decidedEarly: readonly { readonly dso: string; readonly addr: string }[];
   /** Every record read, by event; the events --event chose (undefined: the fault events). */
@@ -64,7 +66,7 @@ export function collectNotices(f: NoticeFacts): Notices {
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
   if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
   if (f.inferred > 0) out.note('inferred-frames', inferredFrames(f.inferred));
-  const mangled = mangledIn(f.tree);
+  const mangled = f.mangledNames === false ? [] : mangledIn(f.tree);
   if (mangled.length > 0) out.warn('mangled-names', mangledNames(mangled));
   if (f.decidedEarly.length > 0) out.warn('symbol-decided-early', symbolDecidedEarly(f.decidedEarly.length, f.decidedEarly[0]!));
   if (f.chosen === undefined && !Object.keys(f.events).some(f.isFaultEvent)) out.warn('events', noFaultEvents(f.events));

@@ -74,7 +74,8 @@ export function findingContext(report: Report): FindingContext {
     const children = node.children;
     for (let i = 0; i < children.length; i++) {
       const c = children[i]!;
-      const m = mark(c);
+      // under main nothing is start-up: no mark to read
+      const m = main ? undefined : mark(c);
       const j = order.nodes.length;
       order.nodes.push(c);
       order.ups.push(at);

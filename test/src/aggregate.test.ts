@@ -2,7 +2,7 @@
 // frames on a hit. With the hash narrowed to 6 bits nearly every path shares
 // its hash with others: each must still be counted apart, exactly.
 import { describe, expect, it } from 'vitest';
-import { FaultAggregator } from '../../src/aggregate.js';
+import { FaultAggregator, type PathFrames } from '../../src/aggregate.js';
 import type { Frame } from '../../src/model.js';
 
 describe('FaultAggregator', () => {
@@ -33,5 +33,50 @@ describe('FaultAggregator', () => {
     for (const [key, v] of expected) bySite.set(key.split(' ')[1]!, (bySite.get(key.split(' ')[1]!) ?? 0) + v);
     expect(new Map(sites.map((s) => [s.symbol, s.count]))).toEqual(bySite);
     expect(tree.value).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+  });
+
+  it('counts a repeated stack in each of its groups, and apart in two aggregators that share its frames object', () => {
+    const frames: Frame[] = Array.from({ length: 12 }, (_, i) => ({ addr: i.toString(16), symbol: `f${i}`, offset: 0, dso: '/x' }));
+    // one object per stack, as the parser hands them out: the aggregators remember on it the paths it was counted in
+    const stacks: PathFrames[] = Array.from({ length: 30 }, (_, i) => ({ site: frames[i % 12]!, callers: [frames[(i * 5) % 12]!, frames[(i * 7) % 12]!], inlined: [] }));
+    const a = new FaultAggregator(0x7);
+    const b = new FaultAggregator();
+    const expected = [new Map<string, number>(), new Map<string, number>()];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    // up to 12 groups a stack (more than it keeps at hand), two events, two comms
+    for (let r = 0; r < 30_000; r++) {
+      const s = next(30);
+      const group = `site ${next(next(2) === 0 ? 3 : 12)}`;
+      const event = next(5) === 0 ? 'minor-faults' : 'page-faults';
+      const comm = next(4) === 0 ? 'a' : 'b';
+      const to = next(3) === 0 ? 1 : 0;
+      const value = 1 + next(3);
+      (to === 0 ? a : b).addPath(event, comm, stacks[s]!, value, group);
+      const key = `${event} ${comm} ${group} ${[stacks[s]!.site, ...stacks[s]!.callers].map((f) => f.addr).join(' ')}`;
+      expected[to]!.set(key, (expected[to]!.get(key) ?? 0) + value);
+    }
+    for (const [i, agg] of [a, b].entries()) {
+      const got = new Map<string, number>();
+      for (const p of agg.allPaths()) {
+        const key = `${p.event} ${p.comm} ${p.group} ${[p.path.site, ...p.path.callers].map((f) => f.addr).join(' ')}`;
+        expect(got.has(key)).toBe(false);
+        got.set(key, p.value);
+      }
+      expect(got).toEqual(expected[i]);
+    }
+  });
+
+  it("says whether a node's name may be mangled, so the warnings need not walk the tree", () => {
+    const resolver = { anchor: () => undefined, resolve: (f: Frame) => ({ dso: f.dso, symbol: f.symbol, offset: f.offset, address: f.addr, resolved: false }) };
+    const plain = new FaultAggregator();
+    plain.add('page-faults', 'a', { addr: '1', symbol: 'main', offset: 1, dso: '/x' }, [{ addr: '2', symbol: '_start', offset: 2, dso: '/x' }], 1);
+    expect(plain.finish(resolver as never).mangledNames).toBe(false);
+    const mangled = new FaultAggregator();
+    mangled.add('page-faults', 'a', { addr: '1', symbol: 'main', offset: 1, dso: '/x' }, [{ addr: '2', symbol: '_ZN3geo6Circle5stampEPc', offset: 2, dso: '/x' }], 1);
+    expect(mangled.finish(resolver as never).mangledNames).toBe(true);
   });
 });

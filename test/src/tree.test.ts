@@ -166,3 +166,38 @@ describe('fault-path tree', () => {
     expect(treeFromFolded(['a;b 1', 'garbage', 'c x']).bad).toEqual([2, 3]);
   });
 });
+
+describe('TreeBuilder.addAlong', () => {
+  it('adds along the nodes of a path added before as adding the path again does, with one event or several', () => {
+    const arb = fc.array(
+      fc.record({
+        path: fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 4 }),
+        value: fc.integer({ min: 1, max: 9 }),
+        event: fc.constantFrom('page-faults', 'page-faults', 'minor-faults'),
+        cls: fc.constantFrom('first-touch-write', 'guard-hit', 'unknown'),
+      }),
+      { minLength: 1, maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(arb, (adds) => {
+        const steps = new Map<string, PathStep>();
+        const stepsOf = (names: string[]): PathStep[] => names.map((n, d) => steps.get(`${d}${n}`) ?? steps.set(`${d}${n}`, { name: n, kind: d === 0 ? 'comm' : 'user' }).get(`${d}${n}`)!);
+        const plain = new TreeBuilder();
+        const along = new TreeBuilder();
+        const seen = new Map<string, TreeNode[]>();
+        for (const a of adds) {
+          const classes = { [a.cls]: a.value };
+          plain.add(stepsOf(a.path), a.value, a.event, classes);
+          const key = a.path.join(';');
+          const nodes = seen.get(key);
+          if (nodes !== undefined) along.addAlong(nodes, a.value, a.event, classes);
+          else {
+            along.add(stepsOf(a.path), a.value, a.event, classes);
+            seen.set(key, along.lastPath());
+          }
+        }
+        expect(JSON.stringify(along.finish())).toBe(JSON.stringify(plain.finish()));
+      }),
+    );
+  });
+});

@@ -128,6 +128,13 @@ export class Kept {
   }
 }
 
+/** A header's task bytes as last read, and the strings they read as. */
+class KeptTask extends Kept {
+  comm = '';
+  pid = '';
+  tid = '';
+}
+
 /** The fields of the last header read: the same strings while their bytes repeat. */
 export class HeaderReader {
   comm = '';
@@ -135,16 +142,26 @@ export class HeaderReader {
   tid = '';
   event: string | undefined = undefined;
   period = 1;
-  // the previous header's comm, pid and tid bytes (through the blank after the tid), and its event
-  private readonly task = new Kept();
-  private readonly lastEvent = new Kept();
+  // the comm, pid and tid bytes (through the blank after the tid) of the previous header read
+  // from its start, of the previous one read past its blanks, and the previous comm-less pid
+  private readonly task = new KeptTask();
+  private readonly fromTask = new KeptTask();
+  private readonly commless = new KeptTask();
+  // the last two distinct events (events often take turns)
+  private lastEvent = new Kept();
   private lastEventText: string | undefined;
+  private otherEvent = new Kept();
+  private otherEventText: string | undefined;
+  // where readTask matched: comm [start, commEnd), pid [pidAt, pidEnd), tid [tidAt, tidEnd), a blank at tidEnd
+  private commEnd = 0;
+  private pidAt = 0;
+  private pidEnd = 0;
+  private tidAt = 0;
+  private tidEnd = 0;
 
   /** A line that starts with neither a blank nor `#`: `^(\S.+?)\s+(\d+)\/*(\d+)*\s+`, then the event rule. */
   read(buf: Buffer, view: DataView, start: number, end: number): boolean {
-    // the same comm, pid and tid bytes as the previous header's give the same match
-    const task = this.task;
-    if (!(task.length >= 0 && start + task.length < end && task.at(view, start)) && !this.readTask(buf, start, end, true)) return false;
+    if (!this.taskAt(this.task, buf, view, start, end)) return false;
     this.readEvent(buf, view, start, end);
     return true;
   }
@@ -152,25 +169,46 @@ export class HeaderReader {
   /**
    * The same rule from `from` on (past an indented line's blanks), or, with `commless`, a tid
    * and no comm (` 5729 12446.891952:  page-faults:`, `-F tid,time,event,…`); the event rule
-   * reads the whole line [start, end). The task's bytes are not kept: the next header reads its own.
+   * reads the whole line [start, end).
    */
   readFrom(buf: Buffer, view: DataView, start: number, from: number, end: number, commless: boolean): boolean {
     if (commless) {
-      let e = from;
-      while (e < end && isDigit(buf[e]!)) e++;
-      if (e === from || e >= end || !isPerlSpace(buf[e]!)) return false;
+      // the same digits and blank as the last comm-less pid's are the same match
+      const kept = this.commless;
+      if (!(kept.length >= 0 && from + kept.length <= end && kept.at(view, from))) {
+        let e = from;
+        while (e < end && isDigit(buf[e]!)) e++;
+        if (e === from || e >= end || !isPerlSpace(buf[e]!)) return false;
+        kept.pid = buf.toString('latin1', from, e);
+        kept.set(buf, from, e + 1);
+      }
       this.comm = '';
-      this.pid = buf.toString('latin1', from, e);
+      this.pid = kept.pid;
       this.tid = '';
-    } else if (from >= end || isPerlSpace(buf[from]!) || !this.readTask(buf, from, end, false)) {
+    } else if (from >= end || isPerlSpace(buf[from]!) || !this.taskAt(this.fromTask, buf, view, from, end)) {
       return false;
     }
-    this.task.length = -1;
     this.readEvent(buf, view, start, end);
     return true;
   }
 
-  private readTask(buf: Buffer, start: number, n: number, keep: boolean): boolean {
+  // The task rule at `start`: the same bytes as `kept`'s give the same match (the rule reads no
+  // byte past the blank after the tid to find it), else the bytes are read and kept.
+  private taskAt(kept: KeptTask, buf: Buffer, view: DataView, start: number, end: number): boolean {
+    if (!(kept.length >= 0 && start + kept.length < end && kept.at(view, start))) {
+      if (!this.readTask(buf, start, end)) return false;
+      kept.comm = buf.toString('latin1', start, this.commEnd);
+      kept.pid = buf.toString('latin1', this.pidAt, this.pidEnd);
+      kept.tid = buf.toString('latin1', this.tidAt, this.tidEnd);
+      kept.set(buf, start, this.tidEnd + 1);
+    }
+    this.comm = kept.comm;
+    this.pid = kept.pid;
+    this.tid = kept.tid;
+    return true;
+  }
+
+  private readTask(buf: Buffer, start: number, n: number): boolean {
     for (let a = start + 1; a < n; ) {
       while (a < n && !isPerlSpace(buf[a]!)) a++;
       let b = a;
@@ -185,10 +223,11 @@ export class HeaderReader {
         let e = d;
         while (e < n && isDigit(buf[e]!)) e++;
         if (e < n && isPerlSpace(buf[e]!)) {
-          this.comm = buf.toString('latin1', start, commEnd);
-          this.pid = buf.toString('latin1', b, c);
-          this.tid = buf.toString('latin1', d, e);
-          if (keep) this.task.set(buf, start, e + 1);
+          this.commEnd = commEnd;
+          this.pidAt = b;
+          this.pidEnd = c;
+          this.tidAt = d;
+          this.tidEnd = e;
           return true;
         }
       }
@@ -216,11 +255,23 @@ export class HeaderReader {
     while (x > start && isPerlSpace(buf[x - 1]!)) x--;
     if (x === start || buf[x - 1] !== COLON) return;
     const last = this.lastEvent;
-    if (last.length === colon - s && last.at(view, s)) {
+    const n = colon - s;
+    if (last.length === n && last.at(view, s)) {
       this.event = this.lastEventText;
     } else {
-      this.event = this.lastEventText = buf.toString('latin1', s, colon);
-      last.set(buf, s, colon);
+      // the other of the last two events becomes the last, the last the other
+      const other = this.otherEvent;
+      this.otherEvent = last;
+      this.lastEvent = other;
+      const text = this.lastEventText;
+      if (other.length === n && other.at(view, s)) {
+        this.lastEventText = this.otherEventText;
+      } else {
+        this.lastEventText = buf.toString('latin1', s, colon);
+        other.set(buf, s, colon);
+      }
+      this.otherEventText = text;
+      this.event = this.lastEventText;
     }
     if (d < w) this.period = periodOf(buf, d, w);
   }
@@ -232,4 +283,82 @@ function periodOf(buf: Buffer, d: number, w: number): number {
   let v = 0;
   for (let i = d; i < w; i++) v = v * 10 + (buf[i]! - 48);
   return v === 0 && w - d === 1 ? 1 : v;
+}
+
+function isTabOrSpace(c: number): boolean {
+  return c === SPACE || c === TAB;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/** Header frames' address field: a blank, then 16 columns of padding and hex (perf's ` %16lx`). */
+const ADDR_FIELD = 16;
+
+/**
+ * Where the ip frame of a header without callchain starts in bytes [from, to) of buf, read as
+ * latin1 text (one char per byte): collapse's headerIpFrame on that text, whose answer is the
+ * text from here to the end, trimmed. After the first `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:`
+ * followed by a blank or the end (the time, the period and the event), the last header frame
+ * (frameStarts' field); -1 when there is none.
+ */
+export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
+  const rest = afterTime(buf, from, to);
+  if (rest < 0) return -1;
+  let last = -1;
+  for (let p = buf.indexOf(SPACE, rest); p >= 0 && p + ADDR_FIELD < to; p = buf.indexOf(SPACE, p + 1)) {
+    const after = p + 1 + ADDR_FIELD;
+    if (after < to && buf[after] !== SPACE) continue;
+    let k = p + 1;
+    while (k < after && buf[k] === SPACE) k++;
+    if (k === after) continue;
+    while (k < after && isHexDigit(buf[k]!)) k++;
+    if (k !== after) continue;
+    last = p;
+    p = after - 1;
+  }
+  return last;
+}
+
+// The end of the first match of `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)` in bytes
+// [from, to), or -1. No backtracking tries more than this: each run of digits or blanks is taken
+// whole (what follows it is neither), and the optional period, when it matches, is one the match
+// cannot do without (the event cannot start with digits followed by a blank).
+function afterTime(buf: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    if (!isTabOrSpace(buf[i]!)) continue;
+    let k = i + 1;
+    const a = k;
+    while (k < to && isDigit(buf[k]!)) k++;
+    if (k === a || k >= to || buf[k] !== PERIOD) continue;
+    const b = ++k;
+    while (k < to && isDigit(buf[k]!)) k++;
+    if (k === b || k >= to || buf[k] !== COLON) continue;
+    const c = ++k;
+    while (k < to && isTabOrSpace(buf[k]!)) k++;
+    if (k === c) continue;
+    // the period: digits and blanks
+    let d = k;
+    while (d < to && isDigit(buf[d]!)) d++;
+    if (d > k && d < to && isTabOrSpace(buf[d]!)) {
+      while (d < to && isTabOrSpace(buf[d]!)) d++;
+      k = d;
+    }
+    // the event: at least one byte that is no blank, then the first colon followed by a blank or the end
+    if (k >= to || isTabOrSpace(buf[k]!)) continue;
+    for (let q = k + 1; q < to; q++) {
+      const x = buf[q]!;
+      if (isTabOrSpace(x)) break;
+      if (x === COLON && (q + 1 === to || isTabOrSpace(buf[q + 1]!))) return q + 1;
+    }
+  }
+  return -1;
+}
+
+/** JavaScript's trim on latin1 text: its last byte that is no blank, plus one (`from` when all are). */
+export function trimmedEnd(buf: Buffer, from: number, to: number): number {
+  let e = to;
+  while (e > from && isJsSpace(buf[e - 1]!)) e--;
+  return e;
 }

@@ -20,7 +20,7 @@ import type { ByteParser, Format, ParserOptions } from './format.js';
 import { FrameRuns } from './frame-runs.js';
 import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
-import { CR, HASH, HeaderReader, LF, NBSP, COLON, SIDE_BAND, SPACE, TAB, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces, stampBefore } from './perf-script-scan-header.js';
+import { CR, HASH, HeaderReader, headerIpFrameAt, trimmedEnd, LF, NBSP, COLON, SIDE_BAND, SPACE, TAB, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces, stampBefore } from './perf-script-scan-header.js';
 
 export const LINE_BLANK = 0;
 export const LINE_HEADER = 1;
@@ -61,8 +61,8 @@ export interface ScanLine {
   /** Frames: the run's id; its frame ids (one per line, tab-indented frame lines) by runFrameIds. */
   readonly run: number;
   runFrameIds(run: number): Int32Array;
-  /** Interns a frame line given as text (a header's ip frame). */
-  internText(text: string): number;
+  /** The frame id of a header's ip frame (by its slot, as headerText): what collapse's headerIpFrame reads in its text, interned by its bytes; -1 when it has none. */
+  headerIpFrame(slot: number): number;
   /** The latin1 text of a distinct frame line. */
   frameText(id: number): string;
 }
@@ -265,9 +265,16 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     return this.runs.frameIds(run);
   }
 
-  internText(text: string): number {
-    const b = Buffer.from(text, 'latin1');
-    return this.frames.intern(b, viewOf(b), 0, b.length);
+  headerIpFrame(slot: number): number {
+    const t = this.headerTexts[slot];
+    // decoded: its bytes may be gone with the chunk
+    const b = t !== undefined ? Buffer.from(t, 'latin1') : this.headerBuf[slot]!;
+    const from = t !== undefined ? 0 : this.headerFrom[slot]!;
+    const to = t !== undefined ? b.length : this.headerTo[slot]!;
+    const p = headerIpFrameAt(b, from, to);
+    if (p < 0) return -1;
+    const start = skipBlanks(b, p, to);
+    return this.frames.intern(b, viewOf(b), start, trimmedEnd(b, start, to));
   }
 
   frameText(id: number): string {

@@ -27,7 +27,7 @@
 //     a blank).
 import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_FRAMES, LINE_HEADER, type ScanLine } from '../parsers/perf-script-scan.js';
 import { readInput, type ReadInputOptions } from '../parsers/input.js';
-import { collapseFrame, headerIpFrame, looksLikeFrame } from './collapse-frame.js';
+import { collapseFrame, looksLikeFrame } from './collapse-frame.js';
 import { StackTable } from './collapse-stacks.js';
 import { Folder } from './collapse-fold.js';
 import type { DiagnosticSink } from './model.js';
@@ -361,11 +361,8 @@ export class Collapser {
     }
     // (a frame the reference names holds ` (dso)`: a header without ` (` and `)` after it has none)
     if (this.depth === 0 && this.scan !== undefined && !this.headerEndsWithEvent && this.scan.headerHasParens(this.headerSlot)) {
-      const ip = headerIpFrame(this.scan.headerText(this.headerSlot));
-      if (ip !== undefined) {
-        const id = this.scan.internText(ip);
-        if (typeof this.nameOf(id, this.java) === 'string') this.stack[this.depth++] = id;
-      }
+      const id = this.scan.headerIpFrame(this.headerSlot);
+      if (id >= 0 && typeof this.nameOf(id, this.java) === 'string') this.stack[this.depth++] = id;
     }
     const s = this.stacks.add(this.root, this.stack, this.depth, this.period);
     if (this.pendingRun >= 0) {

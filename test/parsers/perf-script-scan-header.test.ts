@@ -3,7 +3,8 @@
 // replaced), on random lines over the bytes that matter to them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasTimestamp, isLostLine, skipBlanks, skipPerlSpaces } from '../../parsers/perf-script-scan-header.js';
+import { hasTimestamp, headerIpFrameAt, HeaderReader, isLostLine, skipBlanks, skipPerlSpaces, trimmedEnd } from '../../parsers/perf-script-scan-header.js';
+import { headerIpFrame } from '../../src/collapse-frame.js';
 import { viewOf } from '../../parsers/line-table.js';
 
 const TIMESTAMP = /\s\d+\.\d+:(?:\s|$)/;
@@ -51,4 +52,66 @@ describe('header byte scans', () => {
       { numRuns: 3000 },
     );
   });
+
+  it("headerIpFrameAt, trimmed, is collapse's headerIpFrame on the text, anywhere in a buffer", () => {
+    const ipPieces = [' ', '   ', '\t', '\xa0', '\r', '1', '12', '261.747218', '.', ':', ': ', '1.5:', 'page-faults:', 'syscalls:sys_enter_mprotect:', 'x', 'é\xff', '(', ')', ' ([kernel.kallsyms])', ' elf_load+0x28a', '    5623dd329060', ' ffffffff81775b9a', ' 7f1611ef2ad7', ' 0000000000000000', ' 00000000000000000', 'abcdef'];
+    const some = fc.array(fc.constantFrom(...ipPieces), { maxLength: 8 }).map((p) => p.join(''));
+    // mostly the shape of a header (task, time, period, event, fields and frames), each piece sometimes broken
+    const header = fc
+      .tuple(
+        some,
+        fc.constantFrom(' 261.747218:', '\t1.5:', ' 261.:', ' .5:', ' 1.5', ' 1.5:x', ''),
+        fc.constantFrom(' ', '\t ', '', '  1  ', ' 1', ' 12\t'),
+        fc.constantFrom('page-faults:', 'a:b:', 'x', ':', 'é:', '1:', 'p: '),
+        some,
+        fc.array(fc.constantFrom(' ffffffff81775b9a', '     5623dd329060', ' 7f1611ef2ad7', ' 0000000000000000 ', ' fffffffff81775b9a', ' ffffffff81775b9A', ' elf_load+0x28a ([kernel.kallsyms])', '  (x) '), { maxLength: 4 }),
+        some,
+      )
+      .map((p) => p.flat().join(''));
+    fc.assert(
+      fc.property(header, fc.nat(5), fc.nat(5), (text, before, after) => {
+        const b = Buffer.concat([Buffer.from(' 1.5: x '.slice(0, before)), bytes(text), Buffer.from(' 12345678901234567 '.repeat(after))]);
+        const from = before;
+        const to = from + text.length;
+        const p = headerIpFrameAt(b, from, to);
+        const want = headerIpFrame(text);
+        if (p < 0) {
+          expect(want).toBeUndefined();
+          return;
+        }
+        const start = skipBlanks(b, p, to);
+        expect(b.toString('latin1', start, trimmedEnd(b, start, to))).toBe(want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads headers whose comm-less pid, task and event take turns as when each is read alone', () => {
+    const lines = [
+      ' 5729 12446.891952:                 page-faults: ',
+      ' 5730 12446.891952:  exceptions:page_fault_user: ',
+      'guard 5729/5729 [000]  12446.891952:          1 page-faults: ',
+      'guard 5729/5730 [000]  12446.891952:          1 syscalls:sys_enter_mprotect: start: 0x1',
+      'a b 12 5729 12446.891952: page-faults/period=4/: ',
+    ];
+    const readAlone = (i: number): unknown[] => {
+      const r = new HeaderReader();
+      return readOne(r, lines[i]!);
+    };
+    fc.assert(
+      fc.property(fc.array(fc.nat(lines.length - 1), { maxLength: 40 }), (picks) => {
+        const r = new HeaderReader();
+        for (const i of picks) expect(readOne(r, lines[i]!)).toEqual(readAlone(i));
+      }),
+    );
+  });
 });
+
+// A line as the scanner reads a header: from its start, else past its blanks, else comm-less.
+function readOne(r: HeaderReader, text: string): unknown[] {
+  const b = bytes(text);
+  const v = viewOf(b);
+  const from = skipPerlSpaces(b, v, 0, b.length);
+  const ok = from === 0 ? r.read(b, v, 0, b.length) : r.readFrom(b, v, 0, from, b.length, false) || r.readFrom(b, v, 0, from, b.length, true);
+  return ok ? [r.comm, r.pid, r.tid, r.event, r.period] : [false];
+}

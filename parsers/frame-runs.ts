@@ -94,7 +94,7 @@ export class FrameRuns {
       this.slabViews.push(viewOf(this.slab));
       this.slabUsed = 0;
     }
-    this.slab.set(buf.subarray(start, end), this.slabUsed);
+    buf.copy(this.slab, this.slabUsed, start, end);
     this.slabOf[r] = this.slabViews.length - 1;
     this.offsets[r] = this.slabUsed;
     this.lengths[r] = len;

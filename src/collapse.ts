@@ -289,7 +289,11 @@ export class Collapser {
   // become runs); others are decoded and checked each time.
   private looksLikeFrame(l: ScanLine): boolean {
     if (!l.tabbed) return looksLikeFrame(l.text());
-    const id = l.frameId();
+    return this.frameShaped(l, l.frameId());
+  }
+
+  // Whether the distinct frame line `id` looks like a frame (checked once per id).
+  private frameShaped(l: ScanLine, id: number): boolean {
     return (this.frameShape[id] ??= looksLikeFrame(l.frameText(id)));
   }
 
@@ -313,8 +317,8 @@ export class Collapser {
     }
     const ids = l.runFrameIds(run);
     if (this.pname === undefined) {
-      if (this.runShape[run] === 0) this.runShape[run] = ids.every((id) => looksLikeFrame(l.frameText(id))) ? 1 : 2;
-      if (this.runShape[run] === 2) for (let k = 0; k < ids.length; k++) if (!looksLikeFrame(l.frameText(ids[k]!))) this.bad(l, l.line + k);
+      if (this.runShape[run] === 0) this.runShape[run] = ids.every((id) => this.frameShaped(l, id)) ? 1 : 2;
+      if (this.runShape[run] === 2) for (let k = 0; k < ids.length; k++) if (!this.frameShaped(l, ids[k]!)) this.bad(l, l.line + k);
       return;
     }
     const fresh = this.depth === 0;

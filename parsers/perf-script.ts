@@ -16,6 +16,7 @@
 import type { DiagnosticSink, Frame, SampleRecord, TraceRecord } from './records.js';
 import { defineFormat, pullRecords } from './format.js';
 import { PerfScriptByteReader } from './perf-script-bytes.js';
+import { LineTable } from './line-table.js';
 import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type HeaderParts } from './perf-script-header.js';
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
 import { frameStarts, headerFrameKey, isFrameShaped, isHex } from './perf-script-frames.js';
@@ -38,6 +39,13 @@ export interface PerfScriptOptions {
 // ------------------------------------------------------------------ the parser
 
 const NO_TEXTS: readonly string[] = [];
+/** Distinct header frames read from their bytes; past this, by their text. */
+const MAX_HEADER_FRAMES = 1 << 16;
+
+/** An ASCII blank (what trim takes off ASCII text). */
+function isSpaceByte(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
 
 /**
  * Push parser: feed lines, get TraceRecords (from src/model.ts) in order. The
@@ -77,6 +85,12 @@ export class PerfScriptParser {
   /** Where header frames start in the untrimmed rest (frameStarts), and how many. */
   private starts = new Int32Array(8);
   private startCount = 0;
+  /** The last header frame's bytes as an id of headerIds (the record's stack when it has no callchain), or -1. */
+  private pHeaderId = -1;
+  /** Header frames that were a record's stack, by their trimmed bytes (read from bytes while records come without callchains). */
+  private readonly headerIds = new LineTable();
+  private readonly headerFrameOf: Frame[] = [];
+  private lastWithoutChain = false;
   /** Header frames as cache keys, made only when a srcline changes the last one (else made at flush when they are the stack). */
   private headerKeys: string[] | null = null;
   /** Callchain frame lines (a line with its srcline is `frame line\nsrcline`), the first chainCount, once not byId; reused. */
@@ -197,6 +211,12 @@ export class PerfScriptParser {
     this.open(who, h.time, period, event, payload, r.trimAt - h.restAt, r.frames);
     // (a slice of the payload: no call into the runtime)
     this.pAddr = r.frames > 0 ? payload.slice(r.addrAt - r.trimAt, r.addrEnd - r.trimAt) : undefined;
+    // the last header frame by its bytes, while records come without callchains (its stack then)
+    if (r.frames > 0 && this.lastWithoutChain) {
+      let a = h.restAt + this.starts[r.frames - 1]!;
+      while (a < r.trimEnd && isSpaceByte(buf[a]!)) a++;
+      if (a < r.trimEnd) this.pHeaderId = this.headerIds.intern(buf, view, a, r.trimEnd, this.headerIds.count < MAX_HEADER_FRAMES);
+    }
     return true;
   }
 
@@ -293,6 +313,7 @@ export class PerfScriptParser {
     this.pPayload = payload;
     this.pLead = lead;
     this.pAddr = undefined;
+    this.pHeaderId = -1;
     const n = frames;
     this.startCount = n;
     this.headerKeys = null;
@@ -378,12 +399,21 @@ export class PerfScriptParser {
       addr = n > 0 ? this.headerAddr() : undefined;
     } else if (n >= 1) {
       if (n >= 2) addr = this.headerAddr();
-      const keys = this.keys();
-      stack = frames.headerStack(frames.headerFrame(keys[keys.length - 1]!));
+      const id = this.pHeaderId;
+      let frame: Frame;
+      if (id >= 0 && this.headerKeys === null) {
+        // its key is the trimmed piece after a blank (headerFrameKey): the same Frame as the text gives
+        frame = this.headerFrameOf[id] ??= frames.headerFrame(' ' + this.headerIds.text(id, 'latin1'));
+      } else {
+        const keys = this.keys();
+        frame = frames.headerFrame(keys[keys.length - 1]!);
+      }
+      stack = frames.headerStack(frame);
       if (frames.stackNumber >= 0) stackId = frames.stackNumber;
     } else {
       stack = [];
     }
+    this.lastWithoutChain = this.chainCount === 0 && n >= 1;
     const who = this.pWho;
     const payload = this.pPayload;
     // one shape with an address, one without (a spread per record costs)

@@ -226,6 +226,31 @@ describe('perf script from bytes: what takes turns', () => {
     );
   });
 
+  it('reads records without callchain (the last header frame their stack) as from their text, with srclines and callchains between, for any chunking', () => {
+    const flat = sampleLines('shapes/flat.txt').slice(0, 200);
+    const between = ['  rtld.c:1234', '', '\t    7f1611ef2ad7 main+0x1 (/lib/x.so)', 'fanout 10155   261.747218:          1                 page-faults:     5623dd329060 __TMC_END__+0x0 (/work/fanout)'];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(flat.length), fc.nat(between.length - 1)), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 6 }), (inserts, cutAt) => {
+        const text = [...flat];
+        for (const [at, b] of inserts) text.splice(at, 0, between[b]!);
+        const bytes = Buffer.from(text.join('\n') + '\n');
+        const cuts = cutAt.map((x) => x % (bytes.length + 1)).sort((a, b) => a - b);
+        expect(viaBytes(bytes, cuts, 1 << 20)).toEqual(viaLines(bytes, cuts, 1 << 20));
+      }),
+      { numRuns: 60 },
+    );
+    // (the header frames were read from bytes: one Frame per distinct one, shared by the records)
+    const read = viaBytes(Buffer.from(flat.join('\n') + '\n'), [], 1 << 20);
+    const byText = new Map<string, Set<unknown>>();
+    for (const r of read.records) {
+      if (r.kind !== 'sample' || r.stack.length !== 1) continue;
+      const key = JSON.stringify(r.stack[0]);
+      byText.set(key, (byText.get(key) ?? new Set()).add(r.stack[0]));
+    }
+    expect(byText.size).toBeGreaterThan(10);
+    for (const objects of byText.values()) expect(objects.size).toBe(1);
+  });
+
   it('gives one stack array and number per distinct callchain, however many come back far apart', () => {
     // 3000 distinct callchains (the parser's stack table grows several times), each met three times in a shuffled order
     const chains = Array.from({ length: 3000 }, (_, c) => Array.from({ length: 1 + (c % 7) }, (_, i) => `\t    7f1611ef${(c * 7 + i).toString(16).padStart(4, '0')} f${c % 13}+0x${i} (/lib/x.so)`));

@@ -59,10 +59,11 @@ export interface ObjdumpOptions {
    */
   sourceText?: boolean;
   /**
-   * A first pass that only needs where the code is: instructions come here,
-   * without their text or source line, instead of as records. Default: records.
+   * A pass that only needs where the code is: instructions come here without
+   * their text, with the byte offset of their line (`lineStart` as `read` sets
+   * it) and their source line, instead of as records. Default: records.
    */
-  onInstruction?: (address: number, size: number) => void;
+  onInstruction?: (address: number, size: number, lineStart: number, srcline: string | undefined) => void;
 }
 
 /** Cuts an objdump listing into records, one line at a time. */
@@ -90,6 +91,7 @@ export class ObjdumpParser {
   private pText = '';
   private pSrcline: string | undefined;
   private pLine = 0;
+  private pLineStart = 0;
   // The binary the last file header named, and the `-s` dump being read.
   private binary = '';
   private dump: SectionDump | undefined;
@@ -148,6 +150,12 @@ export class ObjdumpParser {
   resume(line: number, tool: ObjdumpTool | undefined): void {
     this.lines = line - 1;
     this.tool = tool;
+  }
+
+  /** Starts inside a function, at an instruction line already read once (its text parsed lazily). */
+  resumeInside(tool: ObjdumpTool | undefined): void {
+    this.tool = tool;
+    this.inFunction = true;
   }
 
   /** Counts a line the byte edge dropped (overlong), so later line numbers stay right. */
@@ -261,13 +269,14 @@ export class ObjdumpParser {
     this.pText = this.options.onInstruction === undefined ? collapseBlanks(decode(b, from, to), 0) : '';
     this.pSrcline = this.srcline;
     this.pLine = n;
+    this.pLineStart = this.lineStart;
   }
 
   private flush(): void {
     if (!this.pending) return;
     this.pending = false;
     if (this.options.onInstruction !== undefined) {
-      this.options.onInstruction(this.pAddress, this.pSize);
+      this.options.onInstruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline);
       return;
     }
     const r: ObjdumpInstructionRecord =

@@ -292,8 +292,8 @@ export class ListingIndex {
     const b = this.t.block(f);
     const address = b.addr[i] as number;
     const size = b.size[i] as number;
-    const text = b.text[i] as string;
-    const source = b.source[i];
+    const text = b.text(i);
+    const source = b.source(i);
     const name = this.t.names[f] as string;
     const functionAddress = this.t.starts[f] as number;
     if (source === undefined) return { address, size, text, function: name, functionAddress };

@@ -5,7 +5,9 @@
 // lines: it records each function's address, name and byte range, how many
 // instructions it has and where its code ends, and it reports every bad line
 // (file and line number) as the listing is read, once. A function's
-// instructions are parsed from its byte range on first lookup. A listing whose
+// instructions (addresses, sizes, source lines) are parsed from its byte range
+// on first lookup, and an instruction's text from its lines when it is asked
+// for (a whole block's once many are). A listing whose
 // code is not in address order (blocks fed out of order, code listed twice, a
 // relocatable object whose sections all start at 0) is parsed whole at the end
 // and sorted, so every answer is the same either way.
@@ -13,13 +15,13 @@ import { ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
 import { demangle } from './demangle.js';
 import type { DiagnosticSink, ObjdumpRecord, ObjdumpTool } from './model.js';
 
-/** The instructions of one function, in address order. */
+/** The instructions of one function, in address order; an instruction's text is decoded when asked for. */
 export interface CodeBlock {
   readonly addr: Float64Array;
   /** Bytes, 255 for 255 or more; 0 when the listing shows no raw bytes. */
   readonly size: Uint8Array;
-  readonly text: readonly string[];
-  readonly source: readonly (string | undefined)[];
+  text(i: number): string;
+  source(i: number): string | undefined;
 }
 
 /** A listing's header and functions in address order, with what lookups need before any instruction is read. */
@@ -63,7 +65,10 @@ export interface ListingRead {
   readonly sourceLines: number;
 }
 
-const EMPTY: CodeBlock = { addr: new Float64Array(0), size: new Uint8Array(0), text: [], source: [] };
+const none = (): never => {
+  throw new RangeError('no instruction');
+};
+const EMPTY: CodeBlock = { addr: new Float64Array(0), size: new Uint8Array(0), text: none, source: none };
 
 /** Reads a whole listing (bytes [0, length) of `bytes`) into a table; bad lines go to `options.onDiagnostic` now. */
 export function readListingTable(bytes: Buffer, options: ListingTableOptions): ListingRead {
@@ -89,23 +94,85 @@ function blocksReread(reread: (from: number, to: number) => Buffer, options: Lis
   return (f) => readBlock(reread(f.from, f.to), 0, f.to - f.from, f, options);
 }
 
-// One function's instructions, parsed from its lines, bytes [from, to) of `bytes` (bad lines there were reported by the first pass).
+// One function's instructions, parsed from its lines, bytes [from, to) of `bytes` (bad lines there were reported by the
+// first pass): addresses, sizes and source lines now, texts when asked for (a lookup wants a few of a function's
+// instructions, and libc's biggest block has 39k: their texts were ~20 MB of garbage on the bench capture).
 function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options: ListingTableOptions): CodeBlock {
   const addr: number[] = [];
   const size: number[] = [];
-  const text: string[] = [];
-  const source: (string | undefined)[] = [];
-  const parser = new ObjdumpParser({ source: options.source, ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}) }, (r) => {
-    if (r.kind !== 'instruction') return;
-    addr.push(r.address);
-    size.push(r.size);
-    text.push(r.text);
-    source.push(r.srcline);
-  });
+  const starts: number[] = [];
+  let sources: (string | undefined)[] | undefined;
+  const parser = new ObjdumpParser(
+    {
+      source: options.source,
+      ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
+      onInstruction: (address, bytesOf, lineStart, srcline) => {
+        if (sources === undefined && srcline !== undefined) sources = new Array<string | undefined>(addr.length);
+        sources?.push(srcline);
+        addr.push(address);
+        size.push(bytesOf);
+        starts.push(lineStart);
+      },
+    },
+    () => undefined,
+  );
   parser.resume(f.line, f.tool);
   parser.read(bytes, from, to, options.maxLineLength);
   parser.end();
-  return { addr: Float64Array.from(addr), size: Uint8Array.from(size, (s) => (s > 255 ? 255 : s)), text, source };
+  const block = { bytes, to, starts: Float64Array.from(starts), tool: parser.tool, maxLineLength: options.maxLineLength };
+  return lazyBlock(Float64Array.from(addr), Uint8Array.from(size, (s) => (s > 255 ? 255 : s)), sources, block);
+}
+
+/** Texts asked for one at a time before a block's are all parsed at once. */
+const FEW = 16;
+
+interface BlockLines {
+  readonly bytes: Buffer;
+  readonly to: number;
+  /** Where each instruction's line starts in `bytes`. */
+  readonly starts: Float64Array;
+  readonly tool: ObjdumpTool | undefined;
+  readonly maxLineLength: number | undefined;
+}
+
+// A text is parsed from its instruction's lines (to the next instruction's line: a continuation may be
+// between); past FEW of them, every text of the block at once.
+function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (string | undefined)[] | undefined, lines: BlockLines): CodeBlock {
+  let all: string[] | undefined;
+  let some: Map<number, string> | undefined;
+  const texts = (from: number, to: number): string[] => {
+    const out: string[] = [];
+    const parser = new ObjdumpParser({ source: '' }, (r) => {
+      if (r.kind === 'instruction') out.push(r.text);
+    });
+    parser.resumeInside(lines.tool);
+    parser.read(lines.bytes, from, to, lines.maxLineLength);
+    parser.end();
+    return out;
+  };
+  return {
+    addr,
+    size,
+    text(i) {
+      if (all !== undefined) return all[i] ?? none();
+      let text = some?.get(i);
+      if (text !== undefined) return text;
+      const starts = lines.starts;
+      const start = starts[i];
+      if (start === undefined) return none();
+      some ??= new Map();
+      if (some.size < FEW) {
+        text = texts(start, i + 1 < starts.length ? (starts[i + 1] as number) : lines.to)[0] ?? none();
+        some.set(i, text);
+        return text;
+      }
+      all = texts(starts[0] as number, lines.to);
+      if (all.length !== addr.length) throw new Error(`listing index: a block's texts are ${all.length} for ${addr.length} instructions`);
+      some = undefined;
+      return all[i] ?? none();
+    },
+    source: (i) => sources?.[i],
+  };
 }
 
 // A function as the first pass saw it: where its lines are, and its code's extent.
@@ -288,7 +355,7 @@ function pick(b: CodeBlock, keep: number[]): CodeBlock {
   return {
     addr: Float64Array.from(keep, (k) => b.addr[k] as number),
     size: Uint8Array.from(keep, (k) => b.size[k] as number),
-    text: keep.map((k) => b.text[k] as string),
-    source: keep.map((k) => b.source[k]),
+    text: (i) => b.text(keep[i] ?? none()),
+    source: (i) => b.source(keep[i] ?? none()),
   };
 }

@@ -522,3 +522,36 @@ describe('entry points', () => {
     ]);
   });
 });
+
+describe('instruction texts are parsed when a lookup asks for them', () => {
+  const listings = [
+    `${GUARD}/guard.objdump-dl.txt`,
+    `${LISTINGS}/guard.objdump-dS.txt`,
+    `${LISTINGS}/guard.objdump-d-noraw.txt`,
+    `${LISTINGS}/guard.llvm-objdump-dl.txt`,
+    `${LISTINGS}/guard.llvm-objdump-dS.txt`,
+    `${LISTINGS}/guard-aarch64.objdump-dl.txt`,
+    // llvm's second comment of an instruction on a line of its own: part of the text
+    `${LISTINGS}/shapes.llvm-objdump-dC.txt`,
+    `${LISTINGS}/shapes.objdump-dlC.txt`,
+    `${LISTINGS}/kernel.objdump-d.txt`,
+  ];
+
+  it('one at a time, in any order, or a whole function at once: the text and source line the parser gives', async () => {
+    const { parseObjdump } = await import('../../parsers/objdump.js');
+    for (const path of listings) {
+      const want = new Map<number, { text: string; source: string | undefined }>();
+      for await (const r of parseObjdump(linesOf(path), { source: path })) if (r.kind === 'instruction') want.set(r.address, { text: r.text, source: r.srcline });
+      expect(want.size, path).toBeGreaterThan(5);
+      // last address first: a few texts per function alone, then the rest of its block at once
+      const one = build(linesOf(path));
+      for (const a of [...want.keys()].reverse()) {
+        const got = one.instructionAt(a);
+        expect([path, a, got?.text, got?.source]).toEqual([path, a, want.get(a)!.text, want.get(a)!.source]);
+      }
+      const whole = build(linesOf(path));
+      const texts = whole.functions().flatMap((f) => whole.functionInstructions(f.address).map((i) => [i.address, i.text, i.source]));
+      expect(texts, path).toEqual([...want].filter(([a]) => texts.some((t) => t[0] === a)).map(([a, w]) => [a, w.text, w.source]));
+    }
+  });
+});

@@ -81,9 +81,17 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
   const kinds = new Map<string, { tail: Uint8Array; heads: Map<string, Uint8Array> }>();
   const dsos = new Map<string, Uint8Array>();
   let kept = 0;
+  // nodes in a row are mostly of one kind and dso
+  let lastKind = '';
+  let kind: { tail: Uint8Array; heads: Map<string, Uint8Array> } | undefined;
+  let lastDso = '';
+  let dso: Uint8Array | undefined;
   return (n) => {
-    let kind = kinds.get(n.kind);
-    if (kind === undefined) kinds.set(n.kind, (kind = { tail: bytesOf(`,"kind":${JSON.stringify(n.kind)},"value":`), heads: new Map() }));
+    if (n.kind !== lastKind || kind === undefined) {
+      lastKind = n.kind;
+      kind = kinds.get(n.kind);
+      if (kind === undefined) kinds.set(n.kind, (kind = { tail: bytesOf(`,"kind":${JSON.stringify(n.kind)},"value":`), heads: new Map() }));
+    }
     const head = kind.heads.get(n.name);
     if (head !== undefined) out.bytes(head);
     else if (kept < HEADS && n.name.length <= HEAD_NAME) {
@@ -105,9 +113,12 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
     out.bytes(BY_EVENT);
     out.counts(n.byEvent);
     if (n.dso !== undefined) {
-      let d = dsos.get(n.dso);
-      if (d === undefined) dsos.set(n.dso, (d = bytesOf(`,"dso":${JSON.stringify(n.dso)}`)));
-      out.bytes(d);
+      if (n.dso !== lastDso || dso === undefined) {
+        lastDso = n.dso;
+        dso = dsos.get(n.dso);
+        if (dso === undefined) dsos.set(n.dso, (dso = bytesOf(`,"dso":${JSON.stringify(n.dso)}`)));
+      }
+      out.bytes(dso);
     }
     if (n.site !== undefined && n.kind === 'instruction') {
       const s = n.site;

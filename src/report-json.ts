@@ -59,7 +59,7 @@ export function nodeJson(n: TreeNode, children = true): unknown {
 }
 
 /** Distinct (kind, name) pairs whose opening bytes a node writer keeps. */
-const HEADS = 1 << 16;
+const HEADS = 1 << 14;
 /** Names longer than this are written each time, not kept. */
 const HEAD_NAME = 256;
 

@@ -5,9 +5,11 @@
 // end. Memory follows distinct cells, never faults: when they pass a bound,
 // the quantum doubles and neighbouring cells merge.
 //
-// The cells live in one flat table (typed columns and an open-addressing
-// index keyed by path, quantum, thread and region), ~40 bytes a cell, where a
-// Map per path and per quantum cost ~200 (a 282 MB capture: 77 MB of Maps).
+// The cells live in one flat table (typed columns, and an open-addressing
+// index keyed by path, quantum, thread and region only once a quantum comes
+// back: in time order a fault's cell can only be one of the newest quantum's),
+// ~30 bytes a cell, where a Map per path and per quantum cost ~200 (a 282 MB
+// capture: 77 MB of Maps).
 // A cell's number is its creation order, which gives a path's cells the order
 // the report has always listed them in (see `order`).
 import type { ProtectionChange, SliceIndex, TreeNode } from './model.js';
@@ -33,8 +35,16 @@ export interface SliceNaming {
 const NO_TIME = Number.MIN_SAFE_INTEGER;
 // a path with at most FEW cells lists them in creation order; more, grouped by quantum (see `order`)
 const FEW = 8;
+// the newest quantum's cells are compared in turn up to this many, then indexed
+const RECENT_SCAN = 8;
 
-/** Cells as columns: cell i is (path[i], q[i], thread[i], region[i]) → value[i]. */
+/**
+ * Cells as columns: cell i is (path[i], q[i], thread[i], region[i]) → value[i].
+ * While quanta only go forward (a trace's times do), a cell can only be one
+ * of the newest quantum's: those are looked up in a short list of their own,
+ * and the index over every cell (random reads, one cache miss a fault) is
+ * built only when a quantum comes back.
+ */
 class Cells {
   n = 0;
   path: Int32Array;
@@ -42,8 +52,13 @@ class Cells {
   region: Int32Array;
   q: Float64Array;
   value: Float64Array;
-  /** Open addressing: cell number + 1, 0 for a free slot. */
-  private index: Int32Array;
+  /** Open addressing over every cell: cell number + 1, 0 for a free slot; null while quanta only went forward. */
+  private index: Int32Array | null = null;
+  /** The newest quantum so far, and its cells (with an index of their own when many). */
+  private top = -Infinity;
+  private recent = new Int32Array(16);
+  private recentN = 0;
+  private recentIndex: Int32Array | null = null;
 
   constructor(capacity = 1024) {
     this.path = new Int32Array(capacity);
@@ -51,18 +66,80 @@ class Cells {
     this.region = new Int32Array(capacity);
     this.q = new Float64Array(capacity);
     this.value = new Float64Array(capacity);
-    this.index = new Int32Array(tableSize(capacity));
   }
 
   /** Adds to the cell; true when it is new. */
   add(path: number, q: number, thread: number, region: number, value: number): boolean {
-    const mask = this.index.length - 1;
+    if (this.index !== null) return this.addIndexed(path, q, thread, region, value);
+    if (q > this.top) {
+      this.top = q;
+      this.recentN = 0;
+      this.recentIndex = null;
+    } else if (q === this.top) {
+      const at = this.findRecent(path, thread, region);
+      if (at >= 0) {
+        this.value[at]! += value;
+        return false;
+      }
+    } else {
+      // a quantum came back: every cell indexed from now on
+      this.reindex(tableSize(this.n + 1));
+      return this.addIndexed(path, q, thread, region, value);
+    }
+    this.push(path, q, thread, region, value);
+    this.addRecent(this.n - 1);
+    return true;
+  }
+
+  private findRecent(path: number, thread: number, region: number): number {
+    const index = this.recentIndex;
+    if (index === null) {
+      for (let k = 0; k < this.recentN; k++) {
+        const at = this.recent[k]!;
+        if (this.path[at] === path && this.thread[at] === thread && this.region[at] === region) return at;
+      }
+      return -1;
+    }
+    const mask = index.length - 1;
+    for (let s = hash(path, 0, thread, region) & mask; ; s = (s + 1) & mask) {
+      const at = index[s]! - 1;
+      if (at < 0) return -1;
+      if (this.path[at] === path && this.thread[at] === thread && this.region[at] === region) return at;
+    }
+  }
+
+  private addRecent(cell: number): void {
+    if (this.recentN === this.recent.length) {
+      const more = new Int32Array(this.recent.length * 2);
+      more.set(this.recent);
+      this.recent = more;
+    }
+    this.recent[this.recentN++] = cell;
+    // a few are compared in turn; more get an index
+    if (this.recentN <= RECENT_SCAN) return;
+    let index = this.recentIndex;
+    if (index === null || this.recentN * 2 > index.length) {
+      index = this.recentIndex = new Int32Array(tableSize(this.recentN * 2));
+      for (let k = 0; k < this.recentN; k++) this.placeRecent(index, this.recent[k]!);
+    } else this.placeRecent(index, cell);
+  }
+
+  private placeRecent(index: Int32Array, cell: number): void {
+    const mask = index.length - 1;
+    let s = hash(this.path[cell]!, 0, this.thread[cell]!, this.region[cell]!) & mask;
+    while (index[s] !== 0) s = (s + 1) & mask;
+    index[s] = cell + 1;
+  }
+
+  private addIndexed(path: number, q: number, thread: number, region: number, value: number): boolean {
+    const index = this.index!;
+    const mask = index.length - 1;
     for (let s = hash(path, q, thread, region) & mask; ; s = (s + 1) & mask) {
-      const at = this.index[s]! - 1;
+      const at = index[s]! - 1;
       if (at < 0) {
         this.push(path, q, thread, region, value);
-        this.index[s] = this.n;
-        if (this.n * 2 > this.index.length) this.reindex(this.index.length * 2);
+        index[s] = this.n;
+        if (this.n * 2 > index.length) this.reindex(index.length * 2);
         return true;
       }
       if (this.path[at] === path && this.q[at] === q && this.thread[at] === thread && this.region[at] === region) {
@@ -83,6 +160,18 @@ class Cells {
     const cells = new Int32Array(this.n);
     for (let i = 0; i < this.n; i++) cells[next[this.path[i]!]!++] = i;
     return { start, cells };
+  }
+
+  /** Back to looking up only the newest quantum's cells (after a merge that added them in another order). */
+  forward(): void {
+    if (this.index === null) return;
+    let top = -Infinity;
+    for (let i = 0; i < this.n; i++) if (this.q[i]! > top) top = this.q[i]!;
+    this.index = null;
+    this.top = top;
+    this.recentN = 0;
+    this.recentIndex = null;
+    for (let i = 0; i < this.n; i++) if (this.q[i] === top) this.addRecent(i);
   }
 
   private push(path: number, q: number, thread: number, region: number, value: number): void {
@@ -109,12 +198,12 @@ class Cells {
   }
 
   private reindex(size: number): void {
-    this.index = new Int32Array(size);
+    const index = (this.index = new Int32Array(size));
     const mask = size - 1;
     for (let i = 0; i < this.n; i++) {
       let s = hash(this.path[i]!, this.q[i]!, this.thread[i]!, this.region[i]!) & mask;
-      while (this.index[s] !== 0) s = (s + 1) & mask;
-      this.index[s] = i + 1;
+      while (index[s] !== 0) s = (s + 1) & mask;
+      index[s] = i + 1;
     }
   }
 }
@@ -299,6 +388,7 @@ export class SliceBuilder {
       }
       for (const [q, g] of groups) for (const c of g) merged.add(p, q, old.thread[c]!, old.region[c]!, old.value[c]!);
     }
+    merged.forward();
     this.cells = merged;
     const changes = new Map<number, Map<string, number>>();
     for (const [q, at] of this.changes) {

@@ -152,6 +152,52 @@ describe('SliceBuilder', () => {
     expect(leaves[1]!.cells).toEqual([1, 0, 0, 2, 2, 1, 0, 1]);
   });
 
+  // Cells as the builder has always listed them, with no bound on their number: a path's distinct
+  // (quantum, thread, region) as they came, summed; more than 8 grouped by quantum (first come first)
+  const expectedCells = (faults: readonly { path: number; time: number; tid: number; region: string; value: number }[], paths: number): number[][] => {
+    const t0 = faults.find((f) => !Number.isNaN(f.time))?.time ?? NaN;
+    const threads: number[] = [];
+    const regionNames: string[] = [];
+    const byPath: { q: number; t: number; r: number; v: number }[][] = [...Array(paths)].map(() => []);
+    for (const f of faults) {
+      const q = Number.isNaN(f.time) ? NaN : Math.floor(f.time - t0);
+      if (!threads.includes(f.tid)) threads.push(f.tid);
+      if (!regionNames.includes(f.region)) regionNames.push(f.region);
+      const [t, r] = [threads.indexOf(f.tid), regionNames.indexOf(f.region)];
+      const list = byPath[f.path]!;
+      const had = list.find((c) => Object.is(c.q, q) && c.t === t && c.r === r);
+      if (had !== undefined) had.v += f.value;
+      else list.push({ q, t, r, v: f.value });
+    }
+    const min = Math.min(...byPath.flat().map((c) => c.q).filter((q) => !Number.isNaN(q)));
+    return byPath.map((list) => {
+      const groups = [...new Set(list.map((c) => String(c.q)))];
+      const ordered = list.length <= 8 ? list : groups.flatMap((g) => list.filter((c) => String(c.q) === g));
+      return ordered.flatMap((c) => [Number.isNaN(c.q) ? -1 : c.q - min, c.t, c.r, c.v]);
+    });
+  };
+
+  test('property: the cells are the same whether times come in order, out of order or missing, however many share a quantum', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ path: fc.nat(24), time: fc.oneof(fc.integer({ min: 100, max: 104 }), fc.constant(NaN)), tid: fc.nat(3), region: fc.constantFrom('a', 'b'), value: fc.integer({ min: 1, max: 9 }) }), { minLength: 1, maxLength: 400 }),
+        fc.boolean(),
+        fc.boolean(),
+        (raw, sorted, timed) => {
+          // in time order (the common case: no index over every cell), or as generated
+          const faults = raw.map((f) => ({ ...f, time: timed && Number.isNaN(f.time) ? 100 : f.time + 0.25 }));
+          if (sorted) faults.sort((a, b) => (Number.isNaN(a.time) ? -1 : Number.isNaN(b.time) ? 1 : a.time - b.time));
+          const b = new SliceBuilder({ quantum: 1 });
+          for (const f of faults) b.add(f.path, f.time, 1, f.tid, 'p', f.region, f.value);
+          const leaves: TreeNode[] = [...Array(25).keys()].map((i) => ({ name: `l${i}`, kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] }));
+          b.finish(leaves, { processOf: (pid) => pid, regionName: (k) => k, siteName: (k) => k });
+          expect(leaves.map((l) => l.cells ?? [])).toEqual(expectedCells(faults, 25));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   test('property: with few cells allowed, every fault stays in the quantum of its time and values add up', () => {
     fc.assert(
       fc.property(

@@ -205,6 +205,7 @@ function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern
     }
     return lo;
   };
+  const oneClass = new Map<string, number>();
   let lastNode = 0;
   let lastSite = 0;
   for (let j = 0; j < s.leaf.length; j++) {
@@ -225,7 +226,13 @@ function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern
       events.forEach((e, k) => out.multi.push(intern(e), several.byEvent[e]!, eventOrder(j, before(several.firstPaths[k]!), k === 0)));
     }
     const cls = s.cls[j]!;
-    out.classes.push(classSet(cls !== '' ? { [cls]: value } : s.classes.get(j)!));
+    if (cls !== '') {
+      // most leaves have one class: found by its name and value without a set made for each
+      const key = `${cls}=${value}`;
+      let i = oneClass.get(key);
+      if (i === undefined) oneClass.set(key, (i = classSet({ [cls]: value })));
+      out.classes.push(i);
+    } else out.classes.push(classSet(s.classes.get(j)!));
     const site = s.sites.get(j);
     if (site !== undefined) {
       const i = siteIndex(site);

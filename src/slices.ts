@@ -58,7 +58,9 @@ class Cells {
   private top = -Infinity;
   private recent = new Int32Array(16);
   private recentN = 0;
-  private recentIndex: Int32Array | null = null;
+  /** Open addressing over the newest quantum's cells once they are more than RECENT_SCAN (kept for the next quantum's). */
+  private recentIndex = new Int32Array(0);
+  private recentIndexed = false;
 
   constructor(capacity = 1024) {
     this.path = new Int32Array(capacity);
@@ -74,7 +76,7 @@ class Cells {
     if (q > this.top) {
       this.top = q;
       this.recentN = 0;
-      this.recentIndex = null;
+      this.recentIndexed = false;
     } else if (q === this.top) {
       const at = this.findRecent(path, thread, region);
       if (at >= 0) {
@@ -92,14 +94,14 @@ class Cells {
   }
 
   private findRecent(path: number, thread: number, region: number): number {
-    const index = this.recentIndex;
-    if (index === null) {
+    if (!this.recentIndexed) {
       for (let k = 0; k < this.recentN; k++) {
         const at = this.recent[k]!;
         if (this.path[at] === path && this.thread[at] === thread && this.region[at] === region) return at;
       }
       return -1;
     }
+    const index = this.recentIndex;
     const mask = index.length - 1;
     for (let s = hash(path, 0, thread, region) & mask; ; s = (s + 1) & mask) {
       const at = index[s]! - 1;
@@ -118,8 +120,12 @@ class Cells {
     // a few are compared in turn; more get an index
     if (this.recentN <= RECENT_SCAN) return;
     let index = this.recentIndex;
-    if (index === null || this.recentN * 2 > index.length) {
-      index = this.recentIndex = new Int32Array(tableSize(this.recentN * 2));
+    if (!this.recentIndexed || this.recentN * 2 > index.length) {
+      const size = tableSize(this.recentN * 2);
+      // the last quantum's table again when it is the size (most quanta with many cells have alike many)
+      if (index.length >= size && index.length <= 4 * size) index.fill(0);
+      else index = this.recentIndex = new Int32Array(size);
+      this.recentIndexed = true;
       for (let k = 0; k < this.recentN; k++) this.placeRecent(index, this.recent[k]!);
     } else this.placeRecent(index, cell);
   }
@@ -170,7 +176,7 @@ class Cells {
     this.index = null;
     this.top = top;
     this.recentN = 0;
-    this.recentIndex = null;
+    this.recentIndexed = false;
     for (let i = 0; i < this.n; i++) if (this.q[i] === top) this.addRecent(i);
   }
 

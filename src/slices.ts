@@ -235,6 +235,10 @@ function hash(path: number, q: number, thread: number, region: number): number {
  */
 function order(cells: Cells, list: Int32Array): Int32Array {
   if (list.length <= FEW) return list;
+  // quanta that never go back (a trace read in time order) are grouped already
+  let forward = true;
+  for (let i = 1; i < list.length && forward; i++) forward = cells.q[list[i]!]! >= cells.q[list[i - 1]!]!;
+  if (forward) return list;
   const group = new Map<number, number>();
   const of = new Int32Array(list.length);
   list.forEach((c, i) => {

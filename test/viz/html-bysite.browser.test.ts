@@ -255,7 +255,7 @@ describe('HTML report: the tree by protection site is made when first needed', (
     await page.close();
   });
 
-  test('a time window set before it cuts it when shown', async () => {
+  test('a time window recounts the protection table without it, and cuts it when shown', async () => {
     const { page, url, errors, requests } = await open('bysite-lazy-window.html');
     const chart = page.locator('#timeline canvas.tl-canvas');
     await chart.scrollIntoViewIfNeeded();
@@ -284,7 +284,10 @@ describe('HTML report: the tree by protection site is made when first needed', (
     const oldKept = kept(withSites.siteTree!.children.find((k) => k.name === old.site)!);
     expect(oldKept).toBeGreaterThan(0);
     await expect(page.locator('#protection tbody tr', { hasText: 'protect_old+0x' }).innerText()).resolves.toContain(String(oldKept));
+    // recounted from the leaves by site: the tree is still not made
+    expect(await made(page)).toBe(false);
     await page.locator('button[data-tree="sites"]').click();
+    expect(await made(page)).toBe(true);
     await expect(page.locator('#filter-bar').getAttribute('data-faults')).resolves.toBe(String(kept(withSites.siteTree!)));
     const boxes = await drawn(page);
     const root = boxes.find((x) => x.name === withSites.siteTree!.name && !x.ancestor)!;

@@ -265,6 +265,21 @@ export interface LazyPage {
   readonly sites?: () => EncodedTree;
   /** The node kinds of the tree by protection site, without making it. */
   readonly siteKinds: readonly string[];
+  /** The leaves by protection site as the protection table recounts them without the tree, when the page carries them. */
+  readonly siteLeafCells?: () => SiteLeafCells;
+}
+
+/** Report.siteLeaves as the page's filters read them: per leaf by site, its site, call tree leaf, instruction and cells. */
+export interface SiteLeafCells {
+  /** The name of the leaf's site (its top node in the tree by site), '' when it has none. */
+  readonly site: string[];
+  /** The leaf's call tree leaf (node number). */
+  readonly node: Int32Array;
+  /** The leaf's faulting instruction. */
+  readonly instruction: (FaultSite | undefined)[];
+  /** PackedSiteLeaves.runs, and where each leaf's are in it. */
+  readonly runs: readonly number[];
+  readonly runsAt: Int32Array;
 }
 
 export function unpackPageLazily(data: PageData): LazyPage {
@@ -309,12 +324,34 @@ export function unpackPageLazily(data: PageData): LazyPage {
   const { siteLeaves, sites: packedSites } = data;
   const sites = siteLeaves !== undefined ? () => buildSiteTree(tree, siteLeaves, siteList, classSets, layout) : packedSites !== undefined ? () => unpackTree(packedSites) : undefined;
   const siteKinds = siteLeaves !== undefined ? siteTreeKinds(tree.kinds) : (packedSites?.kinds ?? []);
+  const siteLeafCells =
+    siteLeaves === undefined
+      ? undefined
+      : (): SiteLeafCells => {
+          const n = siteLeaves.group.length;
+          const top = siteLeaves.groups.map((g) => strings[g]!.split('\0')[0]!);
+          const override = new Map<number, FaultSite>();
+          for (let y = 0, j = 0; y < siteLeaves.siteOf.length; y += 2) override.set((j += siteLeaves.siteOf[y]!), siteList[siteLeaves.siteOf[y + 1]!]!);
+          const node = new Int32Array(n);
+          const runsAt = new Int32Array(n);
+          const site: string[] = [];
+          const instruction: (FaultSite | undefined)[] = [];
+          for (let j = 0, c = 0, y = 0; j < n; j++) {
+            node[j] = c += siteLeaves.node[j]!;
+            runsAt[j] = y;
+            y += 1 + 2 * siteLeaves.runs[y]!;
+            site.push(top[siteLeaves.group[j]!]!);
+            instruction.push(override.get(j) ?? tree.sites[c]);
+          }
+          return { site, node, instruction, runs: siteLeaves.runs, runsAt };
+        };
   return {
     title: data.title,
     tree,
     report: { ...r, sites: ranked, ...(findings !== undefined ? { findings } : {}) } as PageReport,
     ...(sites !== undefined ? { sites } : {}),
     siteKinds,
+    ...(siteLeafCells !== undefined ? { siteLeafCells } : {}),
   };
 }
 

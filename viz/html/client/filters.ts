@@ -2,7 +2,8 @@
 // process (the threads panel) and a memory region (the address-space strip
 // and the region table). It cuts the flame graph and recounts the tables; a
 // bar above the flame graph says what is shown and clears it.
-import { regionGroupName, type ProtectionSiteView, type RegionsSection, type Report, type SiteCount } from '../../../src/model.js';
+import { regionGroupName, type FaultSite, type ProtectionSiteView, type RegionsSection, type Report, type SiteCount } from '../../../src/model.js';
+import type { SiteLeafCells } from '../pack.js';
 import type { CallTree } from './calls.js';
 import { byId, el } from './dom.js';
 import { fmt, pct, seconds } from './format.js';
@@ -37,9 +38,10 @@ export interface Filters {
 
 /**
  * `bySite`: the tree by protection site (Report.siteTree), made when first
- * asked for, cut as the call tree is; its cells recount the protection table.
+ * asked for, cut as the call tree is; its cells recount the protection table,
+ * or without it `siteLeaves`' (the tree's leaves, when the page carries them).
  */
-export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks, bySite: (() => CallTree) | null = null): Filters {
+export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHooks, bySite: (() => CallTree) | null = null, siteLeaves: (() => SiteLeafCells) | null = null): Filters {
   const s = slicer(calls, report.slices);
   // made with the tree by site: a page opens without either
   let siteSlicer: Slicer | null | undefined;
@@ -106,22 +108,44 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
   };
   // report.protection's sites recounted: their faults and their instructions' from the tree by site
   // (a site is a node at its top), their calls from the changes in the window
+  let leaves: SiteLeafCells | undefined;
   const protectionCounts = (f: Filter): ProtectionSiteView[] => {
+    const faults = new Map<string, number>();
+    const byIns = new Map<string, number>();
+    const add = (name: string, site: FaultSite | undefined, v: number): void => {
+      faults.set(name, (faults.get(name) ?? 0) + v);
+      if (site !== undefined) byIns.set(`${name}\0${instructionName(site)}`, (byIns.get(`${name}\0${instructionName(site)}`) ?? 0) + v);
+    };
+    if (siteLeaves !== null) {
+      // from the leaves by site and the call tree's cells: the tree by site is not made for it
+      const l = (leaves ??= siteLeaves());
+      for (let j = 0; j < l.node.length; j++) {
+        const start = s.cellStart(l.node[j]!);
+        if (l.site[j] === '' || start < 0) continue;
+        const r = l.runsAt[j]!;
+        let v = 0;
+        for (let x = 0; x < l.runs[r]!; x++) {
+          const first = start + l.runs[r + 1 + 2 * x]!;
+          for (let c = first; c < first + l.runs[r + 2 + 2 * x]!; c++) v += s.keptValue(f, c);
+        }
+        if (v !== 0) add(l.site[j]!, l.instruction[j], v);
+      }
+    } else countTree(f, add);
+    return sitesWith(f, faults, byIns);
+  };
+  // the same from the tree by site (a page that carries it as a tree)
+  const countTree = (f: Filter, add: (name: string, site: FaultSite | undefined, v: number) => void): void => {
     const t = bySite!();
     const self = siteCut()!.self(f);
     const top = new Int32Array(t.size);
-    const faults = new Map<string, number>();
-    const byIns = new Map<string, number>();
     for (let i = 1; i < t.size; i++) {
       const p = t.parentOf[i]!;
       top[i] = p === 0 ? i : top[p]!;
       const v = self[i]!;
-      if (v === 0) continue;
-      const name = t.view.name(top[i]!);
-      faults.set(name, (faults.get(name) ?? 0) + v);
-      const site = t.enc.sites[i];
-      if (site !== undefined) byIns.set(`${name}\0${instructionName(site)}`, (byIns.get(`${name}\0${instructionName(site)}`) ?? 0) + v);
+      if (v !== 0) add(t.view.name(top[i]!), t.enc.sites[i], v);
     }
+  };
+  const sitesWith = (f: Filter, faults: ReadonlyMap<string, number>, byIns: ReadonlyMap<string, number>): ProtectionSiteView[] => {
     const w = f.window;
     const slices = report.slices;
     const calls = new Map<string, Record<string, number>>();
@@ -152,8 +176,8 @@ export function filterBar(report: PageReport, calls: CallTree, hooks: FilterHook
     const tree = on ? s.tree(f) : calls;
     hooks.cut(tree);
     hooks.sites(on ? recount(s.self(f)) : report.sites);
-    // the protection table recounted needs the tree by site; the whole report's does not (nor a tree not made yet)
-    if (bySite !== null && report.protection !== undefined && (on || siteSlicer !== undefined) && siteCut() !== null) hooks.protection(on ? protectionCounts(f) : null);
+    // the protection table recounted from the leaves by site, or from the tree by site (made for it only when the page has no leaves)
+    if (bySite !== null && report.protection !== undefined && (siteLeaves !== null || ((on || siteSlicer !== undefined) && siteCut() !== null))) hooks.protection(on ? protectionCounts(f) : null);
     // a region pick leaves the table's counts as they were (and its own status line in place)
     const cut = JSON.stringify([f.window, f.threads === null ? null : [...f.threads]]);
     if (report.regions !== undefined && cut !== regionCut) hooks.regions(f.window !== null || f.threads !== null ? regionCounts(f) : report.regions);

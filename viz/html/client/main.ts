@@ -355,7 +355,7 @@ const filters = filterBar(report, calls, {
     byId('protection').replaceChildren();
     showProtection(sites === null ? report : { ...report, protection: { ...report.protection!, sites } }, showCover);
   },
-}, bySite);
+}, bySite, data.siteLeafCells ?? null);
 function pickRegion(x: RegionView): boolean {
   // A --group-by region tree has the region at the root: zooming there shows only its faults.
   const name = regionGroup(x);

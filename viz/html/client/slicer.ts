@@ -33,6 +33,9 @@ export interface Slicer {
   threadNodes(f: Filter): Map<number, Map<number, number>>;
   /** The time range the cells cover, seconds. */
   readonly span: [number, number];
+  /** Where a node's cells begin among all (-1: it has none); cell `i`'s value when `f` keeps it, else 0. */
+  cellStart(node: number): number;
+  keptValue(f: Filter, i: number): number;
 }
 
 /** A slicer over the page's cells, or null when the report has none (a merged or older report). */
@@ -49,9 +52,11 @@ export function slicer(calls: CallTree, index: SliceIndex | undefined): Slicer |
   const value = new Float64Array(count);
   let c = 0;
   let maxQ = 0;
+  const firstCell = new Int32Array(calls.size).fill(-1);
   for (let j = 0; j < raw.length; ) {
     const n = raw[j]!;
     const k = raw[j + 1]!;
+    firstCell[n] = c;
     for (let i = 0; i < k; i++, c++) {
       const at = j + 2 + 4 * i;
       node[c] = n;
@@ -119,5 +124,7 @@ export function slicer(calls: CallTree, index: SliceIndex | undefined): Slicer |
     byThread: (f) => tally(f, 'thread', index.threads.length, thread),
     byRegion: (f) => tally(f, 'region', index.regions.length, region),
     span: [start, start + (maxQ + 1) * quantum],
+    cellStart: (n) => firstCell[n]!,
+    keptValue: (f, i) => (keeps(f, i, '') ? value[i]! : 0),
   };
 }

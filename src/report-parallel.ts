@@ -41,7 +41,8 @@ export class TraceWorker {
   private end: End | undefined;
   private failure: Error | undefined;
   private consumer: { onEvent: (e: TraceEvent) => void; sink: (d: Diagnostic) => void; resolve: (s: InputSummary) => void; reject: (e: unknown) => void } | undefined;
-  private readonly decoder: BatchDecoder;
+  /** Until the read is done: its frames, callchains and the ring go with it. */
+  private decoder: BatchDecoder | undefined;
   private records = 0;
   private bytesRead = 0;
   private done = false;
@@ -90,10 +91,13 @@ export class TraceWorker {
   async close(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    this.decoder = undefined;
+    this.queue.length = 0;
     await this.worker.terminate();
   }
 
   private take(m: TraceMessage): void {
+    if (this.done) return;
     if (m.type === 'batch') {
       if (this.consumer !== undefined && this.queue.length === 0) this.consume(m);
       else this.queue.push(m);
@@ -128,7 +132,7 @@ export class TraceWorker {
   private consume(b: Batch): void {
     const c = this.consumer!;
     try {
-      this.decoder.decode(b, c.onEvent, c.sink);
+      this.decoder!.decode(b, c.onEvent, c.sink);
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       this.queue.length = 0;

@@ -30,6 +30,8 @@ import { callAddress } from './unwind.js';
 /** The dso perf parsers give an `(inlined)` frame. */
 export const INLINED_DSO = 'inlined';
 
+const NO_FRAMES: Frame[] = [];
+
 /** Stack numbers past this are read each time (the cache is an array indexed by them). */
 const MAX_STACK_IDS = 1 << 22;
 
@@ -54,14 +56,21 @@ export class InlineFrames {
     private readonly addresses: AddressSpaces,
   ) {}
 
-  // by the parser's stack number (r.stackId): the stack when it has no `(inlined)` frame, read once
+  // by the parser's stack number (r.stackId): the stack when it has no `(inlined)` frame, read once;
+  // a stack whose every group has its real frame (its dsos owe nothing to the record), and its frames with their dsos
   private readonly plain: (readonly Frame[] | undefined)[] = [];
+  private readonly resolvedFrom: (readonly Frame[] | undefined)[] = [];
+  private readonly resolvedTo: Frame[][] = [];
 
   /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none); `faultIp`: a fault's ip. */
   record(r: SampleRecord, faultIp?: number): SampleRecord {
     const stack = r.stack;
     const id = r.stackId;
-    if (id !== undefined && this.plain[id] === stack) return r;
+    if (id !== undefined) {
+      if (this.plain[id] === stack) return r;
+      // the same array each time: the caches after this one (the fault's frames, the tree's paths) find it
+      if (this.resolvedFrom[id] === stack) return { ...r, stack: this.resolvedTo[id]! };
+    }
     let i = 0;
     while (i < stack.length && stack[i]!.dso !== INLINED_DSO) i++;
     if (i === stack.length) {
@@ -72,8 +81,19 @@ export class InlineFrames {
       }
       return r;
     }
-    return { ...r, stack: this.stack(r, stack, faultIp) };
+    this.everyGroupReal = true;
+    const out = this.stack(r, stack, faultIp);
+    if (this.everyGroupReal && id !== undefined && id < MAX_STACK_IDS) {
+      while (this.resolvedFrom.length <= id) this.resolvedFrom.push(undefined);
+      while (this.resolvedTo.length <= id) this.resolvedTo.push(NO_FRAMES);
+      this.resolvedFrom[id] = stack;
+      this.resolvedTo[id] = out;
+    }
+    return { ...r, stack: out };
   }
+
+  // whether the stack being read had its real frame in every group
+  private everyGroupReal = true;
 
   private stack(r: SampleRecord, stack: readonly Frame[], faultIp: number | undefined): Frame[] {
     const out = stack.slice();
@@ -95,6 +115,7 @@ export class InlineFrames {
       const [i, end] = groups[g]!;
       const next = stack[end + 1];
       const real = next !== undefined && next.addr === stack[i]!.addr && !isKernelDso(next.dso) ? next : undefined;
+      if (real === undefined) this.everyGroupReal = false;
       const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser, faultIp);
       for (let k = i; k <= end; k++) out[k] = this.frame(stack[k]!, dso, real === undefined && k === end);
     }

@@ -11,6 +11,8 @@ export interface Segment<C> {
 // Sorted, non-overlapping page ranges.
 export class PageMap<C> {
   segs: Segment<C>[] = [];
+  // the segment `get` found last, until the map changes: faults come in runs on one range
+  private last: Segment<C> | undefined;
 
   // Index of the first segment that ends after `addr`.
   private after(addr: number): number {
@@ -25,8 +27,12 @@ export class PageMap<C> {
   }
 
   get(addr: number): Segment<C> | undefined {
+    const last = this.last;
+    if (last !== undefined && addr >= last.start && addr < last.end) return last;
     const s = this.segs[this.after(addr)];
-    return s !== undefined && s.start <= addr ? s : undefined;
+    if (s === undefined || s.start > addr) return undefined;
+    this.last = s;
+    return s;
   }
 
   // Copies of the parts of segments inside [start, end).
@@ -42,6 +48,7 @@ export class PageMap<C> {
 
   clear(start: number, end: number): void {
     if (end <= start) return;
+    this.last = undefined;
     const i = this.after(start);
     let j = i;
     const keep: Segment<C>[] = [];
@@ -57,6 +64,7 @@ export class PageMap<C> {
   // Inserts segments into a range already cleared; they must be sorted and disjoint.
   insert(segs: readonly Segment<C>[]): void {
     if (segs.length === 0) return;
+    this.last = undefined;
     this.segs.splice(this.after(segs[0]!.start), 0, ...segs);
   }
 

@@ -137,6 +137,9 @@ export class FaultAggregator {
   private readonly byHash = new Map<number, RawPath | RawPath[]>();
   private readonly paths: RawPath[] = [];
   private last = { event: '', comm: '', group: '\0', ids: 0 };
+  // the resolver `finish` anchored the frames in, and how many
+  private anchoredIn: FrameResolver | undefined;
+  private anchored = 0;
 
   /**
    * `hashMask` keeps hashes small integers (cheap Map keys); tests narrow it to make paths collide.
@@ -222,7 +225,15 @@ export class FaultAggregator {
   }
 
   finish(resolver: FrameResolver, options: TreeOptions = {}): AggregateResult {
-    for (const f of this.ids.keys()) resolver.anchor(f);
+    // a second finish (the findings' one family, the tree by site) anchors no frame again: each anchor
+    // would make the resolver work out every frame's instruction and unwinding again
+    if (this.anchoredIn !== resolver) {
+      this.anchoredIn = resolver;
+      this.anchored = 0;
+    }
+    let n = 0;
+    for (const f of this.ids.keys()) if (n++ >= this.anchored) resolver.anchor(f);
+    this.anchored = n;
     const builder = new TreeBuilder(options.rootName ?? 'all');
     // by event, then by site: the leaf's key, made once per faulting frame, and no string per path
     const sites = new Map<string, Map<string, { -readonly [K in keyof SiteCount]: SiteCount[K] }>>();

@@ -79,4 +79,26 @@ describe('FaultAggregator', () => {
     mangled.add('page-faults', 'a', { addr: '1', symbol: 'main', offset: 1, dso: '/x' }, [{ addr: '2', symbol: '_ZN3geo6Circle5stampEPc', offset: 2, dso: '/x' }], 1);
     expect(mangled.finish(resolver as never).mangledNames).toBe(true);
   });
+
+  it('anchors each frame once in a resolver, however many times it is finished (another resolver anchors them all)', () => {
+    const agg = new FaultAggregator();
+    const frames: Frame[] = Array.from({ length: 5 }, (_, i) => ({ addr: i.toString(16), symbol: `f${i}`, offset: 0, dso: '/x' }));
+    const f = (i: number): Frame => frames[i]!;
+    agg.add('page-faults', 'a', f(1), [f(2), f(3)], 1);
+    agg.add('minor-faults', 'a', f(4), [f(3)], 2);
+    const resolverOf = (anchored: Frame[]) => ({
+      anchor: (frame: Frame) => anchored.push(frame),
+      resolve: (frame: Frame) => ({ dso: frame.dso, symbol: frame.symbol, offset: frame.offset, address: frame.addr, resolved: false }),
+    });
+    const once: Frame[] = [];
+    const r = resolverOf(once);
+    const all = agg.finish(r as never);
+    const one = agg.finish(r as never, { events: new Set(['page-faults']) });
+    expect(once.length).toBe(4);
+    expect(one.tree.value).toBe(1);
+    expect(all.tree.value).toBe(3);
+    const other: Frame[] = [];
+    agg.finish(resolverOf(other) as never);
+    expect(other).toEqual(once);
+  });
 });

@@ -132,3 +132,33 @@ export interface DrawnBox {
 export function drawnBoxes(page: Page): Promise<DrawnBox[]> {
   return page.evaluate(() => (window as unknown as { faultpath: { boxes(): DrawnBox[] } }).faultpath.boxes());
 }
+
+/** The colour drawn on the flame canvas at (x, y) CSS pixels, read through a copy made for reading (so Chrome logs no readback warning). */
+export function flamePixel(page: Page, x: number, y: number): Promise<string> {
+  return page.evaluate(
+    ([px, py]) => {
+      const canvas = document.getElementById('flame') as HTMLCanvasElement;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const c = copy.getContext('2d', { willReadFrequently: true })!;
+      c.drawImage(canvas, 0, 0);
+      const d = c.getImageData(Math.round(px! * devicePixelRatio), Math.round(py! * devicePixelRatio), 1, 1).data;
+      return '#' + [d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('');
+    },
+    [x, y],
+  );
+}
+
+/** Drags over the timeline chart from `from` to `to` (shares of its width); returns the window's trace times [a, b). */
+export async function dragTimeline(page: Page, from: number, to: number): Promise<{ a: number; b: number }> {
+  const chart = page.locator('#timeline canvas.tl-canvas');
+  await chart.scrollIntoViewIfNeeded();
+  const box = (await chart.boundingBox())!;
+  const [start, end] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
+  await page.mouse.move(box.x + box.width * from, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to, box.y + 14, { steps: 4 });
+  await page.mouse.up();
+  return { a: start! + from * (end! - start!), b: start! + to * (end! - start!) };
+}

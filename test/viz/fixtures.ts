@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { mergeReports } from '../../src/merge.js';
 import type { Report, TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
+import { forEachPath } from '../../src/tree.js';
 import { CONFORMANCE_DIR, ROOT } from '../shared.js';
 
 export const GUARD_DIR = join(ROOT, 'samples/guard');
@@ -116,4 +117,19 @@ export async function hostileReport(): Promise<Report> {
     skipped: { lines: report.skipped.lines + 1, examples: [...report.skipped.examples, `${EVIL}.txt:1: ${EVIL}`] },
     warnings: [`warning ${EVIL}`],
   };
+}
+
+/** Whether a time quantum of `slices` has its middle in the window [a, b) (quantum -1: no time). */
+export function quantumIn(slices: { start: number; quantum: number }, a: number, b: number): (q: number) => boolean {
+  return (q) => q >= 0 && slices.start + (q + 0.5) * slices.quantum >= a && slices.start + (q + 0.5) * slices.quantum < b;
+}
+
+/** Sum of the cells `keep` takes, over the tree. */
+export function cellSum(tree: TreeNode, keep: (q: number, thread: number, region: number) => boolean): number {
+  let s = 0;
+  forEachPath(tree, (_p, _self, n) => {
+    const c = n.cells ?? [];
+    for (let i = 0; i < c.length; i += 4) if (keep(c[i]!, c[i + 1]!, c[i + 2]!)) s += c[i + 3]!;
+  });
+  return s;
 }

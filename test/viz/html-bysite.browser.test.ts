@@ -7,10 +7,9 @@ import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
-import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, openArtifact, useChromium, drawnBoxes } from '../browser/chromium.js';
-import { GUARD_DIR } from './fixtures.js';
+import { artifactPath, dragTimeline, flamePixel, openArtifact, useChromium, drawnBoxes } from '../browser/chromium.js';
+import { cellSum, GUARD_DIR, quantumIn } from './fixtures.js';
 import { MATCH_COLOR } from '../../viz/colors.js';
 
 const base = { traces: [join(GUARD_DIR, 'perf-script.txt.gz')], objdump: [join(GUARD_DIR, 'guard.objdump-dl.txt')] };
@@ -19,6 +18,13 @@ const plain = await buildReport(base);
 const grouped = await buildReport({ ...base, groupBy: 'site' });
 
 const drawn = drawnBoxes;
+
+// Drags over the second half of the trace; returns the faults of the window under a node, from its cells.
+async function dragWindow(page: Page): Promise<(t: TreeNode) => number> {
+  const { a, b } = await dragTimeline(page, 0.5, 0.95);
+  const inWindow = quantumIn(withSites.slices!, a, b);
+  return (t) => cellSum(t, inWindow);
+}
 
 const browser = useChromium();
 
@@ -150,28 +156,7 @@ describe('HTML report: by call path or by protection site', () => {
     const bySiteButton = page.locator('button[data-tree="sites"]');
     await expect(bySiteButton.getAttribute('aria-pressed')).resolves.toBe('true');
     // drag over the second half of the trace
-    const chart = page.locator('#timeline canvas.tl-canvas');
-    await chart.scrollIntoViewIfNeeded();
-    const box = (await chart.boundingBox())!;
-    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
-    const xa = box.width * 0.5;
-    const xb = box.width * 0.95;
-    await page.mouse.move(box.x + xa, box.y + 10);
-    await page.mouse.down();
-    await page.mouse.move(box.x + xb, box.y + 14, { steps: 4 });
-    await page.mouse.up();
-    const s = withSites.slices!;
-    const a = from + (xa / box.width) * (to - from);
-    const b = from + (xb / box.width) * (to - from);
-    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
-    const kept = (t: TreeNode): number => {
-      let v = 0;
-      forEachPath(t, (_p, _self, n) => {
-        const c = n.cells ?? [];
-        for (let i = 0; i < c.length; i += 4) if (inWindow(c[i]!)) v += c[i + 3]!;
-      });
-      return v;
-    };
+    const kept = await dragWindow(page);
     const oldNode = withSites.siteTree!.children.find((k) => k.name === old.site)!;
     const oldKept = kept(oldNode);
     expect(oldKept).toBeGreaterThan(0);
@@ -215,21 +200,6 @@ describe('HTML report: by call path or by protection site', () => {
 
 describe('HTML report: the tree by protection site is made when first needed', () => {
   const made = (page: Page): Promise<boolean> => page.evaluate(() => (window as unknown as { faultpath: { sitesMade(): boolean } }).faultpath.sitesMade());
-  // the colour drawn at a box's corner (read through a copy, so Chrome has no readback warning to log)
-  const pixel = (page: Page, x: number, y: number): Promise<string> =>
-    page.evaluate(
-      ([px, py]) => {
-        const canvas = document.getElementById('flame') as HTMLCanvasElement;
-        const copy = document.createElement('canvas');
-        copy.width = canvas.width;
-        copy.height = canvas.height;
-        const c = copy.getContext('2d', { willReadFrequently: true })!;
-        c.drawImage(canvas, 0, 0);
-        const d = c.getImageData(Math.round(px! * devicePixelRatio), Math.round(py! * devicePixelRatio), 1, 1).data;
-        return '#' + [d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('');
-      },
-      [x, y],
-    );
 
   test('the page opens without it, its legend and switch already there; a search made before it marks it when shown', async () => {
     const { page, url, errors, requests } = await open('bysite-lazy-search.html');
@@ -247,9 +217,9 @@ describe('HTML report: the tree by protection site is made when first needed', (
     expect(await made(page)).toBe(true);
     const hit = (await drawn(page)).find((b) => b.name === under.name && b.kind !== 'merged')!;
     expect(hit).toBeDefined();
-    expect(await pixel(page, hit.x + 2, hit.y + 2)).toBe(MATCH_COLOR);
+    expect(await flamePixel(page, hit.x + 2, hit.y + 2)).toBe(MATCH_COLOR);
     const site = (await drawn(page)).find((b) => b.name === young.site)!;
-    expect(await pixel(page, site.x + 2, site.y + 2)).not.toBe(MATCH_COLOR);
+    expect(await flamePixel(page, site.x + 2, site.y + 2)).not.toBe(MATCH_COLOR);
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
     await page.close();
@@ -257,28 +227,7 @@ describe('HTML report: the tree by protection site is made when first needed', (
 
   test('a time window recounts the protection table without it, and cuts it when shown', async () => {
     const { page, url, errors, requests } = await open('bysite-lazy-window.html');
-    const chart = page.locator('#timeline canvas.tl-canvas');
-    await chart.scrollIntoViewIfNeeded();
-    const box = (await chart.boundingBox())!;
-    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
-    const xa = box.width * 0.5;
-    const xb = box.width * 0.95;
-    await page.mouse.move(box.x + xa, box.y + 10);
-    await page.mouse.down();
-    await page.mouse.move(box.x + xb, box.y + 14, { steps: 4 });
-    await page.mouse.up();
-    const s = withSites.slices!;
-    const a = from + (xa / box.width) * (to - from);
-    const b = from + (xb / box.width) * (to - from);
-    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
-    const kept = (t: TreeNode): number => {
-      let v = 0;
-      forEachPath(t, (_p, _self, n) => {
-        const c = n.cells ?? [];
-        for (let i = 0; i < c.length; i += 4) if (inWindow(c[i]!)) v += c[i + 3]!;
-      });
-      return v;
-    };
+    const kept = await dragWindow(page);
     // the protection table counts the window's faults, from the tree by site
     const old = withSites.protection!.sites.find((x) => x.symbol === 'protect_old')!;
     const oldKept = kept(withSites.siteTree!.children.find((k) => k.name === old.site)!);

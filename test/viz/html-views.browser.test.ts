@@ -5,11 +5,12 @@
 // numbers come from the report's own cells (TreeNode.cells), summed here.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
+import { regionGroupName, type Report } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
 import { forEachPath } from '../../src/tree.js';
 import { renderHtml } from '../../viz/html/index.js';
-import { artifactPath, drawnBoxes, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
+import { artifactPath, dragTimeline, drawnBoxes, openArtifact, useChromium, type PageLog } from '../browser/chromium.js';
+import { cellSum, quantumIn } from './fixtures.js';
 
 const guard = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'] });
 // as `faultpath report -f html` builds it: with the tree by protection site
@@ -24,16 +25,6 @@ function quiet(log: PageLog, url: string): void {
   expect(log.errors).toEqual([]);
   expect(log.dialogs).toEqual([]);
   expect(log.requests).toEqual([url]);
-}
-
-/** Sum of the cells `keep` takes, over the tree. */
-function cellSum(tree: TreeNode, keep: (q: number, thread: number, region: number) => boolean): number {
-  let s = 0;
-  forEachPath(tree, (_p, _self, n) => {
-    const c = n.cells ?? [];
-    for (let i = 0; i < c.length; i += 4) if (keep(c[i]!, c[i + 1]!, c[i + 2]!)) s += c[i + 3]!;
-  });
-  return s;
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -103,21 +94,10 @@ describe('faults over time', () => {
 
   test('a window recounts the protection sites: faults and faulting instructions from the tree by site, calls from the changes in it', async () => {
     const { page, log, url } = await open('timeline-protection.html', guardSites);
-    const chart = page.locator('#timeline canvas.tl-canvas');
-    await chart.scrollIntoViewIfNeeded();
-    const box = (await chart.boundingBox())!;
-    const [from, to] = await chart.evaluate((c) => [Number(c.dataset['from']), Number(c.dataset['to'])]);
     // the second half of the trace: retry cycles of both protecting sites, not all of them
-    const xa = box.width * 0.5;
-    const xb = box.width * 0.95;
-    await page.mouse.move(box.x + xa, box.y + 10);
-    await page.mouse.down();
-    await page.mouse.move(box.x + xb, box.y + 14, { steps: 4 });
-    await page.mouse.up();
+    const { a, b } = await dragTimeline(page, 0.5, 0.95);
     const s = guardSites.slices!;
-    const a = from + (xa / box.width) * (to - from);
-    const b = from + (xb / box.width) * (to - from);
-    const inWindow = (q: number): boolean => q >= 0 && s.start + (q + 0.5) * s.quantum >= a && s.start + (q + 0.5) * s.quantum < b;
+    const inWindow = quantumIn(s, a, b);
     const rows = page.locator('#protection tbody tr');
     let checked = 0;
     for (const site of guardSites.protection!.sites) {

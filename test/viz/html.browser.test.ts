@@ -15,7 +15,7 @@ import { renderHtml } from '../../viz/html/index.js';
 import { layoutTree } from '../../viz/layout.js';
 import { renderSvg } from '../../viz/svg.js';
 import { TreeBuilder } from '../../src/tree.js';
-import { artifactPath, launchChromium, openArtifact, openPage, useChromium, type PageLog, drawnBoxes, type DrawnBox } from '../browser/chromium.js';
+import { artifactPath, flamePixel, launchChromium, openArtifact, openPage, useChromium, type PageLog, drawnBoxes, type DrawnBox } from '../browser/chromium.js';
 import { captureReport, countNodes, EVIL, GUARD_DIR, guardReport, hostileReport, scaleReport, walk } from './fixtures.js';
 
 const guard = await guardReport();
@@ -43,23 +43,6 @@ async function pointAt(page: Page, b: DrawnBox): Promise<{ x: number; y: number 
   }, b.y);
   const c = (await page.locator('#flame').boundingBox())!;
   return { x: c.x + b.x + Math.min(b.w / 2, 40), y: c.y + b.y + b.h / 2 };
-}
-
-async function pixel(page: Page, x: number, y: number): Promise<string> {
-  return page.evaluate(
-    ([px, py]) => {
-      // Read through a copy made for reading, so Chrome has no readback warning to log.
-      const canvas = document.getElementById('flame') as HTMLCanvasElement;
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const c = copy.getContext('2d', { willReadFrequently: true })!;
-      c.drawImage(canvas, 0, 0);
-      const d = c.getImageData(Math.round(px! * devicePixelRatio), Math.round(py! * devicePixelRatio), 1, 1).data;
-      return '#' + [d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('');
-    },
-    [x, y],
-  );
 }
 
 function expectQuiet(log: PageLog, url: string): void {
@@ -152,9 +135,9 @@ describe('HTML report in Chromium', () => {
     const share = matched.reduce((s, n) => s + n.value, 0);
     await expect(page.locator('#matched').textContent()).resolves.toBe(`Matched: ${pct(share, guard.tree.value)} of all · ${matched.length} frames`);
     const hit = await find(page, (b) => b.name === 'write_field');
-    expect(await pixel(page, hit.x + 2, hit.y + 2)).toBe(MATCH_COLOR);
+    expect(await flamePixel(page, hit.x + 2, hit.y + 2)).toBe(MATCH_COLOR);
     const miss = await find(page, (b) => b.name === 'main');
-    expect(await pixel(page, miss.x + 2, miss.y + 2)).toBe(colorFor('user', 'main'));
+    expect(await flamePixel(page, miss.x + 2, miss.y + 2)).toBe(colorFor('user', 'main'));
     await page.screenshot({ path: artifactPath('guard-search.png') });
     // Nested matches count once: a match inside a match adds nothing.
     await page.fill('#search', 'main|write');
@@ -462,7 +445,7 @@ describe('keyboard, links to a state, and sizing', () => {
     for (let i = 0; i < 2000; i++) tree.add([{ name: 'app', kind: 'comm' }, { name: `narrow${i}`, kind: 'user' }, { name: 'needle', kind: 'user' }], 100, 'page-faults');
     const { page, log, url } = await openReport('merged-match.html', renderHtml({ ...guard, tree: tree.finish() }));
     const merged = await find(page, (b) => b.merged > 1);
-    const bar = (): Promise<string> => pixel(page, merged.x + merged.w / 2, merged.y + merged.h - 2);
+    const bar = (): Promise<string> => flamePixel(page, merged.x + merged.w / 2, merged.y + merged.h - 2);
     await page.fill('#search', '^needle$');
     await page.press('#search', 'Enter');
     await expect(bar()).resolves.toBe(MATCH_COLOR);

@@ -24,16 +24,20 @@ import { FrameCache, STACK_HASH_SEED, stackHashStep } from './perf-script-stacks
 import { HeaderBytes, HeaderNames, latin1, RestBytes, type Task } from './perf-script-header-bytes.js';
 import { hasSideBandMark } from './perf-script-scan-header.js';
 import { sniffPerfScript } from './perf-script-sniff.js';
+import { recordsReused, ReusedSample } from './perf-script-reused.js';
 
 export { frameStarts } from './perf-script-frames.js';
 export { parseTracepointFields } from './tracepoint-fields.js';
 export { ownCopy } from './perf-script-stacks.js';
+export { handRecordsReused, ReusedSample } from './perf-script-reused.js';
 
 export interface PerfScriptOptions {
   /** Input name used in diagnostics and record origins (a path, or `-`). No default. */
   source: string;
   /** Receives lines that fit no known shape. Default: none (they are still counted in `diagnostics`). */
   onDiagnostic?: DiagnosticSink;
+  /** Hand one ReusedSample for every sample, valid only during onRecord (perf-script-reused.ts). Default: as handRecordsReused says (no). */
+  reuseRecords?: boolean;
 }
 
 // ------------------------------------------------------------------ the parser
@@ -77,11 +81,18 @@ export class PerfScriptParser {
   private pTime = NaN;
   private pPeriod = 1;
   private pEvent = '';
-  /** The header's text after the event name, trimmed (the payload, and the header frames), and how many characters the trim took from its start. */
-  private pPayload = '';
+  /** The header's text after the event name, trimmed (the payload, and the header frames), and how many characters the trim took from its start; null while it is only bytes (pRaw). */
+  private pPayload: string | null = '';
   private pLead = 0;
   /** The first header frame's address, when known before the flush. */
   private pAddr: string | undefined = undefined;
+  /** With a reused record: the payload as ASCII bytes [0, pRawLength) of rawBytes, the first header frame's address at [pAddrAt, +pAddrLength) of them. */
+  private readonly reused: ReusedSample | null;
+  private rawBytes = Buffer.alloc(0);
+  private pRaw = false;
+  private pRawLength = 0;
+  private pAddrAt = -1;
+  private pAddrLength = 0;
   /** Where header frames start in the untrimmed rest (frameStarts), and how many. */
   private starts = new Int32Array(8);
   private startCount = 0;
@@ -112,6 +123,7 @@ export class PerfScriptParser {
   ) {
     this.source = options.source;
     this.onDiagnostic = options.onDiagnostic;
+    this.reused = (options.reuseRecords ?? recordsReused()) ? new ReusedSample(options.source) : null;
   }
 
   /** Lines fed so far. */
@@ -206,11 +218,26 @@ export class PerfScriptParser {
       this.start(who, h.time, period, event, buf.toString('utf8', h.restAt, end));
       return true;
     }
-    // the rest is ASCII: its trimmed text and the data address decoded, no more
-    const payload = latin1(buf, r.trimAt, r.trimEnd);
-    this.open(who, h.time, period, event, payload, r.trimAt - h.restAt, r.frames);
-    // (a slice of the payload: no call into the runtime)
-    this.pAddr = r.frames > 0 ? payload.slice(r.addrAt - r.trimAt, r.addrEnd - r.trimAt) : undefined;
+    if (this.reused !== null) {
+      // the rest is ASCII: its trimmed bytes kept (the chunk may be refilled before the flush), decoded only if asked for
+      const n = r.trimEnd - r.trimAt;
+      if (n > this.rawBytes.length) this.rawBytes = Buffer.allocUnsafeSlow(Math.max(256, 2 * n));
+      const raw = this.rawBytes;
+      for (let i = 0, a = r.trimAt; i < n; i++, a++) raw[i] = buf[a]!;
+      this.open(who, h.time, period, event, null, r.trimAt - h.restAt, r.frames);
+      this.pRaw = true;
+      this.pRawLength = n;
+      if (r.frames > 0) {
+        this.pAddrAt = r.addrAt - r.trimAt;
+        this.pAddrLength = r.addrEnd - r.addrAt;
+      }
+    } else {
+      // the rest is ASCII: its trimmed text and the data address decoded, no more
+      const payload = latin1(buf, r.trimAt, r.trimEnd);
+      this.open(who, h.time, period, event, payload, r.trimAt - h.restAt, r.frames);
+      // (a slice of the payload: no call into the runtime)
+      this.pAddr = r.frames > 0 ? payload.slice(r.addrAt - r.trimAt, r.addrEnd - r.trimAt) : undefined;
+    }
     // the last header frame by its bytes, while records come without callchains (its stack then)
     if (r.frames > 0 && this.lastWithoutChain) {
       let a = h.restAt + this.starts[r.frames - 1]!;
@@ -303,7 +330,7 @@ export class PerfScriptParser {
   }
 
   // Opens the record: the rest after the event trimmed (`payload`), less `lead` characters trimmed from its start; `frames` header frames in `starts`.
-  private open(who: Task, time: number, period: number, event: string, payload: string, lead: number, frames: number): void {
+  private open(who: Task, time: number, period: number, event: string, payload: string | null, lead: number, frames: number): void {
     this.isOpen = true;
     this.pLine = this.lineNo;
     this.pWho = who;
@@ -313,6 +340,8 @@ export class PerfScriptParser {
     this.pPayload = payload;
     this.pLead = lead;
     this.pAddr = undefined;
+    this.pRaw = false;
+    this.pAddrAt = -1;
     this.pHeaderId = -1;
     const n = frames;
     this.startCount = n;
@@ -328,7 +357,7 @@ export class PerfScriptParser {
   private keys(): string[] {
     if (this.headerKeys !== null) return this.headerKeys;
     // a key is its piece trimmed: pieces cut from the trimmed text (a start inside the trimmed blanks at 0) trim alike
-    const text = this.pPayload;
+    const text = this.payloadText();
     const lead = this.pLead;
     const keys: string[] = [];
     for (let i = 0; i < this.startCount; i++) {
@@ -383,7 +412,7 @@ export class PerfScriptParser {
     this.isOpen = false;
     this.srclineTarget = false;
     let stack: readonly Frame[];
-    let addr: string | undefined;
+    let hasAddr = false;
     let stackId: number | undefined;
     const n = this.startCount;
     const frames = this.frames;
@@ -396,9 +425,9 @@ export class PerfScriptParser {
       } else {
         stack = frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
       }
-      addr = n > 0 ? this.headerAddr() : undefined;
+      hasAddr = n > 0;
     } else if (n >= 1) {
-      if (n >= 2) addr = this.headerAddr();
+      hasAddr = n >= 2;
       const id = this.pHeaderId;
       let frame: Frame;
       if (id >= 0 && this.headerKeys === null) {
@@ -415,7 +444,33 @@ export class PerfScriptParser {
     }
     this.lastWithoutChain = this.chainCount === 0 && n >= 1;
     const who = this.pWho;
-    const payload = this.pPayload;
+    const reused = this.reused;
+    if (reused !== null) {
+      reused.line = this.pLine;
+      reused.comm = who.comm;
+      reused.pid = who.pid;
+      reused.tid = who.tid;
+      reused.cpu = who.cpu;
+      reused.time = this.pTime;
+      reused.period = this.pPeriod;
+      reused.event = this.pEvent;
+      reused.stack = stack;
+      reused.stackId = stackId;
+      if (this.pRaw && (!hasAddr || this.pAddrAt >= 0)) {
+        reused.bytes = this.rawBytes;
+        reused.payloadLength = this.pRawLength;
+        reused.addrAt = hasAddr ? this.pAddrAt : -1;
+        reused.addrLength = this.pAddrLength;
+      } else {
+        reused.bytes = null;
+        reused.text = this.payloadText();
+        reused.addrText = hasAddr ? this.headerAddr() : undefined;
+      }
+      this.onRecord(reused);
+      return;
+    }
+    const addr = hasAddr ? this.headerAddr() : undefined;
+    const payload = this.payloadText();
     // one shape with an address, one without (a spread per record costs)
     const r: SampleRecord =
       addr === undefined
@@ -424,10 +479,16 @@ export class PerfScriptParser {
     this.onRecord(r);
   }
 
+  // The payload's text (decoded from its bytes the first time it is asked for).
+  private payloadText(): string {
+    return (this.pPayload ??= latin1(this.rawBytes, 0, this.pRawLength));
+  }
+
   // The first header frame's address: its hex after the field's padding (what headerAddr reads of its key).
   private headerAddr(): string {
     if (this.pAddr !== undefined) return this.pAddr;
-    const rest = this.pPayload;
+    if (this.pAddrAt >= 0) return this.payloadText().slice(this.pAddrAt, this.pAddrAt + this.pAddrLength);
+    const rest = this.payloadText();
     let i = Math.max(0, this.starts[0]! + 1 - this.pLead);
     while (rest.charCodeAt(i) === 32) i++;
     const from = i;

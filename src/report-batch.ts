@@ -10,6 +10,7 @@
 // trace's fields and return values) go whole, their callchain by reference.
 import { normalizeRecord, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
+import { ReusedSample } from '../parsers/perf-script.js';
 
 /** Item tags in `ints` (ITEM_INTS numbers each). */
 export const SAMPLE = 0;
@@ -138,6 +139,11 @@ export class BatchEncoder {
   }
 
   readonly record = (r: TraceRecord): void => {
+    if (r instanceof ReusedSample) {
+      if (r.bytes !== null && (r.pid | 0) === r.pid && (r.tid | 0) === r.tid && (r.cpu | 0) === r.cpu) this.reused(r, r.bytes);
+      else this.record(r.plain());
+      return;
+    }
     const at = this.count * ITEM_INTS;
     const ints = this.ints;
     // (ids that do not fit 32 bits, from odd input, go whole)
@@ -189,6 +195,48 @@ export class BatchEncoder {
     if (++this.count === BATCH_ITEMS) this.post();
   };
 
+  // The parser's one record, its payload as ASCII bytes: copied as they are, the data address by its place in them.
+  private reused(r: ReusedSample, bytes: Buffer): void {
+    const at = this.count * ITEM_INTS;
+    const ints = this.ints;
+    const addrAt = r.addrAt;
+    ints[at] = addrAt < 0 ? SAMPLE : SAMPLE_ADDR;
+    ints[at + 1] = r.pid;
+    ints[at + 2] = r.tid;
+    ints[at + 3] = r.cpu;
+    const comm = r.comm;
+    if (comm !== this.lastComm || this.lastCommId < 0) {
+      this.lastComm = comm;
+      this.lastCommId = this.name(comm);
+    }
+    ints[at + 4] = this.lastCommId;
+    const event = r.event;
+    if (event !== this.lastEvent || this.lastEventId < 0) {
+      this.lastEvent = event;
+      this.lastEventId = this.name(event);
+    }
+    ints[at + 5] = this.lastEventId;
+    const stackId = r.stackId ?? -1;
+    ints[at + 6] = this.stack(r.stack, stackId);
+    ints[at + 7] = stackId;
+    const n = r.payloadLength;
+    if (this.textUsed + n > this.text.length) this.growText(n);
+    const text = this.text;
+    for (let i = 0, t = this.textUsed; i < n; i++, t++) text[t] = bytes[i]!;
+    this.textUsed += n;
+    ints[at + 8] = n;
+    if (addrAt >= 0) {
+      ints[at + 9] = r.addrLength;
+      ints[at + 10] = addrAt;
+    }
+    const d = this.count * ITEM_DOUBLES;
+    const doubles = this.doubles;
+    doubles[d] = r.line;
+    doubles[d + 1] = r.time;
+    doubles[d + 2] = r.period;
+    if (++this.count === BATCH_ITEMS) this.post();
+  }
+
   readonly diagnostic = (d: Diagnostic): void => {
     this.ints[this.count * ITEM_INTS] = OBJECT;
     this.ints[this.count * ITEM_INTS + 6] = NO_STACK;
@@ -199,12 +247,7 @@ export class BatchEncoder {
   // The UTF-8 of `s` after the batch's text so far: its length in bytes.
   private put(s: string): number {
     const n = s.length;
-    if (this.textUsed + 3 * n > this.text.length) {
-      const more = Buffer.allocUnsafeSlow(Math.max(2 * this.text.length, this.textUsed + 3 * n));
-      this.text.copy(more, 0, 0, this.textUsed);
-      this.text = more;
-      this.textOwn = true;
-    }
+    if (this.textUsed + 3 * n > this.text.length) this.growText(3 * n);
     // short ASCII is copied here: cheaper than a call into utf8Write
     const text = this.text;
     const from = this.textUsed;
@@ -227,6 +270,14 @@ export class BatchEncoder {
     }
     this.textUsed = at;
     return at - from;
+  }
+
+  // Room for `bytes` more bytes of text: the batch carries its own.
+  private growText(bytes: number): void {
+    const more = Buffer.allocUnsafeSlow(Math.max(2 * this.text.length, this.textUsed + bytes));
+    this.text.copy(more, 0, 0, this.textUsed);
+    this.text = more;
+    this.textOwn = true;
   }
 
   private name(s: string): number {

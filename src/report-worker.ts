@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { TRACE_FORMATS } from '../parsers/index.js';
 import { readInput } from '../parsers/input.js';
 import { PerfTraceParser } from '../parsers/perf-trace.js';
+import { handRecordsReused } from '../parsers/perf-script.js';
 // loaded before readInput asks for it: a gzip error while readInput waited for this import went unseen (the read never ended)
 import '../parsers/sniff.js';
 import { BatchEncoder, type Batch, type BatchRing } from './report-batch.js';
@@ -25,6 +26,8 @@ export type TraceMessage =
 
 async function run(job: TraceJob): Promise<TraceMessage> {
   const port = parentPort!;
+  // the encoder copies each record as it comes: the parser need not make one object per record
+  handRecordsReused();
   const encoder = new BatchEncoder(job.ring, (b, transfer) => port.postMessage({ type: 'batch', ...b } satisfies TraceMessage, transfer));
   const progress = {
     track(stream: Readable): void {

@@ -5,7 +5,11 @@
 // the payload or not, callchains numbered, interned without a number, fresh or
 // deeper than a slot holds, ids past 32 bits; frames and interned callchains
 // met again are the same objects; the ring's slots are reused.
+import { readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
+import { PerfScriptParser } from '../../parsers/perf-script.js';
 import { normalizeRecord, type TraceEvent } from '../../src/events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from '../../src/model.js';
 import { BATCH_ITEMS, BatchDecoder, BatchEncoder, newBatchRing, type Batch } from '../../src/report-batch.js';
@@ -93,5 +97,47 @@ describe('report worker batches', () => {
     const { out, batches } = roundTrip(items, 1);
     expect(batches.map((b) => b.slot)).toEqual([0, 0, 0]);
     expect(out).toEqual(items.map((r) => normalizeRecord(r)));
+  });
+
+  it("hand over the worker parser's one reused record as the parser's own records, on every perf script sample", () => {
+    const odd = [
+      'app 4294967296/4294967297 [000] 1.000001: 1 page-faults: \t    7f0000001000 fn+0x0 (/bin/app)',
+      '\t          401000 main+0x10 (/bin/app)',
+      '',
+      'wörker 10/11 [001] 1.000002: 1 page-faults: \t    7f0000002000 café+0x0 (/bin/app)',
+      '\t          401000 main+0x10 (/bin/app)',
+      '',
+      'app 10/11 [001] 1.000003: 1 page-faults: \t    7f0000003000 fn+0x0 (/bin/app)\t          401010 main+0x20 (/bin/app)',
+      '  app.c:12',
+      'app 10/11 [001] 1.000004: 1 page-faults:',
+      'app 10/11 [001] 1.000005: 1 page-faults:       401010 main+0x20 (/bin/app)',
+      '',
+    ].join('\n');
+    const texts: [string, Buffer][] = [['odd', Buffer.from(odd)]];
+    for (const d of readdirSync('samples')) {
+      for (const f of readdirSync(`samples/${d}`)) {
+        if (!/perf-script\.txt(\.gz)?$/.test(f)) continue;
+        const bytes = readFileSync(`samples/${d}/${f}`);
+        texts.push([`${d}/${f}`, f.endsWith('.gz') ? gunzipSync(bytes) : bytes]);
+      }
+    }
+    expect(texts.length).toBeGreaterThan(40);
+    for (const [name, bytes] of texts) {
+      const parse = (reuseRecords: boolean, onRecord: (r: TraceRecord) => void, onDiagnostic: (d: Diagnostic) => void) => {
+        const reader = new PerfScriptByteReader(new PerfScriptParser({ source: SOURCE, reuseRecords, onDiagnostic }, onRecord), { source: SOURCE });
+        // cut into chunks: a header's bytes are gone before its record is flushed
+        for (let at = 0; at < bytes.length; at += 4093) reader.write(Buffer.from(bytes.subarray(at, at + 4093)));
+        reader.end();
+      };
+      const want: (TraceEvent | Diagnostic)[] = [];
+      parse(false, (r) => want.push(normalizeRecord(r)), (d) => want.push(d));
+      const ring = newBatchRing(2);
+      const decoder = new BatchDecoder(ring, SOURCE);
+      const got: (TraceEvent | Diagnostic)[] = [];
+      const encoder = new BatchEncoder(ring, (b) => decoder.decode(b, (e) => got.push(e), (d) => got.push(d)));
+      parse(true, encoder.record, encoder.diagnostic);
+      encoder.post();
+      expect(got, name).toEqual(want);
+    }
   });
 });

@@ -10,7 +10,7 @@ export class JsonPieces {
   constructor(readonly pieces: () => Iterable<string>) {}
 }
 
-/** An array's JSON text from its values in chunks of CHUNK: '[', the chunks' texts, ']'. */
+/** An array's JSON text from its values in chunks of CHUNK: '[', the chunks' texts, ']'. A chunk is written before the next is asked for (so one array may be refilled). */
 export function* arrayPieces(chunks: Iterable<readonly unknown[]>): Generator<string> {
   yield '[';
   let first = true;

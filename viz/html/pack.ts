@@ -151,7 +151,8 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     const cells = new JsonPieces(() =>
       arrayPieces(
         (function* () {
-          let chunk: number[] = [];
+          // one array refilled (arrayPieces writes a chunk before asking for the next)
+          const chunk: number[] = [];
           for (let k = 0, last = 0; k < cellNodes.length; k++) {
             const c = cellNodes[k]!.cells!;
             chunk.push(cellAt[k]! - last, c.length / 4);
@@ -159,7 +160,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
             for (let x = 0; x < c.length; x++) chunk.push(c[x]!);
             if (chunk.length >= CHUNK) {
               yield chunk;
-              chunk = [];
+              chunk.length = 0;
             }
           }
           yield chunk;

@@ -86,6 +86,9 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
   let kind: { tail: Uint8Array; heads: Map<string, Uint8Array> } | undefined;
   let lastDso = '';
   let dso: Uint8Array | undefined;
+  // an instruction site is shared by the nodes of one faulting frame (a report read back from JSON has one per node): its fields' bytes are kept
+  const sites = new Map<FaultSite, Uint8Array>();
+  const fields = new JsonBytes(1 << 12);
   return (n) => {
     if (n.kind !== lastKind || kind === undefined) {
       lastKind = n.kind;
@@ -121,18 +124,14 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
       out.bytes(dso);
     }
     if (n.site !== undefined && n.kind === 'instruction') {
-      const s = n.site;
-      out.raw(',"address":');
-      if (s.address === '') out.raw('null');
-      else out.string('0x' + s.address);
-      out.raw(',"instruction":');
-      const { instruction = null, source = null } = s;
-      if (instruction === null) out.raw('null');
-      else out.string(instruction);
-      out.raw(',"source":');
-      if (source === null) out.raw('null');
-      else out.string(source);
-      out.raw(s.resolved ? ',"resolved":true' : ',"resolved":false');
+      const b = sites.get(n.site);
+      if (b !== undefined) out.bytes(b);
+      else if (sites.size < HEADS) {
+        siteFields(fields, n.site);
+        const kept = keep(fields);
+        sites.set(n.site, kept);
+        out.bytes(kept);
+      } else siteFields(out, n.site);
     }
     if (n.classes !== undefined) {
       out.bytes(CLASSES);
@@ -140,6 +139,28 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
     }
     out.bytes(CHILDREN);
   };
+}
+
+// A copy of what `out` holds, which it then writes over.
+function keep(out: JsonBytes): Uint8Array {
+  const b = Buffer.concat(out.end());
+  out.reuse();
+  return b;
+}
+
+// An instruction node's `,"address":…,"resolved":…` (instructionJson's fields).
+function siteFields(out: JsonBytes, s: FaultSite): void {
+  out.raw(',"address":');
+  if (s.address === '') out.raw('null');
+  else out.string('0x' + s.address);
+  out.raw(',"instruction":');
+  const { instruction = null, source = null } = s;
+  if (instruction === null) out.raw('null');
+  else out.string(instruction);
+  out.raw(',"source":');
+  if (source === null) out.raw('null');
+  else out.string(source);
+  out.raw(s.resolved ? ',"resolved":true' : ',"resolved":false');
 }
 
 /** nodeOpenWriter's text for one node. */

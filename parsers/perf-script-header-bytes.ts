@@ -276,13 +276,25 @@ export class RestBytes {
   /** The first header frame's address: its hex digits [addrAt, addrEnd). */
   addrAt = 0;
   addrEnd = 0;
+  /** When set, the trimmed rest is copied to its start as it is checked for ASCII (grown as needed; the bytes past a non-ASCII one are left as they were). */
+  bytes: Buffer | null = null;
 
   read(buf: Buffer, from: number, end: number, out: Int32Array): boolean {
     let a = from;
     while (a < end && isBlank(buf[a]!)) a++;
     let b = end;
     while (b > a && isBlank(buf[b - 1]!)) b--;
-    for (let i = a; i < b; i++) if (buf[i]! >= 128) return false;
+    let copy = this.bytes;
+    if (copy === null) {
+      for (let i = a; i < b; i++) if (buf[i]! >= 128) return false;
+    } else {
+      if (b - a > copy.length) copy = this.bytes = Buffer.allocUnsafeSlow(Math.max(256, 2 * (b - a)));
+      for (let i = a, k = 0; i < b; i++, k++) {
+        const c = buf[i]!;
+        if (c >= 128) return false;
+        copy[k] = c;
+      }
+    }
     this.trimAt = a;
     this.trimEnd = b;
     let n = 0;

@@ -86,9 +86,8 @@ export class PerfScriptParser {
   private pLead = 0;
   /** The first header frame's address, when known before the flush. */
   private pAddr: string | undefined = undefined;
-  /** With a reused record: the payload as ASCII bytes [0, pRawLength) of rawBytes, the first header frame's address at [pAddrAt, +pAddrLength) of them. */
+  /** With a reused record: the payload as ASCII bytes [0, pRawLength) of rest.bytes, the first header frame's address at [pAddrAt, +pAddrLength) of them. */
   private readonly reused: ReusedSample | null;
-  private rawBytes = Buffer.alloc(0);
   private pRaw = false;
   private pRawLength = 0;
   private pAddrAt = -1;
@@ -124,6 +123,7 @@ export class PerfScriptParser {
     this.source = options.source;
     this.onDiagnostic = options.onDiagnostic;
     this.reused = (options.reuseRecords ?? recordsReused()) ? new ReusedSample(options.source) : null;
+    if (this.reused !== null) this.rest.bytes = Buffer.allocUnsafeSlow(256);
   }
 
   /** Lines fed so far. */
@@ -219,14 +219,10 @@ export class PerfScriptParser {
       return true;
     }
     if (this.reused !== null) {
-      // the rest is ASCII: its trimmed bytes kept (the chunk may be refilled before the flush), decoded only if asked for
-      const n = r.trimEnd - r.trimAt;
-      if (n > this.rawBytes.length) this.rawBytes = Buffer.allocUnsafeSlow(Math.max(256, 2 * n));
-      const raw = this.rawBytes;
-      for (let i = 0, a = r.trimAt; i < n; i++, a++) raw[i] = buf[a]!;
+      // the rest is ASCII: its trimmed bytes copied to rest.bytes by its read (the chunk may be refilled before the flush), decoded only if asked for
       this.open(who, h.time, period, event, null, r.trimAt - h.restAt, r.frames);
       this.pRaw = true;
-      this.pRawLength = n;
+      this.pRawLength = r.trimEnd - r.trimAt;
       if (r.frames > 0) {
         this.pAddrAt = r.addrAt - r.trimAt;
         this.pAddrLength = r.addrEnd - r.addrAt;
@@ -457,7 +453,7 @@ export class PerfScriptParser {
       reused.stack = stack;
       reused.stackId = stackId;
       if (this.pRaw && (!hasAddr || this.pAddrAt >= 0)) {
-        reused.bytes = this.rawBytes;
+        reused.bytes = this.rest.bytes;
         reused.payloadLength = this.pRawLength;
         reused.addrAt = hasAddr ? this.pAddrAt : -1;
         reused.addrLength = this.pAddrLength;
@@ -481,7 +477,7 @@ export class PerfScriptParser {
 
   // The payload's text (decoded from its bytes the first time it is asked for).
   private payloadText(): string {
-    return (this.pPayload ??= latin1(this.rawBytes, 0, this.pRawLength));
+    return (this.pPayload ??= latin1(this.rest.bytes!, 0, this.pRawLength));
   }
 
   // The first header frame's address: its hex after the field's padding (what headerAddr reads of its key).

@@ -132,6 +132,20 @@ describe('renderHtml', () => {
     expect([...jsonForScriptPieces({ xs, ys, lazy, none: new Int32Array(0) })].join('')).toBe(jsonForScript({ xs: [...xs], ys: [...ys], lazy: [1, 2, 3, '</script>'], none: [] }));
   });
 
+  test('property: long arrays of numbers (integers as doubles, -0, NaN, ±Infinity, past 32 bits) and typed arrays are written as JSON.stringify writes them', () => {
+    const num = fc.oneof(fc.integer(), fc.integer().map((i) => i + 0.5 - 0.5), fc.double(), fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1, 2 ** 53), fc.constant(undefined));
+    fc.assert(
+      // mostly integers (the fast path), with or without one other value somewhere
+      fc.property(fc.array(fc.oneof(fc.integer(), fc.integer().map((i) => i + 0.5 - 0.5)), { minLength: 4097, maxLength: 9000 }), fc.option(fc.tuple(fc.nat(), num)), (xs, other) => {
+        if (other !== null) xs[other[0] % xs.length] = other[1]!;
+        expect([...jsonForScriptPieces({ xs })].join('')).toBe(JSON.stringify({ xs }));
+        const ys = Float64Array.from(xs, (x) => x ?? 0);
+        expect([...jsonForScriptPieces({ ys })].join('')).toBe(JSON.stringify({ ys: [...ys] }));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   test('is deterministic', () => {
     expect(renderHtml(guard, { title: 'guard' })).toBe(html);
   });

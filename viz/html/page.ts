@@ -10,7 +10,7 @@
 // execute, with `<`, U+2028 and U+2029 escaped so nothing in it can end the
 // element early.
 import { createHash } from 'node:crypto';
-import { arrayPieces, CHUNK, JsonPieces } from './json-pieces.js';
+import { CHUNK, JsonPieces, valuesText } from './json-pieces.js';
 
 export interface PageParts {
   /** Page title (escaped here). */
@@ -84,18 +84,9 @@ function* jsonPieces(value: unknown): Generator<string> {
     yield* value.pieces();
   } else if (value instanceof Int32Array || value instanceof Float64Array) {
     // as the array of its numbers (JSON.stringify would write an object)
-    const typed = value;
-    yield* arrayPieces((function* () {
-      // one number[] refilled for each chunk (arrayPieces writes it before asking for the next):
-      // Array.from of a subarray was half the time of these columns' text
-      const chunk: number[] = [];
-      for (let i = 0; i < typed.length; i += CHUNK) {
-        const end = Math.min(typed.length, i + CHUNK);
-        chunk.length = 0;
-        for (let k = i; k < end; k++) chunk.push(typed[k]!);
-        yield chunk;
-      }
-    })());
+    yield '[';
+    for (let i = 0; i < value.length; i += CHUNK) yield (i > 0 ? ',' : '') + valuesText(value, i, Math.min(value.length, i + CHUNK));
+    yield ']';
   } else if (Array.isArray(value) && value.length > CHUNK) {
     yield '[';
     for (let i = 0; i < value.length; i += CHUNK) yield (i > 0 ? ',' : '') + JSON.stringify(value.slice(i, i + CHUNK)).slice(1, -1);

@@ -152,35 +152,54 @@ function timelineTable(report: PageReport): string {
   const points = report.timeline ?? [];
   if (points.length === 0) return '<p class="muted">No timeline in this report.</p>';
   const slices = report.slices;
-  const changes = (slices?.changes ?? []).filter((c) => c.q >= 0).map((c) => ({ ...c, time: slices!.start + c.q * slices!.quantum }));
+  // thousands of changes: their times and keys without an object or a key string each
+  const changes = slices?.changes ?? [];
+  const timeOf = (q: number): number => slices!.start + q * slices!.quantum;
   let t0 = Infinity;
   let t1 = -Infinity;
-  for (const x of [...points, ...changes]) {
+  for (const x of points) {
     t0 = Math.min(t0, x.time);
     t1 = Math.max(t1, x.time);
   }
+  for (const c of changes) {
+    if (c.q < 0) continue;
+    const time = timeOf(c.q);
+    t0 = Math.min(t0, time);
+    t1 = Math.max(t1, time);
+  }
   const width = (t1 - t0) / WINDOWS || 1e-6;
   const at = (t: number): number => Math.min(WINDOWS - 1, Math.floor((t - t0) / width));
-  const rows = Array.from({ length: WINDOWS }, () => ({ faults: 0, classes: new Map<string, number>(), calls: new Map<string, number>() }));
+  const rows = Array.from({ length: WINDOWS }, () => ({ faults: 0, classes: new Map<string, number>(), calls: new Map<number, number>() }));
   for (const p of points) {
     const r = rows[at(p.time)]!;
     r.faults += p.value;
     r.classes.set(p.class, (r.classes.get(p.class) ?? 0) + p.value);
   }
+  // a change's key (call, protection, site) as a number: by site, then call and protection
+  const keys: string[] = [];
+  const bySite = new Map<string, Map<string, number>>();
   for (const c of changes) {
-    const r = rows[at(c.time)]!;
-    const key = `${c.call} ${c.prot} at ${c.site}`;
+    if (c.q < 0) continue;
+    const r = rows[at(timeOf(c.q))]!;
+    let ofSite = bySite.get(c.site);
+    if (ofSite === undefined) bySite.set(c.site, (ofSite = new Map()));
+    const how = `${c.call} ${c.prot}`;
+    let key = ofSite.get(how);
+    if (key === undefined) {
+      ofSite.set(how, (key = keys.length));
+      keys.push(`${how} at ${c.site}`);
+    }
     r.calls.set(key, (r.calls.get(key) ?? 0) + c.calls);
   }
-  const top = (m: Map<string, number>, unit: string): string => {
+  const top = <K>(m: Map<K, number>, name: (k: K) => string, unit: string): string => {
     const list = [...m].sort((a, b) => b[1] - a[1]);
-    const shown = list.slice(0, 3).map(([k, n]) => (unit === '' ? `${k} ${fmt(n)}` : `${k} ×${fmt(n)}`));
+    const shown = list.slice(0, 3).map(([k, n]) => (unit === '' ? `${name(k)} ${fmt(n)}` : `${name(k)} ×${fmt(n)}`));
     return shown.join(', ') + (list.length > 3 ? `, ${fmt(list.length - 3)} more` : '');
   };
   const body = rows
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => r.faults > 0 || r.calls.size > 0)
-    .map(({ r, i }) => `<tr>${cell(`${seconds(i * width)} – ${seconds((i + 1) * width)}`)}${cell(fmt(r.faults), 'num')}${cell(top(r.classes, ''))}${cell(top(r.calls, '×'))}</tr>`);
+    .map(({ r, i }) => `<tr>${cell(`${seconds(i * width)} – ${seconds((i + 1) * width)}`)}${cell(fmt(r.faults), 'num')}${cell(top(r.classes, (k) => k, ''))}${cell(top(r.calls, (k) => keys[k]!, '×'))}</tr>`);
   const cols: [string, boolean][] = [['window', false], ['faults', true], ['by class', false], ['protection changes', false]];
   return `<table>${head(cols)}<tbody>${body.join('')}</tbody></table><p class="meta">${escapeHtml(`Times from ${t0.toFixed(6)} s (perf's clock), in ${WINDOWS} windows of ${seconds(width)}; the page's script draws them as a chart.`)}</p>`;
 }

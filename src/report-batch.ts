@@ -150,24 +150,7 @@ export class BatchEncoder {
     if (r.kind === 'sample' && r.fields === undefined && r.ret === undefined && (r.pid | 0) === r.pid && (r.tid | 0) === r.tid && (r.cpu | 0) === r.cpu) {
       const addr = r.addr;
       ints[at] = addr === undefined ? SAMPLE : SAMPLE_ADDR;
-      ints[at + 1] = r.pid;
-      ints[at + 2] = r.tid;
-      ints[at + 3] = r.cpu;
-      const comm = r.comm;
-      if (comm !== this.lastComm || this.lastCommId < 0) {
-        this.lastComm = comm;
-        this.lastCommId = this.name(comm);
-      }
-      ints[at + 4] = this.lastCommId;
-      const event = r.event;
-      if (event !== this.lastEvent || this.lastEventId < 0) {
-        this.lastEvent = event;
-        this.lastEventId = this.name(event);
-      }
-      ints[at + 5] = this.lastEventId;
-      const stackId = r.stackId ?? -1;
-      ints[at + 6] = this.stack(r.stack, stackId);
-      ints[at + 7] = stackId;
+      this.header(at, r);
       const payload = r.payload;
       ints[at + 8] = this.put(payload);
       if (addr !== undefined) {
@@ -195,12 +178,9 @@ export class BatchEncoder {
     if (++this.count === BATCH_ITEMS) this.post();
   };
 
-  // The parser's one record, its payload as ASCII bytes: copied as they are, the data address by its place in them.
-  private reused(r: ReusedSample, bytes: Buffer): void {
-    const at = this.count * ITEM_INTS;
+  // A sample's ids at item `at`: pid, tid, cpu, comm and event (by name id, the last one kept), its stack.
+  private header(at: number, r: Pick<SampleRecord, 'pid' | 'tid' | 'cpu' | 'comm' | 'event' | 'stack' | 'stackId'>): void {
     const ints = this.ints;
-    const addrAt = r.addrAt;
-    ints[at] = addrAt < 0 ? SAMPLE : SAMPLE_ADDR;
     ints[at + 1] = r.pid;
     ints[at + 2] = r.tid;
     ints[at + 3] = r.cpu;
@@ -219,6 +199,15 @@ export class BatchEncoder {
     const stackId = r.stackId ?? -1;
     ints[at + 6] = this.stack(r.stack, stackId);
     ints[at + 7] = stackId;
+  }
+
+  // The parser's one record, its payload as ASCII bytes: copied as they are, the data address by its place in them.
+  private reused(r: ReusedSample, bytes: Buffer): void {
+    const at = this.count * ITEM_INTS;
+    const ints = this.ints;
+    const addrAt = r.addrAt;
+    ints[at] = addrAt < 0 ? SAMPLE : SAMPLE_ADDR;
+    this.header(at, r);
     const n = r.payloadLength;
     if (this.textUsed + n > this.text.length) this.growText(n);
     const text = this.text;

@@ -104,7 +104,6 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   // callchains by their bytes; set by a header line, for the line after it
   private readonly runs = new FrameRuns(this.frames);
   private afterHeader = false;
-  private runIds = new Int32Array(128);
   // where `PERF_RECORD_` is next in markBuf at or after the line last asked about (-1: not in it):
   // one native search per chunk when it holds none, instead of a scan of each header
   private markBuf: Buffer | undefined;
@@ -185,8 +184,8 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
         if (this.afterHeader) {
           // a callchain seen before, or made of frame lines seen before: one run
           this.afterHeader = false;
-          let run = this.runs.find(chunk, view, from, limit);
-          if (run < 0 && !this.runs.full) run = this.newRun(chunk, view, from, limit);
+          let run = this.runs.find(view, from, limit);
+          if (run < 0 && !this.runs.full) run = this.runs.add();
           if (run >= 0) {
             this.frameRun(chunk, run);
             from = this.runs.end;
@@ -295,29 +294,6 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.knownId = -1;
     this.onLine(this);
     this.line += this.runs.lineCount(run) - 1;
-  }
-
-  // The callchain at `start` as a new run when each of its lines is a frame line seen before (so
-  // read as LINE_FRAME: tab-indented, no CR) and an empty line ends it in this chunk; else -1.
-  private newRun(chunk: Buffer, view: DataView, start: number, limit: number): number {
-    let pos = start;
-    let n = 0;
-    for (;;) {
-      if (pos >= limit) return -1;
-      const c = chunk[pos];
-      if (c === LF) break;
-      if (c !== TAB || pos + HASHED_BYTES > limit) return -1;
-      const id = this.frames.known(view, pos, limit);
-      if (id < 0) return -1;
-      if (n === this.runIds.length) {
-        const bigger = new Int32Array(n * 2);
-        bigger.set(this.runIds);
-        this.runIds = bigger;
-      }
-      this.runIds[n++] = id;
-      pos = this.frames.knownEnd + 1;
-    }
-    return n === 0 ? -1 : this.runs.add(chunk, start, pos, this.runIds, n);
   }
 
   private keep(piece: Buffer): void {

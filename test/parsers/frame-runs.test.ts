@@ -1,5 +1,6 @@
-// Runs of frame lines found again by their bytes: only the same bytes find a
-// run, its frame ids come back in order, and a full store adds nothing more.
+// Runs of frame lines found again by their lines' bytes: only the same bytes
+// find a run, its frame ids come back in order, a run is added only when the
+// line table holds each of its lines, and a full store adds nothing more.
 import { describe, expect, it } from 'vitest';
 import { FrameRuns } from '../../parsers/frame-runs.js';
 import { LineTable, viewOf } from '../../parsers/line-table.js';
@@ -31,30 +32,50 @@ describe('FrameRuns', () => {
     const runs = new FrameRuns(table);
     const a = runOf(table, [0, 1, 2]);
     const b = runOf(table, [0, 1, 3]);
-    expect(runs.find(a.bytes, viewOf(a.bytes), 0, a.bytes.length)).toBe(-1);
-    const ra = runs.add(a.bytes, 0, a.bytes.length - 1, a.ids, 3);
+    expect(runs.find(viewOf(a.bytes), 0, a.bytes.length)).toBe(-1);
+    const ra = runs.add();
     expect(ra).toBe(0);
-    expect(runs.find(b.bytes, viewOf(b.bytes), 0, b.bytes.length)).toBe(-1);
-    const rb = runs.add(b.bytes, 0, b.bytes.length - 1, b.ids, 3);
+    expect(runs.find(viewOf(b.bytes), 0, b.bytes.length)).toBe(-1);
+    const rb = runs.add();
     expect(rb).toBe(1);
     const again = Buffer.concat([Buffer.from('header line\n'), a.bytes, Buffer.from('next\n')]);
-    expect(runs.find(again, viewOf(again), 12, again.length)).toBe(ra);
+    expect(runs.find(viewOf(again), 12, again.length)).toBe(ra);
     expect(runs.end).toBe(12 + a.bytes.length - 1);
     expect([...runs.frameIds(ra)]).toEqual([...a.ids]);
+    expect([...runs.frameIds(rb)]).toEqual([...b.ids]);
     expect(runs.lineCount(rb)).toBe(3);
-    // a run the chunk cuts before its empty line is not found
-    expect(runs.find(again, viewOf(again), 12, 12 + a.bytes.length - 1)).toBe(-1);
+    // found: nothing to add
+    expect(runs.add()).toBe(-1);
+    // a run the chunk cuts before its empty line is not found, nor added
+    expect(runs.find(viewOf(again), 12, 12 + a.bytes.length - 1)).toBe(-1);
+    expect(runs.add()).toBe(-1);
+    expect(runs.count).toBe(2);
   });
 
-  it('adds nothing once its bytes are full, and still finds what it has', () => {
+  it('adds no run with a line the table does not hold, nor one whose line differs from the one it holds past the first 32 bytes', () => {
+    const table = new LineTable();
+    const runs = new FrameRuns(table);
+    const a = runOf(table, [0, 1]);
+    const unknown = Buffer.from(lines[0] + '\n' + lines[1]!.replace('load_elf_binary', 'load_elf_binarz') + '\n\n');
+    expect(runs.find(viewOf(unknown), 0, unknown.length)).toBe(-1);
+    expect(runs.add()).toBe(-1);
+    expect(runs.find(viewOf(a.bytes), 0, a.bytes.length)).toBe(-1);
+    expect(runs.add()).toBe(0);
+    expect(runs.find(viewOf(unknown), 0, unknown.length)).toBe(-1);
+    expect(runs.add()).toBe(-1);
+  });
+
+  it('adds nothing once its ids are full, and still finds what it has', () => {
     const table = new LineTable();
     const a = runOf(table, [0, 1]);
-    const b = runOf(table, [2, 3]);
-    const runs = new FrameRuns(table, a.bytes.length);
-    expect(runs.add(a.bytes, 0, a.bytes.length - 1, a.ids, 2)).toBe(0);
-    expect(runs.add(b.bytes, 0, b.bytes.length - 1, b.ids, 2)).toBe(-1);
+    const b = runOf(table, [2, 3, 0]);
+    const runs = new FrameRuns(table, 4);
+    expect(runs.find(viewOf(a.bytes), 0, a.bytes.length)).toBe(-1);
+    expect(runs.add()).toBe(0);
+    expect(runs.find(viewOf(b.bytes), 0, b.bytes.length)).toBe(-1);
+    expect(runs.add()).toBe(-1);
     expect(runs.full).toBe(true);
-    expect(runs.find(a.bytes, viewOf(a.bytes), 0, a.bytes.length)).toBe(0);
-    expect(runs.find(b.bytes, viewOf(b.bytes), 0, b.bytes.length)).toBe(-1);
+    expect(runs.find(viewOf(a.bytes), 0, a.bytes.length)).toBe(0);
+    expect(runs.find(viewOf(b.bytes), 0, b.bytes.length)).toBe(-1);
   });
 });

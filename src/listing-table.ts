@@ -98,20 +98,29 @@ function blocksReread(reread: (from: number, to: number) => Buffer, options: Lis
 // first pass): addresses, sizes and source lines now, texts when asked for (a lookup wants a few of a function's
 // instructions, and libc's biggest block has 39k: their texts were ~20 MB of garbage on the bench capture).
 function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options: ListingTableOptions): CodeBlock {
-  const addr: number[] = [];
-  const size: number[] = [];
-  const starts: number[] = [];
+  // sized by the first pass's count (arrays grown by push were ~1k fresh pages on the bench capture's libc blocks)
+  let addr = new Float64Array(f.count);
+  let size = new Uint8Array(f.count);
+  let starts = new Float64Array(f.count);
+  let n = 0;
   let sources: (string | undefined)[] | undefined;
   const parser = new ObjdumpParser(
     {
       source: options.source,
       ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
       onInstruction: (address, bytesOf, lineStart, srcline) => {
+        if (n === addr.length) {
+          // more than the first pass counted (lazyTable reports it): grown as needed
+          const grow = <T extends Float64Array | Uint8Array>(a: T, to: T): T => (to.set(a), to);
+          addr = grow(addr, new Float64Array(2 * n + 16));
+          size = grow(size, new Uint8Array(2 * n + 16));
+          starts = grow(starts, new Float64Array(2 * n + 16));
+        }
         if (sources === undefined && srcline !== undefined) sources = new Array<string | undefined>(addr.length);
-        sources?.push(srcline);
-        addr.push(address);
-        size.push(bytesOf);
-        starts.push(lineStart);
+        if (sources !== undefined) sources[n] = srcline;
+        addr[n] = address;
+        size[n] = bytesOf > 255 ? 255 : bytesOf;
+        starts[n++] = lineStart;
       },
     },
     () => undefined,
@@ -119,8 +128,13 @@ function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options:
   parser.resume(f.line, f.tool);
   parser.read(bytes, from, to, options.maxLineLength);
   parser.end();
-  const block = { bytes, to, starts: Float64Array.from(starts), tool: parser.tool, maxLineLength: options.maxLineLength };
-  return lazyBlock(Float64Array.from(addr), Uint8Array.from(size, (s) => (s > 255 ? 255 : s)), sources, block);
+  if (n !== addr.length) {
+    addr = addr.slice(0, n);
+    size = size.slice(0, n);
+    starts = starts.slice(0, n);
+  }
+  const block = { bytes, to, starts, tool: parser.tool, maxLineLength: options.maxLineLength };
+  return lazyBlock(addr, size, sources, block);
 }
 
 /** Texts asked for one at a time before a block's are all parsed at once. */

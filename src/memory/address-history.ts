@@ -89,7 +89,8 @@ export interface HistoryOptions {
 /** Follows every process's mappings; `place` answers where an address is at the current point of the trace. */
 export class AddressHistory {
   private readonly spaces = new Map<number, Space>();
-  private readonly open = new Map<number, OpenCall>();
+  // a thread's call in flight; undefined once it returned (a deleted key's Map shrinks and grows back, call by call)
+  private readonly open = new Map<number, OpenCall | undefined>();
   readonly regions: Region[] = [];
   /** Any PERF_RECORD_MMAP/MMAP2 of a process (not the kernel's) was read. */
   private mmapRecords = false;
@@ -242,7 +243,7 @@ export class AddressHistory {
   }
 
   private exit(space: Space, open: OpenCall, ret: number): void {
-    this.open.delete(open.record.tid);
+    this.open.set(open.record.tid, undefined);
     if (!Number.isFinite(ret) || ret < 0) return; // failed, or an error code past 2^52
     const a = open.args;
     const time = open.record.time;

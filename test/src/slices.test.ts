@@ -3,9 +3,9 @@
 // count, and in bounded memory every fault stays in the quantum of its time.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { regionGroupName, type Report, type TreeNode } from '../../src/model.js';
+import { regionGroupName, type Report, type SliceIndex, type TreeNode } from '../../src/model.js';
 import { buildReport } from '../../src/pipeline.js';
-import { SliceBuilder } from '../../src/slices.js';
+import { SliceBuilder, type SliceOptions } from '../../src/slices.js';
 import { forEachPath, invertTree, pruneTree } from '../../src/tree.js';
 import { foldStartup } from '../../src/findings/index.js';
 
@@ -192,6 +192,32 @@ describe('SliceBuilder', () => {
           const leaves: TreeNode[] = [...Array(25).keys()].map((i) => ({ name: `l${i}`, kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] }));
           b.finish(leaves, { processOf: (pid) => pid, regionName: (k) => k, siteName: (k) => k });
           expect(leaves.map((l) => l.cells ?? [])).toEqual(expectedCells(faults, 25));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('property: cells stored in chunks of any size give the same cells, also across coarsening and out-of-order times', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ path: fc.nat(12), time: fc.oneof(fc.double({ min: 100, max: 104, noNaN: true }), fc.constant(NaN)), tid: fc.nat(3), region: fc.constantFrom('a', 'b'), value: fc.integer({ min: 1, max: 9 }) }), { minLength: 1, maxLength: 300 }),
+        fc.constantFrom(1, 2, 4, 8, 32),
+        fc.integer({ min: 4, max: 400 }),
+        fc.boolean(),
+        (raw, chunkCells, maxCells, sorted) => {
+          const faults = sorted ? [...raw].sort((a, b) => (Number.isNaN(a.time) ? -1 : Number.isNaN(b.time) ? 1 : a.time - b.time)) : raw;
+          const run = (options: SliceOptions): { leaves: TreeNode[]; index: SliceIndex } => {
+            const b = new SliceBuilder(options);
+            for (const f of faults) b.add(f.path, f.time, 1, f.tid, 'p', f.region, f.value);
+            const leaves: TreeNode[] = [...Array(13).keys()].map((i) => ({ name: `l${i}`, kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] }));
+            return { leaves, index: b.finish(leaves, { processOf: (pid) => pid, regionName: (k) => k, siteName: (k) => k }) };
+          };
+          const chunked = run({ quantum: 0.01, maxCells, chunkCells });
+          const whole = run({ quantum: 0.01, maxCells });
+          expect(chunked.leaves.map((l) => l.cells ?? [])).toEqual(whole.leaves.map((l) => l.cells ?? []));
+          expect(chunked.index).toEqual(whole.index);
+          expect(chunked.leaves.reduce((a, l) => a + cellSum(l), 0)).toBe(faults.reduce((a, f) => a + f.value, 0));
         },
       ),
       { numRuns: 150 },

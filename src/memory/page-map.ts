@@ -68,10 +68,31 @@ export class PageMap<C> {
     this.segs.splice(this.after(segs[0]!.start), 0, ...segs);
   }
 
+  // clear and insert in one step: the segments [start, end) touches give way to
+  // what is left of the first and last of them around the new one (a change
+  // over exactly one segment replaces it where it is, no splice)
   set(start: number, end: number, prot: number, change: C): void {
     if (end <= start) return;
-    this.clear(start, end);
-    this.insert([{ start, end, prot, change }]);
+    this.last = undefined;
+    const segs = this.segs;
+    const i = this.after(start);
+    let j = i;
+    while (j < segs.length && segs[j]!.start < end) j++;
+    const seg: Segment<C> = { start, end, prot, change };
+    if (j === i) {
+      segs.splice(i, 0, seg);
+      return;
+    }
+    const first = segs[i]!;
+    const last = segs[j - 1]!;
+    const left = first.start < start ? { start: first.start, end: start, prot: first.prot, change: first.change } : undefined;
+    const right = last.end > end ? { start: end, end: last.end, prot: last.prot, change: last.change } : undefined;
+    if (left === undefined && right === undefined) {
+      if (j === i + 1) segs[i] = seg;
+      else segs.splice(i, j - i, seg);
+    } else if (right === undefined) segs.splice(i, j - i, left!, seg);
+    else if (left === undefined) segs.splice(i, j - i, seg, right);
+    else segs.splice(i, j - i, left, seg, right);
   }
 
   copy(): PageMap<C> {

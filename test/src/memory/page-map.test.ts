@@ -53,3 +53,35 @@ describe('PageMap.get', () => {
     expect(m.segs.length).toBeGreaterThan(0);
   });
 });
+
+describe('PageMap.set', () => {
+  it('leaves the segments clear and insert leave, over random maps and ranges', () => {
+    let seed = 777;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed >>> 12) % n;
+    };
+    const m = new PageMap<number>();
+    const ref = new PageMap<number>();
+    let most = 0;
+    for (let op = 0; op < 3000; op++) {
+      const start = rand(48) * 4096;
+      const end = start + (rand(10) === 0 ? 0 : 1 + rand(12)) * 4096;
+      if (rand(6) === 0) {
+        m.clear(start, end);
+        ref.clear(start, end);
+      } else {
+        const prot = rand(8);
+        m.set(start, end, prot, op);
+        if (end > start) {
+          ref.clear(start, end);
+          ref.insert([{ start, end, prot, change: op }]);
+        }
+      }
+      expect(m.segs).toEqual(ref.segs);
+      most = Math.max(most, m.segs.length);
+    }
+    // ranges fell inside, across and beside many segments
+    expect(most).toBeGreaterThan(10);
+  });
+});

@@ -11,7 +11,7 @@ import type { ObjdumpOptions } from '../parsers/objdump.js';
 import { SNIFF_LINES } from '../parsers/sniff.js';
 import { ListingIndex } from './disasm-lookup.js';
 import type { ListingIndex as DisasmIndex } from './disasm-lookup.js';
-import { readListingTable } from './listing-table.js';
+import { readListingPieces, readListingTable } from './listing-table.js';
 import type { DiagnosticSink } from './model.js';
 
 export { archOfFormat, nameKeys } from './disasm-lookup.js';
@@ -71,6 +71,8 @@ export interface ReadListingOptions extends DisasmIndexOptions {
   stdin?: Readable;
   /** Lines longer than this are skipped and reported. Default 1 MiB. */
   maxLineLength?: number;
+  /** Bytes of a plain listing file read at a time (a longer line widens it). Default 1 MiB. */
+  piece?: number;
 }
 
 /**
@@ -79,21 +81,15 @@ export interface ReadListingOptions extends DisasmIndexOptions {
  * first lands in it (src/listing-table.ts), so `bytes` stays with the index.
  */
 export function indexListingBytes(bytes: Buffer, options: Omit<ReadListingOptions, 'stdin'> = {}): ListingRead {
-  return indexBytes(bytes, options, undefined);
-}
-
-// `reread`: bytes [from, to) of the listing from its file again; given, the index keeps nothing of `bytes`.
-function indexBytes(bytes: Buffer, options: Omit<ReadListingOptions, 'stdin'>, reread: ((from: number, to: number) => Buffer) | undefined): ListingRead {
   const source = options.source ?? '<objdump>';
   const { table, lines, sourceLines } = readListingTable(bytes, {
     source,
     ...(options.onDiagnostic !== undefined ? { onDiagnostic: options.onDiagnostic } : {}),
     ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
     ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
-    ...(reread !== undefined ? { reread } : {}),
   });
   const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
-  return { index: new ListingIndex(table), lines, sourceLines, head: reread === undefined ? headOf(bytes, max) : linesOf(headLines(bytes, max)) };
+  return { index: new ListingIndex(table), lines, sourceLines, head: headOf(bytes, max) };
 }
 
 // (Closures made apart from indexBytes: one made there would keep its `bytes`.)
@@ -138,8 +134,8 @@ function rereader(path: string, size: number, mtimeMs: number): (from: number, t
 
 /** Reads a listing file (`.gz` or plain, `-` for stdin) into memory and indexes it. Throws InputError when it cannot be read. */
 export async function readListing(path: string, options: ReadListingOptions = {}): Promise<ListingRead> {
-  const plain = path === '-' ? undefined : readPlainFile(path);
-  if (plain !== undefined) return indexBytes(plain.bytes, { ...options, source: options.source ?? path }, rereader(path, plain.bytes.length, plain.mtimeMs));
+  const plain = path === '-' ? undefined : indexPlainFile(path, { ...options, source: options.source ?? path });
+  if (plain !== undefined) return plain;
   // .gz, stdin, a pipe: the bytes unpacked, kept with the index
   const stream = await openInput(path, options.stdin);
   const chunks: Buffer[] = [];
@@ -174,11 +170,17 @@ export async function indexObjdumpFile(path: string, options: ReadListingOptions
 // file's size are never touched, so they take no memory.
 const UNCOUNTED = (32 << 20) + 1;
 
+// The window of a plain listing read at a time (grown for a longer line).
+const PIECE = 1 << 20;
+
 /**
- * A plain (not gzip) file's bytes read in one go, straight into a buffer of its size; undefined
- * for anything else, or on any error (the stream reader then says what is wrong).
+ * A plain (not gzip) file indexed as it is read, a window of whole lines at a
+ * time (libc's 20 MB listing read whole was ~5k fresh pages, each ~10 µs on a
+ * VM that backs its memory lazily); undefined for anything else, or when its
+ * first bytes cannot be read (the stream reader then says what is wrong).
  */
-function readPlainFile(path: string): { bytes: Buffer; mtimeMs: number } | undefined {
+function indexPlainFile(path: string, options: Omit<ReadListingOptions, 'stdin'>): ListingRead | undefined {
+  const piece = Math.max(1, options.piece ?? PIECE);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -186,21 +188,97 @@ function readPlainFile(path: string): { bytes: Buffer; mtimeMs: number } | undef
     return undefined;
   }
   try {
-    const s = fstatSync(fd);
-    if (!s.isFile()) return undefined;
-    const bytes = Buffer.allocUnsafe(Math.max(s.size, UNCOUNTED)).subarray(0, s.size);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = readSync(fd, bytes, got, bytes.length - got, got);
-      if (n === 0) return undefined;
-      got += n;
+    let size: number;
+    let mtimeMs: number;
+    // the window's pages are the first of a buffer as large as the file: only they are touched
+    let room: Buffer;
+    let held: number;
+    try {
+      const s = fstatSync(fd);
+      if (!s.isFile()) return undefined;
+      size = s.size;
+      mtimeMs = s.mtimeMs;
+      room = Buffer.allocUnsafe(Math.max(size, UNCOUNTED));
+      held = fill(fd, room, 0, Math.min(size, piece), 0);
+      if (held < Math.min(size, piece)) return undefined;
+    } catch {
+      return undefined;
     }
-    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
-    return { bytes, mtimeMs: s.mtimeMs };
-  } catch {
-    return undefined;
+    if (held >= 2 && room[0] === 0x1f && room[1] === 0x8b) return undefined;
+    const source = options.source ?? '<objdump>';
+    const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    const reread = rereader(path, size, mtimeMs);
+    const head = new HeadLines(max);
+    const { table, lines, sourceLines } = readListingPieces(
+      size,
+      (take) => {
+        // room[0, held) is the listing from offset `at`
+        let at = 0;
+        let window = Math.min(size, piece);
+        for (;;) {
+          const last = at + held === size;
+          const end = last ? held : room.lastIndexOf(10, held - 1) + 1;
+          if (end > 0) {
+            head.add(room, end);
+            take(room, 0, end, at);
+          }
+          if (last) return;
+          room.copyWithin(0, end, held);
+          at += end;
+          held -= end;
+          // a line longer than the window: a wider one
+          if (held === window) window = Math.min(size - at, 2 * window);
+          const want = Math.min(window, size - at) - held;
+          let got: number;
+          try {
+            got = fill(fd, room, held, want, at + held);
+          } catch {
+            got = -1;
+          }
+          if (got < want) throw new InputError(`${path}: changed while faultpath was reading it; run again on a listing that stays put`);
+          held += got;
+        }
+      },
+      {
+        source,
+        ...(options.onDiagnostic !== undefined ? { onDiagnostic: options.onDiagnostic } : {}),
+        ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
+        ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
+        reread,
+      },
+    );
+    const first = head.lines;
+    return { index: new ListingIndex(table), lines, sourceLines, head: linesOf(first) };
   } finally {
     closeSync(fd);
+  }
+}
+
+// Bytes [position, position + length) of the file into b at `at`: how many were read (fewer at its end).
+function fill(fd: number, b: Buffer, at: number, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, b, at + got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+// headLines over a listing read in pieces of whole lines (the last piece ending where the listing does).
+class HeadLines {
+  readonly lines: string[] = [];
+  constructor(private readonly max: number) {}
+
+  add(bytes: Buffer, to: number): void {
+    let start = 0;
+    while (start < to && this.lines.length < SNIFF_LINES) {
+      let nl = bytes.indexOf(10, start);
+      if (nl < 0 || nl >= to) nl = to;
+      const line = bytes.toString('utf8', start, nl);
+      if (line.length <= this.max) this.lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+      start = nl + 1;
+    }
   }
 }
 

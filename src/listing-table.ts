@@ -72,17 +72,41 @@ const EMPTY: CodeBlock = { addr: new Float64Array(0), size: new Uint8Array(0), t
 
 /** Reads a whole listing (bytes [0, length) of `bytes`) into a table; bad lines go to `options.onDiagnostic` now. */
 export function readListingTable(bytes: Buffer, options: ListingTableOptions): ListingRead {
-  const skim = new ListingSkim(options.source, options.onDiagnostic);
-  const parser = new ObjdumpParser(
-    { ...options, onInstruction: (address, size) => skim.instruction(address, size) },
-    (r) => skim.add(r, parser.lineStart, parser.tool),
-  );
-  parser.read(bytes, 0, bytes.length, options.maxLineLength);
-  parser.end();
-  skim.close(bytes.length);
+  const { skim, parser } = skimListing(bytes.length, (take) => take(bytes, 0, bytes.length, 0), options);
   const { reread, ...rest } = options;
   const table = skim.inOrder ? skim.lazyTable(reread !== undefined ? blocksReread(reread, rest) : blocksOf(bytes, rest)) : skim.sortedTable(blocksOf(bytes, rest));
   return { table, lines: parser.lines, sourceLines: parser.sourceLines };
+}
+
+/**
+ * Reads a listing of `length` bytes handed over in pieces of whole lines:
+ * `feed` calls `take(b, from, to, at)` for each, in order, with bytes [from, to)
+ * of `b` at offset `at` of the listing. Its functions' lines are read again
+ * with `options.reread`, so no piece is kept.
+ */
+export function readListingPieces(length: number, feed: (take: (b: Buffer, from: number, to: number, at: number) => void) => void, options: ListingTableOptions & { reread: (from: number, to: number) => Buffer }): ListingRead {
+  const { skim, parser } = skimListing(length, feed, options);
+  const { reread, ...rest } = options;
+  const table = skim.inOrder ? skim.lazyTable(blocksReread(reread, rest)) : skim.sortedTable(blocksReread(reread, rest));
+  return { table, lines: parser.lines, sourceLines: parser.sourceLines };
+}
+
+// The first pass: functions, their byte ranges (offsets in the whole listing) and code extents.
+function skimListing(length: number, feed: (take: (b: Buffer, from: number, to: number, at: number) => void) => void, options: ListingTableOptions): { skim: ListingSkim; parser: ObjdumpParser } {
+  const skim = new ListingSkim(options.source, options.onDiagnostic);
+  // where the piece being read starts in the listing
+  let base = 0;
+  const parser = new ObjdumpParser(
+    { ...options, onInstruction: (address, size) => skim.instruction(address, size) },
+    (r) => skim.add(r, base + parser.lineStart, parser.tool),
+  );
+  feed((b, from, to, at) => {
+    base = at - from;
+    parser.read(b, from, to, options.maxLineLength);
+  });
+  parser.end();
+  skim.close(length);
+  return { skim, parser };
 }
 
 // (Each in a function of its own: a closure keeps its whole scope, and the re-reading one must not keep `bytes`.)

@@ -500,6 +500,30 @@ describe('entry points', () => {
     expect(() => index.lookup(0x12eb)).toThrow(/guard\.txt: changed while faultpath was reading it/);
   });
 
+  it('a plain listing file read in pieces of any size indexes as read whole: the same index, bad and overlong lines by number, line counts and head', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-pieces-'));
+    const paths = [`${GUARD}/guard.objdump-dl.txt`, `${LISTINGS}/guard.llvm-objdump-dS.txt`, `${LISTINGS}/kernel.objdump-d.txt`];
+    for (const [k, path] of paths.entries()) {
+      const lines = linesOf(path);
+      const at = lines.findIndex((l) => l.endsWith('>:')) + 2;
+      // an overlong line and a stray one inside a function, CRLF endings, no newline at the end on one
+      const text = [...lines.slice(0, at), 'x'.repeat(300), 'bad line', ...lines.slice(at)].join(k === 1 ? '\r\n' : '\n') + (k === 0 ? '' : '\n');
+      const file = join(dir, `listing${k}.txt`);
+      writeFileSync(file, text);
+      const read = async (piece?: number): Promise<{ index: unknown; lines: number; sourceLines: number; head: string[]; diagnostics: Diagnostic[] }> => {
+        const diagnostics: Diagnostic[] = [];
+        const r = await readListing(file, { maxLineLength: 200, onDiagnostic: (d) => diagnostics.push(d), ...(piece !== undefined ? { piece } : {}) });
+        return { index: dump(r.index), lines: r.lines, sourceLines: r.sourceLines, head: r.head(), diagnostics };
+      };
+      const whole = await read();
+      expect(whole.diagnostics.length).toBeGreaterThanOrEqual(1);
+      const inMemory = indexListingBytes(Buffer.from(text), { source: file, maxLineLength: 200 });
+      expect(whole.index).toEqual(dump(inMemory.index));
+      expect(whole.head).toEqual(inMemory.head());
+      for (const piece of [1, 7, 100, 4096]) expect(await read(piece)).toEqual(whole);
+    }
+  });
+
   it('an empty or garbage listing gives an empty index, never an exception', async () => {
     const diagnostics: Diagnostic[] = [];
     const idx = await indexObjdump(['', 'hello', '\t...', '    12eb:\t48 89 37 \tmov %rsi,(%rdi)'], { source: 'x', onDiagnostic: (d) => diagnostics.push(d) });

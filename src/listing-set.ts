@@ -34,7 +34,8 @@ export class ListingSet {
   private readonly byPath = new Map<string, Listing>();
   private readonly byBase = new Map<string, Listing[]>();
   private readonly matched = new Set<Listing>();
-  private readonly cache = new Map<string, Listing | undefined>();
+  // null: no listing (one lookup a frame, not has + get)
+  private readonly cache = new Map<string, Listing | null>();
   private readonly traced = new Map<string, string>();
   /** dso → why its listing is not used (the build ids differ). */
   readonly refused = new Map<string, string>();
@@ -69,7 +70,8 @@ export class ListingSet {
   }
 
   forDso(dso: string): Listing | undefined {
-    if (this.cache.has(dso)) return this.cache.get(dso);
+    const known = this.cache.get(dso);
+    if (known !== undefined) return known ?? undefined;
     const traced = this.tracedId(dso);
     let found = this.match(dso, traced);
     if (found !== undefined) this.matched.add(found);
@@ -77,13 +79,14 @@ export class ListingSet {
       this.refused.set(dso, `listing ${found.path} is another build than ${dso}: build id ${found.buildId} in the listing, ${traced} in the trace`);
       found = undefined;
     }
-    this.cache.set(dso, found);
+    this.cache.set(dso, found ?? null);
     return found;
   }
 
   /** `forDso`'s answer as the build ids known so far give it, leaving no trace (no listing counted as matched, nothing kept): for reading ahead. */
   peek(dso: string): Listing | undefined {
-    if (this.cache.has(dso)) return this.cache.get(dso);
+    const known = this.cache.get(dso);
+    if (known !== undefined) return known ?? undefined;
     const traced = this.tracedId(dso);
     const found = this.match(dso, traced);
     return found?.buildId !== undefined && traced !== undefined && !sameBuildId(found.buildId, traced) ? undefined : found;

@@ -124,28 +124,35 @@ export interface SiteLeaves {
   readonly tree: TreeNode;
   /** The sites' names, in the order their first fault's path was counted ('' for none; levels joined by NUL). */
   readonly groups: readonly string[];
+  /** The call tree leaves the leaves by site are in, each once, and their numbers there. */
+  readonly leaves: readonly TreeNode[];
+  readonly leafNumber: ReadonlyMap<TreeNode, number>;
   // One leaf per site and call tree leaf, in the order the tree by site meets
   // them (its first path's), as columns (an object per leaf and per field was
-  // ~300 bytes a leaf: 20 MB on the bench capture).
+  // ~300 bytes a leaf: 20 MB on the bench capture); typed, sized once.
   /** Per leaf: its site (index into `groups`). */
-  readonly group: readonly number[];
-  /** Per leaf: the call tree leaf. */
-  readonly leaf: readonly TreeNode[];
-  readonly value: readonly number[];
+  readonly group: Int32Array;
+  /** Per leaf: its call tree leaf (index into `leaves`). */
+  readonly leaf: Int32Array;
+  readonly value: Float64Array;
   /** Per leaf: the number of its first path (FaultAggregator's). */
-  readonly firstPath: readonly number[];
-  /** Per leaf: its event, all of its value; '' when it has several (`events`). */
-  readonly event: readonly string[];
+  readonly firstPath: Int32Array;
+  /** The leaves' events' names. */
+  readonly eventNames: readonly string[];
+  /** Per leaf: its event (index into `eventNames`), all of its value; -1 when it has several (`events`). */
+  readonly event: Int32Array;
   /** By leaf, those of several events: the value of each and the number of its first path. */
   readonly events: ReadonlyMap<number, { readonly byEvent: Readonly<Record<string, number>>; readonly firstPaths: readonly number[] }>;
-  /** Per leaf: its faults' class, all of its value; '' when they are of several (`classes`). */
-  readonly cls: readonly (FaultClass | '')[];
+  /** The leaves' fault classes' names. */
+  readonly classNames: readonly FaultClass[];
+  /** Per leaf: its faults' class (index into `classNames`), all of its value; -1 when they are of several (`classes`). */
+  readonly cls: Int32Array;
   readonly classes: ReadonlyMap<number, Readonly<Partial<Record<FaultClass, number>>>>;
   /** By leaf, where its first path's instruction is not the call tree leaf's (another of the same name reached that leaf first). */
   readonly sites: ReadonlyMap<number, FaultSite>;
   /** Per leaf: its cells, as (first, count) runs of the call tree leaf's quadruples, in order: the first run here (count 0: none), more in `moreRuns`. */
-  readonly runFirst: readonly number[];
-  readonly runCount: readonly number[];
+  readonly runFirst: Int32Array;
+  readonly runCount: Int32Array;
   readonly moreRuns: ReadonlyMap<number, readonly number[]>;
 }
 

@@ -94,7 +94,7 @@ describe('the tree by protection site, built in the page from the leaves by site
     const report = await both(CAPTURES[0]!);
     const bySiteLeaf = new Map<TreeNode, number>();
     const s = report.siteLeaves!;
-    s.leaf.forEach((leaf, j) => bySiteLeaf.set(leaf, (bySiteLeaf.get(leaf) ?? 0) + s.value[j]!));
+    s.leaf.forEach((l, j) => bySiteLeaf.set(s.leaves[l]!, (bySiteLeaf.get(s.leaves[l]!) ?? 0) + s.value[j]!));
     for (const [leaf, v] of bySiteLeaf) expect(v).toBe(leaf.self);
   });
 });

@@ -15,7 +15,7 @@ export interface IntColumn {
   readonly length: number;
 }
 
-export interface EncodedTree<I extends IntColumn = number[]> {
+export interface EncodedTree<I extends IntColumn = number[], F extends IntColumn = number[]> {
   /** Names, dsos and event names, each once. */
   readonly strings: string[];
   /** Node kinds, each once. */
@@ -26,8 +26,8 @@ export interface EncodedTree<I extends IntColumn = number[]> {
   readonly name: I;
   /** Per node: index into `kinds`. */
   readonly kind: I;
-  readonly value: number[];
-  readonly self: number[];
+  readonly value: F;
+  readonly self: F;
   /** Per node: d3 partition's left edge in value units (the root spans [0, its laid-out value)). */
   readonly x0: number[];
   /** Per node: index into `strings` + 1, or 0 when the node has no dso. */
@@ -78,7 +78,8 @@ export interface LeafSink {
  * computes it from `up` and `value`: pack.ts).
  */
 export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree {
-  return encodeColumns(tree, { make: (n) => new Array<number>(n), trim: (a, n) => ((a.length = n), a) }, shared, sink, layout);
+  const arrays: IntColumns<number[]> = { make: (n) => new Array<number>(n), trim: (a, n) => ((a.length = n), a) };
+  return encodeColumns(tree, arrays, arrays, shared, sink, layout);
 }
 
 /** How encodeColumns makes its integer columns, and cuts one to its first n values. */
@@ -87,49 +88,26 @@ export interface IntColumns<I extends IntColumn> {
   trim(column: I, n: number): I;
 }
 
-/**
- * encodeTree with its integer columns made by `ints`. Without `layout` and
- * with a sink that takes the cells (pack.ts), the columns grow as the nodes
- * come instead of being sized by a first walk of the tree.
- */
-export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: IntColumns<I>, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I> {
+/** encodeTree with its integer columns made by `ints`, its value columns by `floats`; each sized once by a first walk of the tree (grown, a 200k-node tree's columns left as much again in garbage). */
+export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: TreeNode, ints: IntColumns<I>, floats: IntColumns<F>, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I, F> {
   const strings: string[] = shared?.strings ?? [];
   const intern = shared?.intern ?? stringInterner(strings);
   const kinds: string[] = [];
   const internKind = stringInterner(kinds);
-  const counted = layout || sink?.cells === undefined ? countNodes(tree) : undefined;
-  // sized once where counted: pushed, a 500k-node tree's arrays left twice their size in garbage
-  let cap = counted?.nodes ?? 4096;
-  const column = (): number[] => new Array<number>(cap);
-  let up = ints.make(cap);
-  let name = ints.make(cap);
-  let kind = ints.make(cap);
-  let dsoOf = ints.make(cap);
-  let event = ints.make(cap);
-  let value = column();
-  let self = column();
-  const grow = (): void => {
-    const more = <T extends IntColumn>(a: T, b: T): T => {
-      // typed columns (pack.ts) by one copy of their bytes
-      if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) (b as unknown as Int32Array).set(a as unknown as Int32Array);
-      else for (let k = 0; k < cap; k++) b[k] = a[k]!;
-      return b;
-    };
-    const twice = cap * 2;
-    up = more(up, ints.make(twice));
-    name = more(name, ints.make(twice));
-    kind = more(kind, ints.make(twice));
-    dsoOf = more(dsoOf, ints.make(twice));
-    event = more(event, ints.make(twice));
-    value = more(value, new Array<number>(twice));
-    self = more(self, new Array<number>(twice));
-    cap = twice;
-  };
+  const counted = countNodes(tree);
+  const cap = counted.nodes;
+  const up = ints.make(cap);
+  const name = ints.make(cap);
+  const kind = ints.make(cap);
+  const dsoOf = ints.make(cap);
+  const event = ints.make(cap);
+  const value = floats.make(cap);
+  const self = floats.make(cap);
   const multi: number[] = [];
   const sites: Record<string, FaultSite> = {};
   const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
   // a sink that takes cells mostly leaves none here
-  const cellList: number[] = counted !== undefined ? new Array<number>(counted.cells) : [];
+  const cellList: number[] = sink?.cells === undefined ? new Array<number>(counted.cells) : [];
   // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
   const own = new Float64Array(layout ? cap : 0);
   let at = 0;
@@ -143,7 +121,6 @@ export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: IntColu
   const parents: number[] = [-1];
   let i = 0;
   for (; nodes.length > 0; i++) {
-    if (i === cap) grow();
     const node = nodes.pop()!;
     const parent = parents.pop()!;
     up[i] = parent < 0 ? 0 : i - parent;
@@ -197,9 +174,7 @@ export function encodeColumns<I extends IntColumn>(tree: TreeNode, ints: IntColu
   }
   const n = i;
   cellList.length = at;
-  value.length = n;
-  self.length = n;
-  const enc: EncodedTree<I> = { strings, kinds, up: ints.trim(up, n), name: ints.trim(name, n), kind: ints.trim(kind, n), value, self, x0: layout ? new Array<number>(n) : [], dso: ints.trim(dsoOf, n), event: ints.trim(event, n), multi, sites, classes, cells: cellList };
+  const enc: EncodedTree<I, F> = { strings, kinds, up: ints.trim(up, n), name: ints.trim(name, n), kind: ints.trim(kind, n), value: floats.trim(value, n), self: floats.trim(self, n), x0: layout ? new Array<number>(n) : [], dso: ints.trim(dsoOf, n), event: ints.trim(event, n), multi, sites, classes, cells: cellList };
   if (layout) partitionX0(enc.up, own, enc.x0);
   return enc;
 }

@@ -37,7 +37,7 @@ interface SiteColumns {
 // the memory of a number[]) and the cells as pieces of text made while they
 // are written, from the trees' own cell lists (a copy was 1.4M numbers):
 // I and C are those types on the way out, number[] in the page.
-export interface PackedSubtree<I extends IntColumn = number[], C = number[]> extends Omit<EncodedTree<I>, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
+export interface PackedSubtree<I extends IntColumn = number[], C = number[], F extends IntColumn = number[]> extends Omit<EncodedTree<I, F>, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
   /** (node delta, site index) pairs. */
   readonly siteOf: number[];
   /** (node delta, class set index) pairs. */
@@ -47,7 +47,7 @@ export interface PackedSubtree<I extends IntColumn = number[], C = number[]> ext
 }
 
 /** The call tree as packed, with the tables every packed tree points into. */
-export interface PackedTree<I extends IntColumn = number[], C = number[]> extends PackedSubtree<I, C> {
+export interface PackedTree<I extends IntColumn = number[], C = number[], F extends IntColumn = number[]> extends PackedSubtree<I, C, F> {
   /** Every string of the page's trees and sites. */
   readonly strings: string[];
   readonly siteTable: SiteColumns;
@@ -60,18 +60,18 @@ type PackedFinding = Omit<Finding, 'instructions'> & { readonly instructions: (n
 type PackedReport = Omit<PageReport, 'sites' | 'findings'> & { readonly sites: number[]; readonly findings?: PackedFinding[] };
 
 /** What the page's JSON data block holds. */
-export interface PageData<I extends IntColumn = number[], C = number[]> {
+export interface PageData<I extends IntColumn = number[], C = number[], F extends IntColumn = number[]> {
   readonly title: string;
-  readonly tree: PackedTree<I, C>;
+  readonly tree: PackedTree<I, C, F>;
   readonly report: PackedReport;
   /** The tree by protection site (Report.siteTree), when the report has one made. */
-  readonly sites?: PackedSubtree<I, C>;
+  readonly sites?: PackedSubtree<I, C, F>;
   /** The tree by protection site as the call tree's leaves split by site (Report.siteLeaves), when the report has them. */
-  readonly siteLeaves?: PackedSiteLeaves;
+  readonly siteLeaves?: PackedSiteLeaves<I, F>;
 }
 
 /** What packPage builds: written by page.ts's jsonForScriptPieces, it is PageData's JSON. */
-export type PageOut = PageData<Int32Array, JsonPieces>;
+export type PageOut = PageData<Int32Array, JsonPieces, Float64Array>;
 
 /** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site (as leaves of `tree` split by site, or made). */
 export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode, siteLeaves?: SiteLeaves): PageOut {
@@ -117,9 +117,9 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     return names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
   });
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
-  // the call tree's leaves' numbers, where the leaves by site are
-  const nodeOf = new Map<TreeNode, number>();
-  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonPieces> => {
+  // the node numbers of the call tree leaves the leaves by site are in (SiteLeaves.leaves)
+  const nodeOf = new Int32Array(siteLeaves?.leaves.length ?? 0).fill(-1);
+  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonPieces, Float64Array> => {
     // the nodes whose cells the page carries, and their numbers
     const cellNodes: TreeNode[] = [];
     const cellAt: number[] = [];
@@ -128,13 +128,16 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     const classOf: number[] = [];
     let lastSite = 0;
     let lastClass = 0;
-    const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, shared, {
+    const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, { make: (n) => new Float64Array(n), trim: (a, n) => a.subarray(0, n) }, shared, {
       // indexed once the tree's names are in the table: their strings come first
       site: (node, site, t) => {
         siteOf.push(node - lastSite, -1);
         leafSites.push(site);
         lastSite = node;
-        if (call && siteLeaves !== undefined) nodeOf.set(t, node);
+        if (call && siteLeaves !== undefined) {
+          const l = siteLeaves.leafNumber.get(t);
+          if (l !== undefined) nodeOf[l] = node;
+        }
       },
       classes: (node, set) => {
         classOf.push(node - lastClass, classSet(set));
@@ -191,9 +194,11 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   };
 }
 
-// Report.siteLeaves as PackedSiteLeaves: the call tree's leaves by their numbers, strings, sites and classes by the call tree's tables.
-function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern: (s: string) => number, siteIndex: (s: FaultSite) => number, classSet: (set: Partial<Record<FaultClass, number>>) => number): PackedSiteLeaves {
-  const out: PackedSiteLeaves = { groups: s.groups.map(intern), group: [], node: [], value: [], event: [], multi: [], classes: [], siteOf: [], runs: [] };
+// Report.siteLeaves as PackedSiteLeaves: the call tree's leaves by their numbers (`nodeOf` by SiteLeaves.leaves), strings, sites and classes by the call tree's tables.
+function packLeaves(s: SiteLeaves, nodeOf: Int32Array, intern: (s: string) => number, siteIndex: (s: FaultSite) => number, classSet: (set: Partial<Record<FaultClass, number>>) => number): PackedSiteLeaves<Int32Array, Float64Array> {
+  const n = s.leaf.length;
+  // columns of the leaves' count, made once (pushed, each left its size again in garbage)
+  const out = { groups: s.groups.map(intern), group: s.group, node: new Int32Array(n), value: s.value, event: new Int32Array(n), multi: [] as number[], classes: new Int32Array(n), siteOf: [] as number[], runs: new Int32Array(n + 2 * runsOf(s)) };
   // the leaves' first paths, ascending: where another event's first path falls among them
   const firsts = s.firstPath;
   const before = (path: number): number => {
@@ -206,48 +211,63 @@ function packLeaves(s: SiteLeaves, nodeOf: ReadonlyMap<TreeNode, number>, intern
     }
     return lo;
   };
+  // by event number, its string's index (interned as the leaves meet them)
+  const eventString = new Int32Array(s.eventNames.length).fill(-1);
   const oneClass = new Map<string, number>();
   let lastNode = 0;
   let lastSite = 0;
-  for (let j = 0; j < s.leaf.length; j++) {
-    const leaf = s.leaf[j]!;
-    const node = nodeOf.get(leaf);
-    if (node === undefined) throw new Error('a leaf by site is not a leaf of the call tree');
-    out.group.push(s.group[j]!);
-    out.node.push(node - lastNode);
+  let r = 0;
+  for (let j = 0; j < n; j++) {
+    const node = nodeOf[s.leaf[j]!]!;
+    if (node < 0) throw new Error('a leaf by site is not a leaf of the call tree');
+    out.node[j] = node - lastNode;
     lastNode = node;
     const value = s.value[j]!;
-    out.value.push(value);
-    const several = s.events.get(j);
-    if (several === undefined) out.event.push(intern(s.event[j]!));
+    const e = s.event[j]!;
+    if (e >= 0) out.event[j] = eventString[e]! >= 0 ? eventString[e]! : (eventString[e] = intern(s.eventNames[e]!));
     else {
+      const several = s.events.get(j)!;
       const events = Object.keys(several.byEvent);
-      out.event.push(-1);
+      out.event[j] = -1;
       out.multi.push(j, events.length);
-      events.forEach((e, k) => out.multi.push(intern(e), several.byEvent[e]!, eventOrder(j, before(several.firstPaths[k]!), k === 0)));
+      events.forEach((name, k) => out.multi.push(intern(name), several.byEvent[name]!, eventOrder(j, before(several.firstPaths[k]!), k === 0)));
     }
-    const cls = s.cls[j]!;
-    if (cls !== '') {
+    const c = s.cls[j]!;
+    if (c >= 0) {
       // most leaves have one class: found by its name and value without a set made for each
+      const cls = s.classNames[c]!;
       const key = `${cls}=${value}`;
       let i = oneClass.get(key);
       if (i === undefined) oneClass.set(key, (i = classSet({ [cls]: value })));
-      out.classes.push(i);
-    } else out.classes.push(classSet(s.classes.get(j)!));
+      out.classes[j] = i;
+    } else out.classes[j] = classSet(s.classes.get(j)!);
     const site = s.sites.get(j);
     if (site !== undefined) {
       const i = siteIndex(site);
-      if (leaf.site === undefined || i !== siteIndex(leaf.site)) {
+      const leafSite = s.leaves[s.leaf[j]!]!.site;
+      if (leafSite === undefined || i !== siteIndex(leafSite)) {
         out.siteOf.push(j - lastSite, i);
         lastSite = j;
       }
     }
     const more = s.moreRuns.get(j);
-    if (s.runCount[j] === 0) out.runs.push(0);
-    else if (more === undefined) out.runs.push(1, s.runFirst[j]!, s.runCount[j]!);
-    else out.runs.push(1 + more.length / 2, s.runFirst[j]!, s.runCount[j]!, ...more);
+    if (s.runCount[j] === 0) out.runs[r++] = 0;
+    else {
+      out.runs[r++] = 1 + (more === undefined ? 0 : more.length / 2);
+      out.runs[r++] = s.runFirst[j]!;
+      out.runs[r++] = s.runCount[j]!;
+      if (more !== undefined) for (const x of more) out.runs[r++] = x;
+    }
   }
   return out;
+}
+
+// The (first, count) runs of all the leaves by site.
+function runsOf(s: SiteLeaves): number {
+  let runs = 0;
+  for (let j = 0; j < s.runCount.length; j++) if (s.runCount[j] !== 0) runs++;
+  for (const more of s.moreRuns.values()) runs += more.length / 2;
+  return runs;
 }
 
 /** The page's data as encode.ts and the report shape it: every site an object again. */

@@ -6,19 +6,19 @@
 // children sorted as TreeBuilder.finish does, nodes numbered in pre-order.
 import type { FaultClass, FaultSite, NodeKind } from '../../src/model.js';
 import { labelHomonyms, plainName } from '../../src/tree.js';
-import type { EncodedTree } from './encode.js';
+import type { EncodedTree, IntColumn } from './encode.js';
 
-/** Report.siteLeaves as the page carries them: columns, one value per leaf unless said. */
-export interface PackedSiteLeaves {
+/** Report.siteLeaves as the page carries them: columns, one value per leaf unless said (typed where pack.ts makes them: I and F). */
+export interface PackedSiteLeaves<I extends IntColumn = number[], F extends IntColumn = number[]> {
   /** The sites' names, as indexes into the call tree's strings (levels joined by NUL, '' for none). */
   readonly groups: number[];
   /** Per leaf: its site (index into `groups`). */
-  readonly group: number[];
+  readonly group: I;
   /** Per leaf: its call tree node, as a delta from the previous leaf's. */
-  readonly node: number[];
-  readonly value: number[];
+  readonly node: I;
+  readonly value: F;
   /** Per leaf: its only event's string index, or -1 when it has several (`multi`). */
-  readonly event: number[];
+  readonly event: I;
   /**
    * Leaves with several events: leaf index, event count, then (string index,
    * value, order) per event, where order is where its first fault's path
@@ -26,11 +26,11 @@ export interface PackedSiteLeaves {
    */
   readonly multi: number[];
   /** Per leaf: its class set. */
-  readonly classes: number[];
+  readonly classes: I;
   /** (leaf delta, site index) for the leaves whose instruction is not their call tree leaf's. */
   readonly siteOf: number[];
   /** Per leaf: a count of runs, then (first, count) per run: its cells in the call tree leaf's. */
-  readonly runs: number[];
+  readonly runs: I;
 }
 
 /**

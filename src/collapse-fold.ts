@@ -1,8 +1,9 @@
 // The folded lines of collapse's stacks (src/collapse.ts), sorted as Perl's
 // `sort` does on bytes, without a string per stack until the output: a stack's
 // root and frame names are cut at ';' into segments (an inline chain's name is
-// `a;b_[i]`), stacks with the same segments are merged (their folded texts are
-// the same), and the merged stacks are sorted by their segments' ranks.
+// `a;b_[i]`), the stacks are sorted by their segments' ranks, and stacks with
+// the same segments (the same folded text) are merged as they come out next to
+// each other: no second hash table over the stacks.
 //
 // Comparing ranks is comparing bytes: a segment followed by more is the token
 // `segment;`, the last one the token `segment`, and ';' is only ever a token's
@@ -50,7 +51,7 @@ class Pieces {
 
 // Pushes the pieces of stack s's line; returns their length. (Apart from the loop that calls it:
 // called once per stack, it is optimized early, where the loop would wait to be.)
-function pushLine(parts: string[], s: number, starts: Int32Array, segments: Int32Array, inner: readonly string[], last: readonly string[], m: StackTable): number {
+function pushLine(parts: string[], s: number, starts: Int32Array, segments: Int32Array, inner: readonly string[], last: readonly string[], value: number): number {
   let size = 0;
   const end = starts[s + 1]! - 1;
   for (let k = starts[s]!; k < end; k++) {
@@ -59,7 +60,7 @@ function pushLine(parts: string[], s: number, starts: Int32Array, segments: Int3
     size += t.length;
   }
   const tail = last[segments[end]!]!;
-  const count = String(m.value(s));
+  const count = String(value);
   parts.push(tail, count, '\n');
   return size + tail.length + count.length + 1;
 }
@@ -70,15 +71,42 @@ export class Folder {
   // a name's segment ids by frame id, apart for Java roots
   private readonly frameSegments: (Int32Array | undefined)[] = [];
   private readonly javaFrameSegments: (Int32Array | undefined)[] = [];
-  private readonly merged = new StackTable();
-  private seq = new Int32Array(256);
-  private frames = new Int32Array(256);
+  // the stacks as segment ids: stack i at [starts[i], starts[i + 1]) of seq, its value values[i]
+  private count = 0;
+  private starts = new Int32Array(1);
+  private seq = new Int32Array(0);
+  private values = new Float64Array(0);
 
   constructor(private readonly nameOf: NameOf) {}
 
   /** Adds the stacks of `stacks` whose root has segments (`roots`; `rootJava`: names by tidy_java) and whose value is not 0. */
   addAll(stacks: StackTable, roots: readonly (Int32Array | undefined)[], rootJava: readonly boolean[]): void {
+    // sized once: a first pass counts the stacks and their segments
+    let count = this.count;
+    let size = this.starts[count]!;
+    for (let s = 0; s < stacks.count; s++) {
+      const n = this.segmentCount(stacks, s, roots, rootJava);
+      if (n < 0) continue;
+      count++;
+      size += n;
+    }
+    this.starts = sized(this.starts, new Int32Array(count + 1));
+    this.seq = sized(this.seq, new Int32Array(size));
+    this.values = sized(this.values, new Float64Array(count));
     for (let s = 0; s < stacks.count; s++) this.addStack(stacks, s, roots, rootJava);
+  }
+
+  // The segments of stack s's text; -1 when it is not folded (no root segments, or a value of 0).
+  private segmentCount(stacks: StackTable, s: number, roots: readonly (Int32Array | undefined)[], rootJava: readonly boolean[]): number {
+    const rootId = stacks.root(s);
+    const root = roots[rootId];
+    if (root === undefined || stacks.value(s) === 0) return -1;
+    const java = rootJava[rootId]!;
+    const data = stacks.data;
+    const start = stacks.start(s);
+    let n = root.length;
+    for (let k = start + stacks.depth(s) - 1; k >= start; k--) n += this.frameSegmentsOf(data[k]!, java).length;
+    return n;
   }
 
   // one call per stack: the loop above stays small, this is optimized early (it runs once per stack)
@@ -88,20 +116,18 @@ export class Folder {
     const root = roots[rootId];
     if (root === undefined || value === 0) return;
     const java = rootJava[rootId]!;
-    const depth = stacks.depth(s);
-    if (depth > this.frames.length) this.frames = new Int32Array(depth * 2);
-    const frames = this.frames;
-    stacks.copyFrames(s, frames, 0);
-    let seq = this.seq;
-    let n = 0;
-    if (root.length > seq.length) seq = this.grow(root.length);
+    const seq = this.seq;
+    const i = this.count++;
+    let n = this.starts[i]!;
     for (let k = 0; k < root.length; k++) seq[n++] = root[k]!;
-    for (let k = depth - 1; k >= 0; k--) {
-      const segs = this.frameSegmentsOf(frames[k]!, java);
-      if (n + segs.length > seq.length) seq = this.grow(n + segs.length);
+    const data = stacks.data;
+    const start = stacks.start(s);
+    for (let k = start + stacks.depth(s) - 1; k >= start; k--) {
+      const segs = this.frameSegmentsOf(data[k]!, java);
       for (let j = 0; j < segs.length; j++) seq[n++] = segs[j]!;
     }
-    this.merged.add(0, seq, n, value);
+    this.starts[i + 1] = n;
+    this.values[i] = value;
   }
 
   /** A root's text as segment ids. */
@@ -117,24 +143,28 @@ export class Folder {
 
   /** The folded lines, sorted, each ended by a newline: latin1 text in pieces of whole lines (piecesOf's). */
   pieces(): string[] {
-    const m = this.merged;
-    const n = m.count;
-    // each merged stack's segments
-    const starts = new Int32Array(n + 1);
-    for (let s = 0; s < n; s++) starts[s + 1] = starts[s]! + m.depth(s);
-    const segments = new Int32Array(starts[n]!);
-    for (let s = 0; s < n; s++) m.copyFrames(s, segments, starts[s]!);
+    const n = this.count;
+    const starts = this.starts;
+    const segments = this.seq;
+    const values = this.values;
+    // (a stable sort: stacks of the same text come out in the order they were added, and their
+    // values are summed in that order, as a hash table merging them would)
     const order = this.sorted(starts, segments);
     // a native join per piece: `segment;` but for the last, `segment `, the count, a newline
     const inner = this.segments.map((t) => t + ';');
     const last = this.segments.map((t) => t + ' ');
     const p = new Pieces();
-    for (let i = 0; i < n; i++) p.lineEnded(pushLine(p.parts, order[i]!, starts, segments, inner, last, m));
+    for (let i = 0; i < n; ) {
+      const s = order[i]!;
+      let value = values[s]!;
+      for (i++; i < n && sameSegments(starts, segments, s, order[i]!); i++) value += values[order[i]!]!;
+      p.lineEnded(pushLine(p.parts, s, starts, segments, inner, last, value));
+    }
     return p.done();
   }
 
-  // The merged stacks in the order of their texts: by their tokens' ranks, `segment;` for all but
-  // the last segment, `segment` for the last.
+  // The stacks in the order of their texts: by their tokens' ranks, `segment;` for all but the last
+  // segment, `segment` for the last.
   private sorted(starts: Int32Array, segments: Int32Array): number[] {
     const count = this.segments.length;
     const tokens = new Array<string>(count * 2);
@@ -164,12 +194,6 @@ export class Folder {
     });
   }
 
-  private grow(min: number): Int32Array<ArrayBuffer> {
-    const bigger = new Int32Array(Math.max(min, this.seq.length * 2));
-    bigger.set(this.seq);
-    return (this.seq = bigger);
-  }
-
   private frameSegmentsOf(id: number, java: boolean): Int32Array {
     const cache = java ? this.javaFrameSegments : this.frameSegments;
     return (cache[id] ??= this.segmentsOf(this.nameOf(id, java)));
@@ -190,4 +214,18 @@ export class Folder {
     }
     return ids;
   }
+}
+
+/** Stacks a and b have the same segments. */
+function sameSegments(starts: Int32Array, segments: Int32Array, a: number, b: number): boolean {
+  const n = starts[a + 1]! - starts[a]!;
+  if (starts[b + 1]! - starts[b]! !== n) return false;
+  for (let i = starts[a]!, j = starts[b]!, end = i + n; i < end; i++, j++) if (segments[i] !== segments[j]) return false;
+  return true;
+}
+
+/** `to` holding `from` at its start. */
+function sized<T extends Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(from: T, to: T): T {
+  to.set(from.subarray(0, Math.min(from.length, to.length)));
+  return to;
 }

@@ -11,8 +11,8 @@ export class StackTable {
   private lengths = new Int32Array(1024);
   private values = new Float64Array(1024);
   // the frame ids of stack s at [starts[s], starts[s] + lengths[s])
-  private data = new Int32Array(1 << 14);
-  private dataUsed = 0;
+  private ids = new Int32Array(1 << 14);
+  private idsUsed = 0;
   private table = new Int32Array(2048).fill(-1);
   private hashes = new Int32Array(2048);
   private mask = 2047;
@@ -60,21 +60,24 @@ export class StackTable {
     return this.lengths[s]!;
   }
 
-  /** Copies the frame ids of stack s into `to` at `at`. */
-  copyFrames(s: number, to: Int32Array, at: number): void {
-    const start = this.starts[s]!;
-    const data = this.data;
-    for (let k = 0, n = this.lengths[s]!; k < n; k++) to[at + k] = data[start + k]!;
+  /** Where stack s's frame ids start in `data`. */
+  start(s: number): number {
+    return this.starts[s]!;
+  }
+
+  /** The frame ids of all stacks (stack s's at [start(s), start(s) + depth(s))), valid until the next add. */
+  get data(): Int32Array {
+    return this.ids;
   }
 
   /** The frame ids of stack s, leaf first (a view, valid until the next add). */
   frames(s: number): Int32Array {
     const start = this.starts[s]!;
-    return this.data.subarray(start, start + this.lengths[s]!);
+    return this.ids.subarray(start, start + this.lengths[s]!);
   }
 
   private same(s: number, frames: Int32Array, depth: number): boolean {
-    const data = this.data;
+    const data = this.ids;
     const start = this.starts[s]!;
     for (let k = 0; k < depth; k++) if (data[start + k] !== frames[k]) return false;
     return true;
@@ -89,12 +92,12 @@ export class StackTable {
       this.lengths = growTo(this.lengths, new Int32Array(n));
       this.values = growTo(this.values, new Float64Array(n));
     }
-    if (this.dataUsed + depth > this.data.length) this.data = growTo(this.data, new Int32Array(Math.max(this.data.length * 2, this.dataUsed + depth)));
-    this.data.set(frames.subarray(0, depth), this.dataUsed);
+    if (this.idsUsed + depth > this.ids.length) this.ids = growTo(this.ids, new Int32Array(Math.max(this.ids.length * 2, this.idsUsed + depth)));
+    this.ids.set(frames.subarray(0, depth), this.idsUsed);
     this.roots[s] = root;
-    this.starts[s] = this.dataUsed;
+    this.starts[s] = this.idsUsed;
     this.lengths[s] = depth;
-    this.dataUsed += depth;
+    this.idsUsed += depth;
     return s;
   }
 

@@ -15,6 +15,10 @@ import { HASHED_BYTES, LineTable, rehashed } from './line-table.js';
 
 const EMPTY = -1;
 const MAX_IDS = 4 << 20;
+// Capacities reserved up front: a large zero-filled array gets fresh pages, backed only where first
+// written, so what is not used costs nothing, and no doubling copies (and faults) the ids again.
+const RESERVED_IDS = 1 << 20;
+const RESERVED_RUNS = 1 << 18;
 
 export class FrameRuns {
   /** Distinct runs so far; ids are 0 … count-1. */
@@ -27,10 +31,9 @@ export class FrameRuns {
   private walk = new Int32Array(128);
   private walked = -1;
   private found = 0;
-  // frame ids of run r at [idStart[r], idStart[r] + idCount[r]) of ids
-  private idStart = new Int32Array(1024);
-  private idCount = new Int32Array(1024);
-  private ids = new Int32Array(1 << 14);
+  // frame ids of run r at [idStart[r], idStart[r + 1]) of ids
+  private idStart = new Int32Array(RESERVED_RUNS + 1);
+  private ids = new Int32Array(RESERVED_IDS);
   private idsUsed = 0;
   private table = new Int32Array(2048).fill(EMPTY);
   private hashes = new Int32Array(2048);
@@ -74,7 +77,7 @@ export class FrameRuns {
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const r = this.table[slot]!;
       if (r === EMPTY) break;
-      if (this.hashes[slot] === h && this.idCount[r] === n && this.same(r, walk, n)) return r;
+      if (this.hashes[slot] === h && this.idStart[r + 1]! - this.idStart[r]! === n && this.same(r, walk, n)) return r;
     }
     this.walked = n;
     this.found = h;
@@ -91,15 +94,11 @@ export class FrameRuns {
       return -1;
     }
     const r = this.count++;
-    if (r === this.idStart.length) {
-      this.idStart = grow(this.idStart, r * 2);
-      this.idCount = grow(this.idCount, r * 2);
-    }
+    if (r + 1 === this.idStart.length) this.idStart = grow(this.idStart, r * 2 + 1);
     if (this.idsUsed + n > this.ids.length) this.ids = grow(this.ids, Math.max(this.ids.length * 2, this.idsUsed + n));
     this.ids.set(this.walk.subarray(0, n), this.idsUsed);
-    this.idStart[r] = this.idsUsed;
-    this.idCount[r] = n;
     this.idsUsed += n;
+    this.idStart[r + 1] = this.idsUsed;
     const h = this.found;
     let slot = h & this.mask;
     while (this.table[slot]! !== EMPTY) slot = (slot + 1) & this.mask;
@@ -111,13 +110,12 @@ export class FrameRuns {
 
   /** The frame ids of run r, one per line. */
   frameIds(r: number): Int32Array {
-    const at = this.idStart[r]!;
-    return this.ids.subarray(at, at + this.idCount[r]!);
+    return this.ids.subarray(this.idStart[r]!, this.idStart[r + 1]!);
   }
 
   /** Lines of run r. */
   lineCount(r: number): number {
-    return this.idCount[r]!;
+    return this.idStart[r + 1]! - this.idStart[r]!;
   }
 
   private same(r: number, walk: Int32Array, n: number): boolean {

@@ -3,15 +3,20 @@
 // hash table over their ids. Memory follows distinct stacks, not samples.
 import { rehashed } from '../parsers/line-table.js';
 
+// Capacities reserved up front: a large zero-filled array gets fresh pages, backed only where first
+// written, so what is not used costs nothing, and no doubling copies (and faults) them again.
+const RESERVED_STACKS = 1 << 18;
+const RESERVED_IDS = 1 << 20;
+
 export class StackTable {
   /** Distinct stacks so far; indices are 0 … count-1. */
   count = 0;
-  private roots = new Int32Array(1024);
-  private starts = new Int32Array(1024);
-  private lengths = new Int32Array(1024);
-  private values = new Float64Array(1024);
+  private roots = new Int32Array(RESERVED_STACKS);
+  private starts = new Int32Array(RESERVED_STACKS);
+  private lengths = new Int32Array(RESERVED_STACKS);
+  private values = new Float64Array(RESERVED_STACKS);
   // the frame ids of stack s at [starts[s], starts[s] + lengths[s])
-  private ids = new Int32Array(1 << 14);
+  private ids = new Int32Array(RESERVED_IDS);
   private idsUsed = 0;
   private table = new Int32Array(2048).fill(-1);
   private hashes = new Int32Array(2048);

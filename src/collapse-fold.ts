@@ -81,32 +81,13 @@ export class Folder {
 
   /** Adds the stacks of `stacks` whose root has segments (`roots`; `rootJava`: names by tidy_java) and whose value is not 0. */
   addAll(stacks: StackTable, roots: readonly (Int32Array | undefined)[], rootJava: readonly boolean[]): void {
-    // sized once: a first pass counts the stacks and their segments
-    let count = this.count;
-    let size = this.starts[count]!;
-    for (let s = 0; s < stacks.count; s++) {
-      const n = this.segmentCount(stacks, s, roots, rootJava);
-      if (n < 0) continue;
-      count++;
-      size += n;
-    }
-    this.starts = sized(this.starts, new Int32Array(count + 1));
-    this.seq = sized(this.seq, new Int32Array(size));
-    this.values = sized(this.values, new Float64Array(count));
+    const most = this.count + stacks.count;
+    this.starts = sized(this.starts, new Int32Array(most + 1));
+    this.values = sized(this.values, new Float64Array(most));
+    // reserved large (a zero-filled array's fresh pages are backed only where written); grown when
+    // names hold more segments
+    this.seq = sized(this.seq, new Int32Array(Math.max(this.seq.length, this.starts[this.count]! + 2 * stacks.data.length)));
     for (let s = 0; s < stacks.count; s++) this.addStack(stacks, s, roots, rootJava);
-  }
-
-  // The segments of stack s's text; -1 when it is not folded (no root segments, or a value of 0).
-  private segmentCount(stacks: StackTable, s: number, roots: readonly (Int32Array | undefined)[], rootJava: readonly boolean[]): number {
-    const rootId = stacks.root(s);
-    const root = roots[rootId];
-    if (root === undefined || stacks.value(s) === 0) return -1;
-    const java = rootJava[rootId]!;
-    const data = stacks.data;
-    const start = stacks.start(s);
-    let n = root.length;
-    for (let k = start + stacks.depth(s) - 1; k >= start; k--) n += this.frameSegmentsOf(data[k]!, java).length;
-    return n;
   }
 
   // one call per stack: the loop above stays small, this is optimized early (it runs once per stack)
@@ -116,14 +97,16 @@ export class Folder {
     const root = roots[rootId];
     if (root === undefined || value === 0) return;
     const java = rootJava[rootId]!;
-    const seq = this.seq;
+    let seq = this.seq;
     const i = this.count++;
     let n = this.starts[i]!;
+    if (n + root.length > seq.length) seq = this.longer(n + root.length);
     for (let k = 0; k < root.length; k++) seq[n++] = root[k]!;
     const data = stacks.data;
     const start = stacks.start(s);
     for (let k = start + stacks.depth(s) - 1; k >= start; k--) {
       const segs = this.frameSegmentsOf(data[k]!, java);
+      if (n + segs.length > seq.length) seq = this.longer(n + segs.length);
       for (let j = 0; j < segs.length; j++) seq[n++] = segs[j]!;
     }
     this.starts[i + 1] = n;
@@ -149,7 +132,7 @@ export class Folder {
     const values = this.values;
     // (a stable sort: stacks of the same text come out in the order they were added, and their
     // values are summed in that order, as a hash table merging them would)
-    const order = this.sorted(starts, segments);
+    const order = this.sorted(starts, segments, n);
     // a native join per piece: `segment;` but for the last, `segment `, the count, a newline
     const inner = this.segments.map((t) => t + ';');
     const last = this.segments.map((t) => t + ' ');
@@ -165,7 +148,7 @@ export class Folder {
 
   // The stacks in the order of their texts: by their tokens' ranks, `segment;` for all but the last
   // segment, `segment` for the last.
-  private sorted(starts: Int32Array, segments: Int32Array): number[] {
+  private sorted(starts: Int32Array, segments: Int32Array, n: number): number[] {
     const count = this.segments.length;
     const tokens = new Array<string>(count * 2);
     for (let i = 0; i < count; i++) {
@@ -175,8 +158,7 @@ export class Folder {
     const byText = Array.from({ length: count * 2 }, (_, i) => i).sort((a, b) => (tokens[a]! < tokens[b]! ? -1 : tokens[a]! > tokens[b]! ? 1 : 0));
     const rank = new Int32Array(count * 2);
     for (let r = 0; r < byText.length; r++) rank[byText[r]!] = r;
-    const n = starts.length - 1;
-    const ranks = new Int32Array(segments.length);
+    const ranks = new Int32Array(starts[n]!);
     for (let s = 0; s < n; s++) {
       const last = starts[s + 1]! - 1;
       for (let k = starts[s]!; k < last; k++) ranks[k] = rank[2 * segments[k]!]!;
@@ -192,6 +174,10 @@ export class Folder {
         if (d !== 0) return d;
       }
     });
+  }
+
+  private longer(min: number): Int32Array<ArrayBuffer> {
+    return (this.seq = sized(this.seq, new Int32Array(Math.max(min, this.seq.length * 2))));
   }
 
   private frameSegmentsOf(id: number, java: boolean): Int32Array {

@@ -104,7 +104,7 @@ export class FrameRuns {
     while (this.table[slot]! !== EMPTY) slot = (slot + 1) & this.mask;
     this.table[slot] = r;
     this.hashes[slot] = h;
-    if (this.count * 2 > this.mask) this.rehash();
+    if (this.count * 4 > this.mask * 3) this.rehash();
     return r;
   }
 

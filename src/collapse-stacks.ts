@@ -43,7 +43,7 @@ export class StackTable {
     this.values[s] = value;
     this.table[slot] = s;
     this.hashes[slot] = h;
-    if (this.count * 2 > this.mask) this.rehash();
+    if (this.count * 4 > this.mask * 3) this.rehash();
     return s;
   }
 

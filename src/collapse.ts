@@ -63,6 +63,7 @@ export interface CollapseOptions {
 export const NO_EVENT = '';
 
 const UNRECOGNISED = false;
+const RESERVED_RUNS = 1 << 18;
 type Name = string | null | typeof UNRECOGNISED;
 
 /** Streaming aggregator over classified lines; memory follows distinct stacks, not records. */
@@ -104,11 +105,12 @@ export class Collapser {
   private readonly rootKeys: string[] = [];
   private readonly rootJava: boolean[] = [];
   private readonly stacks = new StackTable();
-  // per callchain run (LINE_FRAMES): the stack it made under a root, the root (-1: none yet), and
-  // whether its lines look like frames (1) or not (2) where no record is open (0: not checked yet)
-  private runStack = new Int32Array(256);
-  private runRoot = new Int32Array(256).fill(-1);
-  private runShape = new Uint8Array(256);
+  // per callchain run (LINE_FRAMES): the stack it made under a root, the root + 1 (0: none yet), and
+  // whether its lines look like frames (1) or not (2) where no record is open (0: not checked yet);
+  // reserved large, as zero-filled fresh pages are backed only where written
+  private runStack = new Int32Array(RESERVED_RUNS);
+  private runRoot = new Int32Array(RESERVED_RUNS);
+  private runShape = new Uint8Array(RESERVED_RUNS);
   // the run of the open record: its stack when known (hit), else the run whose stack flush notes
   private hit = -1;
   private pendingRun = -1;
@@ -311,7 +313,7 @@ export class Collapser {
   private frameRun(l: ScanLine): void {
     const run = l.run;
     if (run >= this.runRoot.length) this.growRuns(run);
-    if (this.pname !== undefined && this.depth === 0 && this.runRoot[run] === this.root) {
+    if (this.pname !== undefined && this.depth === 0 && this.runRoot[run] === this.root + 1) {
       this.hit = this.runStack[run]!;
       return;
     }
@@ -339,7 +341,7 @@ export class Collapser {
     const stack = new Int32Array(n);
     stack.set(this.runStack);
     this.runStack = stack;
-    const root = new Int32Array(n).fill(-1);
+    const root = new Int32Array(n);
     root.set(this.runRoot);
     this.runRoot = root;
     const shape = new Uint8Array(n);
@@ -371,7 +373,7 @@ export class Collapser {
     const s = this.stacks.add(this.root, this.stack, this.depth, this.period);
     if (this.pendingRun >= 0) {
       this.runStack[this.pendingRun] = s;
-      this.runRoot[this.pendingRun] = this.root;
+      this.runRoot[this.pendingRun] = this.root + 1;
       this.pendingRun = -1;
     }
     this.depth = 0;

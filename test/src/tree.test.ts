@@ -2,7 +2,9 @@ import { CONFORMANCE_DIR } from '../shared.js';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type PathStep, TreeBuilder, foldTree, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
+import { type PathStep, TreeBuilder, foldTree, forEachPath, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
+import { findingContext } from '../../src/findings/context.js';
+import type { Report } from '../../src/model.js';
 import type { TreeNode } from '../../src/model.js';
 
 const CONFORMANCE = `${CONFORMANCE_DIR}results`;
@@ -199,5 +201,29 @@ describe('TreeBuilder.addAlong', () => {
         expect(JSON.stringify(along.finish())).toBe(JSON.stringify(plain.finish()));
       }),
     );
+  });
+});
+
+describe('a finished tree', () => {
+  it('gives every leaf an array of children of its own, which takes children', () => {
+    const { tree } = treeFromFolded(['a;b 1', 'a;c 2', 'd 3']);
+    const leaves: TreeNode[] = [];
+    forEachPath(tree, (_p, _self, n) => leaves.push(n));
+    expect(leaves.map((n) => n.name).sort()).toEqual(['b', 'c', 'd']);
+    for (const n of leaves) expect(Object.isFrozen(n.children)).toBe(false);
+    leaves[0]!.children.push({ name: 'x', kind: 'user', value: 0, self: 0, byEvent: {}, children: [] });
+    expect(leaves.slice(1).every((n) => n.children.length === 0)).toBe(true);
+  });
+
+  it("reads every fault path's nodes back in the findings, past thousands of nodes", () => {
+    // 3000 paths of four frames under one comm: 12k nodes, walked in chunks
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(`prog;f${i % 7};g${i};h${i};leaf${i % 5} ${1 + (i % 3)}`);
+    const { tree } = treeFromFolded(lines);
+    const expected: string[][] = [];
+    forEachPath(tree, (path) => expected.push(path.map((n) => n.name)));
+    const ctx = findingContext({ tree, sites: [] } as unknown as Report);
+    expect(ctx.paths.map((p) => p.nodes.map((n) => n.name))).toEqual(expected);
+    expect(ctx.paths.length).toBe(3000);
   });
 });

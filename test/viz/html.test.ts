@@ -5,8 +5,8 @@ import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
 import { decodeTree, encodeTree } from '../../viz/html/encode.js';
 import { jsonForScript, renderHtml, renderHtmlPieces } from '../../viz/html/index.js';
-import { jsonForScriptPieces } from '../../viz/html/page.js';
-import { arrayPieces, JsonPieces } from '../../viz/html/json-pieces.js';
+import { jsonForScriptBytes, jsonForScriptPieces, textOf } from '../../viz/html/page.js';
+import { arrayPieces, JsonNumbers, JsonPieces } from '../../viz/html/json-pieces.js';
 import { buildReport } from '../../src/pipeline.js';
 import { GUARD_DIR } from './fixtures.js';
 import { join } from 'node:path';
@@ -141,9 +141,30 @@ describe('renderHtml', () => {
         expect([...jsonForScriptPieces({ xs })].join('')).toBe(JSON.stringify({ xs }));
         const ys = Float64Array.from(xs, (x) => x ?? 0);
         expect([...jsonForScriptPieces({ ys })].join('')).toBe(JSON.stringify({ ys: [...ys] }));
+        // as bytes: the page's data block
+        expect(textOf(jsonForScriptBytes({ ys, n: new Int32Array(xs.map((x) => (x ?? 0) | 0)) }))).toBe(JSON.stringify({ ys: [...ys], n: xs.map((x) => (x ?? 0) | 0) }));
       }),
       { numRuns: 20 },
     );
+  });
+
+  test('JsonNumbers are written as the array of their chunks\' numbers, as text and as bytes, a refilled chunk read before the next', () => {
+    const chunks = [[1, -2], [], Float64Array.from([0.25, -0, NaN, 2 ** 40]), Int32Array.from({ length: 70_000 }, (_, i) => i * 37 - 9)];
+    const all = chunks.flatMap((c) => [...c]);
+    const refilled = (): JsonNumbers =>
+      new JsonNumbers(function* () {
+        const one: number[] = [];
+        for (const c of chunks) {
+          one.length = 0;
+          one.push(...c);
+          yield one;
+        }
+      });
+    const want = JSON.stringify({ a: all, b: 'x', c: [] });
+    expect([...jsonForScriptPieces({ a: refilled(), b: 'x', c: new JsonNumbers(() => []) })].join('')).toBe(want);
+    expect(textOf(jsonForScriptBytes({ a: refilled(), b: 'x', c: new JsonNumbers(() => []) }))).toBe(want);
+    // bytes come in several pieces, one buffer written over
+    expect([...jsonForScriptBytes({ a: refilled() })].filter((p) => typeof p !== 'string').length).toBeGreaterThan(2);
   });
 
   test('is deterministic', () => {

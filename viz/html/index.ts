@@ -7,7 +7,7 @@ import { pruneTree } from '../../src/tree.js';
 import { bundledScript } from '../bundles.js';
 import { decodeTree } from './encode.js';
 import { packPage, unpackPage, type PageData } from './pack.js';
-import { escapeHtml, jsonForScriptPieces, renderPagePieces } from './page.js';
+import { escapeHtml, jsonForScriptPieces, renderPagePieces, textOf } from './page.js';
 import { findingsHtml, headlineHtml } from './findings.js';
 import { staticParts, type StaticParts } from './static.js';
 import { STYLES } from './styles.js';
@@ -21,11 +21,11 @@ export interface HtmlOptions {
 
 /** Renders `report` as one self-contained HTML file (no network access, no external URL). */
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
-  return [...renderHtmlPieces(report, options)].join('');
+  return textOf(renderHtmlPieces(report, options));
 }
 
-/** renderHtml's text in pieces, in order (the data block never whole: see page.ts). */
-export function* renderHtmlPieces(report: Report, options: HtmlOptions = {}): Generator<string> {
+/** renderHtml's text in pieces, in order (the data block never whole, its numbers as bytes: see page.ts). */
+export function* renderHtmlPieces(report: Report, options: HtmlOptions = {}): Generator<string | Uint8Array> {
   const title = options.title ?? 'faultpath report';
   const { tree, siteTree, siteLeaves, ...rest } = report;
   const data = siteLeaves !== undefined && siteLeaves.tree !== tree ? packPage(title, tree, rest, madeSiteTree(siteLeaves, report.folded?.percentLimit ?? 0)) : packPage(title, tree, rest, siteTree, siteLeaves);

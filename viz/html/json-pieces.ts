@@ -10,6 +10,11 @@ export class JsonPieces {
   constructor(readonly pieces: () => Iterable<string>) {}
 }
 
+/** A value page.ts writes as the JSON array of the numbers `chunks` gives, in order, made only as it is written; a chunk is written before the next is asked for (so one array may be refilled). */
+export class JsonNumbers {
+  constructor(readonly chunks: () => Iterable<ArrayLike<number>>) {}
+}
+
 /** An array's JSON text from its values in chunks of CHUNK: '[', the chunks' texts, ']'. A chunk is written before the next is asked for (so one array may be refilled). */
 export function* arrayPieces(chunks: Iterable<readonly unknown[]>): Generator<string> {
   yield '[';

@@ -14,7 +14,7 @@
 import { instructionId, type FaultClass, type FaultSite, type Finding, type Report, type SiteCount, type TreeNode } from '../../src/model.js';
 import type { SiteLeaves } from '../../src/model.js';
 import { encodeColumns, interner, partitionX0, stringInterner, type EncodedTree, type IntColumn } from './encode.js';
-import { arrayPieces, CHUNK, JsonPieces } from './json-pieces.js';
+import { JsonNumbers } from './json-pieces.js';
 import { buildSiteTree, eventOrder, siteTreeKinds, type PackedSiteLeaves } from './site-tree.js';
 
 type PageReport = Omit<Report, 'tree' | 'siteTree' | 'siteLeaves'>;
@@ -34,7 +34,7 @@ interface SiteColumns {
 
 /** A tree as packed beside the call tree: encode.ts's arrays, with sites, classes and cells by reference into the call tree's tables. */
 // The page's JSON has arrays where packPage builds Int32Array columns (half
-// the memory of a number[]) and the cells as pieces of text made while they
+// the memory of a number[]) and the cells as numbers read while they
 // are written, from the trees' own cell lists (a copy was 1.4M numbers):
 // I and C are those types on the way out, number[] in the page.
 export interface PackedSubtree<I extends IntColumn = number[], C = number[], F extends IntColumn = number[]> extends Omit<EncodedTree<I, F>, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
@@ -71,7 +71,7 @@ export interface PageData<I extends IntColumn = number[], C = number[], F extend
 }
 
 /** What packPage builds: written by page.ts's jsonForScriptPieces, it is PageData's JSON. */
-export type PageOut = PageData<Int32Array, JsonPieces, Float64Array>;
+export type PageOut = PageData<Int32Array, JsonNumbers, Float64Array>;
 
 /** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site (as leaves of `tree` split by site, or made). */
 export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode, siteLeaves?: SiteLeaves): PageOut {
@@ -119,7 +119,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
   // the node numbers of the call tree leaves the leaves by site are in (SiteLeaves.leaves)
   const nodeOf = new Int32Array(siteLeaves?.leaves.length ?? 0).fill(-1);
-  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonPieces, Float64Array> => {
+  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonNumbers, Float64Array> => {
     // the nodes whose cells the page carries, and their numbers
     const cellNodes: TreeNode[] = [];
     const cellAt: number[] = [];
@@ -151,25 +151,18 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     }, false);
     leafSites.forEach((site, j) => (siteOf[2 * j + 1] = siteIndex(site)));
     // node numbers as deltas, then the count of quadruples and the quadruples: read from the tree as they are written
-    const cells = new JsonPieces(() =>
-      arrayPieces(
-        (function* () {
-          // one array refilled (arrayPieces writes a chunk before asking for the next)
-          const chunk: number[] = [];
-          for (let k = 0, last = 0; k < cellNodes.length; k++) {
-            const c = cellNodes[k]!.cells!;
-            chunk.push(cellAt[k]! - last, c.length / 4);
-            last = cellAt[k]!;
-            for (let x = 0; x < c.length; x++) chunk.push(c[x]!);
-            if (chunk.length >= CHUNK) {
-              yield chunk;
-              chunk.length = 0;
-            }
-          }
-          yield chunk;
-        })(),
-      ),
-    );
+    const cells = new JsonNumbers(function* () {
+      // one pair refilled (a chunk is written before the next is asked for)
+      const head = [0, 0];
+      for (let k = 0, last = 0; k < cellNodes.length; k++) {
+        const c = cellNodes[k]!.cells!;
+        head[0] = cellAt[k]! - last;
+        head[1] = c.length / 4;
+        last = cellAt[k]!;
+        yield head;
+        yield c;
+      }
+    });
     // x0 is the partition of `up` and `value`: the page lays it out again (a third of a tree's bytes)
     const { sites: _s, classes: _c, strings: _t, x0: _x, ...arrays } = e;
     return { ...arrays, siteOf, classOf, cells };

@@ -10,7 +10,8 @@
 // execute, with `<`, U+2028 and U+2029 escaped so nothing in it can end the
 // element early.
 import { createHash } from 'node:crypto';
-import { CHUNK, JsonPieces, valuesText } from './json-pieces.js';
+import { JsonBytes } from '../../src/json-bytes.js';
+import { CHUNK, JsonNumbers, JsonPieces, valuesText } from './json-pieces.js';
 
 export interface PageParts {
   /** Page title (escaped here). */
@@ -27,11 +28,22 @@ export interface PageParts {
 
 /** A complete HTML document from `parts`, with a CSP that allows only its own style and script. */
 export function renderPage(parts: PageParts): string {
-  return [...renderPagePieces(parts)].join('');
+  return textOf(renderPagePieces(parts));
 }
 
-/** renderPage's text in pieces, in order: the data block a few thousand values at a time, never built whole. */
-export function* renderPagePieces(parts: PageParts): Generator<string> {
+/** The text of pieces as renderPagePieces hands them out (bytes read before the next piece is asked for). */
+export function textOf(pieces: Iterable<string | Uint8Array>): string {
+  const out: string[] = [];
+  for (const p of pieces) out.push(typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.length).toString('utf8'));
+  return out.join('');
+}
+
+/**
+ * renderPage's text in pieces, in order: the data block a few thousand
+ * values at a time, never built whole, its numbers as bytes (a buffer
+ * written over once the next piece is asked for).
+ */
+export function* renderPagePieces(parts: PageParts): Generator<string | Uint8Array> {
   const { script } = parts;
   if (script !== undefined && /<\/script|<!--/i.test(script)) throw new Error('inline script would end its element early');
   if (/<\/style/i.test(parts.style)) throw new Error('inline style would end its element early');
@@ -59,7 +71,7 @@ ${parts.body}
 `;
   if (parts.data !== undefined) {
     yield '<script type="application/json" id="faultpath-data">';
-    yield* jsonForScriptPieces(parts.data);
+    yield* jsonForScriptBytes(parts.data);
     yield '</script>\n';
   }
   if (script !== undefined) yield `<script>${script}</script>\n`;
@@ -71,21 +83,52 @@ export function jsonForScript(value: unknown): string {
   return forScript(JSON.stringify(value));
 }
 
-/** jsonForScript's text in pieces: plain objects a member at a time, long arrays CHUNK values at a time; typed arrays as arrays, JsonPieces as their text. */
+/** jsonForScript's text in pieces: plain objects a member at a time, long arrays CHUNK values at a time; typed arrays and JsonNumbers as arrays, JsonPieces as their text. */
 export function* jsonForScriptPieces(value: unknown): Generator<string> {
-  for (const piece of jsonPieces(value)) yield forScript(piece);
+  for (const piece of jsonPieces(value)) yield forScript(piece as string);
+}
+
+/** jsonForScriptPieces with typed arrays and JsonNumbers as the bytes of their text (one buffer, written over once the next piece is asked for). */
+export function* jsonForScriptBytes(value: unknown): Generator<string | Uint8Array> {
+  for (const piece of jsonPieces(value, new JsonBytes())) yield typeof piece === 'string' ? forScript(piece) : piece;
 }
 
 
 // JSON.stringify's text, the same bytes, without the whole of it as one string
-// (a page's data is tens of MB; as one string, and its escaped copies, several times that)
-function* jsonPieces(value: unknown): Generator<string> {
+// (a page's data is tens of MB; as one string, and its escaped copies, several times that);
+// with `bytes`, the numbers of typed arrays and JsonNumbers written there, not as a
+// string per few thousand numbers that was then joined and encoded again
+function* jsonPieces(value: unknown, bytes?: JsonBytes): Generator<string | Uint8Array> {
   if (value instanceof JsonPieces) {
     yield* value.pieces();
   } else if (value instanceof Int32Array || value instanceof Float64Array) {
     // as the array of its numbers (JSON.stringify would write an object)
+    if (bytes !== undefined) {
+      yield* numberBytes(bytes, [value]);
+      return;
+    }
     yield '[';
     for (let i = 0; i < value.length; i += CHUNK) yield (i > 0 ? ',' : '') + valuesText(value, i, Math.min(value.length, i + CHUNK));
+    yield ']';
+  } else if (value instanceof JsonNumbers) {
+    if (bytes !== undefined) {
+      yield* numberBytes(bytes, value.chunks());
+      return;
+    }
+    yield '[';
+    let first = true;
+    const chunk: number[] = [];
+    const text = (): string => {
+      const t = (first ? '' : ',') + JSON.stringify(chunk).slice(1, -1);
+      first = false;
+      chunk.length = 0;
+      return t;
+    };
+    for (const c of value.chunks()) {
+      for (let i = 0; i < c.length; i++) chunk.push(c[i]!);
+      if (chunk.length >= CHUNK) yield text();
+    }
+    if (chunk.length > 0) yield text();
     yield ']';
   } else if (Array.isArray(value) && value.length > CHUNK) {
     yield '[';
@@ -99,12 +142,42 @@ function* jsonPieces(value: unknown): Generator<string> {
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       yield `${first ? '' : ','}${JSON.stringify(key)}:`;
       first = false;
-      yield* jsonPieces(v);
+      yield* jsonPieces(v, bytes);
     }
     yield '}';
   } else {
     yield JSON.stringify(value);
   }
+}
+
+// numbers written between scans for full chunks
+const SCAN = 16384;
+
+// The JSON array of the numbers of `chunks` as bytes: full buffers handed on as they fill, written over once written.
+function* numberBytes(out: JsonBytes, chunks: Iterable<ArrayLike<number>>): Generator<Uint8Array> {
+  out.byte(0x5b);
+  let first = true;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; ) {
+      const to = Math.min(c.length, i + SCAN);
+      if (first && i < to) {
+        out.number(c[i++]!);
+        first = false;
+      }
+      for (; i < to; i++) {
+        out.byte(0x2c);
+        out.number(c[i]!);
+      }
+      const full = out.take();
+      if (full.length > 0) {
+        yield* full;
+        out.reuse();
+      }
+    }
+  }
+  out.byte(0x5d);
+  yield* out.end();
+  out.reuse();
 }
 
 function forScript(json: string): string {

@@ -16,7 +16,7 @@
 // Syscall and tlb_flush payloads, as perf script and perf trace print them: src/payloads.ts.
 import { parseErrorCode } from './fault-class.js';
 import type { LostRecord, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from './model.js';
-import { payloadFields, readCallArgs, readSignal, readTlbFlush, retOf, type CallArgs } from './payloads.js';
+import { mprotectArgs, payloadFields, readCallArgs, readSignal, readTlbFlush, retOf, type CallArgs } from './payloads.js';
 
 export { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED, MREMAP_DONTUNMAP, MREMAP_FIXED, readTlbFlush, TLB_FLUSH_REASONS, type CallArgs } from './payloads.js';
 
@@ -139,14 +139,14 @@ export function normalizeRecord(r: TraceRecord): TraceEvent {
   const n = eventName(r.event);
   switch (n.kind) {
     case 'fault-sample':
-      return { kind: 'fault', record: r, family: n.family, access: sampleFault(r) };
+      return faultEvent(r, n.family, sampleFault(r));
     case 'fault-tracepoint':
       return { kind: 'fault', record: r, family: n.family, access: tracepointFault(r) };
     case 'call': {
       const name = n.syscall!.name;
-      if (n.syscall!.exit) return { kind: 'return', record: r, name, ret: retOf(r) };
+      if (n.syscall!.exit) return returnEvent(r, name, retOf(r));
       const args = readCallArgs(r, name);
-      return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : { kind: 'call', record: r, name, args };
+      return r.ret !== undefined ? { kind: 'call', record: r, name, args, ret: r.ret } : callEvent(r, name, args);
     }
     case 'tlb-flush':
       return { kind: 'tlb-flush', record: r, flush: readTlbFlush(r), beforeItsCall: r.fields !== undefined };
@@ -155,6 +155,68 @@ export function normalizeRecord(r: TraceRecord): TraceEvent {
     default:
       return { kind: 'other', record: r };
   }
+}
+
+// The events of the records a trace holds most of, made by normalizeRecord and hotEvent alike.
+function faultEvent(r: SampleRecord, family: number, access: FaultAccess): FaultEvent {
+  return { kind: 'fault', record: r, family, access };
+}
+
+function callEvent(r: SampleRecord, name: string, args: CallArgs | undefined): CallEvent {
+  return { kind: 'call', record: r, name, args };
+}
+
+function returnEvent(r: SampleRecord, name: string, ret: number): ReturnEvent {
+  return { kind: 'return', record: r, name, ret };
+}
+
+// ------------------------------------------------------------ decoded in report's worker
+
+/** What decodeHotRecord read: nothing, a software fault's address and ip, mprotect's arguments, a syscall's return value. */
+export const HOT_NONE = 0;
+export const HOT_FAULT = 1;
+export const HOT_MPROTECT = 2;
+export const HOT_RETURN = 3;
+/** The numbers decodeHotRecord writes at most. */
+export const HOT_VALUES = 4;
+
+/**
+ * What normalizeRecord reads from the payload (and data address) of the records
+ * a trace holds most of, as numbers in out[at…]: a software fault's address and
+ * ip, mprotect's start, len, prot and pkey, a syscall exit's return value; what
+ * it read (HOT_NONE: nothing, normalizeRecord reads the record). Report's worker
+ * thread reads them so the main thread need not (hotEvent).
+ */
+export function decodeHotRecord(r: SampleRecord, out: Float64Array, at: number): number {
+  const n = eventName(r.event);
+  if (n.kind === 'fault-sample') {
+    const a = sampleFault(r);
+    out[at] = a.address;
+    out[at + 1] = a.ip ?? NaN;
+    return HOT_FAULT;
+  }
+  if (n.kind !== 'call' || r.fields !== undefined || r.ret !== undefined) return HOT_NONE;
+  const { exit, name } = n.syscall!;
+  if (exit) {
+    out[at] = retOf(r);
+    return HOT_RETURN;
+  }
+  if (name !== 'mprotect' && name !== 'pkey_mprotect') return HOT_NONE;
+  const args = readCallArgs(r, name) as Extract<CallArgs, { call: 'mprotect' | 'pkey_mprotect' }>;
+  out[at] = args.start;
+  out[at + 1] = args.len;
+  out[at + 2] = args.prot;
+  out[at + 3] = args.pkey;
+  return HOT_MPROTECT;
+}
+
+/** The event normalizeRecord makes of `r`, from the numbers decodeHotRecord read (`hot`, not HOT_NONE). */
+export function hotEvent(r: SampleRecord, hot: number, v: Float64Array, at: number): SampleEvent {
+  const n = eventName(r.event);
+  if (hot === HOT_FAULT) return faultEvent(r, n.family, faultSampleAccess(v[at]!, v[at + 1]!));
+  const name = n.syscall!.name;
+  if (hot === HOT_RETURN) return returnEvent(r, name, v[at]!);
+  return callEvent(r, name, mprotectArgs(name as 'mprotect' | 'pkey_mprotect', v[at]!, v[at + 1]!, v[at + 2]!, v[at + 3]!));
 }
 
 // ------------------------------------------------------------ fault events
@@ -334,7 +396,10 @@ function hexValue(p: string, from: number, to: number): number {
 function sampleFault(r: SampleRecord): FaultAccess {
   const leaf = r.stack[0];
   const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
-  const address = r.addr === undefined ? NaN : parseAddress(r.addr, true);
+  return faultSampleAccess(r.addr === undefined ? NaN : parseAddress(r.addr, true), ip);
+}
+
+function faultSampleAccess(address: number, ip: number): FaultAccess {
   return Number.isNaN(ip) ? { address } : { address, ip };
 }
 

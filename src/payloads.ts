@@ -164,7 +164,7 @@ export function readCallArgs(r: SampleRecord, name: string): CallArgs | undefine
       const f = fieldsOf(r);
       let pkey = name === 'pkey_mprotect' ? parseNum(f.pkey) : -1;
       if (pkey === 0xffffffff || Number.isNaN(pkey)) pkey = -1;
-      return { call: name, start: parseNum(f.start), len: parseNum(f.len), prot: parseBits(f.prot, PROT_NAMES, true), pkey };
+      return mprotectArgs(name, parseNum(f.start), parseNum(f.len), parseBits(f.prot, PROT_NAMES, true), pkey);
     }
     case 'munmap': {
       const [addr, len] = nums(fieldsOf(r), 'addr', 'len');
@@ -189,6 +189,11 @@ export function readCallArgs(r: SampleRecord, name: string): CallArgs | undefine
     default:
       return undefined;
   }
+}
+
+/** mprotect's arguments as readCallArgs gives them (report's main thread makes them of the numbers its worker read). */
+export function mprotectArgs(call: 'mprotect' | 'pkey_mprotect', start: number, len: number, prot: number, pkey: number): CallArgs {
+  return { call, start, len, prot, pkey };
 }
 
 // The named fields as numbers (parseNum).

@@ -8,7 +8,10 @@
 // per interned callchain as it would reading the trace itself. Bad lines travel
 // in the same order as records. Records of other shapes (side-band, perf
 // trace's fields and return values) go whole, their callchain by reference.
-import { normalizeRecord, type TraceEvent } from './events.js';
+// The numbers normalizeRecord reads from the payloads of the records a trace
+// holds most of (software faults, mprotect, syscall exits) are read here, in
+// the worker, and go as numbers: the main thread makes their events of them.
+import { decodeHotRecord, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 
@@ -21,10 +24,11 @@ export const OBJECT = 2;
  * Numbers per item in `ints`: tag, pid, tid, cpu, comm, event, stack reference, the parser's
  * stack number (-1: none), the payload's UTF-8 bytes in the text, the addr's length, and where
  * the addr is: -1 its UTF-8 bytes in the text after the payload's, else the UTF-16 offset in
- * the payload where it is found. In `doubles`: line, time, period.
+ * the payload where it is found, what decodeHotRecord read (HOT_NONE…). In `doubles`: line,
+ * time, period, and decodeHotRecord's numbers.
  */
-const ITEM_INTS = 11;
-const ITEM_DOUBLES = 3;
+const ITEM_INTS = 12;
+const ITEM_DOUBLES = 3 + HOT_VALUES;
 /**
  * Stack references: ≥ 0 a stack sent before, by its slot; below, the frame ids follow in the
  * frames as [n, id…]: FRESH_STACK is kept by neither side, ≤ NEW_STACK is kept in slot
@@ -164,6 +168,7 @@ export class BatchEncoder {
       doubles[d] = r.line;
       doubles[d + 1] = r.time;
       doubles[d + 2] = r.period;
+      ints[at + 11] = decodeHotRecord(r, doubles, d + 3);
     } else {
       ints[at] = OBJECT;
       if (r.kind === 'sample') {
@@ -223,6 +228,7 @@ export class BatchEncoder {
     doubles[d] = r.line;
     doubles[d + 1] = r.time;
     doubles[d + 2] = r.period;
+    ints[at + 11] = decodeHotRecord(r, doubles, d + 3);
     if (++this.count === BATCH_ITEMS) this.post();
   }
 
@@ -431,7 +437,8 @@ export class BatchDecoder {
         const addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
         r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
       }
-      onEvent(normalizeRecord(r));
+      const hot = ints[at + 11]!;
+      onEvent(hot === HOT_NONE ? normalizeRecord(r) : hotEvent(r, hot, doubles, d + 3));
     }
   }
 }

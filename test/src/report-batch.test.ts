@@ -4,13 +4,15 @@
 // shape: texts that are not ASCII or do not fit a slot, data addresses found in
 // the payload or not, callchains numbered, interned without a number, fresh or
 // deeper than a slot holds, ids past 32 bits; frames and interned callchains
-// met again are the same objects; the ring's slots are reused.
+// met again are the same objects; the ring's slots are reused; the numbers read
+// in the worker from fault, mprotect and syscall exit payloads make the events
+// normalizeRecord makes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
 import { PerfScriptParser } from '../../parsers/perf-script.js';
-import { normalizeRecord, type TraceEvent } from '../../src/events.js';
+import { decodeHotRecord, HOT_FAULT, HOT_MPROTECT, HOT_NONE, HOT_RETURN, HOT_VALUES, normalizeRecord, type TraceEvent } from '../../src/events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from '../../src/model.js';
 import { BATCH_ITEMS, BatchDecoder, BatchEncoder, newBatchRing, type Batch } from '../../src/report-batch.js';
 
@@ -89,6 +91,41 @@ describe('report worker batches', () => {
       }
     });
     expect(seenStacks.size).toBe(4);
+  });
+
+  it('hand over the numbers read from fault, mprotect and syscall exit payloads: the events normalizeRecord makes', () => {
+    const frames = [frame(0), { addr: 'ffffffff81000000', symbol: 'asm_exc_page_fault', offset: 0, dso: '[kernel.kallsyms]' }, { addr: 'zz', symbol: '[unknown]', offset: 0, dso: '[unknown]' }];
+    const enter = 'syscalls:sys_enter_mprotect';
+    const shapes: [Partial<SampleRecord>, number][] = [
+      [{ payload: '7f0000001000 fn+0x0 (/bin/app)', addr: '7f0000001000', stack: [frames[0]!] }, HOT_FAULT],
+      [{ event: 'page-faults:u', payload: '7F0000002000', addr: '7F0000002000', stack: [] }, HOT_FAULT],
+      [{ event: 'minor-faults', payload: 'kernel', addr: 'ffffffff81000000', stack: [frames[1]!, frames[0]!] }, HOT_FAULT],
+      [{ event: 'major-faults', payload: 'no address', stack: [frames[2]!] }, HOT_FAULT],
+      [{ event: 'page-faults', payload: 'odd', addr: '0x12g', stack: [frames[0]!] }, HOT_FAULT],
+      [{ event: enter, payload: 'start: 0x7f4fdd269000, len: 0x00004000, prot: 0x00000001' }, HOT_MPROTECT],
+      [{ event: enter, payload: 'start: 0x7f4fdd269000, len: 0x00004000, prot: 0x00000003               0', addr: '0' }, HOT_MPROTECT],
+      [{ event: enter, payload: 'start: 0xffffffffffffffff, len: 0x0, prot: READ|BOGUS' }, HOT_MPROTECT],
+      [{ event: enter, payload: 'garbage' }, HOT_MPROTECT],
+      [{ event: 'syscalls:sys_enter_pkey_mprotect', payload: 'start: 0x7f486c1f2000, len: 0x00001000, prot: 0x00000005, pkey: 0xffffffff' }, HOT_MPROTECT],
+      [{ event: 'syscalls:sys_enter_pkey_mprotect', payload: 'start: 0x7f486c1f2000, len: 0x00001000, prot: 0x00000005, pkey: 0x00000002' }, HOT_MPROTECT],
+      [{ event: 'syscalls:sys_exit_mprotect', payload: '0x0' }, HOT_RETURN],
+      [{ event: 'syscalls:sys_exit_mprotect', payload: '0xffffffffffffffea' }, HOT_RETURN],
+      [{ event: 'syscalls:sys_exit_mmap', payload: '0x7f065b3aa000               0', addr: '0' }, HOT_RETURN],
+      [{ event: 'syscalls:sys_exit_mprotect', payload: '' }, HOT_RETURN],
+      [{ event: 'syscalls:sys_enter_mmap', payload: 'addr: 0x00000000, len: 0x00002000, prot: 0x00000003, flags: 0x00000022, fd: 0xffffffff, off: 0x00000000' }, HOT_NONE],
+      [{ event: 'exceptions:page_fault_user', payload: 'address=0x7f740dbc6b70 ip=0x7f740dbc6b70 error_code=0x14' }, HOT_NONE],
+      [{ event: 'cycles', payload: '401000 main (/bin/app)', addr: '401000' }, HOT_NONE],
+    ];
+    const values = new Float64Array(HOT_VALUES);
+    const items = Array.from({ length: BATCH_ITEMS + 40 }, (_, i) => {
+      const [fields, hot] = shapes[i % shapes.length]!;
+      // (stackId as the parser leaves it: strictly equal, an ip left out is not one undefined)
+      const r = sample(i + 1, { stackId: undefined, ...fields });
+      expect(decodeHotRecord(r, values, 0), r.event).toBe(hot);
+      return r;
+    });
+    const { out } = roundTrip(items);
+    expect(out).toStrictEqual(items.map((r) => normalizeRecord(r)));
   });
 
   it('reuse the ring: records through one slot come out the same', () => {

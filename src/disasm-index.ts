@@ -284,14 +284,7 @@ class HeadLines {
 
 // Up to SNIFF_LINES first lines, as the line splitter would give them.
 function headLines(bytes: Buffer, max: number): string[] {
-  const out: string[] = [];
-  let start = 0;
-  while (start < bytes.length && out.length < SNIFF_LINES) {
-    let nl = bytes.indexOf(10, start);
-    if (nl < 0) nl = bytes.length;
-    const line = bytes.toString('utf8', start, nl);
-    if (line.length <= max) out.push(line.endsWith('\r') ? line.slice(0, -1) : line);
-    start = nl + 1;
-  }
-  return out;
+  const head = new HeadLines(max);
+  head.add(bytes, bytes.length);
+  return head.lines;
 }

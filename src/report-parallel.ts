@@ -6,6 +6,8 @@
 // each time, the same array for a callchain met again. stdin, traces of less
 // than FAULTPATH_REPORT_PARALLEL_MIN bytes of text, one core, and the
 // TypeScript runner (the tests: no compiled worker) read in this thread.
+// This module loads before the CLI's (src/cli/main.ts starts the first
+// trace's worker with it): it imports no parser and no batch code.
 // Measured on 2 cores (src/design-notes.md): ~15% less wall time from ~190 MB
 // of text up (the bench capture, its .gz, 1 GB), for ~15% more CPU and ~10 MB.
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -15,7 +17,7 @@ import type { TraceEvent } from './events.js';
 import type { Diagnostic, InputSummary } from './model.js';
 import type { Progress } from './progress.js';
 import { envNumber, threadCount, threadedFileSize } from './threads.js';
-import { BatchDecoder, newBatchRing, type BatchRing } from './report-batch.js';
+import type { BatchDecoder, BatchRing } from './report-batch.js';
 import type { TraceJob, TraceMessage } from './report-worker.js';
 
 /**
@@ -35,14 +37,20 @@ const MAX_IN_FLIGHT = 8;
 type Batch = Extract<TraceMessage, { type: 'batch' }>;
 type End = Extract<TraceMessage, { type: 'end' }>;
 
+/** Workers started before anything asked for them (startEarly), by path, until start() takes them. */
+const early = new Map<string, Promise<TraceWorker | undefined>>();
+
 /** A trace being read by a worker thread from the moment it is started. */
 export class TraceWorker {
   private readonly queue: Batch[] = [];
   private end: End | undefined;
   private failure: Error | undefined;
   private consumer: { onEvent: (e: TraceEvent) => void; sink: (d: Diagnostic) => void; resolve: (s: InputSummary) => void; reject: (e: unknown) => void } | undefined;
-  /** Until the read is done: its frames, callchains and the ring go with it. */
+  /** The worker's shared memory, its first message. */
+  private ring: BatchRing | undefined;
+  /** Made by read() (which loads its module): until the read is done, its frames, callchains and the ring go with it. */
   private decoder: BatchDecoder | undefined;
+  private newDecoder: ((ring: BatchRing, source: string) => BatchDecoder) | undefined;
   private records = 0;
   private bytesRead = 0;
   private done = false;
@@ -50,10 +58,8 @@ export class TraceWorker {
   private constructor(
     readonly path: string,
     private readonly worker: Worker,
-    ring: BatchRing,
     private readonly size: number,
   ) {
-    this.decoder = new BatchDecoder(ring, path);
     worker.on('message', (m: TraceMessage) => this.take(m));
     worker.on('error', (e) => this.fail(e));
     worker.on('exit', (code) => {
@@ -65,16 +71,51 @@ export class TraceWorker {
 
   /** Starts reading `path` in a worker thread, or returns undefined where one thread does better (see the top). */
   static async start(path: string, options: { minBytes?: number } = {}): Promise<TraceWorker | undefined> {
+    const started = early.get(path);
+    if (started !== undefined && options.minBytes === undefined) {
+      early.delete(path);
+      return started;
+    }
     const size = threadedFileSize(path, threadCount(), 0);
     if (size === undefined || textSize(path, size) < (options.minBytes ?? envNumber('FAULTPATH_REPORT_PARALLEL_MIN') ?? DEFAULT_MIN_BYTES)) return undefined;
     const { Worker } = await import('node:worker_threads');
-    const job: TraceJob = { path, ring: newBatchRing(MAX_IN_FLIGHT) };
-    return new TraceWorker(path, new Worker(new URL('./report-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } }), job.ring, size);
+    // the worker makes the ring: this thread loads the batch code only when it reads (read())
+    const job: TraceJob = { path, slots: MAX_IN_FLIGHT };
+    return new TraceWorker(path, new Worker(new URL('./report-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } }), size);
+  }
+
+  /**
+   * Starts `path`'s worker now, for the next start(path) to take: the CLI
+   * calls it before its own modules load, so that the worker's start-up
+   * (~150 ms) is spent while this thread loads them and reads the listings.
+   * An error is kept for the read; closeEarly stops a worker nobody took.
+   */
+  static startEarly(path: string): void {
+    if (early.has(path)) return;
+    const started = TraceWorker.start(path);
+    // (its error, if any, is the read's: start(path) hands it over)
+    started.catch(() => undefined);
+    early.set(path, started);
+  }
+
+  /** Stops the workers startEarly started that no start() took (the command failed or read other inputs). */
+  static async closeEarly(): Promise<void> {
+    const left = [...early.values()];
+    early.clear();
+    await Promise.all(left.map((p) => p.then((w) => w?.close(), () => undefined)));
   }
 
   /** Every record as an event to `onEvent`, bad lines to `sink`, in trace order; resolves with the input's summary. */
-  read(onEvent: (e: TraceEvent) => void, diagnostics: { sink: (d: Diagnostic) => void }, progress?: Progress): Promise<InputSummary> {
+  async read(onEvent: (e: TraceEvent) => void, diagnostics: { sink: (d: Diagnostic) => void }, progress?: Progress): Promise<InputSummary> {
     progress?.watch(() => ({ path: this.path, bytesRead: this.bytesRead, size: this.size, records: this.records }));
+    try {
+      const { BatchDecoder } = await import('./report-batch.js');
+      this.newDecoder = (ring, source) => new BatchDecoder(ring, source);
+    } catch (e) {
+      progress?.stop();
+      void this.close();
+      throw e;
+    }
     return new Promise<InputSummary>((resolve, reject) => {
       this.worker.ref();
       this.consumer = { onEvent, sink: diagnostics.sink, resolve, reject };
@@ -93,12 +134,17 @@ export class TraceWorker {
     if (this.done) return;
     this.done = true;
     this.decoder = undefined;
+    this.ring = undefined;
     this.queue.length = 0;
     await this.worker.terminate();
   }
 
   private take(m: TraceMessage): void {
     if (this.done) return;
+    if (m.type === 'ring') {
+      this.ring = m.ring;
+      return;
+    }
     if (m.type === 'batch') {
       if (this.consumer !== undefined && this.queue.length === 0) this.consume(m);
       else this.queue.push(m);
@@ -133,7 +179,8 @@ export class TraceWorker {
   private consume(b: Batch): void {
     const c = this.consumer!;
     try {
-      this.decoder!.decode(b, c.onEvent, c.sink);
+      this.decoder ??= this.newDecoder!(this.ring!, this.path);
+      this.decoder.decode(b, c.onEvent, c.sink);
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       this.queue.length = 0;

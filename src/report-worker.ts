@@ -10,16 +10,19 @@ import { PerfTraceParser } from '../parsers/perf-trace.js';
 import { handRecordsReused } from '../parsers/perf-script.js';
 // loaded before readInput asks for it: a gzip error while readInput waited for this import went unseen (the read never ended)
 import '../parsers/sniff.js';
-import { BatchEncoder, type Batch, type BatchRing } from './report-batch.js';
+import { BatchEncoder, newBatchRing, type Batch, type BatchRing } from './report-batch.js';
 import { InputError } from './errors.js';
 
 /** What the main thread sends. */
 export interface TraceJob {
   path: string;
-  ring: BatchRing;
+  /** The batches this worker may be ahead of the main thread. */
+  slots: number;
 }
 
+// The ring comes first: the worker makes it (the main thread loads the batch code only when it reads).
 export type TraceMessage =
+  | { type: 'ring'; ring: BatchRing }
   | ({ type: 'batch' } & Batch)
   | { type: 'end'; format: string; lines: number; records: number; traceSummary: readonly unknown[] }
   | { type: 'error'; message: string; input: boolean };
@@ -28,7 +31,9 @@ async function run(job: TraceJob): Promise<TraceMessage> {
   const port = parentPort!;
   // the encoder copies each record as it comes: the parser need not make one object per record
   handRecordsReused();
-  const encoder = new BatchEncoder(job.ring, (b, transfer) => port.postMessage({ type: 'batch', ...b } satisfies TraceMessage, transfer));
+  const ring = newBatchRing(job.slots);
+  port.postMessage({ type: 'ring', ring } satisfies TraceMessage);
+  const encoder = new BatchEncoder(ring, (b, transfer) => port.postMessage({ type: 'batch', ...b } satisfies TraceMessage, transfer));
   const progress = {
     track(stream: Readable): void {
       stream.on('data', (chunk: Buffer) => (encoder.bytesRead += chunk.length));
@@ -42,7 +47,7 @@ async function run(job: TraceJob): Promise<TraceMessage> {
 }
 
 // (report-parallel.ts imports the protocol above in the main thread)
-if (parentPort !== null && (workerData as TraceJob | undefined)?.ring !== undefined) {
+if (parentPort !== null && (workerData as TraceJob | undefined)?.slots !== undefined) {
   const port = parentPort;
   run(workerData as TraceJob).then(
     (end) => port.postMessage(end),

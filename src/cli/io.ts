@@ -5,14 +5,10 @@ import type { Command } from 'commander';
 import { CommanderError } from 'commander';
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, InputError, UsageError } from '../errors.js';
 import type { Report } from '../report-types.js';
-import { visible } from '../output.js';
 import { Progress } from '../progress.js';
+import { reportBug, say, type CliIo } from './messages.js';
 
-export interface CliIo {
-  stdout: Writable;
-  stderr: Writable;
-  stdin?: NodeJS.ReadableStream;
-}
+export { reportBug, say, type CliIo } from './messages.js';
 
 /** Bad lines printed on stderr as they are found; the rest are counted in the summary. */
 export const STDERR_EXAMPLES = 5;
@@ -26,11 +22,6 @@ export function stdinFor(io: CliIo, paths: readonly string[]): { stdin?: Readabl
 export function progressFor(io: CliIo, quiet: boolean): Progress | undefined {
   if (quiet || (io.stderr as Writable & { isTTY?: boolean }).isTTY !== true) return undefined;
   return new Progress(io.stderr);
-}
-
-/** One line on stderr, `faultpath: ` first, control characters from the input made visible. */
-export function say(io: CliIo, message: string): void {
-  io.stderr.write(visible(message).split('\n').map((line) => `faultpath: ${line}\n`).join(''));
 }
 
 /**
@@ -84,11 +75,4 @@ export function handleError(e: unknown, io: CliIo, debug: boolean): number {
   if ((e as { code?: string }).code === 'EPIPE') return EXIT_OK;
   reportBug(e, io, debug);
   return EXIT_INTERNAL;
-}
-
-/** An error no input should cause: one line saying so, the stack with --debug. */
-export function reportBug(e: unknown, io: CliIo, debug: boolean): void {
-  const message = e instanceof Error ? e.message : String(e);
-  say(io, `internal error: ${message.split('\n')[0]} — this is a bug in faultpath; please report it with the command line${debug ? '' : ' (--debug shows where it happened)'}`);
-  if (debug && e instanceof Error && e.stack !== undefined) io.stderr.write(visible(e.stack) + '\n');
 }

@@ -109,6 +109,58 @@ describe('report with the trace parsed in a worker thread', () => {
     expect(repeated).toBeGreaterThan(100);
   });
 
+  it('takes a worker the CLI started early for the path it reads, once, with its records or its error', async () => {
+    const bad = withBadLines();
+    const corrupt = join(dir, 'corrupt-early.txt.gz');
+    writeFileSync(corrupt, Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not deflate data at all')]));
+    const one = { seen: [] as (TraceEvent | Diagnostic)[] };
+    const summary = await inputs.readTrace(bad, (e) => void one.seen.push(e), { sink: (d) => void one.seen.push(d) });
+    const saved = process.env['FAULTPATH_REPORT_PARALLEL_MIN'];
+    process.env['FAULTPATH_REPORT_PARALLEL_MIN'] = '0';
+    try {
+      parallel.TraceWorker.startEarly(bad);
+      parallel.TraceWorker.startEarly(corrupt);
+      const early = await parallel.TraceWorker.start(bad);
+      const again = await parallel.TraceWorker.start(bad);
+      expect(early).toBeDefined();
+      expect(again).toBeDefined();
+      expect(again).not.toBe(early);
+      await again!.close();
+      const seen: (TraceEvent | Diagnostic)[] = [];
+      expect(await early!.read((e) => void seen.push(e), { sink: (d) => void seen.push(d) })).toEqual(summary);
+      expect(seen).toEqual(one.seen);
+      const failing = await parallel.TraceWorker.start(corrupt);
+      await expect(failing!.read(() => undefined, { sink: () => undefined })).rejects.toThrow(`${corrupt}: corrupt or truncated gzip data (unknown compression method)`);
+      // one nobody takes is stopped
+      parallel.TraceWorker.startEarly(bad);
+      await parallel.TraceWorker.closeEarly();
+      const fresh = await parallel.TraceWorker.start(bad);
+      expect(fresh).toBeDefined();
+      await fresh!.close();
+    } finally {
+      if (saved === undefined) delete process.env['FAULTPATH_REPORT_PARALLEL_MIN'];
+      else process.env['FAULTPATH_REPORT_PARALLEL_MIN'] = saved;
+      await parallel.TraceWorker.closeEarly();
+    }
+  });
+
+  it('ends at once with the error of a command that fails after its worker started: a missing listing, a bad option value, an unwritable -o', () => {
+    const bad = withBadLines();
+    const cases: [string[], number, string][] = [
+      [['report', bad, '--objdump', join(dir, 'missing.objdump')], 1, `faultpath: ${join(dir, 'missing.objdump')}: cannot read: no such file\n`],
+      [['report', bad, '--group-by', 'bogus'], 2, "error: option '--group-by <level>' argument 'bogus' is invalid. Allowed choices are path, site, region, thread.\n(run with --help for usage)\n"],
+      [['sites', bad, '-o', join(dir, 'no-such-folder', 'x.json')], 1, `faultpath: ${join(dir, 'no-such-folder', 'x.json')}: cannot write: no such folder ${join(dir, 'no-such-folder')}\n`],
+    ];
+    for (const [argv, status, stderr] of cases) {
+      const env = { ...process.env, FAULTPATH_REPORT_PARALLEL_MIN: '0', FAULTPATH_THREADS: '2' };
+      const r = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', env, timeout: 20_000 });
+      expect(r.signal, argv.join(' ')).toBeNull();
+      expect(r.status, argv.join(' ')).toBe(status);
+      expect(r.stderr, argv.join(' ')).toBe(stderr);
+      expect(r.stderr, argv.join(' ')).toBe(run(argv, false).stderr);
+    }
+  }, 60_000);
+
   it('leaves stdin and small files to one thread', async () => {
     expect(await parallel.TraceWorker.start('-', { minBytes: 0 })).toBeUndefined();
     expect(await parallel.TraceWorker.start('samples/protection/jit.perf-script.txt')).toBeUndefined();

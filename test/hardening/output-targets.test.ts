@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { writeOutput } from '../../src/output.js';
 import { expectNoStack, runCli, spawnCli } from './helpers.js';
 
 const GUARD = 'samples/guard/perf-script.txt.gz';
@@ -166,6 +167,37 @@ describe('outputs are written in pieces, not built whole', () => {
       expect(r.code).toBe(0);
       expect(readFileSync(out, 'utf8') === stdout.out, format).toBe(true);
     }
+  });
+});
+
+describe('-o FILE is written from a few buffers while the renderer goes on', () => {
+  it('pieces of every kind and size land in order: one-byte text, multi-byte text, bytes written over once the next piece is asked for', async () => {
+    const reused = new Uint8Array(70_000);
+    const expected: Buffer[] = [];
+    function* pieces(): Generator<string | Uint8Array> {
+      for (let i = 0; i < 40; i++) {
+        const ascii = `{"piece":${i}}`.repeat(1 + ((i * 7919) % 9000));
+        const wide = `é€😀 ${i} `.repeat(1 + ((i * 104729) % 5000));
+        const lone = i % 10 === 3 ? '\ud800 lone ' : '';
+        for (const text of [ascii, wide + lone]) {
+          expected.push(Buffer.from(text, 'utf8'));
+          yield text;
+        }
+        // one buffer, filled anew for each piece
+        const n = 1 + ((i * 31337) % reused.length);
+        reused.fill(0x41 + (i % 26), 0, n);
+        expected.push(Buffer.from(reused.subarray(0, n)));
+        yield reused.subarray(0, n);
+      }
+    }
+    const out = join(dir, 'pieces.txt');
+    await writeOutput(pieces(), out, new Writable());
+    expect(readFileSync(out).equals(Buffer.concat(expected))).toBe(true);
+    // latin1: one byte per character, as collapse writes the input's bytes
+    const latin = 'caf\xe9 \xff\x80 '.repeat(60_000);
+    await writeOutput([latin, latin.slice(7)], out, new Writable(), 'latin1');
+    expect(readFileSync(out).equals(Buffer.from(latin + latin.slice(7), 'latin1'))).toBe(true);
+    expect(leftovers()).toEqual([]);
   });
 });
 

@@ -99,10 +99,21 @@ export class ObjdumpParser {
   private readonly at: AddressRead = { value: 0, end: 0, error: '' };
   private readonly col: Columns = { size: 0, text: 0 };
 
+  // What the hot lines read of the options, in fields: the options objects of
+  // the listing index's passes differ in shape, and code optimized on one pass's
+  // was thrown away ("wrong map") as the next pass began.
+  private readonly source: string;
+  private readonly texts: boolean;
+  private readonly onInstruction: NonNullable<ObjdumpOptions['onInstruction']>;
+
   constructor(
     private readonly options: ObjdumpOptions,
     private readonly onRecord: (r: ObjdumpRecord) => void,
-  ) {}
+  ) {
+    this.source = options.source;
+    this.texts = options.onInstruction === undefined;
+    this.onInstruction = options.onInstruction ?? noInstruction;
+  }
 
   line(text: string): void {
     const b = Buffer.from(text, 'utf8');
@@ -211,7 +222,7 @@ export class ObjdumpParser {
       }
       this.inFunction = true;
       this.srcline = undefined; // -l prints the first file:line after the header; none when there is no debug info
-      const r: ObjdumpFunctionRecord = { kind: 'function', source: this.options.source, line: n, address: this.at.value, name };
+      const r: ObjdumpFunctionRecord = { kind: 'function', source: this.source, line: n, address: this.at.value, name };
       this.onRecord(r);
       return true;
     }
@@ -256,7 +267,7 @@ export class ObjdumpParser {
   //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
   private commentContinuation(b: Buffer, at: number, len: number): boolean {
     if (!this.pending) return false;
-    if (this.options.onInstruction === undefined) this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
+    if (this.texts) this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
     return true;
   }
 
@@ -266,7 +277,7 @@ export class ObjdumpParser {
     this.pending = true;
     this.pAddress = address;
     this.pSize = size;
-    this.pText = this.options.onInstruction === undefined ? collapseBlanks(decode(b, from, to), 0) : '';
+    this.pText = this.texts ? collapseBlanks(decode(b, from, to), 0) : '';
     this.pSrcline = this.srcline;
     this.pLine = n;
     this.pLineStart = this.lineStart;
@@ -275,14 +286,14 @@ export class ObjdumpParser {
   private flush(): void {
     if (!this.pending) return;
     this.pending = false;
-    if (this.options.onInstruction !== undefined) {
-      this.options.onInstruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline);
+    if (!this.texts) {
+      this.onInstruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline);
       return;
     }
     const r: ObjdumpInstructionRecord =
       this.pSrcline === undefined
-        ? { kind: 'instruction', source: this.options.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText }
-        : { kind: 'instruction', source: this.options.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText, srcline: this.pSrcline };
+        ? { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText }
+        : { kind: 'instruction', source: this.source, line: this.pLine, address: this.pAddress, size: this.pSize, text: this.pText, srcline: this.pSrcline };
     this.onRecord(r);
   }
 
@@ -296,7 +307,7 @@ export class ObjdumpParser {
     if (i - start <= 2 && len === i + 3 && b[i] === DOT && b[i + 1] === DOT && b[i + 2] === DOT) {
       if (!this.inFunction) return this.report(n, '`...` before any symbol header');
       this.flush();
-      const r: ObjdumpSkipRecord = { kind: 'skip', source: this.options.source, line: n };
+      const r: ObjdumpSkipRecord = { kind: 'skip', source: this.source, line: n };
       this.onRecord(r);
       return true;
     }
@@ -334,7 +345,7 @@ export class ObjdumpParser {
       this.inFunction = false;
       this.srcline = undefined;
       this.section = text.slice(23, -1);
-      const r: ObjdumpSectionRecord = { kind: 'section', source: this.options.source, line: n, name: this.section };
+      const r: ObjdumpSectionRecord = { kind: 'section', source: this.source, line: n, name: this.section };
       this.onRecord(r);
       return;
     }
@@ -346,7 +357,7 @@ export class ObjdumpParser {
       this.section = '';
       this.tool = header.tool;
       this.binary = header.path;
-      const r: ObjdumpFileRecord = { kind: 'file', source: this.options.source, line: n, ...header };
+      const r: ObjdumpFileRecord = { kind: 'file', source: this.source, line: n, ...header };
       this.onRecord(r);
       return;
     }
@@ -394,14 +405,14 @@ export class ObjdumpParser {
       this.report(dump.line, `no GNU build-id note in the ${BUILD_ID_SECTION} dump`);
       return;
     }
-    const r: BuildIdRecord = { kind: 'build-id', source: this.options.source, line: dump.line, buildId, path: this.binary };
+    const r: BuildIdRecord = { kind: 'build-id', source: this.source, line: dump.line, buildId, path: this.binary };
     this.onRecord(r);
   }
 
   private report(line: number, reason: string): true {
     this.bad++;
     if (this.options.onDiagnostic !== undefined) {
-      const d: Diagnostic = { source: this.options.source, line, reason };
+      const d: Diagnostic = { source: this.source, line, reason };
       this.options.onDiagnostic(d);
     }
     return true;
@@ -410,6 +421,8 @@ export class ObjdumpParser {
 
 // `abc:\tfile format elf64-x86-64`: llvm's header for a binary named like an address
 const FILE_FORMAT = Buffer.from('file format ', 'latin1');
+
+function noInstruction(): void {}
 
 /** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
 export function parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {

@@ -178,7 +178,10 @@ interface BlockLines {
 function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (string | undefined)[] | undefined, lines: BlockLines): CodeBlock {
   let all: string[] | undefined;
   let some: Map<number, string> | undefined;
-  const texts = (from: number, to: number): string[] => {
+  const texts = (start: number, end: number): string[] => {
+    // offsets read from a Float64Array are boxed doubles: the parser is optimized on small integers
+    const from = small(start);
+    const to = small(end);
     const out: string[] = [];
     const parser = new ObjdumpParser({ source: '' }, (r) => {
       if (r.kind === 'instruction') out.push(r.text);
@@ -261,7 +264,8 @@ class ListingSkim {
         if (r.address < (this.fns[this.fns.length - 1]?.address ?? -Infinity)) this.inOrder = false;
         // a plain -d listing's mangled names read as -dC prints them
         const name = demangle(r.name) ?? r.name;
-        this.open = { address: r.address, name, section: this.sectionCount, line: r.line, from: at, to: at, tool, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
+        const from = small(at);
+        this.open = { address: r.address, name, section: this.sectionCount, line: small(r.line), from, to: from, tool, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
         this.fns.push(this.open);
         return;
       }
@@ -311,7 +315,7 @@ class ListingSkim {
   /** Ends the open function's byte range at `at`. */
   close(at: number): void {
     if (this.open === undefined) return;
-    this.open.to = at;
+    this.open.to = small(at);
     this.open = undefined;
   }
 
@@ -387,6 +391,13 @@ class ListingSkim {
       block,
     };
   }
+}
+
+// An offset or line number as a small integer, not a boxed double: the block
+// parser's code, optimized on the first pass's small integers, was thrown
+// away ("not a Smi") at each first block read, ~100 ms on libc's big blocks.
+function small(n: number): number {
+  return n >= 0 && n < 2 ** 30 ? n | 0 : n;
 }
 
 function pick(b: CodeBlock, keep: number[]): CodeBlock {

@@ -111,6 +111,8 @@ export class ReportAccumulator {
   private readonly regionFaults: RegionFaults;
   // --dso/--symbol, decided before any section counts the fault
   private readonly sites: ReturnType<typeof siteDecision>;
+  // whether either is given: without them every fault is kept, with no lookup per fault
+  private readonly siteFilters: boolean;
   // the tree's options, once the selected events are known (finish)
   private treeOptions: Parameters<FaultAggregator['finish']>[1] | undefined;
 
@@ -136,6 +138,7 @@ export class ReportAccumulator {
     this.history = new AddressHistory({ siteOf, owners: this.owners });
     this.regionFaults = new RegionFaults(this.history);
     this.sites = siteDecision(this.resolver, options);
+    this.siteFilters = (options.dsos ?? []).length > 0 || (options.symbols ?? []).length > 0;
   }
 
   /** Takes one event, in trace order (readTrace's callback). */
@@ -248,7 +251,7 @@ export class ReportAccumulator {
     const fault = e.kind === 'fault' ? e.access : undefined;
     const frames = this.faultFrames.of(r, fault);
     const site = frames.site;
-    if (!this.sites.keeps(site)) {
+    if (this.siteFilters && !this.sites.keeps(site)) {
       // the tree's pass counts it among what the filters removed, and what they could match
       this.aggregator.addPath(r.event, r.comm, frames, r.period);
       return;

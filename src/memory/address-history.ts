@@ -128,7 +128,8 @@ export class AddressHistory {
     if (userMode) space.execPhase = false;
     let at = after(space.pieces, address);
     let piece = pieceAt(space.pieces, at, address);
-    if (piece === undefined) {
+    // a call's vma comes from an MMAP record: without any, no Map lookup per fault
+    if (piece === undefined && this.mmapRecords) {
       const open = this.open.get(tid);
       if (open?.vma !== undefined && address >= open.vma.start && address < open.vma.end) {
         // a mapping call with no exit record yet: its vma is all the trace has
@@ -320,13 +321,19 @@ export class AddressHistory {
   }
 
   private space(pid: number): Space {
+    // runs of one process are the rule (a space, once made, is never replaced)
+    const last = this.lastSpace;
+    if (last !== undefined && last.pid === pid) return last;
     let s = this.spaces.get(pid);
     if (s === undefined) {
       s = { pid, pieces: [], execPhase: false, seenStart: false, dataMmaps: 0 };
       this.spaces.set(pid, s);
     }
+    this.lastSpace = s;
     return s;
   }
+
+  private lastSpace: Space | undefined;
 }
 
 /** The site key of execve's own mappings. */

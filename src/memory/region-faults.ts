@@ -16,7 +16,7 @@ import type { FaultClass } from '../fault-class.js';
 import type { Frame } from '../../parsers/records.js';
 import { isRuntimeDso } from '../dso.js';
 import { fromMap } from './summary.js';
-import { type AddressHistory, EXEC_SITE, type Region } from './address-history.js';
+import { type AddressHistory, EXEC_SITE, type Placement, type Region } from './address-history.js';
 import { PAGE, PageCounts } from './page-counts.js';
 
 // per event, by faulting frame (interned by the parser): a wide capture has a bucket per instruction, so no key each
@@ -75,6 +75,10 @@ export class RegionFaults {
   private lastTally: Tally | undefined;
   private lastEvent = '';
   private lastByFrame: Map<Frame, Bucket> | undefined;
+  // the last placement, its tally and its key
+  private lastAt: Placement | undefined;
+  private lastAtTally: Tally | undefined;
+  private lastAtGroup = '';
   // the last event joined, and what it is: a tracepoint, major-faults, minor-faults or another
   private joinEvent = '';
   private joinKind: 'tracepoint' | 'major' | 'minor' | 'other' = 'other';
@@ -97,8 +101,13 @@ export class RegionFaults {
     } else {
       page = f.address - (f.address % PAGE);
       const at = this.history.place(f.pid, f.tid, f.address, f.userMode);
-      // one key string per region (the slices hash it per fault)
-      if (typeof at !== 'string') {
+      // runs of one placement are the rule: its tally and key without a lookup
+      if (at === this.lastAt) {
+        tally = this.lastAtTally!;
+        group = this.lastAtGroup;
+        inRegion = typeof at !== 'string';
+      } else if (typeof at !== 'string') {
+        // one key string per region (the slices hash it per fault)
         let t = this.byRegion.get(at);
         if (t === undefined) this.byRegion.set(at, (t = new Map()));
         tally = t;
@@ -114,6 +123,9 @@ export class RegionFaults {
         if (key === undefined) this.outsideKeys.set(at, (key = OUTSIDE + at));
         group = key;
       }
+      this.lastAt = at;
+      this.lastAtTally = tally;
+      this.lastAtGroup = group;
     }
     // runs of one event into one tally are the rule
     let byFrame = this.lastByFrame;

@@ -98,6 +98,8 @@ export class ProtectionTimeline {
   private readonly exitsSeen = new Set<string>();
   private readonly entersSeen = new Set<string>();
   private unplaced = 0;
+  // any tlb:tlb_flush record read yet
+  private flushesRead = false;
   private unreadable = 0;
   private lost = 0;
 
@@ -262,6 +264,7 @@ export class ProtectionTimeline {
     const thread = this.thread(r.tid);
     const flushes = this.flushes;
     if (e.kind === 'tlb-flush') {
+      this.flushesRead = true;
       let read = true;
       for (const fl of flushes) read = fl.add(e, thread) && read;
       if (!read) this.unread(r, 'pages and reason');
@@ -271,9 +274,12 @@ export class ProtectionTimeline {
     const complete = call !== undefined && e.kind === 'call' && e.ret !== undefined ? call : undefined;
     // per family, the held flushes this record's call takes (perf trace); mostly none
     let mine: (readonly Flush[])[] | undefined;
-    for (let k = 0; k < flushes.length; k++) {
-      const m = flushes[k]!.settleHeld(thread, r, complete);
-      if (m.length > 0) (mine ??= [])[k] = m;
+    // only a flush record is held: none read, none to settle (most traces, every record)
+    if (this.flushesRead) {
+      for (let k = 0; k < flushes.length; k++) {
+        const m = flushes[k]!.settleHeld(thread, r, complete);
+        if (m.length > 0) (mine ??= [])[k] = m;
+      }
     }
     if (call === undefined) {
       if (e.kind === 'fault') flushes[e.family]?.faultRecord(thread);

@@ -6,7 +6,7 @@
 // are ASCII. Where a byte they read is not (a blank other than ASCII's could
 // be there), it gives up and the caller decodes the line.
 import { Kept } from './perf-script-scan-header.js';
-import { LineTable } from './line-table.js';
+import { LineTable, viewOf } from './line-table.js';
 import { splitCommTask } from './perf-script-header.js';
 import { ownCopy } from './perf-script-stacks.js';
 
@@ -278,21 +278,38 @@ export class RestBytes {
   addrEnd = 0;
   /** When set, the trimmed rest is copied to its start as it is checked for ASCII (grown as needed; the bytes past a non-ASCII one are left as they were). */
   bytes: Buffer | null = null;
+  private bytesView: DataView | null = null;
 
-  read(buf: Buffer, from: number, end: number, out: Int32Array): boolean {
+  /** `view` is buf's (viewOf). */
+  read(buf: Buffer, view: DataView, from: number, end: number, out: Int32Array): boolean {
     let a = from;
     while (a < end && isBlank(buf[a]!)) a++;
     let b = end;
     while (b > a && isBlank(buf[b - 1]!)) b--;
-    let copy = this.bytes;
+    // checked (and copied) eight bytes at a time, the last few one by one
+    let i = a;
+    const copy = this.bytes;
     if (copy === null) {
-      for (let i = a; i < b; i++) if (buf[i]! >= 128) return false;
+      for (; i + 8 <= b; i += 8) if (((view.getInt32(i, true) | view.getInt32(i + 4, true)) & 0x80808080) !== 0) return false;
+      for (; i < b; i++) if (buf[i]! >= 128) return false;
     } else {
-      if (b - a > copy.length) copy = this.bytes = Buffer.allocUnsafeSlow(Math.max(256, 2 * (b - a)));
-      for (let i = a, k = 0; i < b; i++, k++) {
+      let into = this.bytesView;
+      if (into === null || b - a > copy.length) {
+        if (b - a > copy.length) this.bytes = Buffer.allocUnsafeSlow(Math.max(256, 2 * (b - a)));
+        into = this.bytesView = viewOf(this.bytes!);
+      }
+      let k = 0;
+      for (; i + 8 <= b; i += 8, k += 8) {
+        const x = view.getInt32(i, true);
+        const y = view.getInt32(i + 4, true);
+        if (((x | y) & 0x80808080) !== 0) return false;
+        into.setInt32(k, x, true);
+        into.setInt32(k + 4, y, true);
+      }
+      for (; i < b; i++, k++) {
         const c = buf[i]!;
         if (c >= 128) return false;
-        copy[k] = c;
+        into.setUint8(k, c);
       }
     }
     this.trimAt = a;

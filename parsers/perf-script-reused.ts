@@ -52,6 +52,22 @@ export class ReusedSample implements SampleRecord {
     return this.addrAt < 0 ? undefined : latin1(this.bytes, this.addrAt, this.addrAt + this.addrLength);
   }
 
+  /**
+   * With `bytes`: the data address's value as src/events.ts reads `addr` (perf's bare hex; NaN
+   * without one, or past 2^53), read from its bytes: no string made.
+   */
+  addrValue(): number {
+    const b = this.bytes!;
+    if (this.addrAt < 0) return NaN;
+    // the parser found lowercase hex digits there (RestBytes)
+    let v = 0;
+    for (let i = this.addrAt, end = i + this.addrLength; i < end; i++) {
+      const c = b[i]!;
+      v = v * 16 + (c <= 57 ? c - 48 : c - 87);
+    }
+    return this.addrLength > 0 && Number.isSafeInteger(v) ? v : NaN;
+  }
+
   /** A record of its own with what this one holds now, keys in the parser's order. */
   plain(): SampleRecord {
     const { source, line, comm, pid, tid, cpu, time, period, event, payload, addr, stack, stackId } = this;
@@ -60,3 +76,4 @@ export class ReusedSample implements SampleRecord {
       : { kind: 'sample', source, line, comm, pid, tid, cpu, time, period, event, payload, addr, stack, stackId };
   }
 }
+

@@ -214,7 +214,7 @@ export class PerfScriptParser {
     this.flush();
     const period = h.period < 0 ? 1 : h.period;
     const r = this.rest;
-    if (!r.read(buf, h.restAt, end, this.starts)) {
+    if (!r.read(buf, view, h.restAt, end, this.starts)) {
       this.start(who, h.time, period, event, buf.toString('utf8', h.restAt, end));
       return true;
     }

@@ -185,14 +185,16 @@ export const HOT_VALUES = 4;
  * a trace holds most of, as numbers in out[at…]: a software fault's address and
  * ip, mprotect's start, len, prot and pkey, a syscall exit's return value; what
  * it read (HOT_NONE: nothing, normalizeRecord reads the record). Report's worker
- * thread reads them so the main thread need not (hotEvent).
+ * thread reads them so the main thread need not (hotEvent). `address`: the data
+ * address's value when the caller read it (as parseAddress reads r.addr, NaN
+ * without one), so r.addr is not asked for.
  */
-export function decodeHotRecord(r: SampleRecord, out: Float64Array, at: number): number {
+export function decodeHotRecord(r: SampleRecord, out: Float64Array, at: number, address?: number): number {
   const n = eventName(r.event);
   if (n.kind === 'fault-sample') {
-    const a = sampleFault(r);
-    out[at] = a.address;
-    out[at + 1] = a.ip ?? NaN;
+    // (numbers, no FaultAccess: this is most of what the worker allocated)
+    out[at] = address ?? sampleAddress(r);
+    out[at + 1] = leafIp(r);
     return HOT_FAULT;
   }
   if (n.kind !== 'call' || r.fields !== undefined || r.ret !== undefined) return HOT_NONE;
@@ -394,9 +396,16 @@ function hexValue(p: string, from: number, to: number): number {
 
 // The software events (page-faults, minor-faults, major-faults): the sample's ip and data address.
 function sampleFault(r: SampleRecord): FaultAccess {
+  return faultSampleAccess(sampleAddress(r), leafIp(r));
+}
+
+function sampleAddress(r: SampleRecord): number {
+  return r.addr === undefined ? NaN : parseAddress(r.addr, true);
+}
+
+function leafIp(r: SampleRecord): number {
   const leaf = r.stack[0];
-  const ip = leaf === undefined ? NaN : parseAddress(leaf.addr, true);
-  return faultSampleAccess(r.addr === undefined ? NaN : parseAddress(r.addr, true), ip);
+  return leaf === undefined ? NaN : parseAddress(leaf.addr, true);
 }
 
 function faultSampleAccess(address: number, ip: number): FaultAccess {

@@ -125,8 +125,49 @@ function smallNum(t: string): number | undefined {
 // `0x0`, `0x7f065b3aa000`, `0xffffffffffffffea` (perf script), or a perf trace record's ret.
 export function retOf(r: SampleRecord): number {
   if (r.ret !== undefined) return r.ret;
+  if (r.fields === undefined) {
+    // a payload of one short hex number, most exits: what the fields give, without them
+    const p = r.payload;
+    const v = p.length > 2 && p.charCodeAt(0) === 48 && p.charCodeAt(1) === 120 ? hexAt(p, 2, p.length) : NaN;
+    if (!Number.isNaN(v)) return v;
+  }
   return parseNum(fieldsOf(r).ret);
 }
+
+// The value of hex digits [from, to) of t when there are 1 to 13 of them (below 2^53: exact), else NaN.
+function hexAt(t: string, from: number, to: number): number {
+  if (to <= from || to - from > 13) return NaN;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = t.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return NaN;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// `start: 0x…, len: 0x…, prot: 0x…` (and `, pkey: 0x…` for pkey_mprotect) and nothing else, each value
+// of 1 to 13 hex digits: its numbers in `out` (start, len, prot, pkey as printed) and true; false for any
+// other text, which the fields read. The numbers are what the fields give.
+const MPROTECT_KEYS = ['start: 0x', ', len: 0x', ', prot: 0x', ', pkey: 0x'];
+function quickMprotect(p: string, pkey: boolean, out: number[]): boolean {
+  const keys = pkey ? 4 : 3;
+  let at = 0;
+  for (let k = 0; k < keys; k++) {
+    const key = MPROTECT_KEYS[k]!;
+    if (!p.startsWith(key, at)) return false;
+    const from = at + key.length;
+    let end = from;
+    while (end < p.length && p.charCodeAt(end) !== 44 /* , */) end++;
+    const v = hexAt(p, from, end);
+    if (Number.isNaN(v)) return false;
+    out[k] = v;
+    at = end;
+  }
+  return at === p.length;
+}
+const quick = [0, 0, 0, 0];
 
 // ------------------------------------------------------------ syscall arguments
 
@@ -161,6 +202,10 @@ export function readCallArgs(r: SampleRecord, name: string): CallArgs | undefine
   switch (name) {
     case 'mprotect':
     case 'pkey_mprotect': {
+      if (r.fields === undefined && quickMprotect(r.payload, name === 'pkey_mprotect', quick)) {
+        const pkey = name === 'pkey_mprotect' && quick[3] !== 0xffffffff ? quick[3]! : -1;
+        return mprotectArgs(name, quick[0]!, quick[1]!, quick[2]!, pkey);
+      }
       const f = fieldsOf(r);
       let pkey = name === 'pkey_mprotect' ? parseNum(f.pkey) : -1;
       if (pkey === 0xffffffff || Number.isNaN(pkey)) pkey = -1;

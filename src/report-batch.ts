@@ -14,6 +14,7 @@
 import { decodeHotRecord, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
+import { copyBytes, viewOf } from '../parsers/line-table.js';
 
 /** Item tags in `ints` (ITEM_INTS numbers each). */
 export const SAMPLE = 0;
@@ -74,6 +75,7 @@ interface Slot {
   readonly doubles: Float64Array;
   readonly frames: Int32Array;
   readonly text: Buffer;
+  readonly textView: DataView;
 }
 
 function slotsOf(ring: BatchRing): Slot[] {
@@ -82,6 +84,7 @@ function slotsOf(ring: BatchRing): Slot[] {
     doubles: new Float64Array(ring.doubles, i * BATCH_ITEMS * ITEM_DOUBLES * 8, BATCH_ITEMS * ITEM_DOUBLES),
     frames: new Int32Array(ring.frames, i * SLOT_FRAMES * 4, SLOT_FRAMES),
     text: Buffer.from(ring.text, i * SLOT_TEXT, SLOT_TEXT),
+    textView: new DataView(ring.text, i * SLOT_TEXT, SLOT_TEXT),
   }));
 }
 
@@ -114,6 +117,7 @@ export class BatchEncoder {
   private framesOwn = false;
   private framesUsed = 0;
   private text: Buffer;
+  private textView: DataView;
   private textOwn = false;
   private textUsed = 0;
   private ascii = true;
@@ -131,6 +135,9 @@ export class BatchEncoder {
   private numberedSent = new Uint8Array(1024);
   private readonly chainIds = new Map<readonly Frame[], number>();
   private readonly nameIds = new Map<string, number>();
+  /** The parser's payload bytes (a ReusedSample's, the same buffer but when it grows) and their view. */
+  private payloadBytes: Buffer | null = null;
+  private payloadView: DataView | null = null;
   bytesRead = 0;
 
   constructor(
@@ -139,7 +146,7 @@ export class BatchEncoder {
   ) {
     this.slots = slotsOf(ring);
     this.flight = new Int32Array(ring.flight);
-    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text } = this.slots[0]!);
+    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text, textView: this.textView } = this.slots[0]!);
   }
 
   readonly record = (r: TraceRecord): void => {
@@ -215,8 +222,8 @@ export class BatchEncoder {
     this.header(at, r);
     const n = r.payloadLength;
     if (this.textUsed + n > this.text.length) this.growText(n);
-    const text = this.text;
-    for (let i = 0, t = this.textUsed; i < n; i++, t++) text[t] = bytes[i]!;
+    if (bytes !== this.payloadBytes) this.payloadView = viewOf((this.payloadBytes = bytes));
+    copyBytes(this.payloadView!, 0, this.textView, this.textUsed, n);
     this.textUsed += n;
     ints[at + 8] = n;
     if (addrAt >= 0) {
@@ -228,7 +235,7 @@ export class BatchEncoder {
     doubles[d] = r.line;
     doubles[d + 1] = r.time;
     doubles[d + 2] = r.period;
-    ints[at + 11] = decodeHotRecord(r, doubles, d + 3);
+    ints[at + 11] = decodeHotRecord(r, doubles, d + 3, r.addrValue());
     if (++this.count === BATCH_ITEMS) this.post();
   }
 
@@ -272,6 +279,7 @@ export class BatchEncoder {
     const more = Buffer.allocUnsafeSlow(Math.max(2 * this.text.length, this.textUsed + bytes));
     this.text.copy(more, 0, 0, this.textUsed);
     this.text = more;
+    this.textView = viewOf(more);
     this.textOwn = true;
   }
 
@@ -338,7 +346,7 @@ export class BatchEncoder {
     Atomics.add(this.flight, 0, 1);
     this.send(b, transfer);
     this.slot = (this.slot + 1) % this.ring.slots;
-    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text } = this.slots[this.slot]!);
+    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text, textView: this.textView } = this.slots[this.slot]!);
     this.framesOwn = this.textOwn = false;
     this.framesUsed = this.textUsed = this.count = 0;
     this.ascii = true;

@@ -8,6 +8,7 @@ import { LineSplitter } from '../../parsers/lines.js';
 import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
 import { frameStarts, PerfScriptParser } from '../../parsers/perf-script.js';
 import { RestBytes } from '../../parsers/perf-script-header-bytes.js';
+import { viewOf } from '../../parsers/line-table.js';
 import type { Diagnostic, TraceRecord } from '../../src/model.js';
 import { sampleLines } from './perf-script-helpers.js';
 
@@ -159,8 +160,31 @@ describe('perf script from bytes', () => {
       fc.property(fc.array(fc.nat(tokens.length - 1), { maxLength: 40 }), (picks) => {
         const text = picks.map((i) => tokens[i]!).join('');
         const rest = new RestBytes();
-        expect(rest.read(Buffer.from(text, 'latin1'), 0, text.length, out)).toBe(true);
+        const bytes = Buffer.from(text, 'latin1');
+        expect(rest.read(bytes, viewOf(bytes), 0, text.length, out)).toBe(true);
         expect([...out.subarray(0, rest.frames)]).toEqual(frameStarts(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes a rest whose trimmed bytes are ASCII, and copies them when asked to, whatever their length and place', () => {
+    const out = new Int32Array(64);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 90 }), fc.nat(20), fc.nat(20), fc.boolean(), (body, lead, trail, copy) => {
+        // blanks around a body, cut out of a bigger chunk (unaligned)
+        const chunk = Buffer.concat([Buffer.from('x\t'), Buffer.alloc(lead, 32), body, Buffer.alloc(trail, 9), Buffer.from('y')]);
+        const rest = new RestBytes();
+        if (copy) rest.bytes = Buffer.alloc(8, 255);
+        const end = chunk.length - 1;
+        const text = chunk.toString('latin1', 2, end);
+        // (ASCII blanks: a byte past ASCII makes the rest the text's to read)
+        const trimmed = text.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '');
+        const ascii = !/[^\x00-\x7f]/.test(trimmed);
+        expect(rest.read(chunk, viewOf(chunk), 2, end, out)).toBe(ascii);
+        if (!ascii) return;
+        expect(chunk.toString('latin1', rest.trimAt, rest.trimEnd)).toBe(trimmed);
+        if (copy) expect(rest.bytes!.toString('latin1', 0, rest.trimEnd - rest.trimAt)).toBe(trimmed);
       }),
       { numRuns: 2000 },
     );

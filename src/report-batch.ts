@@ -11,7 +11,7 @@
 // The numbers normalizeRecord reads from the payloads of the records a trace
 // holds most of (software faults, mprotect, syscall exits) are read here, in
 // the worker, and go as numbers: the main thread makes their events of them.
-import { decodeHotRecord, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type TraceEvent } from './events.js';
+import { decodeHotRecord, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
@@ -48,6 +48,12 @@ export const BATCH_ITEMS = 4096;
 // A slot's frames and text; a batch that needs more carries its own (a run of new deep stacks, long payloads).
 const SLOT_FRAMES = 1 << 15;
 const SLOT_TEXT = 1 << 18;
+/**
+ * The payloads of faults are cut from strings of this many bytes of the text: a slice costs a
+ * third of decoding each payload (a call into the runtime), and a fault's record is not kept
+ * (the few kept keep their piece). The records that are kept (syscalls) decode their own.
+ */
+const PIECE_BYTES = 1 << 13;
 
 /** The shared memory of `slots` batches (at most that many in flight), and [0] of `flight`: batches sent and not yet decoded. */
 export interface BatchRing {
@@ -97,6 +103,8 @@ export interface Batch {
   text?: Uint8Array;
   /** The text is ASCII. */
   ascii: boolean;
+  /** Bytes of text. */
+  textBytes: number;
   objects: ({ record: TraceRecord } | { diagnostic: Diagnostic })[];
   /** Frames and names first met in this batch, numbered on from the previous ones. */
   newFrames: Frame[];
@@ -339,7 +347,7 @@ export class BatchEncoder {
   /** Sends what is pending, then waits while the ring is full. */
   post(): void {
     if (this.count === 0 && this.newFrames.length === 0) return;
-    const b: Batch = { slot: this.slot, count: this.count, ascii: this.ascii, objects: this.objects, newFrames: this.newFrames, newNames: this.newNames, bytesRead: this.bytesRead };
+    const b: Batch = { slot: this.slot, count: this.count, ascii: this.ascii, textBytes: this.textUsed, objects: this.objects, newFrames: this.newFrames, newNames: this.newNames, bytesRead: this.bytesRead };
     const transfer: ArrayBuffer[] = [];
     if (this.framesOwn) transfer.push((b.frames = this.frames).buffer as ArrayBuffer);
     if (this.textOwn) transfer.push((b.text = this.text.subarray(0, this.textUsed)).buffer as ArrayBuffer);
@@ -396,8 +404,13 @@ export class BatchDecoder {
     const ascii = b.ascii;
     const frameIds = b.frames ?? slot.frames;
     const { frames, names, source } = this;
+    const textBytes = b.textBytes;
     let fi = 0;
     let ti = 0;
+    // the piece of text fault payloads are cut from, bytes [pieceAt, pieceEnd)
+    let piece = '';
+    let pieceAt = 0;
+    let pieceEnd = 0;
     let oi = 0;
     for (let i = 0; i < b.count; i++) {
       const at = i * ITEM_INTS;
@@ -431,8 +444,23 @@ export class BatchDecoder {
       }
       const comm = names[ints[at + 4]!]!;
       const event = names[ints[at + 5]!]!;
+      const hot = ints[at + 11]!;
+      const n = ints[at + 8]!;
+      let payload: string;
       // (ASCII read as Latin-1 is the same text, read faster)
-      const payload = ascii ? text.latin1Slice(ti, (ti += ints[at + 8]!)) : text.utf8Slice(ti, (ti += ints[at + 8]!));
+      if (!ascii) {
+        payload = text.utf8Slice(ti, ti + n);
+      } else if (hot === HOT_FAULT && n <= PIECE_BYTES) {
+        if (ti + n > pieceEnd) {
+          pieceAt = ti;
+          pieceEnd = Math.min(textBytes, ti + PIECE_BYTES);
+          piece = text.latin1Slice(pieceAt, pieceEnd);
+        }
+        payload = piece.slice(ti - pieceAt, ti - pieceAt + n);
+      } else {
+        payload = text.latin1Slice(ti, ti + n);
+      }
+      ti += n;
       const d = i * ITEM_DOUBLES;
       const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
       let r: SampleRecord;
@@ -445,7 +473,6 @@ export class BatchDecoder {
         const addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
         r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
       }
-      const hot = ints[at + 11]!;
       onEvent(hot === HOT_NONE ? normalizeRecord(r) : hotEvent(r, hot, doubles, d + 3));
     }
   }

@@ -16,6 +16,12 @@ type MutableNode = TreeNode & { children: TreeNode[]; byEvent: Record<string, nu
 // The byEvent of the nodes of a one-event tree while it is built (TreeBuilder).
 const PENDING: Record<string, number> = Object.freeze({});
 
+// The children of a node while it has none, in a tree being built: `childOf`
+// gives a node its first child in an array of its own, and `finish` each leaf
+// an empty array of its own. Most nodes get a child: an array made for each
+// node was garbage for all but the leaves (5 MB of 200k).
+const NO_CHILDREN: TreeNode[] = Object.freeze([]) as unknown as TreeNode[];
+
 // One literal per shape, so dso and site are in the object, not in a
 // properties array added after it (40 bytes a node on a 200k-node tree).
 export function newNode(name: string, kind: NodeKind, dso?: string, site?: FaultSite, byEvent: Record<string, number> = {}): TreeNode {
@@ -41,7 +47,7 @@ export class TreeBuilder {
   private multi = false;
 
   constructor(rootName = 'all') {
-    this.root = newNode(rootName, 'root');
+    this.root = newNode(rootName, 'root') as MutableNode;
   }
 
   // The previous path's steps and nodes: a step (object) that is the same at the
@@ -163,7 +169,7 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
       const c = children[i]!;
       if (c.name === step.name && c.kind === step.kind && (c.dso ?? '') === dso) return c;
     }
-    const child = newNode(step.name, step.kind, step.dso, step.site, multi ? {} : PENDING);
+    const child = childNode(step, multi ? {} : PENDING);
     // most nodes have one child: an array of one, not one grown by push (room for 17)
     if (children.length === 0) node.children = [child];
     else children.push(child);
@@ -182,10 +188,18 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
       for (const c of named) if (c.kind === step.kind && (c.dso ?? '') === dso) return c;
     }
   }
-  const child = newNode(step.name, step.kind, step.dso, step.site, multi ? {} : PENDING);
+  const child = childNode(step, multi ? {} : PENDING);
   indexChild(index, child);
   children.push(child);
   return child;
+}
+
+// A node as `newNode` makes it, with no children yet (NO_CHILDREN).
+function childNode(step: PathStep, byEvent: Record<string, number>): MutableNode {
+  const { name, kind, dso, site } = step;
+  const children = NO_CHILDREN;
+  if (dso === undefined) return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children } : { name, kind, value: 0, self: 0, byEvent, children, site };
+  return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children, dso } : { name, kind, value: 0, self: 0, byEvent, children, dso, site };
 }
 
 // Keyed by name alone (a step's name is mostly the same string each time, its
@@ -202,7 +216,10 @@ function indexChild(index: Map<string, TreeNode | TreeNode[]>, child: TreeNode):
 function finish(node: MutableNode, counts: ((value: number) => Record<string, number>) | undefined): TreeNode {
   if (counts !== undefined) node.byEvent = counts(node.value);
   const children = node.children;
-  if (children.length === 0) return node;
+  if (children.length === 0) {
+    if (children === NO_CHILDREN) node.children = [];
+    return node;
+  }
   for (const c of children) finish(c, counts);
   if (children.length === 1) return node;
   labelHomonyms(children);

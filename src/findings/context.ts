@@ -82,6 +82,8 @@ export interface FindingContext {
   /** The tree's total: the faults every share is a part of. */
   readonly total: number;
   readonly paths: readonly FaultPath[];
+  /** Per fault class, the faults of the paths, start-up paths apart (what `faultsOf` adds up). */
+  readonly byClass: ReadonlyMap<FaultClass, { readonly startup: number; readonly other: number }>;
   /** Protection sites by name (merged reports can hold one name in several dsos: all of them). */
   readonly protectionSites: (name: string) => readonly ProtectionSiteView[];
   /** The report's faulting instruction for a protection section instruction name. */
@@ -110,6 +112,16 @@ export function findingContext(report: Report): FindingContext {
     }
   };
   walk(report.tree, -1, false, false, 0);
+  // each pattern asks for a few classes: the paths are read once for all of them
+  const byClass = new Map<FaultClass, { startup: number; other: number }>();
+  for (const p of paths) {
+    for (const c in p.classes) {
+      let t = byClass.get(c as FaultClass);
+      if (t === undefined) byClass.set(c as FaultClass, (t = { startup: 0, other: 0 }));
+      if (p.startup) t.startup += p.classes[c as FaultClass]!;
+      else t.other += p.classes[c as FaultClass]!;
+    }
+  }
   const sites = new Map<string, ProtectionSiteView[]>();
   for (const s of report.protection?.sites ?? []) {
     const list = sites.get(s.site);
@@ -139,6 +151,7 @@ export function findingContext(report: Report): FindingContext {
     report,
     total: report.tree.value,
     paths,
+    byClass,
     protectionSites: (name) => sites.get(name) ?? [],
     instruction: (name) => instructionsByName().get(name),
     isReportSite: (site) => reportSite(site) === site,
@@ -185,10 +198,11 @@ function faultsIn(p: FaultPath, classes: readonly FaultClass[]): number {
 export function faultsOf(ctx: FindingContext, classes: readonly FaultClass[]): { startup: number; other: number } {
   let startup = 0;
   let other = 0;
-  for (const p of ctx.paths) {
-    const n = faultsIn(p, classes);
-    if (p.startup) startup += n;
-    else other += n;
+  for (const c of classes) {
+    const t = ctx.byClass.get(c);
+    if (t === undefined) continue;
+    startup += t.startup;
+    other += t.other;
   }
   return { startup, other };
 }

@@ -118,10 +118,15 @@ export class TreeBuilder {
       return finish(this.root, undefined);
     }
     const shared = new Map<number, Record<string, number>>();
+    // a chain of nodes (one child each, no self value) has one value down its length: no lookup for those
+    let lastValue = NaN;
+    let last: Record<string, number> = {};
     return finish(this.root, (value) => {
+      if (value === lastValue) return last;
       let counts = shared.get(value);
       if (counts === undefined) shared.set(value, (counts = Object.freeze({ [only]: value })));
-      return counts;
+      lastValue = value;
+      return (last = counts);
     });
   }
 

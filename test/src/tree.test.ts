@@ -213,6 +213,12 @@ describe('a finished tree', () => {
     for (const n of leaves) expect(Object.isFrozen(n.children)).toBe(false);
     leaves[0]!.children.push({ name: 'x', kind: 'user', value: 0, self: 0, byEvent: {}, children: [] });
     expect(leaves.slice(1).every((n) => n.children.length === 0)).toBe(true);
+    // and so does a tree built from another
+    const inverted: TreeNode[] = [];
+    forEachPath(invertTree(treeFromFolded(['a;b 1', 'a;c 2', 'd 3']).tree), (_p, _self, n) => inverted.push(n));
+    expect(inverted.length).toBe(3);
+    for (const n of inverted) expect(Object.isFrozen(n.children)).toBe(false);
+    expect(new Set(inverted.map((n) => n.children)).size).toBe(3);
   });
 
   it("reads every fault path's nodes back in the findings, past thousands of nodes", () => {

@@ -239,7 +239,7 @@ export function annotateReport(report: Report, listings: readonly DisasmIndex[],
   };
   for (const g of groups.values()) {
     const protections = sites.get(g.listing);
-    const instructions = extent(g, groups, instructionsOf(g)).map((insn): AnnotatedInstruction => {
+    const instructions = (innerExtent(g, groups) ?? extent(g, groups, instructionsOf(g))).map((insn): AnnotatedInstruction => {
       const counts = g.byAddress.get(insn.address) ?? {};
       const site = protections?.get(insn.address);
       return {
@@ -290,9 +290,7 @@ function extent(g: Group, groups: Map<string, Group>, all: readonly Instruction[
     return all.filter((i) => i.address < end);
   }
   const start = g.start;
-  let next = Infinity;
-  for (const o of groups.values()) if (o.listing === g.listing && o.functionAddress === g.functionAddress && o.start !== undefined && o.start > start) next = Math.min(next, o.start);
-  const lastFault = Math.max(start, ...g.byAddress.keys());
+  const { next, lastFault } = innerBounds(g, groups, start);
   const out: Instruction[] = [];
   // the first instruction at or past the start (all is in address order)
   let lo = 0;
@@ -309,6 +307,46 @@ function extent(g: Group, groups: Map<string, Group>, all: readonly Instruction[
     out.push(i);
   }
   return out;
+}
+
+// instructions read at a time by innerExtent
+const WINDOW = 256;
+
+// extent's instructions of perf's function inside a listing function (g.start),
+// read a window at a time from its start, not the whole listing function (a
+// stripped libc label holds 39k instructions, its perf functions tens); undefined
+// when the first window has none of the listing function's instructions past
+// the start (extent reads it whole).
+function innerExtent(g: Group, groups: Map<string, Group>): Instruction[] | undefined {
+  if (g.start === undefined) return undefined;
+  const start = g.start;
+  const { next, lastFault } = innerBounds(g, groups, start);
+  const out: Instruction[] = [];
+  let last = -Infinity;
+  for (;;) {
+    const window = g.listing.around(Math.max(start, last + 1), 0, WINDOW);
+    // a window opens at the instruction holding its address: one before the start, or read already
+    let k = 0;
+    while (k < window.length && (window[k]!.address < start || window[k]!.address <= last)) k++;
+    if (k === window.length) return out.length === 0 ? undefined : out;
+    if (out.length === 0 && window[k]!.functionAddress !== g.functionAddress) return undefined;
+    for (; k < window.length; k++) {
+      const i = window[k]!;
+      // past the function's instructions (one run of the listing's, in address order)
+      if (i.functionAddress !== g.functionAddress || i.address <= last) return out;
+      if (i.address >= next) return out;
+      if (i.address > lastFault && PADDING.test(i.text)) return out;
+      out.push(i);
+      last = i.address;
+    }
+  }
+}
+
+// Where perf's function at `start` ends at the latest: the next perf function's start in the same listing function; and its last fault.
+function innerBounds(g: Group, groups: Map<string, Group>, start: number): { next: number; lastFault: number } {
+  let next = Infinity;
+  for (const o of groups.values()) if (o.listing === g.listing && o.functionAddress === g.functionAddress && o.start !== undefined && o.start > start) next = Math.min(next, o.start);
+  return { next, lastFault: Math.max(start, ...g.byAddress.keys()) };
 }
 
 // The dso perf gave this listing's faults, else the listing's own binary path.

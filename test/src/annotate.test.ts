@@ -198,6 +198,20 @@ describe('annotate over a stripped library listing', () => {
     for (const f of a.functions) expect(f.instructions.reduce((s, i) => s + i.count, 0), f.symbol).toBe(f.count);
     await expect(renderAnnotateText(a, { context: 2 })).toMatchFileSnapshot('../golden/annotate/guard-libc-context2.txt');
   });
+
+  it("reads perf's functions inside a label a window at a time as the label's whole instructions give them", async () => {
+    const listings = ['samples/guard/guard.objdump-dl.txt', 'samples/guard/libc.objdump-dl.txt.gz'];
+    const report = await buildReport({ traces: ['samples/guard/perf-script.txt.gz'], objdump: listings });
+    const indexes = await Promise.all(listings.map((l) => indexObjdumpFile(l)));
+    // the same listings with windows of at most 3 instructions, and with none (every function read whole)
+    const narrow = indexes.map((x) => Object.assign(Object.create(x) as DisasmIndex, { around: (address: number, before: number, after: number) => x.around(address, before, Math.min(after, 3)) }));
+    const none = indexes.map((x) => Object.assign(Object.create(x) as DisasmIndex, { around: () => [] }));
+    const strip = (a: Annotation): { symbol: string }[] => JSON.parse(JSON.stringify(a.functions)) as { symbol: string }[];
+    const whole = strip(annotateReport(report, none));
+    expect(strip(annotateReport(report, indexes))).toEqual(whole);
+    expect(strip(annotateReport(report, narrow))).toEqual(whole);
+    expect(whole.some((f) => f.symbol === '__memset_avx512_unaligned_erms')).toBe(true);
+  });
 });
 
 describe('faultpath annotate (CLI)', () => {

@@ -260,27 +260,28 @@ function hash(path: number, q: number, thread: number, region: number): number {
 }
 
 /**
- * A path's cells (numbers in creation order) in the order they are listed:
- * creation order while few, else grouped by quantum (the groups in the order
- * their first cell came), as they were when a path's cells were a Map of Maps.
+ * A path's cells (numbers in creation order, `list[from]` … `list[to - 1]`)
+ * put in the order they are listed, in place: creation order while few, else
+ * grouped by quantum (the groups in the order their first cell came), as they
+ * were when a path's cells were a Map of Maps.
  */
-function order(cells: Cells, list: Int32Array): Int32Array {
-  if (list.length <= FEW) return list;
+function order(cells: Cells, list: Int32Array, from: number, to: number): void {
+  if (to - from <= FEW) return;
   // quanta that never go back (a trace read in time order) are grouped already
   let forward = true;
-  for (let i = 1; i < list.length && forward; i++) forward = cells.q(list[i]!) >= cells.q(list[i - 1]!);
-  if (forward) return list;
+  for (let i = from + 1; i < to && forward; i++) forward = cells.q(list[i]!) >= cells.q(list[i - 1]!);
+  if (forward) return;
   const group = new Map<number, number>();
-  const of = new Int32Array(list.length);
-  list.forEach((c, i) => {
-    const q = cells.q(c);
+  const of = new Int32Array(to - from);
+  for (let i = from; i < to; i++) {
+    const q = cells.q(list[i]!);
     let g = group.get(q);
     if (g === undefined) group.set(q, (g = group.size));
-    of[i] = g;
-  });
-  if (group.size === 1 || group.size === list.length) return list;
-  const sorted = [...list.keys()].sort((a, b) => of[a]! - of[b]! || a - b);
-  return Int32Array.from(sorted, (i) => list[i]!);
+    of[i - from] = g;
+  }
+  if (group.size === 1 || group.size === to - from) return;
+  const sorted = [...of.keys()].sort((a, b) => of[a]! - of[b]! || a - b).map((i) => list[from + i]!);
+  list.set(sorted, from);
 }
 
 export class SliceBuilder {
@@ -360,12 +361,14 @@ export class SliceBuilder {
     if (!Number.isFinite(min)) min = 0;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
     const { start, cells: byPath } = cells.byPath();
-    const put = (leaf: TreeNode, list: Int32Array): number => {
+    // the cells byPath[from] … byPath[to - 1] after the leaf's; their first quadruple's number
+    const put = (leaf: TreeNode, from: number, to: number): number => {
       let k = leaf.cells?.length ?? 0;
       const at = k / 4;
       // sized once where V8 keeps a fixed-size array fast (a new Array(n) past ~100k elements is a dictionary)
-      const into = leaf.cells ?? (list.length <= 16384 ? new Array<number>(4 * list.length) : []);
-      for (const c of list) {
+      const into = leaf.cells ?? (to - from <= 16384 ? new Array<number>(4 * (to - from)) : []);
+      for (let i = from; i < to; i++) {
+        const c = byPath[i]!;
         into[k++] = shift(cells.q(c));
         into[k++] = cells.thread(c);
         into[k++] = cells.region(c);
@@ -375,13 +378,15 @@ export class SliceBuilder {
       return at;
     };
     for (let p = 0; p + 1 < start.length; p++) {
-      if (start[p] === start[p + 1] || (leaves[p] === undefined && also?.[p] === undefined)) continue;
-      const list = order(cells, byPath.subarray(start[p]!, start[p + 1]!));
+      const from = start[p]!;
+      const to = start[p + 1]!;
+      if (from === to || (leaves[p] === undefined && also?.[p] === undefined)) continue;
+      order(cells, byPath, from, to);
       if (leaves[p] !== undefined) {
-        const first = put(leaves[p]!, list);
-        placed?.(p, first, list.length);
+        const first = put(leaves[p]!, from, to);
+        placed?.(p, first, to - from);
       }
-      if (also?.[p] !== undefined) put(also[p]!, list);
+      if (also?.[p] !== undefined) put(also[p]!, from, to);
     }
     this.cells = new Cells(this.chunkCells);
     const changes: SliceIndex['changes'] = [];
@@ -424,7 +429,9 @@ export class SliceBuilder {
       if (start[p] === start[p + 1]) continue;
       // the merged cells of a path, grouped by their new quantum in the order of the path's cells, each group in that order too
       const groups = new Map<number, number[]>();
-      for (const c of order(old, byPath.subarray(start[p]!, start[p + 1]!))) {
+      order(old, byPath, start[p]!, start[p + 1]!);
+      for (let i = start[p]!; i < start[p + 1]!; i++) {
+        const c = byPath[i]!;
         const q = half(old.q(c));
         const g = groups.get(q);
         if (g === undefined) groups.set(q, [c]);

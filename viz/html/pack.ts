@@ -19,6 +19,11 @@ import { buildSiteTree, eventOrder, siteTreeKinds, type PackedSiteLeaves } from 
 
 type PageReport = Omit<Report, 'tree' | 'siteTree' | 'siteLeaves'>;
 
+// numbers of the cells written per chunk
+const CELL_CHUNK = 16384;
+// packTree's typed lists' first length
+const LIST = 4096;
+
 /** Distinct sites as columns; string fields are indexes into the tree's strings, -1 when absent. */
 interface SiteColumns {
   readonly dso: number[];
@@ -39,9 +44,9 @@ interface SiteColumns {
 // I and C are those types on the way out, number[] in the page.
 export interface PackedSubtree<I extends IntColumn = number[], C = number[], F extends IntColumn = number[]> extends Omit<EncodedTree<I, F>, 'strings' | 'sites' | 'classes' | 'cells' | 'x0'> {
   /** (node delta, site index) pairs. */
-  readonly siteOf: number[];
+  readonly siteOf: I;
   /** (node delta, class set index) pairs. */
-  readonly classOf: number[];
+  readonly classOf: I;
   /** encode.ts's cells with the node as a delta from the previous one. */
   readonly cells: C;
 }
@@ -120,18 +125,23 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   // the node numbers of the call tree leaves the leaves by site are in (SiteLeaves.leaves)
   const nodeOf = new Int32Array(siteLeaves?.leaves.length ?? 0).fill(-1);
   const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonNumbers, Float64Array> => {
-    // the nodes whose cells the page carries, and their numbers
+    // the nodes whose cells the page carries, and their numbers; the number lists typed, doubled as they fill (grown by
+    // push, as arrays of numbers, they left ~4 MB of copies on the bench capture)
     const cellNodes: TreeNode[] = [];
-    const cellAt: number[] = [];
-    const siteOf: number[] = [];
+    let cellAt = new Int32Array(LIST);
+    let siteOf = new Int32Array(LIST);
     const leafSites: FaultSite[] = [];
-    const classOf: number[] = [];
+    let classOf = new Int32Array(LIST);
+    let sites = 0;
+    let classes = 0;
+    let celled = 0;
     let lastSite = 0;
     let lastClass = 0;
     const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, { make: (n) => new Float64Array(n), trim: (a, n) => a.subarray(0, n) }, shared, {
       // indexed once the tree's names are in the table: their strings come first
       site: (node, site, t) => {
-        siteOf.push(node - lastSite, -1);
+        if (2 * sites === siteOf.length) siteOf = doubled(siteOf);
+        siteOf[2 * sites++] = node - lastSite;
         leafSites.push(site);
         lastSite = node;
         if (call && siteLeaves !== undefined) {
@@ -140,32 +150,48 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         }
       },
       classes: (node, set) => {
-        classOf.push(node - lastClass, classSet(set));
+        if (2 * classes === classOf.length) classOf = doubled(classOf);
+        classOf[2 * classes] = node - lastClass;
+        classOf[2 * classes++ + 1] = classSet(set);
         lastClass = node;
       },
       cells: (node, t) => {
+        if (celled === cellAt.length) cellAt = doubled(cellAt);
         cellNodes.push(t);
-        cellAt.push(node);
+        cellAt[celled++] = node;
         return true;
       },
     }, false);
-    leafSites.forEach((site, j) => (siteOf[2 * j + 1] = siteIndex(site)));
+    for (let j = 0; j < sites; j++) siteOf[2 * j + 1] = siteIndex(leafSites[j]!);
     // node numbers as deltas, then the count of quadruples and the quadruples: read from the tree as they are written
     const cells = new JsonNumbers(function* () {
-      // one pair refilled (a chunk is written before the next is asked for)
-      const head = [0, 0];
+      // copied into one chunk, handed on as it fills and refilled (a chunk is written before the next is asked for):
+      // two small lists handed on per node were 140k steps of this generator and of the writer's loop
+      const chunk = new Float64Array(CELL_CHUNK);
+      let n = 0;
       for (let k = 0, last = 0; k < cellNodes.length; k++) {
         const c = cellNodes[k]!.cells!;
-        head[0] = cellAt[k]! - last;
-        head[1] = c.length / 4;
+        if (n + 2 > CELL_CHUNK) {
+          yield chunk.subarray(0, n);
+          n = 0;
+        }
+        chunk[n++] = cellAt[k]! - last;
+        chunk[n++] = c.length / 4;
         last = cellAt[k]!;
-        yield head;
-        yield c;
+        for (let j = 0; j < c.length; ) {
+          if (n === CELL_CHUNK) {
+            yield chunk;
+            n = 0;
+          }
+          const to = Math.min(c.length, j + CELL_CHUNK - n);
+          while (j < to) chunk[n++] = c[j++]!;
+        }
       }
+      if (n > 0) yield chunk.subarray(0, n);
     });
     // x0 is the partition of `up` and `value`: the page lays it out again (a third of a tree's bytes)
     const { sites: _s, classes: _c, strings: _t, x0: _x, ...arrays } = e;
-    return { ...arrays, siteOf, classOf, cells };
+    return { ...arrays, siteOf: siteOf.subarray(0, 2 * sites), classOf: classOf.subarray(0, 2 * classes), cells };
   };
   const shared = { strings, intern: internString };
   const { siteOf, classOf, cells, ...arrays } = packTree(tree, shared, true);
@@ -185,6 +211,13 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     ...(bySite !== undefined ? { sites: bySite } : {}),
     ...(leaves !== undefined ? { siteLeaves: leaves } : {}),
   };
+}
+
+// A list twice as long with the same values first.
+function doubled(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
 }
 
 // Report.siteLeaves as PackedSiteLeaves: the call tree's leaves by their numbers (`nodeOf` by SiteLeaves.leaves), strings, sites and classes by the call tree's tables.

@@ -9,9 +9,7 @@
 //   findings       the patterns, read from the finished report      (src/findings/)
 //   assemble       the faulting functions' listings for the HTML view, the
 //                  tree shaped for display; viz/ renders the Report
-import { findFindings, foldStartup } from './findings/index.js';
 import type { Report } from './model.js';
-import { pageListings } from './page-listings.js';
 import { ReportAccumulator } from './report-accumulator.js';
 import { DiagnosticCounter, readListings, readTrace, type IndexedListings } from './report-inputs.js';
 import { TraceWorker } from './report-parallel.js';
@@ -23,22 +21,34 @@ export { readListings, type IndexedListings } from './report-inputs.js';
 
 /** Builds the report: the join of every fault event with its instruction, aggregated into the fault-path tree. */
 export async function buildReport(options: ReportOptions): Promise<Report> {
-  // a big trace file is parsed in a worker thread from now on, while the listings are indexed here
+  // a big trace file is parsed in a worker thread (from now on, or since the CLI started it), while the listings are indexed here
   const first = options.traces[0] !== undefined ? await TraceWorker.start(options.traces[0]) : undefined;
   let listings: IndexedListings;
+  let later: ReturnType<typeof loadLater>;
   let built: Awaited<ReturnType<typeof accumulate>>;
   try {
     listings = options.listings ?? (await readListings(options));
+    later = loadLater(options);
     built = await accumulate(listings, options, first);
   } finally {
     await first?.close();
   }
+  const [{ findFindings, foldStartup }, pages] = await later;
   const { report, basis } = built;
   // the accumulator (its paths, frames, timelines) is garbage from here: findings and the page are built without it
   const findings = findFindings(basis);
   // the HTML view's listings: the faulting functions, annotated (each read whole: a JSON or text report skips them)
-  const disassembly = options.pageListings === false ? undefined : pageListings(report, listings.listings.map((l) => l.index));
-  return shapeTree({ ...report, findings, ...(disassembly !== undefined ? { disassembly } : {}) }, options);
+  const disassembly = pages?.pageListings(report, listings.listings.map((l) => l.index));
+  return shapeTree({ ...report, findings, ...(disassembly !== undefined ? { disassembly } : {}) }, options, foldStartup);
+}
+
+// The modules needed after the records (the findings; the page's listings), loading while they are read:
+// not before the listings, nor after the records, when this thread is the one all wait for.
+function loadLater(options: ReportOptions) {
+  const loading = Promise.all([import('./findings/index.js'), options.pageListings === false ? undefined : import('./page-listings.js')]);
+  // awaited after the records: a failure there is the report's; before, the records' error is
+  loading.catch(() => undefined);
+  return loading;
 }
 
 // Every trace through the accumulator: the report and what the findings read.
@@ -56,7 +66,7 @@ async function accumulate(listings: IndexedListings, options: ReportOptions, fir
 
 // The tree as shown: start-up in one node, inverted, small children folded
 // (the findings have read the call-path tree).
-function shapeTree(report: Report, options: ReportTreeOptions): Report {
+function shapeTree(report: Report, options: ReportTreeOptions, foldStartup: typeof import('./findings/index.js').foldStartup): Report {
   let tree = report.tree;
   let startup = 0;
   if (options.foldStartup === true) ({ tree, folded: startup } = foldStartup(tree));

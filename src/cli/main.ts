@@ -16,8 +16,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const trace = earlyTrace(argv);
   if (trace !== undefined) {
     TraceWorker.startEarly(trace);
-    // the pipeline's modules load alongside the commands' (their reads overlap); an error is the command's to report
+    // the pipeline's modules (and the capture folders' reader) load alongside the commands' (their reads
+    // overlap); an error is the command's to report
     import('../pipeline.js').catch(() => undefined);
+    import('../record/inputs.js').catch(() => undefined);
   }
   try {
     return await (await import('./program.js')).main(argv, io);

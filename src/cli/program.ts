@@ -17,7 +17,7 @@ import type { Annotation } from '../annotate.js';
 import type { Diff } from '../diff.js';
 import { checkStdinOnce, handleError, progressFor, say, stdinFor, summarizeSkipped, STDERR_EXAMPLES, type CliIo } from './io.js';
 import { addRecordCommand } from './record.js';
-import { ANNOTATE_RENDERERS, DIFF_RENDERERS, formatsOf, REPORT_RENDERERS, reportJson, SITES_RENDERERS, type ReportFormat } from './render.js';
+import { ANNOTATE_RENDERERS, DIFF_RENDERERS, formatsOf, preloadReportRenderer, REPORT_RENDERERS, reportJson, SITES_RENDERERS, type ReportFormat } from './render.js';
 import { version } from '../version.js';
 
 // The report's modules (the pipeline, the renderers) load when a command that
@@ -75,6 +75,7 @@ export function cliProgram(io: CliIo, setExit: (code: number) => void): Command 
   addDiagnosticOptions(report).action(async (traces: string[], o: ReportCliOptions) => {
     // a tree sized for a terminal: small children and start-up folded, unless asked otherwise
     const defaults = o.format === 'text' && o.percentLimit === undefined ? { percentLimit: 1 } : {};
+    preloadReportRenderer(o.format);
     const built = await buildReport(await withInputs(reportOptions(traces, { ...o, ...defaults }, io), o, io));
     summarizeSkipped(built, o.quiet === true, io, o.format === 'text');
     await writeOutput(await REPORT_RENDERERS[o.format](built), o.output, io.stdout);

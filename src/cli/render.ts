@@ -8,15 +8,30 @@ import type { Diff } from '../diff.js';
 export const reportJson = (): Promise<typeof import('../report-json.js')> => import('../report-json.js');
 export type Renderer<T, C = object> = (value: T, context: C) => Promise<OutputText>;
 
+// The report renderers' modules.
+const REPORT_MODULES = {
+  text: () => import('../../viz/text.js'),
+  json: () => import('../../viz/json.js'),
+  folded: () => import('../../viz/folded.js'),
+  svg: () => import('../../viz/svg.js'),
+  html: () => import('../../viz/html/index.js'),
+  speedscope: () => import('../../viz/speedscope.js'),
+};
+
 /** Each command's formats: the first is the default where none is named. */
 export const REPORT_RENDERERS = {
-  text: async (r) => visiblePieces((await import('../../viz/text.js')).renderTextPieces(r)),
-  json: async (r) => (await import('../../viz/json.js')).renderJsonPieces(r),
-  folded: async (r) => (await import('../../viz/folded.js')).renderFoldedPieces(r),
-  svg: async (r) => (await import('../../viz/svg.js')).renderSvg(r),
-  html: async (r) => (await import('../../viz/html/index.js')).renderHtmlPieces(r),
-  speedscope: async (r) => (await import('../../viz/speedscope.js')).renderSpeedscope(r),
-} satisfies Record<string, Renderer<Report>>;
+  text: async (r) => visiblePieces((await REPORT_MODULES.text()).renderTextPieces(r)),
+  json: async (r) => (await REPORT_MODULES.json()).renderJsonPieces(r),
+  folded: async (r) => (await REPORT_MODULES.folded()).renderFoldedPieces(r),
+  svg: async (r) => (await REPORT_MODULES.svg()).renderSvg(r),
+  html: async (r) => (await REPORT_MODULES.html()).renderHtmlPieces(r),
+  speedscope: async (r) => (await REPORT_MODULES.speedscope()).renderSpeedscope(r),
+} satisfies Record<keyof typeof REPORT_MODULES, Renderer<Report>>;
+
+/** Starts loading `format`'s renderer (while the trace is read, not after it); an error is the render's to report. */
+export function preloadReportRenderer(format: ReportFormat): void {
+  REPORT_MODULES[format]().catch(() => undefined);
+}
 export const SITES_RENDERERS = { text: async (r) => visible(await renderSitesText(r)), json: async (r) => renderSitesJson(r) } satisfies Record<string, Renderer<Report>>;
 export const ANNOTATE_RENDERERS = {
   text: async (a, c) => visible((await import('../../viz/annotate.js')).renderAnnotateText(a, c.context !== undefined ? { context: c.context } : {})),

@@ -60,8 +60,8 @@ export interface ObjdumpOptions {
   sourceText?: boolean;
   /**
    * A pass that only needs where the code is: instructions come here without
-   * their text, with the byte offset of their line (`lineStart` as `read` sets
-   * it) and their source line, instead of as records. Default: records.
+   * their text, with the byte offset of their line (`base` plus `lineStart` as
+   * `read` set it then) and their source line, instead of as records. Default: records.
    */
   onInstruction?: (address: number, size: number, lineStart: number, srcline: string | undefined) => void;
 }
@@ -143,6 +143,9 @@ export class ObjdumpParser {
 
   /** Byte offset in `b` of the line being read by `read` (for a caller that notes where a record's line starts). */
   lineStart = 0;
+
+  /** Added to an instruction's `lineStart` for `onInstruction` (a caller reading pieces of one input: where the piece is in it). */
+  base = 0;
 
   /**
    * Reads the lines of bytes [from, to) of `b`: CRLF endings lose their CR, a
@@ -280,7 +283,7 @@ export class ObjdumpParser {
     this.pText = this.texts ? collapseBlanks(decode(b, from, to), 0) : '';
     this.pSrcline = this.srcline;
     this.pLine = n;
-    this.pLineStart = this.lineStart;
+    this.pLineStart = this.base + this.lineStart;
   }
 
   private flush(): void {

@@ -73,6 +73,8 @@ export interface ReadListingOptions extends DisasmIndexOptions {
   maxLineLength?: number;
   /** Bytes of a plain listing file read at a time (a longer line widens it). Default 1 MiB. */
   piece?: number;
+  /** A function of this many instructions or more is kept as the listing is first read, not read again on its first lookup. Default 4096. */
+  keep?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export function indexListingBytes(bytes: Buffer, options: Omit<ReadListingOption
     ...(options.onDiagnostic !== undefined ? { onDiagnostic: options.onDiagnostic } : {}),
     ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
     ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
+    ...(options.keep !== undefined ? { keep: options.keep } : {}),
   });
   const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   return { index: new ListingIndex(table), lines, sourceLines, head: headOf(bytes, max) };
@@ -244,6 +247,7 @@ function indexPlainFile(path: string, options: Omit<ReadListingOptions, 'stdin'>
         ...(options.onDiagnostic !== undefined ? { onDiagnostic: options.onDiagnostic } : {}),
         ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
         ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
+        ...(options.keep !== undefined ? { keep: options.keep } : {}),
         reread,
       },
     );

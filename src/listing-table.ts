@@ -56,6 +56,8 @@ export interface ListingTableOptions {
    * keeps none of `bytes`, only where each function's lines are.
    */
   reread?: (from: number, to: number) => Buffer;
+  /** A function of this many instructions or more is kept by the first pass, not parsed again on its first lookup. Default KEPT (4096). */
+  keep?: number;
 }
 
 /** What the first pass read besides the table: the listing's line counts. */
@@ -93,29 +95,42 @@ export function readListingPieces(length: number, feed: (take: (b: Buffer, from:
 
 // The first pass: functions, their byte ranges (offsets in the whole listing) and code extents.
 function skimListing(length: number, feed: (take: (b: Buffer, from: number, to: number, at: number) => void) => void, options: ListingTableOptions): { skim: ListingSkim; parser: ObjdumpParser } {
-  const skim = new ListingSkim(options.source, options.onDiagnostic);
+  const skim = new ListingSkim(options.source, options.onDiagnostic, options.keep ?? KEPT);
   // where the piece being read starts in the listing
   let base = 0;
   const parser = new ObjdumpParser(
-    { ...options, onInstruction: (address, size) => skim.instruction(address, size) },
+    { ...options, onInstruction: (address, size, lineStart, srcline) => skim.instruction(address, size, lineStart, srcline) },
     (r) => skim.add(r, base + parser.lineStart, parser.tool),
   );
   feed((b, from, to, at) => {
     base = at - from;
+    // an instruction's line offset in the whole listing, also when it is taken after the piece ends
+    parser.base = small(base);
     parser.read(b, from, to, options.maxLineLength);
   });
   parser.end();
-  skim.close(length);
+  skim.close(length, parser.tool);
   return { skim, parser };
 }
 
 // (Each in a function of its own: a closure keeps its whole scope, and the re-reading one must not keep `bytes`.)
 function blocksOf(bytes: Buffer, options: ListingTableOptions): (f: Skimmed) => CodeBlock {
-  return (f) => readBlock(bytes, f.from, f.to, f, options);
+  return (f) => (f.kept !== undefined ? keptBlock(f.kept, () => bytes, 0, f.to, options) : readBlock(bytes, f.from, f.to, f, options));
 }
 
 function blocksReread(reread: (from: number, to: number) => Buffer, options: ListingTableOptions): (f: Skimmed) => CodeBlock {
-  return (f) => readBlock(reread(f.from, f.to), 0, f.to - f.from, f, options);
+  return (f) => (f.kept !== undefined ? keptBlock(f.kept, () => reread(f.from, f.to), f.from, f.to - f.from, options) : readBlock(reread(f.from, f.to), 0, f.to - f.from, f, options));
+}
+
+// A big function's instructions as the first pass kept them; its lines (bytes(), which begin at `shift` of the
+// listing, and end at `to` of them) are read only when a text is asked for.
+function keptBlock(kept: Kept, bytes: () => Buffer, shift: number, to: number, options: ListingTableOptions): CodeBlock {
+  let starts = kept.starts;
+  if (shift !== 0) {
+    starts = new Float64Array(kept.starts.length);
+    for (let i = 0; i < starts.length; i++) starts[i] = (kept.starts[i] as number) - shift;
+  }
+  return lazyBlock(kept.addr, kept.size, undefined, { bytes, to, starts, tool: kept.tool, maxLineLength: options.maxLineLength });
 }
 
 // One function's instructions, parsed from its lines, bytes [from, to) of `bytes` (bad lines there were reported by the
@@ -157,7 +172,7 @@ function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options:
     size = size.slice(0, n);
     starts = starts.slice(0, n);
   }
-  const block = { bytes, to, starts, tool: parser.tool, maxLineLength: options.maxLineLength };
+  const block = { bytes: () => bytes, to, starts, tool: parser.tool, maxLineLength: options.maxLineLength };
   return lazyBlock(addr, size, sources, block);
 }
 
@@ -165,7 +180,8 @@ function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options:
 const FEW = 16;
 
 interface BlockLines {
-  readonly bytes: Buffer;
+  /** The lines (read again from the file on the first call, for a block the first pass kept). */
+  readonly bytes: () => Buffer;
   readonly to: number;
   /** Where each instruction's line starts in `bytes`. */
   readonly starts: Float64Array;
@@ -178,6 +194,7 @@ interface BlockLines {
 function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (string | undefined)[] | undefined, lines: BlockLines): CodeBlock {
   let all: string[] | undefined;
   let some: Map<number, string> | undefined;
+  let bytes: Buffer | undefined;
   const texts = (start: number, end: number): string[] => {
     // offsets read from a Float64Array are boxed doubles: the parser is optimized on small integers
     const from = small(start);
@@ -187,7 +204,7 @@ function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (stri
       if (r.kind === 'instruction') out.push(r.text);
     });
     parser.resumeInside(lines.tool);
-    parser.read(lines.bytes, from, to, lines.maxLineLength);
+    parser.read((bytes ??= lines.bytes()), from, to, lines.maxLineLength);
     parser.end();
     return out;
   };
@@ -228,12 +245,29 @@ interface Skimmed {
   to: number;
   /** The tool as known at its header (an instruction line may tell it later). */
   readonly tool: ObjdumpTool | undefined;
+  /** A big function's instructions, kept by the first pass (`KEPT`). */
+  kept: Kept | undefined;
   count: number;
   first: number;
   last: number;
   lastSize: number;
   skipEnd: boolean;
 }
+
+// A function's instructions as the first pass read them: addresses, sizes, where their lines start in the listing.
+interface Kept {
+  readonly addr: Float64Array;
+  readonly size: Uint8Array;
+  readonly starts: Float64Array;
+  readonly tool: ObjdumpTool | undefined;
+}
+
+// The instructions of a function this big are kept by the first pass, not parsed
+// again on its first lookup: the bench capture's stripped libc has functions that
+// run over whole groups of others (__nss_database_lookup's 40.7k lines hold
+// __strrchr_evex), and their first lookups, on the main thread while records flow,
+// parsed them again (~100-250 ms). libc keeps 107k instructions of 358k (1.8 MB).
+const KEPT = 4096;
 
 // The first pass's consumer: functions, their byte ranges and code extents.
 class ListingSkim {
@@ -254,18 +288,21 @@ class ListingSkim {
   constructor(
     private readonly source: string,
     private readonly sink: DiagnosticSink | undefined,
+    private readonly keep = KEPT,
   ) {}
 
   add(r: ObjdumpRecord, at: number, tool: ObjdumpTool | undefined): void {
     switch (r.kind) {
       case 'function': {
-        this.close(at);
+        this.close(at, tool);
         if (this.ignoring) return;
         if (r.address < (this.fns[this.fns.length - 1]?.address ?? -Infinity)) this.inOrder = false;
         // a plain -d listing's mangled names read as -dC prints them
         const name = demangle(r.name) ?? r.name;
         const from = small(at);
-        this.open = { address: r.address, name, section: this.sectionCount, line: small(r.line), from, to: from, tool, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
+        this.open = { address: r.address, name, section: this.sectionCount, line: small(r.line), from, to: from, tool, kept: undefined, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
+        this.keeping = 0;
+        this.sourced = false;
         this.fns.push(this.open);
         return;
       }
@@ -277,14 +314,14 @@ class ListingSkim {
         return;
       }
       case 'section':
-        this.close(at);
+        this.close(at, tool);
         if (!this.ignoring) this.sectionCount++;
         return;
       case 'build-id':
         if (!this.ignoring) this.buildId = r.buildId;
         return;
       case 'file':
-        this.close(at);
+        this.close(at, tool);
         // the same binary again: a note dump and the disassembly made by two runs of objdump
         if (this.files > 0 && !this.ignoring && r.path === this.path && r.format === this.format) return;
         this.files++;
@@ -300,9 +337,26 @@ class ListingSkim {
     }
   }
 
-  instruction(address: number, size: number): void {
+  // the open function's instructions, kept while it may be big: how many, in these (reused) arrays
+  private keeping = 0;
+  private sourced = false;
+  private keptAddr = new Float64Array(0);
+  private keptSize = new Uint8Array(0);
+  private keptStarts = new Float64Array(0);
+
+  instruction(address: number, size: number, lineStart: number, srcline: string | undefined): void {
     const f = this.fns[this.fns.length - 1];
     if (this.ignoring || f === undefined) return;
+    if (f === this.open) {
+      const k = this.keeping;
+      if (k === this.keptAddr.length) this.growKept();
+      this.keptAddr[k] = address;
+      this.keptSize[k] = size > 255 ? 255 : size;
+      this.keptStarts[k] = lineStart;
+      this.keeping = k + 1;
+      // source lines are a block's own reading
+      if (srcline !== undefined) this.sourced = true;
+    }
     if (address <= this.prevAddr || address < this.prevEnd) this.inOrder = false;
     this.prevAddr = address;
     this.prevEnd = address + size;
@@ -312,11 +366,25 @@ class ListingSkim {
     f.skipEnd = false;
   }
 
-  /** Ends the open function's byte range at `at`. */
-  close(at: number): void {
-    if (this.open === undefined) return;
-    this.open.to = small(at);
+  /** Ends the open function's byte range at `at`; `tool`: as its lines told it (a kept block's texts are read so). */
+  close(at: number, tool: ObjdumpTool | undefined): void {
+    const f = this.open;
+    if (f === undefined) return;
+    f.to = small(at);
     this.open = undefined;
+    const n = this.keeping;
+    if (n >= this.keep && n === f.count && !this.sourced) {
+      f.kept = { addr: this.keptAddr.slice(0, n), size: this.keptSize.slice(0, n), starts: this.keptStarts.slice(0, n), tool };
+    }
+    this.keeping = 0;
+  }
+
+  private growKept(): void {
+    const n = Math.max(1024, 2 * this.keptAddr.length);
+    const grow = <T extends Float64Array | Uint8Array>(a: T, to: T): T => (to.set(a), to);
+    this.keptAddr = grow(this.keptAddr, new Float64Array(n));
+    this.keptSize = grow(this.keptSize, new Uint8Array(n));
+    this.keptStarts = grow(this.keptStarts, new Float64Array(n));
   }
 
   // In listing order, each function's block read on first use.

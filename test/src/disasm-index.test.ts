@@ -524,6 +524,28 @@ describe('entry points', () => {
     }
   });
 
+  it('a function the first pass keeps (a big one, by default) answers as one read again on its first lookup: every listing shape, in memory and from a file read in pieces', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-kept-'));
+    const paths = [`${GUARD}/guard.objdump-d.txt`, `${GUARD}/guard.objdump-dl.txt`, `${LISTINGS}/guard.objdump-dS.txt`, `${LISTINGS}/guard.llvm-objdump-dS.txt`, `${LISTINGS}/shapes.objdump-dlC.txt`, `${LISTINGS}/kernel.objdump-d.txt`];
+    for (const [k, path] of paths.entries()) {
+      const want = dump(indexOf(path));
+      const bytes = Buffer.from(linesOf(path).join('\n') + '\n');
+      expect(dump(indexListingBytes(bytes, { keep: 1 }).index)).toEqual(want);
+      const file = join(dir, `listing${k}.txt`);
+      writeFileSync(file, bytes);
+      // small pieces: an instruction is taken (at the next line that is one) after the piece it is in ended
+      for (const piece of [100, 1 << 20]) expect(dump((await readListing(file, { keep: 1, piece })).index)).toEqual(want);
+    }
+    // libc's big functions, kept by default
+    const file = join(dir, 'libc.txt');
+    writeFileSync(file, Buffer.from(linesOf(`${GUARD}/libc.objdump-d.txt.gz`).join('\n') + '\n'));
+    const kept = (await readListing(file)).index;
+    const read = (await readListing(file, { keep: Infinity })).index;
+    const big = read.functions().filter((f) => read.functionInstructions(f.address).length >= 4096);
+    expect(big.length).toBeGreaterThan(0);
+    for (const f of big) expect(kept.functionInstructions(f.address)).toEqual(read.functionInstructions(f.address));
+  });
+
   it('an empty or garbage listing gives an empty index, never an exception', async () => {
     const diagnostics: Diagnostic[] = [];
     const idx = await indexObjdump(['', 'hello', '\t...', '    12eb:\t48 89 37 \tmov %rsi,(%rdi)'], { source: 'x', onDiagnostic: (d) => diagnostics.push(d) });

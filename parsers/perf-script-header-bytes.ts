@@ -27,6 +27,26 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** A header read by the scan: its bytes up to and with the blank before the time, its bytes from after the time's colon through the event's colon, and what they read as (the event relative to the latter). */
+class Template {
+  readonly task = new Kept();
+  readonly after = new Kept();
+  period = -1;
+  eventAt = 0;
+  eventEnd = 0;
+  id = 0;
+}
+
+/** Templates kept. */
+export const TEMPLATES = 4;
+
+/** Moves a[k] to the front, the ones before it one on. */
+export function toFront<T>(a: T[], k: number): void {
+  const x = a[k]!;
+  for (let i = k; i > 0; i--) a[i] = a[i - 1]!;
+  a[0] = x;
+}
+
 export class HeaderBytes {
   /** Where TIME matched (the blank before the digits), the time's colon + 1, the time. */
   timeAt = -1;
@@ -39,14 +59,10 @@ export class HeaderBytes {
   eventEnd = 0;
   restAt = 0;
 
-  // The last header read by the scan, as a template: its bytes up to and with
-  // the blank before the time, its bytes from after the time's colon through
-  // the event's colon, and what they read as (the event relative to the latter).
-  private readonly keptTask = new Kept();
-  private readonly keptAfter = new Kept();
-  private keptPeriod = -1;
-  private keptEventAt = 0;
-  private keptEventEnd = 0;
+  // The last headers read by the scan, as templates (records of a few shapes
+  // take turns: a fault's, a syscall entry's, its exit's), the one matched last first.
+  private readonly kept = Array.from({ length: TEMPLATES }, () => new Template());
+  private templates = 0;
   /** Which template the last header read matched (a new one per header the scan read): headers of one have the same task and event bytes. */
   template = 0;
 
@@ -56,30 +72,40 @@ export class HeaderBytes {
    * not or the bytes cannot tell (then the decoded line decides).
    */
   read(buf: Buffer, view: DataView, start: number, end: number): boolean {
-    if (this.keptTask.length > 0 && this.likeKept(buf, view, start, end)) return true;
+    const kept = this.kept;
+    for (let k = 0; k < TEMPLATES; k++) {
+      const t = kept[k]!;
+      if (t.task.length > 0 && this.likeKept(t, buf, view, start, end)) {
+        if (k > 0) toFront(kept, k);
+        return true;
+      }
+    }
     if (!this.scan(buf, start, end)) return false;
-    this.template++;
+    // the new template takes the place of the one matched longest ago
+    toFront(kept, TEMPLATES - 1);
+    const t = kept[0]!;
+    this.template = t.id = ++this.templates;
     if (this.restAt - this.afterTime > MAX_KEPT || this.timeAt + 1 - start > MAX_KEPT) {
-      this.keptTask.length = -1;
+      t.task.length = -1;
     } else {
-      this.keptTask.set(buf, start, this.timeAt + 1);
-      this.keptAfter.set(buf, this.afterTime, this.restAt);
-      this.keptPeriod = this.period;
-      this.keptEventAt = this.eventAt - this.afterTime;
-      this.keptEventEnd = this.eventEnd - this.afterTime;
+      t.task.set(buf, start, this.timeAt + 1);
+      t.after.set(buf, this.afterTime, this.restAt);
+      t.period = this.period;
+      t.eventAt = this.eventAt - this.afterTime;
+      t.eventEnd = this.eventEnd - this.afterTime;
     }
     return true;
   }
 
-  // The line starts with the kept header's task bytes and the blank before
+  // The line starts with the template's task bytes and the blank before
   // its time, has a time there, and the kept bytes after the time's colon
   // through the event's colon: the scan would read it alike (a colon before
   // the time is followed by the same byte, and looks back at the same bytes,
   // as in the kept line, where none matched), at these places.
-  private likeKept(buf: Buffer, view: DataView, start: number, end: number): boolean {
-    const task = this.keptTask.length;
-    const after = this.keptAfter.length;
-    if (start + task + after + 4 > end || !this.keptTask.at(view, start)) return false;
+  private likeKept(t: Template, buf: Buffer, view: DataView, start: number, end: number): boolean {
+    const task = t.task.length;
+    const after = t.after.length;
+    if (start + task + after + 4 > end || !t.task.at(view, start)) return false;
     const from = start + task;
     let i = from;
     while (i < end && isDigit(buf[i]!)) i++;
@@ -89,14 +115,15 @@ export class HeaderBytes {
     if (i === dot + 1 || i >= end || buf[i] !== COLON) return false;
     const c = i;
     const restAt = c + 1 + after;
-    if (restAt > end || !this.keptAfter.at(view, c + 1) || (restAt < end && !isBlank(buf[restAt]!))) return false;
+    if (restAt > end || !t.after.at(view, c + 1) || (restAt < end && !isBlank(buf[restAt]!))) return false;
     this.timeAt = from - 1;
     this.afterTime = c + 1;
     this.time = decimal(buf, from, dot, c);
-    this.period = this.keptPeriod;
-    this.eventAt = c + 1 + this.keptEventAt;
-    this.eventEnd = c + 1 + this.keptEventEnd;
+    this.period = t.period;
+    this.eventAt = c + 1 + t.eventAt;
+    this.eventEnd = c + 1 + t.eventEnd;
     this.restAt = restAt;
+    this.template = t.id;
     return true;
   }
 

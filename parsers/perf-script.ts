@@ -21,7 +21,7 @@ import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type Header
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
 import { frameStarts, headerFrameKey, isFrameShaped, isHex } from './perf-script-frames.js';
 import { FrameCache, STACK_HASH_SEED, stackHashStep } from './perf-script-stacks.js';
-import { HeaderBytes, HeaderNames, latin1, RestBytes, type Task } from './perf-script-header-bytes.js';
+import { HeaderBytes, HeaderNames, latin1, RestBytes, TEMPLATES, toFront, type Task } from './perf-script-header-bytes.js';
 import { hasSideBandMark } from './perf-script-scan-header.js';
 import { sniffPerfScript } from './perf-script-sniff.js';
 import { recordsReused, ReusedSample } from './perf-script-reused.js';
@@ -70,6 +70,8 @@ export class PerfScriptParser {
   private template = -1;
   private templateWho: Task = { comm: '', pid: -1, tid: -1, cpu: -1 };
   private templateEvent = '';
+  /** Templates met before and their tasks and events, the last one met first. */
+  private readonly templates: { id: number; who: Task; event: string }[] = Array.from({ length: TEMPLATES }, () => ({ id: -1, who: this.templateWho, event: '' }));
   private badLines = 0;
   /** The byte reader's distinct frame lines, by id. */
   private texts: readonly string[] = NO_TEXTS;
@@ -202,12 +204,8 @@ export class PerfScriptParser {
   headerBytes(buf: Buffer, view: DataView, start: number, end: number): boolean {
     const h = this.bytes;
     if (!h.read(buf, view, start, end) || hasSideBandMark(buf, h.afterTime, end)) return false;
-    // a header like the last one read has its task and event
-    if (h.template !== this.template) {
-      this.template = h.template;
-      this.templateWho = this.names.taskBytes(buf, view, start, h.timeAt);
-      this.templateEvent = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
-    }
+    // a header like one read before has its task and event
+    if (h.template !== this.template) this.useTemplate(h.template, buf, view, start);
     const who = this.templateWho;
     const event = this.templateEvent;
     this.lineNo++;
@@ -241,6 +239,24 @@ export class PerfScriptParser {
       if (a < r.trimEnd) this.pHeaderId = this.headerIds.intern(buf, view, a, r.trimEnd, this.headerIds.count < MAX_HEADER_FRAMES);
     }
     return true;
+  }
+
+  // The task and event of template `id` (HeaderBytes.template) of the header at `start`: met before, or read from its bytes.
+  private useTemplate(id: number, buf: Buffer, view: DataView, start: number): void {
+    const kept = this.templates;
+    let k = 0;
+    while (k < kept.length - 1 && kept[k]!.id !== id) k++;
+    toFront(kept, k);
+    const t = kept[0]!;
+    if (t.id !== id) {
+      const h = this.bytes;
+      t.id = id;
+      t.who = this.names.taskBytes(buf, view, start, h.timeAt);
+      t.event = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
+    }
+    this.template = id;
+    this.templateWho = t.who;
+    this.templateEvent = t.event;
   }
 
   /** Flushes the last record (one not followed by a blank line is kept). */

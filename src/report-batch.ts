@@ -76,6 +76,11 @@ export function newBatchRing(slots: number): BatchRing {
   };
 }
 
+/** Batches in flight at which the encoder, waiting on a full ring, goes on: half of it free. */
+function refillAt(slots: number): number {
+  return slots >> 1;
+}
+
 interface Slot {
   readonly ints: Int32Array;
   readonly doubles: Float64Array;
@@ -361,8 +366,11 @@ export class BatchEncoder {
     this.objects = [];
     this.newFrames = [];
     this.newNames = [];
-    // the next slot is free once the main thread is fewer than `slots` batches behind
-    for (let n = Atomics.load(this.flight, 0); n >= this.ring.slots; n = Atomics.load(this.flight, 0)) Atomics.wait(this.flight, 0, n);
+    // the next slot is free once the main thread is fewer than `slots` batches behind; once the
+    // ring is full, this thread waits until half of it is free (woken once per refill, not per batch)
+    let n = Atomics.load(this.flight, 0);
+    if (n < this.ring.slots) return;
+    for (const low = refillAt(this.ring.slots); n > low; n = Atomics.load(this.flight, 0)) Atomics.wait(this.flight, 0, n);
   }
 }
 
@@ -375,6 +383,7 @@ export class BatchDecoder {
   private readonly numbered: (readonly Frame[])[] = [];
   private readonly chains: (readonly Frame[])[] = [];
   private readonly names: string[] = [];
+  private readonly refillAt: number;
 
   constructor(
     ring: BatchRing,
@@ -382,6 +391,7 @@ export class BatchDecoder {
   ) {
     this.slots = slotsOf(ring);
     this.flight = new Int32Array(ring.flight);
+    this.refillAt = refillAt(ring.slots);
   }
 
   /** Hands `b`'s records (normalized) and bad lines on, then frees its slot. */
@@ -389,8 +399,8 @@ export class BatchDecoder {
     try {
       this.items(b, onEvent, sink);
     } finally {
-      Atomics.sub(this.flight, 0, 1);
-      Atomics.notify(this.flight, 0);
+      // (the worker waits only for this: a wake-up costs this thread a system call and a switch)
+      if (Atomics.sub(this.flight, 0, 1) - 1 === this.refillAt) Atomics.notify(this.flight, 0);
     }
   }
 

@@ -6,8 +6,13 @@
 // deeper than a slot holds, ids past 32 bits; frames and interned callchains
 // met again are the same objects; the ring's slots are reused; the numbers read
 // in the worker from fault, mprotect and syscall exit payloads make the events
-// normalizeRecord makes.
+// normalizeRecord makes. And across real threads (the built module: workers need
+// compiled code): a consumer that falls behind, so the encoder waits on a full
+// ring until half of it is free, gets every record in order, for rings of any size.
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
@@ -177,4 +182,44 @@ describe('report worker batches', () => {
       expect(got, name).toEqual(want);
     }
   });
+
+  it('hand over every record across threads when the main thread falls behind: the worker waits on a full ring and is woken when half of it is free', async () => {
+    const built = pathToFileURL(join(import.meta.dirname, '../../dist/src/report-batch.js')).href;
+    const batching = (await import(built)) as typeof import('../../src/report-batch.js');
+    const count = 5 * BATCH_ITEMS + 7;
+    // the encoder in a worker thread, records made there (the worker sends its batches, then 'end')
+    const encode = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.built).then(({ BatchEncoder }) => {
+        const encoder = new BatchEncoder(workerData.ring, (b, transfer) => parentPort.postMessage(b, transfer));
+        for (let i = 0; i < workerData.count; i++)
+          encoder.record({ kind: 'sample', source: 's', line: i + 1, comm: 'c', pid: 1, tid: 2, cpu: 0, time: i, period: 1, event: 'cycles', payload: 'p' + i, stack: [] });
+        encoder.post();
+        parentPort.postMessage('end');
+      });`;
+    for (const slots of [1, 2, 3, 8]) {
+      const ring = batching.newBatchRing(slots);
+      const decoder = new batching.BatchDecoder(ring, 's');
+      const lines: number[] = [];
+      const worker = new Worker(encode, { eval: true, workerData: { built, ring, count } });
+      let batches = 0;
+      await new Promise<void>((resolve, reject) => {
+        const hang = setTimeout(() => reject(new Error(`${slots} slots: no batch for 20 s after ${lines.length} records`)), 20_000);
+        worker.on('error', reject);
+        worker.on('message', (m: Batch | 'end') => {
+          if (m === 'end') {
+            clearTimeout(hang);
+            resolve();
+            return;
+          }
+          // every other batch, this thread is slow: the worker fills the ring and waits
+          if (batches++ % 2 === 0) for (const until = Date.now() + 3; Date.now() < until; );
+          decoder.decode(m, (e) => lines.push((e as Extract<TraceEvent, { record: SampleRecord }>).record.line), (d) => reject(new Error(d.reason)));
+        });
+      });
+      await worker.terminate();
+      expect(lines.length, `${slots} slots`).toBe(count);
+      expect(lines.every((line, i) => line === i + 1), `${slots} slots`).toBe(true);
+    }
+  }, 60_000);
 });

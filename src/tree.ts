@@ -24,9 +24,9 @@ const NO_CHILDREN: TreeNode[] = Object.freeze([]) as unknown as TreeNode[];
 
 // One literal per shape, so dso and site are in the object, not in a
 // properties array added after it (40 bytes a node on a 200k-node tree).
-export function newNode(name: string, kind: NodeKind, dso?: string, site?: FaultSite, byEvent: Record<string, number> = {}): TreeNode {
-  if (dso === undefined) return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children: [] } : { name, kind, value: 0, self: 0, byEvent, children: [], site };
-  return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children: [], dso } : { name, kind, value: 0, self: 0, byEvent, children: [], dso, site };
+export function newNode(name: string, kind: NodeKind, dso?: string, site?: FaultSite, byEvent: Record<string, number> = {}, children: TreeNode[] = []): TreeNode {
+  if (dso === undefined) return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children } : { name, kind, value: 0, self: 0, byEvent, children, site };
+  return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children, dso } : { name, kind, value: 0, self: 0, byEvent, children, dso, site };
 }
 
 /**
@@ -199,12 +199,9 @@ function childOf(node: MutableNode, step: PathStep, indexes: Map<TreeNode, Map<s
   return child;
 }
 
-// A node as `newNode` makes it, with no children yet (NO_CHILDREN).
+// A step's node, with no children yet (NO_CHILDREN).
 function childNode(step: PathStep, byEvent: Record<string, number>): MutableNode {
-  const { name, kind, dso, site } = step;
-  const children = NO_CHILDREN;
-  if (dso === undefined) return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children } : { name, kind, value: 0, self: 0, byEvent, children, site };
-  return site === undefined ? { name, kind, value: 0, self: 0, byEvent, children, dso } : { name, kind, value: 0, self: 0, byEvent, children, dso, site };
+  return newNode(step.name, step.kind, step.dso, step.site, byEvent, NO_CHILDREN) as MutableNode;
 }
 
 // Keyed by name alone (a step's name is mostly the same string each time, its

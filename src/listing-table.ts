@@ -7,7 +7,7 @@
 // (file and line number) as the listing is read, once. A function's
 // instructions (addresses, sizes, source lines) are parsed from its byte range
 // on first lookup, and an instruction's text from its lines when it is asked
-// for (a whole block's once many are). A listing whose
+// for (a run of them at a time once many are). A listing whose
 // code is not in address order (blocks fed out of order, code listed twice, a
 // relocatable object whose sections all start at 0) is parsed whole at the end
 // and sorted, so every answer is the same either way.
@@ -176,8 +176,10 @@ function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options:
   return lazyBlock(addr, size, sources, block);
 }
 
-/** Texts asked for one at a time before a block's are all parsed at once. */
+/** Texts asked for one at a time before a block's are parsed a run at a time. */
 const FEW = 16;
+/** Instructions whose texts are parsed at once past FEW: a run, not the whole block (a page's window of 257 in libc's block of 39k was ~100 ms). */
+const RUN = 256;
 
 interface BlockLines {
   /** The lines (read again from the file on the first call, for a block the first pass kept). */
@@ -190,9 +192,9 @@ interface BlockLines {
 }
 
 // A text is parsed from its instruction's lines (to the next instruction's line: a continuation may be
-// between); past FEW of them, every text of the block at once.
+// between); past FEW of them, the texts of its run of RUN instructions at once.
 function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (string | undefined)[] | undefined, lines: BlockLines): CodeBlock {
-  let all: string[] | undefined;
+  let runs: (string | undefined)[] | undefined;
   let some: Map<number, string> | undefined;
   let bytes: Buffer | undefined;
   const texts = (start: number, end: number): string[] => {
@@ -212,22 +214,25 @@ function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (stri
     addr,
     size,
     text(i) {
-      if (all !== undefined) return all[i] ?? none();
-      let text = some?.get(i);
+      let text = runs?.[i] ?? some?.get(i);
       if (text !== undefined) return text;
       const starts = lines.starts;
       const start = starts[i];
       if (start === undefined) return none();
+      const end = (j: number): number => (j < starts.length ? (starts[j] as number) : lines.to);
       some ??= new Map();
       if (some.size < FEW) {
-        text = texts(start, i + 1 < starts.length ? (starts[i + 1] as number) : lines.to)[0] ?? none();
+        text = texts(start, end(i + 1))[0] ?? none();
         some.set(i, text);
         return text;
       }
-      all = texts(starts[0] as number, lines.to);
-      if (all.length !== addr.length) throw new Error(`listing index: a block's texts are ${all.length} for ${addr.length} instructions`);
-      some = undefined;
-      return all[i] ?? none();
+      runs ??= new Array<string | undefined>(starts.length);
+      const from = i - (i % RUN);
+      const to = Math.min(starts.length, from + RUN);
+      const run = texts(starts[from] as number, end(to));
+      if (run.length !== to - from) throw new Error(`listing index: a block's texts are ${run.length} for ${to - from} instructions`);
+      for (let k = 0; k < run.length; k++) runs[from + k] = run[k];
+      return run[i - from] ?? none();
     },
     source: (i) => sources?.[i],
   };

@@ -544,6 +544,14 @@ describe('entry points', () => {
     const big = read.functions().filter((f) => read.functionInstructions(f.address).length >= 4096);
     expect(big.length).toBeGreaterThan(0);
     for (const f of big) expect(kept.functionInstructions(f.address)).toEqual(read.functionInstructions(f.address));
+    // a window deep in a big block (the page's listing), then single instructions from its end back: texts read a run at a time
+    for (const f of big) {
+      const fresh = (await readListing(file)).index;
+      const all = read.functionInstructions(f.address);
+      const middle = all[Math.floor(all.length / 2) + 7]!.address;
+      expect(fresh.around(middle, 3, 300)).toEqual(read.around(middle, 3, 300));
+      for (let j = all.length - 1; j >= 0; j -= 97) expect(fresh.instructionAt(all[j]!.address)).toEqual(all[j]);
+    }
   });
 
   it('an empty or garbage listing gives an empty index, never an exception', async () => {

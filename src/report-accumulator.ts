@@ -33,7 +33,7 @@ import type { IndexedListings, SkippedLines } from './report-inputs.js';
 import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js';
 import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
 import { SignalCounter } from './signals.js';
-import { splitLeaves } from './site-leaves.js';
+import { SitePaths, splitLeaves } from './site-leaves.js';
 import { SliceBuilder } from './slices.js';
 import { UnwindRepair } from './unwind.js';
 import { collectNotices } from './warnings.js';
@@ -107,6 +107,10 @@ export class ReportAccumulator {
   private get siteTree(): boolean {
     return this.options.siteTree === true && (this.options.groupBy ?? 'path') === 'path';
   }
+  // with a tree by site beside the call paths: the paths split by site (the aggregator's are not), and the
+  // reference tree by site when asked (siteTreeNodes), from an aggregator given the site as each path's group
+  private readonly sitePaths: SitePaths | undefined;
+  private readonly siteAggregator: FaultAggregator | undefined;
   private readonly history: AddressHistory;
   private readonly regionFaults: RegionFaults;
   // --dso/--symbol, decided before any section counts the fault
@@ -139,6 +143,8 @@ export class ReportAccumulator {
     this.regionFaults = new RegionFaults(this.history);
     this.sites = siteDecision(this.resolver, options);
     this.siteFilters = (options.dsos ?? []).length > 0 || (options.symbols ?? []).length > 0;
+    this.sitePaths = this.siteTree ? new SitePaths() : undefined;
+    this.siteAggregator = this.siteTree && options.siteTreeNodes === true ? new FaultAggregator() : undefined;
   }
 
   /** Takes one event, in trace order (readTrace's callback). */
@@ -261,7 +267,14 @@ export class ReportAccumulator {
     this.attribute(e, site, t);
     const { cls, group } = this;
     const pid = this.aggregate(r, cls, t);
-    const path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
+    const sitePaths = this.sitePaths;
+    let path: number;
+    if (sitePaths === undefined) path = this.aggregator.addPath(r.event, r.comm, frames, r.period, group, cls);
+    else {
+      // the call paths' cells are split by site too: the numbers of the paths by site
+      path = sitePaths.add(this.aggregator.addPath(r.event, r.comm, frames, r.period, '', cls), group, cls, r.period);
+      this.siteAggregator?.addPath(r.event, r.comm, frames, r.period, group, cls);
+    }
     this.slices?.add(path, r.time, pid, r.tid, r.comm, this.inRegion, r.period);
   }
 
@@ -279,7 +292,7 @@ export class ReportAccumulator {
   private attribute(e: SampleEvent, site: Frame, t: EventTally): void {
     const r = e.record;
     const groupBy = this.options.groupBy;
-    // with a tree by site wanted beside the call paths, the paths keep their site (finish drops it from the call tree)
+    // with a tree by site wanted beside the call paths, the records keep their site (the paths by site)
     const bySite = groupBy === 'site' || this.siteTree;
     let cls: FaultClass = 'unknown';
     let group = '';
@@ -371,6 +384,7 @@ export class ReportAccumulator {
     const primary = oneFamily(new Set(report.selectedEvents));
     if (primary === undefined || this.treeOptions === undefined) return report;
     const only = this.aggregator.finish(this.resolver, { ...this.treeOptions, events: primary });
+    this.sitePaths?.settleClasses(only.leaves);
     const onlyClasses = this.classesOf(primary);
     const onlyRegions = this.regionFaults.placed ? regionSection(this.regionFaults, primary, this.sites.keeps, this.protectionSites, this.resolver, only.sites) : undefined;
     return {
@@ -404,15 +418,20 @@ export class ReportAccumulator {
       repair: (frames: readonly Frame[]) => this.repair.repair(frames),
       groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
       ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
-      ...(this.siteTree ? { dropGroups: true } : {}),
     };
     const result = aggregator.finish(resolver, this.treeOptions);
-    const withSites = this.siteTree && this.protectionRecords > 0;
-    const bySite = withSites && options.siteTreeNodes === true ? aggregator.finish(resolver, { ...this.treeOptions, dropGroups: false }) : undefined;
+    const sitePaths = this.sitePaths;
+    // the leaves' classes in the order the paths by site bring them, as they were when those were the aggregator's paths
+    sitePaths?.settleClasses(result.leaves);
+    const withSites = sitePaths !== undefined && this.protectionRecords > 0;
+    // the reference's frames are the aggregator's, anchored by its finish: anchored again, they would count twice in the verdicts
+    const anchored = Object.create(resolver, { anchor: { value: () => undefined } }) as FrameResolver;
+    const bySite = withSites ? this.siteAggregator?.finish(anchored, { ...this.treeOptions, dropGroups: false }) : undefined;
     const siteTree = bySite?.tree;
-    const split = withSites ? splitLeaves(result.tree, aggregator.allPaths(), result.leaves, protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
+    const split = withSites ? splitLeaves(result.tree, sitePaths, aggregator.allPaths(), result.leaves, protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window
-    const slices = this.slices?.finish(result.leaves, { processOf: (pid, tid) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName }, bySite?.leaves, split?.placed);
+    const naming = { processOf: (pid: number, tid: number) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName };
+    const slices = this.slices?.finish(sitePaths !== undefined ? sitePaths.leavesOf(result.leaves) : result.leaves, naming, bySite?.leaves, split?.placed);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
       if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));

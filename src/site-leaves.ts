@@ -7,21 +7,197 @@ import type { AggregatedPath } from './aggregate.js';
 import { GROUP_LEVELS } from './aggregate.js';
 import type { FaultClass, FaultSite, Frame, SiteLeaves, TreeNode } from './model.js';
 
+// a path's sites (or a call tree leaf's leaves by site) are found by a scan of its list up to this many, then by a map of their own
+const SCAN = 16;
+
+/**
+ * The aggregator's paths split by protection site as the records come: a
+ * (path, site) pair is numbered in the order first seen, as an aggregator
+ * given the site as each path's group numbers its paths (but for the paths
+ * the --dso/--symbol filters removed, which have none). The aggregator's
+ * paths per site were 70k objects where its paths are 30k on the bench
+ * capture; these are columns.
+ */
+export class SitePaths {
+  /** Pairs so far. */
+  n = 0;
+  // by pair: its aggregator path, its site (a number for the key), value and class (-1: several, in `several`)
+  private paths = new Int32Array(1024);
+  private groups = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private classes = new Int32Array(1024);
+  private next = new Int32Array(1024);
+  private readonly several = new Map<number, Partial<Record<FaultClass, number>>>();
+  private readonly classNames: FaultClass[] = [];
+  // by aggregator path: its newest pair + 1 (0: none), and how many it has
+  private head = new Int32Array(1024);
+  private count = new Int32Array(1024);
+  // by aggregator path, once it has more than SCAN sites: pair by site
+  private readonly wide = new Map<number, Map<number, number>>();
+  private readonly keys: string[] = [];
+  private readonly keyIds = new Map<string, number>();
+  // consecutive records are mostly of one site and class
+  private lastKey: string | undefined;
+  private lastId = -1;
+  private lastClass: FaultClass | undefined;
+  private lastClassId = -1;
+
+  /** Adds a record of aggregator path `path` to its pair with site key `site`; returns the pair's number. */
+  add(path: number, site: string, cls: FaultClass, value: number): number {
+    let g = this.lastId;
+    if (site !== this.lastKey) {
+      const known = this.keyIds.get(site);
+      if (known !== undefined) g = known;
+      else {
+        g = this.keys.length;
+        this.keys.push(site);
+        this.keyIds.set(site, g);
+      }
+      this.lastKey = site;
+      this.lastId = g;
+    }
+    let c = this.lastClassId;
+    if (cls !== this.lastClass) {
+      c = this.classNames.indexOf(cls);
+      if (c < 0) c = this.classNames.push(cls) - 1;
+      this.lastClass = cls;
+      this.lastClassId = c;
+    }
+    if (path >= this.head.length) {
+      this.head = grown(this.head, path + 1);
+      this.count = grown(this.count, path + 1);
+    }
+    let j = -1;
+    const many = this.wide.get(path);
+    if (many !== undefined) j = many.get(g) ?? -1;
+    else for (let k = this.head[path]! - 1; k >= 0; k = this.next[k]! - 1) if (this.groups[k] === g) {
+      j = k;
+      break;
+    }
+    if (j < 0) return this.push(path, g, c, value);
+    this.values[j]! += value;
+    const had = this.classes[j]!;
+    if (had === c) return j;
+    let cs = this.several.get(j);
+    if (cs === undefined) {
+      // its value so far was all of one class
+      this.several.set(j, (cs = { [this.classNames[had]!]: this.values[j]! - value }));
+      this.classes[j] = -1;
+    }
+    cs[cls] = (cs[cls] ?? 0) + value;
+    return j;
+  }
+
+  private push(path: number, g: number, c: number, value: number): number {
+    const j = this.n++;
+    if (j === this.paths.length) {
+      const size = 2 * j;
+      this.paths = grown(this.paths, size);
+      this.groups = grown(this.groups, size);
+      this.values = grown(this.values, size);
+      this.classes = grown(this.classes, size);
+      this.next = grown(this.next, size);
+    }
+    this.paths[j] = path;
+    this.groups[j] = g;
+    this.values[j] = value;
+    this.classes[j] = c;
+    this.next[j] = this.head[path]!;
+    this.head[path] = j + 1;
+    const count = ++this.count[path]!;
+    if (count > SCAN) {
+      let m = this.wide.get(path);
+      if (m === undefined) {
+        this.wide.set(path, (m = new Map()));
+        for (let k = j; k >= 0; k = this.next[k]! - 1) m.set(this.groups[k]!, k);
+      } else m.set(g, j);
+    }
+    return j;
+  }
+
+  /** A pair's aggregator path. */
+  path(j: number): number {
+    return this.paths[j]!;
+  }
+
+  /** A pair's site key. */
+  site(j: number): string {
+    return this.keys[this.groups[j]!]!;
+  }
+
+  value(j: number): number {
+    return this.values[j]!;
+  }
+
+  /** A pair's class when its value is all of one, else undefined (`classesOf`). */
+  onlyClass(j: number): FaultClass | undefined {
+    const c = this.classes[j]!;
+    return c < 0 ? undefined : this.classNames[c];
+  }
+
+  /** A pair's value by class, in the order its records brought them. */
+  classesOf(j: number): Readonly<Partial<Record<FaultClass, number>>> {
+    const c = this.classes[j]!;
+    return c < 0 ? this.several.get(j)! : { [this.classNames[c]!]: this.values[j]! };
+  }
+
+  /** By pair, the leaf of its aggregator path (`leaves` by path number). */
+  leavesOf(leaves: readonly (TreeNode | undefined)[]): (TreeNode | undefined)[] {
+    const out = new Array<TreeNode | undefined>(this.n);
+    for (let j = 0; j < this.n; j++) out[j] = leaves[this.paths[j]!];
+    return out;
+  }
+
+  /**
+   * Gives the leaves (`leaves` by path number) the classes a tree of the pairs
+   * would: each pair's added in pair order, so their names come in the order
+   * the grouped aggregator's tree has them (the JSON text keeps it).
+   */
+  settleClasses(leaves: readonly (TreeNode | undefined)[]): void {
+    const fresh = new Set<TreeNode>();
+    for (let j = 0; j < this.n; j++) {
+      const leaf = leaves[this.paths[j]!];
+      if (leaf === undefined) continue;
+      if (!fresh.has(leaf)) {
+        fresh.add(leaf);
+        leaf.classes = {};
+      }
+      const into = leaf.classes!;
+      const c = this.classes[j]!;
+      if (c >= 0) {
+        const name = this.classNames[c]!;
+        into[name] = (into[name] ?? 0) + this.values[j]!;
+      } else {
+        const cs = this.several.get(j)!;
+        for (const k in cs) into[k as FaultClass] = (into[k as FaultClass] ?? 0) + cs[k as FaultClass]!;
+      }
+    }
+  }
+}
+
+// `a` in a new array of `size` (at least its length).
+function grown<T extends Int32Array | Float64Array>(a: T, size: number): T {
+  let n = a.length;
+  while (n < size) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 /** SiteLeaves as they are made; `placed` adds a path's cells to its leaf (SliceBuilder.finish's callback). */
 export interface SplitLeaves {
   readonly siteLeaves: SiteLeaves;
   placed(path: number, first: number, count: number): void;
 }
 
-// a call tree leaf's leaves by site are found by a scan of its list up to this many, then by a map of their own
-const SCAN = 16;
-
 /**
- * The leaves of `tree` (finish's `leaves`, by path number) split by each
- * path's group, named by `groupName` (groups named alike are one site).
+ * The leaves of `tree` (finish's `leaves`, by path number of `paths`) split
+ * by the sites of `pairs`, named by `groupName` (sites named alike are one).
+ * The cells' paths (`placed`) are the pairs' numbers.
  */
 export function splitLeaves(
   tree: TreeNode,
+  pairs: SitePaths,
   paths: readonly AggregatedPath[],
   leaves: readonly (TreeNode | undefined)[],
   groupName: (group: string) => string,
@@ -31,8 +207,8 @@ export function splitLeaves(
   const groupIds = new Map<string, number>();
   // by provisional key: its site's number
   const named = new Map<string, number>();
-  // a leaf per path at most: columns of that size, never grown (their pages past the last leaf are never touched)
-  const most = paths.length;
+  // a leaf per pair at most: columns of that size, never grown (their pages past the last leaf are never touched)
+  const most = pairs.n;
   const callLeaves: TreeNode[] = [];
   const leafNumber = new Map<TreeNode, number>();
   const eventNames: string[] = [];
@@ -64,29 +240,32 @@ export function splitLeaves(
   const chain = new Int32Array(most);
   // by call tree leaf, once its list is longer than SCAN: leaf by site by group
   const wide = new Map<number, Map<number, number>>();
-  // each path's leaf, for its cells
+  // each pair's leaf, for its cells
   const byPath = new Int32Array(most).fill(-1);
   let n = 0;
   let lastGroup: string | undefined;
   let g = -1;
   let lastEvent: string | undefined;
   let e = -1;
-  for (const p of paths) {
+  for (let q = 0; q < pairs.n; q++) {
+    const p = paths[pairs.path(q)]!;
     const leaf = leaves[p.id];
     if (leaf === undefined) continue;
-    // consecutive paths are mostly of one site
-    if (p.group !== lastGroup) {
-      lastGroup = p.group;
-      let known = named.get(p.group);
+    const group = pairs.site(q);
+    const value = pairs.value(q);
+    // consecutive pairs are mostly of one site
+    if (group !== lastGroup) {
+      lastGroup = group;
+      let known = named.get(group);
       if (known === undefined) {
-        const name = p.group === '' ? '' : groupName(p.group);
+        const name = group === '' ? '' : groupName(group);
         known = groupIds.get(name);
         if (known === undefined) {
           known = groups.length;
           groups.push(name);
           groupIds.set(name, known);
         }
-        named.set(p.group, known);
+        named.set(group, known);
       }
       g = known;
     }
@@ -106,7 +285,7 @@ export function splitLeaves(
       callLeaves.push(leaf);
       leafNumber.set(leaf, l);
     }
-    const only = oneKey(p.classes);
+    const only = pairs.onlyClass(q);
     const many = wide.get(l);
     let j = -1;
     if (many !== undefined) j = many.get(g) ?? -1;
@@ -129,16 +308,16 @@ export function splitLeaves(
       }
       s.group[j] = g;
       s.leaf[j] = l;
-      s.value[j] = p.value;
-      s.firstPath[j] = p.id;
+      s.value[j] = value;
+      s.firstPath[j] = q;
       s.event[j] = e;
       s.cls[j] = only === undefined ? -1 : classNumber(classNames, only);
-      if (only === undefined) s.classes.set(j, { ...p.classes });
+      if (only === undefined) s.classes.set(j, { ...pairs.classesOf(q) });
       const site = resolve(p.path.site);
       if (site !== leaf.site) s.sites.set(j, site);
     } else {
       const before = s.value[j]!;
-      s.value[j] = before + p.value;
+      s.value[j] = before + value;
       // one event (class) all of a leaf's value until a path brings another
       let ev = s.events.get(j);
       if (ev === undefined && s.event[j] !== e) {
@@ -147,17 +326,20 @@ export function splitLeaves(
       }
       if (ev !== undefined) {
         const had = ev.byEvent[p.event];
-        if (had === undefined) ev.firstPaths.push(p.id);
-        ev.byEvent[p.event] = (had ?? 0) + p.value;
+        if (had === undefined) ev.firstPaths.push(q);
+        ev.byEvent[p.event] = (had ?? 0) + value;
       }
       let cs = s.classes.get(j);
       if (cs === undefined && classNames[s.cls[j]!] !== only) {
         s.classes.set(j, (cs = { [classNames[s.cls[j]!]!]: before }));
         s.cls[j] = -1;
       }
-      if (cs !== undefined) for (const c in p.classes) cs[c as FaultClass] = (cs[c as FaultClass] ?? 0) + p.classes[c as FaultClass]!;
+      if (cs !== undefined) {
+        const classes = pairs.classesOf(q);
+        for (const c in classes) cs[c as FaultClass] = (cs[c as FaultClass] ?? 0) + classes[c as FaultClass]!;
+      }
     }
-    byPath[p.id] = j;
+    byPath[q] = j;
   }
   const siteLeaves: SiteLeaves = {
     ...s,
@@ -190,16 +372,6 @@ export function splitLeaves(
       else more.push(first, count);
     },
   };
-}
-
-// The only key of a path's classes, or undefined when it has several.
-function oneKey(classes: Readonly<Partial<Record<FaultClass, number>>>): FaultClass | undefined {
-  let key: FaultClass | undefined;
-  for (const c in classes) {
-    if (key !== undefined) return undefined;
-    key = c as FaultClass;
-  }
-  return key;
 }
 
 // A class's number in `names`, added there the first time.

@@ -103,9 +103,12 @@ function slotsOf(ring: BatchRing): Slot[] {
 export interface Batch {
   slot: number;
   count: number;
-  /** The frames and text when they did not fit the slot. */
-  frames?: Int32Array;
-  text?: Uint8Array;
+  /**
+   * The frames and text when they did not fit the slot, else empty: every batch is one shape (the
+   * first batch of another shape threw the main thread's optimized decoding code away).
+   */
+  frames: Int32Array;
+  text: Uint8Array;
   /** The text is ASCII. */
   ascii: boolean;
   /** Bytes of text. */
@@ -118,6 +121,10 @@ export interface Batch {
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+// A batch's own frames and text when it has none (the slot's are read).
+const NO_FRAME_IDS = new Int32Array(0);
+const NO_TEXT = new Uint8Array(0);
 
 /** The worker's side: records and bad lines in, batches out through `send`; waits while the ring is full. */
 export class BatchEncoder {
@@ -352,10 +359,12 @@ export class BatchEncoder {
   /** Sends what is pending, then waits while the ring is full. */
   post(): void {
     if (this.count === 0 && this.newFrames.length === 0) return;
-    const b: Batch = { slot: this.slot, count: this.count, ascii: this.ascii, textBytes: this.textUsed, objects: this.objects, newFrames: this.newFrames, newNames: this.newNames, bytesRead: this.bytesRead };
+    const frames = this.framesOwn ? this.frames : NO_FRAME_IDS;
+    const text = this.textOwn ? this.text.subarray(0, this.textUsed) : NO_TEXT;
+    const b: Batch = { slot: this.slot, count: this.count, frames, text, ascii: this.ascii, textBytes: this.textUsed, objects: this.objects, newFrames: this.newFrames, newNames: this.newNames, bytesRead: this.bytesRead };
     const transfer: ArrayBuffer[] = [];
-    if (this.framesOwn) transfer.push((b.frames = this.frames).buffer as ArrayBuffer);
-    if (this.textOwn) transfer.push((b.text = this.text.subarray(0, this.textUsed)).buffer as ArrayBuffer);
+    if (this.framesOwn) transfer.push(frames.buffer as ArrayBuffer);
+    if (this.textOwn) transfer.push(text.buffer as ArrayBuffer);
     Atomics.add(this.flight, 0, 1);
     this.send(b, transfer);
     this.slot = (this.slot + 1) % this.ring.slots;
@@ -405,14 +414,17 @@ export class BatchDecoder {
   }
 
   private items(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
-    for (const f of b.newFrames) this.frames.push(f);
-    for (const n of b.newNames) this.names.push(n);
+    // (indexed loops, and the slot's text and frames read whether or not the batch has its own: a path
+    // first taken after the code was optimized threw it away)
+    const { newFrames, newNames } = b;
+    for (let k = 0; k < newFrames.length; k++) this.frames.push(newFrames[k]!);
+    for (let k = 0; k < newNames.length; k++) this.names.push(newNames[k]!);
     const slot = this.slots[b.slot]!;
-    const { ints, doubles } = slot;
-    const t = b.text ?? slot.text;
+    const { ints, doubles, text: slotText, frames: slotFrames } = slot;
+    const t = b.text.length > 0 ? b.text : slotText;
     const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength) as unknown as { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
     const ascii = b.ascii;
-    const frameIds = b.frames ?? slot.frames;
+    const frameIds = b.frames.length > 0 ? b.frames : slotFrames;
     const { frames, names, source } = this;
     const textBytes = b.textBytes;
     let fi = 0;

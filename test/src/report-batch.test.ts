@@ -77,7 +77,7 @@ describe('report worker batches', () => {
 
     const { out, batches } = roundTrip(items);
     expect(batches.length).toBeGreaterThan(3);
-    expect(batches.some((b) => b.text !== undefined) && batches.some((b) => b.frames !== undefined)).toBe(true);
+    expect(batches.some((b) => b.text.length > 0) && batches.some((b) => b.frames.length > 0)).toBe(true);
     expect(out).toEqual(items.map((x) => ('reason' in x ? x : normalizeRecord(x))));
 
     // one object per frame, and per numbered or interned callchain, as the parser's

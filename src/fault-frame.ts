@@ -21,7 +21,7 @@ import { faultIpHex, type FaultAccess } from './events.js';
 import type { Frame, SampleRecord } from './model.js';
 
 const NO_FRAMES: readonly Frame[] = [];
-const NO_SPLIT: PathFrames = { site: { addr: '', symbol: '', offset: -1, dso: '' }, callers: NO_FRAMES, inlined: NO_FRAMES };
+const NO_SPLIT: PathFrames = pathFrames({ addr: '', symbol: '', offset: -1, dso: '' }, NO_FRAMES, NO_FRAMES);
 /** Distinct stacks whose split is kept. */
 const MAX_SHAPES = 1 << 17;
 
@@ -76,11 +76,11 @@ export class FaultFrames {
       }
     }
     let at = faultFrameIndex(r, fault);
-    if (at < 0) return { site: this.payloadFrame(r, fault), callers: r.stack, inlined: NO_FRAMES };
+    if (at < 0) return pathFrames(this.payloadFrame(r, fault), r.stack, NO_FRAMES);
     // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
     const inlinedFrom = at;
     while (at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
-    const frames: PathFrames = { site: r.stack[at]!, callers: r.stack.slice(at + 1), inlined: at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES };
+    const frames = pathFrames(r.stack[at]!, r.stack.slice(at + 1), at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES);
     if (id !== undefined) {
       if (!kernel) {
         const stacks = user ? this.userStackOf : this.stackOf;
@@ -123,4 +123,10 @@ export class FaultFrames {
     }
     return f;
   }
+}
+
+// A split with the fields the aggregator fills in later already in place: added to a three-field
+// literal, they were a second allocation (out-of-object properties) per distinct stack.
+function pathFrames(site: Frame, callers: readonly Frame[], inlined: readonly Frame[]): PathFrames {
+  return { site, callers, inlined, hash: undefined, hashedBy: undefined, lastPath: undefined };
 }

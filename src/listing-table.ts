@@ -125,12 +125,7 @@ function blocksReread(reread: (from: number, to: number) => Buffer, options: Lis
 // A big function's instructions as the first pass kept them; its lines (bytes(), which begin at `shift` of the
 // listing, and end at `to` of them) are read only when a text is asked for.
 function keptBlock(kept: Kept, bytes: () => Buffer, shift: number, to: number, options: ListingTableOptions): CodeBlock {
-  let starts = kept.starts;
-  if (shift !== 0) {
-    starts = new Float64Array(kept.starts.length);
-    for (let i = 0; i < starts.length; i++) starts[i] = (kept.starts[i] as number) - shift;
-  }
-  return lazyBlock(kept.addr, kept.size, undefined, { bytes, to, starts, tool: kept.tool, maxLineLength: options.maxLineLength });
+  return lazyBlock(kept.addr, kept.size, undefined, { bytes, to, starts: kept.starts, shift, tool: kept.tool, maxLineLength: options.maxLineLength });
 }
 
 // One function's instructions, parsed from its lines, bytes [from, to) of `bytes` (bad lines there were reported by the
@@ -172,7 +167,7 @@ function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options:
     size = size.slice(0, n);
     starts = starts.slice(0, n);
   }
-  const block = { bytes: () => bytes, to, starts, tool: parser.tool, maxLineLength: options.maxLineLength };
+  const block = { bytes: () => bytes, to, starts, shift: 0, tool: parser.tool, maxLineLength: options.maxLineLength };
   return lazyBlock(addr, size, sources, block);
 }
 
@@ -185,8 +180,9 @@ interface BlockLines {
   /** The lines (read again from the file on the first call, for a block the first pass kept). */
   readonly bytes: () => Buffer;
   readonly to: number;
-  /** Where each instruction's line starts in `bytes`. */
+  /** Where each instruction's line starts in `bytes`, plus `shift` (a kept block's are its offsets in the listing, not copied on its first lookup). */
   readonly starts: Float64Array;
+  readonly shift: number;
   readonly tool: ObjdumpTool | undefined;
   readonly maxLineLength: number | undefined;
 }
@@ -216,20 +212,20 @@ function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (stri
     text(i) {
       let text = runs?.[i] ?? some?.get(i);
       if (text !== undefined) return text;
-      const starts = lines.starts;
+      const { starts, shift } = lines;
       const start = starts[i];
       if (start === undefined) return none();
-      const end = (j: number): number => (j < starts.length ? (starts[j] as number) : lines.to);
+      const end = (j: number): number => (j < starts.length ? (starts[j] as number) - shift : lines.to);
       some ??= new Map();
       if (some.size < FEW) {
-        text = texts(start, end(i + 1))[0] ?? none();
+        text = texts(start - shift, end(i + 1))[0] ?? none();
         some.set(i, text);
         return text;
       }
       runs ??= new Array<string | undefined>(starts.length);
       const from = i - (i % RUN);
       const to = Math.min(starts.length, from + RUN);
-      const run = texts(starts[from] as number, end(to));
+      const run = texts((starts[from] as number) - shift, end(to));
       if (run.length !== to - from) throw new Error(`listing index: a block's texts are ${run.length} for ${to - from} instructions`);
       for (let k = 0; k < run.length; k++) runs[from + k] = run[k];
       return run[i - from] ?? none();

@@ -8,7 +8,7 @@
 import type { FaultClass, FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { named, type FrameResolver } from './join.js';
-import { type PathStep, TreeBuilder, invertTree } from './tree.js';
+import { type PathStep, PathTreeBuilder, invertTree } from './tree.js';
 
 /**
  * A record's frames as the tree takes them: the faulting frame, its callers
@@ -39,6 +39,8 @@ export interface AggregatedPath {
 
 interface RawPath {
   readonly id: number;
+  /** Where its frames' ids are in the aggregator's `frameIds`: the number of callers, of inlined frames, then the ids (faulting frame, callers leaf first, inlined). */
+  readonly at: number;
   readonly path: PathFrames;
   readonly event: string;
   readonly comm: string;
@@ -63,8 +65,8 @@ export interface TreeOptions {
   rootName?: string;
   /** Events to include. Default: all that were added. */
   events?: ReadonlySet<string>;
-  /** Rewrites a path's frames (leaf first; the faulting frame stays first), e.g. to insert frames unwinding lost. Default: none. */
-  repair?: (frames: readonly Frame[]) => readonly Frame[];
+  /** The frame unwinding lost between a caller and the frame it called, inserted between them in every path; undefined: none. Default: none. */
+  inferred?: (caller: Frame, callee: Frame) => Frame | undefined;
   /** Names a path's group (a provisional protection-site key → the site's name, known only now); groups named alike are one node. Default: the group as added. */
   groupName?: (group: string) => string;
   /** The node kind of the groups. Default 'protection-site'. */
@@ -129,8 +131,30 @@ export interface AggregateResult {
   readonly mangledNames: boolean;
 }
 
+// A faulting frame as finish uses it (by frame id).
+interface LeafInfo {
+  readonly frame: Frame;
+  readonly site: FaultSite;
+  readonly kept: boolean;
+  readonly key: string;
+  records: number;
+  // its steps, made when a path of it is first in the tree (-1: not yet; listed -1: none)
+  fn: number;
+  insn: number;
+  listed: number;
+  // the ranked entry of the last event counted for it
+  ranked: { -readonly [K in keyof SiteCount]: SiteCount[K] } | undefined;
+}
+
 export class FaultAggregator {
   private readonly ids = new Map<Frame, number>();
+  // the frames by id
+  private readonly frameList: Frame[] = [];
+  // each path's frames as ids (RawPath.at), and those of the frames last hashed (of `scratchOf`)
+  private frameIds = new Int32Array(1 << 12);
+  private frameIdsUsed = 0;
+  private scratch = new Int32Array(64);
+  private scratchOf: PathFrames | undefined;
   private readonly names = new Map<string, number>();
   // Paths by a hash of their ids, compared frame by frame on a hit: cheaper
   // than building and hashing a string key per record.
@@ -184,7 +208,7 @@ export class FaultAggregator {
         return this.count(p, value, cls);
       }
     }
-    const p: RawPath = { id: this.paths.length, path, event, comm, group, value, records: 1, classes: { [cls]: value } };
+    const p: RawPath = { id: this.paths.length, at: this.keepIds(path), path, event, comm, group, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
     remember(path, p);
     if (hit === undefined) this.byHash.set(h, p);
@@ -234,116 +258,151 @@ export class FaultAggregator {
     let n = 0;
     for (const f of this.ids.keys()) if (n++ >= this.anchored) resolver.anchor(f);
     this.anchored = n;
-    const builder = new TreeBuilder(options.rootName ?? 'all');
+    // room for every path's steps: its frames, each caller's lost callee, comm and group levels (pages never written cost nothing)
+    let room = 0;
+    for (const p of this.paths) room += 2 * this.frameIds[p.at]! + this.frameIds[p.at + 1]! + 8;
+    const builder = new PathTreeBuilder(options.rootName ?? 'all', this.paths.length, room);
     // by event, then by site: the leaf's key, made once per faulting frame, and no string per path
     const sites = new Map<string, Map<string, { -readonly [K in keyof SiteCount]: SiteCount[K] }>>();
     const ranked: SiteCount[] = [];
     const filtered = { records: 0, value: 0 };
     const keeps = options.keeps ?? siteFilter(resolver, options);
     const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
-    const leaves = new Array<TreeNode | undefined>(this.paths.length);
-    // a caller's step is the same in every path it is in
-    const callerSteps = new Map<Frame, PathStep>();
-    // and so are a faulting frame's, a comm's and a group's
-    const leafSteps = new Map<Frame, { fn: PathStep; insn: PathStep; key: string; listed: PathStep | undefined }>();
-    // and an inlined function's, at faulting frames of one dso (so a node's name is one string, not one per path)
-    const inlinedSteps = new Map<Frame, PathStep>();
-    const commSteps = new Map<string, PathStep>();
-    const groupSteps = new Map<string, PathStep[]>();
-    // one array for every path's frames and steps: the builder and the repair keep neither
-    const scratch: Frame[] = [];
-    const steps: PathStep[] = [];
-    // with the groups dropped, a stack's paths by group (the few it remembers) are one path of the tree: its nodes are found once
-    const along = options.dropGroups === true ? new Map<PathFrames, { event: string; comm: string; nodes: TreeNode[] }[]>() : undefined;
-    const rank = (p: RawPath, key: string, site: FaultSite): void => {
+    // by path number: its number in the builder (-1: not in the tree)
+    const built = new Int32Array(this.paths.length).fill(-1);
+    // what a path needs of its frames, by frame id, worked out once per frame: a caller's step (its number in the builder, -1: not yet)
+    const { frameList } = this;
+    const frameIds = this.frameIds;
+    const callerSteps = new Int32Array(frameList.length).fill(-1);
+    // a faulting frame's site, filter decision, steps and ranked entry; the records of its paths (to `present`, in the order first met)
+    const leafOf = new Array<LeafInfo | undefined>(frameList.length);
+    const leafOrder: LeafInfo[] = [];
+    // a frame unwinding lost between a caller and its callee (by caller * frames + callee): its step, -1: none
+    const between = options.inferred;
+    const inferredSteps = new Map<number, number>();
+    const stepOfInferred = new Map<Frame, number>();
+    // an inlined function's step, at faulting frames of one dso (so a node's name is one string, not one per path)
+    const inlinedSteps = new Map<Frame, number>();
+    const commSteps = new Map<string, number>();
+    const groupSteps = new Map<string, number[]>();
+    const stepsMade = builder.registered();
+    // with the groups dropped, a stack's paths by group (the few it remembers) are one path of the tree: its steps are made once
+    const along = options.dropGroups === true ? new Map<PathFrames, { event: string; comm: string; path: number }[]>() : undefined;
+    const rank = (p: RawPath, leaf: LeafInfo): void => {
+      if (leaf.ranked !== undefined && leaf.ranked.event === p.event) {
+        leaf.ranked.count += p.value;
+        return;
+      }
       let ofEvent = sites.get(p.event);
       if (ofEvent === undefined) sites.set(p.event, (ofEvent = new Map()));
-      const s = ofEvent.get(key);
+      let s = ofEvent.get(leaf.key);
       if (s === undefined) {
-        const counted = { event: p.event, ...site, count: p.value };
-        ofEvent.set(key, counted);
-        ranked.push(counted);
+        s = { event: p.event, ...leaf.site, count: p.value };
+        ofEvent.set(leaf.key, s);
+        ranked.push(s);
       } else s.count += p.value;
+      leaf.ranked = s;
     };
     for (const p of this.paths) {
       if (options.events !== undefined && !options.events.has(p.event)) continue;
-      const siteFrame = p.path.site;
-      const inlined = p.path.inlined;
-      const site = resolver.resolve(siteFrame);
-      present.dsos.set(siteFrame.dso, (present.dsos.get(siteFrame.dso) ?? 0) + p.records);
-      present.symbols.set(siteFrame.symbol, (present.symbols.get(siteFrame.symbol) ?? 0) + p.records);
-      if (site.symbol !== siteFrame.symbol) present.symbols.set(site.symbol, (present.symbols.get(site.symbol) ?? 0) + p.records);
-      if (!keeps(siteFrame)) {
+      const at = p.at;
+      const callers = frameIds[at]!;
+      const siteId = frameIds[at + 2]!;
+      let leaf = leafOf[siteId];
+      if (leaf === undefined) {
+        const siteFrame = frameList[siteId]!;
+        const site = resolver.resolve(siteFrame);
+        leafOf[siteId] = leaf = { frame: siteFrame, site, kept: keeps(siteFrame), records: 0, key: site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset), fn: -1, insn: -1, listed: -1, ranked: undefined };
+        leafOrder.push(leaf);
+      }
+      leaf.records += p.records;
+      if (!leaf.kept) {
         filtered.records += p.records;
         filtered.value += p.value;
         continue;
       }
+      const siteFrame = leaf.frame;
       const again = along?.get(p.path)?.find((q) => q.event === p.event && q.comm === p.comm);
       if (again !== undefined) {
-        leaves[p.id] = builder.addAlong(again.nodes, p.value, p.event, p.classes);
-        rank(p, leafSteps.get(siteFrame)!.key, site);
+        built[p.id] = builder.again(again.path, p.value, p.event, p.classes);
+        rank(p, leaf);
         continue;
       }
-      const raw = framesOf(p.path, scratch);
-      const frames = options.repair !== undefined ? options.repair(raw) : raw;
-      steps.length = 0;
       if (p.group !== '' && options.dropGroups !== true) {
         let levels = groupSteps.get(p.group);
         if (levels === undefined) {
           const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
-          groupSteps.set(p.group, (levels = name.split(GROUP_LEVELS).map((level) => ({ name: level, kind: options.groupKind ?? 'protection-site' }))));
+          groupSteps.set(p.group, (levels = name.split(GROUP_LEVELS).map((level) => builder.step({ name: level, kind: options.groupKind ?? 'protection-site' }))));
         }
-        for (const step of levels) steps.push(step);
+        for (const step of levels) builder.push(step);
       }
       let commStep = commSteps.get(p.comm);
-      if (commStep === undefined) commSteps.set(p.comm, (commStep = { name: p.comm, kind: 'comm' }));
-      steps.push(commStep);
-      for (let i = frames.length - 1; i >= 1; i--) {
-        const f = frames[i]!;
-        let step = callerSteps.get(f);
-        if (step === undefined) callerSteps.set(f, (step = callerStep(f, resolver)));
-        steps.push(step);
+      if (commStep === undefined) commSteps.set(p.comm, (commStep = builder.step({ name: p.comm, kind: 'comm' })));
+      builder.push(commStep);
+      // the callers, outermost first, each followed by the frame lost below it
+      const ids = at + 2;
+      for (let i = callers; i >= 1; i--) {
+        const id = frameIds[ids + i]!;
+        let step = callerSteps[id]!;
+        if (step < 0) callerSteps[id] = step = builder.step(callerStep(frameList[id]!, resolver));
+        builder.push(step);
+        if (between === undefined) continue;
+        const callee = frameIds[ids + i - 1]!;
+        const pair = id * frameList.length + callee;
+        let lost = inferredSteps.get(pair);
+        if (lost === undefined) {
+          const f = between(frameList[id]!, frameList[callee]!);
+          if (f === undefined) lost = -1;
+          else {
+            lost = stepOfInferred.get(f);
+            if (lost === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
+          }
+          inferredSteps.set(pair, lost);
+        }
+        if (lost >= 0) builder.push(lost);
       }
-      let leaf = leafSteps.get(siteFrame);
-      if (leaf === undefined) {
-        leaf = {
-          fn: functionStep(siteFrame, site),
-          insn: { name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site },
-          key: site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset),
-          listed: namedByListing(siteFrame, site) ? { name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso } : undefined,
-        };
-        leafSteps.set(siteFrame, leaf);
+      if (leaf.fn < 0) {
+        const site = leaf.site;
+        leaf.fn = builder.step(functionStep(siteFrame, site));
+        leaf.insn = builder.step({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
+        if (namedByListing(siteFrame, site)) leaf.listed = builder.step({ name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
       }
-      steps.push(leaf.fn);
-      if (leaf.listed !== undefined) steps.push(leaf.listed);
+      builder.push(leaf.fn);
+      if (leaf.listed >= 0) builder.push(leaf.listed);
+      const inlined = p.path.inlined;
       for (let i = inlined.length - 1; i >= 0; i--) {
         const f = inlined[i]!;
         let step = inlinedSteps.get(f);
-        if (step === undefined || step.dso !== siteFrame.dso) {
-          step = { name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso };
+        if (step === undefined || stepsMade[step]!.dso !== siteFrame.dso) {
+          step = builder.step({ name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
           if (!inlinedSteps.has(f)) inlinedSteps.set(f, step);
         }
-        steps.push(step);
+        builder.push(step);
       }
-      steps.push(leaf.insn);
-      leaves[p.id] = builder.add(steps, p.value, p.event, p.classes);
+      builder.push(leaf.insn);
+      built[p.id] = builder.end(p.value, p.event, p.classes);
       if (along !== undefined && Array.isArray(p.path.lastPath)) {
         const known = along.get(p.path);
-        const at = { event: p.event, comm: p.comm, nodes: builder.lastPath() };
+        const at = { event: p.event, comm: p.comm, path: built[p.id]! };
         if (known === undefined) along.set(p.path, [at]);
         else known.push(at);
       }
-      rank(p, leaf.key, site);
+      rank(p, leaf);
     }
-    let tree = builder.finish();
+    // what a filter could have matched, in the order the paths met it
+    for (const { frame, site, records } of leafOrder) {
+      present.dsos.set(frame.dso, (present.dsos.get(frame.dso) ?? 0) + records);
+      present.symbols.set(frame.symbol, (present.symbols.get(frame.symbol) ?? 0) + records);
+      if (site.symbol !== frame.symbol) present.symbols.set(site.symbol, (present.symbols.get(site.symbol) ?? 0) + records);
+    }
+    const made = builder.finish();
+    const leaves = new Array<TreeNode | undefined>(this.paths.length);
+    for (let i = 0; i < built.length; i++) if (built[i]! >= 0) leaves[i] = made.leaves[built[i]!];
+    let tree = made.tree;
     if (options.invert === true) tree = invertTree(tree);
     ranked.sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
     // every node is named by one of these steps (a homonym's dso only appended): a few hundred names, not a walk of the tree
-    const mangledNames =
-      mangledName(options.rootName ?? 'all') ||
-      [callerSteps.values(), inlinedSteps.values(), commSteps.values()].some((steps) => [...steps].some((step) => mangledName(step.name))) ||
-      [...groupSteps.values()].some((levels) => levels.some((step) => mangledName(step.name))) ||
-      [...leafSteps.values()].some((leaf) => mangledName(leaf.fn.name) || (leaf.listed !== undefined && mangledName(leaf.listed.name)));
+    const mangledNames = mangledName(options.rootName ?? 'all') || stepsMade.some((step) => step.kind !== 'instruction' && mangledName(step.name));
     return { tree, sites: ranked, filtered, present, leaves, mangledNames };
   }
 
@@ -354,15 +413,57 @@ export class FaultAggregator {
     return p.id;
   }
 
+  // The frames' hash; their ids are left in `scratch` (when not known from an earlier record).
   private framesHash(path: PathFrames): number {
     if (path.hashedBy === this) return path.hash!;
-    let h = mix(0x811c9dc5, this.id(path.site));
-    for (let i = 0; i < path.callers.length; i++) h = mix(h, this.id(path.callers[i]!));
+    const { callers, inlined } = path;
+    const n = 1 + callers.length + inlined.length;
+    if (this.scratch.length < n) this.scratch = new Int32Array(2 * n);
+    const ids = this.scratch;
+    let id = this.id(path.site);
+    ids[0] = id;
+    let h = mix(0x811c9dc5, id);
+    for (let i = 0; i < callers.length; i++) {
+      id = this.id(callers[i]!);
+      ids[1 + i] = id;
+      h = mix(h, id);
+    }
     h = mix(h, -1);
-    for (let i = 0; i < path.inlined.length; i++) h = mix(h, this.id(path.inlined[i]!));
+    for (let i = 0; i < inlined.length; i++) {
+      id = this.id(inlined[i]!);
+      ids[1 + callers.length + i] = id;
+      h = mix(h, id);
+    }
+    this.scratchOf = path;
     path.hash = h;
     path.hashedBy = this;
     return h;
+  }
+
+  // A new path's frame ids, kept in `frameIds` (once for the paths of one stack): where they start.
+  private keepIds(path: PathFrames): number {
+    const known = path.lastPath as RawPath | RawPath[] | undefined;
+    if (known !== undefined) return Array.isArray(known) ? known[0]!.at : known.at;
+    const { callers, inlined } = path;
+    const n = 1 + callers.length + inlined.length;
+    if (this.frameIdsUsed + n + 2 > this.frameIds.length) {
+      const grown = new Int32Array(Math.max(2 * this.frameIds.length, this.frameIdsUsed + n + 2));
+      grown.set(this.frameIds.subarray(0, this.frameIdsUsed));
+      this.frameIds = grown;
+    }
+    const at = this.frameIdsUsed;
+    const out = this.frameIds;
+    out[at] = callers.length;
+    out[at + 1] = inlined.length;
+    if (this.scratchOf === path) for (let i = 0; i < n; i++) out[at + 2 + i] = this.scratch[i]!;
+    else {
+      // a stack hashed for an earlier record, of another event, comm or group
+      out[at + 2] = this.id(path.site);
+      for (let i = 0; i < callers.length; i++) out[at + 3 + i] = this.id(callers[i]!);
+      for (let i = 0; i < inlined.length; i++) out[at + 3 + callers.length + i] = this.id(inlined[i]!);
+    }
+    this.frameIdsUsed = at + n + 2;
+    return at;
   }
 
   private id(f: Frame): number {
@@ -370,6 +471,7 @@ export class FaultAggregator {
     if (id === undefined) {
       id = this.ids.size;
       this.ids.set(f, id);
+      this.frameList.push(f);
       this.onFrame?.(f);
     }
     return id;

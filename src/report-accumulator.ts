@@ -415,7 +415,7 @@ export class ReportAccumulator {
       symbols: options.symbols ?? [],
       keeps: this.sites.keeps,
       events: selected,
-      repair: (frames: readonly Frame[]) => this.repair.repair(frames),
+      inferred: (caller: Frame, callee: Frame) => this.repair.between(caller, callee),
       groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
       ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
     };

@@ -74,12 +74,7 @@ export class UnwindRepair {
   /** Frames (leaf first) with inferred callees inserted where the call before a return address does not call the next frame. */
   repair(frames: readonly Frame[]): readonly Frame[] {
     let out: Frame[] | undefined;
-    if (this.pairsGeneration !== this.resolver.generation) {
-      this.pairs.clear();
-      this.callTargets.clear();
-      this.functionStarts.clear();
-      this.pairsGeneration = this.resolver.generation;
-    }
+    this.fresh();
     for (let i = 1; i < frames.length; i++) {
       const inferred = this.missingCalleeOnce(frames[i]!, frames[i - 1]!);
       if (inferred !== undefined) {
@@ -89,6 +84,22 @@ export class UnwindRepair {
       if (out !== undefined) out.push(frames[i]!);
     }
     return out ?? frames;
+  }
+
+  /** The callee `repair` would insert between a caller frame and the frame below it (its callee as the chain reads), if any. */
+  between(caller: Frame, callee: Frame): Frame | undefined {
+    this.fresh();
+    return this.missingCalleeOnce(caller, callee);
+  }
+
+  // What an anchor read since may change is worked out again.
+  private fresh(): void {
+    if (this.pairsGeneration !== this.resolver.generation) {
+      this.pairs.clear();
+      this.callTargets.clear();
+      this.functionStarts.clear();
+      this.pairsGeneration = this.resolver.generation;
+    }
   }
 
   // Paths share most of their frame pairs.

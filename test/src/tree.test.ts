@@ -2,7 +2,7 @@ import { CONFORMANCE_DIR } from '../shared.js';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type PathStep, TreeBuilder, foldTree, forEachPath, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
+import { type PathStep, PathTreeBuilder, TreeBuilder, foldTree, forEachPath, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
 import { findingContext } from '../../src/findings/context.js';
 import type { Report } from '../../src/model.js';
 import type { TreeNode } from '../../src/model.js';
@@ -169,41 +169,6 @@ describe('fault-path tree', () => {
   });
 });
 
-describe('TreeBuilder.addAlong', () => {
-  it('adds along the nodes of a path added before as adding the path again does, with one event or several', () => {
-    const arb = fc.array(
-      fc.record({
-        path: fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 4 }),
-        value: fc.integer({ min: 1, max: 9 }),
-        event: fc.constantFrom('page-faults', 'page-faults', 'minor-faults'),
-        cls: fc.constantFrom('first-touch-write', 'guard-hit', 'unknown'),
-      }),
-      { minLength: 1, maxLength: 30 },
-    );
-    fc.assert(
-      fc.property(arb, (adds) => {
-        const steps = new Map<string, PathStep>();
-        const stepsOf = (names: string[]): PathStep[] => names.map((n, d) => steps.get(`${d}${n}`) ?? steps.set(`${d}${n}`, { name: n, kind: d === 0 ? 'comm' : 'user' }).get(`${d}${n}`)!);
-        const plain = new TreeBuilder();
-        const along = new TreeBuilder();
-        const seen = new Map<string, TreeNode[]>();
-        for (const a of adds) {
-          const classes = { [a.cls]: a.value };
-          plain.add(stepsOf(a.path), a.value, a.event, classes);
-          const key = a.path.join(';');
-          const nodes = seen.get(key);
-          if (nodes !== undefined) along.addAlong(nodes, a.value, a.event, classes);
-          else {
-            along.add(stepsOf(a.path), a.value, a.event, classes);
-            seen.set(key, along.lastPath());
-          }
-        }
-        expect(JSON.stringify(along.finish())).toBe(JSON.stringify(plain.finish()));
-      }),
-    );
-  });
-});
-
 describe('a finished tree', () => {
   it('gives every leaf an array of children of its own, which takes children', () => {
     const { tree } = treeFromFolded(['a;b 1', 'a;c 2', 'd 3']);
@@ -231,5 +196,83 @@ describe('a finished tree', () => {
     const ctx = findingContext({ tree, sites: [] } as unknown as Report);
     expect(ctx.paths.map((p) => p.nodes.map((n) => n.name))).toEqual(expected);
     expect(ctx.paths.length).toBe(3000);
+  });
+});
+
+describe('PathTreeBuilder', () => {
+  // steps of a few names, kinds and dsos (homonyms from two dsos, a kernel and a user frame of one name), some with a site, shared and not
+  const site = { dso: '/bin/a', symbol: 'f', offset: 1, address: '1', resolved: true };
+  const stepArb = fc.record({
+    name: fc.constantFrom('a', 'b', '_start', 'f(x)'),
+    kind: fc.constantFrom<'user' | 'kernel' | 'instruction'>('user', 'user', 'kernel', 'instruction'),
+    dso: fc.constantFrom(undefined, '', '/bin/a', '/lib/ld.so'),
+    site: fc.constantFrom(undefined, site),
+  });
+  const pathArb = fc.record({
+    steps: fc.array(fc.nat({ max: 11 }), { maxLength: 5 }),
+    value: fc.integer({ min: 0, max: 9 }),
+    event: fc.constantFrom('page-faults', 'page-faults', 'page-faults', 'minor-faults'),
+    cls: fc.constantFrom(undefined, 'first-touch-write', 'guard-hit'),
+    again: fc.nat({ max: 40 }),
+  });
+
+  it('builds the tree TreeBuilder builds, with one event or several: values, counts (their key order too), names, order, sites, classes and each path\'s leaf', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 12, maxLength: 12 }), fc.array(pathArb, { maxLength: 40 }), fc.boolean(), (pool, paths, oneEvent) => {
+        const step = (i: number): PathStep => {
+          const s = pool[i]!;
+          return { name: s.name, kind: s.kind, ...(s.dso !== undefined ? { dso: s.dso } : {}), ...(s.site !== undefined ? { site: s.site } : {}) };
+        };
+        // each step object registered once; step 11 a fresh object each time (as an inlined step of another dso is)
+        const objects = pool.map((_, i) => step(i));
+        const plain = new TreeBuilder('root name');
+        const bulk = new PathTreeBuilder('root name', 2, 3);
+        const ids = objects.slice(0, 11).map((o) => bulk.step(o));
+        const plainLeaves: TreeNode[] = [];
+        const numbers: number[] = [];
+        paths.forEach((p, i) => {
+          const event = oneEvent ? 'page-faults' : p.event;
+          const classes = p.cls === undefined ? undefined : { [p.cls]: p.value };
+          // a path again with the steps of an earlier one
+          if (p.again < i && i % 3 === 0) {
+            const earlier = paths[p.again]!;
+            plainLeaves.push(plain.add(earlier.steps.map((s) => (s === 11 ? step(11) : objects[s]!)), p.value, event, classes));
+            numbers.push(bulk.again(numbers[p.again]!, p.value, event, classes));
+            paths[i] = { ...p, steps: earlier.steps };
+            return;
+          }
+          plainLeaves.push(plain.add(p.steps.map((s) => (s === 11 ? step(11) : objects[s]!)), p.value, event, classes));
+          for (const s of p.steps) bulk.push(s === 11 ? bulk.step(step(11)) : ids[s]!);
+          numbers.push(bulk.end(p.value, event, classes));
+        });
+        const want = plain.finish();
+        const got = bulk.finish();
+        expect(JSON.stringify(got.tree)).toBe(JSON.stringify(want));
+        // the same node per path, by its place in the tree
+        const place = (root: TreeNode): Map<TreeNode, string> => {
+          const at = new Map<TreeNode, string>();
+          const walk = (n: TreeNode, key: string): void => {
+            at.set(n, key);
+            n.children.forEach((c, i) => walk(c, `${key}/${i}`));
+          };
+          walk(root, '');
+          return at;
+        };
+        const wantAt = place(want);
+        const gotAt = place(got.tree);
+        expect(numbers.map((n) => gotAt.get(got.leaves[n]!))).toEqual(plainLeaves.map((n) => wantAt.get(n)));
+        // every node's children an array of its own
+        const arrays = new Set<TreeNode[]>();
+        for (const n of gotAt.keys()) arrays.add(n.children);
+        expect(arrays.size).toBe(gotAt.size);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('makes a root of its own with no path', () => {
+    const { tree, leaves } = new PathTreeBuilder('all').finish();
+    expect(tree).toEqual({ name: 'all', kind: 'root', value: 0, self: 0, byEvent: {}, children: [] });
+    expect(leaves).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The CLI's entry. A report's trace starts being read in a worker thread
-// before the commands' modules load (program.ts, ~100 ms of module loading
-// with the pipeline's), then program.ts runs the command line.
+// before the commands' modules load (program.ts and the pipeline's: chunks of
+// the built CLI, src/cli/bundle.mjs), then program.ts runs the command line.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT_INTERNAL, EXIT_OK } from '../errors.js';

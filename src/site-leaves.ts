@@ -68,8 +68,7 @@ export class SitePaths {
       this.count = grown(this.count, path + 1);
     }
     let j = -1;
-    const many = this.wide.get(path);
-    if (many !== undefined) j = many.get(g) ?? -1;
+    if (this.count[path]! > SCAN) j = this.wide.get(path)!.get(g) ?? -1;
     else for (let k = this.head[path]! - 1; k >= 0; k = this.next[k]! - 1) if (this.groups[k] === g) {
       j = k;
       break;

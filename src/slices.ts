@@ -52,6 +52,8 @@ const RECENT_SCAN = 8;
  */
 class Cells {
   n = 0;
+  /** A quantum came back (times out of order): a path's cells may not be in quantum order (see `order`). Kept across a merge. */
+  cameBack = false;
   private readonly shift: number;
   private readonly mask: number;
   private readonly paths: Int32Array[] = [];
@@ -120,6 +122,7 @@ class Cells {
       }
     } else {
       // a quantum came back: every cell indexed from now on
+      this.cameBack = true;
       this.reindex(tableSize(this.n + 1));
       return this.addIndexed(path, q, thread, region, value);
     }
@@ -187,6 +190,39 @@ class Cells {
         this.addValue(at, value);
         return false;
       }
+    }
+  }
+
+  /** The number of cells of each path (by path number, up to the last path with a cell). */
+  countByPath(): Int32Array {
+    let paths = 0;
+    this.eachPath((_, p) => {
+      if (p >= paths) paths = p + 1;
+    });
+    const count = new Int32Array(paths);
+    this.eachPath((_, p) => count[p]!++);
+    return count;
+  }
+
+  /** The least quantum of a cell but NO_TIME (Infinity when none). */
+  minQ(): number {
+    let min = Infinity;
+    const size = this.mask + 1;
+    for (let c = 0; c * size < this.n; c++) {
+      const qs = this.qs[c]!;
+      const end = Math.min(size, this.n - c * size);
+      for (let k = 0; k < end; k++) if (qs[k]! !== NO_TIME && qs[k]! < min) min = qs[k]!;
+    }
+    return min;
+  }
+
+  /** Calls `f(cell, path)` for every cell in order. */
+  eachPath(f: (cell: number, path: number) => void): void {
+    const size = this.mask + 1;
+    for (let c = 0; c * size < this.n; c++) {
+      const col = this.paths[c]!;
+      const end = Math.min(size, this.n - c * size);
+      for (let k = 0; k < end; k++) f(c * size + k, col[k]!);
     }
   }
 
@@ -284,6 +320,50 @@ function order(cells: Cells, list: Int32Array, from: number, to: number): void {
   list.set(sorted, from);
 }
 
+// Arrays of doubles made as such: a new Array(n) holds small integers until a
+// double is stored, and is then copied whole as doubles (and past ~100k
+// elements it is a dictionary).
+let template: number[] | undefined;
+const TEMPLATE = 1 << 16;
+function doubles(n: number): number[] {
+  template ??= new Array<number>(TEMPLATE).fill(0.5);
+  if (n <= TEMPLATE) return template.slice(0, n);
+  const parts: number[][] = [];
+  for (let left = n; left > 0; left -= TEMPLATE) parts.push(left >= TEMPLATE ? template : template.slice(0, left));
+  return ([] as number[]).concat(...parts);
+}
+
+/**
+ * Where each path's cells go: the array of its leaf (`leaves` by path), sized
+ * once for all of that leaf's paths, and the quadruple the path's first cell
+ * goes to; `placed` is told each path's (first, count), in path order.
+ */
+function placeOn(leaves: readonly (TreeNode | undefined)[], count: Int32Array, placed?: (path: number, first: number, count: number) => void): { into: (number[] | undefined)[]; at: Int32Array } {
+  const total = new Map<TreeNode, number>();
+  for (let p = 0; p < count.length; p++) {
+    const leaf = leaves[p];
+    if (leaf !== undefined && count[p]! > 0) total.set(leaf, (total.get(leaf) ?? 0) + count[p]!);
+  }
+  const into = new Array<number[] | undefined>(count.length);
+  const at = new Int32Array(count.length);
+  // by leaf: its quadruples so far
+  const next = new Map<TreeNode, number>();
+  for (let p = 0; p < count.length; p++) {
+    const leaf = leaves[p];
+    if (leaf === undefined || count[p] === 0) continue;
+    let k = next.get(leaf);
+    if (k === undefined) {
+      k = (leaf.cells?.length ?? 0) / 4;
+      leaf.cells ??= doubles(4 * total.get(leaf)!);
+    }
+    into[p] = leaf.cells;
+    at[p] = k;
+    placed?.(p, k, count[p]!);
+    next.set(leaf, k + count[p]!);
+  }
+  return { into, at };
+}
+
 export class SliceBuilder {
   private t0 = NaN;
   private quantum: number;
@@ -355,38 +435,39 @@ export class SliceBuilder {
   finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming, also?: readonly (TreeNode | undefined)[], placed?: (path: number, first: number, count: number) => void): SliceIndex {
     const cells = this.cells;
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
-    let min = Infinity;
-    for (let i = 0; i < cells.n; i++) if (cells.q(i) !== NO_TIME && cells.q(i) < min) min = cells.q(i);
+    let min = cells.minQ();
     for (const q of this.changes.keys()) if (q !== NO_TIME && q < min) min = q;
     if (!Number.isFinite(min)) min = 0;
+    const count = cells.countByPath();
+    const on = placeOn(leaves, count, placed);
+    const onAlso = also !== undefined ? placeOn(also, count) : undefined;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
-    const { start, cells: byPath } = cells.byPath();
-    // the cells byPath[from] … byPath[to - 1] after the leaf's; their first quadruple's number
-    const put = (leaf: TreeNode, from: number, to: number): number => {
-      let k = leaf.cells?.length ?? 0;
-      const at = k / 4;
-      // sized once where V8 keeps a fixed-size array fast (a new Array(n) past ~100k elements is a dictionary)
-      const into = leaf.cells ?? (to - from <= 16384 ? new Array<number>(4 * (to - from)) : []);
-      for (let i = from; i < to; i++) {
-        const c = byPath[i]!;
-        into[k++] = shift(cells.q(c));
-        into[k++] = cells.thread(c);
-        into[k++] = cells.region(c);
-        into[k++] = cells.value(c);
-      }
-      leaf.cells = into;
-      return at;
+    // a cell's quadruple at its path's next place on the leaf (and on `also`'s)
+    const write = (o: { into: (number[] | undefined)[]; at: Int32Array }, c: number, p: number): void => {
+      const into = o.into[p];
+      if (into === undefined) return;
+      const k = 4 * o.at[p]!++;
+      into[k] = shift(cells.q(c));
+      into[k + 1] = cells.thread(c);
+      into[k + 2] = cells.region(c);
+      into[k + 3] = cells.value(c);
     };
-    for (let p = 0; p + 1 < start.length; p++) {
-      const from = start[p]!;
-      const to = start[p + 1]!;
-      if (from === to || (leaves[p] === undefined && also?.[p] === undefined)) continue;
-      order(cells, byPath, from, to);
-      if (leaves[p] !== undefined) {
-        const first = put(leaves[p]!, from, to);
-        placed?.(p, first, to - from);
+    const put = (c: number, p: number): void => {
+      write(on, c, p);
+      if (onAlso !== undefined) write(onAlso, c, p);
+    };
+    if (!cells.cameBack) {
+      // every path's cells are in quantum order as they came (`order` keeps them so): read in one pass
+      cells.eachPath(put);
+    } else {
+      const { start, cells: byPath } = cells.byPath();
+      for (let p = 0; p + 1 < start.length; p++) {
+        const from = start[p]!;
+        const to = start[p + 1]!;
+        if (from === to || (on.into[p] === undefined && onAlso?.into[p] === undefined)) continue;
+        order(cells, byPath, from, to);
+        for (let i = from; i < to; i++) put(byPath[i]!, p);
       }
-      if (also?.[p] !== undefined) put(also[p]!, from, to);
     }
     this.cells = new Cells(this.chunkCells);
     const changes: SliceIndex['changes'] = [];
@@ -439,6 +520,7 @@ export class SliceBuilder {
       }
       for (const [q, g] of groups) for (const c of g) merged.add(p, q, old.thread(c), old.region(c), old.value(c));
     }
+    merged.cameBack = old.cameBack;
     merged.forward();
     this.cells = merged;
     const changes = new Map<number, Map<string, number>>();

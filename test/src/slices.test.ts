@@ -198,6 +198,37 @@ describe('SliceBuilder', () => {
     );
   });
 
+  test('property: paths that share a leaf put their cells on it one path after another, each where `placed` says', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ path: fc.nat(24), time: fc.oneof(fc.integer({ min: 100, max: 104 }), fc.constant(NaN)), tid: fc.nat(3), region: fc.constantFrom('a', 'b'), value: fc.integer({ min: 1, max: 9 }) }), { minLength: 1, maxLength: 400 }),
+        fc.boolean(),
+        (raw, sorted) => {
+          const faults = raw.map((f) => ({ ...f, time: f.time + 0.25 }));
+          if (sorted) faults.sort((a, b) => (Number.isNaN(a.time) ? -1 : Number.isNaN(b.time) ? 1 : a.time - b.time));
+          const b = new SliceBuilder({ quantum: 1 });
+          for (const f of faults) b.add(f.path, f.time, 1, f.tid, 'p', f.region, f.value);
+          // five leaves, path p on leaf p % 5; paths 20 and up on none
+          const leaves: TreeNode[] = [...Array(5).keys()].map((i) => ({ name: `l${i}`, kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] }));
+          const placed: [number, number, number][] = [];
+          b.finish([...Array(25).keys()].map((p) => (p < 20 ? leaves[p % 5] : undefined)), { processOf: (pid) => pid, regionName: (k) => k, siteName: (k) => k }, undefined, (p, first, count) => placed.push([p, first, count]));
+          const expected = expectedCells(faults, 25);
+          const want = leaves.map((_, l) => expected.filter((_c, p) => p < 20 && p % 5 === l).flat());
+          expect(leaves.map((l) => l.cells ?? [])).toEqual(want);
+          const at = [0, 0, 0, 0, 0];
+          const wantPlaced: [number, number, number][] = [];
+          expected.forEach((c, p) => {
+            if (p >= 20 || c.length === 0) return;
+            wantPlaced.push([p, at[p % 5]!, c.length / 4]);
+            at[p % 5]! += c.length / 4;
+          });
+          expect(placed).toEqual(wantPlaced);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   test('property: cells stored in chunks of any size give the same cells, also across coarsening and out-of-order times', () => {
     fc.assert(
       fc.property(

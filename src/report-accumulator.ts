@@ -97,8 +97,9 @@ export class ReportAccumulator {
   private readonly faultFrames: FaultFrames;
   private readonly resolver: FrameResolver;
   private readonly repair: UnwindRepair;
-  // each new frame's listing code is read while the trace is (the main thread waits for the parser part of the time)
-  private readonly aggregator = new FaultAggregator(undefined, (f) => this.resolver.prefetch(f));
+  // each new frame's listing code is read while the trace is, when this thread waits for records (idle)
+  private readonly ahead: Frame[] = [];
+  private readonly aggregator = new FaultAggregator(undefined, (f) => this.ahead.push(f));
   private readonly protectionSites: ProtectionSites;
   // Faults per family of fault events: they count the same faults, and
   // which family is shown is known only at the end.
@@ -157,6 +158,18 @@ export class ReportAccumulator {
     const e = this.learn(event);
     const t = this.tally(e.record.event);
     if (this.select(e, t)) this.join(e, t);
+  };
+
+  /**
+   * Reads ahead the listing code that naming the frames met since the last call will read: for when
+   * this thread has caught up with the records and waits for more. Most distinct frames come in the
+   * first records, where this thread is what the trace's worker waits for; read then, their code was
+   * on the way. No answer changes (FrameResolver.prefetch); what is not read ahead is read when named.
+   */
+  readonly idle = (): void => {
+    const ahead = this.ahead;
+    for (let i = 0; i < ahead.length; i++) this.resolver.prefetch(ahead[i]!);
+    ahead.length = 0;
   };
 
   private learnSideBand(e: MmapRecord | TaskRecord | LostRecord): void {

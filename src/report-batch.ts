@@ -403,6 +403,11 @@ export class BatchDecoder {
     this.refillAt = refillAt(ring.slots);
   }
 
+  /** Batches the worker sent that are not decoded yet. */
+  inFlight(): number {
+    return Atomics.load(this.flight, 0);
+  }
+
   /** Hands `b`'s records (normalized) and bad lines on, then frees its slot. */
   decode(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
     try {

@@ -45,7 +45,7 @@ export class TraceWorker {
   private readonly queue: Batch[] = [];
   private end: End | undefined;
   private failure: Error | undefined;
-  private consumer: { onEvent: (e: TraceEvent) => void; sink: (d: Diagnostic) => void; resolve: (s: InputSummary) => void; reject: (e: unknown) => void } | undefined;
+  private consumer: { onEvent: (e: TraceEvent) => void; sink: (d: Diagnostic) => void; idle: (() => void) | undefined; resolve: (s: InputSummary) => void; reject: (e: unknown) => void } | undefined;
   /** The worker's shared memory, its first message. */
   private ring: BatchRing | undefined;
   /** Made by read() (which loads its module): until the read is done, its frames, callchains and the ring go with it. */
@@ -105,8 +105,11 @@ export class TraceWorker {
     await Promise.all(left.map((p) => p.then((w) => w?.close(), () => undefined)));
   }
 
-  /** Every record as an event to `onEvent`, bad lines to `sink`, in trace order; resolves with the input's summary. */
-  async read(onEvent: (e: TraceEvent) => void, diagnostics: { sink: (d: Diagnostic) => void }, progress?: Progress): Promise<InputSummary> {
+  /**
+   * Every record as an event to `onEvent`, bad lines to `sink`, in trace order; resolves with the input's summary.
+   * `idle` is called when this thread has decoded every batch the worker sent, before the read ends.
+   */
+  async read(onEvent: (e: TraceEvent) => void, diagnostics: { sink: (d: Diagnostic) => void }, progress?: Progress, idle?: () => void): Promise<InputSummary> {
     progress?.watch(() => ({ path: this.path, bytesRead: this.bytesRead, size: this.size, records: this.records }));
     try {
       const { BatchDecoder } = await import('./report-batch.js');
@@ -118,7 +121,7 @@ export class TraceWorker {
     }
     return new Promise<InputSummary>((resolve, reject) => {
       this.worker.ref();
-      this.consumer = { onEvent, sink: diagnostics.sink, resolve, reject };
+      this.consumer = { onEvent, sink: diagnostics.sink, idle, resolve, reject };
       while (this.queue.length > 0 && this.consumer !== undefined) this.consume(this.queue.shift()!);
       this.settle();
     }).finally(() => {
@@ -181,6 +184,8 @@ export class TraceWorker {
     try {
       this.decoder ??= this.newDecoder!(this.ring!, this.path);
       this.decoder.decode(b, c.onEvent, c.sink);
+      // caught up (no batch sent and not decoded, the end not come): the worker is the one behind
+      if (c.idle !== undefined && this.end === undefined && this.decoder.inFlight() === 0) c.idle();
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       this.queue.length = 0;

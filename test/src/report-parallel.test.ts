@@ -3,7 +3,8 @@
 // the same output and stderr on real captures of each shape (perf script with
 // and without callchains, .gz, perf trace, bad lines among the records), the
 // same errors with file and line, and the same records handed to the
-// accumulator, frames and repeated callchains as one object each.
+// accumulator, frames and repeated callchains as one object each, told when
+// it has caught up with the worker.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,9 +84,13 @@ describe('report with the trace parsed in a worker thread', () => {
     const worker = await parallel.TraceWorker.start(bad, { minBytes: 0 });
     expect(worker).toBeDefined();
     const two = collect();
-    expect(await worker!.read(two.onEvent, two.diagnostics)).toEqual(summary);
+    // records seen each time this thread had decoded every batch sent (the listings are read ahead then)
+    const idleAt: number[] = [];
+    expect(await worker!.read(two.onEvent, two.diagnostics, undefined, () => void idleAt.push(two.seen.length))).toEqual(summary);
     expect(two.seen).toEqual(one.seen);
     expect(two.seen.filter((e) => 'reason' in e)).toHaveLength(2);
+    expect(idleAt.length).toBeGreaterThan(0);
+    expect(idleAt.every((n, i) => n <= two.seen.length && n >= (idleAt[i - 1] ?? 0))).toBe(true);
     // frames and callchains met again are the same objects, as the parser's are
     const frames = new Map<string, Frame>();
     const stacks = new Map<string, readonly Frame[]>();

@@ -131,7 +131,9 @@ export class PathTreeBuilder {
   private readonly steps: PathStep[] = [];
   // per step: its node key's number (kind, name, dso: as TreeBuilder tells children apart)
   private readonly keyOf: number[] = [];
-  private readonly keys = new Map<string, number>();
+  // by name: the first step registered of each key (kind and dso told apart by compare), no key string per step
+  private readonly byName = new Map<string, number | number[]>();
+  private keyCount = 0;
   // the paths' steps, one after another; per path: where they start, how many, value, event (by number) and classes
   private pool: Int32Array;
   private used = 0;
@@ -163,9 +165,23 @@ export class PathTreeBuilder {
 
   /** A step's number, for `push`. Register each step object once. */
   step(step: PathStep): number {
-    const key = step.kind + '\0' + step.name + '\0' + (step.dso ?? '');
-    let k = this.keys.get(key);
-    if (k === undefined) this.keys.set(key, (k = this.keys.size));
+    const i = this.steps.length;
+    const dso = step.dso ?? '';
+    const named = this.byName.get(step.name);
+    let k = -1;
+    if (named === undefined) this.byName.set(step.name, i);
+    else {
+      const firsts = typeof named === 'number' ? [named] : named;
+      for (const f of firsts) {
+        const s = this.steps[f]!;
+        if (s.kind === step.kind && (s.dso ?? '') === dso) {
+          k = this.keyOf[f]!;
+          break;
+        }
+      }
+      if (k < 0) this.byName.set(step.name, [...firsts, i]);
+    }
+    if (k < 0) k = this.keyCount++;
     this.steps.push(step);
     this.keyOf.push(k);
     return this.steps.length - 1;
@@ -219,7 +235,7 @@ export class PathTreeBuilder {
   finish(): { tree: TreeNode; leaves: TreeNode[] } {
     const n = this.count;
     if (n === 0) return { tree: newNode(this.rootName, 'root'), leaves: [] };
-    return new PathGrouping(this.steps, this.keyOf, this.keys.size, this.pool, this.starts, this.lengths, this.values, this.events, this.eventNames, this.classes, n).build(this.rootName);
+    return new PathGrouping(this.steps, this.keyOf, this.keyCount, this.pool, this.starts, this.lengths, this.values, this.events, this.eventNames, this.classes, n).build(this.rootName);
   }
 }
 

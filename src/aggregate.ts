@@ -8,7 +8,8 @@
 import type { FaultClass, FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { named, type FrameResolver } from './join.js';
-import { type PathStep, PathTreeBuilder, invertTree } from './tree.js';
+import { PathTreeBuilder } from './path-tree.js';
+import { type PathStep, invertTree } from './tree.js';
 
 /**
  * A record's frames as the tree takes them: the faulting frame, its callers
@@ -71,8 +72,6 @@ export interface TreeOptions {
   groupName?: (group: string) => string;
   /** The node kind of the groups. Default 'protection-site'. */
   groupKind?: NodeKind;
-  /** Build the tree without the paths' groups (recorded for a second tree that has them). Default false. */
-  dropGroups?: boolean;
 }
 
 /** Separates the levels of a group name: `pid 16060` → `tid 16061` are two nodes. */
@@ -286,8 +285,6 @@ export class FaultAggregator {
     const commSteps = new Map<string, number>();
     const groupSteps = new Map<string, number[]>();
     const stepsMade = builder.registered();
-    // with the groups dropped, a stack's paths by group (the few it remembers) are one path of the tree: its steps are made once
-    const along = options.dropGroups === true ? new Map<PathFrames, { event: string; comm: string; path: number }[]>() : undefined;
     const rank = (p: RawPath, leaf: LeafInfo): void => {
       if (leaf.ranked !== undefined && leaf.ranked.event === p.event) {
         leaf.ranked.count += p.value;
@@ -322,13 +319,7 @@ export class FaultAggregator {
         continue;
       }
       const siteFrame = leaf.frame;
-      const again = along?.get(p.path)?.find((q) => q.event === p.event && q.comm === p.comm);
-      if (again !== undefined) {
-        built[p.id] = builder.again(again.path, p.value, p.event, p.classes);
-        rank(p, leaf);
-        continue;
-      }
-      if (p.group !== '' && options.dropGroups !== true) {
+      if (p.group !== '') {
         let levels = groupSteps.get(p.group);
         if (levels === undefined) {
           const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
@@ -381,12 +372,6 @@ export class FaultAggregator {
       }
       builder.push(leaf.insn);
       built[p.id] = builder.end(p.value, p.event, p.classes);
-      if (along !== undefined && Array.isArray(p.path.lastPath)) {
-        const known = along.get(p.path);
-        const at = { event: p.event, comm: p.comm, path: built[p.id]! };
-        if (known === undefined) along.set(p.path, [at]);
-        else known.push(at);
-      }
       rank(p, leaf);
     }
     // what a filter could have matched, in the order the paths met it

@@ -439,7 +439,7 @@ export class ReportAccumulator {
     const withSites = sitePaths !== undefined && this.protectionRecords > 0;
     // the reference's frames are the aggregator's, anchored by its finish: anchored again, they would count twice in the verdicts
     const anchored = Object.create(resolver, { anchor: { value: () => undefined } }) as FrameResolver;
-    const bySite = withSites ? this.siteAggregator?.finish(anchored, { ...this.treeOptions, dropGroups: false }) : undefined;
+    const bySite = withSites ? this.siteAggregator?.finish(anchored, this.treeOptions) : undefined;
     const siteTree = bySite?.tree;
     const split = withSites ? splitLeaves(result.tree, sitePaths, aggregator.allPaths(), result.leaves, protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window

@@ -2,7 +2,8 @@ import { CONFORMANCE_DIR } from '../shared.js';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type PathStep, PathTreeBuilder, TreeBuilder, foldTree, forEachPath, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
+import { PathTreeBuilder } from '../../src/path-tree.js';
+import { type PathStep, TreeBuilder, foldTree, forEachPath, invertTree, pruneTree, totalSelf, treeFromFolded } from '../../src/tree.js';
 import { findingContext } from '../../src/findings/context.js';
 import type { Report } from '../../src/model.js';
 import type { TreeNode } from '../../src/model.js';
@@ -213,7 +214,6 @@ describe('PathTreeBuilder', () => {
     value: fc.integer({ min: 0, max: 9 }),
     event: fc.constantFrom('page-faults', 'page-faults', 'page-faults', 'minor-faults'),
     cls: fc.constantFrom(undefined, 'first-touch-write', 'guard-hit'),
-    again: fc.nat({ max: 40 }),
   });
 
   it('builds the tree TreeBuilder builds, with one event or several: values, counts (their key order too), names, order, sites, classes and each path\'s leaf', () => {
@@ -230,17 +230,9 @@ describe('PathTreeBuilder', () => {
         const ids = objects.slice(0, 11).map((o) => bulk.step(o));
         const plainLeaves: TreeNode[] = [];
         const numbers: number[] = [];
-        paths.forEach((p, i) => {
+        paths.forEach((p) => {
           const event = oneEvent ? 'page-faults' : p.event;
           const classes = p.cls === undefined ? undefined : { [p.cls]: p.value };
-          // a path again with the steps of an earlier one
-          if (p.again < i && i % 3 === 0) {
-            const earlier = paths[p.again]!;
-            plainLeaves.push(plain.add(earlier.steps.map((s) => (s === 11 ? step(11) : objects[s]!)), p.value, event, classes));
-            numbers.push(bulk.again(numbers[p.again]!, p.value, event, classes));
-            paths[i] = { ...p, steps: earlier.steps };
-            return;
-          }
           plainLeaves.push(plain.add(p.steps.map((s) => (s === 11 ? step(11) : objects[s]!)), p.value, event, classes));
           for (const s of p.steps) bulk.push(s === 11 ? bulk.step(step(11)) : ids[s]!);
           numbers.push(bulk.end(p.value, event, classes));

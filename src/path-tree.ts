@@ -1,0 +1,318 @@
+// Paths given as step numbers → the fault-path tree, built all at once at the end:
+// the same nodes, values, counts and order as src/tree.ts's TreeBuilder makes one path at a time.
+import type { FaultClass, FaultSite, NodeKind, TreeNode } from './model.js';
+import { type PathStep, byValueThenName, labelHomonyms, newNode } from './tree.js';
+
+/**
+ * TreeBuilder's tree (the same nodes, values, counts and order) from paths
+ * given as step numbers, built at `finish` all at once: the paths are grouped
+ * step by step, their order kept, and each node is made once, children first,
+ * with its final value, counts and sorted children. No child is searched for
+ * and no node is visited again to finish it (the bench capture's tree: 208k
+ * nodes, most on chains that one path alone leads down).
+ */
+export class PathTreeBuilder {
+  private readonly steps: PathStep[] = [];
+  // per step: its node key's number (kind, name, dso: as TreeBuilder tells children apart)
+  private readonly keyOf: number[] = [];
+  // by name: the first step registered of each key (kind and dso told apart by compare), no key string per step
+  private readonly byName = new Map<string, number | number[]>();
+  private keyCount = 0;
+  // the paths' steps, one after another; per path: where they start, how many, value, event (by number) and classes
+  private pool: Int32Array;
+  private used = 0;
+  private opened = 0;
+  private count = 0;
+  private starts: Int32Array;
+  private lengths: Int32Array;
+  private values: Float64Array;
+  private events: Int32Array;
+  private readonly classes: (Readonly<Partial<Record<FaultClass, number>>> | undefined)[];
+  private readonly eventNames: string[] = [];
+  private lastEvent = '';
+  private lastEventId = -1;
+
+  /** `paths` and `steps`: how many paths and steps in all to make room for at first (more only cost copies). */
+  constructor(
+    private readonly rootName = 'all',
+    paths = 64,
+    steps = 16 * paths,
+  ) {
+    this.pool = new Int32Array(Math.max(steps, 16));
+    const n = Math.max(paths, 1);
+    this.starts = new Int32Array(n);
+    this.lengths = new Int32Array(n);
+    this.values = new Float64Array(n);
+    this.events = new Int32Array(n);
+    this.classes = new Array<Readonly<Partial<Record<FaultClass, number>>> | undefined>(n).fill(undefined);
+  }
+
+  /** A step's number, for `push`. Register each step object once. */
+  step(step: PathStep): number {
+    const i = this.steps.length;
+    const dso = step.dso ?? '';
+    const named = this.byName.get(step.name);
+    let k = -1;
+    if (named === undefined) this.byName.set(step.name, i);
+    else {
+      const firsts = typeof named === 'number' ? [named] : named;
+      for (const f of firsts) {
+        const s = this.steps[f]!;
+        if (s.kind === step.kind && (s.dso ?? '') === dso) {
+          k = this.keyOf[f]!;
+          break;
+        }
+      }
+      if (k < 0) this.byName.set(step.name, [...firsts, i]);
+    }
+    if (k < 0) k = this.keyCount++;
+    this.steps.push(step);
+    this.keyOf.push(k);
+    return this.steps.length - 1;
+  }
+
+  /** All registered steps, by number. */
+  registered(): readonly PathStep[] {
+    return this.steps;
+  }
+
+  /** Appends a step (its number) to the path being given. */
+  push(step: number): void {
+    if (this.used === this.pool.length) this.pool = grown(this.pool, this.used);
+    this.pool[this.used++] = step;
+  }
+
+  /** Ends the path pushed since the last `end`: `value` of `event` along it, the last step gets the self value (and `classes`: a leaf no other path ends at holds that object itself, so leave it be from `finish` on). Its number, for `finish`'s leaves. */
+  end(value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>): number {
+    const i = this.add(this.opened, this.used - this.opened, value, event, classes);
+    this.opened = this.used;
+    return i;
+  }
+
+  private add(start: number, length: number, value: number, event: string, classes: Readonly<Partial<Record<FaultClass, number>>> | undefined): number {
+    const i = this.count++;
+    if (i === this.starts.length) {
+      this.starts = grown(this.starts, i);
+      this.lengths = grown(this.lengths, i);
+      this.values = grown(this.values, i);
+      this.events = grown(this.events, i);
+    }
+    if (event !== this.lastEvent || this.lastEventId < 0) {
+      this.lastEvent = event;
+      this.lastEventId = this.eventNames.indexOf(event);
+      if (this.lastEventId < 0) this.lastEventId = this.eventNames.push(event) - 1;
+    }
+    this.starts[i] = start;
+    this.lengths[i] = length;
+    this.values[i] = value;
+    this.events[i] = this.lastEventId;
+    this.classes[i] = classes;
+    return i;
+  }
+
+  /** The tree, and by path number the node that holds its self value. */
+  finish(): { tree: TreeNode; leaves: TreeNode[] } {
+    const n = this.count;
+    if (n === 0) return { tree: newNode(this.rootName, 'root'), leaves: [] };
+    return new PathGrouping(this.steps, this.keyOf, this.keyCount, this.pool, this.starts, this.lengths, this.values, this.events, this.eventNames, this.classes, n).build(this.rootName);
+  }
+}
+
+// A copy of `a`'s first `used` values with room for half as many more.
+function grown<T extends Int32Array | Float64Array>(a: T, used: number): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(16, used + (used >> 1)));
+  b.set(a.subarray(0, used));
+  return b;
+}
+
+// PathTreeBuilder.finish: a node's paths are a range of `order`, in the order
+// they were added; grouped by their next step, each group is a child's range.
+class PathGrouping {
+  private readonly order: Int32Array;
+  // while a range is grouped: each path's group, the paths in their new order, each key's group (-1: none)
+  private readonly groupOf: Int32Array;
+  private readonly moved: Int32Array;
+  private readonly slot: Int32Array;
+  private readonly leaves: TreeNode[];
+  // several events: a node's counts are its own, by event in the order its paths met them
+  private readonly multi: boolean;
+  // one event: a node's counts are its value's, one object per distinct value
+  private readonly shared = new Map<number, Record<string, number>>();
+  private lastValue = NaN;
+  private last: Record<string, number> = {};
+
+  constructor(
+    private readonly steps: readonly PathStep[],
+    private readonly keyOf: readonly number[],
+    keyCount: number,
+    private readonly pool: Int32Array,
+    private readonly starts: Int32Array,
+    private readonly lengths: Int32Array,
+    private readonly values: Float64Array,
+    private readonly events: Int32Array,
+    private readonly eventNames: readonly string[],
+    private readonly classes: readonly (Readonly<Partial<Record<FaultClass, number>>> | undefined)[],
+    n: number,
+  ) {
+    this.multi = eventNames.length > 1;
+    this.order = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.order[i] = i;
+    this.groupOf = new Int32Array(n);
+    this.moved = new Int32Array(n);
+    this.slot = new Int32Array(keyCount).fill(-1);
+    this.leaves = new Array<TreeNode>(n);
+  }
+
+  build(rootName: string): { tree: TreeNode; leaves: TreeNode[] } {
+    return { tree: this.node(0, this.order.length, 0, rootName, 'root', undefined, undefined), leaves: this.leaves };
+  }
+
+  private counts(value: number): Record<string, number> {
+    if (value === this.lastValue) return this.last;
+    let c = this.shared.get(value);
+    if (c === undefined) this.shared.set(value, (c = Object.freeze({ [this.eventNames[0]!]: value })));
+    this.lastValue = value;
+    return (this.last = c);
+  }
+
+  // The node at `depth` (its step is its paths' step depth - 1) of the paths order[lo, hi).
+  private node(lo: number, hi: number, depth: number, name: string, kind: NodeKind, dso: string | undefined, site: FaultSite | undefined): TreeNode {
+    const { order, lengths, values, pool, starts, keyOf } = this;
+    if (hi - lo === 1 && depth > 0) return this.chain(order[lo]!, depth);
+    let value = 0;
+    let selfCount = 0;
+    // the next step's key, while every path that goes on has the same one
+    let key = -1;
+    let one = true;
+    let byEvent: Record<string, number> | undefined;
+    if (this.multi) byEvent = {};
+    for (let i = lo; i < hi; i++) {
+      const p = order[i]!;
+      const v = values[p]!;
+      value += v;
+      if (lengths[p] === depth) selfCount++;
+      else if (one) {
+        const k = keyOf[pool[starts[p]! + depth]!]!;
+        if (key < 0) key = k;
+        else if (k !== key) one = false;
+      }
+      if (byEvent !== undefined) {
+        const e = this.eventNames[this.events[p]!]!;
+        byEvent[e] = (byEvent[e] ?? 0) + v;
+      }
+    }
+    let children: TreeNode[];
+    if (selfCount === 0 && one) children = [this.child(lo, hi, depth)];
+    else if (selfCount === hi - lo) children = [];
+    else {
+      // the paths that end here first, then the children's ranges
+      const groups = this.group(lo, hi, depth, selfCount);
+      children = [];
+      for (let g = 0; g < groups.length; g += 2) children.push(this.child(groups[g]!, groups[g + 1]!, depth));
+      if (children.length > 1) {
+        labelHomonyms(children);
+        children.sort(byValueThenName);
+        // a copy holds what it has; an array grown by push holds room for more
+        children = children.slice();
+      }
+    }
+    let self = 0;
+    let classes: Partial<Record<FaultClass, number>> | undefined;
+    for (let i = lo; i < lo + selfCount; i++) {
+      const p = order[i]!;
+      self += values[p]!;
+      const c = this.classes[p];
+      if (c === undefined) continue;
+      if (selfCount === 1) classes = c as Partial<Record<FaultClass, number>>;
+      else {
+        classes ??= {};
+        for (const k in c) classes[k as FaultClass] = (classes[k as FaultClass] ?? 0) + c[k as FaultClass]!;
+      }
+    }
+    const node = literal(name, kind, dso, site, value, self, byEvent ?? this.counts(value), children, classes);
+    for (let i = lo; i < lo + selfCount; i++) this.leaves[order[i]!] = node;
+    return node;
+  }
+
+  private child(lo: number, hi: number, depth: number): TreeNode {
+    const p = this.order[lo]!;
+    const step = this.steps[this.pool[this.starts[p]! + depth]!]!;
+    return this.node(lo, hi, depth + 1, step.name, step.kind, step.dso, step.site);
+  }
+
+  // The nodes of one path from `depth` down (its step depth - 1 on), made leaf first: a chain.
+  private chain(p: number, depth: number): TreeNode {
+    const { pool, steps } = this;
+    const start = this.starts[p]!;
+    const value = this.values[p]!;
+    const multi = this.multi;
+    const counts = multi ? undefined : this.counts(value);
+    let at = start + this.lengths[p]! - 1;
+    let step = steps[pool[at]!]!;
+    const c = this.classes[p];
+    let node = literal(step.name, step.kind, step.dso, step.site, value, value, counts ?? { [this.eventNames[this.events[p]!]!]: value }, [], c as Partial<Record<FaultClass, number>> | undefined);
+    this.leaves[p] = node;
+    for (at--; at >= start + depth - 1; at--) {
+      step = steps[pool[at]!]!;
+      node = literal(step.name, step.kind, step.dso, step.site, value, 0, counts ?? { [this.eventNames[this.events[p]!]!]: value }, [node], undefined);
+    }
+    return node;
+  }
+
+  // Puts the range's paths that end at `depth` first, then the others grouped
+  // by their step at `depth`, each group in its order, the groups in the order
+  // of their first path. Returns the groups as [lo, hi, lo, hi, …].
+  private group(lo: number, hi: number, depth: number, selfCount: number): number[] {
+    const { order, groupOf, moved, slot, pool, starts, lengths, keyOf } = this;
+    const keys: number[] = [];
+    const sizes: number[] = [];
+    for (let i = lo; i < hi; i++) {
+      const p = order[i]!;
+      if (lengths[p] === depth) {
+        groupOf[i] = -1;
+        continue;
+      }
+      const k = keyOf[pool[starts[p]! + depth]!]!;
+      let g = slot[k]!;
+      if (g < 0) {
+        slot[k] = g = keys.length;
+        keys.push(k);
+        sizes.push(0);
+      }
+      groupOf[i] = g;
+      sizes[g]!++;
+    }
+    for (const k of keys) slot[k] = -1;
+    const out: number[] = new Array<number>(2 * keys.length);
+    if (keys.length === 1 && selfCount === 0) {
+      out[0] = lo;
+      out[1] = hi;
+      return out;
+    }
+    // where each group starts, after the paths that end here
+    let at = lo + selfCount;
+    for (let g = 0; g < keys.length; g++) {
+      out[2 * g] = at;
+      at += sizes[g]!;
+      out[2 * g + 1] = at;
+    }
+    const next = out.filter((_, j) => j % 2 === 0);
+    let s = lo;
+    for (let i = lo; i < hi; i++) {
+      const g = groupOf[i]!;
+      moved[g < 0 ? s++ : next[g]!++] = order[i]!;
+    }
+    order.set(moved.subarray(lo, hi), lo);
+    return out;
+  }
+}
+
+// A node with its final fields, in TreeNode's order (classes last, as a leaf gets them).
+function literal(name: string, kind: NodeKind, dso: string | undefined, site: FaultSite | undefined, value: number, self: number, byEvent: Record<string, number>, children: TreeNode[], classes: Partial<Record<FaultClass, number>> | undefined): TreeNode {
+  if (classes === undefined) {
+    if (dso === undefined) return site === undefined ? { name, kind, value, self, byEvent, children } : { name, kind, value, self, byEvent, children, site };
+    return site === undefined ? { name, kind, value, self, byEvent, children, dso } : { name, kind, value, self, byEvent, children, dso, site };
+  }
+  if (dso === undefined) return site === undefined ? { name, kind, value, self, byEvent, children, classes } : { name, kind, value, self, byEvent, children, site, classes };
+  return site === undefined ? { name, kind, value, self, byEvent, children, dso, classes } : { name, kind, value, self, byEvent, children, dso, site, classes };
+}

@@ -8,6 +8,7 @@
 import type { FaultClass, FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
 import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { named, type FrameResolver } from './join.js';
+import { grown } from './grown.js';
 import { PathTreeBuilder } from './path-tree.js';
 import { type PathStep, invertTree } from './tree.js';
 
@@ -431,11 +432,7 @@ export class FaultAggregator {
     if (known !== undefined) return Array.isArray(known) ? known[0]!.at : known.at;
     const { callers, inlined } = path;
     const n = 1 + callers.length + inlined.length;
-    if (this.frameIdsUsed + n + 2 > this.frameIds.length) {
-      const grown = new Int32Array(Math.max(2 * this.frameIds.length, this.frameIdsUsed + n + 2));
-      grown.set(this.frameIds.subarray(0, this.frameIdsUsed));
-      this.frameIds = grown;
-    }
+    if (this.frameIdsUsed + n + 2 > this.frameIds.length) this.frameIds = grown(this.frameIds, this.frameIdsUsed + n + 2);
     const at = this.frameIdsUsed;
     const out = this.frameIds;
     out[at] = callers.length;

@@ -1,6 +1,7 @@
 // Paths given as step numbers → the fault-path tree, built all at once at the end:
 // the same nodes, values, counts and order as src/tree.ts's TreeBuilder makes one path at a time.
 import type { FaultClass, FaultSite, NodeKind, TreeNode } from './model.js';
+import { grown } from './grown.js';
 import { type PathStep, byValueThenName, labelHomonyms, newNode } from './tree.js';
 
 /**
@@ -78,7 +79,7 @@ export class PathTreeBuilder {
 
   /** Appends a step (its number) to the path being given. */
   push(step: number): void {
-    if (this.used === this.pool.length) this.pool = grown(this.pool, this.used);
+    if (this.used === this.pool.length) this.pool = grown(this.pool, this.used + 1);
     this.pool[this.used++] = step;
   }
 
@@ -92,10 +93,10 @@ export class PathTreeBuilder {
   private add(start: number, length: number, value: number, event: string, classes: Readonly<Partial<Record<FaultClass, number>>> | undefined): number {
     const i = this.count++;
     if (i === this.starts.length) {
-      this.starts = grown(this.starts, i);
-      this.lengths = grown(this.lengths, i);
-      this.values = grown(this.values, i);
-      this.events = grown(this.events, i);
+      this.starts = grown(this.starts, i + 1);
+      this.lengths = grown(this.lengths, i + 1);
+      this.values = grown(this.values, i + 1);
+      this.events = grown(this.events, i + 1);
     }
     if (event !== this.lastEvent || this.lastEventId < 0) {
       this.lastEvent = event;
@@ -116,13 +117,6 @@ export class PathTreeBuilder {
     if (n === 0) return { tree: newNode(this.rootName, 'root'), leaves: [] };
     return new PathGrouping(this.steps, this.keyOf, this.keyCount, this.pool, this.starts, this.lengths, this.values, this.events, this.eventNames, this.classes, n).build(this.rootName);
   }
-}
-
-// A copy of `a`'s first `used` values with room for half as many more.
-function grown<T extends Int32Array | Float64Array>(a: T, used: number): T {
-  const b = new (a.constructor as new (n: number) => T)(Math.max(16, used + (used >> 1)));
-  b.set(a.subarray(0, used));
-  return b;
 }
 
 // PathTreeBuilder.finish: a node's paths are a range of `order`, in the order

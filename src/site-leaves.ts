@@ -5,6 +5,7 @@
 // ~215 MB of heap and half the page.
 import type { AggregatedPath } from './aggregate.js';
 import { GROUP_LEVELS } from './aggregate.js';
+import { grown } from './grown.js';
 import type { FaultClass, FaultSite, Frame, SiteLeaves, TreeNode } from './model.js';
 
 // a path's sites (or a call tree leaf's leaves by site) are found by a scan of its list up to this many, then by a map of their own
@@ -172,15 +173,6 @@ export class SitePaths {
       }
     }
   }
-}
-
-// `a` in a new array of `size` (at least its length).
-function grown<T extends Int32Array | Float64Array>(a: T, size: number): T {
-  let n = a.length;
-  while (n < size) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }
 
 /** SiteLeaves as they are made; `placed` adds a path's cells to its leaf (SliceBuilder.finish's callback). */

@@ -13,12 +13,10 @@ import { type PathStep, byValueThenName, labelHomonyms, newNode } from './tree.j
  * nodes, most on chains that one path alone leads down).
  */
 export class PathTreeBuilder {
+  // steps of one kind, name and dso (a node's key, as TreeBuilder tells children apart) are told apart by
+  // compare where they meet under one node: a map of every step's name (100k instructions on a wide capture)
+  // was ~11 MB of the report's end, kept to its peak
   private readonly steps: PathStep[] = [];
-  // per step: its node key's number (kind, name, dso: as TreeBuilder tells children apart)
-  private readonly keyOf: number[] = [];
-  // by name: the first step registered of each key (kind and dso told apart by compare), no key string per step
-  private readonly byName = new Map<string, number | number[]>();
-  private keyCount = 0;
   // the paths' steps, one after another; per path: where they start, how many, value, event (by number) and classes
   private pool: Int32Array;
   private used = 0;
@@ -50,26 +48,7 @@ export class PathTreeBuilder {
 
   /** A step's number, for `push`. Register each step object once. */
   step(step: PathStep): number {
-    const i = this.steps.length;
-    const dso = step.dso ?? '';
-    const named = this.byName.get(step.name);
-    let k = -1;
-    if (named === undefined) this.byName.set(step.name, i);
-    else {
-      const firsts = typeof named === 'number' ? [named] : named;
-      for (const f of firsts) {
-        const s = this.steps[f]!;
-        if (s.kind === step.kind && (s.dso ?? '') === dso) {
-          k = this.keyOf[f]!;
-          break;
-        }
-      }
-      if (k < 0) this.byName.set(step.name, [...firsts, i]);
-    }
-    if (k < 0) k = this.keyCount++;
-    this.steps.push(step);
-    this.keyOf.push(k);
-    return this.steps.length - 1;
+    return this.steps.push(step) - 1;
   }
 
   /** All registered steps, by number. */
@@ -115,7 +94,7 @@ export class PathTreeBuilder {
   finish(): { tree: TreeNode; leaves: TreeNode[] } {
     const n = this.count;
     if (n === 0) return { tree: newNode(this.rootName, 'root'), leaves: [] };
-    return new PathGrouping(this.steps, this.keyOf, this.keyCount, this.pool, this.starts, this.lengths, this.values, this.events, this.eventNames, this.classes, n).build(this.rootName);
+    return new PathGrouping(this.steps, this.pool, this.starts, this.lengths, this.values, this.events, this.eventNames, this.classes, n).build(this.rootName);
   }
 }
 
@@ -123,7 +102,7 @@ export class PathTreeBuilder {
 // they were added; grouped by their next step, each group is a child's range.
 class PathGrouping {
   private readonly order: Int32Array;
-  // while a range is grouped: each path's group, the paths in their new order, each key's group (-1: none)
+  // while a range is grouped: each path's group, the paths in their new order, each step's group (-1: none)
   private readonly groupOf: Int32Array;
   private readonly moved: Int32Array;
   private readonly slot: Int32Array;
@@ -137,8 +116,6 @@ class PathGrouping {
 
   constructor(
     private readonly steps: readonly PathStep[],
-    private readonly keyOf: readonly number[],
-    keyCount: number,
     private readonly pool: Int32Array,
     private readonly starts: Int32Array,
     private readonly lengths: Int32Array,
@@ -153,7 +130,7 @@ class PathGrouping {
     for (let i = 0; i < n; i++) this.order[i] = i;
     this.groupOf = new Int32Array(n);
     this.moved = new Int32Array(n);
-    this.slot = new Int32Array(keyCount).fill(-1);
+    this.slot = new Int32Array(steps.length).fill(-1);
     this.leaves = new Array<TreeNode>(n);
   }
 
@@ -171,12 +148,12 @@ class PathGrouping {
 
   // The node at `depth` (its step is its paths' step depth - 1) of the paths order[lo, hi).
   private node(lo: number, hi: number, depth: number, name: string, kind: NodeKind, dso: string | undefined, site: FaultSite | undefined): TreeNode {
-    const { order, lengths, values, pool, starts, keyOf } = this;
+    const { order, lengths, values, pool, starts } = this;
     if (hi - lo === 1 && depth > 0) return this.chain(order[lo]!, depth);
     let value = 0;
     let selfCount = 0;
-    // the next step's key, while every path that goes on has the same one
-    let key = -1;
+    // the next step, while every path that goes on has one of its key
+    let next = -1;
     let one = true;
     let byEvent: Record<string, number> | undefined;
     if (this.multi) byEvent = {};
@@ -186,9 +163,9 @@ class PathGrouping {
       value += v;
       if (lengths[p] === depth) selfCount++;
       else if (one) {
-        const k = keyOf[pool[starts[p]! + depth]!]!;
-        if (key < 0) key = k;
-        else if (k !== key) one = false;
+        const k = pool[starts[p]! + depth]!;
+        if (next < 0) next = k;
+        else if (k !== next && !this.sameKey(k, next)) one = false;
       }
       if (byEvent !== undefined) {
         const e = this.eventNames[this.events[p]!]!;
@@ -228,6 +205,13 @@ class PathGrouping {
     return node;
   }
 
+  // Whether two steps are one node's: of one kind, name and dso.
+  private sameKey(a: number, b: number): boolean {
+    const s = this.steps[a]!;
+    const t = this.steps[b]!;
+    return s.name === t.name && s.kind === t.kind && (s.dso ?? '') === (t.dso ?? '');
+  }
+
   private child(lo: number, hi: number, depth: number): TreeNode {
     const p = this.order[lo]!;
     const step = this.steps[this.pool[this.starts[p]! + depth]!]!;
@@ -254,29 +238,57 @@ class PathGrouping {
   }
 
   // Puts the range's paths that end at `depth` first, then the others grouped
-  // by their step at `depth`, each group in its order, the groups in the order
-  // of their first path. Returns the groups as [lo, hi, lo, hi, …].
+  // by their step's key at `depth`, each group in its order, the groups in the
+  // order of their first path. Returns the groups as [lo, hi, lo, hi, …].
   private group(lo: number, hi: number, depth: number, selfCount: number): number[] {
-    const { order, groupOf, moved, slot, pool, starts, lengths, keyOf } = this;
-    const keys: number[] = [];
-    const sizes: number[] = [];
+    const { order, groupOf, moved, slot, pool, starts, lengths } = this;
+    // grouped by step (a step of the last group's key joins it), then the groups of steps of one key merged
+    let keys: number[] = [];
+    let sizes: number[] = [];
+    const joined: number[] = [];
     for (let i = lo; i < hi; i++) {
       const p = order[i]!;
       if (lengths[p] === depth) {
         groupOf[i] = -1;
         continue;
       }
-      const k = keyOf[pool[starts[p]! + depth]!]!;
+      const k = pool[starts[p]! + depth]!;
       let g = slot[k]!;
       if (g < 0) {
-        slot[k] = g = keys.length;
-        keys.push(k);
-        sizes.push(0);
+        const last = keys.length - 1;
+        if (last >= 0 && this.sameKey(keys[last]!, k)) {
+          slot[k] = g = last;
+          joined.push(k);
+        } else {
+          slot[k] = g = keys.length;
+          keys.push(k);
+          sizes.push(0);
+        }
       }
       groupOf[i] = g;
       sizes[g]!++;
     }
     for (const k of keys) slot[k] = -1;
+    for (const k of joined) slot[k] = -1;
+    const into = keys.length > 1 ? this.merged(keys) : undefined;
+    if (into !== undefined) {
+      const merged: number[] = [];
+      const mergedSizes: number[] = [];
+      for (let g = 0; g < keys.length; g++) {
+        const to = into[g]!;
+        if (to === g) {
+          into[g] = merged.length;
+          merged.push(keys[g]!);
+          mergedSizes.push(sizes[g]!);
+        } else {
+          into[g] = into[to]!;
+          mergedSizes[into[g]!]! += sizes[g]!;
+        }
+      }
+      for (let i = lo; i < hi; i++) if (groupOf[i]! >= 0) groupOf[i] = into[groupOf[i]!]!;
+      keys = merged;
+      sizes = mergedSizes;
+    }
     const out: number[] = new Array<number>(2 * keys.length);
     if (keys.length === 1 && selfCount === 0) {
       out[0] = lo;
@@ -298,6 +310,44 @@ class PathGrouping {
     }
     order.set(moved.subarray(lo, hi), lo);
     return out;
+  }
+
+  // By group (of `keys`: steps, in the order met), the first group of its step's key; undefined when no two are of one key.
+  private merged(keys: readonly number[]): number[] | undefined {
+    const n = keys.length;
+    let into: number[] | undefined;
+    const same = (g: number, f: number): void => {
+      if (into === undefined) {
+        into = new Array<number>(n);
+        for (let i = 0; i < n; i++) into[i] = i;
+      }
+      into[g] = f;
+    };
+    if (n <= 16) {
+      for (let g = 1; g < n; g++) {
+        for (let f = 0; f < g; f++) {
+          if (this.sameKey(keys[f]!, keys[g]!)) {
+            same(g, f);
+            break;
+          }
+        }
+      }
+      return into;
+    }
+    const byName = new Map<string, number | number[]>();
+    for (let g = 0; g < n; g++) {
+      const name = this.steps[keys[g]!]!.name;
+      const had = byName.get(name);
+      if (had === undefined) {
+        byName.set(name, g);
+        continue;
+      }
+      const f = typeof had === 'number' ? (this.sameKey(keys[had]!, keys[g]!) ? had : undefined) : had.find((f) => this.sameKey(keys[f]!, keys[g]!));
+      if (f !== undefined) same(g, f);
+      else if (typeof had === 'number') byName.set(name, [had, g]);
+      else had.push(g);
+    }
+    return into;
   }
 }
 

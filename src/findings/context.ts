@@ -92,6 +92,8 @@ export interface FindingContext {
   readonly leafSite: (leaf: TreeNode) => FaultSite | undefined;
   /** Whether a site is one of the report's sites (the one for its dso and address). */
   readonly isReportSite: (site: FaultSite) => boolean;
+  /** The number in report.sites of the report's site for a site's dso and address (-1: none). */
+  readonly siteNumber: (site: FaultSite) => number;
 }
 
 /** Reads the report once for every pattern. The tree must be the call-path tree (not inverted, not grouped by site, not pruned). */
@@ -128,14 +130,17 @@ export function findingContext(report: Report): FindingContext {
     if (list === undefined) sites.set(s.site, [s]);
     else list.push(s);
   }
-  // by dso, then address: no key string made per site
-  const byAddress = new Map<string, Map<string, SiteCount>>();
-  for (const s of report.sites) {
+  // by dso, then address, the site's number in report.sites: no key string made per site
+  const byAddress = new Map<string, Map<string, number>>();
+  const sitesOf = report.sites;
+  for (let i = 0; i < sitesOf.length; i++) {
+    const s = sitesOf[i]!;
     let inDso = byAddress.get(s.dso);
     if (inDso === undefined) byAddress.set(s.dso, (inDso = new Map()));
-    if (!inDso.has(s.address)) inDso.set(s.address, s);
+    if (!inDso.has(s.address)) inDso.set(s.address, i);
   }
-  const reportSite = (site: FaultSite): SiteCount | undefined => byAddress.get(site.dso)?.get(site.address);
+  const siteNumber = (site: FaultSite): number => byAddress.get(site.dso)?.get(site.address) ?? -1;
+  const reportSite = (site: FaultSite): SiteCount | undefined => sitesOf[siteNumber(site)];
   // made when a pattern first asks (the guard pattern)
   let instructions: Map<string, SiteCount> | undefined;
   const instructionsByName = (): Map<string, SiteCount> => {
@@ -156,32 +161,39 @@ export function findingContext(report: Report): FindingContext {
     instruction: (name) => instructionsByName().get(name),
     isReportSite: (site) => reportSite(site) === site,
     leafSite: (leaf) => (leaf.site === undefined ? undefined : (reportSite(leaf.site) ?? leaf.site)),
+    siteNumber,
   };
 }
 
 /** The faulting instructions of the paths with faults of `classes`, by those faults, descending (start-up paths left out unless asked). */
 export function instructionsOf(ctx: FindingContext, classes: readonly FaultClass[], startup = false): { site: FaultSite; faults: number }[] {
-  const by = new Map<TreeNode, number>();
+  // one instruction reached on several paths is one entry: the report's site
+  // (one per dso and address, by its number), a site it lacks by its name.
+  // Each path ends at a leaf of its own (findingContext): no map by leaf, and
+  // none by report site (a wide capture's 100k sites: ~15 MB of maps grown)
+  const out: { site: FaultSite; faults: number }[] = [];
+  let known: Int32Array | undefined;
+  const named = new Map<string, { site: FaultSite; faults: number }>();
   for (const p of ctx.paths) {
     if (p.startup && !startup) continue;
     const n = faultsIn(p, classes);
-    if (n > 0 && p.leaf.site !== undefined) by.set(p.leaf, (by.get(p.leaf) ?? 0) + n);
-  }
-  // one instruction reached on several paths is one entry: the report's site
-  // by identity (one per dso and address), a site it lacks by its name
-  const out: { site: FaultSite; faults: number }[] = [];
-  const known = new Map<FaultSite, { site: FaultSite; faults: number }>();
-  const named = new Map<string, { site: FaultSite; faults: number }>();
-  for (const [leaf, n] of by) {
-    const s = ctx.leafSite(leaf)!;
-    const inReport = s !== leaf.site || ctx.isReportSite(s);
+    const leafSite = p.leaf.site;
+    if (n <= 0 || leafSite === undefined) continue;
+    const at = ctx.siteNumber(leafSite);
+    const s = at >= 0 ? ctx.report.sites[at]! : leafSite;
+    const inReport = at >= 0;
     const key = inReport ? undefined : `${s.dso}\0${s.address}\0${s.symbol}\0${s.offset}`;
-    const m = key === undefined ? known.get(s) : named.get(key);
+    let m: { site: FaultSite; faults: number } | undefined;
+    if (key === undefined) {
+      known ??= new Int32Array(ctx.report.sites.length);
+      const e = known[at]!;
+      m = e > 0 ? out[e - 1] : undefined;
+    } else m = named.get(key);
     if (m !== undefined) m.faults += n;
     else {
       const e = { site: s, faults: n };
       out.push(e);
-      if (key === undefined) known.set(s, e);
+      if (key === undefined) known![at] = out.length;
       else named.set(key, e);
     }
   }

@@ -99,6 +99,8 @@ export function siteFilter(resolver: FrameResolver, options: Pick<TreeOptions, '
 export function siteDecision(resolver: FrameResolver, options: Pick<TreeOptions, 'dsos' | 'symbols'>): { keeps: (siteFrame: Frame) => boolean; changed: () => Frame[] } {
   const filter = siteFilter(resolver, options);
   const bySymbol = options.symbols !== undefined && options.symbols.length > 0;
+  // no filter keeps every frame: nothing to remember (a map of every faulting frame, 100k on a wide capture)
+  if (!bySymbol && (options.dsos === undefined || options.dsos.length === 0)) return { keeps: () => true, changed: () => [] };
   const decided = new Map<Frame, boolean>();
   const early: Frame[] = [];
   return {
@@ -136,14 +138,20 @@ interface LeafInfo {
   readonly frame: Frame;
   readonly site: FaultSite;
   readonly kept: boolean;
-  readonly key: string;
   records: number;
   // its steps, made when a path of it is first in the tree (-1: not yet; listed -1: none)
   fn: number;
   insn: number;
   listed: number;
   // the ranked entry of the last event counted for it
-  ranked: { -readonly [K in keyof SiteCount]: SiteCount[K] } | undefined;
+  ranked: Ranked | undefined;
+}
+
+type Ranked = { -readonly [K in keyof SiteCount]: SiteCount[K] };
+
+// One ranked site: of one dso, address, symbol and offset (the address compared by the caller).
+function sameSite(r: Ranked, site: FaultSite): boolean {
+  return r.dso === site.dso && r.symbol === site.symbol && (r.offset === site.offset || String(r.offset) === String(site.offset));
 }
 
 export class FaultAggregator {
@@ -262,8 +270,9 @@ export class FaultAggregator {
     let room = 0;
     for (const p of this.paths) room += 2 * this.frameIds[p.at]! + this.frameIds[p.at + 1]! + 8;
     const builder = new PathTreeBuilder(options.rootName ?? 'all', this.paths.length, room);
-    // by event, then by site: the leaf's key, made once per faulting frame, and no string per path
-    const sites = new Map<string, Map<string, { -readonly [K in keyof SiteCount]: SiteCount[K] }>>();
+    // by event, then by the site's address (dso, symbol and offset compared): no key string per faulting frame
+    // (a wide capture's 100k: ~20 MB of strings kept to the end of finish)
+    const sites = new Map<string, Map<string, Ranked | Ranked[]>>();
     const ranked: SiteCount[] = [];
     const filtered = { records: 0, value: 0 };
     const keeps = options.keeps ?? siteFilter(resolver, options);
@@ -293,10 +302,14 @@ export class FaultAggregator {
       }
       let ofEvent = sites.get(p.event);
       if (ofEvent === undefined) sites.set(p.event, (ofEvent = new Map()));
-      let s = ofEvent.get(leaf.key);
+      const site = leaf.site;
+      const there = ofEvent.get(site.address);
+      let s = there === undefined ? undefined : Array.isArray(there) ? there.find((r) => sameSite(r, site)) : sameSite(there, site) ? there : undefined;
       if (s === undefined) {
-        s = { event: p.event, ...leaf.site, count: p.value };
-        ofEvent.set(leaf.key, s);
+        s = { event: p.event, ...site, count: p.value };
+        if (there === undefined) ofEvent.set(site.address, s);
+        else if (Array.isArray(there)) there.push(s);
+        else ofEvent.set(site.address, [there, s]);
         ranked.push(s);
       } else s.count += p.value;
       leaf.ranked = s;
@@ -310,7 +323,7 @@ export class FaultAggregator {
       if (leaf === undefined) {
         const siteFrame = frameList[siteId]!;
         const site = resolver.resolve(siteFrame);
-        leafOf[siteId] = leaf = { frame: siteFrame, site, kept: keeps(siteFrame), records: 0, key: site.dso + '\0' + site.address + '\0' + site.symbol + '\0' + String(site.offset), fn: -1, insn: -1, listed: -1, ranked: undefined };
+        leafOf[siteId] = leaf = { frame: siteFrame, site, kept: keeps(siteFrame), records: 0, fn: -1, insn: -1, listed: -1, ranked: undefined };
         leafOrder.push(leaf);
       }
       leaf.records += p.records;

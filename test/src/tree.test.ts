@@ -262,6 +262,30 @@ describe('PathTreeBuilder', () => {
     );
   });
 
+  it('makes one node of the steps of one kind, name and dso met under a node, each a step of its own, when more than a few meet there', () => {
+    // 60 paths under one step, each through a step object of its own: 6 keys (3 names, 2 dsos, one name also a kernel frame), interleaved
+    const plain = new TreeBuilder('all');
+    const bulk = new PathTreeBuilder('all');
+    const top: PathStep = { name: 'main', kind: 'user', dso: '/bin/a' };
+    const topId = bulk.step(top);
+    const plainLeaves: TreeNode[] = [];
+    const numbers: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const step: PathStep = { name: ['f', 'g', 'h'][i % 3]!, kind: i % 7 === 0 ? 'kernel' : 'user', dso: i % 2 === 0 ? '/bin/a' : '/lib/b.so' };
+      const leaf: PathStep = { name: `insn ${i % 4}`, kind: 'instruction', dso: step.dso! };
+      plainLeaves.push(plain.add([top, step, leaf], i + 1, 'page-faults'));
+      bulk.push(topId);
+      bulk.push(bulk.step({ ...step }));
+      bulk.push(bulk.step({ ...leaf }));
+      numbers.push(bulk.end(i + 1, 'page-faults'));
+    }
+    const want = plain.finish();
+    const got = bulk.finish();
+    expect(JSON.stringify(got.tree)).toBe(JSON.stringify(want));
+    expect(got.tree.children[0]!.children.length).toBe(want.children[0]!.children.length);
+    expect(numbers.map((n) => got.leaves[n]!.name + got.leaves[n]!.value)).toEqual(plainLeaves.map((n) => n.name + n.value));
+  });
+
   it('makes a root of its own with no path', () => {
     const { tree, leaves } = new PathTreeBuilder('all').finish();
     expect(tree).toEqual({ name: 'all', kind: 'root', value: 0, self: 0, byEvent: {}, children: [] });

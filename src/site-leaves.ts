@@ -6,6 +6,7 @@
 import type { AggregatedPath } from './aggregate.js';
 import { GROUP_LEVELS } from './aggregate.js';
 import { grown } from './grown.js';
+import type { NumberedLeaves } from './slices.js';
 import type { FaultClass, FaultSite, Frame, SiteLeaves, TreeNode } from './model.js';
 
 // a path's sites (or a call tree leaf's leaves by site) are found by a scan of its list up to this many, then by a map of their own
@@ -142,10 +143,10 @@ export class SitePaths {
   }
 
   /** By pair, the leaf of its aggregator path (`leaves` by path number). */
-  leavesOf(leaves: readonly (TreeNode | undefined)[]): (TreeNode | undefined)[] {
-    const out = new Array<TreeNode | undefined>(this.n);
-    for (let j = 0; j < this.n; j++) out[j] = leaves[this.paths[j]!];
-    return out;
+  leavesOf(leaves: NumberedLeaves): NumberedLeaves {
+    const of = new Int32Array(this.n);
+    for (let j = 0; j < this.n; j++) of[j] = leaves.of[this.paths[j]!] ?? -1;
+    return { nodes: leaves.nodes, of };
   }
 
   /**
@@ -153,13 +154,14 @@ export class SitePaths {
    * would: each pair's added in pair order, so their names come in the order
    * the grouped aggregator's tree has them (the JSON text keeps it).
    */
-  settleClasses(leaves: readonly (TreeNode | undefined)[]): void {
-    const fresh = new Set<TreeNode>();
+  settleClasses(leaves: NumberedLeaves): void {
+    const fresh = new Uint8Array(leaves.nodes.length);
     for (let j = 0; j < this.n; j++) {
-      const leaf = leaves[this.paths[j]!];
-      if (leaf === undefined) continue;
-      if (!fresh.has(leaf)) {
-        fresh.add(leaf);
+      const l = leaves.of[this.paths[j]!] ?? -1;
+      if (l < 0) continue;
+      const leaf = leaves.nodes[l]!;
+      if (fresh[l] === 0) {
+        fresh[l] = 1;
         leaf.classes = {};
       }
       const into = leaf.classes!;
@@ -190,7 +192,7 @@ export function splitLeaves(
   tree: TreeNode,
   pairs: SitePaths,
   paths: readonly AggregatedPath[],
-  leaves: readonly (TreeNode | undefined)[],
+  leaves: NumberedLeaves,
   groupName: (group: string) => string,
   resolve: (f: Frame) => FaultSite,
 ): SplitLeaves {
@@ -202,6 +204,8 @@ export function splitLeaves(
   const most = pairs.n;
   const callLeaves: TreeNode[] = [];
   const leafNumber = new Map<TreeNode, number>();
+  // by number in `leaves`: its number here + 1 (0: not yet met)
+  const numbered = new Int32Array(leaves.nodes.length);
   const eventNames: string[] = [];
   const eventIds = new Map<string, number>();
   const classNames: FaultClass[] = [];
@@ -240,8 +244,9 @@ export function splitLeaves(
   let e = -1;
   for (let q = 0; q < pairs.n; q++) {
     const p = paths[pairs.path(q)]!;
-    const leaf = leaves[p.id];
-    if (leaf === undefined) continue;
+    const ln = leaves.of[p.id] ?? -1;
+    if (ln < 0) continue;
+    const leaf = leaves.nodes[ln]!;
     const group = pairs.site(q);
     const value = pairs.value(q);
     // consecutive pairs are mostly of one site
@@ -270,11 +275,12 @@ export function splitLeaves(
       }
       e = known;
     }
-    let l = leafNumber.get(leaf);
-    if (l === undefined) {
+    let l = numbered[ln]! - 1;
+    if (l < 0) {
       l = callLeaves.length;
       callLeaves.push(leaf);
       leafNumber.set(leaf, l);
+      numbered[ln] = l + 1;
     }
     const only = pairs.onlyClass(q);
     const many = wide.get(l);

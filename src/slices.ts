@@ -196,12 +196,20 @@ class Cells {
   /** The number of cells of each path (by path number, up to the last path with a cell). */
   countByPath(): Int32Array {
     let paths = 0;
-    this.eachPath((_, p) => {
-      if (p >= paths) paths = p + 1;
+    this.eachChunk((col, end) => {
+      for (let k = 0; k < end; k++) if (col[k]! >= paths) paths = col[k]! + 1;
     });
     const count = new Int32Array(paths);
-    this.eachPath((_, p) => count[p]!++);
+    this.eachChunk((col, end) => {
+      for (let k = 0; k < end; k++) count[col[k]!]!++;
+    });
     return count;
+  }
+
+  /** Calls `f(paths, cells)` for each chunk of the path column and the cells in it. */
+  private eachChunk(f: (paths: Int32Array, cells: number) => void): void {
+    const size = this.mask + 1;
+    for (let c = 0; c * size < this.n; c++) f(this.paths[c]!, Math.min(size, this.n - c * size));
   }
 
   /** The least quantum of a cell but NO_TIME (Infinity when none). */
@@ -216,13 +224,39 @@ class Cells {
     return min;
   }
 
-  /** Calls `f(cell, path)` for every cell in order. */
-  eachPath(f: (cell: number, path: number) => void): void {
+  /** Cell i's (quantum − min, or -1 for none; thread, region, value) at into[o] … into[o + 3]. */
+  write(i: number, into: Float64Array, o: number, min: number): void {
+    const c = i >>> this.shift;
+    const k = i & this.mask;
+    const q = this.qs[c]![k]!;
+    into[o] = q === NO_TIME ? -1 : q - min;
+    into[o + 1] = this.threads[c]![k]!;
+    into[o + 2] = this.regions[c]![k]!;
+    into[o + 3] = this.values[c]![k]!;
+  }
+
+  /** Every cell, in creation order, written (`write`) at its path's next quadruple in `into`: `at` by path, advanced as written; -1 leaves the path out. */
+  writeAll(into: Float64Array, at: Int32Array, min: number): void {
     const size = this.mask + 1;
     for (let c = 0; c * size < this.n; c++) {
-      const col = this.paths[c]!;
+      const paths = this.paths[c]!;
+      const qs = this.qs[c]!;
+      const threads = this.threads[c]!;
+      const regions = this.regions[c]!;
+      const values = this.values[c]!;
       const end = Math.min(size, this.n - c * size);
-      for (let k = 0; k < end; k++) f(c * size + k, col[k]!);
+      for (let k = 0; k < end; k++) {
+        const p = paths[k]!;
+        const a = at[p]!;
+        if (a < 0) continue;
+        at[p] = a + 1;
+        const o = 4 * a;
+        const q = qs[k]!;
+        into[o] = q === NO_TIME ? -1 : q - min;
+        into[o + 1] = threads[k]!;
+        into[o + 2] = regions[k]!;
+        into[o + 3] = values[k]!;
+      }
     }
   }
 
@@ -320,46 +354,63 @@ function order(cells: Cells, list: Int32Array, from: number, to: number): void {
   list.set(sorted, from);
 }
 
-// Arrays of doubles made as such: a new Array(n) holds small integers until a
-// double is stored, and is then copied whole as doubles (and past ~100k
-// elements it is a dictionary).
-let template: number[] | undefined;
-const TEMPLATE = 1 << 16;
-function doubles(n: number): number[] {
-  template ??= new Array<number>(TEMPLATE).fill(0.5);
-  if (n <= TEMPLATE) return template.slice(0, n);
-  const parts: number[][] = [];
-  for (let left = n; left > 0; left -= TEMPLATE) parts.push(left >= TEMPLATE ? template : template.slice(0, left));
-  return ([] as number[]).concat(...parts);
+/** Tree leaves by path number, numbered: path p's leaf is `nodes[of[p]]` (-1: none). */
+export interface NumberedLeaves {
+  readonly nodes: readonly TreeNode[];
+  readonly of: Int32Array;
+}
+
+/** `leaves` (by path number) numbered, each leaf once in the order its first path comes. */
+export function numberLeaves(leaves: readonly (TreeNode | undefined)[]): NumberedLeaves {
+  const nodes: TreeNode[] = [];
+  const numbers = new Map<TreeNode, number>();
+  const of = new Int32Array(leaves.length);
+  for (let p = 0; p < leaves.length; p++) {
+    const leaf = leaves[p];
+    if (leaf === undefined) {
+      of[p] = -1;
+      continue;
+    }
+    let l = numbers.get(leaf);
+    if (l === undefined) {
+      l = nodes.push(leaf) - 1;
+      numbers.set(leaf, l);
+    }
+    of[p] = l;
+  }
+  return { nodes, of };
 }
 
 /**
- * Where each path's cells go: the array of its leaf (`leaves` by path), sized
- * once for all of that leaf's paths, and the quadruple the path's first cell
- * goes to; `placed` is told each path's (first, count), in path order.
+ * Where each path's cells go: the cells of every leaf in one array, a leaf's
+ * own part of it its `cells` (sized once for all of its paths: an array of
+ * its own per leaf was ~90 ms of leaf lookups and 30k arrays on the bench
+ * capture); `at` by path, the quadruple its first cell goes to in `into`
+ * (-1: the path has no leaf); `placed` is told each path's (first, count) on
+ * its leaf, in path order.
  */
-function placeOn(leaves: readonly (TreeNode | undefined)[], count: Int32Array, placed?: (path: number, first: number, count: number) => void): { into: (number[] | undefined)[]; at: Int32Array } {
-  const total = new Map<TreeNode, number>();
-  for (let p = 0; p < count.length; p++) {
-    const leaf = leaves[p];
-    if (leaf !== undefined && count[p]! > 0) total.set(leaf, (total.get(leaf) ?? 0) + count[p]!);
+function placeOn(leaves: NumberedLeaves, count: Int32Array, placed?: (path: number, first: number, count: number) => void): { into: Float64Array; at: Int32Array } {
+  const { nodes, of } = leaves;
+  const paths = Math.min(count.length, of.length);
+  const total = new Int32Array(nodes.length);
+  for (let p = 0; p < paths; p++) if (of[p]! >= 0) total[of[p]!]! += count[p]!;
+  // by leaf: where its cells start, and where its next path's go
+  const start = new Int32Array(nodes.length);
+  let sum = 0;
+  for (let l = 0; l < nodes.length; l++) {
+    start[l] = sum;
+    sum += total[l]!;
   }
-  const into = new Array<number[] | undefined>(count.length);
-  const at = new Int32Array(count.length);
-  // by leaf: its quadruples so far
-  const next = new Map<TreeNode, number>();
-  for (let p = 0; p < count.length; p++) {
-    const leaf = leaves[p];
-    if (leaf === undefined || count[p] === 0) continue;
-    let k = next.get(leaf);
-    if (k === undefined) {
-      k = (leaf.cells?.length ?? 0) / 4;
-      leaf.cells ??= doubles(4 * total.get(leaf)!);
-    }
-    into[p] = leaf.cells;
-    at[p] = k;
-    placed?.(p, k, count[p]!);
-    next.set(leaf, k + count[p]!);
+  const into = new Float64Array(4 * sum);
+  for (let l = 0; l < nodes.length; l++) if (total[l]! > 0) nodes[l]!.cells = into.subarray(4 * start[l]!, 4 * (start[l]! + total[l]!));
+  const next = start.slice();
+  const at = new Int32Array(count.length).fill(-1);
+  for (let p = 0; p < paths; p++) {
+    const l = of[p]!;
+    if (l < 0 || count[p] === 0) continue;
+    at[p] = next[l]!;
+    placed?.(p, next[l]! - start[l]!, count[p]!);
+    next[l]! += count[p]!;
   }
   return { into, at };
 }
@@ -432,7 +483,7 @@ export class SliceBuilder {
    * `also`: the leaves of another tree of the same paths (the tree by protection site), given the same cells.
    * `placed`: where each path's cells went on its leaf, as (first, count) in quadruples.
    */
-  finish(leaves: readonly (TreeNode | undefined)[], naming: SliceNaming, also?: readonly (TreeNode | undefined)[], placed?: (path: number, first: number, count: number) => void): SliceIndex {
+  finish(leaves: NumberedLeaves, naming: SliceNaming, also?: NumberedLeaves, placed?: (path: number, first: number, count: number) => void): SliceIndex {
     const cells = this.cells;
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
     let min = cells.minQ();
@@ -442,31 +493,21 @@ export class SliceBuilder {
     const on = placeOn(leaves, count, placed);
     const onAlso = also !== undefined ? placeOn(also, count) : undefined;
     const shift = (q: number): number => (q === NO_TIME ? -1 : q - min);
-    // a cell's quadruple at its path's next place on the leaf (and on `also`'s)
-    const write = (o: { into: (number[] | undefined)[]; at: Int32Array }, c: number, p: number): void => {
-      const into = o.into[p];
-      if (into === undefined) return;
-      const k = 4 * o.at[p]!++;
-      into[k] = shift(cells.q(c));
-      into[k + 1] = cells.thread(c);
-      into[k + 2] = cells.region(c);
-      into[k + 3] = cells.value(c);
-    };
-    const put = (c: number, p: number): void => {
-      write(on, c, p);
-      if (onAlso !== undefined) write(onAlso, c, p);
-    };
     if (!cells.cameBack) {
       // every path's cells are in quantum order as they came (`order` keeps them so): read in one pass
-      cells.eachPath(put);
+      cells.writeAll(on.into, on.at, min);
+      if (onAlso !== undefined) cells.writeAll(onAlso.into, onAlso.at, min);
     } else {
       const { start, cells: byPath } = cells.byPath();
       for (let p = 0; p + 1 < start.length; p++) {
         const from = start[p]!;
         const to = start[p + 1]!;
-        if (from === to || (on.into[p] === undefined && onAlso?.into[p] === undefined)) continue;
+        if (from === to || (on.at[p]! < 0 && (onAlso === undefined || onAlso.at[p]! < 0))) continue;
         order(cells, byPath, from, to);
-        for (let i = from; i < to; i++) put(byPath[i]!, p);
+        for (const o of onAlso !== undefined ? [on, onAlso] : [on]) {
+          if (o.at[p]! < 0) continue;
+          for (let i = from; i < to; i++) cells.write(byPath[i]!, o.into, 4 * o.at[p]!++, min);
+        }
       }
     }
     this.cells = new Cells(this.chunkCells);

@@ -56,7 +56,7 @@ export class TreeBuilder {
   private readonly lastNodes: TreeNode[] = [];
 
   /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value (and `classes`, `cells`), and is returned. */
-  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[]): TreeNode {
+  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[] | Float64Array): TreeNode {
     if (!this.multi && event !== this.only) {
       if (this.only === undefined) this.only = event;
       else this.toMulti();
@@ -120,14 +120,15 @@ export class TreeBuilder {
 }
 
 // The self value (and classes, cells) a path leaves at its last node.
-function settle(node: TreeNode, value: number, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[]): TreeNode {
+function settle(node: TreeNode, value: number, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[] | Float64Array): TreeNode {
   node.self += value;
   if (classes !== undefined) {
     const into = (node.classes ??= {});
     for (const c in classes) into[c as FaultClass] = (into[c as FaultClass] ?? 0) + classes[c as FaultClass]!;
   }
   if (cells !== undefined && cells.length > 0) {
-    const into = (node.cells ??= []);
+    // a node of this builder: its cells are an array of its own
+    const into = (node.cells ??= []) as number[];
     for (const x of cells) into.push(x);
   }
   return node;
@@ -357,7 +358,8 @@ export function pruneTree(root: TreeNode, minFraction: number): TreeNode {
         other.self += c.value;
         for (const [e, v] of Object.entries(c.byEvent)) other.byEvent[e] = (other.byEvent[e] ?? 0) + v;
         forEachPath(c, (_p, _self, n) => {
-          if (n.cells !== undefined) for (const x of n.cells) (other.cells ??= []).push(x);
+          // `other` is made here: its cells are an array
+          if (n.cells !== undefined) for (const x of n.cells) ((other.cells ??= []) as number[]).push(x);
         });
       }
     }

@@ -59,7 +59,7 @@ describe('the tree by protection site', () => {
     }
     // the tree by site carries the same cells (the page recounts its protection sites for a time window): each node's add up to its value
     const bySiteSums = cellSums(withSites.siteTree!);
-    const subtree = (t: TreeNode): number => (t.cells ?? []).reduce((a, x, i) => (i % 4 === 3 ? a + x : a), 0) + t.children.reduce((a, k) => a + subtree(k), 0);
+    const subtree = (t: TreeNode): number => [...(t.cells ?? [])].reduce((a, x, i) => (i % 4 === 3 ? a + x : a), 0) + t.children.reduce((a, k) => a + subtree(k), 0);
     for (const k of withSites.siteTree!.children) expect(subtree(k), k.name).toBe(k.value);
     expect(bySiteSums.reduce((a, b) => a + b, 0)).toBe(cellSums(withSites.tree).reduce((a, b) => a + b, 0));
   });

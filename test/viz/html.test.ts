@@ -34,6 +34,8 @@ function inlineStyle(html: string): string {
 
 function stripIds(node: TreeNode & { id?: number }): unknown {
   const { id: _id, children, ...rest } = node;
+  // a report's cells are views of one array; the page's, arrays
+  if (rest.cells !== undefined) rest.cells = [...rest.cells];
   return { ...rest, children: children.map(stripIds) };
 }
 

@@ -31,6 +31,8 @@ function dataBlock(html: string): PageData {
 function text(node: TreeNode & { id?: number }): string {
   const strip = (n: TreeNode & { id?: number }): unknown => {
     const { id: _id, children, site, ...rest } = n;
+    // a report's cells are views of one array; the page's, arrays
+    if (rest.cells !== undefined) rest.cells = [...rest.cells];
     const fields = site !== undefined ? { site: Object.fromEntries(Object.entries(site).sort(([a], [b]) => (a < b ? -1 : 1))) } : {};
     return { ...rest, ...fields, children: children.map(strip) };
   };

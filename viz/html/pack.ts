@@ -184,7 +184,11 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
             n = 0;
           }
           const to = Math.min(c.length, j + CELL_CHUNK - n);
-          while (j < to) chunk[n++] = c[j++]!;
+          if (c instanceof Float64Array) {
+            chunk.set(c.subarray(j, to), n);
+            n += to - j;
+            j = to;
+          } else while (j < to) chunk[n++] = c[j++]!;
         }
       }
       if (n > 0) yield chunk.subarray(0, n);

@@ -128,6 +128,48 @@ export class JsonBytes {
     } while (n > 0);
   }
 
+  /**
+   * The numbers `c[from]` … `c[to - 1]`, each as number() writes it, comma
+   * separated, with a comma first when `comma`: a page's millions of numbers
+   * without a call and a bounds check each.
+   */
+  numbers(c: ArrayLike<number>, from: number, to: number, comma: boolean): void {
+    let buf = this.buf;
+    let p = this.pos;
+    for (let i = from; i < to; i++) {
+      // a comma, a sign and ten digits
+      if (p + 12 > buf.length) {
+        this.pos = p;
+        this.room(12);
+        buf = this.buf;
+        p = this.pos;
+      }
+      if (comma) buf[p++] = 0x2c;
+      comma = true;
+      const v = c[i]!;
+      let n = v | 0;
+      if (n !== v || n === -0x80000000) {
+        this.pos = p;
+        this.raw(Number.isFinite(v) ? String(v) : 'null');
+        buf = this.buf;
+        p = this.pos;
+        continue;
+      }
+      if (n < 0) {
+        buf[p++] = 0x2d;
+        n = -n;
+      }
+      p += n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+      let d = p;
+      do {
+        const q = (n / 10) | 0;
+        buf[--d] = 0x30 + n - q * 10;
+        n = q;
+      } while (n > 0);
+    }
+    this.pos = p;
+  }
+
   /** JSON.stringify(counts) for a record of numbers (its own keys in order; undefined values left out). */
   counts(counts: Readonly<Record<string, number | undefined>>): void {
     let first = true;

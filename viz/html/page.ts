@@ -160,14 +160,9 @@ function* numberBytes(out: JsonBytes, chunks: Iterable<ArrayLike<number>>): Gene
   for (const c of chunks) {
     for (let i = 0; i < c.length; ) {
       const to = Math.min(c.length, i + SCAN);
-      if (first && i < to) {
-        out.number(c[i++]!);
-        first = false;
-      }
-      for (; i < to; i++) {
-        out.byte(0x2c);
-        out.number(c[i]!);
-      }
+      out.numbers(c, i, to, !first);
+      first = false;
+      i = to;
       const full = out.take();
       if (full.length > 0) {
         yield* full;

@@ -131,6 +131,10 @@ export class BatchEncoder {
   private readonly slots: Slot[];
   private readonly flight: Int32Array;
   private slot = 0;
+  /** Slots sent, oldest first: the last `flight` of them are not decoded yet. */
+  private readonly sent: number[] = [];
+  /** Slots decoded, the last freed on top: the next batch goes in the one freed last. */
+  private readonly free: number[];
   private ints: Int32Array;
   private doubles: Float64Array;
   private frames: Int32Array;
@@ -166,6 +170,7 @@ export class BatchEncoder {
   ) {
     this.slots = slotsOf(ring);
     this.flight = new Int32Array(ring.flight);
+    this.free = Array.from({ length: ring.slots - 1 }, (_, i) => ring.slots - 1 - i);
     ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text, textView: this.textView } = this.slots[0]!);
   }
 
@@ -367,19 +372,25 @@ export class BatchEncoder {
     if (this.textOwn) transfer.push(text.buffer as ArrayBuffer);
     Atomics.add(this.flight, 0, 1);
     this.send(b, transfer);
-    this.slot = (this.slot + 1) % this.ring.slots;
-    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text, textView: this.textView } = this.slots[this.slot]!);
+    this.sent.push(this.slot);
     this.framesOwn = this.textOwn = false;
     this.framesUsed = this.textUsed = this.count = 0;
     this.ascii = true;
     this.objects = [];
     this.newFrames = [];
     this.newNames = [];
-    // the next slot is free once the main thread is fewer than `slots` batches behind; once the
-    // ring is full, this thread waits until half of it is free (woken once per refill, not per batch)
+    // a slot is free once the main thread has decoded its batch; once the ring is full, this
+    // thread waits until half of it is free (woken once per refill, not per batch)
     let n = Atomics.load(this.flight, 0);
-    if (n < this.ring.slots) return;
-    for (const low = refillAt(this.ring.slots); n > low; n = Atomics.load(this.flight, 0)) Atomics.wait(this.flight, 0, n);
+    if (n >= this.ring.slots) {
+      for (const low = refillAt(this.ring.slots); n > low; n = Atomics.load(this.flight, 0)) Atomics.wait(this.flight, 0, n);
+    }
+    // batches are decoded in the order sent: all but the last n sent are free. The slot freed last
+    // is taken first, so that while the main thread keeps up the same few slots are written and
+    // read (in the caches, no fresh pages), however deep the ring
+    while (this.sent.length > n) this.free.push(this.sent.shift()!);
+    this.slot = this.free.pop()!;
+    ({ ints: this.ints, doubles: this.doubles, frames: this.frames, text: this.text, textView: this.textView } = this.slots[this.slot]!);
   }
 }
 

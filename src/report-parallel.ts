@@ -31,8 +31,13 @@ const DEFAULT_MIN_BYTES = 192 << 20;
  * ~25 MB less memory.
  */
 const YOUNG_MB = 4;
-/** Batches (4096 records, ~0.6 MB of shared memory each) the worker may be ahead of this thread. */
-const MAX_IN_FLIGHT = 8;
+/**
+ * Batches (4096 records, ~0.6 MB of shared memory each) the worker may be ahead of this thread.
+ * The first batches bring most of a trace's distinct stacks, and this thread's code is not
+ * compiled yet: it takes ~8× longer per batch there than later, so the worker gets ~25 batches
+ * ahead; with fewer slots it waited (~0.3 s on the bench capture), then this thread waited for it.
+ */
+const MAX_IN_FLIGHT = 32;
 
 type Batch = Extract<TraceMessage, { type: 'batch' }>;
 type End = Extract<TraceMessage, { type: 'end' }>;

@@ -141,6 +141,27 @@ describe('report worker batches', () => {
     expect(out).toEqual(items.map((r) => normalizeRecord(r)));
   });
 
+  it('take the slot freed last: a consumer that keeps up has every batch in one slot, one that falls behind frees them in the order sent', () => {
+    const items = Array.from({ length: 5 * BATCH_ITEMS }, (_, i) => sample(i + 1, { payload: `p${i}` }));
+    expect(roundTrip(items, 8).batches.map((b) => b.slot)).toEqual([0, 0, 0, 0, 0]);
+    // decoded two batches late: the encoder's next slot is always the one just freed
+    const ring = newBatchRing(4);
+    const decoder = new BatchDecoder(ring, SOURCE);
+    const pending: Batch[] = [];
+    const slots: number[] = [];
+    const out: (TraceEvent | Diagnostic)[] = [];
+    const encoder = new BatchEncoder(ring, (b) => {
+      slots.push(b.slot);
+      pending.push(b);
+      if (pending.length > 2) decoder.decode(pending.shift()!, (e) => out.push(e), (d) => out.push(d));
+    });
+    for (const r of items) encoder.record(r);
+    encoder.post();
+    for (const b of pending) decoder.decode(b, (e) => out.push(e), (d) => out.push(d));
+    expect(slots).toEqual([0, 1, 2, 0, 1]);
+    expect(out).toEqual(items.map((r) => normalizeRecord(r)));
+  });
+
   it("hand over the worker parser's one reused record as the parser's own records, on every perf script sample", () => {
     const odd = [
       'app 4294967296/4294967297 [000] 1.000001: 1 page-faults: \t    7f0000001000 fn+0x0 (/bin/app)',

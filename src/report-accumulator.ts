@@ -148,7 +148,11 @@ export class ReportAccumulator {
     this.siteAggregator = this.siteTree && options.siteTreeNodes === true ? new FaultAggregator() : undefined;
   }
 
-  /** Takes one event, in trace order (readTrace's callback). */
+  /**
+   * Takes one event, in trace order (readTrace's callback). Keeps no event, record or fault access
+   * object past the call (the worker's decoder fills them in again for the next fault): only their
+   * numbers, strings, frames and stacks.
+   */
   readonly add = (event: TraceEvent): void => {
     if (!isSampleEvent(event)) {
       this.learnSideBand(event);

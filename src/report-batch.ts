@@ -11,7 +11,7 @@
 // The numbers normalizeRecord reads from the payloads of the records a trace
 // holds most of (software faults, mprotect, syscall exits) are read here, in
 // the worker, and go as numbers: the main thread makes their events of them.
-import { decodeHotRecord, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type TraceEvent } from './events.js';
+import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type FaultAccess, type FaultEvent, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
@@ -404,6 +404,19 @@ export class BatchDecoder {
   private readonly chains: (readonly Frame[])[] = [];
   private readonly names: string[] = [];
   private readonly refillAt: number;
+  /**
+   * A fault's record (one per shape: without and with a data address), its access and its event,
+   * filled in again for each fault: the main thread keeps none of them past the fault (its numbers
+   * and strings are copied where kept), and they were most of what it allocated per record.
+   */
+  private faultRecord: Writable<SampleRecord> | undefined;
+  private faultAddrRecord: Writable<SampleRecord> | undefined;
+  private readonly access: Writable<FaultAccess> = { address: 0 };
+  private readonly accessIp: Writable<FaultAccess> = { address: 0, ip: 0 };
+  private faultEvent: Writable<FaultEvent> | undefined;
+  // the fault family of the last event name id
+  private familyOf = -1;
+  private family = -1;
 
   constructor(
     ring: BatchRing,
@@ -419,7 +432,10 @@ export class BatchDecoder {
     return Atomics.load(this.flight, 0);
   }
 
-  /** Hands `b`'s records (normalized) and bad lines on, then frees its slot. */
+  /**
+   * Hands `b`'s records (normalized) and bad lines on, then frees its slot. A fault's event, its
+   * record and access are filled in again for the next fault: `onEvent` copies what it keeps.
+   */
   decode(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
     try {
       this.items(b, onEvent, sink);
@@ -501,17 +517,62 @@ export class BatchDecoder {
       ti += n;
       const d = i * ITEM_DOUBLES;
       const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
+      let addr: string | undefined;
+      if (tag === SAMPLE_ADDR) {
+        const n = ints[at + 9]!;
+        const found = ints[at + 10]!;
+        addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
+      }
+      if (hot === HOT_FAULT) {
+        const r = tag === SAMPLE ? this.faultRecord : this.faultAddrRecord;
+        if (r !== undefined) {
+          r.line = doubles[d]!;
+          r.comm = comm;
+          r.pid = ints[at + 1]!;
+          r.tid = ints[at + 2]!;
+          r.cpu = ints[at + 3]!;
+          r.time = doubles[d + 1]!;
+          r.period = doubles[d + 2]!;
+          r.event = event;
+          r.payload = payload;
+          if (tag === SAMPLE_ADDR) r.addr = addr;
+          r.stack = stack!;
+          r.stackId = stackId;
+          onEvent(this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!));
+          continue;
+        }
+      }
       let r: SampleRecord;
       // the parser's two shapes, keys in its order
       if (tag === SAMPLE) {
         r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId };
+        if (hot === HOT_FAULT) this.faultRecord = r;
       } else {
-        const n = ints[at + 9]!;
-        const found = ints[at + 10]!;
-        const addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
         r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
+        if (hot === HOT_FAULT) this.faultAddrRecord = r;
       }
-      onEvent(hot === HOT_NONE ? normalizeRecord(r) : hotEvent(r, hot, doubles, d + 3));
+      onEvent(hot === HOT_NONE ? normalizeRecord(r) : hot === HOT_FAULT ? this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!) : hotEvent(r, hot, doubles, d + 3));
     }
+  }
+
+  // The fault event of `r`, whose event name is names[eventId], from the address and ip the worker read (as hotEvent makes it).
+  private fault(r: SampleRecord, eventId: number, address: number, ip: number): FaultEvent {
+    if (eventId !== this.familyOf) {
+      this.familyOf = eventId;
+      this.family = faultFamily(r.event);
+    }
+    let access: Writable<FaultAccess>;
+    if (Number.isNaN(ip)) access = this.access;
+    else {
+      access = this.accessIp;
+      access.ip = ip;
+    }
+    access.address = address;
+    const e = this.faultEvent;
+    if (e === undefined) return (this.faultEvent = { kind: 'fault', record: r, family: this.family, access });
+    e.record = r;
+    e.family = this.family;
+    e.access = access;
+    return e;
   }
 }

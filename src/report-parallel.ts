@@ -113,6 +113,7 @@ export class TraceWorker {
   /**
    * Every record as an event to `onEvent`, bad lines to `sink`, in trace order; resolves with the input's summary.
    * `idle` is called when this thread has decoded every batch the worker sent, before the read ends.
+   * A fault's event is filled in again for the next fault (BatchDecoder.decode): `onEvent` copies what it keeps.
    */
   async read(onEvent: (e: TraceEvent) => void, diagnostics: { sink: (d: Diagnostic) => void }, progress?: Progress, idle?: () => void): Promise<InputSummary> {
     progress?.watch(() => ({ path: this.path, bytesRead: this.bytesRead, size: this.size, records: this.records }));

@@ -15,7 +15,7 @@
 //   3.784 (         ): jit/11231 exceptions:page_fault_user(address: 0x7f3cb6869000, ip: 139898737037312, error_code: 21)
 // Syscall and tlb_flush payloads, as perf script and perf trace print them: src/payloads.ts.
 import { parseErrorCode } from './fault-class.js';
-import type { LostRecord, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from './model.js';
+import type { Frame, LostRecord, MmapRecord, SampleRecord, TaskRecord, TraceRecord } from './model.js';
 import { mprotectArgs, payloadFields, readCallArgs, readSignal, readTlbFlush, retOf, type CallArgs } from './payloads.js';
 
 export { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED, MREMAP_DONTUNMAP, MREMAP_FIXED, readTlbFlush, TLB_FLUSH_REASONS, type CallArgs } from './payloads.js';
@@ -187,14 +187,15 @@ export const HOT_VALUES = 4;
  * it read (HOT_NONE: nothing, normalizeRecord reads the record). Report's worker
  * thread reads them so the main thread need not (hotEvent). `address`: the data
  * address's value when the caller read it (as parseAddress reads r.addr, NaN
- * without one), so r.addr is not asked for.
+ * without one), so r.addr is not asked for; `ip`: its leaf frame's address
+ * read so (the caller may keep it per stack).
  */
-export function decodeHotRecord(r: SampleRecord, out: Float64Array, at: number, address?: number): number {
+export function decodeHotRecord(r: SampleRecord, out: Float64Array, at: number, address?: number, ip?: number): number {
   const n = eventName(r.event);
   if (n.kind === 'fault-sample') {
     // (numbers, no FaultAccess: this is most of what the worker allocated)
     out[at] = address ?? sampleAddress(r);
-    out[at + 1] = leafIp(r);
+    out[at + 1] = ip ?? leafIp(r);
     return HOT_FAULT;
   }
   if (n.kind !== 'call' || r.fields !== undefined || r.ret !== undefined) return HOT_NONE;
@@ -404,7 +405,12 @@ function sampleAddress(r: SampleRecord): number {
 }
 
 function leafIp(r: SampleRecord): number {
-  const leaf = r.stack[0];
+  return leafAddress(r.stack);
+}
+
+/** The address of a callchain's leaf frame (a software fault's ip), NaN without one. */
+export function leafAddress(stack: readonly Frame[]): number {
+  const leaf = stack[0];
   return leaf === undefined ? NaN : parseAddress(leaf.addr, true);
 }
 

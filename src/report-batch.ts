@@ -11,10 +11,11 @@
 // The numbers normalizeRecord reads from the payloads of the records a trace
 // holds most of (software faults, mprotect, syscall exits) are read here, in
 // the worker, and go as numbers: the main thread makes their events of them.
-import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, normalizeRecord, type FaultAccess, type FaultEvent, type TraceEvent } from './events.js';
+import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, leafAddress, normalizeRecord, type FaultAccess, type FaultEvent, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
+import { grown } from './grown.js';
 
 /** Item tags in `ints` (ITEM_INTS numbers each). */
 export const SAMPLE = 0;
@@ -157,6 +158,8 @@ export class BatchEncoder {
   private readonly frameIds = new Map<Frame, number>();
   /** The parser's stack numbers sent (1 per number below MAX_NUMBERED). */
   private numberedSent = new Uint8Array(1024);
+  /** By the parser's stack number sent: its leaf frame's address (a fault's ip), read once per stack. */
+  private leafIps = new Float64Array(1024);
   private readonly chainIds = new Map<readonly Frame[], number>();
   private readonly nameIds = new Map<string, number>();
   /** The parser's payload bytes (a ReusedSample's, the same buffer but when it grows) and their view. */
@@ -260,7 +263,8 @@ export class BatchEncoder {
     doubles[d] = r.line;
     doubles[d + 1] = r.time;
     doubles[d + 2] = r.period;
-    ints[at + 11] = decodeHotRecord(r, doubles, d + 3, r.addrValue());
+    const id = r.stackId ?? -1;
+    ints[at + 11] = decodeHotRecord(r, doubles, d + 3, r.addrValue(), id >= 0 && id < MAX_NUMBERED ? this.leafIps[id] : undefined);
     if (++this.count === BATCH_ITEMS) this.post();
   }
 
@@ -329,6 +333,8 @@ export class BatchEncoder {
       }
       if (this.numberedSent[number] === 1) return number;
       this.numberedSent[number] = 1;
+      if (number >= this.leafIps.length) this.leafIps = grown(this.leafIps, this.numberedSent.length);
+      this.leafIps[number] = leafAddress(stack);
       ref = NEW_STACK - number;
     } else if (number < 0 && stack.length > 1) {
       // a callchain of two or more frames without a number may still be one the parser interned

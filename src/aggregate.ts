@@ -286,9 +286,9 @@ export class FaultAggregator {
     // a faulting frame's site, filter decision, steps and ranked entry; the records of its paths (to `present`, in the order first met)
     const leafOf = new Array<LeafInfo | undefined>(frameList.length);
     const leafOrder: LeafInfo[] = [];
-    // a frame unwinding lost between a caller and its callee (by caller * frames + callee): its step, -1: none
+    // a frame unwinding lost between a caller and its callee: its step (the pairs are remembered by `inferred`'s
+    // own cache: one here too was a map of every pair, 100k on a wide capture, its keys past small integers)
     const between = options.inferred;
-    const inferredSteps = new Map<number, number>();
     const stepOfInferred = new Map<Frame, number>();
     // an inlined function's step, at faulting frames of one dso (so a node's name is one string, not one per path)
     const inlinedSteps = new Map<Frame, number>();
@@ -352,19 +352,11 @@ export class FaultAggregator {
         if (step < 0) callerSteps[id] = step = builder.step(callerStep(frameList[id]!, resolver));
         builder.push(step);
         if (between === undefined) continue;
-        const callee = frameIds[ids + i - 1]!;
-        const pair = id * frameList.length + callee;
-        let lost = inferredSteps.get(pair);
-        if (lost === undefined) {
-          const f = between(frameList[id]!, frameList[callee]!);
-          if (f === undefined) lost = -1;
-          else {
-            lost = stepOfInferred.get(f);
-            if (lost === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
-          }
-          inferredSteps.set(pair, lost);
-        }
-        if (lost >= 0) builder.push(lost);
+        const f = between(frameList[id]!, frameList[frameIds[ids + i - 1]!]!);
+        if (f === undefined) continue;
+        let lost = stepOfInferred.get(f);
+        if (lost === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
+        builder.push(lost);
       }
       if (leaf.fn < 0) {
         const site = leaf.site;

@@ -41,8 +41,8 @@ export interface TreeNode {
   site?: FaultSite;
   /** The self value per fault class (leaves of fault trees; absent where classes are not known). */
   classes?: Partial<Record<FaultClass, number>>;
-  /** The self value split by time, thread and region (see `SliceIndex`): flat quadruples (quantum, thread, region, value); a leaf's part of one array of every leaf's cells as the report makes them. Not in the JSON output. */
-  cells?: number[] | Float64Array;
+  /** The self value split by time, thread and region (see `SliceIndex`): flat quadruples (quantum, thread, region, value); a leaf's part of one array of every leaf's cells as the report makes them (32-bit integers when they all are). Not in the JSON output. */
+  cells?: number[] | Float64Array | Int32Array;
 }
 
 // ---------------------------------------------------------------- report

@@ -56,7 +56,7 @@ export class TreeBuilder {
   private readonly lastNodes: TreeNode[] = [];
 
   /** Adds `value` of `event` along `path` (outermost first); the last step gets the self value (and `classes`, `cells`), and is returned. */
-  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[] | Float64Array): TreeNode {
+  add(path: readonly PathStep[], value: number, event: string, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[] | Float64Array | Int32Array): TreeNode {
     if (!this.multi && event !== this.only) {
       if (this.only === undefined) this.only = event;
       else this.toMulti();
@@ -120,7 +120,7 @@ export class TreeBuilder {
 }
 
 // The self value (and classes, cells) a path leaves at its last node.
-function settle(node: TreeNode, value: number, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[] | Float64Array): TreeNode {
+function settle(node: TreeNode, value: number, classes?: Readonly<Partial<Record<FaultClass, number>>>, cells?: readonly number[] | Float64Array | Int32Array): TreeNode {
   node.self += value;
   if (classes !== undefined) {
     const into = (node.classes ??= {});

@@ -138,6 +138,27 @@ describe('SliceBuilder', () => {
     expect(s.start).toBeCloseTo(100.4999, 9);
   });
 
+  test('cells are 32-bit integers when every value and quantum is one, else doubles, with the same numbers', () => {
+    const naming = { processOf: (pid: number) => pid, regionName: (k: string) => k, siteName: (k: string) => k };
+    const cellsOf = (values: number[], times: number[]): TreeNode => {
+      const b = new SliceBuilder({ quantum: 1 });
+      values.forEach((v, i) => b.add(0, times[i]!, 1, 1, 'p', 'a', v));
+      const leaf: TreeNode = { name: 'l', kind: 'instruction', value: 0, self: 0, byEvent: {}, children: [] };
+      b.finish(numberLeaves([leaf]), naming);
+      return leaf;
+    };
+    const ints = cellsOf([3, 4], [100, 101]);
+    expect(ints.cells).toBeInstanceOf(Int32Array);
+    expect([...ints.cells!]).toEqual([0, 0, 0, 3, 1, 0, 0, 4]);
+    const halves = cellsOf([3, 0.5], [100, 101]);
+    expect(halves.cells).toBeInstanceOf(Float64Array);
+    expect([...halves.cells!]).toEqual([0, 0, 0, 3, 1, 0, 0, 0.5]);
+    // a quantum past 2^31 (times far apart)
+    const far = cellsOf([1, 1], [0, 2 ** 32]);
+    expect(far.cells).toBeInstanceOf(Float64Array);
+    expect([...far.cells!]).toEqual([0, 0, 0, 1, 2 ** 32, 0, 0, 1]);
+  });
+
   test('a path lists its cells as they came while few, then grouped by quantum (the order pages have always had)', () => {
     const b = new SliceBuilder({ quantum: 1 });
     const naming = { processOf: (pid: number) => pid, regionName: (k: string) => k, siteName: (k: string) => k };

@@ -105,8 +105,8 @@ export const EVIL = '</script><img src=x onerror=alert(1)>';
 export async function hostileReport(): Promise<Report> {
   const guard = await guardReport();
   const quoted = (s: string): string => JSON.stringify(s).slice(1, -1);
-  // a report's cells are views of one Float64Array: written as the arrays they stand for
-  const json = JSON.stringify(guard, (_key, v: unknown) => (v instanceof Float64Array ? [...v] : v))
+  // a report's cells are views of one typed array: written as the arrays they stand for
+  const json = JSON.stringify(guard, (_key, v: unknown) => (v instanceof Float64Array || v instanceof Int32Array ? [...v] : v))
     .replaceAll('write_field', quoted(EVIL))
     .replaceAll('write_header', quoted('line\u2028sep\u2029para'))
     .replaceAll('unprotect_page', quoted(`unprotect ${EVIL}`))

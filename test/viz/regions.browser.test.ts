@@ -122,8 +122,8 @@ describe('memory regions in Chromium', () => {
   test('region names from the trace stay text', async () => {
     const file = byRegion.regions!.regions.find((r) => r.kind === 'file')!.name;
     const quoted = (s: string): string => JSON.stringify(s).slice(1, -1);
-    // a report's cells are views of one Float64Array: written as the arrays they stand for
-    const hostile = JSON.parse(JSON.stringify(byRegion, (_key, v: unknown) => (v instanceof Float64Array ? [...v] : v)).replaceAll(quoted(file), quoted(`/tmp/${EVIL}`))) as Report;
+    // a report's cells are views of one typed array: written as the arrays they stand for
+    const hostile = JSON.parse(JSON.stringify(byRegion, (_key, v: unknown) => (v instanceof Float64Array || v instanceof Int32Array ? [...v] : v)).replaceAll(quoted(file), quoted(`/tmp/${EVIL}`))) as Report;
     const { page, log, url } = await open('regions-hostile.html', hostile);
     await expect(page.locator('#regions img').count()).resolves.toBe(0);
     const labels = await page.locator('.strip-region').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label') ?? ''));

@@ -184,7 +184,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
             n = 0;
           }
           const to = Math.min(c.length, j + CELL_CHUNK - n);
-          if (c instanceof Float64Array) {
+          if (!Array.isArray(c)) {
             chunk.set(c.subarray(j, to), n);
             n += to - j;
             j = to;

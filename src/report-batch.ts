@@ -77,9 +77,13 @@ export function newBatchRing(slots: number): BatchRing {
   };
 }
 
-/** Batches in flight at which the encoder, waiting on a full ring, goes on: half of it free. */
+/**
+ * Batches in flight at which the encoder, waiting on a full ring, goes on: an eighth of it free (at
+ * least a slot). Woken once per few batches, not per batch; waiting for half of it, the worker idled
+ * while the main thread, the one behind, decoded that half.
+ */
 function refillAt(slots: number): number {
-  return slots >> 1;
+  return slots - Math.max(1, slots >> 3);
 }
 
 interface Slot {
@@ -386,7 +390,7 @@ export class BatchEncoder {
     this.newFrames = [];
     this.newNames = [];
     // a slot is free once the main thread has decoded its batch; once the ring is full, this
-    // thread waits until half of it is free (woken once per refill, not per batch)
+    // thread waits until some of it is free (refillAt; woken once per refill, not per batch)
     let n = Atomics.load(this.flight, 0);
     if (n >= this.ring.slots) {
       for (const low = refillAt(this.ring.slots); n > low; n = Atomics.load(this.flight, 0)) Atomics.wait(this.flight, 0, n);

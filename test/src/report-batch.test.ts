@@ -8,7 +8,7 @@
 // in the worker from fault, mprotect and syscall exit payloads make the events
 // normalizeRecord makes. And across real threads (the built module: workers need
 // compiled code): a consumer that falls behind, so the encoder waits on a full
-// ring until half of it is free, gets every record in order, for rings of any size.
+// ring until some of it is free, gets every record in order, for rings of any size.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -207,7 +207,7 @@ describe('report worker batches', () => {
     }
   });
 
-  it('hand over every record across threads when the main thread falls behind: the worker waits on a full ring and is woken when half of it is free', async () => {
+  it('hand over every record across threads when the main thread falls behind: the worker waits on a full ring and is woken when some of it is free', async () => {
     const built = pathToFileURL(join(import.meta.dirname, '../../dist/src/report-batch.js')).href;
     const batching = (await import(built)) as typeof import('../../src/report-batch.js');
     const count = 5 * BATCH_ITEMS + 7;

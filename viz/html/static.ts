@@ -4,7 +4,7 @@
 // fault classes, faults over time (as a table of ten windows), the inputs,
 // the warnings and notes (the flame graph needs the script). Rows carry the anchors the findings link to. Long tables stop at
 // ROWS, saying how many more the script shows.
-import { instructionId, type Report } from '../../src/model.js';
+import { instructionId, type Report, type SiteCount } from '../../src/model.js';
 import { instructionAnchor, instructionCounts, siteAnchor } from './findings.js';
 import { basename, fmt, pct, seconds, siteWhere } from './client/format.js';
 import { protectionColumns, protectionRest, type Cell, type Line, type Site } from './client/protection-columns.js';
@@ -51,38 +51,67 @@ export function staticParts(report: PageReport, total: number): StaticParts {
   };
 }
 
-function sitesTable(report: PageReport): string {
-  const events = [...new Set(report.sites.map((s) => s.event))];
-  const totals = new Map<string, number>();
-  for (const s of report.sites) totals.set(s.event, (totals.get(s.event) ?? 0) + s.count);
-  const eventIndex = new Map(events.map((e, i) => [e, i]));
-  // counts by event index: a row per instruction (100k on a wide capture), no Map each
-  const rows = new Map<string, { counts: number[]; max: number; site: (typeof report.sites)[number] }>();
-  for (const s of report.sites) {
-    const id = instructionId(s);
-    let r = rows.get(id);
-    if (r === undefined) rows.set(id, (r = { counts: new Array<number>(events.length), max: 0, site: s }));
-    const e = eventIndex.get(s.event)!;
-    const c = (r.counts[e] ?? 0) + s.count;
-    r.counts[e] = c;
-    r.max = Math.max(r.max, c);
+// The order of two instructions' ids (instructionId: `${address} ${dso}`), without making them.
+function idOrder(a: SiteCount, b: SiteCount): number {
+  const x = a.address;
+  const y = b.address;
+  if (x === y) return a.dso < b.dso ? -1 : a.dso > b.dso ? 1 : 0;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = x.charCodeAt(i) - y.charCodeAt(i);
+    if (d !== 0) return d;
   }
-  if (rows.size === 0) return '<p class="muted">No faulting instructions: the tree holds no fault events.</p>';
-  const list = [...rows.entries()].sort(([a, x], [b, y]) => y.max - x.max || (a < b ? -1 : a > b ? 1 : 0));
-  const body = list.slice(0, ROWS).map(([id, r], i) => {
-    const s = r.site;
-    const counts = events.map((e, j) => {
-      const c = r.counts[j];
-      return cell(c === undefined ? '—' : `${fmt(c)} · ${pct(c, totals.get(e) ?? 0)}`, 'num');
+  // one address begins the other: the space after it against the other's next character
+  const next = x.length < y.length ? y.charCodeAt(n) : x.charCodeAt(n);
+  if (next > 32) return x.length < y.length ? -1 : 1;
+  const i = instructionId(a);
+  const j = instructionId(b);
+  return i < j ? -1 : i > j ? 1 : 0;
+}
+
+function sitesTable(report: PageReport): string {
+  const sites = report.sites;
+  const events = [...new Set(sites.map((s) => s.event))];
+  const totals = new Map<string, number>();
+  for (const s of sites) totals.set(s.event, (totals.get(s.event) ?? 0) + s.count);
+  const eventIndex = new Map(events.map((e, i) => [e, i]));
+  // a row per instruction (100k on a wide capture), found by dso then address and held in columns by its
+  // number: no id string, row object nor entry pair per instruction (~30 MB of a wide page's build)
+  const rowOf = new Map<string, Map<string, number>>();
+  const first: SiteCount[] = [];
+  const counts = new Float64Array(sites.length * events.length).fill(NaN);
+  const max = new Float64Array(sites.length);
+  for (const s of sites) {
+    let inDso = rowOf.get(s.dso);
+    if (inDso === undefined) rowOf.set(s.dso, (inDso = new Map()));
+    let r = inDso.get(s.address);
+    if (r === undefined) {
+      inDso.set(s.address, (r = first.length));
+      first.push(s);
+    }
+    const at = r * events.length + eventIndex.get(s.event)!;
+    const c = (Number.isNaN(counts[at]!) ? 0 : counts[at]!) + s.count;
+    counts[at] = c;
+    max[r] = Math.max(max[r]!, c);
+  }
+  if (first.length === 0) return '<p class="muted">No faulting instructions: the tree holds no fault events.</p>';
+  const list = first.map((_, r) => r).sort((a, b) => max[b]! - max[a]! || idOrder(first[a]!, first[b]!));
+  const body = list.slice(0, ROWS).map((r, i) => {
+    const s = first[r]!;
+    const id = instructionId(s);
+    const cells = events.map((e, j) => {
+      const c = counts[r * events.length + j]!;
+      return cell(Number.isNaN(c) ? '—' : `${fmt(c)} · ${pct(c, totals.get(e) ?? 0)}`, 'num');
     });
     const ins = s.resolved ? `<td><span class="mono">${escapeHtml(s.instruction ?? '')}</span></td>` : `<td><span class="muted" title="${escapeHtml(s.unresolvedReason ?? 'no listing')}">unresolved</span></td>`;
-    return `<tr id="${instructionAnchor(id)}">${cell(String(i + 1), 'num')}${counts.join('')}${ins}<td><span class="mono">${escapeHtml(siteWhere(s))}</span></td>${cell(s.source === undefined ? '' : basename(s.source))}<td><span class="nowrap">${escapeHtml(basename(s.dso))}</span></td></tr>`;
+    return `<tr id="${instructionAnchor(id)}">${cell(String(i + 1), 'num')}${cells.join('')}${ins}<td><span class="mono">${escapeHtml(siteWhere(s))}</span></td>${cell(s.source === undefined ? '' : basename(s.source))}<td><span class="nowrap">${escapeHtml(basename(s.dso))}</span></td></tr>`;
   });
   // Why instructions stayed unresolved, once per dso and reason.
   const reasons = new Map<string, number>();
-  for (const [, r] of list) {
-    if (r.site.resolved) continue;
-    const key = `${basename(r.site.dso) || '(no dso)'}\0${r.site.unresolvedReason ?? 'no listing'}`;
+  for (const r of list) {
+    const site = first[r]!;
+    if (site.resolved) continue;
+    const key = `${basename(site.dso) || '(no dso)'}\0${site.unresolvedReason ?? 'no listing'}`;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
   const notes = [...reasons].map(([key, n]) => {

@@ -27,16 +27,35 @@ const PATTERN: Record<FindingKind, string> = {
 };
 
 /** Faults per instruction (the largest of its events' counts: they count the same faults), by `instructionId`. */
-export function instructionCounts(report: PageReport, only?: ReadonlySet<string>): Map<string, { site: SiteCount; count: number }> {
+export function instructionCounts(report: PageReport): Map<string, { site: SiteCount; count: number }> {
   const out = new Map<string, { site: SiteCount; count: number }>();
   for (const s of report.sites) {
     const id = instructionId(s);
-    if (only !== undefined && !only.has(id)) continue;
     const had = out.get(id);
     if (had === undefined) out.set(id, { site: s, count: s.count });
     else if (s.count > had.count) had.count = s.count;
   }
   return out;
+}
+
+type Counts = Pick<Map<string, { site: SiteCount; count: number }>, 'get' | 'has'>;
+
+// instructionCounts' answers for ids, found by dso then address (an id is `${address} ${dso}`): no id string
+// per site, nor a set of the findings' ids (a wide capture's first-touch finding lists 100k: ~25 MB of its page's build)
+function countsByPlace(report: PageReport): Counts {
+  const byDso = new Map<string, Map<string, { site: SiteCount; count: number }>>();
+  for (const s of report.sites) {
+    let inDso = byDso.get(s.dso);
+    if (inDso === undefined) byDso.set(s.dso, (inDso = new Map()));
+    const had = inDso.get(s.address);
+    if (had === undefined) inDso.set(s.address, { site: s, count: s.count });
+    else if (s.count > had.count) had.count = s.count;
+  }
+  const get = (id: string): { site: SiteCount; count: number } | undefined => {
+    const space = id.indexOf(' ');
+    return space < 0 ? undefined : byDso.get(id.slice(space + 1))?.get(id.slice(0, space));
+  };
+  return { get, has: (id) => get(id) !== undefined };
 }
 
 /** Anchors of the static tables' rows: `fp-site-3` is report.protection.sites[3]; `fp-ins-<id>` an instruction. */
@@ -62,7 +81,7 @@ function siteItem(v: ProtectionSiteView, index: number): string {
   );
 }
 
-function instructionItem(id: string, counts: ReturnType<typeof instructionCounts>): string {
+function instructionItem(id: string, counts: Counts): string {
   const hit = counts.get(id);
   if (hit === undefined) return '';
   const s = hit.site;
@@ -79,7 +98,7 @@ function list(items: string[], more: number): string {
   return `<ul class="f-list">${items.join('')}${more > 0 ? `<li class="muted">and ${fmt(more)} more</li>` : ''}</ul>`;
 }
 
-function findingItem(f: Finding, report: PageReport, counts: ReturnType<typeof instructionCounts>, lead: boolean): string {
+function findingItem(f: Finding, report: PageReport, counts: Counts, lead: boolean): string {
   const views = report.protection?.sites ?? [];
   const shown = lead ? SHOWN.lead : SHOWN.other;
   const total = f.share > 0 ? Math.round(f.faults / f.share) : 0;
@@ -122,7 +141,7 @@ function findingItem(f: Finding, report: PageReport, counts: ReturnType<typeof i
 export function findingsHtml(report: PageReport): string {
   const findings = report.findings ?? [];
   if (findings.length === 0) return '';
-  const counts = instructionCounts(report, new Set(findings.flatMap((f) => f.instructions)));
+  const counts = countsByPlace(report);
   const items = findings.map((f, i) => findingItem(f, report, counts, i === 0 && f.kind !== 'capture-quality' && f.kind !== 'start-up'));
   return `<section id="findings" aria-label="Findings"><h2>Findings</h2><ol>${items.join('')}</ol></section>\n`;
 }

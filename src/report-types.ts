@@ -124,7 +124,7 @@ export interface SiteLeaves {
   readonly tree: TreeNode;
   /** The sites' names, in the order their first fault's path was counted ('' for none; levels joined by NUL). */
   readonly groups: readonly string[];
-  /** The call tree leaves the leaves by site are in, each once, and their numbers there. */
+  /** The call tree's leaves (the leaves by site are in these), each once, and their numbers there. */
   readonly leaves: readonly TreeNode[];
   readonly leafNumber: ReadonlyMap<TreeNode, number>;
   // One leaf per site and call tree leaf, in the order the tree by site meets

@@ -146,7 +146,7 @@ export class SitePaths {
   leavesOf(leaves: NumberedLeaves): NumberedLeaves {
     const of = new Int32Array(this.n);
     for (let j = 0; j < this.n; j++) of[j] = leaves.of[this.paths[j]!] ?? -1;
-    return { nodes: leaves.nodes, of };
+    return { ...leaves, of };
   }
 
   /**
@@ -184,7 +184,7 @@ export interface SplitLeaves {
 }
 
 /**
- * The leaves of `tree` (finish's `leaves`, by path number of `paths`) split
+ * The leaves of `tree` (finish's, numbered: `leaves.of` by path number of `paths`) split
  * by the sites of `pairs`, named by `groupName` (sites named alike are one).
  * The cells' paths (`placed`) are the pairs' numbers.
  */
@@ -202,18 +202,15 @@ export function splitLeaves(
   const named = new Map<string, number>();
   // a leaf per pair at most: columns of that size, never grown (their pages past the last leaf are never touched)
   const most = pairs.n;
-  const callLeaves: TreeNode[] = [];
-  const leafNumber = new Map<TreeNode, number>();
-  // by number in `leaves`: its number here + 1 (0: not yet met)
-  const numbered = new Int32Array(leaves.nodes.length);
   const eventNames: string[] = [];
   const eventIds = new Map<string, number>();
   const classNames: FaultClass[] = [];
   const s = {
     tree,
     groups,
-    leaves: callLeaves,
-    leafNumber,
+    // the leaves' numbers as made for the cells (SliceBuilder.finish): a map of its own was ~20 ms on the bench capture
+    leaves: leaves.nodes,
+    leafNumber: leaves.numbers,
     group: new Int32Array(most),
     leaf: new Int32Array(most),
     value: new Float64Array(most),
@@ -230,9 +227,9 @@ export function splitLeaves(
     moreRuns: new Map<number, number[]>(),
   };
   // a call tree leaf's leaves by site, newest first: the first + 1 by call tree leaf, the next + 1 by leaf by site
-  const head = new Int32Array(most);
+  const head = new Int32Array(leaves.nodes.length);
   const next = new Int32Array(most);
-  const chain = new Int32Array(most);
+  const chain = new Int32Array(leaves.nodes.length);
   // by call tree leaf, once its list is longer than SCAN: leaf by site by group
   const wide = new Map<number, Map<number, number>>();
   // each pair's leaf, for its cells
@@ -244,9 +241,9 @@ export function splitLeaves(
   let e = -1;
   for (let q = 0; q < pairs.n; q++) {
     const p = paths[pairs.path(q)]!;
-    const ln = leaves.of[p.id] ?? -1;
-    if (ln < 0) continue;
-    const leaf = leaves.nodes[ln]!;
+    const l = leaves.of[p.id] ?? -1;
+    if (l < 0) continue;
+    const leaf = leaves.nodes[l]!;
     const group = pairs.site(q);
     const value = pairs.value(q);
     // consecutive pairs are mostly of one site
@@ -274,13 +271,6 @@ export function splitLeaves(
         eventIds.set(p.event, known);
       }
       e = known;
-    }
-    let l = numbered[ln]! - 1;
-    if (l < 0) {
-      l = callLeaves.length;
-      callLeaves.push(leaf);
-      leafNumber.set(leaf, l);
-      numbered[ln] = l + 1;
     }
     const only = pairs.onlyClass(q);
     const many = wide.get(l);

@@ -372,10 +372,11 @@ function order(cells: Cells, list: Int32Array, from: number, to: number): void {
 /** A leaf's cells as the report has them (TreeNode.cells): a part of one array of all the leaves' cells. */
 type CellArray = Float64Array | Int32Array;
 
-/** Tree leaves by path number, numbered: path p's leaf is `nodes[of[p]]` (-1: none). */
+/** Tree leaves by path number, numbered: path p's leaf is `nodes[of[p]]` (-1: none); `numbers` by leaf. */
 export interface NumberedLeaves {
   readonly nodes: readonly TreeNode[];
   readonly of: Int32Array;
+  readonly numbers: ReadonlyMap<TreeNode, number>;
 }
 
 /** `leaves` (by path number) numbered, each leaf once in the order its first path comes. */
@@ -396,7 +397,7 @@ export function numberLeaves(leaves: readonly (TreeNode | undefined)[]): Numbere
     }
     of[p] = l;
   }
-  return { nodes, of };
+  return { nodes, of, numbers };
 }
 
 /**

@@ -26,24 +26,22 @@ const PATTERN: Record<FindingKind, string> = {
   'capture-quality': 'What the capture cannot tell',
 };
 
-/** Faults per instruction (the largest of its events' counts: they count the same faults), by `instructionId`. */
-export function instructionCounts(report: PageReport): Map<string, { site: SiteCount; count: number }> {
-  const out = new Map<string, { site: SiteCount; count: number }>();
-  for (const s of report.sites) {
-    const id = instructionId(s);
-    const had = out.get(id);
-    if (had === undefined) out.set(id, { site: s, count: s.count });
-    else if (s.count > had.count) had.count = s.count;
-  }
-  return out;
+type Count = { site: SiteCount; count: number };
+
+/**
+ * Faults per instruction (the largest of its events' counts: they count the same faults), asked by
+ * `instructionId`, found by dso then address (an id is `${address} ${dso}`): no id string per site, nor a
+ * set of the findings' ids (a wide capture's first-touch finding lists 100k: ~25 MB of its page's build).
+ */
+interface InstructionCounts {
+  get(id: string): Count | undefined;
+  has(id: string): boolean;
+  /** Every instruction's id and count. */
+  entries(): Generator<[string, Count]>;
 }
 
-type Counts = Pick<Map<string, { site: SiteCount; count: number }>, 'get' | 'has'>;
-
-// instructionCounts' answers for ids, found by dso then address (an id is `${address} ${dso}`): no id string
-// per site, nor a set of the findings' ids (a wide capture's first-touch finding lists 100k: ~25 MB of its page's build)
-function countsByPlace(report: PageReport): Counts {
-  const byDso = new Map<string, Map<string, { site: SiteCount; count: number }>>();
+export function instructionCounts(report: PageReport): InstructionCounts {
+  const byDso = new Map<string, Map<string, Count>>();
   for (const s of report.sites) {
     let inDso = byDso.get(s.dso);
     if (inDso === undefined) byDso.set(s.dso, (inDso = new Map()));
@@ -51,11 +49,17 @@ function countsByPlace(report: PageReport): Counts {
     if (had === undefined) inDso.set(s.address, { site: s, count: s.count });
     else if (s.count > had.count) had.count = s.count;
   }
-  const get = (id: string): { site: SiteCount; count: number } | undefined => {
+  const get = (id: string): Count | undefined => {
     const space = id.indexOf(' ');
     return space < 0 ? undefined : byDso.get(id.slice(space + 1))?.get(id.slice(0, space));
   };
-  return { get, has: (id) => get(id) !== undefined };
+  return {
+    get,
+    has: (id) => get(id) !== undefined,
+    *entries() {
+      for (const inDso of byDso.values()) for (const c of inDso.values()) yield [instructionId(c.site), c];
+    },
+  };
 }
 
 /** Anchors of the static tables' rows: `fp-site-3` is report.protection.sites[3]; `fp-ins-<id>` an instruction. */
@@ -81,7 +85,7 @@ function siteItem(v: ProtectionSiteView, index: number): string {
   );
 }
 
-function instructionItem(id: string, counts: Counts): string {
+function instructionItem(id: string, counts: InstructionCounts): string {
   const hit = counts.get(id);
   if (hit === undefined) return '';
   const s = hit.site;
@@ -98,7 +102,7 @@ function list(items: string[], more: number): string {
   return `<ul class="f-list">${items.join('')}${more > 0 ? `<li class="muted">and ${fmt(more)} more</li>` : ''}</ul>`;
 }
 
-function findingItem(f: Finding, report: PageReport, counts: Counts, lead: boolean): string {
+function findingItem(f: Finding, report: PageReport, counts: InstructionCounts, lead: boolean): string {
   const views = report.protection?.sites ?? [];
   const shown = lead ? SHOWN.lead : SHOWN.other;
   const total = f.share > 0 ? Math.round(f.faults / f.share) : 0;
@@ -141,7 +145,7 @@ function findingItem(f: Finding, report: PageReport, counts: Counts, lead: boole
 export function findingsHtml(report: PageReport): string {
   const findings = report.findings ?? [];
   if (findings.length === 0) return '';
-  const counts = countsByPlace(report);
+  const counts = instructionCounts(report);
   const items = findings.map((f, i) => findingItem(f, report, counts, i === 0 && f.kind !== 'capture-quality' && f.kind !== 'start-up'));
   return `<section id="findings" aria-label="Findings"><h2>Findings</h2><ol>${items.join('')}</ol></section>\n`;
 }
@@ -153,11 +157,11 @@ export function findingsHtml(report: PageReport): string {
  */
 export function headlineHtml(report: PageReport): string {
   if ((report.findings ?? []).some((f) => f.kind !== 'capture-quality' && f.kind !== 'start-up')) return '';
-  type Entry = [string, { site: SiteCount; count: number }];
+  type Entry = [string, Count];
   const before = ([a, x]: Entry, [b, y]: Entry): boolean => y.count - x.count < 0 || (y.count === x.count && (Number(y.site.resolved) - Number(x.site.resolved) < 0 || (x.site.resolved === y.site.resolved && a < b)));
   // the first of them all in that order, without sorting them all
   let top: Entry | undefined;
-  for (const e of instructionCounts(report)) if (top === undefined || before(e, top)) top = e;
+  for (const e of instructionCounts(report).entries()) if (top === undefined || before(e, top)) top = e;
   if (top === undefined) return '';
   const [id, { site: s, count }] = top;
   const total = report.sites.filter((x) => x.event === s.event).reduce((a, x) => a + x.count, 0);

@@ -5,7 +5,7 @@
 // the warnings and notes (the flame graph needs the script). Rows carry the anchors the findings link to. Long tables stop at
 // ROWS, saying how many more the script shows.
 import { instructionId, type Report, type SiteCount } from '../../src/model.js';
-import { instructionAnchor, instructionCounts, siteAnchor } from './findings.js';
+import { instructionAnchor, siteAnchor } from './findings.js';
 import { basename, fmt, pct, seconds, siteWhere } from './client/format.js';
 import { protectionColumns, protectionRest, type Cell, type Line, type Site } from './client/protection-columns.js';
 import { escapeHtml } from './page.js';

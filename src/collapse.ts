@@ -30,6 +30,7 @@ import { readInput, type ReadInputOptions } from '../parsers/input.js';
 import { collapseFrame, looksLikeFrame } from './collapse-frame.js';
 import { StackTable } from './collapse-stacks.js';
 import { Folder } from './collapse-fold.js';
+import { grown } from './grown.js';
 import type { DiagnosticSink } from './model.js';
 
 export { collapseFrame } from './collapse-frame.js';
@@ -300,11 +301,7 @@ export class Collapser {
   }
 
   private push(id: number): void {
-    if (this.depth === this.stack.length) {
-      const s = new Int32Array(this.stack.length * 2);
-      s.set(this.stack);
-      this.stack = s;
-    }
+    if (this.depth === this.stack.length) this.stack = grown(this.stack, this.depth + 1);
     this.stack[this.depth++] = id;
   }
 

@@ -1,6 +1,7 @@
 // The cells of the time/thread/region slices (src/slices.ts) as a flat table:
 // typed columns in fixed chunks, an index built only once a quantum comes back,
 // and the order a path's cells are listed in.
+import { grown } from './grown.js';
 
 // a record without a time (never a real quantum: those before the first time are negative)
 export const NO_TIME = Number.MIN_SAFE_INTEGER;
@@ -118,11 +119,7 @@ export class Cells {
   }
 
   private addRecent(cell: number): void {
-    if (this.recentN === this.recent.length) {
-      const more = new Int32Array(this.recent.length * 2);
-      more.set(this.recent);
-      this.recent = more;
-    }
+    if (this.recentN === this.recent.length) this.recent = grown(this.recent, this.recentN + 1);
     this.recent[this.recentN++] = cell;
     // a few are compared in turn; more get an index
     if (this.recentN <= RECENT_SCAN) return;

@@ -34,7 +34,7 @@ import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js
 import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
 import { SignalCounter } from './signals.js';
 import { SitePaths, splitLeaves } from './site-leaves.js';
-import { numberLeaves, SliceBuilder } from './slices.js';
+import { numberLeaves, SliceBuilder, type NumberedLeaves } from './slices.js';
 import { UnwindRepair } from './unwind.js';
 import { collectNotices } from './warnings.js';
 
@@ -437,19 +437,21 @@ export class ReportAccumulator {
       ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
     };
     const result = aggregator.finish(resolver, this.treeOptions);
-    const leaves = numberLeaves(result.leaves);
+    // the leaves numbered, for the slices and the paths by site (the page's): a report without them needs none
+    let numbered: NumberedLeaves | undefined;
+    const leaves = (): NumberedLeaves => (numbered ??= numberLeaves(result.leaves));
     const sitePaths = this.sitePaths;
     // the leaves' classes in the order the paths by site bring them, as they were when those were the aggregator's paths
-    sitePaths?.settleClasses(leaves);
+    sitePaths?.settleClasses(leaves());
     const withSites = sitePaths !== undefined && this.protectionRecords > 0;
     // the reference's frames are the aggregator's, anchored by its finish: anchored again, they would count twice in the verdicts
     const anchored = Object.create(resolver, { anchor: { value: () => undefined } }) as FrameResolver;
     const bySite = withSites ? this.siteAggregator?.finish(anchored, this.treeOptions) : undefined;
     const siteTree = bySite?.tree;
-    const split = withSites ? splitLeaves(result.tree, sitePaths, aggregator.allPaths(), leaves, protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
+    const split = withSites ? splitLeaves(result.tree, sitePaths, aggregator.allPaths(), leaves(), protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window
     const naming = { processOf: (pid: number, tid: number) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName };
-    const slices = this.slices?.finish(sitePaths !== undefined ? sitePaths.leavesOf(leaves) : leaves, naming, bySite !== undefined ? numberLeaves(bySite.leaves) : undefined, split?.placed);
+    const slices = this.slices?.finish(sitePaths !== undefined ? sitePaths.leavesOf(leaves()) : leaves(), naming, bySite !== undefined ? numberLeaves(bySite.leaves) : undefined, split?.placed);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');
       if (unmatched.length > 0) throw new InputError(unmatched.join('\n'));

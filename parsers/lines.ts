@@ -6,7 +6,7 @@
 // without a trace, or fails the stream), and because a trace holds tens of
 // millions of lines: decoding a chunk once and cutting it with indexOf is the
 // cheapest way to get them. CRLF endings lose their CR here.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readlinkSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -57,6 +57,9 @@ export async function openInput(path: string, stdin?: Readable): Promise<Readabl
   let size: number | undefined;
   if (path === '-') {
     raw = stdin ?? process.stdin; // only here: touching process.stdin makes a shared pipe non-blocking
+    // process.stdin hands out each read of a pipe in fresh memory that the GC frees only tens of MB
+    // later (most of a 1 GB trace's peak); the pipe opened again is read into recycled buffers
+    if (isPipeOnFd0(raw)) raw = new ReadAheadFile('/proc/self/fd/0', 0, Infinity, true);
   } else {
     try {
       const s = await stat(path);
@@ -92,6 +95,17 @@ export function openRange(path: string, start: number, end: number): Readable {
   const raw = new ReadAheadFile(path, start, end);
   infos.set(raw, { path, gzip: false, size: end - start, bytesRead: 0 });
   return raw;
+}
+
+// An anonymous pipe on fd 0, on Linux: opened again it is a file of its own, blocking whatever
+// process.stdin did to fd 0, and the open does not wait for a writer as a named FIFO's would.
+function isPipeOnFd0(stream: Readable): boolean {
+  if (process.platform !== 'linux' || (stream as { fd?: unknown }).fd !== 0) return false;
+  try {
+    return readlinkSync('/proc/self/fd/0').startsWith('pipe:');
+  } catch {
+    return false;
+  }
 }
 
 function describeFsError(e: unknown): string {

@@ -131,3 +131,44 @@ describe('stdin', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('stdin as a pipe', () => {
+  // a shell pipe (spawn's stdio pipes are socket pairs): the trace 24 times over, ~1.8 MB in many reads
+  const copies = 24;
+  const shell = (command: string): Promise<{ code: number | null; out: string; err: string }> =>
+    new Promise((resolve) => {
+      const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+  const repeated = `for i in $(seq ${copies}); do cat ${MAPPING}; done`;
+
+  it.runIf(process.platform === 'linux')('is read into a few recycled buffers, every byte once', async () => {
+    const script = [
+      "import { openInput } from './dist/parsers/lines.js';",
+      "const s = await openInput('-', process.stdin);",
+      'const seen = new Set(); let bytes = 0, chunks = 0;',
+      "s.on('data', (c) => { seen.add(c.buffer); bytes += c.length; chunks++; s.recycle?.(c); });",
+      "s.on('end', () => console.log(JSON.stringify({ bytes, chunks, buffers: seen.size })));",
+    ].join(' ');
+    const r = await shell(`${repeated} | node --input-type=module -e "${script}"`);
+    expect(r.err).toBe('');
+    const got = JSON.parse(r.out) as { bytes: number; chunks: number; buffers: number };
+    expect(got.bytes).toBe(copies * readFileSync(MAPPING).length);
+    expect(got.chunks).toBeGreaterThan(20);
+    expect(got.buffers).toBeLessThanOrEqual(3);
+  });
+
+  it('gives the report it gives for the same bytes on a stdin that is no pipe', async () => {
+    const piped = await shell(`${repeated} | node ${CLI} report -q -f json -`);
+    const text = Buffer.concat(Array.from({ length: copies }, () => readFileSync(MAPPING)));
+    const fed = await runCli(['report', '-q', '-f', 'json', '-'], chunkedStream(text, [4096, 70000, 1 << 20]));
+    expect(piped.err).toBe('');
+    expect(piped.code).toBe(0);
+    expect(fed.code).toBe(0);
+    expect(piped.out).toBe(fed.out);
+  });
+});

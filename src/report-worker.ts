@@ -33,7 +33,7 @@ async function run(job: TraceJob): Promise<TraceMessage> {
   handRecordsReused();
   const ring = newBatchRing(job.slots);
   port.postMessage({ type: 'ring', ring } satisfies TraceMessage);
-  const encoder = new BatchEncoder(ring, (b, transfer) => port.postMessage({ type: 'batch', ...b } satisfies TraceMessage, transfer));
+  const encoder = new BatchEncoder(ring, (b) => port.postMessage({ type: 'batch', ...b } satisfies TraceMessage));
   const progress = {
     track(stream: Readable): void {
       stream.on('data', (chunk: Buffer) => (encoder.bytesRead += chunk.length));

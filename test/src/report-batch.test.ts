@@ -215,7 +215,7 @@ describe('report worker batches', () => {
     const encode = `
       const { parentPort, workerData } = require('node:worker_threads');
       import(workerData.built).then(({ BatchEncoder }) => {
-        const encoder = new BatchEncoder(workerData.ring, (b, transfer) => parentPort.postMessage(b, transfer));
+        const encoder = new BatchEncoder(workerData.ring, (b) => parentPort.postMessage(b));
         for (let i = 0; i < workerData.count; i++)
           encoder.record({ kind: 'sample', source: 's', line: i + 1, comm: 'c', pid: 1, tid: 2, cpu: 0, time: i, period: 1, event: 'cycles', payload: 'p' + i, stack: [] });
         encoder.post();

@@ -161,7 +161,8 @@ export class FaultAggregator {
   // each path's frames as ids (RawPath.at), and those of the frames last hashed (of `scratchOf`)
   private frameIds = new Int32Array(1 << 12);
   private frameIdsUsed = 0;
-  private scratch = new Int32Array(64);
+  // (past perf's default stack depth, 127 frames: growing it threw away the optimized addPath)
+  private scratch = new Int32Array(256);
   private scratchOf: PathFrames | undefined;
   private readonly names = new Map<string, number>();
   // Paths by a hash of their ids, compared frame by frame on a hit: cheaper

@@ -70,7 +70,7 @@ export class Changes {
       source: r.source,
       line: r.line,
     };
-    const change: Change = { view, agg, faults: FAULT_FAMILIES.map(() => 0), failed: false, applied: false, undo: [], closed: [] };
+    const change: Change = { view, agg, faults: noFaults(), failed: false, applied: false, undo: [], closed: [] };
     if (this.keepHistory) this.all.push(change);
     return change;
   }
@@ -167,4 +167,11 @@ function faultAgg(): FaultAgg {
     handlerTotal: 0,
     handlerMax: 0,
   };
+}
+
+// A change's faults per family, none yet. A literal: arrays made by FAULT_FAMILIES.map had one map
+// made by unoptimized code and another by optimized code, and the fault path's optimized code
+// (noteFaultClass) was thrown away when it met the second.
+function noFaults(): number[] {
+  return [0, 0, 0] satisfies Record<keyof typeof FAULT_FAMILIES & `${number}`, number>;
 }

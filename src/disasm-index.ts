@@ -166,15 +166,13 @@ export async function indexObjdumpFile(path: string, options: ReadListingOptions
   return (await readListing(path, options)).index;
 }
 
-// glibc's malloc serves a block this big or bigger from an mmap of its own, and its free leaves malloc's
-// thresholds alone. A smaller one freed after mmap (libc's 20 MB listing once indexed) raises them to
-// its size: from then on every buffer up to that size (the trace's chunks) came from the heap, which
-// was not trimmed below twice that, ~15 MB more peak RSS for `report` on 1 GB. The pages past the
-// file's size are never touched, so they take no memory.
-const UNCOUNTED = (32 << 20) + 1;
-
-// The window of a plain listing read at a time (grown for a longer line).
-const PIECE = 1 << 20;
+// The window of a plain listing read at a time (grown for a longer line). Below glibc's mmap threshold
+// (128 KiB): malloc serves it from its heap, and its free leaves malloc's thresholds alone (one served by
+// an mmap and freed raises them to its size: every buffer up to that size, the trace's chunks, then came
+// from the heap, which was not trimmed, ~15 MB more peak RSS for `report` on 1 GB). Small, too, for V8,
+// which counts an ArrayBuffer's bytes as external memory: past ~32 MB of them it collects, and the
+// window in a buffer of 32 MB, as it was, cost a scavenge and a full mark-compact as the listings were read.
+const PIECE = 1 << 16;
 
 /**
  * A plain (not gzip) file indexed as it is read, a window of whole lines at a
@@ -193,7 +191,6 @@ function indexPlainFile(path: string, options: Omit<ReadListingOptions, 'stdin'>
   try {
     let size: number;
     let mtimeMs: number;
-    // the window's pages are the first of a buffer as large as the file: only they are touched
     let room: Buffer;
     let held: number;
     try {
@@ -201,9 +198,9 @@ function indexPlainFile(path: string, options: Omit<ReadListingOptions, 'stdin'>
       if (!s.isFile()) return undefined;
       size = s.size;
       mtimeMs = s.mtimeMs;
-      room = Buffer.allocUnsafe(Math.max(size, UNCOUNTED));
-      held = fill(fd, room, 0, Math.min(size, piece), 0);
-      if (held < Math.min(size, piece)) return undefined;
+      room = Buffer.allocUnsafe(Math.min(size, piece));
+      held = fill(fd, room, 0, room.length, 0);
+      if (held < room.length) return undefined;
     } catch {
       return undefined;
     }
@@ -230,7 +227,12 @@ function indexPlainFile(path: string, options: Omit<ReadListingOptions, 'stdin'>
           at += end;
           held -= end;
           // a line longer than the window: a wider one
-          if (held === window) window = Math.min(size - at, 2 * window);
+          if (held === window) {
+            window = Math.min(size - at, 2 * window);
+            const wider = Buffer.allocUnsafe(window);
+            room.copy(wider, 0, 0, held);
+            room = wider;
+          }
           const want = Math.min(window, size - at) - held;
           let got: number;
           try {

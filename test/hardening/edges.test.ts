@@ -172,3 +172,20 @@ describe('stdin as a pipe', () => {
     expect(piped.out).toBe(fed.out);
   });
 });
+
+describe("V8's young generation", () => {
+  it('stays at its first size (1 MiB semi-spaces) when no worker thread starts', async () => {
+    const probe = join(dir, 'new-space.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write('new space ' + require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size + '\\n'));\n");
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-r', probe, CLI, 'report', '-q', '-f', 'html', 'samples/guard/perf-script-mmap.txt', '-o', join(dir, 'young.html')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('close', (code) => resolve({ code, err }));
+    });
+    expect(r.code).toBe(0);
+    // it grew to 4 MiB semi-spaces (8 MiB) on this trace
+    expect(r.err).toMatch(/^new space \d+\n$/);
+    expect(Number(r.err.split(' ')[2])).toBeLessThanOrEqual(2 << 20);
+  });
+});

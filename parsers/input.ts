@@ -9,6 +9,7 @@ import type { DiagnosticSink } from './records.js';
 import type { ByteParser, Format, FormatName, LineParser } from './format.js';
 import { LineSplitter, forEachChunk, openInput, openRange, overlongLine } from './lines.js';
 import { SNIFF_LINES } from './format.js';
+import { PipeReader } from './pipe-reader.js';
 import { ReadAheadFile } from './read-ahead.js';
 
 export interface ReadInputOptions<R, P extends LineParser | ByteParser> {
@@ -63,8 +64,8 @@ export async function readInput<R, P extends LineParser | ByteParser>(path: stri
       onRecord,
     );
     if (isByteParser(parser)) {
-      // a chunk the parser is done with goes back to a file reader for its next read
-      const recycle = parser.copiesChunks === true && stream instanceof ReadAheadFile ? stream : undefined;
+      // a chunk the parser is done with goes back to a file's or pipe's reader for its next read
+      const recycle = parser.copiesChunks === true && (stream instanceof ReadAheadFile || stream instanceof PipeReader) ? stream : undefined;
       const feed = recycle !== undefined ? (c: Buffer): void => (parser.write(c), recycle.recycle(c)) : (c: Buffer): void => parser.write(c);
       return { format, parser, feed, end: () => parser.end() };
     }

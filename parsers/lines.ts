@@ -6,12 +6,13 @@
 // without a trace, or fails the stream), and because a trace holds tens of
 // millions of lines: decoding a chunk once and cutting it with indexOf is the
 // cheapest way to get them. CRLF endings lose their CR here.
-import { createReadStream, readlinkSync } from 'node:fs';
+import { createReadStream, openSync, readlinkSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { InputError } from './errors.js';
 import type { Diagnostic } from './records.js';
+import { PipeReader } from './pipe-reader.js';
 import { ReadAheadFile } from './read-ahead.js';
 
 export interface LineOptions {
@@ -57,9 +58,9 @@ export async function openInput(path: string, stdin?: Readable): Promise<Readabl
   let size: number | undefined;
   if (path === '-') {
     raw = stdin ?? process.stdin; // only here: touching process.stdin makes a shared pipe non-blocking
-    // process.stdin hands out each read of a pipe in fresh memory that the GC frees only tens of MB
-    // later (most of a 1 GB trace's peak); the pipe opened again is read into recycled buffers
-    if (isPipeOnFd0(raw)) raw = new ReadAheadFile('/proc/self/fd/0', 0, Infinity, true);
+    // the pipe opened again, read into recycled buffers (parsers/pipe-reader.ts)
+    const pipe = pipeOnFd0(raw);
+    if (pipe !== undefined) raw = new PipeReader(pipe);
   } else {
     try {
       const s = await stat(path);
@@ -97,14 +98,14 @@ export function openRange(path: string, start: number, end: number): Readable {
   return raw;
 }
 
-// An anonymous pipe on fd 0, on Linux: opened again it is a file of its own, blocking whatever
-// process.stdin did to fd 0, and the open does not wait for a writer as a named FIFO's would.
-function isPipeOnFd0(stream: Readable): boolean {
-  if (process.platform !== 'linux' || (stream as { fd?: unknown }).fd !== 0) return false;
+// An anonymous pipe on fd 0, on Linux, opened again: a file of its own (process.stdin holds fd 0),
+// whose open does not wait for a writer as a named FIFO's would. Undefined for anything else.
+function pipeOnFd0(stream: Readable): number | undefined {
+  if (process.platform !== 'linux' || (stream as { fd?: unknown }).fd !== 0) return undefined;
   try {
-    return readlinkSync('/proc/self/fd/0').startsWith('pipe:');
+    return readlinkSync('/proc/self/fd/0').startsWith('pipe:') ? openSync('/proc/self/fd/0', 'r') : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-// A plain file's (or a pipe's) bytes as a stream whose next read is already running while a
+// A plain file's bytes as a stream whose next read is already running while a
 // chunk is parsed. fs.createReadStream starts the next read only after the
 // 'data' handler returns, so parsing and reading take turns; here they overlap
 // (the read runs on libuv's thread pool). At most two chunks wait when the
@@ -9,8 +9,6 @@ import { close, open, read } from 'node:fs';
 import { Readable } from 'node:stream';
 
 const CHUNK = 1 << 20;
-// a pipe hands out at most its capacity (64 KiB unless raised) per read
-const PIPE_CHUNK = 1 << 16;
 
 export class ReadAheadFile extends Readable {
   private fd = -1;
@@ -21,18 +19,13 @@ export class ReadAheadFile extends Readable {
   private readonly spare: Buffer[] = [];
   private readonly own = new WeakSet<object>();
 
-  private readonly chunk: number;
-
-  /** Bytes [start, end) of the file at `path` (to its end by default); `sequential`: a pipe, read on from where it is, a pipe's capacity at a time. */
+  /** Bytes [start, end) of the file at `path` (to its end by default). */
   constructor(
     private readonly path: string,
     start = 0,
     private readonly end = Infinity,
-    private readonly sequential = false,
   ) {
-    const chunk = sequential ? PIPE_CHUNK : CHUNK;
-    super({ highWaterMark: chunk });
-    this.chunk = chunk;
+    super({ highWaterMark: CHUNK });
     this.pos = start;
   }
 
@@ -50,7 +43,7 @@ export class ReadAheadFile extends Readable {
   /** Hands back a chunk this stream pushed, once nothing refers to its bytes any more. */
   recycle(chunk: Buffer): void {
     const b = chunk.buffer;
-    if (b.byteLength === this.chunk && this.own.has(b) && this.spare.length < 2) {
+    if (b.byteLength === CHUNK && this.own.has(b) && this.spare.length < 2) {
       this.own.delete(b);
       this.spare.push(Buffer.from(b));
     }
@@ -75,16 +68,16 @@ export class ReadAheadFile extends Readable {
   }
 
   private next(): void {
-    const n = Math.min(this.chunk, this.end - this.pos);
+    const n = Math.min(CHUNK, this.end - this.pos);
     if (n <= 0) {
       this.ended = true;
       this.push(null);
       return;
     }
-    const buf = (n === this.chunk ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(n);
+    const buf = (n === CHUNK ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(n);
     this.own.add(buf.buffer);
     this.reading = true;
-    read(this.fd, buf, 0, n, this.sequential ? null : this.pos, (err, bytes) => {
+    read(this.fd, buf, 0, n, this.pos, (err, bytes) => {
       this.reading = false;
       if (this.afterRead !== undefined) {
         this.afterRead();

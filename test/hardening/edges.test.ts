@@ -162,6 +162,24 @@ describe('stdin as a pipe', () => {
     expect(got.buffers).toBeLessThanOrEqual(3);
   });
 
+  // read on the thread pool, the pipe's next read went on waiting for the writer's next bytes
+  it.runIf(process.platform === 'linux')('stops reading at an error, while its writer goes on', async () => {
+    const bad = join(dir, 'bad-line.txt');
+    const text = readFileSync(MAPPING, 'latin1');
+    // less than a pipe holds: all of it is read before the error, and the next read waits
+    writeFileSync(bad, `${text.slice(0, 20000)}\nnot a line of perf script\n${text.slice(0, 5000)}`, 'latin1');
+    const child = spawn('sh', ['-c', `{ cat ${bad}; sleep 20; echo writer-done >&2; } | { node ${CLI} report -q --strict -f json -; echo "exit $?" >&2; }`], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let err = '';
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/exit \d/.test(err)) resolve();
+      }),
+    );
+    process.kill(-child.pid!, 'SIGKILL');
+    expect(err).toMatch(/--strict\)\nexit 1\n$/);
+  });
+
   it('gives the report it gives for the same bytes on a stdin that is no pipe', async () => {
     const piped = await shell(`${repeated} | node ${CLI} report -q -f json -`);
     const text = Buffer.concat(Array.from({ length: copies }, () => readFileSync(MAPPING)));

@@ -14,8 +14,9 @@
 // runs BENCH_RUNS times (default 2) and keeps its fastest wall time, its least
 // CPU time and its largest peak RSS.
 // A row with a wall-ratio target (collapse, report -f json / html) runs
-// alternately with its own split2 baseline and takes its ratio from that one
-// (measurePaired).
+// alternately with its own split2 baseline and takes its ratio from that one,
+// and the perf trace and odd-shape rows alternately with collapse on the
+// capture, whose bytes per second they are held to (measurePaired).
 //
 // The 1 GB rows (the capture repeated) take their ratios from split2 on those
 // same bytes.
@@ -146,20 +147,21 @@ async function measure(name, command, options = {}) {
   return { name, ...best };
 }
 
-// A command with a wall-ratio target, run alternately with its split2 baseline
-// (baseline, command, baseline, command, …): the host's speed drifts by up to
-// 1.7× within minutes here, so a baseline measured at another moment moves the
-// ratio more than the code does. The row keeps the best of each side.
-async function measurePaired(name, command, baselineCommand, options = {}) {
+// A command with a target relative to another command (its split2 baseline, or
+// collapse on the perf script capture), run alternately with it (other,
+// command, other, command, …): the host's speed drifts by up to 1.7× within
+// minutes here, so a reference measured at another moment moves the ratio more
+// than the code does. The row keeps the best of each side; `beside` is the other's.
+async function measurePaired(name, command, besideCommand, besideName = 'split2 beside it', options = {}) {
   let cmd;
   let base;
   const keep = (best, r) => (best === undefined ? r : { ...(r.wall < best.wall ? r : best), rss: Math.max(best.rss, r.rss), cpu: Math.min(best.cpu, r.cpu) });
   for (let i = 0; i < (options.runs ?? runs); i++) {
-    base = keep(base, await runOnce(`${name} (baseline)`, baselineCommand));
+    base = keep(base, await runOnce(`${name} (${besideName})`, besideCommand));
     cmd = keep(cmd, await runOnce(name, command, options));
   }
-  process.stderr.write(`bench: ${name}: ${cmd.wall.toFixed(2)} s, CPU ${cmd.cpu.toFixed(2)} s, ${(cmd.rss / 1024).toFixed(0)} MB; split2 beside it ${base.wall.toFixed(2)} s\n`);
-  return { name, ...cmd, base: { ...base, name: 'split2 beside it' } };
+  process.stderr.write(`bench: ${name}: ${cmd.wall.toFixed(2)} s, CPU ${cmd.cpu.toFixed(2)} s, ${(cmd.rss / 1024).toFixed(0)} MB; ${besideName} ${base.wall.toFixed(2)} s\n`);
+  return { name, ...cmd, beside: { ...base, name: besideName } };
 }
 
 // ------------------------------------------------------------------ checks on outputs
@@ -220,8 +222,9 @@ rows.push(ownLines);
 
 const collapseOut = join(out, 'collapse.folded');
 // at this size collapse runs in one thread; the second row forces the worker threads
-const collapse = await measurePaired('faultpath collapse', `${node} ${q(cli)} collapse -q ${q(capture)} -o ${q(collapseOut)}`, split2);
-rows.push({ ...collapse, target: 0.8 });
+const collapseCommand = `${node} ${q(cli)} collapse -q ${q(capture)} -o ${q(collapseOut)}`;
+const collapse = await measurePaired('faultpath collapse', collapseCommand, split2);
+rows.push({ ...collapse, base: collapse.beside, target: 0.8 });
 const threaded = await measure('faultpath collapse, worker threads', `env FAULTPATH_PARALLEL_MIN=0 ${node} ${q(cli)} collapse -q ${q(capture)} -o ${q(join(out, 'collapse-threads.folded'))}`);
 rows.push(threaded);
 
@@ -230,26 +233,26 @@ rows.push(threaded);
 const pwBaseline = await measure(`split2 line count, pagewalk capture (${mb(statSync(pagewalk).size)})`, `${node} ${q(join(here, 'split2-lines.mjs'))} ${q(pagewalk)}`);
 rows.push({ ...pwBaseline, base: pwBaseline });
 const pwCollapse = await measurePaired('faultpath collapse, pagewalk capture', `${node} ${q(cli)} collapse -q ${q(pagewalk)} -o ${q(join(out, 'collapse-pagewalk.folded'))}`, `${node} ${q(join(here, 'split2-lines.mjs'))} ${q(pagewalk)}`);
-rows.push({ ...pwCollapse, target: 0.8 });
+rows.push({ ...pwCollapse, base: pwCollapse.beside, target: 0.8 });
 
 // inputs shaped like perf output but not plain perf script: each at ≥ half the
 // bytes per second of collapse on the perf script capture
 const shaped = shapedInputs(root, data, 150e6);
 for (const [what, path] of [['perf trace output', shaped.trace], ['odd perf script shapes', shaped.odd]]) {
-  const r = await measure(`faultpath collapse, ${what} (${mb(statSync(path).size)})`, `${node} ${q(cli)} collapse -q ${q(path)} -o /dev/null`);
-  rows.push({ ...r, bytes: statSync(path).size, rateOf: { ...collapse, bytes: size } });
+  const r = await measurePaired(`faultpath collapse, ${what} (${mb(statSync(path).size)})`, `${node} ${q(cli)} collapse -q ${q(path)} -o /dev/null`, collapseCommand, 'collapse of the capture beside it');
+  rows.push({ ...r, bytes: statSync(path).size, rateOf: { ...r.beside, bytes: size } });
 }
 
 const reportOut = join(out, 'report.json');
 const report = await measurePaired('faultpath report -f json (2 listings, protection)', `${node} ${q(cli)} report -q -f json ${q(capture)} ${listings} -o ${q(reportOut)}`, split2);
-rows.push({ ...report, target: 1.5 });
+rows.push({ ...report, base: report.beside, target: 1.5 });
 // the same in one thread: what the worker thread (src/report-parallel.ts) gains at this size
 const reportOne = await measure('faultpath report -f json, one thread', `env FAULTPATH_THREADS=1 ${node} ${q(cli)} report -q -f json ${q(capture)} ${listings} -o ${q(join(out, 'report-one.json'))}`, { runs: 1 });
 rows.push(reportOne);
 
 const htmlOut = join(out, 'report.html');
 const html = await measurePaired('faultpath report -f html', `${node} ${q(cli)} report -q -f html ${q(capture)} ${listings} -o ${q(htmlOut)}`, split2);
-rows.push({ ...html, target: 1.8 });
+rows.push({ ...html, base: html.beside, target: 1.8 });
 
 const perl = onPath('stackcollapse-perf.pl');
 if (perl !== undefined) {
@@ -365,7 +368,7 @@ for (const r of [...rows, ...big]) {
     if (!Number.isNaN(cpuShare)) target += ` (CPU ${cpuShare.toFixed(2)} ${cpuShare >= 0.5 ? 'met' : 'NOT met'})`;
   }
   if (r.target !== undefined && !Number.isNaN(cpuRatio)) target += ` (CPU ${cpuRatio <= r.target ? 'met' : 'NOT met'})`;
-  if (r.base?.name === 'split2 beside it') target += `; split2 beside it ${r.base.wall.toFixed(2)} s`;
+  if (r.beside !== undefined) target += `; ${r.beside.name} ${r.beside.wall.toFixed(2)} s`;
   const cpu = Number.isNaN(r.cpu) ? '?' : r.cpu.toFixed(2) + ' s';
   const cpuX = Number.isNaN(cpuRatio) ? '?' : cpuRatio.toFixed(2) + '×';
   lines.push(`${pad(r.name, w)}${lpad(r.wall.toFixed(2) + ' s', 9)}${lpad((r.rss / 1024).toFixed(0) + ' MB', 10)}${lpad(ratio.toFixed(2) + '×', 8)}${lpad(cpu, 9)}${lpad(cpuX, 11)}  ${target}`);

@@ -291,13 +291,6 @@ export class FaultAggregator {
     // own cache: one here too was a map of every pair, 100k on a wide capture, its keys past small integers)
     const between = options.inferred;
     const stepOfInferred = new Map<Frame, number>();
-    // the pairs asked about (caller id + 1, callee id) and their lost frame's step (-1: none), in a table of fixed
-    // size, a pair in the slot its hash picks: the bench capture's paths ask 240k times about ~5k pairs, and
-    // these reads cost less than the repair's map of maps (a pair whose slot another took is asked again)
-    const askedCaller = new Int32Array(between !== undefined ? ASKED : 0);
-    const askedCallee = new Int32Array(askedCaller.length);
-    const askedLost = new Int32Array(askedCaller.length);
-    let askedIn = resolver.generation;
     // an inlined function's step, at faulting frames of one dso (so a node's name is one string, not one per path)
     const inlinedSteps = new Map<Frame, number>();
     const commSteps = new Map<string, number>();
@@ -360,27 +353,11 @@ export class FaultAggregator {
         if (step < 0) callerSteps[id] = step = builder.step(callerStep(frameList[id]!, resolver));
         builder.push(step);
         if (between === undefined) continue;
-        const callee = frameIds[ids + i - 1]!;
-        // an anchor taken since (a --symbol filter's) may change what the repair says
-        if (askedIn !== resolver.generation) {
-          askedIn = resolver.generation;
-          askedCaller.fill(0);
-        }
-        const slot = (Math.imul(id, 0x9e3779b1) ^ callee) & (ASKED - 1);
-        let lost: number | undefined;
-        if (askedCaller[slot] === id + 1 && askedCallee[slot] === callee) lost = askedLost[slot]!;
-        else {
-          const f = between(frameList[id]!, frameList[callee]!);
-          if (f === undefined) lost = -1;
-          else {
-            lost = stepOfInferred.get(f);
-            if (lost === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
-          }
-          askedCaller[slot] = id + 1;
-          askedCallee[slot] = callee;
-          askedLost[slot] = lost;
-        }
-        if (lost >= 0) builder.push(lost);
+        const f = between(frameList[id]!, frameList[frameIds[ids + i - 1]!]!);
+        if (f === undefined) continue;
+        let lost = stepOfInferred.get(f);
+        if (lost === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
+        builder.push(lost);
       }
       if (leaf.fn < 0) {
         const site = leaf.site;
@@ -554,9 +531,6 @@ export function frameName(f: Frame): string {
 }
 
 const NONE: readonly Frame[] = [];
-
-// Slots of finish's table of the caller/callee pairs asked about (a power of two).
-const ASKED = 1 << 14;
 
 // As src/warnings.ts tells a name still in its C++ mangling (instruction nodes aside).
 function mangledName(name: string): boolean {

@@ -15,6 +15,19 @@ const SMALL = 'samples/odd/guard-c4.perf-script.txt';
 const MAPPING = 'samples/protection/mapping.perf-script.txt';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultpath-edges-'));
+
+// A shell command line's exit code, stdout and stderr.
+function shell(command: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('no input line raises an internal error', () => {
@@ -118,14 +131,7 @@ describe('stdin', () => {
     const fifo = join(dir, 'trace.fifo');
     execFileSync('mkfifo', [fifo]);
     const script = `(sleep 1; echo hi) | { node ${CLI} collapse ${fifo} -q -o /dev/null & sleep 0.3; cat; s=$?; cat ${SMALL} > ${fifo}; wait; exit $s; }`;
-    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+    const r = await shell(script);
     expect(r.err).toBe('');
     expect(r.out).toBe('hi\n');
     expect(r.code).toBe(0);
@@ -135,15 +141,6 @@ describe('stdin', () => {
 describe('stdin as a pipe', () => {
   // a shell pipe (spawn's stdio pipes are socket pairs): the trace 24 times over, ~1.8 MB in many reads
   const copies = 24;
-  const shell = (command: string): Promise<{ code: number | null; out: string; err: string }> =>
-    new Promise((resolve) => {
-      const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
   const repeated = `for i in $(seq ${copies}); do cat ${MAPPING}; done`;
 
   it.runIf(process.platform === 'linux')('is read into a few recycled buffers, every byte once', async () => {

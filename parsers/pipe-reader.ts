@@ -6,13 +6,13 @@
 // not wait for the writer's next bytes to exit.
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { RecycledBuffers } from './recycled-buffers.js';
 
 // a pipe's capacity unless raised: no read hands out more
 const PIECE = 1 << 16;
 
 export class PipeReader extends Readable {
-  private readonly spare: Buffer[] = [];
-  private readonly own = new WeakSet<object>();
+  private readonly buffers = new RecycledBuffers(PIECE);
   private readonly socket: Socket;
 
   /** Reads the pipe open on `fd`, closed with this stream. */
@@ -24,7 +24,7 @@ export class PipeReader extends Readable {
       readable: true,
       writable: false,
       onread: {
-        buffer: () => this.nextBuffer(),
+        buffer: () => this.buffers.take(),
         // false pauses the socket until _read asks again
         callback: (n: number, buf: Uint8Array) => this.push(Buffer.from(buf.buffer, buf.byteOffset, n)),
       },
@@ -36,11 +36,7 @@ export class PipeReader extends Readable {
 
   /** Hands back a chunk this stream pushed, once nothing refers to its bytes any more. */
   recycle(chunk: Buffer): void {
-    const b = chunk.buffer;
-    if (this.own.has(b) && this.spare.length < 2) {
-      this.own.delete(b);
-      this.spare.push(Buffer.from(b));
-    }
+    this.buffers.recycle(chunk);
   }
 
   override _read(): void {
@@ -50,11 +46,5 @@ export class PipeReader extends Readable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.socket.destroy();
     callback(error);
-  }
-
-  private nextBuffer(): Buffer {
-    const b = this.spare.pop() ?? Buffer.allocUnsafeSlow(PIECE);
-    this.own.add(b.buffer);
-    return b;
   }
 }

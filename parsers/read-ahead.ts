@@ -7,6 +7,7 @@
 // kernel would fault in page by page and the GC would free again.
 import { close, open, read } from 'node:fs';
 import { Readable } from 'node:stream';
+import { RecycledBuffers } from './recycled-buffers.js';
 
 const CHUNK = 1 << 20;
 
@@ -16,8 +17,7 @@ export class ReadAheadFile extends Readable {
   private reading = false;
   private ended = false;
   private afterRead: (() => void) | undefined;
-  private readonly spare: Buffer[] = [];
-  private readonly own = new WeakSet<object>();
+  private readonly buffers = new RecycledBuffers(CHUNK);
 
   /** Bytes [start, end) of the file at `path` (to its end by default). */
   constructor(
@@ -42,11 +42,7 @@ export class ReadAheadFile extends Readable {
 
   /** Hands back a chunk this stream pushed, once nothing refers to its bytes any more. */
   recycle(chunk: Buffer): void {
-    const b = chunk.buffer;
-    if (b.byteLength === CHUNK && this.own.has(b) && this.spare.length < 2) {
-      this.own.delete(b);
-      this.spare.push(Buffer.from(b));
-    }
+    this.buffers.recycle(chunk);
   }
 
   override _read(): void {
@@ -74,8 +70,8 @@ export class ReadAheadFile extends Readable {
       this.push(null);
       return;
     }
-    const buf = (n === CHUNK ? this.spare.pop() : undefined) ?? Buffer.allocUnsafeSlow(n);
-    this.own.add(buf.buffer);
+    // (the last, shorter read's buffer is not one to read into again)
+    const buf = n === CHUNK ? this.buffers.take() : Buffer.allocUnsafeSlow(n);
     this.reading = true;
     read(this.fd, buf, 0, n, this.pos, (err, bytes) => {
       this.reading = false;

@@ -19,7 +19,9 @@ import { type PathStep, invertTree } from './tree.js';
  */
 export interface PathFrames {
   readonly site: Frame;
+  /** The callers are these frames from `callersFrom` on (default 0): a record's stack, shared rather than copied per distinct stack. */
   readonly callers: readonly Frame[];
+  readonly callersFrom?: number;
   readonly inlined: readonly Frame[];
   /** The frames' hash, by the aggregator that computed it, and the paths (of that aggregator) they were counted in: one, or a few (by group). */
   hash?: number;
@@ -185,7 +187,7 @@ export class FaultAggregator {
 
   /** Adds one record: its faulting frame, the callers above it (leaf first) and its period. Returns its path's number (`AggregateResult.leaves`). */
   add(event: string, comm: string, site: Frame, callers: readonly Frame[], value: number, group = '', inlined: readonly Frame[] = NONE, cls: FaultClass = 'unknown'): number {
-    return this.addPath(event, comm, { site, callers, inlined }, value, group, cls);
+    return this.addPath(event, comm, { site, callers, callersFrom: 0, inlined }, value, group, cls);
   }
 
   /** `add` with the frames as one object, which a repeated stack passes again. */
@@ -240,7 +242,9 @@ export class FaultAggregator {
       if (events !== undefined && !events.has(p.event)) continue;
       const { site, callers } = p.path;
       if (frames.has(site)) at += p.value;
-      if (frames.has(site) || callers.some((f) => frames.has(f))) {
+      let hit = frames.has(site);
+      for (let i = p.path.callersFrom ?? 0; !hit && i < callers.length; i++) hit = frames.has(callers[i]!);
+      if (hit) {
         through += p.value;
         if (startup?.(framesOf(p.path)) === true) early += p.value;
       }
@@ -409,21 +413,23 @@ export class FaultAggregator {
   private framesHash(path: PathFrames): number {
     if (path.hashedBy === this) return path.hash!;
     const { callers, inlined } = path;
-    const n = 1 + callers.length + inlined.length;
+    const from = path.callersFrom ?? 0;
+    const nCallers = callers.length - from;
+    const n = 1 + nCallers + inlined.length;
     if (this.scratch.length < n) this.scratch = new Int32Array(2 * n);
     const ids = this.scratch;
     let id = this.id(path.site);
     ids[0] = id;
     let h = mix(0x811c9dc5, id);
-    for (let i = 0; i < callers.length; i++) {
-      id = this.id(callers[i]!);
+    for (let i = 0; i < nCallers; i++) {
+      id = this.id(callers[from + i]!);
       ids[1 + i] = id;
       h = mix(h, id);
     }
     h = mix(h, -1);
     for (let i = 0; i < inlined.length; i++) {
       id = this.id(inlined[i]!);
-      ids[1 + callers.length + i] = id;
+      ids[1 + nCallers + i] = id;
       h = mix(h, id);
     }
     this.scratchOf = path;
@@ -437,18 +443,20 @@ export class FaultAggregator {
     const known = path.lastPath as RawPath | RawPath[] | undefined;
     if (known !== undefined) return Array.isArray(known) ? known[0]!.at : known.at;
     const { callers, inlined } = path;
-    const n = 1 + callers.length + inlined.length;
+    const from = path.callersFrom ?? 0;
+    const nCallers = callers.length - from;
+    const n = 1 + nCallers + inlined.length;
     if (this.frameIdsUsed + n + 2 > this.frameIds.length) this.frameIds = grown(this.frameIds, this.frameIdsUsed + n + 2);
     const at = this.frameIdsUsed;
     const out = this.frameIds;
-    out[at] = callers.length;
+    out[at] = nCallers;
     out[at + 1] = inlined.length;
     if (this.scratchOf === path) for (let i = 0; i < n; i++) out[at + 2 + i] = this.scratch[i]!;
     else {
       // a stack hashed for an earlier record, of another event, comm or group
       out[at + 2] = this.id(path.site);
-      for (let i = 0; i < callers.length; i++) out[at + 3 + i] = this.id(callers[i]!);
-      for (let i = 0; i < inlined.length; i++) out[at + 3 + callers.length + i] = this.id(inlined[i]!);
+      for (let i = 0; i < nCallers; i++) out[at + 3 + i] = this.id(callers[from + i]!);
+      for (let i = 0; i < inlined.length; i++) out[at + 3 + nCallers + i] = this.id(inlined[i]!);
     }
     this.frameIdsUsed = at + n + 2;
     return at;
@@ -500,19 +508,29 @@ function samePath(p: RawPath, event: string, comm: string, group: string, path: 
   if (p.path === path) return true;
   const { site, callers, inlined } = path;
   const q = p.path;
-  if (q.callers.length !== callers.length || q.inlined.length !== inlined.length || q.site !== site) return false;
-  for (let i = 0; i < callers.length; i++) if (q.callers[i] !== callers[i]) return false;
+  const from = path.callersFrom ?? 0;
+  const qFrom = q.callersFrom ?? 0;
+  const n = callers.length - from;
+  if (q.callers.length - qFrom !== n || q.inlined.length !== inlined.length || q.site !== site) return false;
+  for (let i = 0; i < n; i++) if (q.callers[qFrom + i] !== callers[from + i]) return false;
   for (let i = 0; i < inlined.length; i++) if (q.inlined[i] !== inlined[i]) return false;
   return true;
 }
 
 /** The faulting frame, then its callers (leaf first, as perf prints), in `into` when given: made when asked, not kept per path. */
-function framesOf(path: PathFrames, into: Frame[] = new Array<Frame>(path.callers.length + 1)): Frame[] {
-  const frames = into;
-  frames.length = path.callers.length + 1;
+function framesOf(path: PathFrames, into?: Frame[]): Frame[] {
+  const from = path.callersFrom ?? 0;
+  const n = path.callers.length - from;
+  const frames = into ?? new Array<Frame>(n + 1);
+  frames.length = n + 1;
   frames[0] = path.site;
-  for (let i = 0; i < path.callers.length; i++) frames[i + 1] = path.callers[i]!;
+  for (let i = 0; i < n; i++) frames[i + 1] = path.callers[from + i]!;
   return frames;
+}
+
+/** A path's callers (leaf first) as an array of their own. */
+export function pathCallers(path: PathFrames): Frame[] {
+  return path.callers.slice(path.callersFrom ?? 0);
 }
 
 export function frameKind(f: Frame): NodeKind {

@@ -21,7 +21,7 @@ import { faultIpHex, type FaultAccess } from './events.js';
 import type { Frame, SampleRecord } from './model.js';
 
 const NO_FRAMES: readonly Frame[] = [];
-const NO_SPLIT: PathFrames = pathFrames({ addr: '', symbol: '', offset: -1, dso: '' }, NO_FRAMES, NO_FRAMES);
+const NO_SPLIT: PathFrames = pathFrames({ addr: '', symbol: '', offset: -1, dso: '' }, NO_FRAMES, 0, NO_FRAMES);
 /** Distinct stacks whose split is kept. */
 const MAX_SHAPES = 1 << 17;
 
@@ -76,11 +76,11 @@ export class FaultFrames {
       }
     }
     let at = faultFrameIndex(r, fault);
-    if (at < 0) return pathFrames(this.payloadFrame(r, fault), r.stack, NO_FRAMES);
+    if (at < 0) return pathFrames(this.payloadFrame(r, fault), r.stack, 0, NO_FRAMES);
     // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
     const inlinedFrom = at;
     while (at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
-    const frames = pathFrames(r.stack[at]!, r.stack.slice(at + 1), at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES);
+    const frames = pathFrames(r.stack[at]!, r.stack, at + 1, at > inlinedFrom ? r.stack.slice(inlinedFrom, at) : NO_FRAMES);
     if (id !== undefined) {
       if (!kernel) {
         const stacks = user ? this.userStackOf : this.stackOf;
@@ -126,7 +126,9 @@ export class FaultFrames {
 }
 
 // A split with the fields the aggregator fills in later already in place: added to a three-field
-// literal, they were a second allocation (out-of-object properties) per distinct stack.
-function pathFrames(site: Frame, callers: readonly Frame[], inlined: readonly Frame[]): PathFrames {
-  return { site, callers, inlined, hash: undefined, hashedBy: undefined, lastPath: undefined };
+// literal, they were a second allocation (out-of-object properties) per distinct stack. The callers
+// are the stack's own array from `callersFrom` on: a copy was two more objects per distinct stack,
+// all kept to the end (copied by two scavenges each).
+function pathFrames(site: Frame, stack: readonly Frame[], callersFrom: number, inlined: readonly Frame[]): PathFrames {
+  return { site, callers: stack, callersFrom, inlined, hash: undefined, hashedBy: undefined, lastPath: undefined };
 }

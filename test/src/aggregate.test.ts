@@ -2,7 +2,7 @@
 // frames on a hit. With the hash narrowed to 6 bits nearly every path shares
 // its hash with others: each must still be counted apart, exactly.
 import { describe, expect, it } from 'vitest';
-import { FaultAggregator, type PathFrames } from '../../src/aggregate.js';
+import { FaultAggregator, pathCallers, type PathFrames } from '../../src/aggregate.js';
 import type { Frame } from '../../src/model.js';
 
 describe('FaultAggregator', () => {
@@ -37,8 +37,12 @@ describe('FaultAggregator', () => {
 
   it('counts a repeated stack in each of its groups, and apart in two aggregators that share its frames object', () => {
     const frames: Frame[] = Array.from({ length: 12 }, (_, i) => ({ addr: i.toString(16), symbol: `f${i}`, offset: 0, dso: '/x' }));
-    // one object per stack, as the parser hands them out: the aggregators remember on it the paths it was counted in
-    const stacks: PathFrames[] = Array.from({ length: 30 }, (_, i) => ({ site: frames[i % 12]!, callers: [frames[(i * 5) % 12]!, frames[(i * 7) % 12]!], inlined: [] }));
+    // one object per stack, as the parser hands them out: the aggregators remember on it the paths it was counted in;
+    // every other one shares a stack whose callers start past its first frames, as FaultFrames makes them
+    const stacks: PathFrames[] = Array.from({ length: 30 }, (_, i) => {
+      const callers = [frames[(i * 5) % 12]!, frames[(i * 7) % 12]!];
+      return i % 2 === 0 ? { site: frames[i % 12]!, callers, inlined: [] } : { site: frames[i % 12]!, callers: [frames[i % 7]!, frames[i % 12]!, ...callers], callersFrom: 2, inlined: [] };
+    });
     const a = new FaultAggregator(0x7);
     const b = new FaultAggregator();
     const expected = [new Map<string, number>(), new Map<string, number>()];
@@ -56,13 +60,13 @@ describe('FaultAggregator', () => {
       const to = next(3) === 0 ? 1 : 0;
       const value = 1 + next(3);
       (to === 0 ? a : b).addPath(event, comm, stacks[s]!, value, group);
-      const key = `${event} ${comm} ${group} ${[stacks[s]!.site, ...stacks[s]!.callers].map((f) => f.addr).join(' ')}`;
+      const key = `${event} ${comm} ${group} ${[stacks[s]!.site, ...pathCallers(stacks[s]!)].map((f) => f.addr).join(' ')}`;
       expected[to]!.set(key, (expected[to]!.get(key) ?? 0) + value);
     }
     for (const [i, agg] of [a, b].entries()) {
       const got = new Map<string, number>();
       for (const p of agg.allPaths()) {
-        const key = `${p.event} ${p.comm} ${p.group} ${[p.path.site, ...p.path.callers].map((f) => f.addr).join(' ')}`;
+        const key = `${p.event} ${p.comm} ${p.group} ${[p.path.site, ...pathCallers(p.path)].map((f) => f.addr).join(' ')}`;
         expect(got.has(key)).toBe(false);
         got.set(key, p.value);
       }

@@ -242,12 +242,60 @@ class PathGrouping {
   // Puts the range's paths that end at `depth` first, then the others grouped
   // by their step's key at `depth`, each group in its order, the groups in the
   // order of their first path. Returns the groups as [lo, hi, lo, hi, …].
+  // (Its loops over the range are methods of their own: code optimized on stack in the root's long range had
+  // not met what follows its loop, and each later call entered it there and bailed out, hundreds of times.)
   private group(lo: number, hi: number, depth: number, selfCount: number): number[] {
-    const { order, groupOf, moved, slot, pool, starts, lengths } = this;
+    const slot = this.slot;
     // grouped by step (a step of the last group's key joins it), then the groups of steps of one key merged
     let keys: number[] = [];
     let sizes: number[] = [];
     const joined: number[] = [];
+    this.assign(lo, hi, depth, keys, sizes, joined);
+    for (const k of keys) slot[k] = -1;
+    for (const k of joined) slot[k] = -1;
+    const into = keys.length > 1 ? this.merged(keys) : undefined;
+    if (into !== undefined) {
+      const merged: number[] = [];
+      const mergedSizes: number[] = [];
+      for (let g = 0; g < keys.length; g++) {
+        const to = into[g]!;
+        if (to === g) {
+          into[g] = merged.length;
+          merged.push(keys[g]!);
+          mergedSizes.push(sizes[g]!);
+        } else {
+          into[g] = into[to]!;
+          mergedSizes[into[g]!]! += sizes[g]!;
+        }
+      }
+      this.regroup(lo, hi, into);
+      keys = merged;
+      sizes = mergedSizes;
+    }
+    const out: number[] = new Array<number>(2 * keys.length);
+    if (keys.length === 1 && selfCount === 0) {
+      out[0] = lo;
+      out[1] = hi;
+      return out;
+    }
+    // where each group starts, after the paths that end here; `sizes` becomes each group's next place
+    // (an array from `filter` here had another map in optimized code than in the interpreter: a deopt per call)
+    let at = lo + selfCount;
+    for (let g = 0; g < keys.length; g++) {
+      out[2 * g] = at;
+      const size = sizes[g]!;
+      sizes[g] = at;
+      at += size;
+      out[2 * g + 1] = at;
+    }
+    this.move(lo, hi, sizes);
+    this.order.set(this.moved.subarray(lo, hi), lo);
+    return out;
+  }
+
+  // Each path's group in groupOf (-1: ends at `depth`), the groups' steps and sizes pushed to `keys` and `sizes`.
+  private assign(lo: number, hi: number, depth: number, keys: number[], sizes: number[], joined: number[]): void {
+    const { order, groupOf, slot, pool, starts, lengths } = this;
     for (let i = lo; i < hi; i++) {
       const p = order[i]!;
       if (lengths[p] === depth) {
@@ -270,50 +318,22 @@ class PathGrouping {
       groupOf[i] = g;
       sizes[g]!++;
     }
-    for (const k of keys) slot[k] = -1;
-    for (const k of joined) slot[k] = -1;
-    const into = keys.length > 1 ? this.merged(keys) : undefined;
-    if (into !== undefined) {
-      const merged: number[] = [];
-      const mergedSizes: number[] = [];
-      for (let g = 0; g < keys.length; g++) {
-        const to = into[g]!;
-        if (to === g) {
-          into[g] = merged.length;
-          merged.push(keys[g]!);
-          mergedSizes.push(sizes[g]!);
-        } else {
-          into[g] = into[to]!;
-          mergedSizes[into[g]!]! += sizes[g]!;
-        }
-      }
-      for (let i = lo; i < hi; i++) if (groupOf[i]! >= 0) groupOf[i] = into[groupOf[i]!]!;
-      keys = merged;
-      sizes = mergedSizes;
-    }
-    const out: number[] = new Array<number>(2 * keys.length);
-    if (keys.length === 1 && selfCount === 0) {
-      out[0] = lo;
-      out[1] = hi;
-      return out;
-    }
-    // where each group starts, after the paths that end here; `sizes` becomes each group's next place
-    // (an array from `filter` here had another map in optimized code than in the interpreter: a deopt per call)
-    let at = lo + selfCount;
-    for (let g = 0; g < keys.length; g++) {
-      out[2 * g] = at;
-      const size = sizes[g]!;
-      sizes[g] = at;
-      at += size;
-      out[2 * g + 1] = at;
-    }
+  }
+
+  // Each path's group by `into` (groups of one key merged).
+  private regroup(lo: number, hi: number, into: readonly number[]): void {
+    const groupOf = this.groupOf;
+    for (let i = lo; i < hi; i++) if (groupOf[i]! >= 0) groupOf[i] = into[groupOf[i]!]!;
+  }
+
+  // The range's paths in their new order into `moved`: those that end here from `lo`, each group's from its place in `next`.
+  private move(lo: number, hi: number, next: number[]): void {
+    const { order, groupOf, moved } = this;
     let s = lo;
     for (let i = lo; i < hi; i++) {
       const g = groupOf[i]!;
-      moved[g < 0 ? s++ : sizes[g]!++] = order[i]!;
+      moved[g < 0 ? s++ : next[g]!++] = order[i]!;
     }
-    order.set(moved.subarray(lo, hi), lo);
-    return out;
   }
 
   // By group (of `keys`: steps, in the order met), the first group of its step's key; undefined when no two are of one key.

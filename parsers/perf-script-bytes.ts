@@ -87,10 +87,18 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       }
       from = nl + 1;
     }
+    from = this.wholeLines(chunk, from);
+    if (from < chunk.length) this.keep(chunk.subarray(from));
+  }
+
+  // The whole lines of `chunk` from `from` on: where the first line not ended in it starts. (A method of its
+  // own, its reads inside the chunk: the code optimized on stack while the first chunk was read had not met
+  // what follows the loop, nor a read past the chunk's end, and each threw it away when met.)
+  private wholeLines(chunk: Buffer, from: number): number {
     const view = viewOf(chunk);
     const limit = chunk.length;
     const parser = this.parser;
-    for (;;) {
+    while (from < limit) {
       const c0 = chunk[from];
       if (from + HASHED_BYTES <= limit && c0 === TAB) {
         const id = this.frames.known(view, from, limit);
@@ -110,7 +118,7 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       this.take(chunk, view, from, nl);
       from = nl + 1;
     }
-    if (from < chunk.length) this.keep(chunk.subarray(from));
+    return from;
   }
 
   end(): void {

@@ -19,11 +19,13 @@ const MAX_STACKS = 1 << 18;
  */
 class StackTable {
   count = 0;
-  private arena = new Int32Array(1 << 14);
+  // (both start small and grow within a capture's first stacks, still unoptimized: growing first met in
+  // optimized code threw it away, a recompile of the parser's stack path)
+  private arena = new Int32Array(1 << 10);
   private used = 0;
   private readonly frames: (readonly Frame[])[] = [];
-  private table = new Int32Array(2 * 2048).fill(-1);
-  private mask = 2047;
+  private table = new Int32Array(2 * 64).fill(-1);
+  private mask = 63;
   /** After find: the number of the stack found. */
   number = -1;
 

@@ -46,6 +46,8 @@ const MAX_CHAINS = 1 << 16;
 
 /** Records per batch. */
 export const BATCH_ITEMS = 4096;
+/** Items in the first batch (see BatchEncoder.postAt). */
+export const FIRST_BATCH_ITEMS = 64;
 // A slot's frames and text; a batch that needs more carries its own (a run of new deep stacks, long payloads).
 const SLOT_FRAMES = 1 << 15;
 const SLOT_TEXT = 1 << 18;
@@ -151,6 +153,9 @@ export class BatchEncoder {
   private textUsed = 0;
   private ascii = true;
   private count = 0;
+  // the first batch is short: posted while the code that fills batches still runs unoptimized, which then has
+  // met `post` and a batch's fresh arrays (met first in optimized code, each threw it away: a recompile)
+  private postAt = FIRST_BATCH_ITEMS;
   // records come in runs of one task and event
   private lastComm = '';
   private lastCommId = -1;
@@ -219,7 +224,7 @@ export class BatchEncoder {
         this.objects.push({ record: r });
       }
     }
-    if (++this.count === BATCH_ITEMS) this.post();
+    if (++this.count === this.postAt) this.post();
   };
 
   // A sample's ids at item `at`: pid, tid, cpu, comm and event (by name id, the last one kept), its stack.
@@ -269,14 +274,14 @@ export class BatchEncoder {
     doubles[d + 2] = r.period;
     const id = r.stackId ?? -1;
     ints[at + 11] = decodeHotRecord(r, doubles, d + 3, r.addrValue(), id >= 0 && id < MAX_NUMBERED ? this.leafIps[id] : undefined);
-    if (++this.count === BATCH_ITEMS) this.post();
+    if (++this.count === this.postAt) this.post();
   }
 
   readonly diagnostic = (d: Diagnostic): void => {
     this.ints[this.count * ITEM_INTS] = OBJECT;
     this.ints[this.count * ITEM_INTS + 6] = NO_STACK;
     this.objects.push({ diagnostic: d });
-    if (++this.count === BATCH_ITEMS) this.post();
+    if (++this.count === this.postAt) this.post();
   };
 
   // The UTF-8 of `s` after the batch's text so far: its length in bytes.
@@ -388,6 +393,7 @@ export class BatchEncoder {
     this.objects = [];
     this.newFrames = [];
     this.newNames = [];
+    this.postAt = BATCH_ITEMS;
     // a slot is free once the main thread has decoded its batch; once the ring is full, this
     // thread waits until some of it is free (refillAt; woken once per refill, not per batch)
     let n = Atomics.load(this.flight, 0);

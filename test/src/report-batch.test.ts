@@ -19,7 +19,7 @@ import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
 import { PerfScriptParser } from '../../parsers/perf-script.js';
 import { decodeHotRecord, HOT_FAULT, HOT_MPROTECT, HOT_NONE, HOT_RETURN, HOT_VALUES, normalizeRecord, type TraceEvent } from '../../src/events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from '../../src/model.js';
-import { BATCH_ITEMS, BatchDecoder, BatchEncoder, newBatchRing, type Batch } from '../../src/report-batch.js';
+import { BATCH_ITEMS, BatchDecoder, FIRST_BATCH_ITEMS, BatchEncoder, newBatchRing, type Batch } from '../../src/report-batch.js';
 
 const SOURCE = 'trace.txt';
 
@@ -145,7 +145,8 @@ describe('report worker batches', () => {
   });
 
   it('take the slot freed last: a consumer that keeps up has every batch in one slot, one that falls behind frees them in the order sent', () => {
-    const items = Array.from({ length: 5 * BATCH_ITEMS }, (_, i) => sample(i + 1, { payload: `p${i}` }));
+    // five full batches (the first is shorter)
+    const items = Array.from({ length: FIRST_BATCH_ITEMS + 4 * BATCH_ITEMS }, (_, i) => sample(i + 1, { payload: `p${i}` }));
     expect(roundTrip(items, 8).batches.map((b) => b.slot)).toEqual([0, 0, 0, 0, 0]);
     // decoded two batches late: the encoder's next slot is always the one just freed
     const ring = newBatchRing(4);

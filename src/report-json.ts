@@ -74,18 +74,21 @@ const CHILDREN = bytesOf(',"children":[');
  * made without the objects or a string per node (a tree has a node per
  * distinct call path and instruction). A tree's names repeat (a function on
  * many paths): a node's opening `{"name":…,"kind":…,"value":` is kept as bytes
- * per kind and name, and so is each dso's `,"dso":…`.
+ * per kind and name, and so is each dso's `,"dso":…` and a shared counts object's `,"byEvent":…`.
  */
 export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
   // per kind: `,"kind":…,"value":` and the heads of the names seen
   const kinds = new Map<string, { tail: Uint8Array; heads: Map<string, Uint8Array> }>();
-  const dsos = new Map<string, Uint8Array>();
+  // per dso: `,"dso":…`, and with `,"children":[` after it (a node with neither site nor classes: most of a tree's)
+  const dsos = new Map<string, { alone: Uint8Array; open: Uint8Array }>();
   let kept = 0;
   // nodes in a row are mostly of one kind and dso
   let lastKind = '';
   let kind: { tail: Uint8Array; heads: Map<string, Uint8Array> } | undefined;
   let lastDso = '';
-  let dso: Uint8Array | undefined;
+  let dso: { alone: Uint8Array; open: Uint8Array } | undefined;
+  // a tree's counts by event are mostly shared frozen objects (path-tree.ts: one per value): `,"byEvent":{…}` kept per object
+  const counted = new Map<object, Uint8Array>();
   // an instruction site is shared by the nodes of one faulting frame (a report read back from JSON has one per node): its fields' bytes are kept
   const sites = new Map<FaultSite, Uint8Array>();
   const fields = new JsonBytes(1 << 12);
@@ -113,15 +116,33 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
     out.number(n.value);
     out.bytes(SELF);
     out.number(n.self);
-    out.bytes(BY_EVENT);
-    out.counts(n.byEvent);
+    const counts = n.byEvent;
+    const b = counted.get(counts);
+    if (b !== undefined) out.bytes(b);
+    else if (counted.size < HEADS && Object.isFrozen(counts)) {
+      fields.bytes(BY_EVENT);
+      fields.counts(counts);
+      const c = keep(fields);
+      counted.set(counts, c);
+      out.bytes(c);
+    } else {
+      out.bytes(BY_EVENT);
+      out.counts(counts);
+    }
     if (n.dso !== undefined) {
       if (n.dso !== lastDso || dso === undefined) {
         lastDso = n.dso;
         dso = dsos.get(n.dso);
-        if (dso === undefined) dsos.set(n.dso, (dso = bytesOf(`,"dso":${JSON.stringify(n.dso)}`)));
+        if (dso === undefined) {
+          const alone = bytesOf(`,"dso":${JSON.stringify(n.dso)}`);
+          dsos.set(n.dso, (dso = { alone, open: Buffer.concat([alone, CHILDREN]) }));
+        }
       }
-      out.bytes(dso);
+      if (n.classes === undefined && (n.site === undefined || n.kind !== 'instruction')) {
+        out.bytes(dso.open);
+        return;
+      }
+      out.bytes(dso.alone);
     }
     if (n.site !== undefined && n.kind === 'instruction') {
       const b = sites.get(n.site);

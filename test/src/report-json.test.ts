@@ -60,8 +60,9 @@ describe('the JSON report', () => {
     const counts = fc.dictionary(text, number, { maxKeys: 4 });
     const site = fc.record({ address: fc.constantFrom('', '1195'), instruction: fc.option(text, { nil: undefined }), source: fc.option(text, { nil: undefined }), resolved: fc.boolean() });
     fc.assert(
-      fc.property(text, fc.constantFrom('user', 'kernel', 'instruction', 'comm'), number, number, counts, fc.option(text, { nil: undefined }), fc.option(counts, { nil: undefined }), fc.option(site, { nil: undefined }), fc.integer({ min: 1, max: 64 }), (name, kind, value, self, byEvent, dso, classes, s, chunk) => {
-        const n = { name, kind, value, self, byEvent, children: [] } as TreeNode;
+      fc.property(text, fc.constantFrom('user', 'kernel', 'instruction', 'comm'), number, number, counts, fc.option(text, { nil: undefined }), fc.option(counts, { nil: undefined }), fc.option(site, { nil: undefined }), fc.integer({ min: 1, max: 64 }), fc.boolean(), (name, kind, value, self, byEvent, dso, classes, s, chunk, frozen) => {
+        // frozen: shared as the tree builder shares them, and written from the bytes kept for the object the second time
+        const n = { name, kind, value, self, byEvent: frozen ? Object.freeze(byEvent) : byEvent, children: [] } as TreeNode;
         if (dso !== undefined) n.dso = dso;
         if (classes !== undefined) n.classes = classes;
         if (s !== undefined) n.site = { dso: dso ?? '', symbol: 'f', offset: 0, ...s };

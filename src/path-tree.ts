@@ -2,7 +2,7 @@
 // the same nodes, values, counts and order as src/tree.ts's TreeBuilder makes one path at a time.
 import type { FaultClass, FaultSite, NodeKind, TreeNode } from './model.js';
 import { grown } from './grown.js';
-import { type PathStep, byValueThenName, labelHomonyms, newNode } from './tree.js';
+import { type PathStep, byValueThenName, hasHomonyms, labelHomonyms, newNode } from './tree.js';
 
 /**
  * TreeBuilder's tree (the same nodes, values, counts and order) from paths
@@ -112,6 +112,8 @@ class PathGrouping {
   // one event: a node's counts are its value's, one object per distinct value
   private readonly shared = new Map<number, Record<string, number>>();
   private lastValue = NaN;
+  // homonymNames' steps of a node's groups
+  private readonly groupSteps: PathStep[] = [];
   private last: Record<string, number> = {};
 
   constructor(
@@ -149,7 +151,7 @@ class PathGrouping {
   // The node at `depth` (its step is its paths' step depth - 1) of the paths order[lo, hi).
   private node(lo: number, hi: number, depth: number, name: string, kind: NodeKind, dso: string | undefined, site: FaultSite | undefined): TreeNode {
     const { order, lengths, values, pool, starts } = this;
-    if (hi - lo === 1 && depth > 0) return this.chain(order[lo]!, depth);
+    if (hi - lo === 1 && depth > 0) return this.chain(order[lo]!, depth, name);
     let value = 0;
     let selfCount = 0;
     // the next step, while every path that goes on has one of its key
@@ -178,10 +180,12 @@ class PathGrouping {
     else {
       // the paths that end here first, then the children's ranges
       const groups = this.group(lo, hi, depth, selfCount);
+      // homonyms' labels from the groups' steps, the children made with them: a name written
+      // into a node made the field mutable and threw away the code that had read it as constant
+      const names = groups.length > 2 ? this.homonymNames(groups, depth) : undefined;
       children = [];
-      for (let g = 0; g < groups.length; g += 2) children.push(this.child(groups[g]!, groups[g + 1]!, depth));
+      for (let g = 0; g < groups.length; g += 2) children.push(this.child(groups[g]!, groups[g + 1]!, depth, names?.[g >> 1]));
       if (children.length > 1) {
-        labelHomonyms(children);
         children.sort(byValueThenName);
         // a copy holds what it has; an array grown by push holds room for more
         children = children.slice();
@@ -214,27 +218,42 @@ class PathGrouping {
     return s.name === t.name && s.kind === t.kind && (s.dso ?? '') === (t.dso ?? '');
   }
 
-  private child(lo: number, hi: number, depth: number): TreeNode {
+  // `label`: its name when labelled as a homonym.
+  private child(lo: number, hi: number, depth: number, label?: string): TreeNode {
     const p = this.order[lo]!;
     const step = this.steps[this.pool[this.starts[p]! + depth]!]!;
-    return this.node(lo, hi, depth + 1, step.name, step.kind, step.dso, step.site);
+    return this.node(lo, hi, depth + 1, label ?? step.name, step.kind, step.dso, step.site);
   }
 
-  // The nodes of one path from `depth` down (its step depth - 1 on), made leaf first: a chain.
-  private chain(p: number, depth: number): TreeNode {
+  // By group (of `groups`, as group returns them), the name labelHomonyms gives its node, or undefined
+  // when it keeps its step's; undefined when none is labelled. (Labelled on copies of the steps: the
+  // client script has labelHomonyms too, and the page embeds it.)
+  private homonymNames(groups: readonly number[], depth: number): (string | undefined)[] | undefined {
+    const steps = this.groupSteps;
+    steps.length = 0;
+    for (let g = 0; g < groups.length; g += 2) steps.push(this.steps[this.pool[this.starts[this.order[groups[g]!]!]! + depth]!]!);
+    if (!hasHomonyms(steps)) return undefined;
+    const named = steps.map((s) => ({ name: s.name, kind: s.kind, dso: s.dso }));
+    labelHomonyms(named);
+    return named.map((n, i) => (n.name !== steps[i]!.name ? n.name : undefined));
+  }
+
+  // The nodes of one path from `depth` down (its step depth - 1 on), made leaf first: a chain, its first node named `name`.
+  private chain(p: number, depth: number, name: string): TreeNode {
     const { pool, steps } = this;
     const start = this.starts[p]!;
+    const top = start + depth - 1;
     const value = tagged(this.values[p]!);
     const multi = this.multi;
     const counts = multi ? undefined : this.counts(value);
     let at = start + this.lengths[p]! - 1;
     let step = steps[pool[at]!]!;
     const c = this.classes[p];
-    let node = literal(step.name, step.kind, step.dso, step.site, value, value, counts ?? { [this.eventNames[this.events[p]!]!]: value }, [], c as Partial<Record<FaultClass, number>> | undefined);
+    let node = literal(at === top ? name : step.name, step.kind, step.dso, step.site, value, value, counts ?? { [this.eventNames[this.events[p]!]!]: value }, [], c as Partial<Record<FaultClass, number>> | undefined);
     this.leaves[p] = node;
-    for (at--; at >= start + depth - 1; at--) {
+    for (at--; at >= top; at--) {
       step = steps[pool[at]!]!;
-      node = literal(step.name, step.kind, step.dso, step.site, value, 0, counts ?? { [this.eventNames[this.events[p]!]!]: value }, [node], undefined);
+      node = literal(at === top ? name : step.name, step.kind, step.dso, step.site, value, 0, counts ?? { [this.eventNames[this.events[p]!]!]: value }, [node], undefined);
     }
     return node;
   }

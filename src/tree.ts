@@ -239,7 +239,7 @@ export function labelHomonyms(siblings: readonly Named[]): void {
 
 // Whether two siblings of one kind and name have different dsos: without a
 // string or map per sibling for the many small families.
-function hasHomonyms(siblings: readonly Named[]): boolean {
+export function hasHomonyms(siblings: readonly Named[]): boolean {
   if (siblings.length <= 16) {
     for (let i = 0; i < siblings.length; i++) {
       const a = siblings[i]!;

@@ -57,6 +57,13 @@ const SLOT_TEXT = 1 << 18;
  * (the few kept keep their piece). The records that are kept (syscalls) decode their own.
  */
 const PIECE_BYTES = 1 << 13;
+/**
+ * Items the main thread decodes in one call. A call over a whole batch (4096) ran its loop on after
+ * the decoder was marked hot, and V8 compiled it twice: on stack (OSR) mid-batch, then again for the
+ * next call (~60 ms of compile each on the bench capture). With 256 a call still ran on in the old
+ * code once the new was in, and was compiled on stack after all.
+ */
+const DECODE_ITEMS = 64;
 
 /** The shared memory of `slots` batches (at most that many in flight), and [0] of `flight`: batches sent and not yet decoded. */
 export interface BatchRing {
@@ -409,6 +416,9 @@ export class BatchEncoder {
   }
 }
 
+// A batch's text, read as Buffer's own slices
+type TextSlices = { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
 /** The main thread's side: batches in, in order, the records as the parser handed them over out. */
 export class BatchDecoder {
   private readonly slots: Slot[];
@@ -432,6 +442,14 @@ export class BatchDecoder {
   // the fault family of the last event name id
   private familyOf = -1;
   private family = -1;
+  // Where decoding a batch is (items() decodes a range at a time): in its frames, text and objects,
+  // and the piece of text fault payloads are cut from, bytes [pieceAt, pieceEnd).
+  private fi = 0;
+  private ti = 0;
+  private oi = 0;
+  private piece = '';
+  private pieceAt = 0;
+  private pieceEnd = 0;
 
   constructor(
     ring: BatchRing,
@@ -453,35 +471,32 @@ export class BatchDecoder {
    */
   decode(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
     try {
-      this.items(b, onEvent, sink);
+      const { newFrames, newNames } = b;
+      for (let k = 0; k < newFrames.length; k++) this.frames.push(newFrames[k]!);
+      for (let k = 0; k < newNames.length; k++) this.names.push(newNames[k]!);
+      this.fi = this.ti = this.oi = this.pieceAt = this.pieceEnd = 0;
+      this.piece = '';
+      const { text: slotText, frames: slotFrames } = this.slots[b.slot]!;
+      const t = b.text.length > 0 ? b.text : slotText;
+      const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength) as unknown as TextSlices;
+      const frameIds = b.frames.length > 0 ? b.frames : slotFrames;
+      for (let i = 0; i < b.count; i += DECODE_ITEMS) this.items(b, i, Math.min(b.count, i + DECODE_ITEMS), text, frameIds, onEvent, sink);
     } finally {
       // (the worker waits only for this: a wake-up costs this thread a system call and a switch)
       if (Atomics.sub(this.flight, 0, 1) - 1 === this.refillAt) Atomics.notify(this.flight, 0);
     }
   }
 
-  private items(b: Batch, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
+  // Items [from, to) of `b`, reading on from where the call before stopped (its cursors in fields).
+  private items(b: Batch, from: number, to: number, text: TextSlices, frameIds: Int32Array, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
     // (indexed loops, and the slot's text and frames read whether or not the batch has its own: a path
     // first taken after the code was optimized threw it away)
-    const { newFrames, newNames } = b;
-    for (let k = 0; k < newFrames.length; k++) this.frames.push(newFrames[k]!);
-    for (let k = 0; k < newNames.length; k++) this.names.push(newNames[k]!);
-    const slot = this.slots[b.slot]!;
-    const { ints, doubles, text: slotText, frames: slotFrames } = slot;
-    const t = b.text.length > 0 ? b.text : slotText;
-    const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength) as unknown as { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+    const { ints, doubles } = this.slots[b.slot]!;
     const ascii = b.ascii;
-    const frameIds = b.frames.length > 0 ? b.frames : slotFrames;
     const { frames, names, source } = this;
     const textBytes = b.textBytes;
-    let fi = 0;
-    let ti = 0;
-    // the piece of text fault payloads are cut from, bytes [pieceAt, pieceEnd)
-    let piece = '';
-    let pieceAt = 0;
-    let pieceEnd = 0;
-    let oi = 0;
-    for (let i = 0; i < b.count; i++) {
+    let { fi, ti, oi, piece, pieceAt, pieceEnd } = this;
+    for (let i = from; i < to; i++) {
       const at = i * ITEM_INTS;
       const tag = ints[at]!;
       const ref = ints[at + 6]!;
@@ -568,6 +583,12 @@ export class BatchDecoder {
       }
       onEvent(hot === HOT_NONE ? normalizeRecord(r) : hot === HOT_FAULT ? this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!) : hotEvent(r, hot, doubles, d + 3));
     }
+    this.fi = fi;
+    this.ti = ti;
+    this.oi = oi;
+    this.piece = piece;
+    this.pieceAt = pieceAt;
+    this.pieceEnd = pieceEnd;
   }
 
   // The fault event of `r`, whose event name is names[eventId], from the address and ip the worker read (as hotEvent makes it).

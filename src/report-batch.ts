@@ -57,13 +57,6 @@ const SLOT_TEXT = 1 << 18;
  * (the few kept keep their piece). The records that are kept (syscalls) decode their own.
  */
 const PIECE_BYTES = 1 << 13;
-/**
- * Items the main thread decodes in one call. A call over a whole batch (4096) ran its loop on after
- * the decoder was marked hot, and V8 compiled it twice: on stack (OSR) mid-batch, then again for the
- * next call (~60 ms of compile each on the bench capture). With 256 a call still ran on in the old
- * code once the new was in, and was compiled on stack after all.
- */
-const DECODE_ITEMS = 64;
 
 /** The shared memory of `slots` batches (at most that many in flight), and [0] of `flight`: batches sent and not yet decoded. */
 export interface BatchRing {
@@ -442,7 +435,7 @@ export class BatchDecoder {
   // the fault family of the last event name id
   private familyOf = -1;
   private family = -1;
-  // Where decoding a batch is (items() decodes a range at a time): in its frames, text and objects,
+  // Where decoding a batch is (item() decodes one at a time): in its frames, text and objects,
   // and the piece of text fault payloads are cut from, bytes [pieceAt, pieceEnd).
   private fi = 0;
   private ti = 0;
@@ -480,115 +473,116 @@ export class BatchDecoder {
       const t = b.text.length > 0 ? b.text : slotText;
       const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength) as unknown as TextSlices;
       const frameIds = b.frames.length > 0 ? b.frames : slotFrames;
-      for (let i = 0; i < b.count; i += DECODE_ITEMS) this.items(b, i, Math.min(b.count, i + DECODE_ITEMS), text, frameIds, onEvent, sink);
+      // (indexed loops, and the slot's text and frames read whether or not the batch has its own: a path
+      // first taken after the code was optimized threw it away)
+      const { ints, doubles } = this.slots[b.slot]!;
+      // A call an item: when the decoder looped over a batch (4096, then 64 at a time), the loop ran
+      // on after V8 marked it hot or had its code in, and it was compiled twice, on stack (OSR) and
+      // again (~60 ms of compile each on the bench capture). This loop is small to compile twice.
+      for (let i = 0; i < b.count; i++) this.item(b, i, text, frameIds, ints, doubles, onEvent, sink);
     } finally {
       // (the worker waits only for this: a wake-up costs this thread a system call and a switch)
       if (Atomics.sub(this.flight, 0, 1) - 1 === this.refillAt) Atomics.notify(this.flight, 0);
     }
   }
 
-  // Items [from, to) of `b`, reading on from where the call before stopped (its cursors in fields).
-  private items(b: Batch, from: number, to: number, text: TextSlices, frameIds: Int32Array, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
-    // (indexed loops, and the slot's text and frames read whether or not the batch has its own: a path
-    // first taken after the code was optimized threw it away)
-    const { ints, doubles } = this.slots[b.slot]!;
-    const ascii = b.ascii;
-    const { frames, names, source } = this;
-    const textBytes = b.textBytes;
-    let { fi, ti, oi, piece, pieceAt, pieceEnd } = this;
-    for (let i = from; i < to; i++) {
-      const at = i * ITEM_INTS;
-      const tag = ints[at]!;
-      const ref = ints[at + 6]!;
-      let stack: readonly Frame[] | undefined;
-      if (ref >= 0) stack = ref < MAX_NUMBERED ? this.numbered[ref] : this.chains[ref - MAX_NUMBERED];
-      else if (ref !== NO_STACK) {
-        const n = frameIds[fi++]!;
-        const s = new Array<Frame>(n);
-        for (let k = 0; k < n; k++) s[k] = frames[frameIds[fi++]!]!;
-        if (ref <= NEW_STACK) {
-          const kept = NEW_STACK - ref;
-          if (kept < MAX_NUMBERED) this.numbered[kept] = s;
-          else this.chains[kept - MAX_NUMBERED] = s;
-        } else if (ref !== FRESH_STACK) {
-          throw new Error(`report worker: stack reference ${ref}`);
-        }
-        stack = s;
+  // Item i of `b`: one call an item, and no loop here (see decode), its cursors in fields.
+  private item(b: Batch, i: number, text: TextSlices, frameIds: Int32Array, ints: Int32Array, doubles: Float64Array, onEvent: (e: TraceEvent) => void, sink: (d: Diagnostic) => void): void {
+    const at = i * ITEM_INTS;
+    const tag = ints[at]!;
+    const ref = ints[at + 6]!;
+    let stack: readonly Frame[] | undefined;
+    if (ref >= 0) stack = ref < MAX_NUMBERED ? this.numbered[ref] : this.chains[ref - MAX_NUMBERED];
+    else if (ref !== NO_STACK) stack = this.stackOf(frameIds, ref);
+    if (tag === OBJECT) {
+      const o = b.objects[this.oi++]!;
+      if ('diagnostic' in o) {
+        sink(o.diagnostic);
+        return;
       }
-      if (tag === OBJECT) {
-        const o = b.objects[oi++]!;
-        if ('diagnostic' in o) {
-          sink(o.diagnostic);
-          continue;
-        }
-        const r = o.record as Writable<TraceRecord> & { stack?: readonly Frame[] };
-        if (r.kind === 'sample') r.stack = stack!;
-        onEvent(normalizeRecord(r as TraceRecord));
-        continue;
-      }
-      const comm = names[ints[at + 4]!]!;
-      const event = names[ints[at + 5]!]!;
-      const hot = ints[at + 11]!;
-      const n = ints[at + 8]!;
-      let payload: string;
-      // (ASCII read as Latin-1 is the same text, read faster)
-      if (!ascii) {
-        payload = text.utf8Slice(ti, ti + n);
-      } else if (hot === HOT_FAULT && n <= PIECE_BYTES) {
-        if (ti + n > pieceEnd) {
-          pieceAt = ti;
-          pieceEnd = Math.min(textBytes, ti + PIECE_BYTES);
-          piece = text.latin1Slice(pieceAt, pieceEnd);
-        }
-        payload = piece.slice(ti - pieceAt, ti - pieceAt + n);
-      } else {
-        payload = text.latin1Slice(ti, ti + n);
-      }
-      ti += n;
-      const d = i * ITEM_DOUBLES;
-      const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
-      let addr: string | undefined;
-      if (tag === SAMPLE_ADDR) {
-        const n = ints[at + 9]!;
-        const found = ints[at + 10]!;
-        addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
-      }
-      if (hot === HOT_FAULT) {
-        const r = tag === SAMPLE ? this.faultRecord : this.faultAddrRecord;
-        if (r !== undefined) {
-          r.line = doubles[d]!;
-          r.comm = comm;
-          r.pid = ints[at + 1]!;
-          r.tid = ints[at + 2]!;
-          r.cpu = ints[at + 3]!;
-          r.time = doubles[d + 1]!;
-          r.period = doubles[d + 2]!;
-          r.event = event;
-          r.payload = payload;
-          if (tag === SAMPLE_ADDR) r.addr = addr;
-          r.stack = stack!;
-          r.stackId = stackId;
-          onEvent(this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!));
-          continue;
-        }
-      }
-      let r: SampleRecord;
-      // the parser's two shapes, keys in its order
-      if (tag === SAMPLE) {
-        r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId };
-        if (hot === HOT_FAULT) this.faultRecord = r;
-      } else {
-        r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
-        if (hot === HOT_FAULT) this.faultAddrRecord = r;
-      }
-      onEvent(hot === HOT_NONE ? normalizeRecord(r) : hot === HOT_FAULT ? this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!) : hotEvent(r, hot, doubles, d + 3));
+      const r = o.record as Writable<TraceRecord> & { stack?: readonly Frame[] };
+      if (r.kind === 'sample') r.stack = stack!;
+      onEvent(normalizeRecord(r as TraceRecord));
+      return;
     }
-    this.fi = fi;
+    const { names, source } = this;
+    const ascii = b.ascii;
+    let ti = this.ti;
+    const comm = names[ints[at + 4]!]!;
+    const event = names[ints[at + 5]!]!;
+    const hot = ints[at + 11]!;
+    const n = ints[at + 8]!;
+    let payload: string;
+    // (ASCII read as Latin-1 is the same text, read faster)
+    if (!ascii) {
+      payload = text.utf8Slice(ti, ti + n);
+    } else if (hot === HOT_FAULT && n <= PIECE_BYTES) {
+      if (ti + n > this.pieceEnd) {
+        this.pieceAt = ti;
+        this.pieceEnd = Math.min(b.textBytes, ti + PIECE_BYTES);
+        this.piece = text.latin1Slice(this.pieceAt, this.pieceEnd);
+      }
+      payload = this.piece.slice(ti - this.pieceAt, ti - this.pieceAt + n);
+    } else {
+      payload = text.latin1Slice(ti, ti + n);
+    }
+    ti += n;
+    const d = i * ITEM_DOUBLES;
+    const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
+    let addr: string | undefined;
+    if (tag === SAMPLE_ADDR) {
+      const n = ints[at + 9]!;
+      const found = ints[at + 10]!;
+      addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
+    }
     this.ti = ti;
-    this.oi = oi;
-    this.piece = piece;
-    this.pieceAt = pieceAt;
-    this.pieceEnd = pieceEnd;
+    if (hot === HOT_FAULT) {
+      const r = tag === SAMPLE ? this.faultRecord : this.faultAddrRecord;
+      if (r !== undefined) {
+        r.line = doubles[d]!;
+        r.comm = comm;
+        r.pid = ints[at + 1]!;
+        r.tid = ints[at + 2]!;
+        r.cpu = ints[at + 3]!;
+        r.time = doubles[d + 1]!;
+        r.period = doubles[d + 2]!;
+        r.event = event;
+        r.payload = payload;
+        if (tag === SAMPLE_ADDR) r.addr = addr;
+        r.stack = stack!;
+        r.stackId = stackId;
+        onEvent(this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!));
+        return;
+      }
+    }
+    let r: SampleRecord;
+    // the parser's two shapes, keys in its order
+    if (tag === SAMPLE) {
+      r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId };
+      if (hot === HOT_FAULT) this.faultRecord = r;
+    } else {
+      r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
+      if (hot === HOT_FAULT) this.faultAddrRecord = r;
+    }
+    onEvent(hot === HOT_NONE ? normalizeRecord(r) : hot === HOT_FAULT ? this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!) : hotEvent(r, hot, doubles, d + 3));
+  }
+
+  // A stack the worker sent as frame ids, from frameIds[fi]: its length, then its frames.
+  private stackOf(frameIds: Int32Array, ref: number): readonly Frame[] {
+    const { frames } = this;
+    let fi = this.fi;
+    const n = frameIds[fi++]!;
+    const s = new Array<Frame>(n);
+    for (let k = 0; k < n; k++) s[k] = frames[frameIds[fi++]!]!;
+    this.fi = fi;
+    if (ref <= NEW_STACK) {
+      const kept = NEW_STACK - ref;
+      if (kept < MAX_NUMBERED) this.numbered[kept] = s;
+      else this.chains[kept - MAX_NUMBERED] = s;
+    } else if (ref !== FRESH_STACK) {
+      throw new Error(`report worker: stack reference ${ref}`);
+    }
+    return s;
   }
 
   // The fault event of `r`, whose event name is names[eventId], from the address and ip the worker read (as hotEvent makes it).

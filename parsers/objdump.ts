@@ -61,9 +61,11 @@ export interface ObjdumpOptions {
   /**
    * A pass that only needs where the code is: instructions come here without
    * their text, with the byte offset of their line (`base` plus `lineStart` as
-   * `read` set it then) and their source line, instead of as records. Default: records.
+   * `read` set it then), their source line, and where their text is: bytes
+   * [textFrom, textTo) of the buffer their line was read from, then `more` (llvm's
+   * second comment, ` ` and its text, or ''), instead of as records. Default: records.
    */
-  onInstruction?: (address: number, size: number, lineStart: number, srcline: string | undefined) => void;
+  onInstruction?: (address: number, size: number, lineStart: number, srcline: string | undefined, textFrom: number, textTo: number, more: string) => void;
 }
 
 /** Cuts an objdump listing into records, one line at a time. */
@@ -92,6 +94,8 @@ export class ObjdumpParser {
   private pSrcline: string | undefined;
   private pLine = 0;
   private pLineStart = 0;
+  private pTextFrom = 0;
+  private pTextTo = 0;
   // The binary the last file header named, and the `-s` dump being read.
   private binary = '';
   private dump: SectionDump | undefined;
@@ -103,14 +107,18 @@ export class ObjdumpParser {
   // the listing index's passes differ in shape, and code optimized on one pass's
   // was thrown away ("wrong map") as the next pass began.
   private readonly source: string;
+  private readonly onDiagnostic: DiagnosticSink | undefined;
+  private readonly sourceText: boolean;
   private readonly texts: boolean;
   private readonly onInstruction: NonNullable<ObjdumpOptions['onInstruction']>;
 
   constructor(
-    private readonly options: ObjdumpOptions,
+    options: ObjdumpOptions,
     private readonly onRecord: (r: ObjdumpRecord) => void,
   ) {
     this.source = options.source;
+    this.onDiagnostic = options.onDiagnostic;
+    this.sourceText = options.sourceText !== false;
     this.texts = options.onInstruction === undefined;
     this.onInstruction = options.onInstruction ?? noInstruction;
   }
@@ -157,7 +165,7 @@ export class ObjdumpParser {
       this.lineStart = start;
       this.lineBytes(b, start, end);
     };
-    forEachLineIn(b, from, to, onLine, (length) => this.options.onDiagnostic?.(overlongLine(this.options.source, ++this.lines, length)), maxLineLength);
+    forEachLineIn(b, from, to, onLine, (length) => this.onDiagnostic?.(overlongLine(this.source, ++this.lines, length)), maxLineLength);
   }
 
   /** Starts at a function header already read once (a function parsed lazily): its line number and the tool the listing was known to be from there. */
@@ -270,7 +278,7 @@ export class ObjdumpParser {
   //                                                                        # 0x2070 <typeinfo name for geo::Square+0x18>
   private commentContinuation(b: Buffer, at: number, len: number): boolean {
     if (!this.pending) return false;
-    if (this.texts) this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
+    this.pText = this.pText + ' ' + collapseBlanks(decode(b, at, len), 0);
     return true;
   }
 
@@ -284,13 +292,15 @@ export class ObjdumpParser {
     this.pSrcline = this.srcline;
     this.pLine = n;
     this.pLineStart = this.base + this.lineStart;
+    this.pTextFrom = from;
+    this.pTextTo = to;
   }
 
   private flush(): void {
     if (!this.pending) return;
     this.pending = false;
     if (!this.texts) {
-      this.onInstruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline);
+      this.onInstruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline, this.pTextFrom, this.pTextTo, this.pText);
       return;
     }
     const r: ObjdumpInstructionRecord =
@@ -381,7 +391,7 @@ export class ObjdumpParser {
     //   *slot = value;
     //     12eb:	48 89 37             	mov    %rsi,(%rdi)
     // }
-    if (this.options.sourceText !== false && this.tool !== 'llvm') {
+    if (this.sourceText && this.tool !== 'llvm') {
       this.sourceLines++;
       return;
     }
@@ -414,9 +424,9 @@ export class ObjdumpParser {
 
   private report(line: number, reason: string): true {
     this.bad++;
-    if (this.options.onDiagnostic !== undefined) {
+    if (this.onDiagnostic !== undefined) {
       const d: Diagnostic = { source: this.source, line, reason };
-      this.options.onDiagnostic(d);
+      this.onDiagnostic(d);
     }
     return true;
   }
@@ -426,6 +436,11 @@ export class ObjdumpParser {
 const FILE_FORMAT = Buffer.from('file format ', 'latin1');
 
 function noInstruction(): void {}
+
+/** An instruction's text as records carry it, from what `onInstruction` was given with it (`b`: the buffer its line was read from). */
+export function instructionText(b: Buffer, textFrom: number, textTo: number, more: string): string {
+  return collapseBlanks(decode(b, textFrom, textTo), 0) + more;
+}
 
 /** Records of a listing, in order. Bad lines go to `options.onDiagnostic`; this never throws on bad input. */
 export function parseObjdump(lines: AsyncIterable<string> | Iterable<string>, options: ObjdumpOptions): AsyncGenerator<ObjdumpRecord> {

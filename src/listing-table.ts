@@ -11,7 +11,7 @@
 // code is not in address order (blocks fed out of order, code listed twice, a
 // relocatable object whose sections all start at 0) is parsed whole at the end
 // and sorted, so every answer is the same either way.
-import { ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
+import { instructionText, ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
 import { demangle } from './demangle.js';
 import type { DiagnosticSink, ObjdumpRecord, ObjdumpTool } from './model.js';
 
@@ -96,21 +96,31 @@ export function readListingPieces(length: number, feed: (take: (b: Buffer, from:
 // The first pass: functions, their byte ranges (offsets in the whole listing) and code extents.
 function skimListing(length: number, feed: (take: (b: Buffer, from: number, to: number, at: number) => void) => void, options: ListingTableOptions): { skim: ListingSkim; parser: ObjdumpParser } {
   const skim = new ListingSkim(options.source, options.onDiagnostic, options.keep ?? KEPT);
-  // where the piece being read starts in the listing
-  let base = 0;
-  const parser = new ObjdumpParser(
-    { ...options, onInstruction: (address, size, lineStart, srcline) => skim.instruction(address, size, lineStart, srcline) },
-    (r) => skim.add(r, base + parser.lineStart, parser.tool),
-  );
+  const parser = parserOf(skim, options);
   feed((b, from, to, at) => {
-    base = at - from;
-    // an instruction's line offset in the whole listing, also when it is taken after the piece ends
-    parser.base = small(base);
+    // where the piece being read starts in the listing: a line's offset in the whole listing, also when
+    // its instruction is taken after the piece ends
+    parser.base = small(at - from);
     parser.read(b, from, to, options.maxLineLength);
   });
   parser.end();
   skim.close(length, parser.tool);
   return { skim, parser };
+}
+
+// A parser of a listing's lines into `skim`, for every pass (the first, a block's, a run of texts): the parser's hot
+// code calls the same closures' code on one class whichever pass runs. When each pass gave callbacks of its own,
+// and the texts came as records, the parser's line code (addressLine, gnuInstruction, instruction, flush) optimized
+// on the first pass was thrown away at the first lookup's and compiled again.
+function parserOf(skim: ListingSkim, options: ObjdumpOptions): ObjdumpParser {
+  const parser: ObjdumpParser = new ObjdumpParser(
+    {
+      ...options,
+      onInstruction: (address, size, lineStart, srcline, textFrom, textTo, more) => skim.instruction(address, size, lineStart, srcline, textFrom, textTo, more),
+    },
+    (r) => skim.add(r, parser.base + parser.lineStart, parser.tool),
+  );
+  return parser;
 }
 
 // (Each in a function of its own: a closure keeps its whole scope, and the re-reading one must not keep `bytes`.)
@@ -132,43 +142,17 @@ function keptBlock(kept: Kept, bytes: () => Buffer, shift: number, to: number, o
 // first pass): addresses, sizes and source lines now, texts when asked for (a lookup wants a few of a function's
 // instructions, and libc's biggest block has 39k: their texts were ~20 MB of garbage on the bench capture).
 function readBlock(bytes: Buffer, from: number, to: number, f: Skimmed, options: ListingTableOptions): CodeBlock {
-  // sized by the first pass's count (arrays grown by push were ~1k fresh pages on the bench capture's libc blocks)
-  let addr = new Float64Array(f.count);
-  let size = new Uint8Array(f.count);
-  let starts = new Float64Array(f.count);
-  let n = 0;
-  let sources: (string | undefined)[] | undefined;
-  const parser = new ObjdumpParser(
-    {
-      source: options.source,
-      ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}),
-      onInstruction: (address, bytesOf, lineStart, srcline) => {
-        if (n === addr.length) {
-          // more than the first pass counted (lazyTable reports it): grown as needed
-          const grow = <T extends Float64Array | Uint8Array>(a: T, to: T): T => (to.set(a), to);
-          addr = grow(addr, new Float64Array(2 * n + 16));
-          size = grow(size, new Uint8Array(2 * n + 16));
-          starts = grow(starts, new Float64Array(2 * n + 16));
-        }
-        if (sources === undefined && srcline !== undefined) sources = new Array<string | undefined>(addr.length);
-        if (sources !== undefined) sources[n] = srcline;
-        addr[n] = address;
-        size[n] = bytesOf > 255 ? 255 : bytesOf;
-        starts[n++] = lineStart;
-      },
-    },
-    () => undefined,
-  );
-  parser.resume(f.line, f.tool);
-  parser.read(bytes, from, to, options.maxLineLength);
+  const skim = wholeReading();
+  const parser = parserOf(skim, { source: options.source, ...(options.sourceText !== undefined ? { sourceText: options.sourceText } : {}) });
+  // from past its header line, as inside it (the first pass read the header)
+  parser.resumeInside(f.tool);
+  skim.inside();
+  const body = bytes.indexOf(10, from);
+  parser.read(bytes, body >= 0 && body < to ? body + 1 : to, to, options.maxLineLength);
   parser.end();
-  if (n !== addr.length) {
-    addr = addr.slice(0, n);
-    size = size.slice(0, n);
-    starts = starts.slice(0, n);
-  }
-  const block = { bytes: () => bytes, to, starts, shift: 0, tool: parser.tool, maxLineLength: options.maxLineLength };
-  return lazyBlock(addr, size, sources, block);
+  const read = skim.block();
+  const block = { bytes: () => bytes, to, starts: read.starts, shift: 0, tool: parser.tool, maxLineLength: options.maxLineLength };
+  return lazyBlock(read.addr, read.size, read.sources, block);
 }
 
 /** Texts asked for one at a time before a block's are parsed a run at a time. */
@@ -197,14 +181,14 @@ function lazyBlock(addr: Float64Array, size: Uint8Array, sources: readonly (stri
     // offsets read from a Float64Array are boxed doubles: the parser is optimized on small integers
     const from = small(start);
     const to = small(end);
-    const out: string[] = [];
-    const parser = new ObjdumpParser({ source: '' }, (r) => {
-      if (r.kind === 'instruction') out.push(r.text);
-    });
+    const skim = wholeReading();
+    const parser = parserOf(skim, { source: '' });
     parser.resumeInside(lines.tool);
-    parser.read((bytes ??= lines.bytes()), from, to, lines.maxLineLength);
+    skim.inside();
+    const b = (bytes ??= lines.bytes());
+    parser.read(b, from, to, lines.maxLineLength);
     parser.end();
-    return out;
+    return skim.texts(b);
   };
   return {
     addr,
@@ -270,7 +254,8 @@ interface Kept {
 // parsed them again (~100-250 ms). libc keeps 107k instructions of 358k (1.8 MB).
 const KEPT = 4096;
 
-// The first pass's consumer: functions, their byte ranges and code extents.
+// The consumer of every pass's parser (parserOf): the first pass's functions, their byte ranges and code
+// extents; or a block's or a run's instructions (wholeReading).
 class ListingSkim {
   path = '';
   format = '';
@@ -289,7 +274,7 @@ class ListingSkim {
   constructor(
     private readonly source: string,
     private readonly sink: DiagnosticSink | undefined,
-    private readonly keep = KEPT,
+    private readonly keep: number,
   ) {}
 
   add(r: ObjdumpRecord, at: number, tool: ObjdumpTool | undefined): void {
@@ -300,11 +285,7 @@ class ListingSkim {
         if (r.address < (this.fns[this.fns.length - 1]?.address ?? -Infinity)) this.inOrder = false;
         // a plain -d listing's mangled names read as -dC prints them
         const name = demangle(r.name) ?? r.name;
-        const from = small(at);
-        this.open = { address: r.address, name, section: this.sectionCount, line: small(r.line), from, to: from, tool, kept: undefined, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
-        this.keeping = 0;
-        this.sourced = false;
-        this.fns.push(this.open);
+        this.start(r.address, name, small(r.line), small(at), tool);
         return;
       }
       case 'instruction':
@@ -338,14 +319,50 @@ class ListingSkim {
     }
   }
 
+  private start(address: number, name: string, line: number, from: number, tool: ObjdumpTool | undefined): void {
+    this.open = { address, name, section: this.sectionCount, line, from, to: from, tool, kept: undefined, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false };
+    this.keeping = 0;
+    this.sourced = false;
+    this.more = undefined;
+    this.fns.push(this.open);
+  }
+
+  private startSources(k: number): void {
+    this.sourced = true;
+    for (let j = 0; j < k; j++) this.keptSources[j] = undefined;
+  }
+
+  /** Empties a reading of a block or run for the next (its arrays kept). */
+  reset(): void {
+    this.fns.length = 0;
+    this.open = undefined;
+    this.keeping = 0;
+    this.sourced = false;
+    this.more = undefined;
+    this.prevAddr = this.prevEnd = -Infinity;
+  }
+
+  /** Reading a run of a function's instructions, from inside it (no header). */
+  inside(): void {
+    const f = (this.inner ??= { address: 0, name: '', section: 0, line: 0, from: 0, to: 0, tool: undefined, kept: undefined, count: 0, first: 0, last: 0, lastSize: 0, skipEnd: false });
+    f.count = 0;
+    this.open = f;
+    this.fns.push(f);
+  }
+  private inner: Skimmed | undefined;
+
   // the open function's instructions, kept while it may be big: how many, in these (reused) arrays
   private keeping = 0;
   private sourced = false;
   private keptAddr = new Float64Array(0);
   private keptSize = new Uint8Array(0);
   private keptStarts = new Float64Array(0);
+  private keptSources: (string | undefined)[] = [];
+  private keptTextFrom = new Float64Array(0);
+  private keptTextTo = new Float64Array(0);
+  private more: Map<number, string> | undefined;
 
-  instruction(address: number, size: number, lineStart: number, srcline: string | undefined): void {
+  instruction(address: number, size: number, lineStart: number, srcline: string | undefined, textFrom: number, textTo: number, more: string): void {
     const f = this.fns[this.fns.length - 1];
     if (this.ignoring || f === undefined) return;
     if (f === this.open) {
@@ -354,9 +371,13 @@ class ListingSkim {
       this.keptAddr[k] = address;
       this.keptSize[k] = size > 255 ? 255 : size;
       this.keptStarts[k] = lineStart;
+      this.keptTextFrom[k] = textFrom;
+      this.keptTextTo[k] = textTo;
+      if (more !== '') (this.more ??= new Map()).set(k, more);
       this.keeping = k + 1;
-      // source lines are a block's own reading
-      if (srcline !== undefined) this.sourced = true;
+      // source lines are a block's own reading (the first pass only notes that there are some)
+      if (srcline !== undefined && !this.sourced) this.startSources(k);
+      if (this.sourced) this.keptSources[k] = srcline;
     }
     if (address <= this.prevAddr || address < this.prevEnd) this.inOrder = false;
     this.prevAddr = address;
@@ -380,12 +401,27 @@ class ListingSkim {
     this.keeping = 0;
   }
 
+  /** A block's instructions, as its reading (wholeReading, inside) kept them. */
+  block(): { addr: Float64Array; size: Uint8Array; starts: Float64Array; sources: (string | undefined)[] | undefined } {
+    const n = this.keeping;
+    return { addr: this.keptAddr.slice(0, n), size: this.keptSize.slice(0, n), starts: this.keptStarts.slice(0, n), sources: this.sourced ? this.keptSources.slice(0, n) : undefined };
+  }
+
+  /** A run's instruction texts, as its reading (wholeReading, inside) kept where they are in `b`. */
+  texts(b: Buffer): string[] {
+    const out = new Array<string>(this.keeping);
+    for (let k = 0; k < out.length; k++) out[k] = instructionText(b, this.keptTextFrom[k] as number, this.keptTextTo[k] as number, this.more?.get(k) ?? '');
+    return out;
+  }
+
   private growKept(): void {
     const n = Math.max(1024, 2 * this.keptAddr.length);
     const grow = <T extends Float64Array | Uint8Array>(a: T, to: T): T => (to.set(a), to);
     this.keptAddr = grow(this.keptAddr, new Float64Array(n));
     this.keptSize = grow(this.keptSize, new Uint8Array(n));
     this.keptStarts = grow(this.keptStarts, new Float64Array(n));
+    this.keptTextFrom = grow(this.keptTextFrom, new Float64Array(n));
+    this.keptTextTo = grow(this.keptTextTo, new Float64Array(n));
   }
 
   // In listing order, each function's block read on first use.
@@ -460,6 +496,15 @@ class ListingSkim {
       block,
     };
   }
+}
+
+// The one reading of a block or a run of texts, its arrays grown once for all (readings are one at a time;
+// its instructions are read from its arrays, never closed into a Kept).
+let whole: ListingSkim | undefined;
+function wholeReading(): ListingSkim {
+  whole ??= new ListingSkim('', undefined, Infinity);
+  whole.reset();
+  return whole;
 }
 
 // An offset or line number as a small integer, not a boxed double: the block

@@ -219,7 +219,7 @@ export class FaultAggregator {
         return this.count(p, value, cls);
       }
     }
-    const p: RawPath = { id: this.paths.length, at: this.keepIds(path), path, event, comm, group, value, records: 1, classes: oneClass(cls, value) };
+    const p: RawPath = { id: this.paths.length, at: this.keepIds(path), path, event, comm, group, value, records: 1, classes: { [cls]: value } };
     this.paths.push(p);
     remember(path, p);
     if (hit === undefined) this.byHash.set(h, p);
@@ -486,33 +486,6 @@ function idIn<K>(ids: Map<K, number>, key: K): number {
     ids.set(key, id);
   }
   return id;
-}
-
-// A new path's value by class. A literal per class, not `{ [cls]: value }`: that one is made by a call
-// into the runtime and is never allocated where it lasts (old space), so each scavenge copied it.
-function oneClass(cls: FaultClass, value: number): Partial<Record<FaultClass, number>> {
-  switch (cls) {
-    case 'first-touch-read':
-      return { 'first-touch-read': value };
-    case 'first-touch-write':
-      return { 'first-touch-write': value };
-    case 'write-to-read-only':
-      return { 'write-to-read-only': value };
-    case 'copy-on-write':
-      return { 'copy-on-write': value };
-    case 'code-page-in':
-      return { 'code-page-in': value };
-    case 'nx-violation':
-      return { 'nx-violation': value };
-    case 'pkey':
-      return { pkey: value };
-    case 'kernel-mode':
-      return { 'kernel-mode': value };
-    case 'unknown':
-      return { unknown: value };
-    default:
-      return { [cls]: value };
-  }
 }
 
 function mix(h: number, x: number): number {

@@ -332,8 +332,13 @@ class ListingSkim {
     for (let j = 0; j < k; j++) this.keptSources[j] = undefined;
   }
 
-  /** Empties a reading of a block or run for the next (its arrays kept). */
+  /** Empties a reading of a block or run for the next (its arrays kept): nothing one reading met is left to the next. */
   reset(): void {
+    this.path = this.format = '';
+    this.tool = this.buildId = undefined;
+    this.files = this.sectionCount = 0;
+    this.ignoring = false;
+    this.inOrder = true;
     this.fns.length = 0;
     this.open = undefined;
     this.keeping = 0;

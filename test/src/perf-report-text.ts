@@ -26,3 +26,17 @@ export function perfChains(text: string, event: string): [number, string[]][] {
   }
   return out;
 }
+
+/** perf report's folded chains (`--sort sym`) of one event by entry: the symbol (`[.]` user, `[k]` kernel; `[unknown]` as in perfSymbols) and its samples' chains, outermost first. */
+export function perfFolded(text: string, event: string): { symbol: string; kernel: boolean; chains: [number, string][] }[] {
+  const folded = text.slice(text.indexOf('-g folded'));
+  const out: { symbol: string; kernel: boolean; chains: [number, string][] }[] = [];
+  for (const line of folded.slice(folded.indexOf(`of event '${event}'`)).split('\n').slice(1)) {
+    if (line.startsWith('# Samples:')) break;
+    const entry = /^\s+[\d.]+%\s+\[(.)\] (.+?)\s*$/.exec(line);
+    if (entry !== null) out.push({ symbol: /^0x[0-9a-f]{16}$/.test(entry[2]!) ? '[unknown]' : entry[2]!, kernel: entry[1] === 'k', chains: [] });
+    const m = /^(\d+) (.*)$/.exec(line);
+    if (m !== null) out[out.length - 1]!.chains.push([Number(m[1]), m[2]!]);
+  }
+  return out;
+}

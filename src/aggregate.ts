@@ -392,14 +392,15 @@ export class FaultAggregator {
       if (site.symbol !== frame.symbol) present.symbols.set(site.symbol, (present.symbols.get(site.symbol) ?? 0) + records);
     }
     const made = builder.finish();
-    const leaves = new Array<TreeNode | undefined>(this.paths.length);
-    for (let i = 0; i < built.length; i++) if (built[i]! >= 0) leaves[i] = made.leaves[built[i]!];
+    // by path number, made when first read: a report without slices or paths by site needs none (a chain's leaf is made for it)
+    let leaves: (TreeNode | undefined)[] | undefined;
+    const leavesOf = (all: readonly TreeNode[]): (TreeNode | undefined)[] => (leaves ??= Array.from(built, (b) => (b >= 0 ? all[b] : undefined)));
     let tree = made.tree;
     if (options.invert === true) tree = invertTree(tree);
     ranked.sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event));
     // every node is named by one of these steps (a homonym's dso only appended): a few hundred names, not a walk of the tree
     const mangledNames = mangledName(options.rootName ?? 'all') || stepsMade.some((step) => step.kind !== 'instruction' && mangledName(step.name));
-    return { tree, sites: ranked, filtered, present, leaves, mangledNames };
+    return { tree, sites: ranked, filtered, present, mangledNames, get leaves() { return leavesOf(made.leaves); } };
   }
 
   private count(p: RawPath, value: number, cls: FaultClass): number {

@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 import { openInput } from '../parsers/lines.js';
 import { InputError } from './errors.js';
 import { bytesOf, JsonBytes } from './json-bytes.js';
+import type { ChainHead } from './path-tree.js';
+import type { PathStep } from './tree.js';
 import type { FaultClass, FaultSite, Finding, InputSummary, NodeKind, ProcessSummary, ProtectionSection, Report, SiteCount, TreeNode } from './model.js';
 
 // ---------------------------------------------------------------- writing
@@ -67,6 +69,15 @@ const SELF = bytesOf(',"self":');
 const BY_EVENT = bytesOf(',"byEvent":');
 const CLASSES = bytesOf(',"classes":');
 const CHILDREN = bytesOf(',"children":[');
+// a run of closings: a chain's nodes end together
+const CLOSES = bytesOf(']}'.repeat(64));
+
+/** nodeOpenWriter's writer: a node's opening; `below` an unmade chain's nodes below its head, each closed. */
+export interface NodeOpenWriter {
+  (n: TreeNode): void;
+  /** What the head's children would write (`unmadeChain`), each node with its closing `]}`, without making them. */
+  below(head: ChainHead): void;
+}
 
 /**
  * A writer of `JSON.stringify(nodeJson(n, false))` without its closing `]}`,
@@ -75,8 +86,9 @@ const CHILDREN = bytesOf(',"children":[');
  * distinct call path and instruction). A tree's names repeat (a function on
  * many paths): a node's opening `{"name":…,"kind":…,"value":` is kept as bytes
  * per kind and name, and so is each dso's `,"dso":…` and a shared counts object's `,"byEvent":…`.
+ * A chain's nodes are written from its steps: the bytes before the value and after the counts kept per step.
  */
-export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
+export function nodeOpenWriter(out: JsonBytes): NodeOpenWriter {
   // per kind: `,"kind":…,"value":` and the heads of the names seen
   const kinds = new Map<string, { tail: Uint8Array; heads: Map<string, Uint8Array> }>();
   // per dso: `,"dso":…`, and with `,"children":[` after it (a node with neither site nor classes: most of a tree's)
@@ -87,36 +99,42 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
   let kind: { tail: Uint8Array; heads: Map<string, Uint8Array> } | undefined;
   let lastDso = '';
   let dso: { alone: Uint8Array; open: Uint8Array } | undefined;
-  // a tree's counts by event are mostly shared frozen objects (path-tree.ts: one per value): `,"byEvent":{…}` kept per object
+  // a tree's counts by event are mostly shared frozen objects (path-tree.ts: one per value): `,"byEvent":…` kept per object
   const counted = new Map<object, Uint8Array>();
   // an instruction site is shared by the nodes of one faulting frame (a report read back from JSON has one per node): its fields' bytes are kept
   const sites = new Map<FaultSite, Uint8Array>();
   const fields = new JsonBytes(1 << 12);
-  return (n) => {
-    if (n.kind !== lastKind || kind === undefined) {
-      lastKind = n.kind;
-      kind = kinds.get(n.kind);
-      if (kind === undefined) kinds.set(n.kind, (kind = { tail: bytesOf(`,"kind":${JSON.stringify(n.kind)},"value":`), heads: new Map() }));
+  // by step number: its node's head, and what follows its counts when the node has no classes (null: not kept)
+  const stepHeads: (Uint8Array | null | undefined)[] = [];
+  const stepTails: (Uint8Array | null | undefined)[] = [];
+  // the kept head of a kind and name (undefined: too many or too long to keep)
+  const headOf = (k: string, name: string): Uint8Array | undefined => {
+    if (k !== lastKind || kind === undefined) {
+      lastKind = k;
+      kind = kinds.get(k);
+      if (kind === undefined) kinds.set(k, (kind = { tail: bytesOf(`,"kind":${JSON.stringify(k)},"value":`), heads: new Map() }));
     }
-    const head = kind.heads.get(n.name);
-    if (head !== undefined) out.bytes(head);
-    else if (kept < HEADS && n.name.length <= HEAD_NAME) {
-      const b = bytesOf(`{"name":${JSON.stringify(n.name)}`);
-      const h = new Uint8Array(b.length + kind.tail.length);
-      h.set(b);
-      h.set(kind.tail, b.length);
-      kind.heads.set(n.name, h);
-      kept++;
-      out.bytes(h);
-    } else {
-      out.raw('{"name":');
-      out.string(n.name);
-      out.bytes(kind.tail);
-    }
-    out.number(n.value);
+    const head = kind.heads.get(name);
+    if (head !== undefined || kept >= HEADS || name.length > HEAD_NAME) return head;
+    const b = bytesOf(`{"name":${JSON.stringify(name)}`);
+    const h = new Uint8Array(b.length + kind.tail.length);
+    h.set(b);
+    h.set(kind.tail, b.length);
+    kind.heads.set(name, h);
+    kept++;
+    return h;
+  };
+  const head = (k: string, name: string): void => {
+    const h = headOf(k, name);
+    if (h !== undefined) return out.bytes(h);
+    out.raw('{"name":');
+    out.string(name);
+    out.bytes(kind!.tail);
+  };
+  const numbers = (value: number, self: number, counts: Record<string, number>): void => {
+    out.number(value);
     out.bytes(SELF);
-    out.number(n.self);
-    const counts = n.byEvent;
+    out.number(self);
     const b = counted.get(counts);
     if (b !== undefined) out.bytes(b);
     else if (counted.size < HEADS && Object.isFrozen(counts)) {
@@ -129,37 +147,86 @@ export function nodeOpenWriter(out: JsonBytes): (n: TreeNode) => void {
       out.bytes(BY_EVENT);
       out.counts(counts);
     }
-    if (n.dso !== undefined) {
-      if (n.dso !== lastDso || dso === undefined) {
-        lastDso = n.dso;
-        dso = dsos.get(n.dso);
-        if (dso === undefined) {
-          const alone = bytesOf(`,"dso":${JSON.stringify(n.dso)}`);
-          dsos.set(n.dso, (dso = { alone, open: Buffer.concat([alone, CHILDREN]) }));
-        }
+  };
+  // a dso's bytes (`lastDso`'s, the next most likely)
+  const dsoOf = (d: string): { alone: Uint8Array; open: Uint8Array } => {
+    if (d !== lastDso || dso === undefined) {
+      lastDso = d;
+      dso = dsos.get(d);
+      if (dso === undefined) {
+        const alone = bytesOf(`,"dso":${JSON.stringify(d)}`);
+        dsos.set(d, (dso = { alone, open: Buffer.concat([alone, CHILDREN]) }));
       }
-      if (n.classes === undefined && (n.site === undefined || n.kind !== 'instruction')) {
-        out.bytes(dso.open);
-        return;
-      }
-      out.bytes(dso.alone);
     }
-    if (n.site !== undefined && n.kind === 'instruction') {
-      const b = sites.get(n.site);
+    return dso;
+  };
+  // what follows a node's counts, to its children's `[`
+  const rest = (k: string, d: string | undefined, site: FaultSite | undefined, classes: Partial<Record<FaultClass, number>> | undefined): void => {
+    if (d !== undefined) {
+      const bytes = dsoOf(d);
+      if (classes === undefined && (site === undefined || k !== 'instruction')) return out.bytes(bytes.open);
+      out.bytes(bytes.alone);
+    }
+    if (site !== undefined && k === 'instruction') {
+      const b = sites.get(site);
       if (b !== undefined) out.bytes(b);
       else if (sites.size < HEADS) {
-        siteFields(fields, n.site);
+        siteFields(fields, site);
         const kept = keep(fields);
-        sites.set(n.site, kept);
+        sites.set(site, kept);
         out.bytes(kept);
-      } else siteFields(out, n.site);
+      } else siteFields(out, site);
     }
-    if (n.classes !== undefined) {
+    if (classes !== undefined) {
       out.bytes(CLASSES);
-      out.counts(n.classes);
+      out.counts(classes);
     }
     out.bytes(CHILDREN);
   };
+  const open = (n: TreeNode): void => {
+    head(n.kind, n.name);
+    numbers(n.value, n.self, n.byEvent);
+    rest(n.kind, n.dso, n.site, n.classes);
+  };
+  // a step's kept bytes: its head and (`tails`) what follows the counts of a node without classes
+  const stepBytes = (no: number, step: PathStep, tails: boolean): Uint8Array | null => {
+    if (!tails) return (stepHeads[no] = headOf(step.kind, step.name) ?? null);
+    if (step.site !== undefined && step.kind === 'instruction') return (stepTails[no] = null);
+    return (stepTails[no] = step.dso !== undefined ? dsoOf(step.dso).open : CHILDREN);
+  };
+  // by a chain's shared counts (one per value): `value,"self":0,"byEvent":…` of its nodes above the leaf
+  const mids = new Map<object, Uint8Array>();
+  const below = (chain: ChainHead): void => {
+    const { steps, pool, from, to, value, byEvent } = chain;
+    let mid = mids.get(byEvent);
+    if (mid === undefined && mids.size < HEADS && Object.isFrozen(byEvent)) {
+      fields.number(value);
+      fields.bytes(SELF);
+      fields.number(0);
+      fields.bytes(BY_EVENT);
+      fields.counts(byEvent);
+      mids.set(byEvent, (mid = keep(fields)));
+    }
+    for (let i = from; i < to; i++) {
+      const no = pool[i]!;
+      const step = steps[no]!;
+      const h = stepHeads[no] ?? (stepHeads[no] === null ? null : stepBytes(no, step, false));
+      if (h !== null) out.bytes(h);
+      else head(step.kind, step.name);
+      if (i < to - 1) {
+        if (mid !== undefined) out.bytes(mid);
+        else numbers(value, 0, byEvent);
+        const t = stepTails[no] ?? (stepTails[no] === null ? null : stepBytes(no, step, true));
+        if (t !== null) out.bytes(t);
+        else rest(step.kind, step.dso, step.site, undefined);
+      } else {
+        numbers(value, value, byEvent);
+        rest(step.kind, step.dso, step.site, chain.leafClasses);
+      }
+    }
+    for (let n = to - from; n > 0; n -= CLOSES.length >> 1) out.bytes(n >= CLOSES.length >> 1 ? CLOSES : CLOSES.subarray(0, 2 * n));
+  };
+  return Object.assign(open, { below });
 }
 
 // A copy of what `out` holds, which it then writes over.

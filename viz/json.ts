@@ -3,6 +3,7 @@
 import type { Report, TreeNode } from '../src/model.js';
 import { JsonBytes } from '../src/json-bytes.js';
 import { nodeOpenWriter, toJson } from '../src/report-json.js';
+import { unmadeChain } from '../src/path-tree.js';
 
 /**
  * Indented at the top level for people reading it, with the tree on one line:
@@ -46,8 +47,15 @@ function* treePieces(root: TreeNode): Generator<Uint8Array> {
       written[d] = i + 1;
       const child = top.children[i]!;
       open(child);
-      nodes.push(child);
-      written.push(0);
+      // a chain's nodes below its head are written from its steps, not made
+      const chain = unmadeChain(child);
+      if (chain !== undefined) {
+        open.below(chain);
+        out.raw(']}');
+      } else {
+        nodes.push(child);
+        written.push(0);
+      }
     } else {
       out.raw(']}');
       nodes.pop();

@@ -3,6 +3,8 @@
 // and lookups from the protection section's names to the report's sites.
 import type { FaultClass, FaultSite, Finding, ProtectionSiteView, Report, SiteCount, TreeNode } from '../model.js';
 import { startupMarks } from './startup.js';
+import { type ChainHead, unmadeChain } from '../path-tree.js';
+import type { PathStep } from '../tree.js';
 import { protectionInstructionName } from './words.js';
 
 /** One root-to-leaf path of the tree that carries faults. */
@@ -22,27 +24,33 @@ export interface FaultPath {
 // a copy of them (100k paths of ten nodes add up), and no object is made per
 // node. In chunks of fixed size: arrays grown by push to 208k nodes allocated
 // (and faulted in) three times their size.
+// A node of an unmade chain (path-tree.ts) is held as its head and how far below it, made when read.
 class WalkOrder {
   private readonly nodes: TreeNode[][] = [];
   private readonly ups: Int32Array[] = [];
+  private readonly belows: Int32Array[] = [];
   private size = 0;
 
-  /** Adds a node under the node at `up`: its index. */
-  push(node: TreeNode, up: number): number {
+  /** Adds a node (`below` under the chain head `node`) under the node at `up`: its index. */
+  push(node: TreeNode, up: number, below = 0): number {
     const i = this.size++;
     const at = i & CHUNK_MASK;
     if (at === 0) {
       this.nodes.push(new Array<TreeNode>(CHUNK));
       this.ups.push(new Int32Array(CHUNK));
+      this.belows.push(new Int32Array(CHUNK));
     }
     const c = i >>> CHUNK_BITS;
     this.nodes[c]![at] = node;
     this.ups[c]![at] = up;
+    this.belows[c]![at] = below;
     return i;
   }
 
   node(i: number): TreeNode {
-    return this.nodes[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+    const n = this.nodes[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+    const below = this.belows[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+    return below === 0 ? n : (n as ChainHead).nodeBelow(below);
   }
 
   up(i: number): number {
@@ -58,12 +66,16 @@ class LinkedPath implements FaultPath {
   constructor(
     private readonly order: WalkOrder,
     private readonly at: number,
-    readonly leaf: TreeNode,
+    private made: TreeNode | undefined,
     readonly value: number,
     readonly classes: Partial<Record<FaultClass, number>>,
     readonly startup: boolean,
     readonly frames: number,
   ) {}
+  // a chain's leaf is made when read (most never are)
+  get leaf(): TreeNode {
+    return (this.made ??= this.order.node(this.at));
+  }
   get nodes(): readonly TreeNode[] {
     const out: TreeNode[] = [];
     const order = this.order;
@@ -73,7 +85,7 @@ class LinkedPath implements FaultPath {
 }
 
 // A call frame: not a comm, protection site, region, instruction or inlined frame.
-function isFrame(node: TreeNode): boolean {
+function isFrame(node: PathStep): boolean {
   return node.kind !== 'comm' && node.kind !== 'protection-site' && node.kind !== 'region' && node.kind !== 'instruction' && !node.name.endsWith(' (inlined)');
 }
 
@@ -110,8 +122,24 @@ export function findingContext(report: Report): FindingContext {
       // under main nothing is start-up: no mark to read
       const m = main ? undefined : mark(c);
       const j = order.push(c, at);
-      walk(c, j, main || m === 'main', startup || m === 'startup', isFrame(c) ? frames + 1 : frames);
+      const chain = unmadeChain(c);
+      if (chain !== undefined) walkChain(chain, j, main || m === 'main', startup || m === 'startup', isFrame(c) ? frames + 1 : frames);
+      else walk(c, j, main || m === 'main', startup || m === 'startup', isFrame(c) ? frames + 1 : frames);
     }
+  };
+  // walk's way down an unmade chain, by its steps (one path: no self value above its leaf)
+  const walkChain = (head: ChainHead, at: number, main: boolean, startup: boolean, frames: number): void => {
+    const { steps, pool, from, to } = head;
+    for (let i = from; i < to; i++) {
+      const step = steps[pool[i]!]!;
+      const m = main ? undefined : mark(step);
+      at = order.push(head, at, i - from + 1);
+      main ||= m === 'main';
+      startup ||= m === 'startup';
+      if (isFrame(step)) frames++;
+    }
+    const value = head.value;
+    if (value > 0) paths.push(new LinkedPath(order, at, undefined, value, head.leafClasses ?? { unknown: value }, startup && !main, frames));
   };
   walk(report.tree, -1, false, false, 0);
   // each pattern asks for a few classes: the paths are read once for all of them

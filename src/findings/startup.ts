@@ -31,7 +31,10 @@ const GO_INIT = new Set([
 // from here on the program runs: faults under these are its own
 const MAIN = new Set(['main', '__libc_start_call_main', 'main.main']);
 
-function functionName(n: TreeNode): string {
+// What marks a node: its name, kind, dso and site (a path step's too)
+type Marked = Pick<TreeNode, 'name' | 'kind' | 'dso' | 'site'>;
+
+function functionName(n: Marked): string {
   if (n.kind === 'instruction') return n.site?.symbol ?? n.name;
   return plainName(n).replace(/ \[inferred\]$| \(inlined\)$/, '');
 }
@@ -55,7 +58,7 @@ export function isStartupPath(nodes: readonly TreeNode[]): boolean {
 const UNMARKED: ReadonlySet<TreeNode['kind']> = new Set(['comm', 'protection-site', 'region', 'root']);
 
 /** What one node says about its path: it is main (or runs it), it is start-up code, or neither. */
-export function startupMark(n: TreeNode): 'main' | 'startup' | undefined {
+export function startupMark(n: Marked): 'main' | 'startup' | undefined {
   if (UNMARKED.has(n.kind)) return undefined;
   const name = functionName(n);
   if (MAIN.has(name)) return 'main';
@@ -67,7 +70,7 @@ export function startupMark(n: TreeNode): 'main' | 'startup' | undefined {
  * `startupMark` remembered per function node's name and dso: a tree repeats
  * a few hundred functions over its nodes (the bench capture: 173 over 208k).
  */
-export function startupMarks(): (n: TreeNode) => ReturnType<typeof startupMark> {
+export function startupMarks(): (n: Marked) => ReturnType<typeof startupMark> {
   const byDso = new Map<string, Map<string, ReturnType<typeof startupMark>>>();
   // the last node's dso and its names: a path mostly stays in one dso
   let lastDso: string | undefined;

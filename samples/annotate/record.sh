@@ -14,6 +14,9 @@
 # can count it; the exceptions:page_fault_user tracepoint's ip is in the kernel,
 # so perf annotate has nothing of touch for it (faultpath uses its callchain).
 # Needs root (or perf_event_paranoid <= -1) for the tracepoints.
+# A new capture changes the goldens made from it (paths, counts under
+# test/golden/annotate, diff and merge): refresh them deliberately, and read the diff,
+#   npx vitest run test/src/annotate.test.ts test/src/diff.test.ts test/src/merge.test.ts --update
 set -euo pipefail
 cd "$(dirname "$0")"
 gcc -O1 -g -fno-omit-frame-pointer -o touch touch.c

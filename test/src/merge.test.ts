@@ -165,6 +165,7 @@ describe('faultpath merge (CLI)', () => {
     expect(r).toEqual({ code: 0, out: '', err: '' });
     const merged = readFileSync(all, 'utf8');
     expect(merged).toBe(renderJson(mergeReports([reports.touch, reports.touchAfter])));
+    // goldens of samples/annotate's captures: refreshed as its record.sh says when it runs again
     await expect(merged).toMatchFileSnapshot('../golden/merge/touch-and-after.json');
     const text = await run(['merge', a, b, '-f', 'text']);
     await expect(text.out).toMatchFileSnapshot('../golden/merge/touch-and-after.txt');

@@ -251,19 +251,13 @@ export class ChainHead implements TreeNode {
 
   /** The leaf's classes (its own once made: the report may have settled them). */
   get leafClasses(): Partial<Record<FaultClass, number>> | undefined {
-    return (this.#source.leaves[this.#p]?.classes ?? this.#source.classes[this.#p]) as Partial<Record<FaultClass, number>> | undefined;
+    const leaf = this.#source.leaves[this.#p];
+    return (leaf === undefined ? this.#source.classes[this.#p] : leaf.classes) as Partial<Record<FaultClass, number>> | undefined;
   }
 
   /** The leaf node, made alone if the chain is not. */
   leaf(): TreeNode {
     return this.#source.leaf(this.#p);
-  }
-
-  /** The node `k` below (1: the child), the chain made. */
-  nodeBelow(k: number): TreeNode {
-    let n: TreeNode = this;
-    for (let i = 0; i < k; i++) n = n.children[0]!;
-    return n;
   }
 }
 

@@ -69,8 +69,8 @@ const SELF = bytesOf(',"self":');
 const BY_EVENT = bytesOf(',"byEvent":');
 const CLASSES = bytesOf(',"classes":');
 const CHILDREN = bytesOf(',"children":[');
-// a run of closings: a chain's nodes end together
-const CLOSES = bytesOf(']}'.repeat(64));
+// by n, n closings in a row: a chain's nodes end together
+const CLOSES = Array.from({ length: 65 }, (_, n) => bytesOf(']}'.repeat(n)));
 
 /** nodeOpenWriter's writer: a node's opening; `below` an unmade chain's nodes below its head, each closed. */
 export interface NodeOpenWriter {
@@ -224,7 +224,7 @@ export function nodeOpenWriter(out: JsonBytes): NodeOpenWriter {
         rest(step.kind, step.dso, step.site, chain.leafClasses);
       }
     }
-    for (let n = to - from; n > 0; n -= CLOSES.length >> 1) out.bytes(n >= CLOSES.length >> 1 ? CLOSES : CLOSES.subarray(0, 2 * n));
+    for (let n = to - from; n > 0; n -= CLOSES.length - 1) out.bytes(CLOSES[Math.min(n, CLOSES.length - 1)]!);
   };
   return Object.assign(open, { below });
 }

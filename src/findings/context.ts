@@ -24,33 +24,27 @@ export interface FaultPath {
 // a copy of them (100k paths of ten nodes add up), and no object is made per
 // node. In chunks of fixed size: arrays grown by push to 208k nodes allocated
 // (and faulted in) three times their size.
-// A node of an unmade chain (path-tree.ts) is held as its head and how far below it, made when read.
 class WalkOrder {
   private readonly nodes: TreeNode[][] = [];
   private readonly ups: Int32Array[] = [];
-  private readonly belows: Int32Array[] = [];
   private size = 0;
 
-  /** Adds a node (`below` under the chain head `node`) under the node at `up`: its index. */
-  push(node: TreeNode, up: number, below = 0): number {
+  /** Adds a node under the node at `up`: its index. */
+  push(node: TreeNode, up: number): number {
     const i = this.size++;
     const at = i & CHUNK_MASK;
     if (at === 0) {
       this.nodes.push(new Array<TreeNode>(CHUNK));
       this.ups.push(new Int32Array(CHUNK));
-      this.belows.push(new Int32Array(CHUNK));
     }
     const c = i >>> CHUNK_BITS;
     this.nodes[c]![at] = node;
     this.ups[c]![at] = up;
-    this.belows[c]![at] = below;
     return i;
   }
 
   node(i: number): TreeNode {
-    const n = this.nodes[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
-    const below = this.belows[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
-    return below === 0 ? n : (n as ChainHead).nodeBelow(below);
+    return this.nodes[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
   }
 
   up(i: number): number {
@@ -58,29 +52,40 @@ class WalkOrder {
   }
 }
 
+// what a chain's step says of its paths (findingContext)
+const STEP_SEEN = 1;
+const STEP_MAIN = 2;
+const STEP_STARTUP = 4;
+const STEP_FRAME = 8;
+
 const CHUNK_BITS = 13;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
+// A path down an unmade chain (path-tree.ts) ends at the chain's head in the walk order, `below` nodes above its leaf:
+// those nodes are made when the path's nodes or leaf are read (most never are), the tree's own.
 class LinkedPath implements FaultPath {
   constructor(
     private readonly order: WalkOrder,
     private readonly at: number,
-    private made: TreeNode | undefined,
+    private readonly end: TreeNode,
+    private readonly below: number,
     readonly value: number,
     readonly classes: Partial<Record<FaultClass, number>>,
     readonly startup: boolean,
     readonly frames: number,
   ) {}
-  // a chain's leaf is made when read (most never are)
   get leaf(): TreeNode {
-    return (this.made ??= this.order.node(this.at));
+    return this.below === 0 ? this.end : (this.end as ChainHead).leaf();
   }
   get nodes(): readonly TreeNode[] {
     const out: TreeNode[] = [];
     const order = this.order;
     for (let i = this.at; i >= 0; i = order.up(i)) out.push(order.node(i));
-    return out.reverse();
+    out.reverse();
+    let n = this.end;
+    for (let k = 0; k < this.below; k++) out.push((n = n.children[0]!));
+    return out;
   }
 }
 
@@ -115,7 +120,7 @@ export function findingContext(report: Report): FindingContext {
   const order = new WalkOrder();
   // forEachPath's order: a node's own faults, then its children's; what the path says so far passed down
   const walk = (node: TreeNode, at: number, main: boolean, startup: boolean, frames: number): void => {
-    if (node.self > 0) paths.push(new LinkedPath(order, at, node, node.self, node.classes ?? { unknown: node.self }, startup && !main, frames));
+    if (node.self > 0) paths.push(new LinkedPath(order, at, node, 0, node.self, node.classes ?? { unknown: node.self }, startup && !main, frames));
     const children = node.children;
     for (let i = 0; i < children.length; i++) {
       const c = children[i]!;
@@ -127,19 +132,32 @@ export function findingContext(report: Report): FindingContext {
       else walk(c, j, main || m === 'main', startup || m === 'startup', isFrame(c) ? frames + 1 : frames);
     }
   };
-  // walk's way down an unmade chain, by its steps (one path: no self value above its leaf)
+  // walk's way down an unmade chain, by its steps (one path: no self value above its leaf); by step number, what
+  // it says (STEP_*), worked out once (the bench capture: 203k chain nodes of a few thousand steps)
+  let said: Int8Array | undefined;
+  let saidOf: readonly PathStep[] | undefined;
   const walkChain = (head: ChainHead, at: number, main: boolean, startup: boolean, frames: number): void => {
     const { steps, pool, from, to } = head;
+    if (steps !== saidOf) {
+      saidOf = steps;
+      said = new Int8Array(steps.length);
+    }
     for (let i = from; i < to; i++) {
-      const step = steps[pool[i]!]!;
-      const m = main ? undefined : mark(step);
-      at = order.push(head, at, i - from + 1);
-      main ||= m === 'main';
-      startup ||= m === 'startup';
-      if (isFrame(step)) frames++;
+      const k = pool[i]!;
+      let s = said![k]!;
+      if (s === 0) {
+        const step = steps[k]!;
+        const m = mark(step);
+        said![k] = s = STEP_SEEN | (m === 'main' ? STEP_MAIN : m === 'startup' ? STEP_STARTUP : 0) | (isFrame(step) ? STEP_FRAME : 0);
+      }
+      if (!main) {
+        main = (s & STEP_MAIN) !== 0;
+        startup ||= (s & STEP_STARTUP) !== 0;
+      }
+      if ((s & STEP_FRAME) !== 0) frames++;
     }
     const value = head.value;
-    if (value > 0) paths.push(new LinkedPath(order, at, undefined, value, head.leafClasses ?? { unknown: value }, startup && !main, frames));
+    if (value > 0) paths.push(new LinkedPath(order, at, head, to - from, value, head.leafClasses ?? { unknown: value }, startup && !main, frames));
   };
   walk(report.tree, -1, false, false, 0);
   // each pattern asks for a few classes: the paths are read once for all of them

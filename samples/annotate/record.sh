@@ -17,6 +17,8 @@
 # A new capture changes the goldens made from it (paths, counts under
 # test/golden/annotate, diff and merge): refresh them deliberately, and read the diff,
 #   npx vitest run test/src/annotate.test.ts test/src/diff.test.ts test/src/merge.test.ts --update
+# and remake the stackcollapse-perf.pl references of the four texts perf printed
+# (test/conformance/samples/annotate__*.collapsed.txt: README.md there says how).
 set -euo pipefail
 cd "$(dirname "$0")"
 gcc -O1 -g -fno-omit-frame-pointer -o touch touch.c

@@ -28,6 +28,10 @@
 # page-faults event counts the same faults again, as a user's capture may:
 # the tests choose between them with --event).
 #
+# The tests read pids, times and start-up counts from the captures; a new capture
+# changes only the report heads pinned as goldens: refresh them deliberately, and read the diff,
+#   npx vitest run test/src/findings.test.ts --update
+#
 # Usage: record.sh [program…]   (default: all of them)
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -14,6 +14,7 @@ import { PathTreeBuilder, unmadeChain } from '../../src/path-tree.js';
 import { buildReport } from '../../src/pipeline.js';
 import { nodeJson } from '../../src/report-json.js';
 import { type PathStep, TreeBuilder, forEachPath } from '../../src/tree.js';
+import { renderHtml } from '../../viz/html/index.js';
 import { renderJson } from '../../viz/json.js';
 import { ROOT } from '../shared.js';
 
@@ -179,13 +180,14 @@ function captures(): { trace: string; objdump: string[] }[] {
 }
 
 describe('chains in real captures', () => {
-  it('writes each sample\'s tree from its unmade chains as JSON.stringify writes the made tree, with the same findings', async () => {
+  it('writes each sample\'s JSON tree and page, and reads its findings, from unmade chains as from the made tree', async () => {
     let chains = 0;
     const list = captures();
     expect(list.length).toBeGreaterThan(20);
-    for (const { trace, objdump } of list) {
-      // what `report -f json` asks for: no slices, no tree by site, no listings for the page
-      const options = { traces: [trace], objdump, slices: false, siteTree: false, pageListings: false };
+    for (const [i, { trace, objdump }] of list.entries()) {
+      // by turns what `report -f json` asks for (no slices, no leaves by site, no listings for the page) and what `-f html` does
+      const html = i % 2 === 1;
+      const options = html ? { traces: [trace], objdump, siteTree: true } : { traces: [trace], objdump, slices: false, siteTree: false, pageListings: false };
       let report: Report;
       try {
         report = await buildReport(options);
@@ -200,6 +202,8 @@ describe('chains in real captures', () => {
       // neither the findings nor the writer made a chain
       expect(unmade(report.tree), trace).toBe(unmadeHere);
       const facts = JSON.stringify(ctx.paths.map(pathFacts));
+      // the page makes them as it reads them
+      const page = html ? renderHtml(report) : '';
       // the same report, its chains made before anything reads them
       const again = await buildReport(options);
       JSON.stringify(again.tree);
@@ -208,7 +212,8 @@ describe('chains in real captures', () => {
       expect(JSON.stringify(findingContext(again).paths.map(pathFacts)), trace).toBe(facts);
       expect(json, trace).toBe(JSON.stringify(nodeJson(report.tree)));
       expect(json, trace).toBe(treeText(renderJson(again)));
+      if (html) expect(page, trace).toBe(renderHtml(again));
     }
     expect(chains).toBeGreaterThan(100);
-  }, 120_000);
+  }, 180_000);
 });

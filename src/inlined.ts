@@ -16,8 +16,9 @@
 // one listing with a function of that name that starts at address − offset
 // (perf counts an inlined frame's offset from the start of the function it is
 // in); the listing of the caller whose call instruction calls that start; the
-// caller's dso, for the leaf, when it is libc or ld.so and its code (MMAP
-// records, else its listing) covers the address; the one listing with a function of another
+// caller's dso, for the leaf, when it is libc or ld.so, its code (MMAP
+// records, else its listing) covers the address and its listing, if given,
+// shows no indirect call there (that goes to any dso); the one listing with a function of another
 // name starting there. Else the dso stays unknown ('') and the report says so
 // once (`perf script --no-inline` prints it).
 import type { AddressSpaces } from './addresses.js';
@@ -25,7 +26,7 @@ import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, SampleRecord } from './model.js';
 import { isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
-import { callAddress } from './unwind.js';
+import { callAddress, isCall } from './unwind.js';
 
 /** The dso perf parsers give an `(inlined)` frame. */
 export const INLINED_DSO = 'inlined';
@@ -162,8 +163,9 @@ export class InlineFrames {
   // one listing with a function of that name starting at address − offset;
   // the caller's listing when its call instruction calls that start; the
   // caller's dso, for the leaf, when it is libc or ld.so and maps code at that
-  // address (a syscall wrapper's DWARF name: ld.so's own `__mmap64`,
-  // `__GI_mprotect`, called from ld.so at start-up); the one listing with a function (of
+  // address and its listing shows no indirect call (a syscall wrapper's DWARF name: ld.so's own
+  // `__mmap64`, `__GI_mprotect`, called from ld.so at start-up; not libm's ifunc resolver that
+  // ld.so's `call *%rax` runs while relocating); the one listing with a function (of
   // another name) starting there.
   private listingFor(pid: number, stack: readonly Frame[], out: readonly Frame[], end: number, leaf: boolean): Listing | string | undefined {
     const f = stack[end]!;
@@ -181,6 +183,7 @@ export class InlineFrames {
     if (found?.named === true) return found.listing;
     // the caller: the first frame after the group (DWARF prints return address − 1, inside the call)
     const caller = out[end + 1];
+    let indirect = false;
     if (caller !== undefined && caller.dso !== INLINED_DSO && caller.dso !== '' && !caller.dso.startsWith('[')) {
       const listing = this.listings.forDso(caller.dso);
       const usable = listing !== undefined && linkedAtZero(listing);
@@ -189,8 +192,12 @@ export class InlineFrames {
         const hit = Number.isNaN(at) ? undefined : listing.lookup(at);
         const call = hit === undefined ? undefined : hit.boundary ? listing.instructionBefore(at) : hit.instruction;
         if (call !== undefined && callAddress(call) === start) return listing;
+        // an indirect call (ld.so's `call *%rax` of libm's ifunc resolver while relocating it): the
+        // callee is in any dso, the caller's code covering its address is chance. A call to a plt
+        // stub (libc's `*ABS*+0x9c6a0@plt`, its own memcpy) leaves the rule below to decide
+        indirect = call !== undefined && isCall(call) && callAddress(call) === undefined;
       }
-      if (leaf && isRuntimeDso(caller.dso)) {
+      if (leaf && !indirect && isRuntimeDso(caller.dso)) {
         const code = this.addresses.codeOf(pid, caller.dso, address);
         const fits = code ?? (usable && listing.lookup(address) !== undefined);
         if (fits) return caller.dso;

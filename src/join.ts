@@ -360,7 +360,7 @@ export class FrameResolver {
   private inlinedSite(frame: Frame, listing: Listing, address: number, labelAt: number, label: string, insn: { text: string; source?: string }, delta: number | undefined): FaultSite {
     const start = address - frame.offset;
     const fromTrace = delta === undefined ? undefined : this.perfStarts.get(frame.dso)?.get(start - delta);
-    const symbol = fromTrace ?? (labelAt === start ? elfName(label) : frame.symbol);
+    const symbol = fromTrace ?? (labelAt === start ? elfName(label, listing) : frame.symbol);
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = { dso: frame.dso, symbol, offset: frame.offset, address: formatListingAddress(address), instruction: insn.text, resolved: true };
     const source = insn.source ?? frame.srcline;
     if (source !== undefined) site.source = source;
@@ -433,11 +433,39 @@ export class FrameResolver {
   }
 }
 
-// A stripped library's label as perf names the symbol from the full symbol
-// table: a compat version stays (`pthread_create@GLIBC_2.2.5`, the name its
-// .symver alias has there), the default one goes (`__sysconf@@GLIBC_2.2.5`).
-function elfName(label: string): string {
-  return /@[A-Za-z_][\w.]*$/.test(label) && !label.includes('@@') ? label : perfName(label);
+// A stripped library's label (objdump names it from .dynsym, with the version)
+// as perf names the symbol from the full symbol table (.symtab of the debug
+// file; perf script and perf report alike): a compat version stays
+// (`pthread_create@GLIBC_2.2.5`, the name its .symver alias has there); a
+// default version stays when the library also exports a compat version of the
+// name (`memcpy@@GLIBC_2.14` beside `memcpy@GLIBC_2.2.5`: glibc's .symver alias,
+// global, wins over the local plain `memcpy`), else it goes
+// (`__sysconf@@GLIBC_2.2.5`: .symtab has plain `__sysconf`). Of libc's 1389
+// default-versioned labels whose .symtab name is the label with or without its
+// version, this names 1265 as perf does (stripping every version: 1242), none
+// that stripping named right wrongly; the rest need .symtab (objdump prints one
+// label per address, hiding a compat version at the same address).
+function elfName(label: string, listing: Listing): string {
+  const at = label.indexOf('@');
+  if (at < 0 || !/@@?[A-Za-z_][\w.]*$/.test(label)) return perfName(label);
+  if (!label.includes('@@')) return label;
+  return compatVersioned(listing).has(label.slice(0, at)) ? label : perfName(label);
+}
+
+const compatNames = new WeakMap<Listing, Set<string>>();
+
+/** The names a listing labels with a compat version (`memcpy` for `memcpy@GLIBC_2.2.5`). */
+function compatVersioned(listing: Listing): Set<string> {
+  let out = compatNames.get(listing);
+  if (out === undefined) {
+    out = new Set();
+    for (const f of listing.functions()) {
+      const m = /^([^@]+)@(?!plt$)[A-Za-z_][\w.]*$/.exec(f.name);
+      if (m !== null) out.add(m[1]!);
+    }
+    compatNames.set(listing, out);
+  }
+  return out;
 }
 
 /** Whether perf named the frame (`write_field+0x0`), rather than printing `[unknown]` or no symbol. */

@@ -31,6 +31,7 @@ const CAPTURES = [
   { name: 'threads-o2', prog: 'threads-O2', listing: `${A}/threads-O2.objdump-dl.txt`, unwind: 'o2' },
   // re-captures kept for a disagreement they showed (samples/agree/extra/README)
   { name: 'extra/c/arena-dwarf', prog: 'arena', listing: `${A}/extra/c/arena.objdump-dl.txt`, unwind: 'dwarf' },
+  { name: 'extra/e/threads-dwarf', prog: 'threads', listing: `${A}/extra/e/threads.objdump-dl.txt`, unwind: 'dwarf' },
 ] as const;
 type Capture = (typeof CAPTURES)[number];
 

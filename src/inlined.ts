@@ -12,7 +12,8 @@
 //             1281 protect_young+0x2c (/work/main/samples/unwind/guard)
 // Every frame of a group belongs to the dso of the code at its address: the
 // real frame's when the group has one. Otherwise, in this order: the fault
-// tracepoint's `ip=` mapped through MMAP records (the leaf of a fault); the
+// tracepoint's `ip=` mapped through MMAP records (the leaf of a fault; a
+// page-faults sample's is its tracepoint's, src/fault-pairs.ts); the
 // one listing with a function of that name that starts at address − offset
 // (perf counts an inlined frame's offset from the start of the function it is
 // in); the listing of the caller whose call instruction calls that start; the
@@ -20,7 +21,8 @@
 // records, else its listing) covers the address and its listing, if given,
 // shows no indirect call there (that goes to any dso); the one listing with a function of another
 // name starting there. Else the dso stays unknown ('') and the report says so
-// once (`perf script --no-inline` prints it).
+// once (`perf script --no-inline` prints it); a fault's leaf placed by its
+// caller's code alone is said, once, to be inferred.
 import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './listing-set.js';
@@ -49,6 +51,8 @@ export class InlineFrames {
   private readonly traced = new Map<Listing, string>();
   /** Groups with no real frame whose dso nothing told, by name (`__GI_mprotect+0x7`). */
   readonly unknown = new Set<string>();
+  /** Faults' leaf groups with no ip to place them, put in their caller's dso for its code covering the address: by name, that dso. */
+  readonly inferred = new Map<string, string>();
   /** How many groups with no real frame got their dso from the listings or MMAP records. */
   placed = 0;
 
@@ -63,8 +67,8 @@ export class InlineFrames {
   private readonly resolvedFrom: (readonly Frame[] | undefined)[] = [];
   private readonly resolvedTo: Frame[][] = [];
 
-  /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none); `faultIp`: a fault's ip. */
-  record(r: SampleRecord, faultIp?: number): SampleRecord {
+  /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none); `fault`: it is a fault's, with the runtime ip `faultIp` when known. */
+  record(r: SampleRecord, fault = false, faultIp?: number): SampleRecord {
     const stack = r.stack;
     const id = r.stackId;
     if (id !== undefined) {
@@ -83,7 +87,7 @@ export class InlineFrames {
       return r;
     }
     this.everyGroupReal = true;
-    const out = this.stack(r, stack, faultIp);
+    const out = this.stack(r, stack, fault, faultIp);
     if (this.everyGroupReal && id !== undefined && id < MAX_STACK_IDS) {
       while (this.resolvedFrom.length <= id) this.resolvedFrom.push(undefined);
       while (this.resolvedTo.length <= id) this.resolvedTo.push(NO_FRAMES);
@@ -96,7 +100,7 @@ export class InlineFrames {
   // whether the stack being read had its real frame in every group
   private everyGroupReal = true;
 
-  private stack(r: SampleRecord, stack: readonly Frame[], faultIp: number | undefined): Frame[] {
+  private stack(r: SampleRecord, stack: readonly Frame[], fault: boolean, faultIp: number | undefined): Frame[] {
     const out = stack.slice();
     for (const f of stack) if (f.dso !== INLINED_DSO && !isKernelDso(f.dso)) this.noteDso(f.dso);
     // groups of inlined frames at one address, with the real frame after them if there is one
@@ -111,13 +115,15 @@ export class InlineFrames {
     }
     let firstUser = 0;
     while (firstUser < stack.length && isKernelDso(stack[firstUser]!.dso)) firstUser++;
+    // the first user frame faulted (not when the kernel did, on user memory: a syscall's frames follow)
+    const faulted = fault && (firstUser === 0 || r.event === 'exceptions:page_fault_user');
     // outermost first, so a group's caller has its dso when the group needs it
     for (let g = groups.length - 1; g >= 0; g--) {
       const [i, end] = groups[g]!;
       const next = stack[end + 1];
       const real = next !== undefined && next.addr === stack[i]!.addr && !isKernelDso(next.dso) ? next : undefined;
       if (real === undefined) this.everyGroupReal = false;
-      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser, faultIp);
+      const dso = real !== undefined ? real.dso : this.dsoOf(r, stack, out, end, i === firstUser, faulted, faultIp);
       for (let k = i; k <= end; k++) out[k] = this.frame(stack[k]!, dso, real === undefined && k === end);
     }
     return out;
@@ -139,8 +145,8 @@ export class InlineFrames {
   }
 
   // The dso of a group with no real frame, which ends at stack[end].
-  // `leaf`: the group is the leaf user one; `ip`: the fault's ip.
-  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leaf: boolean, ip: number | undefined): string {
+  // `leaf`: the group is the leaf user one; `fault`: the one that faulted, at the runtime ip `ip` when known.
+  private dsoOf(r: SampleRecord, stack: readonly Frame[], out: readonly Frame[], end: number, leaf: boolean, fault: boolean, ip: number | undefined): string {
     const last = stack[end]!;
     const pid = this.addresses.processFor(r.pid, r.tid);
     if (leaf && ip !== undefined) {
@@ -153,7 +159,10 @@ export class InlineFrames {
     const found = this.listingFor(pid, stack, out, end, leaf);
     if (found !== undefined) {
       this.placed++;
-      return typeof found === 'string' ? found : (this.traced.get(found) ?? found.path);
+      if (typeof found !== 'string') return this.traced.get(found) ?? found.path;
+      // (a syscall's leaf, its wrapper in the runtime that calls it, is that runtime's as a rule)
+      if (fault) this.inferred.set(`${last.symbol}+0x${last.offset.toString(16)}`, found);
+      return found;
     }
     this.unknown.add(`${last.symbol}+0x${last.offset.toString(16)}`);
     return '';

@@ -20,6 +20,7 @@ import { isStartupFrames } from './findings/startup.js';
 import { TimeHistogram } from './histogram.js';
 import { InlineFrames } from './inlined.js';
 import { FaultFrames } from './fault-frame.js';
+import { FaultPairs } from './fault-pairs.js';
 import { FrameResolver } from './join.js';
 import { ListingSet } from './listing-set.js';
 import { AddressHistory } from './memory/address-history.js';
@@ -95,6 +96,8 @@ export class ReportAccumulator {
   private readonly listingSet: ListingSet;
   private readonly inlineFrames: InlineFrames;
   private readonly faultFrames: FaultFrames;
+  // a page-faults sample's runtime ip: its tracepoint's, just before it in its thread
+  private readonly faultPairs = new FaultPairs();
   private readonly resolver: FrameResolver;
   private readonly repair: UnwindRepair;
   // each new frame's listing code is read while the trace is, when this thread waits for records (idle)
@@ -187,7 +190,7 @@ export class ReportAccumulator {
   private learn(event: SampleEvent): SampleEvent {
     this.owners.note(event);
     let e = event;
-    const r = this.inlineFrames.record(e.record, e.kind === 'fault' ? e.access.ip : undefined);
+    const r = this.inlineFrames.record(e.record, e.kind === 'fault', this.faultPairs.ip(e));
     if (r !== e.record) e = { ...e, record: r };
     const kind = e.kind;
     if (kind === 'fault') {
@@ -222,6 +225,7 @@ export class ReportAccumulator {
         return;
       case 'lost':
         this.lost += e.count;
+        this.faultPairs.lost();
         return;
       default:
         return;
@@ -474,6 +478,7 @@ export class ReportAccumulator {
       sites: result.sites,
       faultsThrough: (frames) => aggregator.valueThrough(frames, selected, isStartupFrames),
       inlinedWithoutDso: this.inlineFrames.unknown,
+      inlinedDsoInferred: this.inlineFrames.inferred,
       inferred: this.repair.inserted,
       frameless: sum((t) => t.frameless),
       tree: result.tree,

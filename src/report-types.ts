@@ -234,6 +234,7 @@ export type NoticeKind =
   | 'listing'
   | 'unnamed-frame'
   | 'inlined-without-dso'
+  | 'inlined-dso-inferred'
   | 'assumed-layout'
   | 'inferred-frames'
   | 'frameless-faults'

@@ -29,6 +29,8 @@ export interface NoticeFacts {
   readonly faultsThrough: (frames: ReadonlySet<Frame>) => { through: number; at: number; startup: number };
   /** `(inlined)` groups with no real frame whose dso nothing told. */
   readonly inlinedWithoutDso: ReadonlySet<string>;
+  /** `(inlined)` leaf groups with no real frame and no ip that MMAP records map, put in their caller's dso: name → that dso. */
+  readonly inlinedDsoInferred: ReadonlyMap<string, string>;
   /** Faults of the chosen events that perf script printed with no frame and no ip. */
   readonly frameless: number;
   /** Frames the unwinding repair inserted. */
@@ -63,6 +65,7 @@ export function collectNotices(f: NoticeFacts): Notices {
   }
   for (const u of f.resolver.unnamedFrames(f.faultsThrough)) out.add(unnamedFrame({ dso: u.dso, frame: u.frame, byData: u.byData, where: u.where, more: u.more, ...u.cost }));
   if (f.inlinedWithoutDso.size > 0) out.warn('inlined-without-dso', inlinedWithoutDso([...f.inlinedWithoutDso]));
+  if (f.inlinedDsoInferred.size > 0) out.warn('inlined-dso-inferred', inlinedDsoInferred(f.inlinedDsoInferred));
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
   if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
   if (f.inferred > 0) out.note('inferred-frames', inferredFrames(f.inferred));
@@ -184,6 +187,16 @@ export function unnamedFrame(u: UnnamedFrame): Notice {
 export function inlinedWithoutDso(names: readonly string[]): string {
   const n = names.length;
   return `${n} function${s(n)} printed \`(inlined)\` with no real frame at ${n === 1 ? 'its' : 'their'} address (${firstThree(names)}) belong to no known dso: not resolved, and never taken for a protection site; perf script --no-inline prints the dso, or give the listing of the library they are in`;
+}
+
+// arena 27088 …: page-faults:   (no exceptions:page_fault_user of the same fault before it, or no MMAP records)
+//            26770 __ieee754_acos_ifunc+0x0 (inlined)        ← libm's, run by ld.so's `call *%rax`
+//             e011 _dl_relocate_object+0x3f1 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+export function inlinedDsoInferred(byName: ReadonlyMap<string, string>): string {
+  const names = [...byName.keys()];
+  const n = names.length;
+  const dsos = [...new Set(byName.values())].map((d) => d.slice(d.lastIndexOf('/') + 1));
+  return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in ${s(n, 'its', 'their')} caller's dso (${dsos.join(', ')}) because its code covers that address: inferred, the fault's record has no ip that MMAP records place (a page-faults sample has none of its own), and the code there may be another library's (ld.so's \`call *%rax\` runs libm's ifunc resolvers); record exceptions:page_fault_user beside page-faults and run perf script with --show-mmap-events (the tracepoint's ip= places the leaf), or perf script --no-inline prints the dso`;
 }
 
 export function assumedLayout(path: string): string {

@@ -10,7 +10,9 @@
 // read from the capture (perf script's text, perf report's folded chains, the
 // listings given), not kept here: record.sh can be run again without editing
 // this file.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
@@ -134,15 +136,21 @@ function expected(c: Capture, event: string, runtime: boolean): { tally: Map<str
   const maps = codeMappings(script(c.name));
   const last = new Map<number, ScriptSample>();
   const ips = new Map<ScriptSample, number | undefined>();
-  for (const s of scriptSamples(script(c.name), 'exceptions:page_fault_user', 'page-faults')) {
-    if (s.event !== 'page-faults') {
+  // page-faults samples whose thread's record just before is not that tracepoint: faultpath takes no ip for them
+  const apart = new Set<ScriptSample>();
+  const previous = new Map<number, ScriptSample>();
+  for (const s of scriptSamples(script(c.name), 'exceptions:page_fault_user', 'page-faults', 'syscalls', 'tlb', 'signal')) {
+    const before = previous.get(s.tid);
+    previous.set(s.tid, s);
+    if (s.event === 'exceptions:page_fault_user') {
       last.set(s.tid, s);
       ips.set(s, faultIp(s));
-    } else {
+    } else if (s.event === 'page-faults') {
       // a fault in kernel mode has no tracepoint
       const t = isKernel(s.frames[0] ?? { dso: '' } as ScriptFrame) ? undefined : last.get(s.tid);
       last.delete(s.tid);
       ips.set(s, t === undefined ? undefined : faultIp(t));
+      if (t === undefined || before !== t) apart.add(s);
     }
   }
   const samples = [...ips.keys()].filter((s) => s.event === event);
@@ -166,7 +174,7 @@ function expected(c: Capture, event: string, runtime: boolean): { tally: Map<str
     const named = listing !== undefined && (labels(listing).has(start) || starts.has(`${dso} ${start}`));
     if (!named) {
       move(tally, from, `${dso} ${outermost.symbol}`, 1);
-      if (event === 'page-faults') unplaced.push(`${dso} ${outermost.symbol}`);
+      if (apart.has(s)) unplaced.push(`${dso} ${outermost.symbol}`);
     }
   }
   const unframed = samples.filter((s) => s.frames.length === 0);
@@ -191,8 +199,9 @@ function expected(c: Capture, event: string, runtime: boolean): { tally: Map<str
 
 /**
  * faultpath's tally of `event` beside the one the capture says it must be. A page-faults sample
- * has no ip: the dso of a leaf kept under perf's name (`unplaced`) is told by the listings
- * and the caller when they can (inlined.ts), else it stays unknown (`[unknown]`), never another dso.
+ * has no ip: it takes its tracepoint's when that is its thread's record just before it (fault-pairs.ts);
+ * else the dso of a leaf kept under perf's name (`unplaced`) is told by the listings and the caller
+ * when they can (inlined.ts), else it stays unknown (`[unknown]`), never another dso.
  */
 function compared(c: Capture, r: Report, event: string, runtime: boolean): [Map<string, number>, Map<string, number>] {
   const { tally, unplaced } = expected(c, event, runtime);
@@ -216,6 +225,15 @@ describe('faultpath report agrees with perf report --stdio, fault for fault', ()
       const [mine, theirs] = compared(c, r, 'page-faults', dwarf);
       expect(mine).toEqual(theirs);
     });
+
+    if (dwarf) {
+      it(`${c.name}: page-faults per dso and symbol are perf report's with only the program's listing (no libc's or ld.so's to tell a leaf's dso)`, async () => {
+        // a leaf printed only `(inlined)` is placed by its tracepoint's ip, not by the code of its caller's dso
+        const r = await report(c, ['page-faults'], false);
+        const [mine, theirs] = compared(c, r, 'page-faults', false);
+        expect(mine).toEqual(theirs);
+      });
+    }
 
     it(`${c.name}: the tracepoint's faults per dso and symbol are the page-faults perf report counted (the same faults)${dwarf ? ', but where no one tells the name' : ''}`, async () => {
       // the tracepoint carries the ip: a leaf perf printed nothing for is resolved in its dso's listing
@@ -328,5 +346,69 @@ describe('faultpath sites agrees with faultpath report and with perf report', ()
     const libc = r.protection!.sites.find((s) => s.symbol === '__mprotect')!;
     expect(libc).toMatchObject({ calls: { mprotect: 96 }, cycles: 48 });
     expect(r.warnings.filter((w) => w.includes('no caller outside libc and ld.so'))).toHaveLength(1);
+  });
+});
+
+describe('a page-faults leaf printed only `(inlined)`, with no tracepoint of its fault to place it', () => {
+  // extra/c: ld.so's `call *%rax` runs libm's ifunc resolver; its leaf, `26770 __ieee754_acos_ifunc+0x0 (inlined)`,
+  // is at an address ld.so's code covers too. Recorded alone, a page-faults sample has no ip that tells which.
+  const c = CAPTURES.find((x) => x.name === 'extra/c/arena-dwarf')!;
+
+  /** The capture's text without the records of `event`. */
+  function without(text: string, event: string): string {
+    const out: string[] = [];
+    let drop = false;
+    for (const line of text.split('\n')) {
+      if (line !== '' && line[0] !== ' ' && line[0] !== '\t') drop = line.includes(` ${event}:`) && !line.includes('PERF_RECORD_');
+      if (!drop) out.push(line);
+    }
+    return out.join('\n');
+  }
+
+  // named among the first three a warning lists, or counted after them
+  const said = (warning: string | undefined, name: string): boolean => warning !== undefined && (warning.includes(name) || /^([4-9]|\d\d+) functions [^(]*\(.*, …\)/.test(warning));
+
+  it("extra/c/arena-dwarf without its tracepoints: a leaf put in a dso other than its ip's is said, once, to be inferred, with the perf options that tell", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-alone-'));
+    const trace = join(dir, 'alone.perf-script.txt');
+    writeFileSync(trace, without(script(c.name), 'exceptions:page_fault_user'));
+    const r = await buildReport({ traces: [trace], objdump: [c.listing], events: ['page-faults'] });
+    expect(r.events['exceptions:page_fault_user']).toBeUndefined();
+    const inferred = r.warnings.filter((w) => w.includes(': inferred'));
+    expect(inferred).toHaveLength(1);
+    for (const option of ['exceptions:page_fault_user', '--show-mmap-events', '--no-inline']) expect(inferred[0]).toContain(option);
+    const unknown = r.warnings.filter((w) => w.includes('belong to no known dso'));
+    // every inlined-only leaf: in the dso of its tracepoint's ip (the capture has it), in none, or said to be inferred
+    const maps = codeMappings(script(c.name));
+    const last = new Map<number, ScriptSample>();
+    let wrong = 0;
+    for (const s of scriptSamples(script(c.name), 'exceptions:page_fault_user', 'page-faults')) {
+      if (s.event !== 'page-faults') {
+        last.set(s.tid, s);
+        continue;
+      }
+      const leaf = inlinedOnlyLeaf(s);
+      const t = last.get(s.tid);
+      last.delete(s.tid);
+      if (leaf === undefined || t === undefined) continue;
+      const outermost = leaf[leaf.length - 1]!;
+      const name = `${outermost.symbol}+0x${outermost.offset!.toString(16)}`;
+      const dso = inDso(maps, faultIp(t)!)!.split(' ')[0]!;
+      const site = r.sites.find((x) => x.symbol === outermost.symbol && x.address === outermost.addr)!;
+      if (site.dso === '') expect(said(unknown[0], name)).toBe(true);
+      else if (base(site.dso) !== dso) {
+        wrong++;
+        expect(said(inferred[0], name)).toBe(true);
+        expect(inferred[0]).toContain(base(site.dso));
+      }
+    }
+    // the ifunc resolver perf report counts in libm, put in ld.so for its code covering 0x26770
+    expect(wrong).toBeGreaterThan(0);
+    expect(perfSymbols(c.name, 'page-faults').has('libm.so.6 __acos_finite@GLIBC_2.15')).toBe(true);
+  });
+
+  it('extra/c/arena-dwarf as recorded: each such leaf takes its tracepoint\'s ip, and nothing is inferred', async () => {
+    const r = await report(c, ['page-faults']);
+    expect(r.warnings.filter((w) => w.includes(': inferred'))).toEqual([]);
   });
 });

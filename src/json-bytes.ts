@@ -8,6 +8,9 @@ const CHUNK = 1 << 16;
 /** Runs longer than this are copied by a call (Buffer's), shorter ones by a loop. */
 const NATIVE = 32;
 
+/** numbers(): fewer numbers' room than this left in a chunk, the next chunk takes them. */
+const RUN = 64;
+
 /** What JSON.stringify writes as it is (no escape) in one byte of UTF-8. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
@@ -134,40 +137,29 @@ export class JsonBytes {
    * without a call and a bounds check each.
    */
   numbers(c: ArrayLike<number>, from: number, to: number, comma: boolean): void {
-    let buf = this.buf;
-    let p = this.pos;
-    for (let i = from; i < to; i++) {
-      // a comma, a sign and ten digits
-      if (p + 12 > buf.length) {
-        this.pos = p;
-        this.room(12);
-        buf = this.buf;
-        p = this.pos;
+    for (let i = from; i < to; ) {
+      // a comma, a sign and ten digits each: room for a run of them, not a check each
+      const want = Math.min(to - i, INTS.length);
+      let k = Math.min(want, ((this.buf.length - this.pos) / 12) | 0);
+      if (k < want && k < RUN) {
+        this.room(12 * want);
+        k = Math.min(want, ((this.buf.length - this.pos) / 12) | 0);
       }
-      if (comma) buf[p++] = 0x2c;
-      comma = true;
-      const v = c[i]!;
-      let n = v | 0;
-      if (n !== v || n === -0x80000000) {
-        this.pos = p;
+      const ints = c instanceof Int32Array ? c : null;
+      const n = ints !== null ? k : intsOf(c, i, i + k);
+      if (n > 0) {
+        this.pos = writeInts(this.buf, this.pos, ints ?? INTS, ints !== null ? i : 0, n, comma);
+        comma = true;
+        i += n;
+      }
+      if (n < k) {
+        // not an integer of 32 bits: as JSON.stringify writes it
+        if (comma) this.byte(0x2c);
+        comma = true;
+        const v = c[i++]!;
         this.raw(Number.isFinite(v) ? String(v) : 'null');
-        buf = this.buf;
-        p = this.pos;
-        continue;
       }
-      if (n < 0) {
-        buf[p++] = 0x2d;
-        n = -n;
-      }
-      p += n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
-      let d = p;
-      do {
-        const q = (n / 10) | 0;
-        buf[--d] = 0x30 + n - q * 10;
-        n = q;
-      } while (n > 0);
     }
-    this.pos = p;
   }
 
   /** JSON.stringify(counts) for a record of numbers (its own keys in order; undefined values left out). */
@@ -217,4 +209,47 @@ export class JsonBytes {
 /** A string's UTF-8 bytes. */
 export function bytesOf(s: string): Uint8Array {
   return Buffer.from(s, 'utf8');
+}
+
+// intsOf's copies: at most a chunk's numbers at 12 bytes each
+const INTS = new Int32Array(CHUNK / 12);
+// by digit count minus one, the least number with that many digits (0 for one digit: 0 has one)
+const TENS = Int32Array.from({ length: 10 }, (_, d) => (d === 0 ? 0 : 10 ** d));
+
+// How many of c[from] … c[to - 1], from the first, are integers of 32 bits; copied into INTS.
+function intsOf(c: ArrayLike<number>, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const v = c[i]!;
+    if ((v | 0) !== v) break;
+    INTS[n++] = v;
+  }
+  return n;
+}
+
+// ints[from] … ints[from + n - 1] written at buf[p] (room checked), comma separated, a comma first when `comma`; the end.
+// No branch taken only by some numbers (a sign, a digit count): compiled while the first numbers ran, code with one
+// was thrown away when a later number first took it (a page's columns went through ~10 such compilations)
+function writeInts(buf: Buffer, p: number, ints: Int32Array, from: number, n: number, comma: boolean): number {
+  buf[p] = 0x2c;
+  p += comma ? 1 : 0;
+  for (let i = from, end = from + n; i < end; ) {
+    let v = ints[i]!;
+    // '-' written, kept when negative; -2^31's magnitude is past 32 bits: written as a double's digits
+    const neg = v >> 31;
+    buf[p] = 0x2d;
+    p -= neg;
+    v = (v ^ neg) - neg;
+    // digits: log10 of 2 to the bit length (1233 / 4096), one more when v has reached that power of ten
+    const d = ((32 - Math.clz32(v)) * 1233) >> 12;
+    p += d + (v >= TENS[d]! ? 1 : 0);
+    let q = p;
+    do {
+      const t = (v / 10) | 0;
+      buf[--q] = 0x30 + v - t * 10;
+      v = t;
+    } while (v > 0);
+    if (++i < end) buf[p++] = 0x2c;
+  }
+  return p;
 }

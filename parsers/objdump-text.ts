@@ -5,11 +5,11 @@
 import type { LineSniff } from './format.js';
 import type { ObjdumpTool } from './records.js';
 
-export const TAB = 9, SPACE = 32, HASH = 35, RPAREN = 41, DOT = 46, COLON = 58, SEMI = 59, LT = 60, GT = 62;
+export const TAB = 9, NL = 10, CR = 13, SPACE = 32, HASH = 35, RPAREN = 41, DOT = 46, COLON = 58, SEMI = 59, LT = 60, GT = 62;
 export const D0 = 48, D9 = 57, LA = 97, LF = 102;
 
 // Per byte: its value as a lower-case hex digit (objdump prints addresses and bytes in lower case), else -1.
-const HEX = new Int8Array(256).fill(-1);
+export const HEX = new Int8Array(256).fill(-1);
 for (let c = D0; c <= D9; c++) HEX[c] = c - D0;
 for (let c = LA; c <= LF; c++) HEX[c] = c - LA + 10;
 

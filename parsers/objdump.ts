@@ -45,7 +45,9 @@ import {
   type Columns,
 } from './objdump-text.js';
 import { defineFormat, pullRecords } from './format.js';
-import { forEachLineIn, overlongLine } from './lines.js';
+import { GnuLines, skimGnuLines } from './objdump-skim.js';
+export type { GnuLines } from './objdump-skim.js';
+import { DEFAULT_MAX_LINE_LENGTH, overlongLine } from './lines.js';
 
 export interface ObjdumpOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -65,7 +67,18 @@ export interface ObjdumpOptions {
    * [textFrom, textTo) of the buffer their line was read from, then `more` (llvm's
    * second comment, ` ` and its text, or ''), instead of as records. Default: records.
    */
-  onInstruction?: (address: number, size: number, lineStart: number, srcline: string | undefined, textFrom: number, textTo: number, more: string) => void;
+  instructions?: InstructionSink;
+}
+
+/**
+ * Receives instructions without their text (ObjdumpOptions.instructions). An object, not a closure: the
+ * parser's optimized code calls the one method of one class whichever pass reads, where a closure of each
+ * pass's own was a new call target for it ("wrong call target": deoptimized at every pass).
+ */
+export interface InstructionSink {
+  instruction(address: number, size: number, lineStart: number, srcline: string | undefined, textFrom: number, textTo: number, more: string): void;
+  /** Instructions [0, n) of a run of GNU lines, as `instruction` would take them one at a time (their lines start at `base` plus `run.start`; `more` is ''). */
+  run(run: GnuLines, n: number, base: number, srcline: string | undefined): void;
 }
 
 /** Cuts an objdump listing into records, one line at a time. */
@@ -110,7 +123,8 @@ export class ObjdumpParser {
   private readonly onDiagnostic: DiagnosticSink | undefined;
   private readonly sourceText: boolean;
   private readonly texts: boolean;
-  private readonly onInstruction: NonNullable<ObjdumpOptions['onInstruction']>;
+  private readonly sink: InstructionSink;
+  private readonly run: GnuLines | undefined;
 
   constructor(
     options: ObjdumpOptions,
@@ -119,8 +133,9 @@ export class ObjdumpParser {
     this.source = options.source;
     this.onDiagnostic = options.onDiagnostic;
     this.sourceText = options.sourceText !== false;
-    this.texts = options.onInstruction === undefined;
-    this.onInstruction = options.onInstruction ?? noInstruction;
+    this.texts = options.instructions === undefined;
+    this.sink = options.instructions ?? NO_INSTRUCTIONS;
+    this.run = this.texts ? undefined : (gnuLines ??= new GnuLines());
   }
 
   line(text: string): void {
@@ -152,7 +167,7 @@ export class ObjdumpParser {
   /** Byte offset in `b` of the line being read by `read` (for a caller that notes where a record's line starts). */
   lineStart = 0;
 
-  /** Added to an instruction's `lineStart` for `onInstruction` (a caller reading pieces of one input: where the piece is in it). */
+  /** Added to an instruction's `lineStart` for `instructions` (a caller reading pieces of one input: where the piece is in it). */
   base = 0;
 
   /**
@@ -160,12 +175,55 @@ export class ObjdumpParser {
    * line over `maxLineLength` characters is reported (as the line splitter
    * reports it, parsers/lines.ts) and skipped. Call `end` after the last.
    */
-  read(b: Buffer, from: number, to: number, maxLineLength?: number): void {
-    const onLine = (start: number, end: number): void => {
+  read(b: Buffer, from: number, to: number, maxLineLength = DEFAULT_MAX_LINE_LENGTH): void {
+    const run = this.run;
+    let start = from;
+    while (start < to) {
+      // without texts, a run of GNU instruction lines at a time (parsers/objdump-skim.ts)
+      if (run !== undefined && this.inFunction && this.tool !== 'llvm') {
+        const next = skimGnuLines(b, start, to, maxLineLength, run);
+        if (run.lines > 0) {
+          this.takeRun(run);
+          start = next;
+          continue;
+        }
+      }
+      start = this.oneLine(b, start, to, maxLineLength);
+    }
+  }
+
+  // The instructions of a run as `instruction` takes them one line at a time: the last is held back (the next
+  // line may be its continuation bytes), the others given at once.
+  private takeRun(run: GnuLines): void {
+    const lines = this.lines;
+    this.lines = lines + run.lines;
+    this.tool = 'gnu';
+    this.flush();
+    const k = run.n - 1;
+    if (k > 0) this.sink.run(run, k, this.base, this.srcline);
+    this.pending = true;
+    this.pAddress = run.addr[k] as number;
+    this.pSize = run.size[k] as number;
+    this.pText = '';
+    this.pSrcline = this.srcline;
+    this.pLine = lines + run.lastLine;
+    this.pLineStart = this.base + (run.start[k] as number);
+    this.pTextFrom = run.textFrom[k] as number;
+    this.pTextTo = run.textTo[k] as number;
+  }
+
+  // One line from `start` as forEachLineIn (parsers/lines.ts) cuts lines; where the next starts.
+  private oneLine(b: Buffer, start: number, to: number, maxLineLength: number): number {
+    let nl = b.indexOf(10, start);
+    if (nl < 0 || nl > to) nl = to;
+    const length = nl - start > maxLineLength ? b.toString('utf8', start, nl).length : 0;
+    if (length > maxLineLength) {
+      this.onDiagnostic?.(overlongLine(this.source, ++this.lines, length));
+    } else {
       this.lineStart = start;
-      this.lineBytes(b, start, end);
-    };
-    forEachLineIn(b, from, to, onLine, (length) => this.onDiagnostic?.(overlongLine(this.source, ++this.lines, length)), maxLineLength);
+      this.lineBytes(b, start, nl > start && b[nl - 1] === 13 ? nl - 1 : nl);
+    }
+    return nl + 1;
   }
 
   /** Starts at a function header already read once (a function parsed lazily): its line number and the tool the listing was known to be from there. */
@@ -300,7 +358,7 @@ export class ObjdumpParser {
     if (!this.pending) return;
     this.pending = false;
     if (!this.texts) {
-      this.onInstruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline, this.pTextFrom, this.pTextTo, this.pText);
+      this.sink.instruction(this.pAddress, this.pSize, this.pLineStart, this.pSrcline, this.pTextFrom, this.pTextTo, this.pText);
       return;
     }
     const r: ObjdumpInstructionRecord =
@@ -435,9 +493,13 @@ export class ObjdumpParser {
 // `abc:\tfile format elf64-x86-64`: llvm's header for a binary named like an address
 const FILE_FORMAT = Buffer.from('file format ', 'latin1');
 
-function noInstruction(): void {}
+const NO_INSTRUCTIONS: InstructionSink = { instruction() {}, run() {} };
 
-/** An instruction's text as records carry it, from what `onInstruction` was given with it (`b`: the buffer its line was read from). */
+// The one run every parser reads into (a run is taken before `read` returns): a listing's index makes a parser for
+// each function and run of texts it reads, and arrays of each one's own would be fresh pages each time.
+let gnuLines: GnuLines | undefined;
+
+/** An instruction's text as records carry it, from what `instructions` was given with it (`b`: the buffer its line was read from). */
 export function instructionText(b: Buffer, textFrom: number, textTo: number, more: string): string {
   return collapseBlanks(decode(b, textFrom, textTo), 0) + more;
 }

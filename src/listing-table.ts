@@ -2,7 +2,8 @@
 // instructions are read only when a lookup first needs them.
 //
 // The first pass runs the objdump parser without instruction texts or source
-// lines: it records each function's address, name and byte range, how many
+// lines (a GNU listing's instruction lines a run at a time, parsers/objdump-skim.ts,
+// given here at once): it records each function's address, name and byte range, how many
 // instructions it has and where its code ends, and it reports every bad line
 // (file and line number) as the listing is read, once. A function's
 // instructions (addresses, sizes, source lines) are parsed from its byte range
@@ -11,7 +12,7 @@
 // code is not in address order (blocks fed out of order, code listed twice, a
 // relocatable object whose sections all start at 0) is parsed whole at the end
 // and sorted, so every answer is the same either way.
-import { instructionText, ObjdumpParser, type ObjdumpOptions } from '../parsers/objdump.js';
+import { instructionText, ObjdumpParser, type GnuLines, type InstructionSink, type ObjdumpOptions } from '../parsers/objdump.js';
 import { demangle } from './demangle.js';
 import type { DiagnosticSink, ObjdumpRecord, ObjdumpTool } from './model.js';
 
@@ -95,7 +96,7 @@ export function readListingPieces(length: number, feed: (take: (b: Buffer, from:
 
 // The first pass: functions, their byte ranges (offsets in the whole listing) and code extents.
 function skimListing(length: number, feed: (take: (b: Buffer, from: number, to: number, at: number) => void) => void, options: ListingTableOptions): { skim: ListingSkim; parser: ObjdumpParser } {
-  const skim = new ListingSkim(options.source, options.onDiagnostic, options.keep ?? KEPT);
+  const skim = new ListingSkim(options.source, options.onDiagnostic, options.keep ?? KEPT, false);
   const parser = parserOf(skim, options);
   feed((b, from, to, at) => {
     // where the piece being read starts in the listing: a line's offset in the whole listing, also when
@@ -109,15 +110,12 @@ function skimListing(length: number, feed: (take: (b: Buffer, from: number, to: 
 }
 
 // A parser of a listing's lines into `skim`, for every pass (the first, a block's, a run of texts): the parser's hot
-// code calls the same closures' code on one class whichever pass runs. When each pass gave callbacks of its own,
+// code calls the same methods of one class whichever pass runs. When each pass gave callbacks of its own,
 // and the texts came as records, the parser's line code (addressLine, gnuInstruction, instruction, flush) optimized
 // on the first pass was thrown away at the first lookup's and compiled again.
 function parserOf(skim: ListingSkim, options: ObjdumpOptions): ObjdumpParser {
   const parser: ObjdumpParser = new ObjdumpParser(
-    {
-      ...options,
-      onInstruction: (address, size, lineStart, srcline, textFrom, textTo, more) => skim.instruction(address, size, lineStart, srcline, textFrom, textTo, more),
-    },
+    { ...options, instructions: skim },
     (r) => skim.add(r, parser.base + parser.lineStart, parser.tool),
   );
   return parser;
@@ -256,7 +254,7 @@ const KEPT = 4096;
 
 // The consumer of every pass's parser (parserOf): the first pass's functions, their byte ranges and code
 // extents; or a block's or a run's instructions (wholeReading).
-class ListingSkim {
+class ListingSkim implements InstructionSink {
   path = '';
   format = '';
   tool: ObjdumpTool | undefined;
@@ -275,6 +273,8 @@ class ListingSkim {
     private readonly source: string,
     private readonly sink: DiagnosticSink | undefined,
     private readonly keep: number,
+    /** Whether where the instructions' texts are is kept (a reading of texts, not the first pass). */
+    private readonly withTexts: boolean,
   ) {}
 
   add(r: ObjdumpRecord, at: number, tool: ObjdumpTool | undefined): void {
@@ -376,9 +376,11 @@ class ListingSkim {
       this.keptAddr[k] = address;
       this.keptSize[k] = size > 255 ? 255 : size;
       this.keptStarts[k] = lineStart;
-      this.keptTextFrom[k] = textFrom;
-      this.keptTextTo[k] = textTo;
-      if (more !== '') (this.more ??= new Map()).set(k, more);
+      if (this.withTexts) {
+        this.keptTextFrom[k] = textFrom;
+        this.keptTextTo[k] = textTo;
+        if (more !== '') (this.more ??= new Map()).set(k, more);
+      }
       this.keeping = k + 1;
       // source lines are a block's own reading (the first pass only notes that there are some)
       if (srcline !== undefined && !this.sourced) this.startSources(k);
@@ -390,6 +392,48 @@ class ListingSkim {
     if (f.count++ === 0) f.first = address;
     f.last = address;
     f.lastSize = size > 255 ? 255 : size;
+    f.skipEnd = false;
+  }
+
+  /** Instructions of a run of GNU lines, as instruction() takes them (the open function's, no source lines: in one loop). */
+  run(run: GnuLines, n: number, base: number, srcline: string | undefined): void {
+    const f = this.fns[this.fns.length - 1];
+    if (this.ignoring || f === undefined) return;
+    if (f !== this.open || srcline !== undefined || this.sourced) {
+      for (let k = 0; k < n; k++) this.instruction(run.addr[k] as number, run.size[k] as number, base + (run.start[k] as number), srcline, run.textFrom[k] as number, run.textTo[k] as number, '');
+      return;
+    }
+    const j = this.keeping;
+    while (j + n > this.keptAddr.length) this.growKept();
+    const { addr, size, start } = run;
+    const keptAddr = this.keptAddr;
+    const keptSize = this.keptSize;
+    const keptStarts = this.keptStarts;
+    let prevAddr = this.prevAddr;
+    let prevEnd = this.prevEnd;
+    let inOrder = this.inOrder;
+    for (let k = 0; k < n; k++) {
+      const address = addr[k] as number;
+      const bytes = size[k] as number;
+      keptAddr[j + k] = address;
+      keptSize[j + k] = bytes > 255 ? 255 : bytes;
+      keptStarts[j + k] = base + (start[k] as number);
+      if (address <= prevAddr || address < prevEnd) inOrder = false;
+      prevAddr = address;
+      prevEnd = address + bytes;
+    }
+    if (this.withTexts) {
+      this.keptTextFrom.set(run.textFrom.subarray(0, n), j);
+      this.keptTextTo.set(run.textTo.subarray(0, n), j);
+    }
+    this.keeping = j + n;
+    this.prevAddr = prevAddr;
+    this.prevEnd = prevEnd;
+    this.inOrder = inOrder;
+    if (f.count === 0) f.first = addr[0] as number;
+    f.count += n;
+    f.last = addr[n - 1] as number;
+    f.lastSize = keptSize[j + n - 1] as number;
     f.skipEnd = false;
   }
 
@@ -425,6 +469,7 @@ class ListingSkim {
     this.keptAddr = grow(this.keptAddr, new Float64Array(n));
     this.keptSize = grow(this.keptSize, new Uint8Array(n));
     this.keptStarts = grow(this.keptStarts, new Float64Array(n));
+    if (!this.withTexts) return;
     this.keptTextFrom = grow(this.keptTextFrom, new Float64Array(n));
     this.keptTextTo = grow(this.keptTextTo, new Float64Array(n));
   }
@@ -507,7 +552,7 @@ class ListingSkim {
 // its instructions are read from its arrays, never closed into a Kept).
 let whole: ListingSkim | undefined;
 function wholeReading(): ListingSkim {
-  whole ??= new ListingSkim('', undefined, Infinity);
+  whole ??= new ListingSkim('', undefined, Infinity, true);
   whole.reset();
   return whole;
 }

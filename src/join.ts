@@ -47,8 +47,9 @@ export class FrameResolver {
   private readonly distances = new Map<string, Map<number, Frame>>();
   private readonly verdicts = new Map<string, string | null>();
 
-  // Per dso, the functions perf named, by their start in perf's addresses.
+  // Per dso, the functions perf named, by their start in perf's addresses; and the last address perf printed in each.
   private readonly perfStarts = new Map<string, Map<number, string>>();
+  private readonly perfReach = new Map<string, Map<number, number>>();
   private readonly sortedStarts = new Map<string, number[]>();
 
   constructor(private readonly listings: ListingSet) {}
@@ -333,12 +334,21 @@ export class FrameResolver {
     // exported symbol (memset's body under `__nss_database_lookup@GLIBC_2.2.5`).
     // A frame perf did not name (a fault's ip with no callchain) takes the
     // function perf named elsewhere in the trace when that one begins after
-    // the listing's label (`1098eb clone3+0x2b` in a chain: 0x1098ea is clone3,
-    // not `__xmknodat@@GLIBC_2.4+0x23a`).
+    // the listing's label and perf printed an address in it at or past this one
+    // (`1098eb clone3+0x2b` in a chain: 0x1098ea is clone3, not
+    // `__xmknodat@@GLIBC_2.4+0x23a`). When it reaches no further, a function
+    // perf never printed may begin between (ld.so's `_dl_init` printed up to
+    // +0x73; 0x4fda, +0x54a, is in the local `open_verify`): neither is the name.
     const byPerf = named(frame);
     const known = byPerf || delta === undefined ? undefined : this.perfFunctionAt(frame.dso, address - delta);
     const start = known !== undefined ? known.start + delta! : NaN;
-    const fromTrace = known !== undefined && start > hit.functionAddress && start <= address;
+    const after = known !== undefined && start > hit.functionAddress && start <= address;
+    const fromTrace = after && known.reach + delta! >= address;
+    if (after && !fromTrace) {
+      const why = `no function is known at 0x${formatListingAddress(address)} in ${listing.path}: its label there (${perfName(hit.function)}) ends where ${known.symbol} begins (0x${formatListingAddress(start)}), and perf printed no address of ${known.symbol} past 0x${formatListingAddress(known.reach + delta!)} (a stripped file labels only its exported symbols; perf report names it from the debug symbols, and perf script --hide-call-graph prints a page-faults sample's function)`;
+      if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
+      return unresolved(frame, why);
+    }
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
       dso: frame.dso,
       symbol: byPerf ? frame.symbol : fromTrace ? known.symbol : perfName(hit.function),
@@ -375,19 +385,25 @@ export class FrameResolver {
     if (Number.isNaN(perfAddress) || perfAddress >= RELATIVE_LIMIT) return;
     let starts = this.perfStarts.get(frame.dso);
     if (starts === undefined) this.perfStarts.set(frame.dso, (starts = new Map()));
-    if (starts.get(perfAddress - frame.offset) === frame.symbol) return;
+    let reach = this.perfReach.get(frame.dso);
+    if (reach === undefined) this.perfReach.set(frame.dso, (reach = new Map()));
+    const start = perfAddress - frame.offset;
+    if ((reach.get(start) ?? -1) < perfAddress) reach.set(start, perfAddress);
+    if (starts.get(start) === frame.symbol) return;
     starts.set(perfAddress - frame.offset, frame.symbol);
     this.sortedStarts.delete(frame.dso);
   }
 
-  // The function perf named that begins last at or before a perf address of a dso.
-  private perfFunctionAt(dso: string, perfAddress: number): { start: number; symbol: string } | undefined {
+  // The function perf named that begins last at or before a perf address of a dso, and the last address perf printed in it.
+  private perfFunctionAt(dso: string, perfAddress: number): { start: number; symbol: string; reach: number } | undefined {
     const starts = this.perfStarts.get(dso);
     if (starts === undefined) return undefined;
     let sorted = this.sortedStarts.get(dso);
     if (sorted === undefined) this.sortedStarts.set(dso, (sorted = [...starts.keys()].sort((a, b) => a - b)));
     const found = floorIndex(sorted, perfAddress);
-    return found < 0 ? undefined : { start: sorted[found]!, symbol: starts.get(sorted[found]!)! };
+    if (found < 0) return undefined;
+    const start = sorted[found]!;
+    return { start, symbol: starts.get(start)!, reach: this.perfReach.get(dso)?.get(start) ?? start };
   }
 
   // Listing address of symbol+offset; a string when the symbol exists but is ambiguous; undefined when absent.

@@ -3,7 +3,7 @@ import { hierarchy, partition } from 'd3-hierarchy';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { TreeNode } from '../../src/model.js';
-import { decodeTree, encodeTree } from '../../viz/html/encode.js';
+import { decodeTree, encodeTree } from '../../viz/html/encode-tree.js';
 import { jsonForScript, renderHtml, renderHtmlPieces } from '../../viz/html/index.js';
 import { jsonForScriptBytes, jsonForScriptPieces, textOf } from '../../viz/html/page.js';
 import { arrayPieces, JsonNumbers, JsonPieces } from '../../viz/html/json-pieces.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Report, TreeNode } from '../../src/model.js';
 import { buildReport, type ReportOptions } from '../../src/pipeline.js';
-import { decodeTree, encodeTree } from '../../viz/html/encode.js';
+import { decodeTree, encodeTree } from '../../viz/html/encode-tree.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { unpackPage, type PageData } from '../../viz/html/pack.js';
 

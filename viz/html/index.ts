@@ -5,8 +5,9 @@
 import type { Report, SiteLeaves, TreeNode } from '../../src/model.js';
 import { pruneTree } from '../../src/tree.js';
 import { bundledScript } from '../bundles.js';
-import { decodeTree } from './encode.js';
-import { packPage, unpackPage, type PageData } from './pack.js';
+import { decodeTree } from './encode-tree.js';
+import { packPage } from './pack-page.js';
+import { unpackPage, type PageData } from './pack.js';
 import { escapeHtml, jsonForScriptPieces, renderPagePieces, textOf } from './page.js';
 import { findingsHtml, headlineHtml } from './findings.js';
 import { staticParts, type StaticParts } from './static.js';

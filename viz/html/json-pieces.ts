@@ -1,6 +1,5 @@
-// What the page's JSON writer (page.ts) takes besides plain values, apart
-// from page.ts so that pack.ts, which the page's script bundles too, needs
-// nothing of Node's.
+// What the page's JSON writer (page.ts) takes besides plain values (pack-page.ts
+// makes them), apart from page.ts, which needs Node's crypto.
 
 // small enough that a chunk's copy and its text stay out of V8's large-object space
 export const CHUNK = 4096;

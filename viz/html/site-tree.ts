@@ -1,5 +1,5 @@
 // The tree by protection site, built in the page from the call tree and its
-// leaves split by site (Report.siteLeaves, packed by pack.ts): the tree
+// leaves split by site (Report.siteLeaves, packed by pack-page.ts): the tree
 // --group-by site builds, node for node. Under a site, each node is a call
 // tree node (its name, kind and dso), so a leaf's path is its call tree
 // ancestors; values add up the leaves under them, names are labelled and
@@ -8,7 +8,7 @@ import type { FaultClass, FaultSite, NodeKind } from '../../src/model.js';
 import { labelHomonyms, plainName } from '../../src/tree.js';
 import type { EncodedTree, IntColumn } from './encode.js';
 
-/** Report.siteLeaves as the page carries them: columns, one value per leaf unless said (typed where pack.ts makes them: I and F). */
+/** Report.siteLeaves as the page carries them: columns, one value per leaf unless said (typed where pack-page.ts makes them: I and F). */
 export interface PackedSiteLeaves<I extends IntColumn = number[], F extends IntColumn = number[]> {
   /** The sites' names, as indexes into the call tree's strings (levels joined by NUL, '' for none). */
   readonly groups: number[];

@@ -1,0 +1,193 @@
+// The page's compact form of a tree (encode.ts) made from the tree, and read
+// back into nodes (decodeTree: the reference reading). Apart from encode.ts,
+// which the page's script bundles: an edit here leaves the script as it is.
+import type { FaultClass, FaultSite, NodeKind, TreeNode } from '../../src/model.js';
+import { partitionX0, type EncodedTree, type IntColumn } from './encode.js';
+
+/** intern(x): x's index in `items`, pushing it there the first time its key is met (what `items` holds already keeps its index). */
+export function interner<T>(items: T[], keyOf: (x: T) => string): (x: T) => number {
+  const index = new Map<string, number>();
+  items.forEach((x, i) => index.set(keyOf(x), i));
+  return (x) => {
+    const key = keyOf(x);
+    let i = index.get(key);
+    if (i === undefined) {
+      i = items.length;
+      items.push(x);
+      index.set(key, i);
+    }
+    return i;
+  };
+}
+
+/** interner over strings, each its own key. */
+export const stringInterner = (strings: string[]): ((s: string) => number) => interner(strings, (s) => s);
+
+/** Where encodeTree hands each node's site and classes instead of keeping them in `sites` and `classes` (pack-page.ts keeps them by reference). */
+export interface LeafSink {
+  site(node: number, site: FaultSite, tree: TreeNode): void;
+  classes(node: number, classes: Partial<Record<FaultClass, number>>): void;
+  /** A node with cells (`tree` its TreeNode): true when the sink carries them, and `cells` leaves them out. */
+  cells?(node: number, tree: TreeNode): boolean;
+}
+
+/**
+ * Flattens `tree` into the page's compact form; with `shared`, its strings go
+ * into that table (another tree's), which becomes its `strings`; with `sink`,
+ * sites and classes go there. Without `layout`, x0 is left empty (the page
+ * computes it from `up` and `value`: pack.ts `layout`).
+ */
+export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree {
+  const arrays: IntColumns<number[]> = { make: (n) => new Array<number>(n), trim: (a, n) => ((a.length = n), a) };
+  return encodeColumns(tree, arrays, arrays, shared, sink, layout);
+}
+
+/** How encodeColumns makes its integer columns, and cuts one to its first n values. */
+export interface IntColumns<I extends IntColumn> {
+  make(n: number): I;
+  trim(column: I, n: number): I;
+}
+
+/** encodeTree with its integer columns made by `ints`, its value columns by `floats`; each sized once by a first walk of the tree (grown, a 200k-node tree's columns left as much again in garbage). */
+export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: TreeNode, ints: IntColumns<I>, floats: IntColumns<F>, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I, F> {
+  const strings: string[] = shared?.strings ?? [];
+  const intern = shared?.intern ?? stringInterner(strings);
+  const kinds: string[] = [];
+  const internKind = stringInterner(kinds);
+  const counted = countNodes(tree);
+  const cap = counted.nodes;
+  const up = ints.make(cap);
+  const name = ints.make(cap);
+  const kind = ints.make(cap);
+  const dsoOf = ints.make(cap);
+  const event = ints.make(cap);
+  const value = floats.make(cap);
+  const self = floats.make(cap);
+  const multi: number[] = [];
+  const sites: Record<string, FaultSite> = {};
+  const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
+  // a sink that takes cells mostly leaves none here
+  const cellList: number[] = sink?.cells === undefined ? new Array<number>(counted.cells) : [];
+  // d3's own value of a node is what it holds beyond its children (its self value when the tree is consistent)
+  const own = new Float64Array(layout ? cap : 0);
+  let at = 0;
+  let lastKind = '';
+  let lastKindIndex = -1;
+  let lastDso = '';
+  let lastDsoIndex = -1;
+  let lastEvent = '';
+  let lastEventIndex = -1;
+  const nodes: TreeNode[] = [tree];
+  const parents: number[] = [-1];
+  let i = 0;
+  for (; nodes.length > 0; i++) {
+    const node = nodes.pop()!;
+    const parent = parents.pop()!;
+    up[i] = parent < 0 ? 0 : i - parent;
+    name[i] = intern(node.name);
+    // kinds and dsos run alike down a path: the last one's index again without a lookup
+    kind[i] = node.kind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = node.kind)));
+    value[i] = node.value;
+    self[i] = node.self;
+    const dso = node.dso;
+    dsoOf[i] = dso === undefined ? 0 : dso === lastDso ? lastDsoIndex : (lastDsoIndex = intern((lastDso = dso)) + 1);
+    let events = 0;
+    let only = '';
+    for (const e in node.byEvent) {
+      if (events++ > 0) break;
+      only = e;
+    }
+    if (events === 0) {
+      event[i] = -2;
+    } else if (events === 1 && node.byEvent[only] === node.value) {
+      event[i] = only === lastEvent ? lastEventIndex : (lastEventIndex = intern((lastEvent = only)));
+    } else {
+      events = 0;
+      for (const _ in node.byEvent) events++;
+      event[i] = -1;
+      multi.push(i, events);
+      for (const e in node.byEvent) multi.push(intern(e), node.byEvent[e]!);
+    }
+    if (node.site !== undefined) {
+      if (sink !== undefined) sink.site(i, node.site, node);
+      else sites[i] = node.site;
+    }
+    if (node.classes !== undefined) {
+      if (sink !== undefined) sink.classes(i, node.classes);
+      else classes[i] = node.classes;
+    }
+    if (node.cells !== undefined && node.cells.length > 0 && sink?.cells?.(i, node) !== true) {
+      cellList[at++] = i;
+      cellList[at++] = node.cells.length / 4;
+      for (let j = 0; j < node.cells.length; j++) cellList[at++] = node.cells[j]!;
+    }
+    const kids = node.children;
+    if (layout) {
+      let children = 0;
+      for (let c = 0; c < kids.length; c++) children += kids[c]!.value;
+      own[i] = Math.max(0, node.value - children);
+    }
+    for (let c = kids.length - 1; c >= 0; c--) {
+      nodes.push(kids[c]!);
+      parents.push(i);
+    }
+  }
+  const n = i;
+  cellList.length = at;
+  const enc: EncodedTree<I, F> = { strings, kinds, up: ints.trim(up, n), name: ints.trim(name, n), kind: ints.trim(kind, n), value: floats.trim(value, n), self: floats.trim(self, n), x0: layout ? new Array<number>(n) : [], dso: ints.trim(dsoOf, n), event: ints.trim(event, n), multi, sites, classes, cells: cellList };
+  if (layout) partitionX0(enc.up, own, enc.x0);
+  return enc;
+}
+
+/** The tree's nodes, and the length of its `cells` list. */
+function countNodes(tree: TreeNode): { nodes: number; cells: number } {
+  let nodes = 0;
+  let cells = 0;
+  const stack = [tree];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    nodes++;
+    if (node.cells !== undefined && node.cells.length > 0) cells += 2 + node.cells.length;
+    const kids = node.children;
+    for (let c = 0; c < kids.length; c++) stack.push(kids[c]!);
+  }
+  return { nodes, cells };
+}
+
+/** Rebuilds the tree from `encodeTree`'s output (the page reads the arrays directly; this is the reference reading); `id` is the node's pre-order index. */
+export function decodeTree(enc: EncodedTree): TreeNode & { id: number } {
+  type Node = TreeNode & { id: number };
+  const n = enc.name.length;
+  const nodes: Node[] = new Array<Node>(n);
+  const multi = new Map<number, Record<string, number>>();
+  for (let j = 0; j < enc.multi.length; ) {
+    const node = enc.multi[j]!;
+    const count = enc.multi[j + 1]!;
+    const byEvent: Record<string, number> = {};
+    for (let e = 0; e < count; e++) byEvent[enc.strings[enc.multi[j + 2 + 2 * e]!]!] = enc.multi[j + 3 + 2 * e]!;
+    multi.set(node, byEvent);
+    j += 2 + 2 * count;
+  }
+  const cellsByNode = new Map<number, number[]>();
+  for (let j = 0; j < (enc.cells ?? []).length; ) {
+    const count = enc.cells[j + 1]!;
+    cellsByNode.set(enc.cells[j]!, enc.cells.slice(j + 2, j + 2 + 4 * count));
+    j += 2 + 4 * count;
+  }
+  for (let i = 0; i < n; i++) {
+    const ev = enc.event[i]!;
+    const byEvent: Record<string, number> = ev >= 0 ? { [enc.strings[ev]!]: enc.value[i]! } : ev === -1 ? (multi.get(i) ?? {}) : {};
+    const node: Node = { id: i, name: enc.strings[enc.name[i]!]!, kind: enc.kinds[enc.kind[i]!]! as NodeKind, value: enc.value[i]!, self: enc.self[i]!, byEvent, children: [] };
+    const dso = enc.dso[i]!;
+    if (dso > 0) node.dso = enc.strings[dso - 1]!;
+    const site = enc.sites[i];
+    if (site !== undefined) node.site = site;
+    const classes = enc.classes[i];
+    if (classes !== undefined) node.classes = classes;
+    const cells = cellsByNode.get(i);
+    if (cells !== undefined) node.cells = cells;
+    nodes[i] = node;
+    const up = enc.up[i]!;
+    if (up > 0) nodes[i - up]!.children.push(node);
+  }
+  return nodes[0] ?? { id: 0, name: 'all', kind: 'root', value: 0, self: 0, byEvent: {}, children: [] };
+}

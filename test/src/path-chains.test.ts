@@ -14,6 +14,7 @@ import { PathTreeBuilder, unmadeChain } from '../../src/path-tree.js';
 import { buildReport } from '../../src/pipeline.js';
 import { nodeJson } from '../../src/report-json.js';
 import { type PathStep, TreeBuilder, forEachPath } from '../../src/tree.js';
+import { encodeTree } from '../../viz/html/encode-tree.js';
 import { renderHtml } from '../../viz/html/index.js';
 import { renderJson } from '../../viz/json.js';
 import { ROOT } from '../shared.js';
@@ -115,6 +116,26 @@ describe('PathTreeBuilder chains', () => {
         expect(unmade(tree)).toBe(0);
         expect(tree).toEqual(plain);
         expect(keyOrder(tree)).toEqual(keyOrder(plain));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('encodes the page\'s tree from unmade chains as from the made tree, making none without a site above its leaf', () => {
+    // the unmade chains with no instruction site above the leaf (the encoder makes the others: its sink is handed a site's node)
+    const siteless = (n: TreeNode): number => {
+      const c = unmadeChain(n);
+      if (c !== undefined) return c.pool.subarray(c.from, c.to - 1).every((k) => c.steps[k]!.site === undefined) ? 1 : 0;
+      return n.children.reduce((sum, child) => sum + siteless(child), 0);
+    };
+    fc.assert(
+      fc.property(...args, (pool, paths, oneEvent) => {
+        const { plain, bulk } = build(pool, paths, oneEvent);
+        const { tree } = bulk();
+        const chains = siteless(tree);
+        const enc = encodeTree(tree);
+        expect(siteless(tree)).toBe(chains);
+        expect(enc).toEqual(encodeTree(plain));
       }),
       { numRuns: 300 },
     );

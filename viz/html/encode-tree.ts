@@ -2,6 +2,7 @@
 // back into nodes (decodeTree: the reference reading). Apart from encode.ts,
 // which the page's script bundles: an edit here leaves the script as it is.
 import type { FaultClass, FaultSite, NodeKind, TreeNode } from '../../src/model.js';
+import { unmadeChain, type ChainHead } from '../../src/path-tree.js';
 import { partitionX0, type EncodedTree, type IntColumn } from './encode.js';
 
 /** intern(x): x's index in `items`, pushing it there the first time its key is met (what `items` holds already keeps its index). */
@@ -48,7 +49,7 @@ export interface IntColumns<I extends IntColumn> {
   trim(column: I, n: number): I;
 }
 
-/** encodeTree with its integer columns made by `ints`, its value columns by `floats`; each sized once by a first walk of the tree (grown, a 200k-node tree's columns left as much again in garbage). */
+/** encodeTree with its integer columns made by `ints`, its value columns by `floats`; each sized once by a first walk of the tree (grown, a 200k-node tree's columns left as much again in garbage). An unmade chain's nodes (src/path-tree.ts) are read from its steps, not made (the bench capture: 203k of the tree's 209k nodes). */
 export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: TreeNode, ints: IntColumns<I>, floats: IntColumns<F>, shared?: { strings: string[]; intern: (s: string) => number }, sink?: LeafSink, layout = true): EncodedTree<I, F> {
   const strings: string[] = shared?.strings ?? [];
   const intern = shared?.intern ?? stringInterner(strings);
@@ -77,37 +78,39 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
   let lastDsoIndex = -1;
   let lastEvent = '';
   let lastEventIndex = -1;
-  const nodes: TreeNode[] = [tree];
-  const parents: number[] = [-1];
-  let i = 0;
-  for (; nodes.length > 0; i++) {
-    const node = nodes.pop()!;
-    const parent = parents.pop()!;
+  // node i's columns but its site, classes and cells
+  const fields = (i: number, parent: number, nodeName: string, nodeKind: string, dso: string | undefined, nodeValue: number, nodeSelf: number, byEvent: Record<string, number>): void => {
     up[i] = parent < 0 ? 0 : i - parent;
-    name[i] = intern(node.name);
+    name[i] = intern(nodeName);
     // kinds and dsos run alike down a path: the last one's index again without a lookup
-    kind[i] = node.kind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = node.kind)));
-    value[i] = node.value;
-    self[i] = node.self;
-    const dso = node.dso;
+    kind[i] = nodeKind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = nodeKind)));
+    value[i] = nodeValue;
+    self[i] = nodeSelf;
     dsoOf[i] = dso === undefined ? 0 : dso === lastDso ? lastDsoIndex : (lastDsoIndex = intern((lastDso = dso)) + 1);
     let events = 0;
     let only = '';
-    for (const e in node.byEvent) {
+    for (const e in byEvent) {
       if (events++ > 0) break;
       only = e;
     }
     if (events === 0) {
       event[i] = -2;
-    } else if (events === 1 && node.byEvent[only] === node.value) {
+    } else if (events === 1 && byEvent[only] === nodeValue) {
       event[i] = only === lastEvent ? lastEventIndex : (lastEventIndex = intern((lastEvent = only)));
     } else {
       events = 0;
-      for (const _ in node.byEvent) events++;
+      for (const _ in byEvent) events++;
       event[i] = -1;
       multi.push(i, events);
-      for (const e in node.byEvent) multi.push(intern(e), node.byEvent[e]!);
+      for (const e in byEvent) multi.push(intern(e), byEvent[e]!);
     }
+  };
+  const nodes: TreeNode[] = [tree];
+  const parents: number[] = [-1];
+  let i = 0;
+  for (; nodes.length > 0; i++) {
+    const node = nodes.pop()!;
+    fields(i, parents.pop()!, node.name, node.kind, node.dso, node.value, node.self, node.byEvent);
     if (node.site !== undefined) {
       if (sink !== undefined) sink.site(i, node.site, node);
       else sites[i] = node.site;
@@ -120,6 +123,24 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
       cellList[at++] = i;
       cellList[at++] = node.cells.length / 4;
       for (let j = 0; j < node.cells.length; j++) cellList[at++] = node.cells[j]!;
+    }
+    const chain = readableChain(node);
+    if (chain !== undefined) {
+      // its nodes next in pre-order, each the one child of the one before: those above the leaf with the chain's
+      // value and counts (src/report-json.ts writes them so), the leaf itself as a node (its cells, its classes)
+      const { steps, pool, from, to } = chain;
+      const head = i;
+      for (let k = from; k < to - 1; k++) {
+        const step = steps[pool[k]!]!;
+        i++;
+        fields(i, i - 1, step.name, step.kind, step.dso, chain.value, 0, chain.byEvent);
+      }
+      const leaf = chain.leaf();
+      nodes.push(leaf);
+      parents.push(i);
+      // own values: each node's beyond its one child's
+      if (layout) for (let j = head; j <= i; j++) own[j] = Math.max(0, value[j]! - (j < i ? value[j + 1]! : leaf.value));
+      continue;
     }
     const kids = node.children;
     if (layout) {
@@ -147,10 +168,26 @@ function countNodes(tree: TreeNode): { nodes: number; cells: number } {
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     nodes++;
     if (node.cells !== undefined && node.cells.length > 0) cells += 2 + node.cells.length;
+    const chain = readableChain(node);
+    if (chain !== undefined) {
+      // the nodes above its leaf (none has cells), then the leaf
+      nodes += chain.to - chain.from - 1;
+      stack.push(chain.leaf());
+      continue;
+    }
     const kids = node.children;
     for (let c = 0; c < kids.length; c++) stack.push(kids[c]!);
   }
   return { nodes, cells };
+}
+
+// A node's chain when its nodes below are unmade and read from its steps: those above the leaf without a site (a sink is handed a site's node).
+function readableChain(n: TreeNode): ChainHead | undefined {
+  const chain = unmadeChain(n);
+  if (chain === undefined) return undefined;
+  const { steps, pool, to } = chain;
+  for (let k = chain.from; k < to - 1; k++) if (steps[pool[k]!]!.site !== undefined) return undefined;
+  return chain;
 }
 
 /** Rebuilds the tree from `encodeTree`'s output (the page reads the arrays directly; this is the reference reading); `id` is the node's pre-order index. */

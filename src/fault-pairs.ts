@@ -14,8 +14,10 @@
 //              26770 __ieee754_acos_ifunc+0x0 (inlined) …
 // A sample takes that ip when the thread's record just before it is such a
 // tracepoint with the same (non-empty) user chain; any other record of the
-// thread in between (another fault, a syscall) or lost records break the
-// pair. A fault the kernel takes in kernel mode has no page_fault_user: its
+// thread in between (another fault, a syscall), lost records or the end of
+// the trace break the pair: traces given together are read as captures of
+// their own (runs of one program print the same chains, thread ids recur,
+// the ip is the other run's). A fault the kernel takes in kernel mode has no page_fault_user: its
 // chain starts in the kernel and matches none.
 import { isKernelDso } from './dso.js';
 import type { SampleEvent } from './events.js';
@@ -58,8 +60,8 @@ export class FaultPairs {
     return before.ip;
   }
 
-  /** Records were lost: a thread's record just before another may be missing. */
-  lost(): void {
+  /** Records were lost, or another trace begins: a thread's record just before another may be missing, or another capture's. */
+  forget(): void {
     this.pending.clear();
   }
 }

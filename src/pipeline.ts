@@ -58,6 +58,7 @@ async function accumulate(listings: IndexedListings, options: ReportOptions, fir
   const inputs = listings.listings.map((l) => l.summary);
   for (const [i, trace] of options.traces.entries()) {
     const worker = i === 0 ? first : await TraceWorker.start(trace);
+    accumulator.traceStart();
     inputs.push(await (worker?.read(accumulator.add, diagnostics, options.progress, accumulator.idle) ?? readTrace(trace, accumulator.add, diagnostics, options.stdin, options.progress)));
   }
   const report = accumulator.finish(inputs, diagnostics);

@@ -167,6 +167,11 @@ export class ReportAccumulator {
     if (this.select(e, t)) this.join(e, t);
   };
 
+  /** Another trace's records follow: none pairs with a record of the trace before (src/fault-pairs.ts). */
+  readonly traceStart = (): void => {
+    this.faultPairs.forget();
+  };
+
   /**
    * Reads ahead the listing code that naming the frames met since the last call will read: for when
    * this thread has caught up with the records and waits for more. Most distinct frames come in the
@@ -225,7 +230,7 @@ export class ReportAccumulator {
         return;
       case 'lost':
         this.lost += e.count;
-        this.faultPairs.lost();
+        this.faultPairs.forget();
         return;
       default:
         return;

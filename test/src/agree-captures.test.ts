@@ -455,6 +455,26 @@ describe('a page-faults leaf printed only `(inlined)`, with no tracepoint of its
     expect(perfSymbols(c.name, 'page-faults').has('libm.so.6 __acos_finite@GLIBC_2.15')).toBe(true);
   });
 
+  it("a sample does not take the ip of a tracepoint that ends the trace before it (traces given together are captures of their own)", async () => {
+    // extra/c cut between the tracepoint and its page-faults sample: read as two captures, runs of one program
+    // (the same map-relative chains; thread ids recur), the tracepoint's ip would be another run's
+    const text = script(c.name);
+    const cut = text.indexOf('\narena 27088 55722.944367:') + 1;
+    expect(text.slice(0, cut)).toMatch(/arena 27088 \[000\] 55722\.944359: +exceptions:page_fault_user: address=0x7fde6c51f770 ip=0x7fde6c51f770 [^\n]*\n(\t[^\n]*\n)+\n$/);
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-two-'));
+    const [first, second] = [join(dir, 'first.perf-script.txt'), join(dir, 'second.perf-script.txt')];
+    writeFileSync(first, text.slice(0, cut));
+    writeFileSync(second, text.slice(cut));
+    const whole = await report(c, ['page-faults']);
+    const r = await buildReport({ traces: [first, second], objdump: [c.listing], events: ['page-faults'] });
+    expect(r.events['page-faults']).toBe(whole.events['page-faults']);
+    // unpaired, the ifunc resolver's leaf is placed by its caller's code alone, and said to be
+    const inferred = r.warnings.filter((w) => w.includes(': inferred'));
+    expect(inferred).toHaveLength(1);
+    expect(inferred[0]).toContain('__ieee754_acos_ifunc+0x0');
+    expect(whole.warnings.filter((w) => w.includes(': inferred'))).toEqual([]);
+  });
+
   it('extra/c/arena-dwarf as recorded: each such leaf takes its tracepoint\'s ip, and nothing is inferred', async () => {
     const r = await report(c, ['page-faults']);
     expect(r.warnings.filter((w) => w.includes(': inferred'))).toEqual([]);

@@ -54,7 +54,7 @@ function run(evs: readonly (SampleEvent | 'lost')[]): (number | undefined)[] {
   const pairs = new FaultPairs();
   return evs.map((e) => {
     if (e === 'lost') {
-      pairs.lost();
+      pairs.forget();
       return undefined;
     }
     return pairs.ip(e);

@@ -181,15 +181,7 @@ export class Cells {
   /** Whether every cell's value and quantum − min (-1 for none) is a 32-bit integer. */
   int32(min: number): boolean {
     const size = this.mask + 1;
-    for (let c = 0; c * size < this.n; c++) {
-      const qs = this.qs[c]!;
-      const values = this.values[c]!;
-      const end = Math.min(size, this.n - c * size);
-      for (let k = 0; k < end; k++) {
-        const q = qs[k]! === NO_TIME ? -1 : qs[k]! - min;
-        if ((values[k]! | 0) !== values[k]! || (q | 0) !== q) return false;
-      }
-    }
+    for (let c = 0; c * size < this.n; c++) if (!int32Chunk(this.qs[c]!, this.values[c]!, Math.min(size, this.n - c * size), min)) return false;
     return true;
   }
 
@@ -197,11 +189,7 @@ export class Cells {
   minQ(): number {
     let min = Infinity;
     const size = this.mask + 1;
-    for (let c = 0; c * size < this.n; c++) {
-      const qs = this.qs[c]!;
-      const end = Math.min(size, this.n - c * size);
-      for (let k = 0; k < end; k++) if (qs[k]! !== NO_TIME && qs[k]! < min) min = qs[k]!;
-    }
+    for (let c = 0; c * size < this.n; c++) min = minChunk(this.qs[c]!, Math.min(size, this.n - c * size), min);
     return min;
   }
 
@@ -219,26 +207,7 @@ export class Cells {
   /** Every cell, in creation order, written (`write`) at its path's next quadruple in `into`: `at` by path, advanced as written; -1 leaves the path out. */
   writeAll(into: CellArray, at: Int32Array, min: number): void {
     const size = this.mask + 1;
-    for (let c = 0; c * size < this.n; c++) {
-      const paths = this.paths[c]!;
-      const qs = this.qs[c]!;
-      const threads = this.threads[c]!;
-      const regions = this.regions[c]!;
-      const values = this.values[c]!;
-      const end = Math.min(size, this.n - c * size);
-      for (let k = 0; k < end; k++) {
-        const p = paths[k]!;
-        const a = at[p]!;
-        if (a < 0) continue;
-        at[p] = a + 1;
-        const o = 4 * a;
-        const q = qs[k]!;
-        into[o] = q === NO_TIME ? -1 : q - min;
-        into[o + 1] = threads[k]!;
-        into[o + 2] = regions[k]!;
-        into[o + 3] = values[k]!;
-      }
-    }
+    for (let c = 0; c * size < this.n; c++) writeChunk(this.paths[c]!, this.qs[c]!, this.threads[c]!, this.regions[c]!, this.values[c]!, Math.min(size, this.n - c * size), into, at, min);
   }
 
   /** Cell numbers by path: path p's cells are `cells[start[p]] … cells[start[p + 1] - 1]`, in creation order. */
@@ -293,6 +262,41 @@ export class Cells {
       while (index[s] !== 0) s = (s + 1) & mask;
       index[s] = i + 1;
     }
+  }
+}
+
+// The loops over a chunk of the columns, each in a function that ends with it: the code compiled while the first
+// chunk's loop ran had never seen what follows the loop (the next chunk's, run once before any feedback was kept),
+// and was thrown away at the loop's end, each chunk after run slower until it was compiled again.
+
+// The least quantum but NO_TIME of the chunk's first `end` cells and `min`.
+function minChunk(qs: Float64Array, end: number, min: number): number {
+  for (let k = 0; k < end; k++) if (qs[k]! !== NO_TIME && qs[k]! < min) min = qs[k]!;
+  return min;
+}
+
+// Whether each of the chunk's first `end` cells has an integer value and quantum − min (-1 for none) of 32 bits.
+function int32Chunk(qs: Float64Array, values: Float64Array, end: number, min: number): boolean {
+  for (let k = 0; k < end; k++) {
+    const q = qs[k]! === NO_TIME ? -1 : qs[k]! - min;
+    if ((values[k]! | 0) !== values[k]! || (q | 0) !== q) return false;
+  }
+  return true;
+}
+
+// Cells.writeAll for the chunk's first `end` cells.
+function writeChunk(paths: Int32Array, qs: Float64Array, threads: Int32Array, regions: Int32Array, values: Float64Array, end: number, into: CellArray, at: Int32Array, min: number): void {
+  for (let k = 0; k < end; k++) {
+    const p = paths[k]!;
+    const a = at[p]!;
+    if (a < 0) continue;
+    at[p] = a + 1;
+    const o = 4 * a;
+    const q = qs[k]!;
+    into[o] = q === NO_TIME ? -1 : q - min;
+    into[o + 1] = threads[k]!;
+    into[o + 2] = regions[k]!;
+    into[o + 3] = values[k]!;
   }
 }
 

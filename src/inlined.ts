@@ -22,7 +22,8 @@
 // shows no indirect call there (that goes to any dso); the one listing with a function of another
 // name starting there. Else the dso stays unknown ('') and the report says so
 // once (`perf script --no-inline` prints it); a fault's leaf placed by its
-// caller's code alone is said, once, to be inferred.
+// caller's code alone, or by a function of another name, is said, once, to be
+// inferred.
 import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './listing-set.js';
@@ -53,6 +54,8 @@ export class InlineFrames {
   readonly unknown = new Set<string>();
   /** Faults' leaf groups with no ip to place them, put in their caller's dso for its code covering the address: by name, that dso. */
   readonly inferred = new Map<string, string>();
+  /** Faults' leaf groups with no ip to place them, put in the one listing with a function of another name starting there: by name, that dso and function. */
+  readonly byLabel = new Map<string, { readonly dso: string; readonly label: string }>();
   /** How many groups with no real frame got their dso from the listings or MMAP records. */
   placed = 0;
 
@@ -156,10 +159,15 @@ export class InlineFrames {
         return m.dso;
       }
     }
+    this.otherLabel = undefined;
     const found = this.listingFor(pid, stack, out, end, leaf);
     if (found !== undefined) {
       this.placed++;
-      if (typeof found !== 'string') return this.traced.get(found) ?? found.path;
+      if (typeof found !== 'string') {
+        const dso = this.traced.get(found) ?? found.path;
+        if (fault && leaf && this.otherLabel !== undefined) this.byLabel.set(`${last.symbol}+0x${last.offset.toString(16)}`, { dso, label: this.otherLabel });
+        return dso;
+      }
       // (a syscall's leaf, its wrapper in the runtime that calls it, is that runtime's as a rule)
       if (fault) this.inferred.set(`${last.symbol}+0x${last.offset.toString(16)}`, found);
       return found;
@@ -212,8 +220,13 @@ export class InlineFrames {
         if (fits) return caller.dso;
       }
     }
+    // a guess: the code may be a library's with no listing given, where this one's function starts by chance
+    if (found != null) this.otherLabel = found.listing.lookup(address)!.function;
     return found?.listing;
   }
+
+  // listingFor's answer came from a function of another name, this one (the last rule)
+  private otherLabel: string | undefined;
 
   /** A dso path the trace printed (a frame's, an MMAP record's): the name a listing's binary goes by in this trace. */
   noteDso(dso: string): void {

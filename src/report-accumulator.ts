@@ -484,6 +484,7 @@ export class ReportAccumulator {
       faultsThrough: (frames) => aggregator.valueThrough(frames, selected, isStartupFrames),
       inlinedWithoutDso: this.inlineFrames.unknown,
       inlinedDsoInferred: this.inlineFrames.inferred,
+      inlinedDsoByLabel: this.inlineFrames.byLabel,
       inferred: this.repair.inserted,
       frameless: sum((t) => t.frameless),
       tree: result.tree,

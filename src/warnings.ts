@@ -31,6 +31,7 @@ export interface NoticeFacts {
   readonly inlinedWithoutDso: ReadonlySet<string>;
   /** `(inlined)` leaf groups with no real frame and no ip that MMAP records map, put in their caller's dso: name → that dso. */
   readonly inlinedDsoInferred: ReadonlyMap<string, string>;
+  readonly inlinedDsoByLabel: ReadonlyMap<string, { readonly dso: string; readonly label: string }>;
   /** Faults of the chosen events that perf script printed with no frame and no ip. */
   readonly frameless: number;
   /** Frames the unwinding repair inserted. */
@@ -66,6 +67,7 @@ export function collectNotices(f: NoticeFacts): Notices {
   for (const u of f.resolver.unnamedFrames(f.faultsThrough)) out.add(unnamedFrame({ dso: u.dso, frame: u.frame, byData: u.byData, where: u.where, more: u.more, ...u.cost }));
   if (f.inlinedWithoutDso.size > 0) out.warn('inlined-without-dso', inlinedWithoutDso([...f.inlinedWithoutDso]));
   if (f.inlinedDsoInferred.size > 0) out.warn('inlined-dso-inferred', inlinedDsoInferred(f.inlinedDsoInferred));
+  if (f.inlinedDsoByLabel.size > 0) out.warn('inlined-dso-inferred', inlinedDsoByLabel(f.inlinedDsoByLabel));
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
   if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
   if (f.inferred > 0) out.note('inferred-frames', inferredFrames(f.inferred));
@@ -197,6 +199,16 @@ export function inlinedDsoInferred(byName: ReadonlyMap<string, string>): string 
   const n = names.length;
   const dsos = [...new Set(byName.values())].map((d) => d.slice(d.lastIndexOf('/') + 1));
   return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in ${s(n, 'its', 'their')} caller's dso (${dsos.join(', ')}) because its code covers that address: inferred, the fault's record has no ip that MMAP records place (a page-faults sample has none of its own), and the code there may be another library's (ld.so's \`call *%rax\` runs libm's ifunc resolvers); record exceptions:page_fault_user beside page-faults and run perf script with --show-mmap-events (the tracepoint's ip= places the leaf), or perf script --no-inline prints the dso`;
+}
+
+// threads  2177 11895.857240: 1 page-faults:   (no exceptions:page_fault_user of the same fault before it, or no MMAP records)
+//            89d6c allocate_stack+0x9ec (inlined)
+//            89d6c __pthread_create_2_1+0x9ec (inlined)        ← the libc listing's pthread_create@GLIBC_2.2.5 starts at 0x89380
+export function inlinedDsoByLabel(byName: ReadonlyMap<string, { readonly dso: string; readonly label: string }>): string {
+  const names = [...byName].map(([name, { label }]) => `${name} at ${label}`);
+  const n = names.length;
+  const dsos = [...new Set([...byName.values()].map((v) => v.dso.slice(v.dso.lastIndexOf('/') + 1)))];
+  return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in the dso of the one listing with a function starting there, under another name (${dsos.join(', ')}): inferred, the fault's record has no ip that MMAP records place (a page-faults sample has none of its own), and the code may be a library's whose listing was not given; record exceptions:page_fault_user beside page-faults and run perf script with --show-mmap-events (the tracepoint's ip= places the leaf), or perf script --no-inline prints the dso`;
 }
 
 export function assumedLayout(path: string): string {

@@ -475,6 +475,25 @@ describe('a page-faults leaf printed only `(inlined)`, with no tracepoint of its
     expect(whole.warnings.filter((w) => w.includes(': inferred'))).toEqual([]);
   });
 
+  it("threads-dwarf without its tracepoints, with libc's listing: a leaf placed by a function of another name starting there is said, once, to be inferred", async () => {
+    // `89d6c __pthread_create_2_1+0x9ec (inlined)` (allocate_stack inlined): libc's listing names the function
+    // at 0x89380 pthread_create@GLIBC_2.2.5; that it is the only listing with a function there is all that places it
+    const t = CAPTURES.find((x) => x.name === 'threads-dwarf')!;
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-alone-'));
+    const trace = join(dir, 'alone.perf-script.txt');
+    writeFileSync(trace, without(script(t.name), 'exceptions:page_fault_user'));
+    const r = await buildReport({ traces: [trace], objdump: [t.listing, LIBC], events: ['page-faults'] });
+    const inferred = r.warnings.filter((w) => w.includes(': inferred'));
+    expect(inferred).toHaveLength(1);
+    expect(inferred[0]).toContain('__pthread_create_2_1+0x9ec at pthread_create@GLIBC_2.2.5');
+    expect(inferred[0]).toContain('under another name (libc.so.6)');
+    for (const option of ['exceptions:page_fault_user', '--show-mmap-events', '--no-inline']) expect(inferred[0]).toContain(option);
+    expect(r.sites.filter((x) => x.address === '89d6c').map((x) => base(x.dso))).toEqual(['libc.so.6']);
+    // as recorded, each takes its tracepoint's ip: nothing is inferred
+    const recorded = await buildReport({ traces: [`${A}/${t.name}.perf-script.txt.gz`], objdump: [t.listing, LIBC], events: ['page-faults'] });
+    expect(recorded.warnings.filter((w) => w.includes(': inferred'))).toEqual([]);
+  });
+
   it('extra/c/arena-dwarf as recorded: each such leaf takes its tracepoint\'s ip, and nothing is inferred', async () => {
     const r = await report(c, ['page-faults']);
     expect(r.warnings.filter((w) => w.includes(': inferred'))).toEqual([]);

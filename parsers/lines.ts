@@ -258,13 +258,30 @@ export async function* readLines(path: string, options: LineOptions = {}): Async
 export function forEachLineIn(b: Buffer, from: number, to: number, onLine: (start: number, end: number) => void, onOverlong: (length: number) => void, maxLineLength = DEFAULT_MAX_LINE_LENGTH): void {
   let start = from;
   while (start < to) {
-    let nl = b.indexOf(10, start);
-    if (nl < 0 || nl > to) nl = to;
-    const length = nl - start > maxLineLength ? b.toString('utf8', start, nl).length : 0;
-    if (length > maxLineLength) onOverlong(length);
-    else onLine(start, nl > start && b[nl - 1] === 13 ? nl - 1 : nl);
+    const nl = lineEndIn(b, start, to);
+    const length = overlongLength(b, start, nl, maxLineLength);
+    if (length > 0) onOverlong(length);
+    else onLine(start, contentEnd(b, start, nl));
     start = nl + 1;
   }
+}
+
+/** Where the line at `start` of bytes [start, to) of `b` ends: its newline, or `to`. */
+export function lineEndIn(b: Buffer, start: number, to: number): number {
+  const nl = b.indexOf(10, start);
+  return nl < 0 || nl > to ? to : nl;
+}
+
+/** Bytes [start, end) of `b`'s length in characters when that is over `maxLineLength` (a line to report, overlongLine), else 0. */
+export function overlongLength(b: Buffer, start: number, end: number, maxLineLength: number): number {
+  if (end - start <= maxLineLength) return 0;
+  const length = b.toString('utf8', start, end).length;
+  return length > maxLineLength ? length : 0;
+}
+
+/** The end of a line's text that ends at `nl`: before a CR there. */
+export function contentEnd(b: Buffer, start: number, nl: number): number {
+  return nl > start && b[nl - 1] === 13 ? nl - 1 : nl;
 }
 
 /** Cuts bytes into lines. Exported for tests that feed odd chunkings. */

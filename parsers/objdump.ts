@@ -47,7 +47,7 @@ import {
 import { defineFormat, pullRecords } from './format.js';
 import { GnuLines, skimGnuLines } from './objdump-skim.js';
 export type { GnuLines } from './objdump-skim.js';
-import { DEFAULT_MAX_LINE_LENGTH, overlongLine } from './lines.js';
+import { contentEnd, DEFAULT_MAX_LINE_LENGTH, lineEndIn, overlongLength, overlongLine } from './lines.js';
 
 export interface ObjdumpOptions {
   /** Input name used in records and diagnostics (a path, or `-`). Required. */
@@ -214,14 +214,13 @@ export class ObjdumpParser {
 
   // One line from `start` as forEachLineIn (parsers/lines.ts) cuts lines; where the next starts.
   private oneLine(b: Buffer, start: number, to: number, maxLineLength: number): number {
-    let nl = b.indexOf(10, start);
-    if (nl < 0 || nl > to) nl = to;
-    const length = nl - start > maxLineLength ? b.toString('utf8', start, nl).length : 0;
-    if (length > maxLineLength) {
+    const nl = lineEndIn(b, start, to);
+    const length = overlongLength(b, start, nl, maxLineLength);
+    if (length > 0) {
       this.onDiagnostic?.(overlongLine(this.source, ++this.lines, length));
     } else {
       this.lineStart = start;
-      this.lineBytes(b, start, nl > start && b[nl - 1] === 13 ? nl - 1 : nl);
+      this.lineBytes(b, start, contentEnd(b, start, nl));
     }
     return nl + 1;
   }

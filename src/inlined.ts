@@ -165,14 +165,14 @@ export class InlineFrames {
       this.placed++;
       if (typeof found !== 'string') {
         const dso = this.traced.get(found) ?? found.path;
-        if (fault && leaf && this.otherLabel !== undefined) this.byLabel.set(`${last.symbol}+0x${last.offset.toString(16)}`, { dso, label: this.otherLabel });
+        if (fault && leaf && this.otherLabel !== undefined) this.byLabel.set(groupName(last), { dso, label: this.otherLabel });
         return dso;
       }
       // (a syscall's leaf, its wrapper in the runtime that calls it, is that runtime's as a rule)
-      if (fault) this.inferred.set(`${last.symbol}+0x${last.offset.toString(16)}`, found);
+      if (fault) this.inferred.set(groupName(last), found);
       return found;
     }
-    this.unknown.add(`${last.symbol}+0x${last.offset.toString(16)}`);
+    this.unknown.add(groupName(last));
     return '';
   }
 
@@ -250,4 +250,9 @@ function startsFunction(l: Listing, start: number, address: number): boolean {
 function sameFunction(a: string, b: string): boolean {
   const bare = (n: string): string => stripVersion(n).replace(/^__GI_/, '').replace(/^_+/, '');
   return bare(a) === bare(b);
+}
+
+// A group's name in the notices: its last frame as perf printed it (`__GI_mprotect+0x7`).
+function groupName(last: Frame): string {
+  return `${last.symbol}+0x${last.offset.toString(16)}`;
 }

@@ -197,8 +197,7 @@ export function inlinedWithoutDso(names: readonly string[]): string {
 export function inlinedDsoInferred(byName: ReadonlyMap<string, string>): string {
   const names = [...byName.keys()];
   const n = names.length;
-  const dsos = [...new Set(byName.values())].map((d) => d.slice(d.lastIndexOf('/') + 1));
-  return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in ${s(n, 'its', 'their')} caller's dso (${dsos.join(', ')}) because its code covers that address: inferred, the fault's record has no ip that MMAP records place (a page-faults sample has none of its own), and the code there may be another library's (ld.so's \`call *%rax\` runs libm's ifunc resolvers); record exceptions:page_fault_user beside page-faults and run perf script with --show-mmap-events (the tracepoint's ip= places the leaf), or perf script --no-inline prints the dso`;
+  return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in ${s(n, 'its', 'their')} caller's dso (${fileNames(byName.values())}) because its code covers that address: ${inferredBecause("the code there may be another library's (ld.so's `call *%rax` runs libm's ifunc resolvers)")}`;
 }
 
 // threads  2177 11895.857240: 1 page-faults:   (no exceptions:page_fault_user of the same fault before it, or no MMAP records)
@@ -207,8 +206,17 @@ export function inlinedDsoInferred(byName: ReadonlyMap<string, string>): string 
 export function inlinedDsoByLabel(byName: ReadonlyMap<string, { readonly dso: string; readonly label: string }>): string {
   const names = [...byName].map(([name, { label }]) => `${name} at ${label}`);
   const n = names.length;
-  const dsos = [...new Set([...byName.values()].map((v) => v.dso.slice(v.dso.lastIndexOf('/') + 1)))];
-  return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in the dso of the one listing with a function starting there, under another name (${dsos.join(', ')}): inferred, the fault's record has no ip that MMAP records place (a page-faults sample has none of its own), and the code may be a library's whose listing was not given; record exceptions:page_fault_user beside page-faults and run perf script with --show-mmap-events (the tracepoint's ip= places the leaf), or perf script --no-inline prints the dso`;
+  return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in the dso of the one listing with a function starting there, under another name (${fileNames([...byName.values()].map((v) => v.dso))}): ${inferredBecause('the code may be a library\'s whose listing was not given')}`;
+}
+
+// Why an (inlined) leaf's dso is a guess, and what tells it.
+function inferredBecause(doubt: string): string {
+  return `inferred, the fault's record has no ip that MMAP records place (a page-faults sample has none of its own), and ${doubt}; record exceptions:page_fault_user beside page-faults and run perf script with --show-mmap-events (the tracepoint's ip= places the leaf), or perf script --no-inline prints the dso`;
+}
+
+// Dso paths' distinct file names, listed.
+function fileNames(dsos: Iterable<string>): string {
+  return [...new Set([...dsos].map((d) => d.slice(d.lastIndexOf('/') + 1)))].join(', ');
 }
 
 export function assumedLayout(path: string): string {

@@ -9,7 +9,8 @@
 //                      1b7ad _dl_start+0x3d (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
 //     → the first user frame (its runtime address is the payload's ip=).
 //   exceptions:page_fault_kernel → the frame under asm_exc_page_fault.
-//   page-faults / minor-faults / major-faults (software events): the first frame is the faulting ip.
+//   page-faults / minor-faults / major-faults (software events): the first frame is the faulting ip;
+//     with no frame, the ip of its fault's tracepoint when paired with it (src/fault-pairs.ts).
 //
 // The parser hands out one array per distinct stack: the split is made once
 // per stack and event kind (a kernel tracepoint's depends on its ip, so it is
@@ -61,8 +62,8 @@ export class FaultFrames {
   private readonly userStackOf: (readonly Frame[] | undefined)[] = [];
   private readonly userSplitOf: PathFrames[] = [];
 
-  /** The record's faulting frame, its callers and the functions inlined at it. */
-  of(r: SampleRecord, fault: FaultAccess | undefined): PathFrames {
+  /** The record's faulting frame, its callers and the functions inlined at it; `ip`: its fault's runtime ip, when known from elsewhere. */
+  of(r: SampleRecord, fault: FaultAccess | undefined, ip?: number): PathFrames {
     const kernel = r.event === 'exceptions:page_fault_kernel';
     const user = r.event === 'exceptions:page_fault_user';
     const id = r.stackId;
@@ -76,7 +77,7 @@ export class FaultFrames {
       }
     }
     let at = faultFrameIndex(r, fault);
-    if (at < 0) return pathFrames(this.payloadFrame(r, fault), r.stack, 0, NO_FRAMES);
+    if (at < 0) return pathFrames(this.payloadFrame(r, fault, ip), r.stack, 0, NO_FRAMES);
     // functions inlined at the faulting ip: the frame that ends their group (the real one, or the last inlined one when perf printed none) faulted
     const inlinedFrom = at;
     while (at + 1 < r.stack.length && r.stack[at]!.inlined === true && r.stack[at]!.outermost !== true) at++;
@@ -100,12 +101,13 @@ export class FaultFrames {
     return frames;
   }
 
-  // A tracepoint with no user frame: the payload's ip, mapped through MMAP records when present.
-  private payloadFrame(r: SampleRecord, fault: FaultAccess | undefined): Frame {
+  // A tracepoint with no user frame: the payload's ip (a software fault sample with none: its
+  // tracepoint's, `pairedIp`), mapped through MMAP records when present.
+  private payloadFrame(r: SampleRecord, fault: FaultAccess | undefined, pairedIp: number | undefined): Frame {
     const ipText = fault?.ipText;
-    const ip = fault?.ip ?? NaN;
+    const ip = fault?.ip ?? pairedIp ?? NaN;
     let dso = '[unknown]';
-    let addr = faultIpHex(fault) ?? '';
+    let addr = faultIpHex(fault) ?? (pairedIp !== undefined ? pairedIp.toString(16) : '');
     if (!Number.isNaN(ip)) {
       const m = this.addresses.lookup(this.addresses.processFor(r.pid, r.tid), ip);
       if (m !== undefined) {

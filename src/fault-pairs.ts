@@ -19,20 +19,57 @@
 // their own (runs of one program print the same chains, thread ids recur,
 // the ip is the other run's). A fault the kernel takes in kernel mode has no page_fault_user: its
 // chain starts in the kernel and matches none.
+//
+// Both may have no user frame (DWARF unwinding found none, e.g. at a new
+// thread's first instruction), and then no chain tells one fault from
+// another:
+//   threads 2182 [000] 11895.892186:  exceptions:page_fault_user: address=0x7f9e30411f78 ip=0x7f9e3053f8ea error_code=0x6
+//   ffffffff821f5340 exc_page_fault+0x2f0 ([kernel.kallsyms])
+//   ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])
+//   threads 2182 11895.892210:          1                 page-faults:
+// (perf script --hide-call-graph: `7f9e3053f8ea clone3+0x2a`). Such a pair
+// is taken only where its records cannot be two faults' (do_user_addr_fault
+// counts page-faults for every user-mode fault on a user address, and a
+// sample's period is the count since the counter's last sample):
+// - page-faults only (minor/major are not counted for a fault that ends in
+//   a signal, so their sample just after such a fault's tracepoint may be
+//   another fault's);
+// - the sample stands for one fault (period 1): the thread's fault before it
+//   was sampled too, so had the tracepoint been another fault's, that
+//   fault's own sample would lie between;
+// - the tracepoint's address is a user one (a fault on a kernel address
+//   counts no page-faults) and its period is 1 when printed (-F +period);
+// - the tracepoint's chain has its kernel frames: kernel chains were
+//   recorded, so a fault the kernel took in kernel mode, which has no
+//   tracepoint, would print them in its sample too (perf record
+//   --user-callchains drops them, and then neither prints any);
+// - the sample's data address, when printed (perf record -d, -F +addr), is
+//   the tracepoint's.
+// What stays unknown: a tracepoint left unrecorded by a filter or a period
+// of its own (perf record --filter, -e …/period=N/) while the thread moved
+// between CPUs (a counter per CPU: the fault before may have been counted on
+// another) — the trace does not print either.
 import { isKernelDso } from './dso.js';
 import type { SampleEvent } from './events.js';
 import type { Frame } from './model.js';
 
+// x86-64's TASK_SIZE_MAX with 4-level page tables: a fault at or past it is on a kernel address
+// (do_kern_addr_fault). Past 2^53 perf's addresses read as NaN: never below it.
+const USER_END = 2 ** 47 - 4096;
+
 interface Pending {
   readonly stack: readonly Frame[];
-  /** Index of the tracepoint's first user frame. */
+  /** Index of the tracepoint's first user frame (the stack's length when it has none). */
   readonly from: number;
   readonly ip: number;
+  /** The fault's data address. */
+  readonly address: number;
 }
 
 /** Fed every sample event in trace order; says which software fault samples have their tracepoint's ip. */
 export class FaultPairs {
-  // by thread: its last record, when that is a user fault tracepoint with an ip and a user frame
+  // by thread: its last record, when that is a user fault tracepoint with an ip and a user frame,
+  // or with none but its kernel frames, on a user address, for one fault
   private readonly pending = new Map<number, Pending>();
   /** Software fault samples given their tracepoint's ip. */
   paired = 0;
@@ -51,11 +88,17 @@ export class FaultPairs {
         const stack = r.stack;
         let from = 0;
         while (from < stack.length && isKernelDso(stack[from]!.dso)) from++;
-        if (from < stack.length) pending.set(r.tid, { stack, from, ip });
+        const address = e.access.address;
+        if (from < stack.length || (from > 0 && r.period === 1 && address < USER_END)) pending.set(r.tid, { stack, from, ip, address });
       }
       return ip;
     }
     if (before === undefined || !sameChain(before.stack, before.from, r.stack)) return undefined;
+    if (r.stack.length === 0) {
+      // both frameless: one fault's only where another fault's sample would lie between (above)
+      const address = e.access.address;
+      if (e.family !== 1 || r.period !== 1 || (!Number.isNaN(address) && address !== before.address)) return undefined;
+    }
     this.paired++;
     return before.ip;
   }

@@ -98,6 +98,8 @@ export class ReportAccumulator {
   private readonly faultFrames: FaultFrames;
   // a page-faults sample's runtime ip: its tracepoint's, just before it in its thread
   private readonly faultPairs = new FaultPairs();
+  // the event being added's runtime ip (learn), for its frame (join)
+  private faultIp: number | undefined;
   private readonly resolver: FrameResolver;
   private readonly repair: UnwindRepair;
   // each new frame's listing code is read while the trace is, when this thread waits for records (idle)
@@ -195,7 +197,9 @@ export class ReportAccumulator {
   private learn(event: SampleEvent): SampleEvent {
     this.owners.note(event);
     let e = event;
-    const r = this.inlineFrames.record(e.record, e.kind === 'fault', this.faultPairs.ip(e));
+    const ip = this.faultPairs.ip(e);
+    this.faultIp = ip;
+    const r = this.inlineFrames.record(e.record, e.kind === 'fault', ip);
     if (r !== e.record) e = { ...e, record: r };
     const kind = e.kind;
     if (kind === 'fault') {
@@ -281,7 +285,7 @@ export class ReportAccumulator {
   private join(e: SampleEvent, t: EventTally): void {
     const r = e.record;
     const fault = e.kind === 'fault' ? e.access : undefined;
-    const frames = this.faultFrames.of(r, fault);
+    const frames = this.faultFrames.of(r, fault, this.faultIp);
     const site = frames.site;
     if (this.siteFilters && !this.sites.keeps(site)) {
       // the tree's pass counts it among what the filters removed, and what they could match

@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import type { Report } from '../../src/model.js';
 import { perfChains as perfChainsIn, perfFolded, perfSymbols as perfSymbolsIn } from './perf-report-text.js';
-import { type ScriptFrame, type ScriptSample, codeMappings, faultIp, foldedChain, inDso, inlinedOnlyLeaf, isKernel, scriptFrames, scriptSamples, userFrames } from './perf-script-text.js';
+import { type ScriptFrame, type ScriptSample, codeMappings, faultAddress, faultIp, foldedChain, inDso, inlinedOnlyLeaf, isKernel, periodOf, scriptFrames, scriptSamples, userFrames } from './perf-script-text.js';
 
 const A = 'samples/agree';
 const LIBC = 'samples/guard/libc.objdump-d.txt.gz';
@@ -75,6 +75,17 @@ function script(name: string): string {
   return t;
 }
 
+/** The capture's text without the records of `event`. */
+function without(text: string, event: string): string {
+  const out: string[] = [];
+  let drop = false;
+  for (const line of text.split('\n')) {
+    if (line !== '' && line[0] !== ' ' && line[0] !== '\t') drop = line.includes(` ${event}:`) && !line.includes('PERF_RECORD_');
+    if (!drop) out.push(line);
+  }
+  return out.join('\n');
+}
+
 const labelsOf = new Map<string, Map<number, string>>();
 
 /** A listing's labels by address (`0000000000021720 <memmove@@GLIBC_2.2.5>:`). */
@@ -116,8 +127,12 @@ function keyOf(table: Map<string, number>, symbol: string, dsos: Set<string>): s
  *   and no frame perf named in that dso says which function starts there: it keeps perf script's
  *   outermost inlined name, in the dso its ip is in (`unplaced`: a page-faults sample's may stay
  *   unknown, see compared). perf report counts it under the entry its folded chain is under;
- * - (page-faults) a sample perf printed no frame for: `[unknown]`. perf report counts it under
- *   the function at its ip: an entry with fewer samples in its chains than in the table.
+ * - a fault perf printed no user frame for (a tracepoint's, or a page-faults sample's paired with it):
+ *   named by its ip in its dso's listing, but `[unknown]` in its dso with no listing of it, or where
+ *   a function perf never printed may begin between the listing's label and the ip (below);
+ * - (page-faults) a sample perf printed no frame for and not paired with its tracepoint: `[unknown]`.
+ * perf report counts such a sample under the function at its ip: an entry with fewer samples in its
+ * chains than in the table.
  */
 function expected(c: Capture, event: string, runtime: boolean): { tally: Map<string, number>; unplaced: string[] } {
   const text = perfReport(c.name);
@@ -144,6 +159,9 @@ function expected(c: Capture, event: string, runtime: boolean): { tally: Map<str
   const ips = new Map<ScriptSample, number | undefined>();
   // page-faults samples whose thread's record just before is not that tracepoint: faultpath takes no ip for them
   const apart = new Set<ScriptSample>();
+  // page-faults samples perf printed no frame for, given the ip of their tracepoint (fault-pairs.ts): the thread's
+  // record just before, with no user frame but its kernel frames, on a user address; the sample for one fault
+  const paired = new Set<ScriptSample>();
   const previous = new Map<number, ScriptSample>();
   for (const s of scriptSamples(script(c.name), 'exceptions:page_fault_user', 'page-faults', 'syscalls', 'tlb', 'signal')) {
     const before = previous.get(s.tid);
@@ -157,6 +175,7 @@ function expected(c: Capture, event: string, runtime: boolean): { tally: Map<str
       last.delete(s.tid);
       ips.set(s, t === undefined ? undefined : faultIp(t));
       if (t === undefined || before !== t) apart.add(s);
+      else if (s.frames.length === 0 && userFrames(t).length === 0 && t.frames.length > 0 && periodOf(s) === 1 && faultAddress(t) < 2 ** 47 - 4096) paired.add(s);
     }
   }
   const samples = [...ips.keys()].filter((s) => s.event === event);
@@ -183,44 +202,48 @@ function expected(c: Capture, event: string, runtime: boolean): { tally: Map<str
       if (apart.has(s)) unplaced.push(`${dso} ${outermost.symbol}`);
     }
   }
-  // a tracepoint fault with no user frame is named by its ip in its dso's listing, but not where perf named
-  // a function starting after the listing's label there and printed no address of it that far: a function
-  // perf never printed may begin between (a stripped ld.so's local open_verify after _dl_init), and
-  // faultpath names none (`[unknown]`, said once). perf report names it from the debug symbols: it counts
-  // the fault's page-faults twin, printed with no frame, under an entry with fewer samples in its chains
-  if (event === 'exceptions:page_fault_user') {
-    for (const s of samples.filter((x) => userFrames(x).length === 0)) {
-      const at = inDso(maps, ips.get(s) ?? NaN);
-      const listing = at === undefined ? undefined : listings.get(at.slice(0, at.indexOf(' ')));
-      if (at === undefined || listing === undefined) continue;
-      const dso = at.slice(0, at.indexOf(' '));
+  // a fault with no user frame (a tracepoint's; a page-faults sample's paired with it) is named by its ip in its
+  // dso's listing, but not where perf named a function starting after the listing's label there and printed no
+  // address of it that far: a function perf never printed may begin between (a stripped ld.so's local open_verify
+  // after _dl_init), and faultpath names none (`[unknown]`, said once); nor with no listing of its dso. perf report
+  // names it from the debug symbols: it counts the fault's page-faults sample, printed with no frame, under an entry
+  // with fewer samples in its chains than in the table
+  const chained = new Map<string, number>();
+  for (const e of folded) for (const [n] of e.chains) chained.set(e.symbol, (chained.get(e.symbol) ?? 0) + n);
+  // by symbol: samples perf report counts outside its chains that are moved already
+  const taken = new Map<string, number>();
+  const frameless = event === 'exceptions:page_fault_user' ? samples.filter((x) => userFrames(x).length === 0) : samples.filter((x) => paired.has(x));
+  for (const s of frameless) {
+    const at = inDso(maps, ips.get(s) ?? NaN);
+    if (at === undefined) continue;
+    const dso = at.slice(0, at.indexOf(' '));
+    const listing = listings.get(dso);
+    if (listing !== undefined) {
       const address = parseInt(sym(at), 16);
       const label = Math.max(...[...labels(listing).keys()].filter((a) => a <= address));
       const after = [...starts.keys()].filter((k) => k.startsWith(`${dso} `)).map((k) => Number(sym(k))).filter((a) => a > label && a <= address);
       if (after.length === 0 || reach.get(`${dso} ${Math.max(...after)}`)! >= address) continue;
-      const chained = new Map<string, number>();
-      for (const e of folded) for (const [n] of e.chains) chained.set(e.symbol, (chained.get(e.symbol) ?? 0) + n);
-      const from = [...table].filter(([k, n]) => k.startsWith(`${dso} `) && n > (chained.get(sym(k)) ?? 0)).map(([k]) => k);
-      if (from.length !== 1) throw new Error(`perf report counts ${from.length} entries of ${dso} with samples outside their chains, for \`${s.header}\``);
-      move(tally, from[0]!, `${dso} [unknown]`, 1);
     }
+    const from = [...table].filter(([k, n]) => k.startsWith(`${dso} `) && n > (chained.get(sym(k)) ?? 0) + (taken.get(sym(k)) ?? 0)).map(([k]) => k);
+    if (from.length !== 1) throw new Error(`perf report counts ${from.length} entries of ${dso} with samples outside their chains, for \`${s.header}\``);
+    move(tally, from[0]!, `${dso} [unknown]`, 1);
+    taken.set(sym(from[0]!), (taken.get(sym(from[0]!)) ?? 0) + 1);
   }
-  const unframed = samples.filter((s) => s.frames.length === 0);
+  const unframed = samples.filter((s) => s.frames.length === 0 && !paired.has(s));
   const none = unframed.length;
   if (event === 'page-faults' && none > 0) {
     const dsos = new Set(unframed.map((s) => inDso(maps, ips.get(s) ?? NaN)?.split(' ')[0] ?? '?'));
-    const chained = new Map<string, number>();
-    for (const e of folded) for (const [n] of e.chains) chained.set(e.symbol, (chained.get(e.symbol) ?? 0) + n);
     const bySymbol = new Map<string, number>();
     for (const [k, n] of table) bySymbol.set(sym(k), (bySymbol.get(sym(k)) ?? 0) + n);
+    // (a paired one named as perf names it stays: with both kinds in a capture, more would move than are unpaired, and this throws)
     let moved = 0;
     for (const [symbol, n] of bySymbol) {
-      const unchained = n - (chained.get(symbol) ?? 0);
+      const unchained = n - (chained.get(symbol) ?? 0) - (taken.get(symbol) ?? 0);
       if (unchained <= 0) continue;
       move(tally, keyOf(table, symbol, dsos), '[unknown] [unknown]', unchained);
       moved += unchained;
     }
-    if (moved !== none) throw new Error(`perf script printed ${none} page-faults with no frame, perf report has ${moved} without a chain`);
+    if (moved !== none) throw new Error(`perf script printed ${none} page-faults with no frame and no tracepoint to pair, perf report has ${moved} without a chain`);
   }
   return { tally, unplaced };
 }
@@ -311,13 +334,33 @@ describe('a fault with no user frame, in a stripped dso, where no one tells the 
 });
 
 describe('a page-faults sample perf script printed with no frame and no ip', () => {
-  // threads  2182 11895.892210:          1                 page-faults:      (an empty DWARF chain: no frame line follows)
-  // perf script --hide-call-graph prints it:  threads 25414 …: page-faults:  7f1343e988ea clone3 (…/libc.so.6)
-  it('threads-dwarf: the report says once how many and which perf option prints their ip', async () => {
-    const r = await buildReport({ traces: [`${A}/threads-dwarf.perf-script.txt.gz`], objdump: [`${A}/threads.objdump-dl.txt`], events: ['page-faults'] });
+  // threads 2182 [000] 11895.892186:  exceptions:page_fault_user: address=0x7f9e30411f78 ip=0x7f9e3053f8ea error_code=0x6
+  //     ffffffff821f5340 exc_page_fault+0x2f0 ([kernel.kallsyms])                       (no user frame)
+  //     ffffffff81000c82 asm_exc_page_fault+0x22 ([kernel.kallsyms])
+  // threads 2182 11895.892210:          1                 page-faults:      (an empty DWARF chain: no frame line follows)
+  // perf script --hide-call-graph prints it:  threads 25414 …: page-faults:  7f1343e988ea clone3+0x2a (…/libc.so.6)
+  it("threads-dwarf: each takes the ip of its thread's tracepoint just before it, and is named as perf report names it", async () => {
+    const c = CAPTURES[4];
+    const none = scriptSamples(script(c.name), 'page-faults').filter((s) => s.frames.length === 0).length;
+    expect(none).toBe(5);
+    const r = await report(c, ['page-faults'], true);
+    // each new thread's first store to its stack, in clone3 (the child's first instruction); ld.so's, in _dl_catch_exception
+    const perf = perfSymbols(c.name, 'page-faults');
+    expect(r.sites.filter((s) => s.address === '1098ea')).toMatchObject([{ dso: '/usr/lib/x86_64-linux-gnu/libc.so.6', symbol: 'clone3', offset: 0x2a, resolved: true, count: 4 }]);
+    expect(perf.get('libc.so.6 clone3')).toBe(4);
+    expect(r.sites.filter((s) => s.address === '183be')).toMatchObject([{ dso: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', symbol: '_dl_catch_exception', resolved: true, count: 1 }]);
+    expect(ours(r).get('ld-linux-x86-64.so.2 _dl_catch_exception')).toBe(perf.get('ld-linux-x86-64.so.2 _dl_catch_exception'));
+    expect(r.sites.filter((s) => s.symbol === '[unknown]' && s.dso === '')).toEqual([]);
+    expect(r.warnings.filter((w) => w.includes('no frame and no ip'))).toEqual([]);
+  });
+
+  it('threads-dwarf without its tracepoints: the report says once how many and which perf option prints their ip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultpath-alone-'));
+    const trace = join(dir, 'alone.perf-script.txt');
+    writeFileSync(trace, without(script('threads-dwarf'), 'exceptions:page_fault_user'));
+    const r = await buildReport({ traces: [trace], objdump: [`${A}/threads.objdump-dl.txt`], events: ['page-faults'] });
     const said = r.warnings.filter((w) => w.includes('no frame and no ip'));
     const none = scriptSamples(script('threads-dwarf'), 'page-faults').filter((s) => s.frames.length === 0).length;
-    expect(none).toBeGreaterThan(0);
     expect(said).toEqual([expect.stringMatching(new RegExp(`^${none} faults? came with no frame and no ip .*perf script --hide-call-graph`))]);
   });
 
@@ -401,17 +444,6 @@ describe('a page-faults leaf printed only `(inlined)`, with no tracepoint of its
   // extra/c: ld.so's `call *%rax` runs libm's ifunc resolver; its leaf, `26770 __ieee754_acos_ifunc+0x0 (inlined)`,
   // is at an address ld.so's code covers too. Recorded alone, a page-faults sample has no ip that tells which.
   const c = CAPTURES.find((x) => x.name === 'extra/c/arena-dwarf')!;
-
-  /** The capture's text without the records of `event`. */
-  function without(text: string, event: string): string {
-    const out: string[] = [];
-    let drop = false;
-    for (const line of text.split('\n')) {
-      if (line !== '' && line[0] !== ' ' && line[0] !== '\t') drop = line.includes(` ${event}:`) && !line.includes('PERF_RECORD_');
-      if (!drop) out.push(line);
-    }
-    return out.join('\n');
-  }
 
   // named among the first three a warning lists, or counted after them
   const said = (warning: string | undefined, name: string): boolean => warning !== undefined && (warning.includes(name) || /^([4-9]|\d\d+) functions [^(]*\(.*, …\)/.test(warning));

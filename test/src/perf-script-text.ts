@@ -90,6 +90,19 @@ export function faultIp(s: ScriptSample): number | undefined {
   return m === null ? undefined : parseInt(m[1]!, 16);
 }
 
+/** The `address=` of a fault tracepoint's payload (NaN past 2^53: a kernel address). */
+export function faultAddress(s: ScriptSample): number {
+  const m = / address=0x([0-9a-f]+)/.exec(s.header);
+  const n = m === null ? NaN : parseInt(m[1]!, 16);
+  return Number.isSafeInteger(n) ? n : NaN;
+}
+
+/** The period perf printed before a software event's name (`threads 2182 11895.892210:          1                 page-faults:`), else undefined. */
+export function periodOf(s: ScriptSample): number | undefined {
+  const m = /:\s+(\d+)\s+\S+:/.exec(s.header);
+  return m === null ? undefined : Number(m[1]);
+}
+
 /** Every frame line of the text, of every event. */
 export function scriptFrames(text: string): ScriptFrame[] {
   const out: ScriptFrame[] = [];

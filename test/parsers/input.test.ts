@@ -63,6 +63,19 @@ describe('readInput', () => {
     expect(sniffFor(Array(50).fill('hello'), TRACE_FORMATS, false).answer).toBe('no');
   });
 
+  it('sniffs a chunk a piece at a time and answers as the whole chunk does', async () => {
+    // 60 lines that decide nothing (SNIFF_LINES of them in its first 64 KiB), then a record: one chunk
+    const junk = Array.from({ length: 60 }, (_, i) => `junk ${i} ${'x'.repeat(1200)}`);
+    const record = ['a 7 1.000001: page-faults: ', '\t1234 f+0x1 (/bin/a)', ''];
+    const late = await read('-', Readable.from([Buffer.from([...junk, ...record].join('\n'))]));
+    expect(late.format).toBe('perf-script');
+    expect(late.records.map((r) => r.line)).toEqual([61]);
+    expect(late.diagnostics.map((d) => d.line)).toEqual(junk.map((_, i) => i + 1));
+    await expect(read('-', Readable.from([Buffer.from(junk.join('\n'))]))).rejects.toThrow(
+      new InputError('-: not perf script or perf trace output (no line looks like a perf script header (`comm tid time: event:`) or a perf trace event)'),
+    );
+  });
+
   it('hands the bytes themselves to a format whose parser takes bytes', async () => {
     // a format of its own: one record per NUL-separated field
     const nulFormat: Format<string, ByteParser & { fields: string[] }> = {

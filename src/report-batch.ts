@@ -15,7 +15,6 @@ import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
-import { grown } from './grown.js';
 
 /** Item tags in `ints` (ITEM_INTS numbers each). */
 export const SAMPLE = 0;
@@ -49,7 +48,9 @@ export const BATCH_ITEMS = 4096;
 /** Items in the first batch (see BatchEncoder.postAt). */
 export const FIRST_BATCH_ITEMS = 64;
 // A slot's frames and text; a batch that needs more carries its own (a run of new deep stacks, long payloads).
-const SLOT_FRAMES = 1 << 15;
+// Frames: room for a batch of new stacks ~15 deep (the bench capture's first batches of ~9 deep overran
+// half of it: copied with their message, and the first threw the encoder's optimized code away).
+const SLOT_FRAMES = 1 << 16;
 const SLOT_TEXT = 1 << 18;
 /**
  * The payloads of faults are cut from strings of this many bytes of the text: a slice costs a
@@ -162,13 +163,23 @@ export class BatchEncoder {
   private lastEvent = '';
   private lastEventId = -1;
   private objects: Batch['objects'] = [];
-  private newFrames: Frame[] = [];
-  private newNames: string[] = [];
+  /**
+   * Frames and names by id, those from framesSent and namesSent on not sent yet. (Arrays kept,
+   * not new ones per batch: an empty array's first push of an object, met in optimized code,
+   * threw it away.)
+   */
+  private readonly framesById: Frame[] = [];
+  private framesSent = 0;
+  private readonly namesById: string[] = [];
+  private namesSent = 0;
   private readonly frameIds = new Map<Frame, number>();
+  /** By frame id: its address as leafAddress reads it. */
+  private readonly frameIps: number[] = [];
+  // (both whole from the start: growing, first met in optimized code, threw it away; pages are backed only where written)
   /** The parser's stack numbers sent (1 per number below MAX_NUMBERED). */
-  private numberedSent = new Uint8Array(1024);
+  private readonly numberedSent = new Uint8Array(MAX_NUMBERED);
   /** By the parser's stack number sent: its leaf frame's address (a fault's ip), read once per stack. */
-  private leafIps = new Float64Array(1024);
+  private readonly leafIps = new Float64Array(MAX_NUMBERED);
   private readonly chainIds = new Map<readonly Frame[], number>();
   private readonly nameIds = new Map<string, number>();
   /** The parser's payload bytes (a ReusedSample's, the same buffer but when it grows) and their view. */
@@ -326,7 +337,7 @@ export class BatchEncoder {
     if (id === undefined) {
       id = this.nameIds.size;
       this.nameIds.set(s, id);
-      this.newNames.push(s);
+      this.namesById.push(s);
     }
     return id;
   }
@@ -335,15 +346,8 @@ export class BatchEncoder {
   private stack(stack: readonly Frame[], number: number): number {
     let ref = FRESH_STACK;
     if (number >= 0 && number < MAX_NUMBERED) {
-      if (number >= this.numberedSent.length) {
-        const more = new Uint8Array(Math.max(2 * this.numberedSent.length, number + 1));
-        more.set(this.numberedSent);
-        this.numberedSent = more;
-      }
       if (this.numberedSent[number] === 1) return number;
       this.numberedSent[number] = 1;
-      if (number >= this.leafIps.length) this.leafIps = grown(this.leafIps, this.numberedSent.length);
-      this.leafIps[number] = leafAddress(stack);
       ref = NEW_STACK - number;
     } else if (number < 0 && stack.length > 1) {
       // a callchain of two or more frames without a number may still be one the parser interned
@@ -369,19 +373,22 @@ export class BatchEncoder {
       if (id === undefined) {
         id = this.frameIds.size;
         this.frameIds.set(f, id);
-        this.newFrames.push(f);
+        this.framesById.push(f);
+        this.frameIps.push(leafAddress([f]));
       }
       frames[this.framesUsed++] = id;
     }
+    // a fault's ip, read once per frame
+    if (ref <= NEW_STACK && ref > NEW_STACK - MAX_NUMBERED) this.leafIps[NEW_STACK - ref] = n === 0 ? NaN : this.frameIps[frames[this.framesUsed - n]!]!;
     return ref;
   }
 
   /** Sends what is pending, then waits while the ring is full. */
   post(): void {
-    if (this.count === 0 && this.newFrames.length === 0) return;
+    if (this.count === 0 && this.framesSent === this.framesById.length) return;
     const frames = this.framesOwn ? this.frames : NO_FRAME_IDS;
     const text = this.textOwn ? this.text.subarray(0, this.textUsed) : NO_TEXT;
-    const b: Batch = { slot: this.slot, count: this.count, frames, text, ascii: this.ascii, textBytes: this.textUsed, objects: this.objects, newFrames: this.newFrames, newNames: this.newNames, bytesRead: this.bytesRead };
+    const b: Batch = { slot: this.slot, count: this.count, frames, text, ascii: this.ascii, textBytes: this.textUsed, objects: this.objects, newFrames: this.framesById.slice(this.framesSent), newNames: this.namesById.slice(this.namesSent), bytesRead: this.bytesRead };
     Atomics.add(this.flight, 0, 1);
     // (a batch's own frames and text are copied, not transferred: the first buffer this thread detached
     // threw away the optimized code of every function that reads a typed array, ~20 on the bench capture)
@@ -391,8 +398,8 @@ export class BatchEncoder {
     this.framesUsed = this.textUsed = this.count = 0;
     this.ascii = true;
     this.objects = [];
-    this.newFrames = [];
-    this.newNames = [];
+    this.framesSent = this.framesById.length;
+    this.namesSent = this.namesById.length;
     this.postAt = BATCH_ITEMS;
     // a slot is free once the main thread has decoded its batch; once the ring is full, this
     // thread waits until some of it is free (refillAt; woken once per refill, not per batch)

@@ -56,7 +56,7 @@ describe('report worker batches', () => {
     const frames = Array.from({ length: 50 }, (_, i) => frame(i));
     const numbered = [frames.slice(0, 5), frames.slice(3, 9), [frames[7]!]];
     const interned = frames.slice(10, 14);
-    const deep = Array.from({ length: 40_000 }, (_, i) => frames[i % 50]!);
+    const deep = Array.from({ length: 70_000 }, (_, i) => frames[i % 50]!);
     const items: (TraceRecord | Diagnostic)[] = [];
     let line = 1;
     for (let i = 0; i < 3 * BATCH_ITEMS + 17; i++, line += 3) {

@@ -6,7 +6,7 @@
 // into the same number perf would have printed for that frame, and into the
 // dso it belongs to.
 import type { ThreadOwners } from './memory/threads.js';
-import type { MmapRecord } from './model.js';
+import type { MmapRecord, TaskRecord } from './model.js';
 
 interface Mapping {
   readonly start: number;
@@ -27,7 +27,9 @@ export interface MappedAddress {
 /**
  * Per-process mappings, kept in trace order. Threads share their process's
  * maps (`owners`, fed every record by the caller, says whose); a forked
- * process starts with a copy of its parent's (COW).
+ * process starts with a copy of its parent's (COW); exec replaces them
+ * (`relro 2 [001] 75078.148616: PERF_RECORD_COMM exec: relro:2/2`, its
+ * MMAP records follow).
  */
 export class AddressSpaces {
   private readonly maps = new Map<number, Mapping[]>();
@@ -52,6 +54,11 @@ export class AddressSpaces {
     kept.push(m);
     kept.sort((a, b) => a.start - b.start);
     this.maps.set(r.pid, kept);
+  }
+
+  /** A task record: exec (`PERF_RECORD_COMM exec`) gives its process a new address space. */
+  addTask(r: TaskRecord): void {
+    if (r.kind === 'comm' && r.exec === true && r.pid >= 0) this.maps.delete(r.pid);
   }
 
   /** The process a thread belongs to, as far as the trace told; else the tid itself. */

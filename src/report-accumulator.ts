@@ -189,6 +189,7 @@ export class ReportAccumulator {
   private learnSideBand(e: MmapRecord | TaskRecord | LostRecord): void {
     this.owners.note(e);
     if (e.kind === 'mmap') this.addresses.addMmap(e);
+    else if (e.kind !== 'lost') this.addresses.addTask(e);
     this.history.add(e);
     const change = this.timeline.add(e);
     if (change !== undefined) this.slices?.change(change);

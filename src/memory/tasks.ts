@@ -1,6 +1,6 @@
 // The timeline's threads and processes (address spaces): which thread belongs
 // to which process is ThreadOwners' answer; a forked process starts with a
-// copy of its parent's page map.
+// copy of its parent's page map; exec starts a new one.
 import { FAULT_FAMILIES, type TraceEvent } from '../events.js';
 import { PageMap } from './page-map.js';
 import type { Change, Process, Thread } from './state.js';
@@ -25,6 +25,12 @@ export class Tasks {
   /** Takes every event, in trace order. */
   note(e: TraceEvent): void {
     if (this.ownOwners) this.owners.note(e);
+  }
+
+  /** exec (`PERF_RECORD_COMM exec`): the process's pages are the new program's, set by no change yet. */
+  exec(pid: number): void {
+    const key = this.owners.processOf(pid, pid);
+    if (this.processes.has(key)) this.processes.set(key, { key, map: new PageMap<Change>() });
   }
 
   /** The process key of (pid, tid). */

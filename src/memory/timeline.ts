@@ -130,8 +130,11 @@ export class ProtectionTimeline {
       case 'lost':
         this.lost += e.count;
         return undefined;
-      case 'mmap':
       case 'comm':
+        // exec replaces the address space: no change made before it covers the new program's pages
+        if (e.exec === true && e.pid >= 0) this.tasks.exec(e.pid);
+        return undefined;
+      case 'mmap':
       case 'fork':
       case 'exit':
         return undefined;

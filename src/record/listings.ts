@@ -52,6 +52,7 @@ export async function scanTraces(traces: readonly string[], stdin?: Readable): P
       if (e.buildId !== undefined) ids.set(e.filename, e.buildId.toLowerCase());
       return;
     }
+    if (e.kind === 'comm') addresses.addTask(e);
     if (e.kind !== 'fault' && e.kind !== 'call' && e.kind !== 'return') return;
     const r = e.record;
     const fault = e.kind === 'fault' ? e.access : undefined;

@@ -52,11 +52,27 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     return i;
   };
   const classSets: Partial<Record<FaultClass, number>>[] = [];
-  // most leaves have one class: its name and value are the key
-  const classSet = interner(classSets, (set) => {
-    const names = Object.keys(set);
-    return names.length === 1 ? `${names[0]}=${set[names[0] as FaultClass]}` : JSON.stringify(set);
-  });
+  // most leaves have one class: found by its name, then its value (a key string made per leaf was ~5 MB of garbage)
+  const oneClass = new Map<string, Map<number | undefined, number>>();
+  const otherSet = interner(classSets, (set) => JSON.stringify(set));
+  const classSet = (set: Partial<Record<FaultClass, number>>): number => {
+    let keys = 0;
+    let only = '';
+    for (const k in set) {
+      if (keys++ > 0) break;
+      only = k;
+    }
+    if (keys !== 1) return otherSet(set);
+    let byValue = oneClass.get(only);
+    if (byValue === undefined) oneClass.set(only, (byValue = new Map()));
+    const value = set[only as FaultClass];
+    let i = byValue.get(value);
+    if (i === undefined) {
+      i = classSets.push(set) - 1;
+      byValue.set(value, i);
+    }
+    return i;
+  };
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
   // the node numbers of the call tree leaves the leaves by site are in (SiteLeaves.leaves)
   const nodeOf = new Int32Array(siteLeaves?.leaves.length ?? 0).fill(-1);
@@ -103,13 +119,17 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     const cells = new JsonNumbers(function* () {
       // copied into one chunk, handed on as it fills and refilled (a chunk is written before the next is asked for):
       // two small lists handed on per node were 140k steps of this generator and of the writer's loop
-      const chunk = new Float64Array(CELL_CHUNK);
+      // of integers while the cells are (the writer's own kind: not copied again, a subarray made per node), else of doubles
+      let ints: Int32Array | undefined = cellNodes.length > 0 && cellNodes[0]!.cells instanceof Int32Array ? new Int32Array(CELL_CHUNK) : undefined;
+      let chunk: Int32Array | Float64Array = ints ?? new Float64Array(CELL_CHUNK);
       let n = 0;
       for (let k = 0, last = 0; k < cellNodes.length; k++) {
         const c = cellNodes[k]!.cells!;
-        if (n + 2 > CELL_CHUNK) {
-          yield chunk.subarray(0, n);
+        if (n + 2 > CELL_CHUNK || (ints !== undefined && !(c instanceof Int32Array))) {
+          if (n > 0) yield chunk.subarray(0, n);
           n = 0;
+          if (ints !== undefined && !(c instanceof Int32Array)) chunk = new Float64Array(CELL_CHUNK);
+          ints = chunk === ints ? ints : undefined;
         }
         chunk[n++] = cellAt[k]! - last;
         chunk[n++] = c.length / 4;
@@ -120,11 +140,12 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
             n = 0;
           }
           const to = Math.min(c.length, j + CELL_CHUNK - n);
-          if (!Array.isArray(c)) {
+          if (ints !== undefined) n = copyInts(c as Int32Array, j, to, ints, n);
+          else if (!Array.isArray(c)) {
             chunk.set(c.subarray(j, to), n);
             n += to - j;
-            j = to;
-          } else while (j < to) chunk[n++] = c[j++]!;
+          } else for (let i = j; i < to; ) chunk[n++] = c[i++]!;
+          j = to;
         }
       }
       if (n > 0) yield chunk.subarray(0, n);
@@ -153,6 +174,12 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   };
 }
 
+// from[j] … from[to - 1] into `into` at n: the end.
+function copyInts(from: Int32Array, j: number, to: number, into: Int32Array, n: number): number {
+  while (j < to) into[n++] = from[j++]!;
+  return n;
+}
+
 // A list twice as long with the same values first.
 function doubled(a: Int32Array): Int32Array<ArrayBuffer> {
   const b = new Int32Array(2 * a.length);
@@ -179,7 +206,8 @@ function packLeaves(s: SiteLeaves, nodeOf: Int32Array, intern: (s: string) => nu
   };
   // by event number, its string's index (interned as the leaves meet them)
   const eventString = new Int32Array(s.eventNames.length).fill(-1);
-  const oneClass = new Map<string, number>();
+  // by class number, by value: the one-class set's index
+  const oneClass: (Map<number, number> | undefined)[] = [];
   let lastNode = 0;
   let lastSite = 0;
   let r = 0;
@@ -201,10 +229,9 @@ function packLeaves(s: SiteLeaves, nodeOf: Int32Array, intern: (s: string) => nu
     const c = s.cls[j]!;
     if (c >= 0) {
       // most leaves have one class: found by its name and value without a set made for each
-      const cls = s.classNames[c]!;
-      const key = `${cls}=${value}`;
-      let i = oneClass.get(key);
-      if (i === undefined) oneClass.set(key, (i = classSet({ [cls]: value })));
+      const byValue = (oneClass[c] ??= new Map());
+      let i = byValue.get(value);
+      if (i === undefined) byValue.set(value, (i = classSet({ [s.classNames[c]!]: value })));
       out.classes[j] = i;
     } else out.classes[j] = classSet(s.classes.get(j)!);
     const site = s.sites.get(j);

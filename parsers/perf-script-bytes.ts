@@ -87,17 +87,16 @@ export class PerfScriptByteReader<P extends PerfScriptLineSink> implements ByteP
       }
       from = nl + 1;
     }
-    from = this.wholeLines(chunk, from);
+    from = this.wholeLines(this.parser, chunk, viewOf(chunk), from, chunk.length);
     if (from < chunk.length) this.keep(chunk.subarray(from));
   }
 
-  // The whole lines of `chunk` from `from` on: where the first line not ended in it starts. (A method of its
-  // own, its reads inside the chunk: the code optimized on stack while the first chunk was read had not met
-  // what follows the loop, nor a read past the chunk's end, and each threw it away when met.)
-  private wholeLines(chunk: Buffer, from: number): number {
-    const view = viewOf(chunk);
-    const limit = chunk.length;
-    const parser = this.parser;
+  // The whole lines of `chunk` (its `view`, `limit` its length) from `from` on: where the first line not ended
+  // in it starts. (A method of its own, its reads inside the chunk: the code optimized on stack while the first
+  // chunk was read had not met what follows the loop, nor a read past the chunk's end, and each threw it away
+  // when met. What it reads before its loop comes as arguments: read there once before the function had its
+  // type feedback, it was compiled without any, and the second chunk threw that code away.)
+  private wholeLines(parser: P, chunk: Buffer, view: DataView, from: number, limit: number): number {
     while (from < limit) {
       const c0 = chunk[from];
       if (from + HASHED_BYTES <= limit && c0 === TAB) {

@@ -205,7 +205,19 @@ export class PerfScriptParser {
     const h = this.bytes;
     if (!h.read(buf, view, start, end) || hasSideBandMark(buf, h.afterTime, end)) return false;
     // a header like one read before has its task and event
-    if (h.template !== this.template) this.useTemplate(h.template, buf, view, start);
+    if (h.template !== this.template) {
+      const t = this.keptTemplate(h.template);
+      if (t.id !== h.template) {
+        // (read here, not in a method of its own: called only at a capture's first few headers, that method had
+        // no type feedback yet, and a new template later, met in optimized code, threw this function's away)
+        t.id = h.template;
+        t.who = this.names.taskBytes(buf, view, start, h.timeAt);
+        t.event = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
+      }
+      this.template = t.id;
+      this.templateWho = t.who;
+      this.templateEvent = t.event;
+    }
     const who = this.templateWho;
     const event = this.templateEvent;
     this.lineNo++;
@@ -241,22 +253,13 @@ export class PerfScriptParser {
     return true;
   }
 
-  // The task and event of template `id` (HeaderBytes.template) of the header at `start`: met before, or read from its bytes.
-  private useTemplate(id: number, buf: Buffer, view: DataView, start: number): void {
+  // Template `id` (HeaderBytes.template) with its task and event, moved to the front; else the one used longest ago (its id not `id`).
+  private keptTemplate(id: number): { id: number; who: Task; event: string } {
     const kept = this.templates;
     let k = 0;
     while (k < kept.length - 1 && kept[k]!.id !== id) k++;
     toFront(kept, k);
-    const t = kept[0]!;
-    if (t.id !== id) {
-      const h = this.bytes;
-      t.id = id;
-      t.who = this.names.taskBytes(buf, view, start, h.timeAt);
-      t.event = this.names.eventBytes(buf, view, h.eventAt, h.eventEnd);
-    }
-    this.template = id;
-    this.templateWho = t.who;
-    this.templateEvent = t.event;
+    return kept[0]!;
   }
 
   /** Flushes the last record (one not followed by a blank line is kept). */

@@ -40,6 +40,8 @@ export class FrameResolver {
   private readonly resolved = new Map<Frame, FaultSite>();
   /** dso → warning, one per dso. */
   readonly warnings = new Map<string, string>();
+  /** Faults with no user frame named by the label before their ip that perf never confirmed (`name+0xoff (dso)`, by dso and address). */
+  readonly labelNamed = new Map<string, string>();
   // Per dso, for the verdict on its listing: the frames anchoring saw, the
   // first frame at each listing − perf distance, and the verdict (null: the
   // frames agree with the listing).
@@ -348,6 +350,12 @@ export class FrameResolver {
       const why = `no function is known at 0x${formatListingAddress(address)} in ${listing.path}: its label there (${perfName(hit.function)}) ends where ${known.symbol} begins (0x${formatListingAddress(start)}), and perf printed no address of ${known.symbol} past 0x${formatListingAddress(known.reach + delta!)} (a stripped file labels only its exported symbols; perf report names it from the debug symbols, and perf script --hide-call-graph prints a page-faults sample's function)`;
       if (!this.warnings.has(frame.dso)) this.warnings.set(frame.dso, why);
       return unresolved(frame, why);
+    }
+    // With no debug information (no source line), the label past its start may be the exported function before
+    // a local one perf names from the debug symbols: a guess, but where perf printed the function that far.
+    const confirmed = known !== undefined && start === hit.functionAddress && known.reach + delta! >= address;
+    if (!byPerf && !fromTrace && insn.source === undefined && address !== hit.functionAddress && !confirmed) {
+      this.labelNamed.set(`${frame.dso}\0${address}`, `${perfName(hit.function)}+0x${(address - hit.functionAddress).toString(16)} (${frame.dso.slice(frame.dso.lastIndexOf('/') + 1)})`);
     }
     const site: { -readonly [K in keyof FaultSite]: FaultSite[K] } = {
       dso: frame.dso,

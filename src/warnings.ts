@@ -68,6 +68,7 @@ export function collectNotices(f: NoticeFacts): Notices {
   if (f.inlinedWithoutDso.size > 0) out.warn('inlined-without-dso', inlinedWithoutDso([...f.inlinedWithoutDso]));
   if (f.inlinedDsoInferred.size > 0) out.warn('inlined-dso-inferred', inlinedDsoInferred(f.inlinedDsoInferred));
   if (f.inlinedDsoByLabel.size > 0) out.warn('inlined-dso-inferred', inlinedDsoByLabel(f.inlinedDsoByLabel));
+  if (f.resolver.labelNamed.size > 0) out.warn('listing', labelNamed([...f.resolver.labelNamed.values()]));
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
   if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
   if (f.inferred > 0) out.note('inferred-frames', inferredFrames(f.inferred));
@@ -207,6 +208,13 @@ export function inlinedDsoByLabel(byName: ReadonlyMap<string, { readonly dso: st
   const names = [...byName].map(([name, { label }]) => `${name} at ${label}`);
   const n = names.length;
   return `${n} function${s(n)} printed \`(inlined)\` with no real frame at the faulting address (${firstThree(names)}) ${s(n, 'was', 'were')} put in the dso of the one listing with a function starting there, under another name (${fileNames([...byName.values()].map((v) => v.dso))}): ${inferredBecause('the code may be a library\'s whose listing was not given')}`;
+}
+
+// threads 5752 [000] 73960.045034:  exceptions:page_fault_user: address=0x7ffff65edfa8 ip=0x7ff4c1640931 error_code=0x6   (no user frame)
+// objdump -d of ld.so labels 0xa931 `_dl_rtld_di_serinfo@@GLIBC_PRIVATE` (+0x1f31); perf report: _dl_sysdep_read_whole_file (local)
+export function labelNamed(names: readonly string[]): string {
+  const n = names.length;
+  return `${n} fault site${s(n)} with no user frame ${s(n, 'was', 'were')} named by the listing's label before ${s(n, 'its', 'their')} ip (${firstThree(names)}), in code perf printed no frame of: a listing without debug information labels only the exported functions, so a local one may lie between, and be the one perf report names from the debug symbols; perf script --hide-call-graph prints a page-faults sample's function`;
 }
 
 // Why an (inlined) leaf's dso is a guess, and what tells it.

@@ -333,6 +333,33 @@ describe('a fault with no user frame, in a stripped dso, where no one tells the 
   });
 });
 
+describe('a fault with no user frame, named by a stripped listing\'s label that perf never confirmed', () => {
+  // extra/g (no mmap syscalls recorded, so no chain prints ld.so's local _dl_sysdep_read_whole_file):
+  // threads 5752 [000] 73960.045034:  exceptions:page_fault_user: address=0x7ffff65edfa8 ip=0x7ff4c1640931 error_code=0x6   (no user frame)
+  // threads 5752 73960.045041:          1                 page-faults:      (perf script --hide-call-graph: _dl_sysdep_read_whole_file+0x21)
+  // objdump -d of the stripped ld.so: 0xa931 is under `_dl_rtld_di_serinfo@@GLIBC_PRIVATE` (+0x1f31)
+  const g = 'extra/g/threads-dwarf';
+  for (const event of ['exceptions:page_fault_user', 'page-faults']) {
+    it(`${g}, ${event}: it takes the label's name, and the report says once that the name is the label's, and what tells`, async () => {
+      const maps = codeMappings(script(g));
+      const at = scriptSamples(script(g), 'exceptions:page_fault_user').filter((s) => userFrames(s).length === 0).map((s) => inDso(maps, faultIp(s)!)!);
+      expect(at).toContain('ld-linux-x86-64.so.2 a931');
+      expect(perfSymbols(g, 'page-faults').get('ld-linux-x86-64.so.2 _dl_sysdep_read_whole_file')).toBe(1);
+      const r = await buildReport({ traces: [`${A}/${g}.perf-script.txt.gz`], objdump: [`${A}/extra/g/threads.objdump-dl.txt`, LIBC, LD], events: [event] });
+      expect(r.sites.filter((s) => s.address === 'a931')).toMatchObject([{ symbol: '_dl_rtld_di_serinfo', offset: 0x1f31, count: 1 }]);
+      const said = r.warnings.filter((w) => w.includes("named by the listing's label"));
+      expect(said).toEqual([expect.stringMatching(/^1 fault site with no user frame .*_dl_rtld_di_serinfo\+0x1f31 \(ld-linux-x86-64\.so\.2\).*--hide-call-graph/)]);
+    });
+  }
+
+  it('threads-dwarf: where perf printed the label\'s function at or past the ip (clone3, _dl_catch_exception), nothing to say', async () => {
+    for (const event of ['exceptions:page_fault_user', 'page-faults']) {
+      const r = await report(CAPTURES[4], [event], true);
+      expect(r.warnings.filter((w) => w.includes("named by the listing's label"))).toEqual([]);
+    }
+  });
+});
+
 describe('a page-faults sample perf script printed with no frame and no ip', () => {
   // threads 2182 [000] 11895.892186:  exceptions:page_fault_user: address=0x7f9e30411f78 ip=0x7f9e3053f8ea error_code=0x6
   //     ffffffff821f5340 exc_page_fault+0x2f0 ([kernel.kallsyms])                       (no user frame)

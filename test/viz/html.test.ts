@@ -86,6 +86,23 @@ describe('renderHtml', () => {
     expect(data.report.warnings).toEqual([`warning ${EVIL}`]);
   });
 
+  test('values past 32-bit integers round-trip: the value columns are integers until a value is not one, then doubles', () => {
+    // the guard tree with a leaf's value and self fractional, later ones past 32 bits (in pre-order, after integers)
+    const odd = [2.5, 2 ** 31, 0.25];
+    let k = 0;
+    const copy = (n: TreeNode): TreeNode => {
+      const children = n.children.map(copy);
+      const value = children.length === 0 && k < odd.length ? odd[k++]! : n.value;
+      return { ...n, value, self: children.length === 0 ? value : n.self, children };
+    };
+    const tree = copy(guard.tree);
+    expect(k).toBe(odd.length);
+    const page = renderHtml({ ...guard, tree });
+    const data = dataBlock(page);
+    expect(data.tree.value.some((v) => !Number.isInteger(v))).toBe(true);
+    expect(stripIds(decodeTree(unpackPage(data).tree))).toEqual(stripIds(tree));
+  });
+
   test('jsonForScript escapes <, U+2028 and U+2029 and stays JSON', () => {
     const value = { a: '</script><!-- \u2028\u2029 >' };
     const text = jsonForScript(value);

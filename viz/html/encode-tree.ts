@@ -47,6 +47,8 @@ export function encodeTree(tree: TreeNode, shared?: { strings: string[]; intern:
 export interface IntColumns<I extends IntColumn> {
   make(n: number): I;
   trim(column: I, n: number): I;
+  /** For value columns made of 32-bit integers: a column of any numbers with `column`'s first n values (a value not such an integer comes next). */
+  widen?(column: I, n: number): I;
 }
 
 /** encodeTree with its integer columns made by `ints`, its value columns by `floats`; each sized once by a first walk of the tree (grown, a 200k-node tree's columns left as much again in garbage). An unmade chain's nodes (src/path-tree.ts) are read from its steps, not made (the bench capture: 203k of the tree's 209k nodes). */
@@ -62,8 +64,10 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
   const kind = ints.make(cap);
   const dsoOf = ints.make(cap);
   const event = ints.make(cap);
-  const value = floats.make(cap);
-  const self = floats.make(cap);
+  let value = floats.make(cap);
+  let self = floats.make(cap);
+  // the value columns are of 32-bit integers until a value is not one
+  let narrow = floats.widen !== undefined;
   const multi: number[] = [];
   const sites: Record<string, FaultSite> = {};
   const classes: Record<string, Partial<Record<FaultClass, number>>> = {};
@@ -84,6 +88,11 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
     name[i] = intern(nodeName);
     // kinds and dsos run alike down a path: the last one's index again without a lookup
     kind[i] = nodeKind === lastKind ? lastKindIndex : (lastKindIndex = internKind((lastKind = nodeKind)));
+    if (narrow && ((nodeValue | 0) !== nodeValue || (nodeSelf | 0) !== nodeSelf)) {
+      value = floats.widen!(value, i);
+      self = floats.widen!(self, i);
+      narrow = false;
+    }
     value[i] = nodeValue;
     self[i] = nodeSelf;
     dsoOf[i] = dso === undefined ? 0 : dso === lastDso ? lastDsoIndex : (lastDsoIndex = intern((lastDso = dso)) + 1);

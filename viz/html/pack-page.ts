@@ -1,10 +1,22 @@
 // The page's data block (pack.ts) packed from the report: its trees, sites,
 // classes and leaves by site, each string and site once.
 import { instructionId, type FaultClass, type FaultSite, type SiteLeaves, type TreeNode } from '../../src/model.js';
-import { encodeColumns, interner, stringInterner } from './encode-tree.js';
+import { encodeColumns, interner, stringInterner, type IntColumns } from './encode-tree.js';
 import { JsonNumbers } from './json-pieces.js';
 import type { PackedSubtree, PageData, PageReport, SiteColumns } from './pack.js';
 import { eventOrder, type PackedSiteLeaves } from './site-tree.js';
+
+// a tree's values and self values: mostly counts, in half the memory of doubles (fresh pages cost: ~400 of them on
+// the bench capture's tree) and written without a copy (json-bytes.ts `numbers`); doubles from the first that is not one
+const VALUES: IntColumns<Int32Array | Float64Array> = {
+  make: (n) => new Int32Array(n),
+  trim: (a, n) => a.subarray(0, n),
+  widen: (a, n) => {
+    const wide = new Float64Array(a.length);
+    for (let i = 0; i < n; i++) wide[i] = a[i]!;
+    return wide;
+  },
+};
 
 // numbers of the cells written per chunk
 const CELL_CHUNK = 16384;
@@ -12,7 +24,7 @@ const CELL_CHUNK = 16384;
 const LIST = 4096;
 
 /** What packPage builds: written by page.ts's jsonForScriptPieces, it is PageData's JSON. */
-export type PageOut = PageData<Int32Array, JsonNumbers, Float64Array>;
+export type PageOut = PageData<Int32Array, JsonNumbers, Int32Array | Float64Array>;
 
 /** The page's data block for a report's tree, the rest of the report and, when it has one, its tree by protection site (as leaves of `tree` split by site, or made). */
 export function packPage(title: string, tree: TreeNode, report: PageReport, siteTree?: TreeNode, siteLeaves?: SiteLeaves): PageOut {
@@ -76,7 +88,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   // a tree's sites and classes as (node delta, index) pairs, as encodeTree meets them (in node order)
   // the node numbers of the call tree leaves the leaves by site are in (SiteLeaves.leaves)
   const nodeOf = new Int32Array(siteLeaves?.leaves.length ?? 0).fill(-1);
-  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonNumbers, Float64Array> => {
+  const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonNumbers, Int32Array | Float64Array> => {
     // the nodes whose cells the page carries, and their numbers; the number lists typed, doubled as they fill (grown by
     // push, as arrays of numbers, they left ~4 MB of copies on the bench capture)
     const cellNodes: TreeNode[] = [];
@@ -89,7 +101,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     let celled = 0;
     let lastSite = 0;
     let lastClass = 0;
-    const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, { make: (n) => new Float64Array(n), trim: (a, n) => a.subarray(0, n) }, shared, {
+    const e = encodeColumns(tree, { make: (n) => new Int32Array(n), trim: (a, n) => a.subarray(0, n) }, VALUES, shared, {
       // indexed once the tree's names are in the table: their strings come first
       site: (node, site, t) => {
         if (2 * sites === siteOf.length) siteOf = doubled(siteOf);

@@ -36,6 +36,10 @@ import type { Frame } from './records.js';
 // 16-column field of padding and hex, which tracepoint payloads do not have:
 // page-faults:     563107c610c8 __TMC_END__ (/tmp/h1/shapes) ffffffff81775b9a elf_load ([kernel.kallsyms])
 // tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
+// The data address follows the event's `: ` directly, an ip a blank later
+// (` %16lx`): a lone frame at 0 is the address, printed with no ip when a -g
+// record's callchain came out empty (samples/findings/cow):
+// page-faults:     7ffeed070f60 [unknown] ([stack])
 const ADDR_FIELD = 16;
 
 export function isHex(c: number): boolean {

@@ -301,7 +301,7 @@ const ADDR_FIELD = 16;
  * latin1 text (one char per byte): collapse's headerIpFrame on that text, whose answer is the
  * text from here to the end, trimmed. After the first `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:`
  * followed by a blank or the end (the time, the period and the event), the last header frame
- * (frameStarts' field); -1 when there is none.
+ * (frameStarts' field); -1 when there is none, or when the only one is the data address.
  */
 export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
   const rest = afterTime(buf, from, to);
@@ -318,7 +318,8 @@ export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
     last = p;
     p = after - 1;
   }
-  return last;
+  // a lone frame at the event's `: ` is the data address (an ip starts a column on): no ip frame
+  return last === rest ? -1 : last;
 }
 
 // The end of the first match of `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)` in bytes

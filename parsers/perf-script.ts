@@ -441,6 +441,12 @@ export class PerfScriptParser {
         stack = frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
       }
       hasAddr = n > 0;
+    } else if (n === 1 && this.starts[0] === 0) {
+      // a lone header frame at the event's `: ` is the data address (`%16lx`; an ip has a blank
+      // of its own before its field, ` %16lx`, one column on): a record with addr whose callchain
+      // came out empty (perf prints it, then no frame line) has no frame
+      hasAddr = true;
+      stack = [];
     } else if (n >= 1) {
       hasAddr = n >= 2;
       const id = this.pHeaderId;
@@ -457,7 +463,7 @@ export class PerfScriptParser {
     } else {
       stack = [];
     }
-    this.lastWithoutChain = this.chainCount === 0 && n >= 1;
+    this.lastWithoutChain = this.chainCount === 0 && stack.length > 0;
     const who = this.pWho;
     const reused = this.reused;
     if (reused !== null) {

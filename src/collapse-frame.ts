@@ -62,11 +62,15 @@ export function looksLikeFrame(text: string): boolean {
 // frame:
 //           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
 // tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
+// A lone field right after the event's `: ` is the data address (the ip's is a column on: ` %16lx`),
+// printed with no ip when the callchain came out empty (samples/findings/cow):
+// cow 22542/22542 [001] 11575.203569:                      page-faults:     7ffeed070f60 [unknown] ([stack])
 const AFTER_TIME = /[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)/;
 export function headerIpFrame(header: string): string | undefined {
   const m = AFTER_TIME.exec(header);
   if (m === null) return undefined;
   const rest = header.slice(m.index + m[0].length);
-  const last = frameStarts(rest).at(-1);
-  return last === undefined ? undefined : rest.slice(last).trim();
+  const at = frameStarts(rest);
+  const last = at.at(-1);
+  return last === undefined || (at.length === 1 && last === 0) ? undefined : rest.slice(last).trim();
 }

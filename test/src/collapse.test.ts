@@ -170,6 +170,12 @@ guard  2014  7537.692821:          1                 page-faults:
     expect(collapse(q).lines).toEqual(['shapes;elf_load 1']);
   });
 
+  it('takes no ip frame from a header whose lone frame is the data address (its DWARF chain came out empty)', () => {
+    // perf prints the address at the event's `: ` (`%16lx`), an ip a column on (` %16lx`)
+    const q = quote('findings/cow.perf-script.txt.gz', 'cow 22542/22542 [001] 11575.203569:                      page-faults:     7ffeed070f60 [unknown] ([stack])\n').lines;
+    expect(collapse(q).lines).toEqual(['cow 1']);
+  });
+
   it('ends a record at the next header, as a blank line does (the reference merges back-to-back headers)', () => {
     const q = quote(
       'join/tracepoint-mmap.perf-script.txt',

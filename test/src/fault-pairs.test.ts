@@ -320,6 +320,23 @@ describe('FaultPairs', () => {
     expect(user.length).toBeGreaterThan(100);
     expect(pairs.paired).toBe(user.length);
   });
+  it('pairs the page-faults sample of samples/findings/cow printed with its data address and no frame (-F …,addr: its DWARF chain came out empty)', async () => {
+    const text = gunzipSync(readFileSync('samples/findings/cow.perf-script.txt.gz')).toString('utf8');
+    const pairs = new FaultPairs();
+    const frameless: { ip: number | undefined; addr: string | undefined; line: number }[] = [];
+    for await (const r of parsePerfScript(text.split('\n'), { source: 'cow' })) {
+      const e = normalizeRecord(r as TraceRecord);
+      if (!isSampleEvent(e)) continue;
+      const ip = pairs.ip(e);
+      if (e.record.event === 'page-faults' && e.record.stack.length === 0) frameless.push({ ip, addr: e.record.addr, line: e.record.line });
+    }
+    // cow 22542/22542 [001] 11575.203565:       exceptions:page_fault_user: address=0x7ffeed070f60 ip=0x7f77db98d3be error_code=0x6               0
+    // cow 22542/22542 [001] 11575.203569:                      page-faults:     7ffeed070f60 [unknown] ([stack])
+    // (ld.so at 0x7f77db975000: 0x183be, _dl_catch_exception+0xe, the chains' _dl_catch_exception+0x60 being 0x18410)
+    expect(frameless).toEqual([{ ip: 0x7f77db98d3be, addr: '7ffeed070f60', line: 352 }]);
+    expect(text.split('\n')[351]).toMatch(/^cow 22542\/22542 \[001\] 11575\.203569: +page-faults: +7ffeed070f60 /);
+  });
+
   it("never gives a sample another fault's ip, whatever perf recorded (a model of the kernel's events), but where the trace cannot tell", () => {
     fc.assert(
       fc.property(world, fc.array(act, { minLength: 10, maxLength: 60 }), (w, acts) => {

@@ -411,7 +411,12 @@ function leafIp(r: SampleRecord): number {
 /** The address of a callchain's leaf frame (a software fault's ip), NaN without one. */
 export function leafAddress(stack: readonly Frame[]): number {
   const leaf = stack[0];
-  return leaf === undefined ? NaN : parseAddress(leaf.addr, true);
+  return leaf === undefined ? NaN : frameAddress(leaf);
+}
+
+/** A frame's address, as leafAddress reads a leaf's. */
+export function frameAddress(frame: Frame): number {
+  return parseAddress(frame.addr, true);
 }
 
 function faultSampleAccess(address: number, ip: number): FaultAccess {

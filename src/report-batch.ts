@@ -11,7 +11,7 @@
 // The numbers normalizeRecord reads from the payloads of the records a trace
 // holds most of (software faults, mprotect, syscall exits) are read here, in
 // the worker, and go as numbers: the main thread makes their events of them.
-import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, leafAddress, normalizeRecord, type FaultAccess, type FaultEvent, type TraceEvent } from './events.js';
+import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, frameAddress, normalizeRecord, type FaultAccess, type FaultEvent, type TraceEvent } from './events.js';
 import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
@@ -173,7 +173,7 @@ export class BatchEncoder {
   private readonly namesById: string[] = [];
   private namesSent = 0;
   private readonly frameIds = new Map<Frame, number>();
-  /** By frame id: its address as leafAddress reads it. */
+  /** By frame id: its address (frameAddress). */
   private readonly frameIps: number[] = [];
   // (both whole from the start: growing, first met in optimized code, threw it away; pages are backed only where written)
   /** The parser's stack numbers sent (1 per number below MAX_NUMBERED). */
@@ -374,7 +374,7 @@ export class BatchEncoder {
         id = this.frameIds.size;
         this.frameIds.set(f, id);
         this.framesById.push(f);
-        this.frameIps.push(leafAddress([f]));
+        this.frameIps.push(frameAddress(f));
       }
       frames[this.framesUsed++] = id;
     }

@@ -357,7 +357,8 @@ export class RestBytes {
       if (k === after) continue;
       const hex = k;
       while (k < after && isHexByte(buf[k]!)) k++;
-      if (k !== after) continue;
+      // (data_src's field is followed by ` |`: frameStarts)
+      if (k !== after || (after + 1 < end && buf[after + 1] === 124)) continue;
       if (n === out.length) return false;
       if (n === 0) {
         this.addrAt = hex;
@@ -369,6 +370,44 @@ export class RestBytes {
     this.frames = n;
     return true;
   }
+}
+
+/** trailingFieldsAt (perf-script-frames.ts) on bytes [from, to), ASCII: where the fields perf prints after the ip start, `to` when there are none. */
+export function trailingFieldsEnd(buf: Buffer, from: number, to: number): number {
+  let e = to;
+  for (let n = 0; n < 2; n++) {
+    const b = pageSizeByteBefore(buf, from, e);
+    if (b < 0) break;
+    e = b;
+  }
+  const f = e - 16;
+  if (f >= from && buf[f] === 32 && (f === from || buf[f - 1] !== 32)) {
+    let k = f;
+    while (k < e && buf[k] === 32) k++;
+    const hex = k;
+    while (k < e && isHexByte(buf[k]!)) k++;
+    if (k === e && hex < e) e = f;
+  }
+  return e;
+}
+
+// The blank before a page size name ending at `end` (trailingFieldsAt's), or -1.
+function pageSizeByteBefore(buf: Buffer, from: number, end: number): number {
+  let i = end - 1;
+  if (i - 3 >= from && buf[i] === 65 && buf[i - 1] === 47 && buf[i - 2] === 78) {
+    i -= 3;
+  } else {
+    if (i < from || !isUnitByte(buf[i]!)) return -1;
+    const unit = i--;
+    while (i >= from && buf[i]! >= 48 && buf[i]! <= 57) i--;
+    if (i === unit - 1) return -1;
+  }
+  return i >= from && buf[i] === 32 ? i : -1;
+}
+
+// unit_number__scnprintf's units: B K M G T P E Z Y.
+function isUnitByte(c: number): boolean {
+  return c === 66 || c === 75 || c === 77 || c === 71 || c === 84 || c === 80 || c === 69 || c === 90 || c === 89;
 }
 
 function isHexByte(c: number): boolean {

@@ -5,6 +5,7 @@
 // event only when it differs from the previous event. Text is latin1: one char
 // per byte, so these byte scans read what the reference's regexes read.
 import { sameBytes, viewOf } from './line-table.js';
+import { atAddrColumn, FLAGS_FIELD } from './perf-script-frames.js';
 
 /** Byte codes the scanner reads by. */
 export const TAB = 9, LF = 10, CR = 13, SPACE = 32, HASH = 35, PERIOD = 46, COLON = 58, NBSP = 0xa0;
@@ -306,6 +307,7 @@ const ADDR_FIELD = 16;
 export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
   const rest = afterTime(buf, from, to);
   if (rest < 0) return -1;
+  let first = -1;
   let last = -1;
   for (let p = buf.indexOf(SPACE, rest); p >= 0 && p + ADDR_FIELD < to; p = buf.indexOf(SPACE, p + 1)) {
     const after = p + 1 + ADDR_FIELD;
@@ -314,12 +316,15 @@ export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
     while (k < after && buf[k] === SPACE) k++;
     if (k === after) continue;
     while (k < after && isHexDigit(buf[k]!)) k++;
-    if (k !== after) continue;
+    // (data_src's field is followed by ` |`: frameStarts)
+    if (k !== after || (after + 1 < to && buf[after + 1] === 124)) continue;
+    if (first < 0) first = p;
     last = p;
     p = after - 1;
   }
-  // a lone frame at the event's `: ` is the data address (an ip starts a column on): no ip frame
-  return last === rest ? -1 : last;
+  // a lone frame at the event's `: ` (or after blank flags) is the data address (an ip starts a column on): no ip frame
+  if (last === first && (last === rest || (last === rest + FLAGS_FIELD && atAddrColumn(FLAGS_FIELD, skipBlanks(buf, rest, to) - rest)))) return -1;
+  return last;
 }
 
 // The end of the first match of `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)` in bytes

@@ -19,9 +19,9 @@ import { PerfScriptByteReader } from './perf-script-bytes.js';
 import { LineTable } from './line-table.js';
 import { isPeriodField, isSpace, NO_TIME, scanHeader, splitCommTask, type HeaderParts } from './perf-script-header.js';
 import { isLostLine, parseSideBand } from './perf-script-side-band.js';
-import { frameStarts, headerFrameKey, isFrameShaped, isHex } from './perf-script-frames.js';
+import { addrHasSymbol, atAddrColumn, frameStarts, headerFrameKey, isFrameShaped, isHex, isTrailingFieldsLine, trailingFieldsAt } from './perf-script-frames.js';
 import { FrameCache, STACK_HASH_SEED, stackHashStep } from './perf-script-stacks.js';
-import { HeaderBytes, HeaderNames, latin1, RestBytes, TEMPLATES, toFront, type Task } from './perf-script-header-bytes.js';
+import { HeaderBytes, HeaderNames, latin1, RestBytes, TEMPLATES, toFront, trailingFieldsEnd, type Task } from './perf-script-header-bytes.js';
 import { hasSideBandMark } from './perf-script-scan-header.js';
 import { sniffPerfScript } from './perf-script-sniff.js';
 import { recordsReused, ReusedSample } from './perf-script-reused.js';
@@ -117,6 +117,8 @@ export class PerfScriptParser {
   private stackHash = STACK_HASH_SEED;
   /** Whether a srcline now belongs to the frame above (a frame or header frame without one yet). */
   private srclineTarget = false;
+  /** Whether a callchain line of the record came without perf's tab (simpleperf, older captures). */
+  private untabbed = false;
 
   constructor(
     options: PerfScriptOptions,
@@ -248,7 +250,8 @@ export class PerfScriptParser {
     if (r.frames > 0 && this.lastWithoutChain) {
       let a = h.restAt + this.starts[r.frames - 1]!;
       while (a < r.trimEnd && isSpaceByte(buf[a]!)) a++;
-      if (a < r.trimEnd) this.pHeaderId = this.headerIds.intern(buf, view, a, r.trimEnd, this.headerIds.count < MAX_HEADER_FRAMES);
+      // (without the fields perf prints after the ip)
+      if (a < r.trimEnd) this.pHeaderId = this.headerIds.intern(buf, view, a, trailingFieldsEnd(buf, a, r.trimEnd), this.headerIds.count < MAX_HEADER_FRAMES);
     }
     return true;
   }
@@ -285,7 +288,13 @@ export class PerfScriptParser {
       return;
     }
     const inRecord = this.isOpen;
+    if (inRecord && !this.untabbed && isTrailingFieldsLine(text)) {
+      // phys_addr and page sizes after the last frame, or after a header whose callchain came out empty (perf's frames start with a tab)
+      this.srclineTarget = false;
+      return;
+    }
     if (inRecord && isFrameShaped(text)) {
+      this.untabbed = true;
       this.addFrame(text);
       return;
     }
@@ -366,6 +375,7 @@ export class PerfScriptParser {
     this.byId = true;
     this.stackHash = STACK_HASH_SEED;
     this.srclineTarget = n > 0;
+    this.untabbed = false;
   }
 
   // The header frames' keys (`headerFrameKey`), `key\nsrcline` where a srcline changed the last.
@@ -377,7 +387,16 @@ export class PerfScriptParser {
     const keys: string[] = [];
     for (let i = 0; i < this.startCount; i++) {
       const from = Math.max(0, this.starts[i]! - lead);
-      keys.push(headerFrameKey(text.slice(from, i + 1 < this.startCount ? this.starts[i + 1]! - lead : text.length)));
+      let to = text.length;
+      if (i + 1 < this.startCount) {
+        to = this.starts[i + 1]! - lead;
+      } else {
+        // the last (the ip) without the fields perf prints after it
+        let a = from;
+        while (a < to && text.charCodeAt(a) === 32) a++;
+        to = trailingFieldsAt(text, a, to);
+      }
+      keys.push(headerFrameKey(text.slice(from, to)));
     }
     return (this.headerKeys = keys);
   }
@@ -441,10 +460,10 @@ export class PerfScriptParser {
         stack = frames.callchain(this.chain.slice(0, this.chainCount), this.withSrcline);
       }
       hasAddr = n > 0;
-    } else if (n === 1 && this.starts[0] === 0) {
-      // a lone header frame at the event's `: ` is the data address (`%16lx`; an ip has a blank
-      // of its own before its field, ` %16lx`, one column on): a record with addr whose callchain
-      // came out empty (perf prints it, then no frame line) has no frame
+    } else if (n === 1 && atAddrColumn(this.starts[0]!, this.pLead)) {
+      // a lone header frame at the event's `: ` (or after blank flags) is the data address
+      // (`%16lx`; an ip has a blank of its own before its field, ` %16lx`, one column on): a record
+      // with addr whose callchain came out empty (perf prints it, then no frame line) has no frame
       hasAddr = true;
       stack = [];
     } else if (n >= 1) {
@@ -463,6 +482,8 @@ export class PerfScriptParser {
     } else {
       stack = [];
     }
+    // a weight where the address goes (-F weight, no addr): bare, beside frames with a symbol or dso (perf-script-frames.ts)
+    if (hasAddr && this.bareFirstField() && stack.length > 0 && (stack[0]!.symbol !== '' || stack[0]!.dso !== '') && addrHasSymbol(this.pEvent)) hasAddr = false;
     this.lastWithoutChain = this.chainCount === 0 && stack.length > 0;
     const who = this.pWho;
     const reused = this.reused;
@@ -498,6 +519,15 @@ export class PerfScriptParser {
         ? { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, stack, stackId }
         : { kind: 'sample', source: this.source, line: this.pLine, comm: who.comm, pid: who.pid, tid: who.tid, cpu: who.cpu, time: this.pTime, period: this.pPeriod, event: this.pEvent, payload, addr, stack, stackId };
     this.onRecord(r);
+  }
+
+  // Whether the first header frame is at the address's column with nothing after its field: the next frame, or the end.
+  private bareFirstField(): boolean {
+    const first = this.starts[0]!;
+    if (!atAddrColumn(first, this.pLead)) return false;
+    const end = first + 17;
+    if (this.startCount > 1) return this.starts[1] === end;
+    return end - this.pLead === (this.pPayload !== null ? this.pPayload.length : this.pRawLength);
   }
 
   // The payload's text (decoded from its bytes the first time it is asked for).

@@ -1,6 +1,6 @@
 // stackcollapse-perf.pl's naming rules for one frame line, and the header's ip
 // frame of a record printed without callchain lines (src/collapse.ts).
-import { frameStarts } from '../parsers/perf-script-frames.js';
+import { atAddrColumn, FLAGS_FIELD, frameStarts } from '../parsers/perf-script-frames.js';
 
 // Perl's \s and \S on bytes (JS's \s also takes U+00A0, which is a byte of latin1 text here).
 const STACK_LINE = /^[ \t\n\v\f\r]*(\w+)[ \t\n\v\f\r]*(.+) \(([^ \t\n\v\f\r]*)\)/s;
@@ -62,8 +62,9 @@ export function looksLikeFrame(text: string): boolean {
 // frame:
 //           shapes 10277  8025.566738:          1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])
 // tlb:tlb_flush: pages:1 reason:local MM shootdown (3) ffffffff8134b0a5 flush_tlb_func ([kernel.kallsyms])
-// A lone field right after the event's `: ` is the data address (the ip's is a column on: ` %16lx`),
-// printed with no ip when the callchain came out empty (samples/findings/cow):
+// A lone field right after the event's `: ` (or after blank -F flags) is the data address (the
+// ip's is a column on: ` %16lx`), printed with no ip when the callchain came out empty
+// (samples/findings/cow), or when -F has no ip (samples/fields/*.flags-addr):
 // cow 22542/22542 [001] 11575.203569:                      page-faults:     7ffeed070f60 [unknown] ([stack])
 const AFTER_TIME = /[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)/;
 export function headerIpFrame(header: string): string | undefined {
@@ -72,5 +73,7 @@ export function headerIpFrame(header: string): string | undefined {
   const rest = header.slice(m.index + m[0].length);
   const at = frameStarts(rest);
   const last = at.at(-1);
-  return last === undefined || (at.length === 1 && last === 0) ? undefined : rest.slice(last).trim();
+  if (last === undefined) return undefined;
+  if (at.length === 1 && (last === 0 || (last === FLAGS_FIELD && atAddrColumn(last, rest.length - rest.trimStart().length)))) return undefined;
+  return rest.slice(last).trim();
 }

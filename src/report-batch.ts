@@ -52,12 +52,6 @@ export const FIRST_BATCH_ITEMS = 64;
 // half of it: copied with their message, and the first threw the encoder's optimized code away).
 const SLOT_FRAMES = 1 << 16;
 const SLOT_TEXT = 1 << 18;
-/**
- * The payloads of faults are cut from strings of this many bytes of the text: a slice costs a
- * third of decoding each payload (a call into the runtime), and a fault's record is not kept
- * (the few kept keep their piece). The records that are kept (syscalls) decode their own.
- */
-const PIECE_BYTES = 1 << 13;
 
 /** The shared memory of `slots` batches (at most that many in flight), and [0] of `flight`: batches sent and not yet decoded. */
 export interface BatchRing {
@@ -434,22 +428,18 @@ export class BatchDecoder {
    * filled in again for each fault: the main thread keeps none of them past the fault (its numbers
    * and strings are copied where kept), and they were most of what it allocated per record.
    */
-  private faultRecord: Writable<SampleRecord> | undefined;
-  private faultAddrRecord: Writable<SampleRecord> | undefined;
+  private faultRecord: BatchFault | undefined;
+  private faultAddrRecord: BatchFault | undefined;
   private readonly access: Writable<FaultAccess> = { address: 0 };
   private readonly accessIp: Writable<FaultAccess> = { address: 0, ip: 0 };
   private faultEvent: Writable<FaultEvent> | undefined;
   // the fault family of the last event name id
   private familyOf = -1;
   private family = -1;
-  // Where decoding a batch is (item() decodes one at a time): in its frames, text and objects,
-  // and the piece of text fault payloads are cut from, bytes [pieceAt, pieceEnd).
+  // Where decoding a batch is (item() decodes one at a time): in its frames, text and objects.
   private fi = 0;
   private ti = 0;
   private oi = 0;
-  private piece = '';
-  private pieceAt = 0;
-  private pieceEnd = 0;
 
   constructor(
     ring: BatchRing,
@@ -474,8 +464,7 @@ export class BatchDecoder {
       const { newFrames, newNames } = b;
       for (let k = 0; k < newFrames.length; k++) this.frames.push(newFrames[k]!);
       for (let k = 0; k < newNames.length; k++) this.names.push(newNames[k]!);
-      this.fi = this.ti = this.oi = this.pieceAt = this.pieceEnd = 0;
-      this.piece = '';
+      this.fi = this.ti = this.oi = 0;
       const { text: slotText, frames: slotFrames } = this.slots[b.slot]!;
       const t = b.text.length > 0 ? b.text : slotText;
       const text = Buffer.from(t.buffer, t.byteOffset, t.byteLength) as unknown as TextSlices;
@@ -514,64 +503,52 @@ export class BatchDecoder {
     }
     const { names, source } = this;
     const ascii = b.ascii;
-    let ti = this.ti;
     const comm = names[ints[at + 4]!]!;
     const event = names[ints[at + 5]!]!;
     const hot = ints[at + 11]!;
+    const payloadAt = this.ti;
     const n = ints[at + 8]!;
-    let payload: string;
-    // (ASCII read as Latin-1 is the same text, read faster)
-    if (!ascii) {
-      payload = text.utf8Slice(ti, ti + n);
-    } else if (hot === HOT_FAULT && n <= PIECE_BYTES) {
-      if (ti + n > this.pieceEnd) {
-        this.pieceAt = ti;
-        this.pieceEnd = Math.min(b.textBytes, ti + PIECE_BYTES);
-        this.piece = text.latin1Slice(this.pieceAt, this.pieceEnd);
-      }
-      payload = this.piece.slice(ti - this.pieceAt, ti - this.pieceAt + n);
-    } else {
-      payload = text.latin1Slice(ti, ti + n);
-    }
-    ti += n;
-    const d = i * ITEM_DOUBLES;
-    const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
-    let addr: string | undefined;
+    let ti = payloadAt + n;
+    let addrFound = -1;
+    let addrAt = 0;
+    let addrBytes = 0;
     if (tag === SAMPLE_ADDR) {
-      const n = ints[at + 9]!;
-      const found = ints[at + 10]!;
-      addr = found >= 0 ? payload.slice(found, found + n) : ascii ? text.latin1Slice(ti, (ti += n)) : text.utf8Slice(ti, (ti += n));
+      addrBytes = ints[at + 9]!;
+      addrFound = ints[at + 10]!;
+      if (addrFound < 0) {
+        addrAt = ti;
+        ti += addrBytes;
+      }
     }
     this.ti = ti;
+    const d = i * ITEM_DOUBLES;
+    const stackId = ints[at + 7]! >= 0 ? ints[at + 7]! : undefined;
     if (hot === HOT_FAULT) {
-      const r = tag === SAMPLE ? this.faultRecord : this.faultAddrRecord;
-      if (r !== undefined) {
-        r.line = doubles[d]!;
-        r.comm = comm;
-        r.pid = ints[at + 1]!;
-        r.tid = ints[at + 2]!;
-        r.cpu = ints[at + 3]!;
-        r.time = doubles[d + 1]!;
-        r.period = doubles[d + 2]!;
-        r.event = event;
-        r.payload = payload;
-        if (tag === SAMPLE_ADDR) r.addr = addr;
-        r.stack = stack!;
-        r.stackId = stackId;
-        onEvent(this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!));
-        return;
-      }
+      const r = tag === SAMPLE ? (this.faultRecord ??= new BatchFault(source, false)) : (this.faultAddrRecord ??= new BatchFault(source, true));
+      r.line = doubles[d]!;
+      r.comm = comm;
+      r.pid = ints[at + 1]!;
+      r.tid = ints[at + 2]!;
+      r.cpu = ints[at + 3]!;
+      r.time = doubles[d + 1]!;
+      r.period = doubles[d + 2]!;
+      r.event = event;
+      r.stack = stack!;
+      r.stackId = stackId;
+      r.place(text, ascii, payloadAt, n, addrFound, addrAt, addrBytes);
+      onEvent(this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!));
+      return;
     }
-    let r: SampleRecord;
+    // (ASCII read as Latin-1 is the same text, read faster)
+    const payload = ascii ? text.latin1Slice(payloadAt, payloadAt + n) : text.utf8Slice(payloadAt, payloadAt + n);
+    let addr: string | undefined;
+    if (tag === SAMPLE_ADDR) addr = addrFound >= 0 ? payload.slice(addrFound, addrFound + addrBytes) : ascii ? text.latin1Slice(addrAt, addrAt + addrBytes) : text.utf8Slice(addrAt, addrAt + addrBytes);
     // the parser's two shapes, keys in its order
-    if (tag === SAMPLE) {
-      r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId };
-      if (hot === HOT_FAULT) this.faultRecord = r;
-    } else {
-      r = { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
-      if (hot === HOT_FAULT) this.faultAddrRecord = r;
-    }
-    onEvent(hot === HOT_NONE ? normalizeRecord(r) : hot === HOT_FAULT ? this.fault(r, ints[at + 5]!, doubles[d + 3]!, doubles[d + 4]!) : hotEvent(r, hot, doubles, d + 3));
+    const r: SampleRecord =
+      tag === SAMPLE
+        ? { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, stack: stack!, stackId }
+        : { kind: 'sample', source, line: doubles[d]!, comm, pid: ints[at + 1]!, tid: ints[at + 2]!, cpu: ints[at + 3]!, time: doubles[d + 1]!, period: doubles[d + 2]!, event, payload, addr, stack: stack!, stackId };
+    onEvent(hot === HOT_NONE ? normalizeRecord(r) : hotEvent(r, hot, doubles, d + 3));
   }
 
   // A stack the worker sent as frame ids, from frameIds[fi]: its length, then its frames.
@@ -611,5 +588,91 @@ export class BatchDecoder {
     e.family = this.family;
     e.access = access;
     return e;
+  }
+}
+
+/**
+ * A software fault's record as the decoder hands it over, filled in again for each fault: its
+ * payload and data address are read from the batch's text when asked (while onEvent runs), by
+ * accessors that are its own, enumerable, in the parser's key order, so that a copy ({ ...r })
+ * has them as a plain record does. Nothing on this thread reads them (decodeHotRecord read the
+ * numbers); cut per fault, they were a fifth of decoding and ~45 MB of strings per 270 MB of trace.
+ */
+class BatchFault implements SampleRecord {
+  declare readonly kind: 'sample';
+  declare readonly source: string;
+  declare line: number;
+  declare comm: string;
+  declare pid: number;
+  declare tid: number;
+  declare cpu: number;
+  declare time: number;
+  declare period: number;
+  declare event: string;
+  declare readonly payload: string;
+  declare readonly addr?: string;
+  declare stack: readonly Frame[];
+  declare stackId: number | undefined;
+  // the batch's text: the payload is bytes [payloadAt, payloadAt + payloadBytes) of it; the data
+  // address is at addrFound in the payload (>= 0), else at byte addrAt of the text, addrBytes long
+  #text: TextSlices | undefined = undefined;
+  #ascii = true;
+  #payloadAt = 0;
+  #payloadBytes = 0;
+  #addrFound = -1;
+  #addrAt = 0;
+  #addrBytes = 0;
+
+  // (one getter each for every record: a getter per object made each its own map, in dictionary mode)
+  static readonly #payload: PropertyDescriptor = {
+    get(this: BatchFault): string {
+      return this.#slice(this.#payloadAt, this.#payloadBytes);
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  static readonly #addr: PropertyDescriptor = {
+    get(this: BatchFault): string {
+      const found = this.#addrFound;
+      return found >= 0 ? this.payload.slice(found, found + this.#addrBytes) : this.#slice(this.#addrAt, this.#addrBytes);
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  /** `withAddr`: the shape with a data address. */
+  constructor(source: string, withAddr: boolean) {
+    const self = this as Writable<BatchFault>;
+    self.kind = 'sample';
+    self.source = source;
+    self.line = 0;
+    self.comm = '';
+    self.pid = 0;
+    self.tid = 0;
+    self.cpu = 0;
+    self.time = 0;
+    self.period = 0;
+    self.event = '';
+    Object.defineProperty(this, 'payload', BatchFault.#payload);
+    if (withAddr) Object.defineProperty(this, 'addr', BatchFault.#addr);
+    self.stack = [];
+    self.stackId = undefined;
+  }
+
+  /** Where this fault's payload and address are in `text` (see the fields). */
+  place(text: TextSlices, ascii: boolean, payloadAt: number, payloadBytes: number, addrFound: number, addrAt: number, addrBytes: number): void {
+    this.#text = text;
+    this.#ascii = ascii;
+    this.#payloadAt = payloadAt;
+    this.#payloadBytes = payloadBytes;
+    this.#addrFound = addrFound;
+    this.#addrAt = addrAt;
+    this.#addrBytes = addrBytes;
+  }
+
+  // (ASCII read as Latin-1 is the same text, read faster)
+  #slice(from: number, n: number): string {
+    return this.#ascii ? this.#text!.latin1Slice(from, from + n) : this.#text!.utf8Slice(from, from + n);
   }
 }

@@ -82,6 +82,15 @@ describe('report worker batches', () => {
     expect(batches.length).toBeGreaterThan(3);
     expect(batches.some((b) => b.text.length > 0) && batches.some((b) => b.frames.length > 0)).toBe(true);
     expect(out).toEqual(items.map((x) => ('reason' in x ? x : normalizeRecord(x))));
+    // a software fault's record, copied, has the parser's keys in the parser's order (its payload and address read from the batch)
+    let faults = 0;
+    items.forEach((x, i) => {
+      if ('reason' in x || x.kind !== 'sample' || x.event !== 'page-faults') return;
+      const keys = ['kind', 'source', 'line', 'comm', 'pid', 'tid', 'cpu', 'time', 'period', 'event', 'payload', ...(x.addr !== undefined ? ['addr'] : []), 'stack', 'stackId'];
+      expect(Object.keys((out[i] as Extract<TraceEvent, { record: SampleRecord }>).record)).toEqual(keys);
+      faults++;
+    });
+    expect(faults).toBeGreaterThan(100);
 
     // one object per frame, and per numbered or interned callchain, as the parser's
     const seenFrames = new Map<Frame, Frame>();

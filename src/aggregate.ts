@@ -41,19 +41,45 @@ export interface AggregatedPath {
   readonly classes: Readonly<Partial<Record<FaultClass, number>>>;
 }
 
-interface RawPath {
-  readonly id: number;
-  /** Where its frames' ids are in the aggregator's `frameIds`: the number of callers, of inlined frames, then the ids (faulting frame, callers leaf first, inlined). */
-  readonly at: number;
-  readonly path: PathFrames;
-  readonly event: string;
-  readonly comm: string;
-  /** Outermost grouping level (a protection site with --group-by site), or ''. */
-  readonly group: string;
-  value: number;
-  records: number;
-  /** Value per fault class. */
-  readonly classes: Partial<Record<FaultClass, number>>;
+class RawPath implements AggregatedPath {
+  records = 1;
+  // its value by class: all of `cls` (`byClass` undefined) until a second class comes or `classes` is read
+  private cls: FaultClass;
+  private clsValue: number;
+  private byClass: Partial<Record<FaultClass, number>> | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    /** Where its frames' ids are in the aggregator's `frameIds`: the number of callers, of inlined frames, then the ids (faulting frame, callers leaf first, inlined). */
+    readonly at: number,
+    readonly path: PathFrames,
+    readonly event: string,
+    readonly comm: string,
+    /** Outermost grouping level (a protection site with --group-by site), or ''. */
+    readonly group: string,
+    public value: number,
+    cls: FaultClass,
+  ) {
+    this.cls = cls;
+    this.clsValue = value;
+  }
+
+  /** One more record. */
+  add(value: number, cls: FaultClass): void {
+    this.value += value;
+    this.records++;
+    const by = this.byClass;
+    if (by === undefined && cls === this.cls) this.clsValue += value;
+    else this.classes[cls] = (this.classes[cls] ?? 0) + value;
+  }
+
+  /**
+   * Value per fault class, in the order the classes came. One object from its first reading on (a
+   * tree's leaf may hold it): made then, where a path of one class, most, needs none while counted.
+   */
+  get classes(): Partial<Record<FaultClass, number>> {
+    return (this.byClass ??= { [this.cls]: this.clsValue });
+  }
 }
 
 export interface TreeOptions {
@@ -219,7 +245,7 @@ export class FaultAggregator {
         return this.count(p, value, cls);
       }
     }
-    const p: RawPath = { id: this.paths.length, at: this.keepIds(path), path, event, comm, group, value, records: 1, classes: { [cls]: value } };
+    const p = new RawPath(this.paths.length, this.keepIds(path), path, event, comm, group, value, cls);
     this.paths.push(p);
     remember(path, p);
     if (hit === undefined) this.byHash.set(h, p);
@@ -404,9 +430,7 @@ export class FaultAggregator {
   }
 
   private count(p: RawPath, value: number, cls: FaultClass): number {
-    p.value += value;
-    p.records++;
-    p.classes[cls] = (p.classes[cls] ?? 0) + value;
+    p.add(value, cls);
     return p.id;
   }
 

@@ -317,6 +317,9 @@ export class ReportAccumulator {
   // neither keeps the object (a literal each per fault was most of what the
   // join allocated).
   private readonly noted: Mutable<NotedFault> = { pid: 0, tid: 0, cpu: 0, time: 0, address: 0, errorCode: undefined, site: NO_FRAME, value: 0, family: 0, kernel: false };
+  // the last leaf frame's dso, and whether it is no kernel's (faults come in runs of one dso)
+  private leafDso = '';
+  private leafUser = true;
   private readonly placed: Mutable<RegionFault> = { event: '', pid: 0, tid: 0, time: 0, address: 0, frame: NO_FRAME, class: 'unknown', value: 0, userMode: false };
 
   // The fault's class, from the protection change covering its page; its region; its group in the tree (this.cls, group, inRegion).
@@ -359,7 +362,12 @@ export class ReportAccumulator {
     p.frame = site;
     p.class = cls;
     p.value = r.period;
-    p.userMode = t.userTracepoint || (r.stack[0] !== undefined && !isKernelDso(r.stack[0].dso));
+    const leaf = r.stack[0];
+    if (leaf !== undefined && leaf.dso !== this.leafDso) {
+      this.leafDso = leaf.dso;
+      this.leafUser = !isKernelDso(leaf.dso);
+    }
+    p.userMode = t.userTracepoint || (leaf !== undefined && this.leafUser);
     const inRegion = this.regionFaults.add(p);
     p.frame = NO_FRAME;
     if (groupBy === 'region') group = inRegion;

@@ -14,6 +14,7 @@
 // the report has always listed them in (see `order`).
 import type { ProtectionChange, SliceIndex, TreeNode } from './model.js';
 import { Cells, NO_TIME, order, type CellArray } from './slice-cells.js';
+import { protText } from './memory/bits.js';
 
 export interface SliceOptions {
   /** Width of a time quantum to begin with, seconds. Default 1e-4 (0.1 ms). */
@@ -264,8 +265,4 @@ export class SliceBuilder {
     // cells that differ by thread or region rather than time do not merge: allow more rather than lose the time
     if (merged.n + this.changeCells > this.maxCells * 0.75) this.maxCells *= 2;
   }
-}
-
-function protText(prot: number): string {
-  return `${prot & 1 ? 'r' : '-'}${prot & 2 ? 'w' : '-'}${prot & 4 ? 'x' : '-'}`;
 }

@@ -9,8 +9,11 @@ export const PROT_EXEC = 4;
 
 /** `rwx` text of PROT_* bits: `r--`, `rw-`, `r-x`, `---`. */
 export function protText(prot: number): string {
-  return `${prot & PROT_READ ? 'r' : '-'}${prot & PROT_WRITE ? 'w' : '-'}${prot & PROT_EXEC ? 'x' : '-'}`;
+  return PROT_TEXTS[prot & (PROT_READ | PROT_WRITE | PROT_EXEC)]!;
 }
+
+// by the three bits: one string each, not one made per call (a Map key hashed again each time)
+const PROT_TEXTS = ['---', 'r--', '-w-', 'rw-', '--x', 'r-x', '-wx', 'rwx'];
 
 /** A syscall return that is an errno (-4095..-1). */
 export function failedRet(ret: number): boolean {

@@ -46,7 +46,8 @@ export class CallEffects {
         const { start, len, pkey } = a;
         // perf trace prints unknown prot bits as a bare `0x` (`prot: READ|0x`); such a call failed anyway
         const prot = failed ? 0 : a.prot;
-        if (![start, len, prot].every(Number.isFinite)) return this.unread(r, 'start, len and prot');
+        // (no array and callback per call: the records a trace holds most of after its faults)
+        if (!(Number.isFinite(start) && Number.isFinite(len) && Number.isFinite(prot))) return this.unread(r, 'start, len and prot');
         const aligned = start % this.pageSize === 0;
         const change = this.changes.create(r, call, proc, start, this.pageCeil(start + len), prot, pkey);
         open.change = change;
@@ -56,7 +57,7 @@ export class CallEffects {
       }
       case 'munmap': {
         const { addr: start, len } = a;
-        if (![start, len].every(Number.isFinite)) return this.unread(r, 'addr and len');
+        if (!(Number.isFinite(start) && Number.isFinite(len))) return this.unread(r, 'addr and len');
         const change = this.changes.create(r, call, proc, start, this.pageCeil(start + len), 0, -1);
         open.change = change;
         if (start % this.pageSize !== 0 || failed) return this.changes.fail(change);

@@ -35,6 +35,27 @@ describe('FaultAggregator', () => {
     expect(tree.value).toBe([...expected.values()].reduce((a, b) => a + b, 0));
   });
 
+  it("sums a path's value by class in the order the classes came, one object from its first reading on", () => {
+    const frames: Frame[] = Array.from({ length: 3 }, (_, i) => ({ addr: i.toString(16), symbol: `f${i}`, offset: 0, dso: '/x' }));
+    const agg = new FaultAggregator();
+    const add = (cls: 'write-to-read-only' | 'first-touch-write' | 'unknown', value: number, site = frames[0]!): number => agg.add('page-faults', 'a', site, [frames[1]!], value, '', undefined, cls);
+    const one = add('first-touch-write', 2);
+    add('first-touch-write', 0.25);
+    const two = add('unknown', 1, frames[2]);
+    add('write-to-read-only', 3);
+    add('first-touch-write', 1);
+    add('unknown', 4, frames[2]);
+    const [p, q] = [agg.allPaths()[one]!, agg.allPaths()[two]!];
+    expect(Object.entries(p.classes)).toEqual([['first-touch-write', 3.25], ['write-to-read-only', 3]]);
+    expect(Object.entries(q.classes)).toEqual([['unknown', 5]]);
+    // read, then counted on: the object read is the one counted in
+    const read = q.classes;
+    add('first-touch-write', 1, frames[2]);
+    expect(q.classes).toBe(read);
+    expect(Object.entries(read)).toEqual([['unknown', 5], ['first-touch-write', 1]]);
+    expect([p.value, p.records, q.value, q.records]).toEqual([6.25, 4, 6, 3]);
+  });
+
   it('counts a repeated stack in each of its groups, and apart in two aggregators that share its frames object', () => {
     const frames: Frame[] = Array.from({ length: 12 }, (_, i) => ({ addr: i.toString(16), symbol: `f${i}`, offset: 0, dso: '/x' }));
     // one object per stack, as the parser hands them out: the aggregators remember on it the paths it was counted in;

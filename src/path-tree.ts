@@ -266,6 +266,12 @@ export function unmadeChain(n: TreeNode): ChainHead | undefined {
   return n instanceof ChainHead && n.unmade ? n : undefined;
 }
 
+interface Scan {
+  value: number;
+  selfCount: number;
+  one: boolean;
+}
+
 // PathTreeBuilder.finish: a node's paths are a range of `order`, in the order
 // they were added; grouped by their next step, each group is a child's range.
 class PathGrouping {
@@ -281,6 +287,8 @@ class PathGrouping {
   private readonly values: Float64Array;
   // homonymNames' steps of a node's groups
   private readonly groupSteps: PathStep[] = [];
+  // scan's result, read before the next scan
+  private readonly scanned: Scan = { value: 0, selfCount: 0, one: true };
 
   constructor(
     private readonly source: ChainSource,
@@ -303,16 +311,50 @@ class PathGrouping {
   }
 
   // The node at `depth` (its step is its paths' step depth - 1) of the paths order[lo, hi).
+  // (Its loops are methods of their own, as `group`'s are: optimized on stack in the root's loop over every path,
+  // this had met nothing that follows it, and bailed out when the root's children were made, 4 times a run.)
   private node(lo: number, hi: number, depth: number, name: string, kind: NodeKind, dso: string | undefined, site: FaultSite | undefined): TreeNode {
-    const { order, lengths, values, pool, starts, source } = this;
+    const { order, source } = this;
     if (hi - lo === 1 && depth > 0) return this.chain(order[lo]!, depth, name);
+    const byEvent: Record<string, number> | undefined = source.multi ? {} : undefined;
+    // (read before the children are made: they scan too)
+    const scan = this.scan(lo, hi, depth, byEvent);
+    const selfCount = scan.selfCount;
+    const total = scan.value;
+    let children: TreeNode[];
+    if (selfCount === 0 && scan.one) children = [this.child(lo, hi, depth)];
+    else if (selfCount === hi - lo) children = [];
+    else {
+      // the paths that end here first, then the children's ranges
+      const groups = this.group(lo, hi, depth, selfCount);
+      // homonyms' labels from the groups' steps, the children made with them: a name written
+      // into a node made the field mutable and threw away the code that had read it as constant
+      const names = groups.length > 2 ? this.homonymNames(groups, depth) : undefined;
+      children = [];
+      for (let g = 0; g < groups.length; g += 2) children.push(this.child(groups[g]!, groups[g + 1]!, depth, names?.[g >> 1]));
+      if (children.length > 1) {
+        sortChildren(children);
+        // a copy holds what it has; an array grown by push holds room for more
+        children = children.slice();
+      }
+    }
+    const value = tagged(total);
+    const self = tagged(selfCount > 0 ? this.selfValue(lo, lo + selfCount) : 0);
+    const classes = selfCount > 0 ? this.selfClasses(lo, lo + selfCount) : undefined;
+    const node = literal(name, kind, dso, site, value, self, byEvent ?? source.counts(value), children, classes);
+    for (let i = lo; i < lo + selfCount; i++) source.leaves[order[i]!] = node;
+    return node;
+  }
+
+  // The range's value, how many of its paths end at `depth`, whether those that go on all have one key next
+  // (into `byEvent`, when given: the value by event).
+  private scan(lo: number, hi: number, depth: number, byEvent: Record<string, number> | undefined): Scan {
+    const { order, lengths, values, pool, starts, source } = this;
     let value = 0;
     let selfCount = 0;
     // the next step, while every path that goes on has one of its key
     let next = -1;
     let one = true;
-    let byEvent: Record<string, number> | undefined;
-    if (source.multi) byEvent = {};
     for (let i = lo; i < hi; i++) {
       const p = order[i]!;
       const v = values[p]!;
@@ -328,41 +370,35 @@ class PathGrouping {
         byEvent[e] = tagged((byEvent[e] ?? 0) + v);
       }
     }
-    let children: TreeNode[];
-    if (selfCount === 0 && one) children = [this.child(lo, hi, depth)];
-    else if (selfCount === hi - lo) children = [];
-    else {
-      // the paths that end here first, then the children's ranges
-      const groups = this.group(lo, hi, depth, selfCount);
-      // homonyms' labels from the groups' steps, the children made with them: a name written
-      // into a node made the field mutable and threw away the code that had read it as constant
-      const names = groups.length > 2 ? this.homonymNames(groups, depth) : undefined;
-      children = [];
-      for (let g = 0; g < groups.length; g += 2) children.push(this.child(groups[g]!, groups[g + 1]!, depth, names?.[g >> 1]));
-      if (children.length > 1) {
-        children.sort(byValueThenName);
-        // a copy holds what it has; an array grown by push holds room for more
-        children = children.slice();
-      }
-    }
+    const scan = this.scanned;
+    scan.value = value;
+    scan.selfCount = selfCount;
+    scan.one = one;
+    return scan;
+  }
+
+  // The value of the paths order[lo, to) (those that end at a node).
+  private selfValue(lo: number, to: number): number {
+    const { order, values } = this;
     let self = 0;
+    for (let i = lo; i < to; i++) self += values[order[i]!]!;
+    return self;
+  }
+
+  // The classes of the paths order[lo, to): the one path's own object, or their sums.
+  private selfClasses(lo: number, to: number): Partial<Record<FaultClass, number>> | undefined {
+    const { order, source } = this;
     let classes: Partial<Record<FaultClass, number>> | undefined;
-    for (let i = lo; i < lo + selfCount; i++) {
-      const p = order[i]!;
-      self += values[p]!;
-      const c = source.classes[p];
+    for (let i = lo; i < to; i++) {
+      const c = source.classes[order[i]!];
       if (c === undefined) continue;
-      if (selfCount === 1) classes = c as Partial<Record<FaultClass, number>>;
+      if (to - lo === 1) classes = c as Partial<Record<FaultClass, number>>;
       else {
         classes ??= {};
         for (const k in c) classes[k as FaultClass] = (classes[k as FaultClass] ?? 0) + c[k as FaultClass]!;
       }
     }
-    value = tagged(value);
-    self = tagged(self);
-    const node = literal(name, kind, dso, site, value, self, byEvent ?? source.counts(value), children, classes);
-    for (let i = lo; i < lo + selfCount; i++) source.leaves[order[i]!] = node;
-    return node;
+    return classes;
   }
 
   // Whether two steps are one node's: of one kind, name and dso.
@@ -533,6 +569,25 @@ class PathGrouping {
       else had.push(g);
     }
     return into;
+  }
+}
+
+// Children sorted by byValueThenName: a few by insertion (what Array#sort does with as few, stable alike,
+// without the copy and state it allocates per call: ~4 MB of the bench capture's tree), more by sort.
+function sortChildren(children: TreeNode[]): void {
+  const n = children.length;
+  if (n > 16) {
+    children.sort(byValueThenName);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const c = children[i]!;
+    let j = i;
+    while (j > 0 && byValueThenName(children[j - 1]!, c) > 0) {
+      children[j] = children[j - 1]!;
+      j--;
+    }
+    children[j] = c;
   }
 }
 

@@ -3,7 +3,7 @@
 // its hash with others: each must still be counted apart, exactly.
 import { describe, expect, it } from 'vitest';
 import { FaultAggregator, pathCallers, type PathFrames } from '../../src/aggregate.js';
-import type { Frame } from '../../src/model.js';
+import type { Frame, TreeNode } from '../../src/model.js';
 
 describe('FaultAggregator', () => {
   it('counts every distinct path apart, however many share a hash', () => {
@@ -125,5 +125,59 @@ describe('FaultAggregator', () => {
     const other: Frame[] = [];
     agg.finish(resolverOf(other) as never);
     expect(other).toEqual(once);
+  });
+
+  it('inserts the frame lost between each caller and its callee, asking `inferred` once per pair (hundreds of pairs)', () => {
+    const frames: Frame[] = Array.from({ length: 60 }, (_, i) => ({ addr: i.toString(16), symbol: `f${i}`, offset: 0, dso: '/x' }));
+    const lost = new Map<number, Frame>();
+    // a frame lost below some callers, depending on the callee too; several pairs lose the same frame
+    const lostBetween = (caller: Frame, callee: Frame): Frame | undefined => {
+      const a = Number.parseInt(caller.addr, 16);
+      const b = Number.parseInt(callee.addr, 16);
+      if ((a * 7 + b) % 3 !== 0) return undefined;
+      const k = (a + b) % 9;
+      if (!lost.has(k)) lost.set(k, { addr: '', symbol: `lost${k}`, offset: -1, dso: '/x', inferred: true });
+      return lost.get(k);
+    };
+    const asked = new Map<string, number>();
+    const inferred = (caller: Frame, callee: Frame): Frame | undefined => {
+      const key = `${caller.addr} ${callee.addr}`;
+      asked.set(key, (asked.get(key) ?? 0) + 1);
+      return lostBetween(caller, callee);
+    };
+    const agg = new FaultAggregator();
+    let seed = 99;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    // folded lines as the tree should have them: comm, callers outermost first (each followed by the frame lost below it), the site
+    const expected = new Map<string, number>();
+    for (let r = 0; r < 3000; r++) {
+      const site = frames[next(60)]!;
+      const callers = Array.from({ length: 1 + next(4) }, () => frames[next(60)]!);
+      agg.add('page-faults', 'a', site, callers, 1);
+      const below = [site, ...callers];
+      const names: string[] = ['a'];
+      for (let i = callers.length; i >= 1; i--) {
+        names.push(below[i]!.symbol);
+        const f = lostBetween(below[i]!, below[i - 1]!);
+        if (f !== undefined) names.push(f.symbol);
+      }
+      names.push(site.symbol, `${site.symbol}+0x0`);
+      const key = names.join(';');
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const resolver = { anchor: () => undefined, resolve: (f: Frame) => ({ dso: f.dso, symbol: f.symbol, offset: f.offset, address: f.addr, resolved: false }) };
+    const { tree } = agg.finish(resolver as never, { inferred });
+    expect(asked.size).toBeGreaterThan(300);
+    expect([...asked.values()].every((n) => n === 1)).toBe(true);
+    const got = new Map<string, number>();
+    const walk = (n: TreeNode, path: string[]): void => {
+      if (n.self > 0) got.set(path.join(';'), n.self);
+      for (const c of n.children) walk(c, [...path, c.name.replace(/ \[inferred\]$/, '')]);
+    };
+    walk(tree, []);
+    expect(got).toEqual(expected);
   });
 });

@@ -3,6 +3,7 @@
 // which the page's script bundles: an edit here leaves the script as it is.
 import type { FaultClass, FaultSite, NodeKind, TreeNode } from '../../src/model.js';
 import { unmadeChain, type ChainHead } from '../../src/path-tree.js';
+import type { PathStep } from '../../src/tree.js';
 import { partitionX0, type EncodedTree, type IntColumn } from './encode.js';
 
 /** intern(x): x's index in `items`, pushing it there the first time its key is met (what `items` holds already keeps its index). */
@@ -57,7 +58,9 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
   const intern = shared?.intern ?? stringInterner(strings);
   const kinds: string[] = [];
   const internKind = stringInterner(kinds);
-  const counted = countNodes(tree);
+  // the chains' steps, by number: what they say once worked out
+  const known = new ChainSteps();
+  const counted = countNodes(tree, known, sink?.cells === undefined);
   const cap = counted.nodes;
   const up = ints.make(cap);
   const name = ints.make(cap);
@@ -119,7 +122,68 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
   let i = 0;
   for (; nodes.length > 0; i++) {
     const node = nodes.pop()!;
-    fields(i, parents.pop()!, node.name, node.kind, node.dso, node.value, node.self, node.byEvent);
+    const parent = parents.pop()!;
+    const chain = readableChain(node, known);
+    if (chain !== undefined) {
+      // a chain's head: its fields read where only heads are (a few shapes), not where every node is (a dozen shapes:
+      // a field most lack, `classes` or `cells`, is looked up there the slow way)
+      const h: TreeNode = chain;
+      fields(i, parent, h.name, h.kind, h.dso, h.value, h.self, h.byEvent);
+      if (h.site !== undefined) {
+        if (sink !== undefined) sink.site(i, h.site, h);
+        else sites[i] = h.site;
+      }
+      if (h.classes !== undefined) {
+        if (sink !== undefined) sink.classes(i, h.classes);
+        else classes[i] = h.classes;
+      }
+      if (h.cells !== undefined && h.cells.length > 0 && sink?.cells?.(i, h) !== true) {
+        cellList[at++] = i;
+        cellList[at++] = h.cells.length / 4;
+        for (let j = 0; j < h.cells.length; j++) cellList[at++] = h.cells[j]!;
+      }
+      // its nodes next in pre-order, each the one child of the one before: those above the leaf with the chain's
+      // value and counts (src/report-json.ts writes them so), the leaf itself as a node (its cells, its classes)
+      const { pool, from, to } = chain;
+      const head = i;
+      if (from < to - 1) {
+        // the first as any node; the others with its value, kind of counts and event, their names by step
+        const first = pool[from]!;
+        const step = known.steps[first]!;
+        i++;
+        fields(i, i - 1, step.name, step.kind, step.dso, chain.value, 0, chain.byEvent);
+        known.name[first] = name[i]!;
+        known.kind[first] = kind[i]!;
+        known.dso[first] = dsoOf[i]!;
+        const oneEvent = event[i]! !== -1;
+        for (let k = from + 1; k < to - 1; k++) {
+          const s = pool[k]!;
+          i++;
+          if (!oneEvent || known.name[s]! < 0) {
+            const step = known.steps[s]!;
+            fields(i, i - 1, step.name, step.kind, step.dso, chain.value, 0, chain.byEvent);
+            known.name[s] = name[i]!;
+            known.kind[s] = kind[i]!;
+            known.dso[s] = dsoOf[i]!;
+            continue;
+          }
+          up[i] = 1;
+          name[i] = known.name[s]!;
+          kind[i] = known.kind[s]!;
+          value[i] = value[i - 1]!;
+          self[i] = 0;
+          dsoOf[i] = known.dso[s]!;
+          event[i] = event[i - 1]!;
+        }
+      }
+      const leaf = chain.leaf();
+      nodes.push(leaf);
+      parents.push(i);
+      // own values: each node's beyond its one child's
+      if (layout) for (let j = head; j <= i; j++) own[j] = Math.max(0, value[j]! - (j < i ? value[j + 1]! : leaf.value));
+      continue;
+    }
+    fields(i, parent, node.name, node.kind, node.dso, node.value, node.self, node.byEvent);
     if (node.site !== undefined) {
       if (sink !== undefined) sink.site(i, node.site, node);
       else sites[i] = node.site;
@@ -132,24 +196,6 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
       cellList[at++] = i;
       cellList[at++] = node.cells.length / 4;
       for (let j = 0; j < node.cells.length; j++) cellList[at++] = node.cells[j]!;
-    }
-    const chain = readableChain(node);
-    if (chain !== undefined) {
-      // its nodes next in pre-order, each the one child of the one before: those above the leaf with the chain's
-      // value and counts (src/report-json.ts writes them so), the leaf itself as a node (its cells, its classes)
-      const { steps, pool, from, to } = chain;
-      const head = i;
-      for (let k = from; k < to - 1; k++) {
-        const step = steps[pool[k]!]!;
-        i++;
-        fields(i, i - 1, step.name, step.kind, step.dso, chain.value, 0, chain.byEvent);
-      }
-      const leaf = chain.leaf();
-      nodes.push(leaf);
-      parents.push(i);
-      // own values: each node's beyond its one child's
-      if (layout) for (let j = head; j <= i; j++) own[j] = Math.max(0, value[j]! - (j < i ? value[j + 1]! : leaf.value));
-      continue;
     }
     const kids = node.children;
     if (layout) {
@@ -170,32 +216,62 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
 }
 
 /** The tree's nodes, and the length of its `cells` list. */
-function countNodes(tree: TreeNode): { nodes: number; cells: number } {
+function countNodes(tree: TreeNode, known: ChainSteps, withCells: boolean): { nodes: number; cells: number } {
   let nodes = 0;
   let cells = 0;
   const stack = [tree];
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     nodes++;
-    if (node.cells !== undefined && node.cells.length > 0) cells += 2 + node.cells.length;
-    const chain = readableChain(node);
+    const chain = readableChain(node, known);
     if (chain !== undefined) {
       // the nodes above its leaf (none has cells), then the leaf
       nodes += chain.to - chain.from - 1;
       stack.push(chain.leaf());
       continue;
     }
+    // (a field most nodes lack, read on nodes of a dozen shapes: 400 of countNodes' 460 samples in a profile of the
+    // bench capture's page made 9 times, when a sink takes the cells and the count is not needed)
+    if (withCells && node.cells !== undefined && node.cells.length > 0) cells += 2 + node.cells.length;
     const kids = node.children;
     for (let c = 0; c < kids.length; c++) stack.push(kids[c]!);
   }
   return { nodes, cells };
 }
 
+// What encodeColumns knows of the steps of a tree's chains, by step number: whether it has a site, and its node's
+// name, kind and dso as written (-1: not yet; each is the same for every node of the step: 203k chain nodes of the
+// bench capture's tree, a few thousand steps)
+class ChainSteps {
+  steps: readonly PathStep[] = [];
+  // 1: no site, 2: a site, 0: not yet looked at
+  sited = new Uint8Array(0);
+  name = new Int32Array(0);
+  kind = new Int32Array(0);
+  dso = new Int32Array(0);
+
+  // `steps` (a chain's) as the ones known
+  of(steps: readonly PathStep[]): void {
+    if (steps === this.steps) return;
+    this.steps = steps;
+    this.sited = new Uint8Array(steps.length);
+    this.name = new Int32Array(steps.length).fill(-1);
+    this.kind = new Int32Array(steps.length);
+    this.dso = new Int32Array(steps.length);
+  }
+}
+
 // A node's chain when its nodes below are unmade and read from its steps: those above the leaf without a site (a sink is handed a site's node).
-function readableChain(n: TreeNode): ChainHead | undefined {
+function readableChain(n: TreeNode, known: ChainSteps): ChainHead | undefined {
   const chain = unmadeChain(n);
   if (chain === undefined) return undefined;
-  const { steps, pool, to } = chain;
-  for (let k = chain.from; k < to - 1; k++) if (steps[pool[k]!]!.site !== undefined) return undefined;
+  known.of(chain.steps);
+  const { pool, to } = chain;
+  const { sited, steps } = known;
+  for (let k = chain.from; k < to - 1; k++) {
+    const s = pool[k]!;
+    if (sited[s] === 0) sited[s] = steps[s]!.site !== undefined ? 2 : 1;
+    if (sited[s] === 2) return undefined;
+  }
   return chain;
 }
 

@@ -29,8 +29,8 @@ export const stringInterner = (strings: string[]): ((s: string) => number) => in
 export interface LeafSink {
   site(node: number, site: FaultSite, tree: TreeNode): void;
   classes(node: number, classes: Partial<Record<FaultClass, number>>): void;
-  /** A node with cells (`tree` its TreeNode): true when the sink carries them, and `cells` leaves them out. */
-  cells?(node: number, tree: TreeNode): boolean;
+  /** A node with cells (`tree` its TreeNode, `cells` its cells): true when the sink carries them, and `cells` leaves them out. */
+  cells?(node: number, tree: TreeNode, cells: NonNullable<TreeNode['cells']>): boolean;
 }
 
 /**
@@ -137,10 +137,11 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
         if (sink !== undefined) sink.classes(i, h.classes);
         else classes[i] = h.classes;
       }
-      if (h.cells !== undefined && h.cells.length > 0 && sink?.cells?.(i, h) !== true) {
+      const cells = h.cells;
+      if (cells !== undefined && cells.length > 0 && sink?.cells?.(i, h, cells) !== true) {
         cellList[at++] = i;
-        cellList[at++] = h.cells.length / 4;
-        for (let j = 0; j < h.cells.length; j++) cellList[at++] = h.cells[j]!;
+        cellList[at++] = cells.length / 4;
+        for (let j = 0; j < cells.length; j++) cellList[at++] = cells[j]!;
       }
       // its nodes next in pre-order, each the one child of the one before: those above the leaf with the chain's
       // value and counts (src/report-json.ts writes them so), the leaf itself as a node (its cells, its classes)
@@ -192,10 +193,11 @@ export function encodeColumns<I extends IntColumn, F extends IntColumn>(tree: Tr
       if (sink !== undefined) sink.classes(i, node.classes);
       else classes[i] = node.classes;
     }
-    if (node.cells !== undefined && node.cells.length > 0 && sink?.cells?.(i, node) !== true) {
+    const cells = node.cells;
+    if (cells !== undefined && cells.length > 0 && sink?.cells?.(i, node, cells) !== true) {
       cellList[at++] = i;
-      cellList[at++] = node.cells.length / 4;
-      for (let j = 0; j < node.cells.length; j++) cellList[at++] = node.cells[j]!;
+      cellList[at++] = cells.length / 4;
+      for (let j = 0; j < cells.length; j++) cellList[at++] = cells[j]!;
     }
     const kids = node.children;
     if (layout) {

@@ -91,7 +91,8 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
   const packTree = (tree: TreeNode, shared: { strings: string[]; intern: (s: string) => number }, call: boolean): PackedSubtree<Int32Array, JsonNumbers, Int32Array | Float64Array> => {
     // the nodes whose cells the page carries, and their numbers; the number lists typed, doubled as they fill (grown by
     // push, as arrays of numbers, they left ~4 MB of copies on the bench capture)
-    const cellNodes: TreeNode[] = [];
+    // (their cells as the sink is handed them: read again from the nodes, of a dozen shapes, the field was looked up the slow way)
+    const cellLists: NonNullable<TreeNode['cells']>[] = [];
     let cellAt = new Int32Array(LIST);
     let siteOf = new Int32Array(LIST);
     const leafSites: FaultSite[] = [];
@@ -119,9 +120,9 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         classOf[2 * classes++ + 1] = classSet(set);
         lastClass = node;
       },
-      cells: (node, t) => {
+      cells: (node, _t, cells) => {
         if (celled === cellAt.length) cellAt = doubled(cellAt);
-        cellNodes.push(t);
+        cellLists.push(cells);
         cellAt[celled++] = node;
         return true;
       },
@@ -132,11 +133,11 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
       // copied into one chunk, handed on as it fills and refilled (a chunk is written before the next is asked for):
       // two small lists handed on per node were 140k steps of this generator and of the writer's loop
       // of integers while the cells are (the writer's own kind: not copied again, a subarray made per node), else of doubles
-      let ints: Int32Array | undefined = cellNodes.length > 0 && cellNodes[0]!.cells instanceof Int32Array ? new Int32Array(CELL_CHUNK) : undefined;
+      let ints: Int32Array | undefined = cellLists.length > 0 && cellLists[0] instanceof Int32Array ? new Int32Array(CELL_CHUNK) : undefined;
       let chunk: Int32Array | Float64Array = ints ?? new Float64Array(CELL_CHUNK);
       let n = 0;
-      for (let k = 0, last = 0; k < cellNodes.length; k++) {
-        const c = cellNodes[k]!.cells!;
+      for (let k = 0, last = 0; k < cellLists.length; k++) {
+        const c = cellLists[k]!;
         if (n + 2 > CELL_CHUNK || (ints !== undefined && !(c instanceof Int32Array))) {
           if (n > 0) yield chunk.subarray(0, n);
           n = 0;

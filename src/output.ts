@@ -35,6 +35,8 @@ export async function checkOutputPath(path: string | undefined): Promise<void> {
     throw cannotWrite(path, e);
   });
   if (target.direct) return;
+  // the temporary file's name needs it (writeOutput): loaded now, not after the work, at the end of it
+  import('node:crypto').catch(() => undefined);
   const folder = dirname(target.path);
   try {
     const s = await stat(folder);
@@ -75,7 +77,7 @@ export async function writeOutput(text: OutputText, path: string | undefined, st
     }
     return;
   }
-  // node:crypto loads here, not at start-up (~3 ms) for every command
+  // (checkOutputPath started loading it)
   const { randomBytes } = await import('node:crypto');
   const tmp = join(dirname(target.path), `.${basename(target.path)}.${randomBytes(6).toString('hex')}.tmp`);
   let created = false;

@@ -59,6 +59,11 @@ export function skimGnuLines(b: Buffer, from: number, to: number, max: number, o
     const bytes = i;
     let digits = 0;
     let c = 0;
+    // objdump prints a byte as `xx `: three at a time, then the loop below (padding, any other spacing)
+    while (i + 3 <= to && ((HEX[b[i] as number] as number) | (HEX[b[i + 1] as number] as number)) >= 0 && b[i + 2] === SPACE) {
+      i += 3;
+      digits += 2;
+    }
     for (; i < to; i++) {
       c = b[i] as number;
       if (c === SPACE) continue;

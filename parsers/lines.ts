@@ -60,7 +60,7 @@ export async function openInput(path: string, stdin?: Readable): Promise<Readabl
     raw = stdin ?? process.stdin; // only here: touching process.stdin makes a shared pipe non-blocking
     // the pipe opened again, read into recycled buffers (parsers/pipe-reader.ts)
     const pipe = pipeOnFd0(raw);
-    if (pipe !== undefined) raw = new PipeReader(pipe);
+    if (pipe !== undefined) raw = new PipeReader(pipe, (await import('node:net')).Socket);
   } else {
     try {
       const s = await stat(path);

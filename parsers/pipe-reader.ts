@@ -3,8 +3,10 @@
 // fresh memory, which the GC frees only tens of MB later (most of a 1 GB
 // trace's peak). The pipe is read as a socket is (libuv's stream, its onread
 // buffers), not on the thread pool: a reader that stops early (an error) does
-// not wait for the writer's next bytes to exit.
-import { Socket } from 'node:net';
+// not wait for the writer's next bytes to exit. node:net is the caller's to
+// load (openInput, for stdin only): a file's report and its worker start
+// without it.
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { RecycledBuffers } from './recycled-buffers.js';
 
@@ -15,8 +17,8 @@ export class PipeReader extends Readable {
   private readonly buffers = new RecycledBuffers(PIECE);
   private readonly socket: Socket;
 
-  /** Reads the pipe open on `fd`, closed with this stream. */
-  constructor(fd: number) {
+  /** Reads the pipe open on `fd`, closed with this stream; `socket` is node:net's Socket. */
+  constructor(fd: number, socket: typeof Socket) {
     super({ highWaterMark: PIECE });
     // onread (Node ≥ 12.2) is missing from @types/node's constructor options
     const options = {
@@ -29,7 +31,7 @@ export class PipeReader extends Readable {
         callback: (n: number, buf: Uint8Array) => this.push(Buffer.from(buf.buffer, buf.byteOffset, n)),
       },
     };
-    this.socket = new Socket(options as ConstructorParameters<typeof Socket>[0]);
+    this.socket = new socket(options as ConstructorParameters<typeof Socket>[0]);
     this.socket.on('end', () => this.push(null));
     this.socket.on('error', (e) => this.destroy(e));
   }

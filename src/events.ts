@@ -328,8 +328,9 @@ function tracepointFault(r: SampleRecord): FaultAccess {
   const code = parseErrorCode(fieldOf(fields, 'error_code'));
   const a = parseAddress(address);
   const i = parseAddress(ip);
+  // (not the sample's addr: a tracepoint's is 0, printed where -F has addr and no trace)
   return {
-    address: Number.isNaN(a) && r.addr !== undefined ? parseAddress(r.addr, true) : a,
+    address: a,
     ...(Number.isNaN(i) ? {} : { ip: i }),
     ...(code === undefined ? {} : { errorCode: code }),
     ...(ip === undefined ? {} : { ipText: ip }),
@@ -346,7 +347,7 @@ function quickTracepointFault(r: SampleRecord): FaultAccess | undefined {
   if (!p.startsWith('address=0x')) return undefined;
   let end = hexEnd(p, 10);
   if (end === 10) return undefined;
-  let address = hexValue(p, 10, end);
+  const address = hexValue(p, 10, end);
   if (!p.startsWith(' ip=', end)) return undefined;
   const ipAt = end + 4;
   const ipEnd = p.indexOf(' ', ipAt);
@@ -362,7 +363,6 @@ function quickTracepointFault(r: SampleRecord): FaultAccess | undefined {
   if (end !== p.length && (p.charCodeAt(end) !== 32 || !plain(p, end, p.length))) return undefined;
   const code = hexValue(p, codeAt, end);
   const ipText = p.slice(ipAt, ipEnd);
-  if (Number.isNaN(address) && r.addr !== undefined) address = parseAddress(r.addr, true);
   if (Number.isNaN(code)) return Number.isNaN(ip) ? { address, ipText } : { address, ip, ipText };
   return Number.isNaN(ip) ? { address, errorCode: code, ipText } : { address, ip, errorCode: code, ipText };
 }

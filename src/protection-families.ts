@@ -9,6 +9,7 @@
 import type { FaultClass } from './fault-class.js';
 import type { ProtectionInstruction, ProtectionReport, ProtectionSiteSummary } from './memory/protection-types.js';
 import { bySiteOrder } from './memory/summary.js';
+import { faultFamily } from './events.js';
 
 /**
  * `reports` in family order (tracepoints first); `noAddress` is, per selected
@@ -34,9 +35,9 @@ export function combineFamilies(reports: readonly ProtectionReport[], noAddress:
   for (const [event, value] of missing) {
     uncoveredFaults += value;
     noAddressFaults += value;
-    notes.push(
-      `${value} ${event} fault${value === 1 ? '' : 's'} carry no data address, so no page and no protection site: counted as uncovered (the exceptions:page_fault_user tracepoint carries the address; for ${event}, record with perf record -d and keep addr in perf script's -F list)`,
-    );
+    // a tracepoint's address is in its payload, gone where perf script's -F list has no trace
+    const remedy = faultFamily(event) === 0 ? `its payload carries the address: keep trace in perf script's -F list` : `the exceptions:page_fault_user tracepoint carries the address; for ${event}, record with perf record -d and keep addr in perf script's -F list`;
+    notes.push(`${value} ${event} fault${value === 1 ? '' : 's'} carry no data address, so no page and no protection site: counted as uncovered (${remedy})`);
   }
   const ordered = [...sites.values()].sort(bySiteOrder);
   return { ...first, sites: ordered, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), notes };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { baseEventName, faultFamily, isFaultEvent, normalizeRecord, readFault } from '../../src/events.js';
 import type { SampleRecord } from '../../src/model.js';
+import { PerfScriptParser } from '../../parsers/perf-script.js';
 
 const samples = fileURLToPath(new URL('../../samples/protection/', import.meta.url));
 
@@ -25,6 +26,19 @@ describe('readFault', () => {
     expect(line).toMatch(/error_code=0x15\s+0$/);
     const payload = line.slice(line.indexOf('exceptions:page_fault_user:') + 'exceptions:page_fault_user:'.length).trim();
     expect(readFault({ ...base, event: 'exceptions:page_fault_user', payload })?.errorCode).toBe(0x15);
+  });
+
+  it('takes no data address from a tracepoint printed without its payload (-F with addr and no trace): its sample addr is 0', () => {
+    // samples/fields/g.flags-addr (-F comm,tid,time,event,addr,sym,symoff,dso,flags): `… exceptions:page_fault_user:` then the flags' blanks and `0`
+    const text = gunzipSync(readFileSync(fileURLToPath(new URL('../../samples/fields/g.flags-addr.txt.gz', import.meta.url)))).toString('utf8');
+    const records: SampleRecord[] = [];
+    const p = new PerfScriptParser({ source: 'g.flags-addr' }, (r) => r.kind === 'sample' && records.push(r));
+    for (const l of text.split('\n')) p.line(l);
+    p.end();
+    const tracepoints = records.filter((r) => r.event === 'exceptions:page_fault_user');
+    expect(tracepoints.length).toBeGreaterThan(100);
+    expect(tracepoints.every((r) => r.payload === '0' && r.addr === '0')).toBe(true);
+    for (const r of tracepoints) expect(readFault(r)?.address).toBeNaN();
   });
 
   it('reads perf trace fields, decimal error code and ip included', () => {

@@ -10,6 +10,7 @@ import { parsePerfScript } from '../../parsers/perf-script.js';
 import { normalizeRecord, type TraceEvent } from '../../src/events.js';
 import type { TraceRecord } from '../../src/model.js';
 import { ProtectionTimeline } from '../../src/memory/index.js';
+import { combineFamilies } from '../../src/protection-families.js';
 
 const samples = fileURLToPath(new URL('../../samples/', import.meta.url));
 
@@ -64,4 +65,14 @@ describe('fault families in one timeline', () => {
       expect(new Set(families.map((f) => JSON.stringify(together.report(f).sites.map((s) => [s.site, s.calls, s.pages]).sort()))).size).toBe(1);
     });
   }
+});
+
+describe('faults with no data address', () => {
+  it('are said with the option that keeps it: trace in -F for the tracepoint, perf record -d and addr for the software events', () => {
+    const notes = combineFamilies([new ProtectionTimeline({}).report()], { 'exceptions:page_fault_user': 3, 'page-faults': 1 }).notes;
+    expect(notes).toContain(`3 exceptions:page_fault_user faults carry no data address, so no page and no protection site: counted as uncovered (its payload carries the address: keep trace in perf script's -F list)`);
+    expect(notes).toContain(
+      `1 page-faults fault carry no data address, so no page and no protection site: counted as uncovered (the exceptions:page_fault_user tracepoint carries the address; for page-faults, record with perf record -d and keep addr in perf script's -F list)`,
+    );
+  });
 });

@@ -8,6 +8,13 @@ export interface Segment<C> {
   change: C;
 }
 
+const NONE: readonly never[] = [];
+
+/** Segments that meet [start, end) (what `set` took out there, or `slice` gave), cut to it, as copies. */
+export function clipped<C>(segs: readonly Segment<C>[], start: number, end: number): Segment<C>[] {
+  return segs.map((s) => ({ start: Math.max(s.start, start), end: Math.min(s.end, end), prot: s.prot, change: s.change }));
+}
+
 // Sorted, non-overlapping page ranges.
 export class PageMap<C> {
   segs: Segment<C>[] = [];
@@ -70,9 +77,11 @@ export class PageMap<C> {
 
   // clear and insert in one step: the segments [start, end) touches give way to
   // what is left of the first and last of them around the new one (a change
-  // over exactly one segment replaces it where it is, no splice)
-  set(start: number, end: number, prot: number, change: C): void {
-    if (end <= start) return;
+  // over exactly one segment replaces it where it is, no splice). Returns the
+  // segments taken out, whole (the first and last may reach past the range;
+  // segments are never changed, only replaced).
+  set(start: number, end: number, prot: number, change: C): readonly Segment<C>[] {
+    if (end <= start) return NONE;
     this.last = undefined;
     const segs = this.segs;
     const i = this.after(start);
@@ -81,18 +90,20 @@ export class PageMap<C> {
     const seg: Segment<C> = { start, end, prot, change };
     if (j === i) {
       segs.splice(i, 0, seg);
-      return;
+      return NONE;
     }
     const first = segs[i]!;
     const last = segs[j - 1]!;
     const left = first.start < start ? { start: first.start, end: start, prot: first.prot, change: first.change } : undefined;
     const right = last.end > end ? { start: end, end: last.end, prot: last.prot, change: last.change } : undefined;
     if (left === undefined && right === undefined) {
-      if (j === i + 1) segs[i] = seg;
-      else segs.splice(i, j - i, seg);
-    } else if (right === undefined) segs.splice(i, j - i, left!, seg);
-    else if (left === undefined) segs.splice(i, j - i, seg, right);
-    else segs.splice(i, j - i, left, seg, right);
+      if (j !== i + 1) return segs.splice(i, j - i, seg);
+      segs[i] = seg;
+      return [first];
+    }
+    if (right === undefined) return segs.splice(i, j - i, left!, seg);
+    if (left === undefined) return segs.splice(i, j - i, seg, right);
+    return segs.splice(i, j - i, left, seg, right);
   }
 
   copy(): PageMap<C> {

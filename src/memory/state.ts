@@ -13,8 +13,9 @@ export interface Change {
   readonly faults: number[];
   failed: boolean;
   applied: boolean;
-  // Ranges as they were before the change, to undo it when its exit says it failed.
-  undo: { start: number; end: number; prev: Segment<Change>[] }[];
+  // Ranges as they were before the change, to undo it when its exit says it failed: the segments
+  // in [start, end) then (they may reach past it: only the part inside is put back).
+  undo: { start: number; end: number; prev: readonly Segment<Change>[] }[];
   // Retry cycles this change closed, in any family (undone with it).
   closed: { instr: InstrAgg; agg: FaultAgg; delay: number }[];
 }

@@ -2,7 +2,7 @@
 // (slice + clear + insert) and copies between gets must give what a linear
 // scan of the segments gives.
 import { describe, expect, it } from 'vitest';
-import { PageMap, type Segment } from '../../../src/memory/page-map.js';
+import { clipped, PageMap, type Segment } from '../../../src/memory/page-map.js';
 
 function scan<C>(m: PageMap<C>, addr: number): Segment<C> | undefined {
   return m.segs.find((s) => s.start <= addr && addr < s.end);
@@ -55,7 +55,7 @@ describe('PageMap.get', () => {
 });
 
 describe('PageMap.set', () => {
-  it('leaves the segments clear and insert leave, over random maps and ranges', () => {
+  it('leaves the segments clear and insert leave, over random maps and ranges, and returns those it took out', () => {
     let seed = 777;
     const rand = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -72,7 +72,10 @@ describe('PageMap.set', () => {
         ref.clear(start, end);
       } else {
         const prot = rand(8);
-        m.set(start, end, prot, op);
+        const before = m.slice(start, end);
+        const taken = m.set(start, end, prot, op);
+        // what it took out, cut to the range (as an undo puts it back), is the range as it was
+        expect(clipped(taken, start, end)).toEqual(end > start ? before : []);
         if (end > start) {
           ref.clear(start, end);
           ref.insert([{ start, end, prot, change: op }]);

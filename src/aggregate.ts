@@ -10,6 +10,7 @@ import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
 import { named, type FrameResolver } from './join.js';
 import { grown } from './grown.js';
 import { PathTreeBuilder } from './path-tree.js';
+import { IntPairs } from './int-pairs.js';
 import { type PathStep, invertTree } from './tree.js';
 
 /**
@@ -317,13 +318,13 @@ export class FaultAggregator {
     // a faulting frame's site, filter decision, steps and ranked entry; the records of its paths (to `present`, in the order first met)
     const leafOf = new Array<LeafInfo | undefined>(frameList.length);
     const leafOrder: LeafInfo[] = [];
-    // a frame unwinding lost between a caller and its callee: its step (the pairs are remembered by `inferred`'s
-    // own cache: one here too was a map of every pair, 100k on a wide capture, its keys past small integers)
+    // a frame unwinding lost between a caller and its callee: its step, one per lost frame
     const between = options.inferred;
     const stepOfInferred = new Map<Frame, number>();
-    // by (caller id, callee id): the step of the frame lost between them, or none (each pair asked of `inferred` once:
-    // asked for every caller of every path, its two maps by Frame were ~10 ms of the bench capture's report)
-    const lostSteps = new LostSteps();
+    // by (caller id, callee id): that step, or none, so each pair is asked of `inferred` once (asked for every caller
+    // of every path, its maps by Frame were ~10 ms of the bench capture's report; a Map by pair key cost more on 100k pairs)
+    const lostSteps = new IntPairs();
+    const NONE_LOST = -1;
     // an inlined function's step, at faulting frames of one dso (so a node's name is one string, not one per path)
     const inlinedSteps = new Map<Frame, number>();
     const commSteps = new Map<string, number>();
@@ -388,9 +389,9 @@ export class FaultAggregator {
         if (between === undefined) continue;
         const below = frameIds[ids + i - 1]!;
         let lost = lostSteps.get(id, below);
-        if (lost === LostSteps.UNKNOWN) {
+        if (lost === IntPairs.UNKNOWN) {
           const f = between(frameList[id]!, frameList[below]!);
-          if (f === undefined) lost = LostSteps.NONE;
+          if (f === undefined) lost = NONE_LOST;
           else {
             const had = stepOfInferred.get(f);
             if (had === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
@@ -398,7 +399,7 @@ export class FaultAggregator {
           }
           lostSteps.set(id, below, lost);
         }
-        if (lost !== LostSteps.NONE) builder.push(lost);
+        if (lost !== NONE_LOST) builder.push(lost);
       }
       if (leaf.fn < 0) {
         const site = leaf.site;
@@ -639,49 +640,4 @@ function pathLeaves(built: Int32Array, all: readonly TreeNode[]): (TreeNode | un
     leaves.push(b >= 0 ? all[b] : undefined);
   }
   return leaves;
-}
-
-// (caller id, callee id) → a number, in open addressing over typed arrays: no key object or string per pair.
-class LostSteps {
-  /** Not set yet. */
-  static readonly UNKNOWN = -2;
-  /** No frame lost between the two. */
-  static readonly NONE = -1;
-  private keys = new Int32Array(2 * 16).fill(-1);
-  private values = new Int32Array(16);
-  private size = 0;
-
-  get(caller: number, callee: number): number {
-    const { keys } = this;
-    const mask = this.values.length - 1;
-    for (let h = pairHash(caller, callee) & mask; ; h = (h + 1) & mask) {
-      const k = keys[2 * h]!;
-      if (k === -1) return LostSteps.UNKNOWN;
-      if (k === caller && keys[2 * h + 1] === callee) return this.values[h]!;
-    }
-  }
-
-  set(caller: number, callee: number, value: number): void {
-    if (2 * (this.size + 1) > this.values.length) this.grow();
-    const { keys } = this;
-    const mask = this.values.length - 1;
-    let h = pairHash(caller, callee) & mask;
-    while (keys[2 * h] !== -1 && !(keys[2 * h] === caller && keys[2 * h + 1] === callee)) h = (h + 1) & mask;
-    if (keys[2 * h] === -1) this.size++;
-    keys[2 * h] = caller;
-    keys[2 * h + 1] = callee;
-    this.values[h] = value;
-  }
-
-  private grow(): void {
-    const { keys, values } = this;
-    this.keys = new Int32Array(4 * values.length).fill(-1);
-    this.values = new Int32Array(2 * values.length);
-    this.size = 0;
-    for (let h = 0; h < values.length; h++) if (keys[2 * h] !== -1) this.set(keys[2 * h]!, keys[2 * h + 1]!, values[h]!);
-  }
-}
-
-function pairHash(a: number, b: number): number {
-  return Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
+import { readBytesInTwo } from './perf-script-helpers.js';
 import { PerfScriptParser } from '../../parsers/perf-script.js';
 import type { SampleRecord, TraceRecord } from '../../src/model.js';
 
@@ -31,13 +31,7 @@ function viaLines(text: string): Read[] {
 
 function viaBytes(text: string, reuseRecords: boolean): Read[] {
   const out: Read[] = [];
-  const reader = new PerfScriptByteReader(new PerfScriptParser({ source: 's', reuseRecords }, (r) => copy(r, out)), { source: 's' });
-  const bytes = Buffer.from(text, 'utf8');
-  // two chunks, cut mid-line
-  const cut = bytes.length >> 1;
-  reader.write(Buffer.from(bytes.subarray(0, cut)));
-  reader.write(Buffer.from(bytes.subarray(cut)));
-  reader.end();
+  readBytesInTwo(text, reuseRecords, (r) => copy(r, out));
   return out;
 }
 

@@ -11,12 +11,11 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
 import { PerfScriptParser } from '../../parsers/perf-script.js';
 import { PerfScriptScanner } from '../../parsers/perf-script-scan.js';
 import { Collapser, collapseLines } from '../../src/collapse.js';
 import type { SampleRecord, TraceRecord } from '../../src/model.js';
-import { quote, SAMPLES } from './perf-script-helpers.js';
+import { quote, readBytesInTwo, SAMPLES } from './perf-script-helpers.js';
 
 type Read = { event: string; time: number; tid: number; addr: string | undefined; stack: string[] };
 
@@ -36,13 +35,7 @@ function viaLines(text: string): { records: Read[]; bad: number } {
 
 function viaBytes(text: string, reuseRecords: boolean): Read[] {
   const out: Read[] = [];
-  const reader = new PerfScriptByteReader(new PerfScriptParser({ source: 's', reuseRecords }, (r) => copy(r, out)), { source: 's' });
-  const bytes = Buffer.from(text, 'utf8');
-  // two chunks, cut mid-line
-  const cut = bytes.length >> 1;
-  reader.write(Buffer.from(bytes.subarray(0, cut)));
-  reader.write(Buffer.from(bytes.subarray(cut)));
-  reader.end();
+  readBytesInTwo(text, reuseRecords, (r) => copy(r, out));
   return out;
 }
 

@@ -4,6 +4,7 @@ import { CONFORMANCE_DIR } from '../shared.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { PerfScriptByteReader } from '../../parsers/perf-script-bytes.js';
 import { PerfScriptParser } from '../../parsers/perf-script.js';
 import type { Diagnostic, TraceRecord } from '../../src/model.js';
 
@@ -55,4 +56,14 @@ export function parseLines(lines: Iterable<string>, source = 'test'): Parsed {
   for (const l of lines) parser.line(l);
   parser.end();
   return { records, diagnostics, parser };
+}
+
+/** `text` through the byte reader in two chunks cut mid-line, each record to `onRecord` (a reused one when `reuseRecords`: copy what you keep). */
+export function readBytesInTwo(text: string, reuseRecords: boolean, onRecord: (r: TraceRecord) => void): void {
+  const reader = new PerfScriptByteReader(new PerfScriptParser({ source: 's', reuseRecords }, onRecord), { source: 's' });
+  const bytes = Buffer.from(text, 'utf8');
+  const cut = bytes.length >> 1;
+  reader.write(Buffer.from(bytes.subarray(0, cut)));
+  reader.write(Buffer.from(bytes.subarray(cut)));
+  reader.end();
 }

@@ -16,7 +16,7 @@ import { InputError } from './errors.js';
 import type { TraceEvent } from './events.js';
 import type { Diagnostic, InputSummary } from './model.js';
 import type { Progress } from './progress.js';
-import { envNumber, threadCount, threadedFileSize } from './threads.js';
+import { envNumber, keepYoungSmallPast, threadCount, threadedFileSize } from './threads.js';
 import type { BatchDecoder, BatchRing } from './report-batch.js';
 import type { TraceJob, TraceMessage } from './report-worker.js';
 
@@ -86,7 +86,9 @@ export class TraceWorker {
     const { Worker } = await import('node:worker_threads');
     // the worker makes the ring: this thread loads the batch code only when it reads (read())
     const job: TraceJob = { path, slots: MAX_IN_FLIGHT };
-    return new TraceWorker(path, new Worker(new URL('./report-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } }), size);
+    const worker = new Worker(new URL('./report-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
+    keepYoungSmallPast(worker);
+    return new TraceWorker(path, worker, size);
   }
 
   /**

@@ -4,9 +4,9 @@
 // the built CLI, src/cli/bundle.mjs), then program.ts runs the command line.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { EXIT_INTERNAL, EXIT_OK } from '../errors.js';
 import { TraceWorker } from '../report-parallel.js';
+import { keepYoungSmall } from '../threads.js';
 import { earlyTrace } from './early.js';
 import { reportBug, type CliIo } from './messages.js';
 
@@ -41,11 +41,10 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  // V8's young generation stays at its first size (1 MiB semi-spaces) instead of growing to 16:
-  // what outlives a scavenge here is mostly the report's own data, promoted sooner. Peak RSS ~25 MB
-  // lower for html on 1 GB of stdin, ~60 MB for the 100k-site page, for no measurable CPU. A worker
-  // thread's start sets it back to V8's least, 2 (a big file's report or collapse: left as they were).
-  setFlagsFromString('--semi-space-growth-factor=1');
+  // V8's young generation stays at its first size: peak RSS ~25 MB lower for html on 1 GB of stdin,
+  // ~60 MB for the 100k-site page, for no measurable CPU; past report's worker too (collapse's
+  // workers' start sets it back to V8's least, 2: a big file's collapse left as it was).
+  keepYoungSmall();
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(EXIT_OK);
   });

@@ -13,7 +13,7 @@
 // callchain are one line each with no blank line after them, and side-band
 // lines (PERF_RECORD_*) stand alone, so a header line also ends the record
 // before it, and `end()` flushes the last one.
-import type { DiagnosticSink, Frame, SampleRecord, TraceRecord } from './records.js';
+import { NO_IP_PRINTED, type DiagnosticSink, type Frame, type SampleRecord, type TraceRecord } from './records.js';
 import { defineFormat, pullRecords } from './format.js';
 import { PerfScriptByteReader } from './perf-script-bytes.js';
 import { LineTable } from './line-table.js';
@@ -119,6 +119,8 @@ export class PerfScriptParser {
   private srclineTarget = false;
   /** Whether a callchain line of the record came without perf's tab (simpleperf, older captures). */
   private untabbed = false;
+  /** Whether the record's printed end came: the line perf ends a record with the ip in -F (blank, or phys_addr and page sizes). */
+  private pEnded = false;
 
   constructor(
     options: PerfScriptOptions,
@@ -155,14 +157,14 @@ export class PerfScriptParser {
     this.lineNo++;
     if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
     if (text.length === 0) {
-      this.flush();
+      this.flush(true);
       return;
     }
     const c0 = text.charCodeAt(0);
     // hot path: a tab-indented callchain frame
     if (c0 === 9 /* \t */) {
       if (isFrameShaped(text)) this.addFrame(text);
-      else if (isBlank(text)) this.flush();
+      else if (isBlank(text)) this.flush(true);
       else this.bad('expected a callchain frame: <tab><hex address> <symbol>[+0xoffset] (<dso>)');
       return;
     }
@@ -284,13 +286,14 @@ export class PerfScriptParser {
       return;
     }
     if (isBlank(text)) {
-      this.flush();
+      this.flush(true);
       return;
     }
     const inRecord = this.isOpen;
     if (inRecord && !this.untabbed && isTrailingFieldsLine(text)) {
       // phys_addr and page sizes after the last frame, or after a header whose callchain came out empty (perf's frames start with a tab)
       this.srclineTarget = false;
+      this.pEnded = true;
       return;
     }
     if (inRecord && isFrameShaped(text)) {
@@ -376,6 +379,7 @@ export class PerfScriptParser {
     this.stackHash = STACK_HASH_SEED;
     this.srclineTarget = n > 0;
     this.untabbed = false;
+    this.pEnded = false;
   }
 
   // The header frames' keys (`headerFrameKey`), `key\nsrcline` where a srcline changed the last.
@@ -441,7 +445,8 @@ export class PerfScriptParser {
     else this.onRecord(r);
   }
 
-  private flush(): void {
+  // `ended`: a blank line closes the record (perf's end of a record whose ip it printed).
+  private flush(ended = false): void {
     if (!this.isOpen) return;
     this.isOpen = false;
     this.srclineTarget = false;
@@ -465,7 +470,7 @@ export class PerfScriptParser {
       // (`%16lx`; an ip has a blank of its own before its field, ` %16lx`, one column on): a record
       // with addr whose callchain came out empty (perf prints it, then no frame line) has no frame
       hasAddr = true;
-      stack = [];
+      stack = ended || this.pEnded ? [] : NO_IP_PRINTED;
     } else if (n >= 1) {
       hasAddr = n >= 2;
       const id = this.pHeaderId;
@@ -480,7 +485,7 @@ export class PerfScriptParser {
       stack = frames.headerStack(frame);
       if (frames.stackNumber >= 0) stackId = frames.stackNumber;
     } else {
-      stack = [];
+      stack = ended || this.pEnded ? [] : NO_IP_PRINTED;
     }
     // a weight where the address goes (-F weight, no addr): bare, beside frames with a symbol or dso (perf-script-frames.ts)
     if (hasAddr && this.bareFirstField() && stack.length > 0 && (stack[0]!.symbol !== '' || stack[0]!.dso !== '') && addrHasSymbol(this.pEvent)) hasAddr = false;

@@ -72,6 +72,16 @@ export interface SampleRecord extends Origin {
   readonly fields?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The stack of a perf script record printed without its ip and callchain:
+ * perf 6.1 prints them only when ip is in -F (builtin-script.c,
+ * process_event), and then ends the record with a line of its own (blank, or
+ * phys_addr and the page sizes) even when the callchain came out empty; a
+ * record without ip is its header line alone. One shared empty array, told by
+ * identity (`stack === NO_IP_PRINTED`).
+ */
+export const NO_IP_PRINTED: readonly Frame[] = [];
+
 /** `PERF_RECORD_MMAP`/`MMAP2` from `perf script --show-mmap-events`. */
 export interface MmapRecord extends Origin {
   readonly kind: 'mmap';

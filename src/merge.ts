@@ -43,6 +43,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
   const examples: string[] = [];
   const selected: string[] = [];
   const selection = { read: 0, kept: 0, filteredOut: 0 };
+  let ipNotPrinted = 0;
   const warnings: string[] = [];
   const notes: string[] = [];
   const classes: Partial<Record<FaultClass, number>> = {};
@@ -74,6 +75,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     selection.read += r.selection.read;
     selection.kept += r.selection.kept;
     selection.filteredOut += r.selection.filteredOut;
+    ipNotPrinted += r.ipNotPrinted ?? 0;
     for (const w of r.warnings) if (!warnings.includes(w)) warnings.push(w);
     for (const n of r.notes ?? []) if (!notes.includes(n)) notes.push(n);
     if (r.classes !== undefined) {
@@ -113,6 +115,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     skipped: { lines: skippedLines, examples },
     selectedEvents: selected,
     selection,
+    ...(ipNotPrinted > 0 ? { ipNotPrinted } : {}),
     sites: [...sites.values()].sort((a, b) => b.count - a.count || cmp(a.dso, b.dso) || cmp(a.address, b.address) || cmp(a.event, b.event)),
     tree,
     warnings,

@@ -27,7 +27,7 @@ import { AddressHistory } from './memory/address-history.js';
 import { ProtectionTimeline, ThreadOwners, type NotedFault } from './memory/index.js';
 import { RegionFaults, type RegionFault } from './memory/region-faults.js';
 import type { CallSite, DiagnosticSink, FaultClass, Frame, InputSummary, LostRecord, MmapRecord, Report, SampleRecord, TaskRecord } from './model.js';
-import { formatDiagnostic } from './model.js';
+import { formatDiagnostic, NO_IP_PRINTED } from './model.js';
 import { combineFamilies } from './protection-families.js';
 import { ProtectionSites } from './protection-sites.js';
 import type { IndexedListings, SkippedLines } from './report-inputs.js';
@@ -63,6 +63,8 @@ interface EventTally {
   filteredOut: number;
   noAddress: number;
   frameless: number;
+  /** Faults printed without their ip (NO_IP_PRINTED), and without a payload ip. */
+  noIp: number;
   readonly classes: Partial<Record<FaultClass, number>>;
   readonly processes: Map<number, ProcessFaults>;
   // the last process counted: runs of one process are the rule
@@ -256,6 +258,7 @@ export class ReportAccumulator {
         filteredOut: 0,
         noAddress: 0,
         frameless: 0,
+        noIp: 0,
         classes: {},
         processes: new Map(),
         lastPid: NaN,
@@ -293,8 +296,12 @@ export class ReportAccumulator {
       this.aggregator.addPath(r.event, r.comm, frames, r.period);
       return;
     }
-    // perf script printed no frame and the record has no ip (an empty DWARF chain): the fault is [unknown]
-    if (r.stack.length === 0 && site.addr === '') t.frameless += r.period;
+    // perf script printed no frame and the record has no ip: the fault is [unknown]; an empty DWARF
+    // chain, or a -F list without ip (no callchain printed either)
+    if (r.stack.length === 0 && site.addr === '') {
+      if (r.stack === NO_IP_PRINTED) t.noIp += r.period;
+      else t.frameless += r.period;
+    }
     this.attribute(e, site, t);
     const { cls, group } = this;
     const pid = this.aggregate(r, cls, t);
@@ -500,6 +507,7 @@ export class ReportAccumulator {
       inlinedDsoByLabel: this.inlineFrames.byLabel,
       inferred: this.repair.inserted,
       frameless: sum((t) => t.frameless),
+      noIp: sum((t) => t.noIp),
       tree: result.tree,
       mangledNames: result.mangledNames,
       decidedEarly: this.sites.changed(),
@@ -514,6 +522,7 @@ export class ReportAccumulator {
       inputs,
     });
     const readCount = sum((t) => t.read);
+    const noIp = sum((t) => t.noIp);
     const signals = this.signals.result();
     const filteredCount = sum((t) => t.filteredOut) + result.filtered.records;
     return {
@@ -536,6 +545,7 @@ export class ReportAccumulator {
       ...(protection !== undefined ? { protection } : {}),
       ...(regions !== undefined ? { regions } : {}),
       selection: { read: readCount, kept: readCount - filteredCount, filteredOut: filteredCount },
+      ...(noIp > 0 ? { ipNotPrinted: noIp } : {}),
     };
   }
 }

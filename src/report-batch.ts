@@ -12,7 +12,7 @@
 // holds most of (software faults, mprotect, syscall exits) are read here, in
 // the worker, and go as numbers: the main thread makes their events of them.
 import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent, frameAddress, normalizeRecord, type FaultAccess, type FaultEvent, type TraceEvent } from './events.js';
-import type { Diagnostic, Frame, SampleRecord, TraceRecord } from './model.js';
+import { NO_IP_PRINTED, type Diagnostic, type Frame, type SampleRecord, type TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
 
@@ -32,11 +32,13 @@ const ITEM_INTS = 12;
 const ITEM_DOUBLES = 3 + HOT_VALUES;
 /**
  * Stack references: ≥ 0 a stack sent before, by its slot; below, the frame ids follow in the
- * frames as [n, id…]: FRESH_STACK is kept by neither side, ≤ NEW_STACK is kept in slot
+ * frames as [n, id…] (NO_IP_STACK: none, the parser's NO_IP_PRINTED): FRESH_STACK is kept by neither side, ≤ NEW_STACK is kept in slot
  * NEW_STACK - ref. Slots below MAX_NUMBERED are the parser's stack numbers; above, callchains
  * the parser interned without a number, numbered here.
  */
 const FRESH_STACK = -2;
+/** NO_IP_PRINTED: a record printed without its ip (-F without ip), told by identity on both sides. */
+const NO_IP_STACK = -1;
 const NO_STACK = -3;
 const NEW_STACK = -4;
 const MAX_NUMBERED = 1 << 16;
@@ -351,6 +353,8 @@ export class BatchEncoder {
         ref = NEW_STACK - (MAX_NUMBERED + this.chainIds.size);
         this.chainIds.set(stack, this.chainIds.size);
       }
+    } else if (stack === NO_IP_PRINTED) {
+      return NO_IP_STACK;
     }
     const n = stack.length;
     if (this.framesUsed + n + 1 > this.frames.length) {
@@ -489,6 +493,7 @@ export class BatchDecoder {
     const ref = ints[at + 6]!;
     let stack: readonly Frame[] | undefined;
     if (ref >= 0) stack = ref < MAX_NUMBERED ? this.numbered[ref] : this.chains[ref - MAX_NUMBERED];
+    else if (ref === NO_IP_STACK) stack = NO_IP_PRINTED;
     else if (ref !== NO_STACK) stack = this.stackOf(frameIds, ref);
     if (tag === OBJECT) {
       const o = b.objects[this.oi++]!;

@@ -24,6 +24,7 @@ export function toJson(report: Report, { tree = true } = {}): unknown {
     skipped: report.skipped,
     selectedEvents: report.selectedEvents,
     selection: report.selection,
+    ...(report.ipNotPrinted !== undefined ? { ipNotPrinted: report.ipNotPrinted } : {}),
     warnings: report.warnings,
     notes: report.notes ?? [],
     findings: report.findings ?? [],
@@ -311,6 +312,7 @@ export function reportFromJson(text: string, source: string): Report {
     selection: isObject(selection)
       ? { read: num(selection['read'], bad, 'selection'), kept: num(selection['kept'], bad, 'selection'), filteredOut: num(selection['filteredOut'], bad, 'selection') }
       : { read: 0, kept: 0, filteredOut: 0 },
+    ...(data['ipNotPrinted'] !== undefined ? { ipNotPrinted: num(data['ipNotPrinted'], bad, 'ipNotPrinted') } : {}),
     sites: sites.map((s) => siteFromJson(s, bad)),
     tree: nodeFromJson(tree, bad),
     warnings: arrayOf(data['warnings'] ?? [], bad, 'warnings').map(String),

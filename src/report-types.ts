@@ -80,6 +80,8 @@ export interface Report {
   readonly selectedEvents: string[];
   /** Records of the selected events: read, kept by the filters (the tree holds their periods), and removed by filters. */
   readonly selection: { readonly read: number; readonly kept: number; readonly filteredOut: number };
+  /** Faults of the selected events perf script printed without ip (-F without it): no instruction, no callchain. Absent when none. */
+  readonly ipNotPrinted?: number;
   /** Faulting instructions by count, descending; their counts add up to tree.value. */
   readonly sites: SiteCount[];
   readonly tree: TreeNode;
@@ -238,6 +240,7 @@ export type NoticeKind =
   | 'assumed-layout'
   | 'inferred-frames'
   | 'frameless-faults'
+  | 'ip-not-printed'
   | 'mangled-names'
   | 'symbol-decided-early'
   | 'events'

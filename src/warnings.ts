@@ -32,8 +32,10 @@ export interface NoticeFacts {
   /** `(inlined)` leaf groups with no real frame and no ip that MMAP records map, put in their caller's dso: name → that dso. */
   readonly inlinedDsoInferred: ReadonlyMap<string, string>;
   readonly inlinedDsoByLabel: ReadonlyMap<string, { readonly dso: string; readonly label: string }>;
-  /** Faults of the chosen events that perf script printed with no frame and no ip. */
+  /** Faults of the chosen events that perf script printed with no frame and no ip (an empty callchain). */
   readonly frameless: number;
+  /** Faults of the chosen events printed without the ip field (-F without ip): no ip, no callchain. */
+  readonly noIp: number;
   /** Frames the unwinding repair inserted. */
   readonly inferred: number;
   /** The call-path tree. */
@@ -71,6 +73,7 @@ export function collectNotices(f: NoticeFacts): Notices {
   if (f.resolver.labelNamed.size > 0) out.warn('listing', labelNamed([...f.resolver.labelNamed.values()]));
   for (const path of f.resolver.unconfirmedLayouts()) out.warn('assumed-layout', assumedLayout(path));
   if (f.frameless > 0) out.warn('frameless-faults', framelessFaults(f.frameless));
+  if (f.noIp > 0) out.warn('ip-not-printed', ipNotPrinted(f.noIp, f.events));
   if (f.inferred > 0) out.note('inferred-frames', inferredFrames(f.inferred));
   const mangled = f.mangledNames === false ? [] : mangledIn(f.tree);
   if (mangled.length > 0) out.warn('mangled-names', mangledNames(mangled));
@@ -234,6 +237,13 @@ export function assumedLayout(path: string): string {
 // threads 2182 11895.892210:          1                 page-faults:     (and no frame line after it)
 export function framelessFaults(n: number): string {
   return `${n} fault${s(n)} came with no frame and no ip (perf script prints an empty callchain when DWARF unwinding finds no user frame, e.g. at a new thread's first instruction): shown as [unknown]; perf script --hide-call-graph prints ${n === 1 ? 'its' : 'their'} ip and function`;
+}
+
+// fields 13329  2038.792523:                page-faults:     559f7158e020 __TMC_END__   (-F comm,tid,time,event,addr,sym)
+// fields 13329  2038.792825: exceptions:page_fault_user:                0               (the next line is the next header)
+export function ipNotPrinted(n: number, events: Record<string, number>): string {
+  const tracepoint = Object.keys(events).some((e) => e.startsWith('exceptions:page_fault_'));
+  return `${n} fault${s(n)} ${n === 1 ? 'was' : 'were'} printed without ip (perf script's -F list leaves it out), so perf script printed neither the faulting instruction nor the callchain: shown as [unknown]; add ip,sym,dso to the -F list (with ip, perf prints the callchain too when the capture has one)${tracepoint ? "; for exceptions:page_fault_user, trace also names the instruction (its payload's ip=)" : ''}`;
 }
 
 export function inferredFrames(n: number): string {

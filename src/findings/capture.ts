@@ -52,15 +52,23 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
     const t = `the trace counts the same faults as ${shownText}, and again as ${list(also.map((e) => `${e} (${r.events[e]})`))}`;
     problems.push(`${t}${selectedTracepoints ? swNote(shown, swCount(also)) : ''} (choose with --event)`);
   }
-  // call chains: faults whose path has at most one frame above the faulting instruction
-  if (ctx.total > 0) {
-    let shallow = 0;
+  // faults printed without ip: perf script printed no instruction and no callchain (the capture may have one;
+  // the ip-not-printed warning names the -F fields), so no perf record option is wanted for them
+  const noIp = Math.min(r.ipNotPrinted ?? 0, ctx.total);
+  if (noIp > 0) {
+    problems.push(noIp === ctx.total
+        ? "no fault was printed with its ip (perf script's -F list leaves ip out), so the faulting instructions and the paths to them are unknown"
+        : `${noIp} of ${count(ctx.total, 'fault')} were printed without ip (perf script's -F list for their event leaves it out), so their faulting instructions and paths are unknown`);
+  }
+  // call chains: faults whose path has at most one frame above the faulting instruction (those printed without ip apart)
+  if (ctx.total > noIp) {
+    let shallow = -noIp;
     for (const p of ctx.paths) if (p.frames <= 1) shallow += p.value;
-    if (shallow === ctx.total) {
+    if (shallow === ctx.total - noIp) {
       problems.push('no fault has a call chain, so the paths to the faults are unknown');
       record.push('-g');
-    } else if (shallow * 2 >= ctx.total) {
-      problems.push(`${shallow} of ${count(ctx.total, 'fault')} have a call chain one frame deep (frame-pointer unwinding stops in code built without frame pointers)`);
+    } else if (shallow * 2 >= ctx.total - noIp) {
+      problems.push(`${shallow} of ${count(ctx.total - noIp, 'fault')} have a call chain one frame deep (frame-pointer unwinding stops in code built without frame pointers)`);
       record.push('--call-graph dwarf');
     }
   }

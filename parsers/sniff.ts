@@ -6,6 +6,15 @@
 import { SNIFF_LINES, type Format, type FormatName } from './format.js';
 import { FORMATS } from './index.js';
 
+// perf script with -F ip,sym,symoff,dso,addr (samples/noip/*.ip-only.txt): no comm, tid, time or
+// event, so a record starts with the right-aligned addr or ip (`%16lx`), with -g its frames after it:
+//     559f7158e020 __TMC_END__+0x0 (/work/wt/correct/samples/noip/fields)
+//                0
+//     7f431aa31b70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)     7f431aa31b70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+const HEADERLESS_SCRIPT = /^ +[0-9a-f]+(?:\s*$| +\S.* \(.*\)\s*$)/;
+const HEADERLESS =
+  "perf script output without record headers: its -F list leaves out comm, tid, time and event (as -F ip,sym,symoff,dso,addr does), so no record tells its event, thread or time, and none is counted; add them to the list (perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr)";
+
 /** The answer: a format, or 'unknown' with what the input looks like instead. */
 export interface Sniffed {
   readonly format: FormatName | 'unknown';
@@ -21,7 +30,7 @@ export function sniffFormat(firstLines: readonly string[]): Sniffed {
   return found.format !== undefined ? { format: found.format.name, description: found.format.description } : { format: 'unknown', description: found.description };
 }
 
-function sniffLines(firstLines: readonly string[]): { format: Format; description?: undefined } | { format?: undefined; description: string } {
+function sniffLines(firstLines: readonly string[]): { format: Format; description?: undefined } | { format?: undefined; description: string; whole?: boolean } {
   let binary = 0;
   let text = 0;
   for (const raw of firstLines) {
@@ -40,6 +49,8 @@ function sniffLines(firstLines: readonly string[]): { format: Format; descriptio
       if (a === 'weak') weak ??= f;
     }
     if (weak !== undefined) return { format: weak };
+    // (decided here: with -g a frame line after it would read as perf script whose every line is bad)
+    if (HEADERLESS_SCRIPT.test(line)) return { description: HEADERLESS, whole: true };
   }
   if (binary > 0 && binary >= text) return { description: 'looks like binary data' };
   if (text === 0) return { description: 'has no lines to read yet' };
@@ -67,7 +78,7 @@ export function sniffFor<F extends Format>(head: readonly string[], candidates: 
   // only comments (a `perf script --header` block of an empty session): nothing to read, nothing wrong
   if (meaningful === 0 && candidates[0] !== undefined && head.some((l) => l.startsWith('#'))) return { answer: 'yes', format: candidates[0] };
   if (meaningful === 0) return { answer: 'no', reason: `no events: the file is empty or has only comment lines; expected ${nouns} output` };
-  return { answer: 'no', reason: `not ${nouns} output (${found.description})` };
+  return { answer: 'no', reason: found.whole === true ? found.description : `not ${nouns} output (${found.description})` };
 }
 
 /** ` (it looks like perf script output: pass it as the trace)` when `head` is another known format or binary; else ''. */

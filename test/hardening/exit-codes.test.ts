@@ -35,6 +35,8 @@ const CASES: [name: string, argv: string[], code: number, stderr: RegExp][] = [
   ['missing file', ['report', join(dir, 'missing.txt')], 1, /missing\.txt: cannot read: no such file/],
   ['bad --time', ['report', SMALL, '--time', 'abc'], 2, /--time abc: expected START,END in seconds/],
   ['good run', ['report', SMALL, '-q'], 0, /^$/],
+  // perf script -F ip,sym,symoff,dso,addr: one sentence naming the fields to add, not a diagnostic per line
+  ['no record headers', ['report', 'samples/noip/g.ip-only.txt'], 1, /^faultpath: samples\/noip\/g\.ip-only\.txt: perf script output without record headers: its -F list leaves out comm, tid, time and event .*\(perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr\)\n$/],
 ];
 
 describe('exit codes through main()', () => {

@@ -3,7 +3,9 @@
 import { CONFORMANCE_DIR } from '../shared.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sniffFormat } from '../../parsers/sniff.js';
+import { sniffFor, sniffFormat } from '../../parsers/sniff.js';
+import { perfScriptFormat } from '../../parsers/perf-script.js';
+import { perfTraceFormat } from '../../parsers/perf-trace.js';
 import { SAMPLES, sampleLines } from './perf-script-helpers.js';
 
 const head = (rel: string, n = 50): string[] => sampleLines(rel).slice(0, n);
@@ -48,5 +50,15 @@ describe('sniffFormat', () => {
     expect(c.format).toBe('unknown');
     expect(c.description).toMatch(/no line looks like a perf script header/);
     expect(sniffFormat(['', '# only a comment']).format).toBe('unknown');
+  });
+
+  // samples/noip/*.ip-only.txt: perf script -F ip,sym,symoff,dso,addr, with -g (frames after each addr) and without
+  it.each(['noip/g.ip-only.txt', 'noip/nog.ip-only.txt'])('says once of %s that its -F list leaves out the record headers, and which fields to add', (rel) => {
+    const c = sniffFormat(head(rel));
+    expect(c.format).toBe('unknown');
+    expect(c.description).toMatch(/^perf script output without record headers: its -F list leaves out comm, tid, time and event .*add them to the list \(perf script -F comm,tid,time,event,/);
+    // the same answer whatever the reader was asked for: one sentence, not a line's diagnostic each
+    const a = sniffFor(head(rel), [perfScriptFormat, perfTraceFormat], true);
+    expect(a).toEqual({ answer: 'no', reason: c.description });
   });
 });

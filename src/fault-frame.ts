@@ -20,6 +20,7 @@ import type { PathFrames } from './aggregate.js';
 import { isKernelDso } from './dso.js';
 import { faultIpHex, type FaultAccess } from './events.js';
 import type { Frame, SampleRecord } from './model.js';
+import { Numbered } from './numbered.js';
 
 const NO_FRAMES: readonly Frame[] = [];
 const NO_SPLIT: PathFrames = pathFrames({ addr: '', symbol: '', offset: -1, dso: '' }, NO_FRAMES, 0, NO_FRAMES);
@@ -57,10 +58,10 @@ export class FaultFrames {
   private readonly shapes = new Map<readonly Frame[], PathFrames>();
   private readonly userShapes = new Map<readonly Frame[], PathFrames>();
   // the same by the parser's stack number (r.stackId): the stack the split was made of, and the split
-  private readonly stackOf: (readonly Frame[] | undefined)[] = [];
-  private readonly splitOf: PathFrames[] = [];
-  private readonly userStackOf: (readonly Frame[] | undefined)[] = [];
-  private readonly userSplitOf: PathFrames[] = [];
+  private readonly stackOf = new Numbered<readonly Frame[] | undefined>(undefined);
+  private readonly splitOf = new Numbered<PathFrames>(NO_SPLIT);
+  private readonly userStackOf = new Numbered<readonly Frame[] | undefined>(undefined);
+  private readonly userSplitOf = new Numbered<PathFrames>(NO_SPLIT);
 
   /** The record's faulting frame, its callers and the functions inlined at it; `ip`: its fault's runtime ip, when known from elsewhere. */
   of(r: SampleRecord, fault: FaultAccess | undefined, ip?: number): PathFrames {
@@ -70,7 +71,7 @@ export class FaultFrames {
     if (!kernel) {
       if (id !== undefined) {
         // a stack rewritten per record (inlined frames given their dso) keeps its number but is another array: made again
-        if ((user ? this.userStackOf : this.stackOf)[id] === r.stack) return (user ? this.userSplitOf : this.splitOf)[id]!;
+        if ((user ? this.userStackOf : this.stackOf).get(id) === r.stack) return (user ? this.userSplitOf : this.splitOf).get(id);
       } else {
         const known = (user ? this.userShapes : this.shapes).get(r.stack);
         if (known !== undefined) return known;
@@ -86,11 +87,8 @@ export class FaultFrames {
       if (!kernel) {
         const stacks = user ? this.userStackOf : this.stackOf;
         const splits = user ? this.userSplitOf : this.splitOf;
-        // filled up to the number first: the arrays stay packed (a write far past the end would make a dictionary of them)
-        while (stacks.length <= id) stacks.push(undefined);
-        while (splits.length <= id) splits.push(NO_SPLIT);
-        stacks[id] = r.stack;
-        splits[id] = frames;
+        stacks.set(id, r.stack);
+        splits.set(id, frames);
       }
     } else if (!kernel) {
       // stacks rewritten per record (inlined frames given their dso) are not the parser's: keep the cache bounded

@@ -28,6 +28,7 @@ import type { AddressSpaces } from './addresses.js';
 import { parseHex } from './addresses.js';
 import type { Listing, ListingSet } from './listing-set.js';
 import type { Frame, SampleRecord } from './model.js';
+import { Numbered } from './numbered.js';
 import { isKernelDso, isRuntimeDso, stripVersion } from './dso.js';
 import { callAddress, isCall } from './unwind.js';
 
@@ -66,36 +67,32 @@ export class InlineFrames {
 
   // by the parser's stack number (r.stackId): the stack when it has no `(inlined)` frame, read once;
   // a stack whose every group has its real frame (its dsos owe nothing to the record), and its frames with their dsos
-  private readonly plain: (readonly Frame[] | undefined)[] = [];
-  private readonly resolvedFrom: (readonly Frame[] | undefined)[] = [];
-  private readonly resolvedTo: Frame[][] = [];
+  private readonly plain = new Numbered<readonly Frame[] | undefined>(undefined);
+  private readonly resolvedFrom = new Numbered<readonly Frame[] | undefined>(undefined);
+  private readonly resolvedTo = new Numbered<Frame[]>(NO_FRAMES);
 
   /** The record with its stack's `(inlined)` frames given their dso (the same record when it has none); `fault`: it is a fault's, with the runtime ip `faultIp` when known. */
   record(r: SampleRecord, fault = false, faultIp?: number): SampleRecord {
     const stack = r.stack;
     const id = r.stackId;
     if (id !== undefined) {
-      if (this.plain[id] === stack) return r;
+      if (this.plain.get(id) === stack) return r;
       // the same array each time: the caches after this one (the fault's frames, the tree's paths) find it
-      if (this.resolvedFrom[id] === stack) return { ...r, stack: this.resolvedTo[id]! };
+      if (this.resolvedFrom.get(id) === stack) return { ...r, stack: this.resolvedTo.get(id) };
     }
     let i = 0;
     while (i < stack.length && stack[i]!.dso !== INLINED_DSO) i++;
     if (i === stack.length) {
       if (id !== undefined && id < MAX_STACK_IDS) {
-        // filled up to the number first: the array stays packed
-        while (this.plain.length <= id) this.plain.push(undefined);
-        this.plain[id] = stack;
+        this.plain.set(id, stack);
       }
       return r;
     }
     this.everyGroupReal = true;
     const out = this.stack(r, stack, fault, faultIp);
     if (this.everyGroupReal && id !== undefined && id < MAX_STACK_IDS) {
-      while (this.resolvedFrom.length <= id) this.resolvedFrom.push(undefined);
-      while (this.resolvedTo.length <= id) this.resolvedTo.push(NO_FRAMES);
-      this.resolvedFrom[id] = stack;
-      this.resolvedTo[id] = out;
+      this.resolvedFrom.set(id, stack);
+      this.resolvedTo.set(id, out);
     }
     return { ...r, stack: out };
   }

@@ -15,6 +15,7 @@ import { decodeHotRecord, faultFamily, HOT_FAULT, HOT_NONE, HOT_VALUES, hotEvent
 import { NO_IP_PRINTED, type Diagnostic, type Frame, type SampleRecord, type TraceRecord } from './model.js';
 import { ReusedSample } from '../parsers/perf-script.js';
 import { copyBytes, viewOf } from '../parsers/line-table.js';
+import { Numbered } from './numbered.js';
 
 /** Item tags in `ints` (ITEM_INTS numbers each). */
 export const SAMPLE = 0;
@@ -423,8 +424,8 @@ export class BatchDecoder {
   private readonly flight: Int32Array;
   private readonly frames: Frame[] = [];
   /** Callchains by the parser's number (below MAX_NUMBERED), and those it interned without one. */
-  private readonly numbered: (readonly Frame[])[] = [];
-  private readonly chains: (readonly Frame[])[] = [];
+  private readonly numbered = new Numbered<readonly Frame[] | undefined>(undefined);
+  private readonly chains = new Numbered<readonly Frame[] | undefined>(undefined);
   private readonly names: string[] = [];
   private readonly refillAt: number;
   /**
@@ -492,7 +493,7 @@ export class BatchDecoder {
     const tag = ints[at]!;
     const ref = ints[at + 6]!;
     let stack: readonly Frame[] | undefined;
-    if (ref >= 0) stack = ref < MAX_NUMBERED ? this.numbered[ref] : this.chains[ref - MAX_NUMBERED];
+    if (ref >= 0) stack = ref < MAX_NUMBERED ? this.numbered.get(ref) : this.chains.get(ref - MAX_NUMBERED);
     else if (ref === NO_IP_STACK) stack = NO_IP_PRINTED;
     else if (ref !== NO_STACK) stack = this.stackOf(frameIds, ref);
     if (tag === OBJECT) {
@@ -566,8 +567,8 @@ export class BatchDecoder {
     this.fi = fi;
     if (ref <= NEW_STACK) {
       const kept = NEW_STACK - ref;
-      if (kept < MAX_NUMBERED) this.numbered[kept] = s;
-      else this.chains[kept - MAX_NUMBERED] = s;
+      if (kept < MAX_NUMBERED) this.numbered.set(kept, s);
+      else this.chains.set(kept - MAX_NUMBERED, s);
     } else if (ref !== FRESH_STACK) {
       throw new Error(`report worker: stack reference ${ref}`);
     }

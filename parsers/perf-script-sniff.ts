@@ -22,3 +22,20 @@ export function sniffPerfScript(line: string): LineSniff {
   return SCRIPT_NO_TIME.test(line) ? 'weak' : 'no';
 }
 
+
+// perf script with -F ip,sym,symoff,dso,addr (samples/noip/*.ip-only.txt): no comm, tid, time or
+// event, so a record starts with the right-aligned addr or ip (`%16lx`), with -g its frames after it:
+//     559f7158e020 __TMC_END__+0x0 (/work/wt/correct/samples/noip/fields)
+//                0
+//     7f431aa31b70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)     7f431aa31b70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+// Asked only of a line that is not a header: one without comm (` 5729 12446.891952: page-faults: … (dso)`) has the shape too.
+const HEADERLESS_LINE = /^ +[0-9a-f]+(?:\s*$| +\S.* \(.*\)\s*$)/;
+
+/** The error for such input (parsers/sniff.ts answers it for report, src/collapse.ts for collapse). */
+export const HEADERLESS_SCRIPT =
+  "perf script output without record headers: its -F list leaves out comm, tid, time and event (as -F ip,sym,symoff,dso,addr does), so no record tells its event, thread or time, and none is counted; add them to the list (perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr)";
+
+/** Whether a line that no format claims, or collapse does not read as a header, is perf script printed without record headers. */
+export function isHeaderlessScript(line: string): boolean {
+  return HEADERLESS_LINE.test(line);
+}

@@ -5,15 +5,7 @@
 // the first decisive line; comment and blank lines decide nothing.
 import { SNIFF_LINES, type Format, type FormatName } from './format.js';
 import { FORMATS } from './index.js';
-
-// perf script with -F ip,sym,symoff,dso,addr (samples/noip/*.ip-only.txt): no comm, tid, time or
-// event, so a record starts with the right-aligned addr or ip (`%16lx`), with -g its frames after it:
-//     559f7158e020 __TMC_END__+0x0 (/work/wt/correct/samples/noip/fields)
-//                0
-//     7f431aa31b70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)     7f431aa31b70 _start+0x0 (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
-const HEADERLESS_SCRIPT = /^ +[0-9a-f]+(?:\s*$| +\S.* \(.*\)\s*$)/;
-const HEADERLESS =
-  "perf script output without record headers: its -F list leaves out comm, tid, time and event (as -F ip,sym,symoff,dso,addr does), so no record tells its event, thread or time, and none is counted; add them to the list (perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr)";
+import { HEADERLESS_SCRIPT, isHeaderlessScript } from './perf-script-sniff.js';
 
 /** The answer: a format, or 'unknown' with what the input looks like instead. */
 export interface Sniffed {
@@ -50,7 +42,7 @@ function sniffLines(firstLines: readonly string[]): { format: Format; descriptio
     }
     if (weak !== undefined) return { format: weak };
     // (decided here: with -g a frame line after it would read as perf script whose every line is bad)
-    if (HEADERLESS_SCRIPT.test(line)) return { description: HEADERLESS, whole: true };
+    if (isHeaderlessScript(line)) return { description: HEADERLESS_SCRIPT, whole: true };
   }
   if (binary > 0 && binary >= text) return { description: 'looks like binary data' };
   if (text === 0) return { description: 'has no lines to read yet' };

@@ -11,6 +11,7 @@ import { piecesOf } from './collapse-fold.js';
 import { envNumber, threadCount, threadedFileSize } from './threads.js';
 import type { RangeJob, RangeMessage } from './collapse-worker.js';
 import type { Diagnostic } from './model.js';
+import { InputError } from './errors.js';
 
 export interface ParallelOptions {
   /** Worker threads. Default: FAULTPATH_THREADS, else the cores available, at most 4. 1 turns this off. */
@@ -94,7 +95,7 @@ function runRange(Worker: typeof import('node:worker_threads').Worker, job: Rang
       if (m.type === 'progress') onProgress(m.bytes, m.records);
       else if (m.type === 'error') {
         done = true;
-        reject(new Error(m.message));
+        reject(m.input === true ? new InputError(m.message) : new Error(m.message));
       } else {
         done = true;
         resolve(m);

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Collapser, NO_EVENT, collapseInput, type CollapseOptions } from './collapse.js';
 import type { Diagnostic } from './model.js';
+import { InputError } from './errors.js';
 
 /** What the main thread sends. */
 export interface RangeJob {
@@ -30,7 +31,7 @@ export type RangeMessage =
       skipped: number;
       examples: Diagnostic[];
     }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; /** an InputError's */ input?: boolean };
 
 const PROGRESS_EVERY = 8 << 20;
 
@@ -73,5 +74,5 @@ async function run(job: RangeJob): Promise<RangeMessage> {
 
 run(workerData as RangeJob).then(
   (result) => parentPort?.postMessage(result),
-  (e: unknown) => parentPort?.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies RangeMessage),
+  (e: unknown) => parentPort?.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e), input: e instanceof InputError } satisfies RangeMessage),
 );

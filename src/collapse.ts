@@ -27,6 +27,9 @@
 //     a blank).
 import { PerfScriptScanner, perfScriptScanFormat, LINE_BLANK, LINE_FRAME, LINE_FRAMES, LINE_HEADER, type ScanLine } from '../parsers/perf-script-scan.js';
 import { readInput, type ReadInputOptions } from '../parsers/input.js';
+import { SNIFF_LINES } from '../parsers/format.js';
+import { HEADERLESS_SCRIPT, isHeaderlessScript } from '../parsers/perf-script-sniff.js';
+import { InputError } from './errors.js';
 import { collapseFrame, looksLikeFrame } from './collapse-frame.js';
 import { StackTable } from './collapse-stacks.js';
 import { Folder } from './collapse-fold.js';
@@ -115,6 +118,8 @@ export class Collapser {
   // the run of the open record: its stack when known (hit), else the run whose stack flush notes
   private hit = -1;
   private pendingRun = -1;
+  // lines before the first header still to ask whether this is perf script printed without headers
+  private sniffing = SNIFF_LINES;
 
   constructor(options: CollapseOptions = {}) {
     this.o = {
@@ -142,6 +147,7 @@ export class Collapser {
         this.lastWasFrame = true;
         return;
       case LINE_HEADER:
+        this.sniffing = 0;
         this.flush();
         this.headerLine(l);
         break;
@@ -149,10 +155,16 @@ export class Collapser {
         this.flush();
         break;
       default: // side-band
+        this.sniffing = 0;
         this.flush();
     }
     this.lastWasFrame = false;
   };
+
+  /** The input starts mid-file (a byte range after the first): its first lines are no file's first lines. */
+  startsMidFile(): void {
+    this.sniffing = 0;
+  }
 
   /** Flushes the last record (kept even without a blank line after it). */
   end(): void {
@@ -273,6 +285,7 @@ export class Collapser {
     const srclinePlace = this.lastWasFrame && l.spaceIndented;
     this.lastWasFrame = true;
     if (this.pname === undefined) {
+      if (this.sniffing > 0) this.sniff(l);
       if (!srclinePlace && !this.looksLikeFrame(l)) this.bad(l);
       return;
     }
@@ -298,6 +311,13 @@ export class Collapser {
   // Whether the distinct frame line `id` looks like a frame (checked once per id).
   private frameShaped(l: ScanLine, id: number): boolean {
     return (this.frameShape[id] ??= looksLikeFrame(l.frameText(id)));
+  }
+
+  // perf script printed without record headers (-F ip,sym,symoff,dso,addr) is the one error report
+  // gives it (parsers/sniff.ts), not a bad line per line, or with no -g no line and no stack at all
+  private sniff(l: ScanLine): void {
+    this.sniffing--;
+    if (isHeaderlessScript(l.text())) throw new InputError(`${this.source}: ${HEADERLESS_SCRIPT}`);
   }
 
   private push(id: number): void {
@@ -394,6 +414,7 @@ export async function collapseInput(
   options: Pick<ReadInputOptions<ScanLine, never>, 'stdin' | 'range' | 'progress' | 'onDiagnostic'> = {},
 ): Promise<{ lines: number }> {
   collapser.source = path;
+  if (options.range !== undefined && options.range.start > 0) collapser.startsMidFile();
   const read = await readInput(path, { ...options, formats: [perfScriptScanFormat], onRecord: collapser.line });
   collapser.end();
   return { lines: read.lines };

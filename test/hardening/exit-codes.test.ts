@@ -37,6 +37,9 @@ const CASES: [name: string, argv: string[], code: number, stderr: RegExp][] = [
   ['good run', ['report', SMALL, '-q'], 0, /^$/],
   // perf script -F ip,sym,symoff,dso,addr: one sentence naming the fields to add, not a diagnostic per line
   ['no record headers', ['report', 'samples/noip/g.ip-only.txt'], 1, /^faultpath: samples\/noip\/g\.ip-only\.txt: perf script output without record headers: its -F list leaves out comm, tid, time and event .*\(perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr\)\n$/],
+  // collapse answers it too: with -g it gave a bad-line diagnostic per line, without -g nothing at all and exit 0
+  ['no record headers (collapse, -g)', ['collapse', 'samples/noip/g.ip-only.txt'], 1, /^faultpath: samples\/noip\/g\.ip-only\.txt: perf script output without record headers: its -F list leaves out comm, tid, time and event .*\(perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr\)\n$/],
+  ['no record headers (collapse)', ['collapse', 'samples/noip/nog.ip-only.txt'], 1, /^faultpath: samples\/noip\/nog\.ip-only\.txt: perf script output without record headers: its -F list leaves out comm, tid, time and event .*\(perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr\)\n$/],
 ];
 
 describe('exit codes through main()', () => {

@@ -3,7 +3,7 @@
 // into 2–4 ranges, on a real capture with bad lines in later ranges (their line
 // numbers count from the top of the file), and with an event filter.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,6 +77,14 @@ describe('collapse in worker threads', () => {
     expect(parallel.stdout).toBe(readFileSync(`${CONFORMANCE_DIR}results/${input}-collapsed-all.txt`, 'utf8'));
     expect(parallel.stderr).toMatch(/^faultpath: \d+ cycles records not collapsed/);
     expect(parallel.stderr).toBe(single.stderr);
+  });
+
+  it('answers perf script printed without record headers with the one input error, as one thread does (the first range only asks)', async () => {
+    const path = 'samples/noip/g.ip-only.txt';
+    const error = /^samples\/noip\/g\.ip-only\.txt: perf script output without record headers: /;
+    await expect(serial(path, {})).rejects.toThrow(error);
+    expect(built.recordBoundaries(path, statSync(path).size, 3)).toHaveLength(4);
+    await expect(built.collapseInParallel(path, {}, { threads: 3, minBytes: 0 })).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(error) });
   });
 
   it('cuts CRLF text at its blank lines too', async () => {

@@ -377,6 +377,30 @@ describe('the byte scanner', () => {
     expect(c.result()).toEqual({ lines: ['xx;main_of_the_program 1'], droppedEvents: { cycles: 3 } });
   });
 
+  it('answers perf script printed without record headers (-F ip,sym,symoff,dso,addr) with the error report gives it, from the first lines only', async () => {
+    // samples/noip/*.ip-only.txt: with -g each line was a bad line; without -g no line was, and no stack came out
+    for (const rel of ['samples/noip/g.ip-only.txt', 'samples/noip/nog.ip-only.txt']) {
+      const seen: number[] = [];
+      await expect(collapseInput(rel, new Collapser({ onDiagnostic: (d) => seen.push(d.line) }))).rejects.toMatchObject({
+        name: 'InputError',
+        message: `${rel}: perf script output without record headers: its -F list leaves out comm, tid, time and event (as -F ip,sym,symoff,dso,addr does), so no record tells its event, thread or time, and none is counted; add them to the list (perf script -F comm,tid,time,event,ip,sym,symoff,dso,addr)`,
+      });
+      expect(seen).toEqual([]);
+    }
+    // a record of a page fault at address 0 (a bare addr, no frame shape)
+    const headerless = '               0';
+    quote('noip/g.ip-only.txt', headerless);
+    const record = ['xx 1 1.0: 1 page-faults: ', '\t401136 main+0x10 (/a/b)', ''];
+    // after a record header, or past the first lines, it is a bad line as before
+    const bad: number[] = [];
+    expect(collapse([...record, headerless, ''], { onDiagnostic: (d) => bad.push(d.line) }).lines).toEqual(['xx;main 1']);
+    const late = [...Array.from({ length: 50 }, () => '\t401136 main+0x10 (/a/b)'), '', headerless];
+    expect(collapse([...late, ...record], { onDiagnostic: (d) => bad.push(d.line) }).lines).toEqual(['xx;main 1']);
+    expect(bad).toEqual([4, 52]);
+    // a record header without comm has the same shape, and is read as a header
+    expect(collapse([' 5729 12446.891952:          1 page-faults:  401136 main+0x10 (/a/b)', '']).lines).toHaveLength(1);
+  });
+
   it('reads a CRLF frame line the same as its LF twin', () => {
     const lf = collapse(['xx 1 1.0: 1 page-faults: ', '\t    401136 main_of_the_program+0x10 (/a/b)', '', 'xx 1 1.0: 1 page-faults: ', '\t    401136 main_of_the_program+0x10 (/a/b)\r', '']).lines;
     expect(lf).toEqual(['xx;main_of_the_program 2']);

@@ -9,13 +9,21 @@ export function renderRegionsText(r: RegionsSection, out: string[], top = TOP): 
   out.push('Memory regions (where the faulting addresses are, and the call that mapped them):');
   if (r.regions.length > 0) renderTable(r, out, top);
   for (const o of r.outsideRegions.reasons) out.push(`${o.faults} fault${o.faults === 1 ? '' : 's'} outside every known region: ${o.text}.`);
-  if (r.unaddressed > 0) out.push(`${r.unaddressed} fault${r.unaddressed === 1 ? ' has' : 's have'} no data address (software events: perf record -d records it).`);
+  if (r.unaddressed > 0) out.push(`${r.unaddressed} fault${r.unaddressed === 1 ? ' has' : 's have'} no data address (${unaddressedRemedy(r.unaddressed, r.unaddressedTracepoint ?? 0)}).`);
   if (r.majorJoin !== undefined) {
     const j = r.majorJoin;
     out.push(
       `major/minor: ${j.matched} major-faults/minor-faults samples joined to the tracepoint fault they count${j.unmatched > 0 ? `; ${j.unmatched} not (faults the kernel took on the program's behalf, or with no tracepoint record)` : ''}.`,
     );
   }
+}
+
+// What records the address, by what the faults without one are: tracepoints printed without their payload, software events recorded without -d.
+function unaddressedRemedy(all: number, tracepoint: number): string {
+  const payload = "tracepoint faults: their payload carries it, keep trace in perf script's -F list";
+  if (tracepoint === 0) return 'software events: perf record -d records it';
+  if (tracepoint === all) return payload;
+  return `${tracepoint} ${payload}; ${all - tracepoint} software-event faults: perf record -d records it`;
 }
 
 function renderTable(r: RegionsSection, out: string[], top: number): void {

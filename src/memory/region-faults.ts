@@ -15,6 +15,7 @@ import { type OutsideReason, regionGroupName, type RegionsSection, type RegionVi
 import type { FaultClass } from '../fault-class.js';
 import type { Frame } from '../../parsers/records.js';
 import { isRuntimeDso } from '../dso.js';
+import { faultFamily } from '../events.js';
 import { fromMap } from './summary.js';
 import { type AddressHistory, EXEC_SITE, type Placement, type Region } from './address-history.js';
 import { PAGE, PageCounts } from './page-counts.js';
@@ -46,6 +47,15 @@ export interface SiteNaming {
   dso(key: string): string | undefined;
   /** Whether the site's chains stop inside the runtime (no caller outside libc and ld.so, no entry point). Default: every runtime site. */
   stopped?(key: string): boolean;
+}
+
+// Declared here, not in region-types.ts: the page's script bundles that file, and its minifier names
+// by the characters of every module it reaches, types included (a field there renames the page's script).
+declare module './region-types.js' {
+  interface RegionsSection {
+    /** Of `unaddressed`, tracepoint faults printed without their payload (perf script -F without trace), which holds the address; absent when none. */
+    readonly unaddressedTracepoint?: number;
+  }
 }
 
 type OutsideKind = OutsideReason['reason'];
@@ -173,10 +183,14 @@ export class RegionFaults {
       reasons.push({ reason, faults: s.value, text: OUTSIDE_TEXT[reason] });
     }
     reasons.sort((a, b) => b.faults - a.faults);
+    // a tracepoint's address is in its payload: it has none only where perf script's -F list left out trace
+    const tracepoints = new Map([...this.unaddressed].filter(([event]) => faultFamily(event) === 0));
+    const unaddressedTracepoint = summed(tracepoints, events, keeps).value;
     return {
       regions,
       outsideRegions: { faults: outside, reasons },
       unaddressed: sum(this.unaddressed).value,
+      ...(unaddressedTracepoint > 0 ? { unaddressedTracepoint } : {}),
       mapped: this.history.regions.length,
       ...(this.tracepoints && this.counted ? { majorJoin: { matched: this.matched, unmatched: this.unmatched } } : {}),
     };

@@ -9,6 +9,7 @@ export function regionsFromJson(data: Record<string, unknown>): RegionsSection |
     regions: data['regions'] as RegionView[],
     outsideRegions: data['outsideRegions'] as RegionsSection['outsideRegions'],
     unaddressed: typeof data['unaddressed'] === 'number' ? data['unaddressed'] : 0,
+    ...(typeof data['unaddressedTracepoint'] === 'number' ? { unaddressedTracepoint: data['unaddressedTracepoint'] } : {}),
     mapped: typeof data['mapped'] === 'number' ? data['mapped'] : 0,
     ...(data['majorJoin'] !== undefined ? { majorJoin: data['majorJoin'] as NonNullable<RegionsSection['majorJoin']> } : {}),
   };
@@ -26,6 +27,7 @@ export function mergeRegions(sections: readonly RegionsSection[]): RegionsSectio
   const reasons = new Map<OutsideReason['reason'], OutsideReason>();
   let outside = 0;
   let unaddressed = 0;
+  let unaddressedTracepoint = 0;
   let mapped = 0;
   let join: { matched: number; unmatched: number } | undefined;
   for (const s of sections) {
@@ -40,6 +42,7 @@ export function mergeRegions(sections: readonly RegionsSection[]): RegionsSectio
     }
     outside += s.outsideRegions.faults;
     unaddressed += s.unaddressed;
+    unaddressedTracepoint += s.unaddressedTracepoint ?? 0;
     mapped += s.mapped;
     if (s.majorJoin !== undefined) join = { matched: (join?.matched ?? 0) + s.majorJoin.matched, unmatched: (join?.unmatched ?? 0) + s.majorJoin.unmatched };
   }
@@ -47,6 +50,7 @@ export function mergeRegions(sections: readonly RegionsSection[]): RegionsSectio
     regions: [...regions.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
     outsideRegions: { faults: outside, reasons: [...reasons.values()].sort((a, b) => b.faults - a.faults) },
     unaddressed,
+    ...(unaddressedTracepoint > 0 ? { unaddressedTracepoint } : {}),
     mapped,
     ...(join !== undefined ? { majorJoin: join } : {}),
   };

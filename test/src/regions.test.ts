@@ -2,10 +2,12 @@
 // address is placed in the mapping the program itself printed it got (its
 // pointers and /proc/self/maps, regions*.out), with the call that created it
 // found in the listing.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import type { RegionView, Report } from '../../src/model.js';
 import { renderJson } from '../../viz/json.js';
+import { mergeRegions, regionsFromJson } from '../../src/memory/regions-merge.js';
 import { renderText } from '../../viz/text.js';
 import { linesOf } from '../shared.js';
 
@@ -266,3 +268,41 @@ async function reportOf(lines: readonly string[]): Promise<Report> {
   const { Readable } = await import('node:stream');
   return buildReport({ traces: ['-'], objdump: [LISTING], stdin: Readable.from([lines.join('\n') + '\n']) });
 }
+
+// samples/fields: g.flags-addr printed -F comm,tid,time,event,addr,sym,symoff,dso,flags (no trace, so the
+// tracepoint's payload and its address are gone; page-faults keep theirs, recorded with -d);
+// g.default printed perf script's default fields (no addr: page-faults have none, the tracepoint's payload has it)
+describe('faults with no data address', async () => {
+  const F = 'samples/fields';
+  const perfReport = (rel: string, event: string): number => Number(new RegExp(`^# Samples: (\\d+)\\s+of event '${event}'$`, 'm').exec(readFileSync(rel, 'utf8'))![1]);
+  const noAddress = (r: Report): string[] => renderText(r).split('\n').filter((l) => l.includes('no data address ('));
+
+  it("say a tracepoint's address is in its payload, not that perf record -d records it", async () => {
+    const r = await buildReport({ traces: [`${F}/g.flags-addr.txt.gz`] });
+    const n = perfReport(`${F}/g.report.txt`, 'exceptions:page_fault_user');
+    expect(r.tree.value).toBe(n);
+    expect(r.regions).toMatchObject({ unaddressed: n, unaddressedTracepoint: n });
+    expect(noAddress(r)).toEqual([`${n} faults have no data address (tracepoint faults: their payload carries it, keep trace in perf script's -F list).`]);
+    // and faultpath merge reads it back and adds it up
+    const json = JSON.parse(renderJson(r)) as Record<string, unknown>;
+    expect(json['unaddressedTracepoint']).toBe(n);
+    expect(mergeRegions([regionsFromJson(json)!, regionsFromJson(json)!])).toMatchObject({ unaddressed: 2 * n, unaddressedTracepoint: 2 * n });
+  });
+
+  it('say perf record -d records a software event’s, and split the two when both are shown', async () => {
+    // page-faults: g.default's have no address, g.flags-addr's have one (the regions are there with them)
+    const traces = [`${F}/g.default.txt.gz`, `${F}/g.flags-addr.txt.gz`];
+    const soft = await buildReport({ traces, events: ['page-faults'] });
+    const n = perfReport(`${F}/g.report.txt`, 'page-faults');
+    expect(soft.regions).toMatchObject({ unaddressed: n });
+    expect(soft.regions!.unaddressedTracepoint).toBeUndefined();
+    expect(noAddress(soft)).toEqual([`${n} faults have no data address (software events: perf record -d records it).`]);
+    // the tracepoint: g.flags-addr's have no address, g.default's have it in their payload
+    const both = await buildReport({ traces, events: ['page-faults', 'exceptions:page_fault_user'] });
+    const t = perfReport(`${F}/g.report.txt`, 'exceptions:page_fault_user');
+    expect(both.regions).toMatchObject({ unaddressed: n + t, unaddressedTracepoint: t });
+    expect(noAddress(both)).toEqual([
+      `${n + t} faults have no data address (${t} tracepoint faults: their payload carries it, keep trace in perf script's -F list; ${n} software-event faults: perf record -d records it).`,
+    ]);
+  });
+});

@@ -185,6 +185,7 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   const sites = new Map<string, ProtectionSiteView>();
   let uncoveredFaults = 0;
   let noAddressFaults = 0;
+  let noAddressTracepoint = 0;
   let unplaced = 0;
   let unresolvedThreads = 0;
   const unattributedFlushes: Record<string, number> = {};
@@ -194,6 +195,7 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   for (const p of sections) {
     uncoveredFaults += p.uncoveredFaults;
     noAddressFaults += p.noAddressFaults ?? 0;
+    noAddressTracepoint += p.noAddressTracepoint ?? 0;
     unplaced += p.unplaced;
     unresolvedThreads += p.unresolvedThreads;
     addAll(unattributedFlushes, p.unattributedFlushes);
@@ -207,12 +209,13 @@ function mergeProtection(sections: readonly ProtectionSection[]): ProtectionSect
   }
   const calls = (s: ProtectionSiteView): number => Object.values(s.calls).reduce((x, y) => x + y, 0);
   const merged = [...sites.values()].sort((x, y) => y.faults - x.faults || calls(y) - calls(x) || cmp(x.site, y.site) || cmp(x.dso, y.dso));
-  const { noAddressFaults: _, ...rest } = first;
+  const { noAddressFaults: _, noAddressTracepoint: _tracepoint, ...rest } = first;
   const out: ProtectionSection = {
     ...rest,
     sites: merged,
     uncoveredFaults,
     ...(noAddressFaults > 0 ? { noAddressFaults } : {}),
+    ...(noAddressTracepoint > 0 ? { noAddressTracepoint } : {}),
     unattributedFlushes,
     ...(causes !== undefined ? { tlbFlushCauses: causes } : {}),
     unplaced,

@@ -11,6 +11,15 @@ import type { ProtectionInstruction, ProtectionReport, ProtectionSiteSummary } f
 import { bySiteOrder } from './memory/summary.js';
 import { faultFamily } from './events.js';
 
+// Declared here, not in protection-types.ts: the page's script bundles that file, and its minifier names
+// by the characters of every module it reaches, types included (a field there renames the page's script).
+declare module './memory/protection-types.js' {
+  interface ProtectionReport {
+    /** Of `noAddressFaults`, tracepoint faults printed without their payload (perf script -F without trace), which holds the address; absent when none. */
+    readonly noAddressTracepoint?: number;
+  }
+}
+
 /**
  * `reports` in family order (tracepoints first); `noAddress` is, per selected
  * event, the value of its faults that carry no data address and so could not
@@ -32,15 +41,18 @@ export function combineFamilies(reports: readonly ProtectionReport[], noAddress:
   const notes = [...first.notes];
   const missing = Object.entries(noAddress).filter(([, v]) => v > 0);
   let noAddressFaults = 0;
+  let noAddressTracepoint = 0;
   for (const [event, value] of missing) {
     uncoveredFaults += value;
     noAddressFaults += value;
     // a tracepoint's address is in its payload, gone where perf script's -F list has no trace
-    const remedy = faultFamily(event) === 0 ? `its payload carries the address: keep trace in perf script's -F list` : `the exceptions:page_fault_user tracepoint carries the address; for ${event}, record with perf record -d and keep addr in perf script's -F list`;
+    const tracepoint = faultFamily(event) === 0;
+    if (tracepoint) noAddressTracepoint += value;
+    const remedy = tracepoint ? `its payload carries the address: keep trace in perf script's -F list` : `the exceptions:page_fault_user tracepoint carries the address; for ${event}, record with perf record -d and keep addr in perf script's -F list`;
     notes.push(`${value} ${event} fault${value === 1 ? '' : 's'} carry no data address, so no page and no protection site: counted as uncovered (${remedy})`);
   }
   const ordered = [...sites.values()].sort(bySiteOrder);
-  return { ...first, sites: ordered, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), notes };
+  return { ...first, sites: ordered, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), ...(noAddressTracepoint > 0 ? { noAddressTracepoint } : {}), notes };
 }
 
 /** `base` with `more`'s faults added: counts, classes, denied, time since the change, faulting instructions. */

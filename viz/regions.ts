@@ -18,8 +18,8 @@ export function renderRegionsText(r: RegionsSection, out: string[], top = TOP): 
   }
 }
 
-// What records the address, by what the faults without one are: tracepoints printed without their payload, software events recorded without -d.
-function unaddressedRemedy(all: number, tracepoint: number): string {
+/** What records the address, by what the faults without one are: tracepoints printed without their payload, software events recorded without -d. */
+export function unaddressedRemedy(all: number, tracepoint: number): string {
   const payload = "tracepoint faults: their payload carries it, keep trace in perf script's -F list";
   if (tracepoint === 0) return 'software events: perf record -d records it';
   if (tracepoint === all) return payload;

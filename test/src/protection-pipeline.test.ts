@@ -1,8 +1,11 @@
 // The protection timeline joined in the pipeline, on real captures: each
 // fault attributed to the mprotect call that set up its page, sites located
 // at their call instructions through the listing.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
+import { mergeReports } from '../../src/merge.js';
+import { renderJson } from '../../viz/json.js';
 import type { ProtectionSiteView, Report } from '../../src/model.js';
 import { renderProtection } from '../../viz/text.js';
 
@@ -136,5 +139,41 @@ describe('protection sites with two fault events selected (samples/guard)', asyn
     renderProtection(both.protection!, text, Infinity);
     expect(text).toContain(`${one.protection!.uncoveredFaults} faults were on pages that no recorded mmap/mprotect call set up (mapped by exec, or before the trace began).`);
     expect(text.some((l) => l.startsWith('138 faults carry no data address'))).toBe(true);
+  });
+});
+
+// samples/notrace: perf script -F without trace prints the tracepoint's fault without its address
+// (and the mprotects without their arguments): the line for faults with no address said only
+// 'software events: perf record -d records it', which does not bring the tracepoint's back.
+describe('protection faults with no data address, by what they are (samples/notrace)', async () => {
+  const T = { traces: ['samples/notrace/guard.perf-script-notrace.txt.gz'] };
+  const samples = (event: string): number => Number(new RegExp(`^# Samples: (\\d+)\\s+of event '${event}'$`, 'm').exec(readFileSync('samples/notrace/guard.report.txt', 'utf8'))![1]);
+  const t = samples('exceptions:page_fault_user');
+  const n = samples('page-faults');
+  const line = (r: Report): string[] => {
+    const text: string[] = [];
+    renderProtection(r.protection!, text, Infinity);
+    return text.filter((l) => l.includes('carry no data address'));
+  };
+
+  it('names trace in -F for the tracepoint', async () => {
+    const r = await buildReport(T);
+    expect(r.protection).toMatchObject({ noAddressFaults: t, noAddressTracepoint: t });
+    expect(line(r)).toEqual([`${t} faults carry no data address, so no page: not attributed to any site (tracepoint faults: their payload carries it, keep trace in perf script's -F list).`]);
+    // and faultpath merge reads it back and adds it up
+    const json = JSON.parse(renderJson(r)) as Report;
+    expect(json.protection!.noAddressTracepoint).toBe(t);
+    expect(mergeReports([json, json]).protection).toMatchObject({ noAddressFaults: 2 * t, noAddressTracepoint: 2 * t });
+  });
+
+  it('keeps perf record -d for the software event, and splits the two when both are selected', async () => {
+    const soft = await buildReport({ ...T, events: ['page-faults'] });
+    expect(soft.protection!.noAddressTracepoint).toBeUndefined();
+    expect(line(soft)).toEqual([`${n} faults carry no data address, so no page: not attributed to any site (software events: perf record -d records it).`]);
+    const both = await buildReport({ ...T, events: ['exceptions:page_fault_user', 'page-faults'] });
+    expect(both.protection).toMatchObject({ noAddressFaults: t + n, noAddressTracepoint: t });
+    expect(line(both)).toEqual([
+      `${t + n} faults carry no data address, so no page: not attributed to any site (${t} tracepoint faults: their payload carries it, keep trace in perf script's -F list; ${n} software-event faults: perf record -d records it).`,
+    ]);
   });
 });

@@ -35,7 +35,8 @@ export class AddressSpaces {
   private readonly maps = new Map<number, Mapping[]>();
 
   constructor(private readonly owners: ThreadOwners) {
-    owners.onFork((child, parent) => {
+    owners.onFork((child, parent, reused) => {
+      if (reused) this.maps.delete(child);
       const from = this.maps.get(parent);
       if (from !== undefined && !this.maps.has(child)) this.maps.set(child, from.slice());
     });

@@ -61,7 +61,8 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
       anyProcesses = true;
       for (const p of r.processes) {
         // pids of two hosts or runs are different processes only when their commands differ too; alike, they add up
-        const key = `${p.pid}\0${p.comm}`;
+        // (a pid's processes within one trace stay apart by their life)
+        const key = `${p.pid}\0${p.life ?? 0}\0${p.comm}`;
         const m = processes.get(key);
         processes.set(key, m === undefined ? { ...p, classes: { ...p.classes } } : { ...m, faults: m.faults + p.faults, classes: addAll({ ...m.classes }, p.classes) });
       }
@@ -125,7 +126,7 @@ export function mergeReports(reports: readonly Report[], options: MergeOptions =
     ...(regions !== undefined ? { regions } : {}),
     ...(anyClasses ? { classes } : {}),
     ...(anyDisassembly ? { disassembly } : {}),
-    ...(anyProcesses ? { processes: [...processes.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid || cmp(a.comm, b.comm)) } : {}),
+    ...(anyProcesses ? { processes: [...processes.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid || (a.life ?? 0) - (b.life ?? 0) || cmp(a.comm, b.comm)) } : {}),
   };
   // what the sum shows, from the sum
   return { ...merged, findings: findFindings(merged) };

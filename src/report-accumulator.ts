@@ -33,6 +33,7 @@ import { ProtectionSites } from './protection-sites.js';
 import type { IndexedListings, SkippedLines } from './report-inputs.js';
 import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js';
 import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
+import { lifeKey } from './process-life.js';
 import { SignalCounter } from './signals.js';
 import { SitePaths, splitLeaves } from './site-leaves.js';
 import { numberLeaves, SliceBuilder, type NumberedLeaves } from './slices.js';
@@ -66,8 +67,9 @@ interface EventTally {
   /** Faults printed without their ip (NO_IP_PRINTED), and without a payload ip. */
   noIp: number;
   readonly classes: Partial<Record<FaultClass, number>>;
+  /** By process: its pid and life (lifeKey). */
   readonly processes: Map<number, ProcessFaults>;
-  // the last process counted: runs of one process are the rule
+  // the last process counted (its lifeKey): runs of one process are the rule
   lastPid: number;
   lastProcess: ProcessFaults | undefined;
 }
@@ -84,12 +86,12 @@ export class ReportAccumulator {
   // the witness's records are read only against --comm/--pid/--tid/--time
   private readonly witnessRecords: boolean;
   private lost = 0;
-  // child → parent, from FORK records
+  // child → parent, from FORK records; both by pid and life (lifeKey): a pid is another process's after its EXIT
   private readonly parents = new Map<number, number>();
   private readonly histogram = new TimeHistogram();
   private readonly signals = new SignalCounter();
   private readonly slices: SliceBuilder | undefined;
-  // the fork site: a thread's last clone/fork call (its stack's site key), then each new process's
+  // the fork site: a thread's last clone/fork call (its stack's site key), then each new process's (by lifeKey)
   private readonly forkCalls = new Map<number, string>();
   private readonly forkSites = new Map<number, string>();
 
@@ -230,9 +232,10 @@ export class ReportAccumulator {
       case 'fork':
         // a new process, not a new thread of its parent
         if (e.ppid !== undefined && e.ppid !== e.pid && e.pid === e.tid) {
-          this.parents.set(e.pid, e.ppid);
+          const child = lifeKey(e.pid, this.owners.life(e.pid));
+          this.parents.set(child, lifeKey(e.ppid, this.owners.life(e.ppid)));
           const call = this.forkCalls.get(e.ptid ?? e.ppid);
-          if (call !== undefined) this.forkSites.set(e.pid, call);
+          if (call !== undefined) this.forkSites.set(child, call);
         }
         return;
       case 'lost':
@@ -389,11 +392,12 @@ export class ReportAccumulator {
     const byClass = t.classes;
     byClass[cls] = (byClass[cls] ?? 0) + r.period;
     const pid = this.addresses.processFor(r.pid, r.tid);
+    const key = lifeKey(pid, this.owners.life(pid));
     let proc = t.lastProcess;
-    if (pid !== t.lastPid || proc === undefined) {
-      proc = t.processes.get(pid);
-      if (proc === undefined) t.processes.set(pid, (proc = { comm: r.comm, faults: 0, classes: {} }));
-      t.lastPid = pid;
+    if (key !== t.lastPid || proc === undefined) {
+      proc = t.processes.get(key);
+      if (proc === undefined) t.processes.set(key, (proc = { comm: r.comm, faults: 0, classes: {} }));
+      t.lastPid = key;
       t.lastProcess = proc;
     }
     proc.faults += r.period;
@@ -438,13 +442,14 @@ export class ReportAccumulator {
       tree: only.tree,
       sites: only.sites,
       classes: onlyClasses,
-      processes: processSummaries(this.processes, primary, this.parents, this.forkSite),
+      processes: processSummaries(this.processes, primary, this.parents, this.forkSite, this.livesOf),
       ...(onlyRegions !== undefined ? { regions: onlyRegions } : {}),
     };
   }
 
-  // A process's fork site, named once every frame is anchored.
-  private readonly forkSite = (pid: number): CallSite | undefined => forkSiteOf(this.forkSites.get(pid), this.protectionSites);
+  // A process's fork site (by lifeKey), named once every frame is anchored.
+  private readonly forkSite = (key: number): CallSite | undefined => forkSiteOf(this.forkSites.get(key), this.protectionSites);
+  private readonly livesOf = (pid: number): number => this.owners.livesOf(pid);
 
   /** After the last event: the call-path tree, the sections and the warnings, assembled (the tree not yet shaped for display, no findings). */
   finish(inputs: InputSummary[], skipped: SkippedLines): Report {
@@ -537,7 +542,7 @@ export class ReportAccumulator {
       ...(split !== undefined ? { siteLeaves: split.siteLeaves } : {}),
       warnings: notices.warnings(),
       notes: notices.notes(),
-      processes: processSummaries(this.processes, selected, this.parents, this.forkSite),
+      processes: processSummaries(this.processes, selected, this.parents, this.forkSite, this.livesOf),
       ...(signals !== undefined ? { signals } : {}),
       timeline: this.histogram.result(selected),
       classes: selectedClasses,

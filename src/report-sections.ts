@@ -5,6 +5,18 @@ import type { FrameResolver } from './join.js';
 import type { RegionFaults } from './memory/region-faults.js';
 import type { CallSite, FaultClass, FaultSite, Frame, ProcessSummary, RegionsSection, SiteCount } from './model.js';
 import type { ProtectionSites } from './protection-sites.js';
+import { lifeOfKey, pidOfKey } from './process-life.js';
+
+// Declared here, not in report-types.ts: the page's script bundles that file, and its minifier names
+// by the characters of every module it reaches, types included (a field there renames the page's script).
+declare module './report-types.js' {
+  interface ProcessSummary {
+    /** Which of the processes that had this pid it is (1, 2…, in trace order: a FORK of the pid after its EXIT is another process); present when the trace has more than one. */
+    readonly life?: number;
+    /** The parent's `life`, when the parent's pid had more than one process. */
+    readonly parentLife?: number;
+  }
+}
 
 /** One process's faults of one event. */
 export interface ProcessFaults {
@@ -13,27 +25,46 @@ export interface ProcessFaults {
   classes: Partial<Record<FaultClass, number>>;
 }
 
-/** Report.processes: the selected events' faults by process, with their classes and parents. */
+
+/**
+ * Report.processes: the selected events' faults by process, with their classes and parents. Keys are
+ * lifeKeys; `lives` is how many processes had a pid over the trace.
+ */
 export function processSummaries(
   byEvent: Record<string, Map<number, ProcessFaults>>,
   selected: ReadonlySet<string>,
   parents: ReadonlyMap<number, number>,
-  forkSite: (pid: number) => CallSite | undefined,
+  forkSite: (key: number) => CallSite | undefined,
+  lives: (pid: number) => number,
 ): ProcessSummary[] {
-  const out = new Map<number, { pid: number; comm: string; parent?: number; forkSite?: CallSite; faults: number; classes: Partial<Record<FaultClass, number>> }>();
+  type Summary = { -readonly [K in keyof ProcessSummary]: ProcessSummary[K] } & { classes: Partial<Record<FaultClass, number>> };
+  const out = new Map<number, Summary>();
+  // its life, 1-based, where its pid had more than one
+  const life = (key: number): { life?: number } => (lives(pidOfKey(key)) > 1 ? { life: lifeOfKey(key) + 1 } : {});
   for (const e of selected) {
-    for (const [pid, p] of byEvent[e] ?? []) {
-      let o = out.get(pid);
+    for (const [key, p] of byEvent[e] ?? []) {
+      let o = out.get(key);
       if (o === undefined) {
-        const parent = parents.get(pid);
-        const site = parent !== undefined ? forkSite(pid) : undefined;
-        out.set(pid, (o = { pid, comm: p.comm, ...(parent !== undefined ? { parent } : {}), ...(site !== undefined ? { forkSite: site } : {}), faults: 0, classes: {} }));
+        const parent = parents.get(key);
+        const site = parent !== undefined ? forkSite(key) : undefined;
+        const parentLife = parent !== undefined ? life(parent).life : undefined;
+        o = {
+          pid: pidOfKey(key),
+          ...life(key),
+          comm: p.comm,
+          ...(parent !== undefined ? { parent: pidOfKey(parent) } : {}),
+          ...(parentLife !== undefined ? { parentLife } : {}),
+          ...(site !== undefined ? { forkSite: site } : {}),
+          faults: 0,
+          classes: {},
+        };
+        out.set(key, o);
       }
       o.faults += p.faults;
       for (const [c, v] of Object.entries(p.classes)) o.classes[c as FaultClass] = (o.classes[c as FaultClass] ?? 0) + v;
     }
   }
-  return [...out.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid);
+  return [...out.values()].sort((a, b) => b.faults - a.faults || a.pid - b.pid || (a.life ?? 0) - (b.life ?? 0));
 }
 
 /** Report.regions, and each ranked site's major faults. */

@@ -5,6 +5,7 @@ import { instructionId } from '../model.js';
 import { type FindingContext, faultsOf, instructionsOf, finding } from './context.js';
 import type { ProcessSummary } from '../model.js';
 import { isRuntimeDso } from '../dso.js';
+import { ordinal } from '../process-life.js';
 import { callSiteLabel, protectionInstructionName, count, instructionLabel, list, share, siteLabel, listOf } from './words.js';
 
 /** Where a child was forked: the clone call's site, or why it is not known. */
@@ -13,6 +14,12 @@ function forkedAt(p: ProcessSummary): string {
   if (f === undefined) return '(the fork call is not in the trace: perf record -e syscalls:sys_enter_clone names its site)';
   if (f.symbol === '' || isRuntimeDso(f.dso)) return `in ${callSiteLabel(f)} (the call chain stops inside libc: --call-graph dwarf names the caller)`;
   return `at ${callSiteLabel(f)}`;
+}
+
+// `pid 4242`; `pid 4242, its 2nd process` where the trace saw the pid given to more than one process
+function pidLabel(pid: number, life: number | undefined): string {
+  if (life === undefined) return `pid ${pid}`;
+  return `pid ${pid}, its ${ordinal(life)} process`;
 }
 
 export function copyOnWriteFinding(ctx: FindingContext): Finding | undefined {
@@ -38,12 +45,12 @@ export function copyOnWriteFinding(ctx: FindingContext): Finding | undefined {
     .filter((p) => (p.classes['copy-on-write'] ?? 0) > 0)
     .sort((a, b) => (b.classes['copy-on-write'] ?? 0) - (a.classes['copy-on-write'] ?? 0) || a.pid - b.pid);
   const byChildren = children.reduce((a, p) => a + (p.classes['copy-on-write'] ?? 0), 0);
-  const writers = children.map((p) => `child ${p.comm} (pid ${p.pid}, forked by pid ${p.parent} ${forkedAt(p)}) ${count(p.classes['copy-on-write'] ?? 0, 'page')}`);
+  const writers = children.map((p) => `child ${p.comm} (${pidLabel(p.pid, p.life)}, forked by ${pidLabel(p.parent!, p.parentLife)} ${forkedAt(p)}) ${count(p.classes['copy-on-write'] ?? 0, 'page')}`);
   if (faults > byChildren) {
     writers.push(
       children.length > 0
         ? `the other processes ${count(faults - byChildren, 'page')}`
-        : `${list([...new Set(processes.filter((p) => (p.classes['copy-on-write'] ?? 0) > 0).map((p) => `${p.comm} (pid ${p.pid})`))])} ${count(faults, 'page')}`,
+        : `${list([...new Set(processes.filter((p) => (p.classes['copy-on-write'] ?? 0) > 0).map((p) => `${p.comm} (${pidLabel(p.pid, p.life)})`))])} ${count(faults, 'page')}`,
     );
   }
   let text = `${share(faults, ctx.total)} copy-on-write breaks: stores to private pages ` +

@@ -98,7 +98,11 @@ export class AddressHistory {
   syscalls = false;
 
   constructor(private readonly options: HistoryOptions) {
-    options.owners.onFork((child, parent) => this.fork(child, parent));
+    options.owners.onFork((child, parent, reused) => {
+      // the regions of the pid's process before stay as they were; this one starts from its parent's
+      if (reused) this.spaces.delete(child);
+      this.fork(child, parent);
+    });
   }
 
   add(e: TraceEvent): void {

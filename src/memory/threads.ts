@@ -20,8 +20,8 @@ import type { CallEvent, ReturnEvent, TraceEvent } from '../events.js';
 const CLONE_VM = 0x100;
 const CLONE_THREAD = 0x10000;
 
-/** How a process came to be: a fork copies its parent's memory. */
-export type ForkListener = (child: number, parent: number) => void;
+/** How a process came to be: a fork copies its parent's memory. `reused`: the pid was another process's, which exited: what was kept for it is that one's. */
+export type ForkListener = (child: number, parent: number, reused: boolean) => void;
 
 interface OpenClone {
   readonly call: 'clone' | 'clone3';
@@ -41,6 +41,10 @@ export class ThreadOwners {
   private readonly open = new Map<number, OpenClone>();
   private readonly forkedFrom = new Map<number, number>();
   private readonly listeners: ForkListener[] = [];
+  // pids whose process exited (the EXIT of its main thread): a FORK of one is another process
+  private readonly exited = new Set<number>();
+  // pid → processes that had it before its current one; absent: none
+  private readonly lives = new Map<number, number>();
   /** clone3 children taken as sharing their parent's address space. */
   assumedClone3 = 0;
   // Runs of one thread are the rule: the last tie made, and the last tid
@@ -65,13 +69,22 @@ export class ThreadOwners {
         this.tie(e.tid, e.pid);
         return;
       case 'comm':
+        // a thread's exec: the leader's EXIT comes first (de_thread), and the process goes on, not another
+        if (e.exec === true) this.exited.delete(e.pid);
+        this.tie(e.tid, e.pid);
+        return;
       case 'exit':
+        if (e.pid === e.tid && e.pid >= 0) this.exited.add(e.pid);
         this.tie(e.tid, e.pid);
         return;
       case 'fork': {
-        const newProcess = e.ppid !== undefined && e.ppid >= 0 && e.ppid !== e.pid && !this.pids.has(e.pid);
+        const child = e.ppid !== undefined && e.ppid >= 0 && e.ppid !== e.pid;
+        // the pid of a process that exited, given again (pid wrap-around): another process, another life
+        const reused = child && this.exited.delete(e.pid);
+        if (reused) this.lives.set(e.pid, this.life(e.pid) + 1);
+        const newProcess = child && (reused || !this.pids.has(e.pid));
         this.tie(e.tid, e.pid);
-        if (newProcess) this.fork(e.pid, this.processOf(e.ppid!, e.ptid ?? e.ppid!));
+        if (newProcess) this.fork(e.pid, this.processOf(e.ppid!, e.ptid ?? e.ppid!), reused);
         return;
       }
       default: {
@@ -95,6 +108,19 @@ export class ThreadOwners {
     this.resolvedTid = tid;
     this.resolvedKey = key;
     return key;
+  }
+
+  /**
+   * Which of the processes that had `pid` holds it now: 0 for the first the trace saw, 1 for the one
+   * forked with it after that one exited (PERF_RECORD_EXIT, then PERF_RECORD_FORK of the same pid), …
+   */
+  life(pid: number): number {
+    return this.lives.size === 0 ? 0 : (this.lives.get(pid) ?? 0);
+  }
+
+  /** The processes that had `pid` over the trace so far (1 when it was never given again). */
+  livesOf(pid: number): number {
+    return this.life(pid) + 1;
   }
 
   /** The process a tid is known to belong to, without recording anything. */
@@ -172,9 +198,9 @@ export class ThreadOwners {
     this.resolvedTid = NaN;
   }
 
-  private fork(child: number, parent: number): void {
+  private fork(child: number, parent: number, reused = false): void {
     this.forkedFrom.set(child, parent);
-    for (const fn of this.listeners) fn(child, parent);
+    for (const fn of this.listeners) fn(child, parent, reused);
   }
 
   private clone(e: CallEvent | ReturnEvent): void {

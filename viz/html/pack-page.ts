@@ -96,6 +96,8 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
     let cellAt = new Int32Array(LIST);
     let siteOf = new Int32Array(LIST);
     const leafSites: FaultSite[] = [];
+    // (the call tree's) the node of each site, for its leaf number
+    const leafNodes: TreeNode[] = [];
     let classOf = new Int32Array(LIST);
     let sites = 0;
     let classes = 0;
@@ -109,10 +111,7 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
         siteOf[2 * sites++] = node - lastSite;
         leafSites.push(site);
         lastSite = node;
-        if (call && siteLeaves !== undefined) {
-          const l = siteLeaves.leafNumber.get(t);
-          if (l !== undefined) nodeOf[l] = node;
-        }
+        if (call && siteLeaves !== undefined) leafNodes.push(t);
       },
       classes: (node, set) => {
         if (2 * classes === classOf.length) classOf = doubled(classOf);
@@ -128,6 +127,16 @@ export function packPage(title: string, tree: TreeNode, report: PageReport, site
       },
     }, false);
     for (let j = 0; j < sites; j++) siteOf[2 * j + 1] = siteIndex(leafSites[j]!);
+    if (call && siteLeaves !== undefined) {
+      // the leaves' numbers looked up after the walk, in a loop of their own: in the walk, between its reads of the
+      // nodes, each lookup in the map of 30k leaves missed the caches (bench capture: 22-30 -> 7-16 ms)
+      const numbers = siteLeaves.leafNumber;
+      for (let j = 0, node = 0; j < sites; j++) {
+        node += siteOf[2 * j]!;
+        const l = numbers.get(leafNodes[j]!);
+        if (l !== undefined) nodeOf[l] = node;
+      }
+    }
     // node numbers as deltas, then the count of quadruples and the quadruples: read from the tree as they are written
     const cells = new JsonNumbers(function* () {
       // copied into one chunk, handed on as it fills and refilled (a chunk is written before the next is asked for):

@@ -5,13 +5,15 @@
 // once per distinct frame at the end, when every listing anchor is known. So
 // memory follows distinct paths, and the result does not depend on the order
 // frames were seen.
-import type { FaultClass, FaultSite, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
-import { basename, cmp, isJitDso, isKernelDso } from './dso.js';
+import type { FaultClass, Frame, NodeKind, SiteCount, TreeNode } from './model.js';
+import { basename, cmp } from './dso.js';
 import { named, type FrameResolver } from './join.js';
 import { grown } from './grown.js';
 import { PathTreeBuilder } from './path-tree.js';
-import { IntPairs } from './int-pairs.js';
-import { type PathStep, invertTree } from './tree.js';
+import { invertTree } from './tree.js';
+import { TreeSteps } from './tree-steps.js';
+
+export { frameKind, frameName, GROUP_LEVELS, INFERRED_SUFFIX, INLINED_SUFFIX, instructionName } from './tree-steps.js';
 
 /**
  * A record's frames as the tree takes them: the faulting frame, its callers
@@ -104,8 +106,6 @@ export interface TreeOptions {
   groupKind?: NodeKind;
 }
 
-/** Separates the levels of a group name: `pid 16060` → `tid 16061` are two nodes. */
-export const GROUP_LEVELS = '\0';
 
 /** The --dso/--symbol filters as `finish` applies them to a record's faulting frame: true when kept. */
 export function siteFilter(resolver: FrameResolver, options: Pick<TreeOptions, 'dsos' | 'symbols'>): (siteFrame: Frame) => boolean {
@@ -160,27 +160,6 @@ export interface AggregateResult {
   readonly present: { dsos: Map<string, number>; symbols: Map<string, number> };
   /** Whether a node other than an instruction may be named as a mangled C++ name is (`_Z…`); false: none is (src/warnings.ts need not look). */
   readonly mangledNames: boolean;
-}
-
-// A faulting frame as finish uses it (by frame id).
-interface LeafInfo {
-  readonly frame: Frame;
-  readonly site: FaultSite;
-  readonly kept: boolean;
-  records: number;
-  // its steps, made when a path of it is first in the tree (-1: not yet; listed -1: none)
-  fn: number;
-  insn: number;
-  listed: number;
-  // the ranked entry of the last event counted for it
-  ranked: Ranked | undefined;
-}
-
-type Ranked = { -readonly [K in keyof SiteCount]: SiteCount[K] };
-
-// One ranked site: of one dso, address, symbol and offset (the address compared by the caller).
-function sameSite(r: Ranked, site: FaultSite): boolean {
-  return r.dso === site.dso && r.symbol === site.symbol && (r.offset === site.offset || String(r.offset) === String(site.offset));
 }
 
 export class FaultAggregator {
@@ -299,136 +278,22 @@ export class FaultAggregator {
     for (const f of this.ids.keys()) if (n++ >= this.anchored) resolver.anchor(f);
     this.anchored = n;
     // room for every path's steps: its frames, each caller's lost callee, comm and group levels (pages never written cost nothing)
+    const paths = this.paths;
     let room = 0;
-    for (const p of this.paths) room += 2 * this.frameIds[p.at]! + this.frameIds[p.at + 1]! + 8;
+    for (let i = 0; i < paths.length; i++) room += 2 * this.frameIds[paths[i]!.at]! + this.frameIds[paths[i]!.at + 1]! + 8;
     const builder = new PathTreeBuilder(options.rootName ?? 'all', this.paths.length, room);
-    // by event, then by the site's address (dso, symbol and offset compared): no key string per faulting frame
-    // (a wide capture's 100k: ~20 MB of strings kept to the end of finish)
-    const sites = new Map<string, Map<string, Ranked | Ranked[]>>();
-    const ranked: SiteCount[] = [];
-    const filtered = { records: 0, value: 0 };
-    const keeps = options.keeps ?? siteFilter(resolver, options);
-    const present = { dsos: new Map<string, number>(), symbols: new Map<string, number>() };
-    // by path number: its number in the builder (-1: not in the tree)
-    const built = new Int32Array(this.paths.length).fill(-1);
-    // what a path needs of its frames, by frame id, worked out once per frame: a caller's step (its number in the builder, -1: not yet)
-    const { frameList } = this;
-    const frameIds = this.frameIds;
-    const callerSteps = new Int32Array(frameList.length).fill(-1);
-    // a faulting frame's site, filter decision, steps and ranked entry; the records of its paths (to `present`, in the order first met)
-    const leafOf = new Array<LeafInfo | undefined>(frameList.length);
-    const leafOrder: LeafInfo[] = [];
-    // a frame unwinding lost between a caller and its callee: its step, one per lost frame
-    const between = options.inferred;
-    const stepOfInferred = new Map<Frame, number>();
-    // by (caller id, callee id): that step, or none, so each pair is asked of `inferred` once (asked for every caller
-    // of every path, its maps by Frame were ~10 ms of the bench capture's report; a Map by pair key cost more on 100k pairs)
-    const lostSteps = new IntPairs();
-    const NONE_LOST = -1;
-    // an inlined function's step, at faulting frames of one dso (so a node's name is one string, not one per path)
-    const inlinedSteps = new Map<Frame, number>();
-    const commSteps = new Map<string, number>();
-    const groupSteps = new Map<string, number[]>();
+    const steps = new TreeSteps(builder, this.frameList, this.frameIds, this.paths.length, {
+      resolver,
+      keeps: options.keeps ?? siteFilter(resolver, options),
+      inferred: options.inferred,
+      groupName: options.groupName,
+      groupKind: options.groupKind ?? 'protection-site',
+    });
+    const events = options.events;
+    for (let i = 0; i < paths.length; i++) if (events === undefined || events.has(paths[i]!.event)) steps.add(paths[i]!);
+    const { filtered, ranked, built } = steps;
+    const present = steps.present();
     const stepsMade = builder.registered();
-    const rank = (p: RawPath, leaf: LeafInfo): void => {
-      if (leaf.ranked !== undefined && leaf.ranked.event === p.event) {
-        leaf.ranked.count += p.value;
-        return;
-      }
-      let ofEvent = sites.get(p.event);
-      if (ofEvent === undefined) sites.set(p.event, (ofEvent = new Map()));
-      const site = leaf.site;
-      const there = ofEvent.get(site.address);
-      let s = there === undefined ? undefined : Array.isArray(there) ? there.find((r) => sameSite(r, site)) : sameSite(there, site) ? there : undefined;
-      if (s === undefined) {
-        s = { event: p.event, ...site, count: p.value };
-        if (there === undefined) ofEvent.set(site.address, s);
-        else if (Array.isArray(there)) there.push(s);
-        else ofEvent.set(site.address, [there, s]);
-        ranked.push(s);
-      } else s.count += p.value;
-      leaf.ranked = s;
-    };
-    for (const p of this.paths) {
-      if (options.events !== undefined && !options.events.has(p.event)) continue;
-      const at = p.at;
-      const callers = frameIds[at]!;
-      const siteId = frameIds[at + 2]!;
-      let leaf = leafOf[siteId];
-      if (leaf === undefined) {
-        const siteFrame = frameList[siteId]!;
-        const site = resolver.resolve(siteFrame);
-        leafOf[siteId] = leaf = { frame: siteFrame, site, kept: keeps(siteFrame), records: 0, fn: -1, insn: -1, listed: -1, ranked: undefined };
-        leafOrder.push(leaf);
-      }
-      leaf.records += p.records;
-      if (!leaf.kept) {
-        filtered.records += p.records;
-        filtered.value += p.value;
-        continue;
-      }
-      const siteFrame = leaf.frame;
-      if (p.group !== '') {
-        let levels = groupSteps.get(p.group);
-        if (levels === undefined) {
-          const name = options.groupName !== undefined ? options.groupName(p.group) : p.group;
-          groupSteps.set(p.group, (levels = name.split(GROUP_LEVELS).map((level) => builder.step({ name: level, kind: options.groupKind ?? 'protection-site' }))));
-        }
-        for (const step of levels) builder.push(step);
-      }
-      let commStep = commSteps.get(p.comm);
-      if (commStep === undefined) commSteps.set(p.comm, (commStep = builder.step({ name: p.comm, kind: 'comm' })));
-      builder.push(commStep);
-      // the callers, outermost first, each followed by the frame lost below it
-      const ids = at + 2;
-      for (let i = callers; i >= 1; i--) {
-        const id = frameIds[ids + i]!;
-        let step = callerSteps[id]!;
-        if (step < 0) callerSteps[id] = step = builder.step(callerStep(frameList[id]!, resolver));
-        builder.push(step);
-        if (between === undefined) continue;
-        const below = frameIds[ids + i - 1]!;
-        let lost = lostSteps.get(id, below);
-        if (lost === IntPairs.UNKNOWN) {
-          const f = between(frameList[id]!, frameList[below]!);
-          if (f === undefined) lost = NONE_LOST;
-          else {
-            const had = stepOfInferred.get(f);
-            if (had === undefined) stepOfInferred.set(f, (lost = builder.step(callerStep(f, resolver))));
-            else lost = had;
-          }
-          lostSteps.set(id, below, lost);
-        }
-        if (lost !== NONE_LOST) builder.push(lost);
-      }
-      if (leaf.fn < 0) {
-        const site = leaf.site;
-        leaf.fn = builder.step(functionStep(siteFrame, site));
-        leaf.insn = builder.step({ name: instructionName(siteFrame, site), kind: 'instruction', dso: siteFrame.dso, site });
-        if (namedByListing(siteFrame, site)) leaf.listed = builder.step({ name: frameName(siteFrame) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
-      }
-      builder.push(leaf.fn);
-      if (leaf.listed >= 0) builder.push(leaf.listed);
-      const inlined = p.path.inlined;
-      for (let i = inlined.length - 1; i >= 0; i--) {
-        const f = inlined[i]!;
-        let step = inlinedSteps.get(f);
-        if (step === undefined || stepsMade[step]!.dso !== siteFrame.dso) {
-          step = builder.step({ name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: siteFrame.dso });
-          if (!inlinedSteps.has(f)) inlinedSteps.set(f, step);
-        }
-        builder.push(step);
-      }
-      builder.push(leaf.insn);
-      built[p.id] = builder.end(p.value, p.event, p.classes);
-      rank(p, leaf);
-    }
-    // what a filter could have matched, in the order the paths met it
-    for (const { frame, site, records } of leafOrder) {
-      present.dsos.set(frame.dso, (present.dsos.get(frame.dso) ?? 0) + records);
-      present.symbols.set(frame.symbol, (present.symbols.get(frame.symbol) ?? 0) + records);
-      if (site.symbol !== frame.symbol) present.symbols.set(site.symbol, (present.symbols.get(site.symbol) ?? 0) + records);
-    }
     const made = builder.finish();
     // by path number, made when first read: a report without slices or paths by site needs none (a chain's leaf is made for it)
     let leaves: (TreeNode | undefined)[] | undefined;
@@ -570,65 +435,11 @@ export function pathCallers(path: PathFrames): Frame[] {
   return path.callers.slice(path.callersFrom ?? 0);
 }
 
-export function frameKind(f: Frame): NodeKind {
-  if (f.inferred === true) return 'inferred';
-  if (isKernelDso(f.dso)) return 'kernel';
-  if (isJitDso(f.dso)) return 'jit';
-  return 'user';
-}
-
-/** perf's symbol; for an unknown one, FlameGraph's `[dso basename]`, else `[unknown]`. */
-export function frameName(f: Frame): string {
-  if (f.symbol !== '' && f.symbol !== '[unknown]') return f.symbol;
-  if (f.dso.startsWith('[')) return f.dso;
-  if (f.dso !== '') return `[${basename(f.dso)}]`;
-  return '[unknown]';
-}
-
 const NONE: readonly Frame[] = [];
 
 // As src/warnings.ts tells a name still in its C++ mangling (instruction nodes aside).
 function mangledName(name: string): boolean {
   return name.startsWith('_Z');
-}
-
-/** Inlined functions say so in their name, as perf report prints them. */
-export const INLINED_SUFFIX = ' (inlined)';
-
-/** Inferred frames say so in their name, so every output (text, folded, SVG) shows it. */
-export const INFERRED_SUFFIX = ' [inferred]';
-
-function callerStep(f: Frame, resolver: FrameResolver): PathStep {
-  if (f.inferred === true) return { name: f.symbol + INFERRED_SUFFIX, kind: 'inferred', dso: f.dso };
-  if (f.inlined === true || f.dso === 'inlined') return { name: frameName(f) + INLINED_SUFFIX, kind: 'user', dso: f.dso };
-  let name = frameName(f);
-  if (f.symbol === '' || f.symbol === '[unknown]') {
-    const s = resolver.resolve(f);
-    if (s.resolved) name = s.symbol;
-  }
-  return { name, kind: frameKind(f), dso: f.dso };
-}
-
-function functionStep(f: Frame, site: FaultSite): PathStep {
-  const name = site.resolved ? site.symbol : frameName(f);
-  return { name: f.inlined === true && !namedByListing(f, site) ? name + INLINED_SUFFIX : name, kind: frameKind(f), dso: f.dso };
-}
-
-// A leaf perf printed only `(inlined)` that a listing resolved: the site is the
-// listing's function (perf report's), the inlined frame stays drawn above it.
-function namedByListing(f: Frame, site: FaultSite): boolean {
-  return f.inlined === true && site.resolved && site.symbol !== f.symbol;
-}
-
-/** `0x1195: mov %rsi,(%rdi) [guard.c:63]` when resolved, else perf's `sym+0xoff` or `0xaddr`. */
-export function instructionName(f: Frame, site: FaultSite): string {
-  if (site.resolved) {
-    const src = site.source !== undefined ? ` [${basename(site.source)}]` : '';
-    return `0x${site.address}: ${site.instruction ?? ''}${src}`;
-  }
-  if (f.symbol !== '' && f.symbol !== '[unknown]' && f.offset >= 0) return `${f.symbol}+0x${f.offset.toString(16)}`;
-  if (f.addr !== '') return `0x${f.addr}`;
-  return frameName(f);
 }
 
 // By path number, its leaf (`all` by the builder's path number, `built` the builder's number of each path, -1: none).

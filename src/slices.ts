@@ -170,7 +170,10 @@ export class SliceBuilder {
     const cells = this.cells;
     // quanta from the earliest one, so q ≥ 0 (times before the first fault come from several inputs)
     let min = cells.minQ();
-    for (const q of this.changes.keys()) if (q !== NO_TIME && q < min) min = q;
+    // (forEach: a for-of over a Map, run once and not optimized, makes an object or two per entry)
+    this.changes.forEach((_, q) => {
+      if (q !== NO_TIME && q < min) min = q;
+    });
     if (!Number.isFinite(min)) min = 0;
     const count = cells.countByPath();
     // integers (the rule: counts of faults in whole quanta) as such, in half the memory
@@ -197,14 +200,13 @@ export class SliceBuilder {
     }
     this.cells = new Cells(this.chunkCells);
     const changes: SliceIndex['changes'] = [];
-    for (const [q, at] of this.changes) {
-      for (const [key, calls] of at) {
+    this.changes.forEach((at, q) => {
+      at.forEach((calls, key) => {
         const a = key.indexOf('\0');
         const b = key.indexOf('\0', a + 1);
-        const [call, prot, site] = [key.slice(0, a), key.slice(a + 1, b), key.slice(b + 1)];
-        changes.push({ q: shift(q), site: naming.siteName(site), call, prot, calls });
-      }
-    }
+        changes.push({ q: shift(q), site: naming.siteName(key.slice(b + 1)), call: key.slice(0, a), prot: key.slice(a + 1, b), calls });
+      });
+    });
     changes.sort((a, b) => a.q - b.q || (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
     return {
       start: Number.isNaN(this.t0) ? 0 : this.t0 + min * this.quantum,

@@ -63,7 +63,8 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
   // call chains: faults whose path has at most one frame above the faulting instruction (those printed without ip apart)
   if (ctx.total > noIp) {
     let shallow = -noIp;
-    for (const p of ctx.paths) if (p.frames <= 1) shallow += p.value;
+    const paths = ctx.paths;
+    for (let i = 0; i < paths.length; i++) if (paths[i]!.frames <= 1) shallow += paths[i]!.value;
     if (shallow === ctx.total - noIp) {
       problems.push('no fault has a call chain, so the paths to the faults are unknown');
       record.push('-g');

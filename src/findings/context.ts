@@ -162,7 +162,9 @@ export function findingContext(report: Report): FindingContext {
   walk(report.tree, -1, false, false, 0);
   // each pattern asks for a few classes: the paths are read once for all of them
   const byClass = new Map<FaultClass, { startup: number; other: number }>();
-  for (const p of paths) {
+  // (indexed: a for-of over the paths, run once and not optimized, makes an iterator result per path)
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
     for (const c in p.classes) {
       let t = byClass.get(c as FaultClass);
       if (t === undefined) byClass.set(c as FaultClass, (t = { startup: 0, other: 0 }));
@@ -220,7 +222,9 @@ export function instructionsOf(ctx: FindingContext, classes: readonly FaultClass
   const out: { site: FaultSite; faults: number }[] = [];
   let known: Int32Array | undefined;
   const named = new Map<string, { site: FaultSite; faults: number }>();
-  for (const p of ctx.paths) {
+  const paths = ctx.paths;
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
     if (p.startup && !startup) continue;
     const n = faultsIn(p, classes);
     const leafSite = p.leaf.site;

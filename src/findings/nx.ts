@@ -15,7 +15,9 @@ export function nxFinding(ctx: FindingContext): Finding | undefined {
   if (faults === 0) return undefined;
   // the fetches and who called into the page
   const fetches = new Map<string, { label: string; id: string; faults: number; callers: Set<string> }>();
-  for (const p of ctx.paths) {
+  const paths = ctx.paths;
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
     const n = p.classes['nx-violation'] ?? 0;
     if (n === 0 || p.leaf.site === undefined) continue;
     const site = ctx.leafSite(p.leaf)!;

@@ -104,6 +104,8 @@ export interface TreeOptions {
   groupName?: (group: string) => string;
   /** The node kind of the groups. Default 'protection-site'. */
   groupKind?: NodeKind;
+  /** The caller gives every leaf its classes after (SitePaths.settleClasses): the leaves get an empty placeholder, not their paths' classes. Default false. */
+  classesSettled?: boolean;
 }
 
 
@@ -288,6 +290,7 @@ export class FaultAggregator {
       inferred: options.inferred,
       groupName: options.groupName,
       groupKind: options.groupKind ?? 'protection-site',
+      classesSettled: options.classesSettled === true,
     });
     const events = options.events;
     for (let i = 0; i < paths.length; i++) if (events === undefined || events.has(paths[i]!.event)) steps.add(paths[i]!);

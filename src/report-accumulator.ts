@@ -470,11 +470,11 @@ export class ReportAccumulator {
       groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
       ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
     };
-    const result = aggregator.finish(resolver, this.treeOptions);
+    const sitePaths = this.sitePaths;
+    const result = aggregator.finish(resolver, { ...this.treeOptions, classesSettled: sitePaths !== undefined });
     // the leaves numbered, for the slices and the paths by site (the page's): a report without them needs none
     let numbered: NumberedLeaves | undefined;
     const leaves = (): NumberedLeaves => (numbered ??= numberLeaves(result.leaves));
-    const sitePaths = this.sitePaths;
     // the leaves' classes in the order the paths by site bring them, as they were when those were the aggregator's paths
     sitePaths?.settleClasses(leaves());
     const withSites = sitePaths !== undefined && this.protectionRecords > 0;

@@ -63,8 +63,8 @@ export function captureFinding(ctx: FindingContext): Finding | undefined {
   // call chains: faults whose path has at most one frame above the faulting instruction (those printed without ip apart)
   if (ctx.total > noIp) {
     let shallow = -noIp;
-    const paths = ctx.paths;
-    for (let i = 0; i < paths.length; i++) if (paths[i]!.frames <= 1) shallow += paths[i]!.value;
+    const paths = ctx.faultPaths;
+    for (let i = 0; i < paths.count; i++) if (paths.frames(i) <= 1) shallow += paths.value(i);
     if (shallow === ctx.total - noIp) {
       problems.push('no fault has a call chain, so the paths to the faults are unknown');
       record.push('-g');

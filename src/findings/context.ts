@@ -62,30 +62,114 @@ const CHUNK_BITS = 13;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
-// A path down an unmade chain (path-tree.ts) ends at the chain's head in the walk order, `below` nodes above its leaf:
-// those nodes are made when the path's nodes or leaf are read (most never are), the tree's own.
-class LinkedPath implements FaultPath {
-  constructor(
-    private readonly order: WalkOrder,
-    private readonly at: number,
-    private readonly end: TreeNode,
-    private readonly below: number,
-    readonly value: number,
-    readonly classes: Partial<Record<FaultClass, number>>,
-    readonly startup: boolean,
-    readonly frames: number,
-  ) {}
-  get leaf(): TreeNode {
-    return this.below === 0 ? this.end : (this.end as ChainHead).leaf();
+/** The tree's fault paths by number (0 … count - 1, forEachPath's order) as columns: what the patterns read. */
+export interface FaultPaths {
+  readonly count: number;
+  value(i: number): number;
+  classes(i: number): Partial<Record<FaultClass, number>>;
+  startup(i: number): boolean;
+  frames(i: number): number;
+  /** Made when read, as FaultPath's. */
+  leaf(i: number): TreeNode;
+  nodes(i: number): readonly TreeNode[];
+}
+
+// Path i ends at node `end` at `at` in the walk order; a path down an unmade chain (path-tree.ts) ends at the
+// chain's head, `below` nodes above its leaf: those nodes are made when the path's nodes or leaf are read (most
+// never are), the tree's own. In chunks of columns, not an object per path: 30k objects of ~90 bytes on the
+// bench capture, kept through every pattern (past scavenges: copied, promoted) and dropped right after.
+class PathColumns implements FaultPaths {
+  count = 0;
+  private readonly ats: Int32Array[] = [];
+  private readonly belows: Int32Array[] = [];
+  // frames * 2, + 1 when start-up
+  private readonly marks: Int32Array[] = [];
+  private readonly values: Float64Array[] = [];
+  private readonly ends: TreeNode[][] = [];
+  private readonly classesOf: Partial<Record<FaultClass, number>>[][] = [];
+
+  constructor(private readonly order: WalkOrder) {}
+
+  push(at: number, end: TreeNode, below: number, value: number, classes: Partial<Record<FaultClass, number>>, startup: boolean, frames: number): void {
+    const i = this.count++;
+    const k = i & CHUNK_MASK;
+    if (k === 0) {
+      this.ats.push(new Int32Array(CHUNK));
+      this.belows.push(new Int32Array(CHUNK));
+      this.marks.push(new Int32Array(CHUNK));
+      this.values.push(new Float64Array(CHUNK));
+      this.ends.push(new Array<TreeNode>(CHUNK));
+      this.classesOf.push(new Array<Partial<Record<FaultClass, number>>>(CHUNK));
+    }
+    const c = i >>> CHUNK_BITS;
+    this.ats[c]![k] = at;
+    this.belows[c]![k] = below;
+    this.marks[c]![k] = 2 * frames + (startup ? 1 : 0);
+    this.values[c]![k] = value;
+    this.ends[c]![k] = end;
+    this.classesOf[c]![k] = classes;
   }
-  get nodes(): readonly TreeNode[] {
+
+  value(i: number): number {
+    return this.values[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+  }
+
+  classes(i: number): Partial<Record<FaultClass, number>> {
+    return this.classesOf[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+  }
+
+  startup(i: number): boolean {
+    return (this.marks[i >>> CHUNK_BITS]![i & CHUNK_MASK]! & 1) !== 0;
+  }
+
+  frames(i: number): number {
+    return this.marks[i >>> CHUNK_BITS]![i & CHUNK_MASK]! >> 1;
+  }
+
+  leaf(i: number): TreeNode {
+    const end = this.ends[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+    return this.belows[i >>> CHUNK_BITS]![i & CHUNK_MASK] === 0 ? end : (end as ChainHead).leaf();
+  }
+
+  nodes(i: number): readonly TreeNode[] {
     const out: TreeNode[] = [];
     const order = this.order;
-    for (let i = this.at; i >= 0; i = order.up(i)) out.push(order.node(i));
+    for (let j = this.ats[i >>> CHUNK_BITS]![i & CHUNK_MASK]!; j >= 0; j = order.up(j)) out.push(order.node(j));
     out.reverse();
-    let n = this.end;
-    for (let k = 0; k < this.below; k++) out.push((n = n.children[0]!));
+    let n = this.ends[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+    const below = this.belows[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+    for (let k = 0; k < below; k++) out.push((n = n.children[0]!));
     return out;
+  }
+}
+
+/** Path i of the columns as a FaultPath (its fields read from them). */
+export function pathOf(paths: FaultPaths, i: number): FaultPath {
+  return new PathView(paths, i);
+}
+
+class PathView implements FaultPath {
+  constructor(
+    private readonly of: FaultPaths,
+    private readonly i: number,
+  ) {}
+  get nodes(): readonly TreeNode[] {
+    return this.of.nodes(this.i);
+  }
+  get leaf(): TreeNode {
+    return this.of.leaf(this.i);
+  }
+  get value(): number {
+    return this.of.value(this.i);
+  }
+  get classes(): Partial<Record<FaultClass, number>> {
+    return this.of.classes(this.i);
+  }
+  get startup(): boolean {
+    return this.of.startup(this.i);
+  }
+  get frames(): number {
+    return this.of.frames(this.i);
   }
 }
 
@@ -98,6 +182,9 @@ export interface FindingContext {
   readonly report: Report;
   /** The tree's total: the faults every share is a part of. */
   readonly total: number;
+  /** The paths as columns (what the patterns read). */
+  readonly faultPaths: FaultPaths;
+  /** The same paths, an object each, made when first read. */
   readonly paths: readonly FaultPath[];
   /** Per fault class, the faults of the paths, start-up paths apart (what `faultsOf` adds up). */
   readonly byClass: ReadonlyMap<FaultClass, { readonly startup: number; readonly other: number }>;
@@ -115,12 +202,12 @@ export interface FindingContext {
 
 /** Reads the report once for every pattern. The tree must be the call-path tree (not inverted, not grouped by site, not pruned). */
 export function findingContext(report: Report): FindingContext {
-  const paths: FaultPath[] = [];
   const mark = startupMarks();
   const order = new WalkOrder();
+  const paths = new PathColumns(order);
   // forEachPath's order: a node's own faults, then its children's; what the path says so far passed down
   const walk = (node: TreeNode, at: number, main: boolean, startup: boolean, frames: number): void => {
-    if (node.self > 0) paths.push(new LinkedPath(order, at, node, 0, node.self, node.classes ?? { unknown: node.self }, startup && !main, frames));
+    if (node.self > 0) paths.push(at, node, 0, node.self, node.classes ?? { unknown: node.self }, startup && !main, frames);
     const children = node.children;
     for (let i = 0; i < children.length; i++) {
       const c = children[i]!;
@@ -157,19 +244,19 @@ export function findingContext(report: Report): FindingContext {
       if ((s & STEP_FRAME) !== 0) frames++;
     }
     const value = head.value;
-    if (value > 0) paths.push(new LinkedPath(order, at, head, to - from, value, head.leafClasses ?? { unknown: value }, startup && !main, frames));
+    if (value > 0) paths.push(at, head, to - from, value, head.leafClasses ?? { unknown: value }, startup && !main, frames);
   };
   walk(report.tree, -1, false, false, 0);
   // each pattern asks for a few classes: the paths are read once for all of them
   const byClass = new Map<FaultClass, { startup: number; other: number }>();
-  // (indexed: a for-of over the paths, run once and not optimized, makes an iterator result per path)
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]!;
-    for (const c in p.classes) {
+  for (let i = 0; i < paths.count; i++) {
+    const classes = paths.classes(i);
+    const startup = paths.startup(i);
+    for (const c in classes) {
       let t = byClass.get(c as FaultClass);
       if (t === undefined) byClass.set(c as FaultClass, (t = { startup: 0, other: 0 }));
-      if (p.startup) t.startup += p.classes[c as FaultClass]!;
-      else t.other += p.classes[c as FaultClass]!;
+      if (startup) t.startup += classes[c as FaultClass]!;
+      else t.other += classes[c as FaultClass]!;
     }
   }
   const sites = new Map<string, ProtectionSiteView[]>();
@@ -200,10 +287,18 @@ export function findingContext(report: Report): FindingContext {
     }
     return instructions;
   };
+  let views: FaultPath[] | undefined;
   return {
     report,
     total: report.tree.value,
-    paths,
+    faultPaths: paths,
+    get paths(): readonly FaultPath[] {
+      if (views === undefined) {
+        views = [];
+        for (let i = 0; i < paths.count; i++) views.push(pathOf(paths, i));
+      }
+      return views;
+    },
     byClass,
     protectionSites: (name) => sites.get(name) ?? [],
     instruction: (name) => instructionsByName().get(name),
@@ -222,12 +317,12 @@ export function instructionsOf(ctx: FindingContext, classes: readonly FaultClass
   const out: { site: FaultSite; faults: number }[] = [];
   let known: Int32Array | undefined;
   const named = new Map<string, { site: FaultSite; faults: number }>();
-  const paths = ctx.paths;
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]!;
-    if (p.startup && !startup) continue;
-    const n = faultsIn(p, classes);
-    const leafSite = p.leaf.site;
+  const paths = ctx.faultPaths;
+  for (let i = 0; i < paths.count; i++) {
+    if (paths.startup(i) && !startup) continue;
+    const n = faultsIn(paths.classes(i), classes);
+    if (n <= 0) continue;
+    const leafSite = paths.leaf(i).site;
     if (n <= 0 || leafSite === undefined) continue;
     const at = ctx.siteNumber(leafSite);
     const s = at >= 0 ? ctx.report.sites[at]! : leafSite;
@@ -250,9 +345,9 @@ export function instructionsOf(ctx: FindingContext, classes: readonly FaultClass
   return out.sort((a, b) => b.faults - a.faults || (a.site.symbol < b.site.symbol ? -1 : a.site.symbol > b.site.symbol ? 1 : 0));
 }
 
-function faultsIn(p: FaultPath, classes: readonly FaultClass[]): number {
+function faultsIn(of: Partial<Record<FaultClass, number>>, classes: readonly FaultClass[]): number {
   let n = 0;
-  for (const c of classes) n += p.classes[c] ?? 0;
+  for (let i = 0; i < classes.length; i++) n += of[classes[i]!] ?? 0;
   return n;
 }
 

@@ -15,18 +15,20 @@ export function nxFinding(ctx: FindingContext): Finding | undefined {
   if (faults === 0) return undefined;
   // the fetches and who called into the page
   const fetches = new Map<string, { label: string; id: string; faults: number; callers: Set<string> }>();
-  const paths = ctx.paths;
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]!;
-    const n = p.classes['nx-violation'] ?? 0;
-    if (n === 0 || p.leaf.site === undefined) continue;
-    const site = ctx.leafSite(p.leaf)!;
+  const paths = ctx.faultPaths;
+  for (let i = 0; i < paths.count; i++) {
+    const n = paths.classes(i)['nx-violation'] ?? 0;
+    if (n === 0) continue;
+    const leaf = paths.leaf(i);
+    if (leaf.site === undefined) continue;
+    const site = ctx.leafSite(leaf)!;
     const label = instructionLabel(site);
     const f = fetches.get(label) ?? { label, id: instructionId(site), faults: 0, callers: new Set<string>() };
     fetches.set(label, f);
     f.faults += n;
     // the caller: the last frame above the leaf's own function node
-    const caller = p.nodes[p.nodes.length - 3];
+    const nodes = paths.nodes(i);
+    const caller = nodes[nodes.length - 3];
     if (caller !== undefined && caller.kind !== 'comm' && caller.kind !== 'protection-site' && caller.kind !== 'region') f.callers.add(caller.name);
   }
   const sealing = (ctx.report.protection?.sites ?? []).filter((s) => (s.classes['nx-violation'] ?? 0) > 0);

@@ -5,7 +5,7 @@
 import type { FaultSite, Finding, TreeNode } from '../model.js';
 import { instructionId } from '../model.js';
 import { TreeBuilder, type PathStep, plainName, selfByEvent } from '../tree.js';
-import { type FindingContext, finding } from './context.js';
+import { type FaultPath, type FindingContext, finding, pathOf } from './context.js';
 import { basename, count, instructionLabel, list, share } from './words.js';
 
 /** The node start-up paths fold into. */
@@ -102,7 +102,10 @@ export function isStartupFrames(frames: readonly { readonly symbol: string; read
 }
 
 export function startupFinding(ctx: FindingContext): Finding | undefined {
-  const paths = ctx.paths.filter((p) => p.startup);
+  // the start-up paths as FaultPath objects (the patterns' columns: ctx.faultPaths)
+  const all = ctx.faultPaths;
+  const paths: FaultPath[] = [];
+  for (let i = 0; i < all.count; i++) if (all.startup(i)) paths.push(pathOf(all, i));
   const faults = paths.reduce((a, p) => a + p.value, 0);
   if (faults === 0) return undefined;
   const classes: Record<string, number> = {};

@@ -387,7 +387,7 @@ export class ReportAccumulator {
     this.inRegion = inRegion;
   }
 
-  // The fault in its event's class counts, its process's counts and the time histogram; returns its process.
+  // The fault in its event's class counts, its process's counts and the time histogram; returns its process (a lifeKey).
   private aggregate(r: SampleRecord, cls: FaultClass, t: EventTally): number {
     const byClass = t.classes;
     byClass[cls] = (byClass[cls] ?? 0) + r.period;
@@ -403,7 +403,7 @@ export class ReportAccumulator {
     proc.faults += r.period;
     proc.classes[cls] = (proc.classes[cls] ?? 0) + r.period;
     this.histogram.add(r.time, cls, r.period, r.event);
-    return pid;
+    return key;
   }
 
   // per event name, one of its counts (for the sections that take them by event)
@@ -484,7 +484,7 @@ export class ReportAccumulator {
     const siteTree = bySite?.tree;
     const split = withSites ? splitLeaves(result.tree, sitePaths, aggregator.allPaths(), leaves(), protectionSites.siteName, (f) => resolver.resolve(f)) : undefined;
     // the tree by site gets the cells too: the page recounts its protection sites for a time window
-    const naming = { processOf: (pid: number, tid: number) => this.owners.processOf(pid, tid), regionName: regionFaults.groupName, siteName: protectionSites.siteName };
+    const naming = { processOf: (pid: number, tid: number) => this.owners.processOf(pid, tid), livesOf: this.livesOf, regionName: regionFaults.groupName, siteName: protectionSites.siteName };
     const slices = this.slices?.finish(sitePaths !== undefined ? sitePaths.leavesOf(leaves()) : leaves(), naming, bySite !== undefined ? numberLeaves(bySite.leaves) : undefined, split?.placed);
     if (this.witness !== undefined) {
       const unmatched = unmatchedFilters(options, events, this.witness, result.present, chosen !== undefined ? [...selected].join(', ') : 'page-fault');

@@ -7,17 +7,6 @@ import type { CallSite, FaultClass, FaultSite, Frame, ProcessSummary, RegionsSec
 import type { ProtectionSites } from './protection-sites.js';
 import { lifeOfKey, pidOfKey } from './process-life.js';
 
-// Declared here, not in report-types.ts: the page's script bundles that file, and its minifier names
-// by the characters of every module it reaches, types included (a field there renames the page's script).
-declare module './report-types.js' {
-  interface ProcessSummary {
-    /** Which of the processes that had this pid it is (1, 2…, in trace order: a FORK of the pid after its EXIT is another process); present when the trace has more than one. */
-    readonly life?: number;
-    /** The parent's `life`, when the parent's pid had more than one process. */
-    readonly parentLife?: number;
-  }
-}
-
 /** One process's faults of one event. */
 export interface ProcessFaults {
   comm: string;

@@ -198,8 +198,8 @@ export interface SliceIndex {
   /** Time quantum q covers [start + q·quantum, start + (q+1)·quantum) seconds; q = -1: the record had no time. */
   readonly start: number;
   readonly quantum: number;
-  /** Threads by index: the process the trace tied each to (the tid when none), and its command. */
-  readonly threads: { readonly tid: number; readonly pid: number; readonly comm: string }[];
+  /** Threads by index: the process the trace tied each to (the tid when none), its `life` as ProcessSummary.life has it (where the pid had more than one process), and its command. */
+  readonly threads: { readonly tid: number; readonly pid: number; readonly life?: number; readonly comm: string }[];
   /** Regions by index, as `regionGroupName` names them (or `[no data address]`, `[outside every known region: …]`). */
   readonly regions: string[];
   /** Protection changes per quantum: site (as protection.sites names them), call, protection set (`rw-`), calls. */
@@ -211,8 +211,12 @@ export interface ProcessSummary {
   /** The pid, or the tid when the trace never tied the thread to a process. */
   readonly pid: number;
   readonly comm: string;
+  /** Which of the processes that had this pid it is (1, 2…, in trace order: a FORK of the pid after its EXIT is another process); present when the trace has more than one. */
+  readonly life?: number;
   /** The process that forked it, when the trace has its FORK record. */
   readonly parent?: number;
+  /** The parent's `life`, when the parent's pid had more than one process. */
+  readonly parentLife?: number;
   /** The call that forked it (the parent's clone/fork syscall), named as protection sites are; when the trace has the call's record. */
   readonly forkSite?: CallSite;
   readonly faults: number;

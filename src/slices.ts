@@ -15,6 +15,7 @@
 import type { ProtectionChange, SliceIndex, TreeNode } from './model.js';
 import { Cells, NO_TIME, order, type CellArray } from './slice-cells.js';
 import { protText } from './memory/bits.js';
+import { lifeKey, lifeOfKey, pidOfKey } from './process-life.js';
 
 export interface SliceOptions {
   /** Width of a time quantum to begin with, seconds. Default 1e-4 (0.1 ms). */
@@ -29,6 +30,8 @@ export interface SliceOptions {
 export interface SliceNaming {
   /** The process of a thread (the tid when unknown). */
   processOf(pid: number, tid: number): number;
+  /** How many processes had the pid over the trace (src/process-life.ts); default 1. */
+  livesOf?(pid: number): number;
   /** A region key (RegionFaults.add's result) → its name. */
   regionName(key: string): string;
   /** A protection site key (a change's `site`) → its name. */
@@ -123,20 +126,22 @@ export class SliceBuilder {
     this.cells = new Cells(this.chunkCells);
   }
 
-  /** One fault of `path` (FaultAggregator.add's number). */
+  /** One fault of `path` (FaultAggregator.add's number); `pid`: its process as a lifeKey (src/process-life.ts). */
   add(path: number, time: number, pid: number, tid: number, comm: string, region: string, value: number): void {
+    // a thread of a pid's later process is another thread: its tid keyed by that life
+    const key = lifeKey(tid, lifeOfKey(pid));
     // consecutive faults are mostly one thread's, in one region: no lookup for those
-    let t = tid === this.lastTid ? this.lastThread : this.threadIds.get(tid);
+    let t = key === this.lastTid ? this.lastThread : this.threadIds.get(key);
     if (t === undefined) {
       t = this.threads.length;
-      this.threadIds.set(tid, t);
+      this.threadIds.set(key, t);
       this.threads.push({ tid, pid, comm });
     } else {
       const th = this.threads[t]!;
       th.pid = pid;
       th.comm = comm;
     }
-    this.lastTid = tid;
+    this.lastTid = key;
     this.lastThread = t;
     let r = region === this.lastRegion ? this.lastRegionId : this.regionIds.get(region);
     if (r === undefined) {
@@ -211,7 +216,11 @@ export class SliceBuilder {
     return {
       start: Number.isNaN(this.t0) ? 0 : this.t0 + min * this.quantum,
       quantum: this.quantum,
-      threads: this.threads.map((t) => ({ tid: t.tid, pid: naming.processOf(t.pid, t.tid), comm: t.comm })),
+      threads: this.threads.map((t) => {
+        const pid = pidOfKey(t.pid);
+        const life = (naming.livesOf?.(pid) ?? 1) > 1 ? { life: lifeOfKey(t.pid) + 1 } : {};
+        return { tid: t.tid, pid: naming.processOf(pid, t.tid), ...life, comm: t.comm };
+      }),
       regions: this.regions.map((k) => naming.regionName(k)),
       changes,
     };

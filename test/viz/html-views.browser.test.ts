@@ -329,3 +329,26 @@ describe('processes and threads', () => {
     await page.close();
   });
 });
+
+// samples/reuse: three pids each given to two or three processes in turn (fork without exec)
+describe('processes that had the same pid', () => {
+  test('each is its own entry, under its own parent, with its own faults', async () => {
+    const reuse = await buildReport({ traces: ['samples/reuse/reuse.perf-script-task.txt'], objdump: ['samples/reuse/reuse.objdump-dl.txt'] });
+    const { page, log, url } = await open('threads-reuse.html', reuse);
+    const panel = page.locator('#threads-panel');
+    await panel.scrollIntoViewIfNeeded();
+    const procs = reuse.processes!;
+    const key = (pid: number, life: number | undefined): string => `p${pid}${life !== undefined ? `/${life}` : ''}`;
+    expect(procs.filter((p) => p.life !== undefined).length).toBeGreaterThanOrEqual(6);
+    for (const p of procs) {
+      const button = panel.locator(`button[data-key="${key(p.pid, p.life)}"]`);
+      await expect(button.count()).resolves.toBe(1);
+      await expect(button.locator('..').textContent()).resolves.toContain(`${fmt(p.faults)} faults`);
+      if (p.life !== undefined) await expect(button.textContent()).resolves.toMatch(new RegExp(`^pid ${p.pid} \\(${p.life}(st|nd|rd|th) process\\) `));
+      // the entry it sits in (its own li's li) is its parent's
+      if (p.parent !== undefined) await expect(button.locator('xpath=ancestor::li[2]/div/button').getAttribute('data-key')).resolves.toBe(key(p.parent, p.parentLife));
+    }
+    quiet(log, url);
+    await page.close();
+  });
+});

@@ -3,6 +3,7 @@
 // trace told) with their faults and their top faulting instructions. A
 // process or thread click cuts the flame graph to its faults.
 import type { ProcessSummary, Report } from '../../../src/model.js';
+import { ordinal } from '../../../src/process-life.js';
 import type { CallTree } from './calls.js';
 import { el } from './dom.js';
 import { fmt, pct } from './format.js';
@@ -11,6 +12,14 @@ import type { Filter, Slicer } from './slicer.js';
 type PageReport = Omit<Report, 'tree'>;
 
 const TOP_SITES = 3;
+
+const procKey = (pid: number, life: number | undefined): string => (life === undefined ? String(pid) : `${pid}/${life}`);
+
+// `pid 4242`; `pid 4242 (2nd process)` where the trace saw the pid given to more than one process
+function pidLabel(pid: number, life: number | undefined): string {
+  if (life === undefined) return `pid ${pid}`;
+  return `pid ${pid} (${ordinal(life)} process)`;
+}
 
 export interface ThreadPanel {
   /** Redraws the counts for the filter (its thread pick is shown as pressed, not applied to the counts). */
@@ -28,20 +37,24 @@ export function showThreads(report: PageReport, calls: CallTree, s: Slicer, pick
   document.getElementById('regions-panel')?.after(section);
 
   const threads = s.index.threads;
-  const procs = new Map<number, ProcessSummary>();
-  for (const p of report.processes ?? []) procs.set(p.pid, p);
-  const threadsOf = new Map<number, number[]>();
+  // by pid and life: a pid given again after its process exited is another process
+  const procs = new Map<string, ProcessSummary>();
+  for (const p of report.processes ?? []) procs.set(procKey(p.pid, p.life), p);
+  const threadsOf = new Map<string, number[]>();
   threads.forEach((t, i) => {
-    const list = threadsOf.get(t.pid) ?? [];
+    const key = procKey(t.pid, t.life);
+    const list = threadsOf.get(key) ?? [];
     list.push(i);
-    threadsOf.set(t.pid, list);
-    if (!procs.has(t.pid)) procs.set(t.pid, { pid: t.pid, comm: t.comm, faults: 0, classes: {} });
+    threadsOf.set(key, list);
+    if (!procs.has(key)) procs.set(key, { pid: t.pid, ...(t.life !== undefined ? { life: t.life } : {}), comm: t.comm, faults: 0, classes: {} });
   });
-  const kids = new Map<number, number[]>();
-  const roots: number[] = [];
-  for (const p of [...procs.values()].sort((a, b) => a.pid - b.pid)) {
-    if (p.parent !== undefined && procs.has(p.parent) && p.parent !== p.pid) kids.set(p.parent, [...(kids.get(p.parent) ?? []), p.pid]);
-    else roots.push(p.pid);
+  const kids = new Map<string, string[]>();
+  const roots: string[] = [];
+  for (const p of [...procs.values()].sort((a, b) => a.pid - b.pid || (a.life ?? 0) - (b.life ?? 0))) {
+    const key = procKey(p.pid, p.life);
+    const parent = p.parent !== undefined ? procKey(p.parent, p.parentLife) : undefined;
+    if (parent !== undefined && procs.has(parent) && parent !== key) kids.set(parent, [...(kids.get(parent) ?? []), key]);
+    else roots.push(key);
   }
   // a thread's top instructions: its faults per leaf
   const siteName = (n: number): string => {
@@ -56,7 +69,7 @@ export function showThreads(report: PageReport, calls: CallTree, s: Slicer, pick
     const perThread = s.byThread(f);
     const perLeaf = s.threadNodes(f);
     const total = perThread.reduce((a, b) => a + b, 0);
-    const processFaults = (pid: number): number => (threadsOf.get(pid) ?? []).reduce((a, t) => a + perThread[t]!, 0);
+    const processFaults = (key: string): number => (threadsOf.get(key) ?? []).reduce((a, t) => a + perThread[t]!, 0);
     const button = (label: string, key: string, set: ReadonlySet<number>): HTMLButtonElement => {
       const b = el('button', 'link mono', label);
       b.type = 'button';
@@ -69,16 +82,16 @@ export function showThreads(report: PageReport, calls: CallTree, s: Slicer, pick
       });
       return b;
     };
-    const list = (pids: number[]): HTMLElement => {
+    const list = (keys: string[]): HTMLElement => {
       const ul = el('ul', 'fork');
-      for (const pid of pids) {
-        const p = procs.get(pid)!;
+      for (const key of keys) {
+        const p = procs.get(key)!;
         const li = el('li');
-        const mine = threadsOf.get(pid) ?? [];
-        const n = processFaults(pid);
+        const mine = threadsOf.get(key) ?? [];
+        const n = processFaults(key);
         const head = el('div', 'proc');
-        head.append(button(`pid ${pid} ${p.comm}`, `p${pid}`, new Set(mine)), el('span', 'num', ` ${fmt(n)} faults · ${pct(n, total)}`));
-        if (p.parent !== undefined) head.append(el('span', 'meta', ` · forked by pid ${p.parent}`));
+        head.append(button(`${pidLabel(p.pid, p.life)} ${p.comm}`, `p${key}`, new Set(mine)), el('span', 'num', ` ${fmt(n)} faults · ${pct(n, total)}`));
+        if (p.parent !== undefined) head.append(el('span', 'meta', ` · forked by ${pidLabel(p.parent, p.parentLife)}`));
         li.append(head);
         if (mine.length > 0) {
           const rows = el('ul', 'plain');
@@ -92,7 +105,7 @@ export function showThreads(report: PageReport, calls: CallTree, s: Slicer, pick
           }
           li.append(rows);
         }
-        const children = kids.get(pid);
+        const children = kids.get(key);
         if (children !== undefined) li.append(list(children));
         ul.append(li);
       }

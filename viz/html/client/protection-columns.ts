@@ -145,6 +145,7 @@ export function protectionColumns(sites: readonly Site[]): Column[] {
 const REST_LABELS: Record<string, string> = {
   uncoveredFaults: 'faults on pages no recorded mmap/mprotect call set up',
   noAddressFaults: 'of them, faults with no data address',
+  noAddressTracepoint: "of those, tracepoint faults printed without their payload, which carries it (keep trace in perf script's -F list)",
   unattributedFlushes: 'TLB flushes charged to no site',
   tlbFlushCauses: 'TLB flushes, by where they ran',
   unplaced: 'mappings whose address stayed unknown',

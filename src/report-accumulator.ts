@@ -33,7 +33,7 @@ import { ProtectionSites } from './protection-sites.js';
 import type { IndexedListings, SkippedLines } from './report-inputs.js';
 import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js';
 import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
-import { lifeKey } from './process-life.js';
+import { lifeKey, ordinal } from './process-life.js';
 import { SignalCounter } from './signals.js';
 import { SitePaths, splitLeaves } from './site-leaves.js';
 import { numberLeaves, SliceBuilder, type NumberedLeaves } from './slices.js';
@@ -381,11 +381,27 @@ export class ReportAccumulator {
     const inRegion = this.regionFaults.add(p);
     p.frame = NO_FRAME;
     if (groupBy === 'region') group = inRegion;
-    else if (groupBy === 'thread') group = `pid ${this.owners.processOf(r.pid, r.tid)}${GROUP_LEVELS}tid ${r.tid}`;
+    else if (groupBy === 'thread') group = this.threadGroup(r.pid, r.tid);
     this.cls = cls;
     this.group = group;
     this.inRegion = inRegion;
   }
+
+  // A fault's thread group: `pid 4242`, `pid 4242 (2nd process)` for a later process that had the pid
+  // (its life is the one now), then its tid. The first's is named at the end (threadGroupName), once
+  // it is known whether the pid was given again.
+  private threadGroup(recordPid: number, tid: number): string {
+    const pid = this.owners.processOf(recordPid, tid);
+    const life = this.owners.life(pid);
+    return life === 0 ? `pid ${pid}${GROUP_LEVELS}tid ${tid}` : `pid ${pid} (${ordinal(life + 1)} process)${GROUP_LEVELS}tid ${tid}`;
+  }
+
+  // `pid 4242` → `pid 4242 (1st process)` where the pid had more than one process
+  private readonly threadGroupName = (group: string): string => {
+    const at = group.indexOf(GROUP_LEVELS);
+    const pid = /^pid (\d+)$/.exec(group.slice(0, at))?.[1];
+    return pid !== undefined && this.owners.livesOf(Number(pid)) > 1 ? `pid ${pid} (1st process)${group.slice(at)}` : group;
+  };
 
   // The fault in its event's class counts, its process's counts and the time histogram; returns its process (a lifeKey).
   private aggregate(r: SampleRecord, cls: FaultClass, t: EventTally): number {
@@ -467,7 +483,7 @@ export class ReportAccumulator {
       keeps: this.sites.keeps,
       events: selected,
       inferred: (caller: Frame, callee: Frame) => this.repair.between(caller, callee),
-      groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? (g: string) => g : protectionSites.siteName,
+      groupName: groupBy === 'region' ? regionFaults.groupName : groupBy === 'thread' ? this.threadGroupName : protectionSites.siteName,
       ...(groupBy === 'region' ? { groupKind: 'region' as const } : groupBy === 'thread' ? { groupKind: 'comm' as const } : {}),
     };
     const sitePaths = this.sitePaths;

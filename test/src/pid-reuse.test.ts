@@ -144,3 +144,17 @@ describe('a thread’s exec is its process going on, not another process', () =>
     ]);
   });
 });
+
+describe(`--group-by thread names each process of a reused pid apart (${S})`, () => {
+  for (const file of ['reuse.perf-script-task.txt', 'reuse.perf-script-pid.txt']) {
+    it(`gives each process its own group, with its faults (${file})`, async () => {
+      const report = await buildReport({ traces: [`${S}/${file}`], objdump: [`${S}/reuse.objdump-dl.txt`], groupBy: 'thread' });
+      const lives = livesOf(`${S}/${file}`);
+      const many = (pid: number): boolean => lives.filter((l) => l.pid === pid).length > 1;
+      // reuse.c starts no thread: one tid per process, its pid
+      const expected = lives.map((l) => [many(l.pid) ? `pid ${l.pid} (${['1st', '2nd', '3rd'][l.life]} process)` : `pid ${l.pid}`, `tid ${l.pid}`, l.faults]);
+      const groups = report.tree.children.flatMap((p) => p.children.map((t) => [p.name, t.name, t.value]));
+      expect(groups.sort()).toEqual(expected.sort());
+    });
+  }
+});

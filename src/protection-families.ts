@@ -49,7 +49,7 @@ export function combineFamilies(reports: readonly ProtectionReport[], noAddress:
     const tracepoint = faultFamily(event) === 0;
     if (tracepoint) noAddressTracepoint += value;
     const remedy = tracepoint ? `its payload carries the address: keep trace in perf script's -F list` : `the exceptions:page_fault_user tracepoint carries the address; for ${event}, record with perf record -d and keep addr in perf script's -F list`;
-    notes.push(`${value} ${event} fault${value === 1 ? '' : 's'} carry no data address, so no page and no protection site: counted as uncovered (${remedy})`);
+    notes.push(`${value} ${event} fault${value === 1 ? ' carries' : 's carry'} no data address, so no page and no protection site: counted as uncovered (${remedy})`);
   }
   const ordered = [...sites.values()].sort(bySiteOrder);
   return { ...first, sites: ordered, uncoveredFaults, ...(noAddressFaults > 0 ? { noAddressFaults } : {}), ...(noAddressTracepoint > 0 ? { noAddressTracepoint } : {}), notes };

@@ -23,7 +23,9 @@ export function unaddressedRemedy(all: number, tracepoint: number): string {
   const payload = "tracepoint faults: their payload carries it, keep trace in perf script's -F list";
   if (tracepoint === 0) return 'software events: perf record -d records it';
   if (tracepoint === all) return payload;
-  return `${tracepoint} ${payload}; ${all - tracepoint} software-event faults: perf record -d records it`;
+  const soft = all - tracepoint;
+  const one = tracepoint === 1 ? "tracepoint fault: its payload carries it, keep trace in perf script's -F list" : payload;
+  return `${tracepoint} ${one}; ${soft} software-event fault${soft === 1 ? '' : 's'}: perf record -d records it`;
 }
 
 function renderTable(r: RegionsSection, out: string[], top: number): void {

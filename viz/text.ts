@@ -226,7 +226,7 @@ export function renderProtection(p: ProtectionSection, out: string[], top = 30):
     const n = p.uncoveredFaults - noAddress;
     out.push(`${n} fault${n === 1 ? ' was' : 's were'} on pages that no recorded mmap/mprotect call set up (mapped by exec, or before the trace began).`);
   }
-  if (noAddress > 0) out.push(`${noAddress} fault${noAddress === 1 ? '' : 's'} carry no data address, so no page: not attributed to any site (${unaddressedRemedy(noAddress, p.noAddressTracepoint ?? 0)}).`);
+  if (noAddress > 0) out.push(`${noAddress} fault${noAddress === 1 ? ' carries' : 's carry'} no data address, so no page: not attributed to any site (${unaddressedRemedy(noAddress, p.noAddressTracepoint ?? 0)}).`);
   const unattributed = Object.entries(p.unattributedFlushes).map(([r, n]) => `${r} ${n}`).join(', ');
   if (p.tlbFlushCauses === undefined) {
     if (unattributed !== '') out.push(`TLB flushes outside any protection call: ${unattributed}.`);

@@ -11,6 +11,7 @@ import { normalizeRecord, type TraceEvent } from '../../src/events.js';
 import type { TraceRecord } from '../../src/model.js';
 import { ProtectionTimeline } from '../../src/memory/index.js';
 import { combineFamilies } from '../../src/protection-families.js';
+import { renderProtection } from '../../viz/text.js';
 
 const samples = fileURLToPath(new URL('../../samples/', import.meta.url));
 
@@ -72,7 +73,20 @@ describe('faults with no data address', () => {
     const notes = combineFamilies([new ProtectionTimeline({}).report()], { 'exceptions:page_fault_user': 3, 'page-faults': 1 }).notes;
     expect(notes).toContain(`3 exceptions:page_fault_user faults carry no data address, so no page and no protection site: counted as uncovered (its payload carries the address: keep trace in perf script's -F list)`);
     expect(notes).toContain(
-      `1 page-faults fault carry no data address, so no page and no protection site: counted as uncovered (the exceptions:page_fault_user tracepoint carries the address; for page-faults, record with perf record -d and keep addr in perf script's -F list)`,
+      `1 page-faults fault carries no data address, so no page and no protection site: counted as uncovered (the exceptions:page_fault_user tracepoint carries the address; for page-faults, record with perf record -d and keep addr in perf script's -F list)`,
     );
+  });
+
+  it('are counted in the text with the verb agreeing: one fault carries, faults carry', () => {
+    const line = (noAddress: Record<string, number>): string[] => {
+      const out: string[] = [];
+      renderProtection({ ...combineFamilies([new ProtectionTimeline({}).report()], noAddress), sites: [] }, out);
+      return out.filter((l) => l.includes('no data address'));
+    };
+    expect(line({ 'exceptions:page_fault_user': 1 })).toEqual([`1 fault carries no data address, so no page: not attributed to any site (tracepoint faults: their payload carries it, keep trace in perf script's -F list).`]);
+    expect(line({ 'page-faults': 2 })).toEqual([`2 faults carry no data address, so no page: not attributed to any site (software events: perf record -d records it).`]);
+    expect(line({ 'exceptions:page_fault_user': 1, 'page-faults': 1 })).toEqual([
+      `2 faults carry no data address, so no page: not attributed to any site (1 tracepoint fault: its payload carries it, keep trace in perf script's -F list; 1 software-event fault: perf record -d records it).`,
+    ]);
   });
 });

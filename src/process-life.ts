@@ -19,3 +19,6 @@ export function ordinal(n: number): string {
   const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
+
+/** `pid 4242`; `pid 4242 (2nd process)` where the trace saw the pid given to more than one process (`life` present). */
+export const pidLabel = (pid: number, life: number | undefined): string => (life === undefined ? `pid ${pid}` : `pid ${pid} (${ordinal(life)} process)`);

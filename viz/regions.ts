@@ -1,6 +1,7 @@
 // The memory-region table in text: which mapping each faulting address was
 // in, the call that created it, and how its pages faulted.
 import type { RegionsSection, RegionView } from '../src/model.js';
+import { pidLabel } from '../src/process-life.js';
 
 /** Regions listed in full; the rest are summed in one line. */
 const TOP = 25;
@@ -40,6 +41,7 @@ function renderTable(r: RegionsSection, out: string[], top: number): void {
       `${String(x.faults).padStart(fw)}  ${major}${String(x.pages).padStart(5)}  ${String(x.repeatPages).padStart(6)}  ${String(x.pid).padEnd(6)}  ${x.kind.padEnd(6)}  ${range(x).padEnd(33)}  ${x.name}${x.prot !== '' ? ` ${x.prot}` : ''}`,
     );
     const pad = ' '.repeat(fw + 2);
+    if (x.life !== undefined) out.push(`${pad}process: ${pidLabel(x.pid, x.life)}`);
     out.push(`${pad}created by: ${createdBy(x)}`);
     const classes = Object.entries(x.classes).map(([c, n]) => `${c} ${n}`).join(', ');
     if (classes !== '') out.push(`${pad}classes: ${classes}`);

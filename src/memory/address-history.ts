@@ -40,6 +40,9 @@ export interface Region {
   readonly time: number;
   /** For a region with no site: the pid it was inherited from, or why none is known. */
   readonly from?: number;
+  /** Which of the processes that had its pid (and `from`'s) it was mapped in (ThreadOwners.life when made). */
+  readonly life: number;
+  readonly fromLife?: number;
 }
 
 /** What a fault's address met: its region, or why it is in none (a word, not an object: one per fault). */
@@ -103,6 +106,11 @@ export class AddressHistory {
       if (reused) this.spaces.delete(child);
       this.fork(child, parent);
     });
+  }
+
+  /** The processes that had `pid` over the trace so far (ThreadOwners.livesOf). */
+  livesOf(pid: number): number {
+    return this.options.owners.livesOf(pid);
   }
 
   add(e: TraceEvent): void {
@@ -212,7 +220,7 @@ export class AddressHistory {
       let copy = copies.get(p.region);
       if (copy === undefined) {
         const o = p.region;
-        copy = this.newRegion({ pid, name: o.name, kind: o.kind, start: o.start, end: o.end, prot: o.prot, call: 'fork', site: o.site, time: o.time, from: ppid });
+        copy = this.newRegion({ pid, name: o.name, kind: o.kind, start: o.start, end: o.end, prot: o.prot, call: 'fork', site: o.site, time: o.time, from: ppid, fromLife: this.options.owners.life(ppid) });
         copies.set(o, copy);
       }
       child.pieces.push({ start: p.start, end: p.end, region: copy });
@@ -318,8 +326,8 @@ export class AddressHistory {
     return region;
   }
 
-  private newRegion(r: Omit<Region, 'id'>): Region {
-    const region: Region = { id: this.regions.length, ...r };
+  private newRegion(r: Omit<Region, 'id' | 'life'>): Region {
+    const region: Region = { id: this.regions.length, ...r, life: this.options.owners.life(r.pid) };
     this.regions.push(region);
     return region;
   }

@@ -19,6 +19,7 @@ import { faultFamily } from '../events.js';
 import { fromMap } from './summary.js';
 import { type AddressHistory, EXEC_SITE, type Placement, type Region } from './address-history.js';
 import { PAGE, PageCounts } from './page-counts.js';
+import { ordinal } from '../process-life.js';
 
 // per event, by faulting frame (interned by the parser): a wide capture has a bucket per instruction, so no key each
 type Tally = Map<string, Map<Frame, Bucket>>;
@@ -158,7 +159,7 @@ export class RegionFaults {
     if (key === NO_ADDRESS) return '[no data address]';
     if (key.startsWith(OUTSIDE)) return `[outside every known region: ${key.slice(OUTSIDE.length)}]`;
     const r = this.history.regions[Number(key.slice(REGION.length))];
-    return r === undefined ? key : regionGroupName({ name: r.name, start: hex(r.start), end: hex(r.end), pid: r.pid });
+    return r === undefined ? key : regionGroupName({ name: r.name, start: hex(r.start), end: hex(r.end), pid: r.pid, ...this.life(r.pid, r.life) });
   };
 
   /**
@@ -196,6 +197,11 @@ export class RegionFaults {
     };
   }
 
+  // RegionView.life (1, 2…) of a region mapped in the `life`th process (from 0) of `pid`: only where the pid had more than one
+  private life(pid: number, life: number): { life?: number } {
+    return this.history.livesOf(pid) > 1 ? { life: life + 1 } : {};
+  }
+
   /** Whether any fault was placed (had a data address). */
   get placed(): boolean {
     return this.byRegion.size > 0 || this.outside.size > 0;
@@ -214,10 +220,14 @@ export class RegionFaults {
       }
     } else if (r.call === 'before-trace') siteNote = 'mapped before the trace began';
     else siteNote = this.history.syscalls ? 'perf recorded the mapping while no mapping call of its thread was open' : 'the trace has no mmap syscall records: perf record -e syscalls:sys_enter_mmap -e syscalls:sys_exit_mmap -g names the call that mapped each region';
-    if (r.call === 'fork') siteNote = `inherited at fork from pid ${r.from ?? '?'}${siteNote !== undefined ? `; ${siteNote}` : ''}`;
+    if (r.call === 'fork') {
+      const from = r.from === undefined ? '?' : this.history.livesOf(r.from) > 1 ? `${r.from} (${ordinal((r.fromLife ?? 0) + 1)} process)` : String(r.from);
+      siteNote = `inherited at fork from pid ${from}${siteNote !== undefined ? `; ${siteNote}` : ''}`;
+    }
     const hot = [...s.pages].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, HOT_PAGES);
     return {
       pid: r.pid,
+      ...this.life(r.pid, r.life),
       name: r.name,
       kind: r.kind,
       start: hex(r.start),

@@ -1,6 +1,7 @@
 // The memory regions faults fall in (src/memory/region-faults.ts):
 // Report.regions. Types only, and the name a region is grouped under.
 import type { FaultClass } from '../fault-class.js';
+import { ordinal } from '../process-life.js';
 
 /** What backs a region: a file, anonymous memory, the brk heap, a stack, shared anonymous memory, or the kernel's [vdso]/[vvar]. */
 export type RegionKind = 'file' | 'anon' | 'heap' | 'stack' | 'shared' | 'vdso';
@@ -11,6 +12,8 @@ export type RegionCall = 'mmap' | 'mremap' | 'brk' | 'exec' | 'fork' | 'before-t
 /** One mapping of one process, with the faults whose data address fell in it. */
 export interface RegionView {
   readonly pid: number;
+  /** Which of the processes that had this pid it is mapped in (1, 2…, as ProcessSummary.life); present when the trace has more than one. */
+  readonly life?: number;
   /** As perf names the mapping: a path, `//anon`, `[heap]`, `[stack]`, `[anon:name]`. */
   readonly name: string;
   readonly kind: RegionKind;
@@ -60,6 +63,6 @@ export interface RegionsSection {
 }
 
 /** A region's name in --group-by region trees and in SliceIndex.regions. */
-export function regionGroupName(r: { readonly name: string; readonly start: string; readonly end: string; readonly pid: number }): string {
-  return `${r.name} ${r.start}-${r.end} (pid ${r.pid})`;
+export function regionGroupName(r: { readonly name: string; readonly start: string; readonly end: string; readonly pid: number; readonly life?: number }): string {
+  return `${r.name} ${r.start}-${r.end} (pid ${r.pid}${r.life !== undefined ? `, ${ordinal(r.life)} process` : ''})`;
 }

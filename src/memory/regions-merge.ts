@@ -32,7 +32,7 @@ export function mergeRegions(sections: readonly RegionsSection[]): RegionsSectio
   let join: { matched: number; unmatched: number } | undefined;
   for (const s of sections) {
     for (const r of s.regions) {
-      const key = `${r.pid}\0${r.name}\0${r.start}\0${r.end}\0${r.site ?? ''}`;
+      const key = `${r.pid}\0${r.life ?? 0}\0${r.name}\0${r.start}\0${r.end}\0${r.site ?? ''}`;
       const m = regions.get(key);
       regions.set(key, m === undefined ? r : addRegion(m, r));
     }

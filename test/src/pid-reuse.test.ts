@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import { mergeReports } from '../../src/merge.js';
-import type { ProcessSummary, TaskRecord } from '../../src/model.js';
+import { regionGroupName, type ProcessSummary, type TaskRecord } from '../../src/model.js';
 import { reportFromJson } from '../../src/report-json.js';
 import { ThreadOwners } from '../../src/memory/index.js';
 import { renderJson } from '../../viz/json.js';
@@ -111,6 +111,24 @@ for (const file of ['reuse.perf-script-task.txt', 'reuse.perf-script-pid.txt']) 
         const parents = new Set(lives.filter((l) => l.pid === pid && l.parent !== undefined).map((l) => l.parent![0]));
         expect(from).toEqual(parents);
       }
+    });
+
+    it('tells the regions of a pid’s processes apart: each one’s life, its parent’s, its own name', () => {
+      const regions = report.regions!.regions;
+      for (const r of regions) expect(r.life !== undefined).toBe(many(r.pid));
+      const ord = (n: number): string => ['1st', '2nd', '3rd'][n - 1]!;
+      let checked = 0;
+      for (const l of lives.filter((x) => many(x.pid) && x.parent !== undefined)) {
+        const [ppid, plife] = l.parent!;
+        const notes = new Set(regions.filter((r) => r.pid === l.pid && r.life === l.life + 1 && r.call === 'fork').map((r) => /from pid \d+(?: \(\w+ process\))?/.exec(r.siteNote ?? '')?.[0]));
+        if (notes.size > 0) checked++;
+        if (notes.size > 0) expect([...notes]).toEqual([`from pid ${ppid}${many(ppid) ? ` (${ord(plife + 1)} process)` : ''}`]);
+      }
+      expect(checked).toBeGreaterThanOrEqual(3);
+      // the --group-by region and slice name of each region is its own
+      expect(new Set(regions.map(regionGroupName)).size).toBe(regions.length);
+      const json = reportFromJson(renderJson(report), file);
+      expect(mergeReports([json, json]).regions!.regions.map((r) => [r.pid, r.life, r.start, r.faults])).toEqual(regions.map((r) => [r.pid, r.life, r.start, 2 * r.faults]));
     });
 
     it('keeps the processes apart through JSON and faultpath merge', () => {

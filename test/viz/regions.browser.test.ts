@@ -134,3 +134,28 @@ describe('memory regions in Chromium', () => {
     await page.close();
   });
 });
+
+// samples/reuse: three pids each given to two or three processes in turn (fork without exec)
+describe('the regions of processes that had the same pid', () => {
+  test('a strip per process, named by its life, with its own regions', async () => {
+    const reuse = await buildReport({ traces: ['samples/reuse/reuse.perf-script-task.txt'], objdump: ['samples/reuse/reuse.objdump-dl.txt'], groupBy: 'region' });
+    const regions = reuse.regions!.regions;
+    const label = (r: (typeof regions)[number]): string => `pid ${r.pid}${r.life !== undefined ? ` (${r.life}${['st', 'nd', 'rd'][r.life - 1] ?? 'th'} process)` : ''}`;
+    expect(regions.filter((r) => r.life !== undefined && r.life > 1).length).toBeGreaterThan(0);
+    const { page, log, url } = await open('regions-reuse.html', reuse);
+    const rows = page.locator('.strip-row');
+    const labels = [...new Set(regions.map(label))];
+    await expect(rows.locator('.strip-pid').allTextContents().then((t) => t.sort())).resolves.toEqual(labels.sort());
+    for (const name of labels) {
+      const row = rows.filter({ has: page.locator('.strip-pid', { hasText: new RegExp(`^${name.replace(/[()]/g, '\\$&')}$`) }) });
+      const groups = regions.filter((r) => label(r) === name).map(regionGroupName);
+      await expect(row.locator('.strip-region').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset['group']))).resolves.toEqual(expect.arrayContaining(groups));
+      await expect(row.locator('.strip-region').count()).resolves.toBe(groups.length);
+    }
+    // a later process's region is a root of the flame graph of its own
+    const later = regions.find((r) => r.life !== undefined && r.life > 1)!;
+    expect(reuse.tree.children.find((c) => c.name === regionGroupName(later))?.value).toBe(later.faults);
+    quiet(log, url);
+    await page.close();
+  });
+});

@@ -1,6 +1,7 @@
 // Memory regions: where the faulting addresses are, the call that mapped each
 // region, and how its pages faulted (Report.regions).
 import type { Report, RegionView } from '../../../src/model.js';
+import { pidLabel } from '../../../src/process-life.js';
 import { byId, el, table } from './dom.js';
 import { fmt, seconds } from './format.js';
 import { addressStrips, hottestPage, pageHeat, regionGroup } from './strip.js';
@@ -22,7 +23,7 @@ function region(x: RegionView, pick: (x: RegionView) => void): HTMLElement {
   b.dataset['group'] = regionGroup(x);
   b.addEventListener('click', () => pick(x));
   box.append(b);
-  box.append(el('div', 'meta', `${x.kind} · pid ${x.pid} · ${x.start}–${x.end}`));
+  box.append(el('div', 'meta', `${x.kind} · ${pidLabel(x.pid, x.life)} · ${x.start}–${x.end}`));
   return box;
 }
 

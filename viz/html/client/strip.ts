@@ -3,6 +3,7 @@
 // a 1 GB arena), gaps between them drawn as a fixed notch, shaded by faults.
 // A region is a button: clicking it (or its table row) picks it.
 import { regionGroupName, type RegionView } from '../../../src/model.js';
+import { pidLabel } from '../../../src/process-life.js';
 import { el } from './dom.js';
 import { fmt } from './format.js';
 
@@ -21,20 +22,23 @@ const shade = (t: number): string => `hsl(${Math.round(38 - 32 * t)}, 90%, ${Mat
 
 export function addressStrips(regions: readonly RegionView[], pick: (x: RegionView) => void): HTMLElement {
   const box = el('div', 'strips');
-  const byPid = new Map<number, RegionView[]>();
+  // per process: a reused pid's processes (life) are each their own row
+  const byProcess = new Map<string, RegionView[]>();
   for (const r of regions) {
-    const list = byPid.get(r.pid) ?? [];
+    const key = `${r.pid}/${r.life ?? 0}`;
+    const list = byProcess.get(key) ?? [];
     list.push(r);
-    byPid.set(r.pid, list);
+    byProcess.set(key, list);
   }
   const max = Math.max(1, ...regions.map((r) => r.faults));
-  for (const [pid, list] of [...byPid].sort((a, b) => a[0] - b[0])) {
+  for (const list of [...byProcess.values()].sort((a, b) => a[0]!.pid - b[0]!.pid || (a[0]!.life ?? 0) - (b[0]!.life ?? 0))) {
     list.sort((a, b) => addr(a.start) - addr(b.start));
+    const who = pidLabel(list[0]!.pid, list[0]!.life);
     const row = el('div', 'strip-row');
-    row.append(el('div', 'strip-pid mono', `pid ${pid}`));
+    row.append(el('div', 'strip-pid mono', who));
     const strip = el('div', 'strip');
     strip.setAttribute('role', 'group');
-    strip.setAttribute('aria-label', `Address space of pid ${pid}, low to high`);
+    strip.setAttribute('aria-label', `Address space of ${who}, low to high`);
     let prevEnd = NaN;
     for (const r of list) {
       const start = addr(r.start);

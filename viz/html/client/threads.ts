@@ -3,7 +3,7 @@
 // trace told) with their faults and their top faulting instructions. A
 // process or thread click cuts the flame graph to its faults.
 import type { ProcessSummary, Report } from '../../../src/model.js';
-import { ordinal } from '../../../src/process-life.js';
+import { pidLabel } from '../../../src/process-life.js';
 import type { CallTree } from './calls.js';
 import { el } from './dom.js';
 import { fmt, pct } from './format.js';
@@ -15,11 +15,6 @@ const TOP_SITES = 3;
 
 const procKey = (pid: number, life: number | undefined): string => (life === undefined ? String(pid) : `${pid}/${life}`);
 
-// `pid 4242`; `pid 4242 (2nd process)` where the trace saw the pid given to more than one process
-function pidLabel(pid: number, life: number | undefined): string {
-  if (life === undefined) return `pid ${pid}`;
-  return `pid ${pid} (${ordinal(life)} process)`;
-}
 
 export interface ThreadPanel {
   /** Redraws the counts for the filter (its thread pick is shown as pressed, not applied to the counts). */

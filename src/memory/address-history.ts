@@ -103,7 +103,10 @@ export class AddressHistory {
   constructor(private readonly options: HistoryOptions) {
     options.owners.onFork((child, parent, reused) => {
       // the regions of the pid's process before stay as they were; this one starts from its parent's
-      if (reused) this.spaces.delete(child);
+      if (reused) {
+        this.spaces.delete(child);
+        if (this.lastSpace?.pid === child) this.lastSpace = undefined;
+      }
       this.fork(child, parent);
     });
   }

@@ -11,8 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/pipeline.js';
 import { mergeReports } from '../../src/merge.js';
 import { regionGroupName, type ProcessSummary, type TaskRecord } from '../../src/model.js';
+import type { MmapRecord } from '../../parsers/records.js';
 import { reportFromJson } from '../../src/report-json.js';
 import { ThreadOwners } from '../../src/memory/index.js';
+import { AddressHistory } from '../../src/memory/address-history.js';
 import { renderJson } from '../../viz/json.js';
 
 const S = 'samples/reuse';
@@ -175,4 +177,27 @@ describe(`--group-by thread names each process of a reused pid apart (${S})`, ()
       expect(groups.sort()).toEqual(expected.sort());
     });
   }
+});
+
+describe('a pid given again right after its process’s last record', () => {
+  // no record of the parent between the old process's last mapping and the FORK of the new one
+  // (a capture of faults and task events only): the new process starts from its parent's memory
+  const at = { comm: 'p', source: 't', line: 1 };
+  const mmap = (pid: number, start: number, filename: string): MmapRecord => ({ ...at, kind: 'mmap', pid, tid: pid, time: 1, start, len: 0x1000, pgoff: 0, prot: 'rw-p', filename });
+  const task = (kind: TaskRecord['kind'], pid: number, ppid: number): TaskRecord => ({ ...at, kind, pid, tid: pid, time: 1, ppid, ptid: ppid });
+  it('has its parent’s regions, not the old process’s', () => {
+    const owners = new ThreadOwners();
+    const history = new AddressHistory({ siteOf: () => '', owners });
+    for (const e of [mmap(1, 0x1000, 'shared'), task('fork', 100, 1), mmap(100, 0x5000, 'old'), task('exit', 100, 1), task('fork', 100, 1)]) {
+      owners.note(e);
+      history.add(e);
+    }
+    expect(owners.life(100)).toBe(1);
+    const region = (address: number): string => {
+      const r = history.place(100, 100, address, true);
+      return typeof r === 'string' ? r : `${r.name} ${r.call} ${r.life}`;
+    };
+    expect(region(0x1000)).toBe('shared fork 1');
+    expect(region(0x5000)).toBe('unmapped');
+  });
 });

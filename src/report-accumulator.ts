@@ -33,7 +33,7 @@ import { ProtectionSites } from './protection-sites.js';
 import type { IndexedListings, SkippedLines } from './report-inputs.js';
 import type { ReportFilterOptions, ReportTreeOptions } from './report-options.js';
 import { forkSiteOf, processSummaries, regionSection, type ProcessFaults } from './report-sections.js';
-import { lifeKey, ordinal } from './process-life.js';
+import { lifeKey, pidLabel } from './process-life.js';
 import { SignalCounter } from './signals.js';
 import { SitePaths, splitLeaves } from './site-leaves.js';
 import { numberLeaves, SliceBuilder, type NumberedLeaves } from './slices.js';
@@ -393,14 +393,14 @@ export class ReportAccumulator {
   private threadGroup(recordPid: number, tid: number): string {
     const pid = this.owners.processOf(recordPid, tid);
     const life = this.owners.life(pid);
-    return life === 0 ? `pid ${pid}${GROUP_LEVELS}tid ${tid}` : `pid ${pid} (${ordinal(life + 1)} process)${GROUP_LEVELS}tid ${tid}`;
+    return `${pidLabel(pid, life === 0 ? undefined : life + 1)}${GROUP_LEVELS}tid ${tid}`;
   }
 
   // `pid 4242` → `pid 4242 (1st process)` where the pid had more than one process
   private readonly threadGroupName = (group: string): string => {
     const at = group.indexOf(GROUP_LEVELS);
     const pid = /^pid (\d+)$/.exec(group.slice(0, at))?.[1];
-    return pid !== undefined && this.owners.livesOf(Number(pid)) > 1 ? `pid ${pid} (1st process)${group.slice(at)}` : group;
+    return pid !== undefined && this.owners.livesOf(Number(pid)) > 1 ? `${pidLabel(Number(pid), 1)}${group.slice(at)}` : group;
   };
 
   // The fault in its event's class counts, its process's counts and the time histogram; returns its process (a lifeKey).

@@ -2,7 +2,7 @@
 // any offsets, a difference at any byte.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineTable, sameBytes, viewOf } from '../../parsers/line-table.js';
+import { HASHED_BYTES, LineTable, sameBytes, shortLength, viewOf } from '../../parsers/line-table.js';
 
 describe('sameBytes', () => {
   it('is true for equal ranges and false when any one byte differs, at any length and offset', () => {
@@ -37,6 +37,22 @@ describe('sameBytes', () => {
     nan.writeDoubleLE(NaN);
     expect(sameBytes(viewOf(zero), 0, viewOf(minusZero), 0, 8)).toBe(false);
     expect(sameBytes(viewOf(nan), 0, viewOf(Buffer.from(nan)), 0, 8)).toBe(true);
+  });
+});
+
+describe('shortLength', () => {
+  it('is where the first newline among the 32 bytes is, at any offset, whatever bytes follow it', () => {
+    // bytes near the newline's (0x09, 0x0b, 0x8a, 0x0a0a) are where a word-at-a-time test could err
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x0a, 0x09, 0x0b, 0x8a, 0x00, 0xff, 0x80, 0x01));
+    fc.assert(
+      fc.property(fc.array(byte, { minLength: HASHED_BYTES, maxLength: HASHED_BYTES + 8 }), fc.nat(7), (bytes, at) => {
+        const b = Buffer.alloc(at + bytes.length);
+        b.set(bytes, at);
+        const first = bytes.slice(0, HASHED_BYTES).indexOf(0x0a);
+        expect(shortLength(viewOf(b), at)).toBe(first);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

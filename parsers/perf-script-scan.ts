@@ -93,6 +93,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   private overflow = -1;
   // the last two header lines (slot = headerSlot), as bytes until decoded
   private readonly headerBuf: Buffer[] = [this.buf, this.buf];
+  private readonly headerView: DataView[] = [this.view, this.view];
   private readonly headerFrom = [0, 0];
   private readonly headerTo = [0, 0];
   private readonly headerTexts: (string | undefined)[] = ['', ''];
@@ -167,6 +168,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     for (let s = 0; s < 2; s++) {
       if (this.headerBuf[s] === chunk && this.headerTexts[s] === undefined) {
         this.headerBuf[s] = Buffer.from(chunk.subarray(this.headerFrom[s]!, this.headerTo[s]!));
+        this.headerView[s] = viewOf(this.headerBuf[s]!);
         this.headerTo[s] = this.headerTo[s]! - this.headerFrom[s]!;
         this.headerFrom[s] = 0;
       }
@@ -273,7 +275,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     const p = headerIpFrameAt(b, from, to);
     if (p < 0) return -1;
     const start = skipBlanks(b, p, to);
-    return this.frames.intern(b, viewOf(b), start, trimmedEnd(b, start, to));
+    return this.frames.intern(b, t !== undefined ? viewOf(b) : this.headerView[slot]!, start, trimmedEnd(b, start, to));
   }
 
   frameText(id: number): string {
@@ -369,6 +371,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   private header(): void {
     const slot = (this.headerSlot ^= 1);
     this.headerBuf[slot] = this.buf;
+    this.headerView[slot] = this.view;
     this.headerFrom[slot] = this.from;
     this.headerTo[slot] = this.to;
     this.headerTexts[slot] = this.decoded;

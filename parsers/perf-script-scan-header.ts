@@ -129,6 +129,69 @@ export class Kept {
   }
 }
 
+const EVENT_SLOTS = 8;
+const NO_TASK_SLOTS = 4;
+
+// What the task rule tells bytes apart by: Perl's blanks, digits, `/`, and any other byte.
+const KIND = (() => {
+  const kind = new Uint8Array(256).fill(3);
+  for (let c = 0; c < 256; c++) if (isPerlSpace(c)) kind[c] = 0;
+  for (let c = 48; c <= 57; c++) kind[c] = 1;
+  kind[47] = 2;
+  return kind;
+})();
+
+/** Bytes [a, a+n) of x are each of the kind (KIND) of the byte at the same place of y from 0: four at a time where they are equal. */
+function sameKinds(x: DataView, a: number, y: DataView, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    if (x.getInt32(a + k, true) === y.getInt32(k, true)) continue;
+    for (let i = k; i < k + 4; i++) if (KIND[x.getUint8(a + i)] !== KIND[y.getUint8(i)]) return false;
+  }
+  for (; k < n; k++) if (KIND[x.getUint8(a + k)] !== KIND[y.getUint8(k)]) return false;
+  return true;
+}
+
+/**
+ * Byte ranges kept from lines that take turns (records of a few shapes, often in a cycle: a fault's,
+ * an mprotect entry's, its exit's): the one likely to match is the one that matched after the last
+ * match the time before, else the last match; a new one takes the place of the oldest.
+ */
+class Turns {
+  readonly kept: Kept[] = [];
+  private last = -1;
+  private oldest = 0;
+  // per slot, the slot matched right after it last time (-1: none yet)
+  private readonly after: Int8Array;
+  constructor(private readonly size: number) {
+    this.after = new Int8Array(size).fill(-1);
+  }
+  /** The slot to try first, -1 when none is kept. */
+  likely(): number {
+    if (this.last < 0) return -1;
+    const a = this.after[this.last]!;
+    return a >= 0 && a < this.kept.length ? a : this.last;
+  }
+  /** The i-th slot to try (i < kept.length), `first` (likely()'s) first, then the others in order. */
+  order(i: number, first: number): number {
+    return i === 0 ? first : i <= first ? i - 1 : i;
+  }
+  /** Slot k matched; returns k. */
+  matched(k: number): number {
+    if (this.last >= 0) this.after[this.last] = k;
+    this.last = k;
+    return k;
+  }
+  /** Keeps bytes [from, end) of buf in the oldest slot, as a match; returns the slot. */
+  keep(buf: Buffer, from: number, end: number): number {
+    const k = this.oldest;
+    this.oldest = (k + 1) % this.size;
+    if (k === this.kept.length) this.kept.push(new Kept());
+    this.kept[k]!.set(buf, from, end);
+    return this.matched(k);
+  }
+}
+
 /** A header's task bytes as last read, and the strings they read as. */
 class KeptTask extends Kept {
   comm = '';
@@ -148,11 +211,19 @@ export class HeaderReader {
   private readonly task = new KeptTask();
   private readonly fromTask = new KeptTask();
   private readonly commless = new KeptTask();
-  // the last two distinct events (events often take turns)
-  private lastEvent = new Kept();
-  private lastEventText: string | undefined;
-  private otherEvent = new Kept();
-  private otherEventText: string | undefined;
+  // the last distinct events (a capture's events take turns: page faults, mprotect entry and exit,
+  // TLB flushes) and their strings
+  private readonly events = new Turns(EVENT_SLOTS);
+  private readonly eventTexts: string[] = [];
+  // the endings the event rule last read to the byte its scans stopped at, with what they read as:
+  // a line that ends with the same bytes reads the same (read back, the rule stops at the same byte)
+  private readonly endings = new Turns(EVENT_SLOTS);
+  private readonly endingEvents: (string | undefined)[] = [];
+  private readonly endingPeriods: number[] = [];
+  // the last lines the task rule did not match (` 5729 12446.891952:  page-faults:`, read without a
+  // comm): it reads only which bytes are blanks, digits or `/`, so a line of the same length
+  // whose bytes are each of the same kind does not match either
+  private readonly noTask = new Turns(NO_TASK_SLOTS);
   // where readTask matched: comm [start, commEnd), pid [pidAt, pidEnd), tid [tidAt, tidEnd), a blank at tidEnd
   private commEnd = 0;
   private pidAt = 0;
@@ -197,7 +268,11 @@ export class HeaderReader {
   // byte past the blank after the tid to find it), else the bytes are read and kept.
   private taskAt(kept: KeptTask, buf: Buffer, view: DataView, start: number, end: number): boolean {
     if (!(kept.length >= 0 && start + kept.length < end && kept.at(view, start))) {
-      if (!this.readTask(buf, start, end)) return false;
+      if (this.noTaskAt(view, start, end)) return false;
+      if (!this.readTask(buf, start, end)) {
+        this.noTask.keep(buf, start, end);
+        return false;
+      }
       kept.comm = buf.toString('latin1', start, this.commEnd);
       kept.pid = buf.toString('latin1', this.pidAt, this.pidEnd);
       kept.tid = buf.toString('latin1', this.tidAt, this.tidEnd);
@@ -207,6 +282,22 @@ export class HeaderReader {
     this.pid = kept.pid;
     this.tid = kept.tid;
     return true;
+  }
+
+  // Whether bytes [start, end) are, byte for byte, of the kinds of a line the task rule did not match.
+  private noTaskAt(view: DataView, start: number, end: number): boolean {
+    const turns = this.noTask;
+    const lines = turns.kept;
+    const n = end - start;
+    const first = turns.likely();
+    for (let i = 0; i < lines.length; i++) {
+      const k = turns.order(i, first);
+      if (lines[k]!.length === n && sameKinds(view, start, lines[k]!.view, n)) {
+        turns.matched(k);
+        return true;
+      }
+    }
+    return false;
   }
 
   private readTask(buf: Buffer, start: number, n: number): boolean {
@@ -245,6 +336,12 @@ export class HeaderReader {
     while (colon > start && isPerlSpace(buf[colon - 1]!)) colon--;
     colon--;
     if (colon < start || buf[colon] !== COLON) return;
+    const k = this.endingAt(view, start, end);
+    if (k >= 0) {
+      this.event = this.endingEvents[k];
+      this.period = this.endingPeriods[k]!;
+      return;
+    }
     let s = colon;
     while (s > start && !isPerlSpace(buf[s - 1]!)) s--;
     if (s === colon || s === start) return;
@@ -254,27 +351,47 @@ export class HeaderReader {
     while (d > start && isDigit(buf[d - 1]!)) d--;
     let x = d;
     while (x > start && isPerlSpace(buf[x - 1]!)) x--;
-    if (x === start || buf[x - 1] !== COLON) return;
-    const last = this.lastEvent;
-    const n = colon - s;
-    if (last.length === n && last.at(view, s)) {
-      this.event = this.lastEventText;
-    } else {
-      // the other of the last two events becomes the last, the last the other
-      const other = this.otherEvent;
-      this.otherEvent = last;
-      this.lastEvent = other;
-      const text = this.lastEventText;
-      if (other.length === n && other.at(view, s)) {
-        this.lastEventText = this.otherEventText;
-      } else {
-        this.lastEventText = buf.toString('latin1', s, colon);
-        other.set(buf, s, colon);
-      }
-      this.otherEventText = text;
-      this.event = this.lastEventText;
+    // (stopped by the line's start: the answer depends on where the line starts; not kept)
+    if (x === start) return;
+    if (buf[x - 1] === COLON) {
+      this.event = this.eventAt(buf, view, s, colon);
+      if (d < w) this.period = periodOf(buf, d, w);
     }
-    if (d < w) this.period = periodOf(buf, d, w);
+    this.keepEnding(buf, x - 1, end);
+  }
+
+  // The slot of a kept ending that bytes [start, end) of the line end with, else -1.
+  private endingAt(view: DataView, start: number, end: number): number {
+    const turns = this.endings;
+    const endings = turns.kept;
+    const first = turns.likely();
+    for (let i = 0; i < endings.length; i++) {
+      const k = turns.order(i, first);
+      const e = endings[k]!;
+      if (end - e.length >= start && e.at(view, end - e.length)) return turns.matched(k);
+    }
+    return -1;
+  }
+
+  private keepEnding(buf: Buffer, from: number, end: number): void {
+    const k = this.endings.keep(buf, from, end);
+    this.endingEvents[k] = this.event;
+    this.endingPeriods[k] = this.period;
+  }
+
+  // The event of bytes [s, colon): the string of a slot whose bytes are the same, else decoded into one.
+  private eventAt(buf: Buffer, view: DataView, s: number, colon: number): string {
+    const turns = this.events;
+    const events = turns.kept;
+    const n = colon - s;
+    const first = turns.likely();
+    for (let i = 0; i < events.length; i++) {
+      const k = turns.order(i, first);
+      if (events[k]!.length === n && events[k]!.at(view, s)) return this.eventTexts[turns.matched(k)]!;
+    }
+    const text = buf.toString('latin1', s, colon);
+    this.eventTexts[turns.keep(buf, s, colon)] = text;
+    return text;
   }
 }
 

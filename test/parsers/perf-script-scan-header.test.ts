@@ -106,6 +106,12 @@ describe('header byte scans', () => {
       // the event rule read this one to its start, so what it read tells nothing about the next one's end
       '  12  ev:',
       'a 1 2.5:  12  ev:',
+      // of the same length and kinds of bytes but for a `/`, a letter or a blank: the task rule matches only where it reads `/`, digits and blanks
+      'gg 5729/5730 1.5: ev:',
+      'gg 5729x5730 1.5: ev:',
+      'gg 5729 5730 1.5: ev:',
+      ' 5729x5730 1.5:  ev:',
+      ' 5729/5730 1.5:  ev:',
     ];
     const readAlone = (i: number): unknown[] => {
       const r = new HeaderReader();
@@ -124,6 +130,27 @@ describe('header byte scans', () => {
         const r = new HeaderReader();
         for (const i of picks) expect(readOne(r, lines[i]!)).toEqual(readAlone(i));
       }),
+    );
+  });
+
+  it('reads any run of lines as when each is read alone: the kept endings and the lines no task matched answer as the rules do', () => {
+    // lines that share their kinds of bytes or their endings with others, some shorter than an ending kept before
+    const headerPieces = [' ', '  ', '\t', 'guard', 'g', '5729', '5730', '/', '12446.891952:', '12446.891953:', '1.5:', ':', ' 1 ', ' 7 ', '0', 'page-faults:', 'ev:', 'exceptions:page_fault_user:', 'a b', 'é'];
+    const headerLine = fc.array(fc.constantFrom(...headerPieces), { minLength: 1, maxLength: 10 }).map((p) => p.join(''));
+    // and copies with one byte changed, to a byte of the same kind or another (`/` for a letter, a blank for a digit)
+    const changed = fc.tuple(headerLine, fc.array(fc.tuple(fc.nat(), fc.constantFrom(' ', '\t', '/', 'x', '7', '3', ':', '.')), { maxLength: 3 })).map(([t, edits]) => [
+      t,
+      ...edits.map(([at, c]) => t.slice(0, at % t.length) + c + t.slice((at % t.length) + 1)),
+    ]);
+    fc.assert(
+      fc.property(fc.array(changed, { minLength: 1, maxLength: 6 }).map((g) => g.flat()), fc.array(fc.nat(23), { maxLength: 80 }), (lines, picks) => {
+        const r = new HeaderReader();
+        for (const i of picks) {
+          const text = lines[i % lines.length]!;
+          expect(readOne(r, text)).toEqual(readOne(new HeaderReader(), text));
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 });

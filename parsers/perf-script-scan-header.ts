@@ -424,26 +424,29 @@ const ADDR_FIELD = 16;
 export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
   const rest = afterTime(buf, from, to);
   if (rest < 0) return -1;
-  let first = -1;
-  let last = -1;
-  // (a loop over the bytes: a call to indexOf per blank costs more than the blanks between)
-  for (let p = rest; p + ADDR_FIELD < to; p++) {
-    if (buf[p] !== SPACE) continue;
-    const after = p + 1 + ADDR_FIELD;
-    if (after < to && buf[after] !== SPACE) continue;
-    let k = p + 1;
-    while (k < after && buf[k] === SPACE) k++;
-    if (k === after) continue;
-    while (k < after && isHexDigit(buf[k]!)) k++;
-    // (data_src's field is followed by ` |`: frameStarts)
-    if (k !== after || (after + 1 < to && buf[after + 1] === 124)) continue;
-    if (first < 0) first = p;
-    last = p;
-    p = after - 1;
-  }
+  // two fields cannot overlap (a blank inside one's padding is followed by its digits, then a blank
+  // where the other's would need digits): the first is the leftmost, the last the rightmost
+  let first = rest;
+  while (first + ADDR_FIELD < to && !isAddrField(buf, first, to)) first++;
+  if (first + ADDR_FIELD >= to) return -1;
+  let last = to - ADDR_FIELD - 1;
+  while (last > first && !isAddrField(buf, last, to)) last--;
   // a lone frame at the event's `: ` (or after blank flags) is the data address (an ip starts a column on): no ip frame
   if (last === first && (last === rest || (last === rest + FLAGS_FIELD && atAddrColumn(FLAGS_FIELD, skipBlanks(buf, rest, to) - rest)))) return -1;
   return last;
+}
+
+// A header frame's address field at p (p + ADDR_FIELD < to): a blank, then 16 columns of padding and
+// hex digits, then a blank or the end, and not data_src's field (followed by ` |`: frameStarts).
+function isAddrField(buf: Buffer, p: number, to: number): boolean {
+  if (buf[p] !== SPACE) return false;
+  const after = p + 1 + ADDR_FIELD;
+  if (after < to && buf[after] !== SPACE) return false;
+  let k = p + 1;
+  while (k < after && buf[k] === SPACE) k++;
+  if (k === after) return false;
+  while (k < after && isHexDigit(buf[k]!)) k++;
+  return k === after && !(after + 1 < to && buf[after + 1] === 124);
 }
 
 // The end of the first match of `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:(?=[ \t]|$)` in bytes

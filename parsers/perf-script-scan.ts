@@ -112,6 +112,10 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   // the same for the next colon (where a header's `time:` stamp may end)
   private colonBuf: Buffer | undefined;
   private colonAt = -1;
+  // the same for the next `)` (where a header without callchain may hold a frame), searched from parenFrom
+  private parenBuf: Buffer | undefined;
+  private parenFrom = 0;
+  private parenAt = -1;
 
   constructor(
     private readonly options: ParserOptions,
@@ -144,7 +148,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   }
 
   write(chunk: Buffer): void {
-    this.markBuf = this.colonBuf = undefined; // the stream may refill the same buffer
+    this.markBuf = this.colonBuf = this.parenBuf = undefined; // the stream may refill the same buffer
     let from = 0;
     if (this.rest !== undefined || this.overflow >= 0) {
       const nl = chunk.indexOf(LF);
@@ -243,7 +247,11 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     }
     const b = this.headerBuf[slot]!;
     const from = this.headerFrom[slot]!;
-    let i = this.headerTo[slot]! - 1;
+    const to = this.headerTo[slot]!;
+    // most headers of a tracepoint without callchain hold no `)`: known without reading them
+    const close = this.parenAfter(b, from);
+    if (close < 0 || close >= to) return false;
+    let i = to - 1;
     while (i > from && b[i] !== 41 /* ) */) i--;
     for (i--; i > from; i--) if (b[i] === 40 /* ( */ && b[i - 1] === SPACE) return true;
     return false;
@@ -402,6 +410,16 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       this.colonAt = buf.indexOf(COLON, from);
     }
     return this.colonAt;
+  }
+
+  /** Where the first `)` at or after `from` is in buf (-1: none), kept while later positions are asked about. */
+  private parenAfter(buf: Buffer, from: number): number {
+    if (buf !== this.parenBuf || from < this.parenFrom || (this.parenAt >= 0 && this.parenAt < from)) {
+      this.parenBuf = buf;
+      this.parenFrom = from;
+      this.parenAt = buf.indexOf(41, from);
+    }
+    return this.parenAt;
   }
 
   // A line that starts with a blank or `LOST `.

@@ -343,6 +343,24 @@ describe('the byte scanner', () => {
     expect(c.folded()).toEqual({ folded: ['xx;elf_load 7\n'], droppedEvents: {} });
   });
 
+  it("reads header frames in a buffer the reader refills: a chunk with no `)`, then the same buffer with some", () => {
+    // the scanner remembers where the next `)` is in a chunk (headers without callchain hold none
+    // but for their frames); a refilled buffer is another chunk
+    const none = 'xx 1 1.0: 1 tp:x: a=1 b=2\n\n';
+    const framed = 'yy 2 2.0: 1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])\n\n';
+    const first = Buffer.from(none.repeat(6), 'latin1');
+    const second = Buffer.from(framed.repeat(2) + '#'.repeat(first.length - 2 * framed.length - 1) + '\n', 'latin1');
+    const c = new Collapser();
+    const scanner = new PerfScriptScanner({ source: 'refilled' }, c.line);
+    const buf = Buffer.from(first);
+    scanner.write(buf);
+    second.copy(buf);
+    scanner.write(buf);
+    scanner.end();
+    c.end();
+    expect(c.folded().folded.join('')).toBe('xx 6\nyy;elf_load 2\n');
+  });
+
   it('reads a file of many chunks (the reader reusing them) as it reads the same bytes gzipped', async () => {
     const guard = gunzipSync(readFileSync('samples/guard/perf-script.txt.gz')).toString('latin1');
     // ~4 MB: each round renames the task, so later chunks bring new roots, headers and frames

@@ -157,7 +157,7 @@ function sameKinds(x: DataView, a: number, y: DataView, n: number): boolean {
  * an mprotect entry's, its exit's): the one likely to match is the one that matched after the last
  * match the time before, else the last match; a new one takes the place of the oldest.
  */
-class Turns {
+export class Turns {
   readonly kept: Kept[] = [];
   private last = -1;
   private oldest = 0;
@@ -197,6 +197,12 @@ class KeptTask extends Kept {
   comm = '';
   pid = '';
   tid = '';
+  // where the comm ends, the pid and the tid lie, from the kept bytes' start
+  commTo = 0;
+  pidFrom = 0;
+  pidTo = 0;
+  tidFrom = 0;
+  tidTo = 0;
 }
 
 /** The fields of the last header read: the same strings while their bytes repeat. */
@@ -206,6 +212,20 @@ export class HeaderReader {
   tid = '';
   event: string | undefined = undefined;
   period = 1;
+  /**
+   * Where the fields of the last header read lie in its buffer: comm [commFrom, commTo), pid, tid,
+   * event and the period's digits alike; -1 for a field the header does not have.
+   */
+  commFrom = -1;
+  commTo = -1;
+  pidFrom = -1;
+  pidTo = -1;
+  tidFrom = -1;
+  tidTo = -1;
+  eventFrom = -1;
+  eventTo = -1;
+  periodFrom = -1;
+  periodTo = -1;
   // the comm, pid and tid bytes (through the blank after the tid) of the previous header read
   // from its start, of the previous one read past its blanks, and the previous comm-less pid
   private readonly task = new KeptTask();
@@ -220,6 +240,8 @@ export class HeaderReader {
   private readonly endings = new Turns(EVENT_SLOTS);
   private readonly endingEvents: (string | undefined)[] = [];
   private readonly endingPeriods: number[] = [];
+  // where the event and the period's digits lie in each ending, back from the line's end (0: none)
+  private readonly endingFields: number[] = [];
   // the last lines the task rule did not match (` 5729 12446.891952:  page-faults:`, read without a
   // comm): it reads only which bytes are blanks, digits or `/`, so a line of the same length
   // whose bytes are each of the same kind does not match either
@@ -257,6 +279,9 @@ export class HeaderReader {
       this.comm = '';
       this.pid = kept.pid;
       this.tid = '';
+      this.commFrom = this.commTo = this.tidFrom = this.tidTo = -1;
+      this.pidFrom = from;
+      this.pidTo = from + kept.length - 1;
     } else if (from >= end || isPerlSpace(buf[from]!) || !this.taskAt(this.fromTask, buf, view, from, end)) {
       return false;
     }
@@ -277,10 +302,21 @@ export class HeaderReader {
       kept.pid = buf.toString('latin1', this.pidAt, this.pidEnd);
       kept.tid = buf.toString('latin1', this.tidAt, this.tidEnd);
       kept.set(buf, start, this.tidEnd + 1);
+      kept.commTo = this.commEnd - start;
+      kept.pidFrom = this.pidAt - start;
+      kept.pidTo = this.pidEnd - start;
+      kept.tidFrom = this.tidAt - start;
+      kept.tidTo = this.tidEnd - start;
     }
     this.comm = kept.comm;
     this.pid = kept.pid;
     this.tid = kept.tid;
+    this.commFrom = start;
+    this.commTo = start + kept.commTo;
+    this.pidFrom = start + kept.pidFrom;
+    this.pidTo = start + kept.pidTo;
+    this.tidFrom = start + kept.tidFrom;
+    this.tidTo = start + kept.tidTo;
     return true;
   }
 
@@ -332,6 +368,7 @@ export class HeaderReader {
   private readEvent(buf: Buffer, view: DataView, start: number, end: number): void {
     this.event = undefined;
     this.period = 1;
+    this.eventFrom = this.eventTo = this.periodFrom = this.periodTo = -1;
     let colon = end;
     while (colon > start && isPerlSpace(buf[colon - 1]!)) colon--;
     colon--;
@@ -340,6 +377,15 @@ export class HeaderReader {
     if (k >= 0) {
       this.event = this.endingEvents[k];
       this.period = this.endingPeriods[k]!;
+      const f = this.endingFields;
+      if (this.event !== undefined) {
+        this.eventFrom = end - f[4 * k]!;
+        this.eventTo = end - f[4 * k + 1]!;
+      }
+      if (f[4 * k + 2]! > 0) {
+        this.periodFrom = end - f[4 * k + 2]!;
+        this.periodTo = end - f[4 * k + 3]!;
+      }
       return;
     }
     let s = colon;
@@ -355,7 +401,13 @@ export class HeaderReader {
     if (x === start) return;
     if (buf[x - 1] === COLON) {
       this.event = this.eventAt(buf, view, s, colon);
-      if (d < w) this.period = periodOf(buf, d, w);
+      this.eventFrom = s;
+      this.eventTo = colon;
+      if (d < w) {
+        this.period = periodOf(buf, d, w);
+        this.periodFrom = d;
+        this.periodTo = w;
+      }
     }
     this.keepEnding(buf, x - 1, end);
   }
@@ -377,6 +429,11 @@ export class HeaderReader {
     const k = this.endings.keep(buf, from, end);
     this.endingEvents[k] = this.event;
     this.endingPeriods[k] = this.period;
+    const f = this.endingFields;
+    f[4 * k] = end - this.eventFrom;
+    f[4 * k + 1] = end - this.eventTo;
+    f[4 * k + 2] = this.periodFrom >= 0 ? end - this.periodFrom : 0;
+    f[4 * k + 3] = this.periodFrom >= 0 ? end - this.periodTo : 0;
   }
 
   // The event of bytes [s, colon): the string of a slot whose bytes are the same, else decoded into one.
@@ -395,8 +452,8 @@ export class HeaderReader {
   }
 }
 
-// The reference's `$period = $1 || 1` on the digits [d, w): `0` is false in Perl, `00` is not.
-function periodOf(buf: Buffer, d: number, w: number): number {
+/** The reference's `$period = $1 || 1` on the digits [d, w): `0` is false in Perl, `00` is not. */
+export function periodOf(buf: Buffer, d: number, w: number): number {
   if (w - d > 15) return Number(buf.toString('latin1', d, w));
   let v = 0;
   for (let i = d; i < w; i++) v = v * 10 + (buf[i]! - 48);

@@ -5,7 +5,9 @@
 // found as one run (parsers/frame-runs.ts). Other lines are cut with indexOf.
 // A string is decoded — as latin1, one char per byte, so bytes that are not
 // UTF-8 pass through unchanged — only for a new distinct frame, or a header
-// field whose bytes changed (parsers/perf-script-scan-header.ts).
+// field whose bytes changed (parsers/perf-script-scan-header.ts). A header like
+// one read before but for its digits (its time) is read from that one
+// (parsers/perf-script-scan-templates.ts).
 //
 // What each line is, with the rules of the reference and where faultpath reads more:
 //   blank (or only blanks)           end of record
@@ -20,6 +22,7 @@ import type { ByteParser, Format, ParserOptions } from './format.js';
 import { FrameRuns } from './frame-runs.js';
 import { HASHED_BYTES, LineTable, viewOf } from './line-table.js';
 import { DEFAULT_MAX_LINE_LENGTH } from './lines.js';
+import { HeaderTemplates } from './perf-script-scan-templates.js';
 import { CR, HASH, HeaderReader, headerIpFrameAt, trimmedEnd, LF, NBSP, COLON, SIDE_BAND, SPACE, TAB, isLostLine, isPerlSpace, skipBlanks, skipPerlSpaces, stampBefore } from './perf-script-scan-header.js';
 
 export const LINE_BLANK = 0;
@@ -80,6 +83,9 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   run = -1;
 
   private readonly h = new HeaderReader();
+  // headers like ones read before but for their digits; whether the line was asked about
+  private readonly templates = new HeaderTemplates();
+  private asked = false;
   private readonly sink: DiagnosticSink | undefined;
   private readonly max: number;
   // the current line: bytes [from, to) of buf, seen through view
@@ -356,6 +362,12 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       return;
     }
     if (c0 === HASH) return;
+    // (a header that ends with its event: one with fields or frames after it has addresses that differ)
+    this.asked = endsWithColon(buf, start, end) && this.templates.ask();
+    if (this.asked && this.templates.match(buf, view, start, end, this.h)) {
+      this.header();
+      return;
+    }
     // a line that starts with a blank (right-aligned headers, srclines, blank lines) or `LOST `
     if (isPerlSpace(c0) || c0 === NBSP || (c0 === 76 /* L */ && end - start > 4 && buf[start + 1] === 79 && buf[start + 2] === 83 && buf[start + 3] === 84 && buf[start + 4] === SPACE)) {
       this.other(c0 === SPACE);
@@ -367,13 +379,19 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
       return;
     }
     if (this.h.read(buf, view, start, end)) {
-      this.header();
+      this.readHeader();
       return;
     }
     this.kind = LINE_FRAME;
     this.spaceIndented = false;
     this.tabbed = false;
     this.onLine(this);
+  }
+
+  // A header the rules read: kept as a template when it was asked about.
+  private readHeader(): void {
+    if (this.asked) this.templates.keep(this.buf, this.from, this.to, this.h);
+    this.header();
   }
 
   private header(): void {
@@ -441,7 +459,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     // ` 5729 12446.891952:  page-faults:` (`-F tid,time,event,…`, samples/odd/): no comm
     const stamped = indented && this.stamped(buf, from - 1, end);
     if (((!indented || stamped) && this.h.readFrom(buf, view, start, from, end, false)) || (stamped && this.h.readFrom(buf, view, start, from, end, true))) {
-      this.header();
+      this.readHeader();
       return;
     }
     this.kind = LINE_FRAME;
@@ -449,6 +467,13 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.tabbed = false;
     this.onLine(this);
   }
+}
+
+/** The last byte of [start, end) that is no blank (Perl's \s) is a colon. */
+function endsWithColon(buf: Buffer, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && isPerlSpace(buf[i]!)) i--;
+  return i >= start && buf[i] === COLON;
 }
 
 /** perf script read as classified lines for collapse (see the top of this file). Sniffed as perf script. */

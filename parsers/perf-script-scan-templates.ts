@@ -1,0 +1,139 @@
+// Header lines that repeat but for their digits: the records of one shape in a
+// capture differ in their time (and often nothing else: ` 5729 12446.891952:
+// page-faults:`, `guard  1  page-faults:`), and every rule the scanner reads a
+// header by (perf-script-scan.ts, perf-script-scan-header.ts) tells digits
+// apart from other bytes only by their kind — but for the fields it reads out
+// of them. So a line of the same length as a header read before, with the same
+// bytes but for digits where it had digits, is the same kind of line with its
+// fields at the same places: where the bytes of its comm, pid, tid and event
+// are the same too, so are their strings; its period is read again where its
+// digits changed. Lines are matched against the last few headers read (Turns:
+// in the order their shapes took turns). The scanner asks only about lines that
+// end with a colon (a header that ends with its event: fields or frames after
+// it hold addresses, which differ from record to record); after PATIENCE
+// misses in a row, it rests for up to MAX_REST lines between asks.
+import { periodOf, Turns, type HeaderReader } from './perf-script-scan-header.js';
+import { sameBytes } from './line-table.js';
+
+const SLOTS = 4;
+/** Headers not asked about after a run of misses, at most. */
+const MAX_REST = 32;
+/** Misses in a row before headers are skipped. */
+const PATIENCE = 8;
+
+const DIGIT = (() => {
+  const d = new Uint8Array(256);
+  for (let c = 48; c <= 57; c++) d[c] = 1;
+  return d;
+})();
+
+/** Bytes [a, a+n) of x equal the bytes of y from 0, but where both are digits: four at a time where they are equal. */
+function sameButDigits(x: DataView, a: number, y: DataView, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    if (x.getInt32(a + k, true) === y.getInt32(k, true)) continue;
+    for (let i = k; i < k + 4; i++) {
+      const p = x.getUint8(a + i);
+      const q = y.getUint8(i);
+      if (p !== q && (DIGIT[p]! & DIGIT[q]!) === 0) return false;
+    }
+  }
+  for (; k < n; k++) {
+    const p = x.getUint8(a + k);
+    const q = y.getUint8(k);
+    if (p !== q && (DIGIT[p]! & DIGIT[q]!) === 0) return false;
+  }
+  return true;
+}
+
+/** A header read by the rules, as the template of the next ones. */
+class Template {
+  comm = '';
+  pid = '';
+  tid = '';
+  event: string | undefined;
+  period = 1;
+  // comm, pid, tid, event, period: [from, to) from the line's start; -1 where absent
+  readonly at = new Int32Array(10);
+}
+
+export class HeaderTemplates {
+  private readonly turns = new Turns(SLOTS);
+  private readonly templates: Template[] = [];
+  private misses = 0;
+  private rest = 0;
+
+  /** Whether to ask about this line (not while resting after misses); counts the lines rested. */
+  ask(): boolean {
+    if (this.rest === 0) return true;
+    this.rest--;
+    return false;
+  }
+
+  /**
+   * Line [start, end) of buf read as a header like a kept one: its fields set in h (as its read
+   * would set them) and true; else false (the rules read it, and keep() may keep it).
+   */
+  match(buf: Buffer, view: DataView, start: number, end: number, h: HeaderReader): boolean {
+    const turns = this.turns;
+    const lines = turns.kept;
+    const n = end - start;
+    const first = turns.likely();
+    for (let i = 0; i < lines.length; i++) {
+      const k = turns.order(i, first);
+      const line = lines[k]!;
+      if (line.length !== n || !sameButDigits(view, start, line.view, n)) continue;
+      const t = this.templates[k]!;
+      const at = t.at;
+      // the fields read out as strings: the same bytes (the period is read again)
+      let same = true;
+      for (let f = 0; f < 8 && same; f += 2) {
+        const from = at[f]!;
+        if (from >= 0) same = sameBytes(view, start + from, line.view, from, at[f + 1]! - from);
+      }
+      if (!same) continue;
+      turns.matched(k);
+      this.misses = 0;
+      h.comm = t.comm;
+      h.pid = t.pid;
+      h.tid = t.tid;
+      h.event = t.event;
+      h.period = at[8]! < 0 || sameBytes(view, start + at[8]!, line.view, at[8]!, at[9]! - at[8]!) ? t.period : periodOf(buf, start + at[8]!, start + at[9]!);
+      h.commFrom = at[0]! < 0 ? -1 : start + at[0]!;
+      h.commTo = at[0]! < 0 ? -1 : start + at[1]!;
+      h.pidFrom = at[2]! < 0 ? -1 : start + at[2]!;
+      h.pidTo = at[2]! < 0 ? -1 : start + at[3]!;
+      h.tidFrom = at[4]! < 0 ? -1 : start + at[4]!;
+      h.tidTo = at[4]! < 0 ? -1 : start + at[5]!;
+      h.eventFrom = at[6]! < 0 ? -1 : start + at[6]!;
+      h.eventTo = at[6]! < 0 ? -1 : start + at[7]!;
+      h.periodFrom = at[8]! < 0 ? -1 : start + at[8]!;
+      h.periodTo = at[8]! < 0 ? -1 : start + at[9]!;
+      return true;
+    }
+    return false;
+  }
+
+  /** Keeps header line [start, end) of buf, as h read it, as a template (it matched none: a miss). */
+  keep(buf: Buffer, start: number, end: number, h: HeaderReader): void {
+    if (++this.misses >= PATIENCE) this.rest = Math.min(MAX_REST, 1 << Math.min(this.misses - PATIENCE, 5));
+    const k = this.turns.keep(buf, start, end);
+    const t = (this.templates[k] ??= new Template());
+    t.comm = h.comm;
+    t.pid = h.pid;
+    t.tid = h.tid;
+    t.event = h.event;
+    t.period = h.period;
+    const at = t.at;
+    at[0] = h.commFrom < 0 ? -1 : h.commFrom - start;
+    at[1] = h.commTo - start;
+    at[2] = h.pidFrom < 0 ? -1 : h.pidFrom - start;
+    at[3] = h.pidTo - start;
+    at[4] = h.tidFrom < 0 ? -1 : h.tidFrom - start;
+    at[5] = h.tidTo - start;
+    at[6] = h.eventFrom < 0 ? -1 : h.eventFrom - start;
+    at[7] = h.eventTo - start;
+    at[8] = h.periodFrom < 0 ? -1 : h.periodFrom - start;
+    at[9] = h.periodTo - start;
+  }
+}

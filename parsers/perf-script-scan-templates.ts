@@ -13,7 +13,6 @@
 // it hold addresses, which differ from record to record); after PATIENCE
 // misses in a row, it rests for up to MAX_REST lines between asks.
 import { periodOf, Turns, type HeaderReader } from './perf-script-scan-header.js';
-import { sameBytes } from './line-table.js';
 
 const SLOTS = 4;
 /** Headers not asked about after a run of misses, at most. */
@@ -46,6 +45,12 @@ function sameButDigits(x: DataView, a: number, y: DataView, n: number): boolean 
   return true;
 }
 
+/** Bytes [from, to) of a line at `a` in x equal those of the kept line y (a field: a few bytes). */
+function sameRange(x: DataView, a: number, y: DataView, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (x.getUint8(a + i) !== y.getUint8(i)) return false;
+  return true;
+}
+
 /** A header read by the rules, as the template of the next ones. */
 class Template {
   comm = '';
@@ -55,6 +60,8 @@ class Template {
   period = 1;
   // comm, pid, tid, event, period: [from, to) from the line's start; -1 where absent
   readonly at = new Int32Array(10);
+  // the fields (bit f/2 for at[f]) that hold digits: only they can differ in a line that matched
+  digits = 0;
 }
 
 export class HeaderTemplates {
@@ -87,10 +94,7 @@ export class HeaderTemplates {
       const at = t.at;
       // the fields read out as strings: the same bytes (the period is read again)
       let same = true;
-      for (let f = 0; f < 8 && same; f += 2) {
-        const from = at[f]!;
-        if (from >= 0) same = sameBytes(view, start + from, line.view, from, at[f + 1]! - from);
-      }
+      for (let f = 0; f < 8 && same; f += 2) if ((t.digits & (1 << (f >> 1))) !== 0) same = sameRange(view, start, line.view, at[f]!, at[f + 1]!);
       if (!same) continue;
       turns.matched(k);
       this.misses = 0;
@@ -98,7 +102,7 @@ export class HeaderTemplates {
       h.pid = t.pid;
       h.tid = t.tid;
       h.event = t.event;
-      h.period = at[8]! < 0 || sameBytes(view, start + at[8]!, line.view, at[8]!, at[9]! - at[8]!) ? t.period : periodOf(buf, start + at[8]!, start + at[9]!);
+      h.period = at[8]! < 0 || sameRange(view, start, line.view, at[8]!, at[9]!) ? t.period : periodOf(buf, start + at[8]!, start + at[9]!);
       h.commFrom = at[0]! < 0 ? -1 : start + at[0]!;
       h.commTo = at[0]! < 0 ? -1 : start + at[1]!;
       h.pidFrom = at[2]! < 0 ? -1 : start + at[2]!;
@@ -135,5 +139,10 @@ export class HeaderTemplates {
     at[7] = h.eventTo - start;
     at[8] = h.periodFrom < 0 ? -1 : h.periodFrom - start;
     at[9] = h.periodTo - start;
+    t.digits = 0;
+    for (let f = 0; f < 10; f += 2) {
+      if (at[f]! < 0) continue;
+      for (let i = start + at[f]!; i < start + at[f + 1]!; i++) if (DIGIT[buf[i]!] === 1) t.digits |= 1 << (f >> 1);
+    }
   }
 }

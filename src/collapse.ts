@@ -78,7 +78,11 @@ export class Collapser {
   source = '-';
   private event: string | undefined;
   private firstEvent: string | undefined;
-  private readonly dropped: Record<string, number> = {};
+  // the events dropped, in the order first met, and their record counts (the first few looked up
+  // by ===: a capture drops one or two events, the records of which take turns with the kept)
+  private readonly droppedEvents: string[] = [];
+  private readonly droppedCounts: number[] = [];
+  private readonly droppedIndex = new Map<string, number>();
   private readonly records = new Map<string, number>();
   // the open record
   private pname: string | undefined;
@@ -173,12 +177,12 @@ export class Collapser {
 
   /** The folded lines (`frame;frame;… count`, latin1 text), sorted as Perl's `sort` does, and the dropped events with their record counts. */
   result(): { lines: string[]; droppedEvents: Record<string, number> } {
-    return { lines: this.folder().lines(), droppedEvents: { ...this.dropped } };
+    return { lines: this.folder().lines(), droppedEvents: this.dropped() };
   }
 
   /** result()'s lines, each ended by a newline, as latin1 text in pieces of whole lines (piecesOf's), and the dropped events. */
   folded(): { folded: string[]; droppedEvents: Record<string, number> } {
-    return { folded: this.folder().pieces(), droppedEvents: { ...this.dropped } };
+    return { folded: this.folder().pieces(), droppedEvents: this.dropped() };
   }
 
   /** The event kept (the filter, else the first header's event), undefined before any. */
@@ -214,6 +218,29 @@ export class Collapser {
     return into;
   }
 
+  private drop(event: string): void {
+    const events = this.droppedEvents;
+    const few = Math.min(events.length, 4);
+    for (let k = 0; k < few; k++) {
+      if (events[k] === event) {
+        this.droppedCounts[k]!++;
+        return;
+      }
+    }
+    const k = this.droppedIndex.get(event);
+    if (k !== undefined) {
+      this.droppedCounts[k]!++;
+      return;
+    }
+    this.droppedIndex.set(event, events.length);
+    events.push(event);
+    this.droppedCounts.push(1);
+  }
+
+  private dropped(): Record<string, number> {
+    return Object.fromEntries(this.droppedEvents.map((e, k) => [e, this.droppedCounts[k]!]));
+  }
+
   // totals()' stacks, merged by their folded text through ids (src/collapse-fold.ts)
   private folder(): Folder {
     const folder = new Folder((id, java) => this.nameOf(id, java) as string);
@@ -234,7 +261,7 @@ export class Collapser {
       } else if (this.event === undefined) {
         this.event = event;
       } else if (event !== this.event) {
-        this.dropped[event] = (this.dropped[event] ?? 0) + 1;
+        this.drop(event);
         return; // its frames are skipped: no pname
       }
     } else if (this.o.everyEvent) {

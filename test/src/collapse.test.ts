@@ -123,6 +123,20 @@ guard  2014  7537.692821:          1                 page-faults:
     expect(collapse(twice, { eventFilter: 'cycles' }).droppedEvents).toEqual({ 'page-faults': 2 });
   });
 
+  it('counts each dropped event, as many as take turns, in the order first met', () => {
+    const events = ['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', '7'];
+    const lines: string[] = [];
+    for (let r = 0; r < 40; r++) lines.push(`x 1 1.${r}: 1 ${events[(r * 5 + (r >> 3)) % events.length]}: `, '\tffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])', '');
+    const want: Record<string, number> = {};
+    for (let r = 1; r < 40; r++) {
+      const e = events[(r * 5 + (r >> 3)) % events.length]!;
+      if (e !== 'e0') want[e] = (want[e] ?? 0) + 1;
+    }
+    const got = collapse(lines).droppedEvents;
+    expect(got).toEqual(want);
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+  });
+
   it('names the process comm, comm-PID or comm-PID/TID, `?` when perf printed only a tid, blanks as _', () => {
     const q = quote(
       'shapes/callchain.txt.gz',

@@ -80,8 +80,8 @@ export class HeaderTemplates {
   }
 
   /**
-   * Line [start, end) of buf read as a header like a kept one: its fields set in h (as its read
-   * would set them) and true; else false (the rules read it, and keep() may keep it).
+   * Line [start, end) of buf read as a header like a kept one: its fields' strings and period set
+   * in h (as its read would set them) and true; else false (the rules read it, and keep() may keep it).
    */
   match(buf: Buffer, view: DataView, start: number, end: number, h: HeaderReader): boolean {
     const turns = this.turns;
@@ -105,16 +105,7 @@ export class HeaderTemplates {
       h.tid = t.tid;
       h.event = t.event;
       h.period = at[8]! < 0 || sameRange(view, start, line.view, at[8]!, at[9]!) ? t.period : periodOf(buf, start + at[8]!, start + at[9]!);
-      h.commFrom = at[0]! < 0 ? -1 : start + at[0]!;
-      h.commTo = at[0]! < 0 ? -1 : start + at[1]!;
-      h.pidFrom = at[2]! < 0 ? -1 : start + at[2]!;
-      h.pidTo = at[2]! < 0 ? -1 : start + at[3]!;
-      h.tidFrom = at[4]! < 0 ? -1 : start + at[4]!;
-      h.tidTo = at[4]! < 0 ? -1 : start + at[5]!;
-      h.eventFrom = at[6]! < 0 ? -1 : start + at[6]!;
-      h.eventTo = at[6]! < 0 ? -1 : start + at[7]!;
-      h.periodFrom = at[8]! < 0 ? -1 : start + at[8]!;
-      h.periodTo = at[8]! < 0 ? -1 : start + at[9]!;
+      // (h's field places are left: only keep() reads them, after h read a line itself)
       return true;
     }
     return false;

@@ -31,6 +31,23 @@ function scanCut(bytes: Buffer, cuts: readonly number[], options: CollapseOption
   return { lines: c.result().lines, distinctFrames: scanner.distinctFrames };
 }
 
+/**
+ * Collapses `first` written in a buffer, then `second` written in the same buffer (padded to its
+ * length with a comment line), as a reader refills its chunk; then `after`, if any, in a buffer of its own.
+ */
+function refilled(first: string, second: string, after?: string): { folded: string[]; droppedEvents: Record<string, number> } {
+  const c = new Collapser();
+  const scanner = new PerfScriptScanner({ source: 'refilled' }, c.line);
+  const buf = Buffer.from(first, 'latin1');
+  scanner.write(buf);
+  Buffer.from(second + '#'.repeat(buf.length - second.length - 1) + '\n', 'latin1').copy(buf);
+  scanner.write(buf);
+  if (after !== undefined) scanner.write(Buffer.from(after, 'latin1'));
+  scanner.end();
+  c.end();
+  return c.folded();
+}
+
 function name(rel: string, frameLine: string, options: CollapseOptions = {}, comm = 'x'): string {
   quote(rel, frameLine);
   const out = collapse([`${comm} 1 1.0: 1 page-faults: `, frameLine], options).lines;
@@ -341,20 +358,7 @@ describe('the byte scanner', () => {
     // the scanner remembers where `PERF_RECORD_` is next in a chunk; a refilled buffer is another chunk
     const sample = 'xx 1 1.0: 1 page-faults: \n\tffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])\n\n';
     const side = 'xx 1 1.0: PERF_RECORD_MMAP2 1/1: [0x1(0x2) @ 0 fd:01 3 0]: r-xp /lib/x.so\n\n';
-    const first = Buffer.from(sample.repeat(4), 'latin1');
-    const pairs = (side + sample).repeat(2);
-    // the same length as the first, with a comment line
-    const second = Buffer.from(pairs + '#'.repeat(first.length - pairs.length - 1) + '\n', 'latin1');
-    const c = new Collapser();
-    const scanner = new PerfScriptScanner({ source: 'refilled' }, c.line);
-    const buf = Buffer.from(first);
-    scanner.write(buf);
-    second.copy(buf);
-    scanner.write(buf);
-    scanner.write(Buffer.from(side + sample, 'latin1'));
-    scanner.end();
-    c.end();
-    expect(c.folded()).toEqual({ folded: ['xx;elf_load 7\n'], droppedEvents: {} });
+    expect(refilled(sample.repeat(4), (side + sample).repeat(2), side + sample)).toEqual({ folded: ['xx;elf_load 7\n'], droppedEvents: {} });
   });
 
   it("reads header frames in a buffer the reader refills: a chunk with no `)`, then the same buffer with some", () => {
@@ -362,17 +366,7 @@ describe('the byte scanner', () => {
     // but for their frames); a refilled buffer is another chunk
     const none = 'xx 1 1.0: 1 tp:x: a=1 b=2\n\n';
     const framed = 'yy 2 2.0: 1 page-faults:  ffffffff81775b9a elf_load+0x28a ([kernel.kallsyms])\n\n';
-    const first = Buffer.from(none.repeat(6), 'latin1');
-    const second = Buffer.from(framed.repeat(2) + '#'.repeat(first.length - 2 * framed.length - 1) + '\n', 'latin1');
-    const c = new Collapser();
-    const scanner = new PerfScriptScanner({ source: 'refilled' }, c.line);
-    const buf = Buffer.from(first);
-    scanner.write(buf);
-    second.copy(buf);
-    scanner.write(buf);
-    scanner.end();
-    c.end();
-    expect(c.folded().folded.join('')).toBe('xx 6\nyy;elf_load 2\n');
+    expect(refilled(none.repeat(6), framed.repeat(2)).folded.join('')).toBe('xx 6\nyy;elf_load 2\n');
   });
 
   it('reads a file of many chunks (the reader reusing them) as it reads the same bytes gzipped', async () => {

@@ -246,12 +246,6 @@ export class HeaderReader {
   // comm): it reads only which bytes are blanks, digits or `/`, so a line of the same length
   // whose bytes are each of the same kind does not match either
   private readonly noTask = new Turns(NO_TASK_SLOTS);
-  // where readTask matched: comm [start, commEnd), pid [pidAt, pidEnd), tid [tidAt, tidEnd), a blank at tidEnd
-  private commEnd = 0;
-  private pidAt = 0;
-  private pidEnd = 0;
-  private tidAt = 0;
-  private tidEnd = 0;
 
   /** A line that starts with neither a blank nor `#`: `^(\S.+?)\s+(\d+)\/*(\d+)*\s+`, then the event rule. */
   read(buf: Buffer, view: DataView, start: number, end: number): boolean {
@@ -298,15 +292,16 @@ export class HeaderReader {
         this.noTask.keep(buf, start, end);
         return false;
       }
-      kept.comm = buf.toString('latin1', start, this.commEnd);
-      kept.pid = buf.toString('latin1', this.pidAt, this.pidEnd);
-      kept.tid = buf.toString('latin1', this.tidAt, this.tidEnd);
-      kept.set(buf, start, this.tidEnd + 1);
-      kept.commTo = this.commEnd - start;
-      kept.pidFrom = this.pidAt - start;
-      kept.pidTo = this.pidEnd - start;
-      kept.tidFrom = this.tidAt - start;
-      kept.tidTo = this.tidEnd - start;
+      // (readTask set where the fields lie)
+      kept.comm = buf.toString('latin1', start, this.commTo);
+      kept.pid = buf.toString('latin1', this.pidFrom, this.pidTo);
+      kept.tid = buf.toString('latin1', this.tidFrom, this.tidTo);
+      kept.set(buf, start, this.tidTo + 1);
+      kept.commTo = this.commTo - start;
+      kept.pidFrom = this.pidFrom - start;
+      kept.pidTo = this.pidTo - start;
+      kept.tidFrom = this.tidFrom - start;
+      kept.tidTo = this.tidTo - start;
     }
     this.comm = kept.comm;
     this.pid = kept.pid;
@@ -351,11 +346,12 @@ export class HeaderReader {
         let e = d;
         while (e < n && isDigit(buf[e]!)) e++;
         if (e < n && isPerlSpace(buf[e]!)) {
-          this.commEnd = commEnd;
-          this.pidAt = b;
-          this.pidEnd = c;
-          this.tidAt = d;
-          this.tidEnd = e;
+          // where the fields lie: comm [start, commTo), pid, tid; a blank at tidTo
+          this.commTo = commEnd;
+          this.pidFrom = b;
+          this.pidTo = c;
+          this.tidFrom = d;
+          this.tidTo = e;
           return true;
         }
       }

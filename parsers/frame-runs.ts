@@ -35,6 +35,9 @@ export class FrameRuns {
   private idStart = new Int32Array(RESERVED_RUNS + 1);
   private ids = new Int32Array(RESERVED_IDS);
   private idsUsed = 0;
+  // per run + 1, the id + 1 of the run that followed it last time (0: none yet); the last run found
+  private next = new Int32Array(1024);
+  private last = -1;
   private table = new Int32Array(2048).fill(EMPTY);
   private hashes = new Int32Array(2048);
   private mask = 2047;
@@ -56,6 +59,25 @@ export class FrameRuns {
     let h = 0x2545f491;
     let pos = start;
     let n = 0;
+    // the run that followed the last one last time, asked first line by line: where its lines are
+    // the same, their ids are taken without a hash
+    const guess = this.next[this.last + 1]! - 1;
+    if (guess >= 0) {
+      const ids = this.ids;
+      const to = this.idStart[guess + 1]!;
+      for (let k = this.idStart[guess]!; k < to && frames.isAt(ids[k]!, view, pos, limit); k++) {
+        const id = ids[k]!;
+        if (n === walk.length) walk = this.longerWalk();
+        walk[n++] = id;
+        h = Math.imul(h ^ id, 0x01000193);
+        pos = frames.knownEnd + 1;
+      }
+      if (n === to - this.idStart[guess]! && pos < limit && view.getUint8(pos) === LF) {
+        this.end = pos;
+        this.last = guess;
+        return guess;
+      }
+    }
     for (;;) {
       if (pos >= limit) return -1;
       const c = view.getUint8(pos);
@@ -77,7 +99,7 @@ export class FrameRuns {
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const r = this.table[slot]!;
       if (r === EMPTY) break;
-      if (this.hashes[slot] === h && this.idStart[r + 1]! - this.idStart[r]! === n && this.same(r, walk, n)) return r;
+      if (this.hashes[slot] === h && this.idStart[r + 1]! - this.idStart[r]! === n && this.same(r, walk, n)) return this.followed(r);
     }
     this.walked = n;
     this.found = h;
@@ -105,6 +127,14 @@ export class FrameRuns {
     this.table[slot] = r;
     this.hashes[slot] = h;
     if (this.count * 4 > this.mask * 3) this.rehash();
+    return this.followed(r);
+  }
+
+  // Run r came after the last one (next holds an entry for the last run's: the next find reads it).
+  private followed(r: number): number {
+    this.next[this.last + 1] = r + 1;
+    this.last = r;
+    if (r + 1 === this.next.length) this.next = grow(this.next, this.next.length * 2);
     return r;
   }
 

@@ -102,6 +102,14 @@ export class LineTable {
     }
   }
 
+  /** Whether the line at `start` is line `id`: its bytes, then a newline before `limit` (where, in knownEnd). */
+  isAt(id: number, view: DataView, start: number, limit: number): boolean {
+    const len = this.lengths[id]!;
+    if (start + len >= limit || view.getUint8(start + len) !== LF || !sameBytes(view, start, this.arenaView, this.offsets[id]!, len)) return false;
+    this.knownEnd = start + len;
+    return true;
+  }
+
   // A line shorter than 32 bytes (`perf script -F ip,sym` frames): its newline is among the 32
   // bytes at `start`, and it was hashed whole. Asked only when the prefix hash found nothing.
   private knownShort(view: DataView, start: number): number {

@@ -1,6 +1,7 @@
 // Runs of frame lines found again by their lines' bytes: only the same bytes
 // find a run, its frame ids come back in order, a run is added only when the
 // line table holds each of its lines, and a full store adds nothing more.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameRuns } from '../../parsers/frame-runs.js';
 import { LineTable, viewOf } from '../../parsers/line-table.js';
@@ -77,5 +78,51 @@ describe('FrameRuns', () => {
     expect(runs.full).toBe(true);
     expect(runs.find(viewOf(a.bytes), 0, a.bytes.length)).toBe(0);
     expect(runs.find(viewOf(b.bytes), 0, b.bytes.length)).toBe(-1);
+  });
+});
+
+describe('FrameRuns, the run that followed last time asked first', () => {
+  it('tells the guessed run from one that starts with its lines, from its own first lines, and from one that differs later', () => {
+    const table = new LineTable();
+    const runs = new FrameRuns(table);
+    const find = (picks: number[]): number => {
+      const { bytes } = runOf(table, picks);
+      const r = runs.find(viewOf(bytes), 0, bytes.length);
+      return r >= 0 ? r : runs.add();
+    };
+    const a = find([0, 1]);
+    const b = find([0, 1, 2]);
+    const c = find([0, 1, 3]);
+    expect([a, b, c]).toEqual([0, 1, 2]);
+    // each is asked after one it followed before, so the guess is another run that shares its first lines
+    expect(find([0, 1])).toBe(a);
+    expect(find([0, 1, 2])).toBe(b);
+    expect(find([0, 1])).toBe(a);
+    expect(find([0, 1, 3])).toBe(c);
+    expect(find([0, 1])).toBe(a);
+    expect(find([0, 1, 3])).toBe(c);
+    expect(find([0, 1, 2])).toBe(b);
+    expect(find([0])).toBe(3);
+    expect(runs.count).toBe(4);
+  });
+
+  it('gives each run the id of its first meeting, whatever came before it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }), { maxLength: 40 }), (records) => {
+        const table = new LineTable();
+        const runs = new FrameRuns(table);
+        const first = new Map<string, number>();
+        for (const picks of records) {
+          const { bytes, ids } = runOf(table, picks);
+          let r = runs.find(viewOf(bytes), 0, bytes.length);
+          if (r < 0) r = runs.add();
+          const key = picks.join(',');
+          if (!first.has(key)) first.set(key, first.size);
+          expect(r).toBe(first.get(key));
+          expect([...runs.frameIds(r)]).toEqual([...ids]);
+          expect(runs.end).toBe(bytes.length - 1);
+        }
+      }),
+    );
   });
 });

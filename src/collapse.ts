@@ -113,15 +113,22 @@ export class Collapser {
   private readonly rootKeys: string[] = [];
   private readonly rootJava: boolean[] = [];
   private readonly stacks = new StackTable();
-  // per callchain run (LINE_FRAMES): the stack it made under a root, the root + 1 (0: none yet), and
-  // whether its lines look like frames (1) or not (2) where no record is open (0: not checked yet);
-  // reserved large, as zero-filled fresh pages are backed only where written
+  // per callchain run (LINE_FRAMES): the stack it made under a root (-1: no frame of it named, so the
+  // header's may be), the root + 1 (0: none yet), its lines the reference cannot read there (index + 1
+  // in badLines, 0: none), and whether its lines look like frames (1) or not (2 + the index in badLines
+  // of those that do not) where no record is open (0: not checked yet); reserved large, as zero-filled
+  // fresh pages are backed only where written
   private runStack = new Int32Array(RESERVED_RUNS);
   private runRoot = new Int32Array(RESERVED_RUNS);
-  private runShape = new Uint8Array(RESERVED_RUNS);
-  // the run of the open record: its stack when known (hit), else the run whose stack flush notes
+  private runBad = new Int32Array(RESERVED_RUNS);
+  private runShape = new Int32Array(RESERVED_RUNS);
+  private readonly badLines: Int32Array[] = [];
+  // the run of the open record: its stack when known (hit), else the run whose stack flush notes, and
+  // the lines of it the reference cannot read (offsets from its first)
   private hit = -1;
   private pendingRun = -1;
+  private pendingBad = new Int32Array(16);
+  private pendingBadCount = 0;
   // lines before the first header still to ask whether this is perf script printed without headers
   private sniffing = SNIFF_LINES;
 
@@ -273,6 +280,7 @@ export class Collapser {
     this.depth = 0;
     this.hit = -1;
     this.pendingRun = -1;
+    this.pendingBadCount = 0;
     // the scanner hands out the same strings while a task's bytes repeat
     if (l.comm === this.lastComm && l.pid === this.lastPid && l.tid === this.lastTid && bucket === this.lastBucket) {
       this.pname = this.lastPname;
@@ -358,26 +366,58 @@ export class Collapser {
     const run = l.run;
     if (run >= this.runRoot.length) this.growRuns(run);
     if (this.pname !== undefined && this.depth === 0 && this.runRoot[run] === this.root + 1) {
+      const bad = this.runBad[run]!;
+      if (bad > 0) this.badAgain(l, this.badLines[bad - 1]!);
       this.hit = this.runStack[run]!;
       return;
     }
-    const ids = l.runFrameIds(run);
     if (this.pname === undefined) {
-      if (this.runShape[run] === 0) this.runShape[run] = ids.every((id) => this.frameShaped(l, id)) ? 1 : 2;
-      if (this.runShape[run] === 2) for (let k = 0; k < ids.length; k++) if (!this.frameShaped(l, ids[k]!)) this.bad(l, l.line + k);
+      if (this.runShape[run] === 0) this.shapeRun(l, run);
+      const odd = this.runShape[run]! - 2;
+      if (odd >= 0) this.badAgain(l, this.badLines[odd]!);
       return;
     }
+    const ids = l.runFrameIds(run);
     const fresh = this.depth === 0;
-    let clean = true;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k]!;
       const name = this.nameOf(id, this.java);
       if (name === UNRECOGNISED) {
         this.bad(l, l.line + k);
-        clean = false;
+        if (fresh) this.noteBad(k);
       } else if (name !== null) this.push(id);
     }
-    if (fresh && clean && this.depth > 0) this.pendingRun = run;
+    if (fresh) this.pendingRun = run;
+  }
+
+  // Whether the run's lines look like frames where no record is open: runShape 1, else 2 + the index
+  // in badLines of the lines that do not.
+  private shapeRun(l: ScanLine, run: number): void {
+    const ids = l.runFrameIds(run);
+    const odd: number[] = [];
+    for (let k = 0; k < ids.length; k++) if (!this.frameShaped(l, ids[k]!)) odd.push(k);
+    this.runShape[run] = odd.length === 0 ? 1 : 2 + this.badLines.push(Int32Array.from(odd)) - 1;
+  }
+
+  // The run's lines at these offsets from its first, which its first meeting found bad, are bad again.
+  private badAgain(l: ScanLine, offsets: Int32Array): void {
+    for (let k = 0; k < offsets.length; k++) this.bad(l, l.line + offsets[k]!);
+  }
+
+  private noteBad(k: number): void {
+    if (this.pendingBadCount === this.pendingBad.length) this.pendingBad = grown(this.pendingBad, this.pendingBadCount + 1);
+    this.pendingBad[this.pendingBadCount++] = k;
+  }
+
+  // The open record's run gave stack s (-1: no frame of it named): kept for its next record under this root.
+  private noteRun(s: number): void {
+    const run = this.pendingRun;
+    this.runStack[run] = s;
+    this.runRoot[run] = this.root + 1;
+    // (which lines the reference cannot read is the run's own, under any root: its rule reads the line alone)
+    if (this.pendingBadCount > 0 && this.runBad[run] === 0) this.runBad[run] = this.badLines.push(this.pendingBad.slice(0, this.pendingBadCount));
+    this.pendingRun = -1;
+    this.pendingBadCount = 0;
   }
 
   private growRuns(run: number): void {
@@ -388,7 +428,10 @@ export class Collapser {
     const root = new Int32Array(n);
     root.set(this.runRoot);
     this.runRoot = root;
-    const shape = new Uint8Array(n);
+    const bad = new Int32Array(n);
+    bad.set(this.runBad);
+    this.runBad = bad;
+    const shape = new Int32Array(n);
     shape.set(this.runShape);
     this.runShape = shape;
   }
@@ -409,17 +452,14 @@ export class Collapser {
       this.hit = -1;
       return;
     }
+    const named = this.depth > 0;
     // (a frame the reference names holds ` (dso)`: a header without ` (` and `)` after it has none)
-    if (this.depth === 0 && this.scan !== undefined && !this.headerEndsWithEvent && this.scan.headerHasParens(this.headerSlot)) {
+    if (!named && this.scan !== undefined && !this.headerEndsWithEvent && this.scan.headerHasParens(this.headerSlot)) {
       const id = this.scan.headerIpFrame(this.headerSlot);
       if (id >= 0 && typeof this.nameOf(id, this.java) === 'string') this.stack[this.depth++] = id;
     }
     const s = this.stacks.add(this.root, this.stack, this.depth, this.period);
-    if (this.pendingRun >= 0) {
-      this.runStack[this.pendingRun] = s;
-      this.runRoot[this.pendingRun] = this.root + 1;
-      this.pendingRun = -1;
-    }
+    if (this.pendingRun >= 0) this.noteRun(named ? s : -1);
     this.depth = 0;
   }
 

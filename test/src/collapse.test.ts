@@ -403,6 +403,33 @@ describe('the byte scanner', () => {
     expect(c.result()).toEqual({ lines: ['xx;main_of_the_program 1'], droppedEvents: { cycles: 3 } });
   });
 
+  it("reports every bad line of a callchain met again as a run, kept or dropped, as when it is read line by line", () => {
+    // `-F tid,time,event,ip,sym`: frames without (dso), which the reference cannot read; page-faults
+    // kept, the other events dropped; and the same records again under another task, and with a dso
+    const sample = gunzipSync(readFileSync('samples/odd/guard-run1.F-tid-time-event-ip-sym.txt.gz')).toString('latin1');
+    const records = sample.split('\n\n').slice(0, 400);
+    const renamed = records.map((r) => r.replace(/^ *\d+ /, ' 4242 '));
+    const named = records.map((r) => r.replace(/^(\t *[0-9a-f]+ \S+)$/gm, '$1 (/a/b)'));
+    const text = [...records, ...renamed, ...named, ...records].join('\n\n') + '\n';
+    const read = (pieces: Buffer[], options: CollapseOptions): { lines: number[]; folded: string[] } => {
+      const lines: number[] = [];
+      const c = new Collapser({ ...options, onDiagnostic: (d) => lines.push(d.line) });
+      const scanner = new PerfScriptScanner({ source: 'runs' }, c.line);
+      for (const p of pieces) scanner.write(p);
+      scanner.end();
+      c.end();
+      return { lines: lines.sort((a, b) => a - b), folded: c.result().lines };
+    };
+    // (with tid, the renamed records are another process's: their runs are met under two roots)
+    for (const options of [{}, { tid: true }]) {
+      const whole = read([Buffer.from(text, 'latin1')], options);
+      // a line per write: no callchain is whole in a chunk, so none is found as a run
+      const byLine = read(text.split('\n').map((l) => Buffer.from(l + '\n', 'latin1')), options);
+      expect(whole.lines.length).toBeGreaterThan(3000);
+      expect(whole).toEqual(byLine);
+    }
+  });
+
   it('answers perf script printed without record headers (-F ip,sym,symoff,dso,addr) with the error report gives it, from the first lines only', async () => {
     // samples/noip/*.ip-only.txt: with -g each line was a bad line; without -g no line was, and no stack came out
     for (const rel of ['samples/noip/g.ip-only.txt', 'samples/noip/nog.ip-only.txt']) {

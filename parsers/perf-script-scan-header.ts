@@ -473,9 +473,10 @@ const ADDR_FIELD = 16;
  * text from here to the end, trimmed. After the first `[ \t]\d+\.\d+:[ \t]+(?:\d+[ \t]+)?[^ \t]+?:`
  * followed by a blank or the end (the time, the period and the event), the last header frame
  * (frameStarts' field); -1 when there is none, or when the only one is the data address.
+ * `firstStamp`: where the line's first `time:` stamp ends (stampBefore's colon), when known.
  */
-export function headerIpFrameAt(buf: Buffer, from: number, to: number): number {
-  const rest = afterTime(buf, from, to);
+export function headerIpFrameAt(buf: Buffer, from: number, to: number, firstStamp = from): number {
+  const rest = afterTime(buf, from, to, firstStamp);
   if (rest < 0) return -1;
   // two fields cannot overlap (a blank inside one's padding is followed by its digits, then a blank
   // where the other's would need digits): the first is the leftmost, the last the rightmost
@@ -506,10 +507,11 @@ function isAddrField(buf: Buffer, p: number, to: number): boolean {
 // [from, to), or -1. No backtracking tries more than this: each run of digits or blanks is taken
 // whole (what follows it is neither), and the optional period, when it matches, is one the match
 // cannot do without (the event cannot start with digits followed by a blank).
-function afterTime(buf: Buffer, from: number, to: number): number {
+function afterTime(buf: Buffer, from: number, to: number, firstStamp: number): number {
   // by the colons, in order (a line has few): `[ \t]\d+\.\d+` ends at one, and the matches that
-  // end at later colons start later (digits and a dot hold no colon)
-  for (let c = from; c < to; c++) {
+  // end at later colons start later (digits and a dot hold no colon); none ends before the line's
+  // first stamp (stampBefore matches where this does)
+  for (let c = firstStamp; c < to; c++) {
     if (buf[c] !== COLON) continue;
     let b = c;
     while (b > from && isDigit(buf[b - 1]!)) b--;

@@ -102,6 +102,9 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   private readonly headerView: DataView[] = [this.view, this.view];
   private readonly headerFrom = [0, 0];
   private readonly headerTo = [0, 0];
+  // where the line's first `time:` stamp ends (its colon), from its start, when asked (-1: not asked)
+  private readonly headerStamp = [-1, -1];
+  private stampAt = -1;
   private readonly headerTexts: (string | undefined)[] = ['', ''];
   // frame lines by their bytes, and their latin1 texts once asked for
   private readonly frames = new LineTable();
@@ -286,7 +289,8 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     const b = t !== undefined ? Buffer.from(t, 'latin1') : this.headerBuf[slot]!;
     const from = t !== undefined ? 0 : this.headerFrom[slot]!;
     const to = t !== undefined ? b.length : this.headerTo[slot]!;
-    const p = headerIpFrameAt(b, from, to);
+    const stamp = this.headerStamp[slot]!;
+    const p = headerIpFrameAt(b, from, to, stamp < 0 ? from : from + stamp);
     if (p < 0) return -1;
     const start = skipBlanks(b, p, to);
     return this.frames.intern(b, t !== undefined ? viewOf(b) : this.headerView[slot]!, start, trimmedEnd(b, start, to));
@@ -338,6 +342,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
   private take(buf: Buffer, view: DataView, start: number, end: number): void {
     this.line++;
     this.knownId = -1;
+    this.stampAt = -1;
     this.afterHeader = false;
     if (end > start && buf[end - 1] === CR) end--;
     this.buf = buf;
@@ -400,6 +405,7 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
     this.headerView[slot] = this.view;
     this.headerFrom[slot] = this.from;
     this.headerTo[slot] = this.to;
+    this.headerStamp[slot] = this.stampAt < 0 ? -1 : this.stampAt - this.from;
     this.headerTexts[slot] = this.decoded;
     this.kind = LINE_HEADER;
     this.onLine(this);
@@ -417,7 +423,12 @@ export class PerfScriptScanner implements ByteParser, ScanLine {
 
   /** A `time:` stamp in bytes [start, end) of buf (stampBefore at each colon; lines are asked about in order). */
   private stamped(buf: Buffer, start: number, end: number): boolean {
-    for (let c = this.colonAfter(buf, start + 4); c >= 0 && c < end; c = this.colonAfter(buf, c + 1)) if (stampBefore(buf, start, c, end)) return true;
+    for (let c = this.colonAfter(buf, start + 4); c >= 0 && c < end; c = this.colonAfter(buf, c + 1)) {
+      if (stampBefore(buf, start, c, end)) {
+        this.stampAt = c;
+        return true;
+      }
+    }
     return false;
   }
 

@@ -8,6 +8,7 @@ import { headerIpFrame } from '../../src/collapse-frame.js';
 import { viewOf } from '../../parsers/line-table.js';
 
 const TIMESTAMP = /\s\d+\.\d+:(?:\s|$)/;
+const FIRST_STAMP = /\s\d+\.\d+:(?=\s|$)/;
 const LOST_BANG = /^\s*LOST \d+ events!\s*$/;
 
 // latin1 text: one char per byte, NBSP (0xa0) included
@@ -74,6 +75,9 @@ describe('header byte scans', () => {
         const from = before;
         const to = from + text.length;
         const p = headerIpFrameAt(b, from, to);
+        // the same from the line's first `time:` stamp on, where the scanner found one
+        const stamp = FIRST_STAMP.exec(text);
+        if (stamp !== null) expect(headerIpFrameAt(b, from, to, from + stamp.index + stamp[0].length - 1)).toBe(p);
         const want = headerIpFrame(text);
         if (p < 0) {
           expect(want).toBeUndefined();

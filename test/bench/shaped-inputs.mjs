@@ -1,7 +1,8 @@
 // Inputs shaped like perf output other than a plain `perf script` capture, for
 // the bench's "any input shaped like perf output runs at ≥ half the perf
-// script speed" rows: the checked-in samples repeated to a size where start-up
-// no longer counts. Written into data/ (gitignored) when missing.
+// script speed" rows: the checked-in samples repeated to 150 MB (start-up is
+// still about half of a run at this size: README, Performance, on what the
+// odd-shapes row measures). Written into data/ (gitignored) when missing.
 //   perf-trace.txt   `perf trace` output: every line indented, callchains of
 //                    `perf trace --call-graph`, summaries, syscall lines
 //   odd-lines.txt    perf script in odd shapes: `-F` field lists (no comm, no

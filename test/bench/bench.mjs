@@ -236,11 +236,14 @@ const pwCollapse = await measurePaired('faultpath collapse, pagewalk capture', `
 rows.push({ ...pwCollapse, base: pwCollapse.beside, target: 0.8 });
 
 // inputs shaped like perf output but not plain perf script: each at ≥ half the
-// bytes per second of collapse on the perf script capture
+// bytes per second of collapse on the perf script capture. Shown beside it, not
+// the target: its ratio to a split2 line count of the same file (the yardstick of
+// the other rows), against collapse's on the capture.
 const shaped = shapedInputs(root, data, 150e6);
 for (const [what, path] of [['perf trace output', shaped.trace], ['odd perf script shapes', shaped.odd]]) {
   const r = await measurePaired(`faultpath collapse, ${what} (${mb(statSync(path).size)})`, `${node} ${q(cli)} collapse -q ${q(path)} -o /dev/null`, collapseCommand, 'collapse of the capture beside it');
-  rows.push({ ...r, bytes: statSync(path).size, rateOf: { ...r.beside, bytes: size } });
+  const own = await measure(`split2 line count, ${what}`, `${node} ${q(join(here, 'split2-lines.mjs'))} ${q(path)}`);
+  rows.push({ ...r, bytes: statSync(path).size, rateOf: { ...r.beside, bytes: size }, ownSplit2: own });
 }
 
 const reportOut = join(out, 'report.json');
@@ -366,6 +369,10 @@ for (const r of [...rows, ...big]) {
     const cpuShare = (r.bytes / r.cpu) / (r.rateOf.bytes / r.rateOf.cpu);
     target = `≥ 0.5 of collapse's bytes/s on perf script: ${share.toFixed(2)} ${share >= 0.5 ? 'met' : 'NOT met'}`;
     if (!Number.isNaN(cpuShare)) target += ` (CPU ${cpuShare.toFixed(2)} ${cpuShare >= 0.5 ? 'met' : 'NOT met'})`;
+    // (collapse's ratio on the capture is the collapse row's, measured beside its own split2)
+    const own = r.wall / r.ownSplit2.wall;
+    const capture = collapse.wall / collapse.beside.wall;
+    target += `; to split2 of the same file ${own.toFixed(2)}× against the capture's ${capture.toFixed(2)}×: ${(capture / own).toFixed(2)} of its speed`;
   }
   if (r.target !== undefined && !Number.isNaN(cpuRatio)) target += ` (CPU ${cpuRatio <= r.target ? 'met' : 'NOT met'})`;
   if (r.beside !== undefined) target += `; ${r.beside.name} ${r.beside.wall.toFixed(2)} s`;
